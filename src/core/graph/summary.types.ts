@@ -1,0 +1,37 @@
+/** JSON shape of `qdq info --json` and of the model summary the editor shows. Stable: extend, never rename. */
+export interface TensorSummary {
+  name: string;
+  /** ONNX dtype name, e.g. "FLOAT", "INT8", "FLOAT8E4M3FN", or "UNKNOWN(n)"; "" when the type is not a tensor. */
+  dtype: string;
+  /** Dimensions: numbers, symbolic names (dim_param), or null when unknown. null when the shape is absent. */
+  shape: (number | string | null)[] | null;
+}
+
+export interface ModelSummary {
+  file: string;
+  fileSize: number;
+  irVersion: number;
+  producerName: string;
+  producerVersion: string;
+  domain: string;
+  modelVersion: number;
+  graphName: string;
+  opsetImports: { domain: string; version: number }[];
+  nodeCount: number;
+  initializerCount: number;
+  /** Sum of payload bytes of all initializers (inline and external). */
+  initializerBytes: number;
+  /** Distinct external data files referenced (relative locations as written in the model). */
+  externalDataFiles: string[];
+  opTypeCounts: Record<string, number>;
+  qdq: { quantizeLinear: number; dequantizeLinear: number };
+  inputs: TensorSummary[];
+  outputs: TensorSummary[];
+  metadataProps: Record<string, string>;
+  functionCount: number;
+  subgraphCount: number;
+  /** Fields the codec does not know (kept verbatim on save). */
+  unknownFieldCount: number;
+  /** Graph-level problems found while indexing (cycles, dangling references, duplicate names). */
+  problems: { kind: string; message: string }[];
+}

@@ -1,0 +1,34 @@
+/**
+ * Random-access byte sources. The decoder reads through this interface so that opening a model
+ * never loads its weight payloads: a file-backed source does positional reads of only the bytes
+ * the decoder asks for.
+ */
+export interface ByteSource {
+  /** Total size in bytes. */
+  readonly size: number;
+  /** A display name for messages (usually the file path). */
+  readonly name: string;
+  /**
+   * Bytes `[offset, offset + length)`, clipped to the end of the source. The returned array may be
+   * a view that is only valid until the next call; copy it to keep it.
+   */
+  read(offset: number, length: number): Uint8Array;
+  /** Release any OS handle. Reads after close fail. */
+  close?(): void;
+}
+
+/** A source over bytes already in memory. Reads are zero-copy views. */
+export class MemorySource implements ByteSource {
+  readonly size: number;
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly name = '<memory>',
+  ) {
+    this.size = bytes.length;
+  }
+  read(offset: number, length: number): Uint8Array {
+    const start = Math.max(0, Math.min(offset, this.size));
+    const end = Math.max(start, Math.min(offset + length, this.size));
+    return this.bytes.subarray(start, end);
+  }
+}

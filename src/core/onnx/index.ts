@@ -1,0 +1,10 @@
+/** Public surface of the ONNX model layer. Other layers import only this module. */
+export * from './model';
+export * from './errors';
+export * from './byteSource';
+export * from './dataTypes';
+export { decodeModel, type DecodedModel, type DecodeOptions } from './decode';
+export { encodeModel, encodeModelToBytes, type Chunk } from './encode';
+export { FileSource, openModelFile, saveModelFile } from './modelFile';
+export { readTensorBytes, tensorByteLength, tensorElementCount, readTensorValues, type TensorValues } from './tensorData';
+export { resolveExternalData, type ExternalDataInfo, type FileReader, nodeFileReader } from './externalData';

@@ -1,0 +1,227 @@
+/**
+ * Typed ONNX model, decoded from protobuf bytes by `decode.ts` and written back by `encode.ts`.
+ *
+ * Every decoded message remembers where its content lies in the source (`$span`). A message that
+ * is neither marked dirty nor has dirty descendants is written back by copying those bytes, so an
+ * unedited model saves byte-identical, and unknown fields (schema additions newer than this codec)
+ * survive. Edits must call `markDirty(message)` on every message whose own fields they change.
+ *
+ * Payloads (TensorProto raw_data and the packed *_data fields) are never copied at decode time:
+ * they are `DataRef`s pointing into the source, read only when asked for (see tensorData.ts).
+ */
+
+/** int64 values: a number when it is a safe integer, else a bigint (so re-encoding is exact). */
+export type Int64 = number | bigint;
+
+/** Absolute byte range `[start, end)` in the source file. */
+export interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Bookkeeping shared by every decoded message. */
+export interface MessageBase {
+  /** Byte range of this message's content (after its tag and length prefix) in the source. */
+  $span?: Span;
+  /** Set by edits: this message's own fields changed and it must be re-encoded. */
+  $dirty?: boolean;
+}
+
+/** Mark a message as edited so the encoder re-serialises it (and therefore its ancestors). */
+export function markDirty(message: MessageBase): void {
+  message.$dirty = true;
+}
+
+/**
+ * Where the bytes of a payload field live. `source` refers to the bytes of one or more occurrences
+ * of a field in the model file (`spans` are the value bytes; `fieldSpans` the whole entries incl.
+ * tag and length, for verbatim re-encoding); `inline` is data created by an edit.
+ */
+export type DataRef =
+  | { readonly kind: 'source'; readonly byteLength: number; readonly spans: readonly Span[]; readonly fieldSpans: readonly Span[]; readonly packed: boolean }
+  | { readonly kind: 'inline'; readonly bytes: Uint8Array };
+
+export interface StringStringEntry extends MessageBase {
+  key: string;
+  value: string;
+}
+
+export interface OperatorSetId extends MessageBase {
+  domain: string;
+  version: Int64;
+}
+
+export enum DataLocation {
+  DEFAULT = 0,
+  EXTERNAL = 1,
+}
+
+export interface TensorSegment extends MessageBase {
+  begin: Int64;
+  end: Int64;
+}
+
+export interface Tensor extends MessageBase {
+  dims: Int64[];
+  dataType: number;
+  segment?: TensorSegment;
+  name: string;
+  docString: string;
+  /** raw_data (field 9). */
+  rawData?: DataRef;
+  /** Typed repeated payload fields, kept as references (packed or not). */
+  floatData?: DataRef;
+  int32Data?: DataRef;
+  stringData?: DataRef;
+  int64Data?: DataRef;
+  doubleData?: DataRef;
+  uint64Data?: DataRef;
+  externalData: StringStringEntry[];
+  dataLocation: DataLocation;
+  metadataProps: StringStringEntry[];
+}
+
+export interface SparseTensor extends MessageBase {
+  values?: Tensor;
+  indices?: Tensor;
+  dims: Int64[];
+}
+
+export interface Dimension extends MessageBase {
+  dimValue?: Int64;
+  dimParam?: string;
+  denotation: string;
+}
+
+export interface TensorShape extends MessageBase {
+  dim: Dimension[];
+}
+
+export interface TypeProto extends MessageBase {
+  tensorType?: { elemType: number; shape?: TensorShape } & MessageBase;
+  sequenceType?: { elemType?: TypeProto } & MessageBase;
+  mapType?: { keyType: number; valueType?: TypeProto } & MessageBase;
+  optionalType?: { elemType?: TypeProto } & MessageBase;
+  sparseTensorType?: { elemType: number; shape?: TensorShape } & MessageBase;
+  denotation: string;
+}
+
+export interface ValueInfo extends MessageBase {
+  name: string;
+  type?: TypeProto;
+  docString: string;
+  metadataProps: StringStringEntry[];
+}
+
+export enum AttributeType {
+  UNDEFINED = 0,
+  FLOAT = 1,
+  INT = 2,
+  STRING = 3,
+  TENSOR = 4,
+  GRAPH = 5,
+  FLOATS = 6,
+  INTS = 7,
+  STRINGS = 8,
+  TENSORS = 9,
+  GRAPHS = 10,
+  SPARSE_TENSOR = 11,
+  SPARSE_TENSORS = 12,
+  TYPE_PROTO = 13,
+  TYPE_PROTOS = 14,
+}
+
+export interface Attribute extends MessageBase {
+  name: string;
+  refAttrName: string;
+  docString: string;
+  type: AttributeType;
+  f?: number;
+  i?: Int64;
+  /** bytes (usually UTF-8 text). */
+  s?: Uint8Array;
+  t?: Tensor;
+  g?: Graph;
+  sparseTensor?: SparseTensor;
+  tp?: TypeProto;
+  floats: number[];
+  ints: Int64[];
+  strings: Uint8Array[];
+  tensors: Tensor[];
+  graphs: Graph[];
+  sparseTensors: SparseTensor[];
+  typeProtos: TypeProto[];
+}
+
+export interface Node extends MessageBase {
+  input: string[];
+  output: string[];
+  name: string;
+  opType: string;
+  domain: string;
+  overload: string;
+  attribute: Attribute[];
+  docString: string;
+  metadataProps: StringStringEntry[];
+}
+
+export interface TensorAnnotation extends MessageBase {
+  tensorName: string;
+  quantParameterTensorNames: StringStringEntry[];
+}
+
+export interface Graph extends MessageBase {
+  node: Node[];
+  name: string;
+  initializer: Tensor[];
+  sparseInitializer: SparseTensor[];
+  docString: string;
+  input: ValueInfo[];
+  output: ValueInfo[];
+  valueInfo: ValueInfo[];
+  quantizationAnnotation: TensorAnnotation[];
+  metadataProps: StringStringEntry[];
+}
+
+export interface TrainingInfo extends MessageBase {
+  initialization?: Graph;
+  algorithm?: Graph;
+  initializationBinding: StringStringEntry[];
+  updateBinding: StringStringEntry[];
+}
+
+export interface FunctionProto extends MessageBase {
+  name: string;
+  input: string[];
+  output: string[];
+  attribute: string[];
+  attributeProto: Attribute[];
+  node: Node[];
+  docString: string;
+  opsetImport: OperatorSetId[];
+  domain: string;
+  overload: string;
+  valueInfo: ValueInfo[];
+  metadataProps: StringStringEntry[];
+}
+
+export interface ModelProto extends MessageBase {
+  irVersion: Int64;
+  opsetImport: OperatorSetId[];
+  producerName: string;
+  producerVersion: string;
+  domain: string;
+  modelVersion: Int64;
+  docString: string;
+  graph?: Graph;
+  metadataProps: StringStringEntry[];
+  trainingInfo: TrainingInfo[];
+  functions: FunctionProto[];
+}
+
+/** Count of fields the codec does not know, seen while decoding (they are preserved on save). */
+export interface UnknownFieldStats {
+  count: number;
+  /** e.g. "NodeProto#99" -> occurrences. */
+  byMessage: Record<string, number>;
+}
