@@ -33,12 +33,15 @@ export function markDirty(message: MessageBase): void {
 }
 
 /**
- * Where the bytes of a payload field live. `source` refers to the bytes of one or more occurrences
- * of a field in the model file (`spans` are the value bytes; `fieldSpans` the whole entries incl.
- * tag and length, for verbatim re-encoding); `inline` is data created by an edit.
+ * Where the bytes of a payload field live. `source`: one or more occurrences of a field in the model
+ * file; `fieldSpans` cover the whole entries (tag, length and value; contiguous entries merged), so
+ * they can be copied verbatim on save and re-scanned for values on read; `byteLength` is the total
+ * size of the values; `packed` is true when every entry is length-delimited (raw_data, packed
+ * repeated fields). `inline`: data created by an edit, as the field's value bytes (for repeated
+ * numeric fields: their packed encoding).
  */
 export type DataRef =
-  | { readonly kind: 'source'; readonly byteLength: number; readonly spans: readonly Span[]; readonly fieldSpans: readonly Span[]; readonly packed: boolean }
+  | { readonly kind: 'source'; byteLength: number; readonly fieldSpans: Span[]; packed: boolean }
   | { readonly kind: 'inline'; readonly bytes: Uint8Array };
 
 export interface StringStringEntry extends MessageBase {

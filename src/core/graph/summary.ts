@@ -1,0 +1,94 @@
+/** The model summary behind `qdq info` and the editor's overview panel. */
+import {
+  type DecodedModel, type Graph, type TypeProto, type ValueInfo, dataTypeName, tensorByteLength, DataLocation,
+} from '../onnx/index';
+import { buildGraphIndex, type GraphIndex } from './graphIndex';
+import type { ModelSummary, TensorSummary } from './summary.types';
+
+export type { ModelSummary, TensorSummary } from './summary.types';
+
+function tensorSummary(v: ValueInfo): TensorSummary {
+  const tt = v.type?.tensorType ?? v.type?.sparseTensorType;
+  return {
+    name: v.name,
+    dtype: tt ? dataTypeName(tt.elemType) : typeLabel(v.type),
+    shape: tt?.shape ? tt.shape.dim.map((d) => (d.dimValue !== undefined ? Number(d.dimValue) : d.dimParam !== undefined && d.dimParam !== '' ? d.dimParam : null)) : null,
+  };
+}
+
+function typeLabel(t: TypeProto | undefined): string {
+  if (!t) return '';
+  if (t.sequenceType) return 'sequence';
+  if (t.mapType) return 'map';
+  if (t.optionalType) return 'optional';
+  return '';
+}
+
+/** Count subgraphs (If/Loop/Scan bodies) recursively, and visit every node of every graph. */
+function walkGraphs(g: Graph, visit: (g: Graph, depth: number) => void, depth = 0): void {
+  visit(g, depth);
+  for (const n of g.node) {
+    for (const a of n.attribute) {
+      if (a.g) walkGraphs(a.g, visit, depth + 1);
+      for (const sg of a.graphs) walkGraphs(sg, visit, depth + 1);
+    }
+  }
+}
+
+export function summarizeModel(decoded: DecodedModel, index?: GraphIndex): ModelSummary {
+  const { model } = decoded;
+  const g = model.graph;
+  const opTypeCounts: Record<string, number> = {};
+  let q = 0;
+  let dq = 0;
+  let subgraphCount = 0;
+  if (g) {
+    walkGraphs(g, (sg, depth) => {
+      if (depth > 0) subgraphCount++;
+      if (depth > 0) return; // op histogram is for the main graph
+      for (const n of sg.node) {
+        const key = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}::${n.opType}` : n.opType;
+        opTypeCounts[key] = (opTypeCounts[key] ?? 0) + 1;
+        if (n.opType === 'QuantizeLinear') q++;
+        else if (n.opType === 'DequantizeLinear') dq++;
+      }
+    });
+  }
+  let initializerBytes = 0;
+  const external = new Set<string>();
+  for (const t of g?.initializer ?? []) {
+    initializerBytes += tensorByteLength(t) ?? 0;
+    if (t.dataLocation === DataLocation.EXTERNAL) {
+      const loc = t.externalData.find((e) => e.key === 'location')?.value;
+      if (loc) external.add(loc);
+    }
+  }
+  const idx = g ? (index ?? buildGraphIndex(g)) : undefined;
+  const metadataProps: Record<string, string> = {};
+  for (const p of model.metadataProps) metadataProps[p.key] = p.value;
+  const sorted = Object.fromEntries(Object.entries(opTypeCounts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+  return {
+    file: decoded.file,
+    fileSize: decoded.source.size,
+    irVersion: Number(model.irVersion),
+    producerName: model.producerName,
+    producerVersion: model.producerVersion,
+    domain: model.domain,
+    modelVersion: Number(model.modelVersion),
+    graphName: g?.name ?? '',
+    opsetImports: model.opsetImport.map((o) => ({ domain: o.domain === '' ? 'ai.onnx' : o.domain, version: Number(o.version) })),
+    nodeCount: g?.node.length ?? 0,
+    initializerCount: g?.initializer.length ?? 0,
+    initializerBytes,
+    externalDataFiles: [...external].sort(),
+    opTypeCounts: sorted,
+    qdq: { quantizeLinear: q, dequantizeLinear: dq },
+    inputs: (idx?.inputs ?? []).map(tensorSummary),
+    outputs: (g?.output ?? []).map(tensorSummary),
+    metadataProps,
+    functionCount: model.functions.length,
+    subgraphCount,
+    unknownFieldCount: decoded.unknownFields.count,
+    problems: (idx?.problems ?? []).map((p) => ({ kind: p.kind, message: p.message })),
+  };
+}

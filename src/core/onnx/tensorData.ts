@@ -1,0 +1,238 @@
+/**
+ * Lazy tensor payloads. Decoding never copies weight bytes; these functions read them on request,
+ * from the model's own source (raw_data, *_data fields) or from external data files.
+ */
+import { MemorySource } from './byteSource';
+import { dataTypeInfo, DataType, rawByteLength } from './dataTypes';
+import type { DecodedModel } from './decode';
+import { TensorDataError } from './errors';
+import { type FileReader, nodeFileReader, readExternalBytes } from './externalData';
+import { type DataRef, DataLocation, type Int64, type Tensor } from './model';
+import { WireReader, WireType } from './wire/reader';
+
+/** Number of elements from dims, or undefined when a dim is negative or not a safe number. */
+export function tensorElementCount(t: Tensor): number | undefined {
+  let n = 1;
+  for (const d of t.dims) {
+    const v = Number(d);
+    if (!Number.isSafeInteger(v) || v < 0) return undefined;
+    n *= v;
+    if (!Number.isSafeInteger(n)) return undefined;
+  }
+  return n;
+}
+
+/** Payload size in bytes as stored (raw layout), without reading it; undefined when unknown. */
+export function tensorByteLength(t: Tensor): number | undefined {
+  if (t.dataLocation === DataLocation.EXTERNAL) {
+    const len = t.externalData.find((e) => e.key === 'length')?.value;
+    if (len !== undefined && /^\d+$/.test(len)) return Number(len);
+    const count = tensorElementCount(t);
+    return count === undefined ? undefined : rawByteLength(t.dataType, count);
+  }
+  if (t.rawData) return t.rawData.kind === 'source' ? t.rawData.byteLength : t.rawData.bytes.length;
+  const count = tensorElementCount(t);
+  if (count === undefined) return undefined;
+  if (t.stringData) return t.stringData.kind === 'source' ? t.stringData.byteLength : t.stringData.bytes.length;
+  if (t.floatData || t.int32Data || t.int64Data || t.doubleData || t.uint64Data) return rawByteLength(t.dataType, count);
+  return count === 0 ? 0 : undefined;
+}
+
+/** Read the value bytes of a DataRef: for a single packed entry, its value; otherwise all entries parsed. */
+function refEntries(decoded: DecodedModel, ref: DataRef): { wireType: number; value: Uint8Array }[] {
+  if (ref.kind === 'inline') return [{ wireType: WireType.LEN, value: ref.bytes }];
+  const out: { wireType: number; value: Uint8Array }[] = [];
+  for (const span of ref.fieldSpans) {
+    const bytes = decoded.source.read(span.start, span.end - span.start);
+    if (bytes.length !== span.end - span.start) throw new TensorDataError(decoded.file, '', 'the model file changed or is shorter than when it was opened');
+    const r = new WireReader(new MemorySource(bytes, decoded.file), decoded.file);
+    while (r.pos < bytes.length) {
+      const key = r.tag(bytes.length, '');
+      const wt = key & 7;
+      const start = r.pos;
+      if (wt === WireType.LEN) {
+        const stop = r.lengthDelimited(bytes.length, '');
+        out.push({ wireType: wt, value: bytes.subarray(r.pos, stop) });
+        r.pos = stop;
+      } else {
+        r.skip(wt, bytes.length, '');
+        out.push({ wireType: wt, value: bytes.subarray(start, r.pos) });
+      }
+    }
+  }
+  return out;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Parse varints (packed or not) from entries. */
+function varints(decoded: DecodedModel, ref: DataRef): Int64[] {
+  const out: Int64[] = [];
+  for (const e of refEntries(decoded, ref)) {
+    const r = new WireReader(new MemorySource(e.value), decoded.file);
+    while (r.pos < e.value.length) out.push(r.int64(e.value.length, ''));
+  }
+  return out;
+}
+
+/**
+ * The tensor's payload in raw_data layout (little-endian, 4-bit types packed two per byte),
+ * whichever field or file holds it. Throws TensorDataError naming the file on any problem.
+ */
+export function readTensorBytes(decoded: DecodedModel, t: Tensor, reader: FileReader = nodeFileReader): Uint8Array {
+  const count = tensorElementCount(t);
+  const expected = count === undefined ? undefined : rawByteLength(t.dataType, count);
+  if (t.dataLocation === DataLocation.EXTERNAL) return readExternalBytes(t, decoded.file, expected, reader);
+  if (t.rawData) {
+    const bytes = concat(refEntries(decoded, t.rawData).map((e) => e.value));
+    if (expected !== undefined && bytes.length !== expected) {
+      throw new TensorDataError(decoded.file, t.name, `raw_data has ${bytes.length} bytes, its shape and type need ${expected}`);
+    }
+    return bytes;
+  }
+  const info = dataTypeInfo(t.dataType);
+  if (count === undefined || !info) throw new TensorDataError(decoded.file, t.name, 'unknown shape or data type');
+  if (t.floatData || t.doubleData) {
+    const bytes = concat(refEntries(decoded, (t.floatData ?? t.doubleData)!).map((e) => e.value));
+    return bytes;
+  }
+  const ints = t.int32Data ? varints(decoded, t.int32Data) : t.int64Data ? varints(decoded, t.int64Data) : t.uint64Data ? varints(decoded, t.uint64Data) : undefined;
+  if (!ints) {
+    if (count === 0) return new Uint8Array(0);
+    throw new TensorDataError(decoded.file, t.name, 'the tensor has no data');
+  }
+  return packInts(ints, t.dataType, decoded.file, t.name);
+}
+
+/** int32_data/int64_data/uint64_data values -> raw layout of `dataType`. */
+function packInts(values: Int64[], dataType: number, file: string, name: string): Uint8Array {
+  const info = dataTypeInfo(dataType)!;
+  if (info.bits === 4) {
+    const out = new Uint8Array(Math.ceil(values.length / 2));
+    values.forEach((v, i) => (out[i >> 1]! |= (Number(v) & 0xf) << ((i & 1) * 4)));
+    return out;
+  }
+  const bytes = new Uint8Array(values.length * (info.bits / 8));
+  const dv = new DataView(bytes.buffer);
+  values.forEach((v, i) => {
+    const n = Number(v);
+    switch (info.bits) {
+      case 8: dv.setUint8(i, n & 0xff); break;
+      case 16: dv.setUint16(i * 2, n & 0xffff, true); break; // FLOAT16/BFLOAT16 bit patterns, (U)INT16
+      case 32: dv.setUint32(i * 4, n >>> 0, true); break;
+      case 64: dv.setBigUint64(i * 8, BigInt.asUintN(64, BigInt(v)), true); break;
+      default: throw new TensorDataError(file, name, `cannot convert integer data to ${info.name}`);
+    }
+  });
+  return bytes;
+}
+
+export type TensorValues =
+  | Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
+  | BigInt64Array | BigUint64Array;
+
+function aligned(bytes: Uint8Array, size: number): ArrayBuffer {
+  if (bytes.byteOffset % size === 0 && bytes.buffer instanceof ArrayBuffer && bytes.byteLength === bytes.buffer.byteLength) return bytes.buffer;
+  // Copy into a fresh, aligned buffer (note: Buffer#slice would return a view, not a copy).
+  return new Uint8Array(bytes).buffer;
+}
+
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * 2 ** -14 * (f / 1024);
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+/** FP8 decoders per ONNX's definitions (FN = no infinities, UZ = unsigned zero / NaN at 0x80). */
+function fp8ToFloat(b: number, code: number): number {
+  const e4m3 = code === DataType.FLOAT8E4M3FN || code === DataType.FLOAT8E4M3FNUZ;
+  const uz = code === DataType.FLOAT8E4M3FNUZ || code === DataType.FLOAT8E5M2FNUZ;
+  if (uz && b === 0x80) return NaN;
+  const s = b & 0x80 ? -1 : 1;
+  const mBits = e4m3 ? 3 : 2;
+  const eBits = e4m3 ? 4 : 5;
+  const bias = (e4m3 ? 7 : 15) + (uz ? 1 : 0);
+  const e = (b >> mBits) & ((1 << eBits) - 1);
+  const m = b & ((1 << mBits) - 1);
+  if (e4m3 && !uz && e === 15 && m === 7) return NaN;
+  if (!e4m3 && !uz && e === 31) return m ? NaN : s * Infinity;
+  if (e === 0) return s * 2 ** (1 - bias) * (m / (1 << mBits));
+  return s * 2 ** (e - bias) * (1 + m / (1 << mBits));
+}
+
+/**
+ * Decoded element values. Standard numeric types map to their typed array; FLOAT16, BFLOAT16, the
+ * FP8 types and FLOAT4E2M1 are converted to Float32Array; INT4/UINT4 are unpacked to Int8/Uint8.
+ */
+export function readTensorValues(decoded: DecodedModel, t: Tensor, reader?: FileReader): TensorValues {
+  const bytes = readTensorBytes(decoded, t, reader);
+  const count = tensorElementCount(t) ?? 0;
+  const need = rawByteLength(t.dataType, count);
+  if (need !== undefined && bytes.length < need) {
+    throw new TensorDataError(decoded.file, t.name, `the tensor holds ${bytes.length} bytes, its shape and type need ${need}`);
+  }
+  switch (t.dataType) {
+    case DataType.FLOAT: return new Float32Array(aligned(bytes, 4), 0, count);
+    case DataType.DOUBLE: return new Float64Array(aligned(bytes, 8), 0, count);
+    case DataType.INT8: return new Int8Array(bytes.buffer, bytes.byteOffset, count);
+    case DataType.UINT8:
+    case DataType.BOOL: return new Uint8Array(bytes.buffer, bytes.byteOffset, count);
+    case DataType.INT16: return new Int16Array(aligned(bytes, 2), 0, count);
+    case DataType.UINT16: return new Uint16Array(aligned(bytes, 2), 0, count);
+    case DataType.INT32: return new Int32Array(aligned(bytes, 4), 0, count);
+    case DataType.UINT32: return new Uint32Array(aligned(bytes, 4), 0, count);
+    case DataType.INT64: return new BigInt64Array(aligned(bytes, 8), 0, count);
+    case DataType.UINT64: return new BigUint64Array(aligned(bytes, 8), 0, count);
+    case DataType.FLOAT16:
+    case DataType.BFLOAT16: {
+      const u16 = new Uint16Array(aligned(bytes, 2), 0, count);
+      const out = new Float32Array(count);
+      if (t.dataType === DataType.FLOAT16) for (let i = 0; i < count; i++) out[i] = halfToFloat(u16[i]!);
+      else {
+        const u32 = new Uint32Array(out.buffer);
+        for (let i = 0; i < count; i++) u32[i] = u16[i]! << 16;
+      }
+      return out;
+    }
+    case DataType.FLOAT8E4M3FN:
+    case DataType.FLOAT8E4M3FNUZ:
+    case DataType.FLOAT8E5M2:
+    case DataType.FLOAT8E5M2FNUZ: {
+      const out = new Float32Array(count);
+      for (let i = 0; i < count; i++) out[i] = fp8ToFloat(bytes[i]!, t.dataType);
+      return out;
+    }
+    case DataType.INT4:
+    case DataType.UINT4:
+    case DataType.FLOAT4E2M1: {
+      const signed = t.dataType === DataType.INT4;
+      const out = t.dataType === DataType.FLOAT4E2M1 ? new Float32Array(count) : signed ? new Int8Array(count) : new Uint8Array(count);
+      for (let i = 0; i < count; i++) {
+        const nib = (bytes[i >> 1]! >> ((i & 1) * 4)) & 0xf;
+        if (t.dataType === DataType.FLOAT4E2M1) {
+          const s = nib & 8 ? -1 : 1;
+          const e = (nib >> 1) & 3;
+          const m = nib & 1;
+          out[i] = s * (e === 0 ? m * 0.5 : 2 ** (e - 1) * (1 + m / 2));
+        } else out[i] = signed && nib & 8 ? nib - 16 : nib;
+      }
+      return out;
+    }
+    default:
+      throw new TensorDataError(decoded.file, t.name, `reading values of data type ${dataTypeInfo(t.dataType)?.name ?? t.dataType} is not supported`);
+  }
+}

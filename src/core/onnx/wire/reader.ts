@@ -1,0 +1,281 @@
+/**
+ * Protobuf wire-format reader over a random-access ByteSource. Knows nothing of ONNX.
+ *
+ * It keeps a window of the source in memory and refills it on demand, so skipping a length-
+ * delimited field (a weight payload) costs nothing but a cursor move. Every read is bounds-checked
+ * against the end of the enclosing message (`end`), and every failure is an OnnxFormatError that
+ * names the file, the byte offset and the field path.
+ */
+import type { ByteSource } from '../byteSource';
+import { MemorySource } from '../byteSource';
+import { OnnxFormatError } from '../errors';
+import type { Int64, Span } from '../model';
+
+export const enum WireType {
+  VARINT = 0,
+  I64 = 1,
+  LEN = 2,
+  SGROUP = 3,
+  EGROUP = 4,
+  I32 = 5,
+}
+
+const WINDOW = 64 * 1024;
+const TWO32 = 4294967296;
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+export class WireReader {
+  /** Absolute position of the cursor. */
+  pos = 0;
+  /** Current nesting depth of length-delimited messages (guarded by maxDepth). */
+  depth = 0;
+  private buf: Uint8Array;
+  private bufStart = 0;
+  private readonly memory: boolean;
+  private view: DataView | undefined;
+
+  constructor(
+    readonly source: ByteSource,
+    readonly file: string,
+    readonly maxDepth = 64,
+  ) {
+    if (source instanceof MemorySource) {
+      this.buf = source.bytes;
+      this.memory = true;
+    } else {
+      this.buf = new Uint8Array(0);
+      this.memory = false;
+    }
+  }
+
+  get size(): number {
+    return this.source.size;
+  }
+
+  error(problem: string, path: string, offset = this.pos): OnnxFormatError {
+    return new OnnxFormatError(this.file, offset, path, problem);
+  }
+
+  /** Make bytes [pos, pos + n) available in the window (as far as the source has them). */
+  private ensure(n: number): void {
+    const rel = this.pos - this.bufStart;
+    if (rel >= 0 && (rel + n <= this.buf.length || (rel <= this.buf.length && this.bufStart + this.buf.length >= this.source.size))) return;
+    if (this.memory) return; // whole source is the window; bounds are checked by callers
+    this.buf = this.source.read(this.pos, Math.max(n, WINDOW));
+    this.bufStart = this.pos;
+    this.view = undefined;
+  }
+
+  /** Read one byte; `end` is the limit of the enclosing message. */
+  private byte(end: number, path: string): number {
+    if (this.pos >= end) throw this.error('unexpected end of message while reading a varint', path);
+    this.ensure(1);
+    const rel = this.pos - this.bufStart;
+    if (rel >= this.buf.length) throw this.error('unexpected end of file while reading a varint', path);
+    this.pos++;
+    return this.buf[rel]!;
+  }
+
+  /** Unsigned varint as a number; fails above 2^53 (used for tags and lengths). */
+  uvarint(end: number, path: string): number {
+    this.ensure(10);
+    let result = 0;
+    let mul = 1;
+    for (let i = 0; i < 8; i++) {
+      const b = this.byte(end, path);
+      result += (b & 0x7f) * mul;
+      if (b < 0x80) return result;
+      mul *= 128;
+    }
+    throw this.error('varint too long for a length or tag', path);
+  }
+
+  /** A field key. Returns `field << 3 | wireType` packed as (field * 8 + wt). */
+  tag(end: number, path: string): number {
+    const start = this.pos;
+    const key = this.uvarint(end, path);
+    const field = Math.floor(key / 8);
+    if (field === 0 || field > 536870911) throw this.error(`invalid field number ${field}`, path, start);
+    return key;
+  }
+
+  /** Full 64-bit varint as Int64 (two's complement for negatives). */
+  int64(end: number, path: string): Int64 {
+    this.ensure(10);
+    let lo = 0;
+    let hi = 0;
+    let b: number;
+    for (let shift = 0; shift < 28; shift += 7) {
+      b = this.byte(end, path);
+      lo |= (b & 0x7f) << shift;
+      if (b < 0x80) return lo >>> 0;
+    }
+    b = this.byte(end, path);
+    lo |= (b & 0x7f) << 28;
+    hi = (b & 0x7f) >> 4;
+    if (b >= 0x80) {
+      let done = false;
+      for (let shift = 3; shift < 32; shift += 7) {
+        b = this.byte(end, path);
+        hi |= (b & 0x7f) << shift;
+        if (b < 0x80) {
+          done = true;
+          break;
+        }
+      }
+      if (!done) throw this.error('varint longer than 10 bytes', path);
+    }
+    return combine64(lo >>> 0, hi | 0);
+  }
+
+  /** int32 / enum: a varint truncated to 32 bits, signed. */
+  int32(end: number, path: string): number {
+    const v = this.int64(end, path);
+    return typeof v === 'bigint' ? Number(BigInt.asIntN(32, v)) : v | 0;
+  }
+
+  float32(end: number, path: string): number {
+    if (this.pos + 4 > end) throw this.error('fixed32 value runs past the end of its message', path);
+    this.ensure(4);
+    const rel = this.pos - this.bufStart;
+    if (rel + 4 > this.buf.length) throw this.error('unexpected end of file in a fixed32 value', path);
+    this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    const v = this.view.getFloat32(rel, true);
+    this.pos += 4;
+    return v;
+  }
+
+  /**
+   * Read a length prefix and check the payload fits inside `end` (and the file). Returns the
+   * payload's end. No allocation depends on the length read.
+   */
+  lengthDelimited(end: number, path: string): number {
+    const at = this.pos;
+    const len = this.uvarint(end, path);
+    if (len > end - this.pos) {
+      throw this.error(`length ${len} runs past the end of the enclosing message (${end - this.pos} bytes left)`, path, at);
+    }
+    return this.pos + len;
+  }
+
+  /** Bytes [pos, pos+len) as a view valid until the next read; advances. */
+  bytesView(len: number, path: string): Uint8Array {
+    this.ensure(len);
+    const rel = this.pos - this.bufStart;
+    if (rel + len > this.buf.length) throw this.error('unexpected end of file', path);
+    this.pos += len;
+    return this.buf.subarray(rel, rel + len);
+  }
+
+  /** A string field (wire type already checked by the caller). */
+  string(end: number, path: string): string {
+    const stop = this.lengthDelimited(end, path);
+    const len = stop - this.pos;
+    if (len === 0) return '';
+    const bytes = this.bytesView(len, path);
+    if (len < 64) {
+      let ascii = true;
+      for (let i = 0; i < len; i++) {
+        if (bytes[i]! >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+    }
+    return utf8.decode(bytes);
+  }
+
+  /** A bytes field, copied (only used for small fields such as AttributeProto.s). */
+  bytes(end: number, path: string): Uint8Array {
+    const stop = this.lengthDelimited(end, path);
+    return new Uint8Array(this.bytesView(stop - this.pos, path)); // a copy, even when the view is a Node Buffer
+  }
+
+  /** Skip a length-delimited payload without reading it; returns its value span. */
+  skipLength(end: number, path: string): Span {
+    const stop = this.lengthDelimited(end, path);
+    const start = this.pos;
+    this.pos = stop;
+    return { start, end: stop };
+  }
+
+  /** Skip any field value of the given wire type (used for unknown fields). */
+  skip(wireType: number, end: number, path: string): void {
+    switch (wireType) {
+      case WireType.VARINT:
+        this.int64(end, path);
+        return;
+      case WireType.I64:
+        if (this.pos + 8 > end) throw this.error('fixed64 value runs past the end of its message', path);
+        this.pos += 8;
+        return;
+      case WireType.LEN:
+        this.skipLength(end, path);
+        return;
+      case WireType.I32:
+        if (this.pos + 4 > end) throw this.error('fixed32 value runs past the end of its message', path);
+        this.pos += 4;
+        return;
+      case WireType.SGROUP:
+        this.skipGroup(end, path);
+        return;
+      default:
+        throw this.error(`invalid wire type ${wireType}`, path);
+    }
+  }
+
+  private skipGroup(end: number, path: string): void {
+    // Deprecated proto2 groups: skip nested fields until the matching end-group tag.
+    let nesting = 1;
+    while (nesting > 0) {
+      if (this.pos >= end) throw this.error('unterminated group', path);
+      const key = this.tag(end, path);
+      const wt = key & 7;
+      if (wt === WireType.SGROUP) {
+        if (++nesting > this.maxDepth) throw this.error('groups nested too deeply', path);
+      } else if (wt === WireType.EGROUP) nesting--;
+      else this.skip(wt, end, path);
+    }
+  }
+
+  /** Enter a nested message (depth guard). */
+  enter(path: string): void {
+    if (++this.depth > this.maxDepth) throw this.error(`messages nested deeper than ${this.maxDepth} levels`, path);
+  }
+
+  leave(): void {
+    this.depth--;
+  }
+}
+
+/** Combine two 32-bit halves (lo unsigned, hi signed) into an Int64. */
+export function combine64(lo: number, hi: number): Int64 {
+  const v = hi * TWO32 + lo;
+  if (Number.isSafeInteger(v)) return v;
+  return BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo));
+}
+
+/** One top-level entry of a message: field number, wire type, and the span of tag+value. */
+export interface WireEntry {
+  field: number;
+  wireType: number;
+  start: number;
+  end: number;
+}
+
+/** List the entries of the message whose content is `span` (used to re-encode an edited message in its original order). */
+export function scanEntries(source: ByteSource, span: Span, file: string): WireEntry[] {
+  const r = new WireReader(source, file);
+  r.pos = span.start;
+  const out: WireEntry[] = [];
+  while (r.pos < span.end) {
+    const start = r.pos;
+    const key = r.tag(span.end, '');
+    const wireType = key & 7;
+    r.skip(wireType, span.end, '');
+    out.push({ field: Math.floor(key / 8), wireType, start, end: r.pos });
+  }
+  return out;
+}
