@@ -1,0 +1,47 @@
+import * as vscode from 'vscode';
+import type { WebviewRegistry } from '../editor/webviewRegistry';
+import type { WebviewReport } from '../protocol/messages';
+
+/** What `qdqStudio.internal.queryWebview` returns. */
+export interface WebviewQueryResult {
+  /** The document URI of the queried panel. */
+  readonly uri: string;
+  /** What the webview rendered, read back from its DOM. */
+  readonly report: WebviewReport;
+}
+
+export interface ActivationStats {
+  /** From the first line of the bundle to the end of `activate()`, ms. */
+  readonly activationMs: number;
+}
+
+export interface TestHookServices {
+  readonly registry: WebviewRegistry;
+  /** Read when the command runs (activate() fills it in as its last step). */
+  readonly activationStats: () => ActivationStats;
+}
+
+const queryTimeoutMs = 10_000;
+
+/**
+ * Asks the active QDQ Studio panel (or, given a URI, a panel of that document) what it shows.
+ * Resolves undefined when there is no such panel; rejects when it does not answer within 10 s.
+ */
+async function queryWebview(registry: WebviewRegistry, uri?: vscode.Uri | string): Promise<WebviewQueryResult | undefined> {
+  const entry = uri !== undefined ? registry.findByUri(uri) : registry.active;
+  if (!entry) return undefined;
+  const deadline = Date.now() + queryTimeoutMs;
+  await entry.whenReady(queryTimeoutMs);
+  const reply = await entry.channel.request({ type: 'query' }, 'queryResult', Math.max(1, deadline - Date.now()));
+  return { uri: entry.document.uri.toString(), report: reply.report };
+}
+
+/** Commands the integration and end-to-end tests use; hidden from the palette in package.json. */
+export function registerTestHooks(context: vscode.ExtensionContext, services: TestHookServices): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand('qdqStudio.internal.queryWebview', (uri?: unknown) =>
+      queryWebview(services.registry, uri instanceof vscode.Uri || typeof uri === 'string' ? uri : undefined),
+    ),
+    vscode.commands.registerCommand('qdqStudio.internal.activationStats', () => services.activationStats()),
+  );
+}

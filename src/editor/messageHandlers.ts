@@ -1,0 +1,71 @@
+import * as vscode from 'vscode';
+import type { FromWebview, WebviewCommand } from '../protocol/messages';
+import type { Logger } from '../util/logger';
+import type { OnnxDocument } from './onnxDocument';
+import { stateMessage } from './stateMessage';
+import type { WebviewEntry } from './webviewRegistry';
+
+export interface HandlerContext {
+  readonly document: OnnxDocument;
+  readonly entry: WebviewEntry;
+}
+
+export type MessageHandlers = {
+  readonly [K in FromWebview['type']]: (message: Extract<FromWebview, { type: K }>, context: HandlerContext) => void | Promise<void>;
+};
+
+export interface HandlerServices {
+  readonly log: Logger;
+}
+
+/** Runs one of the webview's buttons. */
+async function runCommand(command: WebviewCommand, { document }: HandlerContext, services: HandlerServices): Promise<void> {
+  switch (command) {
+    case 'reopenAsText':
+      await vscode.commands.executeCommand('vscode.openWith', document.uri, 'default');
+      return;
+    case 'retry':
+      // reload() broadcasts the new state (init or loadError) to every panel of the document.
+      await document.reload();
+      return;
+    case 'copySummary': {
+      const state = document.state;
+      const text = state.kind === 'loaded' ? JSON.stringify(state.summary, null, 2) : state.error.message;
+      await vscode.env.clipboard.writeText(text);
+      vscode.window.setStatusBarMessage(state.kind === 'loaded' ? 'QDQ Studio: model summary copied' : 'QDQ Studio: error copied', 3000);
+      return;
+    }
+    default: {
+      const unknown: never = command;
+      services.log.warn(`Unknown webview command ${String(unknown)}`);
+    }
+  }
+}
+
+/** FromWebview message type -> handler. Replies to host requests never get here (the channel takes them). */
+export function createMessageHandlers(services: HandlerServices): MessageHandlers {
+  return {
+    ready: (_message, { document, entry }) => {
+      entry.markReady();
+      entry.post(stateMessage(document));
+    },
+    queryResult: (message) => {
+      services.log.info(`Ignoring a late reply to request ${message.inReplyTo}`);
+    },
+    command: (message, context) => runCommand(message.command, context, services),
+    webviewError: (message, { document }) => {
+      services.log.error(`Webview of ${document.uri.toString(true)}: ${message.message}${message.stack ? `\n${message.stack}` : ''}`);
+    },
+  };
+}
+
+/** Calls the handler for `message`, logging (not throwing) failures. */
+export async function dispatchMessage(handlers: MessageHandlers, message: FromWebview, context: HandlerContext, log: Logger): Promise<void> {
+  try {
+    const handler = handlers[message.type] as (m: FromWebview, c: HandlerContext) => void | Promise<void>;
+    await handler(message, context);
+  } catch (e) {
+    log.error(`Handling '${message.type}' from the webview failed`, e);
+    void vscode.window.showErrorMessage(`QDQ Studio: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}

@@ -1,0 +1,118 @@
+import * as vscode from 'vscode';
+import type { ModelSummary } from '../core/graph/summary.types';
+import type { DecodedModel } from '../core/onnx/index';
+import type { Logger } from '../util/logger';
+
+/** A model that decoded and summarised. Owns `decoded.source` (close it when done). */
+export interface LoadedModel {
+  readonly kind: 'loaded';
+  readonly decoded: DecodedModel;
+  readonly summary: ModelSummary;
+  /** Wall time of decode + summary, ms. */
+  readonly loadMs: number;
+}
+
+/** Why a model could not be loaded, in the shape the webview's error panel shows. */
+export interface LoadErrorInfo {
+  /** The file as the user knows it (path for `file:` URIs, else the URI). */
+  readonly file: string;
+  /** Full message; names the file, and the byte offset and field path for format errors. */
+  readonly message: string;
+  readonly offset?: number;
+  readonly fieldPath?: string;
+  readonly problem?: string;
+}
+
+export interface LoadFailure {
+  readonly kind: 'error';
+  readonly error: LoadErrorInfo;
+}
+
+export type LoadResult = LoadedModel | LoadFailure;
+
+type OnnxModule = typeof import('../core/onnx/index.js');
+type GraphModule = typeof import('../core/graph/index.js');
+
+/** The name of a URI for messages: the path for local files, the full URI otherwise. */
+export function displayPath(uri: vscode.Uri): string {
+  return uri.scheme === 'file' ? uri.fsPath : uri.toString(true);
+}
+
+/**
+ * Reads and decodes `.onnx` documents. The ONNX core is imported on first use, not at activation:
+ * esbuild wraps a dynamically imported module in a lazy initialiser, so none of its module-level
+ * work runs until a model is opened.
+ *
+ * Note: decoding is synchronous and runs on the extension host thread. Opening reads only the
+ * bytes the decoder needs (weights are skipped by positional reads), which keeps a 250 MB model
+ * within the ~150 ms open budget; a worker would only pay off for far larger graphs.
+ */
+export class ModelLoader {
+  private modules: Promise<[OnnxModule, GraphModule]> | undefined;
+
+  constructor(private readonly log: Logger) {}
+
+  private core(): Promise<[OnnxModule, GraphModule]> {
+    this.modules ??= Promise.all([import('../core/onnx/index.js'), import('../core/graph/index.js')]);
+    return this.modules;
+  }
+
+  /** Loads a model; never throws. Failures come back as `LoadFailure` with a displayable message. */
+  async load(uri: vscode.Uri): Promise<LoadResult> {
+    const file = displayPath(uri);
+    let onnx: OnnxModule;
+    let graph: GraphModule;
+    try {
+      [onnx, graph] = await this.core();
+    } catch (e) {
+      this.modules = undefined;
+      this.log.error('Loading the ONNX core failed', e);
+      return { kind: 'error', error: { file, message: `${file}: internal error loading the ONNX reader: ${errorText(e)}` } };
+    }
+
+    const t0 = performance.now();
+    let decoded: DecodedModel | undefined;
+    try {
+      if (uri.scheme === 'file') {
+        decoded = onnx.openModelFile(uri.fsPath);
+      } else {
+        const bytes = await vscode.workspace.fs.readFile(uri);
+        decoded = onnx.decodeModel(new onnx.MemorySource(bytes, file), { file });
+      }
+      const summary = graph.summarizeModel(decoded);
+      const loadMs = performance.now() - t0;
+      this.log.info(`Opened ${file} in ${loadMs.toFixed(1)} ms (${summary.nodeCount} nodes)`);
+      return { kind: 'loaded', decoded, summary, loadMs };
+    } catch (e) {
+      closeQuietly(decoded);
+      return { kind: 'error', error: this.describe(e, file, onnx) };
+    }
+  }
+
+  private describe(e: unknown, file: string, onnx: OnnxModule): LoadErrorInfo {
+    if (e instanceof onnx.OnnxFormatError) {
+      return { file: e.file || file, message: e.message, offset: e.offset, fieldPath: e.fieldPath, problem: e.problem };
+    }
+    if (onnx.isOnnxError(e)) {
+      return { file: e.file || file, message: e.message, problem: e.problem };
+    }
+    if (e instanceof vscode.FileSystemError) {
+      return { file, message: `${file}: ${e.message}`, problem: e.message };
+    }
+    // Anything else is a bug in the reader, not a problem of the file: log the stack.
+    this.log.error(`Unexpected error while opening ${file}`, e);
+    return { file, message: `${file}: internal error while reading the model: ${errorText(e)}`, problem: errorText(e) };
+  }
+}
+
+export function closeQuietly(decoded: DecodedModel | undefined): void {
+  try {
+    decoded?.source.close?.();
+  } catch {
+    // Closing a handle that is already gone is not worth reporting.
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,88 @@
+import * as vscode from 'vscode';
+import { isFromWebview } from '../protocol/messages';
+import type { Logger } from '../util/logger';
+import { createMessageHandlers, dispatchMessage, type MessageHandlers } from './messageHandlers';
+import type { ModelLoader } from './modelLoader';
+import { OnnxDocument } from './onnxDocument';
+import { stateMessage } from './stateMessage';
+import { buildWebviewHtml, webviewOptions } from './webviewHtml';
+import type { WebviewRegistry } from './webviewRegistry';
+
+export interface EditorServices {
+  readonly extensionUri: vscode.Uri;
+  readonly log: Logger;
+  readonly loader: ModelLoader;
+  readonly registry: WebviewRegistry;
+}
+
+/**
+ * The `.onnx` custom editor (hex editor style): VS Code owns the document lifecycle, the document
+ * owns the model, and each panel is a webview program talking the typed protocol.
+ */
+export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocument> {
+  static readonly viewType = 'qdqStudio.onnxEditor';
+
+  static register(context: vscode.ExtensionContext, services: EditorServices): void {
+    const provider = new OnnxEditorProvider(services);
+    context.subscriptions.push(
+      provider._onDidChangeCustomDocument,
+      vscode.window.registerCustomEditorProvider(OnnxEditorProvider.viewType, provider, {
+        // State lives in the document and in the webview's getState/setState, not in a hidden page.
+        webviewOptions: { retainContextWhenHidden: false },
+        supportsMultipleEditorsPerDocument: true,
+      }),
+    );
+  }
+
+  private readonly _onDidChangeCustomDocument = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<OnnxDocument>>();
+  readonly onDidChangeCustomDocument = this._onDidChangeCustomDocument.event;
+
+  private readonly handlers: MessageHandlers;
+
+  private constructor(private readonly services: EditorServices) {
+    this.handlers = createMessageHandlers(services);
+  }
+
+  /** Never throws for a bad file: the document then holds the error and the webview shows it. */
+  async openCustomDocument(uri: vscode.Uri, openContext: vscode.CustomDocumentOpenContext, _token: vscode.CancellationToken): Promise<OnnxDocument> {
+    const document = await OnnxDocument.create(uri, openContext.backupId, this.services);
+    const subscriptions = [
+      document.onDidChange((e) => this._onDidChangeCustomDocument.fire(e)),
+      document.onDidReload(() => this.services.registry.broadcast(document, stateMessage(document))),
+    ];
+    document.onDidDispose(() => subscriptions.forEach((s) => s.dispose()));
+    return document;
+  }
+
+  async resolveCustomEditor(document: OnnxDocument, panel: vscode.WebviewPanel, _token: vscode.CancellationToken): Promise<void> {
+    const { extensionUri, registry, log } = this.services;
+    const entry = registry.add(document, panel);
+    panel.webview.options = webviewOptions(extensionUri);
+    const subscription = panel.webview.onDidReceiveMessage((raw: unknown) => {
+      if (!isFromWebview(raw)) {
+        log.warn(`Ignoring a malformed message from the webview of ${document.uri.toString(true)}`);
+        return;
+      }
+      if (entry.channel.receive(raw)) return;
+      void dispatchMessage(this.handlers, raw, { document, entry }, log);
+    });
+    panel.onDidDispose(() => subscription.dispose());
+    panel.webview.html = buildWebviewHtml(panel.webview, extensionUri, document.uri.path.slice(document.uri.path.lastIndexOf('/') + 1));
+  }
+
+  saveCustomDocument(document: OnnxDocument, cancellation: vscode.CancellationToken): Thenable<void> {
+    return document.save(cancellation);
+  }
+
+  saveCustomDocumentAs(document: OnnxDocument, destination: vscode.Uri, cancellation: vscode.CancellationToken): Thenable<void> {
+    return document.saveAs(destination, cancellation);
+  }
+
+  revertCustomDocument(document: OnnxDocument, cancellation: vscode.CancellationToken): Thenable<void> {
+    return document.revert(cancellation);
+  }
+
+  backupCustomDocument(document: OnnxDocument, context: vscode.CustomDocumentBackupContext, cancellation: vscode.CancellationToken): Thenable<vscode.CustomDocumentBackup> {
+    return document.backup(context.destination, cancellation);
+  }
+}

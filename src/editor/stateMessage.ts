@@ -1,0 +1,33 @@
+import type { ModelSummary } from '../core/graph/summary.types';
+import type { InitMessage, LoadErrorMessage, ModelSummaryDto } from '../protocol/messages';
+import type { OnnxDocument } from './onnxDocument';
+
+/** Compile-time guard: a core summary must stay assignable to the protocol's DTO. */
+function toDto(summary: ModelSummary): ModelSummaryDto {
+  return summary;
+}
+
+function baseName(uri: OnnxDocument['uri']): string {
+  const path = uri.path;
+  return path.slice(path.lastIndexOf('/') + 1); // Uri.path is already decoded
+}
+
+/** The message that brings a panel up to date with `document`: `init` or `loadError`. */
+export function stateMessage(document: OnnxDocument): InitMessage | LoadErrorMessage {
+  const state = document.state;
+  const uri = document.uri.toString();
+  if (state.kind === 'error') {
+    const e = state.error;
+    return {
+      type: 'loadError',
+      uri,
+      file: e.file,
+      message: e.message,
+      ...(e.offset !== undefined ? { offset: e.offset } : {}),
+      ...(e.fieldPath ? { fieldPath: e.fieldPath } : {}),
+      ...(e.problem ? { problem: e.problem } : {}),
+    };
+  }
+  const summary = toDto(state.summary);
+  return { type: 'init', uri, fileName: baseName(document.uri), fileSize: summary.fileSize, summary };
+}

@@ -1,0 +1,31 @@
+// Keep this import first: it records the time the bundle started to evaluate.
+import { moduleStart } from './util/activationClock';
+import * as vscode from 'vscode';
+import { registerModelCommands } from './commands/modelCommands';
+import { registerTestHooks, type ActivationStats } from './commands/testHooks';
+import { ModelLoader } from './editor/modelLoader';
+import { OnnxEditorProvider } from './editor/onnxEditorProvider';
+import { WebviewRegistry } from './editor/webviewRegistry';
+import { Logger } from './util/logger';
+
+/**
+ * Builds the services and registers each feature. Kept cheap (target < 100 ms): nothing is decoded
+ * or read here, and the ONNX core is imported lazily by `ModelLoader` when a model opens.
+ */
+export function activate(context: vscode.ExtensionContext): void {
+  const log = new Logger();
+  const registry = new WebviewRegistry();
+  context.subscriptions.push(log, registry);
+  const loader = new ModelLoader(log);
+
+  let stats: ActivationStats = { activationMs: -1 };
+  OnnxEditorProvider.register(context, { extensionUri: context.extensionUri, log, loader, registry });
+  registerModelCommands(context, { log, loader, registry });
+  registerTestHooks(context, { registry, activationStats: () => stats });
+
+  stats = { activationMs: performance.now() - moduleStart };
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

@@ -1,0 +1,38 @@
+/**
+ * Plain JSON shapes of the model summary as it travels to the webview. They mirror
+ * `ModelSummary` in `src/core/graph/summary.types.ts` (the host checks at compile time that a core
+ * summary is assignable to this DTO), so the webview never depends on `src/core`.
+ * Extend, never rename.
+ */
+export interface TensorSummaryDto {
+  name: string;
+  /** ONNX dtype name ("FLOAT", "INT8", ...), "UNKNOWN(n)", or "" when the value is not a tensor. */
+  dtype: string;
+  /** Dimensions: numbers, symbolic names, or null when unknown; null when the shape is absent. */
+  shape: (number | string | null)[] | null;
+}
+
+export interface ModelSummaryDto {
+  file: string;
+  fileSize: number;
+  irVersion: number;
+  producerName: string;
+  producerVersion: string;
+  domain: string;
+  modelVersion: number;
+  graphName: string;
+  opsetImports: { domain: string; version: number }[];
+  nodeCount: number;
+  initializerCount: number;
+  initializerBytes: number;
+  externalDataFiles: string[];
+  opTypeCounts: Record<string, number>;
+  qdq: { quantizeLinear: number; dequantizeLinear: number };
+  inputs: TensorSummaryDto[];
+  outputs: TensorSummaryDto[];
+  metadataProps: Record<string, string>;
+  functionCount: number;
+  subgraphCount: number;
+  unknownFieldCount: number;
+  problems: { kind: string; message: string }[];
+}

@@ -1,0 +1,63 @@
+/**
+ * Entry of the model-view webview (a browser program of its own; see webview/tsconfig.json).
+ * Acquires the VS Code API once, opens the typed channel to the host, mounts the view and says
+ * `ready`. The host answers with `init` or `loadError`.
+ */
+import './cspMonitor'; // first: count CSP violations from the very start
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-divider/index.js';
+import '@vscode-elements/elements/dist/vscode-table/index.js';
+import '@vscode-elements/elements/dist/vscode-table-body/index.js';
+import '@vscode-elements/elements/dist/vscode-table-cell/index.js';
+import '@vscode-elements/elements/dist/vscode-table-header/index.js';
+import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
+import '@vscode-elements/elements/dist/vscode-table-row/index.js';
+import './main.css';
+import type { FromWebview, ToWebview } from '../src/protocol/messages';
+import { HostChannel } from './hostChannel';
+import { ModelView } from './modelView';
+import { ViewStateStore } from './state';
+import { acquireApi } from './vscodeApi';
+
+function main(): void {
+  const root = document.getElementById('app');
+  if (!root) throw new Error('#app is missing from the webview HTML');
+
+  const api = acquireApi();
+  const store = new ViewStateStore(api);
+  let host: HostChannel | undefined;
+  const post = (message: FromWebview): void => host?.post(message);
+  const view = new ModelView(root, store, (command) => post({ type: 'command', command }));
+
+  const onMessage = (message: ToWebview): void => {
+    switch (message.type) {
+      case 'init':
+        view.showSummary(message);
+        break;
+      case 'loadError':
+        view.showError(message);
+        break;
+      case 'query':
+        post({ type: 'queryResult', inReplyTo: message.requestId, report: view.report() });
+        break;
+    }
+  };
+  host = new HostChannel(api, onMessage);
+
+  window.addEventListener('error', (event) => {
+    post({ type: 'webviewError', message: String(event.message), stack: event.error instanceof Error ? event.error.stack : undefined });
+  });
+  window.addEventListener('unhandledrejection', (event) => {
+    const reason: unknown = event.reason;
+    post({
+      type: 'webviewError',
+      message: reason instanceof Error ? reason.message : String(reason),
+      stack: reason instanceof Error ? reason.stack : undefined,
+    });
+  });
+
+  view.showLoading();
+  post({ type: 'ready' });
+}
+
+main();

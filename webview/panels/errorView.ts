@@ -1,0 +1,36 @@
+/** The error panel shown when the host could not read or decode the model. */
+import type { LoadErrorMessage } from '../../src/protocol/messages';
+import { h } from '../dom';
+import { baseName } from '../format';
+import { propertyList } from './section';
+
+export interface ErrorActions {
+  reopenAsText(): void;
+  retry(): void;
+}
+
+export function errorView(message: LoadErrorMessage, actions: ErrorActions): HTMLElement {
+  const reopen = h('vscode-button', { attrs: { title: 'Open this file with VS Code\'s default editor' } }, 'Reopen with Text Editor');
+  reopen.addEventListener('click', () => actions.reopenAsText());
+  const retry = h('vscode-button', { attrs: { secondary: true, title: 'Read the file again' } }, 'Retry');
+  retry.addEventListener('click', () => actions.retry());
+
+  return h(
+    'section',
+    { className: 'error-panel', attrs: { 'aria-labelledby': 'error-title' } },
+    h('h1', { className: 'error-title', attrs: { id: 'error-title' } }, `Cannot open ${baseName(message.file)}`),
+    h('p', { className: 'error-message', data: { testid: 'error' }, attrs: { role: 'alert' } }, message.message),
+    propertyList([
+      ['File', h('span', { className: 'mono wrap' }, message.file)],
+      message.offset !== undefined ? ['Byte offset', h('span', { className: 'num', data: { testid: 'error-offset' } }, String(message.offset))] : null,
+      message.fieldPath ? ['Field', h('span', { className: 'mono wrap' }, message.fieldPath)] : null,
+      message.problem ? ['Problem', message.problem] : null,
+    ]),
+    h(
+      'p',
+      { className: 'muted' },
+      'The file may be truncated, not an ONNX model, or written by a tool this version cannot read. The extension keeps running; fix the file and retry, or inspect it in another editor.',
+    ),
+    h('div', { className: 'actions' }, reopen, retry),
+  );
+}
