@@ -16,6 +16,7 @@ import {
   type Dimension,
   type FunctionProto,
   type Graph,
+  type MessageBase,
   type ModelProto,
   type Node,
   type OperatorSetId,
@@ -93,23 +94,31 @@ function i32(r: R, key: number, end: number, path: string, field: string): numbe
   return r.int32(end, `${path}.${field}`);
 }
 
+function notePacked(m: MessageBase, key: number): void {
+  const no = key >>> 3;
+  if (!m.$packed) m.$packed = [no];
+  else if (!m.$packed.includes(no)) m.$packed.push(no);
+}
+
 /** Repeated int64, accepting both packed and unpacked encodings. */
-function repeatedInt64(r: R, key: number, end: number, path: string, field: string, out: import('./model').Int64[]): void {
+function repeatedInt64(r: R, key: number, end: number, path: string, field: string, out: import('./model').Int64[], m: MessageBase): void {
   const wt = key & 7;
   if (wt === WireType.VARINT) {
     out.push(r.int64(end, `${path}.${field}`));
   } else if (wt === WireType.LEN) {
+    notePacked(m, key);
     const stop = r.lengthDelimited(end, path);
     while (r.pos < stop) out.push(r.int64(stop, `${path}.${field}`));
   } else throw r.error(`field '${field}' has wire type ${wt}, expected 0 or 2`, path);
 }
 
 /** Repeated float (fixed32), packed or unpacked. */
-function repeatedFloat(r: R, key: number, end: number, path: string, field: string, out: number[]): void {
+function repeatedFloat(r: R, key: number, end: number, path: string, field: string, out: number[], m: MessageBase): void {
   const wt = key & 7;
   if (wt === WireType.I32) {
     out.push(r.float32(end, path));
   } else if (wt === WireType.LEN) {
+    notePacked(m, key);
     const stop = r.lengthDelimited(end, path);
     if ((stop - r.pos) % 4 !== 0) throw r.error(`packed '${field}' length is not a multiple of 4`, path);
     while (r.pos < stop) out.push(r.float32(stop, path));
@@ -184,7 +193,7 @@ function decodeTensor(c: Ctx, end: number, path: string): Tensor {
     const tagStart = r.pos;
     const key = r.tag(end, path);
     switch (key >>> 3) {
-      case 1: repeatedInt64(r, key, end, path, 'dims', m.dims); break;
+      case 1: repeatedInt64(r, key, end, path, 'dims', m.dims, m); break;
       case 2: m.dataType = i32(r, key, end, path, 'data_type'); break;
       case 3: {
         const stop = sub(r, key, end, path, 'segment');
@@ -232,7 +241,7 @@ function sparseTensor(c: Ctx, end: number, path: string): SparseTensor {
     switch (key >>> 3) {
       case 1: m.values = decodeTensor(c, sub(r, key, end, path, 'values'), `${path}.values`); break;
       case 2: m.indices = decodeTensor(c, sub(r, key, end, path, 'indices'), `${path}.indices`); break;
-      case 3: repeatedInt64(r, key, end, path, 'dims', m.dims); break;
+      case 3: repeatedInt64(r, key, end, path, 'dims', m.dims, m); break;
       default: c.unknownField(r, 'SparseTensorProto', key, end, path);
     }
   }
@@ -359,8 +368,8 @@ function attribute(c: Ctx, end: number, path: string): Attribute {
       case 4: expectWire(r, key, WireType.LEN, path, 's'); m.s = r.bytes(end, `${path}.s`); break;
       case 5: m.t = decodeTensor(c, sub(r, key, end, path, 't'), `${path}.t`); break;
       case 6: m.g = graph(c, sub(r, key, end, path, 'g'), `${path}.g`); break;
-      case 7: repeatedFloat(r, key, end, path, 'floats', m.floats); break;
-      case 8: repeatedInt64(r, key, end, path, 'ints', m.ints); break;
+      case 7: repeatedFloat(r, key, end, path, 'floats', m.floats, m); break;
+      case 8: repeatedInt64(r, key, end, path, 'ints', m.ints, m); break;
       case 9: expectWire(r, key, WireType.LEN, path, 'strings'); m.strings.push(r.bytes(end, `${path}.strings`)); break;
       case 10: m.tensors.push(decodeTensor(c, sub(r, key, end, path, 'tensors'), `${path}.tensors[${m.tensors.length}]`)); break;
       case 11: m.graphs.push(graph(c, sub(r, key, end, path, 'graphs'), `${path}.graphs[${m.graphs.length}]`)); break;

@@ -7,8 +7,9 @@
  * unknown fields are copied verbatim, and known fields that were absent are appended in field-number
  * order. Payload DataRefs that still point into the source are copied verbatim as whole entries.
  * Limitation (documented in docs/ARCHITECTURE.md): inside a dirty message, a repeated field whose
- * entries were interleaved with other fields is written as one run, and non-canonical encodings
- * (packed dims, padded varints) of that message's own scalars are normalised.
+ * entries were interleaved with other fields is written as one run, and non-canonical varints
+ * (padded with 0x80 bytes) of that message's own scalars are normalised. Whether repeated numbers
+ * were written packed or not is remembered per message (`$packed`) and kept.
  */
 import type { ByteSource } from './byteSource';
 import type { DecodedModel } from './decode';
@@ -111,7 +112,15 @@ function optInt(w: WireWriter, no: number, v: Int64 | undefined): void {
     w.int64(v);
   }
 }
-function ints(w: WireWriter, no: number, list: readonly Int64[]): void {
+function ints(w: WireWriter, no: number, list: readonly Int64[], m?: MessageBase): void {
+  if (m?.$packed?.includes(no) && list.length > 0) {
+    const body = new WireWriter();
+    for (const v of list) body.int64(v);
+    w.tag(no, 2);
+    w.uvarint(body.size);
+    w.append(body);
+    return;
+  }
   for (const v of list) {
     w.tag(no, 0);
     w.int64(v);
@@ -170,7 +179,7 @@ const TensorCodec: Codec<Tensor> = {
   fields: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16],
   emit(no, w, m, force, e) {
     switch (no) {
-      case 1: return ints(w, 1, m.dims);
+      case 1: return ints(w, 1, m.dims, m);
       case 2: return int(w, 2, m.dataType, force);
       case 3: return e.sub(w, 3, SegmentCodec, m.segment);
       case 4: return data(w, 4, m.floatData);
@@ -199,7 +208,7 @@ const SparseTensorCodec: Codec<SparseTensor> = {
   emit(no, w, m, _force, e) {
     if (no === 1) e.sub(w, 1, TensorCodec, m.values);
     else if (no === 2) e.sub(w, 2, TensorCodec, m.indices);
-    else ints(w, 3, m.dims);
+    else ints(w, 3, m.dims, m);
   },
   children(m, visit) {
     return (!m.values || visit(TensorCodec, m.values)) && (!m.indices || visit(TensorCodec, m.indices));
@@ -310,12 +319,18 @@ const AttributeCodec: Codec<Attribute> = {
       case 5: return e.sub(w, 5, TensorCodec, m.t);
       case 6: return e.sub(w, 6, GraphCodec, m.g);
       case 7:
-        for (const f of m.floats) {
-          w.tag(7, 5);
-          w.float32(f);
+        if (m.$packed?.includes(7) && m.floats.length > 0) {
+          w.tag(7, 2);
+          w.uvarint(m.floats.length * 4);
+          for (const f of m.floats) w.float32(f);
+        } else {
+          for (const f of m.floats) {
+            w.tag(7, 5);
+            w.float32(f);
+          }
         }
         return;
-      case 8: return ints(w, 8, m.ints);
+      case 8: return ints(w, 8, m.ints, m);
       case 9:
         for (const s of m.strings) bytesField(w, 9, s);
         return;

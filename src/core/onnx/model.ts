@@ -25,6 +25,8 @@ export interface MessageBase {
   $span?: Span;
   /** Set by edits: this message's own fields changed and it must be re-encoded. */
   $dirty?: boolean;
+  /** Repeated numeric fields that the source wrote packed (so a re-encode keeps that form). */
+  $packed?: number[];
 }
 
 /** Mark a message as edited so the encoder re-serialises it (and therefore its ancestors). */
