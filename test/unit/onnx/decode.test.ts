@@ -6,7 +6,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Long from 'long';
 import {
   type Attribute, type DecodedModel, type ModelProto, DataType, dataTypeName, decodeModel, encodeModelToBytes, markDirty,
   MemorySource, readTensorBytes, readTensorValues, tensorByteLength,
@@ -14,7 +13,12 @@ import {
 import { checkedInModels, sharedModels } from './corpus';
 import { bytesField, concatBytes, encodeModelProto, onnx, smallQdqModel, varintField, vi } from './protoHelpers';
 
-const num = (v: number | Long | bigint | null | undefined): number => (v == null ? 0 : typeof v === 'object' ? (v as Long).toNumber() : Number(v));
+/** Element values as plain numbers (bigint types included). */
+const nums = (v: ArrayLike<number | bigint>): number[] => Array.from(v, Number);
+
+/** protobufjs gives int64 as number or Long. */
+const num = (v: number | { toNumber(): number } | bigint | null | undefined): number =>
+  v == null ? 0 : typeof v === 'object' ? v.toNumber() : Number(v);
 const text = (b: Uint8Array | null | undefined): string => Buffer.from(b ?? []).toString('utf8');
 
 function compareAttributes(ours: Attribute[], ref: onnx.IAttributeProto[], where: string): void {
@@ -68,7 +72,7 @@ function compareWithReference(d: DecodedModel, bytes: Uint8Array): void {
       assert.equal(tensorByteLength(t), rt.rawData.length);
       assert.ok(Buffer.from(readTensorBytes(d, t)).equals(Buffer.from(rt.rawData)), `initializer ${t.name} bytes`);
     }
-    if (rt.floatData?.length) assert.deepEqual(Array.from(readTensorValues(d, t) as Float32Array), rt.floatData);
+    if (rt.floatData?.length) assert.deepEqual(nums(readTensorValues(d, t)), rt.floatData);
   });
   for (const [ours, theirs] of [[g.input, rg.input], [g.output, rg.output], [g.valueInfo, rg.valueInfo]] as const) {
     assert.deepEqual(
@@ -82,8 +86,8 @@ test('small hand-built model agrees with the reference decoder', () => {
   const bytes = encodeModelProto(smallQdqModel());
   const d = decodeModel(new MemorySource(bytes, 'small.onnx'));
   compareWithReference(d, bytes);
-  assert.deepEqual(Array.from(readTensorValues(d, d.model.graph!.initializer[3]!)), Array.from(new Float32Array([0.01, 0.02, 0.03, 0.04])));
-  assert.deepEqual(Array.from(readTensorValues(d, d.model.graph!.initializer[4]!)), [0, 0, 0, 0]);
+  assert.deepEqual(nums(readTensorValues(d, d.model.graph!.initializer[3]!)), Array.from(new Float32Array([0.01, 0.02, 0.03, 0.04])));
+  assert.deepEqual(nums(readTensorValues(d, d.model.graph!.initializer[4]!)), [0, 0, 0, 0]);
 });
 
 for (const file of [...checkedInModels(), ...sharedModels()]) {
@@ -116,8 +120,8 @@ test('schema content newer than ONNX 1.10 decodes: FP8/INT4 types, block_size, o
   assert.deepEqual(q.attribute.map((a) => [a.name, Number(a.i)]), [['saturate', 1], ['block_size', 32], ['output_dtype', 17]]);
   assert.equal(dataTypeName(d.model.graph!.output.at(-1)!.type!.tensorType!.elemType), 'FLOAT8E4M3FN');
   const [fp8, int4] = d.model.graph!.initializer.slice(-2);
-  assert.deepEqual(Array.from(readTensorValues(d, fp8!)), [1]);
-  assert.deepEqual(Array.from(readTensorValues(d, int4!)), [1, 2, -8, -1]);
+  assert.deepEqual(nums(readTensorValues(d, fp8!)), [1]);
+  assert.deepEqual(nums(readTensorValues(d, int4!)), [1, 2, -8, -1]);
   assert.equal(dataTypeName(99), 'UNKNOWN(99)');
   assert.ok(Buffer.from(encodeModelToBytes(d)).equals(Buffer.from(bytes)));
 });
