@@ -105,10 +105,13 @@ export async function killTree(child, graceMs = 3000) {
   children.delete(child);
 }
 
-/** Run a command to completion with inherited stdio; resolves to its exit code. */
+/**
+ * Run a command to completion with inherited stdout/stderr and no stdin (so nothing can sit
+ * waiting for an answer); resolves to its exit code.
+ */
 export function runInherit(command, args, options = {}) {
   return new Promise((resolve) => {
-    const child = spawnGroup(command, args, { stdio: 'inherit', ...options });
+    const child = spawnGroup(command, args, { stdio: ['ignore', 'inherit', 'inherit'], ...options });
     child.once('error', (err) => {
       console.error(`[host] could not run ${command}: ${err.message}`);
       resolve(127);

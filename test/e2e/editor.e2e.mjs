@@ -1,0 +1,142 @@
+// End-to-end cases: what a person sees after installing the packaged VSIX. Run in order by
+// test/e2e/run.mjs against one workbench; each case gets { page, workspace, shot, note, skip }.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { REPO_ROOT } from '../vscode-host/host.mjs';
+import {
+  closeAllEditors,
+  closeQuickInput,
+  decodeModel,
+  explorerRow,
+  openCommandPalette,
+  openFromExplorer,
+  parseCount,
+  quickInputLabels,
+  waitForWebview,
+  waitForWorkbench,
+} from './workbench.mjs';
+
+/** Opens a model from the explorer and checks the webview shows its real node count and op types. */
+async function openGoodModel(ctx, relPath, { timeout = 30_000 } = {}) {
+  const { page, workspace } = ctx;
+  const file = path.join(workspace, relPath);
+  assert.ok(fs.existsSync(file), `fixture ${relPath} is missing from the test workspace`);
+  const expected = decodeModel(file);
+  await closeAllEditors(page);
+  const t0 = Date.now();
+  await openFromExplorer(page, relPath);
+  const view = await waitForWebview(page, timeout);
+  const ms = Date.now() - t0;
+  assert.equal(view.status, 'ready', `${relPath}: webview status ${view.status}, error text: ${view.errorText}`);
+  assert.equal(parseCount(view.nodeCountText), expected.nodeCount, `node-count shows "${view.nodeCountText}", the file has ${expected.nodeCount} nodes`);
+  const histogram = view.frame.locator('[data-testid="op-histogram"]');
+  await histogram.waitFor({ state: 'visible', timeout: 10_000 });
+  const histogramText = await histogram.innerText();
+  for (const op of expected.histogram.keys()) {
+    assert.ok(histogramText.includes(op), `op histogram lacks ${op}: ${histogramText.slice(0, 300)}`);
+  }
+  return { ms, expected, histogramText };
+}
+
+async function openBrokenModel(ctx, relPath) {
+  const { page } = ctx;
+  const name = path.basename(relPath);
+  await closeAllEditors(page);
+  await openFromExplorer(page, relPath);
+  const view = await waitForWebview(page);
+  assert.equal(view.status, 'error', `${relPath}: expected an error, webview status is ${view.status}`);
+  assert.ok(view.errorText, 'no [data-testid="error"] element in the webview');
+  assert.ok(view.errorText.includes(name), `error text should name ${name}: "${view.errorText}"`);
+  return view.errorText;
+}
+
+/** Commands the manifest contributes (the palette should show all but the internal test hooks). */
+function manifestCommands() {
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+  const conditional = new Set((pkg.contributes?.menus?.commandPalette ?? []).filter((m) => m.when).map((m) => m.command));
+  return (pkg.contributes?.commands ?? [])
+    .filter((c) => c.category === 'QDQ Studio')
+    .map((c) => ({ ...c, conditional: conditional.has(c.command) }));
+}
+
+export const cases = [
+  {
+    name: 'the workbench loads the test workspace and lists models/ in the explorer',
+    async run({ page, shot }) {
+      await waitForWorkbench(page);
+      await explorerRow(page, 'models').waitFor({ state: 'visible', timeout: 15_000 });
+      await shot('workbench');
+    },
+  },
+  {
+    name: 'opening models/tiny-qat-good.onnx from the explorer shows its node count and op histogram (incl. Conv)',
+    async run(ctx) {
+      const { ms, expected, histogramText } = await openGoodModel(ctx, 'models/tiny-qat-good.onnx');
+      assert.ok(histogramText.includes('Conv'), 'histogram should list Conv');
+      ctx.note(`${expected.nodeCount} nodes, ready ${ms} ms after the click`);
+      await ctx.shot('tiny-qat-good');
+    },
+  },
+  {
+    name: 'opening models/tiny-fp32.onnx from the explorer shows its node count',
+    async run(ctx) {
+      await openGoodModel(ctx, 'models/tiny-fp32.onnx');
+      await ctx.shot('tiny-fp32');
+    },
+  },
+  {
+    name: 'opening models/broken-truncated.onnx shows an error that names the file',
+    async run(ctx) {
+      const text = await openBrokenModel(ctx, 'models/broken-truncated.onnx');
+      ctx.note(`error shown: "${text.split('\n')[0].slice(0, 160)}"`);
+      await ctx.shot('broken-truncated');
+    },
+  },
+  {
+    name: 'opening models/not-onnx.onnx shows an error that names the file',
+    async run(ctx) {
+      await openBrokenModel(ctx, 'models/not-onnx.onnx');
+      await ctx.shot('not-onnx');
+    },
+  },
+  {
+    name: 'the command palette offers QDQ Studio commands and hides the test hooks',
+    async run({ page, shot }) {
+      await closeAllEditors(page);
+      const commands = manifestCommands();
+      // Commands with a `when` in menus.commandPalette may legitimately be hidden with no editor open.
+      const visible = commands.filter((c) => !c.command.startsWith('qdqStudio.internal.') && !c.conditional);
+      const hidden = commands.filter((c) => c.command.startsWith('qdqStudio.internal.'));
+      assert.ok(visible.length > 0, 'package.json contributes no user-facing command');
+      // Right after the workbench appears the extension's contributions may not be registered yet.
+      let labels = [];
+      for (const deadline = Date.now() + 30_000; ; ) {
+        await openCommandPalette(page, 'QDQ Studio');
+        labels = await quickInputLabels(page);
+        if (visible.every((c) => labels.some((l) => l.includes(c.title))) || Date.now() > deadline) break;
+        await closeQuickInput(page);
+        await page.waitForTimeout(500);
+      }
+      await shot('command-palette');
+      await closeQuickInput(page);
+      for (const c of visible) {
+        assert.ok(labels.some((l) => l.includes(c.title)), `"${c.category}: ${c.title}" missing from the palette: ${labels.join(' | ')}`);
+      }
+      for (const c of hidden) {
+        assert.ok(!labels.some((l) => l.includes(c.title)), `test hook "${c.title}" (${c.command}) is visible in the palette`);
+      }
+    },
+  },
+  {
+    name: 'the real yolov9t-qat.onnx (shared corpus) opens from the explorer with 2530 nodes',
+    shared: 'yolov9t-qat.onnx',
+    timeoutMs: 150_000,
+    async run(ctx) {
+      const { ms, expected } = await openGoodModel(ctx, 'shared/yolov9t-qat.onnx', { timeout: 120_000 });
+      assert.equal(expected.nodeCount, 2530);
+      ctx.note(`yolov9t-qat.onnx: 2530 nodes, ready ${ms} ms after the click`);
+      await ctx.shot('yolov9t-qat');
+    },
+  },
+];

@@ -1,0 +1,134 @@
+// Helpers shared by the integration tests (not a test file itself: bundled into each one).
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { onnx } from 'onnx-proto';
+
+export const EXTENSION_ID = 'qdq-studio.qdq-studio';
+export const VIEW_TYPE = 'qdqStudio.onnxEditor';
+
+export type WebviewStatus = 'loading' | 'ready' | 'error';
+export interface WebviewReport {
+  status: WebviewStatus;
+  nodeCount?: number;
+  error?: string;
+}
+export interface WebviewQuery {
+  uri: string;
+  report: WebviewReport;
+}
+
+/** Appends one JSON line to $QDQ_TEST_RESULTS (read live by the code-server runner). */
+export function emitResult(event: Record<string, unknown>): void {
+  const file = process.env.QDQ_TEST_RESULTS;
+  if (!file) return;
+  try {
+    fs.appendFileSync(file, `${JSON.stringify({ ...event, t: Date.now() })}\n`);
+  } catch {
+    /* the console output still has it */
+  }
+}
+
+/** A line the runner prints as-is (skips, measurements). */
+export function note(message: string): void {
+  console.log(`[note] ${message}`);
+  emitResult({ event: 'note', message });
+}
+
+export function workspaceRoot(): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) throw new Error('integration tests need the test workspace open (test/workspace or a copy of it)');
+  return folder.uri;
+}
+
+export function workspaceFile(relPath: string): vscode.Uri {
+  return vscode.Uri.joinPath(workspaceRoot(), ...relPath.split('/'));
+}
+
+export async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Fails with a clear message when a contract fixture model is missing from the workspace. */
+export async function requireModel(relPath: string): Promise<vscode.Uri> {
+  const uri = workspaceFile(relPath);
+  if (!(await exists(uri))) {
+    throw new Error(`fixture ${relPath} is missing from the test workspace (${workspaceRoot().fsPath}); test/workspace/models/ should hold it`);
+  }
+  return uri;
+}
+
+/** Node count of the main graph, decoded independently of the extension (onnx-proto). */
+export async function expectedNodeCount(uri: vscode.Uri): Promise<number> {
+  const bytes = await vscode.workspace.fs.readFile(uri);
+  const model = onnx.ModelProto.decode(bytes);
+  return model.graph?.node?.length ?? 0;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function closeAllEditors(): Promise<void> {
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
+
+export async function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    }
+    await sleep(100);
+  }
+}
+
+/** Describes the active tab, for assertion messages. */
+export function describeActiveTab(): string {
+  const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+  if (!tab) return 'no active tab';
+  const input = tab.input;
+  if (input instanceof vscode.TabInputCustom) return `custom editor ${input.viewType} on ${input.uri.path}`;
+  if (input instanceof vscode.TabInputText) return `text editor on ${input.uri.path}`;
+  return `tab "${tab.label}" (${input === undefined ? 'no input' : (input as object).constructor?.name})`;
+}
+
+/** Waits until the active tab is QDQ Studio's custom editor on `uri`, and returns its input. */
+export async function waitForOurEditor(uri: vscode.Uri, timeoutMs = 15_000): Promise<vscode.TabInputCustom> {
+  try {
+    return await poll(`QDQ Studio editor on ${uri.path}`, timeoutMs, async () => {
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      if (input instanceof vscode.TabInputCustom && input.viewType === VIEW_TYPE && input.uri.path === uri.path) return input;
+      return undefined;
+    });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; active tab is ${describeActiveTab()}`);
+  }
+}
+
+export async function queryWebview(): Promise<WebviewQuery | undefined> {
+  return vscode.commands.executeCommand<WebviewQuery | undefined>('qdqStudio.internal.queryWebview');
+}
+
+/** Polls the webview's own report for `uri` until it leaves `loading`. */
+export async function waitForReport(uri: vscode.Uri, timeoutMs = 30_000): Promise<WebviewReport> {
+  let last: WebviewQuery | undefined;
+  try {
+    return await poll(`the webview of ${uri.path} to finish loading`, timeoutMs, async () => {
+      last = await queryWebview();
+      if (!last || vscode.Uri.parse(last.uri).path !== uri.path) return undefined;
+      return last.report.status === 'loading' ? undefined : last.report;
+    });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; last answer: ${JSON.stringify(last)}`);
+  }
+}
