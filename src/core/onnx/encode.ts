@@ -29,6 +29,7 @@ interface Codec<T extends MessageBase> {
   /** Write every occurrence of field `no` of `m`. `force`: it was present originally; write even a default. */
   emit(no: number, w: WireWriter, m: T, force: boolean, e: Enc): void;
   /** Direct submessages, for the cleanliness check. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- heterogeneous child codecs
   children(m: T, visit: (codec: Codec<any>, child: MessageBase) => boolean): boolean;
 }
 

@@ -1,0 +1,73 @@
+// ESLint flat config. Besides the usual TypeScript checks it enforces the layer boundaries of
+// docs/ARCHITECTURE.md: the core and the protocol never import `vscode` (nor Node's process APIs
+// that belong to the host), and the webview imports only `src/protocol/**` from `src/`.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const vscodeBan = { name: 'vscode', message: 'src/core and src/protocol are pure: no `vscode` here (see docs/ARCHITECTURE.md).' };
+const processBans = [
+  { name: 'child_process', message: 'The core runs no processes.' },
+  { name: 'node:child_process', message: 'The core runs no processes.' },
+];
+
+export default tseslint.config(
+  {
+    ignores: ['dist/**', 'dist-vsix/**', 'out/**', 'node_modules/**', '.cache/**', 'test-results/**', 'test/vscode-host/**', 'test/workspace/**', '**/*.js', '**/*.mjs', '**/*.cjs'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { ecmaVersion: 2022, sourceType: 'module' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'warn',
+      'no-constant-condition': ['error', { checkLoops: false }],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts', 'src/protocol/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [vscodeBan, ...processBans],
+        patterns: [
+          { group: ['**/editor/**', '**/tasks/**', '**/views/**', '**/commands/**', '**/webview/**', '**/extension'], message: 'The core does not depend on the VS Code layers.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/protocol/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [vscodeBan],
+        patterns: [{ group: ['node:*', 'fs', 'path', 'os', '**/core/onnx/*', '**/editor/**'], message: 'The protocol is plain data shared with the webview: no Node, no VS Code, no core internals.' }],
+      }],
+    },
+  },
+  {
+    files: ['webview/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'The webview never imports `vscode`; talk to the host through src/protocol.' }],
+        patterns: [
+          { regex: '^(\\.\\./)+src/(?!protocol/)', message: 'webview/ may import only src/protocol/** from src/.' },
+          { group: ['node:*', 'fs', 'path', 'os', 'child_process'], message: 'The webview is a browser program.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    ignores: ['src/core/onnx/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [vscodeBan, ...processBans],
+        patterns: [
+          { regex: '^\\.\\./onnx/(?!index$)', message: 'Other layers import the ONNX layer only through its index.ts.' },
+          { group: ['**/editor/**', '**/tasks/**', '**/views/**', '**/commands/**', '**/webview/**'], message: 'The core does not depend on the VS Code layers.' },
+        ],
+      }],
+    },
+  },
+);
