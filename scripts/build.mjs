@@ -2,7 +2,7 @@
 // One esbuild script, one entry per runtime: the extension host (Node, `vscode` external),
 // the `qdq` CLI (Node), and the webview (browser). Output goes to dist/, the only code the VSIX ships.
 import * as esbuild from 'esbuild';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -57,5 +57,6 @@ if (watch) {
 } else {
   const t0 = performance.now();
   await Promise.all(builds.map((b) => esbuild.build(b)));
+  chmodSync('dist/cli.js', 0o755); // the `qdq` bin runs directly (shebang banner)
   console.log(`[build] dist/ written in ${Math.round(performance.now() - t0)} ms${production ? ' (production)' : ''}`);
 }

@@ -1,0 +1,85 @@
+/**
+ * The built `qdq` binary (dist/cli.js, package.json "bin"): runs as an executable, prints the
+ * stable JSON shape of `qdq info --json`, and uses the documented exit codes.
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { checkedInModels, sharedModels } from '../onnx/corpus';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const cli = path.join(root, 'dist', 'cli.js');
+
+before(() => {
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'pipe' });
+});
+
+function qdq(...args: string[]) {
+  const r = spawnSync(cli, args, { encoding: 'utf8' }); // executed directly: needs the shebang and +x
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('package.json bin points at the built CLI, which is executable', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  assert.equal(pkg.bin.qdq, './dist/cli.js');
+  assert.ok(fs.readFileSync(cli, 'utf8').startsWith('#!/usr/bin/env node'));
+  assert.ok(fs.statSync(cli).mode & 0o100, 'dist/cli.js is executable');
+  assert.equal(qdq('--version').code, 0);
+});
+
+test('qdq info --json has the documented shape', () => {
+  const model = checkedInModels().find((f) => f.endsWith('tiny-qat-good.onnx'))!;
+  const r = qdq('info', model, '--json');
+  assert.equal(r.code, 0, r.err);
+  const info = JSON.parse(r.out);
+  for (const key of ['irVersion', 'producerName', 'opsetImports', 'nodeCount', 'initializerCount', 'initializerBytes', 'opTypeCounts', 'qdq', 'inputs', 'outputs']) {
+    assert.ok(key in info, `missing ${key}`);
+  }
+  assert.ok(info.nodeCount > 10);
+  assert.ok(info.qdq.quantizeLinear > 0 && info.qdq.quantizeLinear === info.qdq.dequantizeLinear);
+  assert.equal(Object.values<number>(info.opTypeCounts).reduce((a, b) => a + b, 0), info.nodeCount);
+  assert.deepEqual(Object.keys(info.inputs[0]), ['name', 'dtype', 'shape']);
+  const text = qdq('info', model);
+  assert.equal(text.code, 0);
+  assert.match(text.out, /Q\/DQ: \d+ QuantizeLinear/);
+});
+
+const real = sharedModels().find((f) => f.endsWith('yolov9t-qat.onnx'));
+test('qdq info on the real yolov9t-qat export', { skip: real ? false : 'shared corpus absent' }, () => {
+  const info = JSON.parse(qdq('info', real!, '--json').out);
+  assert.equal(info.nodeCount, 2530);
+  assert.deepEqual(info.qdq, { quantizeLinear: 437, dequantizeLinear: 437 });
+  assert.deepEqual(info.outputs, [{ name: 'output0', dtype: 'FLOAT', shape: [1, 84, 8400] }]);
+  assert.equal(info.metadataProps.stride, '32');
+});
+
+test('exit code 2 with a one-line message naming the file, for unreadable or non-ONNX input', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-bin-'));
+  const bad = path.join(dir, 'weird name; $(touch pwned).onnx');
+  fs.writeFileSync(bad, Buffer.from('PK\x03\x04 this is a zip, not a model'));
+  const r = qdq('info', bad);
+  assert.equal(r.code, 2);
+  assert.equal(r.err.trim().split('\n').length, 1);
+  assert.ok(r.err.includes(bad));
+  assert.ok(!fs.existsSync(path.join(dir, 'pwned')));
+  const empty = path.join(dir, 'empty.onnx');
+  fs.writeFileSync(empty, '');
+  const e = qdq('info', empty);
+  assert.equal(e.code, 2);
+  assert.match(e.err, /empty\.onnx: not a valid ONNX model: the file is empty/);
+  assert.equal(qdq('info', path.join(dir, 'nope.onnx')).code, 2);
+  assert.equal(qdq('lint-nothing').code, 2);
+});
+
+test('qdq save writes a byte-identical copy', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-bin-'));
+  for (const model of checkedInModels()) {
+    const out = path.join(dir, path.basename(model));
+    const r = qdq('save', model, '-o', out);
+    assert.equal(r.code, 0, r.err);
+    assert.ok(fs.readFileSync(out).equals(fs.readFileSync(model)), model);
+  }
+});
