@@ -94,6 +94,7 @@ async function main() {
   if (!process.env.QDQ_E2E_VSIX) {
     log('packaging the extension (npm run package)…');
     fs.rmSync(VSIX, { force: true });
+    fs.mkdirSync(path.dirname(VSIX), { recursive: true }); // vsce does not create --out's folder
     const code = await runInherit(npm, ['run', 'package', '--silent'], { cwd: REPO_ROOT, env: { ...process.env, CI: 'true' } });
     if (code !== 0 || !fs.existsSync(vsix)) return finish('error', { reason: `npm run package exited with ${code}${fs.existsSync(vsix) ? '' : `, no ${path.relative(REPO_ROOT, VSIX)}`}` });
   }

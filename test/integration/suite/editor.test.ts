@@ -70,6 +70,22 @@ suite('Custom editor', () => {
     note(`not-onnx.onnx: "${message}"`);
   });
 
+  test('every well-formed model in models/ opens with its real node count', async () => {
+    const dir = workspaceFile('models');
+    const entries = await vscode.workspace.fs.readDirectory(dir);
+    // Files named broken-* / not-* are the deliberately bad fixtures (checked above).
+    const good = entries
+      .filter(([name, type]) => type === vscode.FileType.File && name.endsWith('.onnx') && !/^(broken|not)-/.test(name))
+      .map(([name]) => name)
+      .sort();
+    assert.ok(good.length >= 2, `expected the fixture models in models/, found: ${entries.map(([n]) => n).join(', ')}`);
+    for (const name of good) {
+      await closeAllEditors();
+      await openAndExpectReady(vscode.Uri.joinPath(dir, name), 'open');
+    }
+    note(`opened ${good.length} models: ${good.join(', ')}`);
+  });
+
   test('real model from the shared corpus: yolov9t-qat.onnx shows 2530 nodes', async function () {
     const uri = workspaceFile('shared/yolov9t-qat.onnx');
     if (!(await exists(uri))) {
