@@ -13,6 +13,11 @@ export interface ByteSource {
    * a view that is only valid until the next call; copy it to keep it.
    */
   read(offset: number, length: number): Uint8Array;
+  /**
+   * Optional: read up to `length` bytes at `offset` into `target` (from index 0), returning the
+   * count. Lets the decoder reuse one window buffer instead of allocating per read.
+   */
+  readInto?(offset: number, target: Uint8Array, length: number): number;
   /** Release any OS handle. Reads after close fail. */
   close?(): void;
 }

@@ -47,6 +47,19 @@ export class FileSource implements ByteSource {
     return done === len ? buf : buf.subarray(0, done);
   }
 
+  readInto(offset: number, target: Uint8Array, length: number): number {
+    if (this.fd === undefined) throw new ModelFileError(this.name, 'read after close');
+    const start = Math.max(0, Math.min(offset, this.size));
+    const len = Math.max(0, Math.min(length, this.size - start, target.length));
+    let done = 0;
+    while (done < len) {
+      const n = fs.readSync(this.fd, target, done, len - done, start + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
   close(): void {
     if (this.fd !== undefined) {
       fs.closeSync(this.fd);

@@ -21,6 +21,7 @@ export const enum WireType {
 }
 
 const WINDOW = 64 * 1024;
+const SMALL_WINDOW = 4 * 1024;
 const TWO32 = 4294967296;
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
@@ -34,6 +35,12 @@ export class WireReader {
   private bufStart = 0;
   private readonly memory: boolean;
   private view: DataView | undefined;
+
+  /** Supplies the current field path for error messages (built only when an error happens). */
+  describePath: (() => string) | undefined;
+  /** Reusable window storage for sources that can read into a caller's buffer. */
+  private store: Uint8Array | undefined;
+  private lastFillEnd = -1;
 
   constructor(
     readonly source: ByteSource,
@@ -53,8 +60,8 @@ export class WireReader {
     return this.source.size;
   }
 
-  error(problem: string, path: string, offset = this.pos): OnnxFormatError {
-    return new OnnxFormatError(this.file, offset, path, problem);
+  error(problem: string, path?: string, offset = this.pos): OnnxFormatError {
+    return new OnnxFormatError(this.file, offset, path ?? this.describePath?.() ?? '', problem);
   }
 
   /** Make bytes [pos, pos + n) available in the window (as far as the source has them). */
@@ -62,13 +69,23 @@ export class WireReader {
     const rel = this.pos - this.bufStart;
     if (rel >= 0 && (rel + n <= this.buf.length || (rel <= this.buf.length && this.bufStart + this.buf.length >= this.source.size))) return;
     if (this.memory) return; // whole source is the window; bounds are checked by callers
-    this.buf = this.source.read(this.pos, Math.max(n, WINDOW));
+    // After a jump (a skipped payload) read a small window: usually only the next message header
+    // is needed. Sequential refills use the full window.
+    const want = Math.max(n, this.pos === this.lastFillEnd ? WINDOW : SMALL_WINDOW);
+    if (this.source.readInto && want <= WINDOW) {
+      this.store ??= new Uint8Array(WINDOW);
+      const got = this.source.readInto(this.pos, this.store, want);
+      this.buf = this.store.subarray(0, got);
+    } else {
+      this.buf = this.source.read(this.pos, want);
+    }
     this.bufStart = this.pos;
+    this.lastFillEnd = this.pos + this.buf.length;
     this.view = undefined;
   }
 
   /** Read one byte; `end` is the limit of the enclosing message. */
-  private byte(end: number, path: string): number {
+  private byte(end: number, path?: string): number {
     if (this.pos >= end) throw this.error('unexpected end of message while reading a varint', path);
     this.ensure(1);
     const rel = this.pos - this.bufStart;
@@ -78,7 +95,7 @@ export class WireReader {
   }
 
   /** Unsigned varint as a number; fails above 2^53 (used for tags and lengths). */
-  uvarint(end: number, path: string): number {
+  uvarint(end: number, path?: string): number {
     this.ensure(10);
     let result = 0;
     let mul = 1;
@@ -92,7 +109,7 @@ export class WireReader {
   }
 
   /** A field key. Returns `field << 3 | wireType` packed as (field * 8 + wt). */
-  tag(end: number, path: string): number {
+  tag(end: number, path?: string): number {
     const start = this.pos;
     const key = this.uvarint(end, path);
     const field = Math.floor(key / 8);
@@ -101,7 +118,7 @@ export class WireReader {
   }
 
   /** Full 64-bit varint as Int64 (two's complement for negatives). */
-  int64(end: number, path: string): Int64 {
+  int64(end: number, path?: string): Int64 {
     this.ensure(10);
     let lo = 0;
     let hi = 0;
@@ -130,12 +147,12 @@ export class WireReader {
   }
 
   /** int32 / enum: a varint truncated to 32 bits, signed. */
-  int32(end: number, path: string): number {
+  int32(end: number, path?: string): number {
     const v = this.int64(end, path);
     return typeof v === 'bigint' ? Number(BigInt.asIntN(32, v)) : v | 0;
   }
 
-  float32(end: number, path: string): number {
+  float32(end: number, path?: string): number {
     if (this.pos + 4 > end) throw this.error('fixed32 value runs past the end of its message', path);
     this.ensure(4);
     const rel = this.pos - this.bufStart;
@@ -150,7 +167,7 @@ export class WireReader {
    * Read a length prefix and check the payload fits inside `end` (and the file). Returns the
    * payload's end. No allocation depends on the length read.
    */
-  lengthDelimited(end: number, path: string): number {
+  lengthDelimited(end: number, path?: string): number {
     const at = this.pos;
     const len = this.uvarint(end, path);
     if (len > end - this.pos) {
@@ -160,7 +177,7 @@ export class WireReader {
   }
 
   /** Bytes [pos, pos+len) as a view valid until the next read; advances. */
-  bytesView(len: number, path: string): Uint8Array {
+  bytesView(len: number, path?: string): Uint8Array {
     this.ensure(len);
     const rel = this.pos - this.bufStart;
     if (rel + len > this.buf.length) throw this.error('unexpected end of file', path);
@@ -169,12 +186,12 @@ export class WireReader {
   }
 
   /** A string field (wire type already checked by the caller). */
-  string(end: number, path: string): string {
+  string(end: number, path?: string): string {
     const stop = this.lengthDelimited(end, path);
     const len = stop - this.pos;
     if (len === 0) return '';
     const bytes = this.bytesView(len, path);
-    if (len < 64) {
+    if (len < 512) {
       let ascii = true;
       for (let i = 0; i < len; i++) {
         if (bytes[i]! >= 0x80) {
@@ -188,13 +205,13 @@ export class WireReader {
   }
 
   /** A bytes field, copied (only used for small fields such as AttributeProto.s). */
-  bytes(end: number, path: string): Uint8Array {
+  bytes(end: number, path?: string): Uint8Array {
     const stop = this.lengthDelimited(end, path);
     return new Uint8Array(this.bytesView(stop - this.pos, path)); // a copy, even when the view is a Node Buffer
   }
 
   /** Skip a length-delimited payload without reading it; returns its value span. */
-  skipLength(end: number, path: string): Span {
+  skipLength(end: number, path?: string): Span {
     const stop = this.lengthDelimited(end, path);
     const start = this.pos;
     this.pos = stop;
@@ -202,7 +219,7 @@ export class WireReader {
   }
 
   /** Skip any field value of the given wire type (used for unknown fields). */
-  skip(wireType: number, end: number, path: string): void {
+  skip(wireType: number, end: number, path?: string): void {
     switch (wireType) {
       case WireType.VARINT:
         this.int64(end, path);
@@ -226,7 +243,7 @@ export class WireReader {
     }
   }
 
-  private skipGroup(end: number, path: string): void {
+  private skipGroup(end: number, path?: string): void {
     // Deprecated proto2 groups: skip nested fields until the matching end-group tag.
     let nesting = 1;
     while (nesting > 0) {
@@ -241,7 +258,7 @@ export class WireReader {
   }
 
   /** Enter a nested message (depth guard). */
-  enter(path: string): void {
+  enter(path?: string): void {
     if (++this.depth > this.maxDepth) throw this.error(`messages nested deeper than ${this.maxDepth} levels`, path);
   }
 
