@@ -7,8 +7,12 @@ Prints {"onnx": <version>, "irVersion": <max IR>, "maxOpset": <max ai.onnx opset
 "results": [{"path", "ok", "mode", "error", "notes"}]}.
 
 mode "full": onnx.checker.check_model(path, full_check=True) on the file as is.
-It is given the *path* so external data (location/offset/length) is resolved
-relative to the model and checked too.
+It is given a *path* so external data (location/offset/length) is resolved
+relative to the model and checked too. That path is a copy in a temporary
+folder (model plus the external-data files it references): onnx <= 1.12
+implements full_check on a path with infer_shapes_path(path), which writes the
+shape-inferred model back over the file it checks. The inputs are hashed
+before and after, and a changed input is reported as an error.
 
 mode "compat": the model uses things newer than this onnx release knows
 (Debian's python3-onnx 1.12 stops at IR 8 / opset 17: no FP8 or INT4 types,
@@ -19,13 +23,16 @@ attributes dropped. Everything else (graph topology, SSA form, node inputs
 defined, standard ops and their other attributes, shape inference over the
 graph) is still checked. Each change made is listed in "notes".
 """
+import hashlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 
 import onnx
-from onnx import checker, helper  # noqa: F401
+from onnx import checker, helper
+from onnx.external_data_helper import _get_all_tensors
 
 FP8 = {17, 18, 19, 20}
 INT4 = {21: onnx.TensorProto.UINT8, 22: onnx.TensorProto.INT8}
@@ -124,12 +131,77 @@ def lower(model, notes):
             tt.elem_type = INT4[tt.elem_type]
 
 
+def external_locations(model):
+    locs = []
+    for t in _get_all_tensors(model):
+        if t.data_location == onnx.TensorProto.EXTERNAL:
+            for e in t.external_data:
+                if e.key == "location" and e.value not in locs:
+                    locs.append(e.value)
+    return locs
+
+
+def digest(paths):
+    h = {}
+    for p in paths:
+        if os.path.isfile(p):
+            with open(p, "rb") as f:
+                h[p] = hashlib.sha256(f.read()).hexdigest()
+    return h
+
+
+BYTES = {1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 14: 8, 15: 16, 16: 2,
+         17: 1, 18: 1, 19: 1, 20: 1, 24: 1}
+
+
+def check_external_ranges(path, model):
+    """onnx 1.12 only checks that the data file exists; check every range too."""
+    base = os.path.dirname(os.path.abspath(path))
+    for t in _get_all_tensors(model):
+        if t.data_location != onnx.TensorProto.EXTERNAL:
+            continue
+        info = {e.key: e.value for e in t.external_data}
+        f = os.path.join(base, info.get("location", ""))
+        offset = int(info.get("offset", "0"))
+        size = os.path.getsize(f) if os.path.isfile(f) else -1
+        length = int(info["length"]) if "length" in info else size - offset
+        count = 1
+        for d in t.dims:
+            count *= d
+        want = (count + 1) // 2 if t.data_type in (21, 22, 23) else count * BYTES.get(t.data_type, 0)
+        if size >= 0 and offset + length > size:
+            raise ValueError(f"external data of {t.name}: offset {offset} + length {length} is past the end of {f} ({size} bytes)")
+        if want and length != want:
+            raise ValueError(f"external data of {t.name}: length {length}, but {want} bytes expected for dims {list(t.dims)}")
+
+
+def check_copy(path, model, tmpdir):
+    """check_model(full_check=True) on a copy of the model and its external data."""
+    base = os.path.dirname(os.path.abspath(path))
+    dst = os.path.join(tmpdir, os.path.basename(path))
+    shutil.copyfile(path, dst)
+    for loc in external_locations(model):
+        src = os.path.normpath(os.path.join(base, loc))
+        target = os.path.normpath(os.path.join(tmpdir, loc))
+        # Unsafe or missing locations are left for the checker to report.
+        if os.path.isabs(loc) or not target.startswith(tmpdir + os.sep) or not os.path.isfile(src):
+            continue
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(src, target)
+    checker.check_model(dst, full_check=True)
+
+
 def check(path):
     res = {"path": path, "ok": False, "mode": "full", "error": None, "notes": []}
+    before = {}
     try:
         model = onnx.load(path, load_external_data=False)
+        base = os.path.dirname(os.path.abspath(path))
+        before = digest([path] + [os.path.join(base, loc) for loc in external_locations(model)])
+        check_external_ranges(path, model)
         if not needs_compat(model):
-            checker.check_model(path, full_check=True)
+            with tempfile.TemporaryDirectory() as d:
+                check_copy(path, model, os.path.realpath(d))
             res["ok"] = True
             return res
         res["mode"] = "compat"
@@ -147,6 +219,10 @@ def check(path):
         res["ok"] = True
     except Exception as e:  # report every failure as data
         res["error"] = f"{type(e).__name__}: {e}"
+    finally:
+        if before and digest(list(before)) != before:
+            res["ok"] = False
+            res["error"] = "the checker modified an input file"
     return res
 
 
