@@ -78,6 +78,10 @@ function prepareSampleWorkspace() {
 
 async function main() {
   process.env.CI ??= 'true';
+  if (fs.existsSync(path.join(REPO_ROOT, 'scripts', 'bootstrap.mjs'))) {
+    const { ensureDependencies } = await import('./bootstrap.mjs');
+    ensureDependencies(); // a fresh clone may run `npm start` before `npm install`
+  }
   if (!process.argv.includes('--skip-package') || !fs.existsSync(VSIX)) {
     log('building and packaging (npm run package)…');
     fs.mkdirSync(path.dirname(VSIX), { recursive: true }); // vsce does not create --out's folder

@@ -98,7 +98,19 @@ async function testLayer(layer, command, args) {
   results[layer] = { ok, text, seconds };
 }
 
+// Dependencies first (a fresh clone may run `npm test` before `npm install`), then the test host.
+let depsError;
+if (fs.existsSync(path.join(REPO_ROOT, 'scripts', 'bootstrap.mjs'))) {
+  try {
+    const { ensureDependencies } = await import('./bootstrap.mjs');
+    ensureDependencies();
+  } catch (err) {
+    depsError = err.message;
+    console.error(`[test] installing dependencies failed: ${depsError}`);
+  }
+}
 await checkStep('setup', process.execPath, ['scripts/setup-test-env.mjs']);
+if (depsError) results.setup = { ...results.setup, ok: false, text: `failed (dependencies: ${depsError.slice(0, 80)})` };
 if (pkg.scripts?.typecheck) await checkStep('typecheck', npm, ['run', '--silent', 'typecheck']);
 if (pkg.scripts?.lint) await checkStep('lint', npm, ['run', '--silent', 'lint']);
 await testLayer('unit', process.execPath, ['scripts/test-unit.mjs']);
