@@ -45,7 +45,9 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
 
   /** Never throws for a bad file: the document then holds the error and the webview shows it. */
   async openCustomDocument(uri: vscode.Uri, openContext: vscode.CustomDocumentOpenContext, _token: vscode.CancellationToken): Promise<OnnxDocument> {
+    const t0 = performance.now();
     const document = await OnnxDocument.create(uri, openContext.backupId, this.services);
+    this.services.log.info(`openCustomDocument ${uri.toString(true)}: ${(performance.now() - t0).toFixed(1)} ms`);
     const subscriptions = [
       document.onDidChange((e) => this._onDidChangeCustomDocument.fire(e)),
       document.onDidReload(() => this.services.registry.broadcast(document, stateMessage(document))),
@@ -56,7 +58,12 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
 
   async resolveCustomEditor(document: OnnxDocument, panel: vscode.WebviewPanel, _token: vscode.CancellationToken): Promise<void> {
     const { extensionUri, registry, log } = this.services;
+    const resolvedAt = performance.now();
     const entry = registry.add(document, panel);
+    void entry.whenReady(60_000).then(
+      () => log.info(`Webview of ${document.uri.toString(true)} ready ${(performance.now() - resolvedAt).toFixed(0)} ms after resolve`),
+      () => undefined,
+    );
     panel.webview.options = webviewOptions(extensionUri);
     const subscription = panel.webview.onDidReceiveMessage((raw: unknown) => {
       if (!isFromWebview(raw)) {

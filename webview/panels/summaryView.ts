@@ -16,6 +16,9 @@ import type { ViewStateStore } from '../state';
 import { emptyNote, propertyList, section } from './section';
 import { table } from './table';
 
+/** Metadata values longer than this are shown in a scrolling box. */
+const longValueChars = 240;
+
 export interface SummaryActions {
   copySummary(): void;
 }
@@ -160,7 +163,16 @@ function metadataSection(s: ModelSummaryDto, store: ViewStateStore): HTMLElement
   const body =
     entries.length === 0
       ? emptyNote('No metadata properties.')
-      : propertyList(entries.map(([k, v]) => [k, h('span', { className: 'mono wrap' }, v), v] as const));
+      : propertyList(
+          entries.map(([k, v]) => {
+            // Long values (class-name tables, configs) scroll inside a keyboard-focusable box.
+            const value =
+              v.length > longValueChars
+                ? h('div', { className: 'mono wrap clamp', attrs: { tabindex: 0, role: 'region', 'aria-label': `Value of ${k}` } }, v)
+                : h('span', { className: 'mono wrap' }, v);
+            return [k, value] as const;
+          }),
+        );
   return section({ id: 'metadata', title: 'Metadata', count: entries.length, store }, body);
 }
 
