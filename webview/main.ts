@@ -25,11 +25,12 @@ function main(): void {
 
   const api = acquireApi();
   const store = new ViewStateStore(api);
-  let host: HostChannel | undefined;
-  const post = (message: FromWebview): void => host?.post(message);
+  // Messages arrive asynchronously, after `view` below exists.
+  const host = new HostChannel(api, (message) => onMessage(message));
+  const post = (message: FromWebview): void => host.post(message);
   const view = new ModelView(root, store, (command) => post({ type: 'command', command }));
 
-  const onMessage = (message: ToWebview): void => {
+  function onMessage(message: ToWebview): void {
     switch (message.type) {
       case 'init':
         view.showSummary(message);
@@ -41,8 +42,7 @@ function main(): void {
         post({ type: 'queryResult', inReplyTo: message.requestId, report: view.report() });
         break;
     }
-  };
-  host = new HostChannel(api, onMessage);
+  }
 
   window.addEventListener('error', (event) => {
     post({ type: 'webviewError', message: String(event.message), stack: event.error instanceof Error ? event.error.stack : undefined });
