@@ -75,8 +75,9 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
     }
   }
 
+  const graphInputs = new Set(graph.input.map((v) => v.name));
   const defined = (name: string): boolean =>
-    producer.has(name) || initializers.has(name) || valueInfoIsInput(graph, name) || outerScope.has(name);
+    producer.has(name) || initializers.has(name) || graphInputs.has(name) || outerScope.has(name);
 
   const indegree = new Int32Array(nodes.length);
   const dependents: number[][] = new Array(nodes.length);
@@ -123,11 +124,6 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   }
 
   return { graph, producer, consumers, initializers, inputs, valueInfo, topoOrder: order, problems };
-}
-
-function valueInfoIsInput(graph: Graph, name: string): boolean {
-  for (const v of graph.input) if (v.name === name) return true;
-  return false;
 }
 
 function label(graph: Graph, i: number): string {
