@@ -38,7 +38,8 @@ function walkGraphs(g: Graph, visit: (g: Graph, depth: number) => void, depth = 
 export function summarizeModel(decoded: DecodedModel, index?: GraphIndex): ModelSummary {
   const { model } = decoded;
   const g = model.graph;
-  const opTypeCounts: Record<string, number> = {};
+  // A Map, not an object literal: op types such as 'constructor' or '__proto__' are ordinary keys.
+  const opTypeCounts = new Map<string, number>();
   let q = 0;
   let dq = 0;
   let subgraphCount = 0;
@@ -48,7 +49,7 @@ export function summarizeModel(decoded: DecodedModel, index?: GraphIndex): Model
       if (depth > 0) return; // op histogram is for the main graph
       for (const n of sg.node) {
         const key = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}::${n.opType}` : n.opType;
-        opTypeCounts[key] = (opTypeCounts[key] ?? 0) + 1;
+        opTypeCounts.set(key, (opTypeCounts.get(key) ?? 0) + 1);
         if (n.opType === 'QuantizeLinear') q++;
         else if (n.opType === 'DequantizeLinear') dq++;
       }
@@ -64,9 +65,9 @@ export function summarizeModel(decoded: DecodedModel, index?: GraphIndex): Model
     }
   }
   const idx = g ? (index ?? buildGraphIndex(g)) : undefined;
-  const metadataProps: Record<string, string> = {};
-  for (const p of model.metadataProps) metadataProps[p.key] = p.value;
-  const sorted = Object.fromEntries(Object.entries(opTypeCounts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+  // Object.fromEntries defines own properties, so a '__proto__' key is kept as data.
+  const metadataProps: Record<string, string> = Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]));
+  const sorted = Object.fromEntries([...opTypeCounts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
   return {
     file: decoded.file,
     fileSize: decoded.source.size,
