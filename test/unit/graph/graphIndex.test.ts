@@ -1,0 +1,254 @@
+/**
+ * buildGraphIndex: producers and consumers, a stable and valid topological order, graph inputs vs
+ * initializers, and subgraphs with their outer scope. Runs on small hand-made graphs, on the
+ * builder's checked-in fixtures, and on the real exported models of the shared corpus when present.
+ */
+import * as assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { buildGraphIndex, type GraphIndex } from '../../../src/core/graph/index';
+import { type Graph, type Node, MemorySource, decodeModel, openModelFile } from '../../../src/core/onnx/index';
+import { localOnnxFixtures, sharedOnnxModels } from '../../support/fixtures';
+import { graphModel, onnx } from '../onnx/hostile/models';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+function decodeGraph(g: onnx.IGraphProto): Graph {
+  return decodeModel(new MemorySource(graphModel(g), 'g.onnx')).model.graph!;
+}
+
+/** Every node appears once, and every producer (in this graph) comes before each of its consumers. */
+function assertValidOrder(g: Graph, idx: GraphIndex): void {
+  assert.equal(idx.topoOrder.length, g.node.length);
+  const pos = new Int32Array(g.node.length).fill(-1);
+  idx.topoOrder.forEach((n, i) => {
+    assert.equal(pos[n], -1, `node ${n} listed twice`);
+    pos[n] = i;
+  });
+  g.node.forEach((n, i) => {
+    for (const inp of n.input) {
+      const p = idx.producer.get(inp);
+      if (p !== undefined && p !== i) assert.ok(pos[p]! < pos[i]!, `producer ${p} of '${inp}' after its consumer ${i}`);
+    }
+  });
+}
+
+/** Reference: the lexicographically smallest topological order (what "stable" means here). */
+function smallestTopoOrder(g: Graph, idx: GraphIndex): number[] {
+  const deps = g.node.map((n) => n.input.map((t) => idx.producer.get(t)).filter((p): p is number => p !== undefined));
+  const placed = new Uint8Array(g.node.length);
+  const out: number[] = [];
+  while (out.length < g.node.length) {
+    let pick = -1;
+    for (let i = 0; i < g.node.length && pick < 0; i++) if (!placed[i] && deps[i]!.every((d) => placed[d])) pick = i;
+    if (pick < 0) break; // a cycle: the index puts those nodes last
+    placed[pick] = 1;
+    out.push(pick);
+  }
+  return out;
+}
+
+function withNodes(g: Graph, nodes: Node[]): Graph {
+  return { ...g, node: nodes };
+}
+
+describe('buildGraphIndex on hand-made graphs', () => {
+  const g = decodeGraph({
+    input: [{ name: 'x' }, { name: 'w' }],
+    initializer: [{ name: 'w', dims: [1], dataType: 1, floatData: [1] }, { name: 'b', dims: [1], dataType: 1, floatData: [0] }],
+    valueInfo: [{ name: 'h' }, { name: 'x', docString: 'second x' }],
+    output: [{ name: 'y' }],
+    node: [
+      { name: 'conv', opType: 'Conv', input: ['x', 'w', 'b'], output: ['h'] },
+      { name: 'sq', opType: 'Mul', input: ['h', 'h'], output: ['s'] },
+      { name: 'resize', opType: 'Resize', input: ['s', '', 'x'], output: ['y', ''] },
+    ],
+  });
+  const idx = buildGraphIndex(g);
+
+  test('producer and consumers by tensor name (a node reading a tensor twice is listed twice)', () => {
+    assert.deepEqual([...idx.producer], [['h', 0], ['s', 1], ['y', 2]]);
+    assert.deepEqual(idx.consumers.get('x'), [0, 2]);
+    assert.deepEqual(idx.consumers.get('h'), [1, 1]);
+    assert.deepEqual(idx.consumers.get('w'), [0]);
+    assert.equal(idx.consumers.get(''), undefined, 'empty optional inputs are not tensors');
+    assert.equal(idx.producer.get(''), undefined);
+    assert.equal(idx.consumers.get('y'), undefined);
+  });
+
+  test('inputs exclude initializers listed as graph inputs; value info is by name, first wins', () => {
+    assert.deepEqual(idx.inputs.map((v) => v.name), ['x']);
+    assert.deepEqual([...idx.initializers.keys()], ['w', 'b']);
+    assert.equal(idx.valueInfo.get('x')?.docString, '');
+    assert.ok(idx.valueInfo.has('h') && idx.valueInfo.has('y'));
+    assert.deepEqual(idx.problems, []);
+  });
+
+  test('topological order: identity for a sorted graph, valid and smallest for shuffled ones', () => {
+    assert.deepEqual(idx.topoOrder, [0, 1, 2]);
+    const reversed = withNodes(g, [...g.node].reverse());
+    const r = buildGraphIndex(reversed);
+    assertValidOrder(reversed, r);
+    assert.deepEqual(r.topoOrder, [2, 1, 0]);
+  });
+
+  test('independent branches keep their original relative order', () => {
+    // a and b are both free; c needs a; d needs b. Smallest-index-first gives 0,1,2,3 when sorted
+    // and a valid, original-order-preferring order when listed consumers first.
+    const d = decodeGraph({
+      input: [{ name: 'x' }],
+      node: [
+        { opType: 'C', input: ['a'], output: ['c'] }, // 0
+        { opType: 'D', input: ['b'], output: ['d'] }, // 1
+        { opType: 'A', input: ['x'], output: ['a'] }, // 2
+        { opType: 'B', input: ['x'], output: ['b'] }, // 3
+        { opType: 'E', input: ['x'], output: ['e'] }, // 4
+      ],
+    });
+    const di = buildGraphIndex(d);
+    assertValidOrder(d, di);
+    assert.deepEqual(di.topoOrder, [2, 0, 3, 1, 4]);
+    assert.deepEqual(di.topoOrder, smallestTopoOrder(d, di));
+  });
+
+  test('a 20,000-node chain listed backwards sorts in linear-ish time', () => {
+    const nodes: onnx.INodeProto[] = [];
+    for (let i = 0; i < 20_000; i++) nodes.push({ opType: 'Relu', input: [i ? `t${i - 1}` : 'x'], output: [`t${i}`] });
+    const chain = decodeGraph({ input: [{ name: 'x' }], node: nodes.reverse(), output: [{ name: 't19999' }] });
+    const t0 = performance.now();
+    const ci = buildGraphIndex(chain);
+    const ms = performance.now() - t0;
+    assertValidOrder(chain, ci);
+    assert.equal(ci.topoOrder[0], 19_999);
+    assert.deepEqual(ci.problems, []);
+    assert.ok(ms < 2000, `${ms} ms`);
+  });
+});
+
+describe('buildGraphIndex on subgraphs', () => {
+  const model = decodeModel(new MemorySource(graphModel({
+    input: [{ name: 'x' }, { name: 'cond' }],
+    initializer: [{ name: 'k', dims: [1], dataType: 1, floatData: [2] }],
+    node: [
+      { name: 'pre', opType: 'Relu', input: ['x'], output: ['h'] },
+      {
+        name: 'if', opType: 'If', input: ['cond'], output: ['y'],
+        attribute: [
+          {
+            name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH,
+            g: {
+              name: 'then',
+              node: [
+                { opType: 'Add', input: ['h', 'k'], output: ['t1'] }, // outer node output + outer initializer
+                {
+                  opType: 'If', input: ['cond'], output: ['t2'],
+                  attribute: [{
+                    name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH,
+                    g: { name: 'inner', node: [{ opType: 'Mul', input: ['t1', 'x'], output: ['t3'] }], output: [{ name: 't3' }] },
+                  }],
+                },
+              ],
+              output: [{ name: 't2' }],
+            },
+          },
+          {
+            name: 'else_branch', type: onnx.AttributeProto.AttributeType.GRAPH,
+            g: { name: 'else', node: [{ opType: 'Neg', input: ['nowhere'], output: ['e1'] }], output: [{ name: 'e1' }] },
+          },
+        ],
+      },
+      {
+        name: 'loop', opType: 'Loop', input: ['', 'cond', 'x'], output: ['z'],
+        attribute: [{
+          name: 'body', type: onnx.AttributeProto.AttributeType.GRAPH,
+          g: {
+            name: 'body',
+            input: [{ name: 'iter' }, { name: 'c_in' }, { name: 'v_in' }],
+            node: [{ opType: 'Add', input: ['v_in', 'iter'], output: ['v_out'] }, { opType: 'Identity', input: ['c_in'], output: ['c_out'] }],
+            output: [{ name: 'c_out' }, { name: 'v_out' }],
+          },
+        }],
+      },
+    ],
+    output: [{ name: 'y' }, { name: 'z' }],
+  }), 'sub.onnx')).model;
+  const g = model.graph!;
+  const outer = new Set<string>(['x', 'cond', 'k', 'h', 'y', 'z']);
+  const attr = (n: number, name: string): Graph => g.node[n]!.attribute.find((a) => a.name === name)!.g!;
+
+  test('outer-scope names are not dangling when passed in; without them they are', () => {
+    const then = attr(1, 'then_branch');
+    assert.deepEqual(buildGraphIndex(then, outer).problems, []);
+    const alone = buildGraphIndex(then);
+    assert.deepEqual(alone.problems.map((p) => [p.kind, p.tensor, p.nodes]), [
+      ['dangling-input', 'h', [0]],
+      ['dangling-input', 'k', [0]],
+      ['dangling-input', 'cond', [1]],
+    ]);
+  });
+
+  test('a nested subgraph sees both enclosing scopes', () => {
+    const then = attr(1, 'then_branch');
+    const inner = then.node[1]!.attribute[0]!.g!;
+    const scope = new Set([...outer, 't1', 't2']);
+    assert.deepEqual(buildGraphIndex(inner, scope).problems, []);
+    assert.deepEqual(buildGraphIndex(inner, new Set(['t1'])).problems.map((p) => p.tensor), ['x']);
+  });
+
+  test('a name defined nowhere stays dangling with the outer scope; loop body inputs are defined', () => {
+    const els = buildGraphIndex(attr(1, 'else_branch'), outer);
+    assert.deepEqual(els.problems.map((p) => [p.kind, p.tensor]), [['dangling-input', 'nowhere']]);
+    const body = buildGraphIndex(attr(2, 'body'), outer);
+    assert.deepEqual(body.problems, []);
+    assert.deepEqual(body.inputs.map((v) => v.name), ['iter', 'c_in', 'v_in']);
+  });
+
+  test('the main graph does not see subgraph-internal names', () => {
+    const main = buildGraphIndex(g);
+    assert.deepEqual(main.problems, []);
+    assert.equal(main.producer.get('t1'), undefined);
+    assert.deepEqual(main.topoOrder, [0, 1, 2]);
+  });
+});
+
+function checkRealModel(file: string): void {
+  const decoded = openModelFile(file);
+  try {
+    const g = decoded.model.graph!;
+    const idx = buildGraphIndex(g);
+    assertValidOrder(g, idx);
+    assert.deepEqual(idx.problems, [], `${path.basename(file)}: ${idx.problems.map((p) => p.message).join('; ')}`);
+    // Exporters write nodes in topological order: a stable sort keeps it.
+    assert.deepEqual(idx.topoOrder, g.node.map((_, i) => i));
+    // Producers and consumers agree with the nodes.
+    g.node.forEach((n, i) => {
+      for (const o of n.output) if (o) assert.equal(idx.producer.get(o), i);
+      for (const inp of n.input) if (inp) assert.ok(idx.consumers.get(inp)!.includes(i));
+    });
+    let consumerEntries = 0;
+    for (const list of idx.consumers.values()) consumerEntries += list.length;
+    assert.equal(consumerEntries, g.node.reduce((a, n) => a + n.input.filter((s) => s !== '').length, 0));
+    // Reversed and interleaved node lists still give a valid, smallest-index-first order.
+    for (const shuffled of [[...g.node].reverse(), interleave(g.node)]) {
+      const sg = withNodes(g, shuffled);
+      const si = buildGraphIndex(sg);
+      assertValidOrder(sg, si);
+      assert.deepEqual(si.problems, []);
+      assert.deepEqual(si.topoOrder, smallestTopoOrder(sg, si));
+    }
+  } finally {
+    decoded.source.close?.();
+  }
+}
+
+/** Odd positions first, then even: a deterministic shuffle that breaks the exported order. */
+function interleave<T>(xs: readonly T[]): T[] {
+  return [...xs.filter((_, i) => i % 2 === 1), ...xs.filter((_, i) => i % 2 === 0)];
+}
+
+describe('buildGraphIndex on real models', () => {
+  const local = fs.existsSync(localOnnxFixtures) ? fs.readdirSync(localOnnxFixtures).filter((f) => f.endsWith('.onnx')).sort() : [];
+  for (const f of local) test(`builder fixture ${f}`, () => checkRealModel(path.join(localOnnxFixtures, f)));
+
+  const shared = sharedOnnxModels({ cases: 6 });
+  for (const file of shared) test(`shared corpus ${path.basename(file)}`, () => checkRealModel(file));
+});
