@@ -1,0 +1,229 @@
+#!/usr/bin/env node
+// `npm run bench`: prints performance figures (no pass/fail: it is a benchmark, not a test).
+//
+//   npm run bench [-- --runs 5] [--skip-package] [--skip-activation] [--only <substring>]
+//
+// 1. Models: the builder (test/support/modelBuilder.ts) writes a ~6,000-node YOLOv9-E-scale model
+//    with ~250 MB of weights, the same graph with small weights, and a ~50,000-node model into
+//    .cache/bench/models-<key>/ (git-ignored). <key> hashes the builder's sources and
+//    scripts/bench/generate.ts, so the models are rebuilt only when those change.
+// 2. Each model (plus ../shared/fixtures/onnx/*.onnx when present) is measured in a FRESH child
+//    process (scripts/bench/measure.ts): cold and median openModelFile (FileSource positional
+//    reads) and buildGraphIndex times, peak extra RSS and heap growth; save time for the 250 MB one.
+// 3. Foundation: `npm run package` (.vsix size) and the extension's activation time in a real
+//    VS Code (code-server), from scripts/bench/activation.mjs.
+// Then one table with medians and the targets next to them.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CACHE_ROOT = path.join(REPO_ROOT, '.cache', 'bench');
+/** Bump to force new models even when the builder did not change. */
+const MODELS_VERSION = 'models-v1';
+const TARGETS = { decode250MbMs: 150, decode50kMs: 500, peakPercent: 25, activationMs: 100, vsixBytes: 5 * 1024 * 1024 };
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const option = (name, dflt) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : dflt;
+};
+const RUNS = Number(option('--runs', '5'));
+const ONLY = option('--only', '');
+const log = (msg) => console.log(`[bench] ${msg}`);
+const MB = 1024 * 1024;
+
+function run(cmd, args, { capture = false, env } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'] });
+    let out = '';
+    if (capture) child.stdout.on('data', (d) => (out += d));
+    child.on('error', (err) => resolve({ code: 127, out, error: err.message }));
+    child.on('exit', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), out }));
+  });
+}
+
+// ---- 1. models ---------------------------------------------------------------------------------
+
+function builderKey() {
+  const h = createHash('sha256').update(MODELS_VERSION);
+  const files = [path.join(REPO_ROOT, 'test', 'support', 'modelBuilder.ts'), path.join(REPO_ROOT, 'scripts', 'bench', 'generate.ts')];
+  const dir = path.join(REPO_ROOT, 'test', 'support', 'builder');
+  if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir).sort()) if (f.endsWith('.ts')) files.push(path.join(dir, f));
+  for (const f of files) {
+    h.update(path.relative(REPO_ROOT, f));
+    h.update(fs.existsSync(f) ? fs.readFileSync(f) : '');
+  }
+  return h.digest('hex').slice(0, 12);
+}
+
+async function ensureModels() {
+  const dir = path.join(CACHE_ROOT, `models-${builderKey()}`);
+  const manifest = path.join(dir, 'models.json');
+  if (fs.existsSync(manifest)) {
+    log(`models cached in ${path.relative(REPO_ROOT, dir)}/`);
+    return { dir, models: JSON.parse(fs.readFileSync(manifest, 'utf8')) };
+  }
+  // Drop models made by an older builder (they are large).
+  if (fs.existsSync(CACHE_ROOT)) {
+    for (const old of fs.readdirSync(CACHE_ROOT)) if (old.startsWith('models-')) fs.rmSync(path.join(CACHE_ROOT, old), { recursive: true, force: true });
+  }
+  log(`generating models into ${path.relative(REPO_ROOT, dir)}/ (once per builder version)…`);
+  const t0 = Date.now();
+  const res = await run(process.execPath, ['--import', 'tsx', 'scripts/bench/generate.ts', dir], { capture: true });
+  if (res.code !== 0 || !fs.existsSync(manifest)) throw new Error(`model generation failed (exit ${res.code})`);
+  log(`models generated in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return { dir, models: JSON.parse(fs.readFileSync(manifest, 'utf8')) };
+}
+
+function sharedModels() {
+  const dir = process.env.QDQ_SHARED_FIXTURES
+    ? path.join(path.resolve(process.env.QDQ_SHARED_FIXTURES), 'onnx')
+    : path.resolve(REPO_ROOT, '..', 'shared', 'fixtures', 'onnx');
+  if (!fs.existsSync(dir)) {
+    log(`shared corpus not found at ${dir}: skipping the real-model rows`);
+    return [];
+  }
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.onnx')).sort().map((f) => ({ path: path.join(dir, f), label: `shared: ${f}` }));
+}
+
+// ---- 2. measurements ---------------------------------------------------------------------------
+
+async function measure(file, { save = false } = {}) {
+  const args = ['--expose-gc', '--import', 'tsx', 'scripts/bench/measure.ts', file, '--runs', String(RUNS)];
+  if (save) args.push('--save');
+  const res = await run(process.execPath, args, { capture: true });
+  const line = res.out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+  if (res.code !== 0 || !line) return { error: `measure.ts exited with ${res.code}` };
+  return JSON.parse(line.slice('BENCH_RESULT '.length));
+}
+
+const ms = (v) => (v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const mb = (v) => (v / MB).toFixed(1);
+
+function printModelRow(row) {
+  const r = row.result;
+  if (r.error) {
+    log(`${row.label}: ${r.error}`);
+    return;
+  }
+  const pct = (100 * r.memory.peakExtra) / r.bytes;
+  log(
+    `${row.label}: ${mb(r.bytes)} MB, ${r.nodes} nodes | cold decode ${ms(r.cold.decodeMs)} ms + index ${ms(r.cold.indexMs)} ms | ` +
+      `median (${r.runs} runs) decode ${ms(r.median.decodeMs)} ms + index ${ms(r.median.indexMs)} ms = ${ms(r.median.totalMs)} ms | ` +
+      `peak extra RSS ${mb(r.memory.peakExtra)} MB (${pct.toFixed(1)}% of file), heap +${mb(r.memory.heapDelta)} MB` +
+      (r.saveMs !== undefined ? ` | save ${ms(r.saveMs)} ms` : ''),
+  );
+}
+
+// ---- 3. foundation -----------------------------------------------------------------------------
+
+async function packageVsix() {
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  log('npm run package (production build + vsce)…');
+  const t0 = Date.now();
+  const res = await run(npm, ['run', 'package', '--silent']);
+  const vsix = path.join(REPO_ROOT, 'dist-vsix', 'qdq-studio.vsix');
+  if (res.code !== 0 || !fs.existsSync(vsix)) return { error: `npm run package exited with ${res.code}` };
+  return { path: vsix, bytes: fs.statSync(vsix).size, seconds: (Date.now() - t0) / 1000 };
+}
+
+async function activation(vsix) {
+  try {
+    const { measureActivation } = await import('./bench/activation.mjs');
+    return await measureActivation({ vsixPath: vsix, runs: 3, log });
+  } catch (err) {
+    return { error: err.message.split('\n')[0] };
+  }
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? undefined : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+// ---- table -------------------------------------------------------------------------------------
+
+function table(rows, header) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => `| ${cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' | ')} |`;
+  return [line(header), `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+async function main() {
+  const t0 = Date.now();
+  log(`node ${process.version}, ${(await import('node:os')).cpus().length} CPUs, ${RUNS} timed runs per model after 1 warm-up, each model in a fresh process`);
+  const { dir, models } = await ensureModels();
+  const rows = [];
+  for (const m of models) rows.push({ label: m.label, path: path.join(dir, m.file), targetMs: m.targetMs, save: m.file.includes('250mb') });
+  rows.push(...sharedModels());
+  for (const row of rows) {
+    if (ONLY && !row.label.includes(ONLY)) continue;
+    row.result = await measure(row.path, { save: row.save });
+    printModelRow(row);
+  }
+
+  let vsix = { skipped: true };
+  if (!flag('--skip-package')) {
+    vsix = await packageVsix();
+    if (vsix.error) log(vsix.error);
+    else log(`.vsix ${vsix.path}: ${(vsix.bytes / MB).toFixed(2)} MB (package took ${vsix.seconds.toFixed(0)} s)`);
+  }
+  let act = { skipped: true };
+  if (!flag('--skip-activation')) {
+    if (vsix.path) {
+      act = await activation(vsix.path);
+      if (act.error) log(`activation: ${act.error}`);
+      else {
+        log(`activation (${act.vscode ?? '?'}; opening ${act.model}): ${act.activationMs.map((v) => `${v.toFixed(1)} ms`).join(', ')}`);
+        if (act.errors?.length) log(`activation errors: ${act.errors.join('; ')}`);
+      }
+    } else act = { error: 'no .vsix (package step skipped or failed)' };
+  }
+
+  // ---- the summary table
+  const measured = rows.filter((r) => r.result && !r.result.error);
+  const modelTable = table(
+    measured.map((r) => {
+      const x = r.result;
+      const pct = (100 * x.memory.peakExtra) / x.bytes;
+      const target = r.targetMs ? `< ${r.targetMs} ms` : '';
+      return [
+        r.label, mb(x.bytes), x.nodes, ms(x.cold.decodeMs + x.cold.indexMs), ms(x.median.decodeMs), ms(x.median.indexMs), ms(x.median.totalMs), target,
+        mb(x.memory.peakExtra), `${pct.toFixed(1)}%`, `< ${TARGETS.peakPercent}%`, mb(x.memory.heapDelta), x.saveMs === undefined ? '' : ms(x.saveMs),
+      ];
+    }),
+    ['model', 'MB', 'nodes', 'cold ms', 'decode ms', 'index ms', 'decode+index ms', 'target', 'peak extra MB', '% of file', 'target', 'heap +MB', 'save ms'],
+  );
+  const actMedian = act.activationMs ? median(act.activationMs) : undefined;
+  const foundation = table(
+    [
+      ['extension activation (median)', act.skipped ? 'skipped' : act.error ? `not measured: ${act.error}` : `${ms(actMedian)} ms (runs: ${act.activationMs.map(ms).join(', ')})`, `< ${TARGETS.activationMs} ms`],
+      ['.vsix size', vsix.skipped ? 'skipped' : vsix.error ? `not measured: ${vsix.error}` : `${(vsix.bytes / MB).toFixed(2)} MB (${vsix.bytes} bytes)`, '< 5 MB'],
+    ],
+    ['figure', 'measured', 'target'],
+  );
+  console.log(`\n== QDQ Studio bench (${new Date().toISOString()}, node ${process.version}) ==\n`);
+  console.log('Model layer: openModelFile (FileSource) + buildGraphIndex; medians of', RUNS, 'runs after a warm-up, cold = first run in a fresh process.');
+  console.log('Peak extra = peak RSS during the cold decode+index minus RSS before; heap + = heapUsed growth over it.\n');
+  console.log(modelTable);
+  const big = measured.find((r) => r.path.includes('250mb'));
+  const small = measured.find((r) => r.path.includes('6k-small'));
+  if (big && small) {
+    console.log(
+      `\nSame 6k-node graph, weights ${mb(small.result.bytes)} MB vs ${mb(big.result.bytes)} MB: decode ${ms(small.result.median.decodeMs)} vs ${ms(big.result.median.decodeMs)} ms, ` +
+        `index ${ms(small.result.median.indexMs)} vs ${ms(big.result.median.indexMs)} ms (payloads are skipped, never read).`,
+    );
+  }
+  console.log(`\nFoundation:\n${foundation}`);
+  console.log(`\nbench finished in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+main().catch((err) => {
+  console.error(`[bench] failed: ${err.stack ?? err.message}`);
+  process.exit(1);
+});

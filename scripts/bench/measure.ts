@@ -1,0 +1,134 @@
+/**
+ * Measures one model in a fresh process (run by scripts/bench.mjs, one child per model):
+ *
+ *   node --expose-gc --import tsx scripts/bench/measure.ts <model.onnx> [--runs 5] [--save]
+ *
+ * - cold: the first openModelFile (FileSource positional reads, as the extension does) and the
+ *   first buildGraphIndex in this process, plus peak extra memory during them: the peak RSS
+ *   (kernel high-water mark, reset just before via /proc/self/clear_refs where Linux allows it,
+ *   else process.resourceUsage().maxRSS) minus the RSS just before; and the heapUsed growth.
+ * - warm: one warm-up, then `runs` timed runs of each; medians reported.
+ * - --save: one lossless save (re-encode) to a temporary file beside the model, for information.
+ *
+ * Prints one line `BENCH_RESULT <json>` on stdout.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { buildGraphIndex } from '../../src/core/graph/index';
+import { type DecodedModel, openModelFile, saveModelFile } from '../../src/core/onnx/index';
+
+const args = process.argv.slice(2);
+const file = args.find((a) => !a.startsWith('--'));
+if (!file) {
+  console.error('usage: measure.ts <model.onnx> [--runs N] [--save]');
+  process.exit(2);
+}
+const runsAt = args.indexOf('--runs');
+const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 5;
+const doSave = args.includes('--save');
+
+const gc: () => void = (globalThis as { gc?: () => void }).gc ?? (() => {});
+
+function peakResetSupported(): boolean {
+  try {
+    fs.writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Peak RSS in bytes since the last reset (or since start, without reset support). */
+function peakRss(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    /* not Linux */
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function close(d: DecodedModel | undefined): void {
+  d?.source.close?.();
+}
+
+// ---- cold run ---------------------------------------------------------------------------------
+gc();
+const resetOk = peakResetSupported();
+const rssBefore = process.memoryUsage().rss;
+const maxRssBefore = process.resourceUsage().maxRSS * 1024;
+const heapBefore = process.memoryUsage().heapUsed;
+let t0 = performance.now();
+let decoded: DecodedModel | undefined = openModelFile(file);
+let t1 = performance.now();
+let index = buildGraphIndex(decoded.model.graph!);
+let t2 = performance.now();
+const peak = peakRss();
+const heapAfter = process.memoryUsage().heapUsed;
+const cold = { decodeMs: t1 - t0, indexMs: t2 - t1 };
+const nodes = decoded.model.graph!.node.length;
+const problems = index.problems.length;
+gc();
+const retained = process.memoryUsage().heapUsed - heapBefore;
+
+// ---- save (information only) -------------------------------------------------------------------
+let saveMs: number | undefined;
+if (doSave) {
+  const tmp = path.join(path.dirname(file), `.bench-save-${process.pid}.onnx`);
+  try {
+    const s0 = performance.now();
+    saveModelFile(decoded, tmp);
+    saveMs = performance.now() - s0;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+close(decoded);
+decoded = undefined;
+
+// ---- warm runs ---------------------------------------------------------------------------------
+const decodeTimes: number[] = [];
+const indexTimes: number[] = [];
+for (let i = 0; i <= runs; i++) {
+  gc();
+  t0 = performance.now();
+  decoded = openModelFile(file);
+  t1 = performance.now();
+  index = buildGraphIndex(decoded.model.graph!);
+  t2 = performance.now();
+  if (i > 0) {
+    decodeTimes.push(t1 - t0);
+    indexTimes.push(t2 - t1);
+  }
+  close(decoded);
+  decoded = undefined;
+}
+void index;
+
+const result = {
+  file,
+  bytes: fs.statSync(file).size,
+  nodes,
+  problems,
+  runs,
+  cold,
+  median: { decodeMs: median(decodeTimes), indexMs: median(indexTimes), totalMs: median(decodeTimes.map((d, i) => d + indexTimes[i]!)) },
+  min: { decodeMs: Math.min(...decodeTimes), indexMs: Math.min(...indexTimes) },
+  memory: {
+    method: resetOk ? 'VmHWM after clear_refs' : 'maxRSS (not reset; may include start-up)',
+    rssBefore,
+    maxRssBefore,
+    peakExtra: Math.max(0, peak - rssBefore),
+    heapDelta: heapAfter - heapBefore,
+    heapRetained: retained,
+  },
+  saveMs,
+};
+console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
