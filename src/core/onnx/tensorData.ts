@@ -5,7 +5,7 @@
 import { MemorySource } from './byteSource';
 import { dataTypeInfo, DataType, rawByteLength } from './dataTypes';
 import type { DecodedModel } from './decode';
-import { TensorDataError } from './errors';
+import { OnnxFormatError, TensorDataError } from './errors';
 import { type FileReader, nodeFileReader, readExternalBytes } from './externalData';
 import { type DataRef, DataLocation, type Int64, type Tensor } from './model';
 import { WireReader, WireType } from './wire/reader';
@@ -76,12 +76,20 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Parse varints (packed or not) from entries. */
-function varints(decoded: DecodedModel, ref: DataRef): Int64[] {
+/**
+ * Parse varints (packed or not) from entries. Packed payloads are not checked when the model is
+ * opened, so a malformed one is reported here, as a TensorDataError naming the tensor.
+ */
+function varints(decoded: DecodedModel, ref: DataRef, name: string): Int64[] {
   const out: Int64[] = [];
   for (const e of refEntries(decoded, ref)) {
     const r = new WireReader(new MemorySource(e.value), decoded.file);
-    while (r.pos < e.value.length) out.push(r.int64(e.value.length, ''));
+    try {
+      while (r.pos < e.value.length) out.push(r.int64(e.value.length, ''));
+    } catch (err) {
+      if (err instanceof OnnxFormatError) throw new TensorDataError(decoded.file, name, `malformed packed integer data: ${err.problem}`);
+      throw err;
+    }
   }
   return out;
 }
@@ -107,7 +115,7 @@ export function readTensorBytes(decoded: DecodedModel, t: Tensor, reader: FileRe
     const bytes = concat(refEntries(decoded, (t.floatData ?? t.doubleData)!).map((e) => e.value));
     return bytes;
   }
-  const ints = t.int32Data ? varints(decoded, t.int32Data) : t.int64Data ? varints(decoded, t.int64Data) : t.uint64Data ? varints(decoded, t.uint64Data) : undefined;
+  const ints = t.int32Data ? varints(decoded, t.int32Data, t.name) : t.int64Data ? varints(decoded, t.int64Data, t.name) : t.uint64Data ? varints(decoded, t.uint64Data, t.name) : undefined;
   if (!ints) {
     if (count === 0) return new Uint8Array(0);
     throw new TensorDataError(decoded.file, t.name, 'the tensor has no data');
