@@ -41,6 +41,13 @@ export interface DecodeOptions {
   file?: string;
   /** Maximum nesting of messages (subgraphs, types). Default 64. */
   maxDepth?: number;
+  /**
+   * Most messages (nodes, attributes, dimensions, ...) to decode; more is refused as an absurd
+   * repeated count. Default: one per 8 bytes of the file, and at least 2^20. A message can take 2
+   * bytes on the wire but a few hundred bytes decoded, so 10 MB of empty NodeProtos took seconds
+   * and gigabytes; real models average 50-100 bytes per message (10+ even without weights).
+   */
+  maxMessages?: number;
 }
 
 export interface DecodedModel {
@@ -65,7 +72,13 @@ class Ctx {
   /** The scalar field being read (for error messages). */
   field = '';
 
-  constructor(readonly r: R) {
+  /** Submessages entered so far (checked against maxMessages). */
+  private messages = 0;
+
+  constructor(
+    readonly r: R,
+    private readonly maxMessages = Infinity,
+  ) {
     r.describePath = () => this.path();
   }
 
@@ -83,6 +96,9 @@ class Ctx {
     this.field = field;
     expectWire(this.r, key, WireType.LEN, field);
     const stop = this.r.lengthDelimited(end);
+    if (++this.messages > this.maxMessages) {
+      throw this.r.error(`more than ${this.maxMessages} messages in a ${this.r.size}-byte file: an absurd repeated count (real models average dozens of bytes per message)`);
+    }
     this.field = '';
     this.r.enter();
     this.names.push(field);
@@ -579,7 +595,7 @@ export function decodeModel(source: ByteSource, options: DecodeOptions = {}): De
   const file = options.file ?? source.name;
   if (source.size === 0) throw new OnnxFormatError(file, 0, '', 'the file is empty');
   const r = new WireReader(source, file, options.maxDepth ?? 64);
-  const c = new Ctx(r);
+  const c = new Ctx(r, options.maxMessages ?? Math.max(1 << 20, Math.floor(source.size / 8)));
   let result: { model: ModelProto; sawIrVersion: boolean };
   try {
     result = modelProto(c, source.size);
