@@ -39,15 +39,29 @@ export interface GraphIndex {
 
 const EMPTY: readonly number[] = [];
 
+/**
+ * At most this many problems of one kind are listed; one more entry per kind then gives the count
+ * of the rest. (A crafted 10 MB graph can have millions of dangling reads or duplicate names; one
+ * object and message each cost ~1.5-3.5 s and ~80x the file size in memory.)
+ */
+export const MAX_LISTED_PROBLEMS = 10_000;
+
 export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = new Set()): GraphIndex {
   const problems: GraphProblem[] = [];
+  const problemCounts = new Map<GraphProblemKind, number>();
+  /** List a problem (built only when it will be listed). */
+  const report = (kind: GraphProblemKind, make: () => Omit<GraphProblem, 'kind'>): void => {
+    const n = (problemCounts.get(kind) ?? 0) + 1;
+    problemCounts.set(kind, n);
+    if (n <= MAX_LISTED_PROBLEMS) problems.push({ kind, ...make() });
+  };
   const producer = new Map<string, number>();
   const consumers = new Map<string, number[]>();
   const initializers = new Map<string, Tensor>();
   const valueInfo = new Map<string, ValueInfo>();
 
   for (const t of graph.initializer) {
-    if (initializers.has(t.name)) problems.push({ kind: 'duplicate-initializer', message: `initializer '${t.name}' is defined more than once`, nodes: [], tensor: t.name });
+    if (initializers.has(t.name)) report('duplicate-initializer', () => ({ message: `initializer '${t.name}' is defined more than once`, nodes: [], tensor: t.name }));
     initializers.set(t.name, t);
   }
   for (const s of graph.sparseInitializer) {
@@ -63,14 +77,14 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
     const n = nodes[i]!;
     if (n.name) {
       const prev = names.get(n.name);
-      if (prev !== undefined) problems.push({ kind: 'duplicate-node-name', message: `node name '${n.name}' is used by nodes ${prev} and ${i}`, nodes: [prev, i] });
+      if (prev !== undefined) report('duplicate-node-name', () => ({ message: `node name '${n.name}' is used by nodes ${prev} and ${i}`, nodes: [prev, i] }));
       else names.set(n.name, i);
     }
     for (const out of n.output) {
       if (out === '') continue;
       const prev = producer.get(out);
       if (prev !== undefined) {
-        problems.push({ kind: 'duplicate-tensor-producer', message: `tensor '${out}' is produced by more than one node (${label(graph, prev)} and ${label(graph, i)})`, nodes: [prev, i], tensor: out });
+        report('duplicate-tensor-producer', () => ({ message: `tensor '${out}' is produced by more than one node (${label(graph, prev)} and ${label(graph, i)})`, nodes: [prev, i], tensor: out }));
       } else producer.set(out, i);
     }
   }
@@ -93,12 +107,12 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
         indegree[i]!++;
         (dependents[p] ??= []).push(i);
       } else if (!defined(inp)) {
-        problems.push({ kind: 'dangling-input', message: `${label(graph, i)} reads '${inp}', which no node, initializer or graph input defines`, nodes: [i], tensor: inp });
+        report('dangling-input', () => ({ message: `${label(graph, i)} reads '${inp}', which no node, initializer or graph input defines`, nodes: [i], tensor: inp }));
       }
     }
   }
   for (const o of graph.output) {
-    if (!defined(o.name)) problems.push({ kind: 'missing-graph-output', message: `graph output '${o.name}' is not produced by any node`, nodes: [], tensor: o.name });
+    if (!defined(o.name)) report('missing-graph-output', () => ({ message: `graph output '${o.name}' is not produced by any node`, nodes: [], tensor: o.name }));
   }
 
   // Kahn's algorithm; a min-ordered ready list keeps the original order where the graph allows it.
@@ -115,12 +129,15 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   if (order.length < nodes.length) {
     const onCycle: number[] = [];
     for (let i = 0; i < nodes.length; i++) if (indegree[i]! > 0) onCycle.push(i);
-    problems.push({
-      kind: 'cycle',
+    report('cycle', () => ({
       message: `the graph has a cycle through ${onCycle.length} node(s), e.g. ${onCycle.slice(0, 3).map((i) => label(graph, i)).join(', ')}`,
       nodes: onCycle,
-    });
+    }));
     order.push(...onCycle);
+  }
+
+  for (const [kind, n] of problemCounts) {
+    if (n > MAX_LISTED_PROBLEMS) problems.push({ kind, message: `${n - MAX_LISTED_PROBLEMS} more '${kind}' problems are not listed (${n} in all)`, nodes: [] });
   }
 
   return { graph, producer, consumers, initializers, inputs, valueInfo, topoOrder: order, problems };
