@@ -110,3 +110,25 @@ export function lengthPrefixes(b: Uint8Array): LengthPrefix[] {
 export function replaceVarint(b: Uint8Array, p: LengthPrefix, value: number | bigint): Uint8Array {
   return concat([b.subarray(0, p.at), varint(value), b.subarray(p.end)]);
 }
+
+/** End offset of the last top-level occurrence of field `field` (0 when absent). */
+export function topLevelFieldEnd(b: Uint8Array, field: number): number {
+  let pos = 0;
+  let found = 0;
+  while (pos < b.length) {
+    const k = readVarint(b, pos, b.length);
+    if (!k) break;
+    pos = k.next;
+    const wt = k.value & 7;
+    if (wt === 0) pos = readVarint(b, pos, b.length)?.next ?? b.length;
+    else if (wt === 1) pos += 8;
+    else if (wt === 5) pos += 4;
+    else if (wt === 2) {
+      const l = readVarint(b, pos, b.length);
+      if (!l) break;
+      pos = l.next + l.value;
+    } else break;
+    if (Math.floor(k.value / 8) === field) found = pos;
+  }
+  return found;
+}

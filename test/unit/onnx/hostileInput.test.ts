@@ -1,0 +1,506 @@
+/**
+ * Hostile input: empty files, non-ONNX bytes, truncation, bit flips, lying length prefixes, absurd
+ * repeated counts, deep nesting, broken graphs. Every input must give a typed OnnxFormatError
+ * (file, byte offset, field path, what was expected) or, for graph-level problems, a model that
+ * opens with the problems listed; never another exception, never memory driven by a length read
+ * from the file, and a 10 MB input is handled in about a second.
+ *
+ * Property tests (fast-check) mutate real valid models; see hostile/oracle.ts for the property.
+ * Set FC_SEED to replay a failing run; FC_RUNS scales the number of cases.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, describe, test } from 'node:test';
+import fc from 'fast-check';
+import { buildGraphIndex, summarizeModel } from '../../../src/core/graph/index';
+import {
+  FileSource, MemorySource, OnnxFormatError, TensorDataError, decodeModel, openModelFile, readTensorBytes, readTensorValues,
+} from '../../../src/core/onnx/index';
+import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
+import {
+  deepGroups, deepMapType, deepSequenceType, deepSubgraphs, emptyAttributes, emptyDims, emptyNodes, manyInputs, modelWithNode,
+  modelWithTensor, packedAttributeInts, packedDims, randomBytes, randomModel, repeat, unpackedDims, unpackedFloats,
+} from './hostile/cases';
+import { MB, describe as describeRun, measure } from './hostile/measure';
+import { graphModel, richModel, wideModel } from './hostile/models';
+import { checkBytes, checkViaFile, cleanupTempDir, decodeOutcome, tempDir } from './hostile/oracle';
+import { concat, lenField, lengthPrefixes, modelWith, replaceVarint, strField, tag, topLevelFieldEnd, varint, varintField } from './hostile/wire';
+
+const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;
+const SCALE = process.env.FC_RUNS ? Number(process.env.FC_RUNS) / 1000 : 1;
+const runs = (n: number): number => Math.max(1, Math.round(n * SCALE));
+const fcOptions = (n: number) => ({ numRuns: runs(n), seed: SEED, endOnFailure: true });
+
+/** Generous bounds for a loaded 2-core CI machine; the measured figures are printed. */
+const TIME_BOUND_MS = 5000;
+const TEN_MB = 10 * 1000 * 1000;
+
+after(cleanupTempDir);
+
+const rich = richModel();
+const richPrefixes = lengthPrefixes(rich);
+const tiny = yoloLike({ ...YOLO_PRESETS.tiny, qdq: 'good' }).toBytes();
+/** Structure alone larger than the 64 KB read window, then a 200 KB payload, then more structure. */
+const wide = wideModel(700, 200_000);
+
+function expectFormatError(bytes: Uint8Array, file = 'case.onnx'): OnnxFormatError {
+  const out = checkBytes(bytes, file);
+  assert.ok(!out.ok, 'expected an OnnxFormatError, the model decoded');
+  return out.error;
+}
+
+function mutate(base: Uint8Array, f: (b: Uint8Array) => void): Uint8Array {
+  const b = base.slice();
+  f(b);
+  return b;
+}
+
+let cases = 0;
+const counted = <T extends unknown[]>(f: (...a: T) => void) => (...a: T): void => {
+  cases++;
+  f(...a);
+};
+
+describe('hostile input: property tests over mutated valid models', () => {
+  after(() => console.log(`[hostile] ${cases} generated/enumerated cases checked`));
+
+  test('the base models decode and pass the property themselves', () => {
+    for (const b of [rich, tiny, wide]) {
+      const out = checkBytes(b, 'case.onnx', { reserialise: true, readTensors: true });
+      assert.ok(out.ok);
+    }
+    assert.ok(wide.length > 3 * 64 * 1024 && tiny.length > 64 * 1024, 'inputs larger than the read window');
+    assert.ok(richPrefixes.length > 100);
+  });
+
+  test('truncation at every offset (rich model) and at random offsets (builder model)', () => {
+    // Cut inside or before the graph: an error. Cut after it: protobuf has no end marker, so a cut
+    // between top-level fields is a valid (smaller) model; any other cut is an error.
+    const check = (base: Uint8Array, n: number): void => {
+      const out = checkBytes(base.subarray(0, n), 'case.onnx', { reserialise: true, readTensors: true });
+      if (n < topLevelFieldEnd(base, 7)) assert.ok(!out.ok && out.error.offset <= n, `cut at ${n} decoded`);
+    };
+    for (let n = 0; n < rich.length; n++) {
+      cases++;
+      check(rich, n);
+    }
+    fc.assert(fc.property(fc.nat({ max: tiny.length - 1 }), counted((n: number) => check(tiny, n))), fcOptions(300));
+  });
+
+  test('random bit flips', () => {
+    const flips = fc.array(fc.tuple(fc.nat({ max: rich.length - 1 }), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 8 });
+    fc.assert(
+      fc.property(flips, counted((fl: [number, number][]) => {
+        checkBytes(mutate(rich, (b) => fl.forEach(([o, bit]) => (b[o]! ^= 1 << bit))), 'case.onnx', { reserialise: true, readTensors: true });
+      })),
+      fcOptions(1000),
+    );
+  });
+
+  test('random byte overwrites', () => {
+    const writes = fc.array(fc.tuple(fc.nat({ max: rich.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 });
+    fc.assert(
+      fc.property(writes, counted((ws: [number, number][]) => {
+        checkBytes(mutate(rich, (b) => ws.forEach(([o, v]) => (b[o] = v))), 'case.onnx', { reserialise: true, readTensors: true });
+      })),
+      fcOptions(1000),
+    );
+  });
+
+  test('inserted junk and deleted ranges', () => {
+    const edit = fc.tuple(fc.nat({ max: rich.length }), fc.nat({ max: 40 }), fc.uint8Array({ maxLength: 40 }));
+    fc.assert(
+      fc.property(edit, counted(([at, del, junk]: [number, number, Uint8Array]) => {
+        checkBytes(concat([rich.subarray(0, at), junk, rich.subarray(Math.min(rich.length, at + del))]), 'case.onnx', { reserialise: true, readTensors: true });
+      })),
+      fcOptions(1000),
+    );
+  });
+
+  test('length prefixes replaced by smaller, larger and absurd values', () => {
+    const value = fc.oneof(
+      fc.integer({ min: -8, max: 8 }).map((d) => ({ delta: d })),
+      fc.constantFrom(0, 2 ** 31, 2 ** 32 + 1, 2 ** 40, 2 ** 53 + 7, 2n ** 63n, 2n ** 64n - 1n).map((v) => ({ abs: v })),
+      fc.nat({ max: 1 << 20 }).map((v) => ({ abs: v })),
+    );
+    fc.assert(
+      fc.property(fc.nat({ max: richPrefixes.length - 1 }), value, counted((i: number, v: { delta?: number; abs?: number | bigint }) => {
+        const p = richPrefixes[i]!;
+        const next = v.abs ?? Math.max(0, p.value + v.delta!);
+        checkBytes(replaceVarint(rich, p, next), 'case.onnx', { reserialise: true, readTensors: true });
+      })),
+      fcOptions(1000),
+    );
+  });
+
+  test('random bytes, bare and behind a valid ModelProto header', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 2048 }), counted((b: Uint8Array) => void checkBytes(b))), fcOptions(500));
+    const header = fc.uint8Array({ maxLength: 2048 }).map((b) => concat([varintField(1, 8), tag(7, 2), varint(b.length), b]));
+    fc.assert(fc.property(header, counted((b: Uint8Array) => void checkBytes(b, 'case.onnx', { reserialise: true }))), fcOptions(500));
+  });
+
+  test('random protobuf messages over ONNX field numbers (wrong wire types, odd nesting)', () => {
+    fc.assert(
+      fc.property(randomModel, counted((b: Uint8Array) => void checkBytes(b, 'case.onnx', { reserialise: true, readTensors: true }))),
+      fcOptions(1500),
+    );
+  });
+
+  test('through FileSource (64 KB window, positional reads): same outcome as from memory', () => {
+    // Inputs larger than the window, mutated before, inside and after the skipped payload.
+    const op = fc.oneof(
+      fc.tuple(fc.constant('flip' as const), fc.nat({ max: wide.length - 1 }), fc.integer({ min: 0, max: 7 })),
+      fc.tuple(fc.constant('cut' as const), fc.nat({ max: wide.length - 1 }), fc.constant(0)),
+      fc.tuple(fc.constant('len' as const), fc.nat(), fc.nat({ max: 300_000 })),
+    );
+    const widePrefixes = lengthPrefixes(wide);
+    fc.assert(
+      fc.property(fc.constantFrom(wide, tiny), op, counted((base: Uint8Array, [kind, a, b]: [string, number, number]) => {
+        let bytes: Uint8Array;
+        if (kind === 'flip') bytes = mutate(base, (x) => (x[a % x.length]! ^= 1 << b));
+        else if (kind === 'cut') bytes = base.subarray(0, a % base.length);
+        else {
+          const ps = base === wide ? widePrefixes : lengthPrefixes(base);
+          bytes = replaceVarint(base, ps[a % ps.length]!, b);
+        }
+        checkViaFile(bytes);
+      })),
+      fcOptions(150),
+    );
+    fc.assert(fc.property(randomModel, counted((b: Uint8Array) => checkViaFile(b))), fcOptions(100));
+    checkViaFile(wide);
+    checkViaFile(tiny);
+  });
+});
+
+describe('hostile input: targeted cases', () => {
+  test('empty file', () => {
+    const err = expectFormatError(new Uint8Array(0), 'empty.onnx');
+    assert.equal(err.offset, 0);
+    assert.match(err.message, /empty\.onnx.*empty/);
+    const file = path.join(tempDir(), 'empty.onnx');
+    fs.writeFileSync(file, '');
+    assert.throws(() => openModelFile(file), (e: unknown) => e instanceof OnnxFormatError && e.file === file && /empty/.test(e.message));
+  });
+
+  test('non-ONNX bytes: text, JSON, PNG, ZIP, a single byte', () => {
+    const inputs: [string, Uint8Array][] = [
+      ['notes.txt', new TextEncoder().encode('This is not a model.\nJust some text.\n')],
+      ['config.json', new TextEncoder().encode('{"model": "yolov9", "layers": [1, 2, 3]}')],
+      ['image.png', Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52])],
+      ['archive.zip', Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0, 8, 0])],
+      ['one.onnx', Uint8Array.from([0x08])],
+      ['zeros.onnx', new Uint8Array(64)],
+    ];
+    for (const [name, bytes] of inputs) {
+      const err = expectFormatError(bytes, name);
+      assert.ok(err.message.startsWith(`${name}: not a valid ONNX model`), err.message);
+    }
+  });
+
+  test('a valid builder model truncated at each of its first 400 offsets, in memory and from a file', () => {
+    const file = path.join(tempDir(), 'truncated.onnx');
+    for (let n = 0; n < 400; n++) {
+      const err = expectFormatError(tiny.subarray(0, n), 'truncated.onnx');
+      assert.ok(err.offset <= n && err.problem.length > 0);
+      if (n % 20 === 0) {
+        fs.writeFileSync(file, tiny.subarray(0, n));
+        assert.throws(() => openModelFile(file), (e: unknown) => e instanceof OnnxFormatError && e.offset === err.offset && e.problem === err.problem);
+      }
+    }
+  });
+
+  test('a length prefix of 2^40 at each depth gives an error at that prefix, naming the field', () => {
+    // Each case: bytes before the bad prefix, the field path expected, bytes after.
+    const t = (f: number, payload: Uint8Array) => lenField(f, payload);
+    const layers: { path: RegExp; wrap: (inner: Uint8Array) => Uint8Array; field: number }[] = [
+      { path: /^ModelProto\.graph$/, wrap: (x) => x, field: 7 },
+      { path: /^ModelProto\.graph\.node$/, wrap: (x) => t(7, x), field: 1 },
+      { path: /^ModelProto\.graph\.node\[0\]\.attribute$/, wrap: (x) => t(7, t(1, concat([strField(4, 'Op'), x]))), field: 5 },
+      { path: /^ModelProto\.graph\.node\[0\]\.attribute\[0\]\.t$/, wrap: (x) => t(7, t(1, t(5, concat([strField(1, 'a'), x])))), field: 5 },
+      { path: /^ModelProto\.graph\.node\[0\]\.attribute\[0\]\.t\.raw_data$/, wrap: (x) => t(7, t(1, t(5, t(5, x)))), field: 9 },
+      { path: /^ModelProto\.graph\.input\[0\]\.type\.tensor_type\.shape\.dim$/, wrap: (x) => t(7, t(11, t(2, t(1, t(2, x))))), field: 1 },
+      { path: /^ModelProto\.graph\.node\[0\]\.attribute\[0\]\.g\.node\[0\]\.input$/, wrap: (x) => t(7, t(1, t(5, t(6, t(1, x))))), field: 1 },
+    ];
+    for (const [depth, l] of layers.entries()) {
+      for (const bad of [2 ** 40, 2 ** 32 + 3, 2 ** 53]) {
+        const body = l.wrap(concat([tag(l.field, 2), varint(bad), new Uint8Array(16)]));
+        const bytes = modelWith(body);
+        const prefixAt = bytes.length - 16 - varint(bad).length;
+        const m = measure(() => decodeModel(new MemorySource(bytes, 'len.onnx')));
+        assert.ok(m.error instanceof OnnxFormatError, `depth ${depth}: ${String(m.error)}`);
+        assert.equal(m.error.offset, prefixAt, `depth ${depth}: offset of the length prefix`);
+        assert.match(m.error.fieldPath, l.path, `depth ${depth}: ${m.error.fieldPath}`);
+        assert.match(m.error.problem, new RegExp(`length ${bad} runs past the end`));
+        assert.ok(m.retained < MB, 'no allocation from the length');
+      }
+    }
+    // Lengths that do not even fit a safe number: typed errors too.
+    for (const v of [2n ** 63n, 2n ** 64n - 1n]) expectFormatError(modelWith(concat([tag(7, 2), varint(v)])));
+  });
+
+  const repeatedCases: [string, () => Uint8Array][] = [
+    ['5 M unpacked dims entries', () => unpackedDims(TEN_MB)],
+    ['10 M packed dims entries', () => packedDims(TEN_MB)],
+    ['2 M unpacked float_data entries', () => unpackedFloats(TEN_MB)],
+    ['10 M packed attribute ints', () => packedAttributeInts(TEN_MB)],
+    ['2.5 M node inputs', () => manyInputs(TEN_MB)],
+  ];
+  for (const [name, make] of repeatedCases) {
+    test(`10 MB of a repeated field: ${name} — bounded time and memory`, (t) => {
+      const bytes = make();
+      const m = measure(() => decodeModel(new MemorySource(bytes, 'big.onnx')));
+      t.diagnostic(describeRun(m, bytes.length));
+      if (m.error !== undefined) assert.ok(m.error instanceof OnnxFormatError, String(m.error));
+      assert.ok(m.ms < TIME_BOUND_MS, `decode took ${m.ms.toFixed(0)} ms`);
+      assert.ok(m.retained < 20 * bytes.length, `retained ${(m.retained / bytes.length).toFixed(1)}x the input size`);
+      if (m.value) {
+        const s = measure(() => summarizeModel(m.value!));
+        t.diagnostic(`summary ${s.ms.toFixed(0)} ms`);
+        assert.equal(s.error, undefined);
+      }
+    });
+  }
+
+  const floodCases: [string, () => Uint8Array][] = [
+    ['5 M empty nodes', () => emptyNodes(TEN_MB)],
+    ['5 M empty attributes', () => emptyAttributes(TEN_MB)],
+    ['5 M empty shape dimensions', () => emptyDims(TEN_MB)],
+  ];
+  for (const [name, make] of floodCases) {
+    test(`10 MB of tiny messages: ${name} — typed error or model, bounded time and memory`, (t) => {
+      const bytes = make();
+      const m = measure(() => {
+        const d = decodeModel(new MemorySource(bytes, 'flood.onnx'));
+        return { d, idx: d.model.graph ? buildGraphIndex(d.model.graph) : undefined };
+      });
+      t.diagnostic(describeRun(m, bytes.length));
+      if (m.error !== undefined) assert.ok(m.error instanceof OnnxFormatError, String(m.error));
+      assert.ok(m.ms < TIME_BOUND_MS, `decode + index took ${m.ms.toFixed(0)} ms`);
+      assert.ok(m.retained < 20 * bytes.length, `retained ${(m.retained / bytes.length).toFixed(1)}x the input size`);
+    });
+  }
+
+  test('10 MB of random bytes, bare and behind a valid header, from memory and from a file', (t) => {
+    const rnd = randomBytes(TEN_MB);
+    const headed = concat([varintField(1, 8), tag(7, 2), varint(rnd.length), rnd]);
+    const file = path.join(tempDir(), 'random.onnx');
+    for (const [name, bytes] of [['bare', rnd], ['headed', headed]] as const) {
+      const m = measure(() => decodeModel(new MemorySource(bytes, 'random.onnx')));
+      t.diagnostic(`${name}: ${describeRun(m, bytes.length)}`);
+      if (m.error !== undefined) assert.ok(m.error instanceof OnnxFormatError, String(m.error));
+      assert.ok(m.ms < TIME_BOUND_MS);
+      fs.writeFileSync(file, bytes);
+      const f = measure(() => openModelFile(file));
+      t.diagnostic(`${name} via FileSource: ${describeRun(f, bytes.length)}`);
+      if (f.error !== undefined) assert.ok(f.error instanceof OnnxFormatError, String(f.error));
+      assert.ok(f.ms < TIME_BOUND_MS);
+    }
+    // Many random 10 MB-ish inputs with different seeds behind the header: all typed, all quick.
+    for (let seed = 1; seed <= 8; seed++) {
+      const b = concat([varintField(1, 8), tag(7, 2), varint(MB), randomBytes(MB, seed)]);
+      checkBytes(b);
+    }
+  });
+
+  const nestings: [string, (n: number) => Uint8Array][] = [
+    ['TypeProto sequence_type chain', deepSequenceType],
+    ['TypeProto map_type chain', deepMapType],
+    ['graphs in attributes in nodes', deepSubgraphs],
+    ['proto2 groups in an unknown field', deepGroups],
+  ];
+  for (const [name, make] of nestings) {
+    test(`nesting 10,000 deep: ${name} — OnnxFormatError about nesting, no stack overflow`, () => {
+      const bytes = make(10_000);
+      const m = measure(() => decodeModel(new MemorySource(bytes, 'deep.onnx')));
+      assert.ok(m.error instanceof OnnxFormatError, `expected a format error, got ${String(m.error)}`);
+      assert.match(m.error.problem, /nested/);
+      assert.ok(m.ms < TIME_BOUND_MS);
+      // Also from a file, and moderately deep (within the limit) still decodes.
+      const file = path.join(tempDir(), 'deep.onnx');
+      fs.writeFileSync(file, bytes);
+      assert.throws(() => openModelFile(file), /nested/);
+      if (name !== 'proto2 groups in an unknown field') checkBytes(make(10), 'deep.onnx', { reserialise: true });
+    });
+  }
+
+  test('wrong wire types on known fields name the field and the expected wire type', () => {
+    const cases: [string, Uint8Array, RegExp][] = [
+      ['ir_version as bytes', concat([lenField(1, [1]), lenField(7, [])]), /ir_version/],
+      ['graph as varint', modelWith(varintField(7, 1)), /graph/],
+      ['node as fixed32', modelWith(lenField(7, concat([tag(1, 5), [0, 0, 0, 0]]))), /node/],
+      ['node input as varint', modelWith(lenField(7, lenField(1, varintField(1, 5)))), /input/],
+      ['dims as fixed64', modelWith(lenField(7, lenField(5, concat([tag(1, 1), new Uint8Array(8)])))), /dims/],
+      ['attribute f as varint', modelWith(lenField(7, lenField(1, lenField(5, varintField(2, 1))))), /'f'/],
+      ['raw_data as varint', modelWith(lenField(7, lenField(5, varintField(9, 1)))), /raw_data/],
+      ['string_data as fixed32', modelWith(lenField(7, lenField(5, concat([tag(6, 5), [1, 2, 3, 4]])))), /string_data/],
+      ['elem_type as bytes', modelWith(lenField(7, lenField(11, lenField(2, lenField(1, lenField(1, [1])))))), /elem_type/],
+      ['floats as varint', modelWith(lenField(7, lenField(1, lenField(5, varintField(7, 1))))), /floats/],
+    ];
+    for (const [name, bytes, field] of cases) {
+      const err = expectFormatError(bytes, 'wire.onnx');
+      assert.match(err.problem, /wire type/, name);
+      assert.match(err.problem, field, `${name}: ${err.message}`);
+      assert.ok(err.fieldPath.startsWith('ModelProto'), `${name}: field path ${err.fieldPath}`);
+    }
+  });
+
+  test('invalid wire types 6 and 7, field number 0, over-long varints', () => {
+    for (const wt of [6, 7]) {
+      for (const bytes of [modelWith(concat([tag(30, wt)])), modelWith(lenField(7, concat([tag(40, wt), [1]])))]) {
+        assert.match(expectFormatError(bytes).problem, new RegExp(`invalid wire type ${wt}`));
+      }
+    }
+    assert.match(expectFormatError(modelWith(Uint8Array.from([0x00, 0x01]))).problem, /invalid field number 0/);
+    assert.match(expectFormatError(modelWith(lenField(7, Uint8Array.from([0x02, 0x00])))).problem, /invalid field number 0/);
+    const longVarint = concat([varintField(1, 8), lenField(7, []), tag(5, 0), new Uint8Array(11).fill(0x80), [0]]);
+    assert.match(expectFormatError(longVarint).problem, /varint/);
+    // A stray end-group tag, and an unterminated group.
+    assert.match(expectFormatError(modelWith(lenField(7, []), Uint8Array.from(tag(9, 4)))).problem, /wire type 4/);
+    assert.match(expectFormatError(modelWith(lenField(7, []), Uint8Array.from(tag(9, 3)))).problem, /group/);
+    // A well-formed group in an unknown field is skipped and kept.
+    const grouped = checkBytes(modelWith(lenField(7, []), concat([tag(9, 3), varintField(1, 5), tag(9, 4)])), 'g.onnx', { reserialise: true });
+    assert.ok(grouped.ok && grouped.decoded.unknownFields.count === 1);
+  });
+
+  test('graph-level problems: the model opens and buildGraphIndex lists them with node indices', () => {
+    const ok = checkBytes(
+      graphModel({
+        name: 'broken',
+        input: [{ name: 'x' }],
+        output: [{ name: 'y' }, { name: 'nowhere' }],
+        initializer: [{ name: 'w', dims: [1], dataType: 1, floatData: [1] }, { name: 'w', dims: [1], dataType: 1, floatData: [2] }],
+        node: [
+          { name: 'a', opType: 'Add', input: ['x', 'c_out'], output: ['a_out'] }, // 0: cycle a -> b -> c -> a
+          { name: 'b', opType: 'Relu', input: ['a_out'], output: ['b_out'] }, // 1
+          { name: 'c', opType: 'Relu', input: ['b_out'], output: ['c_out'] }, // 2
+          { name: 'a', opType: 'Mul', input: ['x', 'w'], output: ['y'] }, // 3: duplicate node name 'a'
+          { name: 'd', opType: 'Sub', input: ['x', 'ghost'], output: ['y'] }, // 4: dangling 'ghost', second producer of 'y'
+        ],
+      }),
+      'broken.onnx',
+      { reserialise: true },
+    );
+    assert.ok(ok.ok);
+    const g = ok.decoded.model.graph!;
+    const idx = buildGraphIndex(g);
+    const byKind = (k: string) => idx.problems.filter((p) => p.kind === k);
+    assert.deepEqual(byKind('cycle').map((p) => p.nodes), [[0, 1, 2]]);
+    assert.deepEqual(byKind('duplicate-node-name').map((p) => p.nodes), [[0, 3]]);
+    assert.deepEqual(byKind('duplicate-tensor-producer').map((p) => [p.tensor, p.nodes]), [['y', [3, 4]]]);
+    assert.deepEqual(byKind('dangling-input').map((p) => [p.tensor, p.nodes]), [['ghost', [4]]]);
+    assert.deepEqual(byKind('missing-graph-output').map((p) => p.tensor), ['nowhere']);
+    assert.deepEqual(byKind('duplicate-initializer').map((p) => p.tensor), ['w']);
+    assert.equal(idx.problems.length, 6);
+    // Topological order still lists every node once: free nodes first, the cycle last.
+    assert.deepEqual(idx.topoOrder, [3, 4, 0, 1, 2]);
+    const summary = summarizeModel(ok.decoded);
+    assert.equal(summary.problems.length, 6);
+  });
+
+  test('a self-loop and a two-node cycle are cycles; nodes after them still sort', () => {
+    const ok = checkBytes(graphModel({
+      input: [{ name: 'x' }],
+      node: [
+        { opType: 'Loop', input: ['x', 'self'], output: ['self'] },
+        { opType: 'A', input: ['q'], output: ['p'] },
+        { opType: 'B', input: ['p'], output: ['q'] },
+        { opType: 'C', input: ['x'], output: ['z'] },
+      ],
+      output: [{ name: 'z' }],
+    }));
+    assert.ok(ok.ok);
+    const idx = buildGraphIndex(ok.decoded.model.graph!);
+    assert.deepEqual(idx.problems.map((p) => [p.kind, p.nodes]), [['cycle', [0, 1, 2]]]);
+    assert.deepEqual(idx.topoOrder, [3, 0, 1, 2]);
+  });
+
+  test('names that are Object.prototype properties do not confuse the index or the summary', () => {
+    const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
+    const ok = checkBytes(graphModel({
+      input: [{ name: '__proto__' }],
+      node: names.map((n, i) => ({ name: n, opType: n, input: [i ? names[i - 1]! : '__proto__'], output: [`${n}_`] })),
+      output: [{ name: 'valueOf_' }],
+    }));
+    assert.ok(ok.ok);
+    ok.decoded.model.metadataProps.push({ key: '__proto__', value: 'p' }, { key: 'constructor', value: 'c' });
+    const idx = buildGraphIndex(ok.decoded.model.graph!);
+    const s = summarizeModel(ok.decoded, idx);
+    for (const n of names) assert.equal(s.opTypeCounts[n], 1, `op type count of '${n}': ${String(s.opTypeCounts[n])}`);
+    assert.equal(Object.keys(s.opTypeCounts).length, names.length);
+    assert.equal(s.metadataProps['__proto__'], 'p');
+    assert.equal(s.metadataProps['constructor'], 'c');
+    assert.ok(Object.getOwnPropertyNames(s.metadataProps).includes('__proto__'));
+  });
+
+  test('many graph inputs read by many dangling inputs: indexing stays linear', (t) => {
+    // 200k graph inputs and 200k reads of undefined names in ~2.4 MB.
+    const n = 200_000;
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < n; i++) parts.push(Uint8Array.from([0x5a, 0x00])); // graph.input: empty ValueInfo
+    const reads: Uint8Array[] = [strField(4, 'Concat')];
+    for (let i = 0; i < n; i++) reads.push(strField(1, `d${i % 100}`));
+    const bytes = modelWith(lenField(7, concat([...parts, lenField(1, concat(reads))])));
+    const ok = checkBytes(bytes);
+    assert.ok(ok.ok);
+    const m = measure(() => buildGraphIndex(ok.decoded.model.graph!));
+    t.diagnostic(`index of ${n} inputs x ${n} dangling reads: ${m.ms.toFixed(0)} ms`);
+    assert.equal(m.error, undefined);
+    assert.equal(m.value!.problems.length, 10_001, "10,000 listed, then one entry counting the rest");
+    assert.match(m.value!.problems.at(-1)!.message, new RegExp(`${n - 10_000} more .dangling-input. problems are not listed \\(${n} in all\\)`));
+    assert.ok(m.ms < TIME_BOUND_MS, `took ${m.ms.toFixed(0)} ms`);
+  });
+
+  const problemFloods: [string, () => Uint8Array, string][] = [
+    ['2.5 M reads of one undefined name', () => manyInputs(TEN_MB), 'dangling-input'],
+    ['1.6 M reads of distinct undefined names', () => modelWithNode(concat(Array.from({ length: 1_600_000 }, (_, i) => strField(1, (i + 0x100000).toString(36).slice(-4))))), 'dangling-input'],
+    ['1 M nodes with one name and one output', () => modelWith(lenField(7, repeat([0x0a, 0x06, 0x12, 0x01, 0x6f, 0x1a, 0x01, 0x6e], 1_000_000))), 'duplicate-node-name'],
+  ];
+  for (const [name, make, kind] of problemFloods) {
+    test(`10 MB of graph problems: ${name} — the model opens, problems listed, bounded time and memory`, (t) => {
+      const bytes = make();
+      const m = measure(() => {
+        const d = decodeModel(new MemorySource(bytes, 'problems.onnx'));
+        const idx = buildGraphIndex(d.model.graph!);
+        return { idx, summary: summarizeModel(d, idx) };
+      });
+      t.diagnostic(`decode + index + summary: ${describeRun(m, bytes.length)}`);
+      assert.equal(m.error, undefined);
+      const problems = m.value!.idx.problems;
+      assert.ok(problems.length > 0 && problems[0]!.kind === kind, problems[0]?.message);
+      assert.ok(m.ms < TIME_BOUND_MS, `took ${m.ms.toFixed(0)} ms`);
+      // Proportional to the file, not to a length in it: every node and every distinct tensor name
+      // costs a few hundred bytes decoded and indexed (measured: up to ~57x for 8-byte nodes).
+      assert.ok(m.retained < 64 * bytes.length, `retained ${(m.retained / bytes.length).toFixed(1)}x the input size with ${problems.length} problems listed`);
+      assert.ok(problems.length <= 2 * 10_001, `${problems.length} problems listed`);
+    });
+  }
+
+  test('malformed packed integer payloads: the model opens, reading the tensor gives a TensorDataError', () => {
+    // int32_data / int64_data / uint64_data packed payloads are not parsed when opening; a
+    // truncated varint inside one must surface as TensorDataError naming the tensor when read.
+    for (const field of [5, 7, 11]) {
+      const bytes = modelWithTensor(concat([varintField(2, field === 5 ? 6 : field === 7 ? 7 : 13), varintField(1, 2), lenField(field, [0x05, 0x80])]));
+      const ok = checkBytes(bytes);
+      assert.ok(ok.ok);
+      const t = ok.decoded.model.graph!.initializer[0]!;
+      assert.throws(() => readTensorBytes(ok.decoded, t), (e: unknown) => e instanceof TensorDataError && e.tensorName === 'w' && /case\.onnx/.test(e.message));
+      assert.throws(() => readTensorValues(ok.decoded, t), TensorDataError);
+    }
+  });
+
+  test('a source that lies about its size still gives typed errors', () => {
+    // A FileSource over a file that is shorter than the size it reported (truncated while open).
+    const file = path.join(tempDir(), 'shrinks.onnx');
+    fs.writeFileSync(file, wide);
+    const src = new FileSource(file);
+    try {
+      fs.truncateSync(file, 50_000);
+      const out = decodeOutcome(src, file);
+      assert.ok(!out.ok, 'a shrunk file cannot decode');
+    } finally {
+      src.close();
+    }
+  });
+});
