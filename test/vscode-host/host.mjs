@@ -358,7 +358,15 @@ export async function launchChromium({ headless = true } = {}) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH} (apt-get install chromium, or set QDQ_CHROMIUM)`);
   }
   const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless, args: CHROMIUM_ARGS, timeout: 60_000 });
+  // Chromium keeps crash reports and caches under XDG dirs ($HOME/.config/chromium); keep them in a temp dir.
+  const home = makeTempDir('qdq-chromium');
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless,
+    args: CHROMIUM_ARGS,
+    timeout: 60_000,
+    env: { ...process.env, XDG_CONFIG_HOME: path.join(home, 'config'), XDG_CACHE_HOME: path.join(home, 'cache') },
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
