@@ -71,6 +71,8 @@ class Ctx {
   private readonly indices: number[] = [];
   /** The scalar field being read (for error messages). */
   field = '';
+  /** Set once ModelProto.ir_version was read: before that, a failure means "not ONNX at all". */
+  sawIrVersion = false;
 
   /** Submessages entered so far (checked against maxMessages). */
   private messages = 0;
@@ -569,7 +571,7 @@ function modelProto(c: Ctx, end: number): { model: ModelProto; sawIrVersion: boo
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
-      case 1: m.irVersion = i64(c, key, end, 'ir_version'); sawIrVersion = true; break;
+      case 1: m.irVersion = i64(c, key, end, 'ir_version'); sawIrVersion = c.sawIrVersion = true; break;
       case 2: m.producerName = str(c, key, end, 'producer_name'); break;
       case 3: m.producerVersion = str(c, key, end, 'producer_version'); break;
       case 4: m.domain = str(c, key, end, 'domain'); break;
@@ -600,7 +602,11 @@ export function decodeModel(source: ByteSource, options: DecodeOptions = {}): De
   try {
     result = modelProto(c, source.size);
   } catch (e) {
-    if (e instanceof OnnxFormatError) throw e;
+    if (e instanceof OnnxFormatError) {
+      if (c.sawIrVersion || e.problem.includes('ONNX')) throw e;
+      // Exporters write ir_version first: failing before it means this is not an ONNX file.
+      throw new OnnxFormatError(e.file, e.offset, e.fieldPath, `probably not an ONNX file at all (${e.problem})`);
+    }
     if (e instanceof RangeError) throw r.error(`decoder limit reached (${e.message})`, '');
     throw e;
   }

@@ -144,3 +144,23 @@ test('fields added after ONNX 1.10 (node metadata_props, graph metadata_props, t
   markDirty(d.model.graph!);
   assert.ok(Buffer.from(encodeModelToBytes(d)).equals(Buffer.from(bytes)));
 });
+
+test('files that are not ONNX at all say so, naming the file', () => {
+  const cases: [string, Uint8Array][] = [
+    ['notes.onnx', new TextEncoder().encode('This is a text file, not a model.\n')],
+    ['image.onnx', Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13])],
+    ['zip.onnx', Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0, 8, 0])],
+  ];
+  for (const [name, bytes] of cases) {
+    assert.throws(() => decodeModel(new MemorySource(bytes, name)), (e: unknown) => {
+      assert.ok(e instanceof Error);
+      assert.match(e.message, new RegExp(`^${name.replace('.', '\\.')}: not a valid ONNX model: (probably not an ONNX file at all|no ir_version field)`), e.message);
+      return true;
+    });
+  }
+  // A real model that breaks after ir_version is a broken ONNX model, not "not ONNX".
+  const good = encodeModelProto({ irVersion: 8, graph: { name: 'g' } });
+  const broken = concatBytes(good, Uint8Array.from([0x3a, 0x7f])); // graph field claiming 127 bytes
+  assert.throws(() => decodeModel(new MemorySource(broken, 'cut.onnx')), (e: unknown) =>
+    e instanceof Error && e.message.startsWith('cut.onnx: not a valid ONNX model:') && !/probably not an ONNX file/.test(e.message));
+});
