@@ -6,7 +6,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
+import { makeTempDir } from '../../support/tempDir';
 import * as path from 'node:path';
 import { checkedInModels, sharedModels } from '../onnx/corpus';
 
@@ -57,7 +57,7 @@ test('qdq info on the real yolov9t-qat export', { skip: real ? false : 'shared c
 });
 
 test('exit code 2 with a one-line message naming the file, for unreadable or non-ONNX input', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-bin-'));
+  const dir = makeTempDir('qdq-bin-');
   const bad = path.join(dir, 'weird name; $(touch pwned).onnx');
   fs.writeFileSync(bad, Buffer.from('PK\x03\x04 this is a zip, not a model'));
   const r = qdq('info', bad);
@@ -75,7 +75,7 @@ test('exit code 2 with a one-line message naming the file, for unreadable or non
 });
 
 test('qdq save writes a byte-identical copy', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-bin-'));
+  const dir = makeTempDir('qdq-bin-');
   for (const model of checkedInModels()) {
     const out = path.join(dir, path.basename(model));
     const r = qdq('save', model, '-o', out);

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
+import { makeTempDir } from '../../support/tempDir';
 import * as path from 'node:path';
 import {
   openModelFile, readTensorValues, resolveExternalData, saveModelFile, TensorDataError, tensorByteLength,
@@ -16,7 +16,7 @@ const nums = (v: ArrayLike<number | bigint>): number[] => Array.from(v, Number);
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 
 function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-ext-'));
+  return makeTempDir('qdq-ext-');
 }
 
 /** Model with three external initializers in one data file (+ one inline), like onnx's save_as_external_data. */

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
+import { makeTempDir } from '../../support/tempDir';
 import * as path from 'node:path';
 import {
   type ByteSource, type DecodedModel, type Graph, decodeModel, encodeModelToBytes, markDirty, MemorySource, ModelFileError,
@@ -84,7 +84,7 @@ test('an edit changes only the edited node; every other message is copied verbat
 });
 
 test('saves are atomic: the target appears complete or not at all, no temp files left', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-save-'));
+  const dir = makeTempDir('qdq-save-');
   const bytes = encodeModelProto(smallQdqModel());
   const target = path.join(dir, 'target.onnx');
   fs.writeFileSync(target, 'previous content');
@@ -112,7 +112,7 @@ test('saves are atomic: the target appears complete or not at all, no temp files
 });
 
 test('saving over the file the model was opened from works (the open source stays readable)', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-save-'));
+  const dir = makeTempDir('qdq-save-');
   const file = path.join(dir, 'm.onnx');
   const bytes = encodeModelProto(smallQdqModel());
   fs.writeFileSync(file, bytes);
@@ -128,7 +128,7 @@ test('saving over the file the model was opened from works (the open source stay
 });
 
 test('qdq save round-trips a model and qdq info --json reports it', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-cli-'));
+  const dir = makeTempDir('qdq-cli-');
   const file = path.join(dir, 'small.onnx');
   fs.writeFileSync(file, encodeModelProto(smallQdqModel()));
   const out: string[] = [];

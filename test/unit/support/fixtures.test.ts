@@ -9,14 +9,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
+import { makeTempDir } from '../../support/tempDir';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findSharedCorpus, localOnnxFixtures, repoRoot, sharedFixturesRoot } from '../../support/fixtures';
 import { FIXTURE_MODELS, NOT_ONNX_TEXT, truncated } from '../../support/fixtureModels';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-fixtures-'));
+const tmp = makeTempDir('qdq-fixtures-');
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const workspaceModels = path.join(repoRoot, 'test', 'workspace', 'models');
 

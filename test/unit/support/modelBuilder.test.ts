@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
+import { makeTempDir } from '../../support/tempDir';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +17,7 @@ import { GraphView, ModelBuilder as Builder, num, scopeOf, YOLO_PRESETS, yoloLik
 import { repoRoot } from '../../support/fixtures';
 
 const tiny = YOLO_PRESETS.tiny;
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-model-builder-'));
+const tmp = makeTempDir('qdq-model-builder-');
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function build(o: YoloLikeOptions): { b: ReturnType<typeof yoloLike>; g: GraphView; m: BuildManifest; bytes: Uint8Array } {
