@@ -1,0 +1,10 @@
+/** Public surface of the TensorRT Q/DQ analysis (pure: no vscode, no processes). */
+export { analyzeModel, resolveTarget, selectRules, UnknownRuleError, type AnalyzeOptions } from './engine';
+export type { AnalysisReport, AnalysisSummary, Finding, FindingData, LayerPrediction, Precision, ReformatPrediction, RuleId, RuleMeta, Severity, Target, VersionScope } from './types';
+export { DEFAULT_TARGET } from './types';
+export type { Fix, FixEdit, InsertPairEdit, MovePairEdit, RemovePairEdit, RewireInputEdit, SetAttributeEdit, UnifyScalesEdit, ZeroPointEdit } from './fix';
+export { RULES, findRule } from './rules/index';
+export type { Rule } from './rule';
+export { toLintJson, type LintJson } from './output/json';
+export { toSarif, RULE_DOCS_BASE } from './output/sarif';
+export { formatText } from './output/text';

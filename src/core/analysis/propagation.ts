@@ -1,0 +1,232 @@
+/**
+ * Q/DQ propagation (rules R13/R14): TensorRT moves DQ nodes forward (towards the outputs) and Q
+ * nodes backward (towards the inputs) across commuting ops. We model it with two maps:
+ *
+ * - forward: for a tensor, the activation DQ nodes whose values reach it through commuting ops
+ *   only, and whether every data path does (`complete`) — the tensor is then available in the
+ *   quantized type and the commuting ops on the way run on quantized data;
+ * - backward: for a tensor, the Q nodes reached from it through commuting ops only, and whether any
+ *   path ends at a float consumer or a graph output instead.
+ *
+ * plus walks that list, for one tensor, its origins (DQ / producing layer / graph input) and its
+ * destinations (Q / consuming layer / graph output) with the commuting ops crossed. That is where
+ * a DQ(s1) and a Q(s2) meet, however many commuting nodes apart they are.
+ */
+import type { AnalysisContext } from './context';
+import { commutes, dataInputs } from './ops';
+import type { QdqInfo } from './qdq';
+
+export interface ForwardInfo {
+  /** Activation DQ node indices reaching the tensor. */
+  dqs: number[];
+  /** Distinct per-tensor scales among them. */
+  scales: number[];
+  /** Every data path back from the tensor ends at a DQ. */
+  complete: boolean;
+}
+
+export interface BackwardInfo {
+  /** Activation Q node indices reached from the tensor. */
+  qs: number[];
+  /** Distinct per-tensor scales among them. */
+  scales: number[];
+  /** Float consumers (node indices) reached instead of a Q. */
+  floatConsumers: number[];
+  /** A path reaches a graph output. */
+  toOutput: boolean;
+}
+
+export interface Origin {
+  kind: 'dq' | 'layer' | 'input' | 'const';
+  /** The DQ node or the producing layer. */
+  node?: number;
+  /** The tensor at the origin (DQ output, layer output, graph input). */
+  tensor: string;
+  /** Commuting nodes crossed, from the origin side. */
+  via: number[];
+}
+
+export interface Destination {
+  kind: 'q' | 'layer' | 'output';
+  node?: number;
+  /** The tensor the destination reads (for `output`, the graph output name). */
+  tensor: string;
+  via: number[];
+}
+
+function addDistinct(list: number[], v: number): void {
+  if (!list.includes(v)) list.push(v);
+}
+
+export class Propagation {
+  private readonly fwd = new Map<string, ForwardInfo>();
+  private readonly bwd = new Map<string, BackwardInfo>();
+  /** Commuting, non-static nodes (they may run on quantized data). */
+  readonly commuting: Uint8Array;
+  /** Q/DQ nodes whose output nobody reads (transitively for a Q): TensorRT drops them. */
+  readonly dead: Uint8Array;
+
+  constructor(
+    private readonly ctx: AnalysisContext,
+    private readonly qdq: ReadonlyMap<number, QdqInfo>,
+  ) {
+    const n = ctx.nodes.length;
+    this.commuting = new Uint8Array(n);
+    for (let i = 0; i < n; i++) if (!ctx.isStaticNode(i) && commutes(ctx.nodes[i]!)) this.commuting[i] = 1;
+    this.dead = new Uint8Array(n);
+    for (const [i, q] of qdq) {
+      if (q.kind === 'DQ' && ctx.allConsumers(q.output).length === 0 && !ctx.graphOutputs.has(q.output)) this.dead[i] = 1;
+    }
+    for (const [i, q] of qdq) {
+      if (q.kind === 'Q' && !ctx.graphOutputs.has(q.output) && ctx.allConsumers(q.output).every((c) => this.dead[c] === 1)) this.dead[i] = 1;
+    }
+    this.computeForward();
+  }
+
+  /** Activation Q/DQ at node i, or undefined (weights and other nodes). */
+  activationQdq(i: number): QdqInfo | undefined {
+    const q = this.qdq.get(i);
+    return q && !q.isWeight ? q : undefined;
+  }
+
+  /** A live activation Q reading `tensor` as its data input. */
+  private liveQ(c: number, tensor: string): QdqInfo | undefined {
+    const q = this.activationQdq(c);
+    return q && q.kind === 'Q' && q.input === tensor ? q : undefined;
+  }
+
+  private computeForward(): void {
+    const { ctx } = this;
+    for (const i of ctx.index.topoOrder) {
+      const dq = this.activationQdq(i);
+      const n = ctx.nodes[i]!;
+      if (dq && dq.kind === 'DQ') {
+        this.fwd.set(dq.output, { dqs: [i], scales: dq.tensorScale === undefined ? [] : [dq.tensorScale], complete: true });
+        continue;
+      }
+      if (!this.commuting[i]) continue;
+      let any = false;
+      let complete = true;
+      const dqs: number[] = [];
+      const scales: number[] = [];
+      for (const k of dataInputs(n)) {
+        const x = n.input[k];
+        if (!x || ctx.isStatic(x)) continue;
+        const f = this.fwd.get(x);
+        if (!f) {
+          complete = false;
+          continue;
+        }
+        any = true;
+        if (!f.complete) complete = false;
+        for (const d of f.dqs) addDistinct(dqs, d);
+        for (const s of f.scales) addDistinct(scales, s);
+      }
+      if (!any) continue;
+      const info = { dqs, scales, complete };
+      for (const o of n.output) if (o) this.fwd.set(o, info);
+    }
+  }
+
+  forward(tensor: string): ForwardInfo | undefined {
+    return this.fwd.get(tensor);
+  }
+
+  /** The tensor is available quantized: every data path back ends at an activation DQ. */
+  isQuantized(tensor: string): boolean {
+    return this.fwd.get(tensor)?.complete === true;
+  }
+
+  backward(tensor: string): BackwardInfo {
+    const hit = this.bwd.get(tensor);
+    if (hit) return hit;
+    const info: BackwardInfo = { qs: [], scales: [], floatConsumers: [], toOutput: false };
+    this.bwd.set(tensor, info); // cycle guard: a cycle contributes nothing
+    const { ctx } = this;
+    if (ctx.graphOutputs.has(tensor)) info.toOutput = true;
+    for (const c of ctx.consumers(tensor)) {
+      if (this.dead[c]) continue;
+      const q = this.liveQ(c, tensor);
+      const n = ctx.nodes[c]!;
+      if (q) {
+        addDistinct(info.qs, c);
+        if (q.tensorScale !== undefined) addDistinct(info.scales, q.tensorScale);
+        continue;
+      }
+      if (this.commuting[c] && dataInputs(n).some((k) => n.input[k] === tensor)) {
+        for (const o of n.output) {
+          if (!o) continue;
+          const b = this.backward(o);
+          for (const x of b.qs) addDistinct(info.qs, x);
+          for (const s of b.scales) addDistinct(info.scales, s);
+          for (const f of b.floatConsumers) addDistinct(info.floatConsumers, f);
+          if (b.toOutput) info.toOutput = true;
+        }
+        continue;
+      }
+      addDistinct(info.floatConsumers, c);
+    }
+    return info;
+  }
+
+  /** All Qs reached from `tensor` share one scale and nothing reads it in float. */
+  quantizedOutput(tensor: string): { scale?: number; qs: number[] } | undefined {
+    const b = this.backward(tensor);
+    if (b.qs.length === 0 || b.floatConsumers.length > 0 || b.toOutput || b.scales.length > 1) return undefined;
+    return { scale: b.scales[0], qs: b.qs };
+  }
+
+  /** Where the values of `tensor` come from, walking back through commuting ops. */
+  origins(tensor: string): Origin[] {
+    const { ctx } = this;
+    const out: Origin[] = [];
+    const seen = new Set<string>();
+    const walk = (t: string, via: number[]): void => {
+      if (seen.has(t)) return;
+      seen.add(t);
+      const p = ctx.producer(t);
+      if (p === undefined) {
+        out.push({ kind: ctx.graphInputs.has(t) ? 'input' : 'const', tensor: t, via });
+        return;
+      }
+      const dq = this.activationQdq(p);
+      if (dq && dq.kind === 'DQ') {
+        out.push({ kind: 'dq', node: p, tensor: t, via });
+        return;
+      }
+      if (this.commuting[p]) {
+        const n = ctx.nodes[p]!;
+        for (const k of dataInputs(n)) {
+          const x = n.input[k];
+          if (x && !ctx.isStatic(x)) walk(x, [p, ...via]);
+        }
+        return;
+      }
+      out.push({ kind: ctx.isStaticNode(p) ? 'const' : 'layer', node: p, tensor: t, via });
+    };
+    walk(tensor, []);
+    return out;
+  }
+
+  /** Where the values of `tensor` go, walking forward through commuting ops. */
+  destinations(tensor: string): Destination[] {
+    const { ctx } = this;
+    const out: Destination[] = [];
+    const seen = new Set<string>();
+    const walk = (t: string, via: number[]): void => {
+      if (seen.has(t)) return;
+      seen.add(t);
+      if (ctx.graphOutputs.has(t)) out.push({ kind: 'output', tensor: t, via });
+      for (const c of ctx.consumers(t)) {
+        if (this.dead[c]) continue;
+        const n = ctx.nodes[c]!;
+        if (this.liveQ(c, t)) out.push({ kind: 'q', node: c, tensor: t, via });
+        else if (this.commuting[c] && dataInputs(n).some((k) => n.input[k] === t)) {
+          for (const o of n.output) if (o) walk(o, [...via, c]);
+        } else out.push({ kind: 'layer', node: c, tensor: t, via });
+      }
+    };
+    walk(tensor, []);
+    return out;
+  }
+}

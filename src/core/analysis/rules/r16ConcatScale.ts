@@ -1,0 +1,68 @@
+/** R16 QDQ-CONCAT-SCALE: all Concat inputs and the Concat output share one scale. */
+import type { QdqInfo } from '../qdq';
+import { fmtScale } from '../qdq';
+import { defineRule, plural } from '../rule';
+import { fmtScales, pairNames, ratio, unique } from './helpers';
+
+export interface ConcatInputScale {
+  input: number;
+  tensor: string;
+  /** DQ nodes reaching this input through commuting ops, with their scales. */
+  dqs: { node: string; scale: number | null }[];
+  /** Some path from this input reaches a float producer instead of a DQ. */
+  float: boolean;
+}
+
+export const r16 = defineRule(
+  {
+    id: 'R16',
+    name: 'QDQ-CONCAT-SCALE',
+    title: 'All Concat inputs and its output share one scale',
+    severity: 'warning',
+    versions: 'all',
+    matches: 'A Concat whose inputs come from DequantizeLinear nodes (directly or through commuting ops) and whose output feeds QuantizeLinear nodes (directly or through commuting ops), where the input DQ scales and the output Q scales are not all equal.',
+    tensorrt: 'The Concat is removed (inputs written into one buffer) and the Q after it is cloned backward onto every input. Where an input DQ scale equals that Q scale the DQ/Q cancel; where it differs a requantize layer remains on that input, and the producers cannot write INT8 straight into the shared buffer, so Reformat layers appear around the concat.',
+    fix: 'Give every quantizer around the Concat one scale (the YOLOv7/YOLOv9 QAT Concat rule: the convs reading the Concat inputs reuse the quantizer of the conv after the Concat). The quick fix sets all of them to the output Q scale.',
+    sources: ['modelopt qdq_graph.py (get_concat_eliminated_tensors)', 'yolo_deepstream yolov7_qat/doc/Guidance_of_QAT_performance_optimization.md', 'https://github.com/NVIDIA/TensorRT/issues/4366'],
+    coverage: 'full',
+  },
+  ({ ctx, prop, qdq, pred }, emit) => {
+    ctx.nodes.forEach((n, i) => {
+      if (n.opType !== 'Concat' || !prop.commuting[i]) return;
+      const inputs: ConcatInputScale[] = [];
+      const inDqs: QdqInfo[] = [];
+      n.input.forEach((x, k) => {
+        if (!x || ctx.isStatic(x)) return;
+        const rec: ConcatInputScale = { input: k, tensor: x, dqs: [], float: false };
+        for (const o of prop.origins(x)) {
+          if (o.kind === 'dq') {
+            const d = qdq.get(o.node!)!;
+            rec.dqs.push({ node: d.name, scale: d.tensorScale ?? null });
+            inDqs.push(d);
+          } else if (o.kind !== 'const') rec.float = true;
+        }
+        inputs.push(rec);
+      });
+      if (inDqs.length === 0) return;
+      const b = prop.backward(n.output[0] ?? '');
+      const outQs = b.qs.map((q) => qdq.get(q)!);
+      const inScales = unique(inDqs.map((d) => d.tensorScale).filter((s): s is number => s !== undefined));
+      const outScales = unique(outQs.map((q) => q.tensorScale).filter((s): s is number => s !== undefined));
+      const all = unique([...inScales, ...outScales]);
+      if (all.length <= 1) return;
+      const requant = pred.reformats.filter((r) => r.ruleId === 'R16' && r.qdqIndices.some((x) => outQs.some((q) => q.index === x)) && r.qdqIndices.some((x) => inDqs.some((d) => d.index === x)));
+      const target = outScales.length === 1 ? outScales[0]! : Math.max(...all);
+      const names = unique([...inDqs.flatMap((d) => pairNames(d, qdq)), ...outQs.flatMap((q) => pairNames(q, qdq))]);
+      const perInput = inputs.map((r) => `input ${r.input} ${r.dqs.length ? r.dqs.map((d) => (d.scale === null ? '?' : fmtScale(d.scale))).join('/') : 'float'}`).join(', ');
+      emit({
+        severity: 'warning',
+        message:
+          `${ctx.name(i)}: ${inScales.length > 1 ? `inputs carry ${inScales.length} different scales` : 'input and output scales differ'} (${perInput}${outScales.length ? `; output Q ${fmtScales(outScales)}` : ''}), ratio ${fmtScale(ratio(all))}. ` +
+          (outQs.length ? `TensorRT clones the output Q onto every input: ${plural(requant.length, 'requantize layer')} predicted.` : 'The inputs cannot share one INT8 buffer.'),
+        nodes: [ctx.name(i), ...unique(inDqs.map((d) => d.name)), ...outQs.map((q) => q.name)],
+        data: { inputs, inputScales: inScales, outputScales: outScales, ratio: ratio(all), requantizeLayers: requant.length, unifyTo: target },
+        fix: { title: `Use scale ${fmtScale(target)} for every quantizer around ${ctx.name(i)}`, edits: [{ kind: 'unifyScales', nodes: names, scale: target }] },
+      });
+    });
+  },
+);
