@@ -6,7 +6,8 @@
  * - `modelOptPatterns`: the same as anchored, escaped regular expressions, because ModelOpt's
  *   `nodes_to_exclude` entries are patterns applied with Python's `re.match` (a bare name would
  *   also match `…/Conv_1`, and its dots match any character);
- * - `yoloModules`: the module names for the PyTorch side (`model.22`, as yolov9-qat names layers).
+ * - `yoloModules`: the module names for the PyTorch side (`model.22`, as yolov9-qat names layers),
+ *   including module names this ONNX export does not have.
  */
 import type { ModuleIndex } from './nameMapping';
 import type { Ranking } from './ranking';
@@ -54,7 +55,8 @@ export function keepMostSensitive(ranking: Ranking, index: ModuleIndex, k: numbe
     if (!m) unmapped.push(e.name);
     for (const n of m?.computeNodes ?? []) nodes.add(n);
     const module = m?.module ?? null;
-    if (m?.kind === 'module') modules.add(e.name);
+    // The PyTorch side does not depend on this export: an unmapped module name is still kept.
+    if (m?.kind === 'module' || (!m && e.kind !== 'node' && !e.name.startsWith('/'))) modules.add(e.name);
     else if (module) modules.add(module);
     layers.push({ name: e.name, rank: e.rank, value: e.value, delta: e.delta, module, layer: m?.layer ?? null, computeNodes: m?.computeNodes ?? [] });
   }

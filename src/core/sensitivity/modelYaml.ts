@@ -40,7 +40,7 @@ export function parseModelYaml(text: string, file: string): ModelYaml {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const err = doc.errors[0];
   if (err) {
-    const pos = err.linePos?.[0];
+    const pos = err.linePos?.[0] ?? (err.pos ? lineCounter.linePos(err.pos[0]) : undefined);
     const msg = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
     throw new SensitivityFormatError(file, `invalid YAML: ${msg}`, pos ? { line: pos.line, column: pos.col } : undefined);
   }
