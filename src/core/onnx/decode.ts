@@ -11,28 +11,13 @@
 import type { ByteSource } from './byteSource';
 import { OnnxFormatError } from './errors';
 import {
-  type Attribute,
-  type DataRef,
-  type Dimension,
-  type FunctionProto,
-  type Graph,
-  type Int64,
-  type MessageBase,
-  type ModelProto,
-  type Node,
-  type OperatorSetId,
-  type SparseTensor,
-  type Span,
-  type StringStringEntry,
-  type Tensor,
-  type TensorAnnotation,
-  type TensorShape,
-  type TrainingInfo,
-  type TypeProto,
-  type UnknownFieldStats,
-  type ValueInfo,
-  AttributeType,
-  DataLocation,
+  DAttribute, DDimension, DElemType, DFunctionProto, DGraph, DMapType, DModelProto, DNode, DOperatorSetId, DSparseTensor,
+  DStringStringEntry, DTensor, DTensorAnnotation, DTensorSegment, DTensorShape, DTensorType, DTrainingInfo, DTypeProto,
+  DValueInfo, EMPTY, SourceData,
+} from './decodedMessages';
+import type {
+  Attribute, DataRef, Dimension, FunctionProto, Graph, Int64, MessageBase, ModelProto, Node, OperatorSetId, SparseTensor,
+  StringStringEntry, Tensor, TensorAnnotation, TensorShape, TrainingInfo, TypeProto, UnknownFieldStats, ValueInfo,
 } from './model';
 import { WireReader, WireType } from './wire/reader';
 
@@ -62,8 +47,35 @@ export interface DecodedModel {
 type R = WireReader;
 
 /**
- * Decoding state: the reader, unknown-field counts, and the current field path kept as a stack of
- * (field name, index) pairs so that no path string is built unless an error needs one.
+ * Collects the values of one repeated field while its message is decoded, then hands out an array
+ * of exactly that length (or the shared EMPTY). Collectors are reused from message to message, so a
+ * repeated field costs one exact-size array instead of a grown one and its garbage.
+ */
+class Collector<T> {
+  items: T[] = [];
+  n = 0;
+
+  add(v: T): void {
+    this.items[this.n++] = v;
+  }
+
+  take(): T[] {
+    const n = this.n;
+    if (n === 0) return EMPTY;
+    this.n = 0;
+    if (n < 1024) return this.items.slice(0, n);
+    // A big list (graph nodes, a hostile repeated field): hand over the array itself, trimmed.
+    const out = this.items;
+    out.length = n;
+    this.items = [];
+    return out;
+  }
+}
+
+/**
+ * Decoding state: the reader, unknown-field counts, the current field path kept as a stack of
+ * (field name, index) pairs so that no path string is built unless an error needs one, and a stack
+ * of collectors for repeated fields.
  */
 class Ctx {
   readonly unknown: UnknownFieldStats = { count: 0, byMessage: {} };
@@ -76,6 +88,8 @@ class Ctx {
 
   /** Submessages entered so far (checked against maxMessages). */
   private messages = 0;
+  private readonly collectors: Collector<unknown>[] = [];
+  private top = 0;
 
   constructor(
     readonly r: R,
@@ -115,6 +129,27 @@ class Ctx {
     this.field = '';
   }
 
+  /** A collector for one repeated field of the message being decoded; give it back with `release`. */
+  list<T>(): Collector<T> {
+    const c = (this.collectors[this.top++] ??= new Collector<unknown>()) as Collector<T>;
+    c.n = 0;
+    return c;
+  }
+
+  /** Release the `count` collectors taken last. */
+  release(count: number): void {
+    this.top -= count;
+  }
+
+  /**
+   * After a failure: drop what was decoded so far. (A thrown error's stack trace keeps the receivers
+   * of its frames, this context and the reader among them, until the trace is formatted.)
+   */
+  drop(): void {
+    this.collectors.length = 0;
+    this.r.dropStrings();
+  }
+
   unknownField(r: R, message: string, key: number, end: number): void {
     this.field = `#${Math.floor(key / 8)}`;
     r.skip(key & 7, end);
@@ -149,38 +184,41 @@ function i32(c: Ctx, key: number, end: number, field: string): number {
   return c.r.int32(end);
 }
 
+/** `$packed` lists of one field number, shared (frozen) between messages. */
+const PACKED_ONE: number[][] = [];
+
 function notePacked(m: MessageBase, key: number): void {
   const no = key >>> 3;
-  if (!m.$packed) m.$packed = [no];
-  else if (!m.$packed.includes(no)) m.$packed.push(no);
+  if (!m.$packed) m.$packed = PACKED_ONE[no] ??= Object.freeze([no]) as number[];
+  else if (!m.$packed.includes(no)) m.$packed = [...m.$packed, no];
 }
 
 /** Repeated int64, accepting both packed and unpacked encodings. */
-function repeatedInt64(c: Ctx, key: number, end: number, field: string, out: Int64[], m: MessageBase): void {
+function repeatedInt64(c: Ctx, key: number, end: number, field: string, out: Collector<Int64>, m: MessageBase): void {
   const r = c.r;
   const wt = key & 7;
   c.field = field;
   if (wt === WireType.VARINT) {
-    out.push(r.int64(end));
+    out.add(r.int64(end));
   } else if (wt === WireType.LEN) {
     notePacked(m, key);
     const stop = r.lengthDelimited(end);
-    while (r.pos < stop) out.push(r.int64(stop));
+    while (r.pos < stop) out.add(r.int64(stop));
   } else throw r.error(`field '${field}' has wire type ${wt}, expected 0 or 2`);
 }
 
 /** Repeated float (fixed32), packed or unpacked. */
-function repeatedFloat(c: Ctx, key: number, end: number, field: string, out: number[], m: MessageBase): void {
+function repeatedFloat(c: Ctx, key: number, end: number, field: string, out: Collector<number>, m: MessageBase): void {
   const r = c.r;
   const wt = key & 7;
   c.field = field;
   if (wt === WireType.I32) {
-    out.push(r.float32(end));
+    out.add(r.float32(end));
   } else if (wt === WireType.LEN) {
     notePacked(m, key);
     const stop = r.lengthDelimited(end);
     if ((stop - r.pos) % 4 !== 0) throw r.error(`packed '${field}' length is not a multiple of 4`);
-    while (r.pos < stop) out.push(r.float32(stop));
+    while (r.pos < stop) out.add(r.float32(stop));
   } else throw r.error(`field '${field}' has wire type ${wt}, expected 5 or 2`);
 }
 
@@ -191,8 +229,9 @@ function dataRef(c: Ctx, key: number, tagStart: number, end: number, field: stri
   const wt = key & 7;
   let valueBytes: number;
   if (wt === WireType.LEN) {
-    const v = r.skipLength(end);
-    valueBytes = v.end - v.start;
+    const stop = r.lengthDelimited(end);
+    valueBytes = stop - r.pos;
+    r.pos = stop;
   } else if (wt === WireType.VARINT) {
     const s = r.pos;
     r.int64(end);
@@ -203,20 +242,16 @@ function dataRef(c: Ctx, key: number, tagStart: number, end: number, field: stri
     r.pos += valueBytes;
   } else throw r.error(`payload field has wire type ${wt}`);
   const packed = wt === WireType.LEN;
-  if (prev && prev.kind === 'source') {
-    const last = prev.fieldSpans[prev.fieldSpans.length - 1]!;
-    if (last.end === tagStart) prev.fieldSpans[prev.fieldSpans.length - 1] = { start: last.start, end: r.pos };
-    else prev.fieldSpans.push({ start: tagStart, end: r.pos });
-    prev.byteLength += valueBytes;
-    prev.packed &&= packed;
+  if (prev instanceof SourceData) {
+    prev.extend(tagStart, r.pos, valueBytes, packed);
     return prev;
   }
-  return { kind: 'source', byteLength: valueBytes, fieldSpans: [{ start: tagStart, end: r.pos }], packed };
+  return new SourceData(valueBytes, packed, tagStart, r.pos);
 }
 
 function stringEntry(c: Ctx, end: number): StringStringEntry {
   const r = c.r;
-  const m: StringStringEntry = { key: '', value: '', $span: { start: r.pos, end } };
+  const m = new DStringStringEntry(r.pos, end);
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
@@ -231,7 +266,7 @@ function stringEntry(c: Ctx, end: number): StringStringEntry {
 
 function operatorSetId(c: Ctx, end: number): OperatorSetId {
   const r = c.r;
-  const m: OperatorSetId = { domain: '', version: 0, $span: { start: r.pos, end } };
+  const m = new DOperatorSetId(r.pos, end);
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
@@ -246,19 +281,19 @@ function operatorSetId(c: Ctx, end: number): OperatorSetId {
 
 function decodeTensor(c: Ctx, end: number): Tensor {
   const r = c.r;
-  const m: Tensor = {
-    dims: [], dataType: 0, name: '', docString: '', externalData: [], dataLocation: DataLocation.DEFAULT, metadataProps: [],
-    $span: { start: r.pos, end },
-  };
+  const m: Tensor = new DTensor(r.pos, end);
+  const dims = c.list<Int64>();
+  const externalData = c.list<StringStringEntry>();
+  const metadataProps = c.list<StringStringEntry>();
   while (r.pos < end) {
     const tagStart = r.pos;
     const key = r.tag(end);
     switch (key >>> 3) {
-      case 1: repeatedInt64(c, key, end, 'dims', m.dims, m); break;
+      case 1: repeatedInt64(c, key, end, 'dims', dims, m); break;
       case 2: m.dataType = i32(c, key, end, 'data_type'); break;
       case 3: {
         const stop = c.sub(key, end, 'segment');
-        const seg = { begin: 0 as Int64, end: 0 as Int64, $span: { start: r.pos, end: stop } };
+        const seg = new DTensorSegment(r.pos, stop);
         while (r.pos < stop) {
           const k = r.tag(stop);
           if (k >>> 3 === 1) seg.begin = i64(c, k, stop, 'begin');
@@ -284,41 +319,49 @@ function decodeTensor(c: Ctx, end: number): Tensor {
       case 10: m.doubleData = dataRef(c, key, tagStart, end, 'double_data', m.doubleData); break;
       case 11: m.uint64Data = dataRef(c, key, tagStart, end, 'uint64_data', m.uint64Data); break;
       case 12: m.docString = str(c, key, end, 'doc_string'); break;
-      case 13: m.externalData.push(stringEntry(c, c.sub(key, end, 'external_data'))); break;
+      case 13: externalData.add(stringEntry(c, c.sub(key, end, 'external_data'))); break;
       case 14: m.dataLocation = i32(c, key, end, 'data_location'); break;
-      case 16: m.metadataProps.push(stringEntry(c, c.sub(key, end, 'metadata_props'))); break;
+      case 16: metadataProps.add(stringEntry(c, c.sub(key, end, 'metadata_props'))); break;
       default: c.unknownField(r, 'TensorProto', key, end);
     }
   }
+  m.dims = dims.take();
+  m.externalData = externalData.take();
+  m.metadataProps = metadataProps.take();
+  c.release(3);
   c.leave();
   return m;
 }
 
 function sparseTensor(c: Ctx, end: number): SparseTensor {
   const r = c.r;
-  const m: SparseTensor = { dims: [], $span: { start: r.pos, end } };
+  const m: SparseTensor = new DSparseTensor(r.pos, end);
+  const dims = c.list<Int64>();
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
       case 1: m.values = decodeTensor(c, c.sub(key, end, 'values')); break;
       case 2: m.indices = decodeTensor(c, c.sub(key, end, 'indices')); break;
-      case 3: repeatedInt64(c, key, end, 'dims', m.dims, m); break;
+      case 3: repeatedInt64(c, key, end, 'dims', dims, m); break;
       default: c.unknownField(r, 'SparseTensorProto', key, end);
     }
   }
+  m.dims = dims.take();
+  c.release(1);
   c.leave();
   return m;
 }
 
 function tensorShape(c: Ctx, end: number): TensorShape {
   const r = c.r;
-  const m: TensorShape = { dim: [], $span: { start: r.pos, end } };
+  const m = new DTensorShape(r.pos, end);
+  const dims = c.list<Dimension>();
   while (r.pos < end) {
     const key = r.tag(end);
     if (key >>> 3 === 1) {
-      const stop = c.sub(key, end, 'dim', m.dim.length);
-      const d: Dimension = { denotation: '', $span: { start: r.pos, end: stop } };
-            while (r.pos < stop) {
+      const stop = c.sub(key, end, 'dim', dims.n);
+      const d: Dimension = new DDimension(r.pos, stop);
+      while (r.pos < stop) {
         const k = r.tag(stop);
         switch (k >>> 3) {
           case 1: d.dimValue = i64(c, k, stop, 'dim_value'); break;
@@ -328,17 +371,19 @@ function tensorShape(c: Ctx, end: number): TensorShape {
         }
       }
       c.leave();
-      m.dim.push(d);
+      dims.add(d);
     } else c.unknownField(r, 'TensorShapeProto', key, end);
   }
+  m.dim = dims.take();
+  c.release(1);
   c.leave();
   return m;
 }
 
 /** TypeProto.Tensor and TypeProto.SparseTensor share a layout. */
-function tensorTypeOf(c: Ctx, end: number, message: string): { elemType: number; shape?: TensorShape; $span: Span } {
+function tensorTypeOf(c: Ctx, end: number, message: string): DTensorType {
   const r = c.r;
-  const m: { elemType: number; shape?: TensorShape; $span: Span } = { elemType: 0, $span: { start: r.pos, end } };
+  const m = new DTensorType(r.pos, end);
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
@@ -352,9 +397,9 @@ function tensorTypeOf(c: Ctx, end: number, message: string): { elemType: number;
 }
 
 /** TypeProto.Sequence / Optional: one field, elem_type (TypeProto). */
-function elemTypeOf(c: Ctx, end: number, message: string): { elemType?: TypeProto; $span: Span } {
+function elemTypeOf(c: Ctx, end: number, message: string): DElemType {
   const r = c.r;
-  const m: { elemType?: TypeProto; $span: Span } = { $span: { start: r.pos, end } };
+  const m = new DElemType(r.pos, end);
   while (r.pos < end) {
     const key = r.tag(end);
     if (key >>> 3 === 1) m.elemType = typeProto(c, c.sub(key, end, 'elem_type'));
@@ -366,7 +411,7 @@ function elemTypeOf(c: Ctx, end: number, message: string): { elemType?: TypeProt
 
 function typeProto(c: Ctx, end: number): TypeProto {
   const r = c.r;
-  const m: TypeProto = { denotation: '', $span: { start: r.pos, end } };
+  const m: TypeProto = new DTypeProto(r.pos, end);
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
@@ -374,7 +419,7 @@ function typeProto(c: Ctx, end: number): TypeProto {
       case 4: m.sequenceType = elemTypeOf(c, c.sub(key, end, 'sequence_type'), 'TypeProto.Sequence'); break;
       case 5: {
         const stop = c.sub(key, end, 'map_type');
-        const mt: NonNullable<TypeProto['mapType']> = { keyType: 0, $span: { start: r.pos, end: stop } };
+        const mt = new DMapType(r.pos, stop);
         while (r.pos < stop) {
           const k = r.tag(stop);
           if (k >>> 3 === 1) mt.keyType = i32(c, k, stop, 'key_type');
@@ -397,28 +442,34 @@ function typeProto(c: Ctx, end: number): TypeProto {
 
 function valueInfo(c: Ctx, end: number): ValueInfo {
   const r = c.r;
-  const m: ValueInfo = { name: '', docString: '', metadataProps: [], $span: { start: r.pos, end } };
+  const m: ValueInfo = new DValueInfo(r.pos, end);
+  const metadataProps = c.list<StringStringEntry>();
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
       case 1: m.name = str(c, key, end, 'name'); break;
       case 2: m.type = typeProto(c, c.sub(key, end, 'type')); break;
       case 3: m.docString = str(c, key, end, 'doc_string'); break;
-      case 4: m.metadataProps.push(stringEntry(c, c.sub(key, end, 'metadata_props'))); break;
+      case 4: metadataProps.add(stringEntry(c, c.sub(key, end, 'metadata_props'))); break;
       default: c.unknownField(r, 'ValueInfoProto', key, end);
     }
   }
+  m.metadataProps = metadataProps.take();
+  c.release(1);
   c.leave();
   return m;
 }
 
 function attribute(c: Ctx, end: number): Attribute {
   const r = c.r;
-  const m: Attribute = {
-    name: '', refAttrName: '', docString: '', type: AttributeType.UNDEFINED,
-    floats: [], ints: [], strings: [], tensors: [], graphs: [], sparseTensors: [], typeProtos: [],
-    $span: { start: r.pos, end },
-  };
+  const m: Attribute = new DAttribute(r.pos, end);
+  const floats = c.list<number>();
+  const ints = c.list<Int64>();
+  const strings = c.list<Uint8Array>();
+  const tensors = c.list<Tensor>();
+  const graphs = c.list<Graph>();
+  const sparseTensors = c.list<SparseTensor>();
+  const typeProtos = c.list<TypeProto>();
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
@@ -428,134 +479,182 @@ function attribute(c: Ctx, end: number): Attribute {
       case 4: c.field = 's'; expectWire(r, key, WireType.LEN, 's'); m.s = r.bytes(end); break;
       case 5: m.t = decodeTensor(c, c.sub(key, end, 't')); break;
       case 6: m.g = graph(c, c.sub(key, end, 'g')); break;
-      case 7: repeatedFloat(c, key, end, 'floats', m.floats, m); break;
-      case 8: repeatedInt64(c, key, end, 'ints', m.ints, m); break;
-      case 9: c.field = 'strings'; expectWire(r, key, WireType.LEN, 'strings'); m.strings.push(r.bytes(end)); break;
-      case 10: m.tensors.push(decodeTensor(c, c.sub(key, end, 'tensors', m.tensors.length))); break;
-      case 11: m.graphs.push(graph(c, c.sub(key, end, 'graphs', m.graphs.length))); break;
+      case 7: repeatedFloat(c, key, end, 'floats', floats, m); break;
+      case 8: repeatedInt64(c, key, end, 'ints', ints, m); break;
+      case 9: c.field = 'strings'; expectWire(r, key, WireType.LEN, 'strings'); strings.add(r.bytes(end)); break;
+      case 10: tensors.add(decodeTensor(c, c.sub(key, end, 'tensors', tensors.n))); break;
+      case 11: graphs.add(graph(c, c.sub(key, end, 'graphs', graphs.n))); break;
       case 13: m.docString = str(c, key, end, 'doc_string'); break;
       case 14: m.tp = typeProto(c, c.sub(key, end, 'tp')); break;
-      case 15: m.typeProtos.push(typeProto(c, c.sub(key, end, 'type_protos'))); break;
+      case 15: typeProtos.add(typeProto(c, c.sub(key, end, 'type_protos'))); break;
       case 20: m.type = i32(c, key, end, 'type'); break;
       case 21: m.refAttrName = str(c, key, end, 'ref_attr_name'); break;
       case 22: m.sparseTensor = sparseTensor(c, c.sub(key, end, 'sparse_tensor')); break;
-      case 23: m.sparseTensors.push(sparseTensor(c, c.sub(key, end, 'sparse_tensors'))); break;
+      case 23: sparseTensors.add(sparseTensor(c, c.sub(key, end, 'sparse_tensors'))); break;
       default: c.unknownField(r, 'AttributeProto', key, end);
     }
   }
+  m.floats = floats.take();
+  m.ints = ints.take();
+  m.strings = strings.take();
+  m.tensors = tensors.take();
+  m.graphs = graphs.take();
+  m.sparseTensors = sparseTensors.take();
+  m.typeProtos = typeProtos.take();
+  c.release(7);
   c.leave();
   return m;
 }
 
 function node(c: Ctx, end: number): Node {
   const r = c.r;
-  const m: Node = {
-    input: [], output: [], name: '', opType: '', domain: '', overload: '', attribute: [], docString: '', metadataProps: [],
-    $span: { start: r.pos, end },
-  };
+  const m: Node = new DNode(r.pos, end);
+  const input = c.list<string>();
+  const output = c.list<string>();
+  const attributes = c.list<Attribute>();
+  const metadataProps = c.list<StringStringEntry>();
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
-      case 1: m.input.push(str(c, key, end, 'input')); break;
-      case 2: m.output.push(str(c, key, end, 'output')); break;
+      case 1: input.add(str(c, key, end, 'input')); break;
+      case 2: output.add(str(c, key, end, 'output')); break;
       case 3: m.name = str(c, key, end, 'name'); break;
       case 4: m.opType = str(c, key, end, 'op_type'); break;
-      case 5: m.attribute.push(attribute(c, c.sub(key, end, 'attribute', m.attribute.length))); break;
+      case 5: attributes.add(attribute(c, c.sub(key, end, 'attribute', attributes.n))); break;
       case 6: m.docString = str(c, key, end, 'doc_string'); break;
       case 7: m.domain = str(c, key, end, 'domain'); break;
       case 8: m.overload = str(c, key, end, 'overload'); break;
-      case 9: m.metadataProps.push(stringEntry(c, c.sub(key, end, 'metadata_props'))); break;
+      case 9: metadataProps.add(stringEntry(c, c.sub(key, end, 'metadata_props'))); break;
       default: c.unknownField(r, 'NodeProto', key, end);
     }
   }
+  m.input = input.take();
+  m.output = output.take();
+  m.attribute = attributes.take();
+  m.metadataProps = metadataProps.take();
+  c.release(4);
   c.leave();
   return m;
 }
 
 function tensorAnnotation(c: Ctx, end: number): TensorAnnotation {
   const r = c.r;
-  const m: TensorAnnotation = { tensorName: '', quantParameterTensorNames: [], $span: { start: r.pos, end } };
+  const m = new DTensorAnnotation(r.pos, end);
+  const names = c.list<StringStringEntry>();
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
       case 1: m.tensorName = str(c, key, end, 'tensor_name'); break;
-      case 2: m.quantParameterTensorNames.push(stringEntry(c, c.sub(key, end, 'quant_parameter_tensor_names'))); break;
+      case 2: names.add(stringEntry(c, c.sub(key, end, 'quant_parameter_tensor_names'))); break;
       default: c.unknownField(r, 'TensorAnnotation', key, end);
     }
   }
+  m.quantParameterTensorNames = names.take();
+  c.release(1);
   c.leave();
   return m;
 }
 
 function graph(c: Ctx, end: number): Graph {
   const r = c.r;
-  const m: Graph = {
-    node: [], name: '', initializer: [], sparseInitializer: [], docString: '', input: [], output: [], valueInfo: [],
-    quantizationAnnotation: [], metadataProps: [],
-    $span: { start: r.pos, end },
-  };
+  const m: Graph = new DGraph(r.pos, end);
+  const nodes = c.list<Node>();
+  const initializer = c.list<Tensor>();
+  const sparseInitializer = c.list<SparseTensor>();
+  const input = c.list<ValueInfo>();
+  const output = c.list<ValueInfo>();
+  const valueInfos = c.list<ValueInfo>();
+  const annotations = c.list<TensorAnnotation>();
+  const metadataProps = c.list<StringStringEntry>();
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
-      case 1: m.node.push(node(c, c.sub(key, end, 'node', m.node.length))); break;
+      case 1: nodes.add(node(c, c.sub(key, end, 'node', nodes.n))); break;
       case 2: m.name = str(c, key, end, 'name'); break;
-      case 5: m.initializer.push(decodeTensor(c, c.sub(key, end, 'initializer', m.initializer.length))); break;
+      case 5: initializer.add(decodeTensor(c, c.sub(key, end, 'initializer', initializer.n))); break;
       case 10: m.docString = str(c, key, end, 'doc_string'); break;
-      case 11: m.input.push(valueInfo(c, c.sub(key, end, 'input', m.input.length))); break;
-      case 12: m.output.push(valueInfo(c, c.sub(key, end, 'output', m.output.length))); break;
-      case 13: m.valueInfo.push(valueInfo(c, c.sub(key, end, 'value_info', m.valueInfo.length))); break;
-      case 14: m.quantizationAnnotation.push(tensorAnnotation(c, c.sub(key, end, 'quantization_annotation'))); break;
-      case 15: m.sparseInitializer.push(sparseTensor(c, c.sub(key, end, 'sparse_initializer', m.sparseInitializer.length))); break;
-      case 16: m.metadataProps.push(stringEntry(c, c.sub(key, end, 'metadata_props'))); break;
+      case 11: input.add(valueInfo(c, c.sub(key, end, 'input', input.n))); break;
+      case 12: output.add(valueInfo(c, c.sub(key, end, 'output', output.n))); break;
+      case 13: valueInfos.add(valueInfo(c, c.sub(key, end, 'value_info', valueInfos.n))); break;
+      case 14: annotations.add(tensorAnnotation(c, c.sub(key, end, 'quantization_annotation'))); break;
+      case 15: sparseInitializer.add(sparseTensor(c, c.sub(key, end, 'sparse_initializer', sparseInitializer.n))); break;
+      case 16: metadataProps.add(stringEntry(c, c.sub(key, end, 'metadata_props'))); break;
       default: c.unknownField(r, 'GraphProto', key, end);
     }
   }
+  m.node = nodes.take();
+  m.initializer = initializer.take();
+  m.sparseInitializer = sparseInitializer.take();
+  m.input = input.take();
+  m.output = output.take();
+  m.valueInfo = valueInfos.take();
+  m.quantizationAnnotation = annotations.take();
+  m.metadataProps = metadataProps.take();
+  c.release(8);
   c.leave();
   return m;
 }
 
 function trainingInfo(c: Ctx, end: number): TrainingInfo {
   const r = c.r;
-  const m: TrainingInfo = { initializationBinding: [], updateBinding: [], $span: { start: r.pos, end } };
+  const m: TrainingInfo = new DTrainingInfo(r.pos, end);
+  const initializationBinding = c.list<StringStringEntry>();
+  const updateBinding = c.list<StringStringEntry>();
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
       case 1: m.initialization = graph(c, c.sub(key, end, 'initialization')); break;
       case 2: m.algorithm = graph(c, c.sub(key, end, 'algorithm')); break;
-      case 3: m.initializationBinding.push(stringEntry(c, c.sub(key, end, 'initialization_binding'))); break;
-      case 4: m.updateBinding.push(stringEntry(c, c.sub(key, end, 'update_binding'))); break;
+      case 3: initializationBinding.add(stringEntry(c, c.sub(key, end, 'initialization_binding'))); break;
+      case 4: updateBinding.add(stringEntry(c, c.sub(key, end, 'update_binding'))); break;
       default: c.unknownField(r, 'TrainingInfoProto', key, end);
     }
   }
+  m.initializationBinding = initializationBinding.take();
+  m.updateBinding = updateBinding.take();
+  c.release(2);
   c.leave();
   return m;
 }
 
 function functionProto(c: Ctx, end: number): FunctionProto {
   const r = c.r;
-  const m: FunctionProto = {
-    name: '', input: [], output: [], attribute: [], attributeProto: [], node: [], docString: '', opsetImport: [], domain: '',
-    overload: '', valueInfo: [], metadataProps: [],
-    $span: { start: r.pos, end },
-  };
+  const m: FunctionProto = new DFunctionProto(r.pos, end);
+  const input = c.list<string>();
+  const output = c.list<string>();
+  const attributeNames = c.list<string>();
+  const attributeProto = c.list<Attribute>();
+  const nodes = c.list<Node>();
+  const opsetImport = c.list<OperatorSetId>();
+  const valueInfos = c.list<ValueInfo>();
+  const metadataProps = c.list<StringStringEntry>();
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
       case 1: m.name = str(c, key, end, 'name'); break;
-      case 4: m.input.push(str(c, key, end, 'input')); break;
-      case 5: m.output.push(str(c, key, end, 'output')); break;
-      case 6: m.attribute.push(str(c, key, end, 'attribute')); break;
-      case 7: m.node.push(node(c, c.sub(key, end, 'node', m.node.length))); break;
+      case 4: input.add(str(c, key, end, 'input')); break;
+      case 5: output.add(str(c, key, end, 'output')); break;
+      case 6: attributeNames.add(str(c, key, end, 'attribute')); break;
+      case 7: nodes.add(node(c, c.sub(key, end, 'node', nodes.n))); break;
       case 8: m.docString = str(c, key, end, 'doc_string'); break;
-      case 9: m.opsetImport.push(operatorSetId(c, c.sub(key, end, 'opset_import'))); break;
+      case 9: opsetImport.add(operatorSetId(c, c.sub(key, end, 'opset_import'))); break;
       case 10: m.domain = str(c, key, end, 'domain'); break;
-      case 11: m.attributeProto.push(attribute(c, c.sub(key, end, 'attribute_proto', m.attributeProto.length))); break;
-      case 12: m.valueInfo.push(valueInfo(c, c.sub(key, end, 'value_info', m.valueInfo.length))); break;
+      case 11: attributeProto.add(attribute(c, c.sub(key, end, 'attribute_proto', attributeProto.n))); break;
+      case 12: valueInfos.add(valueInfo(c, c.sub(key, end, 'value_info', valueInfos.n))); break;
       case 13: m.overload = str(c, key, end, 'overload'); break;
-      case 14: m.metadataProps.push(stringEntry(c, c.sub(key, end, 'metadata_props'))); break;
+      case 14: metadataProps.add(stringEntry(c, c.sub(key, end, 'metadata_props'))); break;
       default: c.unknownField(r, 'FunctionProto', key, end);
     }
   }
+  m.input = input.take();
+  m.output = output.take();
+  m.attribute = attributeNames.take();
+  m.attributeProto = attributeProto.take();
+  m.node = nodes.take();
+  m.opsetImport = opsetImport.take();
+  m.valueInfo = valueInfos.take();
+  m.metadataProps = metadataProps.take();
+  c.release(8);
   c.leave();
   return m;
 }
@@ -563,11 +662,11 @@ function functionProto(c: Ctx, end: number): FunctionProto {
 function modelProto(c: Ctx, end: number): { model: ModelProto; sawIrVersion: boolean } {
   const r = c.r;
   let sawIrVersion = false;
-  const m: ModelProto = {
-    irVersion: 0, opsetImport: [], producerName: '', producerVersion: '', domain: '', modelVersion: 0, docString: '',
-    metadataProps: [], trainingInfo: [], functions: [],
-    $span: { start: r.pos, end },
-  };
+  const m: ModelProto = new DModelProto(r.pos, end);
+  const opsetImport = c.list<OperatorSetId>();
+  const metadataProps = c.list<StringStringEntry>();
+  const trainingInfos = c.list<TrainingInfo>();
+  const functions = c.list<FunctionProto>();
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
@@ -578,13 +677,18 @@ function modelProto(c: Ctx, end: number): { model: ModelProto; sawIrVersion: boo
       case 5: m.modelVersion = i64(c, key, end, 'model_version'); break;
       case 6: m.docString = str(c, key, end, 'doc_string'); break;
       case 7: m.graph = graph(c, c.sub(key, end, 'graph')); break;
-      case 8: m.opsetImport.push(operatorSetId(c, c.sub(key, end, 'opset_import', m.opsetImport.length))); break;
-      case 14: m.metadataProps.push(stringEntry(c, c.sub(key, end, 'metadata_props'))); break;
-      case 20: m.trainingInfo.push(trainingInfo(c, c.sub(key, end, 'training_info', m.trainingInfo.length))); break;
-      case 25: m.functions.push(functionProto(c, c.sub(key, end, 'functions', m.functions.length))); break;
+      case 8: opsetImport.add(operatorSetId(c, c.sub(key, end, 'opset_import', opsetImport.n))); break;
+      case 14: metadataProps.add(stringEntry(c, c.sub(key, end, 'metadata_props'))); break;
+      case 20: trainingInfos.add(trainingInfo(c, c.sub(key, end, 'training_info', trainingInfos.n))); break;
+      case 25: functions.add(functionProto(c, c.sub(key, end, 'functions', functions.n))); break;
       default: c.unknownField(r, 'ModelProto', key, end);
     }
   }
+  m.opsetImport = opsetImport.take();
+  m.metadataProps = metadataProps.take();
+  m.trainingInfo = trainingInfos.take();
+  m.functions = functions.take();
+  c.release(4);
   return { model: m, sawIrVersion };
 }
 
@@ -602,6 +706,7 @@ export function decodeModel(source: ByteSource, options: DecodeOptions = {}): De
   try {
     result = modelProto(c, source.size);
   } catch (e) {
+    c.drop();
     if (e instanceof OnnxFormatError) {
       if (c.sawIrVersion || e.problem.includes('ONNX')) throw e;
       // Exporters write ir_version first: failing before it means this is not an ONNX file.

@@ -8,6 +8,10 @@
  *
  * Payloads (TensorProto raw_data and the packed *_data fields) are never copied at decode time:
  * they are `DataRef`s pointing into the source, read only when asked for (see tensorData.ts).
+ *
+ * Decoded messages are class instances (decodedMessages.ts) that implement these interfaces. A
+ * repeated field that was absent in the file is one shared, frozen empty array: to change a
+ * repeated field, assign a new array (then `markDirty`), never push into the decoded one.
  */
 
 /** int64 values: a number when it is a safe integer, else a bigint (so re-encoding is exact). */

@@ -424,7 +424,8 @@ describe('hostile input: targeted cases', () => {
       output: [{ name: 'valueOf_' }],
     }));
     assert.ok(ok.ok);
-    ok.decoded.model.metadataProps.push({ key: '__proto__', value: 'p' }, { key: 'constructor', value: 'c' });
+    // Decoded repeated fields may be the shared frozen empty array: assign a new array to change one.
+    ok.decoded.model.metadataProps = [...ok.decoded.model.metadataProps, { key: '__proto__', value: 'p' }, { key: 'constructor', value: 'c' }];
     const idx = buildGraphIndex(ok.decoded.model.graph!);
     const s = summarizeModel(ok.decoded, idx);
     for (const n of names) assert.equal(s.opTypeCounts[n], 1, `op type count of '${n}': ${String(s.opTypeCounts[n])}`);

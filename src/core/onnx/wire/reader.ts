@@ -26,6 +26,98 @@ const TWO32 = 4294967296;
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
+/** ASCII strings up to this many bytes (names, op types, domains) are interned; longer ones are not. */
+const INTERN_MAX_BYTES = 256;
+/** Interning is an optimisation only: give up on a string after this many probes... */
+const INTERN_MAX_PROBES = 8;
+/** ...stop adding strings after this many distinct ones... */
+const INTERN_MAX_ENTRIES = 1 << 20;
+/** ...and stop interning after this many equal hashes of different strings (a crafted file). */
+const INTERN_MAX_COLLISIONS = 4096;
+
+/** Plain arrays of each length up to INTERN_MAX_BYTES, reused to make strings (faster than a subarray). */
+const charCodes: number[][] = [];
+
+/** A string from one-byte (ASCII) characters, `len` <= INTERN_MAX_BYTES. */
+function latin1(buf: Uint8Array, at: number, len: number): string {
+  const codes = (charCodes[len] ??= new Array<number>(len).fill(0));
+  for (let i = 0; i < len; i++) codes[i] = buf[at + i]!;
+  return String.fromCharCode.apply(null, codes);
+}
+
+/**
+ * Strings already made while decoding, found by their bytes without making a new string: a model
+ * names each tensor once as an output and again in every input that reads it, and repeats op types,
+ * domains and attribute names thousands of times. One string per distinct name saves memory and
+ * makes later Map lookups cheap (equal names are the same string). Every operation is bounded
+ * (probes, entries, hash collisions), so a crafted file only turns interning off.
+ */
+class StringTable {
+  /** Open addressing: entry index + 1, 0 when empty. */
+  private slots = new Int32Array(1024);
+  private hashes = new Int32Array(512);
+  private strings: string[] = [];
+  private count = 0;
+  private collisions = 0;
+
+  get(buf: Uint8Array, at: number, len: number, hash: number): string {
+    if (this.collisions > INTERN_MAX_COLLISIONS) return latin1(buf, at, len);
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let i = hash & mask;
+    for (let probe = 0; probe < INTERN_MAX_PROBES; probe++) {
+      const e = slots[i]!;
+      if (e === 0) {
+        const s = latin1(buf, at, len);
+        if (this.count < INTERN_MAX_ENTRIES) this.add(i, s, hash);
+        return s;
+      }
+      if (this.hashes[e - 1] === hash) {
+        const s = this.strings[e - 1]!;
+        if (s.length === len && sameChars(s, buf, at, len)) return s;
+        this.collisions++;
+      }
+      i = (i + 1) & mask;
+    }
+    return latin1(buf, at, len);
+  }
+
+  private add(slot: number, s: string, hash: number): void {
+    const idx = this.count++;
+    if (idx === this.hashes.length) {
+      const h = new Int32Array(idx * 2);
+      h.set(this.hashes);
+      this.hashes = h;
+    }
+    this.hashes[idx] = hash;
+    this.strings.push(s);
+    this.slots[slot] = idx + 1;
+    if (this.count * 2 > this.slots.length) this.grow();
+  }
+
+  private grow(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let idx = 0; idx < this.count; idx++) {
+      let i = this.hashes[idx]! & mask;
+      for (let probe = 0; probe < INTERN_MAX_PROBES; probe++) {
+        if (slots[i] === 0) {
+          slots[i] = idx + 1;
+          break;
+        }
+        i = (i + 1) & mask;
+      }
+      // Not placed within the probe limit: that string is simply not found again (no harm).
+    }
+    this.slots = slots;
+  }
+}
+
+function sameChars(s: string, buf: Uint8Array, at: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (s.charCodeAt(i) !== buf[at + i]) return false;
+  return true;
+}
+
 export class WireReader {
   /** Absolute position of the cursor. */
   pos = 0;
@@ -41,6 +133,7 @@ export class WireReader {
   /** Reusable window storage for sources that can read into a caller's buffer. */
   private store: Uint8Array | undefined;
   private lastFillEnd = -1;
+  private strings: StringTable | undefined;
 
   constructor(
     readonly source: ByteSource,
@@ -96,6 +189,25 @@ export class WireReader {
 
   /** Unsigned varint as a number; fails above 2^53 (used for tags and lengths). */
   uvarint(end: number, path?: string): number {
+    // Fast path: one or two bytes already in the window and inside the message (most tags and lengths).
+    const rel = this.pos - this.bufStart;
+    const buf = this.buf;
+    if (rel >= 0 && rel + 1 < buf.length && this.pos + 1 < end) {
+      const b0 = buf[rel]!;
+      if (b0 < 0x80) {
+        this.pos++;
+        return b0;
+      }
+      const b1 = buf[rel + 1]!;
+      if (b1 < 0x80) {
+        this.pos += 2;
+        return (b0 & 0x7f) | (b1 << 7);
+      }
+    }
+    return this.uvarintSlow(end, path);
+  }
+
+  private uvarintSlow(end: number, path?: string): number {
     this.ensure(10);
     let result = 0;
     let mul = 1;
@@ -112,8 +224,7 @@ export class WireReader {
   tag(end: number, path?: string): number {
     const start = this.pos;
     const key = this.uvarint(end, path);
-    const field = Math.floor(key / 8);
-    if (field === 0 || field > 536870911) throw this.error(`invalid field number ${field}`, path, start);
+    if (key < 8 || key > 4294967295) throw this.error(`invalid field number ${Math.floor(key / 8)}`, path, start);
     return key;
   }
 
@@ -185,12 +296,29 @@ export class WireReader {
     return this.buf.subarray(rel, rel + len);
   }
 
-  /** A string field (wire type already checked by the caller). */
+  /** A string field (wire type already checked by the caller). Short ASCII strings are interned. */
   string(end: number, path?: string): string {
     const stop = this.lengthDelimited(end, path);
     const len = stop - this.pos;
     if (len === 0) return '';
-    const bytes = this.bytesView(len, path);
+    this.ensure(len);
+    const rel = this.pos - this.bufStart;
+    const buf = this.buf;
+    if (rel + len > buf.length) throw this.error('unexpected end of file', path);
+    this.pos = stop;
+    if (len <= INTERN_MAX_BYTES) {
+      // FNV-1a over the bytes, and whether they are all ASCII, in one pass.
+      let hash = 0x811c9dc5 | 0;
+      let high = 0;
+      for (let i = rel; i < rel + len; i++) {
+        const b = buf[i]!;
+        high |= b;
+        hash = Math.imul(hash ^ b, 0x01000193);
+      }
+      if (high < 0x80) return (this.strings ??= new StringTable()).get(buf, rel, len, hash);
+      return utf8.decode(buf.subarray(rel, rel + len));
+    }
+    const bytes = buf.subarray(rel, rel + len);
     if (len < 512) {
       let ascii = true;
       for (let i = 0; i < len; i++) {
@@ -202,6 +330,11 @@ export class WireReader {
       if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
     }
     return utf8.decode(bytes);
+  }
+
+  /** Forget the strings made so far (after a failure, so an error's stack trace does not keep them). */
+  dropStrings(): void {
+    this.strings = undefined;
   }
 
   /** A bytes field, copied (only used for small fields such as AttributeProto.s). */

@@ -64,8 +64,8 @@ function markAllDirty(x: unknown, seen = new Set<object>()): void {
 }
 
 /**
- * A plain, position-free view of a decoded model for equality checks: spans dropped, payload
- * references replaced by their length and the bytes they cover.
+ * A plain, position-free view of a decoded model for equality checks: spans and other `$`
+ * bookkeeping dropped, payload references replaced by their length and the bytes they cover.
  */
 export function comparable(d: DecodedModel): unknown {
   const conv = (x: unknown): unknown => {
@@ -78,7 +78,8 @@ export function comparable(d: DecodedModel): unknown {
       return { byteLength: o.byteLength, packed: o.packed, bytes: parts.flat() };
     }
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(o)) if (k !== "$span" && k !== "$dirty" && k !== "$packed") out[k] = conv(v);
+    // Bookkeeping ($span, $start/$end, $dirty, $packed) is not a value.
+    for (const [k, v] of Object.entries(o)) if (!k.startsWith('$')) out[k] = conv(v);
     return out;
   };
   return conv(d.model);

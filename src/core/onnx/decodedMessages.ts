@@ -1,0 +1,472 @@
+/**
+ * The objects `decode.ts` builds: one class per message, implementing the interfaces of model.ts.
+ *
+ * They exist to keep a decoded model small and quick to build (a 50,000-node model is half a
+ * million messages and arrays):
+ * - the content span is two numbers on the message (`$start`, `$end`); `$span` is an accessor on
+ *   the prototype that makes a Span when asked (the encoder asks once or twice per message);
+ * - repeated fields that were absent share one frozen empty array (`EMPTY`): to change a repeated
+ *   field, assign a new array (and `markDirty`), never push into the decoded one;
+ * - present repeated fields are arrays of exactly their length;
+ * - a payload reference (`SourceData`) keeps its usual single field span as two numbers.
+ * Fields a message may or may not have (`Attribute.i`, `Tensor.rawData`, ...) are added only when
+ * present. Plain constructors (no class fields, no base class) keep construction cheap.
+ */
+import type {
+  Attribute, AttributeType, DataLocation, Dimension, FunctionProto, Graph, Int64, ModelProto, Node, OperatorSetId,
+  SparseTensor, Span, StringStringEntry, Tensor, TensorAnnotation, TensorSegment, TensorShape, TrainingInfo, TypeProto,
+  ValueInfo,
+} from './model';
+
+/** The shared empty array of every absent repeated field (frozen: a push throws instead of corrupting others). */
+export const EMPTY: never[] = Object.freeze([]) as unknown as never[];
+
+export class DStringStringEntry implements StringStringEntry {
+  declare $start: number;
+  declare $end: number;
+  declare key: string;
+  declare value: string;
+  declare $span: Span | undefined;
+  declare $dirty?: boolean;
+  declare $packed?: number[];
+  constructor(start: number, end: number) {
+    this.$start = start;
+    this.$end = end;
+    this.key = '';
+    this.value = '';
+  }
+}
+
+export class DOperatorSetId implements OperatorSetId {
+  declare $start: number;
+  declare $end: number;
+  declare domain: string;
+  declare version: Int64;
+  declare $span: Span | undefined;
+  declare $dirty?: boolean;
+  declare $packed?: number[];
+  constructor(start: number, end: number) {
+    this.$start = start;
+    this.$end = end;
+    this.domain = '';
+    this.version = 0;
+  }
+}
+
+export class DTensorSegment implements TensorSegment {
+  declare $start: number;
+  declare $end: number;
+  declare begin: Int64;
+  declare end: Int64;
+  declare $span: Span | undefined;
+  declare $dirty?: boolean;
+  declare $packed?: number[];
+  constructor(start: number, end: number) {
+    this.$start = start;
+    this.$end = end;
+    this.begin = 0;
+    this.end = 0;
+  }
+}
+
+export class DTensor implements Tensor {
+  declare $start: number;
+  declare $end: number;
+  declare dims: Int64[];
+  declare dataType: number;
+  declare name: string;
+  declare docString: string;
+  declare externalData: StringStringEntry[];
+  declare dataLocation: DataLocation;
+  declare metadataProps: StringStringEntry[];
+  declare $span: Span | undefined;
+  declare $dirty?: boolean;
+  declare $packed?: number[];
+  constructor(start: number, end: number) {
+    this.$start = start;
+    this.$end = end;
+    this.dims = EMPTY;
+    this.dataType = 0;
+    this.name = '';
+    this.docString = '';
+    this.externalData = EMPTY;
+    this.dataLocation = 0;
+    this.metadataProps = EMPTY;
+  }
+}
+
+export class DSparseTensor implements SparseTensor {
+  declare $start: number;
+  declare $end: number;
+  declare dims: Int64[];
+  declare $span: Span | undefined;
+  declare $dirty?: boolean;
+  declare $packed?: number[];
+  constructor(start: number, end: number) {
+    this.$start = start;
+    this.$end = end;
+    this.dims = EMPTY;
+  }
+}
+
+export class DDimension implements Dimension {
+  declare $start: number;
+  declare $end: number;
+  declare denotation: string;
+  declare $span: Span | undefined;
+  declare $dirty?: boolean;
+  declare $packed?: number[];
+  constructor(start: number, end: number) {
+    this.$start = start;
+    this.$end = end;
+    this.denotation = '';
+  }
+}
+
+export class DTensorShape implements TensorShape {
+  declare $start: number;
+  declare $end: number;
+  declare dim: Dimension[];
+  declare $span: Span | undefined;
+  declare $dirty?: boolean;
+  declare $packed?: number[];
+  constructor(start: number, end: number) {
+    this.$start = start;
+    this.$end = end;
+    this.dim = EMPTY;
+  }
+}
+
+/** TypeProto.Tensor and TypeProto.SparseTensor. */
+export class DTensorType {
+  declare $start: number;
+  declare $end: number;
+  declare elemType: number;
+  declare shape?: TensorShape;
+  declare $span: Span | undefined;
+  declare $dirty?: boolean;
+  declare $packed?: number[];
+  constructor(start: number, end: number) {
+    this.$start = start;
+    this.$end = end;
+    this.elemType = 0;
+  }
+}
+
+/** TypeProto.Sequence and TypeProto.Optional. */
+export class DElemType {
+  declare $start: number;
+  declare $end: number;
+  declare elemType?: TypeProto;
+  declare $span: Span | undefined;
+  declare $dirty?: boolean;
+  declare $packed?: number[];
+  constructor(start: number, end: number) {
+    this.$start = start;
+    this.$end = end;
+  }
+}
+
+/** TypeProto.Map. */
+export class DMapType {
+  declare $start: number;
+  declare $end: number;
+  declare keyType: number;
+  declare valueType?: TypeProto;
+  declare $span: Span | undefined;
+  declare $dirty?: boolean;
+  declare $packed?: number[];
+  constructor(start: number, end: number) {
+    this.$start = start;
+    this.$end = end;
+    this.keyType = 0;
+  }
+}
+
+export class DTypeProto implements TypeProto {
+  declare $start: number;
+  declare $end: number;
+  declare denotation: string;
+  declare $span: Span | undefined;
+  declare $dirty?: boolean;
+  declare $packed?: number[];
+  constructor(start: number, end: number) {
+    this.$start = start;
+    this.$end = end;
+    this.denotation = '';
+  }
+}
+
+export class DValueInfo implements ValueInfo {
+  declare $start: number;
+  declare $end: number;
+  declare name: string;
+  declare docString: string;
+  declare metadataProps: StringStringEntry[];
+  declare $span: Span | undefined;
+  declare $dirty?: boolean;
+  declare $packed?: number[];
+  constructor(start: number, end: number) {
+    this.$start = start;
+    this.$end = end;
+    this.name = '';
+    this.docString = '';
+    this.metadataProps = EMPTY;
+  }
+}
+
+export class DAttribute implements Attribute {
+  declare $start: number;
+  declare $end: number;
+  declare name: string;
+  declare refAttrName: string;
+  declare docString: string;
+  declare type: AttributeType;
+  declare floats: number[];
+  declare ints: Int64[];
+  declare strings: Uint8Array[];
+  declare tensors: Tensor[];
+  declare graphs: Graph[];
+  declare sparseTensors: SparseTensor[];
+  declare typeProtos: TypeProto[];
+  declare $span: Span | undefined;
+  declare $dirty?: boolean;
+  declare $packed?: number[];
+  constructor(start: number, end: number) {
+    this.$start = start;
+    this.$end = end;
+    this.name = '';
+    this.refAttrName = '';
+    this.docString = '';
+    this.type = 0;
+    this.floats = EMPTY;
+    this.ints = EMPTY;
+    this.strings = EMPTY;
+    this.tensors = EMPTY;
+    this.graphs = EMPTY;
+    this.sparseTensors = EMPTY;
+    this.typeProtos = EMPTY;
+  }
+}
+
+export class DNode implements Node {
+  declare $start: number;
+  declare $end: number;
+  declare input: string[];
+  declare output: string[];
+  declare name: string;
+  declare opType: string;
+  declare domain: string;
+  declare overload: string;
+  declare attribute: Attribute[];
+  declare docString: string;
+  declare metadataProps: StringStringEntry[];
+  declare $span: Span | undefined;
+  declare $dirty?: boolean;
+  declare $packed?: number[];
+  constructor(start: number, end: number) {
+    this.$start = start;
+    this.$end = end;
+    this.input = EMPTY;
+    this.output = EMPTY;
+    this.name = '';
+    this.opType = '';
+    this.domain = '';
+    this.overload = '';
+    this.attribute = EMPTY;
+    this.docString = '';
+    this.metadataProps = EMPTY;
+  }
+}
+
+export class DTensorAnnotation implements TensorAnnotation {
+  declare $start: number;
+  declare $end: number;
+  declare tensorName: string;
+  declare quantParameterTensorNames: StringStringEntry[];
+  declare $span: Span | undefined;
+  declare $dirty?: boolean;
+  declare $packed?: number[];
+  constructor(start: number, end: number) {
+    this.$start = start;
+    this.$end = end;
+    this.tensorName = '';
+    this.quantParameterTensorNames = EMPTY;
+  }
+}
+
+export class DGraph implements Graph {
+  declare $start: number;
+  declare $end: number;
+  declare node: Node[];
+  declare name: string;
+  declare initializer: Tensor[];
+  declare sparseInitializer: SparseTensor[];
+  declare docString: string;
+  declare input: ValueInfo[];
+  declare output: ValueInfo[];
+  declare valueInfo: ValueInfo[];
+  declare quantizationAnnotation: TensorAnnotation[];
+  declare metadataProps: StringStringEntry[];
+  declare $span: Span | undefined;
+  declare $dirty?: boolean;
+  declare $packed?: number[];
+  constructor(start: number, end: number) {
+    this.$start = start;
+    this.$end = end;
+    this.node = EMPTY;
+    this.name = '';
+    this.initializer = EMPTY;
+    this.sparseInitializer = EMPTY;
+    this.docString = '';
+    this.input = EMPTY;
+    this.output = EMPTY;
+    this.valueInfo = EMPTY;
+    this.quantizationAnnotation = EMPTY;
+    this.metadataProps = EMPTY;
+  }
+}
+
+export class DTrainingInfo implements TrainingInfo {
+  declare $start: number;
+  declare $end: number;
+  declare initializationBinding: StringStringEntry[];
+  declare updateBinding: StringStringEntry[];
+  declare $span: Span | undefined;
+  declare $dirty?: boolean;
+  declare $packed?: number[];
+  constructor(start: number, end: number) {
+    this.$start = start;
+    this.$end = end;
+    this.initializationBinding = EMPTY;
+    this.updateBinding = EMPTY;
+  }
+}
+
+export class DFunctionProto implements FunctionProto {
+  declare $start: number;
+  declare $end: number;
+  declare name: string;
+  declare input: string[];
+  declare output: string[];
+  declare attribute: string[];
+  declare attributeProto: Attribute[];
+  declare node: Node[];
+  declare docString: string;
+  declare opsetImport: OperatorSetId[];
+  declare domain: string;
+  declare overload: string;
+  declare valueInfo: ValueInfo[];
+  declare metadataProps: StringStringEntry[];
+  declare $span: Span | undefined;
+  declare $dirty?: boolean;
+  declare $packed?: number[];
+  constructor(start: number, end: number) {
+    this.$start = start;
+    this.$end = end;
+    this.name = '';
+    this.input = EMPTY;
+    this.output = EMPTY;
+    this.attribute = EMPTY;
+    this.attributeProto = EMPTY;
+    this.node = EMPTY;
+    this.docString = '';
+    this.opsetImport = EMPTY;
+    this.domain = '';
+    this.overload = '';
+    this.valueInfo = EMPTY;
+    this.metadataProps = EMPTY;
+  }
+}
+
+export class DModelProto implements ModelProto {
+  declare $start: number;
+  declare $end: number;
+  declare irVersion: Int64;
+  declare opsetImport: OperatorSetId[];
+  declare producerName: string;
+  declare producerVersion: string;
+  declare domain: string;
+  declare modelVersion: Int64;
+  declare docString: string;
+  declare metadataProps: StringStringEntry[];
+  declare trainingInfo: TrainingInfo[];
+  declare functions: FunctionProto[];
+  declare $span: Span | undefined;
+  declare $dirty?: boolean;
+  declare $packed?: number[];
+  constructor(start: number, end: number) {
+    this.$start = start;
+    this.$end = end;
+    this.irVersion = 0;
+    this.opsetImport = EMPTY;
+    this.producerName = '';
+    this.producerVersion = '';
+    this.domain = '';
+    this.modelVersion = 0;
+    this.docString = '';
+    this.metadataProps = EMPTY;
+    this.trainingInfo = EMPTY;
+    this.functions = EMPTY;
+  }
+}
+
+/** `$span` of a decoded message, from its `$start` and `$end` (-1 when it has none). */
+const spanAccessor: PropertyDescriptor = {
+  get(this: { $start: number; $end: number }): Span | undefined {
+    return this.$start < 0 ? undefined : { start: this.$start, end: this.$end };
+  },
+  set(this: { $start: number; $end: number }, span: Span | undefined): void {
+    this.$start = span ? span.start : -1;
+    this.$end = span ? span.end : -1;
+  },
+  configurable: true,
+};
+for (const c of [
+  DStringStringEntry, DOperatorSetId, DTensorSegment, DTensor, DSparseTensor, DDimension, DTensorShape,
+  DTensorType, DElemType, DMapType, DTypeProto, DValueInfo, DAttribute, DNode, DTensorAnnotation, DGraph,
+  DTrainingInfo, DFunctionProto, DModelProto,
+]) {
+  Object.defineProperty(c.prototype, '$span', spanAccessor);
+}
+
+/**
+ * A payload field in the source (a `DataRef` of kind 'source'): usually one entry, kept as two
+ * numbers; entries that are not contiguous (a repeated field split by other fields) go in `more`.
+ */
+export class SourceData {
+  declare byteLength: number;
+  declare packed: boolean;
+  declare $start: number;
+  declare $end: number;
+  declare more?: Span[];
+  constructor(byteLength: number, packed: boolean, start: number, end: number) {
+    this.byteLength = byteLength;
+    this.packed = packed;
+    this.$start = start;
+    this.$end = end;
+  }
+
+  get kind(): 'source' {
+    return 'source';
+  }
+
+  /** Spans of the whole field entries (tag, length and value), contiguous entries merged. A new array each time. */
+  get fieldSpans(): Span[] {
+    const first = { start: this.$start, end: this.$end };
+    return this.more ? [first, ...this.more] : [first];
+  }
+
+  /** Add the entry `[start, end)`, merging it with the last one when contiguous. */
+  extend(start: number, end: number, valueBytes: number, packed: boolean): void {
+    const more = this.more;
+    if (more) {
+      const last = more[more.length - 1]!;
+      if (last.end === start) more[more.length - 1] = { start: last.start, end };
+      else more.push({ start, end });
+    } else if (this.$end === start) this.$end = end;
+    else this.more = [{ start, end }];
+    this.byteLength += valueBytes;
+    this.packed &&= packed;
+  }
+}
