@@ -2,6 +2,12 @@
  * Derived, read-only indexes over a graph: producer and consumers of each tensor name, topological
  * order, and the graph-level problems a model can open with (cycles, dangling references,
  * duplicate names). Subgraphs (If/Loop/Scan bodies) are indexed on request with their outer scope.
+ *
+ * Inside, every tensor name a node reads or writes gets an integer id (one Map lookup per name
+ * occurrence; the decoder interns names, so equal names are one string), and producers, consumer
+ * lists (CSR: offsets + one flat list), dependents and in-degrees are typed arrays. `producer` and
+ * `consumers` are read-only Map views over those arrays; a consumer list is made when first asked
+ * for.
  */
 import type { Graph, Tensor, ValueInfo } from '../onnx/index';
 
@@ -37,8 +43,6 @@ export interface GraphIndex {
   readonly problems: readonly GraphProblem[];
 }
 
-const EMPTY: readonly number[] = [];
-
 /**
  * At most this many problems of one kind are listed; one more entry per kind then gives the count
  * of the rest. (A crafted 10 MB graph can have millions of dangling reads or duplicate names; one
@@ -46,22 +50,39 @@ const EMPTY: readonly number[] = [];
  */
 export const MAX_LISTED_PROBLEMS = 10_000;
 
+/** Problems listed per kind up to MAX_LISTED_PROBLEMS, the rest counted. */
+class Problems {
+  readonly list: GraphProblem[] = [];
+  private readonly counts = new Map<GraphProblemKind, number>();
+
+  /** Count one problem of `kind`; true when it should be listed (then call `add`). */
+  count(kind: GraphProblemKind): boolean {
+    const n = (this.counts.get(kind) ?? 0) + 1;
+    this.counts.set(kind, n);
+    return n <= MAX_LISTED_PROBLEMS;
+  }
+
+  add(kind: GraphProblemKind, message: string, nodes: number[], tensor?: string): void {
+    this.list.push(tensor === undefined ? { kind, message, nodes } : { kind, message, nodes, tensor });
+  }
+
+  finish(): GraphProblem[] {
+    for (const [kind, n] of this.counts) {
+      if (n > MAX_LISTED_PROBLEMS) this.list.push({ kind, message: `${n - MAX_LISTED_PROBLEMS} more '${kind}' problems are not listed (${n} in all)`, nodes: [] });
+    }
+    return this.list;
+  }
+}
+
 export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = new Set()): GraphIndex {
-  const problems: GraphProblem[] = [];
-  const problemCounts = new Map<GraphProblemKind, number>();
-  /** List a problem (built only when it will be listed). */
-  const report = (kind: GraphProblemKind, make: () => Omit<GraphProblem, 'kind'>): void => {
-    const n = (problemCounts.get(kind) ?? 0) + 1;
-    problemCounts.set(kind, n);
-    if (n <= MAX_LISTED_PROBLEMS) problems.push({ kind, ...make() });
-  };
-  const producer = new Map<string, number>();
-  const consumers = new Map<string, number[]>();
+  const problems = new Problems();
   const initializers = new Map<string, Tensor>();
   const valueInfo = new Map<string, ValueInfo>();
 
   for (const t of graph.initializer) {
-    if (initializers.has(t.name)) report('duplicate-initializer', () => ({ message: `initializer '${t.name}' is defined more than once`, nodes: [], tensor: t.name }));
+    if (initializers.has(t.name) && problems.count('duplicate-initializer')) {
+      problems.add('duplicate-initializer', `initializer '${t.name}' is defined more than once`, [], t.name);
+    }
     initializers.set(t.name, t);
   }
   for (const s of graph.sparseInitializer) {
@@ -70,77 +91,145 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   }
   for (const list of [graph.input, graph.output, graph.valueInfo]) for (const v of list) if (!valueInfo.has(v.name)) valueInfo.set(v.name, v);
   const inputs = graph.input.filter((v) => !initializers.has(v.name));
+  const graphInputs = new Set(graph.input.map((v) => v.name));
 
   const nodes = graph.node;
-  const names = new Map<string, number>();
-  for (let i = 0; i < nodes.length; i++) {
-    const n = nodes[i]!;
-    if (n.name) {
-      const prev = names.get(n.name);
-      if (prev !== undefined) report('duplicate-node-name', () => ({ message: `node name '${n.name}' is used by nodes ${prev} and ${i}`, nodes: [prev, i] }));
-      else names.set(n.name, i);
-    }
-    for (const out of n.output) {
-      if (out === '') continue;
-      const prev = producer.get(out);
-      if (prev !== undefined) {
-        report('duplicate-tensor-producer', () => ({ message: `tensor '${out}' is produced by more than one node (${label(graph, prev)} and ${label(graph, i)})`, nodes: [prev, i], tensor: out }));
-      } else producer.set(out, i);
-    }
+  const n = nodes.length;
+  let outputCount = 0;
+  let inputCount = 0;
+  for (let i = 0; i < n; i++) {
+    outputCount += nodes[i]!.output.length;
+    inputCount += nodes[i]!.input.length;
   }
 
-  const graphInputs = new Set(graph.input.map((v) => v.name));
-  const defined = (name: string): boolean =>
-    producer.has(name) || initializers.has(name) || graphInputs.has(name) || outerScope.has(name);
+  // Tensor ids: outputs first (in node order), then names only read.
+  const ids = new Map<string, number>();
+  const names: string[] = [];
+  const producer = new Int32Array(outputCount + inputCount).fill(-1);
+  const nodeNames = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const node = nodes[i]!;
+    if (node.name) {
+      const prev = nodeNames.get(node.name);
+      if (prev === undefined) nodeNames.set(node.name, i);
+      else if (problems.count('duplicate-node-name')) problems.add('duplicate-node-name', `node name '${node.name}' is used by nodes ${prev} and ${i}`, [prev, i]);
+    }
+    for (const out of node.output) {
+      if (out === '') continue;
+      let id = ids.get(out);
+      if (id === undefined) {
+        id = names.length;
+        ids.set(out, id);
+        names.push(out);
+      }
+      const prev = producer[id]!;
+      if (prev < 0) producer[id] = i;
+      else if (problems.count('duplicate-tensor-producer')) {
+        problems.add('duplicate-tensor-producer', `tensor '${out}' is produced by more than one node (${label(graph, prev)} and ${label(graph, i)})`, [prev, i], out);
+      }
+    }
+  }
+  nodeNames.clear();
 
-  const indegree = new Int32Array(nodes.length);
-  const dependents: number[][] = new Array(nodes.length);
-  for (let i = 0; i < nodes.length; i++) {
-    const n = nodes[i]!;
-    for (const inp of n.input) {
-      if (inp === '') continue;
-      let list = consumers.get(inp);
-      if (!list) consumers.set(inp, (list = []));
-      list.push(i);
-      const p = producer.get(inp);
-      if (p !== undefined) {
+  // Reads: the id of every input occurrence (-1 for ''), consumer counts, dependents and in-degrees.
+  const readIds = new Int32Array(inputCount);
+  const consumerCount = new Int32Array(outputCount + inputCount);
+  /** Ids in the order they were first read (the iteration order of `consumers`). */
+  const readOrder = new Int32Array(outputCount + inputCount);
+  let readNames = 0;
+  /** Per id, for names nobody produces: 0 not yet checked, 1 defined elsewhere, 2 dangling. */
+  const definedState = new Uint8Array(outputCount + inputCount);
+  const indegree = new Int32Array(n);
+  const dependentCount = new Int32Array(n + 1);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    for (const inp of nodes[i]!.input) {
+      if (inp === '') {
+        readIds[k++] = -1;
+        continue;
+      }
+      let id = ids.get(inp);
+      if (id === undefined) {
+        id = names.length;
+        ids.set(inp, id);
+        names.push(inp);
+      }
+      readIds[k++] = id;
+      if (consumerCount[id]!++ === 0) readOrder[readNames++] = id;
+      const p = producer[id]!;
+      if (p >= 0) {
         indegree[i]!++;
-        (dependents[p] ??= []).push(i);
-      } else if (!defined(inp)) {
-        report('dangling-input', () => ({ message: `${label(graph, i)} reads '${inp}', which no node, initializer or graph input defines`, nodes: [i], tensor: inp }));
+        dependentCount[p]!++;
+        continue;
+      }
+      let state = definedState[id]!;
+      if (state === 0) state = definedState[id] = initializers.has(inp) || graphInputs.has(inp) || outerScope.has(inp) ? 1 : 2;
+      if (state === 2 && problems.count('dangling-input')) {
+        problems.add('dangling-input', `${label(graph, i)} reads '${inp}', which no node, initializer or graph input defines`, [i], inp);
       }
     }
   }
   for (const o of graph.output) {
-    if (!defined(o.name)) report('missing-graph-output', () => ({ message: `graph output '${o.name}' is not produced by any node`, nodes: [], tensor: o.name }));
+    const id = ids.get(o.name);
+    const defined = (id !== undefined && producer[id]! >= 0) || initializers.has(o.name) || graphInputs.has(o.name) || outerScope.has(o.name);
+    if (!defined && problems.count('missing-graph-output')) problems.add('missing-graph-output', `graph output '${o.name}' is not produced by any node`, [], o.name);
   }
 
-  // Kahn's algorithm; a min-ordered ready list keeps the original order where the graph allows it.
+  // Consumer lists and dependents as CSR (offsets into one flat list), both in node order.
+  const idCount = names.length;
+  const consumerStart = new Int32Array(idCount + 1);
+  for (let id = 0; id < idCount; id++) consumerStart[id + 1] = consumerStart[id]! + consumerCount[id]!;
+  const consumerList = new Int32Array(consumerStart[idCount]!);
+  const dependentStart = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) dependentStart[i + 1] = dependentStart[i]! + dependentCount[i]!;
+  const dependents = new Int32Array(dependentStart[n]!);
+  const consumerFill = consumerStart.slice(0, idCount);
+  const dependentFill = dependentStart.slice(0, n);
+  k = 0;
+  for (let i = 0; i < n; i++) {
+    const count = nodes[i]!.input.length;
+    for (let j = 0; j < count; j++) {
+      const id = readIds[k++]!;
+      if (id < 0) continue;
+      consumerList[consumerFill[id]!++] = i;
+      const p = producer[id]!;
+      if (p >= 0) dependents[dependentFill[p]!++] = i;
+    }
+  }
+
+  // Kahn's algorithm; a min-heap of ready nodes keeps the original order where the graph allows it.
   const order: number[] = [];
-  const ready: number[] = [];
-  for (let i = nodes.length - 1; i >= 0; i--) if (indegree[i] === 0) ready.push(i);
-  // `ready` is a stack holding indices in decreasing order; we pop the smallest.
-  const heap = new MinHeap(ready);
+  const heap = new MinHeap(n);
+  for (let i = 0; i < n; i++) if (indegree[i] === 0) heap.push(i);
   while (heap.size > 0) {
     const i = heap.pop();
     order.push(i);
-    for (const d of dependents[i] ?? EMPTY) if (--indegree[d]! === 0) heap.push(d);
+    for (let d = dependentStart[i]!; d < dependentStart[i + 1]!; d++) {
+      const j = dependents[d]!;
+      if (--indegree[j]! === 0) heap.push(j);
+    }
   }
-  if (order.length < nodes.length) {
+  if (order.length < n) {
     const onCycle: number[] = [];
-    for (let i = 0; i < nodes.length; i++) if (indegree[i]! > 0) onCycle.push(i);
-    report('cycle', () => ({
-      message: `the graph has a cycle through ${onCycle.length} node(s), e.g. ${onCycle.slice(0, 3).map((i) => label(graph, i)).join(', ')}`,
-      nodes: onCycle,
-    }));
-    order.push(...onCycle);
+    for (let i = 0; i < n; i++) if (indegree[i]! > 0) onCycle.push(i);
+    if (problems.count('cycle')) {
+      problems.add('cycle', `the graph has a cycle through ${onCycle.length} node(s), e.g. ${onCycle.slice(0, 3).map((i) => label(graph, i)).join(', ')}`, onCycle);
+    }
+    for (const i of onCycle) order.push(i);
   }
 
-  for (const [kind, n] of problemCounts) {
-    if (n > MAX_LISTED_PROBLEMS) problems.push({ kind, message: `${n - MAX_LISTED_PROBLEMS} more '${kind}' problems are not listed (${n} in all)`, nodes: [] });
-  }
-
-  return { graph, producer, consumers, initializers, inputs, valueInfo, topoOrder: order, problems };
+  const producedIds: number[] = [];
+  for (let id = 0; id < idCount; id++) if (producer[id]! >= 0) producedIds.push(id);
+  return {
+    graph,
+    producer: new ProducerView(ids, names, Int32Array.from(producedIds), producer.slice(0, idCount)),
+    consumers: new ConsumerView(ids, names, readOrder.slice(0, readNames), consumerStart, consumerList),
+    initializers,
+    inputs,
+    valueInfo,
+    topoOrder: order,
+    problems: problems.finish(),
+  };
 }
 
 function label(graph: Graph, i: number): string {
@@ -148,19 +237,100 @@ function label(graph: Graph, i: number): string {
   return n.name ? `node '${n.name}'` : `node #${i} (${n.opType})`;
 }
 
-/** Binary min-heap of node indices. */
-class MinHeap {
-  private readonly a: number[] = [];
-  constructor(items: number[]) {
-    for (const x of items) this.push(x);
-  }
+/** A read-only Map over tensor ids: `keys` are the ids present, in iteration order. */
+abstract class IdMapView<V> implements ReadonlyMap<string, V> {
+  constructor(
+    protected readonly ids: ReadonlyMap<string, number>,
+    protected readonly names: readonly string[],
+    protected readonly present: Int32Array,
+  ) {}
+
+  /** The value of tensor `id`, or undefined when the map has no entry for it. */
+  protected abstract at(id: number): V | undefined;
+  /** Whether the map has an entry for tensor `id`. */
+  protected abstract exists(id: number): boolean;
+
   get size(): number {
-    return this.a.length;
+    return this.present.length;
+  }
+
+  get(name: string): V | undefined {
+    const id = this.ids.get(name);
+    return id === undefined ? undefined : this.at(id);
+  }
+
+  has(name: string): boolean {
+    const id = this.ids.get(name);
+    return id !== undefined && this.exists(id);
+  }
+
+  *entries(): MapIterator<[string, V]> {
+    for (const id of this.present) yield [this.names[id]!, this.at(id)!];
+  }
+
+  *keys(): MapIterator<string> {
+    for (const id of this.present) yield this.names[id]!;
+  }
+
+  *values(): MapIterator<V> {
+    for (const id of this.present) yield this.at(id)!;
+  }
+
+  [Symbol.iterator](): MapIterator<[string, V]> {
+    return this.entries();
+  }
+
+  forEach(callback: (value: V, key: string, map: ReadonlyMap<string, V>) => void, thisArg?: unknown): void {
+    for (const id of this.present) callback.call(thisArg, this.at(id)!, this.names[id]!, this);
+  }
+}
+
+class ProducerView extends IdMapView<number> {
+  constructor(ids: ReadonlyMap<string, number>, names: readonly string[], present: Int32Array, private readonly producer: Int32Array) {
+    super(ids, names, present);
+  }
+
+  protected at(id: number): number | undefined {
+    const p = this.producer[id]!;
+    return p >= 0 ? p : undefined;
+  }
+
+  protected exists(id: number): boolean {
+    return this.producer[id]! >= 0;
+  }
+}
+
+class ConsumerView extends IdMapView<readonly number[]> {
+  /** Lists already handed out (frozen), so repeated gets return the same array. */
+  private made: (readonly number[] | undefined)[] | undefined;
+
+  constructor(ids: ReadonlyMap<string, number>, names: readonly string[], present: Int32Array, private readonly start: Int32Array, private readonly list: Int32Array) {
+    super(ids, names, present);
+  }
+
+  protected at(id: number): readonly number[] | undefined {
+    const from = this.start[id]!;
+    const to = this.start[id + 1]!;
+    if (from === to) return undefined;
+    const made = (this.made ??= new Array<readonly number[] | undefined>(this.start.length - 1));
+    return (made[id] ??= Object.freeze(Array.from(this.list.subarray(from, to))));
+  }
+
+  protected exists(id: number): boolean {
+    return this.start[id + 1]! > this.start[id]!;
+  }
+}
+
+/** Binary min-heap of node indices, at most `capacity` at a time. */
+class MinHeap {
+  private readonly a: Int32Array;
+  size = 0;
+  constructor(capacity: number) {
+    this.a = new Int32Array(Math.max(1, capacity));
   }
   push(x: number): void {
     const a = this.a;
-    a.push(x);
-    let i = a.length - 1;
+    let i = this.size++;
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (a[p]! <= x) break;
@@ -172,14 +342,15 @@ class MinHeap {
   pop(): number {
     const a = this.a;
     const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length > 0) {
+    const last = a[--this.size]!;
+    const size = this.size;
+    if (size > 0) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
-        if (l >= a.length) break;
+        if (l >= size) break;
         const r = l + 1;
-        const c = r < a.length && a[r]! < a[l]! ? r : l;
+        const c = r < size && a[r]! < a[l]! ? r : l;
         if (a[c]! >= last) break;
         a[i] = a[c]!;
         i = c;
