@@ -1,0 +1,258 @@
+/**
+ * `qdq engine`: read what trtexec wrote for one engine (layer info, profile, console log) and print
+ * the engine report, optionally compared with a second engine.
+ *
+ *   qdq engine LAYER_JSON [--profile PROFILE_JSON] [--log CONSOLE_LOG] [--compare OTHER_LAYER_JSON] [--json]
+ *
+ * Text for humans by default; `--json` prints the EngineReport (plus `comparison` with --compare).
+ * Exit codes as for the other commands: 0 success, 2 unreadable input or bad usage (one line
+ * naming the file).
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  buildEngineReport,
+  compareEngineReports,
+  EngineReportError,
+  isEngineReportError,
+  looksLikeTrexMetadata,
+  parseLayerInfo,
+  parseProfile,
+  parseTrtexecLog,
+  trexMetadataFromJson,
+  type EngineComparison,
+  type EngineReport,
+  type MetricDelta,
+  type PerfSource,
+  type TimingFigures,
+} from '../core/engineReport/index';
+import type { CliIo } from './qdq';
+
+export const ENGINE_USAGE =
+  'qdq engine LAYER_JSON [--profile PROFILE_JSON] [--log CONSOLE_LOG] [--compare OTHER_LAYER_JSON] [--json]';
+
+/** Inputs larger than this are refused (a layer-info file of a very large engine is tens of MB). */
+export const MAX_INPUT_BYTES = 512 * 2 ** 20;
+
+class UsageError extends Error {}
+
+/** A file that could not be read: missing, a folder, too large. */
+class InputError extends Error {}
+
+async function readText(file: string): Promise<string> {
+  let size: number;
+  try {
+    const st = await fsp.stat(file);
+    if (st.isDirectory()) throw new InputError(`cannot read ${file}: it is a folder`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`cannot read ${file}: ${describeFsError(e)}`);
+  }
+  if (size > MAX_INPUT_BYTES) throw new InputError(`cannot read ${file}: ${size} bytes is more than the ${MAX_INPUT_BYTES} this command reads`);
+  try {
+    return await fsp.readFile(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`cannot read ${file}: ${describeFsError(e)}`);
+  }
+}
+
+function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a folder';
+    default:
+      return code ?? (e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** A console log, or TREx's profile.metadata.json standing in for one. */
+function readRun(text: string, file: string): PerfSource {
+  const body = text.trimStart();
+  if (body.startsWith('{')) {
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      json = undefined;
+    }
+    if (json !== undefined) {
+      if (!looksLikeTrexMetadata(json)) throw new EngineReportError({ file, problem: 'a JSON file, but neither a trtexec console log nor TREx profile metadata' });
+      return trexMetadataFromJson(json, file);
+    }
+  }
+  const log = parseTrtexecLog(text, file);
+  if (log.recognizedLines === 0) {
+    throw new EngineReportError({ file, line: 1, problem: 'not a trtexec console log (no "[date] [I] …" or "&&&&" line)' });
+  }
+  return log;
+}
+
+async function reportFor(layerFile: string, profileFile?: string, logFile?: string): Promise<EngineReport> {
+  const layerInfo = parseLayerInfo(await readText(layerFile), layerFile);
+  const profile = profileFile === undefined ? undefined : parseProfile(await readText(profileFile), profileFile);
+  const run = logFile === undefined ? undefined : readRun(await readText(logFile), logFile);
+  const inputs: Parameters<typeof buildEngineReport>[0] = { layerInfo };
+  if (profile) inputs.profile = profile;
+  if (run) inputs.run = run;
+  return buildEngineReport(inputs);
+}
+
+export async function runEngine(args: string[], io: CliIo): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: {
+        profile: { type: 'string' },
+        log: { type: 'string' },
+        compare: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length !== 1) throw new UsageError('qdq engine takes exactly one LAYER_JSON');
+    const report = await reportFor(positionals[0]!, values.profile, values.log);
+    let comparison: EngineComparison | undefined;
+    if (values.compare !== undefined) comparison = compareEngineReports(report, await reportFor(values.compare));
+    if (values.json) io.out(JSON.stringify(comparison ? { ...report, comparison } : report, null, 2));
+    else io.out([formatEngineReport(report), ...(comparison ? ['', formatComparison(comparison)] : [])].join('\n'));
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError || (e as NodeJS.ErrnoException)?.code?.startsWith?.('ERR_PARSE_ARGS')) {
+      io.err(`qdq engine: ${(e as Error).message}\nusage: ${ENGINE_USAGE}`);
+      return 2;
+    }
+    if (e instanceof InputError || isEngineReportError(e)) {
+      io.err(`qdq engine: ${oneLine((e as Error).message)}`);
+      return 2;
+    }
+    io.err(`qdq engine: internal error: ${(e as Error)?.stack ?? String(e)}`);
+    return 2;
+  }
+}
+
+// ---- text output ----------------------------------------------------------------------------
+
+const MAX_NAME = 160;
+
+/** Control characters shown as escapes (names can hold anything), long names cut. */
+export function printable(s: string, max = MAX_NAME): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  if (clean.length <= max) return clean;
+  // Cut without splitting an escape (`\x1b`) or a surrogate pair.
+  const cut = clean.slice(0, max - 1).replace(/\\(?:x[0-9a-f]?)?$/, '').replace(/[\ud800-\udbff]$/, '');
+  return `${cut}…`;
+}
+
+function oneLine(s: string): string {
+  return printable(s, 2000);
+}
+
+/** Up to 6 significant digits, as trtexec prints. */
+export function num(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  return String(Number(x.toPrecision(6)));
+}
+
+function timingLine(label: string, t: TimingFigures | undefined): string | undefined {
+  if (!t) return undefined;
+  const parts = (['min', 'mean', 'median', 'p90', 'p95', 'p99', 'max'] as const).filter((k) => t[k] !== undefined).map((k) => `${k} ${num(t[k]!)}`);
+  for (const [label2, v] of Object.entries(t.percentiles ?? {})) parts.push(`p${label2} ${num(v)}`);
+  return `    ${label} (ms): ${parts.join(', ')}`;
+}
+
+export function formatEngineReport(r: EngineReport): string {
+  const lines: string[] = [];
+  const file = path.basename(r.source.layerInfo);
+  lines.push(`Engine ${printable(file)}: ${r.layerCount} layers (${r.detailed ? 'detailed' : 'names only: built without --profilingVerbosity=detailed'}, TensorRT ${r.style} fields)`);
+  if (r.bindings) lines.push(`  bindings: ${r.bindings.map((b) => printable(b, 60)).join(', ')}`);
+  if (r.precisionCounts) lines.push(`  precision (layers by first input): ${Object.entries(r.precisionCounts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (r.weights) lines.push(`  weights: ${r.weights.complete ? '' : 'at least '}${num(r.weights.mb)} MB${r.weights.complete ? '' : ' (some layers do not list their weights)'}`);
+  lines.push(`  reformat / re-quantize layers: ${r.reformats.length}`);
+  for (const f of r.reformats) lines.push(`    [${f.index}] ${printable(f.name, 80)}: ${printable(f.origin.description, 240)}`);
+  if (r.totalTimeMs !== undefined) {
+    const it = r.profileIterations !== undefined ? `${r.profileIterations} iterations; ` : '';
+    lines.push(`  profile: ${it}summed layer time ${num(r.totalTimeMs)} ms per inference`);
+  }
+  if (r.topLayers?.length) {
+    lines.push(`  top ${r.topLayers.length} layers by time:`);
+    for (const t of r.topLayers) {
+      const pct = t.percentage !== undefined ? `${t.percentage.toFixed(1).padStart(5)}%` : '      ';
+      lines.push(`    ${num(t.averageMs).padStart(10)} ms ${pct}  ${t.type ? `${printable(t.type, 30)}  ` : ''}${printable(t.name)}`);
+    }
+  }
+  if (r.source.log !== undefined) {
+    const about = [
+      r.trtVersion ? `TensorRT ${r.trtVersion}` : undefined,
+      r.device ? `${printable(r.device.name, 80)}${r.device.computeCapability ? ` (SM ${r.device.computeCapability})` : ''}` : undefined,
+      r.build?.precision ? `precision ${printable(r.build.precision, 60)}` : r.build?.precisions.length ? `precision ${r.build.precisions.join('+')}` : undefined,
+      r.build?.stronglyTyped ? 'strongly typed' : undefined,
+    ].filter(Boolean);
+    lines.push(`  run (${printable(path.basename(r.source.log))})${about.length ? `: ${about.join(', ')}` : ''}`);
+    const p = r.perf;
+    if (!p) lines.push('    no performance summary in this log');
+    else {
+      if (p.throughputQps !== undefined) lines.push(`    throughput: ${num(p.throughputQps)} qps`);
+      for (const [label, t] of [
+        ['latency', p.latencyMs],
+        ['GPU compute', p.gpuComputeMs],
+        ['enqueue', p.enqueueMs],
+        ['H2D', p.h2dMs],
+        ['D2H', p.d2hMs],
+      ] as const) {
+        const l = timingLine(label, t);
+        if (l) lines.push(l);
+      }
+      if (p.totalHostWalltimeS !== undefined) lines.push(`    total host walltime: ${num(p.totalHostWalltimeS)} s`);
+      if (p.totalGpuComputeS !== undefined) lines.push(`    total GPU compute time: ${num(p.totalGpuComputeS)} s`);
+    }
+    if (r.diagnostics) {
+      const d = r.diagnostics;
+      lines.push(`    log: ${d.errors} error${d.errors === 1 ? '' : 's'}, ${d.warnings} warning${d.warnings === 1 ? '' : 's'}`);
+      for (const x of d.items.slice(0, 20)) lines.push(`      line ${x.line}: ${x.severity}: ${printable(x.message, 200)}`);
+      if (d.items.length > 20) lines.push(`      … ${d.items.length - 20} more`);
+    }
+  }
+  if (r.problems.length) {
+    lines.push(`  input problems (${r.problems.length}):`);
+    for (const p of r.problems.slice(0, 20)) lines.push(`    ${printable(path.basename(p.file))} ${printable(p.where, 80)}: ${printable(p.message, 200)}`);
+    if (r.problems.length > 20) lines.push(`    … ${r.problems.length - 20} more`);
+  }
+  return lines.join('\n');
+}
+
+function deltaCells(label: string, d: MetricDelta | undefined): string[] | undefined {
+  if (!d) return undefined;
+  const sign = (x: number) => (x > 0 ? `+${num(x)}` : num(x));
+  const change = d.delta === undefined ? '' : `${sign(d.delta)}${d.deltaPct !== undefined ? ` (${sign(Number(d.deltaPct.toFixed(1)))}%)` : ''}`;
+  return [label, d.engine !== undefined ? num(d.engine) : '-', d.baseline !== undefined ? num(d.baseline) : '-', change];
+}
+
+export function formatComparison(c: EngineComparison): string {
+  const rows: string[][] = [['', 'engine', 'baseline', 'change']];
+  const add = (label: string, d: MetricDelta | undefined) => {
+    const cells = deltaCells(label, d);
+    if (cells) rows.push(cells);
+  };
+  add('layers', c.layers);
+  add('reformat layers', c.reformats);
+  add('weights MB', c.weightsMB);
+  add('throughput qps', c.throughputQps);
+  for (const k of ['mean', 'median', 'p90', 'p95', 'p99'] as const) add(`latency ${k} ms`, c.latencyMs?.[k]);
+  for (const k of ['mean', 'p99'] as const) add(`GPU compute ${k} ms`, c.gpuComputeMs?.[k]);
+  add('summed layer time ms', c.totalTimeMs);
+  for (const [p, d] of Object.entries(c.precisionCounts ?? {})) add(`${p} layers`, d);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const out = [`Comparison: ${printable(path.basename(c.engine))} (engine) vs ${printable(path.basename(c.baseline))} (baseline)`];
+  for (const r of rows) out.push(`  ${r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}`.trimEnd());
+  return out.join('\n');
+}
