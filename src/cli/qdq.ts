@@ -7,7 +7,8 @@
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { isOnnxError, openModelFile, saveModelFile } from '../core/onnx/index';
-import { summarizeModel, type ModelSummary } from '../core/graph/index';
+import { buildGraphIndex, summarizeModel, type ModelSummary } from '../core/graph/index';
+import { analyzeModel, formatText, toLintJson, toSarif, UnknownRuleError } from '../core/analysis/index';
 import { formatBytes } from '../core/util/format';
 
 const VERSION = '0.1.0';
@@ -17,11 +18,19 @@ const USAGE = `qdq ${VERSION}: QDQ Studio command line
 Usage:
   qdq info MODEL [--json]        Summarise an ONNX model (opsets, nodes, op types, Q/DQ, inputs, outputs)
   qdq save MODEL -o OUT          Decode and re-encode with no edit (lossless round-trip check)
+  qdq lint MODEL [--format text|json|sarif] [--trt 8|10] [--precision int8|fp8] [--rules R16,R22]
+               [--strongly-typed] [--refit]
+                                 Predict how TensorRT builds the Q/DQ model (precision per layer, fusions,
+                                 conversion layers) and check it against rules R1-R31 (docs/rules/).
+                                 Exit 1 when a finding has severity error. SARIF help links use
+                                 $QDQ_RULES_DOC_BASE when set.
   qdq --help | --version
 
 Exit codes: 0 success, 1 the checked property failed, 2 unreadable input or bad usage.`;
 
 class UsageError extends Error {}
+/** The input cannot be analysed: exit 2 with one line naming the file. */
+class InputError extends Error {}
 
 export interface CliIo {
   out(text: string): void;
@@ -87,6 +96,50 @@ function cmdSave(args: string[], io: CliIo): number {
   }
 }
 
+function cmdLint(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      format: { type: 'string', default: 'text' },
+      trt: { type: 'string', default: '10' },
+      precision: { type: 'string', default: 'int8' },
+      rules: { type: 'string' },
+      'strongly-typed': { type: 'boolean', default: false },
+      refit: { type: 'boolean', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length !== 1) throw new UsageError('qdq lint takes exactly one MODEL');
+  const format = values.format!;
+  if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format must be text, json or sarif (got '${format}')`);
+  const trt = values.trt!.replace(/\.x$/, '');
+  if (trt !== '8' && trt !== '10') throw new UsageError(`--trt must be 8 or 10 (got '${values.trt}')`);
+  const precision = values.precision!.toLowerCase();
+  if (precision !== 'int8' && precision !== 'fp8') throw new UsageError(`--precision must be int8 or fp8 (got '${values.precision}')`);
+  const rules = values.rules === undefined ? undefined : values.rules.split(',').map((r) => r.trim()).filter(Boolean);
+  if (rules && rules.length === 0) throw new UsageError('--rules needs at least one rule id (e.g. R16,R22)');
+  const file = positionals[0]!;
+  const decoded = openModelFile(file);
+  try {
+    if (!decoded.model.graph) throw new InputError(`${file}: the model has no graph`);
+    const index = buildGraphIndex(decoded.model.graph);
+    let report;
+    try {
+      report = analyzeModel(decoded, index, { trt: trt === '8' ? 8 : 10, precision, rules, stronglyTyped: values['strongly-typed'], refit: values.refit });
+    } catch (e) {
+      if (e instanceof UnknownRuleError) throw new UsageError(e.message);
+      throw e;
+    }
+    if (format === 'json') io.out(JSON.stringify(toLintJson(file, report), null, 2));
+    else if (format === 'sarif') io.out(JSON.stringify(toSarif(file, report, { version: VERSION, rulesBase: process.env.QDQ_RULES_DOC_BASE }), null, 2));
+    else io.out(formatText(file, report));
+    return report.summary.errors > 0 ? 1 : 0;
+  } finally {
+    decoded.source.close?.();
+  }
+}
+
 export function main(argv: string[], io: CliIo = stdio): number {
   const [command, ...rest] = argv;
   try {
@@ -105,6 +158,8 @@ export function main(argv: string[], io: CliIo = stdio): number {
         return cmdInfo(rest, io);
       case 'save':
         return cmdSave(rest, io);
+      case 'lint':
+        return cmdLint(rest, io);
       default:
         throw new UsageError(`unknown command '${command}'`);
     }
@@ -113,7 +168,7 @@ export function main(argv: string[], io: CliIo = stdio): number {
       io.err(`qdq: ${(e as Error).message}\n\n${USAGE}`);
       return 2;
     }
-    if (isOnnxError(e)) {
+    if (isOnnxError(e) || e instanceof InputError) {
       io.err(`qdq: ${(e as Error).message}`);
       return 2;
     }
