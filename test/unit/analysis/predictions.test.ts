@@ -1,0 +1,116 @@
+/**
+ * Predictions on builder models: the YOLO-like good vs naive placements (fusions, precision per
+ * node, standalone conversions), the report shape, and the MobileNetV2 QAT patterns against the
+ * real TREx engine dumps in ../shared/fixtures/trtexec (17 + 1 vs 2 + 1 Reformat layers).
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { describe, test } from 'node:test';
+import { analyze, yolo } from './kit';
+import { mobilenetV2 } from './mobilenet';
+import { sharedTrtexecFiles } from '../../support/fixtures';
+
+describe('YOLO-like builder models', () => {
+  test('good placement: every quantized conv INT8 with its SiLU fused; no requantize, no standalone Q except the input', () => {
+    const m = yolo('good');
+    const man = m.manifest();
+    const r = analyze(m);
+    for (const c of man.convs) {
+      const l = r.layers.find((x) => x.node === c.node)!;
+      assert.equal(l.precision, c.quantized ? 'INT8' : 'FP16', c.node);
+      if (c.activation) assert.ok(l.fusedWith.some((n) => n.endsWith('/act/Mul')), `${c.node} fuses its SiLU`);
+    }
+    assert.equal(r.summary.errors, 0);
+    assert.deepEqual(r.findings.filter((f) => ['R15', 'R16', 'R17', 'R26'].includes(f.ruleId)), []);
+    assert.deepEqual(r.reformats.filter((x) => x.kind === 'requantize'), []);
+    // The network input Q is a conversion in any placement.
+    assert.ok(r.reformats.some((x) => x.between[0] === 'images' && x.kind === 'quantize'));
+  });
+
+  test('naive placement: residual Adds in float, MaxPools/Resizes run INT8 through the Q after the Concat, branches with different scales write float', () => {
+    const m = yolo('naive');
+    const man = m.manifest();
+    const r = analyze(m);
+    const adds = man.roles['add.residual'] ?? [];
+    assert.ok(adds.length > 0);
+    for (const a of adds) {
+      const l = r.layers.find((x) => x.node === a)!;
+      assert.equal(l.precision, 'FP16', `${a}: float skip input`);
+      assert.ok(l.fusedWith.some((n) => n.endsWith('/Conv')), `${a} is fused into a conv as a residual`);
+    }
+    assert.equal(r.findings.filter((f) => f.ruleId === 'R22').length, adds.length);
+    assert.ok(r.findings.some((f) => f.ruleId === 'R19' && /different scales/.test(f.message)));
+    for (const mp of man.roles['maxpool'] ?? []) assert.equal(r.layers.find((x) => x.node === mp)!.precision, 'INT8', mp);
+  });
+
+  test('the report counts match the layers and findings', () => {
+    const r = analyze(yolo('good'));
+    assert.equal(r.summary.int8Layers, r.layers.filter((l) => l.precision === 'INT8').length);
+    assert.equal(r.summary.fp16Layers, r.layers.filter((l) => l.precision === 'FP16').length);
+    assert.equal(r.summary.reformats, r.reformats.length);
+    assert.equal(r.summary.warnings, r.findings.filter((f) => f.severity === 'warning').length);
+    assert.ok(r.layers.every((l) => !['QuantizeLinear', 'DequantizeLinear', 'Constant', 'Shape'].includes(l.opType)));
+    const order = r.findings.map((f) => ({ error: 0, warning: 1, info: 2 })[f.severity]);
+    assert.deepEqual(order, [...order].sort((a, b) => a - b));
+  });
+
+  test('a float model: all layers FP16, no findings', () => {
+    const r = analyze(yolo('none'));
+    assert.deepEqual(r.findings, []);
+    assert.deepEqual(r.reformats, []);
+    assert.ok(r.layers.every((l) => l.precision === 'FP16'));
+  });
+
+  test('TensorRT 8 vs 10 and the rule filter', () => {
+    const m = yolo('good');
+    const r8 = analyze(m, { trt: 8, rules: ['R16', 'QDQ-BUILD-FLAGS'] });
+    assert.deepEqual(r8.target, { trt: 8, precision: 'int8', stronglyTyped: false, refit: false });
+    assert.deepEqual(r8.stats.rulesRun, ['R12', 'R16']);
+    assert.ok(r8.findings.every((f) => f.ruleId === 'R12' || f.ruleId === 'R16'));
+    assert.throws(() => analyze(m, { rules: ['R99'] }), /unknown rule 'R99'/);
+  });
+});
+
+/** Reformat layers of a TREx layer-info dump by Origin. */
+function trexReformats(file: string): { qdq: number; reformat: number } {
+  const j = JSON.parse(fs.readFileSync(file, 'utf8')) as { Layers: { LayerType: string; Origin?: string }[] };
+  const r = j.Layers.filter((l) => l.LayerType === 'Reformat');
+  return { qdq: r.filter((l) => l.Origin === 'QDQ').length, reformat: r.filter((l) => l.Origin === 'REFORMAT').length };
+}
+
+describe('MobileNetV2 QAT patterns vs the TREx engine dumps', () => {
+  const files = sharedTrtexecFiles();
+  const poorFile = files.find((f) => f.endsWith('trex-mobilenet-qat.layerinfo.json'));
+  const goodFile = files.find((f) => f.endsWith('trex-mobilenetv2-residuals-qat.layerinfo.json'));
+
+  test('float residual skips: 15 standalone Qs after the residual blocks + the input Q + the Q after GlobalAveragePool', (t) => {
+    const { b, residualAdds } = mobilenetV2({ residuals: false });
+    const r = analyze(b, { trt: 8 });
+    assert.equal(residualAdds, 10);
+    const q = r.reformats.filter((x) => x.kind === 'quantize');
+    assert.equal(r.reformats.length, 17);
+    assert.equal(q.filter((x) => x.ruleId === 'R22').length, 10); // after a Conv + Add with a float skip
+    assert.equal(q.filter((x) => x.ruleId === 'R19').length, 5); // block output also read by the next float skip
+    assert.equal(q.filter((x) => x.ruleId === 'R23').length, 1); // after the float GlobalAveragePool
+    assert.equal(q.filter((x) => x.ruleId === 'R18').length, 1); // network input
+    if (!poorFile) return t.skip('shared trtexec fixtures absent: prediction checked, engine comparison skipped');
+    const engine = trexReformats(poorFile);
+    t.diagnostic(`engine: ${engine.qdq} QDQ + ${engine.reformat} REFORMAT Reformat layers; predicted ${r.reformats.length} Q/DQ conversions`);
+    assert.deepEqual(engine, { qdq: 17, reformat: 1 });
+    assert.equal(r.reformats.length, engine.qdq);
+  });
+
+  test('quantized residual skips: only the input Q and the Q after GlobalAveragePool', (t) => {
+    const { b } = mobilenetV2({ residuals: true });
+    const r = analyze(b, { trt: 8 });
+    assert.deepEqual(r.reformats.map((x) => x.ruleId), ['R18', 'R23']);
+    assert.deepEqual(r.findings.filter((f) => f.ruleId === 'R22'), []);
+    const adds = r.layers.filter((l) => l.opType === 'Add');
+    assert.ok(adds.every((l) => l.precision === 'INT8' && l.fusedWith.some((n) => n.endsWith('conv.2/Conv'))));
+    if (!goodFile) return t.skip('shared trtexec fixtures absent: prediction checked, engine comparison skipped');
+    const engine = trexReformats(goodFile);
+    t.diagnostic(`engine: ${engine.qdq} QDQ + ${engine.reformat} REFORMAT Reformat layers; predicted ${r.reformats.length} Q/DQ conversions`);
+    assert.deepEqual(engine, { qdq: 2, reformat: 1 });
+    assert.equal(r.reformats.length, engine.qdq);
+  });
+});
