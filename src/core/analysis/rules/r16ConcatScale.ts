@@ -20,7 +20,7 @@ export const r16 = defineRule(
     title: 'All Concat inputs and its output share one scale',
     severity: 'warning',
     versions: 'all',
-    matches: 'A Concat whose inputs come from DequantizeLinear nodes (directly or through commuting ops) and whose output feeds QuantizeLinear nodes (directly or through commuting ops), where the input DQ scales and the output Q scales are not all equal.',
+    matches: 'A Concat whose inputs come from DequantizeLinear nodes (directly or through commuting ops) where the input DQ scales, and the scales of the QuantizeLinear nodes its output feeds (directly or through commuting ops), are not all equal. Inputs with no DQ at all are R17.',
     tensorrt: 'The Concat is removed (inputs written into one buffer) and the Q after it is cloned backward onto every input. Where an input DQ scale equals that Q scale the DQ/Q cancel; where it differs a requantize layer remains on that input, and the producers cannot write INT8 straight into the shared buffer, so Reformat layers appear around the concat.',
     fix: 'Give every quantizer around the Concat one scale (the YOLOv7/YOLOv9 QAT Concat rule: the convs reading the Concat inputs reuse the quantizer of the conv after the Concat). The quick fix sets all of them to the output Q scale.',
     sources: ['modelopt qdq_graph.py (get_concat_eliminated_tensors)', 'yolo_deepstream yolov7_qat/doc/Guidance_of_QAT_performance_optimization.md', 'https://github.com/NVIDIA/TensorRT/issues/4366'],
