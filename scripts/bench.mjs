@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: prints performance figures (no pass/fail: it is a benchmark, not a test).
 //
-//   npm run bench [-- --runs 5] [--skip-package] [--skip-activation] [--only <substring>]
+//   npm run bench [-- --runs 5] [--skip-package] [--skip-activation] [--skip-layout] [--only <substring>]
 //
 // 1. Models: the builder (test/support/modelBuilder.ts) writes a ~6,000-node YOLOv9-E-scale model
 //    with ~250 MB of weights, the same graph with small weights, and a ~50,000-node model into
@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { layoutSection } from './bench/layoutSection.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE_ROOT = path.join(REPO_ROOT, '.cache', 'bench');
@@ -167,6 +168,9 @@ async function main() {
     printModelRow(row);
   }
 
+  // Graph view: view graph + layout per model (scripts/bench/layoutSection.mjs).
+  const layoutTable = flag('--skip-layout') ? undefined : await layoutSection({ rows, run, log, only: ONLY, runs: RUNS, table, ms });
+
   let vsix = { skipped: true };
   if (!flag('--skip-package')) {
     vsix = await packageVsix();
@@ -219,6 +223,7 @@ async function main() {
         `index ${ms(small.result.median.indexMs)} vs ${ms(big.result.median.indexMs)} ms (payloads are skipped, never read).`,
     );
   }
+  if (layoutTable) console.log(`\nGraph view (buildViewGraph + layeredLayout, host side; open + index not included; folded = default view):\n${layoutTable}`);
   console.log(`\nFoundation:\n${foundation}`);
   console.log(`\nbench finished in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
