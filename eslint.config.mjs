@@ -65,7 +65,21 @@ export default tseslint.config(
         paths: [vscodeBan, ...processBans],
         patterns: [
           { regex: '^\\.\\./onnx/(?!index$)', message: 'Other layers import the ONNX layer only through its index.ts.' },
+          { regex: '^\\.\\./(layout|graphView)/(?!index$)', message: 'Other layers import the layout and graph-view layers only through their index.ts.' },
           { group: ['**/editor/**', '**/tasks/**', '**/views/**', '**/commands/**', '**/webview/**'], message: 'The core does not depend on the VS Code layers.' },
+        ],
+      }],
+    },
+  },
+  {
+    // The layout is a pure algorithm over arrays and sizes: it knows no ONNX and no other layer.
+    files: ['src/core/layout/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [vscodeBan, ...processBans],
+        patterns: [
+          { group: ['**/editor/**', '**/tasks/**', '**/views/**', '**/commands/**', '**/webview/**'], message: 'The core does not depend on the VS Code layers.' },
+          { regex: '^\\.\\./', message: 'src/core/layout imports nothing from other layers (it lays out plain arrays; see docs/ARCHITECTURE.md).' },
         ],
       }],
     },

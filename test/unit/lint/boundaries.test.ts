@@ -37,3 +37,13 @@ test('webview imports only src/protocol from src', async () => {
 test('the host layer may import vscode and the core', async () => {
   assert.equal((await restricted('src/editor/probe.ts', "import * as vscode from 'vscode';\nimport { openModelFile } from '../core/onnx/index';\nexport const a = [vscode, openModelFile];\n")).length, 0);
 });
+
+test('src/core/layout imports nothing from other layers; graphView and layout are reached through their index', async () => {
+  assert.equal((await restricted('src/core/layout/probe.ts', "import { decodeModel } from '../onnx/index';\nexport const a = decodeModel;\n")).length, 1);
+  assert.equal((await restricted('src/core/layout/probe.ts', "import { buildViewGraph } from '../graphView/index';\nexport const a = buildViewGraph;\n")).length, 1);
+  assert.equal((await restricted('src/core/layout/probe.ts', "import * as vscode from 'vscode';\nexport const a = vscode;\n")).length, 1);
+  assert.equal((await restricted('src/core/layout/probe.ts', "import { buildDag } from './layering';\nexport const a = buildDag;\n")).length, 0);
+  assert.equal((await restricted('src/core/graphView/probe.ts', "import { layeredLayout } from '../layout/layeredLayout';\nexport const a = layeredLayout;\n")).length, 1);
+  assert.equal((await restricted('src/core/graphView/probe.ts', "import { layeredLayout } from '../layout/index';\nimport { buildGraphIndex } from '../graph/index';\nexport const a = [layeredLayout, buildGraphIndex];\n")).length, 0);
+  assert.equal((await restricted('src/core/analysis/probe.ts', "import { buildViewGraph } from '../graphView/buildViewGraph';\nexport const a = buildViewGraph;\n")).length, 1);
+});
