@@ -2,14 +2,16 @@
  * Phase 4 of the layered layout: x coordinates by Brandes & Köpf ("Fast and Simple Horizontal
  * Coordinate Assignment", 2001), with variable node widths.
  *
- * Four alignments (align with the upper or lower median neighbour, scanning layers left to right or
- * right to left) each group nodes into vertical blocks that are drawn in one column; long edges
- * (dummy chains) get priority (type-1 conflicts), so they run straight. Each alignment is
- * compacted by a longest path over the block graph (blocks ordered by their neighbours in each
- * layer) and a second pass that pulls blocks towards their right neighbours, as dagre does; the
- * four results are aligned to the narrowest and balanced (mean of the two medians), which keeps the
- * minimum separation because order statistics are monotone. Iterative throughout (the published
- * place_block recursion is replaced by a topological order of the block graph).
+ * Four alignments (align with the upper or lower neighbour, scanning layers left to right or right
+ * to left) each group nodes into vertical blocks that are drawn in one column; long edges (dummy
+ * chains) get priority (type-1 conflicts), so they run straight. Unlike the paper, nodes align only
+ * along heaviest paths (see verticalAlignment), which keeps the backbone of a detector one column
+ * in all four variants. Each alignment is compacted by a longest path over the block graph (blocks
+ * ordered by their neighbours in each layer) and a second pass that pulls blocks towards their
+ * right neighbours, as dagre does; the four results are aligned to the narrowest and balanced
+ * (mean of the two medians), which keeps the minimum separation because order statistics are
+ * monotone. Then refine.ts straightens what the compaction left loose. Iterative throughout (the
+ * published place_block recursion is replaced by a topological order of the block graph).
  */
 import type { Csr } from './layering';
 import type { Ordering, ProperGraph } from './ordering';
