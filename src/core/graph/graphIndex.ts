@@ -3,13 +3,14 @@
  * order, and the graph-level problems a model can open with (cycles, dangling references,
  * duplicate names). Subgraphs (If/Loop/Scan bodies) are indexed on request with their outer scope.
  *
- * Inside, every tensor name a node reads or writes gets an integer id (one Map lookup per name
- * occurrence; the decoder interns names, so equal names are one string), and producers, consumer
+ * Inside, every tensor name a node reads or writes gets an integer id (NameIds: one hash lookup
+ * per name occurrence), and producers, consumer
  * lists (CSR: offsets + one flat list), dependents and in-degrees are typed arrays. `producer` and
  * `consumers` are read-only Map views over those arrays; a consumer list is made when first asked
  * for.
  */
 import type { Graph, Tensor, ValueInfo } from '../onnx/index';
+import { NameIds } from './nameIds';
 
 export type GraphProblemKind =
   | 'cycle'
@@ -53,13 +54,21 @@ export const MAX_LISTED_PROBLEMS = 10_000;
 /** Problems listed per kind up to MAX_LISTED_PROBLEMS, the rest counted. */
 class Problems {
   readonly list: GraphProblem[] = [];
+  /** Counts by kind, in the order kinds were first seen. */
   private readonly counts = new Map<GraphProblemKind, number>();
+  private lastKind: GraphProblemKind | undefined;
+  private lastCount = 0;
 
   /** Count one problem of `kind`; true when it should be listed (then call `add`). */
   count(kind: GraphProblemKind): boolean {
-    const n = (this.counts.get(kind) ?? 0) + 1;
-    this.counts.set(kind, n);
-    return n <= MAX_LISTED_PROBLEMS;
+    // Floods repeat one kind: keep its count in a field, not a Map entry per problem.
+    if (kind !== this.lastKind) {
+      if (this.lastKind !== undefined) this.counts.set(this.lastKind, this.lastCount);
+      this.lastKind = kind;
+      this.lastCount = this.counts.get(kind) ?? 0;
+      if (this.lastCount === 0) this.counts.set(kind, 0);
+    }
+    return ++this.lastCount <= MAX_LISTED_PROBLEMS;
   }
 
   add(kind: GraphProblemKind, message: string, nodes: number[], tensor?: string): void {
@@ -67,6 +76,7 @@ class Problems {
   }
 
   finish(): GraphProblem[] {
+    if (this.lastKind !== undefined) this.counts.set(this.lastKind, this.lastCount);
     for (const [kind, n] of this.counts) {
       if (n > MAX_LISTED_PROBLEMS) this.list.push({ kind, message: `${n - MAX_LISTED_PROBLEMS} more '${kind}' problems are not listed (${n} in all)`, nodes: [] });
     }
@@ -103,8 +113,7 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   }
 
   // Tensor ids: outputs first (in node order), then names only read.
-  const ids = new Map<string, number>();
-  const names: string[] = [];
+  const ids = new NameIds();
   const producer = new Int32Array(outputCount + inputCount).fill(-1);
   const nodeNames = new Map<string, number>();
   for (let i = 0; i < n; i++) {
@@ -116,12 +125,7 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
     }
     for (const out of node.output) {
       if (out === '') continue;
-      let id = ids.get(out);
-      if (id === undefined) {
-        id = names.length;
-        ids.set(out, id);
-        names.push(out);
-      }
+      const id = ids.add(out);
       const prev = producer[id]!;
       if (prev < 0) producer[id] = i;
       else if (problems.count('duplicate-tensor-producer')) {
@@ -137,6 +141,8 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   /** Ids in the order they were first read (the iteration order of `consumers`). */
   const readOrder = new Int32Array(outputCount + inputCount);
   let readNames = 0;
+  /** Whether any name is defined other than by a node. */
+  const elsewhere = initializers.size + graphInputs.size + outerScope.size > 0;
   /** Per id, for names nobody produces: 0 not yet checked, 1 defined elsewhere, 2 dangling. */
   const definedState = new Uint8Array(outputCount + inputCount);
   const indegree = new Int32Array(n);
@@ -148,12 +154,7 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
         readIds[k++] = -1;
         continue;
       }
-      let id = ids.get(inp);
-      if (id === undefined) {
-        id = names.length;
-        ids.set(inp, id);
-        names.push(inp);
-      }
+      const id = ids.add(inp);
       readIds[k++] = id;
       if (consumerCount[id]!++ === 0) readOrder[readNames++] = id;
       const p = producer[id]!;
@@ -163,7 +164,7 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
         continue;
       }
       let state = definedState[id]!;
-      if (state === 0) state = definedState[id] = initializers.has(inp) || graphInputs.has(inp) || outerScope.has(inp) ? 1 : 2;
+      if (state === 0) state = definedState[id] = elsewhere && (initializers.has(inp) || graphInputs.has(inp) || outerScope.has(inp)) ? 1 : 2;
       if (state === 2 && problems.count('dangling-input')) {
         problems.add('dangling-input', `${label(graph, i)} reads '${inp}', which no node, initializer or graph input defines`, [i], inp);
       }
@@ -171,12 +172,12 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   }
   for (const o of graph.output) {
     const id = ids.get(o.name);
-    const defined = (id !== undefined && producer[id]! >= 0) || initializers.has(o.name) || graphInputs.has(o.name) || outerScope.has(o.name);
+    const defined = (id >= 0 && producer[id]! >= 0) || initializers.has(o.name) || graphInputs.has(o.name) || outerScope.has(o.name);
     if (!defined && problems.count('missing-graph-output')) problems.add('missing-graph-output', `graph output '${o.name}' is not produced by any node`, [], o.name);
   }
 
   // Consumer lists and dependents as CSR (offsets into one flat list), both in node order.
-  const idCount = names.length;
+  const idCount = ids.size;
   const consumerStart = new Int32Array(idCount + 1);
   for (let id = 0; id < idCount; id++) consumerStart[id + 1] = consumerStart[id]! + consumerCount[id]!;
   const consumerList = new Int32Array(consumerStart[idCount]!);
@@ -197,12 +198,17 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
     }
   }
 
-  // Kahn's algorithm; a min-heap of ready nodes keeps the original order where the graph allows it.
+  // Kahn's algorithm, always taking the smallest ready node, keeps the original order where the
+  // graph allows it. Nodes ready from the start are already sorted: they are taken from a list, and
+  // only nodes that become ready later go through the min-heap.
   const order: number[] = [];
+  const initial = new Int32Array(n);
+  let initialCount = 0;
+  for (let i = 0; i < n; i++) if (indegree[i] === 0) initial[initialCount++] = i;
+  let next = 0;
   const heap = new MinHeap(n);
-  for (let i = 0; i < n; i++) if (indegree[i] === 0) heap.push(i);
-  while (heap.size > 0) {
-    const i = heap.pop();
+  while (next < initialCount || heap.size > 0) {
+    const i = heap.size > 0 && (next === initialCount || heap.peek() < initial[next]!) ? heap.pop() : initial[next++]!;
     order.push(i);
     for (let d = dependentStart[i]!; d < dependentStart[i + 1]!; d++) {
       const j = dependents[d]!;
@@ -222,8 +228,8 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   for (let id = 0; id < idCount; id++) if (producer[id]! >= 0) producedIds.push(id);
   return {
     graph,
-    producer: new ProducerView(ids, names, Int32Array.from(producedIds), producer.slice(0, idCount)),
-    consumers: new ConsumerView(ids, names, readOrder.slice(0, readNames), consumerStart, consumerList),
+    producer: new ProducerView(ids, Int32Array.from(producedIds), producer.slice(0, idCount)),
+    consumers: new ConsumerView(ids, readOrder.slice(0, readNames), consumerStart, consumerList),
     initializers,
     inputs,
     valueInfo,
@@ -239,11 +245,13 @@ function label(graph: Graph, i: number): string {
 
 /** A read-only Map over tensor ids: `keys` are the ids present, in iteration order. */
 abstract class IdMapView<V> implements ReadonlyMap<string, V> {
+  protected readonly names: readonly string[];
   constructor(
-    protected readonly ids: ReadonlyMap<string, number>,
-    protected readonly names: readonly string[],
+    protected readonly ids: NameIds,
     protected readonly present: Int32Array,
-  ) {}
+  ) {
+    this.names = ids.names;
+  }
 
   /** The value of tensor `id`, or undefined when the map has no entry for it. */
   protected abstract at(id: number): V | undefined;
@@ -256,12 +264,12 @@ abstract class IdMapView<V> implements ReadonlyMap<string, V> {
 
   get(name: string): V | undefined {
     const id = this.ids.get(name);
-    return id === undefined ? undefined : this.at(id);
+    return id < 0 ? undefined : this.at(id);
   }
 
   has(name: string): boolean {
     const id = this.ids.get(name);
-    return id !== undefined && this.exists(id);
+    return id >= 0 && this.exists(id);
   }
 
   *entries(): MapIterator<[string, V]> {
@@ -286,8 +294,8 @@ abstract class IdMapView<V> implements ReadonlyMap<string, V> {
 }
 
 class ProducerView extends IdMapView<number> {
-  constructor(ids: ReadonlyMap<string, number>, names: readonly string[], present: Int32Array, private readonly producer: Int32Array) {
-    super(ids, names, present);
+  constructor(ids: NameIds, present: Int32Array, private readonly producer: Int32Array) {
+    super(ids, present);
   }
 
   protected at(id: number): number | undefined {
@@ -304,8 +312,8 @@ class ConsumerView extends IdMapView<readonly number[]> {
   /** Lists already handed out (frozen), so repeated gets return the same array. */
   private made: (readonly number[] | undefined)[] | undefined;
 
-  constructor(ids: ReadonlyMap<string, number>, names: readonly string[], present: Int32Array, private readonly start: Int32Array, private readonly list: Int32Array) {
-    super(ids, names, present);
+  constructor(ids: NameIds, present: Int32Array, private readonly start: Int32Array, private readonly list: Int32Array) {
+    super(ids, present);
   }
 
   protected at(id: number): readonly number[] | undefined {
@@ -327,6 +335,10 @@ class MinHeap {
   size = 0;
   constructor(capacity: number) {
     this.a = new Int32Array(Math.max(1, capacity));
+  }
+  /** The smallest element (size > 0). */
+  peek(): number {
+    return this.a[0]!;
   }
   push(x: number): void {
     const a = this.a;

@@ -32,8 +32,10 @@ const INTERN_MAX_BYTES = 256;
 const INTERN_MAX_PROBES = 8;
 /** ...stop adding strings after this many distinct ones... */
 const INTERN_MAX_ENTRIES = 1 << 20;
-/** ...and stop interning after this many equal hashes of different strings (a crafted file). */
+/** ...and stop interning after this many equal hashes of different strings (a crafted file)... */
 const INTERN_MAX_COLLISIONS = 4096;
+/** ...or when fewer than 1 in 8 of the strings in a window of this many were found (all distinct). */
+const INTERN_WINDOW = 1 << 16;
 
 /** Plain arrays of each length up to INTERN_MAX_BYTES, reused to make strings (faster than a subarray). */
 const charCodes: number[][] = [];
@@ -50,18 +52,26 @@ function latin1(buf: Uint8Array, at: number, len: number): string {
  * names each tensor once as an output and again in every input that reads it, and repeats op types,
  * domains and attribute names thousands of times. One string per distinct name saves memory and
  * makes later Map lookups cheap (equal names are the same string). Every operation is bounded
- * (probes, entries, hash collisions), so a crafted file only turns interning off.
+ * (probes, entries, hash collisions), so a crafted file only turns interning off; so does a file
+ * whose strings are nearly all distinct, where interning would cost time for nothing.
  */
 class StringTable {
+  /** False once interning was turned off. */
+  on = true;
   /** Open addressing: entry index + 1, 0 when empty. */
   private slots = new Int32Array(1024);
   private hashes = new Int32Array(512);
   private strings: string[] = [];
   private count = 0;
   private collisions = 0;
+  private lookups = 0;
+  private found = 0;
 
   get(buf: Uint8Array, at: number, len: number, hash: number): string {
-    if (this.collisions > INTERN_MAX_COLLISIONS) return latin1(buf, at, len);
+    if (++this.lookups === INTERN_WINDOW) {
+      if (this.found * 8 < INTERN_WINDOW || this.collisions > INTERN_MAX_COLLISIONS) this.on = false;
+      this.lookups = this.found = 0;
+    }
     const slots = this.slots;
     const mask = slots.length - 1;
     let i = hash & mask;
@@ -74,8 +84,11 @@ class StringTable {
       }
       if (this.hashes[e - 1] === hash) {
         const s = this.strings[e - 1]!;
-        if (s.length === len && sameChars(s, buf, at, len)) return s;
-        this.collisions++;
+        if (s.length === len && sameChars(s, buf, at, len)) {
+          this.found++;
+          return s;
+        }
+        if (++this.collisions > INTERN_MAX_COLLISIONS) this.on = false;
       }
       i = (i + 1) & mask;
     }
@@ -307,15 +320,21 @@ export class WireReader {
     if (rel + len > buf.length) throw this.error('unexpected end of file', path);
     this.pos = stop;
     if (len <= INTERN_MAX_BYTES) {
-      // FNV-1a over the bytes, and whether they are all ASCII, in one pass.
-      let hash = 0x811c9dc5 | 0;
+      const table = (this.strings ??= new StringTable());
       let high = 0;
-      for (let i = rel; i < rel + len; i++) {
-        const b = buf[i]!;
-        high |= b;
-        hash = Math.imul(hash ^ b, 0x01000193);
+      if (table.on) {
+        // FNV-1a over the bytes, and whether they are all ASCII, in one pass.
+        let hash = 0x811c9dc5 | 0;
+        for (let i = rel; i < rel + len; i++) {
+          const b = buf[i]!;
+          high |= b;
+          hash = Math.imul(hash ^ b, 0x01000193);
+        }
+        if (high < 0x80) return table.get(buf, rel, len, hash);
+      } else {
+        for (let i = rel; i < rel + len; i++) high |= buf[i]!;
+        if (high < 0x80) return latin1(buf, rel, len);
       }
-      if (high < 0x80) return (this.strings ??= new StringTable()).get(buf, rel, len, hash);
       return utf8.decode(buf.subarray(rel, rel + len));
     }
     const bytes = buf.subarray(rel, rel + len);

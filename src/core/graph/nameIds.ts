@@ -1,0 +1,139 @@
+/**
+ * Tensor name -> dense integer id (0, 1, 2, ... in the order names were added), for the graph index.
+ *
+ * A JS Map does this best for real models (V8 keeps each string's hash), but a crafted 10 MB graph
+ * can hold 1.6 million distinct names, where Map insertion alone takes most of a second. Past
+ * TABLE_FROM names, this moves to open addressing over an Int32Array with a seeded FNV-1a hash
+ * (about twice as fast at that size, and its memory holds no pointers but the names). Should
+ * probing ever get long there (names crafted to collide), it goes back to a Map for good: slower,
+ * never quadratic.
+ */
+
+/** Names kept in a Map before moving to the table (by default). */
+const TABLE_FROM = 1 << 17;
+/** Longest probe sequence before giving up on the table for a Map. */
+const MAX_PROBES = 64;
+
+export class NameIds {
+  /** Name of each id. */
+  readonly names: string[] = [];
+  private hashes = new Int32Array(0);
+  /** id + 1, or 0 when empty. */
+  private slots = new Int32Array(0);
+  /** In use until TABLE_FROM names, and for good when probing got long. */
+  private map: Map<string, number> | undefined = new Map();
+  private gaveUp = false;
+  private readonly tableFrom: number;
+  private readonly seed: number;
+
+  /** `tableFrom` and `seed` are for tests. */
+  constructor(options: { tableFrom?: number; seed?: number } = {}) {
+    this.tableFrom = options.tableFrom ?? TABLE_FROM;
+    this.seed = options.seed ?? (Math.random() * 0x100000000) | 0;
+  }
+
+  /** Whether names are in the table (false: in a Map). */
+  get inTable(): boolean {
+    return this.map === undefined;
+  }
+
+  get size(): number {
+    return this.names.length;
+  }
+
+  /** Seeded FNV-1a over the UTF-16 code units. */
+  hash(name: string): number {
+    let h = this.seed ^ 0x811c9dc5;
+    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+    return h;
+  }
+
+  /** The id of `name`, or -1. */
+  get(name: string): number {
+    if (this.map) return this.map.get(name) ?? -1;
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    const names = this.names;
+    let i = this.hash(name) & mask;
+    for (let probe = 0; probe < MAX_PROBES; probe++) {
+      const e = slots[i]!;
+      if (e === 0 || names[e - 1] === name) return e - 1;
+      i = (i + 1) & mask;
+    }
+    return -1; // not within MAX_PROBES: `add` would have switched to the Map
+  }
+
+  /** The id of `name`, adding it when new. */
+  add(name: string): number {
+    if (this.map) return this.addToMap(name);
+    const h = this.hash(name);
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    const names = this.names;
+    let i = h & mask;
+    for (let probe = 0; probe < MAX_PROBES; probe++) {
+      const e = slots[i]!;
+      if (e === 0) {
+        const id = names.length;
+        names.push(name);
+        if (id === this.hashes.length) {
+          const grown = new Int32Array(id * 2);
+          grown.set(this.hashes);
+          this.hashes = grown;
+        }
+        this.hashes[id] = h;
+        slots[i] = id + 1;
+        if (names.length * 2 > slots.length) this.grow();
+        return id;
+      }
+      if (names[e - 1] === name) return e - 1;
+      i = (i + 1) & mask;
+    }
+    this.toMap();
+    return this.addToMap(name);
+  }
+
+  private addToMap(name: string): number {
+    let id = this.map!.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(name);
+      this.map!.set(name, id);
+      if (id + 1 === this.tableFrom && !this.gaveUp) this.toTable();
+    }
+    return id;
+  }
+
+  private toTable(): void {
+    const count = this.names.length;
+    this.hashes = new Int32Array(count * 2);
+    for (let id = 0; id < count; id++) this.hashes[id] = this.hash(this.names[id]!);
+    this.slots = new Int32Array(count * 2);
+    this.map = undefined;
+    this.grow();
+  }
+
+  private grow(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let id = 0; id < this.names.length; id++) {
+      let i = this.hashes[id]! & mask;
+      let probe = 0;
+      while (slots[i] !== 0) {
+        if (++probe === MAX_PROBES) return this.toMap();
+        i = (i + 1) & mask;
+      }
+      slots[i] = id + 1;
+    }
+    this.slots = slots;
+  }
+
+  private toMap(): void {
+    const map = new Map<string, number>();
+    this.names.forEach((name, id) => map.set(name, id));
+    this.map = map;
+    this.gaveUp = true;
+    this.slots = new Int32Array(0);
+    this.hashes = new Int32Array(0);
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * NameIds (the graph index's name -> id table): ids in insertion order, the same through the move
+ * from a Map to the hash table, and a fall back to a Map (never quadratic) when names collide.
+ */
+import * as assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { NameIds } from '../../../src/core/graph/nameIds';
+
+function checkAll(ids: NameIds, names: string[]): void {
+  assert.equal(ids.size, names.length);
+  names.forEach((n, i) => {
+    assert.equal(ids.get(n), i, n);
+    assert.equal(ids.add(n), i, n);
+  });
+  assert.deepEqual(ids.names, names);
+  assert.equal(ids.get('never added'), -1);
+}
+
+test('ids are dense, in insertion order, and survive the move to the table', () => {
+  const ids = new NameIds({ tableFrom: 256 });
+  const names = Array.from({ length: 5000 }, (_, i) => `/model.${i % 37}/conv_${i}/output_0`);
+  for (const [i, n] of names.entries()) {
+    assert.equal(ids.add(n), i);
+    assert.equal(ids.add(n), i, 'adding again gives the same id');
+  }
+  assert.ok(ids.inTable);
+  checkAll(ids, names);
+  // Equal strings that are different objects are the same name.
+  assert.equal(ids.get(['/model.', '1/conv_1/output_0'].join('')), 1);
+});
+
+test('names crafted to collide make it fall back to a Map, ids unchanged', () => {
+  const seed = 12345;
+  const probe = new NameIds({ seed });
+  // After the move at 256 names the table has 1024 slots: find 300 names in one slot.
+  const colliding: string[] = [];
+  for (let i = 0; colliding.length < 300; i++) if ((probe.hash(`n${i}`) & 1023) === 7) colliding.push(`n${i}`);
+  const names = [...Array.from({ length: 255 }, (_, i) => `plain${i}`), ...colliding];
+  const ids = new NameIds({ tableFrom: 256, seed });
+  const t0 = performance.now();
+  for (const n of names) ids.add(n);
+  assert.ok(!ids.inTable, 'fell back to a Map');
+  checkAll(ids, names);
+  assert.ok(performance.now() - t0 < 2000);
+});
