@@ -6,7 +6,9 @@
  * - cold: the first openModelFile (FileSource positional reads, as the extension does) and the
  *   first buildGraphIndex in this process, plus peak extra memory during them: the peak RSS
  *   (kernel high-water mark, reset just before via /proc/self/clear_refs where Linux allows it,
- *   else process.resourceUsage().maxRSS) minus the RSS just before; and the heapUsed growth.
+ *   else process.resourceUsage().maxRSS) minus the RSS just before; the heapUsed growth; and what
+ *   stays after a full GC with model and index alive (heap plus array buffers: the index keeps
+ *   typed arrays).
  * - warm: one warm-up, then `runs` timed runs of each; medians reported.
  * - --save: one lossless save (re-encode) to a temporary file beside the model, for information.
  *
@@ -65,6 +67,7 @@ const resetOk = peakResetSupported();
 const rssBefore = process.memoryUsage().rss;
 const maxRssBefore = process.resourceUsage().maxRSS * 1024;
 const heapBefore = process.memoryUsage().heapUsed;
+const buffersBefore = process.memoryUsage().arrayBuffers;
 let t0 = performance.now();
 let decoded: DecodedModel | undefined = openModelFile(file);
 let t1 = performance.now();
@@ -76,7 +79,9 @@ const cold = { decodeMs: t1 - t0, indexMs: t2 - t1 };
 const nodes = decoded.model.graph!.node.length;
 const problems = index.problems.length;
 gc();
-const retained = process.memoryUsage().heapUsed - heapBefore;
+const afterGc = process.memoryUsage();
+const heapRetained = afterGc.heapUsed - heapBefore;
+const retained = heapRetained + afterGc.arrayBuffers - buffersBefore;
 
 // ---- save (information only) -------------------------------------------------------------------
 let saveMs: number | undefined;
@@ -127,7 +132,8 @@ const result = {
     maxRssBefore,
     peakExtra: Math.max(0, peak - rssBefore),
     heapDelta: heapAfter - heapBefore,
-    heapRetained: retained,
+    heapRetained,
+    retained,
   },
   saveMs,
 };
