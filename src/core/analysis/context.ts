@@ -6,7 +6,7 @@
  * tensor readers and cached; an unreadable payload is remembered, never thrown.
  */
 import type { GraphIndex } from '../graph/index';
-import { type DecodedModel, type Graph, type Node, type Tensor, AttributeType, DataType, readTensorValues, tensorElementCount } from '../onnx/index';
+import { type ByteSource, type DecodedModel, type Graph, type Node, type Tensor, AttributeType, DataType, readTensorValues, tensorElementCount } from '../onnx/index';
 import { SHAPE_READERS } from './ops';
 import type { Target } from './types';
 
@@ -16,8 +16,6 @@ export interface ConstTensor {
   source: 'initializer' | 'constant';
   dims: number[];
   dataType: number;
-  /** Node names between the constant and the reader (Constant, Cast, Identity). */
-  via: string[];
   /** The TensorProto when the value is one (initializer or Constant `value`). */
   tensor?: Tensor;
   /** Inline values of Constant `value_float(s)` / `value_int(s)`. */
@@ -29,6 +27,13 @@ export interface ConstTensor {
 export type NumberArray = ArrayLike<number>;
 
 const PASS_THROUGH = new Set(['Identity', 'Cast']);
+const NONE: readonly number[] = Object.freeze([]);
+
+function numbers(dims: readonly (number | bigint)[]): number[] {
+  const out = new Array<number>(dims.length);
+  for (let i = 0; i < dims.length; i++) out[i] = Number(dims[i]);
+  return out;
+}
 
 export class AnalysisContext {
   readonly graph: Graph;
@@ -43,8 +48,18 @@ export class AnalysisContext {
   private readonly constCache = new Map<string, ConstTensor | null>();
   private readonly valueCache = new Map<string, NumberArray | null>();
   private readonly valueErrors = new Map<string, string>();
-  private readonly rootedCache = new Map<string, boolean>();
-  private staticOut?: Uint8Array;
+  /** Tensor → Shape/Size nodes reading it. */
+  private readonly shapeReaders = new Map<string, number[]>();
+  /** Tensor → producing node (first producer), built in one pass. */
+  private readonly producers = new Map<string, number>();
+  /** Initializers that are not graph inputs (real constants). */
+  private readonly constInits = new Set<string>();
+  private readonly rootedOut: Uint8Array;
+  /** Tensor → reading nodes (each once, graph order), without Shape/Size readers; built in one pass. */
+  private readonly consumerLists = new Map<string, number[]>();
+  private readonly staticOut: Uint8Array;
+  /** The model with its source wrapped in a block cache: the many small constant reads share reads. */
+  private readonly cachedDecoded: DecodedModel;
 
   constructor(
     readonly decoded: DecodedModel,
@@ -60,6 +75,45 @@ export class AnalysisContext {
     this.topoPos = new Int32Array(this.nodes.length);
     index.topoOrder.forEach((n, i) => (this.topoPos[n] = i));
     this.labels = this.nodes.map((n, i) => n.name || `${n.opType}#${i}`);
+    this.cachedDecoded = { ...decoded, source: new BlockCacheSource(decoded.source) };
+    for (const [name] of index.initializers) if (!this.graphInputs.has(name)) this.constInits.add(name);
+    this.nodes.forEach((n, i) => {
+      for (const o of n.output) if (o && !this.producers.has(o)) this.producers.set(o, i);
+      if (SHAPE_READERS.has(n.opType)) {
+        for (const x of n.input) if (x) this.shapeReaders.set(x, [...(this.shapeReaders.get(x) ?? []), i]);
+        return;
+      }
+      for (const x of n.input) {
+        if (!x) continue;
+        const list = this.consumerLists.get(x);
+        if (!list) this.consumerLists.set(x, [i]);
+        else if (list[list.length - 1] !== i) list.push(i);
+      }
+    });
+    // Static (shape/constant) and constant-rooted (weight) nodes, in one topological pass.
+    this.staticOut = new Uint8Array(this.nodes.length);
+    this.rootedOut = new Uint8Array(this.nodes.length);
+    for (const i of index.topoOrder) {
+      const n = this.nodes[i]!;
+      if (n.opType === 'Constant' || SHAPE_READERS.has(n.opType)) {
+        this.staticOut[i] = 1;
+        if (n.opType === 'Constant') this.rootedOut[i] = 1;
+        continue;
+      }
+      let all = n.input.length > 0;
+      let rooted = n.input.length > 0 && WEIGHT_PATH.has(n.opType);
+      for (let k = 0; k < n.input.length; k++) {
+        const x = n.input[k]!;
+        const st = this.isStatic(x);
+        if (!st) all = false;
+        if (rooted && (k === 0 ? !this.isConstantRooted(x) : !st)) rooted = false;
+        if (!all && !rooted) break;
+      }
+      // QuantizeLinear of a weight is static too (build-time quantization). Control flow is not.
+      if (all && n.attribute.some((a) => a.type === AttributeType.GRAPH || a.type === AttributeType.GRAPHS)) all = false;
+      this.staticOut[i] = all ? 1 : 0;
+      this.rootedOut[i] = rooted ? 1 : 0;
+    }
   }
 
   /** The node's name, or `<OpType>#<index>` for an unnamed node. */
@@ -68,21 +122,19 @@ export class AnalysisContext {
   }
 
   producer(tensor: string): number | undefined {
-    return this.index.producer.get(tensor);
+    return this.producers.get(tensor);
   }
 
   /** Nodes reading `tensor`, each once, without Shape/Size (they read no values). */
-  consumers(tensor: string): number[] {
-    const list = this.index.consumers.get(tensor);
-    if (!list || list.length === 0) return [];
-    const out: number[] = [];
-    for (const c of list) if (!SHAPE_READERS.has(this.nodes[c]!.opType) && !out.includes(c)) out.push(c);
-    return out;
+  consumers(tensor: string): readonly number[] {
+    return this.consumerLists.get(tensor) ?? NONE;
   }
 
-  /** Every reader, shape readers included. */
+  /** Every reader, shape readers included (each once). */
   allConsumers(tensor: string): readonly number[] {
-    return this.index.consumers.get(tensor) ?? [];
+    const shape = this.shapeReaders.get(tensor);
+    if (!shape) return this.consumers(tensor);
+    return [...this.consumers(tensor), ...shape].sort((a, b) => a - b);
   }
 
   /** Resolve a build-time constant: initializer, `Constant` output, or either through Identity/Cast. */
@@ -100,38 +152,33 @@ export class AnalysisContext {
     if (p === undefined) {
       const init = this.index.initializers.get(tensor);
       if (!init) return undefined;
-      return { source: 'initializer', dims: init.dims.map(Number), dataType: init.dataType, via: [], tensor: init };
+      return { source: 'initializer', dims: numbers(init.dims), dataType: init.dataType, tensor: init };
     }
     const n = this.nodes[p]!;
-    if (n.opType === 'Constant' && (n.domain === '' || n.domain === 'ai.onnx')) {
+    if (n.opType === 'Constant') {
+      if (n.domain !== '' && n.domain !== 'ai.onnx') return undefined;
       const a = n.attribute[0];
       if (!a) return undefined;
-      const base = { source: 'constant' as const, via: [this.name(p)] };
       switch (a.name) {
         case 'value':
-          if (!a.t) return undefined;
-          return { ...base, dims: a.t.dims.map(Number), dataType: a.t.dataType, tensor: a.t };
+          return a.t ? { source: 'constant', dims: numbers(a.t.dims), dataType: a.t.dataType, tensor: a.t } : undefined;
         case 'value_float':
-          return { ...base, dims: [], dataType: DataType.FLOAT, inline: [a.f ?? 0] };
+          return { source: 'constant', dims: [], dataType: DataType.FLOAT, inline: [a.f ?? 0] };
         case 'value_floats':
-          return { ...base, dims: [a.floats.length], dataType: DataType.FLOAT, inline: [...a.floats] };
+          return { source: 'constant', dims: [a.floats.length], dataType: DataType.FLOAT, inline: [...a.floats] };
         case 'value_int':
-          return { ...base, dims: [], dataType: DataType.INT64, inline: [Number(a.i ?? 0)] };
+          return { source: 'constant', dims: [], dataType: DataType.INT64, inline: [Number(a.i ?? 0)] };
         case 'value_ints':
-          return { ...base, dims: [a.ints.length], dataType: DataType.INT64, inline: a.ints.map(Number) };
+          return { source: 'constant', dims: [a.ints.length], dataType: DataType.INT64, inline: a.ints.map(Number) };
         default:
           return undefined;
       }
     }
     if (PASS_THROUGH.has(n.opType) && depth < 8 && n.input[0]) {
       const inner = this.resolveConstant(n.input[0], depth + 1);
-      if (!inner) return undefined;
-      const out: ConstTensor = { ...inner, via: [...inner.via, this.name(p)] };
-      if (n.opType === 'Cast') {
-        const to = n.attribute.find((x) => x.name === 'to');
-        if (to?.i !== undefined) out.castTo = Number(to.i);
-      }
-      return out;
+      if (!inner || n.opType !== 'Cast') return inner;
+      const to = n.attribute.find((x) => x.name === 'to');
+      return to?.i === undefined ? inner : { ...inner, castTo: Number(to.i) };
     }
     return undefined;
   }
@@ -145,7 +192,7 @@ export class AnalysisContext {
     if (c?.inline) v = c.inline;
     else if (c?.tensor) {
       try {
-        const raw = readTensorValues(this.decoded, c.tensor);
+        const raw = readTensorValues(this.cachedDecoded, c.tensor);
         v = raw instanceof BigInt64Array || raw instanceof BigUint64Array ? Array.from(raw, Number) : raw;
       } catch (e) {
         this.valueErrors.set(tensor, (e as Error).message);
@@ -173,19 +220,8 @@ export class AnalysisContext {
    */
   isConstantRooted(tensor: string): boolean {
     if (!tensor) return false;
-    const hit = this.rootedCache.get(tensor);
-    if (hit !== undefined) return hit;
-    this.rootedCache.set(tensor, false); // cycle guard
-    let r = false;
-    const p = this.producer(tensor);
-    if (p === undefined) r = this.index.initializers.has(tensor) && !this.graphInputs.has(tensor);
-    else {
-      const n = this.nodes[p]!;
-      if (n.opType === 'Constant') r = true;
-      else if (WEIGHT_PATH.has(n.opType)) r = n.input.length > 0 && n.input.every((x, k) => (k === 0 ? this.isConstantRooted(x) : !x || this.isStatic(x)));
-    }
-    this.rootedCache.set(tensor, r);
-    return r;
+    const p = this.producers.get(tensor);
+    return p === undefined ? this.constInits.has(tensor) : this.rootedOut[p] === 1;
   }
 
   /**
@@ -195,43 +231,12 @@ export class AnalysisContext {
    */
   isStatic(tensor: string): boolean {
     if (!tensor) return true;
-    const p = this.producer(tensor);
-    if (p === undefined) return this.index.initializers.has(tensor) && !this.graphInputs.has(tensor);
-    return this.isStaticNode(p);
+    const p = this.producers.get(tensor);
+    return p === undefined ? this.constInits.has(tensor) : this.staticOut[p] === 1;
   }
 
   isStaticNode(i: number): boolean {
-    if (!this.staticOut) this.computeStatic();
-    return this.staticOut![i] === 1;
-  }
-
-  private computeStatic(): void {
-    const s = new Uint8Array(this.nodes.length);
-    for (const i of this.index.topoOrder) {
-      const n = this.nodes[i]!;
-      if (n.opType === 'Constant' || SHAPE_READERS.has(n.opType)) {
-        s[i] = 1;
-        continue;
-      }
-      // QuantizeLinear of a weight is static too (build-time quantization), so the rule holds for it.
-      let all = n.input.length > 0;
-      for (const x of n.input) {
-        if (!x) continue;
-        const p = this.index.producer.get(x);
-        if (p === undefined) {
-          if (!(this.index.initializers.has(x) && !this.graphInputs.has(x))) {
-            all = false;
-            break;
-          }
-        } else if (s[p] !== 1) {
-          all = false;
-          break;
-        }
-      }
-      if (all && n.attribute.some((a) => a.type === AttributeType.GRAPH || a.type === AttributeType.GRAPHS)) all = false;
-      s[i] = all ? 1 : 0;
-    }
-    this.staticOut = s;
+    return this.staticOut[i] === 1;
   }
 
   /** Static shape of a tensor when known (initializer/Constant dims, value_info with all dims fixed). */
@@ -272,3 +277,52 @@ export class AnalysisContext {
 }
 
 const WEIGHT_PATH = new Set(['Identity', 'Cast', 'QuantizeLinear', 'DequantizeLinear', 'Transpose', 'Reshape', 'Squeeze', 'Unsqueeze', 'Flatten']);
+
+/**
+ * A read-through cache of 64 KiB blocks over a model's source (at most 64 blocks kept). Scales and
+ * zero points are tiny tensors spread through the node list; reading them through the cache turns
+ * thousands of positional reads into a few dozen. Large reads bypass it.
+ */
+export class BlockCacheSource implements ByteSource {
+  static readonly BLOCK = 1 << 16;
+  static readonly MAX_BLOCKS = 64;
+  readonly size: number;
+  readonly name: string;
+  private readonly blocks = new Map<number, Uint8Array>();
+
+  constructor(private readonly inner: ByteSource) {
+    this.size = inner.size;
+    this.name = inner.name;
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    const B = BlockCacheSource.BLOCK;
+    const end = Math.min(offset + length, this.size);
+    if (end <= offset) return new Uint8Array(0);
+    if (end - offset > B) return this.inner.read(offset, end - offset);
+    const first = Math.floor(offset / B);
+    const last = Math.floor((end - 1) / B);
+    if (first === last) {
+      const blk = this.block(first);
+      return blk.subarray(offset - first * B, end - first * B);
+    }
+    const out = new Uint8Array(end - offset);
+    for (let b = first; b <= last; b++) {
+      const blk = this.block(b);
+      const from = Math.max(offset, b * B);
+      const to = Math.min(end, b * B + blk.length);
+      out.set(blk.subarray(from - b * B, to - b * B), from - offset);
+    }
+    return out;
+  }
+
+  private block(b: number): Uint8Array {
+    const hit = this.blocks.get(b);
+    if (hit) return hit;
+    if (this.blocks.size >= BlockCacheSource.MAX_BLOCKS) this.blocks.delete(this.blocks.keys().next().value!);
+    const B = BlockCacheSource.BLOCK;
+    const bytes = this.inner.read(b * B, Math.min(B, this.size - b * B)).slice(); // copy: inner views may be reused
+    this.blocks.set(b, bytes);
+    return bytes;
+  }
+}

@@ -79,10 +79,15 @@ export function analyzeModel(decoded: DecodedModel, index: GraphIndex, options: 
       findings.push({ ruleId: rule.meta.id, rule: rule.meta.name, severity: f.severity, message: f.message, nodes: f.nodes, data: f.data ?? {}, ...(f.fix ? { fix: f.fix } : {}) });
     });
   }
+  const firstNodes = new Set(findings.map((f) => f.nodes[0]).filter((n): n is string => n !== undefined));
   const nodePos = new Map<string, number>();
-  ctx.nodes.forEach((_, i) => nodePos.set(ctx.name(i), ctx.topoPos[i]!));
-  const posOf = (f: Finding): number => (f.nodes.length ? (nodePos.get(f.nodes[0]!) ?? -1) : -1);
-  findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || ruleNumber(a.ruleId) - ruleNumber(b.ruleId) || posOf(a) - posOf(b));
+  ctx.nodes.forEach((_, i) => {
+    const name = ctx.name(i);
+    if (firstNodes.has(name)) nodePos.set(name, ctx.topoPos[i]!);
+  });
+  const keyed = findings.map((f) => ({ f, k: SEVERITY_ORDER[f.severity] * 1e9 + ruleNumber(f.ruleId) * 1e7 + (f.nodes.length ? (nodePos.get(f.nodes[0]!) ?? -1) : -1) }));
+  keyed.sort((a, b) => a.k - b.k);
+  findings.splice(0, findings.length, ...keyed.map((x) => x.f));
 
   const count = (p: string): number => pred.layers.filter((l) => l.precision === p).length;
   const reformats = rules.length === RULES.length ? pred.reformats : pred.reformats.filter((r) => rules.some((x) => x.meta.id === r.ruleId));

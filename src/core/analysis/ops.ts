@@ -56,16 +56,32 @@ export function commutes(n: Node): boolean {
   return true;
 }
 
+const FIRST: readonly number[] = Object.freeze([0]);
+const SCATTER: readonly number[] = Object.freeze([0, 2]);
+
 /** Indices of the inputs of a commuting op that carry the quantized data (the rest are shapes/indices). */
-export function dataInputs(n: Node): number[] {
+export function dataInputs(n: Node): readonly number[] {
   switch (n.opType) {
     case 'Concat':
       return n.input.map((_, i) => i);
     case 'ScatterElements':
     case 'ScatterND':
-      return [0, 2];
+      return SCATTER;
     default:
-      return [0];
+      return FIRST;
+  }
+}
+
+/** Does `n` (a commuting op) read `tensor` as data (not as a shape/index input)? */
+export function readsAsData(n: Node, tensor: string): boolean {
+  switch (n.opType) {
+    case 'Concat':
+      return n.input.includes(tensor);
+    case 'ScatterElements':
+    case 'ScatterND':
+      return n.input[0] === tensor || n.input[2] === tensor;
+    default:
+      return n.input[0] === tensor;
   }
 }
 

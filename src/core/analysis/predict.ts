@@ -98,10 +98,13 @@ export function predict(ctx: AnalysisContext, qdq: ReadonlyMap<number, QdqInfo>,
   const precision: (Precision | undefined)[] = new Array(n);
   const groups: FusionGroup[] = [];
   const weighted = new Map<number, WeightedInfo>();
-  const isLayer = (i: number): boolean => !qdq.has(i) && nodes[i]!.opType !== 'Constant' && !ctx.isStaticNode(i);
-  const free = (i: number): boolean => isLayer(i) && groupOf[i] === -1;
+  const layerMask = new Uint8Array(n);
+  for (let i = 0; i < n; i++) if (!qdq.has(i) && nodes[i]!.opType !== 'Constant' && !ctx.isStaticNode(i)) layerMask[i] = 1;
+  const isLayer = (i: number): boolean => layerMask[i] === 1;
+  const free = (i: number): boolean => layerMask[i] === 1 && groupOf[i] === -1;
   const newGroup = (g: Omit<FusionGroup, 'id'>): FusionGroup => {
-    const full = { ...g, id: groups.length };
+    const full = g as FusionGroup;
+    full.id = groups.length;
     groups.push(full);
     for (const m of full.members) groupOf[m] = full.id;
     return full;
@@ -243,15 +246,17 @@ export function predict(ctx: AnalysisContext, qdq: ReadonlyMap<number, QdqInfo>,
   }
 
   const layers: LayerPrediction[] = [];
+  const memberNames = new Map<number, string[]>();
   for (const i of order) {
     if (!isLayer(i)) continue;
     const g = groups[groupOf[i]!];
-    layers.push({
-      node: ctx.name(i),
-      opType: nodes[i]!.opType,
-      precision: precision[i] ?? floatPrecision,
-      fusedWith: g ? g.members.filter((m) => m !== i).map((m) => ctx.name(m)) : [],
-    });
+    let fusedWith: string[] = [];
+    if (g && g.members.length > 1) {
+      let names = memberNames.get(g.id);
+      if (!names) memberNames.set(g.id, (names = g.members.map((m) => ctx.name(m))));
+      fusedWith = names.filter((x) => x !== ctx.name(i));
+    }
+    layers.push({ node: ctx.name(i), opType: nodes[i]!.opType, precision: precision[i] ?? floatPrecision, fusedWith });
   }
 
   const pred: Predictions = {

@@ -13,7 +13,7 @@
  * a DQ(s1) and a Q(s2) meet, however many commuting nodes apart they are.
  */
 import type { AnalysisContext } from './context';
-import { commutes, dataInputs } from './ops';
+import { commutes, dataInputs, readsAsData } from './ops';
 import type { QdqInfo } from './qdq';
 
 export interface ForwardInfo {
@@ -27,14 +27,17 @@ export interface ForwardInfo {
 
 export interface BackwardInfo {
   /** Activation Q node indices reached from the tensor. */
-  qs: number[];
+  readonly qs: readonly number[];
   /** Distinct per-tensor scales among them. */
-  scales: number[];
+  readonly scales: readonly number[];
   /** Float consumers (node indices) reached instead of a Q. */
-  floatConsumers: number[];
+  readonly floatConsumers: readonly number[];
   /** A path reaches a graph output. */
-  toOutput: boolean;
+  readonly toOutput: boolean;
 }
+
+const NO_NODES: readonly number[] = Object.freeze([]);
+const EMPTY_BACKWARD: BackwardInfo = Object.freeze({ qs: NO_NODES, scales: NO_NODES, floatConsumers: NO_NODES, toOutput: false });
 
 export interface Origin {
   kind: 'dq' | 'layer' | 'input' | 'const';
@@ -61,32 +64,37 @@ function addDistinct(list: number[], v: number): void {
 export class Propagation {
   private readonly fwd = new Map<string, ForwardInfo>();
   private readonly bwd = new Map<string, BackwardInfo>();
+  private readonly originCache = new Map<string, Origin[]>();
+  private readonly destCache = new Map<string, Destination[]>();
   /** Commuting, non-static nodes (they may run on quantized data). */
   readonly commuting: Uint8Array;
   /** Q/DQ nodes whose output nobody reads (transitively for a Q): TensorRT drops them. */
   readonly dead: Uint8Array;
+  /** Activation Q/DQ by node index (weights and other nodes: undefined). */
+  private readonly act: (QdqInfo | undefined)[];
 
   constructor(
     private readonly ctx: AnalysisContext,
-    private readonly qdq: ReadonlyMap<number, QdqInfo>,
+    qdq: ReadonlyMap<number, QdqInfo>,
   ) {
     const n = ctx.nodes.length;
     this.commuting = new Uint8Array(n);
     for (let i = 0; i < n; i++) if (!ctx.isStaticNode(i) && commutes(ctx.nodes[i]!)) this.commuting[i] = 1;
+    this.act = new Array<QdqInfo | undefined>(n);
+    for (const [i, q] of qdq) if (!q.isWeight) this.act[i] = q;
     this.dead = new Uint8Array(n);
     for (const [i, q] of qdq) {
-      if (q.kind === 'DQ' && ctx.allConsumers(q.output).length === 0 && !ctx.graphOutputs.has(q.output)) this.dead[i] = 1;
+      if (q.kind === 'DQ' && ctx.consumers(q.output).length === 0 && !ctx.graphOutputs.has(q.output)) this.dead[i] = 1;
     }
     for (const [i, q] of qdq) {
-      if (q.kind === 'Q' && !ctx.graphOutputs.has(q.output) && ctx.allConsumers(q.output).every((c) => this.dead[c] === 1)) this.dead[i] = 1;
+      if (q.kind === 'Q' && !ctx.graphOutputs.has(q.output) && ctx.consumers(q.output).every((c) => this.dead[c] === 1)) this.dead[i] = 1;
     }
     this.computeForward();
   }
 
   /** Activation Q/DQ at node i, or undefined (weights and other nodes). */
   activationQdq(i: number): QdqInfo | undefined {
-    const q = this.qdq.get(i);
-    return q && !q.isWeight ? q : undefined;
+    return this.act[i];
   }
 
   /** A live activation Q reading `tensor` as its data input. */
@@ -140,44 +148,61 @@ export class Propagation {
   backward(tensor: string): BackwardInfo {
     const hit = this.bwd.get(tensor);
     if (hit) return hit;
-    const info: BackwardInfo = { qs: [], scales: [], floatConsumers: [], toOutput: false };
-    this.bwd.set(tensor, info); // cycle guard: a cycle contributes nothing
+    this.bwd.set(tensor, EMPTY_BACKWARD); // cycle guard: a cycle contributes nothing
     const { ctx } = this;
-    if (ctx.graphOutputs.has(tensor)) info.toOutput = true;
-    for (const c of ctx.consumers(tensor)) {
+    const cons = ctx.consumers(tensor);
+    const toOutput = ctx.graphOutputs.has(tensor);
+    // Common case: one reader that is a commuting op with one output: the same answer as its output.
+    if (cons.length === 1 && !toOutput && !this.dead[cons[0]!] && this.commuting[cons[0]!]) {
+      const n = ctx.nodes[cons[0]!]!;
+      if (n.output.length === 1 && n.output[0] && readsAsData(n, tensor)) {
+        const same = this.backward(n.output[0]);
+        this.bwd.set(tensor, same);
+        return same;
+      }
+    }
+    let qs: number[] | undefined;
+    let scales: number[] | undefined;
+    let floats: number[] | undefined;
+    let out = toOutput;
+    for (const c of cons) {
       if (this.dead[c]) continue;
       const q = this.liveQ(c, tensor);
       const n = ctx.nodes[c]!;
       if (q) {
-        addDistinct(info.qs, c);
-        if (q.tensorScale !== undefined) addDistinct(info.scales, q.tensorScale);
+        addDistinct((qs ??= []), c);
+        if (q.tensorScale !== undefined) addDistinct((scales ??= []), q.tensorScale);
         continue;
       }
-      if (this.commuting[c] && dataInputs(n).some((k) => n.input[k] === tensor)) {
+      if (this.commuting[c] && readsAsData(n, tensor)) {
         for (const o of n.output) {
           if (!o) continue;
           const b = this.backward(o);
-          for (const x of b.qs) addDistinct(info.qs, x);
-          for (const s of b.scales) addDistinct(info.scales, s);
-          for (const f of b.floatConsumers) addDistinct(info.floatConsumers, f);
-          if (b.toOutput) info.toOutput = true;
+          for (const x of b.qs) addDistinct((qs ??= []), x);
+          for (const sc of b.scales) addDistinct((scales ??= []), sc);
+          for (const f of b.floatConsumers) addDistinct((floats ??= []), f);
+          if (b.toOutput) out = true;
         }
         continue;
       }
-      addDistinct(info.floatConsumers, c);
+      addDistinct((floats ??= []), c);
     }
+    const info: BackwardInfo = { qs: qs ?? NO_NODES, scales: scales ?? NO_NODES, floatConsumers: floats ?? NO_NODES, toOutput: out };
+    this.bwd.set(tensor, info);
     return info;
   }
 
   /** All Qs reached from `tensor` share one scale and nothing reads it in float. */
-  quantizedOutput(tensor: string): { scale?: number; qs: number[] } | undefined {
+  quantizedOutput(tensor: string): { scale?: number; qs: readonly number[] } | undefined {
     const b = this.backward(tensor);
     if (b.qs.length === 0 || b.floatConsumers.length > 0 || b.toOutput || b.scales.length > 1) return undefined;
     return { scale: b.scales[0], qs: b.qs };
   }
 
   /** Where the values of `tensor` come from, walking back through commuting ops. */
-  origins(tensor: string): Origin[] {
+  origins(tensor: string): readonly Origin[] {
+    const hit = this.originCache.get(tensor);
+    if (hit) return hit;
     const { ctx } = this;
     const out: Origin[] = [];
     const seen = new Set<string>();
@@ -205,11 +230,14 @@ export class Propagation {
       out.push({ kind: ctx.isStaticNode(p) ? 'const' : 'layer', node: p, tensor: t, via });
     };
     walk(tensor, []);
+    this.originCache.set(tensor, out);
     return out;
   }
 
   /** Where the values of `tensor` go, walking forward through commuting ops. */
-  destinations(tensor: string): Destination[] {
+  destinations(tensor: string): readonly Destination[] {
+    const hit = this.destCache.get(tensor);
+    if (hit) return hit;
     const { ctx } = this;
     const out: Destination[] = [];
     const seen = new Set<string>();
@@ -221,12 +249,13 @@ export class Propagation {
         if (this.dead[c]) continue;
         const n = ctx.nodes[c]!;
         if (this.liveQ(c, t)) out.push({ kind: 'q', node: c, tensor: t, via });
-        else if (this.commuting[c] && dataInputs(n).some((k) => n.input[k] === t)) {
+        else if (this.commuting[c] && readsAsData(n, t)) {
           for (const o of n.output) if (o) walk(o, [...via, c]);
         } else out.push({ kind: 'layer', node: c, tensor: t, via });
       }
     };
     walk(tensor, []);
+    this.destCache.set(tensor, out);
     return out;
   }
 }

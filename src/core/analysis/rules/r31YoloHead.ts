@@ -17,23 +17,19 @@ export const r31 = defineRule(
     coverage: 'partial',
     limits: 'The head is found by topology (1×1 convs with a path to an output that crosses no other weighted op), not by module names; the decode ops after the convs are not reported separately.',
   },
-  ({ ctx, pred, prop }, emit) => {
-    // reaches[t]: a graph output is reachable from tensor t without crossing a weighted op.
-    const reaches = new Map<string, boolean>();
+  ({ ctx, pred }, emit) => {
+    // reach[i]: a graph output is reachable from node i's outputs without crossing a weighted op.
+    const reach = new Uint8Array(ctx.nodes.length);
     const order = ctx.index.topoOrder;
     for (let k = order.length - 1; k >= 0; k--) {
       const i = order[k]!;
-      const n = ctx.nodes[i]!;
-      for (const o of n.output) {
-        if (!o) continue;
-        let r = ctx.graphOutputs.has(o);
-        for (const c of ctx.consumers(o)) {
-          if (r) break;
-          if (pred.weighted.has(c)) continue;
-          if (ctx.nodes[c]!.output.some((x) => x && reaches.get(x))) r = true;
-        }
-        reaches.set(o, r);
+      let r = 0;
+      for (const o of ctx.nodes[i]!.output) {
+        if (r || !o) continue;
+        if (ctx.graphOutputs.has(o)) r = 1;
+        else for (const c of ctx.consumers(o)) if (reach[c] && !pred.weighted.has(c)) { r = 1; break; }
       }
+      reach[i] = r;
     }
     const quantized: string[] = [];
     const float: string[] = [];
@@ -42,10 +38,9 @@ export const r31 = defineRule(
       if (n.opType !== 'Conv') continue;
       const ks = intsAttr(n, 'kernel_shape') ?? ctx.dataShape(n.input[1] ?? '')?.slice(2);
       if (!ks || !ks.every((d) => d === 1)) continue;
-      if (!reaches.get(n.output[0] ?? '')) continue;
+      if (!reach[w.node]) continue;
       (isQuantizedPrecision(pred.precision[w.node]) ? quantized : float).push(ctx.name(w.node));
     }
-    void prop;
     if (quantized.length) {
       emit({
         severity: 'info',
