@@ -121,6 +121,29 @@ function printModelRow(row) {
   );
 }
 
+// ---- 2b. lint (src/core/analysis) -----------------------------------------------------------------
+// Targets from issue 4: lint of the ~6,000-node QAT graph < 100 ms, of the ~50,000-node graph < 1 s.
+const LINT_TARGETS = { 'yolo-6k-250mb.onnx': 100, 'yolo-6k-small.onnx': 100, 'yolo-50k.onnx': 1000 };
+
+async function lintSection(rows) {
+  const out = [];
+  for (const row of rows) {
+    if (ONLY && !row.label.includes(ONLY)) continue;
+    const res = await run(process.execPath, ['--import', 'tsx', 'scripts/bench/lint.ts', row.path, '--runs', String(RUNS)], { capture: true });
+    const line = res.out.split('\n').find((l) => l.startsWith('BENCH_LINT '));
+    if (res.code !== 0 || !line) {
+      log(`lint ${row.label}: lint.ts exited with ${res.code}`);
+      continue;
+    }
+    const r = JSON.parse(line.slice('BENCH_LINT '.length));
+    const target = LINT_TARGETS[path.basename(row.path)];
+    log(`lint ${row.label}: ${r.nodes} nodes, ${r.qdq} Q/DQ | cold ${ms(r.coldMs)} ms, median ${ms(r.medianMs)} ms, min ${ms(r.minMs)} ms${target ? ` (target < ${target} ms)` : ''}`);
+    out.push([row.label, r.nodes, r.qdq, ms(r.coldMs), ms(r.medianMs), ms(r.minMs), target ? `< ${target} ms` : '', target ? (r.medianMs < target ? 'yes' : 'NO') : '']);
+  }
+  const load = (await import('node:os')).loadavg().map((v) => v.toFixed(1)).join(' ');
+  return `${table(out, ['model', 'nodes', 'Q/DQ', 'lint cold ms', 'lint median ms', 'lint min ms', 'target', 'met (median)'])}\n(load average ${load} at the end of the lint runs)`;
+}
+
 // ---- 3. foundation -----------------------------------------------------------------------------
 
 async function packageVsix() {
@@ -168,6 +191,8 @@ async function main() {
     row.result = await measure(row.path, { save: row.save });
     printModelRow(row);
   }
+
+  const lintTable = await lintSection(rows);
 
   // Graph view: view graph + layout per model (scripts/bench/layoutSection.mjs).
   const layoutTable = flag('--skip-layout') ? undefined : await layoutSection({ rows, run, log, only: ONLY, runs: RUNS, table, ms });
@@ -228,6 +253,7 @@ async function main() {
         `index ${ms(small.result.median.indexMs)} vs ${ms(big.result.median.indexMs)} ms (payloads are skipped, never read).`,
     );
   }
+  console.log(`\nLint (analyzeModel: Q/DQ resolution, propagation, predictions, rules R1-R31; open + index not included):\n${lintTable}`);
   if (layoutTable) console.log(`\nGraph view (buildViewGraph + layeredLayout, host side; open + index not included; folded = default view):\n${layoutTable}`);
   console.log(`\nFoundation:\n${foundation}`);
   console.log(`\nbench finished in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
