@@ -103,3 +103,18 @@ test('subgraph outer-scope references are not dangling; real dangling ones are',
   assert.deepEqual(alone.problems.map((p) => [p.kind, p.tensor]), [['dangling-input', 'x']]);
   assert.deepEqual(main.problems, []);
 });
+
+test('decoded repeated fields: absent ones share a frozen empty array, present ones are exact arrays to assign or edit', () => {
+  const d = decodeModel(new MemorySource(kitchenSink(), 'sink.onnx'));
+  const n = d.model.graph!.node[0]!;
+  assert.ok(Object.isFrozen(n.metadataProps) && n.metadataProps.length === 0, 'absent: the shared frozen empty array');
+  assert.equal(n.metadataProps, d.model.graph!.metadataProps, 'one array for every absent field');
+  assert.throws(() => (n.metadataProps as unknown[]).push({}), TypeError, 'pushing into it fails loudly');
+  assert.ok(!Object.isFrozen(n.input) && n.input.length > 0, 'present: an ordinary array');
+  // The documented way to change a repeated field: assign a new array, then markDirty.
+  n.metadataProps = [{ key: 'pass', value: 'edited' }];
+  markDirty(n);
+  const again = decodeModel(new MemorySource(encodeModelToBytes(d), 'edited.onnx'));
+  assert.deepEqual(again.model.graph!.node[0]!.metadataProps.map((p) => [p.key, p.value]), [['pass', 'edited']]);
+  assert.equal(again.model.graph!.node[1]?.metadataProps.length ?? 0, 0);
+});
