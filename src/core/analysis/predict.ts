@@ -245,16 +245,38 @@ export function predict(ctx: AnalysisContext, qdq: ReadonlyMap<number, QdqInfo>,
     }
   }
 
+  // The Q/DQ nodes a quantized group absorbs: input DQs, the weight Q/DQ, the fused output Qs
+  // (TensorRT names the layer after all of them: "w + QuantizeLinear_8 + Conv_12 + PWN(Clip_16)").
+  const absorbed = (g: FusionGroup): number[] => {
+    if (!isQuantizedPrecision(g.precision) || (g.kind !== 'conv' && g.kind !== 'eltwise')) return [];
+    const out: number[] = [];
+    const root = nodes[g.root]!;
+    const dataIns = g.kind === 'conv' ? [root.input[g.weighted!.dataIndex] ?? ''] : root.input.filter((x) => x && !ctx.isStatic(x));
+    if (g.residual?.skipQuantized) dataIns.push(g.residual.skip);
+    for (const x of dataIns) {
+      const p = ctx.producer(x);
+      if (p !== undefined && qdq.get(p)?.kind === 'DQ') out.push(p);
+    }
+    const w = g.weighted?.weightDq;
+    if (w && g.precision !== 'INT4') out.push(...(w.pairedQ !== undefined ? [w.pairedQ] : []), w.index);
+    out.push(...g.fusedQs);
+    return out;
+  };
   const layers: LayerPrediction[] = [];
   const memberNames = new Map<number, string[]>();
   for (const i of order) {
     if (!isLayer(i)) continue;
     const g = groups[groupOf[i]!];
     let fusedWith: string[] = [];
-    if (g && g.members.length > 1) {
+    if (g) {
       let names = memberNames.get(g.id);
-      if (!names) memberNames.set(g.id, (names = g.members.map((m) => ctx.name(m))));
-      fusedWith = names.filter((x) => x !== ctx.name(i));
+      if (!names) {
+        const qd = absorbed(g);
+        const inQ = qd.filter((q) => !g.fusedQs.includes(q));
+        names = [...inQ, ...g.members, ...g.fusedQs].map((m) => ctx.name(m));
+        memberNames.set(g.id, names);
+      }
+      if (names.length > 1) fusedWith = names.filter((x) => x !== ctx.name(i));
     }
     layers.push({ node: ctx.name(i), opType: nodes[i]!.opType, precision: precision[i] ?? floatPrecision, fusedWith });
   }
