@@ -20,6 +20,9 @@ export const r8 = defineRule(
   ({ qdqList, target, ctx, pred }, emit) => {
     const fp8: string[] = [];
     const int8: string[] = [];
+    /** Type label → nodes whose type needs 10.x (reported once per type, not once per node). */
+    const needs10 = new Map<string, string[]>();
+    const later = (label: string, name: string): void => void needs10.set(label, [...(needs10.get(label) ?? []), name]);
     for (const q of qdqList) {
       const t = q.dtype;
       const label = dtypeLabel(t);
@@ -30,7 +33,7 @@ export const r8 = defineRule(
       }
       if (t === DataType.UINT8) continue; // R2
       if (t === DataType.FLOAT8E4M3FN) {
-        if (target.trt === 8) err('FP8 E4M3 quantization needs TensorRT 10.x.');
+        if (target.trt === 8) later(label, q.name);
         else fp8.push(q.name);
         continue;
       }
@@ -40,7 +43,7 @@ export const r8 = defineRule(
       }
       if (t === DataType.INT4) {
         if (target.trt === 8) {
-          err('INT4 quantization needs TensorRT 10.x.');
+          later(label, q.name);
           continue;
         }
         if (!q.isWeight) {
@@ -55,7 +58,7 @@ export const r8 = defineRule(
         continue;
       }
       if (t === DataType.FLOAT4E2M1) {
-        if (target.trt === 8) err('FP4 quantization needs TensorRT 10.x.');
+        if (target.trt === 8) later(label, q.name);
         else emit({ severity: 'info', message: `${q.name}: FP4 E2M1 needs a late TensorRT 10.x and a Blackwell-class GPU (block size 16).`, nodes: [q.name], data: { dtype: label } });
         continue;
       }
@@ -64,6 +67,9 @@ export const r8 = defineRule(
         continue;
       }
       err(`${label} is not a quantized type TensorRT supports (INT8, FP8 E4M3, INT4, FP4).`);
+    }
+    for (const [label, names] of needs10) {
+      emit({ severity: 'error', message: `${plural(names.length, 'Q/DQ node')} (${listNames(names)}) use ${label} quantization, which needs TensorRT 10.x.`, nodes: names, data: { dtype: label, count: names.length } });
     }
     if (fp8.length) {
       const convs = pred.groups.filter((g) => g.kind === 'conv' && g.precision === 'FP8' && ctx.nodes[g.root]!.opType.startsWith('Conv')).map((g) => ctx.name(g.root));
