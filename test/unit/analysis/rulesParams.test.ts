@@ -164,9 +164,9 @@ describe('R8 QDQ-DTYPE', () => {
     const c = conv(b, i4.out, { scope: '/c', cout: 16 });
     b.output(op(b, 'Add', [c.out, bdq!], '/add').out);
     const r8 = findings(analyze(b, { trt: 8 }), 'R8', 'error').map((f) => f.message);
-    assert.ok(r8.some((m) => /FP8 E4M3 quantization needs TensorRT 10/.test(m)));
+    assert.ok(r8.some((m) => /use FP8 E4M3 quantization, which needs TensorRT 10/.test(m)));
     assert.ok(r8.some((m) => /FP8 E5M2 is not a TensorRT quantized type/.test(m)));
-    assert.ok(r8.some((m) => /INT4 quantization needs TensorRT 10/.test(m)));
+    assert.ok(r8.some((m) => /use INT4 quantization, which needs TensorRT 10/.test(m)));
     assert.ok(r8.some((m) => /INT32 input to DequantizeLinear/.test(m)));
     const r10 = analyze(b, { trt: 10 });
     assert.ok(findings(r10, 'R8', 'error').some((f) => /INT4 is weight-only/.test(f.message)));
