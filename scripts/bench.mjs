@@ -242,8 +242,8 @@ async function main() {
   console.log(`\n== QDQ Studio bench (${new Date().toISOString()}, node ${process.version}) ==\n`);
   console.log('Model layer: openModelFile (FileSource) + buildGraphIndex; medians of', RUNS, 'runs after a warm-up, cold = first run in a fresh process.');
   console.log('Peak extra = peak RSS during the cold decode+index minus RSS before (it includes V8\'s young generation, which grows to 2 x 16 MB');
-  console.log('while a large model is built); retained = heap and array buffers still used after a full GC with model and index alive');
-  console.log('(their own size); heap + = heapUsed growth over the cold decode+index, garbage included.\n');
+  console.log('while a large model is built), and never less than retained = heap and array buffers still used after a full GC with model');
+  console.log('and index alive (their own size; RSS can miss it when V8 reuses resident pages); heap + = heapUsed growth, garbage included.\n');
   console.log(modelTable);
   const big = measured.find((r) => r.path.includes('250mb'));
   const small = measured.find((r) => r.path.includes('6k-small'));

@@ -8,7 +8,10 @@
  *   (kernel high-water mark, reset just before via /proc/self/clear_refs where Linux allows it,
  *   else process.resourceUsage().maxRSS) minus the RSS just before; the heapUsed growth; and what
  *   stays after a full GC with model and index alive (heap plus array buffers: the index keeps
- *   typed arrays).
+ *   typed arrays). The RSS growth can understate: V8 reuses heap pages that were already resident
+ *   (freed by the GC before the run), so a small model can show no growth at all. Peak extra is
+ *   therefore the larger of the RSS growth and that retained size (a lower bound: model and index
+ *   are alive at the peak).
  * - warm: one warm-up, then `runs` timed runs of each; medians reported.
  * - --save: one lossless save (re-encode) to a temporary file beside the model, for information.
  *
@@ -130,7 +133,8 @@ const result = {
     method: resetOk ? 'VmHWM after clear_refs' : 'maxRSS (not reset; may include start-up)',
     rssBefore,
     maxRssBefore,
-    peakExtra: Math.max(0, peak - rssBefore),
+    peakExtra: Math.max(0, peak - rssBefore, retained),
+    peakExtraRss: Math.max(0, peak - rssBefore),
     heapDelta: heapAfter - heapBefore,
     heapRetained,
     retained,
