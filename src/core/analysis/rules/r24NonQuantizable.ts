@@ -14,7 +14,8 @@ export const r24 = defineRule(
     tensorrt: 'The op runs in FP16/FP32 and the DQ and Q run as standalone conversions: two extra layers and no speed. On SM 7.5 and older some such layers have no INT8 implementation at all and the build fails ("Could not find any implementation").',
     fix: 'Remove the Q/DQ around the op (be conservative: placement recommendation 6).',
     sources: ['TensorRT developer guide, placement recommendations 5/6 and the SM 7.5 note', 'https://github.com/NVIDIA/TensorRT/issues/1768', 'https://github.com/NVIDIA/TensorRT/issues/1461', 'https://github.com/NVIDIA/Model-Optimizer/issues/50'],
-    coverage: 'full',
+    coverage: 'partial',
+    limits: 'The GPU is not known from the model, so the SM 7.5-and-older build failure ("Could not find any implementation") is not predicted; the rule reports the DQ → op → Q pattern as a warning on every target.',
   },
   ({ ctx, prop, pred, qdq }, emit) => {
     ctx.nodes.forEach((n, i) => {
