@@ -331,6 +331,8 @@ class ConsumerView extends IdMapView<readonly number[]> {
 
 /** Binary min-heap of node indices, at most `capacity` at a time. */
 class MinHeap {
+  /** Keeps this class's shape alive between indexings (see WireReader.shapeAnchor in the ONNX layer). */
+  static readonly shapeAnchor = new MinHeap(0);
   private readonly a: Int32Array;
   size = 0;
   constructor(capacity: number) {

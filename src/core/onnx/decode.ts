@@ -52,6 +52,8 @@ type R = WireReader;
  * repeated field costs one exact-size array instead of a grown one and its garbage.
  */
 class Collector<T> {
+  /** Keeps this class's shape alive between decodes (see WireReader.shapeAnchor). */
+  static readonly shapeAnchor = new Collector<unknown>();
   items: T[] = [];
   n = 0;
 
@@ -78,6 +80,8 @@ class Collector<T> {
  * of collectors for repeated fields.
  */
 class Ctx {
+  /** Keeps this class's shape alive between decodes (see WireReader.shapeAnchor). */
+  static readonly shapeAnchor: Ctx = new Ctx(WireReader.shapeAnchor);
   readonly unknown: UnknownFieldStats = { count: 0, byMessage: {} };
   private readonly names: string[] = [];
   private readonly indices: number[] = [];
