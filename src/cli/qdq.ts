@@ -10,6 +10,8 @@ import { isOnnxError, openModelFile, saveModelFile } from '../core/onnx/index';
 import { buildGraphIndex, summarizeModel, type ModelSummary } from '../core/graph/index';
 import { analyzeModel, formatText, toLintJson, toSarif, UnknownRuleError } from '../core/analysis/index';
 import { formatBytes } from '../core/util/format';
+import { ENGINE_USAGE, runEngine } from './engine';
+import { cmdSensitivity, SENSITIVITY_USAGE } from './sensitivity';
 
 const VERSION = '0.1.0';
 
@@ -24,6 +26,11 @@ Usage:
                                  conversion layers) and check it against rules R1-R31 (docs/rules/).
                                  Exit 1 when a finding has severity error. SARIF help links use
                                  $QDQ_RULES_DOC_BASE when set.
+${SENSITIVITY_USAGE}
+  ${ENGINE_USAGE}
+                                 Summarise a TensorRT engine from trtexec's --exportLayerInfo (and
+                                 --exportProfile, console log): precision per layer, reformats, timing;
+                                 --compare diffs two builds. Exit 2 on unreadable input.
   qdq --help | --version
 
 Exit codes: 0 success, 1 the checked property failed, 2 unreadable input or bad usage.`;
@@ -140,7 +147,25 @@ function cmdLint(args: string[], io: CliIo): number {
   }
 }
 
-export function main(argv: string[], io: CliIo = stdio): number {
+/** Exit code for an error escaping a command: usage errors print the usage, input errors one line. */
+function failure(e: unknown, io: CliIo): number {
+  if (e instanceof UsageError || (e as NodeJS.ErrnoException)?.code?.startsWith?.('ERR_PARSE_ARGS')) {
+    io.err(`qdq: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (isOnnxError(e) || e instanceof InputError) {
+    io.err(`qdq: ${(e as Error).message}`);
+    return 2;
+  }
+  io.err(`qdq: internal error: ${(e as Error)?.stack ?? String(e)}`);
+  return 2;
+}
+
+/**
+ * Runs one command. Synchronous commands return the exit code; the ones that read files
+ * asynchronously (`engine`) return a promise of it, which never rejects.
+ */
+export function main(argv: string[], io: CliIo = stdio): number | Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -160,23 +185,20 @@ export function main(argv: string[], io: CliIo = stdio): number {
         return cmdSave(rest, io);
       case 'lint':
         return cmdLint(rest, io);
+      case 'sensitivity':
+        return cmdSensitivity(rest, io);
+      case 'engine':
+        return runEngine(rest, io).catch((e: unknown) => failure(e, io));
       default:
         throw new UsageError(`unknown command '${command}'`);
     }
   } catch (e) {
-    if (e instanceof UsageError || (e as NodeJS.ErrnoException)?.code?.startsWith?.('ERR_PARSE_ARGS')) {
-      io.err(`qdq: ${(e as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    if (isOnnxError(e) || e instanceof InputError) {
-      io.err(`qdq: ${(e as Error).message}`);
-      return 2;
-    }
-    io.err(`qdq: internal error: ${(e as Error)?.stack ?? String(e)}`);
-    return 2;
+    return failure(e, io);
   }
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2));
+  void Promise.resolve(main(process.argv.slice(2))).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -83,3 +83,29 @@ test('qdq save writes a byte-identical copy', () => {
     assert.ok(fs.readFileSync(out).equals(fs.readFileSync(model)), model);
   }
 });
+
+test('qdq engine and qdq sensitivity are dispatched by the binary, with their exit codes', () => {
+  const fx = (...p: string[]) => path.join(root, 'test', 'fixtures', ...p);
+  const e = qdq('engine', fx('trtexec', 'trt8-detailed.layerinfo.json'), '--profile', fx('trtexec', 'trt8-detailed.profile.json'), '--json');
+  assert.equal(e.code, 0, e.err);
+  const report = JSON.parse(e.out);
+  assert.equal(report.style, '8.x');
+  assert.equal(report.layerCount, report.layers.length);
+  const missing = qdq('engine', fx('trtexec', 'no-such.layerinfo.json'));
+  assert.equal(missing.code, 2);
+  assert.equal(missing.err.trim().split('\n').length, 1);
+  assert.ok(missing.err.includes('no-such.layerinfo.json'));
+
+  const model = checkedInModels().find((f) => f.endsWith('tiny-qat-good.onnx'))!;
+  const s = qdq('sensitivity', fx('sensitivity', 'summary-sensitive-analysis.json'), '--model', model, '--json');
+  assert.equal(s.code, 0, s.err);
+  const sens = JSON.parse(s.out);
+  assert.equal(sens.format, 'yolov9-qat-json');
+  assert.equal(sens.entries[0].name, 'model.22');
+  assert.equal(sens.entries[0].rank, 1);
+  const bad = qdq('sensitivity', fx('trtexec', 'malformed.layerinfo.json'), '--model', model);
+  assert.equal(bad.code, 2);
+  assert.ok(bad.err.includes('malformed.layerinfo.json'));
+  assert.match(qdq('--help').out, /qdq engine LAYER_JSON/);
+  assert.match(qdq('--help').out, /qdq sensitivity RESULT/);
+});
