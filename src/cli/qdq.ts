@@ -5,7 +5,9 @@
  * Exit codes: 0 success; 1 findings / the checked property failed; 2 unreadable input or bad usage.
  */
 import { parseArgs } from 'node:util';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { isOnnxError, openModelFile, saveModelFile } from '../core/onnx/index';
 import { buildGraphIndex, summarizeModel, type ModelSummary } from '../core/graph/index';
 import { analyzeModel, formatText, toLintJson, toSarif, UnknownRuleError } from '../core/analysis/index';
@@ -24,8 +26,9 @@ Usage:
                [--strongly-typed] [--refit]
                                  Predict how TensorRT builds the Q/DQ model (precision per layer, fusions,
                                  conversion layers) and check it against rules R1-R31 (docs/rules/).
-                                 Exit 1 when a finding has severity error. SARIF help links use
-                                 $QDQ_RULES_DOC_BASE when set.
+                                 Exit 1 when a finding has severity error. SARIF help links point at
+                                 $QDQ_RULES_DOC_BASE (e.g. your fork's docs/rules/ URL) when set, else
+                                 at the rule pages installed next to qdq (file: URLs).
 ${SENSITIVITY_USAGE}
   ${ENGINE_USAGE}
                                  Summarise a TensorRT engine from trtexec's --exportLayerInfo (and
@@ -139,7 +142,7 @@ function cmdLint(args: string[], io: CliIo): number {
       throw e;
     }
     if (format === 'json') io.out(JSON.stringify(toLintJson(file, report), null, 2));
-    else if (format === 'sarif') io.out(JSON.stringify(toSarif(file, report, { version: VERSION, rulesBase: process.env.QDQ_RULES_DOC_BASE }), null, 2));
+    else if (format === 'sarif') io.out(JSON.stringify(toSarif(file, report, { version: VERSION, rulesBase: rulesDocBase() }), null, 2));
     else io.out(formatText(file, report));
     return report.summary.errors > 0 ? 1 : 0;
   } finally {
@@ -165,6 +168,17 @@ function failure(e: unknown, io: CliIo): number {
  * Runs one command. Synchronous commands return the exit code; the ones that read files
  * asynchronously (`engine`) return a promise of it, which never rejects.
  */
+/**
+ * Where SARIF help links point: `$QDQ_RULES_DOC_BASE` when set, else the rule pages shipped with
+ * qdq (docs/rules/ beside dist/), else none. No public address is invented.
+ */
+function rulesDocBase(): string | undefined {
+  const env = process.env.QDQ_RULES_DOC_BASE;
+  if (env) return env;
+  const local = path.resolve(__dirname, '..', 'docs', 'rules');
+  return fs.existsSync(path.join(local, 'R1.md')) ? `${pathToFileURL(local).href}/` : undefined;
+}
+
 export function main(argv: string[], io: CliIo = stdio): number | Promise<number> {
   const [command, ...rest] = argv;
   try {

@@ -6,5 +6,5 @@ export type { Fix, FixEdit, InsertPairEdit, MovePairEdit, RemovePairEdit, Rewire
 export { RULES, findRule } from './rules/index';
 export type { Rule } from './rule';
 export { toLintJson, type LintJson } from './output/json';
-export { toSarif, RULE_DOCS_BASE } from './output/sarif';
+export { toSarif } from './output/sarif';
 export { formatText } from './output/text';

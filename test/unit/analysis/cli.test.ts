@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { localOnnxFixtures, repoRoot, sharedOnnxModels } from '../../support/fixtures';
 
 const cli = path.join(repoRoot, 'dist', 'cli.js');
@@ -67,6 +67,13 @@ describe('qdq lint --format json', () => {
 });
 
 describe('qdq lint --format sarif', () => {
+  test('help links follow $QDQ_RULES_DOC_BASE when set', () => {
+    const r = spawnSync(cli, ['lint', defects, '--format', 'sarif'], { encoding: 'utf8', env: { ...process.env, QDQ_RULES_DOC_BASE: 'https://example.org/qdq/rules' } });
+    const driver = JSON.parse(r.stdout).runs[0].tool.driver;
+    assert.equal(driver.informationUri, 'https://example.org/qdq/rules/');
+    assert.equal(driver.rules[15].helpUri, 'https://example.org/qdq/rules/R16.md');
+  });
+
   test('is SARIF 2.1.0 with rule descriptors, help links and logical locations', () => {
     const r = qdq('lint', defects, '--format', 'sarif');
     assert.equal(r.code, 1);
@@ -80,7 +87,9 @@ describe('qdq lint --format sarif', () => {
     assert.equal(driver.rules.length, 31);
     driver.rules.forEach((rule: { id: string; helpUri: string; shortDescription: { text: string }; fullDescription: { text: string }; help: { text: string }; defaultConfiguration: { level: string }; properties: { longId: string } }, i: number) => {
       assert.equal(rule.id, `R${i + 1}`);
-      assert.match(rule.helpUri, new RegExp(`^https://.*/docs/rules/R${i + 1}\\.md$`));
+      // No public address is invented: by default the links point at the rule pages installed beside qdq.
+      assert.equal(rule.helpUri, pathToFileURL(path.join(repoRoot, 'docs', 'rules', `R${i + 1}.md`)).href);
+      assert.ok(fs.existsSync(fileURLToPath(rule.helpUri)), rule.helpUri);
       assert.ok(rule.shortDescription.text && rule.fullDescription.text && rule.help.text);
       assert.ok(['error', 'warning', 'note'].includes(rule.defaultConfiguration.level));
       assert.match(rule.properties.longId, /^QDQ-/);

@@ -6,15 +6,16 @@
 import { RULES } from '../rules/index';
 import type { AnalysisReport, Severity } from '../types';
 
-/** Where the rule pages are published (docs/rules/ of the repository). */
-export const RULE_DOCS_BASE = 'https://github.com/qdq-studio/qdq-studio/blob/main/docs/rules/';
-
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
 
 export interface SarifOptions {
   /** Tool version for the driver. */
   version: string;
-  /** Base URI of the rule pages (default RULE_DOCS_BASE). */
+  /**
+   * Base URI of the rule pages (`docs/rules/` holding `R1.md` … `R31.md`), ending in `/`. The
+   * project has no public web address of its own, so there is no default: without a base the
+   * descriptors carry their help text but no `helpUri` (SARIF makes it optional).
+   */
   rulesBase?: string;
 }
 
@@ -27,7 +28,7 @@ export function artifactUri(file: string): string {
 }
 
 export function toSarif(model: string, r: AnalysisReport, o: SarifOptions): object {
-  const base = o.rulesBase ?? RULE_DOCS_BASE;
+  const base = o.rulesBase === undefined || o.rulesBase === '' ? undefined : o.rulesBase.endsWith('/') ? o.rulesBase : `${o.rulesBase}/`;
   const ruleIndex = new Map(RULES.map((x, i) => [x.meta.id, i]));
   const uri = artifactUri(model);
   return {
@@ -39,14 +40,14 @@ export function toSarif(model: string, r: AnalysisReport, o: SarifOptions): obje
           driver: {
             name: 'QDQ Studio',
             semanticVersion: o.version,
-            informationUri: `${base.replace(/docs\/rules\/?$/, '')}`,
+            ...(base === undefined ? {} : { informationUri: base }),
             rules: RULES.map((x) => ({
               id: x.meta.id,
               name: x.meta.name.split('-').map((w) => w.charAt(0) + w.slice(1).toLowerCase()).join(''),
               shortDescription: { text: x.meta.title },
               fullDescription: { text: `${x.meta.matches} ${x.meta.tensorrt}` },
               help: { text: `${x.meta.fix} (${x.meta.name})`, markdown: `**${x.meta.id} ${x.meta.name}** — ${x.meta.fix}` },
-              helpUri: `${base}${x.meta.id}.md`,
+              ...(base === undefined ? {} : { helpUri: `${base}${x.meta.id}.md` }),
               defaultConfiguration: { level: LEVEL[x.meta.severity] },
               properties: { longId: x.meta.name, versions: x.meta.versions, tags: ['tensorrt', 'quantization'] },
             })),
