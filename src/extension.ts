@@ -3,8 +3,10 @@ import { moduleStart } from './util/activationClock';
 import * as vscode from 'vscode';
 import { registerModelCommands } from './commands/modelCommands';
 import { registerTestHooks, type ActivationStats } from './commands/testHooks';
+import { registerDiagnostics } from './diagnostics/register';
 import { ModelLoader } from './editor/modelLoader';
 import { OnnxEditorProvider } from './editor/onnxEditorProvider';
+import { OpenDocuments } from './editor/openDocuments';
 import { WebviewRegistry } from './editor/webviewRegistry';
 import { Logger } from './util/logger';
 
@@ -15,11 +17,13 @@ import { Logger } from './util/logger';
 export function activate(context: vscode.ExtensionContext): void {
   const log = new Logger();
   const registry = new WebviewRegistry();
-  context.subscriptions.push(log, registry);
+  const documents = new OpenDocuments();
+  context.subscriptions.push(log, registry, documents);
   const loader = new ModelLoader(log);
 
   let stats: ActivationStats = { activationMs: -1 };
-  OnnxEditorProvider.register(context, { extensionUri: context.extensionUri, log, loader, registry });
+  OnnxEditorProvider.register(context, { extensionUri: context.extensionUri, log, loader, registry, documents });
+  registerDiagnostics(context, { extensionUri: context.extensionUri, documents, log });
   registerModelCommands(context, { log, loader, registry });
   registerTestHooks(context, { registry, activationStats: () => stats });
 

@@ -4,6 +4,7 @@ import type { Logger } from '../util/logger';
 import { createMessageHandlers, dispatchMessage, type MessageHandlers } from './messageHandlers';
 import type { ModelLoader } from './modelLoader';
 import { OnnxDocument } from './onnxDocument';
+import type { OpenDocuments } from './openDocuments';
 import { stateMessage } from './stateMessage';
 import { buildWebviewHtml, webviewOptions } from './webviewHtml';
 import type { WebviewRegistry } from './webviewRegistry';
@@ -13,6 +14,7 @@ export interface EditorServices {
   readonly log: Logger;
   readonly loader: ModelLoader;
   readonly registry: WebviewRegistry;
+  readonly documents: OpenDocuments;
 }
 
 /**
@@ -53,6 +55,7 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
       document.onDidReload(() => this.services.registry.broadcast(document, stateMessage(document))),
     ];
     document.onDidDispose(() => subscriptions.forEach((s) => s.dispose()));
+    this.services.documents.add(document);
     return document;
   }
 

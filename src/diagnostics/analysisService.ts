@@ -1,0 +1,150 @@
+import * as vscode from 'vscode';
+import type { AnalysisReport, Target } from '../core/analysis/index';
+import type { OnnxDocument } from '../editor/onnxDocument';
+import type { OpenDocuments } from '../editor/openDocuments';
+import type { LoadResult } from '../editor/modelLoader';
+import { Disposable } from '../util/dispose';
+import type { Logger } from '../util/logger';
+
+/** What the analysis of one document currently is. */
+export type AnalysisState =
+  | { readonly kind: 'pending' }
+  | { readonly kind: 'disabled' }
+  | { readonly kind: 'analysed'; readonly report: AnalysisReport; readonly target: Target }
+  /** The model did not load (the load error is the finding) or the analysis itself failed. */
+  | { readonly kind: 'failed'; readonly message: string; readonly loadError: boolean };
+
+export const ANALYSIS_SECTION = 'qdqStudio.analysis';
+
+/** The TensorRT target from the `qdqStudio.analysis.*` settings (resource-scoped: per folder). */
+export function targetFromSettings(scope?: vscode.Uri): Target {
+  const c = vscode.workspace.getConfiguration(ANALYSIS_SECTION, scope);
+  const trt = String(c.get('tensorrtVersion', '10')).replace(/\.x$/, '') === '8' ? 8 : 10;
+  const precision = c.get<string>('precision', 'int8') === 'fp8' ? 'fp8' : 'int8';
+  return { trt, precision, stronglyTyped: c.get<boolean>('stronglyTyped', false), refit: c.get<boolean>('refit', false) };
+}
+
+/**
+ * Runs the TensorRT Q/DQ analysis (src/core/analysis) for every open model, after it loads, after
+ * it changes (reload, edit, undo, redo) and when the target settings change, and keeps the latest
+ * report per document. Consumers (Problems panel, findings view, graph colouring) listen to
+ * `onDidChange`. The analysis is synchronous and fast (about 80 ms for 6,000 nodes, 0.5 s for
+ * 50,000 on the reference machine), so it runs on the host's thread, but never inside
+ * `openCustomDocument`: it is scheduled after the load so opening is not delayed by it.
+ */
+export class AnalysisService extends Disposable {
+  private readonly states = new Map<OnnxDocument, AnalysisState>();
+  private readonly generations = new Map<OnnxDocument, number>();
+  private core: Promise<[typeof import('../core/analysis/index.js'), typeof import('../core/graph/index.js')]> | undefined;
+
+  private readonly _onDidChange = this._register(new vscode.EventEmitter<OnnxDocument>());
+  /** The analysis state of a document changed (including to `disabled`, or on close). */
+  readonly onDidChange = this._onDidChange.event;
+
+  constructor(
+    documents: OpenDocuments,
+    private readonly log: Logger,
+  ) {
+    super();
+    this._register(documents.onDidOpen((d) => this.track(d)));
+    this._register(
+      documents.onDidClose((d) => {
+        this.states.delete(d);
+        this.generations.delete(d);
+        this._onDidChange.fire(d);
+      }),
+    );
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        for (const d of documents.all()) if (e.affectsConfiguration(ANALYSIS_SECTION, d.uri)) this.schedule(d);
+      }),
+    );
+    for (const d of documents.all()) this.track(d);
+  }
+
+  /** The current state; `undefined` for a document that is not open. */
+  get(document: OnnxDocument): AnalysisState | undefined {
+    return this.states.get(document);
+  }
+
+  /** Documents with a state, in no particular order. */
+  documentsWithState(): OnnxDocument[] {
+    return [...this.states.keys()];
+  }
+
+  /** Resolves when the analysis of `document` scheduled so far has finished. */
+  async whenSettled(document: OnnxDocument): Promise<AnalysisState | undefined> {
+    for (;;) {
+      const s = this.states.get(document);
+      if (s?.kind !== 'pending') return s;
+      await new Promise<void>((resolve) => {
+        const sub = this.onDidChange((d) => {
+          if (d === document) {
+            sub.dispose();
+            resolve();
+          }
+        });
+      });
+    }
+  }
+
+  private track(document: OnnxDocument): void {
+    const changed = (document as { onDidChangeModel?: vscode.Event<unknown> }).onDidChangeModel;
+    // `onDidChangeModel` (reload, edit, undo, redo) where the document has it; reloads otherwise.
+    const subscription = changed ? changed(() => this.schedule(document)) : document.onDidReload(() => this.schedule(document));
+    document.onDidDispose(() => subscription.dispose());
+    this.schedule(document);
+  }
+
+  private schedule(document: OnnxDocument): void {
+    if (document.isDisposed) return;
+    const generation = (this.generations.get(document) ?? 0) + 1;
+    this.generations.set(document, generation);
+    this.set(document, { kind: 'pending' });
+    setTimeout(() => void this.run(document, generation), 0);
+  }
+
+  private async run(document: OnnxDocument, generation: number): Promise<void> {
+    const current = (): boolean => !document.isDisposed && this.generations.get(document) === generation;
+    if (!current()) return;
+    const config = vscode.workspace.getConfiguration(ANALYSIS_SECTION, document.uri);
+    if (!config.get<boolean>('enabled', true)) {
+      this.set(document, { kind: 'disabled' });
+      return;
+    }
+    const state: LoadResult = document.state;
+    if (state.kind === 'error') {
+      this.set(document, { kind: 'failed', message: state.error.message, loadError: true });
+      return;
+    }
+    const graph = state.decoded.model.graph;
+    if (!graph) {
+      this.set(document, { kind: 'failed', message: `${state.decoded.file}: the model has no graph`, loadError: true });
+      return;
+    }
+    const target = targetFromSettings(document.uri);
+    try {
+      this.core ??= Promise.all([import('../core/analysis/index.js'), import('../core/graph/index.js')]);
+      const [analysis, graphCore] = await this.core;
+      if (!current()) return;
+      const t0 = performance.now();
+      const index = graphCore.buildGraphIndex(graph);
+      const report = analysis.analyzeModel(state.decoded, index, target);
+      if (!current()) return;
+      this.log.info(
+        `Analysed ${document.uri.toString(true)} for TensorRT ${target.trt}.x ${target.precision}: ${report.findings.length} findings in ${(performance.now() - t0).toFixed(0)} ms`,
+      );
+      this.set(document, { kind: 'analysed', report, target });
+    } catch (e) {
+      if (!current()) return;
+      const message = `Analysis of ${document.uri.toString(true)} failed: ${e instanceof Error ? e.message : String(e)}`;
+      this.log.error(message);
+      this.set(document, { kind: 'failed', message, loadError: false });
+    }
+  }
+
+  private set(document: OnnxDocument, state: AnalysisState): void {
+    this.states.set(document, state);
+    this._onDidChange.fire(document);
+  }
+}

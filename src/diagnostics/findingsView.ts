@@ -1,0 +1,189 @@
+import * as vscode from 'vscode';
+import type { Finding } from '../core/analysis/index';
+import type { OnnxDocument } from '../editor/onnxDocument';
+import type { OpenDocuments } from '../editor/openDocuments';
+import { Disposable } from '../util/dispose';
+import type { AnalysisService, AnalysisState } from './analysisService';
+import { problemMessage } from './problems';
+
+const SEVERITY_ORDER: Record<Finding['severity'], number> = { error: 0, warning: 1, info: 2 };
+const SEVERITY_ICON: Record<Finding['severity'], vscode.ThemeIcon> = {
+  error: new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground')),
+  warning: new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')),
+  info: new vscode.ThemeIcon('info', new vscode.ThemeColor('problemsInfoIcon.foreground')),
+};
+
+/** Elements of the tree: a model, one of its findings, or one node a finding involves. */
+export type FindingsElement =
+  | { readonly kind: 'model'; readonly document: OnnxDocument }
+  | { readonly kind: 'message'; readonly document: OnnxDocument; readonly text: string }
+  | { readonly kind: 'finding'; readonly document: OnnxDocument; readonly finding: Finding }
+  | { readonly kind: 'node'; readonly document: OnnxDocument; readonly finding: Finding; readonly node: string };
+
+/** The plain description of a tree row, for the test hook. */
+export interface FindingsRow {
+  readonly kind: FindingsElement['kind'];
+  readonly label: string;
+  readonly description?: string;
+  readonly ruleId?: string;
+  readonly node?: string;
+  readonly children?: FindingsRow[];
+}
+
+function fileName(uri: vscode.Uri): string {
+  return uri.path.slice(uri.path.lastIndexOf('/') + 1);
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** One line on a model row: the target and what the analysis predicts. */
+export function modelDescription(state: AnalysisState | undefined): string {
+  switch (state?.kind) {
+    case undefined:
+    case 'pending':
+      return 'analysing…';
+    case 'disabled':
+      return 'analysis off (qdqStudio.analysis.enabled)';
+    case 'failed':
+      return state.loadError ? 'cannot be read' : 'analysis failed';
+    case 'analysed': {
+      const s = state.report.summary;
+      const layers = [
+        s.int8Layers && `${s.int8Layers} INT8`,
+        s.fp8Layers && `${s.fp8Layers} FP8`,
+        s.int4Layers && `${s.int4Layers} INT4`,
+        s.fp16Layers && `${s.fp16Layers} FP16`,
+        s.fp32Layers && `${s.fp32Layers} FP32`,
+      ].filter(Boolean);
+      return [
+        `TensorRT ${state.target.trt}.x ${state.target.precision.toUpperCase()}`,
+        `${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}`,
+        layers.length ? `${layers.join(' / ')} layers` : 'no compute layers',
+        plural(s.reformats, 'reformat'),
+      ].join(' · ');
+    }
+  }
+}
+
+/**
+ * "Findings" in the QDQ Studio view container: the analysis of every open model, findings sorted
+ * by severity and rule, each expandable into the nodes it names. Selecting a finding or a node
+ * reveals the node in the graph view (`qdqStudio.revealNode`); the context menu opens the rule page.
+ */
+export class FindingsView extends Disposable implements vscode.TreeDataProvider<FindingsElement> {
+  static readonly viewId = 'qdqStudio.findings';
+
+  private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<FindingsElement | undefined>());
+  readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
+
+  readonly view: vscode.TreeView<FindingsElement>;
+
+  constructor(
+    private readonly documents: OpenDocuments,
+    private readonly analysis: AnalysisService,
+  ) {
+    super();
+    this._register(analysis.onDidChange(() => this.refresh()));
+    this._register(documents.onDidClose(() => this.refresh()));
+    this.view = this._register(vscode.window.createTreeView(FindingsView.viewId, { treeDataProvider: this, showCollapseAll: true }));
+    this.refresh();
+  }
+
+  private refresh(): void {
+    this._onDidChangeTreeData.fire(undefined);
+    let errors = 0;
+    let warnings = 0;
+    for (const d of this.documents.all()) {
+      const s = this.analysis.get(d);
+      if (s?.kind === 'analysed') {
+        errors += s.report.summary.errors;
+        warnings += s.report.summary.warnings;
+      } else if (s?.kind === 'failed') errors++;
+    }
+    this.view.badge = errors + warnings > 0 ? { value: errors + warnings, tooltip: `${plural(errors, 'error')}, ${plural(warnings, 'warning')} in open models` } : undefined;
+    this.view.message = this.documents.all().length === 0 ? 'Open an .onnx model to see how TensorRT will build it.' : undefined;
+  }
+
+  getChildren(element?: FindingsElement): FindingsElement[] {
+    if (!element) {
+      return this.documents
+        .all()
+        .sort((a, b) => a.uri.toString().localeCompare(b.uri.toString()))
+        .map((document) => ({ kind: 'model', document }));
+    }
+    if (element.kind === 'model') {
+      const state = this.analysis.get(element.document);
+      if (state?.kind === 'failed') return [{ kind: 'message', document: element.document, text: state.message }];
+      if (state?.kind !== 'analysed') return [];
+      if (state.report.findings.length === 0) return [{ kind: 'message', document: element.document, text: 'No findings: TensorRT should build this as the Q/DQ placement says.' }];
+      return [...state.report.findings]
+        .sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || Number(a.ruleId.slice(1)) - Number(b.ruleId.slice(1)))
+        .map((finding) => ({ kind: 'finding', document: element.document, finding }));
+    }
+    if (element.kind === 'finding' && element.finding.nodes.length > 1) {
+      return element.finding.nodes.map((node) => ({ kind: 'node', document: element.document, finding: element.finding, node }));
+    }
+    return [];
+  }
+
+  getTreeItem(element: FindingsElement): vscode.TreeItem {
+    switch (element.kind) {
+      case 'model': {
+        const item = new vscode.TreeItem(fileName(element.document.uri), vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `model:${element.document.uri.toString()}`;
+        item.resourceUri = element.document.uri;
+        item.description = modelDescription(this.analysis.get(element.document));
+        item.tooltip = `${element.document.uri.toString(true)}\n${item.description}`;
+        item.contextValue = 'qdqModel';
+        item.command = { command: 'vscode.openWith', title: 'Open', arguments: [element.document.uri, 'qdqStudio.onnxEditor'] };
+        return item;
+      }
+      case 'message': {
+        const item = new vscode.TreeItem(element.text, vscode.TreeItemCollapsibleState.None);
+        item.tooltip = element.text;
+        return item;
+      }
+      case 'finding': {
+        const f = element.finding;
+        const item = new vscode.TreeItem(`${f.ruleId} ${f.message}`, f.nodes.length > 1 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        item.description = f.nodes.length === 0 ? undefined : f.nodes.length === 1 ? f.nodes[0] : `${f.nodes[0]} +${f.nodes.length - 1}`;
+        const tip = new vscode.MarkdownString(undefined, true);
+        tip.appendMarkdown(`**${f.ruleId} ${f.rule}** (${f.severity})\n\n`);
+        tip.appendText(problemMessage(f));
+        if (f.fix) tip.appendMarkdown('\n\nA fix is available as a graph edit.');
+        item.tooltip = tip;
+        item.iconPath = SEVERITY_ICON[f.severity];
+        item.contextValue = f.fix ? 'qdqFinding.fixable' : 'qdqFinding';
+        if (f.nodes.length > 0) item.command = { command: 'qdqStudio.revealFindingNode', title: 'Reveal in Graph', arguments: [element.document.uri.toString(), f.nodes[0]] };
+        return item;
+      }
+      case 'node': {
+        const item = new vscode.TreeItem(element.node, vscode.TreeItemCollapsibleState.None);
+        item.iconPath = new vscode.ThemeIcon('symbol-method');
+        item.contextValue = 'qdqFindingNode';
+        item.command = { command: 'qdqStudio.revealFindingNode', title: 'Reveal in Graph', arguments: [element.document.uri.toString(), element.node] };
+        return item;
+      }
+    }
+  }
+
+  /** The tree as plain rows (what a user would see), for the integration tests. */
+  rows(): FindingsRow[] {
+    const toRow = (e: FindingsElement): FindingsRow => {
+      const item = this.getTreeItem(e);
+      const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+      const children = this.getChildren(e);
+      return {
+        kind: e.kind,
+        label,
+        description: typeof item.description === 'string' ? item.description : undefined,
+        ...(e.kind === 'finding' ? { ruleId: e.finding.ruleId, node: e.finding.nodes[0] } : {}),
+        ...(e.kind === 'node' ? { node: e.node } : {}),
+        ...(children.length ? { children: children.map(toRow) } : {}),
+      };
+    };
+    return this.getChildren().map(toRow);
+  }
+}

@@ -1,0 +1,82 @@
+import * as vscode from 'vscode';
+import type { Finding } from '../core/analysis/index';
+import type { OnnxDocument } from '../editor/onnxDocument';
+import { Disposable } from '../util/dispose';
+import type { AnalysisService } from './analysisService';
+
+/** The Problems-panel source and collection name. */
+export const DIAGNOSTIC_SOURCE = 'QDQ Studio';
+
+const SEVERITY: Record<Finding['severity'], vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  info: vscode.DiagnosticSeverity.Information,
+};
+
+/** Longest node list spelled out in a Problems message; the findings view shows all of them. */
+const MAX_NODES_IN_MESSAGE = 6;
+
+/**
+ * The message shown in the Problems panel: the finding's own message (which carries the numbers),
+ * followed by the nodes it involves when the message does not already name them.
+ */
+export function problemMessage(f: Finding): string {
+  const missing = f.nodes.filter((n) => !f.message.includes(n));
+  if (missing.length === 0) return f.message;
+  const shown = missing.slice(0, MAX_NODES_IN_MESSAGE).join(', ');
+  const more = missing.length > MAX_NODES_IN_MESSAGE ? ` and ${missing.length - MAX_NODES_IN_MESSAGE} more` : '';
+  return `${f.message} [${f.nodes.length === 1 ? 'node' : 'nodes'}: ${shown}${more}]`;
+}
+
+/**
+ * Findings of open models in the Problems panel: one diagnostic per finding on the model's URI,
+ * source "QDQ Studio", code = the rule id linking to the rule page shipped with the extension
+ * (docs/rules/Rn.md). A model that fails to load gets one error diagnostic saying why. Cleared
+ * when the model's last editor closes, refreshed whenever the analysis reruns.
+ *
+ * A `.onnx` file has no text positions, so every diagnostic sits at 0:0. VS Code does not tell a
+ * custom editor which problem was clicked (microsoft/vscode#205209, closed out of scope): going to
+ * the node is done from the QDQ Findings view and the graph, not from the Problems panel.
+ */
+export class ProblemsReporter extends Disposable {
+  readonly collection = this._register(vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE));
+
+  constructor(
+    private readonly analysis: AnalysisService,
+    private readonly extensionUri: vscode.Uri,
+  ) {
+    super();
+    this._register(analysis.onDidChange((d) => this.update(d)));
+    for (const d of analysis.documentsWithState()) this.update(d);
+  }
+
+  /** Link target of a rule id: the rule page inside the installed extension. */
+  ruleDoc(ruleId: string): vscode.Uri {
+    return vscode.Uri.joinPath(this.extensionUri, 'docs', 'rules', `${ruleId}.md`);
+  }
+
+  private update(document: OnnxDocument): void {
+    const state = this.analysis.get(document);
+    if (state === undefined || state.kind === 'disabled') {
+      this.collection.delete(document.uri);
+      return;
+    }
+    if (state.kind === 'pending') return; // keep the previous findings until the new ones are in
+    if (state.kind === 'failed') {
+      const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), state.message, vscode.DiagnosticSeverity.Error);
+      d.source = DIAGNOSTIC_SOURCE;
+      d.code = state.loadError ? 'load' : 'analysis';
+      this.collection.set(document.uri, [d]);
+      return;
+    }
+    this.collection.set(
+      document.uri,
+      state.report.findings.map((f) => {
+        const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), problemMessage(f), SEVERITY[f.severity]);
+        d.source = DIAGNOSTIC_SOURCE;
+        d.code = { value: f.ruleId, target: this.ruleDoc(f.ruleId) };
+        return d;
+      }),
+    );
+  }
+}

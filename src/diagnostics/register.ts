@@ -1,0 +1,81 @@
+import * as vscode from 'vscode';
+import type { OpenDocuments } from '../editor/openDocuments';
+import type { Logger } from '../util/logger';
+import { ANALYSIS_SECTION, AnalysisService, targetFromSettings } from './analysisService';
+import { FindingsView, type FindingsElement } from './findingsView';
+import { ProblemsReporter } from './problems';
+
+export interface DiagnosticsServices {
+  readonly extensionUri: vscode.Uri;
+  readonly documents: OpenDocuments;
+  readonly log: Logger;
+}
+
+/** Reveals a node in the graph view when that command exists; otherwise just shows the model. */
+async function revealFindingNode(uri: string, node: string): Promise<void> {
+  const commands = await vscode.commands.getCommands(true);
+  if (commands.includes('qdqStudio.revealNode')) {
+    await vscode.commands.executeCommand('qdqStudio.revealNode', uri, node);
+    return;
+  }
+  await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.parse(uri), 'qdqStudio.onnxEditor');
+}
+
+interface TargetPick extends vscode.QuickPickItem {
+  readonly trt: '8' | '10';
+  readonly precision: 'int8' | 'fp8';
+}
+
+async function selectTarget(): Promise<void> {
+  const current = targetFromSettings();
+  const picks: TargetPick[] = [
+    { label: 'TensorRT 10.x, INT8', trt: '10', precision: 'int8', description: 'explicit quantization; --stronglyTyped builds' },
+    { label: 'TensorRT 10.x, FP8', trt: '10', precision: 'fp8', description: 'FP8 Q/DQ (Hopper and newer)' },
+    { label: 'TensorRT 8.x, INT8', trt: '8', precision: 'int8', description: '--int8 --fp16 builds' },
+  ].map((p) => ({ ...p, picked: String(current.trt) === p.trt && current.precision === p.precision })) as TargetPick[];
+  const pick = await vscode.window.showQuickPick(picks, { title: 'TensorRT target for the Q/DQ analysis', placeHolder: `now: TensorRT ${current.trt}.x ${current.precision.toUpperCase()}` });
+  if (!pick) return;
+  const config = vscode.workspace.getConfiguration(ANALYSIS_SECTION);
+  const where = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await config.update('tensorrtVersion', pick.trt, where);
+  await config.update('precision', pick.precision, where);
+}
+
+/**
+ * The analysis in VS Code: Problems-panel diagnostics and the Findings view for every open model,
+ * kept current through reloads, edits and settings changes.
+ */
+export function registerDiagnostics(context: vscode.ExtensionContext, services: DiagnosticsServices): AnalysisService {
+  const analysis = new AnalysisService(services.documents, services.log);
+  const problems = new ProblemsReporter(analysis, services.extensionUri);
+  const view = new FindingsView(services.documents, analysis);
+  context.subscriptions.push(
+    analysis,
+    problems,
+    view,
+    vscode.commands.registerCommand('qdqStudio.revealFindingNode', (uri: string, node: string) => revealFindingNode(uri, node)),
+    vscode.commands.registerCommand('qdqStudio.openRuleDoc', async (element?: FindingsElement | string) => {
+      const ruleId = typeof element === 'string' ? element : element?.kind === 'finding' || element?.kind === 'node' ? element.finding.ruleId : undefined;
+      if (!ruleId || !/^R\d+$/.test(ruleId)) return;
+      await vscode.commands.executeCommand('markdown.showPreview', problems.ruleDoc(ruleId));
+    }),
+    vscode.commands.registerCommand('qdqStudio.applyFindingFix', async (element?: FindingsElement) => {
+      if (element?.kind !== 'finding' || !element.finding.fix) return;
+      const commands = await vscode.commands.getCommands(true);
+      if (!commands.includes('qdqStudio.applyFix')) {
+        void vscode.window.showInformationMessage(`${element.finding.ruleId}: applying fixes needs the editing layer, which this build does not have yet.`);
+        return;
+      }
+      await vscode.commands.executeCommand('qdqStudio.applyFix', { uri: element.document.uri.toString(), fix: element.finding.fix });
+    }),
+    vscode.commands.registerCommand('qdqStudio.selectAnalysisTarget', () => selectTarget()),
+    vscode.commands.registerCommand('qdqStudio.internal.findings', async (uri?: string) => {
+      if (uri !== undefined) {
+        const document = services.documents.get(uri);
+        if (document) await analysis.whenSettled(document);
+      }
+      return view.rows();
+    }),
+  );
+  return analysis;
+}

@@ -1,0 +1,123 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { analyzeModel } from '../../../src/core/analysis/index';
+import { buildGraphIndex } from '../../../src/core/graph/index';
+import { decodeModel, MemorySource } from '../../../src/core/onnx/index';
+import { VIEW_TYPE, closeAllEditors, poll, requireModel, waitForOurEditor, workspaceFile } from './support';
+
+interface Row {
+  kind: string;
+  label: string;
+  description?: string;
+  ruleId?: string;
+  node?: string;
+  children?: Row[];
+}
+
+const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'QDQ Studio');
+const ruleOf = (d: vscode.Diagnostic) => (typeof d.code === 'object' ? String(d.code.value) : String(d.code));
+
+/** The analysis the extension should report, computed here from the file's bytes. */
+async function expectedFindings(uri: vscode.Uri, trt: 8 | 10) {
+  const bytes = await vscode.workspace.fs.readFile(uri);
+  const decoded = decodeModel(new MemorySource(bytes, uri.fsPath), { file: uri.fsPath });
+  return analyzeModel(decoded, buildGraphIndex(decoded.model.graph!), { trt, precision: 'int8', stronglyTyped: false, refit: false }).findings;
+}
+
+async function waitForDiagnostics(uri: vscode.Uri, what: string, ok: (d: vscode.Diagnostic[]) => boolean, timeoutMs = 20_000) {
+  return poll(what, timeoutMs, async () => {
+    const d = ours(uri);
+    return ok(d) ? d : undefined;
+  });
+}
+
+async function findingsRows(uri: vscode.Uri): Promise<Row[]> {
+  return vscode.commands.executeCommand<Row[]>('qdqStudio.internal.findings', uri.toString());
+}
+
+suite('Problems panel and Findings view (TensorRT Q/DQ analysis)', function () {
+  this.timeout(90_000);
+  const scratch: vscode.Uri[] = [];
+
+  teardown(async () => {
+    await closeAllEditors();
+    await vscode.workspace.getConfiguration('qdqStudio.analysis').update('tensorrtVersion', undefined, vscode.ConfigurationTarget.Workspace);
+    for (const uri of scratch.splice(0)) await vscode.workspace.fs.delete(uri).then(undefined, () => undefined);
+  });
+
+  test('findings of an open model appear with source, rule code, rule page link and severity', async () => {
+    const uri = await requireModel('models/tiny-qat-defects.onnx');
+    const expected = await expectedFindings(uri, 10);
+    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+    await waitForOurEditor(uri);
+    const diags = await waitForDiagnostics(uri, 'QDQ Studio diagnostics on tiny-qat-defects.onnx', (d) => d.length > 0);
+    assert.equal(diags.length, expected.length, 'one diagnostic per finding');
+    // The defects the builder planted (manifest.defects) are each reported by their rule.
+    const rules = new Set(diags.map(ruleOf));
+    for (const r of ['R1', 'R2', 'R18', 'R21', 'R25']) assert.ok(rules.has(r), `${r} missing from ${[...rules].join(', ')}`);
+    const r1 = diags.find((d) => ruleOf(d) === 'R1')!;
+    assert.equal(r1.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(r1.message, /zero point \d+/);
+    const code = r1.code as { value: string; target: vscode.Uri };
+    assert.ok(code.target.path.endsWith('/docs/rules/R1.md'), code.target.toString());
+    const page = new TextDecoder().decode(await vscode.workspace.fs.readFile(code.target));
+    assert.match(page, /^# R1 /m, 'the rule page the code links to exists in the extension');
+    const bySeverity = (s: vscode.DiagnosticSeverity) => diags.filter((d) => d.severity === s).length;
+    assert.equal(bySeverity(vscode.DiagnosticSeverity.Error), expected.filter((f) => f.severity === 'error').length);
+    assert.equal(bySeverity(vscode.DiagnosticSeverity.Warning), expected.filter((f) => f.severity === 'warning').length);
+
+    // The Findings view lists the same findings under the model, errors first, each with its node.
+    const rows = await findingsRows(uri);
+    const model = rows.find((r) => r.kind === 'model' && r.label === 'tiny-qat-defects.onnx');
+    assert.ok(model, JSON.stringify(rows));
+    assert.match(model.description ?? '', /TensorRT 10\.x INT8 · \d+ errors?, \d+ warnings?/);
+    const findings = model.children!.filter((r) => r.kind === 'finding');
+    assert.equal(findings.length, expected.length);
+    assert.equal(findings[0]!.ruleId, 'R1');
+    const firstWarning = findings.findIndex((r) => expected.find((f) => f.ruleId === r.ruleId)?.severity !== 'error');
+    assert.ok(findings.slice(firstWarning).every((r) => !['R1', 'R2'].includes(r.ruleId!)), 'errors sort first');
+    // Selecting a finding goes to its node (the graph's reveal command, or the model editor).
+    await vscode.commands.executeCommand('qdqStudio.revealFindingNode', uri.toString(), findings[0]!.node);
+    await waitForOurEditor(uri);
+  });
+
+  test('a settings change re-runs the analysis for the new TensorRT target', async () => {
+    const uri = await requireModel('models/tiny-qat-defects.onnx');
+    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+    await waitForDiagnostics(uri, 'diagnostics for 10.x', (d) => d.length > 0);
+    await vscode.workspace.getConfiguration('qdqStudio.analysis').update('tensorrtVersion', '8', vscode.ConfigurationTarget.Workspace);
+    const expected8 = await expectedFindings(uri, 8);
+    const model = await poll('the Findings view to show TensorRT 8.x', 20_000, async () => {
+      const m = (await findingsRows(uri)).find((r) => r.kind === 'model');
+      return m?.description?.startsWith('TensorRT 8.x') ? m : undefined;
+    });
+    assert.equal(model.children!.filter((r) => r.kind === 'finding').length, expected8.length);
+    await waitForDiagnostics(uri, `${expected8.length} diagnostics for 8.x`, (d) => d.length === expected8.length);
+  });
+
+  test('diagnostics follow the file when it changes on disk, and go when the model is closed', async () => {
+    const defects = await requireModel('models/tiny-qat-defects.onnx');
+    const good = await requireModel('models/tiny-qat-good.onnx');
+    const uri = workspaceFile('models/scratch-diagnostics.onnx');
+    scratch.push(uri);
+    await vscode.workspace.fs.copy(defects, uri, { overwrite: true });
+    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+    await waitForOurEditor(uri);
+    await waitForDiagnostics(uri, 'R1 on the scratch copy', (d) => d.some((x) => ruleOf(x) === 'R1'));
+    const expectedGood = await expectedFindings(good, 10);
+    await vscode.workspace.fs.writeFile(uri, await vscode.workspace.fs.readFile(good));
+    const after = await waitForDiagnostics(uri, 'the diagnostics of the good model after the file changed', (d) => !d.some((x) => ruleOf(x) === 'R1'));
+    assert.equal(after.length, expectedGood.length);
+    await closeAllEditors();
+    await waitForDiagnostics(uri, 'no diagnostics once the model is closed', (d) => d.length === 0);
+  });
+
+  test('a model that cannot be read gets one error naming the file', async () => {
+    const uri = await requireModel('models/broken-truncated.onnx');
+    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+    const [d] = await waitForDiagnostics(uri, 'the load error diagnostic', (x) => x.length === 1);
+    assert.equal(d!.severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(d!.code, 'load');
+    assert.ok(d!.message.includes('broken-truncated.onnx'), d!.message);
+  });
+});
