@@ -1,0 +1,397 @@
+/**
+ * One edit in progress on the main graph of a decoded model: the journal that records what it
+ * replaces, lazily built producer/reader maps over the current arrays, constant lookup (initializers
+ * and Constant nodes, as torch exports scales), unique names, and the structural primitives every
+ * edit is made of (rewire an input, insert nodes, drop unread Q/DQ and constants, add
+ * initializers). `commit()` validates: an edit that would leave the graph with a problem it did not
+ * have (a tensor read before or without a producer, two producers of one name, a graph output
+ * nobody produces) is undone and refused with an `EditError` naming the problem.
+ */
+import {
+  AttributeType, DataLocation, DataType, dataTypeName, readTensorValues, type Attribute, type DecodedModel, type Graph,
+  type Node, type Tensor,
+} from '../onnx/index';
+import { Journal } from './journal';
+
+/** An edit that cannot be applied (bad target, would break the graph, unsupported form). The model is unchanged. */
+export class EditError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EditError';
+  }
+}
+
+export const COMPUTE_OPS: ReadonlySet<string> = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
+
+/** A reader of a tensor: node index and input slot (slot -1: read from inside one of its subgraphs). */
+export interface Reader {
+  readonly node: number;
+  readonly slot: number;
+}
+
+/** Float32 values of a small constant plus its element type and dims. */
+export interface ConstValue {
+  readonly values: Float64Array;
+  readonly dataType: number;
+  readonly dims: number[];
+}
+
+interface Maps {
+  readonly producer: Map<string, number>;
+  readonly readers: Map<string, Reader[]>;
+  readonly position: Map<Node, number>;
+}
+
+export class EditContext {
+  readonly journal = new Journal();
+  readonly graph: Graph;
+  private maps: Maps | undefined;
+  private names: Set<string> | undefined;
+  private readonly problemsBefore: Map<string, string>;
+  private readonly constCache = new Map<string, ConstValue | null>();
+
+  constructor(readonly decoded: DecodedModel) {
+    const g = decoded.model.graph;
+    if (!g) throw new EditError(`${decoded.file}: the model has no graph to edit`);
+    this.graph = g;
+    this.problemsBefore = graphProblems(g);
+  }
+
+  /** ai.onnx opset of the model (0 when none is imported). */
+  get opset(): number {
+    const op = this.decoded.model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
+    return op ? Number(op.version) : 0;
+  }
+
+  // ---- maps -----------------------------------------------------------------------------------
+
+  private get m(): Maps {
+    if (this.maps) return this.maps;
+    const producer = new Map<string, number>();
+    const readers = new Map<string, Reader[]>();
+    const position = new Map<Node, number>();
+    const add = (t: string, r: Reader): void => {
+      const list = readers.get(t);
+      if (list) list.push(r);
+      else readers.set(t, [r]);
+    };
+    this.graph.node.forEach((n, i) => {
+      position.set(n, i);
+      n.input.forEach((t, slot) => t && add(t, { node: i, slot }));
+      for (const t of subgraphFreeReads(n)) add(t, { node: i, slot: -1 });
+      for (const o of n.output) if (o && !producer.has(o)) producer.set(o, i);
+    });
+    this.maps = { producer, readers, position };
+    return this.maps;
+  }
+
+  /** Call after changing node lists or inputs outside the primitives below. */
+  invalidate(): void {
+    this.maps = undefined;
+  }
+
+  get nodes(): readonly Node[] {
+    return this.graph.node;
+  }
+
+  producerOf(tensor: string): Node | undefined {
+    const i = this.m.producer.get(tensor);
+    return i === undefined ? undefined : this.graph.node[i];
+  }
+
+  readersOf(tensor: string): { node: Node; slot: number }[] {
+    return (this.m.readers.get(tensor) ?? []).map((r) => ({ node: this.graph.node[r.node]!, slot: r.slot }));
+  }
+
+  indexOf(node: Node): number {
+    const i = this.m.position.get(node);
+    if (i === undefined) throw new EditError(`internal: node ${node.name} is not in the graph`);
+    return i;
+  }
+
+  isGraphOutput(tensor: string): boolean {
+    return this.graph.output.some((o) => o.name === tensor);
+  }
+
+  nodeByName(name: string): Node | undefined {
+    return this.graph.node.find((n) => n.name === name);
+  }
+
+  requireNode(name: string, what = 'node'): Node {
+    const n = this.nodeByName(name);
+    if (!n) throw new EditError(`no ${what} named "${name}" in the graph`);
+    return n;
+  }
+
+  initializer(name: string): Tensor | undefined {
+    return this.graph.initializer.find((t) => t.name === name);
+  }
+
+  /** The tensor holding a constant: an initializer, or the `value` of the Constant node producing it. */
+  constantTensor(name: string): Tensor | undefined {
+    const init = this.initializer(name);
+    if (init) return init;
+    const p = this.producerOf(name);
+    if (p?.opType === 'Constant') return p.attribute.find((a) => a.name === 'value')?.t;
+    return undefined;
+  }
+
+  isConstant(name: string): boolean {
+    if (this.initializer(name)) return true;
+    const p = this.producerOf(name);
+    return p?.opType === 'Constant';
+  }
+
+  /** Values of a constant (initializer, Constant `value` / `value_float(s)` / `value_int(s)`), cached; null when unreadable. */
+  constValue(name: string): ConstValue | null {
+    if (this.constCache.has(name)) return this.constCache.get(name)!;
+    let out: ConstValue | null = null;
+    try {
+      const t = this.constantTensor(name);
+      if (t) {
+        const v = readTensorValues(this.decoded, t);
+        const values = new Float64Array(v.length);
+        for (let i = 0; i < v.length; i++) values[i] = Number(v[i]);
+        out = { values, dataType: t.dataType, dims: t.dims.map(Number) };
+      } else {
+        const p = this.producerOf(name);
+        if (p?.opType === 'Constant') {
+          const a = p.attribute[0];
+          if (a?.name === 'value_float' && a.f !== undefined) out = { values: Float64Array.of(a.f), dataType: DataType.FLOAT, dims: [] };
+          else if (a?.name === 'value_floats') out = { values: Float64Array.from(a.floats), dataType: DataType.FLOAT, dims: [a.floats.length] };
+          else if (a?.name === 'value_int' && a.i !== undefined) out = { values: Float64Array.of(Number(a.i)), dataType: DataType.INT64, dims: [] };
+          else if (a?.name === 'value_ints') out = { values: Float64Array.from(a.ints, Number), dataType: DataType.INT64, dims: [a.ints.length] };
+        }
+      }
+    } catch {
+      out = null;
+    }
+    this.constCache.set(name, out);
+    return out;
+  }
+
+  requireConst(name: string, what: string): ConstValue {
+    const v = this.constValue(name);
+    if (!v) throw new EditError(`cannot read the ${what} "${name}" (not a readable constant)`);
+    return v;
+  }
+
+  // ---- names ----------------------------------------------------------------------------------
+
+  /** A node or tensor name not used anywhere in the graph yet (`base`, else `base_1`, `base_2`, ...). */
+  fresh(base: string): string {
+    if (!this.names) {
+      const s = new Set<string>();
+      const g = this.graph;
+      for (const n of g.node) {
+        if (n.name) s.add(n.name);
+        for (const o of n.output) s.add(o);
+        for (const i of n.input) s.add(i);
+      }
+      for (const t of g.initializer) s.add(t.name);
+      for (const v of [...g.input, ...g.output, ...g.valueInfo]) s.add(v.name);
+      for (const sp of g.sparseInitializer) if (sp.values) s.add(sp.values.name);
+      this.names = s;
+    }
+    let name = base;
+    for (let k = 1; this.names.has(name); k++) name = `${base}_${k}`;
+    this.names.add(name);
+    return name;
+  }
+
+  // ---- primitives -----------------------------------------------------------------------------
+
+  /** Point input `slot` of `node` at `tensor`. */
+  rewire(node: Node, slot: number, tensor: string): void {
+    if (node.input[slot] === tensor) return;
+    const input = node.input.slice();
+    input[slot] = tensor;
+    this.journal.set(node, 'input', input);
+    this.maps = undefined;
+  }
+
+  /** Insert `nodes` (in order) just before position `before`. */
+  insertNodes(nodes: Node[], before: number): void {
+    const list = this.graph.node.slice();
+    list.splice(before, 0, ...nodes);
+    this.journal.set(this.graph, 'node', list);
+    this.maps = undefined;
+  }
+
+  /** Replace `node` by `replacement` at the same position. */
+  replaceNode(node: Node, replacement: Node): void {
+    const list = this.graph.node.slice();
+    list[this.indexOf(node)] = replacement;
+    this.journal.set(this.graph, 'node', list);
+    this.maps = undefined;
+  }
+
+  addInitializers(tensors: Tensor[]): void {
+    if (tensors.length === 0) return;
+    this.journal.set(this.graph, 'initializer', [...this.graph.initializer, ...tensors]);
+  }
+
+  /**
+   * Remove the Q/DQ/Constant nodes among `candidates` (and, transitively, the Constant nodes and
+   * initializers only they read) whose outputs nobody reads any more and that are not graph
+   * outputs. Returns the names of removed nodes and initializers.
+   */
+  dropUnread(candidates: Iterable<Node>): { nodes: Node[]; initializers: string[] } {
+    const g = this.graph;
+    const count = new Map<string, number>();
+    for (const n of g.node) {
+      for (const t of n.input) if (t) count.set(t, (count.get(t) ?? 0) + 1);
+      for (const t of subgraphFreeReads(n)) count.set(t, (count.get(t) ?? 0) + 1);
+    }
+    for (const o of g.output) count.set(o.name, (count.get(o.name) ?? 0) + 1);
+    const removable = (n: Node): boolean => n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear' || n.opType === 'Constant';
+    const removed = new Set<Node>();
+    const work = [...candidates];
+    const touchedInits = new Set<string>();
+    while (work.length) {
+      const n = work.pop()!;
+      if (removed.has(n) || !removable(n)) continue;
+      if (n.output.some((o) => o && (count.get(o) ?? 0) > 0)) continue;
+      removed.add(n);
+      for (const t of n.input) {
+        if (!t) continue;
+        count.set(t, (count.get(t) ?? 0) - 1);
+        if ((count.get(t) ?? 0) > 0) continue;
+        const p = this.producerOf(t);
+        if (p) work.push(p);
+        else touchedInits.add(t);
+      }
+    }
+    const inits = [...touchedInits].filter((t) => (count.get(t) ?? 0) <= 0 && this.initializer(t) && !g.input.some((i) => i.name === t));
+    if (removed.size) {
+      this.journal.set(g, 'node', g.node.filter((n) => !removed.has(n)));
+      const gone = new Set<string>();
+      for (const n of removed) for (const o of n.output) gone.add(o);
+      if (g.valueInfo.some((v) => gone.has(v.name))) this.journal.set(g, 'valueInfo', g.valueInfo.filter((v) => !gone.has(v.name)));
+      this.maps = undefined;
+    }
+    if (inits.length) {
+      const drop = new Set(inits);
+      this.journal.set(g, 'initializer', g.initializer.filter((t) => !drop.has(t.name)));
+    }
+    return { nodes: [...removed], initializers: inits };
+  }
+
+  /** Validate; on a new problem undo everything and throw. */
+  commit(): void {
+    const after = graphProblems(this.graph);
+    const fresh = [...after].filter(([k]) => !this.problemsBefore.has(k));
+    if (fresh.length) {
+      this.journal.undo();
+      this.maps = undefined;
+      const shown = fresh.slice(0, 3).map(([, msg]) => msg).join('; ');
+      throw new EditError(`refused: the edit would leave the graph invalid: ${shown}${fresh.length > 3 ? ` (and ${fresh.length - 3} more)` : ''}`);
+    }
+  }
+
+  /** Undo whatever was done so far (an edit that failed half way). */
+  rollback(): void {
+    this.journal.undo();
+    this.maps = undefined;
+  }
+}
+
+// ---- new messages ---------------------------------------------------------------------------
+
+export function newNode(opType: string, name: string, input: string[], output: string[], attribute: Attribute[] = []): Node {
+  return { input, output, name, opType, domain: '', overload: '', attribute, docString: '', metadataProps: [] };
+}
+
+export function intAttribute(name: string, value: number): Attribute {
+  return {
+    name, refAttrName: '', docString: '', type: AttributeType.INT, i: value,
+    floats: [], ints: [], strings: [], tensors: [], graphs: [], sparseTensors: [], typeProtos: [],
+  };
+}
+
+/** A new initializer holding `values` as raw_data of `dataType` (FLOAT, INT8, UINT8, INT32, FLOAT8E4M3FN passes bytes as given). */
+export function newTensor(name: string, dataType: number, dims: number[], values: ArrayLike<number>): Tensor {
+  let bytes: Uint8Array;
+  switch (dataType) {
+    case DataType.FLOAT: {
+      const f = Float32Array.from(values);
+      bytes = new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
+      break;
+    }
+    case DataType.INT8:
+      bytes = new Uint8Array(Int8Array.from(values).buffer);
+      break;
+    case DataType.UINT8:
+    case DataType.FLOAT8E4M3FN:
+    case DataType.FLOAT8E4M3FNUZ:
+    case DataType.FLOAT8E5M2:
+    case DataType.FLOAT8E5M2FNUZ:
+      bytes = Uint8Array.from(values); // zero points are 0 (the all-zero bit pattern in every one of these)
+      break;
+    case DataType.INT32: {
+      const a = Int32Array.from(values);
+      bytes = new Uint8Array(a.buffer);
+      break;
+    }
+    case DataType.INT16: {
+      const a = Int16Array.from(values);
+      bytes = new Uint8Array(a.buffer);
+      break;
+    }
+    case DataType.UINT16: {
+      const a = Uint16Array.from(values);
+      bytes = new Uint8Array(a.buffer);
+      break;
+    }
+    default:
+      throw new EditError(`cannot create a ${dataTypeName(dataType)} tensor`);
+  }
+  return {
+    dims, dataType, name, docString: '', externalData: [], dataLocation: DataLocation.DEFAULT, metadataProps: [],
+    rawData: { kind: 'inline', bytes },
+  };
+}
+
+// ---- validation -----------------------------------------------------------------------------
+
+/** Tensors a node's subgraphs read from the enclosing scope (not defined inside them). */
+export function subgraphFreeReads(node: Node): string[] {
+  let out: string[] | undefined;
+  for (const a of node.attribute) {
+    const graphs = a.g ? [a.g, ...a.graphs] : a.graphs;
+    for (const sg of graphs) {
+      const defined = new Set<string>();
+      for (const i of sg.input) defined.add(i.name);
+      for (const t of sg.initializer) defined.add(t.name);
+      const visit = (n: Node): void => {
+        for (const t of n.input) if (t && !defined.has(t)) (out ??= []).push(t);
+        for (const t of subgraphFreeReads(n)) if (!defined.has(t)) (out ??= []).push(t);
+        for (const o of n.output) defined.add(o);
+      };
+      sg.node.forEach(visit);
+    }
+  }
+  return out ?? [];
+}
+
+/** Structural problems of the main graph, keyed so that the same problem before and after an edit compares equal. */
+export function graphProblems(g: Graph): Map<string, string> {
+  const problems = new Map<string, string>();
+  const defined = new Set<string>();
+  for (const i of g.input) defined.add(i.name);
+  for (const t of g.initializer) defined.add(t.name);
+  for (const s of g.sparseInitializer) if (s.values) defined.add(s.values.name);
+  g.node.forEach((n, idx) => {
+    const label = n.name || `${n.opType}#${idx}`;
+    for (const t of [...n.input, ...subgraphFreeReads(n)]) {
+      if (t && !defined.has(t)) problems.set(`use:${t}:${label}`, `${label} reads "${t}" before (or without) anything producing it`);
+    }
+    for (const o of n.output) {
+      if (!o) continue;
+      if (defined.has(o) && !g.input.some((i) => i.name === o)) problems.set(`dup:${o}`, `"${o}" is produced twice`);
+      defined.add(o);
+    }
+  });
+  for (const o of g.output) if (!defined.has(o.name)) problems.set(`out:${o.name}`, `graph output "${o.name}" is produced by nothing`);
+  return problems;
+}

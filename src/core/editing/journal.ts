@@ -1,0 +1,63 @@
+/**
+ * The journal of one applied edit: every field an edit changes goes through `set`, which records the
+ * value it replaced (and the message's previous `$dirty` flag) before marking the message dirty.
+ * `undo()` puts the old values back in reverse order, so an undone message is the very object it
+ * was, clean again, and the encoder copies its original bytes: apply + undo saves byte-identical.
+ * `redo()` sets the new values again. Values are never copied: arrays are replaced, never mutated
+ * (decoded repeated fields may be the shared frozen empty array).
+ */
+import type { MessageBase } from '../onnx/index';
+
+interface Entry {
+  readonly target: MessageBase;
+  readonly key: string;
+  readonly hadOld: boolean;
+  readonly oldValue: unknown;
+  readonly hadNew: boolean;
+  readonly newValue: unknown;
+  readonly oldDirty: boolean | undefined;
+}
+
+export class Journal {
+  private readonly entries: Entry[] = [];
+
+  /** Sets (or with `value === undefined` and `remove`, deletes) `target[key]`, remembering the old value; marks `target` dirty. */
+  set<T extends MessageBase, K extends keyof T & string>(target: T, key: K, value: T[K], remove = false): void {
+    const rec = target as unknown as Record<string, unknown>;
+    const hadOld = Object.prototype.hasOwnProperty.call(rec, key);
+    this.entries.push({ target, key, hadOld, oldValue: rec[key], hadNew: !remove, newValue: value, oldDirty: target.$dirty });
+    if (remove) delete rec[key];
+    else rec[key] = value;
+    target.$dirty = true;
+  }
+
+  /** Deletes an optional field (e.g. a payload field replaced by raw_data). */
+  remove<T extends MessageBase, K extends keyof T & string>(target: T, key: K): void {
+    if (!Object.prototype.hasOwnProperty.call(target, key)) return;
+    this.set(target, key, undefined as T[K], true);
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  undo(): void {
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const e = this.entries[i]!;
+      const rec = e.target as unknown as Record<string, unknown>;
+      if (e.hadOld) rec[e.key] = e.oldValue;
+      else delete rec[e.key];
+      if (e.oldDirty === undefined) delete e.target.$dirty;
+      else e.target.$dirty = e.oldDirty;
+    }
+  }
+
+  redo(): void {
+    for (const e of this.entries) {
+      const rec = e.target as unknown as Record<string, unknown>;
+      if (e.hadNew) rec[e.key] = e.newValue;
+      else delete rec[e.key];
+      e.target.$dirty = true;
+    }
+  }
+}
