@@ -1,0 +1,56 @@
+/**
+ * The temporary copy each model runs as: the decoded model (a private decode, never the one an
+ * editor holds) with the compared tensors added as graph outputs, external data read inline, and
+ * encoded to bytes through the ONNX layer. Nothing is written to disk; ONNX Runtime gets the bytes.
+ *
+ * Edits follow the codec's rules (docs/ARCHITECTURE.md, "Codec"): new arrays are assigned, never
+ * pushed into decoded ones, and every changed message is marked dirty. Added outputs carry only a
+ * name (ONNX Runtime infers their type and shape).
+ */
+import {
+  DataLocation, encodeModelToBytes, markDirty, readTensorBytes,
+  type DecodedModel, type FileReader, type ValueInfo,
+} from '../onnx/index';
+import { NumericInputError } from './errors';
+
+export function addGraphOutputs(decoded: DecodedModel, tensors: Iterable<string>): string[] {
+  const g = decoded.model.graph;
+  if (!g) throw new NumericInputError(decoded.file, 'the model has no graph');
+  const have = new Set(g.output.map((o) => o.name));
+  const added: ValueInfo[] = [];
+  for (const t of tensors) {
+    if (have.has(t)) continue;
+    have.add(t);
+    added.push({ name: t, docString: '', metadataProps: [] });
+  }
+  if (added.length) {
+    g.output = [...g.output, ...added];
+    markDirty(g);
+  }
+  return added.map((v) => v.name);
+}
+
+/** Replace external-data initializers by inline raw_data (the bytes go to ONNX Runtime, which has no model folder). */
+export function inlineExternalData(decoded: DecodedModel, reader?: FileReader): number {
+  const g = decoded.model.graph;
+  if (!g) return 0;
+  let n = 0;
+  for (const t of g.initializer) {
+    if (t.dataLocation !== DataLocation.EXTERNAL) continue;
+    const bytes = readTensorBytes(decoded, t, reader);
+    t.rawData = { kind: 'inline', bytes };
+    t.floatData = t.int32Data = t.int64Data = t.doubleData = t.uint64Data = t.stringData = undefined;
+    t.externalData = [];
+    t.dataLocation = DataLocation.DEFAULT;
+    markDirty(t);
+    n++;
+  }
+  return n;
+}
+
+/** Graph outputs added, external data inlined, encoded. */
+export function prepareModelBytes(decoded: DecodedModel, tensors: Iterable<string>, reader?: FileReader): Uint8Array {
+  addGraphOutputs(decoded, tensors);
+  inlineExternalData(decoded, reader);
+  return encodeModelToBytes(decoded);
+}

@@ -1,0 +1,67 @@
+/**
+ * A numeric check as a sensitivity result in our own format (docs/sensitivity-format.md, schema
+ * qdq-sensitivity v1), so the sensitivity views and `qdq sensitivity` read it like any other source.
+ *
+ * Metrics, the first one the default ranking:
+ * - `localSqnr` (dB, lower-is-more-sensitive): SQNR of the error the layer adds itself;
+ * - `sqnr` (dB, lower-is-more-sensitive): SQNR of the layer's output (cumulative);
+ * - `cosine` (lower-is-more-sensitive), `maxAbs` (higher-is-more-sensitive).
+ * Baselines are the final output's figures (the first graph output), so `delta = value − baseline`
+ * compares a layer with the whole model's error. Layers are ONNX node names (`kind: "node"`).
+ * Per-run details that the schema does not name travel under `x-numeric` (readers ignore `x-`).
+ */
+import { QDQ_SENSITIVITY_FORMAT, QDQ_SENSITIVITY_VERSION } from '../sensitivity/index';
+import type { NumericResult } from './numericCheck';
+
+export interface SensitivityJsonOptions {
+  readonly toolVersion?: string;
+  readonly command?: string;
+  readonly createdAt?: string;
+}
+
+const round = (v: number, digits = 6): number => Number(v.toPrecision(digits));
+
+export function toSensitivityJson(r: NumericResult, o: SensitivityJsonOptions = {}): Record<string, unknown> {
+  const out0 = r.outputs[0];
+  return {
+    format: QDQ_SENSITIVITY_FORMAT,
+    version: QDQ_SENSITIVITY_VERSION,
+    source: {
+      tool: 'qdq-studio',
+      ...(o.toolVersion ? { version: o.toolVersion } : {}),
+      ...(o.command ? { command: o.command } : {}),
+      model: r.model,
+      createdAt: o.createdAt ?? new Date().toISOString(),
+    },
+    metrics: {
+      localSqnr: {
+        direction: 'lower-is-more-sensitive',
+        baseline: round(out0?.sqnrDb ?? 0),
+        unit: 'dB',
+        description: 'SQNR of the error this layer adds (its output noise-to-signal minus its float input\'s), Q/DQ model vs FP32 reference, ONNX Runtime CPU',
+      },
+      sqnr: {
+        direction: 'lower-is-more-sensitive',
+        baseline: round(out0?.sqnrDb ?? 0),
+        unit: 'dB',
+        description: 'SQNR of the layer output, Q/DQ model vs FP32 reference (includes upstream error)',
+      },
+      cosine: { direction: 'lower-is-more-sensitive', baseline: round(out0?.cosine ?? 1, 9), description: 'cosine similarity of the layer output with the reference' },
+      maxAbs: { direction: 'higher-is-more-sensitive', baseline: round(out0?.maxAbs ?? 0), description: 'largest absolute difference from the reference' },
+    },
+    layers: r.layers.map((l) => ({
+      name: l.node,
+      kind: 'node',
+      values: { localSqnr: round(l.localSqnrDb), sqnr: round(l.sqnrDb), cosine: round(l.cosine, 9), maxAbs: round(l.maxAbs) },
+    })),
+    'x-numeric': {
+      reference: r.reference,
+      referenceKind: r.referenceKind,
+      runtime: r.runtime,
+      inputs: r.inputs,
+      outputs: r.outputs,
+      unmatched: r.unmatched,
+      problems: r.problems,
+    },
+  };
+}
