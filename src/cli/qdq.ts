@@ -14,6 +14,7 @@ import { analyzeModel, formatText, toLintJson, toSarif, UnknownRuleError } from 
 import { formatBytes } from '../core/util/format';
 import { ENGINE_USAGE, runEngine } from './engine';
 import { cmdSensitivity, SENSITIVITY_USAGE } from './sensitivity';
+import { NUMERIC_USAGE, runNumeric } from './numeric';
 
 const VERSION = '0.1.0';
 
@@ -30,6 +31,7 @@ Usage:
                                  $QDQ_RULES_DOC_BASE (e.g. your fork's docs/rules/ URL) when set, else
                                  at the rule pages installed next to qdq (file: URLs).
 ${SENSITIVITY_USAGE}
+${NUMERIC_USAGE}
   ${ENGINE_USAGE}
                                  Summarise a TensorRT engine from trtexec's --exportLayerInfo (and
                                  --exportProfile, console log): precision per layer, reformats, timing;
@@ -203,6 +205,8 @@ export function main(argv: string[], io: CliIo = stdio): number | Promise<number
         return cmdSensitivity(rest, io);
       case 'engine':
         return runEngine(rest, io).catch((e: unknown) => failure(e, io));
+      case 'numeric':
+        return runNumeric(rest, io).catch((e: unknown) => failure(e, io));
       default:
         throw new UsageError(`unknown command '${command}'`);
     }
