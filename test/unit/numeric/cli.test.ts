@@ -1,0 +1,95 @@
+/**
+ * `qdq numeric` through the CLI's `main`: the JSON shape, --out in our sensitivity format, and
+ * hostile inputs (bad .npy, wrong shape, undecodable image, missing model) as one line naming the file.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { main } from '../../../src/cli/qdq';
+import { encodeNpy, SQNR_CAP_DB } from '../../../src/core/numeric/index';
+import { parseSensitivityText } from '../../../src/core/sensitivity/index';
+import { makeTempDir } from '../../support/tempDir';
+import { chain, runtimeOrSkip } from './support';
+
+async function qdq(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(args, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
+  return { code, out, err };
+}
+
+const dir = makeTempDir('qdq-numeric-cli');
+const model = path.join(dir, 'chain qat.onnx');
+const fp32 = path.join(dir, 'chain-fp32.onnx');
+chain('naive').writeFile(model);
+chain('none').writeFile(fp32);
+
+test('qdq numeric --json: {inputs, layers:[{node, sqnrDb, cosine, maxAbs}], outputs}; --out writes our sensitivity format', async (t) => {
+  if (typeof runtimeOrSkip() === 'string') return t.skip(String(runtimeOrSkip()));
+  const out = path.join(dir, 'r.qdq-sensitivity.json');
+  const r = await qdq('numeric', model, '--reference', fp32, '--random', '2', '--json', '--out', out);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.equal(j.inputs.length, 2);
+  assert.equal(j.referenceKind, 'file');
+  assert.equal(j.layers.length, 4);
+  for (const l of j.layers) for (const k of ['node', 'sqnrDb', 'cosine', 'maxAbs', 'localSqnrDb', 'rank']) assert.ok(k in l, k);
+  assert.deepEqual(j.layers.map((l: { rank: number }) => l.rank), [1, 2, 3, 4]);
+  assert.equal(j.outputs[0].name, 'output0');
+  const saved = parseSensitivityText(fs.readFileSync(out, 'utf8'), out);
+  assert.equal(saved.layers.length, 4);
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
+  // Without --reference: the derived reference; a model against itself is exact.
+  const self = await qdq('numeric', fp32, '--random', '1', '--json');
+  assert.equal(self.code, 0, self.err);
+  const sj = JSON.parse(self.out);
+  assert.equal(sj.referenceKind, 'derived');
+  assert.ok(sj.layers.every((l: { sqnrDb: number }) => l.sqnrDb === SQNR_CAP_DB));
+  const text = await qdq('numeric', model, '--random', '1', '--top', '2');
+  assert.equal(text.code, 0, text.err);
+  assert.match(text.out, /output output0: SQNR/);
+  assert.match(text.out, /… 2 more/);
+});
+
+test('qdq numeric --inputs: .npy samples; hostile samples fail with one line naming the file', async (t) => {
+  if (typeof runtimeOrSkip() === 'string') return t.skip(String(runtimeOrSkip()));
+  const good = path.join(dir, 'good');
+  fs.mkdirSync(good);
+  fs.writeFileSync(path.join(good, 'a.npy'), encodeNpy(new Float32Array(3 * 16 * 16).fill(0.25), [1, 3, 16, 16]));
+  fs.writeFileSync(path.join(good, 'b.npy'), encodeNpy(new Float32Array(3 * 16 * 16).fill(0.75), [3, 16, 16]));
+  const ok = await qdq('numeric', model, '--inputs', good, '--json');
+  assert.equal(ok.code, 0, ok.err);
+  assert.deepEqual(JSON.parse(ok.out).inputs, [path.join(good, 'a.npy'), path.join(good, 'b.npy')]);
+
+  const cases: [string, Uint8Array, RegExp][] = [
+    ['bad.npy', new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]), /not a valid \.npy file/],
+    ['shape.npy', encodeNpy(new Float32Array(3 * 8 * 8), [1, 3, 8, 8]), /shape \(1, 3, 8, 8\) does not fit input 'images' of shape \(1, 3, 16, 16\)/],
+    ['img.png', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0]), /cannot decode the image/],
+    ['img.jpg', new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 1, 2]), /cannot decode the image/],
+  ];
+  for (const [name, bytes, re] of cases) {
+    const d = makeTempDir('qdq-numeric-bad');
+    const file = path.join(d, name);
+    fs.writeFileSync(file, bytes);
+    const r = await qdq('numeric', model, '--inputs', d);
+    assert.equal(r.code, 2, name);
+    assert.equal(r.err.trim().split('\n').length, 1, `one line: ${r.err}`);
+    assert.ok(r.err.includes(file), `names ${file}: ${r.err}`);
+    assert.match(r.err, re);
+  }
+});
+
+test('qdq numeric usage and unreadable models exit 2 with one line', async () => {
+  const missing = path.join(dir, 'missing.onnx');
+  for (const args of [[missing], [model, '--reference', missing], [model, '--random', '0'], [model, '--inputs', dir, '--random', '2'], [model, '--inputs', path.join(dir, 'nope')]]) {
+    const r = await qdq('numeric', ...args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.equal(r.err.trim().split('\n').length, 1, r.err);
+  }
+  const notOnnx = path.join(dir, 'not.onnx');
+  fs.writeFileSync(notOnnx, 'hello');
+  const r = await qdq('numeric', notOnnx);
+  assert.equal(r.code, 2);
+  assert.ok(r.err.includes(notOnnx));
+});
