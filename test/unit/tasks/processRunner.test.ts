@@ -1,0 +1,93 @@
+/**
+ * The quoting guarantee, executed: hostile arguments built by src/core/tasks go through the very
+ * runner the trtexec task uses (spawn, no shell) to the stand-in programs in
+ * test/support/standins/, which record what they received. Every argument arrives intact and
+ * nothing else runs (no file the injected commands would create appears).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { quantizeCommand, trtexecCommand, type CommandLine } from '../../../src/core/tasks/index';
+import { startProcess } from '../../../src/tasks/processRunner';
+import { makeTempDir } from '../../support/tempDir';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const standins = path.join(root, 'test', 'support', 'standins');
+const argvEcho = path.join(standins, 'argv-echo');
+const fakeTrtexec = path.join(standins, 'trtexec');
+
+async function run(cl: CommandLine) {
+  let output = '';
+  const result = await startProcess(cl, { onOutput: (t) => (output += t) }).done;
+  return { ...result, output };
+}
+
+/** Names whose shell interpretation would create files in `dir`. */
+function hostileNames(dir: string): string[] {
+  const m = (n: string) => path.join(dir, n);
+  return [
+    `my model $(touch ${m('PWNED1')}).pt`,
+    `back\`touch ${m('PWNED2')}\`tick.pt`,
+    `semi; touch ${m('PWNED3')}; .pt`,
+    `it's "quoted" \\ and 'single'.pt`,
+    `amp & touch ${m('PWNED4')} | cat > ${m('PWNED5')}`,
+    `glob * ? [a] {b,c} ~ $HOME \${PATH} %PATH% !x`,
+    `new\nline\ttab`,
+    `-rf`,
+    `ünïcödé 模型 😀.pt`,
+  ];
+}
+
+test('hostile yolov9-qat arguments reach the program intact, nothing else runs', async () => {
+  const dir = makeTempDir('qdq-quote');
+  const checkout = path.join(dir, 'yolo v9 $(checkout)');
+  fs.mkdirSync(checkout);
+  const out = path.join(dir, 'argv.json');
+  for (const name of hostileNames(dir)) {
+    const cl = quantizeCommand({ python: argvEcho, checkout }, { weights: name, data: name, hyp: name, device: name, project: dir, name });
+    const r = await run({ ...cl, env: { ...cl.env, QDQ_STANDIN_ARGV_OUT: out } });
+    assert.equal(r.code, 0, r.startError ?? r.output);
+    const got = JSON.parse(fs.readFileSync(out, 'utf8')) as { args: string[]; cwd: string };
+    assert.deepEqual(got.args, cl.args, `argument list for ${JSON.stringify(name)}`);
+    assert.equal(fs.realpathSync(got.cwd), fs.realpathSync(checkout));
+  }
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('PWNED')), [], 'an injected command ran');
+});
+
+test('hostile trtexec model and output paths reach the stand-in intact, and it writes the files where asked', async () => {
+  const dir = makeTempDir('qdq-quote-trt');
+  for (const name of hostileNames(dir).slice(0, 6)) {
+    const modelDir = path.join(dir, name.replace(/[/\n]/g, '_'));
+    fs.mkdirSync(modelDir, { recursive: true });
+    const model = path.join(modelDir, 'model.onnx');
+    const plan = trtexecCommand({ trtexec: fakeTrtexec, model, flavour: 'qdq', trtMajor: 8 });
+    const out = path.join(dir, 'argv.json');
+    const r = await run({ ...plan.commandLine, env: { QDQ_STANDIN_ARGV_OUT: out } });
+    assert.equal(r.code, 0, r.startError ?? r.output);
+    assert.deepEqual(JSON.parse(fs.readFileSync(out, 'utf8')), plan.commandLine.args);
+    assert.ok(fs.existsSync(plan.outputs.layerInfo), `layer info at ${plan.outputs.layerInfo}`);
+    assert.ok(fs.existsSync(plan.outputs.profile));
+    assert.ok(fs.existsSync(plan.outputs.engine));
+    assert.match(r.output, /&&&& PASSED TensorRT\.trtexec \[TensorRT v8601\]/);
+  }
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('PWNED')), []);
+});
+
+test('exit codes, missing programs and a missing working folder come back as results, not throws', async () => {
+  const failing = await run({ command: argvEcho, args: [], env: { QDQ_STANDIN_EXIT: '3', QDQ_STANDIN_ARGV_OUT: path.join(makeTempDir('qdq-exit'), 'a.json') } });
+  assert.equal(failing.code, 3);
+  const missing = await run({ command: '/no/such/program', args: [] });
+  assert.equal(missing.code, undefined);
+  assert.match(missing.startError!, /cannot run \/no\/such\/program: no such program/);
+  const noCwd = await run({ command: argvEcho, args: [], cwd: '/no/such/folder' });
+  assert.match(noCwd.startError!, /no such program \(or the folder \/no\/such\/folder does not exist\)/);
+});
+
+test('kill stops a running process', async () => {
+  const p = startProcess({ command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'] }, { onOutput: () => undefined });
+  setTimeout(() => p.kill(), 100);
+  const r = await p.done;
+  assert.equal(r.code, undefined);
+  assert.equal(r.signal, 'SIGTERM');
+});
