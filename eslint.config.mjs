@@ -72,6 +72,20 @@ export default tseslint.config(
     },
   },
   {
+    // The tasks core builds command lines; of the other layers it reads only the engine-report index
+    // (trtexec version tags). It never runs anything: src/tasks does.
+    files: ['src/core/tasks/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [vscodeBan, ...processBans],
+        patterns: [
+          { group: ['**/editor/**', '**/views/**', '**/commands/**', '**/webview/**', '**/engineView/**', '../../tasks/**'], message: 'The core does not depend on the VS Code layers.' },
+          { regex: '^\\.\\./(?!engineReport/index$)', message: 'src/core/tasks imports only the engine-report layer, through its index.ts.' },
+        ],
+      }],
+    },
+  },
+  {
     // The layout is a pure algorithm over arrays and sizes: it knows no ONNX and no other layer.
     files: ['src/core/layout/**/*.ts'],
     rules: {

@@ -38,7 +38,7 @@ const builds = [
   },
   {
     ...common,
-    entryPoints: { webview: 'webview/main.ts' },
+    entryPoints: { webview: 'webview/main.ts', engineView: 'webview/engine/main.ts' },
     outdir: 'dist',
     platform: 'browser',
     format: 'iife',

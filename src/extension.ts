@@ -7,6 +7,7 @@ import { registerDiagnostics } from './diagnostics/register';
 import { ModelLoader } from './editor/modelLoader';
 import { OnnxEditorProvider } from './editor/onnxEditorProvider';
 import { OpenDocuments } from './editor/openDocuments';
+import { registerTasks } from './tasks/register';
 import { WebviewRegistry } from './editor/webviewRegistry';
 import { Logger } from './util/logger';
 
@@ -26,6 +27,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerDiagnostics(context, { extensionUri: context.extensionUri, documents, log });
   registerModelCommands(context, { log, loader, registry });
   registerTestHooks(context, { registry, activationStats: () => stats });
+  registerTasks(context, { log, loader });
 
   stats = { activationMs: performance.now() - moduleStart };
 }

@@ -66,3 +66,22 @@ test('trust gate: tasks only in a trusted workspace', () => {
   assert.equal(taskTrustProblem(true), undefined);
   assert.match(taskTrustProblem(false)!, /trusted workspace/);
 });
+
+test('lint boundaries: src/core/tasks runs nothing, knows no VS Code, and reads only the engine-report index', async () => {
+  const path = await import('node:path');
+  const { ESLint } = await import('eslint');
+  const root = path.resolve(__dirname, '..', '..', '..');
+  const eslint = new ESLint({ cwd: root });
+  const code = [
+    "import * as vscode from 'vscode';",
+    "import { spawn } from 'node:child_process';",
+    "import { parseLayerInfo } from '../engineReport/layerInfo';",
+    "import { analyzeModel } from '../analysis/index';",
+    "import { startProcess } from '../../tasks/processRunner';",
+    "import { decodeVersionTag } from '../engineReport/index';",
+    'export const a = [vscode, spawn, parseLayerInfo, analyzeModel, startProcess, decodeVersionTag];',
+  ].join('\n');
+  const [result] = await eslint.lintText(code, { filePath: path.join(root, 'src', 'core', 'tasks', 'probe.ts') });
+  const lines = result!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.line).sort();
+  assert.deepEqual([...new Set(lines)], [1, 2, 3, 4, 5]);
+});

@@ -1,0 +1,174 @@
+/**
+ * The protocol between the host and the "Engine report" webview (webview/engine/). Plain JSON
+ * shapes prepared by the host (src/engineView/reportDto.ts) so the webview only draws. Requests
+ * carry a `requestId`, replies an `inReplyTo` (see `channel.ts`).
+ */
+
+export interface TimingDto {
+  min?: number;
+  mean?: number;
+  median?: number;
+  p90?: number;
+  p95?: number;
+  p99?: number;
+  max?: number;
+}
+
+export interface EngineLayerRowDto {
+  index: number;
+  name: string;
+  type?: string;
+  precision?: string;
+  /** `INT8 NC/32HW32, FP16 NCHW` — one entry per input / output tensor. */
+  inputs: string;
+  outputs: string;
+  tactic?: string;
+  averageMs?: number;
+  percentage?: number;
+  /** Set on reformat / re-quantize layers: their kind (`quantize`, `requantize`, `layout`…). */
+  reformat?: string;
+  onnxNodes?: string[];
+}
+
+export interface EngineReportDto {
+  /** Key of this build (its layer-info path). */
+  id: string;
+  /** `qdq` / `fp16` / file name: what the user calls this build. */
+  label: string;
+  files: { layerInfo: string; profile?: string; log?: string };
+  detailed: boolean;
+  layerCount: number;
+  precisionCounts?: Record<string, number>;
+  weightsMB?: number;
+  weightsComplete?: boolean;
+  totalTimeMs?: number;
+  profileIterations?: number;
+  perf?: {
+    throughputQps?: number;
+    latencyMs?: TimingDto;
+    gpuComputeMs?: TimingDto;
+    enqueueMs?: TimingDto;
+    h2dMs?: TimingDto;
+    d2hMs?: TimingDto;
+    totalHostWalltimeS?: number;
+  };
+  trtVersion?: string;
+  device?: string;
+  buildPrecision?: string;
+  reformats: Array<{ index: number; name: string; kind: string; description: string }>;
+  topLayers: Array<{ name: string; type?: string; averageMs: number; percentage?: number }>;
+  layers: EngineLayerRowDto[];
+  diagnostics?: { errors: number; warnings: number; items: Array<{ line: number; severity: string; message: string }> };
+  /** Non-fatal input problems, one line each. */
+  problems: string[];
+}
+
+export interface ComparisonRowDto {
+  label: string;
+  engine?: number;
+  baseline?: number;
+  delta?: number;
+  deltaPct?: number;
+  /** Which direction is an improvement (for colouring the change). */
+  better?: 'lower' | 'higher';
+}
+
+export interface EngineComparisonDto {
+  engine: string;
+  baseline: string;
+  rows: ComparisonRowDto[];
+}
+
+/** What the webview actually drew (read back from its DOM; test hook). */
+export interface EngineRenderedDto {
+  status: 'empty' | 'ready';
+  label?: string;
+  layerRows: number;
+  reformatRows: number;
+  /** The throughput cell as shown, e.g. `1005.92 qps`. */
+  throughputText?: string;
+  comparisonRows: number;
+  compareWith?: string;
+}
+
+// ---- host -> webview ----
+
+export interface EngineShowMessage {
+  readonly type: 'show';
+  readonly report: EngineReportDto;
+  /** Other builds that can be compared with this one. */
+  readonly candidates: ReadonlyArray<{ id: string; label: string }>;
+  readonly comparison?: EngineComparisonDto;
+}
+
+export interface EngineErrorMessage {
+  readonly type: 'error';
+  readonly message: string;
+}
+
+export interface EngineQueryMessage {
+  readonly type: 'query';
+  readonly requestId: number;
+}
+
+export type ToEngineView = EngineShowMessage | EngineErrorMessage | EngineQueryMessage;
+
+// ---- webview -> host ----
+
+export interface EngineReadyMessage {
+  readonly type: 'ready';
+}
+
+/** Compare the shown build with another one (`id` of a candidate), or stop comparing (no id). */
+export interface EngineCompareMessage {
+  readonly type: 'compare';
+  readonly id?: string;
+}
+
+/** Reveal the ONNX nodes of a layer in the model's graph view. */
+export interface EngineRevealMessage {
+  readonly type: 'revealLayer';
+  readonly onnxNodes: string[];
+}
+
+export interface EngineQueryResultMessage {
+  readonly type: 'queryResult';
+  readonly inReplyTo: number;
+  readonly rendered: EngineRenderedDto;
+}
+
+export type FromEngineView = EngineReadyMessage | EngineCompareMessage | EngineRevealMessage | EngineQueryResultMessage;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function isToEngineView(v: unknown): v is ToEngineView {
+  if (!isRecord(v)) return false;
+  switch (v.type) {
+    case 'show':
+      return isRecord(v.report) && Array.isArray(v.candidates);
+    case 'error':
+      return typeof v.message === 'string';
+    case 'query':
+      return typeof v.requestId === 'number';
+    default:
+      return false;
+  }
+}
+
+export function isFromEngineView(v: unknown): v is FromEngineView {
+  if (!isRecord(v)) return false;
+  switch (v.type) {
+    case 'ready':
+      return true;
+    case 'compare':
+      return v.id === undefined || typeof v.id === 'string';
+    case 'revealLayer':
+      return Array.isArray(v.onnxNodes) && v.onnxNodes.every((n) => typeof n === 'string');
+    case 'queryResult':
+      return typeof v.inReplyTo === 'number' && isRecord(v.rendered);
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Wires the tasks feature: the `qdq` task provider (only while the workspace is trusted), the
+ * engine report panel that trtexec builds feed, and the task commands.
+ */
+import * as vscode from 'vscode';
+import { registerTaskCommands } from '../commands/taskCommands';
+import { TASK_TYPE } from '../core/tasks/index';
+import type { ModelLoader } from '../editor/modelLoader';
+import { EngineReportPanel } from '../engineView/engineReportPanel';
+import type { Logger } from '../util/logger';
+import { QdqTaskProvider } from './taskProvider';
+import { Tools } from './tools';
+import type { TrtexecBuildResult } from './trtexecTerminal';
+
+export interface TaskFeatureServices {
+  log: Logger;
+  loader: ModelLoader;
+}
+
+export function registerTasks(context: vscode.ExtensionContext, services: TaskFeatureServices): void {
+  const { log, loader } = services;
+  const tools = new Tools(log);
+  const panel = new EngineReportPanel(context.extensionUri, log);
+  context.subscriptions.push(panel);
+
+  const onTrtexecBuilt = async (r: TrtexecBuildResult): Promise<void> => {
+    if (!r.hasLayerInfo) {
+      const choice = await vscode.window.showErrorMessage(
+        `trtexec (${r.label}) ${r.exitCode === 0 ? 'wrote no layer info' : `failed${r.exitCode !== undefined ? ` with exit code ${r.exitCode}` : ''}`}${r.log.diagnostics.find((d) => d.severity === 'error') ? `: ${r.log.diagnostics.find((d) => d.severity === 'error')!.message}` : ''}.`,
+        'Open Log',
+      );
+      if (choice) await vscode.window.showTextDocument(vscode.Uri.file(r.plan.outputs.log));
+      return;
+    }
+    if (vscode.workspace.getConfiguration('qdqStudio').get<boolean>('trtexec.openReport', true)) {
+      await panel.showFile(r.plan.outputs.layerInfo, r.label);
+    }
+  };
+
+  const provider = new QdqTaskProvider({ log, tools, loader, onTrtexecBuilt });
+  let registration: vscode.Disposable | undefined;
+  const update = () => {
+    if (vscode.workspace.isTrusted && !registration) registration = vscode.tasks.registerTaskProvider(TASK_TYPE, provider);
+  };
+  update();
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(update), { dispose: () => registration?.dispose() });
+  registerTaskCommands(context, { log, tools, loader, provider, panel });
+}

@@ -1,0 +1,259 @@
+/**
+ * The `qdq` task type: quantize / sensitive / eval / export run yolov9-qat's scripts as a
+ * `ProcessExecution` (program and argument list, no shell); trtexec runs in a `CustomExecution`
+ * pseudoterminal (src/tasks/trtexecTerminal.ts) that also reads the results back. Tasks exist only
+ * in a trusted workspace. A missing tool is an actionable message (Open Settings / Pick File…),
+ * and the task then ends at once instead of failing in a terminal.
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  TASK_TYPE,
+  TaskOptionError,
+  evalCommand,
+  exportCommand,
+  parseTaskDefinition,
+  quantizeCommand,
+  sensitiveCommand,
+  taskLabel,
+  taskTrustProblem,
+  trtexecCommand,
+  type CommandLine,
+  type ModelInput,
+  type QdqTaskDefinition,
+  type ToolProblem,
+  type TrtexecPlan,
+} from '../core/tasks/index';
+import type { ModelLoader } from '../editor/modelLoader';
+import type { Logger } from '../util/logger';
+import { showToolProblem, type Tools } from './tools';
+import type { TrtexecBuiltHandler } from './trtexecTerminal';
+
+export interface TaskServices {
+  log: Logger;
+  tools: Tools;
+  loader: ModelLoader;
+  onTrtexecBuilt: TrtexecBuiltHandler;
+}
+
+/** A problem found while building a task: shown to the user, the task does not run. */
+class TaskSetupProblem extends Error {
+  constructor(
+    message: string,
+    readonly tool?: ToolProblem,
+  ) {
+    super(message);
+  }
+}
+
+/** What the model says about a trtexec build: Q/DQ or not, its inputs. */
+export interface ModelFacts {
+  hasQdq: boolean;
+  inputs: ModelInput[];
+}
+
+export async function modelFacts(loader: ModelLoader, model: string): Promise<ModelFacts> {
+  const loaded = await loader.load(vscode.Uri.file(model));
+  if (loaded.kind === 'error') throw new TaskSetupProblem(loaded.error.message);
+  try {
+    const s = loaded.summary;
+    return { hasQdq: s.qdq.quantizeLinear + s.qdq.dequantizeLinear > 0, inputs: s.inputs.map((i) => ({ name: i.name, shape: i.shape })) };
+  } finally {
+    loaded.decoded.source.close?.();
+  }
+}
+
+function resolvePath(p: string, folder: vscode.WorkspaceFolder | undefined): string {
+  if (path.isAbsolute(p) || !folder) return p;
+  return path.join(folder.uri.fsPath, p);
+}
+
+export class QdqTaskProvider implements vscode.TaskProvider {
+  constructor(private readonly services: TaskServices) {}
+
+  /** Tasks for the `.onnx` models in the workspace (the builds that fit each). */
+  async provideTasks(): Promise<vscode.Task[]> {
+    if (taskTrustProblem(vscode.workspace.isTrusted)) return [];
+    const models = await vscode.workspace.findFiles('**/*.onnx', '{**/node_modules/**,**/.git/**}', 20);
+    const tasks: vscode.Task[] = [];
+    for (const uri of models) {
+      if (uri.scheme !== 'file') continue;
+      const folder = vscode.workspace.getWorkspaceFolder(uri);
+      let flavours: Array<'fp16' | 'ptq' | 'qdq'> = ['qdq', 'fp16', 'ptq'];
+      try {
+        flavours = (await modelFacts(this.services.loader, uri.fsPath)).hasQdq ? ['qdq'] : ['fp16', 'ptq'];
+      } catch {
+        continue; // unreadable models get no tasks (opening them shows why)
+      }
+      for (const flavour of flavours) {
+        const def: QdqTaskDefinition = { type: TASK_TYPE, task: 'trtexec', model: folder ? path.relative(folder.uri.fsPath, uri.fsPath) : uri.fsPath, flavour };
+        tasks.push(this.lazyTask(def, folder));
+      }
+    }
+    return tasks;
+  }
+
+  /** Fills in the execution of a task from tasks.json. */
+  async resolveTask(task: vscode.Task): Promise<vscode.Task | undefined> {
+    if (taskTrustProblem(vscode.workspace.isTrusted)) return undefined;
+    const folder = typeof task.scope === 'object' ? task.scope : undefined;
+    return this.buildTask(task.definition, folder, task);
+  }
+
+  /** A task whose execution is built when it runs (tools are looked up then, not when listing). */
+  private lazyTask(def: QdqTaskDefinition, folder: vscode.WorkspaceFolder | undefined): vscode.Task {
+    const t = new vscode.Task(def, folder ?? vscode.TaskScope.Workspace, taskLabel(def), 'QDQ Studio', this.deferredExecution(def, folder));
+    t.group = def.task === 'trtexec' ? vscode.TaskGroup.Build : undefined;
+    return t;
+  }
+
+  /**
+   * Builds the task for a definition. Problems (bad definition, missing tool, flavour that does
+   * not fit the model) become a task that shows the message and ends.
+   */
+  async buildTask(rawDef: unknown, folder: vscode.WorkspaceFolder | undefined, original?: vscode.Task): Promise<vscode.Task> {
+    let def: QdqTaskDefinition;
+    try {
+      def = parseTaskDefinition(rawDef);
+    } catch (e) {
+      return this.problemTask(rawDef, folder, (e as Error).message, original);
+    }
+    try {
+      const execution = await this.execution(def, folder);
+      return this.makeTask(original?.definition ?? def, folder, original?.name ?? taskLabel(def), execution, def);
+    } catch (e) {
+      if (e instanceof TaskSetupProblem || e instanceof TaskOptionError) return this.problemTask(def, folder, e.message, original, e instanceof TaskSetupProblem ? e.tool : undefined);
+      throw e;
+    }
+  }
+
+  private makeTask(
+    definition: vscode.TaskDefinition,
+    folder: vscode.WorkspaceFolder | undefined,
+    name: string,
+    execution: vscode.ProcessExecution | vscode.CustomExecution,
+    def: QdqTaskDefinition,
+  ): vscode.Task {
+    const t = new vscode.Task(definition, folder ?? vscode.TaskScope.Workspace, name, 'QDQ Studio', execution);
+    if (def.task === 'trtexec') t.group = vscode.TaskGroup.Build;
+    t.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
+    return t;
+  }
+
+  /** A listed (trtexec) task's execution, resolved when the task starts (provideTasks stays cheap). */
+  private deferredExecution(def: QdqTaskDefinition, folder: vscode.WorkspaceFolder | undefined): vscode.CustomExecution {
+    return new vscode.CustomExecution(async () => {
+      try {
+        return await this.trtexecTerminal(def, folder);
+      } catch (e) {
+        const tool = e instanceof TaskSetupProblem ? e.tool : undefined;
+        return messageTerminal((e as Error).message, tool);
+      }
+    });
+  }
+
+  private problemTask(rawDef: unknown, folder: vscode.WorkspaceFolder | undefined, message: string, original?: vscode.Task, tool?: ToolProblem): vscode.Task {
+    const definition = original?.definition ?? (typeof rawDef === 'object' && rawDef !== null ? (rawDef as vscode.TaskDefinition) : { type: TASK_TYPE });
+    const t = new vscode.Task(definition, folder ?? vscode.TaskScope.Workspace, original?.name ?? 'qdq', 'QDQ Studio', new vscode.CustomExecution(async () => messageTerminal(message, tool)));
+    return t;
+  }
+
+  /** The execution of a parsed definition; throws TaskSetupProblem / TaskOptionError. */
+  async execution(def: QdqTaskDefinition, folder: vscode.WorkspaceFolder | undefined): Promise<vscode.ProcessExecution | vscode.CustomExecution> {
+    const { tools } = this.services;
+    if (def.task === 'trtexec') {
+      const plan = await this.trtexecPlan(def, folder); // problems show before anything runs
+      return new vscode.CustomExecution(async () => this.terminalFor(plan, def, folder));
+    }
+    const [python, checkout] = await Promise.all([tools.python(folder?.uri), tools.checkout()]);
+    if (!python.ok) throw new TaskSetupProblem(python.message, python);
+    if (!checkout.ok) throw new TaskSetupProblem(checkout.message, checkout);
+    const env = { python: python.path, checkout: checkout.path, pathStyle: process.platform === 'win32' ? ('win32' as const) : ('posix' as const) };
+    const weights = resolvePath(def.weights!, folder);
+    const common = { weights, ...(def.data !== undefined ? { data: resolvePath(def.data, folder) } : {}), ...(def.hyp !== undefined ? { hyp: resolvePath(def.hyp, folder) } : {}) };
+    const opt = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+    let cl: CommandLine;
+    switch (def.task) {
+      case 'quantize':
+        cl = quantizeCommand(env, opt({ ...common, noLastLayer: def.noLastLayer, batchSize: def.batchSize, iters: def.iters, imgsz: def.imgsz, device: def.device, gpus: def.gpus, project: def.project, name: def.name, extraArgs: def.args }));
+        break;
+      case 'sensitive':
+        cl = sensitiveCommand(env, opt({ ...common, batchSize: def.batchSize, imgsz: def.imgsz, device: def.device, gpus: def.gpus, numImages: def.numImages, project: def.project, name: def.name, extraArgs: def.args }));
+        break;
+      case 'eval':
+        cl = evalCommand(env, opt({ ...common, batchSize: def.batchSize, imgsz: def.imgsz, device: def.device, gpus: def.gpus, project: def.project, name: def.name, extraArgs: def.args }));
+        break;
+      case 'export':
+        cl = exportCommand(env, opt({ weights, include: def.include, imgsz: def.imgsz, device: def.device, extraArgs: def.args }));
+        break;
+    }
+    return new vscode.ProcessExecution(cl.command, cl.args, { cwd: cl.cwd, env: cl.env });
+  }
+
+  private async trtexecTerminal(def: QdqTaskDefinition, folder: vscode.WorkspaceFolder | undefined): Promise<vscode.Pseudoterminal> {
+    return this.terminalFor(await this.trtexecPlan(def, folder), def, folder);
+  }
+
+  /** A fresh terminal for each run of the build. */
+  private async terminalFor(plan: TrtexecPlan, def: QdqTaskDefinition, folder: vscode.WorkspaceFolder | undefined): Promise<vscode.Pseudoterminal> {
+    const label = `${plan.outputs.engine.endsWith('.engine') ? path.basename(plan.outputs.engine, '.engine') : def.flavour ?? 'qdq'}: ${path.basename(resolvePath(def.model!, folder))}`;
+    const { TrtexecTerminal } = await import('./trtexecTerminal.js');
+    return new TrtexecTerminal(plan, label, this.services.onTrtexecBuilt);
+  }
+
+  async trtexecPlan(def: QdqTaskDefinition, folder: vscode.WorkspaceFolder | undefined): Promise<TrtexecPlan> {
+    const { tools, loader } = this.services;
+    const trtexec = await tools.trtexec();
+    if (!trtexec.ok) throw new TaskSetupProblem(trtexec.message, trtexec);
+    const model = resolvePath(def.model!, folder);
+    try {
+      await fsp.stat(model);
+    } catch {
+      throw new TaskSetupProblem(`The model ${model} does not exist.`);
+    }
+    const [facts, version] = await Promise.all([modelFacts(loader, model), tools.trtMajor(trtexec.path)]);
+    if (!version) {
+      throw new TaskSetupProblem(`Could not tell the TensorRT version of ${trtexec.path} (\`trtexec --help\` printed no version): set qdqStudio.trtexec.version to 8 or 10.`, {
+        ok: false,
+        kind: 'trtexec',
+        setting: 'qdqStudio.trtexec.version',
+        message: '',
+      });
+    }
+    const flavour = def.flavour ?? (facts.hasQdq ? 'qdq' : 'fp16');
+    const plan = trtexecCommand({
+      trtexec: trtexec.path,
+      model,
+      flavour,
+      trtMajor: version.major,
+      hasQdq: facts.hasQdq,
+      inputs: facts.inputs,
+      ...(def.outputDir ? { outputDir: resolvePath(def.outputDir, folder) } : {}),
+      ...(def.batch !== undefined ? { batch: def.batch } : {}),
+      ...(def.imgsz !== undefined ? { imgsz: def.imgsz } : {}),
+      benchmark: { ...(def.warmUpMs !== undefined ? { warmUpMs: def.warmUpMs } : {}), ...(def.durationS !== undefined ? { durationS: def.durationS } : {}) },
+      extraArgs: [...tools.defaultTrtexecArgs(), ...(def.args ?? [])],
+      pathStyle: process.platform === 'win32' ? 'win32' : 'posix',
+    });
+    plan.notes.unshift(`TensorRT ${version.version ?? `${version.major}.x`} (${version.source === 'setting' ? 'from qdqStudio.trtexec.version' : 'reported by trtexec'}); model ${facts.hasQdq ? 'has' : 'has no'} Q/DQ nodes.`);
+    return plan;
+  }
+}
+
+/** A pseudoterminal that shows a problem (with its actionable notification) and ends. */
+function messageTerminal(message: string, tool?: ToolProblem): vscode.Pseudoterminal {
+  const write = new vscode.EventEmitter<string>();
+  const close = new vscode.EventEmitter<number>();
+  return {
+    onDidWrite: write.event,
+    onDidClose: close.event,
+    open() {
+      write.fire(`QDQ Studio: ${message}\r\n`);
+      if (tool) void showToolProblem({ ...tool, message });
+      else void vscode.window.showErrorMessage(message);
+      close.fire(1);
+    },
+    close() {},
+  };
+}

@@ -1,0 +1,193 @@
+/**
+ * Tasks in a real VS Code: the `qdq` task list, a trtexec build through the task system with the
+ * stand-in trtexec (test/support/standins/trtexec: prints a recorded log, writes recorded layer
+ * info and profile) ending in the engine report webview showing the recorded numbers, hostile
+ * arguments through a ProcessExecution task reaching a stand-in "python" intact, and a missing
+ * tool giving a message instead of a task.
+ *
+ * Workspace Trust: the harness starts code-server with --disable-workspace-trust, so the workspace
+ * is always trusted here; the gate itself is unit-tested (test/unit/tasks/settings.test.ts).
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { EXTENSION_ID, closeAllEditors, note, poll, requireModel, sleep, workspaceFile } from './support';
+
+interface EngineState {
+  label: string;
+  layerInfo: string;
+  profile?: string;
+  log?: string;
+  layerCount: number;
+  reformats: number;
+  throughputQps?: number;
+  trtVersion?: string;
+  rendered?: { status: string; layerRows: number; reformatRows: number; throughputText?: string; comparisonRows: number };
+}
+
+const SETTINGS = ['python.path', 'yolov9Qat.path', 'trtexec.path', 'trtexec.version'] as const;
+
+function standin(name: string): string {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  if (!ext) throw new Error(`extension ${EXTENSION_ID} is not loaded`);
+  const p = path.join(ext.extensionUri.fsPath, 'test', 'support', 'standins', name);
+  if (!fs.existsSync(p)) throw new Error(`stand-in ${p} is missing`);
+  return p;
+}
+
+async function setSetting(key: (typeof SETTINGS)[number], value: string | undefined): Promise<void> {
+  await vscode.workspace.getConfiguration('qdqStudio').update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+async function engineState(): Promise<EngineState | undefined> {
+  return vscode.commands.executeCommand<EngineState | undefined>('qdqStudio.internal.engineReportState');
+}
+
+async function runAndWait(task: vscode.Task, timeoutMs = 60_000): Promise<void> {
+  const execution = await vscode.tasks.executeTask(task);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`task ${task.name} did not end within ${timeoutMs} ms`)), timeoutMs);
+    const sub = vscode.tasks.onDidEndTask((e) => {
+      if (e.execution === execution) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve();
+      }
+    });
+  });
+}
+
+suite('Tasks', () => {
+  suiteSetup(async () => {
+    await vscode.extensions.getExtension(EXTENSION_ID)?.activate();
+    await setSetting('trtexec.path', standin('trtexec'));
+  });
+  suiteTeardown(async () => {
+    for (const k of SETTINGS) await setSetting(k, undefined);
+    await closeAllEditors();
+  });
+
+  test('the workspace is trusted here, so the qdq task type is available', () => {
+    assert.equal(vscode.workspace.isTrusted, true);
+  });
+
+  test('the task list holds trtexec builds that fit each model (Q/DQ build for QAT exports, baselines for float ones)', async () => {
+    await requireModel('models/tiny-qat-good.onnx');
+    const tasks = await vscode.tasks.fetchTasks({ type: 'qdq' });
+    const names = tasks.map((t) => t.name).sort();
+    note(`qdq tasks: ${names.join(', ')}`);
+    assert.ok(names.includes('trtexec qdq: tiny-qat-good.onnx'), names.join(', '));
+    assert.ok(names.includes('trtexec fp16: tiny-fp32.onnx'), names.join(', '));
+    assert.ok(names.includes('trtexec ptq: tiny-fp32.onnx'), names.join(', '));
+    assert.ok(!names.includes('trtexec fp16: tiny-qat-good.onnx'), 'no FP16 baseline offered for a Q/DQ model');
+    assert.ok(!names.some((n) => n.includes('broken-truncated') || n.includes('not-onnx')), 'unreadable models get no tasks');
+    for (const t of tasks) assert.equal(t.source, 'QDQ Studio');
+  });
+
+  test('running the trtexec task with the stand-in ends with the engine report open, showing the recorded numbers', async () => {
+    const model = await requireModel('models/tiny-qat-good.onnx');
+    const outDir = path.join(path.dirname(model.fsPath), 'tiny-qat-good.trtexec');
+    fs.rmSync(outDir, { recursive: true, force: true });
+    const task = (await vscode.tasks.fetchTasks({ type: 'qdq' })).find((t) => t.name === 'trtexec qdq: tiny-qat-good.onnx');
+    assert.ok(task, 'the qdq build task of tiny-qat-good.onnx');
+    const t0 = Date.now();
+    await runAndWait(task);
+    const state = await poll('the engine report of the qdq build', 30_000, async () => {
+      const s = await engineState();
+      return s?.rendered?.status === 'ready' && s.layerInfo === path.join(outDir, 'qdq.layer.json') ? s : undefined;
+    });
+    note(`trtexec task to engine report: ${Date.now() - t0} ms`);
+    // The recorded trt8-detailed layer info / profile and short.console.log (test/fixtures/trtexec/README.md).
+    assert.equal(state.layerCount, 12);
+    assert.equal(state.reformats, 6);
+    assert.equal(state.throughputQps, 1005.92);
+    assert.equal(state.trtVersion, '8.6.1');
+    assert.equal(state.profile, path.join(outDir, 'qdq.profile.json'));
+    assert.equal(state.log, path.join(outDir, 'qdq.log'));
+    assert.equal(state.rendered?.layerRows, 12, 'layer rows the webview drew');
+    assert.equal(state.rendered?.reformatRows, 6, 'reformat rows the webview drew');
+    assert.equal(state.rendered?.throughputText, '1005.92 qps');
+    // The console log was teed to the known path, and trtexec got the 8.x Q/DQ flags.
+    assert.match(fs.readFileSync(path.join(outDir, 'qdq.log'), 'utf8'), /&&&& PASSED TensorRT\.trtexec \[TensorRT v8601\]/);
+    const argv = JSON.parse(fs.readFileSync(path.join(outDir, 'standin-argv.json'), 'utf8')) as string[];
+    assert.deepEqual(argv.slice(0, 3), [`--onnx=${model.fsPath}`, '--int8', '--fp16']);
+    for (const a of ['--profilingVerbosity=detailed', `--exportLayerInfo=${path.join(outDir, 'qdq.layer.json')}`, `--exportProfile=${path.join(outDir, 'qdq.profile.json')}`, '--useCudaGraph', '--noDataTransfers', '--separateProfileRun']) {
+      assert.ok(argv.includes(a), `${a} in ${argv.join(' ')}`);
+    }
+  });
+
+  test('Export to TensorRT on a float model with TensorRT 10 builds both baselines, and the report compares nothing until asked', async () => {
+    const model = await requireModel('models/tiny-fp32.onnx');
+    const outDir = path.join(path.dirname(model.fsPath), 'tiny-fp32.trtexec');
+    fs.rmSync(outDir, { recursive: true, force: true });
+    await setSetting('trtexec.version', '10');
+    try {
+      await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', model, ['fp16', 'ptq']);
+      const state = await poll('the engine report of the ptq build', 30_000, async () => {
+        const s = await engineState();
+        return s?.rendered?.status === 'ready' && s.layerInfo === path.join(outDir, 'ptq.layer.json') ? s : undefined;
+      });
+      assert.equal(state.rendered?.comparisonRows, 0);
+      assert.ok(fs.existsSync(path.join(outDir, 'fp16.layer.json')), 'the fp16 build ran first');
+      const argv = JSON.parse(fs.readFileSync(path.join(outDir, 'standin-argv.json'), 'utf8')) as string[];
+      assert.deepEqual(argv.slice(1, 3), ['--int8', '--fp16']);
+    } finally {
+      await setSetting('trtexec.version', undefined);
+    }
+  });
+
+  test('hostile file names reach the program intact through a ProcessExecution task, and nothing else runs', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-task-quote-'));
+    const checkout = path.join(root, "yolo v9 $(touch PWNED0) 'x'");
+    fs.mkdirSync(checkout);
+    fs.writeFileSync(path.join(checkout, 'qat.py'), '# stand-in checkout\n');
+    fs.writeFileSync(path.join(checkout, 'export_qat.py'), '# stand-in checkout\n');
+    const weightsDir = workspaceFile('weights').fsPath;
+    fs.mkdirSync(weightsDir, { recursive: true });
+    // A shell would run these in the task's working folder (the checkout) or the workspace.
+    const weights = path.join(weightsDir, `my model $(touch PWNED1) \`touch PWNED2\`; touch PWNED3 & "q" 'it''s'.pt`);
+    fs.writeFileSync(weights, 'not real weights');
+    await setSetting('python.path', standin('argv-echo'));
+    await setSetting('yolov9Qat.path', checkout);
+    try {
+      const choices = { data: `${root}/data $(touch ${root}/PWNED4).yaml`, noLastLayer: true, batchSize: 4, iters: 2, device: '0,1' };
+      await vscode.commands.executeCommand('qdqStudio.quantizeYolov9', vscode.Uri.file(weights), choices);
+      const got = await poll('the stand-in python to record its arguments', 20_000, async () => {
+        const f = path.join(checkout, 'standin-argv.json');
+        return fs.existsSync(f) ? (JSON.parse(fs.readFileSync(f, 'utf8')) as { args: string[]; cwd: string }) : undefined;
+      });
+      note(`stand-in received ${got.args.length} arguments`);
+      assert.deepEqual(got.args.slice(0, 4), ['-m', 'torch.distributed.run', '--nproc_per_node', '2']);
+      assert.equal(got.args[4], path.join(checkout, 'qat.py'));
+      assert.equal(got.args[got.args.indexOf('--weights') + 1], weights);
+      assert.equal(got.args[got.args.indexOf('--data') + 1], choices.data);
+      assert.ok(got.args.includes('--no-last-layer'));
+      assert.equal(fs.realpathSync(got.cwd), fs.realpathSync(checkout));
+      await sleep(500);
+      const pwned = [root, checkout, weightsDir, workspaceFile('.').fsPath, os.homedir()].flatMap((d) => fs.readdirSync(d)).filter((f) => f.startsWith('PWNED'));
+      assert.deepEqual(pwned, [], 'an injected command ran');
+    } finally {
+      await setSetting('python.path', undefined);
+      await setSetting('yolov9Qat.path', undefined);
+      fs.rmSync(weightsDir, { recursive: true, force: true });
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('a missing trtexec gives a message and starts no task', async () => {
+    const model = await requireModel('models/tiny-qat-good.onnx');
+    await setSetting('trtexec.path', '/no/such/trtexec');
+    let started = 0;
+    const sub = vscode.tasks.onDidStartTask(() => started++);
+    try {
+      await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', model);
+      await sleep(1000);
+      assert.equal(started, 0);
+    } finally {
+      sub.dispose();
+      await setSetting('trtexec.path', standin('trtexec'));
+    }
+  });
+});

@@ -1,0 +1,188 @@
+/**
+ * The "Engine report" webview (its own program; bundled to dist/engineView.js). Draws what the
+ * host sends (src/protocol/engineView.ts): run figures, a comparison with another build, the
+ * reformat / re-quantize layers, top layers by time and the per-layer precision table. Model
+ * strings only ever enter the DOM as text nodes (see ../dom.ts).
+ */
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import './main.css';
+import { Channel } from '../../src/protocol/channel';
+import {
+  isToEngineView,
+  type EngineComparisonDto,
+  type EngineRenderedDto,
+  type EngineReportDto,
+  type EngineShowMessage,
+  type FromEngineView,
+  type TimingDto,
+  type ToEngineView,
+} from '../../src/protocol/engineView';
+import { h, type Child } from '../dom';
+import { acquireApi } from '../vscodeApi';
+
+const api = acquireApi();
+const channel = new Channel<FromEngineView, ToEngineView>((m) => api.postMessage(m));
+const post = (m: FromEngineView) => channel.post(m);
+const root = document.getElementById('app')!;
+let rendered: EngineRenderedDto = { status: 'empty', layerRows: 0, reformatRows: 0, comparisonRows: 0 };
+
+function num(x: number | undefined, digits = 6): string {
+  if (x === undefined || !Number.isFinite(x)) return '';
+  return String(Number(x.toPrecision(digits)));
+}
+
+function section(title: string, ...children: Child[]): HTMLElement {
+  return h('section', { className: 'section' }, h('h2', null, title), ...children);
+}
+
+function table(headers: string[], rows: Child[][], className = ''): HTMLTableElement {
+  return h(
+    'table',
+    { className: `grid ${className}` },
+    h('thead', null, h('tr', null, ...headers.map((x) => h('th', { attrs: { scope: 'col' } }, x)))),
+    h('tbody', null, ...rows.map((cells) => h('tr', null, ...cells.map((c) => h('td', null, c))))),
+  );
+}
+
+function timingText(t: TimingDto | undefined): string {
+  if (!t) return '';
+  return (['min', 'mean', 'median', 'p90', 'p95', 'p99', 'max'] as const)
+    .filter((k) => t[k] !== undefined)
+    .map((k) => `${k} ${num(t[k])}`)
+    .join(', ');
+}
+
+function summary(r: EngineReportDto): HTMLElement {
+  const facts: Array<[string, string]> = [];
+  if (r.trtVersion) facts.push(['TensorRT', r.trtVersion]);
+  if (r.device) facts.push(['Device', r.device]);
+  if (r.buildPrecision) facts.push(['Build precision', r.buildPrecision]);
+  facts.push(['Layers', `${r.layerCount}${r.detailed ? '' : ' (names only: build with --profilingVerbosity=detailed for precisions)'}`]);
+  if (r.precisionCounts) facts.push(['Precision', Object.entries(r.precisionCounts).map(([k, v]) => `${k} ${v}`).join(', ')]);
+  if (r.weightsMB !== undefined) facts.push(['Weights', `${r.weightsComplete ? '' : '≥ '}${num(r.weightsMB, 4)} MB`]);
+  facts.push(['Reformat layers', String(r.reformats.length)]);
+  const p = r.perf;
+  if (p?.throughputQps !== undefined) facts.push(['Throughput', `${num(p.throughputQps)} qps`]);
+  if (p?.latencyMs) facts.push(['Latency (ms)', timingText(p.latencyMs)]);
+  if (p?.gpuComputeMs) facts.push(['GPU compute (ms)', timingText(p.gpuComputeMs)]);
+  if (p?.enqueueMs) facts.push(['Enqueue (ms)', timingText(p.enqueueMs)]);
+  if (p?.h2dMs) facts.push(['H2D (ms)', timingText(p.h2dMs)]);
+  if (p?.d2hMs) facts.push(['D2H (ms)', timingText(p.d2hMs)]);
+  if (p?.totalHostWalltimeS !== undefined) facts.push(['Total host walltime', `${num(p.totalHostWalltimeS)} s`]);
+  if (r.totalTimeMs !== undefined) facts.push(['Summed layer time', `${num(r.totalTimeMs)} ms${r.profileIterations ? ` (${r.profileIterations} iterations)` : ''}`]);
+  if (r.diagnostics) facts.push(['Log', `${r.diagnostics.errors} errors, ${r.diagnostics.warnings} warnings`]);
+  return h('dl', { className: 'facts' }, ...facts.flatMap(([k, v]) => [h('dt', null, k), h('dd', { data: { fact: k } }, v)]));
+}
+
+function comparisonSection(msg: EngineShowMessage): HTMLElement {
+  const select = h('vscode-single-select', { attrs: { 'aria-label': 'Compare with', id: 'compare' } });
+  select.appendChild(h('vscode-option', { attrs: { value: '' } }, '(no comparison)'));
+  for (const c of msg.candidates) {
+    const opt = h('vscode-option', { attrs: { value: c.id } }, c.label);
+    if (msg.comparison && c.label === msg.comparison.baseline) opt.setAttribute('selected', '');
+    select.appendChild(opt);
+  }
+  select.addEventListener('change', () => {
+    const value = (select as unknown as { value: string }).value;
+    post(value ? { type: 'compare', id: value } : { type: 'compare' });
+  });
+  const body: Child[] = [
+    msg.candidates.length ? h('div', { className: 'row' }, h('label', { attrs: { for: 'compare' } }, 'Compare with '), select) : h('p', { className: 'muted' }, 'No other build in this folder to compare with (run another trtexec flavour).'),
+  ];
+  if (msg.comparison) body.push(comparisonTable(msg.comparison));
+  return section('Comparison', ...body);
+}
+
+function comparisonTable(c: EngineComparisonDto): HTMLTableElement {
+  return table(
+    ['', c.engine, c.baseline, 'change'],
+    c.rows.map((r) => {
+      const change = r.delta === undefined ? '' : `${r.delta > 0 ? '+' : ''}${num(r.delta)}${r.deltaPct !== undefined ? ` (${r.deltaPct > 0 ? '+' : ''}${num(r.deltaPct, 3)}%)` : ''}`;
+      const good = r.delta === undefined || r.delta === 0 || !r.better ? '' : (r.better === 'lower') === r.delta < 0 ? 'better' : 'worse';
+      return [r.label, num(r.engine), num(r.baseline), good ? h('span', { className: good }, change) : change];
+    }),
+    'comparison',
+  );
+}
+
+function reformatSection(r: EngineReportDto): HTMLElement {
+  if (!r.reformats.length) return section('Reformat / re-quantize layers', h('p', { className: 'muted' }, 'None: every Q/DQ fused and no layout or precision conversion was inserted.'));
+  return section(
+    `Reformat / re-quantize layers (${r.reformats.length})`,
+    table(['#', 'Layer', 'Kind', 'Origin'], r.reformats.map((f) => [String(f.index), f.name, h('vscode-badge', null, f.kind), f.description]), 'reformats'),
+  );
+}
+
+function topSection(r: EngineReportDto): HTMLElement | null {
+  if (!r.topLayers.length) return null;
+  return section('Top layers by time', table(['ms', '%', 'Type', 'Layer'], r.topLayers.map((t) => [num(t.averageMs), t.percentage !== undefined ? num(t.percentage, 3) : '', t.type ?? '', t.name]), 'top'));
+}
+
+function layerSection(r: EngineReportDto): HTMLElement {
+  const rows = r.layers.map((l) => {
+    const name: Child = l.onnxNodes?.length
+      ? h('a', { attrs: { href: '#', title: `ONNX: ${l.onnxNodes.join(', ')}` }, on: { click: (e) => (e.preventDefault(), post({ type: 'revealLayer', onnxNodes: l.onnxNodes! })) } }, l.name)
+      : l.name;
+    return [String(l.index), name, l.type ?? '', l.precision ? h('span', { className: `prec prec-${l.precision.toLowerCase()}` }, l.precision) : '', l.inputs, l.outputs, l.tactic ?? '', num(l.averageMs), l.percentage !== undefined ? num(l.percentage, 3) : '', l.reformat ? h('vscode-badge', null, l.reformat) : ''];
+  });
+  return section(`Layers (${r.layers.length}${r.layers.length < r.layerCount ? ` of ${r.layerCount}` : ''})`, table(['#', 'Name', 'Type', 'Precision', 'Inputs', 'Outputs', 'Tactic', 'ms', '%', 'Reformat'], rows, 'layers'));
+}
+
+function diagnosticsSection(r: EngineReportDto): HTMLElement | null {
+  const items = r.diagnostics?.items ?? [];
+  if (!items.length && !r.problems.length) return null;
+  return section('Log warnings and input problems', h('ul', null, ...items.map((d) => h('li', null, `line ${d.line}: ${d.severity}: ${d.message}`)), ...r.problems.map((p) => h('li', null, p))));
+}
+
+function show(msg: EngineShowMessage): void {
+  const r = msg.report;
+  const files = [r.files.layerInfo, r.files.profile, r.files.log].filter((f): f is string => !!f);
+  const parts: Array<HTMLElement | null> = [
+    h('header', null, h('h1', null, `Engine report: ${r.label}`), h('p', { className: 'muted files' }, files.join(' · '))),
+    summary(r),
+    comparisonSection(msg),
+    reformatSection(r),
+    topSection(r),
+    layerSection(r),
+    diagnosticsSection(r),
+  ];
+  root.replaceChildren(...parts.filter((x): x is HTMLElement => x !== null));
+  root.dataset.status = 'ready';
+  rendered = {
+    status: 'ready',
+    label: root.querySelector('h1')?.textContent?.replace(/^Engine report: /, '') ?? r.label,
+    layerRows: root.querySelectorAll('table.layers tbody tr').length,
+    reformatRows: root.querySelectorAll('table.reformats tbody tr').length,
+    comparisonRows: root.querySelectorAll('table.comparison tbody tr').length,
+  };
+  const qps = root.querySelector('dd[data-fact="Throughput"]')?.textContent;
+  if (qps) rendered.throughputText = qps;
+  if (msg.comparison) rendered.compareWith = msg.comparison.baseline;
+}
+
+function showError(message: string): void {
+  root.replaceChildren(h('p', { className: 'error', attrs: { role: 'alert' } }, message));
+  root.dataset.status = 'error';
+  rendered = { status: 'empty', layerRows: 0, reformatRows: 0, comparisonRows: 0 };
+}
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const m = event.data;
+  if (!isToEngineView(m)) return;
+  if (channel.receive(m)) return;
+  switch (m.type) {
+    case 'show':
+      show(m);
+      break;
+    case 'error':
+      showError(m.message);
+      break;
+    case 'query':
+      post({ type: 'queryResult', inReplyTo: m.requestId, rendered });
+      break;
+  }
+});
+post({ type: 'ready' });
