@@ -236,7 +236,7 @@ export class EditContext {
    * initializers only they read) whose outputs nobody reads any more and that are not graph
    * outputs. Returns the names of removed nodes and initializers.
    */
-  dropUnread(candidates: Iterable<Node>): { nodes: Node[]; initializers: string[] } {
+  dropUnread(candidates: Iterable<Node>, initializerCandidates: Iterable<string> = []): { nodes: Node[]; initializers: string[] } {
     const g = this.graph;
     const count = new Map<string, number>();
     for (const n of g.node) {
@@ -247,7 +247,7 @@ export class EditContext {
     const removable = (n: Node): boolean => n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear' || n.opType === 'Constant';
     const removed = new Set<Node>();
     const work = [...candidates];
-    const touchedInits = new Set<string>();
+    const touchedInits = new Set<string>(initializerCandidates);
     while (work.length) {
       const n = work.pop()!;
       if (removed.has(n) || !removable(n)) continue;

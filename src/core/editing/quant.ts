@@ -24,10 +24,10 @@ export type Feed =
   | { kind: 'stored'; dq: Node; weight: string }
   | { kind: 'lone'; dq: Node };
 
-export function isQ(n: Node | undefined): n is Node {
+export function isQ(n: Node | undefined): n is Node & { opType: 'QuantizeLinear' } {
   return n?.opType === 'QuantizeLinear';
 }
-export function isDq(n: Node | undefined): n is Node {
+export function isDq(n: Node | undefined): n is Node & { opType: 'DequantizeLinear' } {
   return n?.opType === 'DequantizeLinear';
 }
 

@@ -1,0 +1,508 @@
+/**
+ * Edits as data. An `EditRequest` is plain JSON naming nodes and tensors (so it can be stored in a
+ * backup, a plan, a command argument); `applyEdit` validates it against the model, applies it
+ * through a journal and returns an `AppliedEdit` that carries what it replaced (the removed
+ * quantizers' parameters, the old scales, ...) and the inverse request built from them. The analysis
+ * layer's fix edits (src/core/analysis/fix.ts) are requests as they are.
+ */
+import type { Fix, FixEdit } from '../analysis/index';
+import type { DecodedModel, Node } from '../onnx/index';
+import { AttributeType } from '../onnx/index';
+import { COMPUTE_OPS, EditContext, EditError, intAttribute, newNode, newTensor } from './context';
+import { DataType } from '../onnx/index';
+import type { Journal } from './journal';
+import { dequantizeStored, feedOf, isDq, isQ, makePair, quantParams, type QuantParams, scopeOf } from './quant';
+import { resolveTarget } from './targets';
+
+/** One quantizer a "disable" removed from an input of a layer, remembered so "enable" can put it back. */
+export interface RemovedQuant {
+  /** The layer node and its input slot. */
+  node: string;
+  input: number;
+  /** 'weight' (constant input) or 'activation'. */
+  role: 'weight' | 'activation';
+  /** The Q and DQ (`q` absent for a stored quantized weight). */
+  q?: string;
+  dq: string;
+  /** The float tensor the layer reads now. */
+  tensor: string;
+  params: QuantParams;
+}
+
+export type ScaleMode = 'max' | 'min' | 'value';
+
+export type EditRequest =
+  | FixEdit
+  | { kind: 'disableQuantization'; target: string }
+  | {
+      kind: 'enableQuantization';
+      target: string;
+      /** Per-tensor scale of the activation input(s) when nothing is remembered. */
+      activationScale?: number;
+      /** Per-channel weight scales; default: max |w| / 127 per output channel. */
+      weightScales?: number[];
+      /** What a disable removed (re-inserted as it was). */
+      remembered?: RemovedQuant[];
+    }
+  | { kind: 'unifyScales'; nodes: string[]; scale?: number; mode?: ScaleMode }
+  | { kind: 'unifyConcat'; node: string; mode?: ScaleMode; scale?: number }
+  | { kind: 'setScales'; scales: { node: string; scale: number }[] }
+  | { kind: 'removeQdqOnTensor'; tensor: string }
+  | { kind: 'insertQdqPair'; tensor: string; consumers?: string[]; scale: number | number[]; dtype: string; axis?: number; zeroPoint?: number[] }
+  | { kind: 'applyFix'; fix: Fix }
+  | { kind: 'batch'; label: string; edits: EditRequest[] };
+
+export interface AppliedEdit {
+  readonly request: EditRequest;
+  /** For the Edit menu ("Undo Disable quantization of /model.22/"). */
+  readonly label: string;
+  /** One line for the user: what changed. */
+  readonly message: string;
+  /** The layer / Q/DQ nodes concerned (to reveal). */
+  readonly nodes: string[];
+  /** What the edit replaced, as data. */
+  readonly replaced: { removed?: RemovedQuant[]; scales?: { node: string; scale: number }[]; pairs?: InsertedOrRemovedPair[] };
+  /** A request that takes the edit back on a model in the state it left (semantically; `journal.undo()` is exact). */
+  readonly inverse?: EditRequest;
+  readonly journal: Journal;
+}
+
+export interface InsertedOrRemovedPair {
+  q: string;
+  dq: string;
+  tensor: string;
+  consumers: string[];
+  params: QuantParams;
+}
+
+interface Out {
+  messages: string[];
+  nodes: string[];
+  removed: RemovedQuant[];
+  scales: { node: string; scale: number }[];
+  inserted: InsertedOrRemovedPair[];
+  removedPairs: InsertedOrRemovedPair[];
+  inverses: EditRequest[];
+  /** Set when a part of the edit has no inverse request (only the journal can undo it). */
+  noInverse?: boolean;
+}
+
+/** Validate and apply `request` to `decoded` (in place). Throws `EditError` and leaves the model unchanged when it cannot. */
+export function applyEdit(decoded: DecodedModel, request: EditRequest): AppliedEdit {
+  const ctx = new EditContext(decoded);
+  const out: Out = { messages: [], nodes: [], removed: [], scales: [], inserted: [], removedPairs: [], inverses: [] };
+  try {
+    run(ctx, request, out);
+    ctx.commit();
+  } catch (e) {
+    ctx.rollback();
+    throw e;
+  }
+  const inverse = out.inverses.length === 1 ? out.inverses[0] : out.inverses.length > 1 ? { kind: 'batch' as const, label: `Undo ${labelOf(request)}`, edits: out.inverses.slice().reverse() } : undefined;
+  const replaced: AppliedEdit['replaced'] = {};
+  if (out.removed.length) replaced.removed = out.removed;
+  if (out.scales.length) replaced.scales = out.scales;
+  if (out.removedPairs.length) replaced.pairs = out.removedPairs;
+  return {
+    request,
+    label: labelOf(request),
+    message: out.messages.join(' '),
+    nodes: [...new Set(out.nodes)],
+    replaced,
+    ...(inverse && !out.noInverse ? { inverse } : {}),
+    journal: ctx.journal,
+  };
+}
+
+export function labelOf(r: EditRequest): string {
+  switch (r.kind) {
+    case 'disableQuantization': return `Disable quantization of ${r.target}`;
+    case 'enableQuantization': return `Enable quantization of ${r.target}`;
+    case 'unifyScales': return `Unify the scales of ${r.nodes.length} quantizers`;
+    case 'unifyConcat': return `Unify the scales around ${r.node}`;
+    case 'setScales': return `Set the scales of ${r.scales.length} quantizers`;
+    case 'removeQdqPair': return `Remove Q/DQ ${r.quantize}`;
+    case 'removeQdqOnTensor': return `Remove the Q/DQ on ${r.tensor}`;
+    case 'insertQdqPair': return `Insert Q/DQ on ${r.tensor}`;
+    case 'moveQdqPair': return `Move Q/DQ ${r.quantize} to ${r.toTensor}`;
+    case 'rewireInput': return `Rewire input ${r.inputIndex} of ${r.node}`;
+    case 'setZeroPoint': return `Set the zero point of ${r.nodes.length} quantizers to 0`;
+    case 'setAttribute': return `Set ${r.name} of ${r.node}`;
+    case 'applyFix': return r.fix.title;
+    case 'batch': return r.label;
+  }
+}
+
+function run(ctx: EditContext, r: EditRequest, out: Out): void {
+  switch (r.kind) {
+    case 'disableQuantization': return disable(ctx, r.target, out);
+    case 'enableQuantization': return enable(ctx, r, out);
+    case 'unifyScales': return unify(ctx, r.nodes, ('mode' in r ? r.mode : undefined) ?? (r.scale !== undefined ? 'value' : 'max'), r.scale, out);
+    case 'unifyConcat': return unify(ctx, quantizersAround(ctx, r.node), r.mode ?? (r.scale !== undefined ? 'value' : 'max'), r.scale, out, r.node);
+    case 'setScales': return setScales(ctx, r.scales, out);
+    case 'removeQdqPair': return removePair(ctx, r.quantize, r.dequantize, out);
+    case 'removeQdqOnTensor': return removeOnTensor(ctx, r.tensor, out);
+    case 'insertQdqPair': {
+      const scale = Array.isArray(r.scale) ? r.scale : [r.scale];
+      const params: QuantParams = { scale, zeroPoint: ('zeroPoint' in r ? r.zeroPoint : undefined) ?? [], dtype: r.dtype || 'INT8' };
+      if (scale.length > 1) params.axis = 'axis' in r && r.axis !== undefined ? r.axis : 0;
+      return insertPair(ctx, r.tensor, r.consumers, params, out);
+    }
+    case 'moveQdqPair': {
+      const q = ctx.requireNode(r.quantize, 'QuantizeLinear');
+      const params = quantParams(ctx, q);
+      removePair(ctx, r.quantize, r.dequantize, out);
+      ctx.invalidate();
+      return insertPair(ctx, r.toTensor, r.consumers, params, out);
+    }
+    case 'rewireInput': {
+      const n = ctx.requireNode(r.node);
+      if (!Number.isInteger(r.inputIndex) || r.inputIndex < 0 || r.inputIndex >= n.input.length) {
+        throw new EditError(`${r.node} has no input ${r.inputIndex} (it has ${n.input.length})`);
+      }
+      const old = n.input[r.inputIndex] ?? '';
+      ctx.rewire(n, r.inputIndex, r.tensor);
+      const p = ctx.producerOf(old);
+      ctx.dropUnread(p ? [p] : [], [old]);
+      out.messages.push(`${r.node} input ${r.inputIndex} now reads ${r.tensor}.`);
+      out.nodes.push(r.node);
+      out.inverses.push({ kind: 'rewireInput', node: r.node, inputIndex: r.inputIndex, tensor: old });
+      return;
+    }
+    case 'setZeroPoint': return setZeroPoint(ctx, r.nodes, out);
+    case 'setAttribute': return setAttribute(ctx, r.node, r.name, r.value, out);
+    case 'applyFix':
+      for (const e of r.fix.edits) {
+        run(ctx, e, out);
+        ctx.invalidate();
+      }
+      return;
+    case 'batch':
+      for (const e of r.edits) {
+        run(ctx, e, out);
+        ctx.invalidate();
+      }
+      return;
+    default:
+      throw new EditError(`unknown edit kind "${(r as { kind?: unknown }).kind}"`);
+  }
+}
+
+// ---- disable / enable ------------------------------------------------------------------------
+
+function disable(ctx: EditContext, target: string, out: Out): void {
+  const layers = resolveTarget(ctx.nodes, target);
+  const cache = new Map<Node, string>();
+  const candidates: Node[] = [];
+  const removed: RemovedQuant[] = [];
+  for (const node of layers) {
+    node.input.forEach((x, slot) => {
+      if (!x) return;
+      const feed = feedOf(ctx, x);
+      if (!feed) return;
+      if (feed.kind === 'lone') throw new EditError(`${node.name}: input ${slot} comes from ${feed.dq.name}, a DequantizeLinear with no QuantizeLinear or stored weight before it; cannot restore a float input`);
+      const params = quantParams(ctx, feed.dq);
+      let source: string;
+      if (feed.kind === 'pair') {
+        source = feed.source;
+        candidates.push(feed.q);
+      } else source = dequantizeStored(ctx, feed.dq, cache);
+      candidates.push(feed.dq);
+      const role = feed.kind === 'stored' || ctx.isConstant(source) ? 'weight' : 'activation';
+      ctx.rewire(node, slot, source);
+      const rec: RemovedQuant = { node: node.name, input: slot, role, dq: feed.dq.name, tensor: source, params };
+      if (feed.kind === 'pair') rec.q = feed.q.name;
+      removed.push(rec);
+    });
+  }
+  if (removed.length === 0) throw new EditError(`${target}: nothing to disable (${layers.length === 1 ? `${layers[0]!.name} reads` : `none of the ${layers.length} layers reads`} a DequantizeLinear output)`);
+  ctx.dropUnread(candidates);
+  out.removed.push(...removed);
+  out.nodes.push(...new Set(removed.map((r) => r.node)));
+  const layerCount = new Set(removed.map((r) => r.node)).size;
+  out.messages.push(`Disabled quantization of ${layerCount === 1 ? removed[0]!.node : `${layerCount} layers under ${target}`}: ${removed.length} Q/DQ input${removed.length === 1 ? '' : 's'} removed; TensorRT runs ${layerCount === 1 ? 'it' : 'them'} in higher precision.`);
+  out.inverses.push({ kind: 'enableQuantization', target, remembered: removed });
+}
+
+/** The per-channel axis TensorRT expects for the weight of `node` (R7). */
+function weightAxis(node: Node): number {
+  if (node.opType === 'Conv' || node.opType === 'ConvTranspose') return 0;
+  if (node.opType === 'Gemm') return Number(node.attribute.find((a) => a.name === 'transB')?.i ?? 0) === 1 ? 0 : 1;
+  return 1;
+}
+
+function enable(ctx: EditContext, r: Extract<EditRequest, { kind: 'enableQuantization' }>, out: Out): void {
+  const layers = resolveTarget(ctx.nodes, r.target);
+  let inserted = 0;
+  const enabled = new Set<string>();
+  for (const node of layers) {
+    const memory = r.remembered?.filter((m) => m.node === node.name);
+    const slots: { slot: number; params: QuantParams; role: 'weight' | 'activation' }[] = [];
+    if (memory && memory.length) {
+      for (const m of memory) slots.push({ slot: m.input, params: m.params, role: m.role });
+    } else {
+      const quantizable = node.opType === 'Conv' || node.opType === 'ConvTranspose' ? [0, 1] : [0, 1];
+      for (const slot of quantizable) {
+        const x = node.input[slot];
+        if (!x || feedOf(ctx, x)) continue;
+        if (ctx.isConstant(x)) {
+          const w = ctx.requireConst(x, `weight of ${node.name}`);
+          const axis = weightAxis(node);
+          const channels = w.dims[axis];
+          if (channels === undefined) throw new EditError(`${node.name}: the weight [${w.dims.join(', ')}] has no axis ${axis}`);
+          let scale = r.weightScales;
+          if (!scale) {
+            let inner = 1;
+            for (let k = axis + 1; k < w.dims.length; k++) inner *= w.dims[k]!;
+            const max = new Array<number>(channels).fill(0);
+            for (let i = 0; i < w.values.length; i++) {
+              const c = Math.floor(i / inner) % channels;
+              max[c] = Math.max(max[c]!, Math.abs(w.values[i]!));
+            }
+            scale = max.map((m) => (m > 0 ? m / 127 : 1 / 127));
+          } else if (scale.length !== channels && scale.length !== 1) {
+            throw new EditError(`${node.name}: ${scale.length} weight scales given, the weight has ${channels} channels on axis ${axis}`);
+          }
+          const params: QuantParams = { scale, zeroPoint: [], dtype: 'INT8' };
+          if (scale.length > 1) params.axis = axis;
+          slots.push({ slot, params, role: 'weight' });
+        } else {
+          if (r.activationScale === undefined) {
+            throw new EditError(`${node.name}: no scale is remembered for input ${slot} (${x}); give one (activationScale / --scale)`);
+          }
+          slots.push({ slot, params: { scale: [r.activationScale], zeroPoint: [], dtype: 'INT8' }, role: 'activation' });
+        }
+      }
+    }
+    for (const s of slots) {
+      const x = node.input[s.slot];
+      if (!x) throw new EditError(`${node.name} has no input ${s.slot}`);
+      if (feedOf(ctx, x)) continue; // already quantized
+      const scope = `${scopeOf(node)}/${s.role === 'weight' ? '_weight_quantizer' : '_input_quantizer'}`;
+      const pair = makePair(ctx, x, s.params, scope);
+      ctx.insertNodes(pair.nodes, ctx.indexOf(node));
+      ctx.rewire(node, s.slot, pair.output);
+      out.inserted.push({ q: pair.nodes[0]!.name, dq: pair.nodes[1]!.name, tensor: x, consumers: [node.name], params: s.params });
+      inserted++;
+      enabled.add(node.name);
+    }
+  }
+  if (inserted === 0) throw new EditError(`${r.target}: nothing to enable (every quantizable input is already quantized)`);
+  out.nodes.push(...enabled);
+  out.messages.push(`Enabled quantization of ${enabled.size === 1 ? [...enabled][0] : `${enabled.size} layers under ${r.target}`}: ${inserted} Q/DQ pair${inserted === 1 ? '' : 's'} inserted.`);
+  out.inverses.push({ kind: 'batch', label: `Disable quantization of ${r.target}`, edits: [...enabled].map((target) => ({ kind: 'disableQuantization' as const, target })) });
+}
+
+// ---- scales ----------------------------------------------------------------------------------
+
+/** Scalar scale of a Q/DQ, refusing per-channel ones. */
+function tensorScale(ctx: EditContext, name: string): { node: Node; scale: number } {
+  const node = ctx.requireNode(name, 'Q/DQ node');
+  if (!isQ(node) && !isDq(node)) throw new EditError(`${name} is a ${node.opType}, not a QuantizeLinear/DequantizeLinear`);
+  const v = ctx.requireConst(node.input[1] ?? '', `scale of ${name}`);
+  if (v.values.length !== 1) throw new EditError(`${name} has ${v.values.length} (per-channel) scales; only per-tensor scales can be unified`);
+  if (v.dataType !== DataType.FLOAT) throw new EditError(`${name}: only FLOAT scales can be set here`);
+  return { node, scale: v.values[0]! };
+}
+
+function unify(ctx: EditContext, names: string[], mode: ScaleMode, value: number | undefined, out: Out, around?: string): void {
+  const unique = [...new Set(names)];
+  if (unique.length < 2) throw new EditError(`${around ?? 'unify scales'}: fewer than two quantizers to unify (${unique.join(', ') || 'none found'})`);
+  const all = unique.map((n) => tensorScale(ctx, n));
+  let target: number;
+  if (mode === 'value') {
+    if (value === undefined || !(value > 0) || !Number.isFinite(value)) throw new EditError(`scale ${value} is not a positive finite number`);
+    target = Math.fround(value);
+  } else target = mode === 'max' ? Math.max(...all.map((a) => a.scale)) : Math.min(...all.map((a) => a.scale));
+  if (all.every((a) => a.scale === target)) throw new EditError(`nothing to change: the ${all.length} quantizers${around ? ` around ${around}` : ''} already use scale ${target}`);
+  assignScale(ctx, all.map((a) => a.node), target);
+  out.scales.push(...all.map((a) => ({ node: a.node.name, scale: a.scale })));
+  out.nodes.push(...unique);
+  out.messages.push(`${all.length} quantizers${around ? ` around ${around}` : ''} now use scale ${target} (${mode}).`);
+  out.inverses.push({ kind: 'setScales', scales: all.map((a) => ({ node: a.node.name, scale: a.scale })) });
+}
+
+function assignScale(ctx: EditContext, nodes: Node[], scale: number): void {
+  const oldNames = nodes.map((n) => n.input[1] ?? '');
+  const old = oldNames.map((t) => ctx.producerOf(t)).filter((p): p is Node => p !== undefined);
+  const name = ctx.fresh(`${scopeOf(nodes[0]!)}/scale`);
+  ctx.addInitializers([newTensor(name, DataType.FLOAT, [], [scale])]);
+  for (const n of nodes) ctx.rewire(n, 1, name);
+  ctx.dropUnread(old, oldNames);
+}
+
+function setScales(ctx: EditContext, scales: { node: string; scale: number }[], out: Out): void {
+  const groups = new Map<number, Node[]>();
+  const before: { node: string; scale: number }[] = [];
+  for (const s of scales) {
+    const cur = tensorScale(ctx, s.node);
+    before.push({ node: s.node, scale: cur.scale });
+    if (!(s.scale > 0) || !Number.isFinite(s.scale)) throw new EditError(`scale ${s.scale} for ${s.node} is not a positive finite number`);
+    const list = groups.get(s.scale);
+    if (list) list.push(cur.node);
+    else groups.set(s.scale, [cur.node]);
+  }
+  for (const [scale, nodes] of groups) assignScale(ctx, nodes, scale);
+  out.scales.push(...before);
+  out.nodes.push(...scales.map((s) => s.node));
+  out.messages.push(`Set the scales of ${scales.length} quantizers.`);
+  out.inverses.push({ kind: 'setScales', scales: before });
+}
+
+/** Ops a quantized tensor passes through unchanged in scale (TensorRT commutes Q/DQ over them). */
+const COMMUTING = new Set(['MaxPool', 'Reshape', 'Transpose', 'Slice', 'Resize', 'Upsample', 'Identity', 'Squeeze', 'Unsqueeze', 'Flatten', 'Split', 'Pad', 'GlobalMaxPool', 'Gather', 'Concat']);
+
+/** The Q and DQ nodes around a Concat (or another commuting op): DQs reaching its inputs, Qs reading its output, and their partners. */
+export function quantizersAround(ctx: EditContext, nodeName: string): string[] {
+  const node = ctx.requireNode(nodeName);
+  if (!COMMUTING.has(node.opType)) throw new EditError(`${nodeName} is a ${node.opType}: scales are unified across Concat and other ops that commute with Q/DQ (${[...COMMUTING].join(', ')})`);
+  const names: string[] = [];
+  const up = (tensor: string, depth: number): void => {
+    if (depth > 16) return;
+    const p = ctx.producerOf(tensor);
+    if (!p) return;
+    if (isDq(p)) {
+      names.push(p.name);
+      const q = ctx.producerOf(p.input[0] ?? '');
+      if (isQ(q)) names.push(q.name);
+      return;
+    }
+    if (COMMUTING.has(p.opType) && p.opType !== 'Concat') up(p.input[0] ?? '', depth + 1);
+  };
+  const down = (tensor: string, depth: number): void => {
+    if (depth > 16) return;
+    for (const r of ctx.readersOf(tensor)) {
+      if (r.slot !== 0) continue;
+      if (isQ(r.node)) {
+        names.push(r.node.name);
+        for (const d of ctx.readersOf(r.node.output[0] ?? '')) if (isDq(d.node)) names.push(d.node.name);
+      } else if (COMMUTING.has(r.node.opType) && r.node.opType !== 'Concat') for (const o of r.node.output) down(o, depth + 1);
+    }
+  };
+  const dataInputs = node.opType === 'Concat' ? node.input : node.input.slice(0, 1);
+  for (const x of dataInputs) if (x && !ctx.isConstant(x)) up(x, 0);
+  for (const o of node.output) down(o, 0);
+  return [...new Set(names)];
+}
+
+// ---- pairs -----------------------------------------------------------------------------------
+
+function removePair(ctx: EditContext, quantize: string, dequantize: string | null, out: Out): void {
+  const q = ctx.requireNode(quantize, 'QuantizeLinear');
+  if (!isQ(q)) throw new EditError(`${quantize} is a ${q.opType}, not a QuantizeLinear`);
+  const params = quantParams(ctx, q);
+  const source = q.input[0] ?? '';
+  if (dequantize === null) {
+    const readers = ctx.readersOf(q.output[0] ?? '');
+    if (readers.length || ctx.isGraphOutput(q.output[0] ?? '')) throw new EditError(`${quantize} is read (${readers.map((r) => r.node.name).join(', ') || 'graph output'}); name the DequantizeLinear to remove with it`);
+    ctx.dropUnread([q]);
+    out.noInverse = true;
+    out.messages.push(`Removed ${quantize}.`);
+    out.nodes.push(quantize);
+    return;
+  }
+  const dq = ctx.requireNode(dequantize, 'DequantizeLinear');
+  if (!isDq(dq) || dq.input[0] !== q.output[0]) throw new EditError(`${dequantize} is not a DequantizeLinear reading ${quantize}`);
+  const dqOut = dq.output[0] ?? '';
+  const readers = ctx.readersOf(dqOut);
+  const consumers: string[] = [];
+  for (const r of readers) {
+    if (r.slot < 0) continue;
+    r.node.input.forEach((t, k) => t === dqOut && ctx.rewire(r.node, k, source));
+    consumers.push(r.node.name);
+  }
+  if (ctx.isGraphOutput(dqOut) || readers.some((r) => r.slot < 0)) {
+    ctx.replaceNode(dq, newNode('Identity', ctx.fresh(`${dq.name || 'DequantizeLinear'}/Identity`), [source], [dqOut]));
+    ctx.dropUnread([q, ...[dq.input[1], dq.input[2]].map((t) => ctx.producerOf(t ?? '')).filter((p): p is Node => p !== undefined)]);
+  } else ctx.dropUnread([dq, q]);
+  const rec: InsertedOrRemovedPair = { q: quantize, dq: dequantize, tensor: source, consumers, params };
+  out.removedPairs.push(rec);
+  out.nodes.push(...consumers);
+  out.messages.push(`Removed the Q/DQ pair ${quantize} → ${dequantize}; ${consumers.length} reader${consumers.length === 1 ? '' : 's'} now read ${source}.`);
+  const inv: EditRequest = { kind: 'insertQdqPair', tensor: source, consumers, scale: params.scale.length === 1 ? params.scale[0]! : params.scale, dtype: params.dtype };
+  if (params.axis !== undefined) (inv as { axis?: number }).axis = params.axis;
+  if (params.zeroPoint.some((z) => z !== 0)) (inv as { zeroPoint?: number[] }).zeroPoint = params.zeroPoint;
+  out.inverses.push(inv);
+}
+
+function removeOnTensor(ctx: EditContext, tensor: string, out: Out): void {
+  const feed = feedOf(ctx, tensor);
+  if (feed?.kind === 'pair') return removePair(ctx, feed.q.name, feed.dq.name, out);
+  const pairs: [string, string][] = [];
+  for (const r of ctx.readersOf(tensor)) {
+    if (!isQ(r.node) || r.slot !== 0) continue;
+    for (const d of ctx.readersOf(r.node.output[0] ?? '')) if (isDq(d.node)) pairs.push([r.node.name, d.node.name]);
+  }
+  if (pairs.length === 0) throw new EditError(`no Q→DQ pair on tensor "${tensor}"`);
+  for (const [q, d] of pairs) {
+    removePair(ctx, q, d, out);
+    ctx.invalidate();
+  }
+}
+
+function insertPair(ctx: EditContext, tensor: string, consumers: string[] | undefined, params: QuantParams, out: Out): void {
+  const readers = ctx.readersOf(tensor).filter((r) => r.slot >= 0 && !isQ(r.node) && (!consumers || consumers.includes(r.node.name)));
+  if (consumers) {
+    for (const c of consumers) if (!readers.some((r) => r.node.name === c)) throw new EditError(`${c} does not read "${tensor}"`);
+  }
+  if (!ctx.producerOf(tensor) && !ctx.isConstant(tensor) && !ctx.graph.input.some((i) => i.name === tensor)) throw new EditError(`no tensor named "${tensor}" in the graph`);
+  if (readers.length === 0) throw new EditError(`"${tensor}" has no reader to put a Q/DQ in front of`);
+  const first = Math.min(...readers.map((r) => ctx.indexOf(r.node)));
+  const p = ctx.producerOf(tensor);
+  const scope = p?.name ? `${scopeOf(p)}/_output_quantizer` : `/${tensor}/_quantizer`;
+  const pair = makePair(ctx, tensor, params, scope);
+  ctx.insertNodes(pair.nodes, first);
+  for (const r of readers) r.node.input.forEach((t, k) => t === tensor && ctx.rewire(r.node, k, pair.output));
+  const names = [...new Set(readers.map((r) => r.node.name))];
+  const rec: InsertedOrRemovedPair = { q: pair.nodes[0]!.name, dq: pair.nodes[1]!.name, tensor, consumers: names, params };
+  out.inserted.push(rec);
+  out.nodes.push(rec.q, rec.dq);
+  out.messages.push(`Inserted ${rec.q} → ${rec.dq} on ${tensor} (scale ${params.scale.length === 1 ? params.scale[0] : `${params.scale.length} per-channel values`}, ${params.dtype}).`);
+  out.inverses.push({ kind: 'removeQdqPair', quantize: rec.q, dequantize: rec.dq });
+}
+
+function setZeroPoint(ctx: EditContext, names: string[], out: Out): void {
+  const old: Node[] = [];
+  const oldNames: string[] = [];
+  let changed = 0;
+  for (const name of names) {
+    const n = ctx.requireNode(name, 'Q/DQ node');
+    if (!isQ(n) && !isDq(n)) throw new EditError(`${name} is a ${n.opType}, not a QuantizeLinear/DequantizeLinear`);
+    const zpName = n.input[2];
+    if (!zpName) continue;
+    const zp = ctx.requireConst(zpName, `zero point of ${name}`);
+    if (zp.values.every((v) => v === 0)) continue;
+    oldNames.push(zpName);
+    const fresh = ctx.fresh(`${scopeOf(n)}/zero_point`);
+    ctx.addInitializers([newTensor(fresh, zp.dataType, zp.dims, new Array<number>(zp.values.length).fill(0))]);
+    const p = ctx.producerOf(zpName);
+    if (p) old.push(p);
+    ctx.rewire(n, 2, fresh);
+    changed++;
+  }
+  if (changed === 0) throw new EditError('nothing to change: the zero points are already 0');
+  ctx.dropUnread(old, oldNames);
+  out.noInverse = true;
+  out.nodes.push(...names);
+  out.messages.push(`Zero point set to 0 on ${changed} quantizer${changed === 1 ? '' : 's'}.`);
+}
+
+function setAttribute(ctx: EditContext, nodeName: string, name: string, value: number | null, out: Out): void {
+  const n = ctx.requireNode(nodeName);
+  const existing = n.attribute.find((a) => a.name === name);
+  if (existing && existing.type !== AttributeType.INT) throw new EditError(`${nodeName}.${name} is not an integer attribute`);
+  if (value !== null && !Number.isSafeInteger(value)) throw new EditError(`${name} = ${value} is not an integer`);
+  const previous = existing?.i === undefined ? null : Number(existing.i);
+  if (previous === value) throw new EditError(`nothing to change: ${nodeName}.${name} is already ${value ?? 'absent'}`);
+  const attrs = n.attribute.filter((a) => a.name !== name);
+  if (value !== null) {
+    const at = existing ? n.attribute.indexOf(existing) : attrs.length;
+    attrs.splice(at, 0, intAttribute(name, value));
+  }
+  ctx.journal.set(n, 'attribute', attrs);
+  out.nodes.push(nodeName);
+  out.messages.push(`${nodeName}.${name} = ${value ?? '(removed)'}.`);
+  out.inverses.push({ kind: 'setAttribute', node: nodeName, name, value: previous });
+}
+
+export { COMPUTE_OPS };

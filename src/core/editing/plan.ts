@@ -1,0 +1,285 @@
+/**
+ * The quantization plan (docs/plan-format.md): which layers to keep in higher precision, which to
+ * (re-)quantize, which scales to unify, which Q/DQ pairs to remove or insert. Read with ajv against
+ * the schema we publish (`PLAN_SCHEMA_V1`, written to docs/schemas/qdq-plan-v1.schema.json; a unit
+ * test fails when they differ), turned into one batch edit, and exported from the edits in effect,
+ * with ModelOpt-style `nodesToExclude` patterns and YOLO module names for the next quantization run.
+ */
+import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
+import { EditError } from './context';
+import type { AppliedEdit, EditRequest, ScaleMode } from './edits';
+import { moduleOfNodeName } from './targets';
+
+export const QDQ_PLAN_FORMAT = 'qdq-plan';
+export const QDQ_PLAN_VERSION = 1;
+
+const extensions = { '^x-': {} } as const;
+const name = { type: 'string', minLength: 1 } as const;
+const positive = { type: 'number', exclusiveMinimum: 0 } as const;
+
+export const PLAN_SCHEMA_V1 = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'urn:qdq-studio:schema:qdq-plan:1',
+  title: 'QDQ Studio quantization plan, version 1',
+  description: 'Layers to keep in higher precision, layers to quantize, scale unifications and Q/DQ pairs to remove or insert in a Q/DQ ONNX model. See docs/plan-format.md.',
+  type: 'object',
+  required: ['format', 'version'],
+  properties: {
+    $schema: { type: 'string', description: 'Optional: where editors find this schema.' },
+    format: { const: QDQ_PLAN_FORMAT, description: 'Identifies the file.' },
+    version: { const: QDQ_PLAN_VERSION, description: 'Format version; readers refuse versions they do not know.' },
+    model: { type: 'string', description: 'The model the plan was made for (informational).' },
+    keepHigherPrecision: {
+      type: 'array',
+      description: 'Layers whose Q/DQ inputs are removed so TensorRT runs them in FP16/FP32.',
+      items: {
+        type: 'object',
+        required: ['target'],
+        properties: {
+          target: { ...name, description: 'ONNX node name, ONNX scope prefix (/model.22/) or PyTorch module name (model.22).' },
+          nodes: { type: 'array', items: name, description: 'The ONNX nodes the target named when the plan was exported (informational).' },
+          module: { type: 'string', description: 'The PyTorch module of the node (informational).' },
+          reason: { type: 'string', description: 'Why (informational).' },
+        },
+        patternProperties: extensions,
+        additionalProperties: false,
+      },
+    },
+    enableQuantization: {
+      type: 'array',
+      description: 'Layers to quantize: INT8, per-channel axis-0 weights, zero point 0.',
+      items: {
+        type: 'object',
+        required: ['target'],
+        properties: {
+          target: { ...name, description: 'As in keepHigherPrecision.' },
+          activationScale: { ...positive, description: 'Per-tensor scale of the activation input(s).' },
+          weightScales: { type: 'array', items: positive, minItems: 1, description: 'Per-channel weight scales (default: max |w| / 127 per channel).' },
+        },
+        patternProperties: extensions,
+        additionalProperties: false,
+      },
+    },
+    unifyScales: {
+      type: 'array',
+      description: 'Groups of quantizers that must share one scale.',
+      items: {
+        type: 'object',
+        properties: {
+          around: { ...name, description: 'A Concat (or another op Q/DQ commute over): every quantizer on its inputs and output.' },
+          nodes: { type: 'array', items: name, minItems: 2, description: 'Q/DQ node names.' },
+          mode: { enum: ['max', 'min', 'value'], description: 'Which scale they take (default max; value: `scale`).' },
+          scale: { ...positive, description: 'The scale for mode value.' },
+        },
+        oneOf: [{ properties: { around: true }, required: ['around'] }, { properties: { nodes: true }, required: ['nodes'] }],
+        patternProperties: extensions,
+        additionalProperties: false,
+      },
+    },
+    removeQdqPairs: {
+      type: 'array',
+      description: 'Q/DQ pairs to remove (by node names, or every pair on a tensor).',
+      items: {
+        type: 'object',
+        properties: {
+          quantize: { ...name, description: 'QuantizeLinear node name.' },
+          dequantize: { type: ['string', 'null'], description: 'DequantizeLinear node name (null: a Q nobody reads).' },
+          tensor: { ...name, description: 'A float tensor (Q input) or a DQ output.' },
+        },
+        oneOf: [{ properties: { quantize: true, dequantize: true }, required: ['quantize', 'dequantize'] }, { properties: { tensor: true }, required: ['tensor'] }],
+        patternProperties: extensions,
+        additionalProperties: false,
+      },
+    },
+    insertQdqPairs: {
+      type: 'array',
+      description: 'New Q/DQ pairs.',
+      items: {
+        type: 'object',
+        required: ['tensor', 'scale'],
+        properties: {
+          tensor: { ...name, description: 'The tensor to quantize.' },
+          consumers: { type: 'array', items: name, description: 'Readers that read the DQ output (default: all).' },
+          scale: { oneOf: [positive, { type: 'array', items: positive, minItems: 1 }], description: 'Per-tensor scale, or per-channel scales.' },
+          dtype: { type: 'string', description: 'Quantized type (default INT8).' },
+          axis: { type: 'integer', description: 'Per-channel axis (default 0).' },
+        },
+        patternProperties: extensions,
+        additionalProperties: false,
+      },
+    },
+    nodesToExclude: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Written on export, ignored on apply: ModelOpt `nodes_to_exclude` (anchored, escaped regular expressions of the kept nodes).',
+    },
+    yoloModules: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Written on export, ignored on apply: the PyTorch modules (model.N...) of the kept nodes, for yolov9-qat.',
+    },
+  },
+  patternProperties: extensions,
+  additionalProperties: false,
+} as const;
+
+export interface QdqPlan {
+  $schema?: string;
+  format: typeof QDQ_PLAN_FORMAT;
+  version: typeof QDQ_PLAN_VERSION;
+  model?: string;
+  keepHigherPrecision?: { target: string; nodes?: string[]; module?: string; reason?: string }[];
+  enableQuantization?: { target: string; activationScale?: number; weightScales?: number[] }[];
+  unifyScales?: { around?: string; nodes?: string[]; mode?: ScaleMode; scale?: number }[];
+  removeQdqPairs?: ({ quantize: string; dequantize: string | null } | { tensor: string })[];
+  insertQdqPairs?: { tensor: string; consumers?: string[]; scale: number | number[]; dtype?: string; axis?: number }[];
+  nodesToExclude?: string[];
+  yoloModules?: string[];
+}
+
+let validator: ValidateFunction | undefined;
+
+/** Parse and validate a plan; errors name the file (and the line for syntax errors, the JSON path for schema errors). */
+export function parsePlan(text: string, file: string): QdqPlan {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const at = /position (\d+)/.exec(msg);
+    const where = at ? `:${lineOf(text, Number(at[1]))}` : '';
+    throw new EditError(`${file}${where}: not valid JSON: ${msg}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new EditError(`${file}: a plan is a JSON object`);
+  const v = value as Record<string, unknown>;
+  if (v['format'] !== QDQ_PLAN_FORMAT) throw new EditError(`${file}: not a QDQ Studio plan ("format" must be "${QDQ_PLAN_FORMAT}")`);
+  if (v['version'] !== QDQ_PLAN_VERSION) throw new EditError(`${file}: plan version ${JSON.stringify(v['version'])} is not supported (this reader knows version ${QDQ_PLAN_VERSION})`);
+  validator ??= new Ajv2020({ allErrors: false, strict: true }).compile(PLAN_SCHEMA_V1);
+  if (!validator(value)) {
+    const err = validator.errors![0]!;
+    const path = `$${err.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? `[${s}]` : `.${s}`)).join('')}`;
+    const detail = err.keyword === 'additionalProperties' ? `unknown property "${(err.params as { additionalProperty: string }).additionalProperty}"` : err.message ?? 'invalid';
+    throw new EditError(`${file}: ${path}: ${detail}`);
+  }
+  const plan = value as unknown as QdqPlan;
+  for (const [i, u] of (plan.unifyScales ?? []).entries()) {
+    if ((u.mode === 'value') !== (u.scale !== undefined)) throw new EditError(`${file}: $.unifyScales[${i}]: "scale" goes with mode "value" (and only with it)`);
+  }
+  return plan;
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/** The plan as one edit (keep, enable, unify, remove, insert, in that order). */
+export function planToRequest(plan: QdqPlan, label = 'Apply plan'): EditRequest {
+  const edits: EditRequest[] = [];
+  for (const k of plan.keepHigherPrecision ?? []) edits.push({ kind: 'disableQuantization', target: k.target });
+  for (const e of plan.enableQuantization ?? []) {
+    const r: EditRequest = { kind: 'enableQuantization', target: e.target };
+    if (e.activationScale !== undefined) r.activationScale = e.activationScale;
+    if (e.weightScales !== undefined) r.weightScales = e.weightScales;
+    edits.push(r);
+  }
+  for (const u of plan.unifyScales ?? []) {
+    const mode = u.mode ?? 'max';
+    if (u.around) edits.push({ kind: 'unifyConcat', node: u.around, mode, ...(u.scale !== undefined ? { scale: u.scale } : {}) });
+    else edits.push({ kind: 'unifyScales', nodes: u.nodes ?? [], mode, ...(u.scale !== undefined ? { scale: u.scale } : {}) });
+  }
+  for (const r of plan.removeQdqPairs ?? []) {
+    if ('tensor' in r) edits.push({ kind: 'removeQdqOnTensor', tensor: r.tensor });
+    else edits.push({ kind: 'removeQdqPair', quantize: r.quantize, dequantize: r.dequantize });
+  }
+  for (const p of plan.insertQdqPairs ?? []) {
+    edits.push({ kind: 'insertQdqPair', tensor: p.tensor, scale: p.scale, dtype: p.dtype ?? 'INT8', ...(p.consumers ? { consumers: p.consumers } : {}), ...(p.axis !== undefined ? { axis: p.axis } : {}) });
+  }
+  if (edits.length === 0) throw new EditError('the plan lists no edit');
+  return { kind: 'batch', label, edits };
+}
+
+/** `^…$` with regular-expression characters escaped: ModelOpt matches `nodes_to_exclude` with `re.match`. */
+export function exactPattern(nodeName: string): string {
+  return `^${nodeName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+}
+
+/**
+ * The plan of the edits in effect (oldest first): kept layers per node (a disable later undone by an
+ * enable cancels out), enables, unifications and pair edits as they were requested, and the
+ * derived ModelOpt / YOLO lists.
+ */
+export function exportPlan(applied: readonly AppliedEdit[], model?: string): QdqPlan {
+  const kept = new Map<string, string>();
+  const enabled: QdqPlan['enableQuantization'] = [];
+  const unify: QdqPlan['unifyScales'] = [];
+  const removePairs: QdqPlan['removeQdqPairs'] = [];
+  const insertPairs: QdqPlan['insertQdqPairs'] = [];
+  const visit = (r: EditRequest, e: AppliedEdit): void => {
+    switch (r.kind) {
+      case 'disableQuantization':
+        for (const x of e.replaced.removed ?? []) if (!kept.has(x.node)) kept.set(x.node, r.target);
+        return;
+      case 'enableQuantization': {
+        const nodes = e.nodes;
+        const fresh = nodes.filter((n) => !kept.delete(n));
+        if (fresh.length) {
+          const item: { target: string; activationScale?: number; weightScales?: number[] } = { target: r.target };
+          if (r.activationScale !== undefined) item.activationScale = r.activationScale;
+          if (r.weightScales !== undefined) item.weightScales = r.weightScales;
+          enabled.push(item);
+        }
+        return;
+      }
+      case 'unifyScales': {
+        const mode = 'mode' in r && r.mode ? r.mode : r.scale !== undefined ? 'value' : 'max';
+        unify.push({ nodes: r.nodes, mode, ...(mode === 'value' ? { scale: r.scale! } : {}) });
+        return;
+      }
+      case 'unifyConcat': {
+        const mode = r.mode ?? (r.scale !== undefined ? 'value' : 'max');
+        unify.push({ around: r.node, mode, ...(mode === 'value' ? { scale: r.scale! } : {}) });
+        return;
+      }
+      case 'removeQdqPair':
+        removePairs.push({ quantize: r.quantize, dequantize: r.dequantize });
+        return;
+      case 'removeQdqOnTensor':
+        removePairs.push({ tensor: r.tensor });
+        return;
+      case 'insertQdqPair': {
+        const item: { tensor: string; consumers?: string[]; scale: number | number[]; dtype?: string; axis?: number } = { tensor: r.tensor, scale: r.scale, dtype: r.dtype };
+        if (r.consumers) item.consumers = r.consumers;
+        if ('axis' in r && r.axis !== undefined) item.axis = r.axis;
+        insertPairs.push(item);
+        return;
+      }
+      case 'applyFix':
+        for (const x of r.fix.edits) visit(x, e);
+        return;
+      case 'batch':
+        for (const x of r.edits) visit(x, e);
+        return;
+      default:
+        return; // setScales, setZeroPoint, setAttribute, moveQdqPair, rewireInput: not plan items
+    }
+  };
+  for (const e of applied) visit(e.request, e);
+  const plan: QdqPlan = { format: QDQ_PLAN_FORMAT, version: QDQ_PLAN_VERSION };
+  if (model) plan.model = model;
+  const nodes = [...kept.keys()];
+  if (nodes.length) {
+    plan.keepHigherPrecision = nodes.map((n) => {
+      const m = moduleOfNodeName(n);
+      return { target: n, ...(m ? { module: m } : {}), reason: `disabled with target ${kept.get(n)}` };
+    });
+  }
+  if (enabled.length) plan.enableQuantization = enabled;
+  if (unify.length) plan.unifyScales = unify;
+  if (removePairs.length) plan.removeQdqPairs = removePairs;
+  if (insertPairs.length) plan.insertQdqPairs = insertPairs;
+  plan.nodesToExclude = nodes.map(exactPattern);
+  plan.yoloModules = [...new Set(nodes.map((n) => moduleOfNodeName(n)).filter((m): m is string => m !== null))];
+  return plan;
+}

@@ -1,0 +1,213 @@
+/** Each edit and its inverse on builder models: validation, unique names, topological order, lossless bytes, checker. */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeModel } from '../../../src/core/analysis/index';
+import { buildGraphIndex } from '../../../src/core/graph/index';
+import { applyEdit, EditError, EditSession, resolveTarget, type EditRequest } from '../../../src/core/editing/index';
+import type { DecodedModel } from '../../../src/core/onnx/index';
+import { assertOnnxChecker, assertValid, build, encode, graphOf, havePyOnnx, noPyOnnxReason, redecode } from './kit';
+
+const CONV = '/model.2/cv1/conv/Conv';
+const analyze = (d: DecodedModel) => analyzeModel(d, buildGraphIndex(d.model.graph!), {});
+const inputsOf = (d: DecodedModel, name: string) => graphOf(d).node.find((n) => n.name === name)!.input;
+const producerOp = (d: DecodedModel, t: string) => graphOf(d).node.find((n) => n.output.includes(t))?.opType;
+
+/** apply, then undo gives the original bytes; redo gives the applied bytes; the result is valid. */
+function roundTrip(d: DecodedModel, original: Uint8Array, r: EditRequest): Buffer {
+  const a = applyEdit(d, r);
+  const applied = encode(d);
+  assertValid(redecode(d));
+  a.journal.undo();
+  assert.ok(encode(d).equals(Buffer.from(original)), `${r.kind}: undo is byte-identical`);
+  a.journal.redo();
+  assert.ok(encode(d).equals(applied), `${r.kind}: redo gives the same bytes`);
+  return applied;
+}
+
+describe('editing: targets', () => {
+  test('node name, scope prefix and module name', () => {
+    const { decoded } = build();
+    const nodes = graphOf(decoded).node;
+    assert.deepEqual(resolveTarget(nodes, CONV).map((n) => n.name), [CONV]);
+    const byPrefix = resolveTarget(nodes, '/model.2/').map((n) => n.name);
+    const byModule = resolveTarget(nodes, 'model.2').map((n) => n.name);
+    assert.ok(byPrefix.length >= 4 && byPrefix.every((n) => n.startsWith('/model.2/') && n.endsWith('Conv')));
+    assert.deepEqual(byModule, byPrefix);
+    assert.deepEqual(resolveTarget(nodes, 'model.2.cv1').map((n) => n.name), [CONV]);
+    assert.throws(() => resolveTarget(nodes, 'model.99'), /no node matches "model.99"/);
+  });
+});
+
+describe('editing: disable / enable quantization', () => {
+  for (const scalesAs of ['constant', 'initializer'] as const) {
+    test(`disable one conv (${scalesAs}): inputs float, others untouched, undo byte-identical`, () => {
+      const { decoded, bytes } = build({ scalesAs });
+      const other = inputsOf(decoded, '/model.2/cv2/conv/Conv').slice();
+      const out = roundTrip(decoded, bytes, { kind: 'disableQuantization', target: CONV });
+      const d2 = redecode(decoded);
+      const input = inputsOf(d2, CONV);
+      assert.equal(producerOp(d2, input[0]!), 'Mul', 'activation input reads the float tensor');
+      assert.equal(input[1], 'model.2.cv1.conv.weight', 'weight input reads the float initializer');
+      assert.deepEqual(inputsOf(d2, '/model.2/cv2/conv/Conv'), other);
+      // Untouched weights keep their bytes: the saved file is the original minus removed bytes.
+      assert.ok(out.length < bytes.length);
+      const pred = analyze(d2).layers.find((l) => l.node === CONV)!;
+      assert.ok(pred.precision === 'FP16' || pred.precision === 'FP32', pred.precision);
+      assert.equal(analyze(decoded).layers.find((l) => l.node === '/model.2/cv2/conv/Conv')!.precision, 'INT8');
+    });
+  }
+
+  test('disable a module: every conv under it; a shared input Q/DQ stays for its other readers', () => {
+    const { decoded, bytes } = build();
+    roundTrip(decoded, bytes, { kind: 'disableQuantization', target: 'model.2.m' });
+    const d2 = redecode(decoded);
+    const convs = graphOf(d2).node.filter((n) => n.opType === 'Conv' && n.name.startsWith('/model.2/m/'));
+    assert.ok(convs.length >= 2);
+    for (const c of convs) for (const x of c.input) assert.notEqual(producerOp(d2, x), 'DequantizeLinear', `${c.name} reads ${x}`);
+    const layers = analyze(d2).layers;
+    for (const c of convs) assert.notEqual(layers.find((l) => l.node === c.name)!.precision, 'INT8');
+  });
+
+  test('enable re-inserts the remembered quantizers (session), with axis-0 per-channel INT8 weights', () => {
+    const { decoded } = build();
+    const s = new EditSession(decoded);
+    const before = analyze(decoded).layers.find((l) => l.node === CONV)!.precision;
+    s.apply({ kind: 'disableQuantization', target: CONV });
+    const e = s.apply({ kind: 'enableQuantization', target: CONV });
+    assert.match(e.message, /2 Q\/DQ pairs inserted/);
+    const d2 = redecode(decoded);
+    assertValid(d2);
+    assert.equal(analyze(d2).layers.find((l) => l.node === CONV)!.precision, before);
+    const w = inputsOf(d2, CONV)[1]!;
+    const dq = graphOf(d2).node.find((n) => n.output[0] === w)!;
+    assert.equal(dq.opType, 'DequantizeLinear');
+    assert.equal(Number(dq.attribute.find((a) => a.name === 'axis')!.i), 0);
+    // Undo twice: back to the original bytes.
+    s.undo();
+    s.undo();
+    assert.equal(s.canUndo, false);
+  });
+
+  test('enable without memory needs an activation scale; weights get max|w|/127 per channel', () => {
+    const { decoded } = build({ qdq: 'none', opset: 13 });
+    assert.throws(() => applyEdit(decoded, { kind: 'enableQuantization', target: CONV }), (e: Error) => e instanceof EditError && /give one/.test(e.message));
+    const original = encode(decoded);
+    const a = applyEdit(decoded, { kind: 'enableQuantization', target: CONV, activationScale: 0.02 });
+    assert.ok(a.nodes.includes(CONV));
+    assertValid(redecode(decoded));
+    assert.equal(analyze(redecode(decoded)).layers.find((l) => l.node === CONV)!.precision, 'INT8');
+    a.journal.undo();
+    assert.ok(encode(decoded).equals(original));
+  });
+
+  test('refusals leave the model unchanged', () => {
+    const { decoded, bytes } = build();
+    applyEdit(decoded, { kind: 'disableQuantization', target: CONV });
+    const after = encode(decoded);
+    assert.throws(() => applyEdit(decoded, { kind: 'disableQuantization', target: CONV }), /nothing to disable/);
+    assert.throws(() => applyEdit(decoded, { kind: 'disableQuantization', target: '/nope/' }), /no node matches/);
+    assert.ok(encode(decoded).equals(after));
+    const fresh = build().decoded;
+    // Reading a tensor produced later would break the topological order: refused.
+    const late = graphOf(fresh).node.at(-1)!.output[0]!;
+    assert.throws(() => applyEdit(fresh, { kind: 'rewireInput', node: '/model.0/conv/Conv', inputIndex: 0, tensor: late }), /refused: the edit would leave the graph invalid: .*reads/);
+    assert.throws(() => applyEdit(fresh, { kind: 'rewireInput', node: '/model.0/conv/Conv', inputIndex: 0, tensor: 'no-such-tensor' }), /refused/);
+    assert.throws(() => applyEdit(fresh, { kind: 'insertQdqPair', tensor: 'no-such-tensor', scale: 0.1, dtype: 'INT8' }), /no reader|no tensor/);
+    assert.throws(() => applyEdit(fresh, { kind: 'insertQdqPair', tensor: '/model.0/conv/Conv_output_0', scale: -1, dtype: 'INT8' }), /positive/);
+    assert.throws(() => applyEdit(fresh, { kind: 'insertQdqPair', tensor: '/model.0/conv/Conv_output_0', scale: 0.1, dtype: 'FLOAT8E4M3FN' }), /opset 19/);
+    assert.throws(() => applyEdit(fresh, { kind: 'unifyConcat', node: CONV }), /Concat/);
+    assert.ok(encode(fresh).equals(Buffer.from(bytes)));
+  });
+});
+
+describe('editing: pairs, scales and fixes', () => {
+  test('insert then remove a pair; new names are unique; order stays topological', () => {
+    const { decoded, bytes } = build({ qdq: 'none' });
+    const t = '/model.1/conv/Conv_output_0';
+    const a = applyEdit(decoded, { kind: 'insertQdqPair', tensor: t, consumers: ['/model.1/act/Sigmoid'], scale: 0.05, dtype: 'INT8' });
+    const b = applyEdit(decoded, { kind: 'insertQdqPair', tensor: t, consumers: ['/model.1/act/Mul'], scale: 0.05, dtype: 'INT8' });
+    assert.throws(() => applyEdit(decoded, { kind: 'insertQdqPair', tensor: t, scale: 0.05, dtype: 'INT8' }), /no reader/);
+    const names = graphOf(decoded).node.map((n) => n.name).filter(Boolean);
+    assert.equal(new Set(names).size, names.length, 'node names unique');
+    const tensors = graphOf(decoded).node.flatMap((n) => n.output);
+    assert.equal(new Set(tensors).size, tensors.length, 'tensor names unique');
+    assert.notEqual(a.nodes[0], b.nodes[0]);
+    assertValid(redecode(decoded));
+    b.journal.undo();
+    a.journal.undo();
+    assert.ok(encode(decoded).equals(Buffer.from(bytes)));
+    // The inverse request of an insert removes it again (as data, not through the journal).
+    const c = applyEdit(decoded, { kind: 'insertQdqPair', tensor: t, scale: 0.05, dtype: 'INT8' });
+    applyEdit(decoded, c.inverse!);
+    assertValid(redecode(decoded));
+    assert.equal(graphOf(redecode(decoded)).node.length, graphOf(build({ qdq: 'none' }).decoded).node.length);
+  });
+
+  test('unify scales around a Concat (max, min, value) clears its scale finding', () => {
+    const { decoded } = build();
+    const concat = graphOf(decoded).node.find((n) => n.opType === 'Concat' && n.name.startsWith('/model.2/'))!.name;
+    // Break the shared scale on purpose, then let the analysis find it.
+    const around = applyEdit(decoded, { kind: 'unifyConcat', node: concat, scale: 0.5, mode: 'value' });
+    assert.ok(around.nodes.length >= 2);
+    const one = around.nodes.find((n) => n.endsWith('DequantizeLinear'))!;
+    applyEdit(decoded, { kind: 'setScales', scales: [{ node: one, scale: 0.25 }] });
+    const r16 = analyze(redecode(decoded)).findings.filter((f) => f.ruleId === 'R16' && f.nodes[0] === concat);
+    assert.equal(r16.length, 1, 'the finding appears');
+    for (const mode of ['max', 'min'] as const) {
+      const d = redecode(decoded);
+      const u = applyEdit(d, { kind: 'unifyConcat', node: concat, mode });
+      assert.match(u.message, new RegExp(`scale ${mode === 'max' ? 0.5 : 0.25}`));
+      assertValid(redecode(d));
+      assert.equal(analyze(redecode(d)).findings.filter((f) => f.ruleId === 'R16' && f.nodes[0] === concat).length, 0);
+      applyEdit(d, u.inverse!);
+      assert.equal(analyze(redecode(d)).findings.filter((f) => f.ruleId === 'R16' && f.nodes[0] === concat).length, 1, 'inverse brings the finding back');
+    }
+    // The analysis' own fix applies as is.
+    const d = redecode(decoded);
+    applyEdit(d, { kind: 'applyFix', fix: r16[0]!.fix! });
+    assert.equal(analyze(redecode(d)).findings.filter((f) => f.ruleId === 'R16' && f.nodes[0] === concat).length, 0);
+  });
+
+  for (const qdq of ['good', 'naive'] as const) {
+    test(`every fix the analysis proposes on the defects model (${qdq}) applies, undoes exactly, and clears its finding`, () => {
+      const { decoded, bytes } = build({ qdq, defects: { nonZeroZeroPoint: true, uint8Activation: true, missingWeightQdq: true, danglingQ: true, biasQdq: true } });
+      const findings = analyze(decoded).findings.filter((f) => f.fix);
+      assert.ok(findings.length >= 5);
+      let applied = 0;
+      for (const f of findings) {
+        const key = (x: { ruleId: string; nodes: string[] }) => `${x.ruleId}:${x.nodes[0]}`;
+        let a;
+        try {
+          a = applyEdit(decoded, { kind: 'applyFix', fix: f.fix! });
+        } catch (e) {
+          assert.ok(e instanceof EditError, String(e));
+          continue;
+        }
+        applied++;
+        const d2 = redecode(decoded);
+        assertValid(d2);
+        assert.ok(!analyze(d2).findings.some((x) => key(x) === key(f) && x.message === f.message), `${key(f)} still reported after its fix`);
+        a.journal.undo();
+        assert.ok(encode(decoded).equals(Buffer.from(bytes)), `${key(f)}: undo`);
+      }
+      assert.ok(applied >= findings.length - 2, `${applied} of ${findings.length} fixes applied`);
+    });
+  }
+
+  test('reference checker accepts edited models', { skip: havePyOnnx ? false : noPyOnnxReason }, () => {
+    const out: { name: string; bytes: Uint8Array }[] = [];
+    const cases: [string, Parameters<typeof build>[0], EditRequest][] = [
+      ['disable-conv', {}, { kind: 'disableQuantization', target: CONV }],
+      ['disable-module', { scalesAs: 'initializer' }, { kind: 'disableQuantization', target: 'model.2' }],
+      ['enable-fp32', { qdq: 'none' }, { kind: 'enableQuantization', target: 'model.2', activationScale: 0.02 }],
+      ['insert', { qdq: 'none' }, { kind: 'insertQdqPair', tensor: '/model.1/act/Mul_output_0', scale: 0.05, dtype: 'INT8' }],
+      ['unify', {}, { kind: 'unifyConcat', node: '/model.2/Concat', scale: 0.5, mode: 'value' }],
+    ];
+    for (const [name, opts, r] of cases) {
+      const { decoded } = build({ ...opts, valueInfo: true });
+      applyEdit(decoded, r);
+      out.push({ name, bytes: encode(decoded) });
+    }
+    assertOnnxChecker(out);
+  });
+});
