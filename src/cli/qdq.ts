@@ -15,6 +15,7 @@ import { formatBytes } from '../core/util/format';
 import { ENGINE_USAGE, runEngine } from './engine';
 import { cmdSensitivity, SENSITIVITY_USAGE } from './sensitivity';
 import { NUMERIC_USAGE, runNumeric } from './numeric';
+import { cmdEdit, EDIT_USAGE } from './edit';
 
 const VERSION = '0.1.0';
 
@@ -32,6 +33,7 @@ Usage:
                                  at the rule pages installed next to qdq (file: URLs).
 ${SENSITIVITY_USAGE}
 ${NUMERIC_USAGE}
+${EDIT_USAGE}
   ${ENGINE_USAGE}
                                  Summarise a TensorRT engine from trtexec's --exportLayerInfo (and
                                  --exportProfile, console log): precision per layer, reformats, timing;
@@ -203,6 +205,8 @@ export function main(argv: string[], io: CliIo = stdio): number | Promise<number
         return cmdLint(rest, io);
       case 'sensitivity':
         return cmdSensitivity(rest, io);
+      case 'edit':
+        return cmdEdit(rest, io);
       case 'engine':
         return runEngine(rest, io).catch((e: unknown) => failure(e, io));
       case 'numeric':

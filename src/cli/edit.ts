@@ -1,0 +1,195 @@
+/**
+ * `qdq edit MODEL -o OUT [--disable-quant NODE|PREFIX|MODULE]... [--enable-quant NODE[:SCALE]]...
+ * [--unify-scales NODE[:max|min|VALUE]]... [--remove-qdq TENSOR]... [--insert-qdq TENSOR:SCALE]...
+ * [--float-reference] [--plan PLAN.json] [--export-plan PLAN.json] [--json]`: apply Q/DQ edits
+ * (src/core/editing) and save losslessly (everything untouched is copied byte for byte, atomically).
+ *
+ * Order: the plan, then disables, enables, unifications, removals, insertions, the float reference.
+ * Exit codes: 0 written; 1 an edit was refused (its message names it; nothing is written);
+ * 2 unreadable input or bad usage, one line naming the file.
+ */
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { analyzeModel } from '../core/analysis/index';
+import { buildGraphIndex } from '../core/graph/index';
+import { isOnnxError, openModelFile, saveModelFile, type DecodedModel } from '../core/onnx/index';
+import {
+  EditError, EditSession, exportPlan, parsePlan, planToRequest, removeAllQdqPairs, type EditRequest, type ScaleMode,
+} from '../core/editing/index';
+import type { CliIo } from './qdq';
+
+export const EDIT_USAGE =
+  '  qdq edit MODEL -o OUT [--disable-quant NODE|PREFIX|MODULE]... [--enable-quant NODE[:SCALE]]...\n' +
+  '           [--unify-scales NODE[:max|min|VALUE]]... [--remove-qdq TENSOR]... [--insert-qdq TENSOR:SCALE]...\n' +
+  '           [--float-reference] [--plan PLAN.json] [--export-plan PLAN.json] [--json]\n' +
+  '                                 Edit Q/DQ placement (keep layers in higher precision, re-quantize, unify\n' +
+  '                                 scales around a Concat, remove/insert pairs, strip all Q/DQ) and save\n' +
+  '                                 losslessly; --export-plan writes the edits as a plan (docs/plan-format.md)\n' +
+  '                                 with ModelOpt nodes_to_exclude and YOLO module names. Exit 1: refused.';
+
+const SHORT_USAGE = 'usage: qdq edit MODEL -o OUT [--disable-quant T]... [--enable-quant T]... [--unify-scales NODE]... [--plan P] [--export-plan P] [--json]';
+
+const MAX_PLAN_BYTES = 64 * 1024 * 1024;
+
+class InputError extends Error {}
+
+function splitSuffix(arg: string): [string, string | undefined] {
+  // Node names contain '/', '.', ':' rarely; the suffix is after the last ':' only when it looks like one.
+  const cut = arg.lastIndexOf(':');
+  if (cut <= 0) return [arg, undefined];
+  const suffix = arg.slice(cut + 1);
+  return /^(max|min|[0-9.eE+-]+)$/.test(suffix) ? [arg.slice(0, cut), suffix] : [arg, undefined];
+}
+
+function positive(text: string, what: string): number {
+  const v = Number(text);
+  if (!Number.isFinite(v) || v <= 0) throw new InputError(`${what}: "${text}" is not a positive number`);
+  return v;
+}
+
+/** `--unify-scales NODE`: a Concat (or other commuting op), or a node whose analysis finding proposes unified scales. */
+function unifyRequest(decoded: DecodedModel, arg: string): EditRequest {
+  const [node, suffix] = splitSuffix(arg);
+  const mode: ScaleMode = suffix === undefined || suffix === 'max' ? 'max' : suffix === 'min' ? 'min' : 'value';
+  const scale = mode === 'value' ? positive(suffix!, `--unify-scales ${arg}`) : undefined;
+  const n = decoded.model.graph?.node.find((x) => x.name === node);
+  if (!n) throw new EditError(`--unify-scales: no node named "${node}"`);
+  if (n.opType !== 'QuantizeLinear' && n.opType !== 'DequantizeLinear') {
+    const report = analyzeModel(decoded, buildGraphIndex(decoded.model.graph!), {});
+    const fix = report.findings.find((f) => f.nodes[0] === node && f.fix?.edits.some((e) => e.kind === 'unifyScales'));
+    const edit = fix?.fix?.edits.find((e) => e.kind === 'unifyScales');
+    if (edit && edit.kind === 'unifyScales' && !['Concat', 'MaxPool', 'Resize'].includes(n.opType)) {
+      return { kind: 'unifyScales', nodes: edit.nodes, mode, ...(scale !== undefined ? { scale } : {}) };
+    }
+  }
+  return { kind: 'unifyConcat', node, mode, ...(scale !== undefined ? { scale } : {}) };
+}
+
+export function cmdEdit(args: string[], io: CliIo): number {
+  let values: {
+    output?: string; json?: boolean; plan?: string; 'export-plan'?: string; 'float-reference'?: boolean;
+    'disable-quant'?: string[]; 'enable-quant'?: string[]; 'unify-scales'?: string[]; 'remove-qdq'?: string[]; 'insert-qdq'?: string[];
+  };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      options: {
+        output: { type: 'string', short: 'o' },
+        json: { type: 'boolean', default: false },
+        plan: { type: 'string' },
+        'export-plan': { type: 'string' },
+        'float-reference': { type: 'boolean', default: false },
+        'disable-quant': { type: 'string', multiple: true },
+        'enable-quant': { type: 'string', multiple: true },
+        'unify-scales': { type: 'string', multiple: true },
+        'remove-qdq': { type: 'string', multiple: true },
+        'insert-qdq': { type: 'string', multiple: true },
+      },
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch (e) {
+    io.err(`qdq edit: ${(e as Error).message.split(/\.\s|\n/)[0]} (${SHORT_USAGE})`);
+    return 2;
+  }
+  if (positionals.length !== 1) {
+    io.err(`qdq edit: ${positionals.length ? 'takes exactly one MODEL' : 'needs a MODEL'} (${SHORT_USAGE})`);
+    return 2;
+  }
+  if (!values.output && !values['export-plan']) {
+    io.err(`qdq edit: needs -o OUT (or --export-plan PLAN.json) (${SHORT_USAGE})`);
+    return 2;
+  }
+  const modelFile = positionals[0]!;
+  let decoded: DecodedModel | undefined;
+  try {
+    let planRequest: EditRequest | undefined;
+    if (values.plan) {
+      const file = values.plan;
+      let text: string;
+      try {
+        const st = fs.statSync(file);
+        if (!st.isFile()) throw new InputError(`${file}: cannot read plan: not a regular file`);
+        if (st.size > MAX_PLAN_BYTES) throw new InputError(`${file}: too large for a plan (${st.size} bytes)`);
+        text = fs.readFileSync(file, 'utf8');
+      } catch (e) {
+        if (e instanceof InputError) throw e;
+        throw new InputError(`${file}: cannot read plan: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      try {
+        planRequest = planToRequest(parsePlan(text, file), `Apply plan ${file}`);
+      } catch (e) {
+        throw new InputError((e as Error).message.startsWith(file) ? (e as Error).message : `${file}: ${(e as Error).message}`);
+      }
+    }
+    decoded = openModelFile(modelFile);
+    const session = new EditSession(decoded);
+    const before: EditRequest[] = [];
+    const after: EditRequest[] = [];
+    if (planRequest) before.push(planRequest);
+    for (const t of values['disable-quant'] ?? []) before.push({ kind: 'disableQuantization', target: t });
+    for (const arg of values['enable-quant'] ?? []) {
+      const [target, suffix] = splitSuffix(arg);
+      before.push({ kind: 'enableQuantization', target, ...(suffix !== undefined ? { activationScale: positive(suffix, `--enable-quant ${arg}`) } : {}) });
+    }
+    for (const t of values['remove-qdq'] ?? []) after.push({ kind: 'removeQdqOnTensor', tensor: t });
+    for (const arg of values['insert-qdq'] ?? []) {
+      const [tensor, suffix] = splitSuffix(arg);
+      if (suffix === undefined) throw new InputError(`--insert-qdq ${arg}: give TENSOR:SCALE`);
+      after.push({ kind: 'insertQdqPair', tensor, scale: positive(suffix, `--insert-qdq ${arg}`), dtype: 'INT8' });
+    }
+    const done: { label: string; message: string; nodes: string[] }[] = [];
+    const applyOne = (r: EditRequest): void => {
+      const a = session.apply(r);
+      done.push({ label: a.label, message: a.message, nodes: a.nodes });
+    };
+    before.forEach(applyOne);
+    // Unifications look at the model as the earlier edits left it.
+    for (const arg of values['unify-scales'] ?? []) applyOne(unifyRequest(decoded, arg));
+    after.forEach(applyOne);
+    if (values['float-reference']) {
+      const r = removeAllQdqPairs(decoded);
+      done.push({ label: 'Remove all Q/DQ (float reference)', message: `Removed ${r.pairs.length} Q/DQ pairs, dequantized ${r.dequantizedWeights.length} stored weights${r.kept.length ? `; kept ${r.kept.length}: ${r.kept.map((k) => `${k.node} (${k.reason})`).join(', ')}` : ''}.`, nodes: r.removedNodes });
+    }
+    const plan = exportPlan(session.applied, modelFile);
+    if (values['export-plan']) writeAtomically(values['export-plan'], `${JSON.stringify(plan, null, 2)}\n`);
+    let bytesWritten: number | undefined;
+    if (values.output) bytesWritten = saveModelFile(decoded, values.output).bytesWritten;
+    if (values.json) {
+      io.out(JSON.stringify({ model: modelFile, output: values.output ?? null, bytesWritten: bytesWritten ?? null, edits: done, plan }, null, 2));
+    } else {
+      for (const d of done) io.out(d.message);
+      if (values.output) io.out(`wrote ${values.output} (${bytesWritten} bytes)`);
+      if (values['export-plan']) io.out(`wrote plan ${values['export-plan']} (${plan.keepHigherPrecision?.length ?? 0} layers kept in higher precision)`);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof EditError) {
+      io.err(`qdq edit: ${modelFile}: ${e.message} (nothing written)`);
+      return 1;
+    }
+    if (e instanceof InputError || isOnnxError(e)) {
+      io.err(`qdq: ${(e as Error).message}`);
+      return 2;
+    }
+    throw e;
+  } finally {
+    decoded?.source.close?.();
+  }
+}
+
+function writeAtomically(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      /* not created */
+    }
+    throw new InputError(`${file}: cannot write plan: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
