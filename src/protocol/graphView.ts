@@ -140,6 +140,11 @@ export interface RequestGraphViewMessage {
   readonly requestId: number;
   readonly ref: GraphRefDto;
   readonly mode: ViewModeDto;
+  /**
+   * The webview's node font, measured (average character width and line height, px), so boxes fit
+   * the labels at the editor font size. Default: the core's 13 px UI font metrics.
+   */
+  readonly font?: { readonly charWidth: number; readonly lineHeight: number };
 }
 
 /** The host's answer to `requestGraphView`: the view graph and its layout, or why it could not be built. */
@@ -181,6 +186,13 @@ export function isRequestGraphView(value: unknown): value is RequestGraphViewMes
     value.type === 'requestGraphView' &&
     typeof value.requestId === 'number' &&
     (value.mode === 'folded' || value.mode === 'raw') &&
-    isGraphRef(value.ref)
+    isGraphRef(value.ref) &&
+    (value.font === undefined || isFont(value.font))
   );
+}
+
+function isFont(value: unknown): boolean {
+  if (!isRecord(value)) return false;
+  const { charWidth, lineHeight } = value;
+  return typeof charWidth === 'number' && charWidth >= 2 && charWidth <= 64 && typeof lineHeight === 'number' && lineHeight >= 6 && lineHeight <= 200;
 }

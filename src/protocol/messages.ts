@@ -4,7 +4,10 @@
  * string `type` tag; requests carry a `requestId` and their replies an `inReplyTo` (see
  * `channel.ts`).
  */
+import { isGraphRef, isRequestGraphView, type GraphViewMessage, type RequestGraphViewMessage, type ViewModeDto } from './graphView';
 import type { ModelSummaryDto } from './modelSummaryDto';
+import { isGraphOverlay, type OverlaysMessage } from './overlay';
+import type { PropertiesMessage, RequestPropertiesMessage } from './properties';
 
 export type { ModelSummaryDto, TensorSummaryDto } from './modelSummaryDto';
 
@@ -25,6 +28,19 @@ export interface InitMessage {
   /** Size of the `.onnx` file in bytes (external data files not included). */
   readonly fileSize: number;
   readonly summary: ModelSummaryDto;
+  /**
+   * What the graph view showed when this document was last open (selection, folded or raw), kept
+   * by the host so a reopened editor comes back to it. The webview's own saved state (hide/show)
+   * wins when it has one.
+   */
+  readonly graphState?: GraphUiStateDto;
+}
+
+/** The part of the graph view's state the host remembers per document. */
+export interface GraphUiStateDto {
+  /** Name of the selected node (ONNX node name, `<OpType>#<index>` when unnamed, or a tensor name for inputs/outputs). */
+  readonly selected?: string;
+  readonly mode?: ViewModeDto;
 }
 
 /**
@@ -55,7 +71,32 @@ export interface QueryMessage {
   readonly requestId: number;
 }
 
-export type ToWebview = InitMessage | LoadErrorMessage | QueryMessage;
+/** Host -> webview: select and centre a node (command `qdqStudio.revealNode`, diagnostics). */
+export interface RevealNodeMessage {
+  readonly type: 'revealNode';
+  /** ONNX node name (or `<OpType>#<index>`), or a tensor name. */
+  readonly name: string;
+}
+
+export type GraphCommand = 'toggleFolding' | 'fit' | 'zoomToSelection' | 'find' | 'showGraph' | 'showSummary';
+
+/** Host -> webview: a graph view action run from a VS Code command (palette, keybinding, tests). */
+export interface GraphCommandMessage {
+  readonly type: 'graphCommand';
+  readonly command: GraphCommand;
+  /** For `find`: the text to search for (else the search box just takes focus). */
+  readonly text?: string;
+}
+
+export type ToWebview =
+  | InitMessage
+  | LoadErrorMessage
+  | QueryMessage
+  | GraphViewMessage
+  | OverlaysMessage
+  | PropertiesMessage
+  | RevealNodeMessage
+  | GraphCommandMessage;
 
 // ---------------------------------------------------------------------------------------------
 // Webview -> host
@@ -84,6 +125,43 @@ export interface WebviewReport {
   readonly smallestFontPx?: number;
   /** The editor font size (px) the page was given by VS Code (`--vscode-editor-font-size`). */
   readonly editorFontPx?: number;
+  /** What the graph view shows, when it exists. */
+  readonly graph?: GraphReportDto;
+}
+
+/** The graph view, read back from cytoscape and the DOM (test hook and benchmark). */
+export interface GraphReportDto {
+  /** `data-qdq-state` of `#app`. */
+  readonly state: 'loading' | 'ready' | 'error';
+  /** Which tab is showing. */
+  readonly tab: 'graph' | 'summary';
+  readonly mode: ViewModeDto;
+  /** Title of the drawn graph (main graph, function or subgraph). */
+  readonly title?: string;
+  /** Nodes and edges in the cytoscape instance. */
+  readonly renderedNodes: number;
+  readonly renderedEdges: number;
+  /** Folded Q/DQ pairs drawn as badges (edge and weight badges). */
+  readonly qdqBadges: number;
+  /** Milliseconds from receiving the graph to its first painted frame. */
+  readonly firstPaintMs?: number;
+  /** Selected node or edge: its name (node name, or tensor name for edges), kind and id. */
+  readonly selected?: string;
+  readonly selectedKind?: 'node' | 'edge';
+  /** The colouring source (`opType` or an overlay source) and the legend labels shown. */
+  readonly colorSource: string;
+  readonly legend: string[];
+  /** Overlay sources the webview has. */
+  readonly overlaySources: string[];
+  /** Nodes carrying an overlay badge (findings and others). */
+  readonly badgedNodes: number;
+  /** Search: query, hit count and the current hit (1-based). */
+  readonly search?: { readonly query: string; readonly hits: number; readonly current: number };
+  /** Properties panel: title, and for Q/DQ the number of scale values listed and their min/max as shown. */
+  readonly properties?: { readonly title: string; readonly scaleValues?: number; readonly scaleMin?: string; readonly scaleMax?: string; readonly weights?: number; readonly stats?: number };
+  /** The viewport zoom. */
+  readonly zoom?: number;
+  readonly error?: string;
 }
 
 /** Reply of the webview to `query`. */
@@ -108,7 +186,20 @@ export interface WebviewErrorMessage {
   readonly stack?: string;
 }
 
-export type FromWebview = ReadyMessage | QueryResultMessage | CommandMessage | WebviewErrorMessage;
+/** Webview -> host: the graph view's selection or mode changed (remembered for a reopened editor). */
+export interface GraphStateMessage {
+  readonly type: 'graphState';
+  readonly state: GraphUiStateDto;
+}
+
+export type FromWebview =
+  | ReadyMessage
+  | QueryResultMessage
+  | CommandMessage
+  | WebviewErrorMessage
+  | RequestGraphViewMessage
+  | RequestPropertiesMessage
+  | GraphStateMessage;
 
 // ---------------------------------------------------------------------------------------------
 // Guards: messages cross a trust boundary, so each side checks what it receives.
@@ -141,9 +232,25 @@ export function isFromWebview(value: unknown): value is FromWebview {
     }
     case 'webviewError':
       return typeof value.message === 'string';
+    case 'requestGraphView':
+      return isRequestGraphView(value);
+    case 'requestProperties':
+      return typeof value.requestId === 'number' && isGraphRef(value.ref) && typeof value.node === 'number' && Number.isInteger(value.node) && value.node >= 0;
+    case 'graphState':
+      return isGraphUiState(value.state);
     default:
       return false;
   }
+}
+
+const graphCommands: ReadonlySet<string> = new Set<GraphCommand>(['toggleFolding', 'fit', 'zoomToSelection', 'find', 'showGraph', 'showSummary']);
+
+export function isGraphUiState(value: unknown): value is GraphUiStateDto {
+  return (
+    isRecord(value) &&
+    (value.selected === undefined || (typeof value.selected === 'string' && value.selected.length <= 4096)) &&
+    (value.mode === undefined || value.mode === 'folded' || value.mode === 'raw')
+  );
 }
 
 /** True when `value` is a well-formed `ToWebview` message (shallow check of the tag and ids). */
@@ -156,6 +263,16 @@ export function isToWebview(value: unknown): value is ToWebview {
       return typeof value.uri === 'string' && typeof value.file === 'string' && typeof value.message === 'string';
     case 'query':
       return typeof value.requestId === 'number';
+    case 'graphView':
+      return typeof value.inReplyTo === 'number' && (typeof value.error === 'string' || (isRecord(value.view) && isRecord(value.layout)));
+    case 'overlays':
+      return isRecord(value.overlays) && Object.values(value.overlays).every(isGraphOverlay);
+    case 'properties':
+      return typeof value.inReplyTo === 'number' && (typeof value.error === 'string' || isRecord(value.properties));
+    case 'revealNode':
+      return typeof value.name === 'string';
+    case 'graphCommand':
+      return typeof value.command === 'string' && graphCommands.has(value.command) && (value.text === undefined || typeof value.text === 'string');
     default:
       return false;
   }

@@ -1,0 +1,69 @@
+/**
+ * Graph overlays: data several features lay over the graph view, each under its own source name
+ * ('analysis': predicted precision and findings; later 'sensitivity' heat and 'engine' actual
+ * precision). The host's `OverlayService` (src/editor/overlays.ts) keeps one overlay per (document,
+ * source) and sends the panels of the document all of them; the webview colours nodes by one
+ * source at a time (the user picks) and shows the badges of all.
+ *
+ * Nodes are keyed by ONNX node name (unnamed nodes as `<OpType>#<index>`, as the analysis names
+ * them). A key naming a Q/DQ node that the folded view does not draw lands on the edge (or the
+ * weighted node) that carries its badge.
+ */
+
+export interface OverlayLegendEntryDto {
+  /** Matches `OverlayNodeDto.key`. */
+  readonly key: string;
+  readonly label: string;
+  /** A VS Code theme colour id (`charts.blue`), a CSS variable (`--vscode-charts-blue`) or a CSS colour. */
+  readonly color: string;
+}
+
+export interface OverlayNodeDto {
+  /** Legend key: the colour of the node when this overlay colours the graph. */
+  readonly key?: string;
+  /** 0..1: heat colouring (between the legend's first and last colours, or a default ramp). */
+  readonly heat?: number;
+  /** A short mark drawn on the node (e.g. `⚠ 2`, `INT8→FP16`), shown whichever source colours. */
+  readonly badge?: string;
+  /** Shown on hover and in the properties panel. */
+  readonly tooltip?: string;
+  /** Severity of the badge, for its colour: findings use it. */
+  readonly severity?: 'error' | 'warning' | 'info';
+}
+
+export interface GraphOverlayDto {
+  /** Shown in the "Colour by" picker and above the legend. */
+  readonly label: string;
+  readonly legend: readonly OverlayLegendEntryDto[];
+  readonly nodes: Readonly<Record<string, OverlayNodeDto>>;
+  /** When false, the source only adds badges and is not offered as a colouring. Default true. */
+  readonly colors?: boolean;
+}
+
+/** Host -> webview: every overlay of the document, by source (sent on ready and on each change). */
+export interface OverlaysMessage {
+  readonly type: 'overlays';
+  readonly overlays: Readonly<Record<string, GraphOverlayDto>>;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Shallow structural check of an overlay (the host builds them; the webview still checks). */
+export function isGraphOverlay(value: unknown): value is GraphOverlayDto {
+  return (
+    isRecord(value) &&
+    typeof value.label === 'string' &&
+    Array.isArray(value.legend) &&
+    value.legend.every((e) => isRecord(e) && typeof e.key === 'string' && typeof e.label === 'string' && typeof e.color === 'string') &&
+    isRecord(value.nodes)
+  );
+}
+
+/** Resolves a legend colour to something CSS understands: theme ids become `var(--vscode-…)`. */
+export function overlayColorCss(color: string): string {
+  if (color.startsWith('--')) return `var(${color})`;
+  if (/^[a-zA-Z]+(\.[a-zA-Z0-9]+)+$/.test(color)) return `var(--vscode-${color.replace(/\./g, '-')})`;
+  return color;
+}
