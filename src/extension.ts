@@ -1,14 +1,17 @@
 // Keep this import first: it records the time the bundle started to evaluate.
 import { moduleStart } from './util/activationClock';
 import * as vscode from 'vscode';
+import { registerGraphCommands } from './commands/graphCommands';
 import { registerModelCommands } from './commands/modelCommands';
 import { registerTestHooks, type ActivationStats } from './commands/testHooks';
 import { registerDiagnostics } from './diagnostics/register';
+import { GraphHost } from './editor/graphHost';
 import { ModelLoader } from './editor/modelLoader';
 import { OnnxEditorProvider } from './editor/onnxEditorProvider';
 import { OpenDocuments } from './editor/openDocuments';
-import { registerTasks } from './tasks/register';
+import { OverlayService } from './editor/overlays';
 import { WebviewRegistry } from './editor/webviewRegistry';
+import { registerTasks } from './tasks/register';
 import { Logger } from './util/logger';
 
 /**
@@ -21,12 +24,16 @@ export function activate(context: vscode.ExtensionContext): void {
   const documents = new OpenDocuments();
   context.subscriptions.push(log, registry, documents);
   const loader = new ModelLoader(log);
+  const overlays = new OverlayService();
+  context.subscriptions.push(overlays);
+  const graph = new GraphHost({ log, overlays, memento: context.workspaceState });
 
   let stats: ActivationStats = { activationMs: -1 };
-  OnnxEditorProvider.register(context, { extensionUri: context.extensionUri, log, loader, registry, documents });
+  OnnxEditorProvider.register(context, { extensionUri: context.extensionUri, log, loader, registry, documents, graph });
   registerDiagnostics(context, { extensionUri: context.extensionUri, documents, log });
+  registerGraphCommands(context, { log, registry, overlays, graph });
   registerModelCommands(context, { log, loader, registry });
-  registerTestHooks(context, { registry, activationStats: () => stats });
+  registerTestHooks(context, { registry, overlays, activationStats: () => stats });
   registerTasks(context, { log, loader });
 
   stats = { activationMs: performance.now() - moduleStart };

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
+import type { OverlayService } from '../editor/overlays';
 import type { WebviewRegistry } from '../editor/webviewRegistry';
+import { isGraphOverlay } from '../protocol/overlay';
 import type { WebviewReport } from '../protocol/messages';
 
 /** What `qdqStudio.internal.queryWebview` returns. */
@@ -17,6 +19,8 @@ export interface ActivationStats {
 
 export interface TestHookServices {
   readonly registry: WebviewRegistry;
+  /** Graph overlays (`qdqStudio.internal.setOverlay` puts test overlays there). */
+  readonly overlays?: OverlayService;
   /** Read when the command runs (activate() fills it in as its last step). */
   readonly activationStats: () => ActivationStats;
 }
@@ -43,5 +47,12 @@ export function registerTestHooks(context: vscode.ExtensionContext, services: Te
       queryWebview(services.registry, uri instanceof vscode.Uri || typeof uri === 'string' ? uri : undefined),
     ),
     vscode.commands.registerCommand('qdqStudio.internal.activationStats', () => services.activationStats()),
+    // setOverlay(uri, source, overlay | undefined): exercises the overlay mechanism other features use.
+    vscode.commands.registerCommand('qdqStudio.internal.setOverlay', (uri: unknown, source: unknown, overlay: unknown) => {
+      if (!services.overlays || typeof uri !== 'string' || typeof source !== 'string') return false;
+      if (overlay !== undefined && !isGraphOverlay(overlay)) return false;
+      services.overlays.set(uri, source, overlay);
+      return true;
+    }),
   );
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { FromWebview, WebviewCommand } from '../protocol/messages';
 import type { Logger } from '../util/logger';
+import type { GraphHost } from './graphHost';
 import type { OnnxDocument } from './onnxDocument';
 import { stateMessage } from './stateMessage';
 import type { WebviewEntry } from './webviewRegistry';
@@ -16,6 +17,8 @@ export type MessageHandlers = {
 
 export interface HandlerServices {
   readonly log: Logger;
+  /** The graph view's host side (view graphs, properties, overlays); absent in minimal setups. */
+  readonly graph?: GraphHost;
 }
 
 /** Runs one of the webview's buttons. */
@@ -47,7 +50,25 @@ export function createMessageHandlers(services: HandlerServices): MessageHandler
   return {
     ready: (_message, { document, entry }) => {
       entry.markReady();
-      entry.post(stateMessage(document));
+      const graph = services.graph;
+      entry.post(stateMessage(document, graph?.rememberedState(document)));
+      if (graph) {
+        graph.watch(document, () => undefined);
+        entry.post(graph.overlaysMessage(document));
+      }
+      const reveal = entry.takePendingReveal();
+      if (reveal !== undefined) entry.post({ type: 'revealNode', name: reveal });
+    },
+    requestGraphView: async (message, { document, entry }) => {
+      const graph = services.graph;
+      entry.post(graph ? await graph.graphView(document, message) : { type: 'graphView', inReplyTo: message.requestId, error: 'The graph view is not available' });
+    },
+    requestProperties: async (message, { document, entry }) => {
+      const graph = services.graph;
+      entry.post(graph ? await graph.properties(document, message) : { type: 'properties', inReplyTo: message.requestId, error: 'Properties are not available' });
+    },
+    graphState: (message, { document }) => {
+      services.graph?.remember(document, message.state);
     },
     queryResult: (message) => {
       services.log.info(`Ignoring a late reply to request ${message.inReplyTo}`);

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { isFromWebview } from '../protocol/messages';
 import type { Logger } from '../util/logger';
-import { createMessageHandlers, dispatchMessage, type MessageHandlers } from './messageHandlers';
+import { createMessageHandlers, dispatchMessage, type HandlerServices, type MessageHandlers } from './messageHandlers';
 import type { ModelLoader } from './modelLoader';
 import { OnnxDocument } from './onnxDocument';
 import type { OpenDocuments } from './openDocuments';
@@ -9,7 +9,7 @@ import { stateMessage } from './stateMessage';
 import { buildWebviewHtml, webviewOptions } from './webviewHtml';
 import type { WebviewRegistry } from './webviewRegistry';
 
-export interface EditorServices {
+export interface EditorServices extends HandlerServices {
   readonly extensionUri: vscode.Uri;
   readonly log: Logger;
   readonly loader: ModelLoader;

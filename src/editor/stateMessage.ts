@@ -1,5 +1,5 @@
 import type { ModelSummary } from '../core/graph/summary.types';
-import type { InitMessage, LoadErrorMessage, ModelSummaryDto } from '../protocol/messages';
+import type { GraphUiStateDto, InitMessage, LoadErrorMessage, ModelSummaryDto } from '../protocol/messages';
 import type { OnnxDocument } from './onnxDocument';
 
 /** Compile-time guard: a core summary must stay assignable to the protocol's DTO. */
@@ -12,8 +12,11 @@ function baseName(uri: OnnxDocument['uri']): string {
   return path.slice(path.lastIndexOf('/') + 1); // Uri.path is already decoded
 }
 
-/** The message that brings a panel up to date with `document`: `init` or `loadError`. */
-export function stateMessage(document: OnnxDocument): InitMessage | LoadErrorMessage {
+/**
+ * The message that brings a panel up to date with `document`: `init` or `loadError`. `graphState`
+ * (what the graph view showed when the document was last open) goes into `init` when given.
+ */
+export function stateMessage(document: OnnxDocument, graphState?: GraphUiStateDto): InitMessage | LoadErrorMessage {
   const state = document.state;
   const uri = document.uri.toString();
   if (state.kind === 'error') {
@@ -29,5 +32,5 @@ export function stateMessage(document: OnnxDocument): InitMessage | LoadErrorMes
     };
   }
   const summary = toDto(state.summary);
-  return { type: 'init', uri, fileName: baseName(document.uri), fileSize: summary.fileSize, summary };
+  return { type: 'init', uri, fileName: baseName(document.uri), fileSize: summary.fileSize, summary, ...(graphState ? { graphState } : {}) };
 }

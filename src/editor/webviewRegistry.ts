@@ -15,6 +15,7 @@ export class WebviewEntry {
   readonly channel: HostChannel;
   private _ready = false;
   private readyWaiters: (() => void)[] = [];
+  private pendingReveal: string | undefined;
 
   constructor(
     readonly document: OnnxDocument,
@@ -51,6 +52,22 @@ export class WebviewEntry {
       };
       this.readyWaiters.push(done);
     });
+  }
+
+  /**
+   * Selects and centres `name` in this panel's graph: now when the page listens, and again after
+   * its next `ready` (a hidden page is re-created when shown, and would miss the message).
+   */
+  revealNode(name: string): void {
+    this.pendingReveal = name;
+    if (this._ready) this.channel.post({ type: 'revealNode', name });
+  }
+
+  /** The reveal to repeat after `ready`, once. */
+  takePendingReveal(): string | undefined {
+    const name = this.pendingReveal;
+    this.pendingReveal = undefined;
+    return name;
   }
 
   /** Posts to this panel if its page is listening; a page that is not ready asks again with `ready`. */
@@ -110,6 +127,12 @@ export class WebviewRegistry extends Disposable {
     const key = typeof uri === 'string' ? uri : uri.toString();
     const matches = [...this.entries].filter((e) => e.document.uri.toString() === key);
     return matches.find((e) => e.panel.active) ?? matches.find((e) => e.panel.visible) ?? matches[0];
+  }
+
+  /** Every panel showing the document with this URI. */
+  entriesForUri(uri: vscode.Uri | string): WebviewEntry[] {
+    const key = typeof uri === 'string' ? uri : uri.toString();
+    return [...this.entries].filter((e) => e.document.uri.toString() === key);
   }
 
   /** Sends `message` to every ready panel of `document`. */

@@ -1,0 +1,95 @@
+import * as vscode from 'vscode';
+import type { GraphHost } from '../editor/graphHost';
+import { OnnxEditorProvider } from '../editor/onnxEditorProvider';
+import type { OverlayService } from '../editor/overlays';
+import type { WebviewEntry, WebviewRegistry } from '../editor/webviewRegistry';
+import type { GraphCommand } from '../protocol/messages';
+import type { Logger } from '../util/logger';
+
+export interface GraphCommandServices {
+  readonly log: Logger;
+  readonly registry: WebviewRegistry;
+  readonly overlays: OverlayService;
+  readonly graph: GraphHost;
+}
+
+const openTimeoutMs = 30_000;
+
+function toUri(value: unknown): vscode.Uri | undefined {
+  if (value instanceof vscode.Uri) return value;
+  if (typeof value === 'string' && value !== '') return value.includes('://') || value.startsWith('file:') ? vscode.Uri.parse(value) : vscode.Uri.file(value);
+  return undefined;
+}
+
+/** The panel of `uri`, opening the model in QDQ Studio (or bringing its tab forward) first. */
+async function openPanel(registry: WebviewRegistry, uri: vscode.Uri): Promise<WebviewEntry> {
+  const existing = registry.findByUri(uri);
+  if (existing) {
+    if (!existing.panel.active) existing.panel.reveal(existing.panel.viewColumn, false);
+    return existing;
+  }
+  await vscode.commands.executeCommand('vscode.openWith', uri, OnnxEditorProvider.viewType);
+  const deadline = Date.now() + openTimeoutMs;
+  for (;;) {
+    const entry = registry.findByUri(uri);
+    if (entry) return entry;
+    if (Date.now() > deadline) throw new Error(`QDQ Studio did not open ${uri.toString(true)} within ${openTimeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * `qdqStudio.revealNode(uri, nodeName)`: opens the model in the QDQ Studio editor if needed, then
+ * selects and centres the node in its graph view (a folded Q/DQ node: the edge or node carrying its
+ * badge). Used by diagnostics (Problems panel) and other views.
+ */
+async function revealNode(registry: WebviewRegistry, uriArg: unknown, nameArg: unknown): Promise<boolean> {
+  const uri = toUri(uriArg) ?? registry.active?.document.uri;
+  if (!uri) {
+    void vscode.window.showErrorMessage('QDQ Studio: reveal node needs a model (open one first)');
+    return false;
+  }
+  let name = typeof nameArg === 'string' ? nameArg : undefined;
+  if (name === undefined) {
+    name = await vscode.window.showInputBox({ title: 'Reveal node', prompt: 'Node name, op type or tensor name' });
+    if (!name) return false;
+  }
+  const entry = await openPanel(registry, uri);
+  entry.revealNode(name);
+  return true;
+}
+
+/** Sends a graph command to the active QDQ Studio panel (or the panel of `uri`). */
+function graphCommand(registry: WebviewRegistry, command: GraphCommand, uriArg?: unknown, text?: string): boolean {
+  const uri = toUri(uriArg);
+  const entry = uri ? registry.findByUri(uri) : registry.active;
+  if (!entry) {
+    void vscode.window.showInformationMessage('QDQ Studio: open a model in the QDQ Studio editor first');
+    return false;
+  }
+  entry.post({ type: 'graphCommand', command, ...(text !== undefined ? { text } : {}) });
+  return true;
+}
+
+/** Graph view commands, the overlay broadcast to open panels, and re-analysis on settings changes. */
+export function registerGraphCommands(context: vscode.ExtensionContext, services: GraphCommandServices): void {
+  const { registry, overlays, graph } = services;
+  context.subscriptions.push(
+    vscode.commands.registerCommand('qdqStudio.revealNode', (uri?: unknown, name?: unknown) => revealNode(registry, uri, name)),
+    vscode.commands.registerCommand('qdqStudio.toggleQdqFolding', (uri?: unknown) => graphCommand(registry, 'toggleFolding', uri)),
+    vscode.commands.registerCommand('qdqStudio.fitGraph', (uri?: unknown) => graphCommand(registry, 'fit', uri)),
+    vscode.commands.registerCommand('qdqStudio.zoomToSelection', (uri?: unknown) => graphCommand(registry, 'zoomToSelection', uri)),
+    vscode.commands.registerCommand('qdqStudio.findInGraph', (uri?: unknown, text?: unknown) =>
+      graphCommand(registry, 'find', uri, typeof text === 'string' ? text : undefined),
+    ),
+    vscode.commands.registerCommand('qdqStudio.showModelSummary', (uri?: unknown) => graphCommand(registry, 'showSummary', uri)),
+    vscode.commands.registerCommand('qdqStudio.showGraph', (uri?: unknown) => graphCommand(registry, 'showGraph', uri)),
+    overlays.onDidChange(({ uri }) => {
+      const message = overlays.message(uri);
+      for (const entry of registry.entriesForUri(uri)) entry.post(message);
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('qdqStudio.analysis')) graph.reanalyseAll();
+    }),
+  );
+}

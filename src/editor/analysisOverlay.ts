@@ -1,0 +1,80 @@
+/**
+ * The 'analysis' graph overlay: nodes coloured by the precision TensorRT is predicted to run them
+ * in (from `analyzeModel`), fusion groups in the tooltip, standalone Q/DQ conversions marked, and
+ * every finding as a badge on its nodes. Pure (no `vscode`): unit-tested in test/unit/graphView.
+ */
+import type { AnalysisReport, Severity } from '../core/analysis/index';
+import type { GraphOverlayDto, OverlayNodeDto } from '../protocol/overlay';
+
+export const ANALYSIS_SOURCE = 'analysis';
+
+const LEGEND = [
+  { key: 'INT8', label: 'INT8', color: 'charts.green' },
+  { key: 'FP8', label: 'FP8', color: 'charts.blue' },
+  { key: 'INT4', label: 'INT4', color: 'charts.purple' },
+  { key: 'FP16', label: 'FP16 (falls back)', color: 'charts.orange' },
+  { key: 'FP32', label: 'FP32', color: 'charts.red' },
+  { key: 'reformat', label: 'Standalone Q/DQ (reformat)', color: 'charts.yellow' },
+] as const;
+
+const severityRank: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
+const severityMark: Record<Severity, string> = { error: '✖', warning: '⚠', info: 'ℹ' };
+
+/** At most this many nodes of one finding get its badge. */
+const NODES_PER_FINDING = 8;
+
+interface Entry {
+  key?: string;
+  lines: string[];
+  findings: number;
+  severity?: Severity;
+}
+
+export function analysisOverlay(report: AnalysisReport): GraphOverlayDto {
+  const entries = new Map<string, Entry>();
+  const entry = (name: string): Entry => {
+    let e = entries.get(name);
+    if (!e) entries.set(name, (e = { lines: [], findings: 0 }));
+    return e;
+  };
+  for (const layer of report.layers) {
+    const e = entry(layer.node);
+    e.key = layer.precision;
+    e.lines.push(`Predicted ${layer.precision}${layer.fusedWith.length ? `, fused with ${layer.fusedWith.length} node${layer.fusedWith.length === 1 ? '' : 's'}` : ''}`);
+    for (const f of layer.fusedWith) {
+      const fe = entry(f);
+      fe.key ??= layer.precision;
+      fe.lines.push(`Fused into ${layer.node} (${layer.precision})`);
+    }
+  }
+  for (const r of report.reformats) {
+    for (const q of r.qdqNodes) {
+      const e = entry(q);
+      e.key = 'reformat';
+      e.lines.push(`Standalone ${r.kind} between ${r.between[0]} and ${r.between[1]} (${r.ruleId}): ${r.reason}`);
+    }
+  }
+  for (const f of report.findings) {
+    for (const name of f.nodes.slice(0, NODES_PER_FINDING)) {
+      const e = entry(name);
+      e.findings++;
+      if (!e.severity || severityRank[f.severity] > severityRank[e.severity]) e.severity = f.severity;
+      e.lines.push(`${f.ruleId} ${f.rule} (${f.severity}): ${f.message}`);
+    }
+  }
+  const nodes: Record<string, OverlayNodeDto> = {};
+  for (const [name, e] of entries) {
+    nodes[name] = {
+      ...(e.key ? { key: e.key } : {}),
+      ...(e.findings > 0 && e.severity ? { badge: `${severityMark[e.severity]} ${e.findings}`, severity: e.severity } : {}),
+      ...(e.lines.length ? { tooltip: e.lines.join('\n') } : {}),
+    };
+  }
+  const t = report.target;
+  const used = new Set([...entries.values()].map((e) => e.key));
+  return {
+    label: `Predicted precision (TensorRT ${t.trt}, ${t.precision.toUpperCase()})`,
+    legend: LEGEND.filter((l) => used.has(l.key) || l.key === 'INT8' || l.key === 'FP16'),
+    nodes,
+  };
+}
