@@ -1,5 +1,5 @@
 /** The webview's end of the protocol: wraps `postMessage` with `src/protocol/channel`. */
-import { Channel } from '../src/protocol/channel';
+import { Channel, type DistributiveOmit, type RequestOf } from '../src/protocol/channel';
 import { isToWebview, type FromWebview, type ToWebview } from '../src/protocol/messages';
 import type { VsCodeApi } from './vscodeApi';
 
@@ -10,11 +10,15 @@ export class HostChannel {
     api: VsCodeApi,
     private readonly onMessage: (message: ToWebview) => void,
     target: Window = window,
+    /** Sees every message first with its arrival time (first-paint measurement). */
+    private readonly onArrival?: (message: ToWebview, at: number) => void,
   ) {
-    this.channel = new Channel<FromWebview, ToWebview>((message) => api.postMessage(message));
+    this.channel = new Channel<FromWebview, ToWebview>((message) => api.postMessage(message), { defaultTimeoutMs: 120_000 });
     target.addEventListener('message', (event: MessageEvent<unknown>) => {
+      const at = performance.now();
       const data = event.data;
       if (!isToWebview(data)) return; // not ours (VS Code also posts its own messages to the page)
+      this.onArrival?.(data, at);
       if (this.channel.receive(data)) return;
       this.onMessage(data);
     });
@@ -22,5 +26,12 @@ export class HostChannel {
 
   post(message: FromWebview): void {
     this.channel.post(message);
+  }
+
+  request<T extends Extract<ToWebview, { readonly inReplyTo: number }>['type']>(
+    message: DistributiveOmit<RequestOf<FromWebview>, 'requestId'>,
+    replyType: T,
+  ): Promise<Extract<ToWebview, { readonly type: T }>> {
+    return this.channel.request(message, replyType);
   }
 }

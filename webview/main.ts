@@ -26,9 +26,15 @@ function main(): void {
   const api = acquireApi();
   const store = new ViewStateStore(api);
   // Messages arrive asynchronously, after `view` below exists.
-  const host = new HostChannel(api, (message) => onMessage(message));
+  const host = new HostChannel(api, (message) => onMessage(message), window, (message, at) => {
+    if (message.type === 'graphView') view.noteGraphReceived(at);
+  });
   const post = (message: FromWebview): void => host.post(message);
-  const view = new ModelView(root, store, (command) => post({ type: 'command', command }));
+  const view = new ModelView(root, store, (command) => post({ type: 'command', command }), {
+    requestGraph: (ref, mode, font) => host.request({ type: 'requestGraphView', ref, mode, font }, 'graphView'),
+    requestProperties: (ref, node) => host.request({ type: 'requestProperties', ref, node }, 'properties'),
+    postState: (state) => post({ type: 'graphState', state }),
+  });
 
   function onMessage(message: ToWebview): void {
     switch (message.type) {
@@ -41,6 +47,18 @@ function main(): void {
       case 'query':
         post({ type: 'queryResult', inReplyTo: message.requestId, report: view.report() });
         break;
+      case 'overlays':
+        view.setOverlays({ ...message.overlays });
+        break;
+      case 'revealNode':
+        view.revealNode(message.name);
+        break;
+      case 'graphCommand':
+        view.graphCommand(message.command, message.text);
+        break;
+      case 'graphView':
+      case 'properties':
+        break; // replies: a late one (its request timed out) is dropped
     }
   }
 
