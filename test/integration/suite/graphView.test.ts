@@ -1,0 +1,193 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { buildViewGraph, nodeProperties, type ViewGraph } from '../../../src/core/graphView/index';
+import { decodeModel, MemorySource } from '../../../src/core/onnx/index';
+import { VIEW_TYPE, closeAllEditors, note, poll, requireModel, waitForOurEditor } from './support';
+
+/** The graph part of the webview's report (see GraphReportDto in src/protocol/messages.ts). */
+interface GraphReport {
+  state: 'loading' | 'ready' | 'error';
+  tab: 'graph' | 'summary';
+  mode: 'folded' | 'raw';
+  renderedNodes: number;
+  renderedEdges: number;
+  qdqBadges: number;
+  firstPaintMs?: number;
+  selected?: string;
+  selectedKind?: 'node' | 'edge';
+  colorSource: string;
+  legend: string[];
+  overlaySources: string[];
+  badgedNodes: number;
+  search?: { query: string; hits: number; current: number };
+  properties?: { title: string; scaleValues?: number; scaleMin?: string; scaleMax?: string; weights?: number; stats?: number };
+  error?: string;
+}
+
+interface Query {
+  uri: string;
+  report: { status: string; graph?: GraphReport };
+}
+
+async function graphReport(uri: vscode.Uri): Promise<GraphReport | undefined> {
+  const q = await vscode.commands.executeCommand<Query | undefined>('qdqStudio.internal.queryWebview', uri);
+  return q?.report.graph;
+}
+
+/** Polls the graph report until `accept` holds; fails with the last report. */
+async function waitForGraph(uri: vscode.Uri, what: string, accept: (r: GraphReport) => boolean, timeoutMs = 30_000): Promise<GraphReport> {
+  let last: GraphReport | undefined;
+  try {
+    return await poll(what, timeoutMs, async () => {
+      last = await graphReport(uri);
+      return last && accept(last) ? last : undefined;
+    });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; last graph report: ${JSON.stringify(last)}`);
+  }
+}
+
+async function decoded(uri: vscode.Uri) {
+  const bytes = await vscode.workspace.fs.readFile(uri);
+  return decodeModel(new MemorySource(bytes, uri.fsPath), { file: uri.fsPath });
+}
+
+function distinctBadges(view: ViewGraph): number {
+  const seen = new Set<number>();
+  for (const e of view.edges) for (const b of e.badges ?? []) seen.add(b);
+  for (const n of view.nodes) for (const b of n.weightBadges ?? []) seen.add(b);
+  return seen.size;
+}
+
+function nodeKey(view: ViewGraph, i: number): string {
+  const v = view.nodes[i]!;
+  return v.op === undefined ? v.name : v.name !== '' ? v.name : `${view.ops[v.op]}#${v.node}`;
+}
+
+suite('Graph view', () => {
+  setup(closeAllEditors);
+  suiteTeardown(closeAllEditors);
+
+  test('tiny-qat-good.onnx: the folded graph is drawn with the view graph\'s node, edge and badge counts, coloured by predicted precision', async () => {
+    const uri = await requireModel('models/tiny-qat-good.onnx');
+    const model = await decoded(uri);
+    const folded = buildViewGraph(model, { mode: 'folded' });
+    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+    await waitForOurEditor(uri);
+    const r = await waitForGraph(uri, 'the folded graph', (g) => g.state === 'ready' && g.overlaySources.includes('analysis'));
+    assert.equal(r.tab, 'graph', 'the graph tab is the default');
+    assert.equal(r.mode, 'folded', 'a quantized model opens folded');
+    assert.equal(r.renderedNodes, folded.nodes.length);
+    assert.equal(r.renderedEdges, folded.edges.length);
+    assert.equal(r.qdqBadges, distinctBadges(folded));
+    assert.ok(r.qdqBadges > 0, 'the QAT model has folded Q/DQ pairs');
+    assert.equal(r.colorSource, 'analysis', 'nodes are coloured by the analysis overlay once it arrives');
+    assert.ok(r.legend.includes('INT8'), `legend: ${r.legend.join(', ')}`);
+    note(`tiny-qat-good: ${r.renderedNodes} nodes, ${r.renderedEdges} edges, ${r.qdqBadges} badges, first paint ${r.firstPaintMs} ms, legend ${r.legend.join(' / ')}`);
+  });
+
+  test('toggle raw shows every Q/DQ node; toggling back folds them again', async () => {
+    const uri = await requireModel('models/tiny-qat-good.onnx');
+    const model = await decoded(uri);
+    const raw = buildViewGraph(model, { mode: 'raw' });
+    const folded = buildViewGraph(model, { mode: 'folded' });
+    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+    await waitForOurEditor(uri);
+    await waitForGraph(uri, 'the folded graph', (g) => g.state === 'ready' && g.mode === 'folded');
+    await vscode.commands.executeCommand('qdqStudio.toggleQdqFolding');
+    const r = await waitForGraph(uri, 'the raw graph', (g) => g.state === 'ready' && g.mode === 'raw' && g.renderedNodes === raw.nodes.length);
+    assert.equal(r.renderedEdges, raw.edges.length);
+    assert.ok(raw.nodes.length > folded.nodes.length);
+    await vscode.commands.executeCommand('qdqStudio.toggleQdqFolding');
+    await waitForGraph(uri, 'the folded graph again', (g) => g.state === 'ready' && g.mode === 'folded' && g.renderedNodes === folded.nodes.length);
+  });
+
+  test('revealNode selects a node; the selection survives hide/show and reopening the editor', async () => {
+    const uri = await requireModel('models/tiny-qat-good.onnx');
+    const model = await decoded(uri);
+    const folded = buildViewGraph(model, { mode: 'folded' });
+    const convIndex = folded.nodes.findIndex((v, i) => v.op !== undefined && folded.ops[v.op] === 'Conv' && i > 3);
+    assert.ok(convIndex >= 0, 'a Conv node is drawn');
+    const name = nodeKey(folded, convIndex);
+    // Not open yet: revealNode opens the model itself.
+    assert.equal(await vscode.commands.executeCommand('qdqStudio.revealNode', uri.toString(), name), true);
+    await waitForOurEditor(uri);
+    await waitForGraph(uri, `${name} selected`, (g) => g.state === 'ready' && g.selected === name && g.selectedKind === 'node');
+
+    // Hide (another editor in the same group), then show again: the page is re-created.
+    const doc = await vscode.workspace.openTextDocument({ content: 'hide the model view' });
+    await vscode.window.showTextDocument(doc, { preview: false, viewColumn: vscode.ViewColumn.Active });
+    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+    await waitForOurEditor(uri);
+    const shown = await waitForGraph(uri, 'the graph after hide/show', (g) => g.state === 'ready' && g.selected !== undefined);
+    assert.equal(shown.selected, name, 'selection after hide/show');
+
+    // Close and reopen: the host remembers the selection.
+    await closeAllEditors();
+    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+    await waitForOurEditor(uri);
+    const reopened = await waitForGraph(uri, 'the graph after reopening', (g) => g.state === 'ready' && g.selected !== undefined);
+    assert.equal(reopened.selected, name, 'selection after reopening');
+  });
+
+  test('properties of a DequantizeLinear node list every scale value with min and max; a folded Q/DQ reveals its edge', async () => {
+    const uri = await requireModel('models/tiny-qat-good.onnx');
+    const model = await decoded(uri);
+    const graph = model.model.graph!;
+    // A weight DQ (initializer -> Q -> DQ, per-channel scales).
+    const initializers = new Set(graph.initializer.map((t) => t.name));
+    const qOfWeight = new Set(graph.node.filter((n) => n.opType === 'QuantizeLinear' && initializers.has(n.input[0] ?? '')).flatMap((n) => n.output));
+    const dqIndex = graph.node.findIndex((n) => n.opType === 'DequantizeLinear' && (qOfWeight.has(n.input[0] ?? '') || initializers.has(n.input[0] ?? '')));
+    assert.ok(dqIndex >= 0, 'the model has a weight DequantizeLinear');
+    const expected = nodeProperties(model, { path: [] }, dqIndex);
+    const scale = expected.qdq?.scale;
+    assert.ok(scale, 'the DQ has a constant scale');
+    const dqName = graph.node[dqIndex]!.name || `DequantizeLinear#${dqIndex}`;
+
+    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+    await waitForOurEditor(uri);
+    await waitForGraph(uri, 'the folded graph', (g) => g.state === 'ready');
+    // Folded: a weight DQ is drawn as a badge on its reader, so revealing it selects that node.
+    await vscode.commands.executeCommand('qdqStudio.revealNode', uri, dqName);
+    const onReader = await waitForGraph(uri, 'the reader of the folded DQ selected', (g) => g.selected !== undefined && g.properties?.scaleValues !== undefined);
+    assert.equal(onReader.mode, 'folded');
+    assert.equal(onReader.properties?.scaleValues, scale.count);
+
+    await vscode.commands.executeCommand('qdqStudio.toggleQdqFolding');
+    await waitForGraph(uri, 'the raw graph', (g) => g.state === 'ready' && g.mode === 'raw');
+    await vscode.commands.executeCommand('qdqStudio.revealNode', uri, dqName);
+    const r = await waitForGraph(uri, 'DQ properties', (g) => g.selected === dqName && g.properties?.title === 'DequantizeLinear' && g.properties.scaleValues !== undefined);
+    assert.equal(r.properties?.scaleValues, scale.count, 'every channel is listed');
+    assert.equal(Number(r.properties?.scaleMin), Number(Number(scale.min.toPrecision(4))), `min ${r.properties?.scaleMin} vs ${scale.min}`);
+    assert.equal(Number(r.properties?.scaleMax), Number(Number(scale.max.toPrecision(4))), `max ${r.properties?.scaleMax} vs ${scale.max}`);
+    note(`${dqName}: ${scale.count} scales, min ${r.properties?.scaleMin}, max ${r.properties?.scaleMax}`);
+    await vscode.commands.executeCommand('qdqStudio.toggleQdqFolding');
+  });
+
+  test('search by op type and overlays from a second source', async () => {
+    const uri = await requireModel('models/tiny-qat-good.onnx');
+    const model = await decoded(uri);
+    const folded = buildViewGraph(model, { mode: 'folded' });
+    const convs = folded.nodes.filter((v) => v.op !== undefined && folded.ops[v.op] === 'Conv').length;
+    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+    await waitForOurEditor(uri);
+    await waitForGraph(uri, 'the folded graph', (g) => g.state === 'ready');
+    await vscode.commands.executeCommand('qdqStudio.findInGraph', undefined, 'conv');
+    const s = await waitForGraph(uri, 'search hits', (g) => g.search?.query === 'conv' && g.selected !== undefined);
+    assert.ok(s.search!.hits >= convs, `${s.search!.hits} hits for 'conv', ${convs} Conv nodes`);
+    assert.equal(s.search!.current, 1);
+
+    const name = nodeKey(folded, folded.nodes.findIndex((v) => v.op !== undefined));
+    const ok = await vscode.commands.executeCommand('qdqStudio.internal.setOverlay', uri.toString(), 'sensitivity', {
+      label: 'Sensitivity (test)',
+      legend: [{ key: 'hot', label: 'Sensitive', color: 'charts.red' }],
+      nodes: { [name]: { heat: 1, badge: '!', severity: 'warning', tooltip: 'test' } },
+    });
+    assert.equal(ok, true);
+    const r = await waitForGraph(uri, 'the second overlay', (g) => g.overlaySources.includes('sensitivity'));
+    assert.ok(r.overlaySources.includes('analysis'));
+    assert.ok(r.badgedNodes >= 1);
+    await vscode.commands.executeCommand('qdqStudio.internal.setOverlay', uri.toString(), 'sensitivity', undefined);
+    await waitForGraph(uri, 'the overlay removed', (g) => !g.overlaySources.includes('sensitivity'));
+  });
+});

@@ -1,0 +1,77 @@
+/** Host-side properties: attributes, tensors, Q/DQ values (all channels, min/max), weight statistics; the analysis overlay. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { analyzeModel } from '../../../src/core/analysis/index';
+import { buildGraphIndex } from '../../../src/core/graph/index';
+import { nodeProperties, tensorStats } from '../../../src/core/graphView/index';
+import { MemorySource, decodeModel, readTensorValues } from '../../../src/core/onnx/index';
+import { analysisOverlay } from '../../../src/editor/analysisOverlay';
+import { isFromWebview, isToWebview } from '../../../src/protocol/messages';
+import { isGraphOverlay, overlayColorCss } from '../../../src/protocol/overlay';
+import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
+
+const model = () => decodeModel(new MemorySource(yoloLike({ ...YOLO_PRESETS.tiny, qdq: 'good' }).toBytes(), 'tiny.onnx'));
+
+describe('nodeProperties', () => {
+  it('a weight DequantizeLinear: every scale value with min and max, equal to the stored tensor', () => {
+    const d = model();
+    const g = d.model.graph!;
+    const inits = new Map(g.initializer.map((t) => [t.name, t]));
+    const consts = new Map(g.node.filter((n) => n.opType === 'Constant').map((n) => [n.output[0]!, n.attribute.find((a) => a.name === 'value')?.t]));
+    const scaleTensor = (name: string) => inits.get(name) ?? consts.get(name);
+    const i = g.node.findIndex((n) => n.opType === 'DequantizeLinear' && (scaleTensor(n.input[1] ?? '')?.dims.map(Number)[0] ?? 0) > 1);
+    assert.ok(i >= 0, 'a per-channel DequantizeLinear');
+    const p = nodeProperties(d, { path: [] }, i);
+    const stored = Array.from(readTensorValues(d, scaleTensor(g.node[i]!.input[1]!)!) as Float32Array);
+    assert.equal(p.qdq?.granularity, 'per-channel');
+    assert.deepEqual(p.qdq?.scale?.values, stored);
+    assert.equal(p.qdq?.scale?.min, Math.min(...stored));
+    assert.equal(p.qdq?.scale?.max, Math.max(...stored));
+    assert.equal(p.opType, 'DequantizeLinear');
+  });
+
+  it('a Conv: attributes as text, inputs with weight statistics computed from the data', () => {
+    const d = model();
+    const g = d.model.graph!;
+    const i = g.node.findIndex((n) => n.opType === 'Conv');
+    const p = nodeProperties(d, { path: [] }, i);
+    assert.ok(p.attributes.some((a) => a.name === 'kernel_shape' && /^\[\d/.test(a.value)));
+    const bias = p.inputs.find((t) => t.weight?.stats);
+    if (bias) assert.ok(bias.weight!.stats!.count > 0);
+    assert.throws(() => nodeProperties(d, { path: [] }, g.node.length + 5), /no node/);
+  });
+
+  it('tensorStats: min, max, mean, std, zeros, non-finite', () => {
+    const s = tensorStats(new Float32Array([0, 1, 2, 3, NaN]));
+    assert.deepEqual({ ...s, std: Number(s.std.toFixed(6)) }, { count: 4, min: 0, max: 3, mean: 1.5, std: 1.118034, zeros: 1, nonFinite: 1 });
+  });
+});
+
+describe('analysis overlay and overlay protocol', () => {
+  it('colours predicted layers by precision, marks findings, and passes the protocol guards', () => {
+    const d = model();
+    const report = analyzeModel(d, buildGraphIndex(d.model.graph!), {});
+    const o = analysisOverlay(report);
+    assert.ok(isGraphOverlay(o));
+    for (const layer of report.layers) assert.equal(o.nodes[layer.node]?.key, layer.precision);
+    for (const f of report.findings.filter((x) => x.nodes.length > 0)) assert.ok(o.nodes[f.nodes[0]!]?.badge, `finding ${f.ruleId} on ${f.nodes[0]}`);
+    assert.ok(isToWebview({ type: 'overlays', overlays: { analysis: o } }));
+    assert.ok(!isToWebview({ type: 'overlays', overlays: { analysis: { label: 1 } } }));
+  });
+
+  it('theme colour ids become CSS variables', () => {
+    assert.equal(overlayColorCss('charts.blue'), 'var(--vscode-charts-blue)');
+    assert.equal(overlayColorCss('--vscode-foo'), 'var(--vscode-foo)');
+    assert.equal(overlayColorCss('#ff0000'), '#ff0000');
+  });
+
+  it('guards for the new webview messages', () => {
+    assert.ok(isFromWebview({ type: 'requestProperties', requestId: 1, ref: { path: [] }, node: 3 }));
+    assert.ok(!isFromWebview({ type: 'requestProperties', requestId: 1, ref: { path: [] }, node: -1 }));
+    assert.ok(isFromWebview({ type: 'graphState', state: { selected: 'a', mode: 'raw' } }));
+    assert.ok(!isFromWebview({ type: 'graphState', state: { mode: 'x' } }));
+    assert.ok(isToWebview({ type: 'revealNode', name: 'n' }));
+    assert.ok(isToWebview({ type: 'graphCommand', command: 'fit' }));
+    assert.ok(!isToWebview({ type: 'graphCommand', command: 'rm -rf' }));
+  });
+});
