@@ -1,0 +1,151 @@
+// Time to first render of the real graph view bundle (dist/webview.js + .css) in headless Debian
+// Chromium, without VS Code around it: a page stubs `acquireVsCodeApi` and plays the host (answers
+// `ready` with `init`, `requestGraphView` with a prebuilt `graphView` message, sends the analysis
+// overlay). The figure is the webview's own `data-qdq-first-paint-ms` (graphView message received ->
+// first painted frame), plus pan/zoom frame times and the JS heap. Host-side build/layout/serialize
+// times and message sizes come from scripts/bench/webviewPayload.ts.
+//
+//   node scripts/bench/webviewPaint.mjs <model.onnx> [--shot out.png] [--light]
+// Prints one line `BENCH_WEBVIEW <json>`.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchChromium } from '../../test/vscode-host/host.mjs';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const args = process.argv.slice(2);
+const model = args.find((a) => !a.startsWith('--'));
+const shotAt = args.indexOf('--shot');
+const shot = shotAt >= 0 ? args[shotAt + 1] : undefined;
+const light = args.includes('--light');
+const rawMode = args.includes('--raw');
+if (!model) {
+  console.error('usage: webviewPaint.mjs <model.onnx> [--shot out.png] [--light] [--raw]');
+  process.exit(2);
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-webview-bench-'));
+const payloadFile = path.join(dir, 'payload.json');
+const gen = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench/webviewPayload.ts', model, payloadFile], { cwd: REPO_ROOT, encoding: 'utf8' });
+if (gen.status !== 0) {
+  console.error(gen.stderr || gen.stdout);
+  process.exit(1);
+}
+const hostTiming = JSON.parse(gen.stdout.split('\n').find((l) => l.startsWith('BENCH_PAYLOAD ')).slice('BENCH_PAYLOAD '.length));
+const payload = fs.readFileSync(payloadFile, 'utf8');
+
+const theme = light
+  ? { cls: 'vscode-light', vars: { fg: '#3b3b3b', bg: '#ffffff' } }
+  : { cls: 'vscode-dark', vars: { fg: '#cccccc', bg: '#1f1f1f' } };
+const html = `<!DOCTYPE html><html><head><meta charset="utf-8">
+<link rel="stylesheet" href="file://${path.join(REPO_ROOT, 'dist', 'webview.css')}">
+<style>:root{--vscode-editor-font-size:14px;--vscode-font-family:sans-serif;--vscode-editor-foreground:${theme.vars.fg};--vscode-editor-background:${theme.vars.bg};
+--vscode-charts-blue:#3794ff;--vscode-charts-green:#89d185;--vscode-charts-orange:#d18616;--vscode-charts-red:#f14c4c;--vscode-charts-yellow:#cca700;--vscode-charts-purple:#b180d7;
+--vscode-descriptionForeground:#9d9d9d;--vscode-focusBorder:#0078d4;--vscode-editorWarning-foreground:#cca700;--vscode-editorError-foreground:#f14c4c}</style>
+</head><body class="${theme.cls}"><div id="app" data-status="loading"></div></body></html>`;
+const htmlFile = path.join(dir, 'index.html');
+fs.writeFileSync(htmlFile, html);
+
+const browser = await launchChromium();
+try {
+  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  page.on('pageerror', (e) => console.error(`[page] ${e.message}`));
+  let consoleCount = 0;
+  page.on('console', (m) => {
+    if (consoleCount++ < 5 && process.env.QDQ_DEBUG) console.error(`[console] ${m.text().slice(0, 300)}`);
+  });
+  await page.addInitScript(
+    ({ payloadText, mode }) => {
+      const data = JSON.parse(payloadText);
+      let state;
+      const reply = (m) => setTimeout(() => window.postMessage(m, '*'), 0);
+      window.acquireVsCodeApi = () => ({
+        getState: () => state,
+        setState: (s) => (state = s),
+        postMessage: (m) => {
+          if (m.type === 'ready') {
+            reply(data.init);
+            setTimeout(() => reply({ type: 'overlays', overlays: data.overlays }), 50);
+          } else if (m.type === 'requestGraphView') {
+            window.__graphRequested = performance.now();
+            reply({ ...data.graphView[mode === 'raw' ? 'raw' : m.mode], inReplyTo: m.requestId });
+          } else if (m.type === 'requestProperties') {
+            reply({ type: 'properties', inReplyTo: m.requestId, error: 'not in the benchmark' });
+          }
+        },
+      });
+    },
+    { payloadText: payload, mode: rawMode ? 'raw' : 'folded' },
+  );
+  await page.goto(`file://${htmlFile}`);
+  let cdp;
+  if (process.env.QDQ_PROFILE) {
+    cdp = await page.context().newCDPSession(page);
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+  }
+  const t0 = Date.now();
+  await page.addScriptTag({ path: path.join(REPO_ROOT, 'dist', 'webview.js') });
+  await page.waitForFunction(() => document.getElementById('app')?.dataset.qdqState === 'ready', null, { timeout: 120_000 });
+  const loadToReadyMs = Date.now() - t0;
+  if (cdp) {
+    const { profile } = await cdp.send('Profiler.stop');
+    const self = new Map();
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const dt = profile.timeDeltas;
+    profile.samples.forEach((id, k) => {
+      const n = byId.get(id);
+      const key = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
+      self.set(key, (self.get(key) ?? 0) + (dt[k] ?? 0) / 1000);
+    });
+    console.log([...self].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${v.toFixed(1)} ms ${k}`).join('\n'));
+  }
+  const root = await page.evaluate(() => ({ ...document.getElementById('app').dataset }));
+  if (process.env.QDQ_DEBUG) console.log(await page.evaluate(() => JSON.stringify(window.__t)));
+  // Pan/zoom frame time: 60 wheel steps, frame intervals from requestAnimationFrame.
+  await page.mouse.move(700, 500);
+  const frames = await page.evaluate(async () => {
+    const times = [];
+    let last = performance.now();
+    let running = true;
+    const tick = (t) => {
+      times.push(t - last);
+      last = t;
+      if (running) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    const canvas = document.querySelector('.graph-canvas');
+    for (let i = 0; i < 60; i++) {
+      canvas.dispatchEvent(new WheelEvent('wheel', { deltaY: i < 30 ? -40 : 40, clientX: 700, clientY: 500, bubbles: true }));
+      await new Promise((r) => requestAnimationFrame(r));
+    }
+    running = false;
+    times.sort((a, b) => a - b);
+    return { median: times[times.length >> 1], p95: times[Math.floor(times.length * 0.95)], count: times.length };
+  });
+  const heapMb = await page.evaluate(() => (performance.memory ? performance.memory.usedJSHeapSize / 1048576 : undefined));
+  if (shot) {
+    await page.waitForTimeout(300);
+    fs.mkdirSync(path.dirname(shot), { recursive: true });
+    await page.screenshot({ path: shot });
+  }
+  console.log(
+    `BENCH_WEBVIEW ${JSON.stringify({
+      model: path.basename(model),
+      nodes: Number(root.qdqNodes),
+      badges: Number(root.qdqQdqBadges),
+      firstPaintMs: Number(root.qdqFirstPaintMs),
+      loadToReadyMs,
+      frameMedianMs: frames.median,
+      frameP95Ms: frames.p95,
+      heapMb,
+      host: hostTiming,
+    })}`,
+  );
+} finally {
+  await browser.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
