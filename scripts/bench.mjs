@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: prints performance figures (no pass/fail: it is a benchmark, not a test).
 //
-//   npm run bench [-- --runs 5] [--skip-package] [--skip-activation] [--skip-layout] [--only <substring>]
+//   npm run bench [-- --runs 5] [--skip-package] [--skip-activation] [--skip-layout] [--skip-webview] [--only <substring>]
 //
 // 1. Models: the builder (test/support/modelBuilder.ts) writes a ~6,000-node YOLOv9-E-scale model
 //    with ~250 MB of weights, the same graph with small weights, and a ~50,000-node model into
@@ -19,6 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { layoutSection } from './bench/layoutSection.mjs';
+import { webviewSection } from './bench/webviewSection.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE_ROOT = path.join(REPO_ROOT, '.cache', 'bench');
@@ -196,6 +197,8 @@ async function main() {
 
   // Graph view: view graph + layout per model (scripts/bench/layoutSection.mjs).
   const layoutTable = flag('--skip-layout') ? undefined : await layoutSection({ rows, run, log, only: ONLY, runs: RUNS, table, ms });
+  // Graph view: first paint of the real webview bundle in headless Chromium (scripts/bench/webviewSection.mjs).
+  const webviewTable = flag('--skip-webview') ? undefined : await webviewSection({ rows, run, log, only: ONLY, table, ms });
 
   let vsix = { skipped: true };
   if (!flag('--skip-package')) {
@@ -255,6 +258,7 @@ async function main() {
   }
   console.log(`\nLint (analyzeModel: Q/DQ resolution, propagation, predictions, rules R1-R31; open + index not included):\n${lintTable}`);
   if (layoutTable) console.log(`\nGraph view (buildViewGraph + layeredLayout, host side; open + index not included; folded = default view):\n${layoutTable}`);
+  if (webviewTable) console.log(`\nGraph view in the webview (real dist/webview.js in headless Chromium; first paint = graphView message received -> first painted frame; folded view):\n${webviewTable}`);
   console.log(`\nFoundation:\n${foundation}`);
   console.log(`\nbench finished in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }

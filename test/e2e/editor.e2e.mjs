@@ -30,13 +30,22 @@ async function openGoodModel(ctx, relPath, { timeout = 30_000 } = {}) {
   const ms = Date.now() - t0;
   assert.equal(view.status, 'ready', `${relPath}: webview status ${view.status}, error text: ${view.errorText}`);
   assert.equal(parseCount(view.nodeCountText), expected.nodeCount, `node-count shows "${view.nodeCountText}", the file has ${expected.nodeCount} nodes`);
+  // The graph tab is the default: wait for its first paint, then switch to the summary tab.
+  const graphReady = view.frame.locator('#app[data-qdq-state="ready"]');
+  await graphReady.waitFor({ state: 'attached', timeout });
+  const drawn = Number(await graphReady.getAttribute('data-qdq-nodes'));
+  assert.ok(drawn > 0, `the graph view drew ${drawn} nodes`);
+  const firstPaintMs = Number(await graphReady.getAttribute('data-qdq-first-paint-ms'));
+  if (ctx.shotGraph) await ctx.shot(ctx.shotGraph);
+  await view.frame.locator('[data-testid="tab-summary"]').click();
   const histogram = view.frame.locator('[data-testid="op-histogram"]');
   await histogram.waitFor({ state: 'visible', timeout: 10_000 });
   const histogramText = await histogram.innerText();
   for (const op of expected.histogram.keys()) {
     assert.ok(histogramText.includes(op), `op histogram lacks ${op}: ${histogramText.slice(0, 300)}`);
   }
-  return { ms, expected, histogramText };
+  await view.frame.locator('[data-testid="tab-graph"]').click();
+  return { ms, expected, histogramText, drawn, firstPaintMs, frame: view.frame };
 }
 
 async function openBrokenModel(ctx, relPath) {
@@ -76,6 +85,23 @@ export const cases = [
       assert.ok(histogramText.includes('Conv'), 'histogram should list Conv');
       ctx.note(`${expected.nodeCount} nodes, ready ${ms} ms after the click`);
       await ctx.shot('tiny-qat-good');
+    },
+  },
+  {
+    name: 'the graph of models/tiny-qat-good.onnx: folded Q/DQ badges, search selects a node, clicking it shows its properties',
+    async run(ctx) {
+      const { frame, drawn, firstPaintMs } = await openGoodModel({ ...ctx, shotGraph: 'tiny-qat-good-graph' }, 'models/tiny-qat-good.onnx');
+      const badges = Number(await frame.locator('#app').getAttribute('data-qdq-qdq-badges'));
+      assert.ok(badges > 0, 'a QAT model shows folded Q/DQ badges');
+      const search = frame.locator('[data-testid="graph-search"]');
+      await search.fill('Sigmoid');
+      await search.press('Enter');
+      const count = frame.locator('[data-testid="search-count"]');
+      await count.filter({ hasText: /^1 of \d+/ }).waitFor({ timeout: 10_000 });
+      const title = frame.locator('[data-testid="props-title"]');
+      await title.filter({ hasText: 'Sigmoid' }).waitFor({ timeout: 10_000 });
+      ctx.note(`${drawn} nodes drawn, ${badges} Q/DQ badges, first paint ${firstPaintMs} ms; search: ${await count.innerText()}`);
+      await ctx.shot('tiny-qat-good-search');
     },
   },
   {

@@ -164,7 +164,7 @@ export function nodePropertiesView(
   const title = op ?? (v.kind === 'input' ? 'Graph input' : 'Graph output');
   const box = h(
     'div',
-    { className: 'props' },
+    { className: 'props-panel' },
     h('h2', { className: 'props-title', data: { testid: 'props-title' } }, title),
     row('Name', h('span', { className: 'mono wrap' }, nodeKey(view, v))),
     v.node !== undefined ? row('Node index', String(v.node)) : null,
@@ -201,7 +201,7 @@ export function edgePropertiesView(view: GraphViewDto, e: ViewEdgeDto, actions: 
   const d = view.nodes[e.t]!;
   const box = h(
     'div',
-    { className: 'props' },
+    { className: 'props-panel' },
     h('h2', { className: 'props-title', data: { testid: 'props-title' } }, e.badges?.length ? 'Quantized tensor' : 'Tensor'),
     row('Name', h('span', { className: 'mono wrap' }, t?.name ?? '?')),
     row('Type', h('span', { className: 'mono' }, `${t?.dtype !== undefined ? view.dtypes[t.dtype] : '?'} ${shapeText(t?.shape)}`)),
