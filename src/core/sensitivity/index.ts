@@ -32,3 +32,21 @@ export {
 export { parseModelYaml, yamlLayerOf, type ModelYaml, type YamlLayer } from './modelYaml';
 export { keepMostSensitive, exactPattern, type KeepDecision, type KeptLayer } from './decision';
 export { buildSensitivityReport, type ReportEntry, type ReportOptions, type SensitivityReport } from './sensitivityReport';
+export { layerQuantState, precisionLabel, quantizedComputeNodes, type LayerPrecision, type LayerQuantState } from './quantState';
+export {
+  buildLayerTree,
+  decorationText,
+  describePrediction,
+  entryDetails,
+  metricLabel,
+  metricText,
+  predictKeep,
+  yamlAnnotations,
+  yamlMatchesModel,
+  type KeepPrediction,
+  type LayerRow,
+  type LayerTreeModel,
+  type LayerTreeOptions,
+  type YamlAnnotation,
+} from './sensitivityView';
+export { SENSITIVITY_OVERLAY_SOURCE, sensitivityOverlay, type SensitivityOverlay, type SensitivityOverlayNode } from './overlay';

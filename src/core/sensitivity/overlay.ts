@@ -1,0 +1,68 @@
+/**
+ * A sensitivity report as a graph overlay (the `sensitivity` source of the graph view): every node
+ * a ranked entry maps to gets a heat (0 = least sensitive of the ranking, 1 = most), a tooltip with
+ * the entry's numbers, and compute nodes a badge (`#1 ΔAP +0.0053`). A node inside several entries
+ * (`model.22` and `model.22.cv2.0.0.conv`) takes the most specific one.
+ *
+ * The types mirror `GraphOverlayDto` of src/protocol/overlay.ts structurally (the core does not
+ * import the protocol); the VS Code side passes the result straight to the overlay service.
+ */
+import type { ReportEntry, SensitivityReport } from './sensitivityReport';
+import { metricText } from './sensitivityView';
+
+export interface SensitivityOverlayNode {
+  readonly key?: string;
+  readonly heat?: number;
+  readonly badge?: string;
+  readonly tooltip?: string;
+}
+
+export interface SensitivityOverlay {
+  readonly label: string;
+  readonly legend: readonly { readonly key: string; readonly label: string; readonly color: string }[];
+  readonly nodes: Readonly<Record<string, SensitivityOverlayNode>>;
+}
+
+/** The overlay source name the graph view knows this layer by. */
+export const SENSITIVITY_OVERLAY_SOURCE = 'sensitivity';
+
+/** Broader entries first, node names last, so the most specific entry is written last. */
+function specificity(e: ReportEntry): number {
+  if (e.onnxNodes.length === 1 && e.onnxNodes[0] === e.name) return Number.MAX_SAFE_INTEGER;
+  return e.name.split('.').length;
+}
+
+export function sensitivityOverlay(report: SensitivityReport): SensitivityOverlay {
+  const mapped = report.entries.filter((e) => e.onnxNodes.length > 0);
+  const values = mapped.map((e) => e.value);
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  const higher = report.metric.direction === 'higher-is-more-sensitive';
+  const heatOf = (v: number): number => {
+    if (!(max > min)) return 1;
+    const h = higher ? (v - min) / (max - min) : (max - v) / (max - min);
+    return Math.round(Math.min(1, Math.max(0, h)) * 1000) / 1000;
+  };
+  const total = report.entries.length;
+  const nodes: Record<string, SensitivityOverlayNode> = Object.create(null) as Record<string, SensitivityOverlayNode>;
+  const ordered = mapped.map((e, i) => ({ e, i })).sort((a, b) => specificity(a.e) - specificity(b.e) || a.i - b.i);
+  for (const { e } of ordered) {
+    const heat = heatOf(e.value);
+    const text = metricText(e);
+    const tooltip = `${e.name}: rank ${e.rank}/${total} · ${text} (${e.metric} ${e.value}${report.baseline === null ? '' : `, baseline ${report.baseline}`})`;
+    const compute = new Set(e.computeNodes);
+    for (const n of e.onnxNodes) {
+      nodes[n] = { heat, tooltip, ...(compute.has(n) ? { badge: `#${e.rank} ${text}` } : {}) };
+    }
+  }
+  const ends = mapped.length ? { least: higher ? min : max, most: higher ? max : min } : undefined;
+  const dir = higher ? 'higher is more sensitive' : 'lower is more sensitive';
+  return {
+    label: `Sensitivity (${report.metric.name}, ${dir})`,
+    legend: [
+      { key: 'least', label: ends ? `least sensitive (${report.metric.name} ${ends.least})` : 'least sensitive', color: 'charts.blue' },
+      { key: 'most', label: ends ? `most sensitive (${report.metric.name} ${ends.most})` : 'most sensitive', color: 'charts.red' },
+    ],
+    nodes,
+  };
+}

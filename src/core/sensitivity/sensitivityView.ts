@@ -1,0 +1,238 @@
+/**
+ * What the VS Code views show of a sensitivity report, as plain data: the layer tree's rows (by
+ * rank, a "top k" filter, unmapped names in their own group), the after-line text and hover of
+ * each model-YAML layer, and the predicted effect of "keep the k most sensitive layers in higher
+ * precision". Pure: the views only turn these into TreeItems, decorations and CodeLenses.
+ */
+import type { KeepDecision } from './decision';
+import type { ModelYaml } from './modelYaml';
+import type { ModuleIndex } from './nameMapping';
+import { formatDelta } from './ranking';
+import { layerQuantState, precisionLabel, type LayerQuantState } from './quantState';
+import type { ReportEntry, SensitivityReport } from './sensitivityReport';
+
+/** `AP` for yolov9-qat's `ap`, else the metric's own name. */
+export function metricLabel(name: string): string {
+  return /^ap$/i.test(name) ? 'AP' : name;
+}
+
+/** `ΔAP +0.0041`, or `AP 0.3868` when the baseline is unknown. */
+export function metricText(e: Pick<ReportEntry, 'metric' | 'value' | 'delta'>): string {
+  return e.delta === null ? `${metricLabel(e.metric)} ${e.value}` : `Δ${metricLabel(e.metric)} ${formatDelta(e.delta)}`;
+}
+
+export interface LayerRow {
+  readonly name: string;
+  readonly rank: number;
+  /** Number of ranked entries (the `42` of `rank 3/42`). */
+  readonly total: number;
+  readonly metric: string;
+  readonly value: number;
+  readonly delta: number | null;
+  /** `model.N`, or null. */
+  readonly layer: string | null;
+  readonly nodes: number;
+  readonly computeNodes: readonly string[];
+  /** Unmapped rows have no state. */
+  readonly state: LayerQuantState | null;
+  /** Checkbox: true = quantized; undefined = no checkbox (unmapped, or no compute node to toggle). */
+  readonly checked: boolean | undefined;
+  readonly label: string;
+  readonly description: string;
+  readonly tooltip: string;
+}
+
+export interface LayerTreeModel {
+  /** Mapped entries within the top-k filter, by rank. */
+  readonly rows: readonly LayerRow[];
+  /** Entries that map to no ONNX node of the model (all of them, whatever the filter). */
+  readonly unmapped: readonly LayerRow[];
+  /** Mapped entries the top-k filter hides. */
+  readonly hidden: number;
+  readonly notMeasured: readonly string[];
+}
+
+export interface LayerTreeOptions {
+  /** Show only ranks 1..topK (0 or undefined: all). */
+  readonly topK?: number;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function entryState(e: ReportEntry, quantized: ReadonlySet<string> | undefined): LayerQuantState | null {
+  if (!e.onnxNodes.length) return null;
+  return quantized ? layerQuantState(e.computeNodes, quantized) : null;
+}
+
+/** Full numbers of one entry, one fact a line (hover and tooltip text). */
+export function entryDetails(report: SensitivityReport, e: ReportEntry, state: LayerQuantState | null): string[] {
+  const dir = report.metric.direction === 'higher-is-more-sensitive' ? 'higher is more sensitive' : 'lower is more sensitive';
+  const lines = [
+    `${e.name}: rank ${e.rank} of ${report.entries.length} by ${e.metric} (${dir})`,
+    `${e.metric} = ${e.value}, baseline ${report.baseline === null ? 'unknown' : report.baseline}, delta ${formatDelta(e.delta, 6)}`,
+  ];
+  if (report.metric.description) lines.push(report.metric.description);
+  if (!e.onnxNodes.length) lines.push('not in this model: no ONNX node matches this name');
+  else {
+    lines.push(`${plural(e.onnxNodes.length, 'ONNX node')}, ${e.computeNodes.length} compute (Conv/Gemm/MatMul)`);
+    if (state) {
+      lines.push(
+        state.precision === 'none'
+          ? 'no compute node: nothing to quantize'
+          : `now ${precisionLabel(state)}: ${state.quantized} of ${state.total} compute nodes have Q/DQ`,
+      );
+    }
+  }
+  lines.push(`from ${report.file} (${report.source.tool})`);
+  return lines;
+}
+
+function toRow(report: SensitivityReport, e: ReportEntry, quantized: ReadonlySet<string> | undefined): LayerRow {
+  const state = entryState(e, quantized);
+  const mapped = e.onnxNodes.length > 0;
+  const parts = [`#${e.rank}`, metricText(e)];
+  if (mapped) parts.push(`${plural(e.onnxNodes.length, 'node')} (${e.computeNodes.length} compute)`);
+  else parts.push('not in this model');
+  if (state && state.precision !== 'none') parts.push(precisionLabel(state));
+  return {
+    name: e.name,
+    rank: e.rank,
+    total: report.entries.length,
+    metric: e.metric,
+    value: e.value,
+    delta: e.delta,
+    layer: e.layer,
+    nodes: e.onnxNodes.length,
+    computeNodes: e.computeNodes,
+    state,
+    checked: state && state.precision !== 'none' ? state.precision === 'int8' : undefined,
+    label: e.name,
+    description: parts.join(' · '),
+    tooltip: entryDetails(report, e, state).join('\n'),
+  };
+}
+
+/**
+ * The layer tree: mapped entries by rank (the top k when asked), checked = every compute node still
+ * has Q/DQ; unmapped names in their own list, never dropped. `quantized` is
+ * `quantizedComputeNodes(model)`; without it rows carry no state.
+ */
+export function buildLayerTree(report: SensitivityReport, quantized: ReadonlySet<string> | undefined, o: LayerTreeOptions = {}): LayerTreeModel {
+  const topK = o.topK && o.topK > 0 ? o.topK : Infinity;
+  const rows: LayerRow[] = [];
+  const unmapped: LayerRow[] = [];
+  let hidden = 0;
+  for (const e of report.entries) {
+    if (!e.onnxNodes.length) unmapped.push(toRow(report, e, quantized));
+    else if (e.rank <= topK) rows.push(toRow(report, e, quantized));
+    else hidden++;
+  }
+  return { rows, unmapped, hidden, notMeasured: report.notMeasured };
+}
+
+/** `ΔAP +0.0041 · rank 3/42 · FP16`: the after-line text of a YAML layer. */
+export function decorationText(e: ReportEntry, total: number, state: LayerQuantState | null): string {
+  const precision = !e.onnxNodes.length ? 'not in model' : state ? precisionLabel(state) : undefined;
+  return [metricText(e), `rank ${e.rank}/${total}`, ...(precision ? [precision] : [])].join(' · ');
+}
+
+export interface YamlAnnotation {
+  /** `model.N`. */
+  readonly layer: string;
+  /** 1-based line of the YAML entry. */
+  readonly line: number;
+  /** After-line text. */
+  readonly text: string;
+  /** Hover lines (every entry of the result that belongs to this layer). */
+  readonly hover: readonly string[];
+  /** The layer's state in the model (all compute nodes of `model.N`), null when the model has no such layer. */
+  readonly state: LayerQuantState | null;
+  /** The rank the text shows (the layer's own entry, else its best-ranked sub-entry). */
+  readonly rank: number;
+}
+
+/**
+ * One annotation per YAML layer the result ranks: the entry named `model.N` when there is one, else
+ * the best-ranked entry inside it (`model.22.cv2.0.0.conv`). The state is the whole layer's, from
+ * `index` and `quantized`.
+ */
+export function yamlAnnotations(report: SensitivityReport, yaml: ModelYaml, index: ModuleIndex | undefined, quantized: ReadonlySet<string> | undefined): YamlAnnotation[] {
+  const byLayer = new Map<string, ReportEntry[]>();
+  for (const e of report.entries) {
+    if (!e.layer) continue;
+    let list = byLayer.get(e.layer);
+    if (!list) byLayer.set(e.layer, (list = []));
+    list.push(e);
+  }
+  const out: YamlAnnotation[] = [];
+  for (const y of yaml.layers) {
+    const entries = byLayer.get(y.layer);
+    if (!entries?.length) continue;
+    const primary = entries.find((e) => e.name === y.layer) ?? entries[0]!;
+    const layerMapping = index?.resolve(y.layer, 'module') ?? null;
+    const state = layerMapping && quantized ? layerQuantState(layerMapping.computeNodes, quantized) : null;
+    // The text's precision is the layer's own; an entry named after a node inside it keeps its numbers.
+    const shown: ReportEntry = layerMapping && !primary.onnxNodes.length ? { ...primary, onnxNodes: layerMapping.nodes, computeNodes: layerMapping.computeNodes } : primary;
+    const hover: string[] = [`${y.layer} (${y.type ?? 'entry'}, line ${y.line})`];
+    for (const e of entries) hover.push('', ...entryDetails(report, e, e === primary ? state : entryState(e, quantized)));
+    out.push({ layer: y.layer, line: y.line, text: decorationText(shown, report.entries.length, layerMapping ? state : null), hover, state: layerMapping ? state : null, rank: primary.rank });
+  }
+  return out;
+}
+
+/** Whether a YAML applies to a model: same number of `model.N` layers (the highest N + 1). */
+export function yamlMatchesModel(yaml: ModelYaml, index: ModuleIndex): boolean {
+  const layers = index.layers();
+  const last = layers[layers.length - 1];
+  return last !== undefined && last.index + 1 === yaml.layers.length;
+}
+
+export interface KeepPrediction {
+  readonly k: number;
+  /** Kept layers whose compute nodes would change (some still have Q/DQ), with how many each. */
+  readonly toFp16: readonly { readonly name: string; readonly rank: number; readonly computeNodes: number }[];
+  /** Compute nodes that lose their Q/DQ. */
+  readonly computeNodesToFp16: number;
+  /** Kept layers already in higher precision (nothing to do). */
+  readonly alreadyFp16: readonly string[];
+  /** Kept layers without a compute node (Upsample, Concat): nothing to keep. */
+  readonly noCompute: readonly string[];
+  readonly unmapped: readonly string[];
+  readonly tiedAtCut: readonly string[];
+}
+
+/** What applying a keep-k decision to the model as it is now would change. */
+export function predictKeep(decision: KeepDecision, quantized: ReadonlySet<string>): KeepPrediction {
+  const toFp16: { name: string; rank: number; computeNodes: number }[] = [];
+  const alreadyFp16: string[] = [];
+  const noCompute: string[] = [];
+  let computeNodesToFp16 = 0;
+  for (const l of decision.layers) {
+    if (decision.unmapped.includes(l.name)) continue;
+    const s = layerQuantState(l.computeNodes, quantized);
+    if (s.precision === 'none') noCompute.push(l.name);
+    else if (s.quantized === 0) alreadyFp16.push(l.name);
+    else {
+      toFp16.push({ name: l.name, rank: l.rank, computeNodes: s.quantized });
+      computeNodesToFp16 += s.quantized;
+    }
+  }
+  return { k: decision.k, toFp16, computeNodesToFp16, alreadyFp16, noCompute, unmapped: decision.unmapped, tiedAtCut: decision.tiedAtCut };
+}
+
+/** The prediction as lines for a confirmation dialog. */
+export function describePrediction(p: KeepPrediction): string[] {
+  const lines: string[] = [];
+  lines.push(
+    p.toFp16.length
+      ? `${plural(p.toFp16.length, 'layer')} move to FP16 (${plural(p.computeNodesToFp16, 'compute node')} lose their Q/DQ): ${p.toFp16.map((l) => `#${l.rank} ${l.name}`).join(', ')}`
+      : 'No layer changes: the kept layers are already in higher precision.',
+  );
+  if (p.alreadyFp16.length) lines.push(`Already FP16: ${p.alreadyFp16.join(', ')}`);
+  if (p.noCompute.length) lines.push(`No compute node to keep: ${p.noCompute.join(', ')}`);
+  if (p.unmapped.length) lines.push(`Not in this model (nothing to edit): ${p.unmapped.join(', ')}`);
+  if (p.tiedAtCut.length) lines.push(`Tied with the last kept layer, left quantized: ${p.tiedAtCut.join(', ')}`);
+  return lines;
+}
