@@ -10,6 +10,7 @@ import { ModelLoader } from './editor/modelLoader';
 import { OnnxEditorProvider } from './editor/onnxEditorProvider';
 import { OpenDocuments } from './editor/openDocuments';
 import { OverlayService } from './editor/overlays';
+import { registerSensitivity } from './sensitivity/register';
 import { WebviewRegistry } from './editor/webviewRegistry';
 import { registerTasks } from './tasks/register';
 import { Logger } from './util/logger';
@@ -32,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): void {
   OnnxEditorProvider.register(context, { extensionUri: context.extensionUri, log, loader, registry, documents, graph });
   registerDiagnostics(context, { extensionUri: context.extensionUri, documents, log });
   registerGraphCommands(context, { log, registry, overlays, graph });
+  registerSensitivity(context, { documents, log });
   registerModelCommands(context, { log, loader, registry });
   registerTestHooks(context, { registry, overlays, activationStats: () => stats });
   registerTasks(context, { log, loader });

@@ -1,0 +1,165 @@
+import * as vscode from 'vscode';
+import type { LayerRow } from '../core/sensitivity/index';
+import { Disposable } from '../util/dispose';
+import type { SensitivitySession, SessionState } from './session';
+
+export type SensitivityElement =
+  | { readonly kind: 'layer'; readonly row: LayerRow; readonly uri: vscode.Uri }
+  | { readonly kind: 'unmapped'; readonly rows: readonly LayerRow[]; readonly uri: vscode.Uri }
+  | { readonly kind: 'message'; readonly text: string; readonly tooltip?: string; readonly command?: vscode.Command; readonly icon?: string };
+
+/** A tree row as plain data (what a user sees), for the test hook. */
+export interface SensitivityRow {
+  readonly kind: SensitivityElement['kind'];
+  readonly label: string;
+  readonly description?: string;
+  /** true = checked (quantized), false = unchecked, absent = no checkbox. */
+  readonly checked?: boolean;
+  readonly rank?: number;
+  readonly children?: SensitivityRow[];
+}
+
+const TOPK_KEY = 'qdqStudio.sensitivity.topK';
+
+function baseName(uri: vscode.Uri): string {
+  return uri.path.slice(uri.path.lastIndexOf('/') + 1);
+}
+
+/**
+ * "Sensitivity" in the QDQ Studio view container: the active result's layers by sensitivity, each
+ * with a checkbox (checked = its compute nodes have Q/DQ in the model now); toggling one runs the
+ * editing command. Names that match no node of the model are listed in their own group.
+ */
+export class SensitivityTree extends Disposable implements vscode.TreeDataProvider<SensitivityElement> {
+  static readonly viewId = 'qdqStudio.sensitivity';
+
+  private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<SensitivityElement | undefined>());
+  readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
+  readonly view: vscode.TreeView<SensitivityElement>;
+
+  constructor(
+    private readonly session: SensitivitySession,
+    private readonly memento: vscode.Memento,
+    onToggle: (uri: vscode.Uri, row: LayerRow, quantize: boolean) => Promise<void>,
+  ) {
+    super();
+    this.view = this._register(vscode.window.createTreeView(SensitivityTree.viewId, { treeDataProvider: this, manageCheckboxStateManually: true, showCollapseAll: true }));
+    this._register(session.onDidChange(() => this.refresh()));
+    this._register(
+      this.view.onDidChangeCheckboxState(async (e) => {
+        for (const [element, state] of e.items) {
+          if (element.kind === 'layer') await onToggle(element.uri, element.row, state === vscode.TreeItemCheckboxState.Checked);
+        }
+        // Whatever happened, the checkboxes show the model (an edit that did not apply reverts the click).
+        this.refresh();
+      }),
+    );
+    this.refresh();
+  }
+
+  topK(): number {
+    return this.memento.get<number>(TOPK_KEY, 0);
+  }
+
+  async setTopK(k: number): Promise<void> {
+    await this.memento.update(TOPK_KEY, k > 0 ? k : undefined);
+    this.refresh();
+  }
+
+  refresh(): void {
+    const s = this.session.state;
+    this.view.message = messageOf(s);
+    const k = this.topK();
+    this.view.description = s.kind === 'ready' ? `${baseName(s.file.uri)} → ${baseName(s.document.uri)}${k ? ` · top ${k}` : ''}` : s.kind === 'empty' ? undefined : baseName(s.file.uri);
+    this._onDidChangeTreeData.fire(undefined);
+  }
+
+  getChildren(element?: SensitivityElement): SensitivityElement[] {
+    const s = this.session.state;
+    if (element) return element.kind === 'unmapped' ? element.rows.map((row) => ({ kind: 'layer', row, uri: element.uri })) : [];
+    switch (s.kind) {
+      case 'empty':
+        return [];
+      case 'error':
+        return [{ kind: 'message', text: s.message, icon: 'error', command: { command: 'vscode.open', title: 'Open', arguments: [s.file.uri] } }];
+      case 'noModel':
+        return [{ kind: 'message', text: `Open the .onnx model ${baseName(s.file.uri)} was measured on to map its ${s.result.layers.length} layers.`, icon: 'info' }];
+      case 'ambiguous':
+        return [{ kind: 'message', text: `Choose which of the ${s.candidates.length} open models ${baseName(s.file.uri)} applies to…`, icon: 'question', command: { command: 'qdqStudio.sensitivity.selectModel', title: 'Choose Model' } }];
+      case 'ready': {
+        const tree = s.core.buildLayerTree(s.report, s.quantized, { topK: this.topK() });
+        const out: SensitivityElement[] = tree.rows.map((row) => ({ kind: 'layer', row, uri: s.document.uri }));
+        if (tree.hidden) out.push({ kind: 'message', text: `${tree.hidden} more below the top ${this.topK()}`, icon: 'filter', command: { command: 'qdqStudio.sensitivity.showAll', title: 'Show All' } });
+        if (tree.unmapped.length) out.push({ kind: 'unmapped', rows: tree.unmapped, uri: s.document.uri });
+        if (tree.notMeasured.length) out.push({ kind: 'message', text: `Not measured for ${s.report.metric.name}: ${tree.notMeasured.join(', ')}`, icon: 'dash' });
+        return out;
+      }
+    }
+  }
+
+  getTreeItem(element: SensitivityElement): vscode.TreeItem {
+    switch (element.kind) {
+      case 'layer': {
+        const r = element.row;
+        const item = new vscode.TreeItem(r.label, vscode.TreeItemCollapsibleState.None);
+        item.id = `layer:${element.uri.toString()}:${r.name}`;
+        item.description = r.description;
+        item.tooltip = r.tooltip;
+        if (r.checked !== undefined) {
+          item.checkboxState = {
+            state: r.checked ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked,
+            tooltip: r.checked ? 'Quantized (INT8). Uncheck to keep this layer in FP16.' : 'Not (fully) quantized. Check to quantize it.',
+          };
+        }
+        item.contextValue = r.nodes ? 'qdqSensitivityLayer' : 'qdqSensitivityUnmapped';
+        const node = r.computeNodes[0];
+        if (node) item.command = { command: 'qdqStudio.revealFindingNode', title: 'Reveal in Graph', arguments: [element.uri.toString(), node] };
+        return item;
+      }
+      case 'unmapped': {
+        const item = new vscode.TreeItem(`Not in this model (${element.rows.length})`, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `unmapped:${element.uri.toString()}`;
+        item.tooltip = 'Names of the result that match no ONNX node of this model (another export, or a module without nodes).';
+        item.iconPath = new vscode.ThemeIcon('question');
+        return item;
+      }
+      case 'message': {
+        const item = new vscode.TreeItem(element.text, vscode.TreeItemCollapsibleState.None);
+        item.tooltip = element.tooltip ?? element.text;
+        if (element.icon) item.iconPath = new vscode.ThemeIcon(element.icon);
+        if (element.command) item.command = element.command;
+        return item;
+      }
+    }
+  }
+
+  rows(): SensitivityRow[] {
+    const toRow = (e: SensitivityElement): SensitivityRow => {
+      const item = this.getTreeItem(e);
+      const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+      const children = this.getChildren(e);
+      const cb = item.checkboxState;
+      const checked = cb === undefined ? undefined : (typeof cb === 'object' ? cb.state : cb) === vscode.TreeItemCheckboxState.Checked;
+      return {
+        kind: e.kind,
+        label,
+        ...(typeof item.description === 'string' ? { description: item.description } : {}),
+        ...(checked !== undefined ? { checked } : {}),
+        ...(e.kind === 'layer' ? { rank: e.row.rank } : {}),
+        ...(children.length ? { children: children.map(toRow) } : {}),
+      };
+    };
+    return this.getChildren().map(toRow);
+  }
+}
+
+function messageOf(s: SessionState): string | undefined {
+  switch (s.kind) {
+    case 'empty':
+      return 'No sensitivity results in this workspace. Run yolov9-qat `qat.py sensitive` (it writes summary-sensitive-analysis.json), add a *.qdq-sensitivity.json, or use "QDQ Studio: Open Sensitivity Results…".';
+    case 'ready':
+      return s.report.entries.length ? undefined : `${s.file.uri.path}: no layer was evaluated.`;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,248 @@
+import * as vscode from 'vscode';
+import type { KeepPrediction, LayerRow, SensitivityOverlay } from '../core/sensitivity/index';
+import { displayPath } from '../editor/modelLoader';
+import type { OpenDocuments } from '../editor/openDocuments';
+import type { Logger } from '../util/logger';
+import { editingAvailable, setLayerQuantization, type ToggleOutcome } from './edits';
+import { SensitivityTree, type SensitivityRow } from './layerTree';
+import { SensitivityResults } from './results';
+import { SensitivitySession, type SessionState } from './session';
+import { YamlAnnotator, type AppliedAnnotations } from './yamlAnnotations';
+
+/** Where the graph overlay goes: the graph view's `OverlayService` (src/editor/overlays.ts) once it exists. */
+export interface OverlaySink {
+  set(documentUri: string, source: string, overlay: SensitivityOverlay | undefined): void;
+}
+
+export interface SensitivityServices {
+  readonly documents: OpenDocuments;
+  readonly log: Logger;
+  readonly overlays?: OverlaySink;
+}
+
+/** What `qdqStudio.internal.sensitivity` returns. */
+export interface SensitivityHookState {
+  readonly state: SessionState['kind'];
+  readonly result?: string;
+  readonly model?: string;
+  readonly message?: string;
+  readonly rows: SensitivityRow[];
+  readonly yaml: AppliedAnnotations[];
+  readonly editing: boolean;
+}
+
+export interface KeepResult {
+  readonly k: number;
+  readonly prediction: KeepPrediction;
+  readonly lines: readonly string[];
+  /** Layers the edit commands changed. */
+  readonly applied: readonly string[];
+  /** Why nothing (more) was applied, if so. */
+  readonly problem?: string;
+}
+
+const CONFIG_SECTION = 'qdqStudio.sensitivity';
+const SOURCE = 'sensitivity';
+
+function baseName(uri: vscode.Uri): string {
+  return uri.path.slice(uri.path.lastIndexOf('/') + 1);
+}
+
+/**
+ * Sensitivity in VS Code: result files found by watchers (or opened by command), the layer tree
+ * with checkboxes, YAML decorations/hover/CodeLens, the graph heat overlay and the keep-k action.
+ */
+export function registerSensitivity(context: vscode.ExtensionContext, services: SensitivityServices): SensitivitySession {
+  const results = new SensitivityResults(services.log);
+  const session = new SensitivitySession(results, services.documents, context.workspaceState, services.log);
+  const toggleRow = async (uri: vscode.Uri, row: LayerRow, quantize: boolean): Promise<void> => {
+    await setLayerQuantization(uri, row.name, quantize, row.computeNodes);
+  };
+  const tree = new SensitivityTree(session, context.workspaceState, toggleRow);
+  const yaml = new YamlAnnotator(session);
+  context.subscriptions.push(results, session, tree, yaml);
+
+  // Graph overlay: the bound model gets the heat map; a model that is no longer bound loses it.
+  let overlaid: string | undefined;
+  if (services.overlays) {
+    const sink = services.overlays;
+    context.subscriptions.push(
+      session.onDidChange((s) => {
+        const uri = s.kind === 'ready' ? s.document.uri.toString() : undefined;
+        if (overlaid && overlaid !== uri) sink.set(overlaid, SOURCE, undefined);
+        overlaid = uri;
+        if (s.kind === 'ready' && uri) sink.set(uri, SOURCE, s.core.sensitivityOverlay(s.report));
+      }),
+    );
+  }
+
+  setTimeout(() => void results.scan(), 0);
+
+  const openResults = async (arg?: vscode.Uri | string): Promise<SessionState['kind'] | undefined> => {
+    let uri: vscode.Uri | undefined = typeof arg === 'string' ? vscode.Uri.parse(arg) : arg instanceof vscode.Uri ? arg : undefined;
+    if (!uri) {
+      await results.scan();
+      const browse: vscode.QuickPickItem & { uri?: vscode.Uri } = { label: '$(folder-opened) Browse…', description: 'a yolov9-qat JSON or console log, or a .qdq-sensitivity.json' };
+      const known = results.all().map((f): vscode.QuickPickItem & { uri?: vscode.Uri } => ({
+        label: baseName(f.uri),
+        description: vscode.workspace.asRelativePath(f.uri),
+        detail: f.state.kind === 'error' ? `$(error) ${f.state.message}` : `${f.state.result.layers.length} layers · ${f.state.result.source.tool}`,
+        uri: f.uri,
+      }));
+      const pick = await vscode.window.showQuickPick([...known, browse], { title: 'Sensitivity results', placeHolder: 'Which result should the views show?' });
+      if (!pick) return undefined;
+      if (pick.uri) uri = pick.uri;
+      else {
+        const chosen = await vscode.window.showOpenDialog({
+          canSelectMany: false,
+          openLabel: 'Open Sensitivity Results',
+          filters: { 'Sensitivity results': ['json', 'log', 'txt'], 'All files': ['*'] },
+        });
+        uri = chosen?.[0];
+      }
+    }
+    if (!uri) return undefined;
+    const file = await results.read(uri, 'opened');
+    await session.setActiveResult(uri);
+    const s = await session.settled();
+    if (file.state.kind === 'loaded') void vscode.commands.executeCommand(`${SensitivityTree.viewId}.focus`).then(undefined, () => undefined);
+    return s.kind;
+  };
+
+  const selectModel = async (arg?: vscode.Uri | string): Promise<void> => {
+    const s = await session.settled();
+    if (s.kind === 'empty' || s.kind === 'error') {
+      void vscode.window.showInformationMessage('Open a sensitivity result first ("QDQ Studio: Open Sensitivity Results…").');
+      return;
+    }
+    let model: vscode.Uri | undefined = typeof arg === 'string' ? vscode.Uri.parse(arg) : arg instanceof vscode.Uri ? arg : undefined;
+    if (!model) {
+      const open = services.documents.all().filter((d) => d.state.kind === 'loaded');
+      if (!open.length) {
+        void vscode.window.showInformationMessage(`Open the .onnx model ${baseName(s.file.uri)} was measured on first.`);
+        return;
+      }
+      const pick = await vscode.window.showQuickPick(
+        open.map((d) => ({ label: baseName(d.uri), description: vscode.workspace.asRelativePath(d.uri), uri: d.uri })),
+        { title: `Model for ${baseName(s.file.uri)}`, placeHolder: 'Which open model was this sensitivity result measured on?' },
+      );
+      model = pick?.uri;
+    }
+    if (model) await session.setModelFor(s.file.uri, model);
+  };
+
+  const filterTopK = async (k?: number): Promise<void> => {
+    if (typeof k !== 'number') {
+      const text = await vscode.window.showInputBox({
+        title: 'Show the top k layers',
+        prompt: 'How many of the most sensitive layers to list (0 = all)',
+        value: String(tree.topK() || 10),
+        validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'a whole number ≥ 0'),
+      });
+      if (text === undefined) return;
+      k = Number(text.trim());
+    }
+    await tree.setTopK(k);
+  };
+
+  const selectMetric = async (): Promise<void> => {
+    const s = await session.settled();
+    if (s.kind === 'empty' || s.kind === 'error') return;
+    const pick = await vscode.window.showQuickPick(
+      s.result.metrics.map((m) => ({ label: m.name, description: `${m.direction === 'higher-is-more-sensitive' ? 'higher' : 'lower'} is more sensitive · baseline ${m.baseline ?? 'unknown'}`, detail: m.description })),
+      { title: 'Rank layers by' },
+    );
+    if (pick) await session.setMetric(pick.label);
+  };
+
+  const toggleLayer = async (arg: { uri: string; target: string; quantize: boolean }): Promise<ToggleOutcome | undefined> => {
+    if (!arg || typeof arg.target !== 'string') return undefined;
+    const s = session.state;
+    const mapping = s.kind === 'ready' ? s.index.resolve(arg.target) : null;
+    return setLayerQuantization(vscode.Uri.parse(arg.uri), arg.target, arg.quantize, mapping?.computeNodes ?? []);
+  };
+
+  const keepMostSensitive = async (arg?: { k?: number; confirm?: boolean }): Promise<KeepResult | undefined> => {
+    const s = await session.settled();
+    if (s.kind !== 'ready') {
+      const why =
+        s.kind === 'empty'
+          ? 'no sensitivity result is open ("QDQ Studio: Open Sensitivity Results…")'
+          : s.kind === 'error'
+            ? s.message
+            : s.kind === 'noModel'
+              ? `open the .onnx model ${baseName(s.file.uri)} was measured on`
+              : 'choose the model the result applies to first';
+      void vscode.window.showWarningMessage(`Keep the most sensitive layers in higher precision: ${why}.`);
+      return undefined;
+    }
+    let k = arg?.k;
+    if (typeof k !== 'number') {
+      const def = vscode.workspace.getConfiguration(CONFIG_SECTION, s.document.uri).get<number>('keepCount', 3);
+      const text = await vscode.window.showInputBox({
+        title: 'Keep the k most sensitive layers in higher precision (FP16)',
+        prompt: `k, between 1 and ${s.report.entries.length} (ranked by ${s.report.metric.name})`,
+        value: String(def),
+        validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 ? undefined : 'a whole number ≥ 1'),
+      });
+      if (text === undefined) return undefined;
+      k = Number(text.trim());
+    }
+    const decision = s.core.keepMostSensitive(s.core.rankLayers(s.result, s.report.metric.name), s.index, k);
+    const prediction = s.core.predictKeep(decision, s.quantized);
+    const editing = await editingAvailable();
+    const lines = [
+      ...s.core.describePrediction(prediction),
+      'Findings before/after: not predicted yet, the disable-quantization edit of the editing layer is needed to analyse the edited copy; the layer counts above come from the name mapping and the model as it is now.',
+    ];
+    if (arg?.confirm !== false) {
+      const apply = editing && prediction.toFp16.length ? 'Apply' : undefined;
+      const copy = 'Copy Node Names';
+      const pick = await vscode.window.showInformationMessage(
+        `Keep the ${k} most sensitive layers of ${baseName(s.document.uri)} in FP16 (${s.report.metric.name}, ${baseName(s.file.uri)})`,
+        { modal: true, detail: [...lines, ...(editing ? [] : ['', 'Applying needs the editing commands (qdqStudio.disableQuantization), which this build does not have yet.'])].join('\n') },
+        ...(apply ? [apply] : []),
+        copy,
+      );
+      if (pick === copy) await vscode.env.clipboard.writeText(decision.nodesToExclude.join('\n'));
+      if (pick !== apply || !apply) return { k, prediction, lines, applied: [], problem: pick === undefined ? 'cancelled' : editing ? undefined : 'editing commands missing' };
+    }
+    if (!editing) return { k, prediction, lines, applied: [], problem: 'editing commands missing' };
+    const applied: string[] = [];
+    let problem: string | undefined;
+    for (const l of prediction.toFp16) {
+      const mapping = s.index.resolve(l.name);
+      const out = await setLayerQuantization(s.document.uri, l.name, false, mapping?.computeNodes ?? [], true);
+      if (out.kind === 'applied') applied.push(l.name);
+      else problem = out.kind === 'refused' ? out.message : `${out.command} is missing`;
+    }
+    const summary = `Kept ${applied.length} of ${prediction.toFp16.length} layers in FP16 in ${displayPath(s.document.uri)}${problem ? `; ${problem}` : ''}.`;
+    void vscode.window.showInformationMessage(summary);
+    return { k, prediction, lines, applied, ...(problem ? { problem } : {}) };
+  };
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('qdqStudio.openSensitivityResults', openResults),
+    vscode.commands.registerCommand('qdqStudio.sensitivity.selectModel', selectModel),
+    vscode.commands.registerCommand('qdqStudio.sensitivity.filterTopK', filterTopK),
+    vscode.commands.registerCommand('qdqStudio.sensitivity.showAll', () => tree.setTopK(0)),
+    vscode.commands.registerCommand('qdqStudio.sensitivity.selectMetric', selectMetric),
+    vscode.commands.registerCommand('qdqStudio.sensitivity.toggleLayer', toggleLayer),
+    vscode.commands.registerCommand('qdqStudio.sensitivity.keepMostSensitive', keepMostSensitive),
+    vscode.commands.registerCommand('qdqStudio.internal.sensitivity', async (): Promise<SensitivityHookState> => {
+      await results.scan();
+      const s = await session.settled();
+      await yaml.settled();
+      return {
+        state: s.kind,
+        ...(s.kind !== 'empty' ? { result: s.file.uri.toString() } : {}),
+        ...(s.kind === 'ready' ? { model: s.document.uri.toString() } : {}),
+        ...(s.kind === 'error' ? { message: s.message } : {}),
+        rows: tree.rows(),
+        yaml: yaml.appliedAnnotations(),
+        editing: await editingAvailable(),
+      };
+    }),
+  );
+  return session;
+}

@@ -1,0 +1,158 @@
+import * as vscode from 'vscode';
+import type { SensitivityResult } from '../core/sensitivity/index';
+import { displayPath } from '../editor/modelLoader';
+import { Disposable } from '../util/dispose';
+import type { Logger } from '../util/logger';
+
+export type SensitivityCore = typeof import('../core/sensitivity/index.js');
+
+let corePromise: Promise<SensitivityCore> | undefined;
+/** The sensitivity core (and ajv) are imported on first use, never at activation. */
+export function sensitivityCore(): Promise<SensitivityCore> {
+  corePromise ??= import('../core/sensitivity/index.js');
+  return corePromise;
+}
+
+/** Globs of the files found automatically (yolov9-qat's summary, our own format). */
+export const RESULT_GLOBS = ['**/summary-sensitive-analysis.json', '**/*.qdq-sensitivity.json'] as const;
+const EXCLUDE = '{**/node_modules/**,**/.git/**}';
+/** Result files are small; a long run's console log is a few MB. */
+const MAX_BYTES = 64 * 1024 * 1024;
+
+export type ResultFileState =
+  | { readonly kind: 'loaded'; readonly result: SensitivityResult }
+  | { readonly kind: 'error'; readonly message: string; readonly line?: number; readonly column?: number };
+
+export interface ResultFile {
+  readonly uri: vscode.Uri;
+  /** When it was (re)read; the newest file is the default result. */
+  readonly readAt: number;
+  /** Modification time, ms (0 when unknown). */
+  readonly mtime: number;
+  /** Found by a watcher/scan, or opened by the user (a console log, a file outside the globs). */
+  readonly origin: 'found' | 'opened';
+  readonly state: ResultFileState;
+}
+
+/**
+ * Every sensitivity result of the workspace: found by FileSystemWatchers on
+ * `**\/summary-sensitive-analysis.json` and `**\/*.qdq-sensitivity.json` (plus one scan after
+ * activation), or opened by command. A file that does not parse never throws: it is kept as an
+ * error (shown in the view), gets a diagnostic at its line/column when the parser knows it, and
+ * one warning notification naming the file per distinct problem.
+ */
+export class SensitivityResults extends Disposable {
+  private readonly files = new Map<string, ResultFile>();
+  private readonly notified = new Map<string, string>();
+  private readonly diagnostics = this._register(vscode.languages.createDiagnosticCollection('qdq-sensitivity'));
+  private readonly generations = new Map<string, number>();
+  private scanned: Promise<void> | undefined;
+
+  private readonly _onDidChange = this._register(new vscode.EventEmitter<void>());
+  readonly onDidChange = this._onDidChange.event;
+
+  constructor(private readonly log: Logger) {
+    super();
+    for (const glob of RESULT_GLOBS) {
+      const watcher = this._register(vscode.workspace.createFileSystemWatcher(glob));
+      this._register(watcher.onDidCreate((uri) => void this.read(uri, 'found')));
+      this._register(watcher.onDidChange((uri) => void this.read(uri, this.files.get(uri.toString())?.origin ?? 'found')));
+      this._register(watcher.onDidDelete((uri) => this.forget(uri)));
+    }
+  }
+
+  /** The initial workspace scan (started on first call, after activation). */
+  scan(): Promise<void> {
+    this.scanned ??= (async () => {
+      for (const glob of RESULT_GLOBS) {
+        let uris: vscode.Uri[] = [];
+        try {
+          uris = await vscode.workspace.findFiles(glob, EXCLUDE, 200);
+        } catch (e) {
+          this.log.warn(`Searching the workspace for ${glob} failed: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        await Promise.all(uris.map((u) => this.read(u, 'found')));
+      }
+    })();
+    return this.scanned;
+  }
+
+  all(): ResultFile[] {
+    return [...this.files.values()];
+  }
+
+  get(uri: vscode.Uri | string): ResultFile | undefined {
+    return this.files.get(uri.toString());
+  }
+
+  /** Reads and parses `uri` (never throws) and returns what it holds now. */
+  async read(uri: vscode.Uri, origin: ResultFile['origin']): Promise<ResultFile> {
+    const key = uri.toString();
+    const generation = (this.generations.get(key) ?? 0) + 1;
+    this.generations.set(key, generation);
+    const file = displayPath(uri);
+    let state: ResultFileState;
+    let mtime = 0;
+    try {
+      const stat = await vscode.workspace.fs.stat(uri);
+      mtime = stat.mtime;
+      if (stat.size > MAX_BYTES) throw new Error(`${file}: too large for a sensitivity result (${stat.size} bytes)`);
+      const bytes = await vscode.workspace.fs.readFile(uri);
+      const core = await sensitivityCore();
+      try {
+        state = { kind: 'loaded', result: core.parseSensitivityText(core.decodeResultBytes(bytes), file) };
+      } catch (e) {
+        if (!core.isSensitivityError(e)) throw e;
+        state = { kind: 'error', message: e.message, ...(e.position ? { line: e.position.line, column: e.position.column } : {}) };
+      }
+    } catch (e) {
+      const message = e instanceof vscode.FileSystemError ? `${file}: cannot read: ${e.message}` : e instanceof Error ? (e.message.startsWith(file) ? e.message : `${file}: ${e.message}`) : `${file}: ${String(e)}`;
+      state = { kind: 'error', message };
+    }
+    if (this.isDisposed || this.generations.get(key) !== generation) return this.files.get(key) ?? { uri, readAt: Date.now(), mtime, origin, state };
+    const entry: ResultFile = { uri, readAt: Date.now(), mtime, origin, state };
+    this.files.set(key, entry);
+    this.report(entry);
+    this._onDidChange.fire();
+    return entry;
+  }
+
+  forget(uri: vscode.Uri): void {
+    const key = uri.toString();
+    this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
+    if (!this.files.delete(key)) return;
+    this.diagnostics.delete(uri);
+    this.notified.delete(key);
+    this._onDidChange.fire();
+  }
+
+  private report(entry: ResultFile): void {
+    const key = entry.uri.toString();
+    if (entry.state.kind === 'loaded') {
+      this.diagnostics.delete(entry.uri);
+      this.notified.delete(key);
+      for (const w of entry.state.result.warnings) this.log.warn(w);
+      this.log.info(`Read sensitivity result ${displayPath(entry.uri)}: ${entry.state.result.layers.length} layers (${entry.state.result.format})`);
+      return;
+    }
+    const s = entry.state;
+    this.log.warn(`Cannot use sensitivity result: ${s.message}`);
+    if (s.line !== undefined) {
+      const pos = new vscode.Position(Math.max(0, s.line - 1), Math.max(0, (s.column ?? 1) - 1));
+      const d = new vscode.Diagnostic(new vscode.Range(pos, pos.translate(0, 1)), s.message.replace(/^.*?:\d+:\d+: /, ''), vscode.DiagnosticSeverity.Error);
+      d.source = 'QDQ Studio';
+      this.diagnostics.set(entry.uri, [d]);
+    } else {
+      this.diagnostics.delete(entry.uri);
+    }
+    if (this.notified.get(key) !== s.message) {
+      this.notified.set(key, s.message);
+      void vscode.window.showWarningMessage(`QDQ Studio cannot use this sensitivity result: ${s.message}`);
+    }
+  }
+
+  /** Diagnostics currently set (test hook). */
+  diagnosticsOf(uri: vscode.Uri): readonly vscode.Diagnostic[] {
+    return this.diagnostics.get(uri) ?? [];
+  }
+}

@@ -1,0 +1,184 @@
+import * as vscode from 'vscode';
+import type { ModuleIndex, SensitivityReport, SensitivityResult } from '../core/sensitivity/index';
+import type { OnnxDocument } from '../editor/onnxDocument';
+import type { OpenDocuments } from '../editor/openDocuments';
+import { Disposable } from '../util/dispose';
+import type { Logger } from '../util/logger';
+import { sensitivityCore, type ResultFile, type SensitivityCore, type SensitivityResults } from './results';
+
+/** What the views show: which result, for which model, mapped and with the model's current Q/DQ state. */
+export type SessionState =
+  | { readonly kind: 'empty' }
+  | { readonly kind: 'error'; readonly file: ResultFile; readonly message: string }
+  | { readonly kind: 'noModel'; readonly file: ResultFile; readonly result: SensitivityResult }
+  | { readonly kind: 'ambiguous'; readonly file: ResultFile; readonly result: SensitivityResult; readonly candidates: readonly OnnxDocument[] }
+  | {
+      readonly kind: 'ready';
+      readonly file: ResultFile;
+      readonly result: SensitivityResult;
+      readonly document: OnnxDocument;
+      readonly report: SensitivityReport;
+      readonly index: ModuleIndex;
+      /** Compute nodes that have Q/DQ in the model as it is now. */
+      readonly quantized: ReadonlySet<string>;
+      readonly core: SensitivityCore;
+    };
+
+const ACTIVE_KEY = 'qdqStudio.sensitivity.activeResult';
+const MODELS_KEY = 'qdqStudio.sensitivity.modelForResult';
+const METRIC_KEY = 'qdqStudio.sensitivity.metric';
+
+interface ModelFacts {
+  readonly index: ModuleIndex;
+  readonly quantized: ReadonlySet<string>;
+}
+
+/**
+ * The current sensitivity session: the active result file (the one the user chose, remembered per
+ * workspace; else the newest), the open model it applies to (remembered per result; else the only
+ * open model; else the one where most of the result's names map; else the user picks), the mapped
+ * report, and which compute nodes of that model still have Q/DQ: re-derived from the model after
+ * every change (`onDidChangeModel`: edit, undo, redo, reload), never from the clicks.
+ */
+export class SensitivitySession extends Disposable {
+  private readonly facts = new WeakMap<OnnxDocument, ModelFacts>();
+  private readonly tracked = new WeakSet<OnnxDocument>();
+  private _state: SessionState = { kind: 'empty' };
+  private generation = 0;
+  private pending: Promise<void> = Promise.resolve();
+
+  private readonly _onDidChange = this._register(new vscode.EventEmitter<SessionState>());
+  readonly onDidChange = this._onDidChange.event;
+
+  constructor(
+    private readonly results: SensitivityResults,
+    private readonly documents: OpenDocuments,
+    private readonly memento: vscode.Memento,
+    private readonly log: Logger,
+  ) {
+    super();
+    this._register(results.onDidChange(() => this.schedule()));
+    this._register(documents.onDidOpen((d) => this.track(d)));
+    this._register(documents.onDidClose(() => this.schedule()));
+    for (const d of documents.all()) this.track(d);
+    this.schedule();
+  }
+
+  get state(): SessionState {
+    return this._state;
+  }
+
+  /** Resolves once the recomputation scheduled so far has finished. */
+  async settled(): Promise<SessionState> {
+    for (;;) {
+      const g = this.generation;
+      await this.pending;
+      if (g === this.generation) return this._state;
+    }
+  }
+
+  activeResultUri(): string | undefined {
+    return this.memento.get<string>(ACTIVE_KEY);
+  }
+
+  async setActiveResult(uri: vscode.Uri): Promise<void> {
+    await this.memento.update(ACTIVE_KEY, uri.toString());
+    this.schedule();
+  }
+
+  async setModelFor(result: vscode.Uri, model: vscode.Uri): Promise<void> {
+    const map = { ...this.memento.get<Record<string, string>>(MODELS_KEY, {}) };
+    map[result.toString()] = model.toString();
+    await this.memento.update(MODELS_KEY, map);
+    this.schedule();
+  }
+
+  metric(): string | undefined {
+    return this.memento.get<string>(METRIC_KEY);
+  }
+
+  async setMetric(name: string | undefined): Promise<void> {
+    await this.memento.update(METRIC_KEY, name);
+    this.schedule();
+  }
+
+  /** Recompute now (or after the running recomputation). */
+  schedule(): void {
+    const g = ++this.generation;
+    this.pending = this.pending.then(() => (g === this.generation ? this.compute() : undefined)).catch((e) => this.log.error('Sensitivity view update failed', e));
+  }
+
+  private track(document: OnnxDocument): void {
+    if (this.tracked.has(document)) return;
+    this.tracked.add(document);
+    const changed = (document as { onDidChangeModel?: vscode.Event<unknown> }).onDidChangeModel;
+    const invalidate = (): void => {
+      this.facts.delete(document);
+      this.schedule();
+    };
+    // `onDidChangeModel` (reload, edit, undo, redo) where the document has it; reloads otherwise.
+    const sub = changed ? changed(invalidate) : document.onDidReload(invalidate);
+    document.onDidDispose(() => sub.dispose());
+    this.schedule();
+  }
+
+  private factsOf(document: OnnxDocument, core: SensitivityCore): ModelFacts | undefined {
+    const state = document.state;
+    if (state.kind !== 'loaded' || !state.decoded.model.graph) return undefined;
+    let f = this.facts.get(document);
+    if (!f) {
+      const nodes = state.decoded.model.graph.node;
+      f = { index: core.ModuleIndex.fromNodes(nodes), quantized: core.quantizedComputeNodes(nodes) };
+      this.facts.set(document, f);
+    }
+    return f;
+  }
+
+  private activeFile(): ResultFile | undefined {
+    const files = this.results.all();
+    const chosen = this.activeResultUri();
+    const pick = chosen ? files.find((f) => f.uri.toString() === chosen) : undefined;
+    if (pick) return pick;
+    // The newest loaded file, else the newest file (to show its error).
+    const newest = (list: ResultFile[]) => list.sort((a, b) => b.mtime - a.mtime || b.readAt - a.readAt)[0];
+    return newest(files.filter((f) => f.state.kind === 'loaded')) ?? newest(files);
+  }
+
+  private async compute(): Promise<void> {
+    const file = this.activeFile();
+    if (!file) return this.set({ kind: 'empty' });
+    if (file.state.kind === 'error') return this.set({ kind: 'error', file, message: file.state.message });
+    const result = file.state.result;
+    const core = await sensitivityCore();
+    const models = this.documents.all().filter((d) => d.state.kind === 'loaded');
+    if (!models.length) return this.set({ kind: 'noModel', file, result });
+    const remembered = this.memento.get<Record<string, string>>(MODELS_KEY, {})[file.uri.toString()];
+    let document = remembered ? models.find((d) => d.uri.toString() === remembered) : undefined;
+    if (!document && models.length === 1) document = models[0];
+    if (!document) {
+      const scored = models
+        .map((d) => {
+          const f = this.factsOf(d, core);
+          return { d, score: f ? result.layers.filter((l) => f.index.resolve(l.name, l.kind)).length : 0 };
+        })
+        .sort((a, b) => b.score - a.score);
+      if (scored[0]!.score > 0 && scored[0]!.score > scored[1]!.score) document = scored[0]!.d;
+      else return this.set({ kind: 'ambiguous', file, result, candidates: models });
+    }
+    const facts = this.factsOf(document, core);
+    if (!facts) return this.set({ kind: 'noModel', file, result });
+    let report: SensitivityReport;
+    const metric = this.metric();
+    try {
+      report = core.buildSensitivityReport(result, facts.index, metric && result.metrics.some((m) => m.name === metric) ? { metric } : {});
+    } catch (e) {
+      return this.set({ kind: 'error', file, message: e instanceof Error ? e.message : String(e) });
+    }
+    this.set({ kind: 'ready', file, result, document, report, index: facts.index, quantized: facts.quantized, core });
+  }
+
+  private set(state: SessionState): void {
+    this._state = state;
+    this._onDidChange.fire(state);
+  }
+}

@@ -1,0 +1,206 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
+import { EXTENSION_ID, VIEW_TYPE, closeAllEditors, poll, waitForOurEditor, workspaceFile } from './support';
+
+interface Row {
+  kind: string;
+  label: string;
+  description?: string;
+  checked?: boolean;
+  rank?: number;
+  children?: Row[];
+}
+interface HookState {
+  state: string;
+  result?: string;
+  model?: string;
+  message?: string;
+  rows: Row[];
+  yaml: { uri: string; items: { line: number; layer: string; text: string }[] }[];
+  editing: boolean;
+}
+
+const hook = () => vscode.commands.executeCommand<HookState>('qdqStudio.internal.sensitivity');
+
+/** The hand-made fixtures of test/fixtures/sensitivity, read from the extension's folder (the repo). */
+async function fixture(name: string): Promise<Uint8Array> {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is not installed`);
+  return vscode.workspace.fs.readFile(vscode.Uri.file(path.join(ext.extensionPath, 'test', 'fixtures', 'sensitivity', name)));
+}
+
+/** Expected ranking straight from the JSON (higher AP than PTQ = more sensitive; ties keep file order). */
+function expectedRanking(text: string): { name: string; ap: number }[] {
+  const pairs = (JSON.parse(text) as [number, string][]).filter(([, n]) => n !== 'PTQ');
+  return pairs.map(([ap, name], i) => ({ ap, name, i })).sort((a, b) => b.ap - a.ap || a.i - b.i);
+}
+
+async function waitForState(what: string, ok: (s: HookState) => boolean, timeoutMs = 20_000): Promise<HookState> {
+  let last: HookState | undefined;
+  try {
+    return await poll(what, timeoutMs, async () => {
+      last = await hook();
+      return ok(last) ? last : undefined;
+    });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; last state: ${JSON.stringify(last)?.slice(0, 2000)}`);
+  }
+}
+
+suite('Sensitivity: result files, layer tree, YAML annotations', function () {
+  this.timeout(120_000);
+  const dir = 'sens-it';
+  const modelUri = () => workspaceFile(`${dir}/yolo-sens.onnx`);
+  const resultUri = () => workspaceFile(`${dir}/runs/qat_sentive/exp/summary-sensitive-analysis.json`);
+  const yamlUri = () => workspaceFile(`${dir}/models/detect/gelan-t-like.yaml`);
+  let resultText = '';
+
+  suiteSetup(async () => {
+    await closeAllEditors();
+    // A 3-level builder model: modules model.0 … model.20 named as torch.onnx names them, so the
+    // fixture's model.0 … model.19 map and model.21/model.22 do not.
+    await vscode.workspace.fs.writeFile(modelUri(), yoloLike({ ...YOLO_PRESETS.tiny, levels: 3, qdq: 'good' }).toBytes());
+    await vscode.workspace.fs.writeFile(yamlUri(), await fixture('gelan-t-like.yaml'));
+  });
+
+  suiteTeardown(async () => {
+    await closeAllEditors();
+    await vscode.workspace.fs.delete(workspaceFile(dir), { recursive: true }).then(undefined, () => undefined);
+  });
+
+  test('a summary-sensitive-analysis.json written into the workspace is found and ranked for the open model', async () => {
+    const model = modelUri();
+    await vscode.commands.executeCommand('vscode.openWith', model, VIEW_TYPE);
+    await waitForOurEditor(model);
+    const bytes = await fixture('summary-sensitive-analysis.json');
+    resultText = new TextDecoder().decode(bytes);
+    await vscode.workspace.fs.writeFile(resultUri(), bytes); // found by the FileSystemWatcher
+    const s = await waitForState('the result to be found and mapped', (x) => x.state === 'ready' && x.result === resultUri().toString());
+    assert.equal(s.model, model.toString());
+
+    const expected = expectedRanking(resultText);
+    const layers = s.rows.filter((r) => r.kind === 'layer');
+    const group = s.rows.find((r) => r.kind === 'unmapped');
+    assert.ok(group, `no unmapped group in ${JSON.stringify(s.rows)}`);
+    assert.equal(group.label, 'Not in this model (2)');
+    assert.deepEqual(group.children!.map((r) => r.label), ['model.22', 'model.21']);
+    // Every ranked name is shown once, in ranking order, mapped or not.
+    const all = [...layers, ...group.children!].sort((a, b) => a.rank! - b.rank!);
+    assert.deepEqual(all.map((r) => r.label), expected.map((e) => e.name));
+    assert.deepEqual(layers.map((r) => r.rank), [...layers.map((r) => r.rank)].sort((a, b) => a! - b!));
+    const m0 = layers.find((r) => r.label === 'model.0')!;
+    assert.match(m0.description!, /^#3 · ΔAP \+0\.0014 · \d+ nodes \(1 compute\) · INT8$/);
+    assert.equal(m0.checked, true, 'model.0 still has Q/DQ: checked');
+    const m15 = layers.find((r) => r.label === 'model.15')!;
+    assert.equal(m15.checked, undefined, 'model.15 is a Concat block in this model: nothing to toggle');
+
+    // Top k: ranks 1..4 (model.22 and model.21 stay listed as unmapped).
+    await vscode.commands.executeCommand('qdqStudio.sensitivity.filterTopK', 4);
+    const top = await hook();
+    assert.deepEqual(top.rows.filter((r) => r.kind === 'layer').map((r) => r.label), ['model.15', 'model.0', 'model.4']);
+    assert.ok(top.rows.some((r) => r.kind === 'message' && /^11 more below the top 4$/.test(r.label)), JSON.stringify(top.rows));
+    await vscode.commands.executeCommand('qdqStudio.sensitivity.showAll');
+    assert.equal((await hook()).rows.filter((r) => r.kind === 'layer').length, 15);
+  });
+
+  test('the model YAML shows after-line text, a hover and a CodeLens per ranked layer', async () => {
+    await waitForState('the result', (x) => x.state === 'ready');
+    const doc = await vscode.workspace.openTextDocument(yamlUri());
+    await vscode.window.showTextDocument(doc, { preview: false });
+    const s = await waitForState('YAML annotations', (x) => x.yaml.some((y) => y.uri === yamlUri().toString() && y.items.length > 0));
+    const items = s.yaml.find((y) => y.uri === yamlUri().toString())!.items;
+    assert.equal(items.length, 17, 'one per ranked layer');
+    const at = (line: number) => items.find((i) => i.line === line);
+    // Lines from test/fixtures/sensitivity/README.md.
+    assert.deepEqual(at(15), { line: 15, layer: 'model.0', text: 'ΔAP +0.0014 · rank 3/17 · INT8' });
+    assert.deepEqual(at(58), { line: 58, layer: 'model.22', text: 'ΔAP +0.0053 · rank 1/17 · not in model' });
+    assert.equal(at(37)?.layer, 'model.9');
+
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', yamlUri(), new vscode.Position(36, 5));
+    const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(hoverText, /model\.9 \(SPPELAN, line 37\)/);
+    assert.match(hoverText, /ap = 0\.3823, baseline 0\.3815, delta \+0\.000800/);
+
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', yamlUri());
+    const ours = lenses.filter((l) => l.command?.command === 'qdqStudio.sensitivity.toggleLayer');
+    const lens0 = ours.find((l) => l.range.start.line === 14);
+    assert.ok(lens0, `no CodeLens on model.0's line: ${JSON.stringify(ours.map((l) => [l.range.start.line, l.command?.title]))}`);
+    assert.deepEqual(lens0.command!.arguments, [{ uri: modelUri().toString(), target: 'model.0', quantize: false }]);
+    assert.ok(!ours.some((l) => l.range.start.line === 57), 'no toggle for model.22, which this model does not have');
+  });
+
+  test('unchecking a layer runs the disable-quantization edit (or says the editing commands are missing)', async () => {
+    const s = await waitForState('the result', (x) => x.state === 'ready');
+    const outcome = await vscode.commands.executeCommand<{ kind: string; command?: string }>('qdqStudio.sensitivity.toggleLayer', {
+      uri: modelUri().toString(),
+      target: 'model.0',
+      quantize: false,
+    });
+    if (!s.editing) {
+      assert.deepEqual(outcome, { kind: 'missing', command: 'qdqStudio.disableQuantization' });
+      const after = await hook();
+      assert.equal(after.rows.find((r) => r.label === 'model.0')?.checked, true, 'nothing changed: still checked');
+      return;
+    }
+    assert.equal(outcome.kind, 'applied', JSON.stringify(outcome));
+    const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputCustom && t.input.uri.toString() === modelUri().toString());
+    await poll('the model to become dirty', 10_000, async () => (tab && vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === tab.label)?.isDirty ? true : undefined));
+    const after = await waitForState('model.0 unchecked', (x) => x.rows.find((r) => r.label === 'model.0')?.checked === false);
+    assert.match(after.rows.find((r) => r.label === 'model.0')!.description!, /· FP16$/);
+    const y = after.yaml.find((v) => v.uri === yamlUri().toString());
+    if (y) assert.equal(y.items.find((i) => i.line === 15)?.text, 'ΔAP +0.0014 · rank 3/17 · FP16');
+    await vscode.commands.executeCommand('undo');
+  });
+
+  test('keep the k most sensitive layers: predicted effect from the mapping and the model', async () => {
+    await waitForState('the result', (x) => x.state === 'ready');
+    const r = await vscode.commands.executeCommand<{ k: number; prediction: { toFp16: { name: string }[]; noCompute: string[]; unmapped: string[] }; lines: string[]; applied: string[]; problem?: string }>(
+      'qdqStudio.sensitivity.keepMostSensitive',
+      { k: 5, confirm: false },
+    );
+    // Top 5: model.22 (not in model), model.15 (Concat), model.0, model.4, model.21 (not in model).
+    assert.deepEqual(r.prediction.toFp16.map((l) => l.name), ['model.0', 'model.4']);
+    assert.deepEqual(r.prediction.noCompute, ['model.15']);
+    assert.deepEqual(r.prediction.unmapped, ['model.22', 'model.21']);
+    assert.match(r.lines[0]!, /^2 layers move to FP16/);
+    const { editing } = await hook();
+    if (!editing) assert.equal(r.problem, 'editing commands missing');
+    else {
+      assert.deepEqual(r.applied, ['model.0', 'model.4']);
+      await vscode.commands.executeCommand('undo');
+      await vscode.commands.executeCommand('undo');
+    }
+  });
+
+  test('a saved console log opened by command gives the same ranking', async () => {
+    const log = workspaceFile(`${dir}/sensitive-console.log`);
+    await vscode.workspace.fs.writeFile(log, await fixture('sensitive-console.log'));
+    const kind = await vscode.commands.executeCommand<string>('qdqStudio.openSensitivityResults', log);
+    assert.equal(kind, 'ready');
+    const s = await hook();
+    assert.equal(s.result, log.toString());
+    const ranked = [...s.rows.filter((r) => r.kind === 'layer'), ...(s.rows.find((r) => r.kind === 'unmapped')?.children ?? [])].sort((a, b) => a.rank! - b.rank!);
+    assert.deepEqual(ranked.map((r) => r.label), expectedRanking(resultText).map((e) => e.name));
+  });
+
+  test('a malformed result names the file, gets a diagnostic at its line and column, and does not break the view', async () => {
+    const bad = workspaceFile(`${dir}/bad/summary-sensitive-analysis.json`);
+    await vscode.workspace.fs.writeFile(bad, new TextEncoder().encode('[\n  [0.3815, "PTQ"],\n  [NaN, "model.0"]\n]\n'));
+    const kind = await vscode.commands.executeCommand<string>('qdqStudio.openSensitivityResults', bad);
+    assert.equal(kind, 'error');
+    const s = await hook();
+    assert.match(s.message!, /summary-sensitive-analysis\.json:3:4: /);
+    assert.match(s.message!, /NaN/);
+    assert.equal(s.rows[0]?.label, s.message);
+    const diags = await poll('a diagnostic on the bad file', 10_000, async () => {
+      const d = vscode.languages.getDiagnostics(bad);
+      return d.length ? d : undefined;
+    });
+    assert.equal(diags[0]!.range.start.line, 2);
+    assert.equal(diags[0]!.range.start.character, 3);
+    // Back to the good result.
+    assert.equal(await vscode.commands.executeCommand<string>('qdqStudio.openSensitivityResults', resultUri()), 'ready');
+  });
+});
