@@ -77,6 +77,8 @@ export function registerSensitivity(context: vscode.ExtensionContext, services: 
   }
 
   setTimeout(() => void results.scan(), 0);
+  // Opening a model with no result known yet: search again (a result may have arrived unseen).
+  context.subscriptions.push(services.documents.onDidOpen(() => results.all().length === 0 && results.rescan()));
 
   const openResults = async (arg?: vscode.Uri | string): Promise<SessionState['kind'] | undefined> => {
     let uri: vscode.Uri | undefined = typeof arg === 'string' ? vscode.Uri.parse(arg) : arg instanceof vscode.Uri ? arg : undefined;

@@ -59,6 +59,38 @@ export class SensitivityResults extends Disposable {
       this._register(watcher.onDidChange((uri) => void this.read(uri, this.files.get(uri.toString())?.origin ?? 'found')));
       this._register(watcher.onDidDelete((uri) => this.forget(uri)));
     }
+    // A run writes its result into folders it has just made (`runs/qat_sentive/<name>/`); a recursive
+    // watcher can miss a file created right after its folder, so a new folder is searched too.
+    const folders = this._register(vscode.workspace.createFileSystemWatcher('**/*', false, true, true));
+    this._register(folders.onDidCreate((uri) => !/\.[^/]*$/.test(uri.path.slice(uri.path.lastIndexOf('/') + 1)) && this.rescan(uri)));
+    this._register({ dispose: () => this.rescanTimer !== undefined && clearTimeout(this.rescanTimer) });
+  }
+
+  private rescanTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly rescanFolders = new Set<string>();
+  private rescanAll = false;
+
+  /** Searches `folder` (or the whole workspace) for result files again, after a short delay. */
+  rescan(folder?: vscode.Uri): void {
+    if (folder) this.rescanFolders.add(folder.toString());
+    else this.rescanAll = true;
+    if (this.rescanTimer !== undefined) clearTimeout(this.rescanTimer);
+    this.rescanTimer = setTimeout(() => {
+      this.rescanTimer = undefined;
+      const all = this.rescanAll;
+      const folders = [...this.rescanFolders].map((f) => vscode.Uri.parse(f));
+      this.rescanAll = false;
+      this.rescanFolders.clear();
+      const patterns: vscode.GlobPattern[] = all ? [...RESULT_GLOBS] : folders.map((f) => new vscode.RelativePattern(f, '**/{summary-sensitive-analysis.json,*.qdq-sensitivity.json}'));
+      void Promise.all(
+        patterns.map((p) =>
+          vscode.workspace.findFiles(p, EXCLUDE, 200).then(
+            (uris) => Promise.all(uris.filter((u) => !this.files.has(u.toString())).map((u) => this.read(u, 'found'))),
+            () => undefined,
+          ),
+        ),
+      );
+    }, 300);
   }
 
   /** The initial workspace scan (started on first call, after activation). */
@@ -86,7 +118,21 @@ export class SensitivityResults extends Disposable {
   }
 
   /** Reads and parses `uri` (never throws) and returns what it holds now. */
-  async read(uri: vscode.Uri, origin: ResultFile['origin']): Promise<ResultFile> {
+  read(uri: vscode.Uri, origin: ResultFile['origin']): Promise<ResultFile> {
+    const key = uri.toString();
+    // A read overtaken by a newer one (a watcher event and a command at once) answers with the newest.
+    const p: Promise<ResultFile> = this.readNow(uri, origin).then((entry) => {
+      const newer = this.inflight.get(key);
+      return newer && newer !== p ? newer : (this.files.get(key) ?? entry);
+    });
+    this.inflight.set(key, p);
+    void p.finally(() => this.inflight.get(key) === p && this.inflight.delete(key));
+    return p;
+  }
+
+  private readonly inflight = new Map<string, Promise<ResultFile>>();
+
+  private async readNow(uri: vscode.Uri, origin: ResultFile['origin']): Promise<ResultFile> {
     const key = uri.toString();
     const generation = (this.generations.get(key) ?? 0) + 1;
     this.generations.set(key, generation);
