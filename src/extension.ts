@@ -33,7 +33,7 @@ export function activate(context: vscode.ExtensionContext): void {
   OnnxEditorProvider.register(context, { extensionUri: context.extensionUri, log, loader, registry, documents, graph });
   registerDiagnostics(context, { extensionUri: context.extensionUri, documents, log });
   registerGraphCommands(context, { log, registry, overlays, graph });
-  registerSensitivity(context, { documents, log });
+  registerSensitivity(context, { documents, log, overlays });
   registerModelCommands(context, { log, loader, registry });
   registerTestHooks(context, { registry, overlays, activationStats: () => stats });
   registerTasks(context, { log, loader });

@@ -12,6 +12,7 @@ import { YamlAnnotator, type AppliedAnnotations } from './yamlAnnotations';
 /** Where the graph overlay goes: the graph view's `OverlayService` (src/editor/overlays.ts) once it exists. */
 export interface OverlaySink {
   set(documentUri: string, source: string, overlay: SensitivityOverlay | undefined): void;
+  get(documentUri: string, source: string): unknown;
 }
 
 export interface SensitivityServices {
@@ -29,6 +30,8 @@ export interface SensitivityHookState {
   readonly rows: SensitivityRow[];
   readonly yaml: AppliedAnnotations[];
   readonly editing: boolean;
+  /** The `sensitivity` graph overlay of the bound model, as the overlay service holds it. */
+  readonly overlay?: unknown;
 }
 
 export interface KeepResult {
@@ -243,6 +246,7 @@ export function registerSensitivity(context: vscode.ExtensionContext, services: 
         rows: tree.rows(),
         yaml: yaml.appliedAnnotations(),
         editing: await editingAvailable(),
+        ...(s.kind === 'ready' && services.overlays ? { overlay: services.overlays.get(s.document.uri.toString(), SOURCE) } : {}),
       };
     }),
   );

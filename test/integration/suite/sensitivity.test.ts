@@ -20,6 +20,7 @@ interface HookState {
   rows: Row[];
   yaml: { uri: string; items: { line: number; layer: string; text: string }[] }[];
   editing: boolean;
+  overlay?: { label: string; legend: { key: string; color: string }[]; nodes: Record<string, { heat?: number; badge?: string; tooltip?: string }> };
 }
 
 const hook = () => vscode.commands.executeCommand<HookState>('qdqStudio.internal.sensitivity');
@@ -96,6 +97,14 @@ suite('Sensitivity: result files, layer tree, YAML annotations', function () {
     assert.equal(m0.checked, true, 'model.0 still has Q/DQ: checked');
     const m15 = layers.find((r) => r.label === 'model.15')!;
     assert.equal(m15.checked, undefined, 'model.15 is a Concat block in this model: nothing to toggle');
+
+    // The graph gets the heat overlay (source 'sensitivity'): hottest = model.15 (AP 0.3831), coldest model.19.
+    assert.ok(s.overlay, 'no sensitivity overlay on the model');
+    assert.match(s.overlay.label, /^Sensitivity \(ap, higher is more sensitive\)/);
+    const nodes = Object.values(s.overlay.nodes);
+    assert.ok(nodes.some((n) => n.badge === '#3 ΔAP +0.0014'), 'model.0 conv badge');
+    assert.ok(nodes.some((n) => n.heat === 1 && /^model\.15:/.test(n.tooltip ?? '')));
+    assert.ok(nodes.some((n) => n.heat === 0 && /^model\.19:/.test(n.tooltip ?? '')));
 
     // Top k: ranks 1..4 (model.22 and model.21 stay listed as unmapped).
     await vscode.commands.executeCommand('qdqStudio.sensitivity.filterTopK', 4);
