@@ -50,6 +50,18 @@ async function waitForState(what: string, ok: (s: HookState) => boolean, timeout
   }
 }
 
+const modelTab = () =>
+  vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputCustom && t.input.uri.path.endsWith('/sens-it/yolo-sens.onnx'));
+
+/** Undo in the model's editor (the YAML editor may be the active one). */
+async function undoInModel(): Promise<void> {
+  const tab = modelTab();
+  assert.ok(tab, 'the model tab is open');
+  await vscode.commands.executeCommand('vscode.openWith', (tab.input as vscode.TabInputCustom).uri, VIEW_TYPE);
+  await waitForOurEditor((tab.input as vscode.TabInputCustom).uri);
+  await vscode.commands.executeCommand('undo');
+}
+
 suite('Sensitivity: result files, layer tree, YAML annotations', function () {
   this.timeout(120_000);
   const dir = 'sens-it';
@@ -155,13 +167,13 @@ suite('Sensitivity: result files, layer tree, YAML annotations', function () {
       return;
     }
     assert.equal(outcome.kind, 'applied', JSON.stringify(outcome));
-    const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputCustom && t.input.uri.toString() === modelUri().toString());
-    await poll('the model to become dirty', 10_000, async () => (tab && vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === tab.label)?.isDirty ? true : undefined));
+    await poll('the model to become dirty', 10_000, async () => (modelTab()?.isDirty ? true : undefined));
     const after = await waitForState('model.0 unchecked', (x) => x.rows.find((r) => r.label === 'model.0')?.checked === false);
     assert.match(after.rows.find((r) => r.label === 'model.0')!.description!, /· FP16$/);
     const y = after.yaml.find((v) => v.uri === yamlUri().toString());
     if (y) assert.equal(y.items.find((i) => i.line === 15)?.text, 'ΔAP +0.0014 · rank 3/17 · FP16');
-    await vscode.commands.executeCommand('undo');
+    await undoInModel();
+    await waitForState('model.0 checked again after undo', (x) => x.rows.find((r) => r.label === 'model.0')?.checked === true);
   });
 
   test('keep the k most sensitive layers: predicted effect from the mapping and the model', async () => {
@@ -179,8 +191,11 @@ suite('Sensitivity: result files, layer tree, YAML annotations', function () {
     if (!editing) assert.equal(r.problem, 'editing commands missing');
     else {
       assert.deepEqual(r.applied, ['model.0', 'model.4']);
-      await vscode.commands.executeCommand('undo');
-      await vscode.commands.executeCommand('undo');
+      const after = await waitForState('model.0 and model.4 unchecked', (x) => ['model.0', 'model.4'].every((n) => x.rows.find((row) => row.label === n)?.checked === false));
+      assert.ok(after.rows.filter((row) => row.checked === false).length === 2, JSON.stringify(after.rows));
+      await undoInModel();
+      await undoInModel();
+      await waitForState('both checked again after undo', (x) => ['model.0', 'model.4'].every((n) => x.rows.find((row) => row.label === n)?.checked === true));
     }
   });
 
