@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: prints performance figures (no pass/fail: it is a benchmark, not a test).
 //
-//   npm run bench [-- --runs 5] [--skip-package] [--skip-activation] [--skip-layout] [--skip-webview] [--only <substring>]
+//   npm run bench [-- --runs 5] [--skip-package] [--skip-activation] [--skip-layout] [--skip-webview] [--skip-numeric] [--only <substring>]
 //
 // 1. Models: the builder (test/support/modelBuilder.ts) writes a ~6,000-node YOLOv9-E-scale model
 //    with ~250 MB of weights, the same graph with small weights, and a ~50,000-node model into
@@ -199,6 +199,9 @@ async function main() {
   const layoutTable = flag('--skip-layout') ? undefined : await layoutSection({ rows, run, log, only: ONLY, runs: RUNS, table, ms });
   // Graph view: first paint of the real webview bundle in headless Chromium (scripts/bench/webviewSection.mjs).
   const webviewTable = flag('--skip-webview') ? undefined : await webviewSection({ rows, run, log, only: ONLY, table, ms });
+
+  // Numeric check (issue 9): yolov9t-qat vs its FP32 twin on 4 inputs, printed by scripts/bench/numeric.ts.
+  if (!flag('--skip-numeric')) await run(process.execPath, ['--import', 'tsx', 'scripts/bench/numeric.ts']);
 
   let vsix = { skipped: true };
   if (!flag('--skip-package')) {

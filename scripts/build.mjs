@@ -37,6 +37,15 @@ const builds = [
     banner: { js: '#!/usr/bin/env node' },
   },
   {
+    // The numeric check's worker thread (src/numeric/worker.ts); onnxruntime-node is loaded at run time, never bundled.
+    ...common,
+    entryPoints: { numericWorker: 'src/numeric/worker.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
+  {
     ...common,
     entryPoints: { webview: 'webview/main.ts', engineView: 'webview/engine/main.ts' },
     outdir: 'dist',

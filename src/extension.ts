@@ -14,6 +14,7 @@ import { registerSensitivity } from './sensitivity/register';
 import { WebviewRegistry } from './editor/webviewRegistry';
 import { registerTasks } from './tasks/register';
 import { Logger } from './util/logger';
+import { registerNumericCommands } from './numeric/numericCommand';
 
 /**
  * Builds the services and registers each feature. Kept cheap (target < 100 ms): nothing is decoded
@@ -35,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerGraphCommands(context, { log, registry, overlays, graph });
   registerSensitivity(context, { documents, log, overlays });
   registerModelCommands(context, { log, loader, registry });
+  registerNumericCommands(context, log);
   registerTestHooks(context, { registry, overlays, activationStats: () => stats });
   registerTasks(context, { log, loader });
 

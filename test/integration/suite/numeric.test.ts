@@ -1,0 +1,53 @@
+import * as assert from 'node:assert/strict';
+import type { Worker } from 'node:worker_threads';
+import * as vscode from 'vscode';
+import { note, requireModel } from './support';
+
+interface CommandResult {
+  result?: { layers: { node: string; sqnrDb: number; localSqnrDb: number }[]; outputs: { name: string; sqnrDb: number }[]; runtime: string; referenceKind: string };
+  saved?: string;
+  cancelled?: boolean;
+  error?: string;
+}
+
+suite('Numeric check (ONNX Runtime in a worker thread)', () => {
+  test('the command and its installer are contributed', async () => {
+    const commands = await vscode.commands.getCommands(true);
+    for (const id of ['qdqStudio.numericCheck', 'qdqStudio.installOnnxRuntime']) assert.ok(commands.includes(id), id);
+  });
+
+  test('runs the tiny Q/DQ model against its derived reference inside the extension host', async function () {
+    this.timeout(120_000);
+    const model = await requireModel('models/tiny-qat-good.onnx');
+    const r = await vscode.commands.executeCommand<CommandResult>('qdqStudio.numericCheck', { model: model.fsPath, random: 1, out: null });
+    assert.ok(r, 'no result');
+    assert.equal(r.error, undefined, `numeric check failed: ${r.error}`);
+    assert.ok(r.result && r.result.layers.length > 0, 'no layers compared');
+    assert.equal(r.result.referenceKind, 'derived');
+    assert.ok(r.result.outputs.length > 0);
+    note(`numeric check in ${vscode.version} (extension host Node ${process.versions.node}, modules ABI ${process.versions.modules}): ${r.result.runtime}, ${r.result.layers.length} layers, output SQNR ${r.result.outputs[0]!.sqnrDb.toFixed(1)} dB`);
+  });
+
+  test('a worker terminated mid-run exits (nothing keeps running)', async function () {
+    this.timeout(120_000);
+    const model = await requireModel('models/tiny-qat-good.onnx');
+    let worker: Worker | undefined;
+    const exited = new Promise<number>((resolve) => {
+      const pending = vscode.commands.executeCommand<CommandResult>('qdqStudio.numericCheck', {
+        model: model.fsPath,
+        random: 64,
+        out: null,
+        onWorker: (w: Worker) => {
+          worker = w;
+          w.once('message', () => void w.terminate());
+          w.once('exit', (code) => resolve(code));
+        },
+      });
+      void pending;
+    });
+    const code = await exited;
+    assert.ok(worker, 'the command started no worker');
+    assert.equal(worker.threadId, -1, 'the worker thread is gone after exit');
+    note(`terminated worker exited with code ${code}`);
+  });
+});
