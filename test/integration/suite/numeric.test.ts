@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
-import { note, requireModel } from './support';
+import { EXTENSION_ID, note, requireModel } from './support';
 
 interface CommandResult {
   result?: { layers: { node: string; sqnrDb: number; localSqnrDb: number }[]; outputs: { name: string; sqnrDb: number }[]; runtime: string; referenceKind: string };
@@ -11,7 +11,8 @@ interface CommandResult {
 }
 
 suite('Numeric check (ONNX Runtime in a worker thread)', () => {
-  test('the command and its installer are contributed', async () => {
+  test('the command and its installer are registered', async () => {
+    await vscode.extensions.getExtension(EXTENSION_ID)?.activate();
     const commands = await vscode.commands.getCommands(true);
     for (const id of ['qdqStudio.numericCheck', 'qdqStudio.installOnnxRuntime']) assert.ok(commands.includes(id), id);
   });
