@@ -38,7 +38,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerModelCommands(context, { log, loader, registry });
   registerNumericCommands(context, log);
   registerTestHooks(context, { registry, overlays, activationStats: () => stats });
-  registerTasks(context, { log, loader });
+  registerTasks(context, { log, loader, overlays });
 
   stats = { activationMs: performance.now() - moduleStart };
 }

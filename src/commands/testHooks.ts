@@ -54,5 +54,9 @@ export function registerTestHooks(context: vscode.ExtensionContext, services: Te
       services.overlays.set(uri, source, overlay);
       return true;
     }),
+    // getOverlay(uri, source): what a feature put on the graph of a document.
+    vscode.commands.registerCommand('qdqStudio.internal.getOverlay', (uri: unknown, source: unknown) =>
+      services.overlays && typeof uri === 'string' && typeof source === 'string' ? services.overlays.get(uri, source) : undefined,
+    ),
   );
 }

@@ -6,7 +6,9 @@ import * as vscode from 'vscode';
 import { registerTaskCommands } from '../commands/taskCommands';
 import { TASK_TYPE } from '../core/tasks/index';
 import type { ModelLoader } from '../editor/modelLoader';
+import type { OverlayService } from '../editor/overlays';
 import { EngineReportPanel } from '../engineView/engineReportPanel';
+import { ENGINE_SOURCE, engineOverlay, modelOfEngineOutput } from '../engineView/engineOverlay';
 import type { Logger } from '../util/logger';
 import { QdqTaskProvider } from './taskProvider';
 import { Tools } from './tools';
@@ -15,6 +17,8 @@ import type { TrtexecBuildResult } from './trtexecTerminal';
 export interface TaskFeatureServices {
   log: Logger;
   loader: ModelLoader;
+  /** When given, a shown engine report also colours its model's graph ('engine' overlay). */
+  overlays?: OverlayService;
 }
 
 export function registerTasks(context: vscode.ExtensionContext, services: TaskFeatureServices): void {
@@ -22,6 +26,15 @@ export function registerTasks(context: vscode.ExtensionContext, services: TaskFe
   const tools = new Tools(log);
   const panel = new EngineReportPanel(context.extensionUri, log);
   context.subscriptions.push(panel);
+  if (services.overlays) {
+    const overlays = services.overlays;
+    context.subscriptions.push(
+      panel.onDidShow((shown) => {
+        const model = modelOfEngineOutput(shown.source.layerInfo);
+        if (model) overlays.set(vscode.Uri.file(model), ENGINE_SOURCE, engineOverlay(shown.report, `Engine: ${shown.source.label}`));
+      }),
+    );
+  }
 
   const onTrtexecBuilt = async (r: TrtexecBuildResult): Promise<void> => {
     if (!r.hasLayerInfo) {

@@ -109,6 +109,16 @@ suite('Tasks', () => {
     assert.equal(state.rendered?.layerRows, 12, 'layer rows the webview drew');
     assert.equal(state.rendered?.reformatRows, 6, 'reformat rows the webview drew');
     assert.equal(state.rendered?.throughputText, '1005.92 qps');
+    // The build's actual precisions are laid over the model's graph (the 'engine' overlay).
+    const overlay = await vscode.commands.executeCommand<{ nodes: Record<string, { key?: string; badge?: string }> } | undefined>(
+      'qdqStudio.internal.getOverlay',
+      model.toString(),
+      'engine',
+    );
+    assert.ok(overlay, 'an engine overlay on the model');
+    assert.equal(overlay.nodes['Conv_17']?.key, 'INT8');
+    assert.equal(overlay.nodes['Conv_95']?.key, 'FP16');
+    assert.equal(overlay.nodes['QuantizeLinear_7']?.badge, 'quantize');
     // The console log was teed to the known path, and trtexec got the 8.x Q/DQ flags.
     assert.match(fs.readFileSync(path.join(outDir, 'qdq.log'), 'utf8'), /&&&& PASSED TensorRT\.trtexec \[TensorRT v8601\]/);
     const argv = JSON.parse(fs.readFileSync(path.join(outDir, 'standin-argv.json'), 'utf8')) as string[];

@@ -1,0 +1,94 @@
+/**
+ * The 'engine' graph overlay: what TensorRT actually built, laid over the ONNX graph. Each engine
+ * layer is mapped back to the ONNX nodes it came from (TensorRT 10.x names them in the layer's
+ * `Metadata`; 8.x only in the layer name, which joins the fused nodes with ` + ` and wraps
+ * pointwise fusions in `PWN(...)`), and those nodes are coloured by the layer's precision.
+ * Standalone quantize/dequantize/requantize layers (unfused Q/DQ) colour their Q/DQ nodes as
+ * reformats. Names that are not nodes of the model (weights, TensorRT's own layers) simply match
+ * nothing in the graph. Pure: no `vscode`.
+ */
+import type { EngineReport, LayerRow } from '../core/engineReport/index';
+import type { GraphOverlayDto, OverlayNodeDto } from '../protocol/overlay';
+
+export const ENGINE_SOURCE = 'engine';
+
+const LEGEND = [
+  { key: 'INT8', label: 'INT8', color: 'charts.green' },
+  { key: 'FP8', label: 'FP8', color: 'charts.blue' },
+  { key: 'INT4', label: 'INT4', color: 'charts.purple' },
+  { key: 'FP16', label: 'FP16', color: 'charts.orange' },
+  { key: 'FP32', label: 'FP32', color: 'charts.red' },
+  { key: 'reformat', label: 'Standalone Q/DQ (reformat)', color: 'charts.yellow' },
+] as const;
+
+const KNOWN = new Set<string>(LEGEND.map((l) => l.key));
+
+/**
+ * ONNX node names a layer stands for: its `Metadata` nodes when the build recorded them, else the
+ * parts of its name (`A + B + PWN(PWN(C), D)` → A, B, C, D). TensorRT's own reformat copies
+ * ("Reformatting CopyNode for …") stand for no node, nor does a layer without metadata in a build
+ * whose other layers have it (`withMetadata`).
+ */
+export function onnxNodesOfLayer(layer: Pick<LayerRow, 'name' | 'onnxNodes'>, withMetadata = false): string[] {
+  if (layer.onnxNodes && layer.onnxNodes.length > 0) return layer.onnxNodes;
+  // In a build that records metadata, a layer without any (a Myelin kernel, a TensorRT copy) is no node.
+  if (withMetadata || /^Reformatting CopyNode\b/.test(layer.name)) return [];
+  const parts: string[] = [];
+  for (const piece of layer.name.split(' + ')) {
+    for (const token of piece.split(/PWN\(|\)|,\s*/)) {
+      const t = token.trim();
+      if (t) parts.push(t);
+    }
+  }
+  return parts;
+}
+
+function ms(x: number): string {
+  return x >= 1 ? `${x.toFixed(2)} ms` : `${(x * 1000).toFixed(1)} µs`;
+}
+
+export function engineOverlay(report: EngineReport, label = 'Engine (trtexec)'): GraphOverlayDto {
+  const nodes = new Map<string, { key?: string; lines: string[]; badge?: string }>();
+  const entry = (name: string) => {
+    let e = nodes.get(name);
+    if (!e) nodes.set(name, (e = { lines: [] }));
+    return e;
+  };
+  const withMetadata = report.layers.some((l) => l.onnxNodes && l.onnxNodes.length > 0);
+  for (const layer of report.layers) {
+    const names = onnxNodesOfLayer(layer, withMetadata);
+    if (names.length === 0) continue;
+    const time = layer.averageMs === undefined ? '' : `, ${ms(layer.averageMs)}${layer.percentage === undefined ? '' : ` (${layer.percentage.toFixed(1)}%)`}`;
+    const what = `${layer.type ?? 'layer'} ${layer.name}`;
+    if (layer.reformat === 'quantize' || layer.reformat === 'dequantize' || layer.reformat === 'requantize') {
+      for (const n of names) {
+        const e = entry(n);
+        e.key = 'reformat';
+        e.badge = layer.reformat;
+        e.lines.push(`Engine: standalone ${layer.reformat} (${layer.precision ?? '?'})${time}: ${what}`);
+      }
+      continue;
+    }
+    for (const n of names) {
+      const e = entry(n);
+      if (layer.precision && KNOWN.has(layer.precision) && e.key !== 'reformat') e.key = layer.precision;
+      e.lines.push(`Engine: ${layer.precision ?? 'unknown precision'}${time} in ${what}`);
+    }
+  }
+  const out: Record<string, OverlayNodeDto> = {};
+  for (const [name, e] of nodes) {
+    out[name] = { ...(e.key ? { key: e.key } : {}), ...(e.badge ? { badge: e.badge } : {}), tooltip: e.lines.join('\n') };
+  }
+  return { label, legend: LEGEND, nodes: out };
+}
+
+/**
+ * The model a trtexec output folder belongs to: QDQ Studio writes a build of `dir/model.onnx` to
+ * `dir/model.trtexec/<flavour>.layer.json`. Undefined for files elsewhere.
+ */
+export function modelOfEngineOutput(layerInfoPath: string): string | undefined {
+  const slash = Math.max(layerInfoPath.lastIndexOf('/'), layerInfoPath.lastIndexOf('\\'));
+  const dir = slash < 0 ? '' : layerInfoPath.slice(0, slash);
+  const m = /^(.*)\.trtexec$/.exec(dir);
+  return m ? `${m[1]}.onnx` : undefined;
+}
