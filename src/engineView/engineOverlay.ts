@@ -92,3 +92,57 @@ export function modelOfEngineOutput(layerInfoPath: string): string | undefined {
   const m = /^(.*)\.trtexec$/.exec(dir);
   return m ? `${m[1]}.onnx` : undefined;
 }
+
+/** Where the engine disagrees with the analysis's prediction for a compute node. */
+export interface PredictionDisagreement {
+  node: string;
+  opType: string;
+  predicted: string;
+  actual: string;
+  /** The engine layer the node ended up in. */
+  layer: string;
+}
+
+export interface PredictionCheck {
+  /** Compute nodes the analysis predicted and the engine report names. */
+  compared: number;
+  agree: number;
+  disagreements: PredictionDisagreement[];
+  /** Standalone Q/DQ conversions the analysis predicted, and unfused quantize/dequantize/requantize layers in the engine. */
+  predictedReformats: number;
+  actualReformats: number;
+}
+
+/** The prediction side of the check: per compute node a precision (src/core/analysis `layers`). */
+export interface PredictedLayers {
+  layers: ReadonlyArray<{ node: string; opType: string; precision: string }>;
+  reformats: ReadonlyArray<unknown>;
+}
+
+/**
+ * Compares the analysis's predicted precision of every compute node with the precision of the
+ * engine layer that node was built into (mapped as in `engineOverlay`). Nodes the engine does not
+ * name (8.x builds of exports with other names, Myelin kernels) are not compared.
+ */
+export function checkPrediction(report: EngineReport, predicted: PredictedLayers): PredictionCheck {
+  const withMetadata = report.layers.some((l) => l.onnxNodes && l.onnxNodes.length > 0);
+  const actual = new Map<string, { precision?: string; layer: string }>();
+  let actualReformats = 0;
+  for (const layer of report.layers) {
+    const standalone = layer.reformat === 'quantize' || layer.reformat === 'dequantize' || layer.reformat === 'requantize';
+    if (standalone) actualReformats++;
+    if (standalone || layer.reformat) continue;
+    for (const n of onnxNodesOfLayer(layer, withMetadata)) if (!actual.has(n)) actual.set(n, { precision: layer.precision, layer: layer.name });
+  }
+  let compared = 0;
+  let agree = 0;
+  const disagreements: PredictionDisagreement[] = [];
+  for (const p of predicted.layers) {
+    const a = actual.get(p.node);
+    if (!a?.precision) continue;
+    compared++;
+    if (a.precision === p.precision) agree++;
+    else disagreements.push({ node: p.node, opType: p.opType, predicted: p.precision, actual: a.precision, layer: a.layer });
+  }
+  return { compared, agree, disagreements, predictedReformats: predicted.reformats.length, actualReformats };
+}

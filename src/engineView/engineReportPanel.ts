@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { EngineReport } from '../core/engineReport/index';
 import { contentSecurityPolicy, createNonce } from '../editor/webviewHtml';
 import { Channel } from '../protocol/channel';
-import { isFromEngineView, type EngineRenderedDto, type FromEngineView, type ToEngineView } from '../protocol/engineView';
+import { isFromEngineView, type EngineRenderedDto, type FromEngineView, type PredictionCheckDto, type ToEngineView } from '../protocol/engineView';
 import type { Logger } from '../util/logger';
 import { comparisonToDto, reportToDto } from './reportDto';
 import { siblingBuilds, sourceFor, type EngineSource } from './sources';
@@ -48,6 +48,8 @@ export class EngineReportPanel implements vscode.Disposable {
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly log: Logger,
+    /** The analysis's prediction for a build's model, to check against the engine (optional). */
+    private readonly predict?: (report: EngineReport, layerInfo: string) => Promise<PredictionCheckDto | undefined>,
   ) {}
 
   get current(): EngineShown | undefined {
@@ -98,9 +100,18 @@ export class EngineReportPanel implements vscode.Disposable {
       }
       panel.title = `Engine report: ${source.label}`;
       this.shown = compareWith ? { source, report, compareWith } : { source, report };
+      const dto = reportToDto(report, source.label);
+      if (this.predict) {
+        try {
+          const prediction = await this.predict(report, source.layerInfo);
+          if (prediction) dto.prediction = prediction;
+        } catch (e) {
+          this.log.warn(`No prediction check for ${source.layerInfo}: ${(e as Error)?.message ?? String(e)}`);
+        }
+      }
       await this.post({
         type: 'show',
-        report: reportToDto(report, source.label),
+        report: dto,
         candidates: this.candidates.map((c) => ({ id: c.layerInfo, label: c.label })),
         ...(comparison ? { comparison } : {}),
       });

@@ -61,6 +61,22 @@ export interface EngineReportDto {
   diagnostics?: { errors: number; warnings: number; items: Array<{ line: number; severity: string; message: string }> };
   /** Non-fatal input problems, one line each. */
   problems: string[];
+  /**
+   * The analysis's prediction for the model this build came from, checked against the engine
+   * (present when the model is known: builds run from QDQ Studio, beside `model.trtexec/`).
+   */
+  prediction?: PredictionCheckDto;
+}
+
+export interface PredictionCheckDto {
+  /** e.g. `TensorRT 8.x INT8`. */
+  target: string;
+  model: string;
+  compared: number;
+  agree: number;
+  disagreements: Array<{ node: string; opType: string; predicted: string; actual: string; layer: string }>;
+  predictedReformats: number;
+  actualReformats: number;
 }
 
 export interface ComparisonRowDto {
@@ -89,6 +105,9 @@ export interface EngineRenderedDto {
   throughputText?: string;
   comparisonRows: number;
   compareWith?: string;
+  /** The "Prediction vs engine" summary line as shown, and its disagreement rows. */
+  predictionText?: string;
+  predictionRows?: number;
 }
 
 // ---- host -> webview ----

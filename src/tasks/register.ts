@@ -8,7 +8,9 @@ import { TASK_TYPE } from '../core/tasks/index';
 import type { ModelLoader } from '../editor/modelLoader';
 import type { OverlayService } from '../editor/overlays';
 import { EngineReportPanel } from '../engineView/engineReportPanel';
-import { ENGINE_SOURCE, engineOverlay, modelOfEngineOutput } from '../engineView/engineOverlay';
+import { checkPrediction, ENGINE_SOURCE, engineOverlay, modelOfEngineOutput } from '../engineView/engineOverlay';
+import type { EngineReport } from '../core/engineReport/index';
+import type { PredictionCheckDto } from '../protocol/engineView';
 import type { Logger } from '../util/logger';
 import { QdqTaskProvider } from './taskProvider';
 import { Tools } from './tools';
@@ -21,11 +23,62 @@ export interface TaskFeatureServices {
   overlays?: OverlayService;
 }
 
+/**
+ * The analysis's prediction for the model a build came from (`dir/model.trtexec/` → `dir/model.onnx`),
+ * for the TensorRT major version the engine was built with, checked against the engine.
+ */
+async function predictFor(report: EngineReport, layerInfo: string): Promise<PredictionCheckDto | undefined> {
+  const model = modelOfEngineOutput(layerInfo);
+  // Only the explicit Q/DQ build follows the model's Q/DQ; the FP16 and implicit-INT8 baselines ignore it.
+  if (!model || !/(^|[\\/])qdq\.layer\.json$/.test(layerInfo)) return undefined;
+  try {
+    await vscode.workspace.fs.stat(vscode.Uri.file(model));
+  } catch {
+    return undefined;
+  }
+  const [onnx, graph, analysis] = await Promise.all([import('../core/onnx/index.js'), import('../core/graph/index.js'), import('../core/analysis/index.js')]);
+  const decoded = onnx.openModelFile(model);
+  try {
+    if (!decoded.model.graph) return undefined;
+    const major = Number(/^(\d+)/.exec(report.trtVersion ?? '')?.[1]);
+    const config = vscode.workspace.getConfiguration('qdqStudio.analysis', vscode.Uri.file(model));
+    const trt: 8 | 10 = Number.isFinite(major) ? (major < 10 ? 8 : 10) : config.get<string>('tensorrtVersion', '10') === '8' ? 8 : 10;
+    const precision = config.get<string>('precision', 'int8') === 'fp8' ? 'fp8' : 'int8';
+    const predicted = analysis.analyzeModel(decoded, graph.buildGraphIndex(decoded.model.graph), { trt, precision, stronglyTyped: trt === 10, refit: false });
+    return { target: `TensorRT ${trt}.x ${precision.toUpperCase()}`, model: model.slice(Math.max(model.lastIndexOf('/'), model.lastIndexOf('\\')) + 1), ...checkPrediction(report, predicted) };
+  } finally {
+    decoded.source.close?.();
+  }
+}
+
 export function registerTasks(context: vscode.ExtensionContext, services: TaskFeatureServices): void {
   const { log, loader } = services;
   const tools = new Tools(log);
-  const panel = new EngineReportPanel(context.extensionUri, log);
+  const panel = new EngineReportPanel(context.extensionUri, log, predictFor);
   context.subscriptions.push(panel);
+  // trtexec's warnings and errors, at their lines of the saved console log.
+  const logDiagnostics = vscode.languages.createDiagnosticCollection('trtexec');
+  context.subscriptions.push(
+    logDiagnostics,
+    panel.onDidShow((shown) => {
+      const file = shown.source.log;
+      if (!file) return;
+      const items = shown.report.diagnostics?.items ?? [];
+      logDiagnostics.set(
+        vscode.Uri.file(file),
+        items.map((d) => {
+          const line = Math.max(0, d.line - 1);
+          const diagnostic = new vscode.Diagnostic(
+            new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER),
+            d.message,
+            d.severity === 'error' ? vscode.DiagnosticSeverity.Error : d.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information,
+          );
+          diagnostic.source = d.tensorrt ? 'TensorRT' : 'trtexec';
+          return diagnostic;
+        }),
+      );
+    }),
+  );
   if (services.overlays) {
     const overlays = services.overlays;
     context.subscriptions.push(

@@ -131,6 +131,20 @@ function layerSection(r: EngineReportDto): HTMLElement {
   return section(`Layers (${r.layers.length}${r.layers.length < r.layerCount ? ` of ${r.layerCount}` : ''})`, table(['#', 'Name', 'Type', 'Precision', 'Inputs', 'Outputs', 'Tactic', 'ms', '%', 'Reformat'], rows, 'layers'));
 }
 
+function predictionSection(r: EngineReportDto): HTMLElement | null {
+  const p = r.prediction;
+  if (!p) return null;
+  const line =
+    p.compared === 0
+      ? `No layer of this engine names a compute node of ${p.model}: nothing to compare (build with TensorRT 10.x and --profilingVerbosity=detailed for layer metadata).`
+      : `${p.agree} of ${p.compared} compute nodes run in the predicted precision (${p.target}); ${p.disagreements.length} differ. Standalone Q/DQ conversions: ${p.predictedReformats} predicted, ${p.actualReformats} in the engine.`;
+  const body: Child[] = [h('p', { className: 'prediction-summary' }, line)];
+  if (p.disagreements.length) {
+    body.push(table(['Node', 'Op', 'Predicted', 'Engine', 'Engine layer'], p.disagreements.map((d) => [d.node, d.opType, d.predicted, h('vscode-badge', null, d.actual), d.layer]), 'prediction'));
+  }
+  return section('Prediction vs engine', ...body);
+}
+
 function diagnosticsSection(r: EngineReportDto): HTMLElement | null {
   const items = r.diagnostics?.items ?? [];
   if (!items.length && !r.problems.length) return null;
@@ -144,6 +158,7 @@ function show(msg: EngineShowMessage): void {
     h('header', null, h('h1', null, `Engine report: ${r.label}`), h('p', { className: 'muted files' }, files.join(' · '))),
     summary(r),
     comparisonSection(msg),
+    predictionSection(r),
     reformatSection(r),
     topSection(r),
     layerSection(r),
@@ -161,6 +176,11 @@ function show(msg: EngineShowMessage): void {
   const qps = root.querySelector('dd[data-fact="Throughput"]')?.textContent;
   if (qps) rendered.throughputText = qps;
   if (msg.comparison) rendered.compareWith = msg.comparison.baseline;
+  const prediction = root.querySelector('p.prediction-summary')?.textContent;
+  if (prediction) {
+    rendered.predictionText = prediction;
+    rendered.predictionRows = root.querySelectorAll('table.prediction tbody tr').length;
+  }
 }
 
 function showError(message: string): void {

@@ -24,7 +24,7 @@ interface EngineState {
   reformats: number;
   throughputQps?: number;
   trtVersion?: string;
-  rendered?: { status: string; layerRows: number; reformatRows: number; throughputText?: string; comparisonRows: number };
+  rendered?: { status: string; layerRows: number; reformatRows: number; throughputText?: string; comparisonRows: number; predictionText?: string; predictionRows?: number };
 }
 
 const SETTINGS = ['python.path', 'yolov9Qat.path', 'trtexec.path', 'trtexec.version'] as const;
@@ -119,6 +119,17 @@ suite('Tasks', () => {
     assert.equal(overlay.nodes['Conv_17']?.key, 'INT8');
     assert.equal(overlay.nodes['Conv_95']?.key, 'FP16');
     assert.equal(overlay.nodes['QuantizeLinear_7']?.badge, 'quantize');
+    // The prediction check ran for the model (the recorded 8.x engine names none of its nodes).
+    assert.match(state.rendered?.predictionText ?? '', /No layer of this engine names a compute node of tiny-qat-good\.onnx/);
+    // trtexec's warnings are in the Problems panel at their lines of the saved log.
+    const logDiagnostics = await poll('trtexec log diagnostics', 10_000, async () => {
+      const d = vscode.languages.getDiagnostics(vscode.Uri.file(path.join(outDir, 'qdq.log')));
+      return d.length ? d : undefined;
+    });
+    assert.equal(logDiagnostics.length, 3);
+    assert.ok(logDiagnostics.every((d) => d.severity === vscode.DiagnosticSeverity.Warning));
+    assert.equal(logDiagnostics[0]!.range.start.line, 37, 'the INT64 weights warning is on line 38 of the log');
+    assert.equal(logDiagnostics[0]!.source, 'TensorRT');
     // The console log was teed to the known path, and trtexec got the 8.x Q/DQ flags.
     assert.match(fs.readFileSync(path.join(outDir, 'qdq.log'), 'utf8'), /&&&& PASSED TensorRT\.trtexec \[TensorRT v8601\]/);
     const argv = JSON.parse(fs.readFileSync(path.join(outDir, 'standin-argv.json'), 'utf8')) as string[];

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildEngineReport, parseLayerInfo, parseProfile } from '../../../src/core/engineReport/index';
-import { engineOverlay, modelOfEngineOutput, onnxNodesOfLayer } from '../../../src/engineView/engineOverlay';
+import { checkPrediction, engineOverlay, modelOfEngineOutput, onnxNodesOfLayer } from '../../../src/engineView/engineOverlay';
 
 const fixtures = path.resolve(__dirname, '..', '..', 'fixtures', 'trtexec');
 const read = (f: string) => fs.readFileSync(path.join(fixtures, f), 'utf8');
@@ -56,4 +56,24 @@ test('TensorRT 10.x build: nodes from the layer metadata', () => {
 test('the model of a QDQ Studio trtexec output folder', () => {
   assert.equal(modelOfEngineOutput('/w/models/yolo v9.trtexec/qdq.layer.json'), '/w/models/yolo v9.onnx');
   assert.equal(modelOfEngineOutput('/w/elsewhere/qdq.layer.json'), undefined);
+});
+
+test('prediction vs engine: agreeing and differing compute nodes, reformat counts', () => {
+  const report = buildEngineReport({ layerInfo: parseLayerInfo(read('trt8-detailed.layerinfo.json'), 'qdq.layer.json') });
+  const check = checkPrediction(report, {
+    layers: [
+      { node: 'Conv_17', opType: 'Conv', precision: 'INT8' },
+      { node: 'Conv_29', opType: 'Conv', precision: 'INT8' },
+      { node: 'Conv_95', opType: 'Conv', precision: 'INT8' }, // the engine ran it in FP16
+      { node: 'Conv_404', opType: 'Conv', precision: 'INT8' }, // not in this engine: not compared
+    ],
+    reformats: [{}, {}],
+  });
+  assert.equal(check.compared, 3);
+  assert.equal(check.agree, 2);
+  assert.deepEqual(check.disagreements.map((d) => [d.node, d.predicted, d.actual]), [['Conv_95', 'INT8', 'FP16']]);
+  assert.equal(check.disagreements[0]!.layer, 'model.22.cv3.0.2.weight + Conv_95', 'the layer itself, not the reformat copy feeding it');
+  assert.equal(check.predictedReformats, 2);
+  assert.equal(check.actualReformats, report.layers.filter((l) => ['quantize', 'dequantize', 'requantize'].includes(l.reformat ?? '')).length);
+  assert.equal(check.actualReformats, 4);
 });
