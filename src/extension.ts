@@ -1,6 +1,7 @@
 // Keep this import first: it records the time the bundle started to evaluate.
 import { moduleStart } from './util/activationClock';
 import * as vscode from 'vscode';
+import { registerEditCommands } from './commands/editCommands';
 import { registerGraphCommands } from './commands/graphCommands';
 import { registerModelCommands } from './commands/modelCommands';
 import { registerTestHooks, type ActivationStats } from './commands/testHooks';
@@ -37,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerSensitivity(context, { documents, log, overlays });
   registerModelCommands(context, { log, loader, registry });
   registerNumericCommands(context, log);
+  registerEditCommands(context, { documents, log, loader });
   registerTestHooks(context, { registry, overlays, activationStats: () => stats });
   registerTasks(context, { log, loader, overlays });
 

@@ -2,7 +2,9 @@ import * as vscode from 'vscode';
 
 /**
  * What a hot-exit backup stores: the edit log, not the model (the model is re-read from its file
- * and the edits replayed over it). No edits exist yet, so `edits` is always empty for now.
+ * and the edits replayed over it). `edits` are the editing layer's `EditRequest`s (plain JSON that
+ * names nodes and tensors) that turn the file on disk into the unsaved state; each is validated
+ * again when replayed, so a backup that no longer fits the file only loses the edits that fail.
  */
 export interface EditLogBackup {
   readonly format: 'qdq-studio-edit-log';
@@ -42,5 +44,8 @@ export async function readBackup(backupId: string): Promise<{ backup?: EditLogBa
 function isEditLogBackup(value: unknown): value is EditLogBackup {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Partial<EditLogBackup>;
-  return v.format === 'qdq-studio-edit-log' && v.version === 1 && typeof v.uri === 'string' && Array.isArray(v.edits);
+  return (
+    v.format === 'qdq-studio-edit-log' && v.version === 1 && typeof v.uri === 'string' && Array.isArray(v.edits) &&
+    v.edits.every((e) => typeof e === 'object' && e !== null && typeof (e as { kind?: unknown }).kind === 'string')
+  );
 }

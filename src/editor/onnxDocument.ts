@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { AppliedEdit, EditRequest, EditSession } from '../core/editing/index';
 import { Disposable } from '../util/dispose';
 import type { Logger } from '../util/logger';
 import { readBackup, writeBackup } from './backup';
@@ -12,25 +13,48 @@ export interface DocumentServices {
   readonly log: Logger;
 }
 
+/** What `applyEdit` (and the edit commands) report. */
+export interface EditOutcome {
+  readonly applied: boolean;
+  /** What changed, or why nothing did (the editing layer's refusal message). */
+  readonly message: string;
+  /** The layer / Q/DQ nodes concerned. */
+  readonly nodes: string[];
+}
+
+type EditingModule = typeof import('../core/editing/index.js');
+type GraphModule = typeof import('../core/graph/index.js');
+
+/** A file's identity on disk, to tell our own saves from someone else's change. */
+interface DiskStamp {
+  readonly mtime: number;
+  readonly size: number;
+}
+
 /**
- * The custom document of an `.onnx` file: the decoded model (or why it could not be decoded),
- * kept in step with the file on disk. A decode failure is a state of the document, not an
- * exception, so the editor can show it and offer a retry.
+ * The custom document of an `.onnx` file (hex editor style): the decoded model (or why it could
+ * not be decoded) plus its edit history (`core/editing`'s `EditSession`: edits as data, exact
+ * undo/redo through journals, a save point). Every edit reaches VS Code as a
+ * `CustomDocumentEditEvent` whose undo/redo closures call back into the history, so Ctrl+Z, the
+ * Edit menu, the dirty marker and hot exit work as in any editor. A decode failure is a state of
+ * the document, not an exception, so the editor can show it and offer a retry.
  *
- * Edits do not exist yet; `isDirty` is always false and the edit log is empty. Save, save as,
- * revert and backup are nevertheless real: save as writes a lossless copy, revert re-reads,
- * backup writes the (empty) edit log.
+ * Save encodes the model losslessly (untouched bytes copied from the file) and writes it
+ * atomically; the in-memory model keeps reading the old file's bytes (POSIX keeps the open inode),
+ * so undo after save still works. Our own save does not trigger a reload; a change by someone
+ * else reloads a clean document and, for a dirty one, makes save ask before overwriting.
  */
 export class OnnxDocument extends Disposable implements vscode.CustomDocument {
   static async create(uri: vscode.Uri, backupId: string | undefined, services: DocumentServices): Promise<OnnxDocument> {
     const initial = await services.loader.load(uri);
     const document = new OnnxDocument(uri, initial, services);
+    await document.readStamp();
     if (backupId !== undefined) {
       const { backup, problem } = await readBackup(backupId);
       if (problem !== undefined) {
         services.log.warn(`Ignoring backup ${backupId} of ${displayPath(uri)}: ${problem}`);
       } else if (backup && backup.edits.length > 0) {
-        services.log.warn(`Backup of ${displayPath(uri)} holds ${backup.edits.length} edits; replaying edits is not supported yet`);
+        await document.restore(backup.edits as EditRequest[]);
       }
     }
     return document;
@@ -39,13 +63,25 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
   private _state: LoadResult;
   private loadGeneration = 0;
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
+  private session: EditSession | undefined;
+  /** Bumped when the history starts again (revert, reload): older undo/redo closures do nothing. */
+  private historyGeneration = 0;
+  private editing: Promise<[EditingModule, GraphModule]> | undefined;
+  /** The file as we last read or wrote it. */
+  private stamp: DiskStamp | undefined;
+  /** The file changed on disk (not by us) while there were unsaved edits. */
+  private changedOnDisk = false;
 
   private readonly _onDidReload = this._register(new vscode.EventEmitter<LoadResult>());
   /** Fires after the model was read again (retry, revert, change on disk), with the new state. */
   readonly onDidReload = this._onDidReload.event;
 
+  private readonly _onDidChangeModel = this._register(new vscode.EventEmitter<void>());
+  /** Fires after every reload, edit, undo, redo and revert: the model (or its load state) changed. */
+  readonly onDidChangeModel = this._onDidChangeModel.event;
+
   private readonly _onDidChange = this._register(new vscode.EventEmitter<vscode.CustomDocumentEditEvent<OnnxDocument>>());
-  /** Fires when an edit is made (undo/redo closures for VS Code). Unused until edits exist. */
+  /** Fires when an edit is made, with the undo/redo closures VS Code keeps on its stack. */
   readonly onDidChange = this._onDidChange.event;
 
   private readonly _onDidDispose = new vscode.EventEmitter<void>();
@@ -67,17 +103,110 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     return this._state;
   }
 
-  /** True when there are unsaved edits. Always false until editing exists. */
+  /** True when there are unsaved edits. */
   get isDirty(): boolean {
-    return false;
+    return this.session?.isDirty ?? false;
   }
 
-  /** The edits since the last save, oldest first (what a backup stores). Empty until editing exists. */
-  get edits(): readonly unknown[] {
-    return [];
+  /** The edit requests that turn the file on disk into the current model (what a backup stores). */
+  get edits(): readonly EditRequest[] {
+    try {
+      return this.session?.backupLog() ?? [];
+    } catch (e) {
+      this.services.log.warn(`${displayPath(this.uri)}: ${e instanceof Error ? e.message : String(e)}`);
+      return [];
+    }
   }
 
-  /** Reads and decodes the file again; the newest call wins when calls overlap. */
+  /** The edits in effect, oldest first (for exporting a plan). */
+  get appliedEdits(): readonly AppliedEdit[] {
+    return this.session?.applied ?? [];
+  }
+
+  private core(): Promise<[EditingModule, GraphModule]> {
+    this.editing ??= Promise.all([import('../core/editing/index.js'), import('../core/graph/index.js')]);
+    return this.editing;
+  }
+
+  /**
+   * Validates and applies an edit as one undoable VS Code edit. A refusal (bad target, the graph
+   * would become invalid, nothing to change) comes back as `applied: false` with the reason; the
+   * model is then unchanged.
+   */
+  async applyEdit(request: EditRequest): Promise<EditOutcome> {
+    const state = this._state;
+    if (state.kind !== 'loaded') return { applied: false, message: `${displayPath(this.uri)} could not be read: ${state.error.message}`, nodes: [] };
+    const [editing] = await this.core();
+    if (this._state !== state || this.isDisposed) return { applied: false, message: `${displayPath(this.uri)} was reloaded; try again`, nodes: [] };
+    this.session ??= new editing.EditSession(state.decoded);
+    let applied: AppliedEdit;
+    try {
+      applied = this.session.apply(request);
+    } catch (e) {
+      if (e instanceof editing.EditError) return { applied: false, message: e.message, nodes: [] };
+      throw e;
+    }
+    const generation = this.historyGeneration;
+    this._onDidChange.fire({
+      document: this,
+      label: applied.label,
+      undo: () => {
+        if (generation !== this.historyGeneration || !this.session?.undo()) return;
+        void this.modelChanged();
+      },
+      redo: () => {
+        if (generation !== this.historyGeneration || !this.session?.redo()) return;
+        void this.modelChanged();
+      },
+    });
+    await this.modelChanged();
+    this.services.log.info(`${displayPath(this.uri)}: ${applied.message}`);
+    return { applied: true, message: applied.message, nodes: applied.nodes };
+  }
+
+  /** Undo / redo the last edit of this document directly (tests, commands); VS Code's stack stays as it is. */
+  async undo(): Promise<boolean> {
+    if (!this.session?.undo()) return false;
+    await this.modelChanged();
+    return true;
+  }
+
+  async redo(): Promise<boolean> {
+    if (!this.session?.redo()) return false;
+    await this.modelChanged();
+    return true;
+  }
+
+  /** Replays a backup's edit log over the freshly read file (hot exit). */
+  private async restore(edits: EditRequest[]): Promise<void> {
+    const state = this._state;
+    if (state.kind !== 'loaded') {
+      this.services.log.warn(`Cannot restore ${edits.length} unsaved edits of ${displayPath(this.uri)}: the file could not be read`);
+      return;
+    }
+    const [editing] = await this.core();
+    this.session ??= new editing.EditSession(state.decoded);
+    const problems = this.session.replay(edits);
+    for (const p of problems) this.services.log.warn(`Restoring an unsaved edit of ${displayPath(this.uri)} failed: ${p}`);
+    await this.refreshSummary();
+    this.services.log.info(`Restored ${edits.length - problems.length} unsaved edits of ${displayPath(this.uri)}`);
+  }
+
+  /** The summary follows the edited model; then listeners hear about it. */
+  private async modelChanged(): Promise<void> {
+    await this.refreshSummary();
+    if (!this.isDisposed) this._onDidChangeModel.fire();
+  }
+
+  private async refreshSummary(): Promise<void> {
+    const state = this._state;
+    if (state.kind !== 'loaded') return;
+    const [, graph] = await this.core();
+    if (this._state !== state) return;
+    this._state = { ...state, summary: graph.summarizeModel(state.decoded) };
+  }
+
+  /** Reads and decodes the file again; the newest call wins when calls overlap. The edit history starts again. */
   async reload(): Promise<LoadResult> {
     const generation = ++this.loadGeneration;
     const result = await this.services.loader.load(this.uri);
@@ -87,20 +216,34 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     }
     const previous = this._state;
     this._state = result;
+    this.historyGeneration++;
+    this.session = undefined;
+    this.changedOnDisk = false;
+    await this.readStamp();
     if (previous.kind === 'loaded') closeQuietly(previous.decoded);
     this._onDidReload.fire(result);
+    this._onDidChangeModel.fire();
     return result;
   }
 
-  /** Saves edits to the document's own file; nothing to do when there are none. */
+  /** Saves to the document's own file, asking first when someone else changed it since we read it. */
   async save(cancellation: vscode.CancellationToken): Promise<void> {
-    if (!this.isDirty) return;
+    if (this.changedOnDisk || (await this.changedSinceStamp()) === true) {
+      const overwrite = 'Overwrite';
+      const answer = await vscode.window.showWarningMessage(
+        `${displayPath(this.uri)} changed on disk since it was opened. Overwrite it with your edits?`,
+        { modal: true },
+        overwrite,
+      );
+      if (answer !== overwrite) throw new Error(`Not saved: ${displayPath(this.uri)} changed on disk (revert to load it, or save again to overwrite)`);
+    }
     await this.saveAs(this.uri, cancellation);
   }
 
   /**
-   * Writes the model to `target`: a lossless encode of the decoded model (untouched bytes copied
-   * verbatim), written atomically for local files. A document that failed to decode has no edits,
+   * Writes the model to `target`: a lossless encode of the decoded model with its edits (untouched
+   * bytes copied verbatim), written atomically for local files (a temporary file renamed over the
+   * target; on failure the target is untouched). A document that failed to decode has no edits,
    * so its file is copied byte for byte.
    */
   async saveAs(target: vscode.Uri, cancellation: vscode.CancellationToken): Promise<void> {
@@ -114,10 +257,21 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     }
     const onnx = await import('../core/onnx/index.js');
     if (cancellation.isCancellationRequested) return;
-    if (target.scheme === 'file') {
-      onnx.saveModelFile(state.decoded, target.fsPath);
-    } else {
-      await vscode.workspace.fs.writeFile(target, onnx.encodeModelToBytes(state.decoded));
+    try {
+      if (target.scheme === 'file') {
+        onnx.saveModelFile(state.decoded, target.fsPath);
+      } else {
+        await vscode.workspace.fs.writeFile(target, onnx.encodeModelToBytes(state.decoded));
+      }
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.services.log.error(`Saving ${displayPath(this.uri)} to ${displayPath(target)} failed`, e);
+      throw new Error(message.includes(displayPath(target)) ? message : `${displayPath(target)}: ${message}`);
+    }
+    if (target.toString() === this.uri.toString()) {
+      this.session?.markSaved();
+      this.changedOnDisk = false;
+      await this.readStamp();
     }
     this.services.log.info(`Saved ${displayPath(this.uri)} to ${displayPath(target)}`);
   }
@@ -136,13 +290,34 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     if (this.isDisposed) return;
     if (this.reloadTimer !== undefined) clearTimeout(this.reloadTimer);
     this.loadGeneration++; // a load still in flight closes its result when it lands
+    this.historyGeneration++;
     if (this._state.kind === 'loaded') closeQuietly(this._state.decoded);
     this._onDidDispose.fire();
     this._onDidDispose.dispose();
     super.dispose();
   }
 
-  /** Reloads when the file changes on disk and there are no unsaved edits. */
+  private async currentStamp(): Promise<DiskStamp | undefined> {
+    try {
+      const st = await vscode.workspace.fs.stat(this.uri);
+      return { mtime: st.mtime, size: st.size };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async readStamp(): Promise<void> {
+    this.stamp = await this.currentStamp();
+  }
+
+  /** True when the file differs from what we last read or wrote; undefined when either side is unknown. */
+  private async changedSinceStamp(): Promise<boolean | undefined> {
+    const now = await this.currentStamp();
+    if (this.stamp === undefined || now === undefined) return undefined;
+    return now.mtime !== this.stamp.mtime || now.size !== this.stamp.size;
+  }
+
+  /** Reloads when the file changes on disk (not by our own save) and there are no unsaved edits. */
   private watchForChanges(): void {
     const name = this.uri.path.slice(this.uri.path.lastIndexOf('/') + 1);
     const folder = vscode.Uri.joinPath(this.uri, '..');
@@ -159,12 +334,16 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
       this.reloadTimer = setTimeout(() => {
         this.reloadTimer = undefined;
         if (this.isDisposed) return;
-        if (this.isDirty) {
-          this.services.log.info(`${displayPath(this.uri)} changed on disk; keeping the unsaved edits`);
-          return;
-        }
-        this.services.log.info(`${displayPath(this.uri)} changed on disk; reloading`);
-        void this.reload();
+        void this.changedSinceStamp().then((changedByOthers) => {
+          if (this.isDisposed || changedByOthers === false) return; // our own save, or nothing new
+          if (this.isDirty) {
+            this.changedOnDisk = true;
+            this.services.log.info(`${displayPath(this.uri)} changed on disk; keeping the unsaved edits (saving will ask before overwriting)`);
+            return;
+          }
+          this.services.log.info(`${displayPath(this.uri)} changed on disk; reloading`);
+          void this.reload();
+        });
       }, reloadDelayMs);
     };
     this._register(watcher.onDidChange(schedule));

@@ -52,7 +52,7 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
     this.services.log.info(`openCustomDocument ${uri.toString(true)}: ${(performance.now() - t0).toFixed(1)} ms`);
     const subscriptions = [
       document.onDidChange((e) => this._onDidChangeCustomDocument.fire(e)),
-      document.onDidReload(() => this.services.registry.broadcast(document, stateMessage(document))),
+      document.onDidChangeModel(() => this.services.registry.broadcast(document, stateMessage(document))),
     ];
     document.onDidDispose(() => subscriptions.forEach((s) => s.dispose()));
     this.services.documents.add(document);

@@ -1,0 +1,214 @@
+import * as vscode from 'vscode';
+import type { Fix } from '../core/analysis/index';
+import type { EditRequest, ScaleMode } from '../core/editing/index';
+import type { ModelLoader } from '../editor/modelLoader';
+import { OnnxDocument, type EditOutcome } from '../editor/onnxDocument';
+import type { OpenDocuments } from '../editor/openDocuments';
+import { OnnxEditorProvider } from '../editor/onnxEditorProvider';
+import type { Logger } from '../util/logger';
+
+export interface EditCommandServices {
+  readonly documents: OpenDocuments;
+  readonly log: Logger;
+  readonly loader: ModelLoader;
+}
+
+/** `qdqStudio.disableQuantization` / `enableQuantization` argument (the agreed cross-team shape). */
+export interface LayerTargetArgs {
+  uri: string;
+  /** ONNX node name, ONNX scope prefix (`/model.22/`) or PyTorch module name (`model.22`). */
+  target: string;
+  /** enableQuantization only: the activation scale when none is remembered. */
+  activationScale?: number;
+}
+
+export interface ApplyFixArgs {
+  uri: string;
+  /** A fix object from the analysis (src/core/analysis/fix.ts)… */
+  fix?: Fix;
+  /** …or a finding id `<ruleId>:<first node>` (e.g. `R16:/model.4/Concat`), whose fix is looked up. */
+  findingId?: string;
+}
+
+export interface UnifyArgs {
+  uri: string;
+  /** A Concat (or another op Q/DQ commute over). */
+  node: string;
+  mode?: ScaleMode;
+  scale?: number;
+}
+
+const refused = (message: string): EditOutcome => ({ applied: false, message, nodes: [] });
+
+/** The QDQ Studio editor's document in the active tab, if any. */
+function activeModelUri(): vscode.Uri | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  return input instanceof vscode.TabInputCustom && input.viewType === OnnxEditorProvider.viewType ? input.uri : undefined;
+}
+
+/** The open document of `uri`; opens it in QDQ Studio first when it is not open. */
+async function documentFor(services: EditCommandServices, uri: string | vscode.Uri): Promise<OnnxDocument | undefined> {
+  const parsed = typeof uri === 'string' ? (/^[a-z][a-z0-9+.-]+:/i.test(uri) && !/^[a-z]:[\\/]/i.test(uri) ? vscode.Uri.parse(uri) : vscode.Uri.file(uri)) : uri;
+  let document = services.documents.get(parsed);
+  if (document) return document;
+  await vscode.commands.executeCommand('vscode.openWith', parsed, OnnxEditorProvider.viewType);
+  const deadline = Date.now() + 30_000;
+  while (!(document = services.documents.get(parsed)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return document;
+}
+
+/** Runs `make` against the document named by the argument (or the active editor, asking for the rest). */
+async function run(
+  services: EditCommandServices,
+  uri: string | undefined,
+  request: () => Promise<EditRequest | undefined> | EditRequest | undefined,
+  interactive: boolean,
+): Promise<EditOutcome> {
+  const target = uri ?? activeModelUri()?.toString();
+  if (!target) {
+    const outcome = refused('Open an ONNX model in QDQ Studio first.');
+    if (interactive) void vscode.window.showWarningMessage(outcome.message);
+    return outcome;
+  }
+  let outcome: EditOutcome;
+  try {
+    const document = await documentFor(services, target);
+    const r = await request();
+    if (!r) return refused('cancelled');
+    outcome = document ? await document.applyEdit(r) : refused(`${target} is not open in QDQ Studio and could not be opened`);
+  } catch (e) {
+    services.log.error('Edit failed', e);
+    outcome = refused(e instanceof Error ? e.message : String(e));
+  }
+  if (interactive) {
+    if (outcome.applied) void vscode.window.showInformationMessage(outcome.message);
+    else void vscode.window.showWarningMessage(outcome.message);
+  }
+  return outcome;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+async function askTarget(prompt: string): Promise<string | undefined> {
+  return vscode.window.showInputBox({ prompt, placeHolder: '/model.22/cv2.0/cv2.0.0/conv/Conv, /model.22/ or model.22' });
+}
+
+/** Finding id `R16:/model.4/Concat` -> that finding's fix, analysing the document's current model. */
+async function fixOfFinding(document: OnnxDocument, findingId: string): Promise<Fix | undefined> {
+  const state = document.state;
+  if (state.kind !== 'loaded' || !state.decoded.model.graph) return undefined;
+  const cut = findingId.indexOf(':');
+  const ruleId = findingId.slice(0, cut);
+  const node = findingId.slice(cut + 1);
+  const [analysis, graph] = await Promise.all([import('../core/analysis/index.js'), import('../core/graph/index.js')]);
+  const report = analysis.analyzeModel(state.decoded, graph.buildGraphIndex(state.decoded.model.graph), {});
+  return report.findings.find((f) => f.ruleId === ruleId && f.nodes[0] === node && f.fix)?.fix;
+}
+
+/**
+ * The editing commands: disable / enable quantization of a layer, unify scales, apply an analysis
+ * fix, apply or export a plan. Each edit goes through the open document as one undoable edit and
+ * returns `{ applied, message, nodes }` (a refusal is `applied: false` with the reason, never a throw).
+ */
+export function registerEditCommands(context: vscode.ExtensionContext, services: EditCommandServices): void {
+  const layer = (kind: 'disableQuantization' | 'enableQuantization') => async (arg?: unknown): Promise<EditOutcome> => {
+    const args = isObject(arg) ? (arg as Partial<LayerTargetArgs>) : {};
+    const interactive = !isObject(arg);
+    return run(services, typeof args.uri === 'string' ? args.uri : undefined, async () => {
+      const target = typeof args.target === 'string' ? args.target : await askTarget(kind === 'disableQuantization' ? 'Layer to keep in higher precision' : 'Layer to quantize');
+      if (!target) return undefined;
+      if (kind === 'disableQuantization') return { kind, target };
+      return { kind, target, ...(typeof args.activationScale === 'number' ? { activationScale: args.activationScale } : {}) };
+    }, interactive);
+  };
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('qdqStudio.disableQuantization', layer('disableQuantization')),
+    vscode.commands.registerCommand('qdqStudio.enableQuantization', layer('enableQuantization')),
+    vscode.commands.registerCommand('qdqStudio.unifyScales', async (arg?: unknown) => {
+      const args = isObject(arg) ? (arg as Partial<UnifyArgs>) : {};
+      return run(services, typeof args.uri === 'string' ? args.uri : undefined, async () => {
+        const node = typeof args.node === 'string' ? args.node : await vscode.window.showInputBox({ prompt: 'Concat (or other commuting op) whose quantizers share one scale', placeHolder: '/model.4/Concat' });
+        if (!node) return undefined;
+        const mode: ScaleMode = args.mode ?? (typeof args.scale === 'number' ? 'value' : 'max');
+        return { kind: 'unifyConcat', node, mode, ...(typeof args.scale === 'number' ? { scale: args.scale } : {}) };
+      }, !isObject(arg));
+    }),
+    vscode.commands.registerCommand('qdqStudio.applyFix', async (arg?: unknown) => {
+      const args = isObject(arg) ? (arg as Partial<ApplyFixArgs>) : {};
+      if (typeof args.uri !== 'string') return refused('qdqStudio.applyFix needs { uri, fix } or { uri, findingId }');
+      const uri = args.uri;
+      return run(services, uri, async () => {
+        let fix = isObject(args.fix) && Array.isArray((args.fix as Fix).edits) ? (args.fix as Fix) : undefined;
+        if (!fix && typeof args.findingId === 'string') {
+          const document = await documentFor(services, uri);
+          fix = document ? await fixOfFinding(document, args.findingId) : undefined;
+          if (!fix) throw new Error(`no finding ${args.findingId} with a fix in ${uri}`);
+        }
+        if (!fix) throw new Error('qdqStudio.applyFix needs a fix or a findingId');
+        return { kind: 'applyFix', fix };
+      }, false);
+    }),
+    vscode.commands.registerCommand('qdqStudio.applyPlan', async (arg?: unknown) => {
+      const args = isObject(arg) ? (arg as { uri?: string; plan?: string }) : {};
+      return run(services, args.uri, async () => {
+        let planUri: vscode.Uri | undefined = typeof args.plan === 'string' ? vscode.Uri.file(args.plan) : undefined;
+        if (!planUri) [planUri] = (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'QDQ plan': ['json'] }, title: 'Apply a quantization plan' })) ?? [];
+        if (!planUri) return undefined;
+        const editing = await import('../core/editing/index.js');
+        const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(planUri));
+        const name = planUri.scheme === 'file' ? planUri.fsPath : planUri.toString(true);
+        return editing.planToRequest(editing.parsePlan(text, name), `Apply plan ${planUri.path.slice(planUri.path.lastIndexOf('/') + 1)}`);
+      }, !isObject(arg));
+    }),
+    vscode.commands.registerCommand('qdqStudio.exportPlan', async (arg?: unknown) => {
+      const args = isObject(arg) ? (arg as { uri?: string; target?: string }) : {};
+      const uri = args.uri ?? activeModelUri()?.toString();
+      if (!uri) return undefined;
+      const document = await documentFor(services, uri);
+      if (!document) return undefined;
+      const editing = await import('../core/editing/index.js');
+      const plan = editing.exportPlan(document.appliedEdits, document.uri.path.slice(document.uri.path.lastIndexOf('/') + 1));
+      let target: vscode.Uri | undefined = typeof args.target === 'string' ? vscode.Uri.file(args.target) : undefined;
+      target ??= await vscode.window.showSaveDialog({ defaultUri: document.uri.with({ path: document.uri.path.replace(/\.onnx$/i, '') + '.qdq-plan.json' }), filters: { 'QDQ plan': ['json'] } });
+      if (!target) return undefined;
+      await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(`${JSON.stringify(plan, null, 2)}\n`));
+      if (!isObject(arg)) void vscode.window.showInformationMessage(`Plan written to ${target.fsPath} (${plan.keepHigherPrecision?.length ?? 0} layers kept in higher precision).`);
+      return { path: target.toString(), plan };
+    }),
+    // Test hook: back the document up (as hot exit does), open a second document from that backup
+    // (as VS Code does after a restart) and report what it restored.
+    vscode.commands.registerCommand('qdqStudio.internal.backupRoundTrip', async (uri?: string, folder?: string) => {
+      const document = uri === undefined ? undefined : services.documents.get(uri);
+      if (!document || folder === undefined) return undefined;
+      const destination = vscode.Uri.joinPath(vscode.Uri.file(folder), `backup-${Date.now()}.json`);
+      const backup = await document.backup(destination, new vscode.CancellationTokenSource().token);
+      const restored = await OnnxDocument.create(document.uri, backup.id, services);
+      try {
+        const state = restored.state;
+        return {
+          isDirty: restored.isDirty,
+          edits: restored.appliedEdits.map((e) => e.label),
+          nodeCount: state.kind === 'loaded' ? state.summary.nodeCount : undefined,
+          backupBytes: (await vscode.workspace.fs.stat(destination)).size,
+        };
+      } finally {
+        restored.dispose();
+        await backup.delete();
+      }
+    }),
+    vscode.commands.registerCommand('qdqStudio.internal.editState', async (uri?: string) => {
+      const document = uri === undefined ? undefined : services.documents.get(uri);
+      if (!document) return undefined;
+      const state = document.state;
+      return {
+        isDirty: document.isDirty,
+        edits: document.appliedEdits.map((e) => e.label),
+        backupLog: document.edits,
+        nodeCount: state.kind === 'loaded' ? state.summary.nodeCount : undefined,
+      };
+    }),
+  );
+}

@@ -1,0 +1,171 @@
+import * as assert from 'node:assert/strict';
+import * as os from 'node:os';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { onnx } from 'onnx-proto';
+import { VIEW_TYPE, closeAllEditors, poll, queryWebview, requireModel, waitForOurEditor, waitForReport, workspaceFile } from './support';
+
+interface EditOutcome {
+  applied: boolean;
+  message: string;
+  nodes: string[];
+}
+interface EditState {
+  isDirty: boolean;
+  edits: string[];
+  backupLog: { kind: string }[];
+  nodeCount?: number;
+}
+
+const CONV = '/model.2/cv1/conv/Conv';
+
+async function editState(uri: vscode.Uri): Promise<EditState | undefined> {
+  return vscode.commands.executeCommand<EditState | undefined>('qdqStudio.internal.editState', uri.toString());
+}
+
+function tabOf(uri: vscode.Uri): vscode.Tab | undefined {
+  for (const group of vscode.window.tabGroups.all) {
+    for (const tab of group.tabs) if (tab.input instanceof vscode.TabInputCustom && tab.input.uri.path === uri.path) return tab;
+  }
+  return undefined;
+}
+
+async function waitDirty(uri: vscode.Uri, dirty: boolean, what: string): Promise<EditState> {
+  return poll(what, 15_000, async () => {
+    const s = await editState(uri);
+    const tab = tabOf(uri);
+    return s && s.isDirty === dirty && tab?.isDirty === dirty ? s : undefined;
+  });
+}
+
+/** The webview shows `count` nodes (it refreshes after edits, undo and redo). */
+async function waitWebviewNodes(uri: vscode.Uri, count: number): Promise<void> {
+  await poll(`the webview to show ${count} nodes`, 15_000, async () => {
+    const q = await queryWebview();
+    return q && vscode.Uri.parse(q.uri).path === uri.path && q.report.nodeCount === count ? true : undefined;
+  });
+}
+
+function decodeFile(uri: vscode.Uri): onnx.ModelProto {
+  return onnx.ModelProto.decode(fs.readFileSync(uri.fsPath));
+}
+
+suite('Editing: undoable Q/DQ edits, save, backup', function () {
+  this.timeout(120_000);
+  const scratch: vscode.Uri[] = [];
+
+  async function scratchCopy(model: string, name: string): Promise<vscode.Uri> {
+    const source = await requireModel(`models/${model}`);
+    const uri = workspaceFile(`models/${name}`);
+    scratch.push(uri);
+    await vscode.workspace.fs.copy(source, uri, { overwrite: true });
+    return uri;
+  }
+
+  async function open(uri: vscode.Uri): Promise<number> {
+    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+    await waitForOurEditor(uri);
+    const report = await waitForReport(uri);
+    assert.equal(report.status, 'ready', JSON.stringify(report));
+    return report.nodeCount!;
+  }
+
+  teardown(async () => {
+    // Leave no dirty editor behind (closing would prompt): revert, then close.
+    await vscode.commands.executeCommand('workbench.action.files.revert').then(undefined, () => undefined);
+    await closeAllEditors();
+    for (const uri of scratch.splice(0)) await vscode.workspace.fs.delete(uri).then(undefined, () => undefined);
+  });
+
+  test('disableQuantization → dirty → undo → clean → redo → save → the saved file has the edit', async () => {
+    const uri = await scratchCopy('tiny-qat-good.onnx', 'scratch-editing.onnx');
+    const original = fs.readFileSync(uri.fsPath);
+    const originalCount = await open(uri);
+    const outcome = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.disableQuantization', { uri: uri.toString(), target: CONV });
+    assert.equal(outcome.applied, true, outcome.message);
+    assert.deepEqual(outcome.nodes, [CONV]);
+    const edited = await waitDirty(uri, true, 'the document to become dirty');
+    assert.ok(edited.nodeCount! < originalCount, `${edited.nodeCount} nodes after removing two Q/DQ pairs, ${originalCount} before`);
+    assert.deepEqual(edited.edits, [`Disable quantization of ${CONV}`]);
+    await waitWebviewNodes(uri, edited.nodeCount!);
+
+    await vscode.commands.executeCommand('undo');
+    const undone = await waitDirty(uri, false, 'undo to make the document clean');
+    assert.equal(undone.nodeCount, originalCount);
+    await waitWebviewNodes(uri, originalCount);
+
+    await vscode.commands.executeCommand('redo');
+    const redone = await waitDirty(uri, true, 'redo to make it dirty again');
+    assert.equal(redone.nodeCount, edited.nodeCount);
+
+    await vscode.commands.executeCommand('workbench.action.files.save');
+    await waitDirty(uri, false, 'save to make it clean');
+    const saved = decodeFile(uri);
+    assert.equal(saved.graph!.node!.length, edited.nodeCount);
+    const conv = saved.graph!.node!.find((n) => n.name === CONV)!;
+    assert.equal(conv.input![1], 'model.2.cv1.conv.weight', 'the conv reads its float weight');
+    assert.ok(!fs.readFileSync(uri.fsPath).equals(original));
+    // Our own save does not reload the document: undo still works after it, and saving again restores the original bytes.
+    await vscode.commands.executeCommand('undo');
+    await waitDirty(uri, true, 'undo after save to make it dirty');
+    await vscode.commands.executeCommand('workbench.action.files.save');
+    await waitDirty(uri, false, 'the second save');
+    assert.ok(fs.readFileSync(uri.fsPath).equals(original), 'apply + undo + save gives the original file back, byte for byte');
+
+    // Reopen: the saved state (the original here) is what shows.
+    await closeAllEditors();
+    assert.equal(await open(uri), originalCount);
+  });
+
+  test('a refused edit changes nothing and says why; enable re-inserts the remembered quantizers', async () => {
+    const uri = await scratchCopy('tiny-qat-good.onnx', 'scratch-editing-2.onnx');
+    const count = await open(uri);
+    const bad = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.disableQuantization', { uri: uri.toString(), target: 'model.99' });
+    assert.equal(bad.applied, false);
+    assert.match(bad.message, /no node matches "model\.99"/);
+    assert.equal((await editState(uri))!.isDirty, false);
+    const off = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.disableQuantization', { uri: uri.toString(), target: 'model.2.m' });
+    assert.equal(off.applied, true, off.message);
+    const on = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.enableQuantization', { uri: uri.toString(), target: 'model.2.m' });
+    assert.equal(on.applied, true, on.message);
+    assert.match(on.message, /4 Q\/DQ pairs inserted/);
+    const s = await waitDirty(uri, true, 'dirty after two edits');
+    assert.equal(s.edits.length, 2);
+    // Re-inserted pairs keep scales as initializers: only the four scale Constant nodes of the two inputs are gone.
+    assert.ok(s.nodeCount! <= count && s.nodeCount! >= count - 8, `${s.nodeCount} vs ${count}`);
+  });
+
+  test('applyFix applies an analysis fix by finding id; the edit log survives a backup round trip', async () => {
+    const uri = await scratchCopy('tiny-qat-defects.onnx', 'scratch-editing-fix.onnx');
+    await open(uri);
+    const r25 = (): vscode.Diagnostic[] =>
+      vscode.languages.getDiagnostics(uri).filter((d) => (typeof d.code === 'object' ? String(d.code.value) : String(d.code)) === 'R25');
+    await poll('the R25 diagnostic of the dangling Q', 30_000, async () => (r25().length > 0 ? true : undefined));
+    const fixed = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.applyFix', {
+      uri: uri.toString(),
+      findingId: 'R25:/model.3/cv1/conv/_dangling_quantizer/QuantizeLinear',
+    });
+    assert.equal(fixed.applied, true, fixed.message);
+    // The findings follow the edit: the dangling Q's diagnostic goes.
+    await poll('the R25 diagnostic to go after the fix', 30_000, async () => (r25().length === 0 ? true : undefined));
+    await vscode.commands.executeCommand<EditOutcome>('qdqStudio.disableQuantization', { uri: uri.toString(), target: '/model.1/' });
+    const state = await waitDirty(uri, true, 'dirty after the fix');
+    assert.deepEqual(state.backupLog.map((e) => e.kind), ['applyFix', 'disableQuantization']);
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-backup-'));
+    try {
+      const restored = await vscode.commands.executeCommand<{ isDirty: boolean; edits: string[]; nodeCount: number; backupBytes: number }>(
+        'qdqStudio.internal.backupRoundTrip',
+        uri.toString(),
+        folder,
+      );
+      assert.ok(restored, 'the round trip ran');
+      assert.equal(restored.isDirty, true);
+      assert.equal(restored.edits.length, 2);
+      assert.equal(restored.nodeCount, state.nodeCount, 'the restored document has the unsaved edits');
+      assert.ok(restored.backupBytes > 0 && restored.backupBytes < 64 * 1024, `the backup is an edit log, not a model (${restored.backupBytes} bytes)`);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
