@@ -150,18 +150,27 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     this._onDidChange.fire({
       document: this,
       label: applied.label,
-      undo: () => {
-        if (generation !== this.historyGeneration || !this.session?.undo()) return;
-        void this.modelChanged();
-      },
-      redo: () => {
-        if (generation !== this.historyGeneration || !this.session?.redo()) return;
-        void this.modelChanged();
-      },
+      undo: () => this.replayStep('undo', generation, applied.label),
+      redo: () => this.replayStep('redo', generation, applied.label),
     });
     await this.modelChanged();
     this.services.log.info(`${displayPath(this.uri)}: ${applied.message}`);
     return { applied: true, message: applied.message, nodes: applied.nodes };
+  }
+
+  /** VS Code's undo/redo of one edit; a closure from before a reload or revert does nothing. */
+  private replayStep(step: 'undo' | 'redo', generation: number, label: string): void {
+    if (generation !== this.historyGeneration) {
+      this.services.log.warn(`${displayPath(this.uri)}: ${step} of "${label}" ignored: the model was read again from disk since that edit`);
+      return;
+    }
+    const done = step === 'undo' ? this.session?.undo() : this.session?.redo();
+    if (!done) {
+      this.services.log.warn(`${displayPath(this.uri)}: nothing to ${step} for "${label}"`);
+      return;
+    }
+    this.services.log.info(`${displayPath(this.uri)}: ${step} ${label}`);
+    void this.modelChanged();
   }
 
   /** Undo / redo the last edit of this document directly (tests, commands); VS Code's stack stays as it is. */

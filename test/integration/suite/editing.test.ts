@@ -32,11 +32,17 @@ function tabOf(uri: vscode.Uri): vscode.Tab | undefined {
 }
 
 async function waitDirty(uri: vscode.Uri, dirty: boolean, what: string): Promise<EditState> {
-  return poll(what, 15_000, async () => {
-    const s = await editState(uri);
-    const tab = tabOf(uri);
-    return s && s.isDirty === dirty && tab?.isDirty === dirty ? s : undefined;
-  });
+  let last = '';
+  try {
+    return await poll(what, 15_000, async () => {
+      const s = await editState(uri);
+      const tab = tabOf(uri);
+      last = `document ${JSON.stringify(s && { isDirty: s.isDirty, edits: s.edits, nodeCount: s.nodeCount })}, tab dirty ${tab?.isDirty}`;
+      return s && s.isDirty === dirty && tab?.isDirty === dirty ? s : undefined;
+    });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; last seen: ${last}`);
+  }
 }
 
 /** The webview shows `count` nodes (it refreshes after edits, undo and redo). */
