@@ -34,13 +34,25 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+export interface WebviewShellOptions {
+  /** Base name of the bundle in dist/: `<bundle>.js` and `<bundle>.css`. */
+  readonly bundle: string;
+  readonly title: string;
+  /** The `#app` placeholder shown until the script runs: its status and its text. */
+  readonly status: string;
+  readonly placeholder: string;
+  readonly nonce?: string;
+}
+
 /**
- * The HTML shell: the CSP, one stylesheet (dist/webview.css) and one nonce'd script
- * (dist/webview.js). Everything visible is built by the script; nothing inline.
+ * The HTML shell of every QDQ Studio webview: the CSP, one stylesheet (dist/<bundle>.css) and one
+ * nonce'd script (dist/<bundle>.js). Everything visible is built by the script; nothing inline.
  */
-export function buildWebviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, nonce = createNonce()): string {
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.css'));
+export function buildWebviewShell(webview: vscode.Webview, extensionUri: vscode.Uri, o: WebviewShellOptions): string {
+  const nonce = o.nonce ?? createNonce();
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', `${o.bundle}.js`));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', `${o.bundle}.css`));
+  const busy = o.status === 'loading' ? ' aria-busy="true"' : '';
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -48,11 +60,16 @@ export function buildWebviewHtml(webview: vscode.Webview, extensionUri: vscode.U
   <meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(webview.cspSource, nonce)}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
   <link rel="stylesheet" href="${escapeHtml(style.toString())}">
-  <title>${escapeHtml(title)}</title>
+  <title>${escapeHtml(o.title)}</title>
 </head>
 <body>
-  <div id="app" data-status="loading" aria-busy="true"><p class="loading" role="status">Loading model…</p></div>
+  <div id="app" data-status="${escapeHtml(o.status)}"${busy}><p class="loading" role="status">${escapeHtml(o.placeholder)}</p></div>
   <script nonce="${nonce}" src="${escapeHtml(script.toString())}"></script>
 </body>
 </html>`;
+}
+
+/** The model view's shell (dist/webview.js). */
+export function buildWebviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, nonce = createNonce()): string {
+  return buildWebviewShell(webview, extensionUri, { bundle: 'webview', title, status: 'loading', placeholder: 'Loading model…', nonce });
 }

@@ -7,7 +7,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EngineReport } from '../core/engineReport/index';
-import { contentSecurityPolicy, createNonce } from '../editor/webviewHtml';
+import { buildWebviewShell } from '../editor/webviewHtml';
 import { Channel } from '../protocol/channel';
 import { isFromEngineView, type EngineRenderedDto, type FromEngineView, type PredictionCheckDto, type ToEngineView } from '../protocol/engineView';
 import type { Logger } from '../util/logger';
@@ -196,24 +196,7 @@ export class EngineReportPanel implements vscode.Disposable {
   }
 
   private html(webview: vscode.Webview): string {
-    const nonce = createNonce();
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'engineView.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'engineView.css'));
-    const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(webview.cspSource, nonce)}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link rel="stylesheet" href="${esc(style.toString())}">
-  <title>Engine report</title>
-</head>
-<body>
-  <div id="app" data-status="empty"><p class="loading" role="status">Reading the engine report…</p></div>
-  <script nonce="${nonce}" src="${esc(script.toString())}"></script>
-</body>
-</html>`;
+    return buildWebviewShell(webview, this.extensionUri, { bundle: 'engineView', title: 'Engine report', status: 'empty', placeholder: 'Reading the engine report…' });
   }
 
   dispose(): void {
