@@ -112,6 +112,27 @@ suite('Problems panel and Findings view (TensorRT Q/DQ analysis)', function () {
     await waitForDiagnostics(uri, 'no diagnostics once the model is closed', (d) => d.length === 0);
   });
 
+  test('an edit re-runs the analysis: the finding it fixes goes, and comes back on undo', async () => {
+    const defects = await requireModel('models/tiny-qat-defects.onnx');
+    const uri = workspaceFile('models/scratch-diagnostics-edit.onnx');
+    scratch.push(uri);
+    await vscode.workspace.fs.copy(defects, uri, { overwrite: true });
+    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+    await waitForOurEditor(uri);
+    // The builder gave the input quantizer of the first conv zero point 3: R1 on its Q and its DQ.
+    const r1OnFirstConv = (d: vscode.Diagnostic[]) => d.filter((x) => ruleOf(x) === 'R1' && x.message.includes('/model.0/conv/_input_quantizer/')).length;
+    const before = await waitForDiagnostics(uri, 'R1 on the first conv of the scratch copy', (d) => r1OnFirstConv(d) === 2);
+    // Keeping that conv in higher precision removes the pair, and with it both findings.
+    const outcome = await vscode.commands.executeCommand<{ applied: boolean; message: string }>('qdqStudio.disableQuantization', { uri: uri.toString(), target: '/model.0/conv/Conv' });
+    assert.ok(outcome?.applied, outcome?.message);
+    const after = await waitForDiagnostics(uri, 'R1 to go once the conv runs in higher precision', (d) => d.length > 0 && r1OnFirstConv(d) === 0);
+    assert.ok(after.length <= before.length - 2, `${after.length} findings after the edit, ${before.length} before`);
+    await vscode.commands.executeCommand('undo');
+    const undone = await waitForDiagnostics(uri, 'R1 to come back after undo', (d) => r1OnFirstConv(d) === 2);
+    assert.equal(undone.length, before.length);
+    await vscode.commands.executeCommand('workbench.action.files.revert').then(undefined, () => undefined);
+  });
+
   test('a model that cannot be read gets one error naming the file', async () => {
     const uri = await requireModel('models/broken-truncated.onnx');
     await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
