@@ -86,6 +86,21 @@ export default tseslint.config(
     },
   },
   {
+    // Editing changes models through the ONNX layer and reads fix types from the analysis, both through
+    // their index; it does not depend on the layers built on top of it (sensitivity, graph view, numeric).
+    files: ['src/core/editing/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [vscodeBan, ...processBans],
+        patterns: [
+          { regex: '^\\.\\./(onnx|graph|analysis)/(?!index$)', message: 'The editing layer imports other core layers only through their index.ts.' },
+          { regex: '^\\.\\./(sensitivity|graphView|layout|numeric|engineReport)(/|$)', message: 'The editing layer does not depend on sensitivity, graph view, layout, numeric or engine report (they build on it).' },
+          { group: ['**/editor/**', '**/tasks/**', '**/views/**', '**/commands/**', '**/webview/**'], message: 'The core does not depend on the VS Code layers.' },
+        ],
+      }],
+    },
+  },
+  {
     // The layout is a pure algorithm over arrays and sizes: it knows no ONNX and no other layer.
     files: ['src/core/layout/**/*.ts'],
     rules: {

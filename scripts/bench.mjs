@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: prints performance figures (no pass/fail: it is a benchmark, not a test).
 //
-//   npm run bench [-- --runs 5] [--skip-package] [--skip-activation] [--skip-layout] [--skip-webview] [--skip-numeric] [--only <substring>]
+//   npm run bench [-- --runs 5] [--skip-package] [--skip-activation] [--skip-layout] [--skip-webview] [--skip-numeric] [--skip-edit] [--only <substring>]
 //
 // 1. Models: the builder (test/support/modelBuilder.ts) writes a ~6,000-node YOLOv9-E-scale model
 //    with ~250 MB of weights, the same graph with small weights, and a ~50,000-node model into
@@ -199,6 +199,20 @@ async function main() {
   const layoutTable = flag('--skip-layout') ? undefined : await layoutSection({ rows, run, log, only: ONLY, runs: RUNS, table, ms });
   // Graph view: first paint of the real webview bundle in headless Chromium (scripts/bench/webviewSection.mjs).
   const webviewTable = flag('--skip-webview') ? undefined : await webviewSection({ rows, run, log, only: ONLY, table, ms });
+
+  // Editing (issue 6): disable one layer + encode (+ atomic save for the small-weights model) on the 6k-node graphs.
+  if (!flag('--skip-edit')) {
+    for (const row of rows.filter((r) => /yolo-6k/.test(path.basename(r.path)) && (!ONLY || r.label.includes(ONLY)))) {
+      const res = await run(process.execPath, ['--import', 'tsx', 'scripts/bench/edit.ts', row.path, '--runs', String(RUNS), ...(row.save ? [] : ['--save'])], { capture: true });
+      const line = res.out.split('\n').find((l) => l.startsWith('BENCH_EDIT '));
+      if (res.code !== 0 || !line) log(`edit ${row.label}: edit.ts exited with ${res.code}`);
+      else {
+        const r = JSON.parse(line.slice('BENCH_EDIT '.length));
+        const f = (x) => (x ? `${ms(x.medianMs)} ms (cold ${ms(x.coldMs)})` : 'n/a');
+        log(`edit ${row.label}: disable ${r.target}: apply ${f(r.apply)}, encode ${f(r.encode)} (${r.chunks} chunks), undo ${f(r.undo)}${r.save ? `, save ${f(r.save)}` : ''}`);
+      }
+    }
+  }
 
   // Numeric check (issue 9): yolov9t-qat vs its FP32 twin on 4 inputs, printed by scripts/bench/numeric.ts.
   if (!flag('--skip-numeric')) await run(process.execPath, ['--import', 'tsx', 'scripts/bench/numeric.ts']);
