@@ -275,7 +275,7 @@ async function main() {
   }
   console.log(`\nLint (analyzeModel: Q/DQ resolution, propagation, predictions, rules R1-R31; open + index not included):\n${lintTable}`);
   if (layoutTable) console.log(`\nGraph view (buildViewGraph + layeredLayout, host side; open + index not included; folded = default view):\n${layoutTable}`);
-  if (webviewTable) console.log(`\nGraph view in the webview (real dist/webview.js in headless Chromium; first paint = graphView message received -> first painted frame; folded view):\n${webviewTable}`);
+  if (webviewTable) console.log(`\nGraph view in the webview (real dist/webview.js in headless Chromium; first paint = graphView message received -> first painted frame of the first view; CPU = main-thread CPU time of that span; all drawn = the rest streamed in; folded view unless marked raw):\n${webviewTable}`);
   console.log(`\nFoundation:\n${foundation}`);
   console.log(`\nbench finished in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }

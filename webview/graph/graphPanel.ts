@@ -15,7 +15,7 @@ import type { ViewStateStore } from '../state';
 import { Overview } from './overview';
 import { edgePropertiesView, nodePropertiesView } from './properties';
 import { mixRgb, resolveColor, themeKind, watchTheme } from './theme';
-import { CATEGORY_LEGEND, ViewIndex, edgeId, nodeId, nodeKey, opCategory, toElements } from './viewModel';
+import { CATEGORY_LEGEND, ViewIndex, edgeId, initialViewport, nodeId, nodeKey, opCategory, splitForFirstPaint, toElements, viewRect, type ElementSet, type Viewport } from './viewModel';
 
 export interface GraphHostApi {
   requestGraph(ref: GraphRefDto, mode: ViewModeDto, font: { charWidth: number; lineHeight: number }): Promise<GraphViewMessage>;
@@ -25,6 +25,26 @@ export interface GraphHostApi {
 
 const OP_TYPE_SOURCE = 'opType';
 const MAIN: GraphRefDto = { path: [] };
+const MIN_ZOOM = 0.005;
+const MAX_ZOOM = 4;
+/** Past this many nodes only what the first view shows is drawn before the first paint. */
+const STREAM_ABOVE_NODES = 300;
+const STREAM_SLICE_MS = 20;
+const STREAM_CHUNK = 48;
+
+interface Coloring {
+  colors: string[];
+  legendRows: { label: string; color: string }[];
+}
+
+type Severity = 'error' | 'warning' | 'info';
+
+/** Finding marks (worst severity over all overlay sources) per view node and edge. */
+interface Marks {
+  nodes: Map<number, Severity>;
+  edges: Map<number, Severity>;
+  colors: Record<string, string>;
+}
 
 type Status = 'loading' | 'ready' | 'error';
 
@@ -66,6 +86,21 @@ export class GraphPanel {
   private badgedNodes = 0;
   private propsTitle: string | undefined;
   private restoredViewport = false;
+  /** The viewport to keep for the next drawing (a refresh after an edit). */
+  private keepViewport: Viewport | undefined;
+  /** Drawing counter: a stale first-paint or streaming callback stops when it changed. */
+  private drawing = 0;
+  private elements: ElementSet | undefined;
+  private coloring: Coloring = { colors: [], legendRows: [] };
+  private marks: Marks = { nodes: new Map(), edges: new Map(), colors: {} };
+  /** Which view nodes / edges are in cytoscape already. */
+  private nodeIn = new Uint8Array(0);
+  private edgeIn = new Uint8Array(0);
+  /** Nodes still to stream in, nearest first, and how far streaming got. */
+  private rest: number[] = [];
+  private restCursor = 0;
+  /** Per node, its edges not yet in cytoscape (built on the first streamed slice). */
+  private incident: number[][] | undefined;
   private viewportTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly propCache = new Map<string, Promise<NodePropertiesDto>>();
 
@@ -115,6 +150,8 @@ export class GraphPanel {
       data: { testid: 'graph-canvas' },
     });
     this.cyContainer.addEventListener('keydown', (ev) => this.onKey(ev));
+    // Runs before VS Code's own listener (on the window), which reads data-vscode-context.
+    this.cyContainer.addEventListener('contextmenu', (ev) => this.onContextMenu(ev));
     this.statusBox = h('div', { className: 'graph-status', attrs: { role: 'status' } });
     this.legendBox = h('div', { className: 'graph-legend', data: { testid: 'legend' }, attrs: { 'aria-label': 'Legend' } });
     this.overview = new Overview({
@@ -168,6 +205,21 @@ export class GraphPanel {
     this.updateModeButton();
   }
 
+  /**
+   * The model changed (edit, undo, redo, revert, reload): fetch and redraw the current graph,
+   * keeping the viewport, the mode and the selection (when its node is still there). The old
+   * drawing stays up until the new one is built.
+   */
+  refresh(): void {
+    const cy = this.cy;
+    // The drawing on screen (even one still painting: refreshes come in bursts) sets the viewport.
+    if (cy && !this.keepViewport) this.keepViewport = { zoom: cy.zoom(), pan: { ...cy.pan() } };
+    this.refreshing = true;
+    void this.load();
+  }
+
+  private refreshing = false;
+
   /** (Re)loads the current graph from the host (on init, model change, mode change, navigation). */
   async load(): Promise<void> {
     const generation = ++this.generation;
@@ -182,7 +234,17 @@ export class GraphPanel {
       return;
     }
     if (generation !== this.generation) return;
+    const refreshing = this.refreshing;
+    this.refreshing = false;
     if (reply.error || !reply.view || !reply.layout) {
+      if (refreshing && this.crumbs.length > 1) {
+        // The edit removed the subgraph we were in: back to the main graph.
+        this.keepViewport = undefined;
+        this.crumbs = [this.crumbs[0]!];
+        this.store.updateGraph({ selected: undefined, zoom: undefined, pan: undefined });
+        void this.load();
+        return;
+      }
       this.fail(reply.error ?? 'The host sent no graph');
       return;
     }
@@ -224,25 +286,64 @@ export class GraphPanel {
   }
 
   private render(view: GraphViewDto, layout: GraphLayoutDto): void {
-    const t0 = performance.now();
+    const t0 = this.receivedAt ?? performance.now();
+    this.receivedAt = undefined;
+    const drawing = ++this.drawing;
     this.view = view;
     this.layout = layout;
     this.index = new ViewIndex(view);
     this.propCache.clear();
     const elements = toElements(view, layout);
+    this.elements = elements;
     this.qdqBadges = elements.qdqBadges;
     const n = elements.nodes.length;
     const large = n > 2500;
-    const coloring = this.computeColoring();
-    for (let i = 0; i < n; i++) (elements.nodes[i]!.data as { bg?: string }).bg = coloring.colors[i];
+    this.coloring = this.computeColoring();
+    this.marks = this.computeMarks();
+
+    // The first view, from the layout alone: only what it shows (and a margin) goes to cytoscape
+    // before the first paint; the rest streams in afterwards (see stream()).
+    const width = this.cyContainer.clientWidth;
+    const height = this.cyContainer.clientHeight;
+    const saved = this.store.current.graph;
+    let viewport: Viewport;
+    if (this.keepViewport) viewport = this.keepViewport;
+    else if (!this.restoredViewport && saved?.zoom !== undefined && saved.pan) viewport = { zoom: saved.zoom, pan: saved.pan };
+    else viewport = initialViewport(layout, width, height, 24, MIN_ZOOM, MAX_ZOOM);
+    this.keepViewport = undefined;
+    this.restoredViewport = true;
+    let split: ReturnType<typeof splitForFirstPaint> | undefined;
+    if (n > STREAM_ABOVE_NODES && width > 0 && height > 0) {
+      split = splitForFirstPaint(view, layout, viewRect(viewport, width, height));
+      if (split.firstNodeCount > 0.6 * n) split = undefined;
+    }
+    this.nodeIn = new Uint8Array(n);
+    this.edgeIn = new Uint8Array(elements.edges.length);
+    const defs: cytoscape.ElementDefinition[] = [];
+    for (let i = 0; i < n; i++) {
+      if (split && split.firstNodes[i] !== 1) continue;
+      this.nodeIn[i] = 1;
+      defs.push(this.nodeDef(i));
+    }
+    for (let e = 0; e < elements.edges.length; e++) {
+      if (split && split.firstEdges[e] !== 1) continue;
+      this.edgeIn[e] = 1;
+      defs.push(this.edgeDef(e));
+    }
+    this.rest = split?.rest ?? [];
+    this.restCursor = 0;
+    this.incident = undefined;
+    delete this.root.dataset.qdqCompleteMs;
+
     this.cy?.destroy();
     const cy = cytoscape({
       container: this.cyContainer,
-      elements: [...elements.nodes, ...elements.edges] as cytoscape.ElementDefinition[],
-      layout: { name: 'preset' },
+      elements: defs,
       style: this.styles(),
-      minZoom: 0.005,
-      maxZoom: 4,
+      zoom: viewport.zoom,
+      pan: { x: viewport.pan.x, y: viewport.pan.y },
+      minZoom: MIN_ZOOM,
+      maxZoom: MAX_ZOOM,
       boxSelectionEnabled: false,
       autoungrabify: true,
       selectionType: 'single',
@@ -250,16 +351,18 @@ export class GraphPanel {
       hideEdgesOnViewport: n > 12_000,
       motionBlur: false,
       pixelRatio: large ? 1 : 'auto',
-    } as cytoscape.CytoscapeOptions);
+    });
     this.cy = cy;
     cy.one('render', () => {
       requestAnimationFrame(() => {
-        this.firstPaintMs = performance.now() - (this.receivedAt ?? t0);
-        this.receivedAt = undefined;
+        if (drawing !== this.drawing) return;
+        this.firstPaintMs = performance.now() - t0;
         this.root.dataset.qdqFirstPaintMs = String(Math.round(this.firstPaintMs));
-        this.root.dataset.qdqNodes = String(cy.nodes().length);
+        this.root.dataset.qdqNodes = String(n);
         this.root.dataset.qdqQdqBadges = String(this.qdqBadges);
         this.setStatus('ready');
+        if (this.restCursor < this.rest.length) this.stream(drawing, t0);
+        else this.completed(t0);
       });
     });
     cy.on('select', 'node, edge', (ev) => this.onSelect(ev.target as cytoscape.SingularElementArgument));
@@ -278,12 +381,99 @@ export class GraphPanel {
     });
     cy.on('mouseout', 'node', () => (this.cyContainer.title = ''));
 
-    this.applyColors(coloring);
+    this.applyColors(true);
     this.updateColorSelect();
-    this.restoreViewport();
     this.restoreSelection();
     if (this.searchInput.value) this.runSearch(this.searchInput.value, false);
     this.renderCrumbs();
+  }
+
+  /** The cytoscape definition of view node `i`, with its current colour and finding mark. */
+  private nodeDef(i: number): cytoscape.ElementDefinition {
+    const el = this.elements!.nodes[i]!;
+    const mark = this.marks.nodes.get(i);
+    const data: Record<string, unknown> = { ...el.data, bg: this.coloring.colors[i] };
+    if (mark) {
+      data.sev = mark;
+      data.sevColor = this.marks.colors[mark];
+    }
+    return { group: 'nodes', data, position: { x: el.position.x, y: el.position.y }, classes: el.classes };
+  }
+
+  private edgeDef(e: number): cytoscape.ElementDefinition {
+    const el = this.elements!.edges[e]!;
+    const mark = this.marks.edges.get(e);
+    const data: Record<string, unknown> = { ...el.data };
+    if (mark) {
+      data.sev = mark;
+      data.sevColor = this.marks.colors[mark];
+    }
+    return { group: 'edges', data, classes: el.classes };
+  }
+
+  /**
+   * Adds the nodes not drawn for the first paint, nearest first, in slices of about 20 ms with a
+   * frame between slices (pan and zoom stay live); an edge goes in with the later of its ends.
+   */
+  private stream(drawing: number, t0: number): void {
+    const slice = (): void => {
+      if (drawing !== this.drawing || !this.cy) return;
+      const start = performance.now();
+      while (this.restCursor < this.rest.length && performance.now() - start < STREAM_SLICE_MS) this.addRest(STREAM_CHUNK);
+      if (this.restCursor < this.rest.length) requestAnimationFrame(() => setTimeout(slice, 0));
+      else this.completed(t0);
+    };
+    setTimeout(slice, 0);
+  }
+
+  /** Adds up to `count` of the remaining nodes (all when Infinity) and the edges they complete. */
+  private addRest(count: number): void {
+    const cy = this.cy;
+    const view = this.view;
+    if (!cy || !view) return;
+    if (!this.incident) {
+      const incident: number[][] = Array.from({ length: view.nodes.length }, () => []);
+      view.edges.forEach((edge, e) => {
+        if (this.edgeIn[e] === 1) return;
+        incident[edge.s]!.push(e);
+        if (edge.t !== edge.s) incident[edge.t]!.push(e);
+      });
+      this.incident = incident;
+    }
+    const end = Math.min(this.rest.length, this.restCursor + count);
+    const defs: cytoscape.ElementDefinition[] = [];
+    for (let k = this.restCursor; k < end; k++) {
+      const i = this.rest[k]!;
+      this.nodeIn[i] = 1;
+      defs.push(this.nodeDef(i));
+    }
+    for (let k = this.restCursor; k < end; k++) {
+      for (const e of this.incident[this.rest[k]!]!) {
+        const edge = view.edges[e]!;
+        if (this.edgeIn[e] === 1 || this.nodeIn[edge.s] !== 1 || this.nodeIn[edge.t] !== 1) continue;
+        this.edgeIn[e] = 1;
+        defs.push(this.edgeDef(e));
+      }
+    }
+    this.restCursor = end;
+    if (defs.length) cy.add(defs);
+  }
+
+  /** Adds whatever has not streamed in yet, now (before anything that needs every element). */
+  private ensureAll(): void {
+    if (this.restCursor >= this.rest.length) return;
+    this.addRest(Infinity);
+    this.completed(undefined);
+  }
+
+  private completed(t0: number | undefined): void {
+    if (t0 !== undefined) this.root.dataset.qdqCompleteMs = String(Math.round(performance.now() - t0));
+    // Streaming is over: drop what only it needed.
+    this.rest = [];
+    this.restCursor = 0;
+    this.incident = undefined;
+    this.elements = undefined;
+    if (this.searchInput.value) this.runSearch(this.searchInput.value, false);
   }
 
   /** When the last `graphView` message arrived (first paint is measured from there). */
@@ -352,8 +542,10 @@ export class GraphPanel {
         style: {
           'curve-style': 'segments',
           'edge-distances': 'node-position',
-          'segment-distances': ((e: cytoscape.EdgeSingular) => e.data('sd') as number[]) as unknown as number,
-          'segment-weights': ((e: cytoscape.EdgeSingular) => e.data('sw') as number[]) as unknown as number,
+          // Data mappers, not functions: a function-valued property is re-evaluated and re-parsed
+          // per element on every style pass.
+          'segment-distances': 'data(sd)',
+          'segment-weights': 'data(sw)',
         } as cytoscape.Css.Edge,
       },
       {
@@ -427,11 +619,11 @@ export class GraphPanel {
   }
 
   /** Node colours by the current source, and the legend rows. */
-  private computeColoring(): { colors: string[]; legendRows: { label: string; color: string }[] } {
+  private computeColoring(): Coloring {
     const view = this.view!;
     const source = this.effectiveSource();
     const neutral = resolveColor('descriptionForeground', 'rgb(150, 150, 150)');
-    const colors: string[] = new Array(view.nodes.length).fill(neutral);
+    const colors: string[] = new Array<string>(view.nodes.length).fill(neutral);
     const legendRows: { label: string; color: string }[] = [];
     if (source === OP_TYPE_SOURCE) {
       const byCat = new Map(CATEGORY_LEGEND.map((c) => [c.key, resolveColor(c.color, neutral)]));
@@ -461,60 +653,73 @@ export class GraphPanel {
     return { colors, legendRows };
   }
 
-  private applyColors(coloring?: { colors: string[]; legendRows: { label: string; color: string }[] }): void {
-    const cy = this.cy;
-    const view = this.view;
-    if (!cy || !view) return;
-    const source = this.effectiveSource();
-    const neutral = resolveColor('descriptionForeground', 'rgb(150, 150, 150)');
-    const { colors, legendRows } = coloring ?? this.computeColoring();
-    const fresh = coloring !== undefined;
-
-    // Badges (findings and other marks) from every source: node underlay by worst severity.
-    const sev = new Map<string, { rank: number; sev: string }>();
+  /** Badges (findings and other marks) from every source: worst severity per node and edge. */
+  private computeMarks(): Marks {
+    const nodes = new Map<number, Severity>();
+    const edges = new Map<number, Severity>();
     const rank = { error: 3, warning: 2, info: 1 } as const;
-    const sevKey = (kind: 'n' | 'e', i: number): string => `${kind}${i}`;
+    const put = (map: Map<number, Severity>, k: number, s: Severity): void => {
+      const prev = map.get(k);
+      if (!prev || rank[s] > rank[prev]) map.set(k, s);
+    };
     for (const overlay of Object.values(this.overlays)) {
       for (const [name, entry] of Object.entries(overlay.nodes)) {
         if (!entry.badge) continue;
         const t = this.index!.targets(name);
         if (!t) continue;
         const s = entry.severity ?? 'info';
-        const keys = [...t.nodes.map((n) => sevKey('n', n)), ...t.edges.map((e) => sevKey('e', e))];
-        for (const k of keys) {
-          const prev = sev.get(k);
-          if (!prev || rank[s] > prev.rank) sev.set(k, { rank: rank[s], sev: s });
-        }
+        for (const n of t.nodes) put(nodes, n, s);
+        for (const e of t.edges) put(edges, e, s);
       }
     }
-    const sevColor = {
+    const colors = {
       error: resolveColor('editorError.foreground', 'rgb(241, 76, 76)'),
       warning: resolveColor('editorWarning.foreground', 'rgb(204, 167, 0)'),
       info: resolveColor('editorInfo.foreground', 'rgb(55, 148, 255)'),
-    } as Record<string, string>;
-    let badged = 0;
-    cy.batch(() => {
-      cy.nodes().forEach((node) => {
-        const i = node.data('i') as number;
-        if (!fresh) node.data('bg', colors[i]);
-        const s = sev.get(sevKey('n', i));
-        if (s) {
-          badged++;
-          node.data({ sev: s.sev, sevColor: sevColor[s.sev] });
-        } else if (node.data('sev') !== undefined) node.removeData('sev sevColor');
+    };
+    return { nodes, edges, colors };
+  }
+
+  /**
+   * Colours, finding marks, legend and overview for the current source and overlays. `fresh`: the
+   * drawing was just built from `this.coloring`/`this.marks` (nothing to update in cytoscape);
+   * otherwise both are recomputed and only elements whose values changed are touched (elements
+   * still streaming in take the current values when they are added).
+   */
+  private applyColors(fresh = false): void {
+    const cy = this.cy;
+    const view = this.view;
+    if (!cy || !view) return;
+    const source = this.effectiveSource();
+    const neutral = resolveColor('descriptionForeground', 'rgb(150, 150, 150)');
+    if (!fresh) {
+      this.coloring = this.computeColoring();
+      this.marks = this.computeMarks();
+      const { colors } = this.coloring;
+      const marks = this.marks;
+      cy.batch(() => {
+        cy.nodes().forEach((node) => {
+          const i = node.data('i') as number;
+          if (node.data('bg') !== colors[i]) node.data('bg', colors[i]);
+          const s = marks.nodes.get(i);
+          if (s) {
+            if (node.data('sev') !== s || node.data('sevColor') !== marks.colors[s]) node.data({ sev: s, sevColor: marks.colors[s] });
+          } else if (node.data('sev') !== undefined) node.removeData('sev sevColor');
+        });
+        cy.edges().forEach((edge) => {
+          const s = marks.edges.get(edge.data('i') as number);
+          if (s) {
+            if (edge.data('sev') !== s || edge.data('sevColor') !== marks.colors[s]) edge.data({ sev: s, sevColor: marks.colors[s] });
+          } else if (edge.data('sev') !== undefined) edge.removeData('sev sevColor');
+        });
       });
-      cy.edges().forEach((edge) => {
-        const s = sev.get(sevKey('e', edge.data('i') as number));
-        if (s) {
-          badged++;
-          edge.data({ sev: s.sev, sevColor: sevColor[s.sev] });
-        } else if (edge.data('sev') !== undefined) edge.removeData('sev sevColor');
-      });
-    });
-    this.badgedNodes = badged;
+    }
+    const { colors } = this.coloring;
+    const legendRows = [...this.coloring.legendRows];
+    this.badgedNodes = this.marks.nodes.size + this.marks.edges.size;
     const findings = Object.values(this.overlays).some((o) => Object.values(o.nodes).some((e) => e.badge));
     if (findings) {
-      legendRows.push({ label: 'Finding: error', color: sevColor.error! }, { label: 'Finding: warning', color: sevColor.warning! });
+      legendRows.push({ label: 'Finding: error', color: this.marks.colors.error! }, { label: 'Finding: warning', color: this.marks.colors.warning! });
     }
     replaceChildren(
       this.legendBox,
@@ -547,12 +752,87 @@ export class GraphPanel {
     return lines.join('\n');
   }
 
+  // ---- context menu (VS Code's webview/context menu, see package.json) ---------------------------
+
+  private documentUri: string | undefined;
+
+  /** The model's URI, for the context menu's commands. */
+  setDocumentUri(uri: string): void {
+    this.documentUri = uri;
+  }
+
+  /** The view node whose box contains the client point, topmost (last drawn) first. */
+  private nodeAt(clientX: number, clientY: number): number | undefined {
+    const cy = this.cy;
+    const layout = this.layout;
+    if (!cy || !layout) return undefined;
+    const r = this.cyContainer.getBoundingClientRect();
+    const z = cy.zoom();
+    const pan = cy.pan();
+    const x = (clientX - r.left - pan.x) / z;
+    const y = (clientY - r.top - pan.y) / z;
+    for (let i = layout.x.length - 1; i >= 0; i--) {
+      if (Math.abs(x - layout.x[i]!) <= layout.w[i]! / 2 && Math.abs(y - layout.y[i]!) <= layout.h[i]! / 2) return i;
+    }
+    return undefined;
+  }
+
+  /**
+   * Sets `data-vscode-context` for the node under the pointer (or, from the keyboard, the selected
+   * node) so VS Code's menu offers what applies to it: keep in higher precision or quantize, copy
+   * the name, show the findings. The right-clicked node becomes the selection.
+   */
+  private onContextMenu(ev: MouseEvent): void {
+    const view = this.view;
+    const cy = this.cy;
+    let i: number | undefined;
+    if (view && cy) {
+      if (ev.button === 2) i = this.nodeAt(ev.clientX, ev.clientY);
+      else {
+        const sel = cy.$('node:selected')[0];
+        if (sel) i = sel.data('i') as number;
+      }
+    }
+    const context: Record<string, unknown> = { preventDefaultContextMenuItems: true };
+    if (view && cy && i !== undefined) {
+      const v = view.nodes[i]!;
+      const key = nodeKey(view, v);
+      context.webviewSection = v.op === undefined ? 'graphTensor' : 'graphNode';
+      context.qdqNode = key;
+      context.qdqQuantized = this.isQuantized(i);
+      if (this.documentUri) context.qdqUri = this.documentUri;
+      const ele = cy.getElementById(nodeId(i));
+      if (ele.nonempty() && !ele.selected()) {
+        cy.$(':selected').unselect();
+        ele.select();
+      }
+    } else {
+      context.webviewSection = 'graphCanvas';
+      if (this.documentUri) context.qdqUri = this.documentUri;
+    }
+    this.cyContainer.dataset.vscodeContext = JSON.stringify(context);
+  }
+
+  /** A node runs quantized in this view when its weights or any of its inputs carry a Q/DQ badge. */
+  private isQuantized(i: number): boolean {
+    const view = this.view!;
+    const v = view.nodes[i]!;
+    if (v.weightBadges?.length) return true;
+    if (v.op !== undefined && /^(QuantizeLinear|DequantizeLinear)$/.test(view.ops[v.op] ?? '')) return true;
+    const dq = (s: number): boolean => {
+      const op = view.nodes[s]!.op;
+      return op !== undefined && view.ops[op] === 'DequantizeLinear';
+    };
+    return view.edges.some((e) => e.t === i && ((e.badges?.length ?? 0) > 0 || dq(e.s)));
+  }
+
   // ---- mode and navigation ---------------------------------------------------------------------
 
   toggleMode(): void {
     this.mode = this.mode === 'folded' ? 'raw' : 'folded';
     this.store.updateGraph({ mode: this.mode, zoom: undefined, pan: undefined });
     this.restoredViewport = true; // a new drawing: fit it (keeping the selection)
+    this.keepViewport = undefined;
     this.postState();
     this.updateModeButton();
     void this.load();
@@ -579,6 +859,7 @@ export class GraphPanel {
   private goTo(k: number): void {
     this.crumbs = this.crumbs.slice(0, k + 1);
     this.store.updateGraph({ selected: undefined, zoom: undefined, pan: undefined });
+    this.keepViewport = undefined;
     void this.load();
   }
 
@@ -591,6 +872,7 @@ export class GraphPanel {
     const ref: GraphRefDto = { ...(current.function ? { function: current.function } : {}), path: [...current.path, step] };
     this.crumbs.push({ ref, title: `${nodeKey(view, v)} / ${attr}${index !== undefined ? `[${index}]` : ''}` });
     this.store.updateGraph({ selected: undefined, zoom: undefined, pan: undefined });
+    this.keepViewport = undefined;
     void this.load();
   }
 
@@ -603,25 +885,8 @@ export class GraphPanel {
   private openFunction(domain: string, name: string): void {
     this.crumbs = [this.crumbs[0]!, { ref: { function: { domain, name }, path: [] }, title: `function ${name}` }];
     this.store.updateGraph({ selected: undefined, zoom: undefined, pan: undefined });
+    this.keepViewport = undefined;
     void this.load();
-  }
-
-  private restoreViewport(): void {
-    const cy = this.cy!;
-    const g = this.store.current.graph;
-    if (!this.restoredViewport && g?.zoom !== undefined && g.pan) {
-      cy.viewport({ zoom: g.zoom, pan: g.pan });
-    } else {
-      cy.fit(undefined, 24);
-      if (cy.zoom() < 0.6) {
-        // A tall detector: start readable at the top (the inputs), like a document; 0 fits all.
-        const first = cy.nodes().min((n) => n.position('y')).ele;
-        const z = 0.9;
-        cy.zoom(z);
-        cy.pan({ x: cy.width() / 2 - (first?.position('x') ?? 0) * z, y: 40 - ((first?.position('y') ?? 0) - (first?.height() ?? 0) / 2) * z });
-      }
-    }
-    this.restoredViewport = true;
   }
 
   fit(): void {
@@ -631,6 +896,7 @@ export class GraphPanel {
   zoomToSelection(): void {
     const cy = this.cy;
     if (!cy) return;
+    this.ensureAll();
     const sel = cy.$(':selected');
     if (sel.length === 0) return;
     cy.animate({ fit: { eles: sel.closedNeighborhood(), padding: 60 } } as cytoscape.AnimationOptions, { duration: 150 });
@@ -730,7 +996,13 @@ export class GraphPanel {
     const name = key.startsWith('n:') || key.startsWith('e:') ? key.slice(2) : key;
     const t = index.targets(name);
     if (!t) return false;
-    const ele = t.edges.length && (key.startsWith('e:') || t.nodes.length === 0) ? cy.getElementById(edgeId(t.edges[0]!)) : cy.getElementById(nodeId(t.nodes[0] ?? -1));
+    const pick = (): cytoscape.CollectionReturnValue =>
+      t.edges.length && (key.startsWith('e:') || t.nodes.length === 0) ? cy.getElementById(edgeId(t.edges[0]!)) : cy.getElementById(nodeId(t.nodes[0] ?? -1));
+    let ele = pick();
+    if (ele.empty() && this.restCursor < this.rest.length) {
+      this.ensureAll(); // not streamed in yet
+      ele = pick();
+    }
     if (ele.empty()) return false;
     cy.$(':selected').unselect();
     ele.select();
@@ -798,6 +1070,7 @@ export class GraphPanel {
   private stepHit(delta: number): void {
     const cy = this.cy;
     if (!cy || this.hits.length === 0) return;
+    this.ensureAll();
     this.hitCursor = (this.hitCursor + delta + this.hits.length) % this.hits.length;
     const hit = this.hits[this.hitCursor]!;
     const ele = cy.getElementById(hit.kind === 'node' ? nodeId(hit.index) : edgeId(hit.index));
@@ -813,6 +1086,7 @@ export class GraphPanel {
   private onKey(ev: KeyboardEvent): void {
     const cy = this.cy;
     if (!cy) return;
+    this.ensureAll(); // neighbours of the selection must be there
     const step = 80;
     const sel = cy.$(':selected')[0];
     const move = (next: cytoscape.SingularElementArgument | cytoscape.CollectionReturnValue | undefined): void => {
@@ -892,6 +1166,7 @@ export class GraphPanel {
   }
 
   report(tab: 'graph' | 'summary'): GraphReportDto {
+    this.ensureAll(); // the figures are about the whole drawing
     const cy = this.cy;
     const view = this.view;
     const sel = cy?.$(':selected')[0];

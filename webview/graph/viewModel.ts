@@ -269,3 +269,120 @@ export class ViewIndex {
     return hits;
   }
 }
+
+/** A cytoscape viewport: model → screen is `screen = model × zoom + pan`. */
+export interface Viewport {
+  readonly zoom: number;
+  readonly pan: { readonly x: number; readonly y: number };
+}
+
+/** Zoom below which the initial view shows the top of the graph (the inputs) at 0.9 instead of all of it. */
+export const FIT_READABLE_ZOOM = 0.6;
+
+/**
+ * The first view of a drawing in a `width` × `height` canvas, computed from the layout alone (before
+ * cytoscape exists, so only what it shows has to be drawn first): the whole graph fitted with
+ * `padding`, or, when that would be smaller than {@link FIT_READABLE_ZOOM} (a tall detector), the
+ * top of the graph at 0.9 — readable, like the start of a document.
+ */
+export function initialViewport(layout: GraphLayoutDto, width: number, height: number, padding = 24, minZoom = 0.005, maxZoom = 4): Viewport {
+  const n = layout.x.length;
+  if (n === 0 || width <= 0 || height <= 0) return { zoom: 1, pan: { x: width / 2, y: height / 2 } };
+  let x1 = Infinity;
+  let y1 = Infinity;
+  let x2 = -Infinity;
+  let y2 = -Infinity;
+  let top = 0;
+  for (let i = 0; i < n; i++) {
+    const hw = layout.w[i]! / 2;
+    const hh = layout.h[i]! / 2;
+    x1 = Math.min(x1, layout.x[i]! - hw);
+    x2 = Math.max(x2, layout.x[i]! + hw);
+    y2 = Math.max(y2, layout.y[i]! + hh);
+    if (layout.y[i]! - hh < y1) {
+      y1 = layout.y[i]! - hh;
+      top = i;
+    }
+  }
+  const fit = Math.min((width - 2 * padding) / Math.max(1, x2 - x1), (height - 2 * padding) / Math.max(1, y2 - y1));
+  const zoom = Math.min(maxZoom, Math.max(minZoom, fit));
+  if (zoom >= FIT_READABLE_ZOOM) return { zoom, pan: { x: (width - zoom * (x1 + x2)) / 2, y: (height - zoom * (y1 + y2)) / 2 } };
+  const z = 0.9;
+  return { zoom: z, pan: { x: width / 2 - layout.x[top]! * z, y: 40 - (layout.y[top]! - layout.h[top]! / 2) * z } };
+}
+
+/** The model-coordinate rectangle a viewport shows, grown by `margin` × its size on every side. */
+export function viewRect(v: Viewport, width: number, height: number, margin = 0.5): { x1: number; y1: number; x2: number; y2: number } {
+  const w = width / v.zoom;
+  const h = height / v.zoom;
+  const x1 = -v.pan.x / v.zoom;
+  const y1 = -v.pan.y / v.zoom;
+  return { x1: x1 - margin * w, y1: y1 - margin * h, x2: x1 + w + margin * w, y2: y1 + h + margin * h };
+}
+
+/**
+ * What to hand cytoscape first and what to stream in afterwards. `first`: the nodes whose box meets
+ * `rect`, the edges whose line (endpoints and bends) meets it, and the far endpoints of those edges
+ * (cytoscape needs both ends). `rest`: every other node, nearest to the rectangle's centre first
+ * (the order the panel adds them in). An edge goes in as soon as both its ends are in.
+ */
+export function splitForFirstPaint(
+  view: GraphViewDto,
+  layout: GraphLayoutDto,
+  rect: { x1: number; y1: number; x2: number; y2: number },
+): { firstNodes: Uint8Array; firstEdges: Uint8Array; firstNodeCount: number; rest: number[] } {
+  const n = view.nodes.length;
+  const firstNodes = new Uint8Array(n);
+  const firstEdges = new Uint8Array(view.edges.length);
+  for (let i = 0; i < n; i++) {
+    const hw = layout.w[i]! / 2;
+    const hh = layout.h[i]! / 2;
+    if (layout.x[i]! + hw >= rect.x1 && layout.x[i]! - hw <= rect.x2 && layout.y[i]! + hh >= rect.y1 && layout.y[i]! - hh <= rect.y2) firstNodes[i] = 1;
+  }
+  const inside = (x: number, y: number): boolean => x >= rect.x1 && x <= rect.x2 && y >= rect.y1 && y <= rect.y2;
+  for (let e = 0; e < view.edges.length; e++) {
+    const { s, t } = view.edges[e]!;
+    let meets = firstNodes[s] === 1 || firstNodes[t] === 1;
+    if (!meets) {
+      // A long edge passing through: its bounding box spans the rectangle and a segment crosses it.
+      const xs = [layout.x[s]!];
+      const ys = [layout.y[s]!];
+      for (let k = layout.pointStart[e]!; k < layout.pointStart[e + 1]!; k++) {
+        xs.push(layout.points[2 * k]!);
+        ys.push(layout.points[2 * k + 1]!);
+      }
+      xs.push(layout.x[t]!);
+      ys.push(layout.y[t]!);
+      for (let k = 0; k + 1 < xs.length && !meets; k++) {
+        const ax = xs[k]!;
+        const ay = ys[k]!;
+        const bx = xs[k + 1]!;
+        const by = ys[k + 1]!;
+        if (inside(ax, ay) || inside(bx, by)) meets = true;
+        else if (Math.max(ax, bx) >= rect.x1 && Math.min(ax, bx) <= rect.x2 && Math.max(ay, by) >= rect.y1 && Math.min(ay, by) <= rect.y2) {
+          // Segment's box overlaps: layout segments are mostly vertical or short, so count it.
+          meets = true;
+        }
+      }
+    }
+    if (meets) firstEdges[e] = 1;
+  }
+  for (let e = 0; e < view.edges.length; e++) {
+    if (firstEdges[e] !== 1) continue;
+    firstNodes[view.edges[e]!.s] = 1;
+    firstNodes[view.edges[e]!.t] = 1;
+  }
+  let firstNodeCount = 0;
+  const rest: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (firstNodes[i] === 1) firstNodeCount++;
+    else rest.push(i);
+  }
+  // Edges between first nodes that were not on the path through the rectangle go in too.
+  for (let e = 0; e < view.edges.length; e++) if (firstNodes[view.edges[e]!.s] === 1 && firstNodes[view.edges[e]!.t] === 1) firstEdges[e] = 1;
+  const cx = (rect.x1 + rect.x2) / 2;
+  const cy = (rect.y1 + rect.y2) / 2;
+  const d = (i: number): number => Math.abs(layout.y[i]! - cy) + 0.25 * Math.abs(layout.x[i]! - cx);
+  rest.sort((a, b) => d(a) - d(b) || a - b);
+  return { firstNodes, firstEdges, firstNodeCount, rest };
+}

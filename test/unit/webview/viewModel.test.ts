@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildViewGraph, layoutToJson, layoutViewGraph, viewNodeSizes } from '../../../src/core/graphView/index';
 import { MemorySource, decodeModel } from '../../../src/core/onnx/index';
-import { ViewIndex, badgeText, nodeKey, segmentPoint, segmentsFor, toElements } from '../../../webview/graph/viewModel';
+import { FIT_READABLE_ZOOM, ViewIndex, badgeText, initialViewport, nodeKey, segmentPoint, segmentsFor, splitForFirstPaint, toElements, viewRect } from '../../../webview/graph/viewModel';
 import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
 
-function tinyView(mode: 'folded' | 'raw') {
-  const d = decodeModel(new MemorySource(yoloLike({ ...YOLO_PRESETS.tiny, qdq: 'good' }).toBytes(), 'tiny.onnx'));
+function tinyView(mode: 'folded' | 'raw', preset: keyof typeof YOLO_PRESETS = 'tiny') {
+  const d = decodeModel(new MemorySource(yoloLike({ ...YOLO_PRESETS[preset], qdq: 'good' }).toBytes(), 'tiny.onnx'));
   const view = buildViewGraph(d, { mode });
   const sizes = viewNodeSizes(view);
   return { view, layout: layoutToJson(layoutViewGraph(view, { sizes }), sizes) };
@@ -69,5 +69,57 @@ describe('graph view elements', () => {
     const tensor = view.tensors[view.edges[0]!.tensor]!.name;
     assert.ok(index.search(tensor).some((h) => h.kind === 'edge' && h.index === 0));
     assert.deepEqual(index.search('   '), []);
+  });
+});
+
+describe('first view and streaming split', () => {
+  it('a small graph is fitted whole, centred, inside the padding', () => {
+    const { layout } = tinyView('folded');
+    const layoutSmall = { ...layout, x: layout.x.slice(0, 3), y: layout.y.slice(0, 3), w: layout.w.slice(0, 3), h: layout.h.slice(0, 3) };
+    const v = initialViewport(layoutSmall, 1600, 1000, 24);
+    assert.ok(v.zoom >= FIT_READABLE_ZOOM);
+    for (let i = 0; i < 3; i++) {
+      const sx = layoutSmall.x[i]! * v.zoom + v.pan.x;
+      const sy = layoutSmall.y[i]! * v.zoom + v.pan.y;
+      assert.ok(sx >= 24 - 1e-6 && sx <= 1600 - 24 + 1e-6 && sy >= 24 - 1e-6 && sy <= 1000 - 24 + 1e-6, `node ${i} on screen at (${sx}, ${sy})`);
+    }
+  });
+
+  it('a tall graph starts at its top at 0.9; the first set holds what that view shows, the rest comes nearest first', () => {
+    const { view, layout } = tinyView('raw');
+    const width = 800;
+    const height = 400;
+    const v = initialViewport(layout, width, height);
+    assert.equal(v.zoom, 0.9);
+    const top = layout.y.reduce((best, y, i) => (y - layout.h[i]! / 2 < layout.y[best]! - layout.h[best]! / 2 ? i : best), 0);
+    assert.ok(Math.abs((layout.y[top]! - layout.h[top]! / 2) * v.zoom + v.pan.y - 40) < 1e-6, 'the topmost node 40 px below the top edge');
+    const rect = viewRect(v, width, height, 0);
+    const split = splitForFirstPaint(view, layout, rect);
+    // Every node whose box meets the view is in the first set.
+    view.nodes.forEach((_, i) => {
+      const meets = layout.x[i]! + layout.w[i]! / 2 >= rect.x1 && layout.x[i]! - layout.w[i]! / 2 <= rect.x2 && layout.y[i]! + layout.h[i]! / 2 >= rect.y1 && layout.y[i]! - layout.h[i]! / 2 <= rect.y2;
+      if (meets) assert.equal(split.firstNodes[i], 1, `node ${i} is visible`);
+    });
+    assert.ok(split.firstNodeCount > 0 && split.firstNodeCount < view.nodes.length / 2, `${split.firstNodeCount} of ${view.nodes.length} first`);
+    // First edges have both ends in the first set; first + rest cover every node once.
+    view.edges.forEach((e, k) => {
+      if (split.firstEdges[k] === 1) assert.ok(split.firstNodes[e.s] === 1 && split.firstNodes[e.t] === 1);
+    });
+    assert.equal(split.firstNodeCount + split.rest.length, view.nodes.length);
+    assert.equal(new Set(split.rest).size, split.rest.length);
+    for (const i of split.rest) assert.equal(split.firstNodes[i], 0);
+    // Nearest first: the rest runs down the graph from the view.
+    const firstRestY = layout.y[split.rest[0]!]!;
+    const lastRestY = layout.y[split.rest[split.rest.length - 1]!]!;
+    assert.ok(firstRestY < lastRestY);
+  });
+
+  it('a long edge crossing the view brings both its ends into the first set', () => {
+    const view = { ops: ['Add'], dtypes: [], tensors: [{ name: 't' }], params: [], badges: [], nodes: [{ name: 'a', op: 0, node: 0 }, { name: 'b', op: 0, node: 1 }, { name: 'c', op: 0, node: 2 }], edges: [{ s: 0, t: 1, tensor: 0 }] } as unknown as Parameters<typeof splitForFirstPaint>[0];
+    const layout = { width: 100, height: 2000, x: [0, 0, 5000], y: [0, 2000, 1000], w: [10, 10, 10], h: [10, 10, 10], pointStart: [0, 0], points: [] };
+    const split = splitForFirstPaint(view, layout, { x1: -50, y1: 900, x2: 50, y2: 1100 });
+    assert.deepEqual([...split.firstNodes], [1, 1, 0]);
+    assert.deepEqual([...split.firstEdges], [1]);
+    assert.deepEqual(split.rest, [2]);
   });
 });
