@@ -29,11 +29,13 @@ export function activate(context: vscode.ExtensionContext): void {
   const loader = new ModelLoader(log);
   const overlays = new OverlayService();
   context.subscriptions.push(overlays);
-  const graph = new GraphHost({ log, overlays, memento: context.workspaceState });
+  // One analysis per model, shared by the Problems panel and the graph's colouring.
+  const analysis = registerDiagnostics(context, { extensionUri: context.extensionUri, documents, log });
+  const graph = new GraphHost({ log, overlays, memento: context.workspaceState, analysis });
+  context.subscriptions.push(graph);
 
   let stats: ActivationStats = { activationMs: -1 };
   OnnxEditorProvider.register(context, { extensionUri: context.extensionUri, log, loader, registry, documents, graph });
-  registerDiagnostics(context, { extensionUri: context.extensionUri, documents, log });
   registerGraphCommands(context, { log, registry, overlays, graph });
   registerSensitivity(context, { documents, log, overlays });
   registerModelCommands(context, { log, loader, registry });

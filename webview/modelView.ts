@@ -46,7 +46,8 @@ export class ModelView {
   /** Shows the model (first `init`) or brings it up to date (later ones: reload, edits). */
   showSummary(message: InitMessage): void {
     let shell = this.shell;
-    if (!shell || shell.uri !== message.uri) {
+    const same = shell !== undefined && shell.uri === message.uri;
+    if (!shell || !same) {
       shell = this.buildShell(message);
       this.shell = shell;
       replaceChildren(this.root, shell.element);
@@ -62,11 +63,14 @@ export class ModelView {
     replaceChildren(shell.summaryPane, summaryView(message, this.store, { copySummary: () => this.sendCommand('copySummary') }));
     this.setStatus('ready');
     this.restoreScrollOnce();
-    void shell.graph.load();
+    // A later `init` for the same model (edit, undo, redo, revert, reload): redraw in place.
+    if (same) shell.graph.refresh();
+    else void shell.graph.load();
   }
 
   private buildShell(message: InitMessage): Shell {
     const graph = new GraphPanel(this.root, this.store, this.graphHost);
+    graph.setDocumentUri(message.uri);
     const summaryPane = h('div', { className: 'summary-pane' });
     const makeTab = (tab: Tab, label: string): HTMLElement =>
       h(

@@ -71,6 +71,36 @@ function graphCommand(registry: WebviewRegistry, command: GraphCommand, uriArg?:
   return true;
 }
 
+/** What VS Code passes a `webview/context` command: the page's `data-vscode-context` (webview/graph/graphPanel.ts). */
+export interface GraphNodeContext {
+  readonly webview?: string;
+  readonly webviewSection?: string;
+  readonly qdqUri?: string;
+  readonly qdqNode?: string;
+  readonly qdqQuantized?: boolean;
+}
+
+function nodeContext(value: unknown): { uri: string; node: string } | undefined {
+  const c = value as GraphNodeContext | undefined;
+  return c && typeof c.qdqUri === 'string' && typeof c.qdqNode === 'string' ? { uri: c.qdqUri, node: c.qdqNode } : undefined;
+}
+
+/**
+ * The graph's node menu → the editing commands (`qdqStudio.disableQuantization` /
+ * `enableQuantization` with `{ uri, target }`), which the editing layer registers; without them a
+ * message says so. Returns what the editing command returned.
+ */
+async function editFromGraph(command: 'qdqStudio.disableQuantization' | 'qdqStudio.enableQuantization', context: unknown): Promise<unknown> {
+  const c = nodeContext(context);
+  if (!c) return undefined;
+  const available = await vscode.commands.getCommands(true);
+  if (!available.includes(command)) {
+    void vscode.window.showInformationMessage(`QDQ Studio: changing quantization needs the editing commands (${command}), which this build does not have.`);
+    return undefined;
+  }
+  return vscode.commands.executeCommand(command, { uri: c.uri, target: c.node });
+}
+
 /** Graph view commands, the overlay broadcast to open panels, and re-analysis on settings changes. */
 export function registerGraphCommands(context: vscode.ExtensionContext, services: GraphCommandServices): void {
   const { registry, overlays, graph } = services;
@@ -84,6 +114,18 @@ export function registerGraphCommands(context: vscode.ExtensionContext, services
     ),
     vscode.commands.registerCommand('qdqStudio.showModelSummary', (uri?: unknown) => graphCommand(registry, 'showSummary', uri)),
     vscode.commands.registerCommand('qdqStudio.showGraph', (uri?: unknown) => graphCommand(registry, 'showGraph', uri)),
+    vscode.commands.registerCommand('qdqStudio.graph.keepInHigherPrecision', (context?: unknown) => editFromGraph('qdqStudio.disableQuantization', context)),
+    vscode.commands.registerCommand('qdqStudio.graph.quantize', (context?: unknown) => editFromGraph('qdqStudio.enableQuantization', context)),
+    vscode.commands.registerCommand('qdqStudio.graph.copyNodeName', async (context?: unknown) => {
+      const c = nodeContext(context);
+      if (!c) return false;
+      await vscode.env.clipboard.writeText(c.node);
+      vscode.window.setStatusBarMessage(`QDQ Studio: copied ${c.node}`, 3000);
+      return true;
+    }),
+    vscode.commands.registerCommand('qdqStudio.graph.showFindings', async () => {
+      await vscode.commands.executeCommand('qdqStudio.findings.focus');
+    }),
     overlays.onDidChange(({ uri }) => {
       const message = overlays.message(uri);
       for (const entry of registry.entriesForUri(uri)) entry.post(message);

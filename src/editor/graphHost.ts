@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { AnalysisState } from '../diagnostics/analysisService';
 import type { GraphIndex } from '../core/graph/index';
 import type { DecodedModel } from '../core/onnx/index';
 import type { GraphViewMessage, RequestGraphViewMessage } from '../protocol/graphView';
@@ -27,9 +28,20 @@ interface DocRecord {
 const VIEW_CACHE = 4;
 const STATE_KEY = 'qdqStudio.graphState';
 
+/** Where analysis reports come from: the AnalysisService that also feeds the Problems panel. */
+export interface GraphAnalysisSource {
+  get(document: OnnxDocument): AnalysisState | undefined;
+  readonly onDidChange: vscode.Event<OnnxDocument>;
+}
+
 export interface GraphHostServices {
   readonly log: Logger;
   readonly overlays?: OverlayService;
+  /**
+   * The shared analysis (src/diagnostics/analysisService.ts): each model is analysed once, for the
+   * Problems panel and the graph alike. Without it (minimal setups) GraphHost analyses on its own.
+   */
+  readonly analysis?: GraphAnalysisSource;
   /** Where the selection and mode per document are remembered for a reopened editor. */
   readonly memento?: vscode.Memento;
 }
@@ -40,13 +52,43 @@ export interface GraphHostServices {
  * 'analysis' overlay of each open document (predicted precision and findings) up to date with the
  * model and the `qdqStudio.analysis` settings.
  */
-export class GraphHost {
+export class GraphHost implements vscode.Disposable {
   private readonly docs = new WeakMap<OnnxDocument, DocRecord>();
   private readonly watched = new WeakSet<OnnxDocument>();
   private readonly analysedDocs = new Set<OnnxDocument>();
+  /** The report each document's 'analysis' overlay was last made from (shared analysis). */
+  private readonly overlaidReports = new WeakMap<OnnxDocument, AnalysisState>();
   private modules: Promise<[GraphViewModule, GraphModule, AnalysisModule]> | undefined;
+  private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(private readonly services: GraphHostServices) {}
+  constructor(private readonly services: GraphHostServices) {
+    const analysis = services.analysis;
+    if (analysis) {
+      this.subscriptions.push(
+        analysis.onDidChange((document) => {
+          if (this.watched.has(document)) this.overlayFromAnalysis(document);
+        }),
+      );
+    }
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+  }
+
+  /**
+   * The 'analysis' overlay of `document` from the shared analysis: set when a report is there,
+   * removed when the analysis is disabled or failed, left as it is while a new one is pending (the
+   * old one still names mostly the same nodes).
+   */
+  private overlayFromAnalysis(document: OnnxDocument): void {
+    const overlays = this.services.overlays;
+    const state = this.services.analysis?.get(document);
+    if (!overlays || !state || state.kind === 'pending' || document.isDisposed) return;
+    if (this.overlaidReports.get(document) === state) return;
+    this.overlaidReports.set(document, state);
+    overlays.set(document.uri, ANALYSIS_SOURCE, state.kind === 'analysed' ? analysisOverlay(state.report) : undefined);
+  }
 
   private core(): Promise<[GraphViewModule, GraphModule, AnalysisModule]> {
     this.modules ??= Promise.all([import('../core/graphView/index.js'), import('../core/graph/index.js'), import('../core/analysis/index.js')]);
@@ -84,6 +126,7 @@ export class GraphHost {
       this.scheduleAnalysis(document);
       onChange();
     });
+    if (this.services.analysis) this.overlayFromAnalysis(document);
     document.onDidDispose(() => {
       subscription.dispose();
       this.analysedDocs.delete(document);
@@ -138,7 +181,7 @@ export class GraphHost {
   /** Runs the analysis for `document` soon (after the graph reply went out), once per model state. */
   scheduleAnalysis(document: OnnxDocument): void {
     const overlays = this.services.overlays;
-    if (!overlays) return;
+    if (!overlays || this.services.analysis) return; // the shared analysis feeds the overlay
     const r = this.record(document);
     if (r.analysed) return;
     r.analysed = true;
@@ -148,6 +191,7 @@ export class GraphHost {
 
   /** Re-runs the analysis of every document that has one (the settings changed). */
   reanalyseAll(): void {
+    if (this.services.analysis) return; // it follows the settings itself
     for (const document of this.analysedDocs) {
       const r = this.record(document);
       r.analysed = false;
