@@ -102,6 +102,20 @@ export const cases = [
       await title.filter({ hasText: 'Sigmoid' }).waitFor({ timeout: 10_000 });
       ctx.note(`${drawn} nodes drawn, ${badges} Q/DQ badges, first paint ${firstPaintMs} ms; search: ${await count.innerText()}`);
       await ctx.shot('tiny-qat-good-search');
+      // The node menu: right-click the found node (centred in the canvas) -> VS Code's webview context
+      // menu with the quantization action that applies and Copy Name.
+      const canvas = frame.locator('[data-testid="graph-canvas"]');
+      const box = await canvas.boundingBox();
+      assert.ok(box, 'the graph canvas has a box');
+      await canvas.click({ button: 'right', position: { x: box.width / 2, y: box.height / 2 } });
+      const menu = ctx.page.locator('.monaco-menu').first();
+      await menu.waitFor({ state: 'visible', timeout: 10_000 });
+      const items = (await menu.locator('.action-label').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+      assert.ok(items.includes('Copy Name'), `node menu: ${items.join(' | ')}`);
+      assert.ok(items.includes('Keep in Higher Precision') || items.includes('Quantize'), `node menu: ${items.join(' | ')}`);
+      ctx.note(`node menu: ${items.join(' | ')}`);
+      await ctx.shot('tiny-qat-good-node-menu');
+      await ctx.page.keyboard.press('Escape');
     },
   },
   {

@@ -150,8 +150,7 @@ export class GraphPanel {
       data: { testid: 'graph-canvas' },
     });
     this.cyContainer.addEventListener('keydown', (ev) => this.onKey(ev));
-    // Runs before VS Code's own listener (on the window), which reads data-vscode-context.
-    this.cyContainer.addEventListener('contextmenu', (ev) => this.onContextMenu(ev));
+
     this.statusBox = h('div', { className: 'graph-status', attrs: { role: 'status' } });
     this.legendBox = h('div', { className: 'graph-legend', data: { testid: 'legend' }, attrs: { 'aria-label': 'Legend' } });
     this.overview = new Overview({
@@ -167,6 +166,20 @@ export class GraphPanel {
       },
     });
     this.canvasWrap = h('div', { className: 'graph-canvas-wrap' }, this.cyContainer, this.legendBox, this.overview.element, this.statusBox);
+    // cytoscape calls preventDefault() on every contextmenu in its container, and VS Code's webview
+    // host then shows no menu. So the event is taken before cytoscape sees it (capture phase, one
+    // level up) and a copy is dispatched from here, where VS Code reads data-vscode-context.
+    this.canvasWrap.addEventListener(
+      'contextmenu',
+      (ev) => {
+        if (ev.target === this.canvasWrap || !this.cyContainer.contains(ev.target as Node)) return;
+        ev.stopPropagation();
+        ev.preventDefault();
+        this.onContextMenu(ev);
+        this.canvasWrap.dispatchEvent(new MouseEvent('contextmenu', { bubbles: true, cancelable: true, clientX: ev.clientX, clientY: ev.clientY, screenX: ev.screenX, screenY: ev.screenY, button: ev.button }));
+      },
+      { capture: true },
+    );
     this.propsBox = h('aside', { className: 'graph-props', attrs: { 'aria-label': 'Properties', tabindex: -1 }, data: { testid: 'properties' } });
     this.showPropsHint();
 
@@ -339,6 +352,8 @@ export class GraphPanel {
     const cy = cytoscape({
       container: this.cyContainer,
       elements: defs,
+      // Our preset positions, our viewport (cytoscape's default with a container is a fitted grid).
+      layout: { name: 'preset', fit: false },
       style: this.styles(),
       zoom: viewport.zoom,
       pan: { x: viewport.pan.x, y: viewport.pan.y },
@@ -810,13 +825,18 @@ export class GraphPanel {
       context.webviewSection = 'graphCanvas';
       if (this.documentUri) context.qdqUri = this.documentUri;
     }
-    this.cyContainer.dataset.vscodeContext = JSON.stringify(context);
+    this.canvasWrap.dataset.vscodeContext = JSON.stringify(context);
   }
 
-  /** A node runs quantized in this view when its weights or any of its inputs carry a Q/DQ badge. */
+  /**
+   * A node counts as quantized when the analysis predicts it in a quantized precision (fused
+   * activations included), or its weights or any of its inputs carry a Q/DQ badge.
+   */
   private isQuantized(i: number): boolean {
     const view = this.view!;
     const v = view.nodes[i]!;
+    const predicted = this.overlays.analysis?.nodes[nodeKey(view, v)]?.key;
+    if (predicted !== undefined) return /^(INT8|FP8|INT4)$/.test(predicted);
     if (v.weightBadges?.length) return true;
     if (v.op !== undefined && /^(QuantizeLinear|DequantizeLinear)$/.test(view.ops[v.op] ?? '')) return true;
     const dq = (s: number): boolean => {

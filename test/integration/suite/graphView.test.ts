@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { buildViewGraph, nodeProperties, type ViewGraph } from '../../../src/core/graphView/index';
-import { decodeModel, MemorySource } from '../../../src/core/onnx/index';
-import { VIEW_TYPE, closeAllEditors, note, poll, requireModel, waitForOurEditor } from './support';
+import { applyEdit } from '../../../src/core/editing/index';
+import { decodeModel, encodeModelToBytes, MemorySource } from '../../../src/core/onnx/index';
+import { VIEW_TYPE, closeAllEditors, note, poll, requireModel, waitForOurEditor, workspaceFile } from './support';
 
 /** The graph part of the webview's report (see GraphReportDto in src/protocol/messages.ts). */
 interface GraphReport {
@@ -21,6 +22,7 @@ interface GraphReport {
   badgedNodes: number;
   search?: { query: string; hits: number; current: number };
   properties?: { title: string; scaleValues?: number; scaleMin?: string; scaleMax?: string; weights?: number; stats?: number };
+  zoom?: number;
   error?: string;
 }
 
@@ -189,5 +191,84 @@ suite('Graph view', () => {
     assert.ok(r.badgedNodes >= 1);
     await vscode.commands.executeCommand('qdqStudio.internal.setOverlay', uri.toString(), 'sensitivity', undefined);
     await waitForGraph(uri, 'the overlay removed', (g) => !g.overlaySources.includes('sensitivity'));
+  });
+
+  /** A quantized Conv of the folded view (an input edge carries a Q/DQ badge) and its key. */
+  function quantizedConv(view: ViewGraph): string {
+    const i = view.nodes.findIndex((v, k) => v.op !== undefined && view.ops[v.op] === 'Conv' && k > 3 && view.edges.some((e) => e.t === k && e.badges?.length));
+    assert.ok(i >= 0, 'a quantized Conv is drawn');
+    return nodeKey(view, i);
+  }
+
+  test('the graph redraws when the model changes (here: on disk), keeping mode, selection and viewport', async () => {
+    const source = await requireModel('models/tiny-qat-good.onnx');
+    const uri = workspaceFile('models/graph-refresh-copy.onnx');
+    const bytes = await vscode.workspace.fs.readFile(source);
+    await vscode.workspace.fs.writeFile(uri, bytes);
+    try {
+      const model = decodeModel(new MemorySource(bytes, uri.fsPath), { file: uri.fsPath });
+      const folded = buildViewGraph(model, { mode: 'folded' });
+      const name = quantizedConv(folded);
+      assert.equal(await vscode.commands.executeCommand('qdqStudio.revealNode', uri.toString(), name), true);
+      await waitForOurEditor(uri);
+      const before = await waitForGraph(uri, `${name} selected`, (g) => g.state === 'ready' && g.selected === name);
+      assert.equal(before.qdqBadges, distinctBadges(folded));
+
+      // Keep the conv in higher precision with the editing core and write the file: the document reloads.
+      applyEdit(model, { kind: 'disableQuantization', target: name });
+      const edited = buildViewGraph(model, { mode: 'folded' });
+      const expected = distinctBadges(edited);
+      assert.ok(expected < before.qdqBadges, `the edit removes badges (${before.qdqBadges} -> ${expected})`);
+      await vscode.workspace.fs.writeFile(uri, encodeModelToBytes(model));
+      const after = await waitForGraph(uri, 'the redrawn graph', (g) => g.state === 'ready' && g.qdqBadges === expected);
+      assert.equal(after.mode, 'folded');
+      assert.equal(after.renderedNodes, edited.nodes.length);
+      assert.equal(after.selected, name, 'the selection survives the redraw');
+      assert.ok(before.zoom !== undefined && after.zoom !== undefined && Math.abs(after.zoom - before.zoom) < 1e-6, `zoom ${before.zoom} -> ${after.zoom}`);
+      note(`refresh: ${before.qdqBadges} -> ${after.qdqBadges} badges, selection ${after.selected}, zoom kept ${after.zoom}`);
+    } finally {
+      await closeAllEditors();
+      await vscode.workspace.fs.delete(uri);
+    }
+  });
+
+  test('node menu commands: copy name; keep in higher precision / quantize go through the editing commands and the graph follows (undo too)', async () => {
+    const source = await requireModel('models/tiny-qat-good.onnx');
+    const uri = workspaceFile('models/graph-menu-copy.onnx');
+    await vscode.workspace.fs.writeFile(uri, await vscode.workspace.fs.readFile(source));
+    try {
+      const model = await decoded(uri);
+      const folded = buildViewGraph(model, { mode: 'folded' });
+      const name = quantizedConv(folded);
+      await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+      await waitForOurEditor(uri);
+      const before = await waitForGraph(uri, 'the folded graph', (g) => g.state === 'ready');
+      // What VS Code hands a webview/context command: the page's data-vscode-context.
+      const context = { webview: VIEW_TYPE, webviewSection: 'graphNode', qdqUri: uri.toString(), qdqNode: name, qdqQuantized: true };
+      assert.equal(await vscode.commands.executeCommand('qdqStudio.graph.copyNodeName', context), true);
+      assert.equal(await vscode.env.clipboard.readText(), name);
+
+      const commands = await vscode.commands.getCommands(true);
+      if (!commands.includes('qdqStudio.disableQuantization')) {
+        note('node menu: the editing commands are not in this build; keep/quantize not exercised');
+        return;
+      }
+      applyEdit(model, { kind: 'disableQuantization', target: name });
+      const expected = distinctBadges(buildViewGraph(model, { mode: 'folded' }));
+      await vscode.commands.executeCommand('qdqStudio.graph.keepInHigherPrecision', context);
+      const kept = await waitForGraph(uri, 'the graph without the conv\'s Q/DQ', (g) => g.state === 'ready' && g.qdqBadges === expected);
+      assert.ok(kept.qdqBadges < before.qdqBadges);
+      await vscode.commands.executeCommand('undo');
+      await waitForGraph(uri, 'the graph after undo', (g) => g.state === 'ready' && g.qdqBadges === before.qdqBadges);
+      await vscode.commands.executeCommand('qdqStudio.graph.keepInHigherPrecision', context);
+      await waitForGraph(uri, 'kept again', (g) => g.state === 'ready' && g.qdqBadges === expected);
+      await vscode.commands.executeCommand('qdqStudio.graph.quantize', { ...context, qdqQuantized: false });
+      await waitForGraph(uri, 'quantized again', (g) => g.state === 'ready' && g.qdqBadges === before.qdqBadges);
+      note(`node menu: ${before.qdqBadges} -> ${expected} -> ${before.qdqBadges} badges`);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+      await closeAllEditors();
+      await vscode.workspace.fs.delete(uri);
+    }
   });
 });
