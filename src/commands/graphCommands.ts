@@ -123,8 +123,11 @@ export function registerGraphCommands(context: vscode.ExtensionContext, services
       vscode.window.setStatusBarMessage(`QDQ Studio: copied ${c.node}`, 3000);
       return true;
     }),
-    vscode.commands.registerCommand('qdqStudio.graph.showFindings', async () => {
+    vscode.commands.registerCommand('qdqStudio.graph.showFindings', async (context?: unknown) => {
+      const c = nodeContext(context);
+      if (c) return vscode.commands.executeCommand('qdqStudio.showFindingsForNode', c.uri, c.node);
       await vscode.commands.executeCommand('qdqStudio.findings.focus');
+      return false;
     }),
     overlays.onDidChange(({ uri }) => {
       const message = overlays.message(uri);

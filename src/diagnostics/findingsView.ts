@@ -80,6 +80,11 @@ export class FindingsView extends Disposable implements vscode.TreeDataProvider<
 
   readonly view: vscode.TreeView<FindingsElement>;
 
+  /** Elements are kept per analysis state, so a revealed element is the one the tree holds. */
+  private readonly modelElements = new Map<OnnxDocument, FindingsElement>();
+  private readonly childCache = new WeakMap<object, FindingsElement[]>();
+  private readonly parents = new WeakMap<FindingsElement, FindingsElement>();
+
   constructor(
     private readonly documents: OpenDocuments,
     private readonly analysis: AnalysisService,
@@ -108,24 +113,70 @@ export class FindingsView extends Disposable implements vscode.TreeDataProvider<
 
   getChildren(element?: FindingsElement): FindingsElement[] {
     if (!element) {
+      for (const d of [...this.modelElements.keys()]) if (d.isDisposed) this.modelElements.delete(d);
       return this.documents
         .all()
         .sort((a, b) => a.uri.toString().localeCompare(b.uri.toString()))
-        .map((document) => ({ kind: 'model', document }));
+        .map((document) => {
+          let e = this.modelElements.get(document);
+          if (!e) this.modelElements.set(document, (e = { kind: 'model', document }));
+          return e;
+        });
     }
     if (element.kind === 'model') {
       const state = this.analysis.get(element.document);
-      if (state?.kind === 'failed') return [{ kind: 'message', document: element.document, text: state.message }];
-      if (state?.kind !== 'analysed') return [];
-      if (state.report.findings.length === 0) return [{ kind: 'message', document: element.document, text: 'No findings: TensorRT should build this as the Q/DQ placement says.' }];
-      return [...state.report.findings]
-        .sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || Number(a.ruleId.slice(1)) - Number(b.ruleId.slice(1)))
-        .map((finding) => ({ kind: 'finding', document: element.document, finding }));
+      if (!state) return [];
+      let children = this.childCache.get(state);
+      if (!children) {
+        children = this.modelChildren(element.document, state);
+        for (const c of children) this.parents.set(c, element);
+        this.childCache.set(state, children);
+      }
+      return children;
     }
     if (element.kind === 'finding' && element.finding.nodes.length > 1) {
-      return element.finding.nodes.map((node) => ({ kind: 'node', document: element.document, finding: element.finding, node }));
+      let children = this.childCache.get(element);
+      if (!children) {
+        children = element.finding.nodes.map((node) => ({ kind: 'node', document: element.document, finding: element.finding, node }));
+        for (const c of children) this.parents.set(c, element);
+        this.childCache.set(element, children);
+      }
+      return children;
     }
     return [];
+  }
+
+  private modelChildren(document: OnnxDocument, state: AnalysisState): FindingsElement[] {
+    if (state.kind === 'failed') return [{ kind: 'message', document, text: state.message }];
+    if (state.kind !== 'analysed') return [];
+    if (state.report.findings.length === 0) return [{ kind: 'message', document, text: 'No findings: TensorRT should build this as the Q/DQ placement says.' }];
+    return [...state.report.findings]
+      .sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || Number(a.ruleId.slice(1)) - Number(b.ruleId.slice(1)))
+      .map((finding) => ({ kind: 'finding', document, finding }));
+  }
+
+  getParent(element: FindingsElement): FindingsElement | undefined {
+    return this.parents.get(element);
+  }
+
+  /**
+   * Shows the findings that name `node` in the view: focuses it and selects the first such finding
+   * (errors first). Resolves false when the model has no finding on that node.
+   */
+  async revealNode(uri: vscode.Uri | string, node: string): Promise<boolean> {
+    const document = this.documents.get(uri);
+    if (!document) return false;
+    await this.analysis.whenSettled(document);
+    const model = this.getChildren().find((e) => e.kind === 'model' && e.document === document);
+    if (!model) return false;
+    const hit = this.getChildren(model).find((e) => e.kind === 'finding' && e.finding.nodes.includes(node));
+    if (!hit) {
+      await this.view.reveal(model, { select: true, focus: true, expand: true });
+      void vscode.window.showInformationMessage(`QDQ Studio: no finding on ${node}.`);
+      return false;
+    }
+    await this.view.reveal(hit, { select: true, focus: true, expand: true });
+    return true;
   }
 
   getTreeItem(element: FindingsElement): vscode.TreeItem {

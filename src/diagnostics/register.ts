@@ -69,6 +69,9 @@ export function registerDiagnostics(context: vscode.ExtensionContext, services: 
       await vscode.commands.executeCommand('qdqStudio.applyFix', { uri: element.document.uri.toString(), fix: element.finding.fix });
     }),
     vscode.commands.registerCommand('qdqStudio.selectAnalysisTarget', () => selectTarget()),
+    vscode.commands.registerCommand('qdqStudio.showFindingsForNode', (uri?: unknown, node?: unknown) =>
+      (typeof uri === 'string' || uri instanceof vscode.Uri) && typeof node === 'string' ? view.revealNode(uri, node) : false,
+    ),
     vscode.commands.registerCommand('qdqStudio.internal.findings', async (uri?: string) => {
       if (uri !== undefined) {
         const document = services.documents.get(uri);
@@ -76,6 +79,9 @@ export function registerDiagnostics(context: vscode.ExtensionContext, services: 
       }
       return view.rows();
     }),
+    vscode.commands.registerCommand('qdqStudio.internal.findingsSelection', () =>
+      view.view.selection.map((e) => (e.kind === 'finding' ? { ruleId: e.finding.ruleId, nodes: e.finding.nodes } : { kind: e.kind })),
+    ),
   );
   return analysis;
 }

@@ -79,6 +79,17 @@ suite('Problems panel and Findings view (TensorRT Q/DQ analysis)', function () {
     // Selecting a finding goes to its node (the graph's reveal command, or the model editor).
     await vscode.commands.executeCommand('qdqStudio.revealFindingNode', uri.toString(), findings[0]!.node);
     await waitForOurEditor(uri);
+
+    // The other way: from a node (the graph's "Show Findings") to its findings in the view.
+    const r2 = diags.find((d) => ruleOf(d) === 'R2')!;
+    const r2Node = /^(\S+) quantizes to UINT8/.exec(r2.message)?.[1];
+    assert.ok(r2Node, r2.message);
+    assert.equal(await vscode.commands.executeCommand('qdqStudio.graph.showFindings', { qdqUri: uri.toString(), qdqNode: r2Node }), true);
+    const selected = await vscode.commands.executeCommand<{ ruleId?: string; nodes?: string[] }[]>('qdqStudio.internal.findingsSelection');
+    assert.equal(selected.length, 1);
+    assert.ok(selected[0]!.nodes?.includes(r2Node), JSON.stringify(selected));
+    assert.equal(selected[0]!.ruleId, 'R1', 'errors first: the R1 finding on the same node comes before R2');
+    assert.equal(await vscode.commands.executeCommand('qdqStudio.showFindingsForNode', uri.toString(), '/no/such/node'), false);
   });
 
   test('a settings change re-runs the analysis for the new TensorRT target', async () => {
