@@ -142,6 +142,27 @@ suite('Editing: undoable Q/DQ edits, save, backup', function () {
     assert.ok(s.nodeCount! <= count && s.nodeCount! >= count - 8, `${s.nodeCount} vs ${count}`);
   });
 
+  test('a change on disk keeps unsaved edits; revert reads the file again and the view follows', async () => {
+    const uri = await scratchCopy('tiny-qat-good.onnx', 'scratch-editing-revert.onnx');
+    await open(uri);
+    const off = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.disableQuantization', { uri: uri.toString(), target: CONV });
+    assert.equal(off.applied, true, off.message);
+    const dirty = await waitDirty(uri, true, 'dirty after the edit');
+    // Someone else replaces the file (another model, a different node count).
+    const other = await requireModel('models/tiny-qat-defects.onnx');
+    const otherCount = decodeFile(other).graph!.node!.length;
+    await vscode.workspace.fs.copy(other, uri, { overwrite: true });
+    await new Promise((r) => setTimeout(r, 1500)); // past the watcher's debounce
+    const kept = await editState(uri);
+    assert.equal(kept!.isDirty, true, 'the unsaved edit is kept');
+    assert.equal(kept!.nodeCount, dirty.nodeCount);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    const reverted = await waitDirty(uri, false, 'revert to make it clean');
+    assert.equal(reverted.nodeCount, otherCount, 'revert shows the file as it is on disk now');
+    assert.deepEqual(reverted.edits, []);
+    await waitWebviewNodes(uri, otherCount);
+  });
+
   test('applyFix applies an analysis fix by finding id; the edit log survives a backup round trip', async () => {
     const uri = await scratchCopy('tiny-qat-defects.onnx', 'scratch-editing-fix.onnx');
     await open(uri);
