@@ -45,6 +45,17 @@ async function waitDirty(uri: vscode.Uri, dirty: boolean, what: string): Promise
   }
 }
 
+/**
+ * Runs VS Code's own `undo` / `redo` (what Ctrl+Z does). The workbench registers an edit on its
+ * undo stack asynchronously after the extension reports it (it resolves the document's model
+ * first), so a command sent in the same instant as the edit can find the stack still empty:
+ * give it a moment, as a user's keystroke always does.
+ */
+async function workbench(command: 'undo' | 'redo'): Promise<void> {
+  await new Promise((r) => setTimeout(r, 300));
+  await vscode.commands.executeCommand(command);
+}
+
 /** The webview shows `count` nodes (it refreshes after edits, undo and redo). */
 async function waitWebviewNodes(uri: vscode.Uri, count: number): Promise<void> {
   await poll(`the webview to show ${count} nodes`, 15_000, async () => {
@@ -77,6 +88,15 @@ suite('Editing: undoable Q/DQ edits, save, backup', function () {
     return report.nodeCount!;
   }
 
+  // code-server saves dirty editors a second after each change (files.autoSave: afterDelay);
+  // these tests save by hand, so that must not happen behind their back.
+  suiteSetup(async () => {
+    await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Workspace);
+  });
+  suiteTeardown(async () => {
+    await vscode.workspace.getConfiguration('files').update('autoSave', undefined, vscode.ConfigurationTarget.Workspace);
+  });
+
   teardown(async () => {
     // Leave no dirty editor behind (closing would prompt): revert, then close.
     await vscode.commands.executeCommand('workbench.action.files.revert').then(undefined, () => undefined);
@@ -96,12 +116,12 @@ suite('Editing: undoable Q/DQ edits, save, backup', function () {
     assert.deepEqual(edited.edits, [`Disable quantization of ${CONV}`]);
     await waitWebviewNodes(uri, edited.nodeCount!);
 
-    await vscode.commands.executeCommand('undo');
+    await workbench('undo');
     const undone = await waitDirty(uri, false, 'undo to make the document clean');
     assert.equal(undone.nodeCount, originalCount);
     await waitWebviewNodes(uri, originalCount);
 
-    await vscode.commands.executeCommand('redo');
+    await workbench('redo');
     const redone = await waitDirty(uri, true, 'redo to make it dirty again');
     assert.equal(redone.nodeCount, edited.nodeCount);
 
@@ -113,7 +133,7 @@ suite('Editing: undoable Q/DQ edits, save, backup', function () {
     assert.equal(conv.input![1], 'model.2.cv1.conv.weight', 'the conv reads its float weight');
     assert.ok(!fs.readFileSync(uri.fsPath).equals(original));
     // Our own save does not reload the document: undo still works after it, and saving again restores the original bytes.
-    await vscode.commands.executeCommand('undo');
+    await workbench('undo');
     await waitDirty(uri, true, 'undo after save to make it dirty');
     await vscode.commands.executeCommand('workbench.action.files.save');
     await waitDirty(uri, false, 'the second save');
@@ -133,6 +153,19 @@ suite('Editing: undoable Q/DQ edits, save, backup', function () {
     assert.equal((await editState(uri))!.isDirty, false);
     const off = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.disableQuantization', { uri: uri.toString(), target: 'model.2.m' });
     assert.equal(off.applied, true, off.message);
+    // As the graph's context menu calls it: the clicked node's data-vscode-context, the active editor's document.
+    const menu = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.disableQuantization', { webview: VIEW_TYPE, qdqNode: CONV, qdqOpType: 'Conv' });
+    assert.equal(menu.applied, true, menu.message);
+    assert.deepEqual(menu.nodes, [CONV]);
+    assert.deepEqual((await editState(uri))!.edits.length, 2);
+    await workbench('undo');
+    let seen: string[] = [];
+    await poll('undo of the context-menu edit', 15_000, async () => {
+      seen = (await editState(uri))!.edits;
+      return seen.length === 1 ? true : undefined;
+    }).catch((e: Error) => {
+      throw new Error(`${e.message}; edits ${JSON.stringify(seen)}; active tab ${vscode.window.tabGroups.activeTabGroup.activeTab?.label}`);
+    });
     const on = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.enableQuantization', { uri: uri.toString(), target: 'model.2.m' });
     assert.equal(on.applied, true, on.message);
     assert.match(on.message, /4 Q\/DQ pairs inserted/);
@@ -151,7 +184,7 @@ suite('Editing: undoable Q/DQ edits, save, backup', function () {
     // Someone else replaces the file (another model, a different node count).
     const other = await requireModel('models/tiny-qat-defects.onnx');
     const otherCount = decodeFile(other).graph!.node!.length;
-    await vscode.workspace.fs.copy(other, uri, { overwrite: true });
+    fs.copyFileSync(other.fsPath, uri.fsPath);
     await new Promise((r) => setTimeout(r, 1500)); // past the watcher's debounce
     const kept = await editState(uri);
     assert.equal(kept!.isDirty, true, 'the unsaved edit is kept');
