@@ -38,18 +38,6 @@ export interface UnifyArgs {
   scale?: number;
 }
 
-/**
- * What VS Code passes to a `webview/context` menu command: the `webview` id plus the keys of the
- * `data-vscode-context` JSON on the right-clicked element and its ancestors. The graph view marks a
- * node with `{"qdqNode": "<ONNX node name>", "qdqOpType": "Conv"}` (package.json shows the edit
- * items when `qdqOpType` is a compute op).
- */
-interface WebviewContext {
-  webview?: string;
-  qdqNode?: string;
-  qdqOpType?: string;
-}
-
 const refused = (message: string): EditOutcome => ({ applied: false, message, nodes: [] });
 
 /** The QDQ Studio editor's document in the active tab, if any. */
@@ -126,11 +114,9 @@ async function fixOfFinding(document: OnnxDocument, findingId: string): Promise<
  */
 export function registerEditCommands(context: vscode.ExtensionContext, services: EditCommandServices): void {
   const layer = (kind: 'disableQuantization' | 'enableQuantization') => async (arg?: unknown): Promise<EditOutcome> => {
-    const args = isObject(arg) ? (arg as Partial<LayerTargetArgs> & WebviewContext) : {};
-    // From the graph's context menu (webview/context) the argument is the clicked element's data-vscode-context.
-    const fromMenu = isObject(arg) && typeof (arg as WebviewContext).webview === 'string';
-    const interactive = !isObject(arg) || fromMenu;
-    const given = typeof args.target === 'string' ? args.target : typeof args.qdqNode === 'string' ? args.qdqNode : undefined;
+    const args = isObject(arg) ? (arg as Partial<LayerTargetArgs>) : {};
+    const interactive = !isObject(arg);
+    const given = typeof args.target === 'string' ? args.target : undefined;
     return run(services, typeof args.uri === 'string' ? args.uri : undefined, async () => {
       const target = given ?? (await askTarget(kind === 'disableQuantization' ? 'Layer to keep in higher precision' : 'Layer to quantize'));
       if (!target) return undefined;

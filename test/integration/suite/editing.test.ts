@@ -153,14 +153,17 @@ suite('Editing: undoable Q/DQ edits, save, backup', function () {
     assert.equal((await editState(uri))!.isDirty, false);
     const off = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.disableQuantization', { uri: uri.toString(), target: 'model.2.m' });
     assert.equal(off.applied, true, off.message);
-    // As the graph's context menu calls it: the clicked node's data-vscode-context, the active editor's document.
-    const menu = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.disableQuantization', { webview: VIEW_TYPE, qdqNode: CONV, qdqOpType: 'Conv' });
-    assert.equal(menu.applied, true, menu.message);
+    // As the graph's node menu calls it (qdqStudio.graph.keepInHigherPrecision).
+    const menu = await vscode.commands.executeCommand<EditOutcome | undefined>(
+      'qdqStudio.graph.keepInHigherPrecision',
+      { webview: VIEW_TYPE, webviewSection: 'graphNode', qdqNode: CONV, qdqUri: uri.toString() },
+    );
+    assert.ok(menu && menu.applied, JSON.stringify(menu));
     assert.deepEqual(menu.nodes, [CONV]);
     assert.deepEqual((await editState(uri))!.edits.length, 2);
     await workbench('undo');
     let seen: string[] = [];
-    await poll('undo of the context-menu edit', 15_000, async () => {
+    await poll('undo of the node-menu edit', 15_000, async () => {
       seen = (await editState(uri))!.edits;
       return seen.length === 1 ? true : undefined;
     }).catch((e: Error) => {
