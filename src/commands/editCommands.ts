@@ -17,7 +17,9 @@ export interface EditCommandServices {
 export interface LayerTargetArgs {
   uri: string;
   /** ONNX node name, ONNX scope prefix (`/model.22/`) or PyTorch module name (`model.22`). */
-  target: string;
+  target?: string;
+  /** Several targets applied as ONE undoable edit (e.g. "keep the k most sensitive layers"). */
+  targets?: string[];
   /** enableQuantization only: the activation scale when none is remembered. */
   activationScale?: number;
 }
@@ -118,6 +120,11 @@ export function registerEditCommands(context: vscode.ExtensionContext, services:
     const interactive = !isObject(arg);
     const given = typeof args.target === 'string' ? args.target : undefined;
     return run(services, typeof args.uri === 'string' ? args.uri : undefined, async () => {
+      if (Array.isArray(args.targets) && args.targets.length > 0 && args.targets.every((t) => typeof t === 'string')) {
+        const targets = args.targets;
+        const label = `${kind === 'disableQuantization' ? 'Keep in higher precision' : 'Quantize'}: ${targets.length === 1 ? targets[0] : `${targets.length} layers`}`;
+        return { kind: 'batch', label, edits: targets.map((target) => ({ kind, target })) };
+      }
       const target = given ?? (await askTarget(kind === 'disableQuantization' ? 'Layer to keep in higher precision' : 'Layer to quantize'));
       if (!target) return undefined;
       if (kind === 'disableQuantization') return { kind, target };

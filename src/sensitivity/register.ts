@@ -4,6 +4,7 @@ import { displayPath } from '../editor/modelLoader';
 import type { OpenDocuments } from '../editor/openDocuments';
 import type { Logger } from '../util/logger';
 import { editingAvailable, setLayerQuantization, type ToggleOutcome } from './edits';
+import { describeKeepEffect, predictKeepEffect } from './keepEffect';
 import { SensitivityTree, type SensitivityRow } from './layerTree';
 import { SensitivityResults } from './results';
 import { SensitivitySession, type SessionState } from './session';
@@ -196,10 +197,14 @@ export function registerSensitivity(context: vscode.ExtensionContext, services: 
     const decision = s.core.keepMostSensitive(s.core.rankLayers(s.result, s.report.metric.name), s.index, k);
     const prediction = s.core.predictKeep(decision, s.quantized);
     const editing = await editingAvailable();
-    const lines = [
-      ...s.core.describePrediction(prediction),
-      'Findings before/after: not predicted yet, the disable-quantization edit of the editing layer is needed to analyse the edited copy; the layer counts above come from the name mapping and the model as it is now.',
-    ];
+    const lines = [...s.core.describePrediction(prediction)];
+    if (prediction.toFp16.length) {
+      try {
+        lines.push(...describeKeepEffect(await predictKeepEffect(s.document, prediction.toFp16.map((l) => l.name))));
+      } catch (e) {
+        lines.push(`Findings before/after could not be predicted: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
     if (arg?.confirm !== false) {
       const apply = editing && prediction.toFp16.length ? 'Apply' : undefined;
       const copy = 'Copy Node Names';
@@ -213,13 +218,14 @@ export function registerSensitivity(context: vscode.ExtensionContext, services: 
       if (pick !== apply || !apply) return { k, prediction, lines, applied: [], problem: pick === undefined ? 'cancelled' : editing ? undefined : 'editing commands missing' };
     }
     if (!editing) return { k, prediction, lines, applied: [], problem: 'editing commands missing' };
+    // All layers in one edit: one undo step takes the whole decision back.
     const applied: string[] = [];
     let problem: string | undefined;
-    for (const l of prediction.toFp16) {
-      const mapping = s.index.resolve(l.name);
-      const out = await setLayerQuantization(s.document.uri, l.name, false, mapping?.computeNodes ?? [], true);
-      if (out.kind === 'applied') applied.push(l.name);
-      else problem = out.kind === 'refused' ? out.message : `${out.command} is missing`;
+    if (prediction.toFp16.length) {
+      const names = prediction.toFp16.map((l) => l.name);
+      const out = await vscode.commands.executeCommand<{ applied: boolean; message: string } | undefined>('qdqStudio.disableQuantization', { uri: s.document.uri.toString(), targets: names });
+      if (out?.applied) applied.push(...names);
+      else problem = out?.message ?? 'the edit was not applied';
     }
     const summary = `Kept ${applied.length} of ${prediction.toFp16.length} layers in FP16 in ${displayPath(s.document.uri)}${problem ? `; ${problem}` : ''}.`;
     void vscode.window.showInformationMessage(summary);
