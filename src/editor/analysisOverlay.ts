@@ -4,18 +4,11 @@
  * every finding as a badge on its nodes. Pure (no `vscode`): unit-tested in test/unit/graphView.
  */
 import type { AnalysisReport, Severity } from '../core/analysis/index';
-import type { GraphOverlayDto, OverlayNodeDto } from '../protocol/overlay';
+import { precisionLegend, type GraphOverlayDto, type OverlayNodeDto } from '../protocol/overlay';
 
 export const ANALYSIS_SOURCE = 'analysis';
 
-const LEGEND = [
-  { key: 'INT8', label: 'INT8', color: 'charts.green' },
-  { key: 'FP8', label: 'FP8', color: 'charts.blue' },
-  { key: 'INT4', label: 'INT4', color: 'charts.purple' },
-  { key: 'FP16', label: 'FP16 (falls back)', color: 'charts.orange' },
-  { key: 'FP32', label: 'FP32', color: 'charts.red' },
-  { key: 'reformat', label: 'Standalone Q/DQ (reformat)', color: 'charts.yellow' },
-] as const;
+const LEGEND = precisionLegend('FP16 (falls back)');
 
 const severityRank: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
 const severityMark: Record<Severity, string> = { error: '✖', warning: '⚠', info: 'ℹ' };

@@ -8,18 +8,11 @@
  * nothing in the graph. Pure: no `vscode`.
  */
 import type { EngineReport, LayerRow } from '../core/engineReport/index';
-import type { GraphOverlayDto, OverlayNodeDto } from '../protocol/overlay';
+import { precisionLegend, type GraphOverlayDto, type OverlayNodeDto } from '../protocol/overlay';
 
 export const ENGINE_SOURCE = 'engine';
 
-const LEGEND = [
-  { key: 'INT8', label: 'INT8', color: 'charts.green' },
-  { key: 'FP8', label: 'FP8', color: 'charts.blue' },
-  { key: 'INT4', label: 'INT4', color: 'charts.purple' },
-  { key: 'FP16', label: 'FP16', color: 'charts.orange' },
-  { key: 'FP32', label: 'FP32', color: 'charts.red' },
-  { key: 'reformat', label: 'Standalone Q/DQ (reformat)', color: 'charts.yellow' },
-] as const;
+const LEGEND = precisionLegend();
 
 const KNOWN = new Set<string>(LEGEND.map((l) => l.key));
 

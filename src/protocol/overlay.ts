@@ -40,6 +40,21 @@ export interface GraphOverlayDto {
   readonly colors?: boolean;
 }
 
+/**
+ * The legend of the precision colourings (the analysis's prediction and the engine's actual
+ * precision use the same colours, so the two overlays compare at a glance).
+ */
+export function precisionLegend(fp16Label = 'FP16'): OverlayLegendEntryDto[] {
+  return [
+    { key: 'INT8', label: 'INT8', color: 'charts.green' },
+    { key: 'FP8', label: 'FP8', color: 'charts.blue' },
+    { key: 'INT4', label: 'INT4', color: 'charts.purple' },
+    { key: 'FP16', label: fp16Label, color: 'charts.orange' },
+    { key: 'FP32', label: 'FP32', color: 'charts.red' },
+    { key: 'reformat', label: 'Standalone Q/DQ (reformat)', color: 'charts.yellow' },
+  ];
+}
+
 /** Host -> webview: every overlay of the document, by source (sent on ready and on each change). */
 export interface OverlaysMessage {
   readonly type: 'overlays';
