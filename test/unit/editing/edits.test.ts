@@ -68,6 +68,16 @@ describe('editing: disable / enable quantization', () => {
     for (const c of convs) assert.notEqual(layers.find((l) => l.node === c.name)!.precision, 'INT8');
   });
 
+  test('disabling a layer removes the findings about its quantizers (R1 on model.0 of the defects model)', () => {
+    const { decoded } = build({ defects: { nonZeroZeroPoint: true } });
+    const about = (d: DecodedModel) => analyze(d).findings.filter((f) => f.ruleId === 'R1' && f.nodes.some((n) => n.startsWith('/model.0/')));
+    assert.ok(about(decoded).length > 0, 'the defect is reported');
+    applyEdit(decoded, { kind: 'disableQuantization', target: 'model.0' });
+    const after = redecode(decoded);
+    assert.deepEqual(about(after).map((f) => f.message), []);
+    assert.notEqual(analyze(after).layers.find((l) => l.node === '/model.0/conv/Conv')!.precision, 'INT8');
+  });
+
   test('enable re-inserts the remembered quantizers (session), with axis-0 per-channel INT8 weights', () => {
     const { decoded } = build();
     const s = new EditSession(decoded);
