@@ -54,6 +54,13 @@ const modelTab = () =>
   vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputCustom && t.input.uri.path.endsWith('/sens-it/yolo-sens.onnx'));
 
 /** Undo in the model's editor (the YAML editor may be the active one). */
+/** Folded Q/DQ badges the model's graph view shows (undefined until it has drawn). */
+async function graphBadges(model: vscode.Uri): Promise<number | undefined> {
+  const q = await vscode.commands.executeCommand<{ report: { graph?: { state: string; qdqBadges: number } } } | undefined>('qdqStudio.internal.queryWebview', model);
+  const g = q?.report.graph;
+  return g && g.state === 'ready' ? g.qdqBadges : undefined;
+}
+
 async function undoInModel(): Promise<void> {
   const tab = modelTab();
   assert.ok(tab, 'the model tab is open');
@@ -155,6 +162,11 @@ suite('Sensitivity: result files, layer tree, YAML annotations', function () {
 
   test('unchecking a layer runs the disable-quantization edit (or says the editing commands are missing)', async () => {
     const s = await waitForState('the result', (x) => x.state === 'ready');
+    // Bring the model's editor to the front (the YAML test left a text editor active; a hidden
+    // webview is not kept alive) so its graph can be asked what it shows.
+    await vscode.commands.executeCommand('vscode.openWith', modelUri(), VIEW_TYPE);
+    await waitForOurEditor(modelUri());
+    const badgesBefore = await poll('the graph of the model', 30_000, async () => graphBadges(modelUri()));
     const outcome = await vscode.commands.executeCommand<{ kind: string; command?: string }>('qdqStudio.sensitivity.toggleLayer', {
       uri: modelUri().toString(),
       target: 'model.0',
@@ -168,6 +180,12 @@ suite('Sensitivity: result files, layer tree, YAML annotations', function () {
     }
     assert.equal(outcome.kind, 'applied', JSON.stringify(outcome));
     await poll('the model to become dirty', 10_000, async () => (modelTab()?.isDirty ? true : undefined));
+    // The graph drops that layer's Q/DQ badges (it redraws after every edit).
+    const badges = await poll('the graph to redraw with fewer Q/DQ badges', 20_000, async () => {
+      const n = (await graphBadges(modelUri())) ?? Infinity;
+      return n < badgesBefore ? n : undefined;
+    });
+    assert.ok(badges < badgesBefore, `${badges} badges after, ${badgesBefore} before`);
     const after = await waitForState('model.0 unchecked', (x) => x.rows.find((r) => r.label === 'model.0')?.checked === false);
     assert.match(after.rows.find((r) => r.label === 'model.0')!.description!, /· FP16$/);
     const y = after.yaml.find((v) => v.uri === yamlUri().toString());
