@@ -92,10 +92,14 @@ export function applyEdit(decoded: DecodedModel, request: EditRequest): AppliedE
   const ctx = new EditContext(decoded);
   const out: Out = { messages: [], nodes: [], removed: [], scales: [], inserted: [], removedPairs: [], inverses: [] };
   try {
+    if (typeof request !== 'object' || request === null || typeof (request as { kind?: unknown }).kind !== 'string') throw new EditError('malformed edit request: an object with a "kind" is expected');
     run(ctx, request, out);
     ctx.commit();
   } catch (e) {
     ctx.rollback();
+    if (e instanceof EditError) throw e;
+    // Requests come from outside (commands, plans, backups): a malformed one is refused, not a crash.
+    if (e instanceof TypeError || e instanceof RangeError) throw new EditError(`malformed "${String((request as { kind?: unknown })?.kind)}" edit request: ${e.message}`);
     throw e;
   }
   const inverse = out.inverses.length === 1 ? out.inverses[0] : out.inverses.length > 1 ? { kind: 'batch' as const, label: `Undo ${labelOf(request)}`, edits: out.inverses.slice().reverse() } : undefined;
