@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { applyEdit, EditError, type EditRequest } from '../../../src/core/editing/index';
+import { decodeModel, MemorySource } from '../../../src/core/onnx/index';
 import { assertValid, build, encode, graphOf, redecode } from './kit';
 
 const base = build({ defects: { danglingQ: true, biasQdq: true } });
@@ -38,7 +39,7 @@ test('random edit requests: applied and valid, or refused with the model unchang
   let applied = 0;
   fc.assert(
     fc.property(request, (r) => {
-      const { decoded } = build({ defects: { danglingQ: true, biasQdq: true } });
+      const decoded = decodeModel(new MemorySource(base.bytes, 'fuzz.onnx'), { file: 'fuzz.onnx' });
       try {
         const a = applyEdit(decoded, r as EditRequest);
         applied++;
