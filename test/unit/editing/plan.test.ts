@@ -102,3 +102,18 @@ test('session: dirty state, save point, backup log past the save point, replay',
   assert.deepEqual(s.backupLog().map((x) => x.kind), ['enableQuantization', 'unifyConcat']);
   assert.deepEqual(r.replay([{ kind: 'disableQuantization', target: 'bogus' }]).length, 1);
 });
+
+test('random JSON (and random text) never crashes the plan reader: a plan or an EditError naming the file', async () => {
+  const fc = (await import('fast-check')).default;
+  fc.assert(
+    fc.property(fc.oneof(fc.json(), fc.string(), fc.jsonValue().map((v) => JSON.stringify({ format: 'qdq-plan', version: 1, keepHigherPrecision: v }))), (text) => {
+      try {
+        planToRequest(parsePlan(text, 'fuzz.json'));
+      } catch (e) {
+        assert.ok(e instanceof EditError, String(e));
+        assert.match(e.message, /^fuzz\.json|^the plan lists no edit$/);
+      }
+    }),
+    { numRuns: 1000, seed: 6 },
+  );
+});
