@@ -354,9 +354,12 @@ export function newTensor(name: string, dataType: number, dims: number[], values
 
 // ---- validation -----------------------------------------------------------------------------
 
+const EMPTY_READS: string[] = [];
+
 /** Tensors a node's subgraphs read from the enclosing scope (not defined inside them). */
 export function subgraphFreeReads(node: Node): string[] {
   let out: string[] | undefined;
+  if (!node.attribute.some((a) => a.g !== undefined || a.graphs.length > 0)) return EMPTY_READS;
   for (const a of node.attribute) {
     const graphs = a.g ? [a.g, ...a.graphs] : a.graphs;
     for (const sg of graphs) {
@@ -382,10 +385,14 @@ export function graphProblems(g: Graph): Map<string, string> {
   for (const t of g.initializer) defined.add(t.name);
   for (const s of g.sparseInitializer) if (s.values) defined.add(s.values.name);
   g.node.forEach((n, idx) => {
-    const label = n.name || `${n.opType}#${idx}`;
-    for (const t of [...n.input, ...subgraphFreeReads(n)]) {
-      if (t && !defined.has(t)) problems.set(`use:${t}:${label}`, `${label} reads "${t}" before (or without) anything producing it`);
-    }
+    const check = (t: string): void => {
+      if (t && !defined.has(t)) {
+        const label = n.name || `${n.opType}#${idx}`;
+        problems.set(`use:${t}:${label}`, `${label} reads "${t}" before (or without) anything producing it`);
+      }
+    };
+    for (const t of n.input) check(t);
+    if (n.attribute.length) for (const t of subgraphFreeReads(n)) check(t);
     for (const o of n.output) {
       if (!o) continue;
       if (defined.has(o) && !g.input.some((i) => i.name === o)) problems.set(`dup:${o}`, `"${o}" is produced twice`);
