@@ -123,6 +123,13 @@ export function registerGraphCommands(context: vscode.ExtensionContext, services
       vscode.window.setStatusBarMessage(`QDQ Studio: copied ${c.node}`, 3000);
       return true;
     }),
+    vscode.commands.registerCommand('qdqStudio.graph.unifyScales', async (context?: unknown) => {
+      const c = nodeContext(context);
+      if (!c) return undefined;
+      const available = await vscode.commands.getCommands(true);
+      if (!available.includes('qdqStudio.unifyScales')) return undefined;
+      return vscode.commands.executeCommand('qdqStudio.unifyScales', { uri: c.uri, node: c.node });
+    }),
     vscode.commands.registerCommand('qdqStudio.graph.showFindings', async (context?: unknown) => {
       const c = nodeContext(context);
       if (c) return vscode.commands.executeCommand('qdqStudio.showFindingsForNode', c.uri, c.node);

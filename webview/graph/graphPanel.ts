@@ -815,6 +815,7 @@ export class GraphPanel {
       context.webviewSection = v.op === undefined ? 'graphTensor' : 'graphNode';
       context.qdqNode = key;
       context.qdqQuantized = this.isQuantized(i);
+      if (v.op !== undefined) context.qdqOpType = view.ops[v.op];
       if (this.documentUri) context.qdqUri = this.documentUri;
       const ele = cy.getElementById(nodeId(i));
       if (ele.nonempty() && !ele.selected()) {
