@@ -20,29 +20,12 @@
  * tools' own names) have no module.
  */
 import type { Node } from '../onnx/index';
+import { layerOfModule, moduleOfNodeName } from '../util/torchNames';
 
 /** Op types that carry the weights a "keep in higher precision" decision is about. */
 export const COMPUTE_OP_TYPES: ReadonlySet<string> = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
 
-/** The PyTorch module path a torch.onnx node name belongs to, or null. */
-export function moduleOfNodeName(nodeName: string): string | null {
-  if (!nodeName.startsWith('/')) return null;
-  const segs = nodeName.split('/').slice(1, -1).filter((s) => s.length > 0);
-  let path = '';
-  let prev = '';
-  for (const seg of segs) {
-    if (!path) path = seg;
-    else if (seg.startsWith(`${prev}.`) && /^(\.\d+)+$/.test(seg.slice(prev.length))) path += seg.slice(prev.length);
-    else path += `.${seg}`;
-    prev = seg;
-  }
-  return path || null;
-}
-
-/** `model.N` of a module path (`model.22.cv2.0.0.conv` → `model.22`), or null. */
-export function layerOfModule(module: string): string | null {
-  return /^(model\.\d+)(?:\.|$)/.exec(module)?.[1] ?? null;
-}
+export { layerOfModule, moduleOfNodeName };
 
 /** N of `model.N…`, or null. */
 export function layerIndexOf(name: string): number | null {
