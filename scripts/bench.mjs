@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: prints performance figures (no pass/fail: it is a benchmark, not a test).
 //
-//   npm run bench [-- --runs 5] [--skip-package] [--skip-activation] [--skip-layout] [--skip-webview] [--skip-numeric] [--skip-edit] [--only <substring>]
+//   npm run bench [-- --runs 5] [--skip-package] [--skip-activation] [--skip-layout] [--skip-webview] [--skip-numeric] [--skip-edit] [--skip-vscode] [--only <substring>]
 //
 // 1. Models: the builder (test/support/modelBuilder.ts) writes a ~6,000-node YOLOv9-E-scale model
 //    with ~250 MB of weights, the same graph with small weights, and a ~50,000-node model into
@@ -12,6 +12,8 @@
 //    reads) and buildGraphIndex times, peak extra RSS and heap growth; save time for the 250 MB one.
 // 3. Foundation: `npm run package` (.vsix size) and the extension's activation time in a real
 //    VS Code (code-server), from scripts/bench/activation.mjs.
+// 4. Open → graph ready in a real VS Code (scripts/bench/openReady.mjs, `--skip-vscode`): the .vsix in
+//    code-server, cold and warm opens of the 250 MB 6k-node model and yolov9t-qat (when present).
 // Then one table with medians and the targets next to them.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -19,6 +21,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { layoutSection } from './bench/layoutSection.mjs';
+import { openReadySection } from './bench/openReady.mjs';
 import { webviewSection } from './bench/webviewSection.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -235,6 +238,19 @@ async function main() {
     } else act = { error: 'no .vsix (package step skipped or failed)' };
   }
 
+  // Open → graph ready in VS Code (issue 5's end-to-end figure), after the activation windows are gone.
+  let openReady = { skipped: 'skipped (--skip-vscode)' };
+  if (!flag('--skip-vscode')) {
+    const wanted = rows.filter((r) => /yolo-6k-250mb\.onnx$|yolov9t-qat\.onnx$/.test(r.path) && (!ONLY || r.label.includes(ONLY)));
+    log(`open → ready in VS Code: ${wanted.map((r) => path.basename(r.path)).join(', ') || 'no model'}…`);
+    try {
+      openReady = wanted.length ? await openReadySection({ vsixPath: vsix.path, models: wanted, runs: 3, log, table, ms }) : { skipped: 'no model selected' };
+    } catch (err) {
+      openReady = { skipped: err.message.split('\n')[0] };
+    }
+    if (openReady.skipped) log(`open → ready in VS Code: not measured: ${openReady.skipped}`);
+  }
+
   // ---- the summary table
   const measured = rows.filter((r) => r.result && !r.result.error);
   const modelTable = table(
@@ -276,6 +292,11 @@ async function main() {
   console.log(`\nLint (analyzeModel: Q/DQ resolution, propagation, predictions, rules R1-R31; open + index not included):\n${lintTable}`);
   if (layoutTable) console.log(`\nGraph view (buildViewGraph + layeredLayout, host side; open + index not included; folded = default view):\n${layoutTable}`);
   if (webviewTable) console.log(`\nGraph view in the webview (real dist/webview.js in headless Chromium; first paint = graphView message received -> first painted frame of the first view; CPU = main-thread CPU time of that span; all drawn = the rest streamed in; folded view unless marked raw):\n${webviewTable}`);
+  console.log(
+    `\nOpen → graph ready in VS Code (code-server + Chromium, packaged .vsix; click in the explorer -> webview #app[data-qdq-state=ready]; ` +
+      `cold = first open in a new window, warm = closed and reopened; first paint = the webview's own share):\n` +
+      (openReady.table ?? `not measured: ${openReady.skipped}`),
+  );
   console.log(`\nFoundation:\n${foundation}`);
   console.log(`\nbench finished in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }

@@ -9,7 +9,9 @@
 // forced GC). Host-side build/layout/serialize times and message sizes come from
 // scripts/bench/webviewPayload.ts. QDQ_PROFILE=N prints the N hottest functions of the span.
 //
-//   node scripts/bench/webviewPaint.mjs <model.onnx> [--shot out.png] [--light] [--raw]
+//   node scripts/bench/webviewPaint.mjs <model.onnx> [--shot out.png] [--light] [--raw] [--heap-snapshot out.heapsnapshot]
+// (--heap-snapshot writes a V8 heap snapshot of the page after the forced GC; summarise it with
+// scripts/bench/heapSummary.mjs.)
 // Prints one line `BENCH_WEBVIEW <json>`.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -25,6 +27,8 @@ const shotAt = args.indexOf('--shot');
 const shot = shotAt >= 0 ? args[shotAt + 1] : undefined;
 const light = args.includes('--light');
 const rawMode = args.includes('--raw');
+const snapAt = args.indexOf('--heap-snapshot');
+const heapSnapshot = snapAt >= 0 ? args[snapAt + 1] : undefined;
 if (!model) {
   console.error('usage: webviewPaint.mjs <model.onnx> [--shot out.png] [--light] [--raw]');
   process.exit(2);
@@ -63,15 +67,19 @@ try {
     if (consoleCount++ < 5 && process.env.QDQ_DEBUG) console.error(`[console] ${m.text().slice(0, 300)}`);
   });
   await page.addInitScript(
-    ({ payloadText }) => {
-      let data = JSON.parse(payloadText);
+    () => {
+      // The payload arrives after load (window.__benchData, set by page.evaluate): an init script's
+      // arguments are part of its source, which the page would keep (tens of MB of heap).
+      let data;
       let state;
       const reply = (m) => setTimeout(() => window.postMessage(m, '*'), 0);
       window.acquireVsCodeApi = () => ({
         getState: () => state,
         setState: (s) => (state = s),
         postMessage: (m) => {
-          if (m.type === 'ready') {
+          data ??= window.__benchData;
+          delete window.__benchData;
+          if (m.type === 'ready' && data.init) {
             // As the host does when the analysis is already settled: overlays right after init.
             reply(data.init);
             reply({ type: 'overlays', overlays: data.overlays });
@@ -80,7 +88,7 @@ try {
             // graph message -> first paint, on a quiet page.
             window.__graphRequested = performance.now();
             const message = { ...data.graphView, inReplyTo: m.requestId };
-            data = { init: data.init, overlays: data.overlays }; // posted messages are copies: drop ours
+            data = {}; // posted messages are copies: drop ours (the page's heap is the webview's alone)
             let held = message;
             window.__release = () => {
               const m = held;
@@ -93,9 +101,11 @@ try {
         },
       });
     },
-    { payloadText: payload },
   );
   await page.goto(`file://${htmlFile}`);
+  await page.evaluate((text) => {
+    window.__benchData = JSON.parse(text);
+  }, payload);
   // Main-thread CPU time (thread ticks, not wall clock): far less inflated by machine load.
   const perf = await page.context().newCDPSession(page);
   await perf.send('Performance.enable', { timeDomain: 'threadTicks' });
@@ -154,6 +164,12 @@ try {
   });
   await perf.send('HeapProfiler.collectGarbage'); // live heap, not what the next GC would free
   const heapMb = await page.evaluate(() => (performance.memory ? performance.memory.usedJSHeapSize / 1048576 : undefined));
+  if (heapSnapshot) {
+    const out = fs.createWriteStream(heapSnapshot);
+    perf.on('HeapProfiler.addHeapSnapshotChunk', ({ chunk }) => out.write(chunk));
+    await perf.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+    await new Promise((r) => out.end(r));
+  }
   if (shot) {
     await page.waitForTimeout(300);
     fs.mkdirSync(path.dirname(shot), { recursive: true });

@@ -17,23 +17,10 @@
 // Artifacts: test-results/e2e/ (screenshots *.png, summary.json, code-server.log, browser-console.log).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  EXTENSION_ID,
-  REPO_ROOT,
-  formatCounts,
-  installVsix,
-  launchChromium,
-  listExtensions,
-  makeTempDir,
-  prepareWorkspace,
-  runInherit,
-  startCodeServer,
-  workbenchUrl,
-  writeLayerSummary,
-} from '../vscode-host/host.mjs';
+import { REPO_ROOT, formatCounts, makeTempDir, prepareWorkspace, runInherit, writeLayerSummary } from '../vscode-host/host.mjs';
 import { setupTestEnv } from '../../scripts/setup-test-env.mjs';
 import { cases } from './editor.e2e.mjs';
-import { waitForWorkbench } from './workbench.mjs';
+import { installPackaged, startWorkbench } from './session.mjs';
 
 const LAYER = 'e2e';
 const TIMEOUT_MS = Number(process.env.QDQ_TEST_TIMEOUT_MS) || 600_000;
@@ -107,41 +94,35 @@ async function main() {
   }
 
   const tmp = makeTempDir('qdq-e2e', { keep: process.env.QDQ_KEEP_TMP === '1' });
-  const stateDir = path.join(tmp, 'code-server');
-  const extensionsDir = path.join(tmp, 'extensions');
   const sharedWanted = [...new Set(cases.map((c) => c.shared).filter(Boolean))];
   const ws = prepareWorkspace(path.join(tmp, 'workspace'), { sharedModels: sharedWanted });
   if (ws.sharedNote) log(`NOTE ${ws.sharedNote}`);
 
   // 2. Install it the way a user would.
   const installStart = Date.now();
+  let installed;
   try {
-    fs.mkdirSync(extensionsDir, { recursive: true });
-    installVsix(vsix, { extensionsDir, stateDir });
-    const listed = listExtensions({ extensionsDir, stateDir });
-    if (!listed.some((l) => l.toLowerCase().startsWith(`${EXTENSION_ID}@`))) {
-      throw new Error(`${EXTENSION_ID} not listed after install: ${listed.join(', ') || '(nothing)'}`);
-    }
-    record(`the packaged VSIX installs into code-server (${listed.find((l) => l.startsWith(EXTENSION_ID))})`, 'pass', { durationMs: Date.now() - installStart });
+    installed = installPackaged(vsix, tmp);
+    record(`the packaged VSIX installs into code-server (${installed.listed})`, 'pass', { durationMs: Date.now() - installStart });
   } catch (err) {
     record('the packaged VSIX installs into code-server', 'fail', { error: err.message });
     return finish('failed');
   }
 
+  let session;
   let server;
-  let browser;
   let page;
   const consoleLog = fs.createWriteStream(path.join(ARTIFACTS, 'browser-console.log'));
   try {
-    server = await startCodeServer({ workspace: ws.dir, stateDir, extensionsDir });
+    session = await startWorkbench({ workspace: ws.dir, stateDir: installed.stateDir, extensionsDir: installed.extensionsDir, headless: process.env.QDQ_HEADED !== '1' });
+    server = session.server;
     log(`code-server ${server.origin} (workspace ${ws.dir})`);
-    browser = await launchChromium({ headless: process.env.QDQ_HEADED !== '1' });
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    page = await context.newPage();
-    page.on('console', (msg) => consoleLog.write(`[${msg.type()}] ${msg.text()}\n`));
-    page.on('pageerror', (err) => consoleLog.write(`[pageerror] ${err.stack ?? err.message}\n`));
-    await page.goto(workbenchUrl(server.origin, ws.dir), { waitUntil: 'domcontentloaded', timeout: 60_000 });
-    await waitForWorkbench(page);
+    ({ page } = await session.openWindow({
+      onPage: (p) => {
+        p.on('console', (msg) => consoleLog.write(`[${msg.type()}] ${msg.text()}\n`));
+        p.on('pageerror', (err) => consoleLog.write(`[pageerror] ${err.stack ?? err.message}\n`));
+      },
+    }));
 
     const grep = process.env.QDQ_E2E_GREP ? new RegExp(process.env.QDQ_E2E_GREP, 'i') : undefined;
     for (const c of cases) {
@@ -181,9 +162,8 @@ async function main() {
   } finally {
     clearTimeout(overall);
     consoleLog.end();
-    if (browser) await browser.close().catch(() => {});
-    if (server) {
-      await server.stop();
+    if (session) {
+      await session.stop();
       try {
         fs.copyFileSync(server.logFile, path.join(ARTIFACTS, 'code-server.log'));
       } catch {
