@@ -12,6 +12,7 @@ import type { GraphOverlayDto, OverlayNodeDto } from '../../src/protocol/overlay
 import type { NodePropertiesDto, PropertiesMessage } from '../../src/protocol/properties';
 import { h, replaceChildren } from '../dom';
 import type { ViewStateStore } from '../state';
+import { shareStyleKeyScratch } from './cyMemory';
 import { Overview } from './overview';
 import { edgePropertiesView, nodePropertiesView } from './properties';
 import { mixRgb, resolveColor, themeKind, watchTheme } from './theme';
@@ -349,6 +350,7 @@ export class GraphPanel {
     delete this.root.dataset.qdqCompleteMs;
 
     this.cy?.destroy();
+    shareStyleKeyScratch();
     const cy = cytoscape({
       container: this.cyContainer,
       elements: defs,
