@@ -144,6 +144,15 @@ export function registerEditCommands(context: vscode.ExtensionContext, services:
         return { kind: 'unifyConcat', node, mode, ...(typeof args.scale === 'number' ? { scale: args.scale } : {}) };
       }, !isObject(arg));
     }),
+    // { uri, quantize, dequantize } (a Q→DQ pair) or { uri, tensor } (the pair on a tensor): remove it.
+    vscode.commands.registerCommand('qdqStudio.removeQdq', async (arg?: unknown) => {
+      const args = isObject(arg) ? arg : {};
+      return run(services, typeof args.uri === 'string' ? args.uri : undefined, async () => {
+        if (typeof args.quantize === 'string' && typeof args.dequantize === 'string') return { kind: 'removeQdqPair', quantize: args.quantize, dequantize: args.dequantize };
+        const tensor = typeof args.tensor === 'string' ? args.tensor : await vscode.window.showInputBox({ prompt: 'Tensor whose Q/DQ pair to remove' });
+        return tensor ? { kind: 'removeQdqOnTensor', tensor } : undefined;
+      }, !isObject(arg));
+    }),
     vscode.commands.registerCommand('qdqStudio.applyFix', async (arg?: unknown) => {
       const args = isObject(arg) ? (arg as Partial<ApplyFixArgs>) : {};
       if (typeof args.uri !== 'string') return refused('qdqStudio.applyFix needs { uri, fix } or { uri, findingId }');

@@ -130,6 +130,11 @@ export function registerGraphCommands(context: vscode.ExtensionContext, services
       if (!available.includes('qdqStudio.unifyScales')) return undefined;
       return vscode.commands.executeCommand('qdqStudio.unifyScales', { uri: c.uri, node: c.node });
     }),
+    vscode.commands.registerCommand('qdqStudio.graph.removeQdqPair', async (context?: unknown) => {
+      const c = context as { qdqUri?: unknown; qdqQuantize?: unknown; qdqDequantize?: unknown } | undefined;
+      if (typeof c?.qdqUri !== 'string' || typeof c.qdqQuantize !== 'string' || typeof c.qdqDequantize !== 'string') return undefined;
+      return vscode.commands.executeCommand('qdqStudio.removeQdq', { uri: c.qdqUri, quantize: c.qdqQuantize, dequantize: c.qdqDequantize });
+    }),
     vscode.commands.registerCommand('qdqStudio.graph.showFindings', async (context?: unknown) => {
       const c = nodeContext(context);
       if (c) return vscode.commands.executeCommand('qdqStudio.showFindingsForNode', c.uri, c.node);

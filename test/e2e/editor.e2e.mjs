@@ -116,6 +116,17 @@ export const cases = [
       ctx.note(`node menu: ${items.join(' | ')}`);
       await ctx.shot('tiny-qat-good-node-menu');
       await ctx.page.keyboard.press('Escape');
+      // The edge menu: find a quantized tensor (the search centres its edge), right-click the edge.
+      await search.fill('/model.0/act/Mul_output_0');
+      await search.press('Enter');
+      await count.filter({ hasText: /^1 of 1/ }).waitFor({ timeout: 10_000 });
+      await canvas.click({ button: 'right', position: { x: box.width / 2, y: box.height / 2 } });
+      await menu.waitFor({ state: 'visible', timeout: 10_000 });
+      const edgeItems = (await menu.locator('.action-label').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+      assert.ok(edgeItems.includes('Remove This Q/DQ Pair'), `edge menu: ${edgeItems.join(' | ')}`);
+      ctx.note(`edge menu: ${edgeItems.join(' | ')}`);
+      await ctx.shot('tiny-qat-good-edge-menu');
+      await ctx.page.keyboard.press('Escape');
     },
   },
   {

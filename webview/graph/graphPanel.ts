@@ -76,6 +76,8 @@ export class GraphPanel {
   private status: Status = 'loading';
   private error: string | undefined;
   private firstPaintMs: number | undefined;
+  /** The edge under the last right mouse-down, for the context menu that follows it. */
+  private cxtEdge: { i: number; at: number } | undefined;
   private mode: ViewModeDto;
   private colorSource: string;
   private overlays: Record<string, GraphOverlayDto> = {};
@@ -397,6 +399,10 @@ export class GraphPanel {
       this.cyContainer.title = this.tooltip(i);
     });
     cy.on('mouseout', 'node', () => (this.cyContainer.title = ''));
+    // Right mouse down on an edge (cytoscape hit-tests edges; the DOM contextmenu that follows does not).
+    cy.on('cxttapstart', 'edge', (ev) => {
+      this.cxtEdge = { i: (ev.target as cytoscape.EdgeSingular).data('i') as number, at: performance.now() };
+    });
 
     this.applyColors(true);
     this.updateColorSelect();
@@ -824,10 +830,25 @@ export class GraphPanel {
         cy.$(':selected').unselect();
         ele.select();
       }
+    } else if (view && cy && ev.button === 2 && this.cxtEdge && performance.now() - this.cxtEdge.at < 1500) {
+      // An edge: its tensor, and the first Q/DQ pair folded on it (a badge) that can be removed.
+      const e = view.edges[this.cxtEdge.i];
+      context.webviewSection = 'graphEdge';
+      if (this.documentUri) context.qdqUri = this.documentUri;
+      if (e) {
+        context.qdqTensor = view.tensors[e.tensor]?.name;
+        const badge = (e.badges ?? []).map((k) => view.badges[k]).find((b) => b?.qName !== undefined);
+        if (badge) {
+          context.qdqQuantize = badge.qName;
+          context.qdqDequantize = badge.dqName;
+        }
+        context.qdqHasPair = badge !== undefined;
+      }
     } else {
       context.webviewSection = 'graphCanvas';
       if (this.documentUri) context.qdqUri = this.documentUri;
     }
+    this.cxtEdge = undefined;
     this.canvasWrap.dataset.vscodeContext = JSON.stringify(context);
   }
 

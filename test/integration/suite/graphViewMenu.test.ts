@@ -52,3 +52,48 @@ suite('Graph node menu: unify scales', function () {
     assert.ok(tab?.isDirty, 'the edit made the model dirty');
   });
 });
+
+suite('Graph edge menu: remove a Q/DQ pair', function () {
+  this.timeout(90_000);
+  const scratch = workspaceFile('models/scratch-remove-pair.onnx');
+
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('vscode.openWith', scratch, VIEW_TYPE);
+    await waitForOurEditor(scratch);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    await closeAllEditors();
+    await vscode.workspace.fs.delete(scratch).then(undefined, () => undefined);
+  });
+
+  test('"Remove This Q/DQ Pair" on a badge removes exactly that pair, and the saved model has one pair fewer', async () => {
+    const good = await requireModel('models/tiny-qat-good.onnx');
+    await vscode.workspace.fs.copy(good, scratch, { overwrite: true });
+    const decoded = decodeModel(new MemorySource(await vscode.workspace.fs.readFile(scratch), scratch.fsPath), { file: scratch.fsPath });
+    const count = (d: typeof decoded, op: string) => d.model.graph!.node.filter((n) => n.opType === op).length;
+    const graph = decoded.model.graph!;
+    const producer = new Map(graph.node.flatMap((n) => n.output.map((o) => [o, n] as const)));
+    // An activation pair: a DequantizeLinear fed by a QuantizeLinear of a computed tensor.
+    const dq = graph.node.find((n) => n.opType === 'DequantizeLinear' && producer.get(n.input[0]!)?.opType === 'QuantizeLinear');
+    assert.ok(dq);
+    const q = producer.get(dq.input[0]!)!;
+
+    await vscode.commands.executeCommand('vscode.openWith', scratch, VIEW_TYPE);
+    await waitForOurEditor(scratch);
+    // What the menu item runs, with the context the webview sets on a right-clicked edge.
+    const outcome = await vscode.commands.executeCommand<{ applied: boolean; message: string; nodes: string[] }>('qdqStudio.graph.removeQdqPair', {
+      webviewSection: 'graphEdge',
+      qdqUri: scratch.toString(),
+      qdqQuantize: q.name,
+      qdqDequantize: dq.name,
+      qdqHasPair: true,
+    });
+    assert.ok(outcome?.applied, outcome?.message);
+    await poll('the model to become dirty', 10_000, async () => (vscode.window.tabGroups.activeTabGroup.activeTab?.isDirty ? true : undefined));
+    await vscode.commands.executeCommand('workbench.action.files.save');
+    await poll('the save', 10_000, async () => (vscode.window.tabGroups.activeTabGroup.activeTab?.isDirty ? undefined : true));
+    const saved = decodeModel(new MemorySource(await vscode.workspace.fs.readFile(scratch), scratch.fsPath), { file: scratch.fsPath });
+    assert.equal(count(saved, 'QuantizeLinear'), count(decoded, 'QuantizeLinear') - 1);
+    assert.equal(count(saved, 'DequantizeLinear'), count(decoded, 'DequantizeLinear') - 1);
+    assert.ok(!saved.model.graph!.node.some((n) => n.name === q.name || n.name === dq.name), 'that pair is gone');
+  });
+});
