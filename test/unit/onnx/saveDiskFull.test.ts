@@ -1,6 +1,6 @@
 /**
- * Saves on a full disk fail cleanly: a clear error naming the file, the original untouched byte for
- * byte, no temporary file left behind. Once on a real full filesystem (a tiny tmpfs, which needs
+ * Saves on a full disk (and to a read-only filesystem) fail cleanly: a clear error naming the file,
+ * the original untouched byte for byte, no temporary file left behind. Once on a real full filesystem (a tiny tmpfs, which needs
  * root and mount permission: skipped with the reason otherwise), and once with the write failing
  * with ENOSPC half-way through (fault injection, runs everywhere).
  */
@@ -102,4 +102,29 @@ test('a write failing with ENOSPC half-way: same clean failure (fault injection)
   assert.match((err as Error).message, /ENOSPC/);
   assert.ok(fs.readFileSync(file).equals(Buffer.from(bytes)), 'the original is byte-identical');
   assert.deepEqual(leftovers(dir, ['model.onnx']), [], 'no temporary file left');
+});
+
+test('a read-only filesystem: the save fails naming the file, the original is untouched', (t) => {
+  const bytes = model();
+  const mnt = makeTempDir('qdq-ro-');
+  const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', mnt], { encoding: 'utf8' });
+  if (mount.status !== 0) {
+    t.skip(`cannot mount a tmpfs here (${(mount.stderr || mount.error?.message || 'not permitted').trim()})`);
+    return;
+  }
+  try {
+    const file = path.join(mnt, 'model.onnx');
+    fs.writeFileSync(file, bytes);
+    // Permissions do not stop root; a read-only mount does.
+    const ro = spawnSync('mount', ['-o', 'remount,ro', mnt], { encoding: 'utf8' });
+    assert.equal(ro.status, 0, ro.stderr);
+    const err = editAndSave(file);
+    assert.ok(isOnnxError(err), String(err));
+    assert.ok((err as Error).message.includes(file), (err as Error).message);
+    assert.match((err as Error).message, /EROFS|read-only/i);
+    assert.ok(fs.readFileSync(file).equals(Buffer.from(bytes)), 'the original is byte-identical');
+    assert.deepEqual(leftovers(mnt, ['model.onnx']), []);
+  } finally {
+    spawnSync('umount', [mnt]);
+  }
 });
