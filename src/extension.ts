@@ -36,11 +36,11 @@ export function activate(context: vscode.ExtensionContext): void {
 
   let stats: ActivationStats = { activationMs: -1 };
   OnnxEditorProvider.register(context, { extensionUri: context.extensionUri, log, loader, registry, documents, graph });
-  registerGraphCommands(context, { log, registry, overlays, graph });
-  registerSensitivity(context, { documents, log, overlays });
+  registerGraphCommands(context, { log, registry, overlays });
+  registerSensitivity(context, { documents, log, overlays, analysis });
   registerModelCommands(context, { log, loader, registry });
   registerNumericCommands(context, log);
-  registerEditCommands(context, { documents, log, loader });
+  registerEditCommands(context, { documents, log, loader, analysis });
   registerTestHooks(context, { registry, overlays, activationStats: () => stats });
   registerTasks(context, { log, loader, overlays });
 

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Fix } from '../core/analysis/index';
 import type { EditRequest, ScaleMode } from '../core/editing/index';
+import type { AnalysisService } from '../diagnostics/analysisService';
 import type { ModelLoader } from '../editor/modelLoader';
 import { OnnxDocument, type EditOutcome } from '../editor/onnxDocument';
 import type { OpenDocuments } from '../editor/openDocuments';
@@ -9,6 +10,8 @@ import type { Logger } from '../util/logger';
 
 export interface EditCommandServices {
   readonly documents: OpenDocuments;
+  /** The shared analysis (src/diagnostics): finding ids are looked up in the report the user sees. */
+  readonly analysis: AnalysisService;
   readonly log: Logger;
   readonly loader: ModelLoader;
 }
@@ -97,16 +100,17 @@ async function askTarget(prompt: string): Promise<string | undefined> {
   return vscode.window.showInputBox({ prompt, placeHolder: '/model.22/cv2.0/cv2.0.0/conv/Conv, /model.22/ or model.22' });
 }
 
-/** Finding id `R16:/model.4/Concat` -> that finding's fix, analysing the document's current model. */
-async function fixOfFinding(document: OnnxDocument, findingId: string): Promise<Fix | undefined> {
-  const state = document.state;
-  if (state.kind !== 'loaded' || !state.decoded.model.graph) return undefined;
+/**
+ * Finding id `R16:/model.4/Concat` -> that finding's fix, from the shared analysis of the document's
+ * current model (the report behind the Problems panel, for the settings' TensorRT target).
+ */
+async function fixOfFinding(analysis: AnalysisService, document: OnnxDocument, findingId: string): Promise<Fix | undefined> {
+  const state = await analysis.whenSettled(document);
+  if (state?.kind !== 'analysed') return undefined;
   const cut = findingId.indexOf(':');
   const ruleId = findingId.slice(0, cut);
   const node = findingId.slice(cut + 1);
-  const [analysis, graph] = await Promise.all([import('../core/analysis/index.js'), import('../core/graph/index.js')]);
-  const report = analysis.analyzeModel(state.decoded, graph.buildGraphIndex(state.decoded.model.graph), {});
-  return report.findings.find((f) => f.ruleId === ruleId && f.nodes[0] === node && f.fix)?.fix;
+  return state.report.findings.find((f) => f.ruleId === ruleId && f.nodes[0] === node && f.fix)?.fix;
 }
 
 /**
@@ -161,7 +165,7 @@ export function registerEditCommands(context: vscode.ExtensionContext, services:
         let fix = isObject(args.fix) && Array.isArray((args.fix as Fix).edits) ? (args.fix as Fix) : undefined;
         if (!fix && typeof args.findingId === 'string') {
           const document = await documentFor(services, uri);
-          fix = document ? await fixOfFinding(document, args.findingId) : undefined;
+          fix = document ? await fixOfFinding(services.analysis, document, args.findingId) : undefined;
           if (!fix) throw new Error(`no finding ${args.findingId} with a fix in ${uri}`);
         }
         if (!fix) throw new Error('qdqStudio.applyFix needs a fix or a findingId');

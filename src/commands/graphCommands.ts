@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import type { GraphHost } from '../editor/graphHost';
 import { OnnxEditorProvider } from '../editor/onnxEditorProvider';
 import type { OverlayService } from '../editor/overlays';
 import type { WebviewEntry, WebviewRegistry } from '../editor/webviewRegistry';
@@ -10,7 +9,6 @@ export interface GraphCommandServices {
   readonly log: Logger;
   readonly registry: WebviewRegistry;
   readonly overlays: OverlayService;
-  readonly graph: GraphHost;
 }
 
 const openTimeoutMs = 30_000;
@@ -101,9 +99,9 @@ async function editFromGraph(command: 'qdqStudio.disableQuantization' | 'qdqStud
   return vscode.commands.executeCommand(command, { uri: c.uri, target: c.node });
 }
 
-/** Graph view commands, the overlay broadcast to open panels, and re-analysis on settings changes. */
+/** Graph view commands and the overlay broadcast to open panels (the shared analysis follows the settings). */
 export function registerGraphCommands(context: vscode.ExtensionContext, services: GraphCommandServices): void {
-  const { registry, overlays, graph } = services;
+  const { registry, overlays } = services;
   context.subscriptions.push(
     vscode.commands.registerCommand('qdqStudio.revealNode', (uri?: unknown, name?: unknown) => revealNode(registry, uri, name)),
     vscode.commands.registerCommand('qdqStudio.toggleQdqFolding', (uri?: unknown) => graphCommand(registry, 'toggleFolding', uri)),
@@ -144,9 +142,6 @@ export function registerGraphCommands(context: vscode.ExtensionContext, services
     overlays.onDidChange(({ uri }) => {
       const message = overlays.message(uri);
       for (const entry of registry.entriesForUri(uri)) entry.post(message);
-    }),
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('qdqStudio.analysis')) graph.reanalyseAll();
     }),
   );
 }

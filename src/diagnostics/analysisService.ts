@@ -89,9 +89,8 @@ export class AnalysisService extends Disposable {
   }
 
   private track(document: OnnxDocument): void {
-    const changed = (document as { onDidChangeModel?: vscode.Event<unknown> }).onDidChangeModel;
-    // `onDidChangeModel` (reload, edit, undo, redo) where the document has it; reloads otherwise.
-    const subscription = changed ? changed(() => this.schedule(document)) : document.onDidReload(() => this.schedule(document));
+    // Reload, edit, undo, redo, revert.
+    const subscription = document.onDidChangeModel(() => this.schedule(document));
     document.onDidDispose(() => subscription.dispose());
     this.schedule(document);
   }

@@ -14,7 +14,6 @@ import type { OverlayService } from './overlays';
 
 type GraphViewModule = typeof import('../core/graphView/index.js');
 type GraphModule = typeof import('../core/graph/index.js');
-type AnalysisModule = typeof import('../core/analysis/index.js');
 
 /** What the host keeps per document for its graph views: cached per model state. */
 interface DocRecord {
@@ -22,7 +21,6 @@ interface DocRecord {
   index?: GraphIndex;
   /** Last few `graphView` answers by request key (ref + mode + font). */
   views: Map<string, Omit<GraphViewMessage, 'inReplyTo'>>;
-  analysed: boolean;
 }
 
 const VIEW_CACHE = 4;
@@ -39,9 +37,9 @@ export interface GraphHostServices {
   readonly overlays?: OverlayService;
   /**
    * The shared analysis (src/diagnostics/analysisService.ts): each model is analysed once, for the
-   * Problems panel and the graph alike. Without it (minimal setups) GraphHost analyses on its own.
+   * Problems panel and the graph alike; the 'analysis' overlay is made from its reports.
    */
-  readonly analysis?: GraphAnalysisSource;
+  readonly analysis: GraphAnalysisSource;
   /** Where the selection and mode per document are remembered for a reopened editor. */
   readonly memento?: vscode.Memento;
 }
@@ -55,21 +53,17 @@ export interface GraphHostServices {
 export class GraphHost implements vscode.Disposable {
   private readonly docs = new WeakMap<OnnxDocument, DocRecord>();
   private readonly watched = new WeakSet<OnnxDocument>();
-  private readonly analysedDocs = new Set<OnnxDocument>();
   /** The report each document's 'analysis' overlay was last made from (shared analysis). */
   private readonly overlaidReports = new WeakMap<OnnxDocument, AnalysisState>();
-  private modules: Promise<[GraphViewModule, GraphModule, AnalysisModule]> | undefined;
+  private modules: Promise<[GraphViewModule, GraphModule]> | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly services: GraphHostServices) {
-    const analysis = services.analysis;
-    if (analysis) {
-      this.subscriptions.push(
-        analysis.onDidChange((document) => {
-          if (this.watched.has(document)) this.overlayFromAnalysis(document);
-        }),
-      );
-    }
+    this.subscriptions.push(
+      services.analysis.onDidChange((document) => {
+        if (this.watched.has(document)) this.overlayFromAnalysis(document);
+      }),
+    );
   }
 
   dispose(): void {
@@ -83,22 +77,22 @@ export class GraphHost implements vscode.Disposable {
    */
   private overlayFromAnalysis(document: OnnxDocument): void {
     const overlays = this.services.overlays;
-    const state = this.services.analysis?.get(document);
+    const state = this.services.analysis.get(document);
     if (!overlays || !state || state.kind === 'pending' || document.isDisposed) return;
     if (this.overlaidReports.get(document) === state) return;
     this.overlaidReports.set(document, state);
     overlays.set(document.uri, ANALYSIS_SOURCE, state.kind === 'analysed' ? analysisOverlay(state.report) : undefined);
   }
 
-  private core(): Promise<[GraphViewModule, GraphModule, AnalysisModule]> {
-    this.modules ??= Promise.all([import('../core/graphView/index.js'), import('../core/graph/index.js'), import('../core/analysis/index.js')]);
+  private core(): Promise<[GraphViewModule, GraphModule]> {
+    this.modules ??= Promise.all([import('../core/graphView/index.js'), import('../core/graph/index.js')]);
     return this.modules;
   }
 
   private record(document: OnnxDocument): DocRecord {
     let r = this.docs.get(document);
     if (!r || r.state !== document.state) {
-      r = { state: document.state, views: new Map(), analysed: false };
+      r = { state: document.state, views: new Map() };
       this.docs.set(document, r);
     }
     return r;
@@ -115,21 +109,17 @@ export class GraphHost implements vscode.Disposable {
     return r.index;
   }
 
-  /** Subscribes once per document: model changes refresh analysis and views; close drops its overlays. */
+  /** Subscribes once per document: model changes refresh the views; close drops its overlays. */
   watch(document: OnnxDocument, onChange: () => void): void {
     if (this.watched.has(document)) return;
     this.watched.add(document);
-    const doc = document as OnnxDocument & { onDidChangeModel?: vscode.Event<void> };
-    const changed = doc.onDidChangeModel ?? document.onDidReload;
-    const subscription = changed(() => {
+    const subscription = document.onDidChangeModel(() => {
       this.invalidate(document);
-      this.scheduleAnalysis(document);
       onChange();
     });
-    if (this.services.analysis) this.overlayFromAnalysis(document);
+    this.overlayFromAnalysis(document);
     document.onDidDispose(() => {
       subscription.dispose();
-      this.analysedDocs.delete(document);
       this.services.overlays?.clear(document.uri);
     });
   }
@@ -162,7 +152,6 @@ export class GraphHost implements vscode.Disposable {
       r.views.set(key, reply);
       while (r.views.size > VIEW_CACHE) r.views.delete(r.views.keys().next().value as string);
     }
-    this.scheduleAnalysis(document);
     return { ...reply, inReplyTo: message.requestId };
   }
 
@@ -175,47 +164,6 @@ export class GraphHost implements vscode.Disposable {
       return { type: 'properties', inReplyTo: message.requestId, properties };
     } catch (e) {
       return { type: 'properties', inReplyTo: message.requestId, error: e instanceof Error ? e.message : String(e) };
-    }
-  }
-
-  /** Runs the analysis for `document` soon (after the graph reply went out), once per model state. */
-  scheduleAnalysis(document: OnnxDocument): void {
-    const overlays = this.services.overlays;
-    if (!overlays || this.services.analysis) return; // the shared analysis feeds the overlay
-    const r = this.record(document);
-    if (r.analysed) return;
-    r.analysed = true;
-    this.analysedDocs.add(document);
-    setTimeout(() => void this.analyse(document, r), 0);
-  }
-
-  /** Re-runs the analysis of every document that has one (the settings changed). */
-  reanalyseAll(): void {
-    if (this.services.analysis) return; // it follows the settings itself
-    for (const document of this.analysedDocs) {
-      const r = this.record(document);
-      r.analysed = false;
-      this.scheduleAnalysis(document);
-    }
-  }
-
-  private async analyse(document: OnnxDocument, r: DocRecord): Promise<void> {
-    const overlays = this.services.overlays;
-    const state = r.state;
-    if (!overlays || state.kind !== 'loaded' || document.isDisposed) return;
-    const [, graph, analysis] = await this.core();
-    if (this.docs.get(document) !== r) return; // the model changed meanwhile; the new record runs its own
-    try {
-      const config = vscode.workspace.getConfiguration('qdqStudio.analysis');
-      const trt = String(config.get('tensorrtVersion', '10')) === '8' ? 8 : 10;
-      const precision = config.get<string>('precision', 'int8') === 'fp8' ? 'fp8' : 'int8';
-      const index = this.mainIndex(graph, state.decoded, r);
-      if (!index) return;
-      const report = analysis.analyzeModel(state.decoded, index, { trt, precision });
-      overlays.set(document.uri, ANALYSIS_SOURCE, analysisOverlay(report));
-    } catch (e) {
-      this.services.log.error(`Analysing ${document.uri.toString(true)} for the graph view failed`, e);
-      overlays.set(document.uri, ANALYSIS_SOURCE, undefined);
     }
   }
 

@@ -72,10 +72,6 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
   /** The file changed on disk (not by us) while there were unsaved edits. */
   private changedOnDisk = false;
 
-  private readonly _onDidReload = this._register(new vscode.EventEmitter<LoadResult>());
-  /** Fires after the model was read again (retry, revert, change on disk), with the new state. */
-  readonly onDidReload = this._onDidReload.event;
-
   private readonly _onDidChangeModel = this._register(new vscode.EventEmitter<void>());
   /** Fires after every reload, edit, undo, redo and revert: the model (or its load state) changed. */
   readonly onDidChangeModel = this._onDidChangeModel.event;
@@ -230,7 +226,6 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     this.changedOnDisk = false;
     await this.readStamp();
     if (previous.kind === 'loaded') closeQuietly(previous.decoded);
-    this._onDidReload.fire(result);
     this._onDidChangeModel.fire();
     return result;
   }

@@ -1,6 +1,6 @@
 import type { AnalysisReport } from '../core/analysis/index';
 import type { OnnxDocument } from '../editor/onnxDocument';
-import { targetFromSettings } from '../diagnostics/analysisService';
+import { targetFromSettings, type AnalysisService } from '../diagnostics/analysisService';
 
 /** What the analysis predicts before and after keeping some layers in higher precision. */
 export interface KeepEffect {
@@ -33,10 +33,11 @@ function diff(a: Map<string, { ruleId: string; n: number }>, b: Map<string, { ru
 
 /**
  * Runs the "disable quantization" edits of `targets` on a copy of the document's current model
- * (its unsaved edits included: the copy is a lossless encode of it) and analyses both for the
- * TensorRT target of the settings. The open document is not touched.
+ * (its unsaved edits included: the copy is a lossless encode of it) and analyses the copy for the
+ * TensorRT target of the settings. "Before" is the shared analysis of the document (the same
+ * target), analysed here only when the service has no report. The open document is not touched.
  */
-export async function predictKeepEffect(document: OnnxDocument, targets: readonly string[]): Promise<KeepEffect> {
+export async function predictKeepEffect(document: OnnxDocument, targets: readonly string[], shared: AnalysisService): Promise<KeepEffect> {
   const state = document.state;
   if (state.kind !== 'loaded' || !state.decoded.model.graph) throw new Error(`${document.uri.fsPath} is not loaded`);
   const [onnx, graph, analysis, editing] = await Promise.all([
@@ -47,7 +48,8 @@ export async function predictKeepEffect(document: OnnxDocument, targets: readonl
   ]);
   const target = targetFromSettings(document.uri);
   const analyse = (d: typeof state.decoded) => analysis.analyzeModel(d, graph.buildGraphIndex(d.model.graph!), target);
-  const before = analyse(state.decoded);
+  const settled = await shared.whenSettled(document);
+  const before = settled?.kind === 'analysed' && document.state === state ? settled.report : analyse(state.decoded);
   const bytes = onnx.encodeModelToBytes(state.decoded);
   const copy = onnx.decodeModel(new onnx.MemorySource(bytes, state.decoded.file), { file: state.decoded.file });
   editing.applyEdit(copy, { kind: 'batch', label: 'keep in higher precision', edits: targets.map((t) => ({ kind: 'disableQuantization' as const, target: t })) });

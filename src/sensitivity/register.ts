@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { KeepPrediction, LayerRow, SensitivityOverlay } from '../core/sensitivity/index';
 import { displayPath } from '../editor/modelLoader';
+import type { AnalysisService } from '../diagnostics/analysisService';
 import type { OpenDocuments } from '../editor/openDocuments';
 import type { Logger } from '../util/logger';
 import { editingAvailable, setLayerQuantization, type ToggleOutcome } from './edits';
@@ -20,6 +21,8 @@ export interface SensitivityServices {
   readonly documents: OpenDocuments;
   readonly log: Logger;
   readonly overlays?: OverlaySink;
+  /** The shared analysis (src/diagnostics): the "before" side of keep-k's predicted effect. */
+  readonly analysis: AnalysisService;
 }
 
 /** What `qdqStudio.internal.sensitivity` returns. */
@@ -200,7 +203,7 @@ export function registerSensitivity(context: vscode.ExtensionContext, services: 
     const lines = [...s.core.describePrediction(prediction)];
     if (prediction.toFp16.length) {
       try {
-        lines.push(...describeKeepEffect(await predictKeepEffect(s.document, prediction.toFp16.map((l) => l.name))));
+        lines.push(...describeKeepEffect(await predictKeepEffect(s.document, prediction.toFp16.map((l) => l.name), services.analysis)));
       } catch (e) {
         lines.push(`Findings before/after could not be predicted: ${e instanceof Error ? e.message : String(e)}`);
       }

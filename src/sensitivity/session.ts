@@ -111,13 +111,11 @@ export class SensitivitySession extends Disposable {
   private track(document: OnnxDocument): void {
     if (this.tracked.has(document)) return;
     this.tracked.add(document);
-    const changed = (document as { onDidChangeModel?: vscode.Event<unknown> }).onDidChangeModel;
-    const invalidate = (): void => {
+    // Reload, edit, undo, redo, revert.
+    const sub = document.onDidChangeModel(() => {
       this.facts.delete(document);
       this.schedule();
-    };
-    // `onDidChangeModel` (reload, edit, undo, redo) where the document has it; reloads otherwise.
-    const sub = changed ? changed(invalidate) : document.onDidReload(invalidate);
+    });
     document.onDidDispose(() => sub.dispose());
     this.schedule();
   }
