@@ -75,16 +75,6 @@ export function engineOverlay(report: EngineReport, label = 'Engine (trtexec)'):
   return { label, legend: LEGEND, nodes: out };
 }
 
-/**
- * The model a trtexec output folder belongs to: QDQ Studio writes a build of `dir/model.onnx` to
- * `dir/model.trtexec/<flavour>.layer.json`. Undefined for files elsewhere.
- */
-export function modelOfEngineOutput(layerInfoPath: string): string | undefined {
-  const slash = Math.max(layerInfoPath.lastIndexOf('/'), layerInfoPath.lastIndexOf('\\'));
-  const dir = slash < 0 ? '' : layerInfoPath.slice(0, slash);
-  const m = /^(.*)\.trtexec$/.exec(dir);
-  return m ? `${m[1]}.onnx` : undefined;
-}
 
 /** Where the engine disagrees with the analysis's prediction for a compute node. */
 export interface PredictionDisagreement {

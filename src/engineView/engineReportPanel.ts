@@ -4,9 +4,9 @@
  * same folder. The engine-report core is imported when the first report is shown.
  */
 import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EngineReport } from '../core/engineReport/index';
+import { modelOfEngineOutput } from '../core/tasks/index';
 import { buildWebviewShell } from '../editor/webviewHtml';
 import { Channel } from '../protocol/channel';
 import { isFromEngineView, type EngineRenderedDto, type FromEngineView, type PredictionCheckDto, type ToEngineView } from '../protocol/engineView';
@@ -184,9 +184,7 @@ export class EngineReportPanel implements vscode.Disposable {
   private async revealInModel(onnxNodes: string[]): Promise<void> {
     const node = onnxNodes[0];
     if (!node || !this.shown) return;
-    const dir = path.dirname(this.shown.source.layerInfo);
-    const m = /^(.*)\.trtexec$/.exec(dir);
-    const model = m ? `${m[1]}.onnx` : undefined;
+    const model = modelOfEngineOutput(this.shown.source.layerInfo);
     const commands = await vscode.commands.getCommands(true);
     if (model && commands.includes('qdqStudio.revealNode')) {
       await vscode.commands.executeCommand('qdqStudio.revealNode', vscode.Uri.file(model), node);

@@ -4,11 +4,11 @@
  */
 import * as vscode from 'vscode';
 import { registerTaskCommands } from '../commands/taskCommands';
-import { TASK_TYPE } from '../core/tasks/index';
+import { modelOfEngineOutput, TASK_TYPE } from '../core/tasks/index';
 import type { ModelLoader } from '../editor/modelLoader';
 import type { OverlayService } from '../editor/overlays';
 import { EngineReportPanel } from '../engineView/engineReportPanel';
-import { checkPrediction, ENGINE_SOURCE, engineOverlay, modelOfEngineOutput } from '../engineView/engineOverlay';
+import { checkPrediction, ENGINE_SOURCE, engineOverlay } from '../engineView/engineOverlay';
 import type { EngineReport } from '../core/engineReport/index';
 import type { PredictionCheckDto } from '../protocol/engineView';
 import type { Logger } from '../util/logger';

@@ -27,6 +27,7 @@ export {
   TRTEXEC_FLAVOURS,
   FLAVOUR_LABELS,
   trtexecOutputs,
+  modelOfEngineOutput,
   trtexecCommand,
   flavourProblem,
   flavoursFor,

@@ -85,6 +85,17 @@ export function trtexecOutputs(model: string, flavour: TrtexecFlavour, outputDir
   };
 }
 
+/**
+ * The model a build's layer info belongs to, the inverse of `trtexecOutputs` with the default
+ * folder: `dir/model.trtexec/<flavour>.layer.json` → `dir/model.onnx`. Undefined elsewhere.
+ */
+export function modelOfEngineOutput(layerInfoPath: string): string | undefined {
+  const slash = Math.max(layerInfoPath.lastIndexOf('/'), layerInfoPath.lastIndexOf('\\'));
+  const dir = slash < 0 ? '' : layerInfoPath.slice(0, slash);
+  const m = /^(.*)\.trtexec$/.exec(dir);
+  return m ? `${m[1]}.onnx` : undefined;
+}
+
 /** Why `flavour` does not fit a model with (or without) Q/DQ; undefined when it does. */
 export function flavourProblem(flavour: TrtexecFlavour, hasQdq: boolean): string | undefined {
   if (flavour === 'qdq' && !hasQdq) return 'the explicit Q/DQ build needs a model with QuantizeLinear/DequantizeLinear nodes; this model has none (build the FP16 or PTQ baseline instead)';

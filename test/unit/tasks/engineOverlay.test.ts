@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildEngineReport, parseLayerInfo, parseProfile } from '../../../src/core/engineReport/index';
-import { checkPrediction, engineOverlay, modelOfEngineOutput, onnxNodesOfLayer } from '../../../src/engineView/engineOverlay';
+import { modelOfEngineOutput } from '../../../src/core/tasks/index';
+import { checkPrediction, engineOverlay, onnxNodesOfLayer } from '../../../src/engineView/engineOverlay';
 
 const fixtures = path.resolve(__dirname, '..', '..', 'fixtures', 'trtexec');
 const read = (f: string) => fs.readFileSync(path.join(fixtures, f), 'utf8');
