@@ -85,18 +85,12 @@ function nodeContext(value: unknown): { uri: string; node: string } | undefined 
 
 /**
  * The graph's node menu → the editing commands (`qdqStudio.disableQuantization` /
- * `enableQuantization` with `{ uri, target }`), which the editing layer registers; without them a
- * message says so. Returns what the editing command returned.
+ * `enableQuantization` with `{ uri, target }`, src/commands/editCommands.ts). Returns what the
+ * editing command returned.
  */
 async function editFromGraph(command: 'qdqStudio.disableQuantization' | 'qdqStudio.enableQuantization', context: unknown): Promise<unknown> {
   const c = nodeContext(context);
-  if (!c) return undefined;
-  const available = await vscode.commands.getCommands(true);
-  if (!available.includes(command)) {
-    void vscode.window.showInformationMessage(`QDQ Studio: changing quantization needs the editing commands (${command}), which this build does not have.`);
-    return undefined;
-  }
-  return vscode.commands.executeCommand(command, { uri: c.uri, target: c.node });
+  return c ? vscode.commands.executeCommand(command, { uri: c.uri, target: c.node }) : undefined;
 }
 
 /** Graph view commands and the overlay broadcast to open panels (the shared analysis follows the settings). */
@@ -123,10 +117,7 @@ export function registerGraphCommands(context: vscode.ExtensionContext, services
     }),
     vscode.commands.registerCommand('qdqStudio.graph.unifyScales', async (context?: unknown) => {
       const c = nodeContext(context);
-      if (!c) return undefined;
-      const available = await vscode.commands.getCommands(true);
-      if (!available.includes('qdqStudio.unifyScales')) return undefined;
-      return vscode.commands.executeCommand('qdqStudio.unifyScales', { uri: c.uri, node: c.node });
+      return c ? vscode.commands.executeCommand('qdqStudio.unifyScales', { uri: c.uri, node: c.node }) : undefined;
     }),
     vscode.commands.registerCommand('qdqStudio.graph.removeQdqPair', async (context?: unknown) => {
       const c = context as { qdqUri?: unknown; qdqQuantize?: unknown; qdqDequantize?: unknown } | undefined;

@@ -11,16 +11,6 @@ export interface DiagnosticsServices {
   readonly log: Logger;
 }
 
-/** Reveals a node in the graph view when that command exists; otherwise just shows the model. */
-async function revealFindingNode(uri: string, node: string): Promise<void> {
-  const commands = await vscode.commands.getCommands(true);
-  if (commands.includes('qdqStudio.revealNode')) {
-    await vscode.commands.executeCommand('qdqStudio.revealNode', uri, node);
-    return;
-  }
-  await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.parse(uri), 'qdqStudio.onnxEditor');
-}
-
 interface TargetPick extends vscode.QuickPickItem {
   readonly trt: '8' | '10';
   readonly precision: 'int8' | 'fp8';
@@ -53,7 +43,8 @@ export function registerDiagnostics(context: vscode.ExtensionContext, services: 
     analysis,
     problems,
     view,
-    vscode.commands.registerCommand('qdqStudio.revealFindingNode', (uri: string, node: string) => revealFindingNode(uri, node)),
+    // The graph view's reveal (opens the model if needed, selects and centres the node).
+    vscode.commands.registerCommand('qdqStudio.revealFindingNode', (uri: string, node: string) => vscode.commands.executeCommand('qdqStudio.revealNode', uri, node)),
     vscode.commands.registerCommand('qdqStudio.openRuleDoc', async (element?: FindingsElement | string) => {
       const ruleId = typeof element === 'string' ? element : element?.kind === 'finding' || element?.kind === 'node' ? element.finding.ruleId : undefined;
       if (!ruleId || !/^R\d+$/.test(ruleId)) return;
@@ -61,11 +52,6 @@ export function registerDiagnostics(context: vscode.ExtensionContext, services: 
     }),
     vscode.commands.registerCommand('qdqStudio.applyFindingFix', async (element?: FindingsElement) => {
       if (element?.kind !== 'finding' || !element.finding.fix) return;
-      const commands = await vscode.commands.getCommands(true);
-      if (!commands.includes('qdqStudio.applyFix')) {
-        void vscode.window.showInformationMessage(`${element.finding.ruleId}: applying fixes needs the editing layer, which this build does not have yet.`);
-        return;
-      }
       await vscode.commands.executeCommand('qdqStudio.applyFix', { uri: element.document.uri.toString(), fix: element.finding.fix });
     }),
     vscode.commands.registerCommand('qdqStudio.selectAnalysisTarget', () => selectTarget()),

@@ -185,8 +185,7 @@ export class EngineReportPanel implements vscode.Disposable {
     const node = onnxNodes[0];
     if (!node || !this.shown) return;
     const model = modelOfEngineOutput(this.shown.source.layerInfo);
-    const commands = await vscode.commands.getCommands(true);
-    if (model && commands.includes('qdqStudio.revealNode')) {
+    if (model) {
       await vscode.commands.executeCommand('qdqStudio.revealNode', vscode.Uri.file(model), node);
     } else {
       void vscode.window.showInformationMessage(`ONNX node: ${node}`);

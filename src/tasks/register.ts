@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { registerTaskCommands } from '../commands/taskCommands';
 import { modelOfEngineOutput, TASK_TYPE } from '../core/tasks/index';
+import { targetFromSettings } from '../diagnostics/analysisService';
 import type { ModelLoader } from '../editor/modelLoader';
 import type { OverlayService } from '../editor/overlays';
 import { EngineReportPanel } from '../engineView/engineReportPanel';
@@ -40,10 +41,10 @@ async function predictFor(report: EngineReport, layerInfo: string): Promise<Pred
   const decoded = onnx.openModelFile(model);
   try {
     if (!decoded.model.graph) return undefined;
+    // The settings' target, with the TensorRT version the engine was actually built with.
+    const { trt: configured, precision } = targetFromSettings(vscode.Uri.file(model));
     const major = Number(/^(\d+)/.exec(report.trtVersion ?? '')?.[1]);
-    const config = vscode.workspace.getConfiguration('qdqStudio.analysis', vscode.Uri.file(model));
-    const trt: 8 | 10 = Number.isFinite(major) ? (major < 10 ? 8 : 10) : config.get<string>('tensorrtVersion', '10') === '8' ? 8 : 10;
-    const precision = config.get<string>('precision', 'int8') === 'fp8' ? 'fp8' : 'int8';
+    const trt: 8 | 10 = Number.isFinite(major) ? (major < 10 ? 8 : 10) : configured;
     const predicted = analysis.analyzeModel(decoded, graph.buildGraphIndex(decoded.model.graph), { trt, precision, stronglyTyped: trt === 10, refit: false });
     return { target: `TensorRT ${trt}.x ${precision.toUpperCase()}`, model: model.slice(Math.max(model.lastIndexOf('/'), model.lastIndexOf('\\')) + 1), ...checkPrediction(report, predicted) };
   } finally {
