@@ -41,7 +41,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerModelCommands(context, { log, loader, registry });
   registerNumericCommands(context, log);
   registerEditCommands(context, { documents, log, loader, analysis });
-  registerTestHooks(context, { registry, overlays, activationStats: () => stats });
+  registerTestHooks(context, { registry, documents, overlays, activationStats: () => stats });
   registerTasks(context, { log, loader, overlays });
 
   stats = { activationMs: performance.now() - moduleStart };

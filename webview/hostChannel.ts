@@ -1,6 +1,7 @@
 /** The webview's end of the protocol: wraps `postMessage` with `src/protocol/channel`. */
 import { Channel, type DistributiveOmit, type RequestOf } from '../src/protocol/channel';
 import { isToWebview, type FromWebview, type ToWebview } from '../src/protocol/messages';
+import { unpackGraphView } from '../src/protocol/graphView';
 import type { VsCodeApi } from './vscodeApi';
 
 export class HostChannel {
@@ -16,8 +17,9 @@ export class HostChannel {
     this.channel = new Channel<FromWebview, ToWebview>((message) => api.postMessage(message), { defaultTimeoutMs: 120_000 });
     target.addEventListener('message', (event: MessageEvent<unknown>) => {
       const at = performance.now();
-      const data = event.data;
-      if (!isToWebview(data)) return; // not ours (VS Code also posts its own messages to the page)
+      const raw = event.data;
+      if (!isToWebview(raw)) return; // not ours (VS Code also posts its own messages to the page)
+      const data = raw.type === 'graphView' ? unpackGraphView(raw) : raw;
       this.onArrival?.(data, at);
       if (this.channel.receive(data)) return;
       this.onMessage(data);

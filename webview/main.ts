@@ -20,6 +20,7 @@ import { ViewStateStore } from './state';
 import { acquireApi } from './vscodeApi';
 
 function main(): void {
+  performance.mark('qdq:script');
   const root = document.getElementById('app');
   if (!root) throw new Error('#app is missing from the webview HTML');
 
@@ -28,6 +29,7 @@ function main(): void {
   // Messages arrive asynchronously, after `view` below exists.
   const host = new HostChannel(api, (message) => onMessage(message), window, (message, at) => {
     if (message.type === 'graphView') view.noteGraphReceived(at);
+    if (message.type === 'init' || message.type === 'graphView') performance.mark(`qdq:${message.type}-received`, { startTime: at });
   });
   const post = (message: FromWebview): void => host.post(message);
   const view = new ModelView(root, store, (command) => post({ type: 'command', command }), {
@@ -76,6 +78,7 @@ function main(): void {
 
   view.showLoading();
   post({ type: 'ready' });
+  performance.mark('qdq:ready-posted');
 }
 
 main();

@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import type { OpenDocuments } from '../editor/openDocuments';
+import { timelineOf } from '../editor/openTimeline';
 import type { OverlayService } from '../editor/overlays';
 import type { WebviewRegistry } from '../editor/webviewRegistry';
 import { isGraphOverlay } from '../protocol/overlay';
@@ -19,6 +21,8 @@ export interface ActivationStats {
 
 export interface TestHookServices {
   readonly registry: WebviewRegistry;
+  /** Open documents (`qdqStudio.internal.openTimeline` reads their opening steps). */
+  readonly documents?: OpenDocuments;
   /** Graph overlays (`qdqStudio.internal.setOverlay` puts test overlays there). */
   readonly overlays?: OverlayService;
   /** Read when the command runs (activate() fills it in as its last step). */
@@ -47,6 +51,13 @@ export function registerTestHooks(context: vscode.ExtensionContext, services: Te
       queryWebview(services.registry, uri instanceof vscode.Uri || typeof uri === 'string' ? uri : undefined),
     ),
     vscode.commands.registerCommand('qdqStudio.internal.activationStats', () => services.activationStats()),
+    // openTimeline(uri): when each step of opening that document happened (ms, performance.now()).
+    vscode.commands.registerCommand('qdqStudio.internal.openTimeline', (uri: unknown) => {
+      const document = typeof uri === 'string' || uri instanceof vscode.Uri ? services.documents?.get(uri) : undefined;
+      if (!document) return undefined;
+      const t = timelineOf(document);
+      return { steps: { ...t.steps }, prefetchHit: t.prefetchHit };
+    }),
     // setOverlay(uri, source, overlay | undefined): exercises the overlay mechanism other features use.
     vscode.commands.registerCommand('qdqStudio.internal.setOverlay', (uri: unknown, source: unknown, overlay: unknown) => {
       if (!services.overlays || typeof uri !== 'string' || typeof source !== 'string') return false;

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { AnalysisReport, Target } from '../core/analysis/index';
 import type { OnnxDocument } from '../editor/onnxDocument';
 import type { OpenDocuments } from '../editor/openDocuments';
+import { markStep } from '../editor/openTimeline';
 import type { LoadResult } from '../editor/modelLoader';
 import { Disposable } from '../util/dispose';
 import type { Logger } from '../util/logger';
@@ -30,7 +31,8 @@ export function targetFromSettings(scope?: vscode.Uri): Target {
  * report per document. Consumers (Problems panel, findings view, graph colouring) listen to
  * `onDidChange`. The analysis is synchronous and fast (about 80 ms for 6,000 nodes, 0.5 s for
  * 50,000 on the reference machine), so it runs on the host's thread, but never inside
- * `openCustomDocument`: it is scheduled after the load so opening is not delayed by it.
+ * `openCustomDocument`: it is scheduled after the load, and the first one after the model's first
+ * graph reached a panel, so neither opening nor the first paint waits for it.
  */
 export class AnalysisService extends Disposable {
   private readonly states = new Map<OnnxDocument, AnalysisState>();
@@ -42,7 +44,7 @@ export class AnalysisService extends Disposable {
   readonly onDidChange = this._onDidChange.event;
 
   constructor(
-    documents: OpenDocuments,
+    private readonly documents: OpenDocuments,
     private readonly log: Logger,
   ) {
     super();
@@ -92,15 +94,18 @@ export class AnalysisService extends Disposable {
     // Reload, edit, undo, redo, revert.
     const subscription = document.onDidChangeModel(() => this.schedule(document));
     document.onDidDispose(() => subscription.dispose());
-    this.schedule(document);
+    // The first analysis waits for the first graph to reach a panel (see OpenDocuments.whenFirstShown).
+    this.schedule(document, this.documents.whenFirstShown(document));
   }
 
-  private schedule(document: OnnxDocument): void {
+  private schedule(document: OnnxDocument, after?: Promise<void>): void {
     if (document.isDisposed) return;
     const generation = (this.generations.get(document) ?? 0) + 1;
     this.generations.set(document, generation);
     this.set(document, { kind: 'pending' });
-    setTimeout(() => void this.run(document, generation), 0);
+    const start = (): void => void setTimeout(() => void this.run(document, generation), 0);
+    if (after) void after.then(start);
+    else start();
   }
 
   private async run(document: OnnxDocument, generation: number): Promise<void> {
@@ -122,6 +127,7 @@ export class AnalysisService extends Disposable {
       return;
     }
     const target = targetFromSettings(document.uri);
+    markStep(document, 'analysisStarted');
     try {
       this.core ??= Promise.all([import('../core/analysis/index.js'), import('../core/graph/index.js')]);
       const [analysis, graphCore] = await this.core;

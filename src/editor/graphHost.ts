@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { AnalysisState } from '../diagnostics/analysisService';
 import type { GraphIndex } from '../core/graph/index';
 import type { DecodedModel } from '../core/onnx/index';
-import type { GraphViewMessage, RequestGraphViewMessage } from '../protocol/graphView';
+import type { GraphViewMessage, RequestGraphViewMessage, GraphViewDto } from '../protocol/graphView';
 import type { GraphUiStateDto } from '../protocol/messages';
 import type { OverlaysMessage } from '../protocol/overlay';
 import type { PropertiesMessage, RequestPropertiesMessage } from '../protocol/properties';
@@ -10,21 +10,39 @@ import type { Logger } from '../util/logger';
 import { ANALYSIS_SOURCE, analysisOverlay } from './analysisOverlay';
 import type { LoadResult } from './modelLoader';
 import type { OnnxDocument } from './onnxDocument';
+import { markStep, timelineOf } from './openTimeline';
 import type { OverlayService } from './overlays';
 
 type GraphViewModule = typeof import('../core/graphView/index.js');
 type GraphModule = typeof import('../core/graph/index.js');
 
+type GraphViewReply = Omit<GraphViewMessage, 'inReplyTo'>;
+type FontMetrics = NonNullable<RequestGraphViewMessage['font']>;
+
 /** What the host keeps per document for its graph views: cached per model state. */
 interface DocRecord {
   state: LoadResult;
   index?: GraphIndex;
-  /** Last few `graphView` answers by request key (ref + mode + font). */
-  views: Map<string, Omit<GraphViewMessage, 'inReplyTo'>>;
+  /** Last few `graphView` answers (or answers being computed) by request key (ref + mode + font). */
+  views: Map<string, Promise<GraphViewReply>>;
+  /** View graphs (font-independent) by ref + mode, so a new font only re-runs the layout. */
+  built: Map<string, { view: GraphViewDto; buildMs: number }>;
 }
 
 const VIEW_CACHE = 4;
 const STATE_KEY = 'qdqStudio.graphState';
+/** The font metrics of the last graph request: what the next webview will most likely ask with. */
+const FONT_KEY = 'qdqStudio.lastGraphFont';
+function viewKey(ref: RequestGraphViewMessage['ref'], mode: RequestGraphViewMessage['mode'], font: FontMetrics | undefined): string {
+  return JSON.stringify([ref, mode, font ? { charWidth: font.charWidth, lineHeight: font.lineHeight } : null]);
+}
+
+function builtKey(ref: RequestGraphViewMessage['ref'], mode: RequestGraphViewMessage['mode']): string {
+  return JSON.stringify([ref, mode]);
+}
+
+/** The main graph, as the webview names it. */
+const MAIN_REF: RequestGraphViewMessage['ref'] = { path: [] };
 
 /** Where analysis reports come from: the AnalysisService that also feeds the Problems panel. */
 export interface GraphAnalysisSource {
@@ -92,7 +110,7 @@ export class GraphHost implements vscode.Disposable {
   private record(document: OnnxDocument): DocRecord {
     let r = this.docs.get(document);
     if (!r || r.state !== document.state) {
-      r = { state: document.state, views: new Map() };
+      r = { state: document.state, views: new Map(), built: new Map() };
       this.docs.set(document, r);
     }
     return r;
@@ -127,32 +145,88 @@ export class GraphHost implements vscode.Disposable {
   async graphView(document: OnnxDocument, message: RequestGraphViewMessage): Promise<GraphViewMessage> {
     const state = document.state;
     if (state.kind !== 'loaded') return { type: 'graphView', inReplyTo: message.requestId, error: state.error.message };
+    if (message.font) void this.rememberFont(message.font);
+    const timeline = timelineOf(document);
+    if (timeline.steps.graphRequested === undefined) {
+      markStep(document, 'graphRequested');
+      const r = this.record(document);
+      timeline.prefetchHit = r.views.has(viewKey(message.ref, message.mode, message.font)) || r.built.has(builtKey(message.ref, message.mode));
+    }
+    const reply = await this.cachedView(document, message.ref, message.mode, message.font);
+    return { ...reply, inReplyTo: message.requestId };
+  }
+
+  /**
+   * Starts building the graph the new panel of `document` is about to ask for (the main graph in
+   * its remembered mode, laid out for the font metrics of the last request), while VS Code is still
+   * creating the webview, so the request finds it ready. Without known metrics only the view graph
+   * (the font-independent part) is built.
+   */
+  prefetch(document: OnnxDocument): void {
+    if (document.isDisposed || document.state.kind !== 'loaded') return;
+    const mode = this.rememberedState(document)?.mode ?? 'folded';
+    const font = this.services.memento?.get<FontMetrics>(FONT_KEY);
+    markStep(document, 'prefetchStarted');
+    const done = font ? this.cachedView(document, MAIN_REF, mode, font) : this.core().then(([gv, graph]) => this.builtView(gv, graph, this.record(document), MAIN_REF, mode));
+    void done.then(
+      () => markStep(document, 'prefetchDone'),
+      () => undefined, // a failure is reported when the panel asks
+    );
+  }
+
+  private async rememberFont(font: FontMetrics): Promise<void> {
+    const memento = this.services.memento;
+    const known = memento?.get<FontMetrics>(FONT_KEY);
+    if (!memento || (known?.charWidth === font.charWidth && known.lineHeight === font.lineHeight)) return;
+    await memento.update(FONT_KEY, { charWidth: font.charWidth, lineHeight: font.lineHeight });
+  }
+
+  /** The answer for (ref, mode, font): from the cache, joining one being computed, or computed now. */
+  private cachedView(document: OnnxDocument, ref: RequestGraphViewMessage['ref'], mode: RequestGraphViewMessage['mode'], font: FontMetrics | undefined): Promise<GraphViewReply> {
     const r = this.record(document);
-    const key = JSON.stringify([message.ref, message.mode, message.font ?? null]);
+    const key = viewKey(ref, mode, font);
     const cached = r.views.get(key);
-    if (cached) return { ...cached, inReplyTo: message.requestId };
-    const [gv, graph] = await this.core();
-    let reply: Omit<GraphViewMessage, 'inReplyTo'>;
-    try {
+    if (cached) return cached;
+    const pending = this.computeView(document, r, ref, mode, font);
+    r.views.set(key, pending);
+    while (r.views.size > VIEW_CACHE) r.views.delete(r.views.keys().next().value as string);
+    void pending.then((reply) => {
+      if (reply.error && r.views.get(key) === pending) r.views.delete(key); // errors are not kept
+    });
+    return pending;
+  }
+
+  private builtView(gv: GraphViewModule, graph: GraphModule, r: DocRecord, ref: RequestGraphViewMessage['ref'], mode: RequestGraphViewMessage['mode']): { view: GraphViewDto; buildMs: number } {
+    const key = builtKey(ref, mode);
+    let built = r.built.get(key);
+    if (!built) {
+      const state = r.state;
+      if (state.kind !== 'loaded') throw new Error(state.error.message);
       const t0 = performance.now();
-      const view = gv.buildViewGraph(state.decoded, { ref: message.ref, mode: message.mode, index: this.mainIndex(graph, state.decoded, r) });
+      const view = gv.buildViewGraph(state.decoded, { ref, mode, index: this.mainIndex(graph, state.decoded, r) });
+      built = { view, buildMs: performance.now() - t0 };
+      r.built.set(key, built);
+      while (r.built.size > VIEW_CACHE) r.built.delete(r.built.keys().next().value as string);
+    }
+    return built;
+  }
+
+  private async computeView(document: OnnxDocument, r: DocRecord, ref: RequestGraphViewMessage['ref'], mode: RequestGraphViewMessage['mode'], font: FontMetrics | undefined): Promise<GraphViewReply> {
+    const [gv, graph] = await this.core();
+    try {
+      const { view, buildMs } = this.builtView(gv, graph, r, ref, mode);
       const t1 = performance.now();
-      const sizes = gv.viewNodeSizes(view, message.font ? { charWidth: message.font.charWidth, lineHeight: message.font.lineHeight } : {});
+      const sizes = gv.viewNodeSizes(view, font ? { charWidth: font.charWidth, lineHeight: font.lineHeight } : {});
       const layout = gv.layoutToJson(gv.layoutViewGraph(view, { sizes }), sizes);
-      const t2 = performance.now();
-      reply = { type: 'graphView', view, layout, timing: { buildMs: t1 - t0, layoutMs: t2 - t1 } };
+      const layoutMs = performance.now() - t1;
       this.services.log.info(
-        `Graph view of ${document.uri.toString(true)} (${message.mode}): ${view.nodes.length} nodes, ${view.edges.length} edges; build ${(t1 - t0).toFixed(1)} ms, layout ${(t2 - t1).toFixed(1)} ms`,
+        `Graph view of ${document.uri.toString(true)} (${mode}): ${view.nodes.length} nodes, ${view.edges.length} edges; build ${buildMs.toFixed(1)} ms, layout ${layoutMs.toFixed(1)} ms`,
       );
+      return { type: 'graphView', view, layout, timing: { buildMs, layoutMs } };
     } catch (e) {
       if (!(e instanceof gv.GraphRefError)) this.services.log.error(`Building the graph view of ${document.uri.toString(true)} failed`, e);
-      reply = { type: 'graphView', error: `${document.uri.path.slice(document.uri.path.lastIndexOf('/') + 1)}: ${e instanceof Error ? e.message : String(e)}` };
+      return { type: 'graphView', error: `${document.uri.path.slice(document.uri.path.lastIndexOf('/') + 1)}: ${e instanceof Error ? e.message : String(e)}` };
     }
-    if (!reply.error) {
-      r.views.set(key, reply);
-      while (r.views.size > VIEW_CACHE) r.views.delete(r.views.keys().next().value as string);
-    }
-    return { ...reply, inReplyTo: message.requestId };
   }
 
   async properties(document: OnnxDocument, message: RequestPropertiesMessage): Promise<PropertiesMessage> {

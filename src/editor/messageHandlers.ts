@@ -1,8 +1,11 @@
 import * as vscode from 'vscode';
+import { packGraphView, type GraphViewMessage } from '../protocol/graphView';
 import type { FromWebview, WebviewCommand } from '../protocol/messages';
 import type { Logger } from '../util/logger';
 import type { GraphHost } from './graphHost';
 import type { OnnxDocument } from './onnxDocument';
+import type { OpenDocuments } from './openDocuments';
+import { describeTimeline, markStep, timelineOf } from './openTimeline';
 import { stateMessage } from './stateMessage';
 import type { WebviewEntry } from './webviewRegistry';
 
@@ -19,6 +22,8 @@ export interface HandlerServices {
   readonly log: Logger;
   /** The graph view's host side (view graphs, properties, overlays); absent in minimal setups. */
   readonly graph?: GraphHost;
+  /** Told when a panel got its first graph (deferred work such as the analysis waits for it). */
+  readonly documents?: Pick<OpenDocuments, 'noteShown' | 'noteWebviewReady'>;
 }
 
 /** Runs one of the webview's buttons. */
@@ -45,11 +50,25 @@ async function runCommand(command: WebviewCommand, { document }: HandlerContext,
   }
 }
 
+/** The JSON text of each cached view graph, so a cached answer is not serialised again. */
+const packedTexts = new WeakMap<object, string>();
+
+function packed(reply: GraphViewMessage): GraphViewMessage {
+  if (!reply.view || !reply.layout) return reply;
+  let text = packedTexts.get(reply.layout);
+  if (text === undefined) {
+    text = JSON.stringify({ view: reply.view, layout: reply.layout });
+    packedTexts.set(reply.layout, text);
+  }
+  return packGraphView(reply, text);
+}
+
 /** FromWebview message type -> handler. Replies to host requests never get here (the channel takes them). */
 export function createMessageHandlers(services: HandlerServices): MessageHandlers {
   return {
     ready: (_message, { document, entry }) => {
       entry.markReady();
+      services.documents?.noteWebviewReady(document);
       const graph = services.graph;
       entry.post(stateMessage(document, graph?.rememberedState(document)));
       if (graph) {
@@ -61,7 +80,14 @@ export function createMessageHandlers(services: HandlerServices): MessageHandler
     },
     requestGraphView: async (message, { document, entry }) => {
       const graph = services.graph;
-      entry.post(graph ? await graph.graphView(document, message) : { type: 'graphView', inReplyTo: message.requestId, error: 'The graph view is not available' });
+      const reply = graph ? await graph.graphView(document, message) : { type: 'graphView' as const, inReplyTo: message.requestId, error: 'The graph view is not available' };
+      entry.post(packed(reply));
+      const timeline = timelineOf(document);
+      if (timeline.steps.graphPosted === undefined) {
+        markStep(document, 'graphPosted');
+        services.log.info(`Opening ${document.uri.toString(true)}: ${describeTimeline(timeline)}${timeline.prefetchHit ? ' (graph prefetched)' : ''}`);
+      }
+      services.documents?.noteShown(document);
     },
     requestProperties: async (message, { document, entry }) => {
       const graph = services.graph;

@@ -5,6 +5,7 @@ import { createMessageHandlers, dispatchMessage, type HandlerServices, type Mess
 import type { ModelLoader } from './modelLoader';
 import { OnnxDocument } from './onnxDocument';
 import type { OpenDocuments } from './openDocuments';
+import { markStep } from './openTimeline';
 import { stateMessage } from './stateMessage';
 import { buildWebviewHtml, webviewOptions } from './webviewHtml';
 import type { WebviewRegistry } from './webviewRegistry';
@@ -55,13 +56,16 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
       document.onDidChangeModel(() => this.services.registry.broadcast(document, stateMessage(document))),
     ];
     document.onDidDispose(() => subscriptions.forEach((s) => s.dispose()));
+    markStep(document, 'opened');
     this.services.documents.add(document);
     return document;
   }
 
   async resolveCustomEditor(document: OnnxDocument, panel: vscode.WebviewPanel, _token: vscode.CancellationToken): Promise<void> {
-    const { extensionUri, registry, log } = this.services;
+    const { extensionUri, registry, log, documents, graph } = this.services;
     const resolvedAt = performance.now();
+    documents.noteEditorResolved(document);
+    markStep(document, 'resolved');
     const entry = registry.add(document, panel);
     void entry.whenReady(60_000).then(
       () => log.info(`Webview of ${document.uri.toString(true)} ready ${(performance.now() - resolvedAt).toFixed(0)} ms after resolve`),
@@ -78,6 +82,9 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
     });
     panel.onDidDispose(() => subscription.dispose());
     panel.webview.html = buildWebviewHtml(panel.webview, extensionUri, document.uri.path.slice(document.uri.path.lastIndexOf('/') + 1));
+    // VS Code now spends a few hundred ms creating the webview (in another process): build the
+    // graph it will ask for meanwhile. After this handler returns, so the HTML goes out first.
+    if (graph) setTimeout(() => graph.prefetch(document), 0);
   }
 
   saveCustomDocument(document: OnnxDocument, cancellation: vscode.CancellationToken): Thenable<void> {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../util/dispose';
+import { Gate } from '../util/gate';
 import type { OnnxDocument } from './onnxDocument';
 
 /**
@@ -9,6 +10,7 @@ import type { OnnxDocument } from './onnxDocument';
  */
 export class OpenDocuments extends Disposable {
   private readonly documents = new Map<string, OnnxDocument>();
+  private readonly gates = new WeakMap<OnnxDocument, Gate>();
 
   private readonly _onDidOpen = this._register(new vscode.EventEmitter<OnnxDocument>());
   /** A document was opened (its first load has finished, successfully or not). */
@@ -22,11 +24,42 @@ export class OpenDocuments extends Disposable {
   add(document: OnnxDocument): void {
     const key = document.uri.toString();
     this.documents.set(key, document);
+    const gate = new Gate(document.state.kind === 'loaded' ? RESOLVE_WAIT_MS : 0);
+    this.gates.set(document, gate);
     document.onDidDispose(() => {
+      gate.open();
       if (this.documents.get(key) === document) this.documents.delete(key);
       if (!this.isDisposed) this._onDidClose.fire(document);
     });
     this._onDidOpen.fire(document);
+  }
+
+  /**
+   * Resolves once the document's graph has first been sent to one of its panels, so work that can
+   * wait (the analysis: its colours and findings arrive as an overlay) does not hold up the first
+   * paint: the extension host has one thread, and opening a 6,000-node model would otherwise spend
+   * its ~0.2 s of analysis between `openCustomDocument` and `resolveCustomEditor`. Never waits
+   * long: `RESOLVE_WAIT_MS` when no editor shows the document, `SHOW_WAIT_MS` after one resolved
+   * (VS Code can take seconds to create a webview), `READY_WAIT_MS` once its webview is ready (a
+   * panel showing the summary tab asks for no graph).
+   */
+  whenFirstShown(document: OnnxDocument): Promise<void> {
+    return this.gates.get(document)?.opened ?? Promise.resolve();
+  }
+
+  /** The editor provider resolved a panel for `document`: its first graph request is on the way. */
+  noteEditorResolved(document: OnnxDocument): void {
+    this.gates.get(document)?.extend(SHOW_WAIT_MS);
+  }
+
+  /** A panel of `document` is ready: it asks for its graph right away, if it shows the graph tab. */
+  noteWebviewReady(document: OnnxDocument): void {
+    this.gates.get(document)?.extend(READY_WAIT_MS);
+  }
+
+  /** A panel of `document` received its first graph (or cannot show one). */
+  noteShown(document: OnnxDocument): void {
+    this.gates.get(document)?.open();
   }
 
   get(uri: vscode.Uri | string): OnnxDocument | undefined {
@@ -37,3 +70,10 @@ export class OpenDocuments extends Disposable {
     return [...this.documents.values()];
   }
 }
+
+/** How long a freshly opened document waits for an editor to resolve before the gate opens anyway. */
+const RESOLVE_WAIT_MS = 400;
+/** How long, once an editor resolved, the gate waits for its webview to be ready. */
+const SHOW_WAIT_MS = 8000;
+/** How long, once the webview is ready, the gate waits for the first graph to be sent. */
+const READY_WAIT_MS = 1000;

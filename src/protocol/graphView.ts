@@ -157,6 +157,33 @@ export interface GraphViewMessage {
   readonly timing?: { readonly buildMs: number; readonly layoutMs: number };
   /** Set instead of `view` and `layout` when the reference is bad (GraphRefError) or the build failed. */
   readonly error?: string;
+  /**
+   * `view` and `layout` as one JSON text, which is how the host posts them (`packGraphView`): VS Code
+   * relays a webview message through the extension host protocol and two frames, and one string
+   * crosses those relays in a fraction of the time of an object graph of thousands of small objects
+   * (0.1–0.3 s for a 6,000-node model in code-server). The webview restores them with `unpackGraphView`.
+   */
+  readonly packed?: string;
+}
+
+/** The message as posted: `view` and `layout` folded into `packed` (the text may be given, when cached). */
+export function packGraphView(message: GraphViewMessage, text?: string): GraphViewMessage {
+  const { view, layout, ...rest } = message;
+  if (!view || !layout) return message;
+  return { ...rest, packed: text ?? JSON.stringify({ view, layout }) };
+}
+
+/** The inverse of `packGraphView` (a message without `packed` is returned as it is). */
+export function unpackGraphView(message: GraphViewMessage): GraphViewMessage {
+  const { packed, ...rest } = message;
+  if (packed === undefined) return message;
+  try {
+    const parsed = JSON.parse(packed) as { view?: GraphViewDto; layout?: GraphLayoutDto };
+    if (!isRecord(parsed) || !isRecord(parsed.view) || !isRecord(parsed.layout)) return { ...rest, error: 'The graph message is malformed' };
+    return { ...rest, view: parsed.view, layout: parsed.layout };
+  } catch {
+    return { ...rest, error: 'The graph message is malformed' };
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -264,7 +264,7 @@ export function isToWebview(value: unknown): value is ToWebview {
     case 'query':
       return typeof value.requestId === 'number';
     case 'graphView':
-      return typeof value.inReplyTo === 'number' && (typeof value.error === 'string' || (isRecord(value.view) && isRecord(value.layout)));
+      return typeof value.inReplyTo === 'number' && (typeof value.error === 'string' || typeof value.packed === 'string' || (isRecord(value.view) && isRecord(value.layout)));
     case 'overlays':
       return isRecord(value.overlays) && Object.values(value.overlays).every(isGraphOverlay);
     case 'properties':

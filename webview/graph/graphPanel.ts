@@ -244,6 +244,7 @@ export class GraphPanel {
     this.statusBox.textContent = 'Laying out the graph…';
     let reply: GraphViewMessage;
     try {
+      performance.mark('qdq:graph-requested');
       reply = await this.host.requestGraph(crumb.ref, this.mode, this.fontMetrics());
     } catch (e) {
       if (generation === this.generation) this.fail(e instanceof Error ? e.message : String(e));
@@ -376,6 +377,7 @@ export class GraphPanel {
       requestAnimationFrame(() => {
         if (drawing !== this.drawing) return;
         this.firstPaintMs = performance.now() - t0;
+        performance.mark('qdq:first-paint');
         this.root.dataset.qdqFirstPaintMs = String(Math.round(this.firstPaintMs));
         this.root.dataset.qdqNodes = String(n);
         this.root.dataset.qdqQdqBadges = String(this.qdqBadges);
