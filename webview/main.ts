@@ -36,6 +36,7 @@ function main(): void {
     requestGraph: (ref, mode, font) => host.request({ type: 'requestGraphView', ref, mode, font }, 'graphView'),
     requestProperties: (ref, node) => host.request({ type: 'requestProperties', ref, node }, 'properties'),
     postState: (state) => post({ type: 'graphState', state }),
+    postPainted: (firstPaintMs) => post({ type: 'graphPainted', firstPaintMs }),
   });
 
   function onMessage(message: ToWebview): void {

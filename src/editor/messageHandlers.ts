@@ -82,11 +82,16 @@ export function createMessageHandlers(services: HandlerServices): MessageHandler
       const graph = services.graph;
       const reply = graph ? await graph.graphView(document, message) : { type: 'graphView' as const, inReplyTo: message.requestId, error: 'The graph view is not available' };
       entry.post(packed(reply));
+      markStep(document, 'graphPosted');
+      if (reply.error) services.documents?.noteShown(document); // nothing will be painted
+    },
+    graphPainted: (message, { document }) => {
       const timeline = timelineOf(document);
-      if (timeline.steps.graphPosted === undefined) {
-        markStep(document, 'graphPosted');
-        services.log.info(`Opening ${document.uri.toString(true)}: ${describeTimeline(timeline)}${timeline.prefetchHit ? ' (graph prefetched)' : ''}`);
-      }
+      if (timeline.steps.graphPainted !== undefined) return;
+      markStep(document, 'graphPainted');
+      services.log.info(
+        `Opening ${document.uri.toString(true)}: ${describeTimeline(timeline)}${timeline.prefetchHit ? ' (graph prefetched)' : ''}; first paint ${message.firstPaintMs} ms in the webview`,
+      );
       services.documents?.noteShown(document);
     },
     requestProperties: async (message, { document, entry }) => {

@@ -35,7 +35,7 @@ export class OpenDocuments extends Disposable {
   }
 
   /**
-   * Resolves once the document's graph has first been sent to one of its panels, so work that can
+   * Resolves once the document's graph has first been painted in one of its panels, so work that can
    * wait (the analysis: its colours and findings arrive as an overlay) does not hold up the first
    * paint: the extension host has one thread, and opening a 6,000-node model would otherwise spend
    * its ~0.2 s of analysis between `openCustomDocument` and `resolveCustomEditor`. Never waits
@@ -57,7 +57,7 @@ export class OpenDocuments extends Disposable {
     this.gates.get(document)?.extend(READY_WAIT_MS);
   }
 
-  /** A panel of `document` received its first graph (or cannot show one). */
+  /** A panel of `document` painted its first graph (or cannot show one). */
   noteShown(document: OnnxDocument): void {
     this.gates.get(document)?.open();
   }
@@ -75,5 +75,5 @@ export class OpenDocuments extends Disposable {
 const RESOLVE_WAIT_MS = 400;
 /** How long, once an editor resolved, the gate waits for its webview to be ready. */
 const SHOW_WAIT_MS = 8000;
-/** How long, once the webview is ready, the gate waits for the first graph to be sent. */
-const READY_WAIT_MS = 1000;
+/** How long, once the webview is ready, the gate waits for the first graph to be painted. */
+const READY_WAIT_MS = 3000;

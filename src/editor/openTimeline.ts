@@ -8,12 +8,13 @@ export type OpenStep =
   | 'prefetchDone'
   | 'graphRequested' // the panel asked for its first graph
   | 'graphPosted' // ... and the host posted it
-  | 'analysisStarted'; // the first analysis began (after the graph was posted, see OpenDocuments.whenFirstShown)
+  | 'graphPainted' // the panel reported its first painted graph
+  | 'analysisStarted'; // the first analysis began (after the first paint, see OpenDocuments.whenFirstShown)
 
 /**
  * When each step of opening a document first happened (performance.now(), ms), and whether the
  * panel's first graph request was answered from the prefetch. Read by the integration tests
- * (`qdqStudio.internal.openTimeline`) and written to the log once the graph is posted.
+ * (`qdqStudio.internal.openTimeline`) and written to the log once the graph is painted.
  */
 export interface OpenTimeline {
   readonly steps: Partial<Record<OpenStep, number>>;

@@ -192,8 +192,18 @@ export interface GraphStateMessage {
   readonly state: GraphUiStateDto;
 }
 
+/**
+ * Webview -> host: a graph was painted for the first time in this page (`firstPaintMs`: from its
+ * message's arrival to the painted frame). The host starts deferred work (the first analysis) then.
+ */
+export interface GraphPaintedMessage {
+  readonly type: 'graphPainted';
+  readonly firstPaintMs: number;
+}
+
 export type FromWebview =
   | ReadyMessage
+  | GraphPaintedMessage
   | QueryResultMessage
   | CommandMessage
   | WebviewErrorMessage
@@ -238,6 +248,8 @@ export function isFromWebview(value: unknown): value is FromWebview {
       return typeof value.requestId === 'number' && isGraphRef(value.ref) && typeof value.node === 'number' && Number.isInteger(value.node) && value.node >= 0;
     case 'graphState':
       return isGraphUiState(value.state);
+    case 'graphPainted':
+      return typeof value.firstPaintMs === 'number' && Number.isFinite(value.firstPaintMs);
     default:
       return false;
   }

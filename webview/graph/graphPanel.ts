@@ -22,6 +22,8 @@ export interface GraphHostApi {
   requestGraph(ref: GraphRefDto, mode: ViewModeDto, font: { charWidth: number; lineHeight: number }): Promise<GraphViewMessage>;
   requestProperties(ref: GraphRefDto, node: number): Promise<PropertiesMessage>;
   postState(state: GraphUiStateDto): void;
+  /** Once per page: the first graph is on screen. */
+  postPainted(firstPaintMs: number): void;
 }
 
 const OP_TYPE_SOURCE = 'opType';
@@ -376,8 +378,10 @@ export class GraphPanel {
     cy.one('render', () => {
       requestAnimationFrame(() => {
         if (drawing !== this.drawing) return;
+        const firstOfPage = this.firstPaintMs === undefined;
         this.firstPaintMs = performance.now() - t0;
         performance.mark('qdq:first-paint');
+        if (firstOfPage) this.host.postPainted(Math.round(this.firstPaintMs));
         this.root.dataset.qdqFirstPaintMs = String(Math.round(this.firstPaintMs));
         this.root.dataset.qdqNodes = String(n);
         this.root.dataset.qdqQdqBadges = String(this.qdqBadges);

@@ -4,7 +4,7 @@ import { buildViewGraph, layoutToJson, layoutViewGraph, viewNodeSizes } from '..
 import { buildGraphIndex } from '../../../src/core/graph/index';
 import { decodeModel, MemorySource } from '../../../src/core/onnx/index';
 import { packGraphView, unpackGraphView, type GraphViewMessage } from '../../../src/protocol/graphView';
-import { isToWebview } from '../../../src/protocol/messages';
+import { isFromWebview, isToWebview } from '../../../src/protocol/messages';
 import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
 
 function realReply(): GraphViewMessage {
@@ -44,6 +44,15 @@ describe('graphView packing (what the host posts)', () => {
       assert.equal(out.inReplyTo, 3);
       assert.match(out.error ?? '', /malformed/);
       assert.equal(out.view, undefined);
+    }
+  });
+});
+
+describe('graphPainted (webview -> host, once per page)', () => {
+  it('is accepted with a finite firstPaintMs and refused otherwise', () => {
+    assert.equal(isFromWebview({ type: 'graphPainted', firstPaintMs: 123 }), true);
+    for (const bad of [{ type: 'graphPainted' }, { type: 'graphPainted', firstPaintMs: Number.NaN }, { type: 'graphPainted', firstPaintMs: '12' }, { type: 'graphPainted', firstPaintMs: Infinity }]) {
+      assert.equal(isFromWebview(bad), false, JSON.stringify(bad));
     }
   });
 });
