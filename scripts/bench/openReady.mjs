@@ -3,6 +3,10 @@
 // helpers (test/e2e/session.mjs, test/e2e/workbench.mjs). The workspace holds the models (hard
 // links or symlinks into the bench cache and the shared corpus) under `models/`.
 //
+// First row, the floor: the same open timed for a minimal custom editor (scripts/bench/floorExtension:
+// an empty document, a webview of one element that marks itself ready in its first frame), in the
+// same code-server. It is what VS Code alone costs to show any custom editor; QDQ Studio's share is
+// the difference.
 // Per model, in a NEW workbench window (new extension host, extension not yet active):
 //   cold = the first open in that window (includes activation of the extension and the webview's
 //          first load), then `runs` warm opens (View: Close All Editors, then open again).
@@ -18,7 +22,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CHROMIUM_PATH, assertCodeServerInstalled, makeTempDir, removeTempDir } from '../../test/vscode-host/host.mjs';
+import { spawnSync } from 'node:child_process';
+import { CHROMIUM_PATH, REPO_ROOT, assertCodeServerInstalled, installVsix, makeTempDir, removeTempDir } from '../../test/vscode-host/host.mjs';
 import { installPackaged, startWorkbench } from '../../test/e2e/session.mjs';
 import { closeAllEditors, explorerRow, expandFolders } from '../../test/e2e/workbench.mjs';
 import { setupTestEnv } from '../setup-test-env.mjs';
@@ -43,6 +48,17 @@ function linkInto(dir, file) {
     fs.symlinkSync(file, dest);
   }
   return dest;
+}
+
+/** Packages scripts/bench/floorExtension (vsce, offline) into `<tmp>/floor.vsix`. */
+function packageFloor(tmp) {
+  const src = path.join(tmp, 'floor-src');
+  fs.cpSync(path.join(REPO_ROOT, 'scripts', 'bench', 'floorExtension'), src, { recursive: true });
+  const out = path.join(tmp, 'floor.vsix');
+  const vsce = path.join(REPO_ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
+  const res = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--out', out], { cwd: src, encoding: 'utf8', timeout: 120_000 });
+  if (res.status !== 0) throw new Error(`packaging the floor extension failed: ${res.stderr || res.stdout}`);
+  return out;
 }
 
 /** Why the section cannot run here, or undefined. */
@@ -136,11 +152,30 @@ export async function openReadySection(o) {
   const modelsDir = path.join(tmp, 'workspace', 'models');
   fs.mkdirSync(modelsDir, { recursive: true });
   const models = o.models.map((m) => ({ ...m, rel: `models/${path.basename(linkInto(modelsDir, m.path))}` }));
+  // The floor: a minimal custom editor in the same code-server, timed the same way first.
+  let floor;
+  try {
+    floor = packageFloor(tmp);
+    fs.writeFileSync(path.join(modelsDir, 'empty.floor'), '');
+    models.unshift({ label: 'floor: a minimal custom editor (VS Code alone)', path: path.join(modelsDir, 'empty.floor'), rel: 'models/empty.floor' });
+  } catch (err) {
+    o.log(`open → ready in VS Code: no floor row (${err.message.split('\n')[0]})`);
+  }
   let session;
   const rows = [];
   try {
     const installed = installPackaged(o.vsixPath, tmp);
+    if (floor) installVsix(floor, installed);
     session = await startWorkbench({ workspace: path.join(tmp, 'workspace'), stateDir: installed.stateDir, extensionsDir: installed.extensionsDir });
+    // A first window, not timed, so the first row does not also pay for code-server's own start-up
+    // (serving the workbench for the first time, the first extension host).
+    if (floor) {
+      const warmUp = await session.openWindow({ viewport: { width: 1440, height: 900 } }).catch(() => undefined);
+      if (warmUp) {
+        await timeOpen(warmUp.page, 'models/empty.floor', timeoutMs).catch(() => undefined);
+        await warmUp.context.close().catch(() => {});
+      }
+    }
     for (const m of models) {
       const { context, page } = await session.openWindow({ viewport: { width: 1440, height: 900 } });
       try {
@@ -160,12 +195,12 @@ export async function openReadySection(o) {
         const st = (r) => `tab ${o.ms(r.stages.tab)}, webview ${o.ms(r.stages.webview)}, summary ${o.ms(r.stages.init)}, graph ${o.ms(r.ms)}`;
         o.log(`open → ready in VS Code ${m.label}: stages after the click (ms): cold ${st(cold)}; warm ${warm.map(st).join('; ')}`);
         o.log(
-          `open → ready in VS Code ${m.label}: ${cold.nodes} drawn nodes | cold ${o.ms(cold.ms)} ms${mark(cold.ms)} (webview first paint ${o.ms(cold.firstPaintMs)} ms) | ` +
+          `open → ready in VS Code ${m.label}: ${Number.isFinite(cold.nodes) ? cold.nodes : '—'} drawn nodes | cold ${o.ms(cold.ms)} ms${mark(cold.ms)} (webview first paint ${o.ms(cold.firstPaintMs)} ms) | ` +
             `warm ${warm.map((w) => o.ms(w.ms)).join(', ')} ms, median ${o.ms(warmMs)} ms${mark(warmMs)} (first paint ${warm.map((w) => o.ms(w.firstPaintMs)).join(', ')} ms)` +
             `${t ? ` | target ${t.op} ${t.ms} ms` : ''} | load ${load0.toFixed(1)}`,
         );
         rows.push([
-          m.label, cold.nodes, `${o.ms(cold.ms)}${mark(cold.ms)}`, o.ms(cold.firstPaintMs), `${o.ms(warmMs)}${mark(warmMs)}`, warm.map((w) => o.ms(w.ms)).join(' / '),
+          m.label, Number.isFinite(cold.nodes) ? cold.nodes : '—', `${o.ms(cold.ms)}${mark(cold.ms)}`, o.ms(cold.firstPaintMs), `${o.ms(warmMs)}${mark(warmMs)}`, warm.map((w) => o.ms(w.ms)).join(' / '),
           o.ms(median(warm.map((w) => w.firstPaintMs))), t ? `${t.op} ${t.ms} ms` : '',
         ]);
       } catch (err) {
