@@ -4,7 +4,7 @@ import { displayPath } from '../editor/modelLoader';
 import type { AnalysisService } from '../diagnostics/analysisService';
 import type { OpenDocuments } from '../editor/openDocuments';
 import type { Logger } from '../util/logger';
-import { editingAvailable, setLayerQuantization, type ToggleOutcome } from './edits';
+import { setLayerQuantization, type ToggleOutcome } from './edits';
 import { describeKeepEffect, predictKeepEffect } from './keepEffect';
 import { SensitivityTree, type SensitivityRow } from './layerTree';
 import { SensitivityResults } from './results';
@@ -33,7 +33,6 @@ export interface SensitivityHookState {
   readonly message?: string;
   readonly rows: SensitivityRow[];
   readonly yaml: AppliedAnnotations[];
-  readonly editing: boolean;
   /** The `sensitivity` graph overlay of the bound model, as the overlay service holds it. */
   readonly overlay?: unknown;
 }
@@ -63,7 +62,7 @@ export function registerSensitivity(context: vscode.ExtensionContext, services: 
   const results = new SensitivityResults(services.log);
   const session = new SensitivitySession(results, services.documents, context.workspaceState, services.log);
   const toggleRow = async (uri: vscode.Uri, row: LayerRow, quantize: boolean): Promise<void> => {
-    await setLayerQuantization(uri, row.name, quantize, row.computeNodes);
+    await setLayerQuantization(uri, row.name, quantize);
   };
   const tree = new SensitivityTree(session, context.workspaceState, toggleRow);
   const yaml = new YamlAnnotator(session);
@@ -166,9 +165,7 @@ export function registerSensitivity(context: vscode.ExtensionContext, services: 
 
   const toggleLayer = async (arg: { uri: string; target: string; quantize: boolean }): Promise<ToggleOutcome | undefined> => {
     if (!arg || typeof arg.target !== 'string') return undefined;
-    const s = session.state;
-    const mapping = s.kind === 'ready' ? s.index.resolve(arg.target) : null;
-    return setLayerQuantization(vscode.Uri.parse(arg.uri), arg.target, arg.quantize, mapping?.computeNodes ?? []);
+    return setLayerQuantization(vscode.Uri.parse(arg.uri), arg.target, arg.quantize);
   };
 
   const keepMostSensitive = async (arg?: { k?: number; confirm?: boolean }): Promise<KeepResult | undefined> => {
@@ -199,7 +196,6 @@ export function registerSensitivity(context: vscode.ExtensionContext, services: 
     }
     const decision = s.core.keepMostSensitive(s.core.rankLayers(s.result, s.report.metric.name), s.index, k);
     const prediction = s.core.predictKeep(decision, s.quantized);
-    const editing = await editingAvailable();
     const lines = [...s.core.describePrediction(prediction)];
     if (prediction.toFp16.length) {
       try {
@@ -209,18 +205,17 @@ export function registerSensitivity(context: vscode.ExtensionContext, services: 
       }
     }
     if (arg?.confirm !== false) {
-      const apply = editing && prediction.toFp16.length ? 'Apply' : undefined;
+      const apply = prediction.toFp16.length ? 'Apply' : undefined;
       const copy = 'Copy Node Names';
       const pick = await vscode.window.showInformationMessage(
         `Keep the ${k} most sensitive layers of ${baseName(s.document.uri)} in FP16 (${s.report.metric.name}, ${baseName(s.file.uri)})`,
-        { modal: true, detail: [...lines, ...(editing ? [] : ['', 'Applying needs the editing commands (qdqStudio.disableQuantization), which this build does not have yet.'])].join('\n') },
+        { modal: true, detail: lines.join('\n') },
         ...(apply ? [apply] : []),
         copy,
       );
       if (pick === copy) await vscode.env.clipboard.writeText(decision.nodesToExclude.join('\n'));
-      if (pick !== apply || !apply) return { k, prediction, lines, applied: [], problem: pick === undefined ? 'cancelled' : editing ? undefined : 'editing commands missing' };
+      if (pick !== apply || !apply) return { k, prediction, lines, applied: [], ...(pick === undefined ? { problem: 'cancelled' } : {}) };
     }
-    if (!editing) return { k, prediction, lines, applied: [], problem: 'editing commands missing' };
     // All layers in one edit: one undo step takes the whole decision back.
     const applied: string[] = [];
     let problem: string | undefined;
@@ -254,7 +249,6 @@ export function registerSensitivity(context: vscode.ExtensionContext, services: 
         ...(s.kind === 'error' ? { message: s.message } : {}),
         rows: tree.rows(),
         yaml: yaml.appliedAnnotations(),
-        editing: await editingAvailable(),
         ...(s.kind === 'ready' && services.overlays ? { overlay: services.overlays.get(s.document.uri.toString(), SOURCE) } : {}),
       };
     }),
