@@ -330,8 +330,8 @@ function decodeTensor(c: Ctx, end: number): Tensor {
     }
   }
   m.dims = dims.take();
-  m.externalData = externalData.take();
-  m.metadataProps = metadataProps.take();
+  if (externalData.n) m.externalData = externalData.take();
+  if (metadataProps.n) m.metadataProps = metadataProps.take();
   c.release(3);
   c.leave();
   return m;
@@ -458,7 +458,7 @@ function valueInfo(c: Ctx, end: number): ValueInfo {
       default: c.unknownField(r, 'ValueInfoProto', key, end);
     }
   }
-  m.metadataProps = metadataProps.take();
+  if (metadataProps.n) m.metadataProps = metadataProps.take();
   c.release(1);
   c.leave();
   return m;
@@ -498,13 +498,13 @@ function attribute(c: Ctx, end: number): Attribute {
       default: c.unknownField(r, 'AttributeProto', key, end);
     }
   }
-  m.floats = floats.take();
-  m.ints = ints.take();
-  m.strings = strings.take();
-  m.tensors = tensors.take();
-  m.graphs = graphs.take();
-  m.sparseTensors = sparseTensors.take();
-  m.typeProtos = typeProtos.take();
+  if (floats.n) m.floats = floats.take();
+  if (ints.n) m.ints = ints.take();
+  if (strings.n) m.strings = strings.take();
+  if (tensors.n) m.tensors = tensors.take();
+  if (graphs.n) m.graphs = graphs.take();
+  if (sparseTensors.n) m.sparseTensors = sparseTensors.take();
+  if (typeProtos.n) m.typeProtos = typeProtos.take();
   c.release(7);
   c.leave();
   return m;
@@ -535,7 +535,7 @@ function node(c: Ctx, end: number): Node {
   m.input = input.take();
   m.output = output.take();
   m.attribute = attributes.take();
-  m.metadataProps = metadataProps.take();
+  if (metadataProps.n) m.metadataProps = metadataProps.take();
   c.release(4);
   c.leave();
   return m;

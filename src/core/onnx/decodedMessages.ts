@@ -10,7 +10,10 @@
  * - present repeated fields are arrays of exactly their length;
  * - a payload reference (`SourceData`) keeps its usual single field span as two numbers.
  * Fields a message may or may not have (`Attribute.i`, `Tensor.rawData`, ...) are added only when
- * present. Plain constructors (no class fields, no base class) keep construction cheap.
+ * present. Fields that are usually at their default (a node's `docString`, `domain`, `overload`,
+ * `metadataProps`; an attribute's lists other than its value; ...) are defaults on the prototype
+ * (`protoDefaults` below) and become own properties only when present or assigned. Plain
+ * constructors (no class fields, no base class) keep construction cheap.
  */
 import type {
   Attribute, AttributeType, DataLocation, Dimension, FunctionProto, Graph, Int64, ModelProto, Node, OperatorSetId,
@@ -88,10 +91,6 @@ export class DTensor implements Tensor {
     this.dims = EMPTY;
     this.dataType = 0;
     this.name = '';
-    this.docString = '';
-    this.externalData = EMPTY;
-    this.dataLocation = 0;
-    this.metadataProps = EMPTY;
   }
 }
 
@@ -119,7 +118,6 @@ export class DDimension implements Dimension {
   constructor(start: number, end: number) {
     this.$start = start;
     this.$end = end;
-    this.denotation = '';
   }
 }
 
@@ -193,7 +191,6 @@ export class DTypeProto implements TypeProto {
   constructor(start: number, end: number) {
     this.$start = start;
     this.$end = end;
-    this.denotation = '';
   }
 }
 
@@ -210,8 +207,6 @@ export class DValueInfo implements ValueInfo {
     this.$start = start;
     this.$end = end;
     this.name = '';
-    this.docString = '';
-    this.metadataProps = EMPTY;
   }
 }
 
@@ -236,16 +231,7 @@ export class DAttribute implements Attribute {
     this.$start = start;
     this.$end = end;
     this.name = '';
-    this.refAttrName = '';
-    this.docString = '';
     this.type = 0;
-    this.floats = EMPTY;
-    this.ints = EMPTY;
-    this.strings = EMPTY;
-    this.tensors = EMPTY;
-    this.graphs = EMPTY;
-    this.sparseTensors = EMPTY;
-    this.typeProtos = EMPTY;
   }
 }
 
@@ -271,11 +257,7 @@ export class DNode implements Node {
     this.output = EMPTY;
     this.name = '';
     this.opType = '';
-    this.domain = '';
-    this.overload = '';
     this.attribute = EMPTY;
-    this.docString = '';
-    this.metadataProps = EMPTY;
   }
 }
 
@@ -429,6 +411,28 @@ for (const c of [
 ]) {
   Object.defineProperty(c.prototype, '$span', spanAccessor);
 }
+
+/**
+ * Fields most messages of a kind leave at their default (a node's doc string, domain, overload and
+ * metadata; an attribute's lists other than its own value; ...) live on the prototype, not on each
+ * instance: reading one gives the default, and assigning one (an edit, or the decoder when the field
+ * is present) makes it an own property of that message. The defaults are '', 0 or EMPTY, so
+ * nothing can be changed through them.
+ */
+function protoDefaults(c: { prototype: object }, defaults: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(defaults)) {
+    Object.defineProperty(c.prototype, key, { value, writable: true, enumerable: false, configurable: true });
+  }
+}
+protoDefaults(DTensor, { docString: '', externalData: EMPTY, dataLocation: 0, metadataProps: EMPTY });
+protoDefaults(DDimension, { denotation: '' });
+protoDefaults(DTypeProto, { denotation: '' });
+protoDefaults(DValueInfo, { docString: '', metadataProps: EMPTY });
+protoDefaults(DAttribute, {
+  refAttrName: '', docString: '', floats: EMPTY, ints: EMPTY, strings: EMPTY, tensors: EMPTY, graphs: EMPTY,
+  sparseTensors: EMPTY, typeProtos: EMPTY,
+});
+protoDefaults(DNode, { domain: '', overload: '', docString: '', metadataProps: EMPTY });
 
 /**
  * A payload field in the source (a `DataRef` of kind 'source'): usually one entry, kept as two

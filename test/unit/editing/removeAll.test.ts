@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { removeAllQdqPairs } from '../../../src/core/editing/index';
-import { readTensorBytes, readTensorValues } from '../../../src/core/onnx/index';
+import { readTensorBytes, readTensorValues, type ValueInfo } from '../../../src/core/onnx/index';
 import { assertOnnxChecker, assertValid, build, encode, graphOf, havePyOnnx, noPyOnnxReason, opCounts, redecode } from './kit';
 import { storeWeightsQuantized } from './storedWeights';
 
@@ -95,8 +95,10 @@ describe('removeAllQdqPairs', () => {
     const g = graphOf(decoded);
     // Make the first activation DQ's output a graph output too.
     const dq = g.node.find((n) => n.opType === 'DequantizeLinear' && !n.name.includes('weight'))!;
-    const extra = { ...g.output[0]!, name: dq.output[0]! };
-    delete (extra as { $span?: unknown }).$span;
+    // A new ValueInfo from the interface's fields (a spread copies only a decoded message's own
+    // fields: defaults such as docString live on its prototype).
+    const first = g.output[0]!;
+    const extra: ValueInfo = { name: dq.output[0]!, docString: '', metadataProps: [], ...(first.type ? { type: first.type } : {}) };
     g.output = [...g.output, extra];
     const d2 = redecode(decoded);
     const r = removeAllQdqPairs(d2);
