@@ -3,8 +3,8 @@
  * order, and the graph-level problems a model can open with (cycles, dangling references,
  * duplicate names). Subgraphs (If/Loop/Scan bodies) are indexed on request with their outer scope.
  *
- * Inside, every tensor name a node reads or writes gets an integer id (NameIds: one hash lookup
- * per name occurrence), and producers, consumer
+ * Inside, every tensor name a node reads or writes gets an integer id (NameIds, sized up front: one
+ * hash lookup per name occurrence), and producers, consumer
  * lists (CSR: offsets + one flat list), dependents and in-degrees are typed arrays. `producer` and
  * `consumers` are read-only Map views over those arrays; a consumer list is made when first asked
  * for.
@@ -113,17 +113,26 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   }
 
   // Tensor ids: outputs first (in node order), then names only read.
-  const ids = new NameIds();
+  // Both tables sized up front (every output, and about a quarter of the reads, are new names).
+  const ids = new NameIds({ expected: outputCount + (inputCount >> 2) });
   const producer = new Int32Array(outputCount + inputCount).fill(-1);
-  const nodeNames = new Map<string, number>();
+  const nodeNames = new NameIds({ expected: n });
+  /** Per node-name id, the first node with that name. */
+  const firstNamed = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const node = nodes[i]!;
     if (node.name) {
-      const prev = nodeNames.get(node.name);
-      if (prev === undefined) nodeNames.set(node.name, i);
-      else if (problems.count('duplicate-node-name')) problems.add('duplicate-node-name', `node name '${node.name}' is used by nodes ${prev} and ${i}`, [prev, i]);
+      const fresh = nodeNames.size;
+      const nameId = nodeNames.add(node.name);
+      if (nameId === fresh) firstNamed[nameId] = i;
+      else if (problems.count('duplicate-node-name')) {
+        const prev = firstNamed[nameId]!;
+        problems.add('duplicate-node-name', `node name '${node.name}' is used by nodes ${prev} and ${i}`, [prev, i]);
+      }
     }
-    for (const out of node.output) {
+    const outs = node.output;
+    for (let o = 0; o < outs.length; o++) {
+      const out = outs[o]!;
       if (out === '') continue;
       const id = ids.add(out);
       const prev = producer[id]!;
@@ -133,7 +142,6 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
       }
     }
   }
-  nodeNames.clear();
 
   // Reads: the id of every input occurrence (-1 for ''), consumer counts, dependents and in-degrees.
   const readIds = new Int32Array(inputCount);
@@ -149,7 +157,9 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   const dependentCount = new Int32Array(n + 1);
   let k = 0;
   for (let i = 0; i < n; i++) {
-    for (const inp of nodes[i]!.input) {
+    const ins = nodes[i]!.input;
+    for (let j = 0; j < ins.length; j++) {
+      const inp = ins[j]!;
       if (inp === '') {
         readIds[k++] = -1;
         continue;
@@ -201,7 +211,9 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   // Kahn's algorithm, always taking the smallest ready node, keeps the original order where the
   // graph allows it. Nodes ready from the start are already sorted: they are taken from a list, and
   // only nodes that become ready later go through the min-heap.
-  const order: number[] = [];
+  // Exactly n entries in the end (nodes on cycles are appended): filled by index, never grown.
+  const order = new Array<number>(n);
+  let ordered = 0;
   const initial = new Int32Array(n);
   let initialCount = 0;
   for (let i = 0; i < n; i++) if (indegree[i] === 0) initial[initialCount++] = i;
@@ -209,26 +221,29 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   const heap = new MinHeap(n);
   while (next < initialCount || heap.size > 0) {
     const i = heap.size > 0 && (next === initialCount || heap.peek() < initial[next]!) ? heap.pop() : initial[next++]!;
-    order.push(i);
+    order[ordered++] = i;
     for (let d = dependentStart[i]!; d < dependentStart[i + 1]!; d++) {
       const j = dependents[d]!;
       if (--indegree[j]! === 0) heap.push(j);
     }
   }
-  if (order.length < n) {
+  if (ordered < n) {
     const onCycle: number[] = [];
     for (let i = 0; i < n; i++) if (indegree[i]! > 0) onCycle.push(i);
     if (problems.count('cycle')) {
       problems.add('cycle', `the graph has a cycle through ${onCycle.length} node(s), e.g. ${onCycle.slice(0, 3).map((i) => label(graph, i)).join(', ')}`, onCycle);
     }
-    for (const i of onCycle) order.push(i);
+    for (const i of onCycle) order[ordered++] = i;
   }
 
-  const producedIds: number[] = [];
-  for (let id = 0; id < idCount; id++) if (producer[id]! >= 0) producedIds.push(id);
+  let producedCount = 0;
+  for (let id = 0; id < idCount; id++) if (producer[id]! >= 0) producedCount++;
+  const producedIds = new Int32Array(producedCount);
+  producedCount = 0;
+  for (let id = 0; id < idCount; id++) if (producer[id]! >= 0) producedIds[producedCount++] = id;
   return {
     graph,
-    producer: new ProducerView(ids, Int32Array.from(producedIds), producer.slice(0, idCount)),
+    producer: new ProducerView(ids, producedIds, producer.slice(0, idCount)),
     consumers: new ConsumerView(ids, readOrder.slice(0, readNames), consumerStart, consumerList),
     initializers,
     inputs,

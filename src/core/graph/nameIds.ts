@@ -1,10 +1,12 @@
 /**
  * Tensor name -> dense integer id (0, 1, 2, ... in the order names were added), for the graph index.
  *
- * A JS Map does this best for real models (V8 keeps each string's hash), but a crafted 10 MB graph
- * can hold 1.6 million distinct names, where Map insertion alone takes most of a second. Past
- * TABLE_FROM names, this moves to open addressing over an Int32Array with a seeded FNV-1a hash
- * (about twice as fast at that size, and its memory holds no pointers but the names). Should
+ * A JS Map is quickest for small graphs (V8 keeps each string's hash), but a crafted 10 MB graph
+ * can hold 1.6 million distinct names, where Map insertion alone takes most of a second, and a Map
+ * grows by doubling, leaving its old tables as garbage. So past TABLE_FROM names, or from the start
+ * when the caller says how many names to expect (the graph index does), names go in open addressing
+ * over an Int32Array with a seeded FNV-1a hash (about twice as fast at that size, sized once, and
+ * its memory holds no pointers but the names). Should
  * probing ever get long there (names crafted to collide), it goes back to a Map for good: slower,
  * never quadratic.
  */
@@ -26,10 +28,20 @@ export class NameIds {
   private readonly tableFrom: number;
   private readonly seed: number;
 
-  /** `tableFrom` and `seed` are for tests. */
-  constructor(options: { tableFrom?: number; seed?: number } = {}) {
+  /**
+   * `expected`: about how many names will be added; when given, start in the table, sized for that
+   * many (it still grows past them), so no Map is built and grown. `tableFrom` and `seed` are for tests.
+   */
+  constructor(options: { expected?: number; tableFrom?: number; seed?: number } = {}) {
     this.tableFrom = options.tableFrom ?? TABLE_FROM;
     this.seed = options.seed ?? (Math.random() * 0x100000000) | 0;
+    if (options.expected !== undefined) {
+      let slots = 16;
+      while (slots < options.expected * 2) slots *= 2;
+      this.slots = new Int32Array(slots);
+      this.hashes = new Int32Array(Math.max(8, options.expected));
+      this.map = undefined;
+    }
   }
 
   /** Whether names are in the table (false: in a Map). */

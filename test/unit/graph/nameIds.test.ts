@@ -43,3 +43,22 @@ test('names crafted to collide make it fall back to a Map, ids unchanged', () =>
   checkAll(ids, names);
   assert.ok(performance.now() - t0 < 2000);
 });
+
+test('sized up front (expected): in the table from the first name, ids the same past the expected count', () => {
+  const names = Array.from({ length: 3000 }, (_, i) => `/model.${i % 37}/conv_${i}/output_0`);
+  for (const expected of [0, 10, 3000, 100_000]) {
+    const ids = new NameIds({ expected });
+    assert.ok(ids.inTable, `expected ${expected}`);
+    for (const [i, n] of names.entries()) assert.equal(ids.add(n), i);
+    checkAll(ids, names);
+  }
+  // Crafted collisions still fall back to a Map.
+  const seed = 777;
+  const probe = new NameIds({ seed });
+  const colliding: string[] = [];
+  for (let i = 0; colliding.length < 100; i++) if ((probe.hash(`c${i}`) & 255) === 3) colliding.push(`c${i}`);
+  const ids = new NameIds({ expected: 100, seed });
+  for (const n of colliding) ids.add(n);
+  assert.ok(!ids.inTable);
+  checkAll(ids, colliding);
+});
