@@ -8,7 +8,7 @@
  * nobody produces) is undone and refused with an `EditError` naming the problem.
  */
 import {
-  attributesPending, AttributeType, DataLocation, DataType, dataTypeName, readTensorValues, type Attribute, type DecodedModel, type Graph,
+  AttributeType, DataLocation, DataType, dataTypeName, readTensorValues, type Attribute, type DecodedModel, type Graph,
   type Node, type Tensor,
 } from '../onnx/index';
 import { Journal } from './journal';
@@ -359,8 +359,7 @@ const EMPTY_READS: string[] = [];
 /** Tensors a node's subgraphs read from the enclosing scope (not defined inside them). */
 export function subgraphFreeReads(node: Node): string[] {
   let out: string[] | undefined;
-  // Attributes not read yet hold no graphs (nodes with graphs keep them decoded): no need to decode them.
-  if (attributesPending(node) || !node.attribute.some((a) => a.g !== undefined || a.graphs.length > 0)) return EMPTY_READS;
+  if (!node.attribute.some((a) => a.g !== undefined || a.graphs.length > 0)) return EMPTY_READS;
   for (const a of node.attribute) {
     const graphs = a.g ? [a.g, ...a.graphs] : a.graphs;
     for (const sg of graphs) {
@@ -393,7 +392,7 @@ export function graphProblems(g: Graph): Map<string, string> {
       }
     };
     for (const t of n.input) check(t);
-    for (const t of subgraphFreeReads(n)) check(t);
+    if (n.attribute.length) for (const t of subgraphFreeReads(n)) check(t);
     for (const o of n.output) {
       if (!o) continue;
       if (defined.has(o) && !g.input.some((i) => i.name === o)) problems.set(`dup:${o}`, `"${o}" is produced twice`);

@@ -24,9 +24,7 @@ export class Journal {
   /** Sets (or with `value === undefined` and `remove`, deletes) `target[key]`, remembering the old value; marks `target` dirty. */
   set<T extends MessageBase, K extends keyof T & string>(target: T, key: K, value: T[K], remove = false): void {
     const rec = target as unknown as Record<string, unknown>;
-    // `in`, not an own-property check: decoded messages keep defaults (and a node its attributes'
-    // accessor) on the prototype; undo must assign those back, not delete.
-    const hadOld = key in rec;
+    const hadOld = Object.prototype.hasOwnProperty.call(rec, key);
     this.entries.push({ target, key, hadOld, oldValue: rec[key], hadNew: !remove, newValue: value, oldDirty: target.$dirty });
     if (remove) delete rec[key];
     else rec[key] = value;

@@ -1,6 +1,6 @@
 /** The model summary behind `qdq info` and the editor's overview panel. */
 import {
-  attributesPending, type DecodedModel, type Graph, type TypeProto, type ValueInfo, dataTypeName, tensorByteLength, DataLocation,
+  type DecodedModel, type Graph, type TypeProto, type ValueInfo, dataTypeName, tensorByteLength, DataLocation,
 } from '../onnx/index';
 import { buildGraphIndex, type GraphIndex } from './graphIndex';
 import type { ModelSummary, TensorSummary } from './summary.types';
@@ -28,7 +28,6 @@ function typeLabel(t: TypeProto | undefined): string {
 function walkGraphs(g: Graph, visit: (g: Graph, depth: number) => void, depth = 0): void {
   visit(g, depth);
   for (const n of g.node) {
-    if (attributesPending(n)) continue; // not read yet, so no graphs among them: no need to decode them
     for (const a of n.attribute) {
       if (a.g) walkGraphs(a.g, visit, depth + 1);
       for (const sg of a.graphs) walkGraphs(sg, visit, depth + 1);

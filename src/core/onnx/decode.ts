@@ -9,12 +9,12 @@
  *   length or count read from the file.
  */
 import type { ByteSource } from './byteSource';
+import { OnnxFormatError } from './errors';
 import {
   DAttribute, DDimension, DElemType, DFunctionProto, DGraph, DMapType, DModelProto, DNode, DOperatorSetId, DSparseTensor,
   DStringStringEntry, DTensor, DTensorAnnotation, DTensorSegment, DTensorShape, DTensorType, DTrainingInfo, DTypeProto,
-  DValueInfo, EMPTY, LazyAttributes, SourceData,
+  DValueInfo, EMPTY, SourceData,
 } from './decodedMessages';
-import { ModelFileError, OnnxFormatError } from './errors';
 import type {
   Attribute, DataRef, Dimension, FunctionProto, Graph, Int64, MessageBase, ModelProto, Node, OperatorSetId, SparseTensor,
   StringStringEntry, Tensor, TensorAnnotation, TensorShape, TrainingInfo, TypeProto, UnknownFieldStats, ValueInfo,
@@ -33,12 +33,6 @@ export interface DecodeOptions {
    * and gigabytes; real models average 50-100 bytes per message (10+ even without weights).
    */
   maxMessages?: number;
-  /**
-   * Keep node attributes undecoded until first read (default true): they are decoded (and so
-   * checked) at open, then dropped, and decoded again from the source when read. Nodes with
-   * graph-valued attributes keep them decoded.
-   */
-  lazyAttributes?: boolean;
 }
 
 export interface DecodedModel {
@@ -95,8 +89,6 @@ class Ctx {
   field = '';
   /** Set once ModelProto.ir_version was read: before that, a failure means "not ONNX at all". */
   sawIrVersion = false;
-  /** Given to nodes whose attributes are dropped after decoding (lazyAttributes), else undefined. */
-  lazy: LazyAttributes | undefined = undefined;
 
   /** Submessages entered so far (checked against maxMessages). */
   private messages = 0;
@@ -520,7 +512,7 @@ function attribute(c: Ctx, end: number): Attribute {
 
 function node(c: Ctx, end: number): Node {
   const r = c.r;
-  const m = new DNode(r.pos, end);
+  const m: Node = new DNode(r.pos, end);
   const input = c.list<string>();
   const output = c.list<string>();
   const attributes = c.list<Attribute>();
@@ -542,60 +534,11 @@ function node(c: Ctx, end: number): Node {
   }
   m.input = input.take();
   m.output = output.take();
-  if (attributes.n > 0 && c.lazy && !holdsGraphs(attributes)) {
-    // Decoded, so checked; decoded again from the source when first read.
-    attributes.n = 0;
-    m.$attribute = c.lazy;
-  } else m.attribute = attributes.take();
+  m.attribute = attributes.take();
   if (metadataProps.n) m.metadataProps = metadataProps.take();
   c.release(4);
   c.leave();
   return m;
-}
-
-function holdsGraphs(attributes: Collector<Attribute>): boolean {
-  for (let i = 0; i < attributes.n; i++) {
-    const a = attributes.items[i]!;
-    if (a.g !== undefined || a.graphs.length > 0) return true;
-  }
-  return false;
-}
-
-/**
- * The attributes of nodes decoded with `lazyAttributes`, decoded again from the source when first
- * read: one per decoded model, with its own reader (and string table, so attribute names stay
- * shared). The bytes decoded at open; a failure now means the source changed underneath.
- */
-class SourceAttributes extends LazyAttributes {
-  private ctx: Ctx | undefined;
-  constructor(
-    private readonly source: ByteSource,
-    private readonly file: string,
-  ) {
-    super();
-  }
-
-  decode(start: number, end: number): Attribute[] {
-    const c = (this.ctx ??= new Ctx(new WireReader(this.source, this.file, Infinity)));
-    const r = c.r;
-    r.pos = start;
-    const list = c.list<Attribute>();
-    try {
-      while (r.pos < end) {
-        const key = r.tag(end);
-        if (key >>> 3 === 5) list.add(attribute(c, c.sub(key, end, 'attribute', list.n)));
-        else r.skip(key & 7, end);
-      }
-      return list.take();
-    } catch (e) {
-      this.ctx = undefined;
-      if (e instanceof ModelFileError) throw e; // e.g. read after close
-      const problem = e instanceof OnnxFormatError ? e.problem : (e as Error).message;
-      throw new ModelFileError(this.file, `the attributes of the node at bytes ${start}-${end} no longer decode (${problem}): did the file change since it was opened?`);
-    } finally {
-      c.release(1);
-    }
-  }
 }
 
 function tensorAnnotation(c: Ctx, end: number): TensorAnnotation {
@@ -763,7 +706,6 @@ export function decodeModel(source: ByteSource, options: DecodeOptions = {}): De
   if (source.size === 0) throw new OnnxFormatError(file, 0, '', 'the file is empty');
   const r = new WireReader(source, file, options.maxDepth ?? 64);
   const c = new Ctx(r, options.maxMessages ?? Math.max(1 << 20, Math.floor(source.size / 8)));
-  if (options.lazyAttributes ?? true) c.lazy = new SourceAttributes(source, file);
   let result: { model: ModelProto; sawIrVersion: boolean };
   try {
     result = modelProto(c, source.size);

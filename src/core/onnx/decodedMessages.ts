@@ -244,10 +244,7 @@ export class DNode implements Node {
   declare opType: string;
   declare domain: string;
   declare overload: string;
-  /** Accessor on the prototype over `$attribute` (see LazyAttributes). */
   declare attribute: Attribute[];
-  /** The attributes, or the LazyAttributes that decodes them from this node's span when first read. */
-  declare $attribute: Attribute[] | LazyAttributes;
   declare docString: string;
   declare metadataProps: StringStringEntry[];
   declare $span: Span | undefined;
@@ -260,24 +257,8 @@ export class DNode implements Node {
     this.output = EMPTY;
     this.name = '';
     this.opType = '';
-    this.$attribute = EMPTY;
+    this.attribute = EMPTY;
   }
-}
-
-/**
- * Decodes a node's attributes from the source when they are first read (`decode.ts` makes one per
- * decoded model). The decoder already decoded them once at open, so bytes that do not decode fail
- * the open with an OnnxFormatError; what is kept is only this shared object in the node's
- * `$attribute`. Nodes with graph-valued attributes (If/Loop/Scan bodies) keep them decoded.
- */
-export abstract class LazyAttributes {
-  /** The attributes of the NodeProto whose content is `[start, end)` in the source. */
-  abstract decode(start: number, end: number): Attribute[];
-}
-
-/** True when `node` is a decoded node whose attributes were not read yet (they hold no graphs). */
-export function attributesPending(node: Node): boolean {
-  return node instanceof DNode && node.$attribute instanceof LazyAttributes;
 }
 
 export class DTensorAnnotation implements TensorAnnotation {
@@ -452,27 +433,6 @@ protoDefaults(DAttribute, {
   sparseTensors: EMPTY, typeProtos: EMPTY,
 });
 protoDefaults(DNode, { domain: '', overload: '', docString: '', metadataProps: EMPTY });
-
-Object.defineProperty(DNode.prototype, 'attribute', {
-  get(this: DNode): Attribute[] {
-    const a = this.$attribute;
-    return a instanceof LazyAttributes ? (this.$attribute = a.decode(this.$start, this.$end)) : a;
-  },
-  set(this: DNode, value: Attribute[]): void {
-    this.$attribute = value;
-  },
-  enumerable: false,
-  configurable: true,
-});
-/** A node's span locates its pending attributes: decode them before the span changes. */
-Object.defineProperty(DNode.prototype, '$span', {
-  get: spanAccessor.get,
-  set(this: DNode, span: Span | undefined): void {
-    if (this.$attribute instanceof LazyAttributes) void this.attribute;
-    spanAccessor.set!.call(this, span);
-  },
-  configurable: true,
-});
 
 /**
  * A payload field in the source (a `DataRef` of kind 'source'): usually one entry, kept as two

@@ -17,7 +17,6 @@ import type {
   Attribute, DataRef, Dimension, FunctionProto, Graph, Int64, MessageBase, ModelProto, Node, OperatorSetId,
   SparseTensor, StringStringEntry, Tensor, TensorAnnotation, TensorShape, TrainingInfo, TypeProto, ValueInfo,
 } from './model';
-import { attributesPending } from './decodedMessages';
 import { scanEntries } from './wire/reader';
 import { type Chunk, WireWriter } from './wire/writer';
 
@@ -371,9 +370,7 @@ const NodeCodec: Codec<Node> = {
       case 9: return e.subs(w, 9, StringStringEntryCodec, m.metadataProps);
     }
   },
-  // Attributes not read yet (attributesPending) are clean: no need to decode them to know.
-  children: (m, visit) =>
-    (attributesPending(m) || m.attribute.every((a) => visit(AttributeCodec, a))) && m.metadataProps.every((x) => visit(StringStringEntryCodec, x)),
+  children: (m, visit) => m.attribute.every((a) => visit(AttributeCodec, a)) && m.metadataProps.every((x) => visit(StringStringEntryCodec, x)),
 };
 
 const TensorAnnotationCodec: Codec<TensorAnnotation> = {

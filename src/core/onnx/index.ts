@@ -4,7 +4,6 @@ export * from './errors';
 export * from './byteSource';
 export * from './dataTypes';
 export { decodeModel, type DecodedModel, type DecodeOptions } from './decode';
-export { attributesPending } from './decodedMessages';
 export { encodeModel, encodeModelToBytes, type Chunk } from './encode';
 export { FileSource, openModelFile, saveModelFile } from './modelFile';
 export { readTensorBytes, tensorByteLength, tensorElementCount, readTensorValues, type TensorValues } from './tensorData';
