@@ -1,15 +1,19 @@
 // Time to first render of the real graph view bundle (dist/webview.js + .css) in headless Debian
 // Chromium, without VS Code around it: a page stubs `acquireVsCodeApi` and plays the host (answers
-// `ready` with `init`, `requestGraphView` with a prebuilt `graphView` message, sends the analysis
-// overlay first, as the host does once the analysis has settled; the `graphView` answer is held until
-// the page is quiet). Figures: the webview's own `data-qdq-first-paint-ms` (graphView message received
+// `ready` with `init`, `requestGraphView` with a prebuilt `graphView` message, held until the page is
+// quiet; the analysis overlay once the page reports its first paint (`graphPainted`), as the host does
+// — its first analysis waits for that —, after --overlay-delay ms, default 0). Figures: the webview's own `data-qdq-first-paint-ms` (graphView message received
 // -> first painted frame), the renderer main thread's CPU time over the same span (CDP thread ticks:
 // the wall clock is inflated several times over when the machine is loaded), `data-qdq-complete-ms`
 // (everything outside the first view streamed in), pan/zoom frame times and the live JS heap (after a
 // forced GC). Host-side build/layout/serialize times and message sizes come from
-// scripts/bench/webviewPayload.ts. QDQ_PROFILE=N prints the N hottest functions of the span.
+// scripts/bench/webviewPayload.ts. After the first paint: the longest main-thread task
+// (PerformanceObserver 'longtask', so only tasks over 50 ms are seen: 0 means none) and the count of
+// tasks over 50 ms, from the first paint until 1 s after both `complete` and the overlay's arrival
+// (`longestTaskMs`, `longTasks`, `overlayAfterPaintMs`). QDQ_PROFILE=N prints the N hottest functions
+// of graph message -> first paint; with QDQ_PROFILE_AFTER=1, of that window after the first paint.
 //
-//   node scripts/bench/webviewPaint.mjs <model.onnx> [--shot out.png] [--light] [--raw] [--heap-snapshot out.heapsnapshot]
+//   node scripts/bench/webviewPaint.mjs <model.onnx> [--shot out.png] [--light] [--raw] [--heap-snapshot out.heapsnapshot] [--overlay-delay ms]
 // (--heap-snapshot writes a V8 heap snapshot of the page after the forced GC; summarise it with
 // scripts/bench/heapSummary.mjs.)
 // Prints one line `BENCH_WEBVIEW <json>`.
@@ -22,13 +26,16 @@ import { launchChromium } from '../../test/vscode-host/host.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
-const model = args.find((a) => !a.startsWith('--'));
+const model = args.find((a, k) => !a.startsWith('--') && !['--shot', '--heap-snapshot', '--overlay-delay'].includes(args[k - 1]));
 const shotAt = args.indexOf('--shot');
 const shot = shotAt >= 0 ? args[shotAt + 1] : undefined;
 const light = args.includes('--light');
 const rawMode = args.includes('--raw');
 const snapAt = args.indexOf('--heap-snapshot');
 const heapSnapshot = snapAt >= 0 ? args[snapAt + 1] : undefined;
+const delayAt = args.indexOf('--overlay-delay');
+const overlayDelayMs = delayAt >= 0 ? Number(args[delayAt + 1]) : 0;
+const profileAfter = Boolean(process.env.QDQ_PROFILE_AFTER);
 if (!model) {
   console.error('usage: webviewPaint.mjs <model.onnx> [--shot out.png] [--light] [--raw]');
   process.exit(2);
@@ -67,10 +74,16 @@ try {
     if (consoleCount++ < 5 && process.env.QDQ_DEBUG) console.error(`[console] ${m.text().slice(0, 300)}`);
   });
   await page.addInitScript(
-    () => {
+    (overlayDelay) => {
+      // Main-thread tasks over 50 ms, for the figures after the first paint.
+      window.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
+      }).observe({ type: 'longtask', buffered: true });
       // The payload arrives after load (window.__benchData, set by page.evaluate): an init script's
       // arguments are part of its source, which the page would keep (tens of MB of heap).
       let data;
+      let overlays;
       let state;
       const reply = (m) => setTimeout(() => window.postMessage(m, '*'), 0);
       window.acquireVsCodeApi = () => ({
@@ -80,9 +93,16 @@ try {
           data ??= window.__benchData;
           delete window.__benchData;
           if (m.type === 'ready' && data.init) {
-            // As the host does when the analysis is already settled: overlays right after init.
             reply(data.init);
-            reply({ type: 'overlays', overlays: data.overlays });
+            overlays = data.overlays;
+          } else if (m.type === 'graphPainted' && overlays) {
+            // As the host does: the first analysis waits for the panel's first painted graph.
+            const o = overlays;
+            overlays = undefined;
+            setTimeout(() => {
+              window.__overlayPostedAt = performance.now();
+              window.postMessage({ type: 'overlays', overlays: o }, '*');
+            }, overlayDelay);
           } else if (m.type === 'requestGraphView') {
             // Held until the benchmark releases it (window.__release), so the measured span is only
             // graph message -> first paint, on a quiet page.
@@ -101,6 +121,7 @@ try {
         },
       });
     },
+    overlayDelayMs,
   );
   await page.goto(`file://${htmlFile}`);
   await page.evaluate((text) => {
@@ -115,7 +136,7 @@ try {
   await page.waitForFunction(() => typeof window.__release === 'function', null, { timeout: 120_000 });
   await page.waitForTimeout(200);
   let cdp;
-  if (process.env.QDQ_PROFILE) {
+  if (process.env.QDQ_PROFILE && !profileAfter) {
     cdp = await page.context().newCDPSession(page);
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
@@ -126,7 +147,13 @@ try {
   await page.waitForFunction(() => document.getElementById('app')?.dataset.qdqState === 'ready', null, { timeout: 120_000, polling: 50 });
   const firstPaintCpuMs = ((await taskCpu()) - cpu0) * 1000;
   const loadToReadyMs = Date.now() - t0;
-  if (cdp) {
+  if (process.env.QDQ_PROFILE && profileAfter) {
+    cdp = await page.context().newCDPSession(page);
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+  }
+  const printProfile = async () => {
     const { profile } = await cdp.send('Profiler.stop');
     const self = new Map();
     const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -137,10 +164,27 @@ try {
       self.set(key, (self.get(key) ?? 0) + (dt[k] ?? 0) / 1000);
     });
     console.log([...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.QDQ_PROFILE) || 25).map(([k, v]) => `${v.toFixed(1)} ms ${k}`).join('\n'));
-  }
+  };
+  if (cdp && !profileAfter) await printProfile();
   // Everything streamed in (the nodes outside the first view follow the first paint).
   await page.waitForFunction(() => document.getElementById('app')?.dataset.qdqCompleteMs !== undefined, null, { timeout: 120_000 });
   const root = await page.evaluate(() => ({ ...document.getElementById('app').dataset }));
+  // Tasks after the first paint: until 1 s after both `complete` and the overlay's arrival.
+  await page.waitForFunction(() => window.__overlayPostedAt !== undefined, null, { timeout: 120_000 });
+  const afterPaint = await page.evaluate(async () => {
+    const paint = performance.getEntriesByName('qdq:first-paint').at(-1).startTime;
+    const received = performance.getEntriesByName('qdq:graphView-received').at(-1).startTime;
+    const complete = received + Number(document.getElementById('app').dataset.qdqCompleteMs);
+    const end = Math.max(complete, window.__overlayPostedAt) + 1000;
+    await new Promise((r) => setTimeout(r, Math.max(0, end - performance.now())));
+    const tasks = window.__longTasks.filter((t) => t.start + t.duration > paint && t.start < end);
+    return {
+      longestTaskMs: Math.round(Math.max(0, ...tasks.map((t) => t.duration))),
+      longTasks: tasks.length,
+      overlayAfterPaintMs: Math.round(window.__overlayPostedAt - paint),
+    };
+  });
+  if (cdp && profileAfter) await printProfile();
   // Pan/zoom frame time: 60 wheel steps, frame intervals from requestAnimationFrame.
   await page.mouse.move(700, 500);
   const frames = await page.evaluate(async () => {
@@ -184,6 +228,7 @@ try {
       loadToReadyMs,
       firstPaintCpuMs,
       completeMs: Number(root.qdqCompleteMs),
+      ...afterPaint,
       frameMedianMs: frames.median,
       frameP95Ms: frames.p95,
       heapMb,
