@@ -13,6 +13,7 @@ import type { NodePropertiesDto, PropertiesMessage } from '../../src/protocol/pr
 import { h, replaceChildren } from '../dom';
 import type { ViewStateStore } from '../state';
 import { shareStyleKeyScratch } from './cyMemory';
+import { flushElementCalcs, sortForNextFrame, withoutFrame } from './cyRender';
 import { Overview } from './overview';
 import { edgePropertiesView, nodePropertiesView } from './properties';
 import { mixRgb, resolveColor, themeKind, watchTheme } from './theme';
@@ -32,8 +33,14 @@ const MIN_ZOOM = 0.005;
 const MAX_ZOOM = 4;
 /** Past this many nodes only what the first view shows is drawn before the first paint. */
 const STREAM_ABOVE_NODES = 300;
+/**
+ * Main-thread time per background slice after the first paint (adding the rest, recolouring), the
+ * style and geometry of what it touched included (flushElementCalcs): well under a 50 ms long task.
+ */
 const STREAM_SLICE_MS = 20;
-const STREAM_CHUNK = 48;
+/** Nodes (or restyled elements) in a slice's first chunk, before their cost is measured; the most in one chunk. */
+const FIRST_CHUNK = 8;
+const MAX_CHUNK = 512;
 
 interface Coloring {
   colors: string[];
@@ -106,6 +113,20 @@ export class GraphPanel {
   private restCursor = 0;
   /** Per node, its edges not yet in cytoscape (built on the first streamed slice). */
   private incident: number[][] | undefined;
+  /** While streaming: when the drawing's graph message arrived (for data-qdq-complete-ms). */
+  private streamT0: number | undefined;
+  /** While the view stays inside this model rectangle, streamed elements are off screen (see slice()). */
+  private quietRect: { x1: number; y1: number; x2: number; y2: number } | undefined;
+  /** Elements in cytoscape whose colour or mark data is stale (node i, edge e as ~e), visible first. */
+  private restyle: number[] = [];
+  private restyleCursor = 0;
+  /** Measured ms per streamed node (its edges included) and per restyled element. */
+  private addCost: number | undefined;
+  private restyleCost: number | undefined;
+  /** The size of the last chunk of each kind. */
+  private addChunk = FIRST_CHUNK;
+  private restyleChunk = FIRST_CHUNK;
+  private slicePending = false;
   private viewportTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly propCache = new Map<string, Promise<NodePropertiesDto>>();
 
@@ -321,7 +342,7 @@ export class GraphPanel {
     this.marks = this.computeMarks();
 
     // The first view, from the layout alone: only what it shows (and a margin) goes to cytoscape
-    // before the first paint; the rest streams in afterwards (see stream()).
+    // before the first paint; the rest streams in afterwards (see scheduleSlice()).
     const width = this.cyContainer.clientWidth;
     const height = this.cyContainer.clientHeight;
     const saved = this.store.current.graph;
@@ -336,6 +357,9 @@ export class GraphPanel {
       split = splitForFirstPaint(view, layout, viewRect(viewport, width, height));
       if (split.firstNodeCount > 0.6 * n) split = undefined;
     }
+    // The first paint holds everything meeting the view and half a screen around it; a little of
+    // that margin is left for labels, arrows and marks drawn outside their element's box.
+    this.quietRect = split ? viewRect(viewport, width, height, 0.4) : undefined;
     this.nodeIn = new Uint8Array(n);
     this.edgeIn = new Uint8Array(elements.edges.length);
     const defs: cytoscape.ElementDefinition[] = [];
@@ -352,6 +376,9 @@ export class GraphPanel {
     this.rest = split?.rest ?? [];
     this.restCursor = 0;
     this.incident = undefined;
+    this.restyle = [];
+    this.restyleCursor = 0;
+    this.streamT0 = undefined;
     delete this.root.dataset.qdqCompleteMs;
 
     this.cy?.destroy();
@@ -386,8 +413,10 @@ export class GraphPanel {
         this.root.dataset.qdqNodes = String(n);
         this.root.dataset.qdqQdqBadges = String(this.qdqBadges);
         this.setStatus('ready');
-        if (this.restCursor < this.rest.length) this.stream(drawing, t0);
-        else this.completed(t0);
+        if (this.restCursor < this.rest.length) {
+          this.streamT0 = t0;
+          this.scheduleSlice();
+        } else this.completed(t0);
       });
     });
     cy.on('select', 'node, edge', (ev) => this.onSelect(ev.target as cytoscape.SingularElementArgument));
@@ -441,25 +470,114 @@ export class GraphPanel {
   }
 
   /**
-   * Adds the nodes not drawn for the first paint, nearest first, in slices of about 20 ms with a
-   * frame between slices (pan and zoom stay live); an edge goes in with the later of its ends.
+   * Background work after the first paint, in slices of about 20 ms (pan and zoom stay live):
+   * first the elements whose colour or mark changed (visible ones first), then the nodes not drawn
+   * for the first paint, nearest first (an edge goes in with the later of its ends). Each chunk's style and geometry are computed in the slice (flushElementCalcs), not
+   * left to cytoscape's next frame, and the chunk size follows the measured cost per element.
+   * After a slice that changed what is on screen, the next one waits for a frame; after one that
+   * did not (`quiet`), it is a plain task (input and any frame due run in between).
    */
-  private stream(drawing: number, t0: number): void {
-    const slice = (): void => {
-      if (drawing !== this.drawing || !this.cy) return;
-      const start = performance.now();
-      while (this.restCursor < this.rest.length && performance.now() - start < STREAM_SLICE_MS) this.addRest(STREAM_CHUNK);
-      if (this.restCursor < this.rest.length) requestAnimationFrame(() => setTimeout(slice, 0));
-      else this.completed(t0);
+  private scheduleSlice(quiet = false): void {
+    if (this.slicePending) return;
+    this.slicePending = true;
+    const run = (): void => {
+      this.slicePending = false;
+      this.slice();
     };
-    setTimeout(slice, 0);
+    if (quiet) this.nextTask(run);
+    else requestAnimationFrame(() => setTimeout(run, 0));
   }
 
-  /** Adds up to `count` of the remaining nodes (all when Infinity) and the edges they complete. */
-  private addRest(count: number): void {
+  /** A new task soon (a MessageChannel message: chained timeouts are clamped to 4 ms). */
+  private nextTask(run: () => void): void {
+    if (!this.taskChannel) {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => this.taskQueue.shift()?.();
+      this.taskChannel = channel;
+    }
+    this.taskQueue.push(run);
+    this.taskChannel.port2.postMessage(undefined);
+  }
+
+  private taskChannel: MessageChannel | undefined;
+  private readonly taskQueue: (() => void)[] = [];
+
+  /** One slice of the current drawing's background work (what it works on is reset with each drawing). */
+  private slice(): void {
+    const cy = this.cy;
+    if (!cy) return;
+    // The rest is added only once the first paint is out (streamT0 set).
+    const adding = (): boolean => this.streamT0 !== undefined && this.restCursor < this.rest.length;
+    const start = performance.now();
+    // At most twice the last chunk of its kind: the cost per element varies several times over.
+    const chunk = (cost: number | undefined, last: number): number => {
+      if (cost === undefined) return FIRST_CHUNK;
+      return Math.min(MAX_CHUNK, 2 * last, Math.floor((STREAM_SLICE_MS - (performance.now() - start)) / cost));
+    };
+    // Rises at once, falls slowly: one cheap chunk must not make the next one too big.
+    const measure = (cost: number | undefined, ms: number, count: number): number => {
+      const sample = ms / Math.max(1, count);
+      return cost === undefined || sample > cost ? sample : 0.7 * cost + 0.3 * sample;
+    };
+    let quiet = true;
+    for (let first = true; ; first = false) {
+      const restyling = this.restyleCursor < this.restyle.length;
+      if (!restyling && !adding()) break;
+      const count = Math.max(first ? 1 : 0, restyling ? chunk(this.restyleCost, this.restyleChunk) : chunk(this.addCost, this.addChunk));
+      if (count < 1) break;
+      const t = performance.now();
+      let done = 0;
+      if (restyling) {
+        done = this.restyleSome(count);
+        this.settleTouched(cy);
+        quiet = false;
+      } else {
+        // Off screen while the view stays where the first paint put it: no frame for it (a frame
+        // re-sorts and re-culls every element, 10–40 ms at 4,000 elements; one per slice doubled
+        // the time to complete). A pan or zoom requests its own frame, which draws them all.
+        const add = (): void => {
+          done = this.addRest(count);
+          this.settleTouched(cy);
+        };
+        if (this.offScreen(cy)) withoutFrame(cy, add);
+        else {
+          add();
+          quiet = false;
+        }
+      }
+      const ms = performance.now() - t;
+      if (restyling) {
+        this.restyleCost = measure(this.restyleCost, ms, done);
+        this.restyleChunk = Math.max(FIRST_CHUNK, done);
+      } else {
+        this.addCost = measure(this.addCost, ms, done);
+        this.addChunk = Math.max(FIRST_CHUNK, done);
+      }
+      if (performance.now() - start >= STREAM_SLICE_MS) break;
+    }
+    if (this.streamT0 !== undefined && this.restCursor >= this.rest.length) {
+      const t0 = this.streamT0;
+      this.streamT0 = undefined;
+      this.completed(t0);
+      // Streamed without frames: the z-order sort the next frame needs, in a task of its own.
+      if (quiet) this.nextTask(() => this.cy === cy && sortForNextFrame(cy));
+    }
+    if (this.restyleCursor < this.restyle.length || adding()) this.scheduleSlice(quiet);
+  }
+
+  /** Whether elements outside the first paint are outside the view (it is still inside quietRect). */
+  private offScreen(cy: cytoscape.Core): boolean {
+    const r = this.quietRect;
+    if (!r) return false;
+    const e = cy.extent();
+    return e.x1 >= r.x1 && e.x2 <= r.x2 && e.y1 >= r.y1 && e.y2 <= r.y2;
+  }
+
+  /** Adds up to `count` of the remaining nodes (all when Infinity) and the edges they complete; returns how many nodes. */
+  private addRest(count: number): number {
     const cy = this.cy;
     const view = this.view;
-    if (!cy || !view) return;
+    if (!cy || !view) return 0;
     if (!this.incident) {
       const incident: number[][] = Array.from({ length: view.nodes.length }, () => []);
       view.edges.forEach((edge, e) => {
@@ -484,18 +602,73 @@ export class GraphPanel {
         defs.push(this.edgeDef(e));
       }
     }
+    const added = end - this.restCursor;
     this.restCursor = end;
-    if (defs.length) cy.add(defs);
+    if (defs.length) this.touched = cy.add(defs);
+    return added;
   }
 
-  /** Adds whatever has not streamed in yet, now (before anything that needs every element). */
+  /** What the last addRest / restyleSome put into or changed in cytoscape. */
+  private touched: cytoscape.CollectionReturnValue | undefined;
+
+  /**
+   * Computes now what cytoscape would compute for the last touched elements in its next frame:
+   * their style and geometry (flushElementCalcs) and their bounding boxes (every frame culls every
+   * element by its cached box; ~3,000 cold boxes made the first frame after streaming 60 ms).
+   */
+  private settleTouched(cy: cytoscape.Core): void {
+    flushElementCalcs(cy);
+    this.touched?.forEach((ele) => {
+      ele.boundingBox();
+    });
+    this.touched = undefined;
+  }
+
+  /** Adds whatever has not streamed in yet and brings stale colours up to date, now (before anything that needs every element). */
   private ensureAll(): void {
+    if (this.restyleCursor < this.restyle.length) this.restyleSome(Infinity);
     if (this.restCursor >= this.rest.length) return;
     this.addRest(Infinity);
     this.completed(undefined);
   }
 
+  /**
+   * Sets the colour and mark data of up to `count` queued elements (all when Infinity) from
+   * `this.coloring`/`this.marks` as they are now; returns how many were taken from the queue.
+   */
+  private restyleSome(count: number): number {
+    const cy = this.cy;
+    if (!cy) return 0;
+    const end = Math.min(this.restyle.length, this.restyleCursor + count);
+    const { colors } = this.coloring;
+    const marks = this.marks;
+    const touched = cy.collection();
+    cy.batch(() => {
+      for (let k = this.restyleCursor; k < end; k++) {
+        const x = this.restyle[k]!;
+        const i = x >= 0 ? x : ~x;
+        const ele = cy.getElementById(x >= 0 ? nodeId(i) : edgeId(i));
+        if (ele.empty()) continue;
+        touched.merge(ele);
+        const s = (x >= 0 ? marks.nodes : marks.edges).get(i);
+        if (x >= 0 && ele.data('bg') !== colors[i]) ele.data('bg', colors[i]);
+        if (s) {
+          if (ele.data('sev') !== s || ele.data('sevColor') !== marks.colors[s]) ele.data({ sev: s, sevColor: marks.colors[s] });
+        } else if (ele.data('sev') !== undefined) ele.removeData('sev sevColor');
+      }
+    });
+    this.touched = touched;
+    const done = end - this.restyleCursor;
+    this.restyleCursor = end;
+    if (end >= this.restyle.length) {
+      this.restyle = [];
+      this.restyleCursor = 0;
+    }
+    return done;
+  }
+
   private completed(t0: number | undefined): void {
+    if (t0 === undefined) this.streamT0 = undefined;
     if (t0 !== undefined) this.root.dataset.qdqCompleteMs = String(Math.round(performance.now() - t0));
     // Streaming is over: drop what only it needed.
     this.rest = [];
@@ -712,8 +885,9 @@ export class GraphPanel {
   /**
    * Colours, finding marks, legend and overview for the current source and overlays. `fresh`: the
    * drawing was just built from `this.coloring`/`this.marks` (nothing to update in cytoscape);
-   * otherwise both are recomputed and only elements whose values changed are touched (elements
-   * still streaming in take the current values when they are added).
+   * otherwise both are recomputed and only elements whose values changed are touched, visible ones
+   * first, in background slices (restyling ~1,500 nodes at once was a 100–200 ms frame); elements
+   * still streaming in take the current values when they are added.
    */
   private applyColors(fresh = false): void {
     const cy = this.cy;
@@ -724,24 +898,7 @@ export class GraphPanel {
     if (!fresh) {
       this.coloring = this.computeColoring();
       this.marks = this.computeMarks();
-      const { colors } = this.coloring;
-      const marks = this.marks;
-      cy.batch(() => {
-        cy.nodes().forEach((node) => {
-          const i = node.data('i') as number;
-          if (node.data('bg') !== colors[i]) node.data('bg', colors[i]);
-          const s = marks.nodes.get(i);
-          if (s) {
-            if (node.data('sev') !== s || node.data('sevColor') !== marks.colors[s]) node.data({ sev: s, sevColor: marks.colors[s] });
-          } else if (node.data('sev') !== undefined) node.removeData('sev sevColor');
-        });
-        cy.edges().forEach((edge) => {
-          const s = marks.edges.get(edge.data('i') as number);
-          if (s) {
-            if (edge.data('sev') !== s || edge.data('sevColor') !== marks.colors[s]) edge.data({ sev: s, sevColor: marks.colors[s] });
-          } else if (edge.data('sev') !== undefined) edge.removeData('sev sevColor');
-        });
-      });
+      this.queueRestyle(cy);
     }
     const { colors } = this.coloring;
     const legendRows = [...this.coloring.legendRows];
@@ -760,6 +917,34 @@ export class GraphPanel {
       }),
     );
     if (this.layout) this.overview.setGraph(this.layout, (i) => colors[i] ?? neutral, neutral);
+  }
+
+  /** Queues the elements in cytoscape whose colour or mark data differs from the current values, visible ones first. */
+  private queueRestyle(cy: cytoscape.Core): void {
+    const { colors } = this.coloring;
+    const marks = this.marks;
+    const stale = (ele: cytoscape.SingularElementArgument, mark: Severity | undefined): boolean =>
+      mark ? ele.data('sev') !== mark || ele.data('sevColor') !== marks.colors[mark] : ele.data('sev') !== undefined;
+    const e = cy.extent();
+    const seen = new Set(this.restyle.slice(this.restyleCursor));
+    const visible: number[] = [];
+    const hidden: number[] = [];
+    const put = (x: number, pos: cytoscape.Position): void => {
+      if (seen.has(x)) return;
+      (pos.x >= e.x1 && pos.x <= e.x2 && pos.y >= e.y1 && pos.y <= e.y2 ? visible : hidden).push(x);
+    };
+    cy.nodes().forEach((node) => {
+      const i = node.data('i') as number;
+      if (node.data('bg') !== colors[i] || stale(node, marks.nodes.get(i))) put(i, node.position());
+    });
+    cy.edges().forEach((edge) => {
+      const i = edge.data('i') as number;
+      if (stale(edge, marks.edges.get(i))) put(~i, edge.source().position());
+    });
+    if (visible.length === 0 && hidden.length === 0) return;
+    this.restyle = [...visible, ...this.restyle.slice(this.restyleCursor), ...hidden];
+    this.restyleCursor = 0;
+    this.scheduleSlice();
   }
 
   private overlayNotes(name: string): { source: string; entry: OverlayNodeDto }[] {
