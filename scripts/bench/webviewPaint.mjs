@@ -107,7 +107,9 @@ try {
             // Held until the benchmark releases it (window.__release), so the measured span is only
             // graph message -> first paint, on a quiet page.
             window.__graphRequested = performance.now();
-            const message = { ...data.graphView, inReplyTo: m.requestId };
+            // Packed as the host posts it (src/protocol/graphView.ts packGraphView): the page parses it.
+            const { view, layout, ...rest } = data.graphView;
+            const message = { ...rest, inReplyTo: m.requestId, packed: JSON.stringify({ view, layout }) };
             data = {}; // posted messages are copies: drop ours (the page's heap is the webview's alone)
             let held = message;
             window.__release = () => {

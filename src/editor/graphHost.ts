@@ -145,12 +145,12 @@ export class GraphHost implements vscode.Disposable {
   async graphView(document: OnnxDocument, message: RequestGraphViewMessage): Promise<GraphViewMessage> {
     const state = document.state;
     if (state.kind !== 'loaded') return { type: 'graphView', inReplyTo: message.requestId, error: state.error.message };
-    if (message.font) void this.rememberFont(message.font);
+    if (message.font) void this.rememberFont(message.font).catch(() => undefined); // only a hint for the next prefetch
     const timeline = timelineOf(document);
     if (timeline.steps.graphRequested === undefined) {
       markStep(document, 'graphRequested');
       const r = this.record(document);
-      timeline.prefetchHit = r.views.has(viewKey(message.ref, message.mode, message.font)) || r.built.has(builtKey(message.ref, message.mode));
+      timeline.prefetchHit = r.views.has(viewKey(message.ref, message.mode, message.font)) ? 'layout' : r.built.has(builtKey(message.ref, message.mode)) ? 'view' : false;
     }
     const reply = await this.cachedView(document, message.ref, message.mode, message.font);
     return { ...reply, inReplyTo: message.requestId };
@@ -190,9 +190,10 @@ export class GraphHost implements vscode.Disposable {
     const pending = this.computeView(document, r, ref, mode, font);
     r.views.set(key, pending);
     while (r.views.size > VIEW_CACHE) r.views.delete(r.views.keys().next().value as string);
-    void pending.then((reply) => {
-      if (reply.error && r.views.get(key) === pending) r.views.delete(key); // errors are not kept
-    });
+    const forget = (): void => {
+      if (r.views.get(key) === pending) r.views.delete(key); // errors are not kept
+    };
+    void pending.then((reply) => reply.error && forget(), forget);
     return pending;
   }
 
@@ -212,7 +213,15 @@ export class GraphHost implements vscode.Disposable {
   }
 
   private async computeView(document: OnnxDocument, r: DocRecord, ref: RequestGraphViewMessage['ref'], mode: RequestGraphViewMessage['mode'], font: FontMetrics | undefined): Promise<GraphViewReply> {
-    const [gv, graph] = await this.core();
+    let gv: GraphViewModule;
+    let graph: GraphModule;
+    try {
+      [gv, graph] = await this.core();
+    } catch (e) {
+      this.modules = undefined; // try again next time
+      this.services.log.error('Loading the graph view core failed', e);
+      return { type: 'graphView', error: `internal error loading the graph view: ${e instanceof Error ? e.message : String(e)}` };
+    }
     try {
       const { view, buildMs } = this.builtView(gv, graph, r, ref, mode);
       const t1 = performance.now();

@@ -50,17 +50,9 @@ async function runCommand(command: WebviewCommand, { document }: HandlerContext,
   }
 }
 
-/** The JSON text of each cached view graph, so a cached answer is not serialised again. */
-const packedTexts = new WeakMap<object, string>();
-
+/** The graph answer as posted: one JSON text (see packGraphView). */
 function packed(reply: GraphViewMessage): GraphViewMessage {
-  if (!reply.view || !reply.layout) return reply;
-  let text = packedTexts.get(reply.layout);
-  if (text === undefined) {
-    text = JSON.stringify({ view: reply.view, layout: reply.layout });
-    packedTexts.set(reply.layout, text);
-  }
-  return packGraphView(reply, text);
+  return packGraphView(reply);
 }
 
 /** FromWebview message type -> handler. Replies to host requests never get here (the channel takes them). */
@@ -90,7 +82,7 @@ export function createMessageHandlers(services: HandlerServices): MessageHandler
       if (timeline.steps.graphPainted !== undefined) return;
       markStep(document, 'graphPainted');
       services.log.info(
-        `Opening ${document.uri.toString(true)}: ${describeTimeline(timeline)}${timeline.prefetchHit ? ' (graph prefetched)' : ''}; first paint ${message.firstPaintMs} ms in the webview`,
+        `Opening ${document.uri.toString(true)}: ${describeTimeline(timeline)}${timeline.prefetchHit === 'layout' ? ' (graph prefetched)' : timeline.prefetchHit === 'view' ? ' (view graph prefetched, laid out on request)' : ''}; first paint ${message.firstPaintMs} ms in the webview`,
       );
       services.documents?.noteShown(document);
     },

@@ -41,7 +41,8 @@ export class OpenDocuments extends Disposable {
    * its ~0.2 s of analysis between `openCustomDocument` and `resolveCustomEditor`. Never waits
    * long: `RESOLVE_WAIT_MS` when no editor shows the document, `SHOW_WAIT_MS` after one resolved
    * (VS Code can take seconds to create a webview), `READY_WAIT_MS` once its webview is ready (a
-   * panel showing the summary tab asks for no graph).
+   * panel showing the summary tab asks for no graph); and not at all once someone waits for the
+   * held work (`demand`, e.g. a command that needs the analysis now).
    */
   whenFirstShown(document: OnnxDocument): Promise<void> {
     return this.gates.get(document)?.opened ?? Promise.resolve();
@@ -55,6 +56,11 @@ export class OpenDocuments extends Disposable {
   /** A panel of `document` is ready: it asks for its graph right away, if it shows the graph tab. */
   noteWebviewReady(document: OnnxDocument): void {
     this.gates.get(document)?.extend(READY_WAIT_MS);
+  }
+
+  /** Someone waits for work the gate holds (a command needs the analysis): open it now. */
+  demand(document: OnnxDocument): void {
+    this.gates.get(document)?.open();
   }
 
   /** A panel of `document` painted its first graph (or cannot show one). */
@@ -71,8 +77,12 @@ export class OpenDocuments extends Disposable {
   }
 }
 
-/** How long a freshly opened document waits for an editor to resolve before the gate opens anyway. */
-const RESOLVE_WAIT_MS = 400;
+/**
+ * How long a freshly opened document waits for an editor to resolve before the gate opens anyway
+ * (every document here gets an editor; the resolve call is a renderer round trip away, which a
+ * loaded machine can stretch).
+ */
+const RESOLVE_WAIT_MS = 3000;
 /** How long, once an editor resolved, the gate waits for its webview to be ready. */
 const SHOW_WAIT_MS = 8000;
 /** How long, once the webview is ready, the gate waits for the first graph to be painted. */

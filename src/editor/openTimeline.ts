@@ -18,8 +18,12 @@ export type OpenStep =
  */
 export interface OpenTimeline {
   readonly steps: Partial<Record<OpenStep, number>>;
-  /** The first graph request found an answer the prefetch had started (done or still being built). */
-  prefetchHit?: boolean;
+  /**
+   * What the first graph request found from the prefetch: the whole answer (`layout`: view graph
+   * and layout for its font, done or being built), only the view graph (`view`: the layout ran on
+   * request), or nothing.
+   */
+  prefetchHit?: 'layout' | 'view' | false;
 }
 
 const timelines = new WeakMap<OnnxDocument, OpenTimeline>();

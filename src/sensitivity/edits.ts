@@ -19,19 +19,19 @@ export type ToggleOutcome =
  * of the open model, through the editing commands, so the edit is undoable like any other. Shows
  * what happened.
  */
-export async function setLayerQuantization(uri: vscode.Uri, target: string, enable: boolean, quiet = false): Promise<ToggleOutcome> {
+export async function setLayerQuantization(uri: vscode.Uri, target: string, enable: boolean): Promise<ToggleOutcome> {
   const command = enable ? ENABLE_QUANTIZATION : DISABLE_QUANTIZATION;
   let result: QuantizationEditResult | undefined;
   try {
     result = await vscode.commands.executeCommand<QuantizationEditResult | undefined>(command, { uri: uri.toString(), target });
   } catch (e) {
     const message = `${target}: ${e instanceof Error ? e.message : String(e)}`;
-    if (!quiet) void vscode.window.showErrorMessage(`QDQ Studio: ${message}`);
+    void vscode.window.showErrorMessage(`QDQ Studio: ${message}`);
     return { kind: 'refused', message };
   }
   if (!result?.applied) {
     const message = result?.message ?? `${target}: nothing to change`;
-    if (!quiet) void vscode.window.showInformationMessage(message);
+    void vscode.window.showInformationMessage(message);
     return { kind: 'refused', message };
   }
   return { kind: 'applied', result };

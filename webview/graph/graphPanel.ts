@@ -329,6 +329,7 @@ export class GraphPanel {
     const t0 = this.receivedAt ?? performance.now();
     this.receivedAt = undefined;
     const drawing = ++this.drawing;
+    this.touched = undefined; // elements of the drawing being replaced
     this.view = view;
     this.layout = layout;
     this.index = new ViewIndex(view);
@@ -627,9 +628,11 @@ export class GraphPanel {
   /** Adds whatever has not streamed in yet and brings stale colours up to date, now (before anything that needs every element). */
   private ensureAll(): void {
     if (this.restyleCursor < this.restyle.length) this.restyleSome(Infinity);
-    if (this.restCursor >= this.rest.length) return;
-    this.addRest(Infinity);
-    this.completed(undefined);
+    if (this.restCursor < this.rest.length) {
+      this.addRest(Infinity);
+      this.completed(undefined);
+    }
+    this.touched = undefined; // the next frame computes them; nothing to keep a reference for
   }
 
   /**

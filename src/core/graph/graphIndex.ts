@@ -112,9 +112,9 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
     inputCount += nodes[i]!.input.length;
   }
 
-  // Tensor ids: outputs first (in node order), then names only read.
-  // Both tables sized up front (every output, and about a quarter of the reads, are new names).
-  const ids = new NameIds({ expected: outputCount + (inputCount >> 2) });
+  // Tensor ids: outputs first (in node order), then names only read: initializers, graph inputs,
+  // outer-scope names (and dangling references, a listed problem, which may grow the table).
+  const ids = new NameIds({ expected: Math.min(outputCount + inputCount, outputCount + initializers.size + graph.input.length + outerScope.size) });
   const producer = new Int32Array(outputCount + inputCount).fill(-1);
   const nodeNames = new NameIds({ expected: n });
   /** Per node-name id, the first node with that name. */
