@@ -76,7 +76,7 @@ export class AnalysisService extends Disposable {
 
   /** Resolves when the analysis of `document` scheduled so far has finished. */
   async whenSettled(document: OnnxDocument): Promise<AnalysisState | undefined> {
-    this.documents.demand(document); // a first analysis held for the first paint starts now
+    this.documents.release(document); // a first analysis held for the first paint starts now
     for (;;) {
       const s = this.states.get(document);
       if (s?.kind !== 'pending') return s;

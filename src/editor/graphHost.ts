@@ -33,8 +33,13 @@ const VIEW_CACHE = 4;
 const STATE_KEY = 'qdqStudio.graphState';
 /** The font metrics of the last graph request: what the next webview will most likely ask with. */
 const FONT_KEY = 'qdqStudio.lastGraphFont';
+/** Just the two metrics, in one property order (a request's `font` may carry them in any order). */
+function metrics(font: FontMetrics): FontMetrics {
+  return { charWidth: font.charWidth, lineHeight: font.lineHeight };
+}
+
 function viewKey(ref: RequestGraphViewMessage['ref'], mode: RequestGraphViewMessage['mode'], font: FontMetrics | undefined): string {
-  return JSON.stringify([ref, mode, font ? { charWidth: font.charWidth, lineHeight: font.lineHeight } : null]);
+  return JSON.stringify([ref, mode, font ? metrics(font) : null]);
 }
 
 function builtKey(ref: RequestGraphViewMessage['ref'], mode: RequestGraphViewMessage['mode']): string {
@@ -178,7 +183,7 @@ export class GraphHost implements vscode.Disposable {
     const memento = this.services.memento;
     const known = memento?.get<FontMetrics>(FONT_KEY);
     if (!memento || (known?.charWidth === font.charWidth && known.lineHeight === font.lineHeight)) return;
-    await memento.update(FONT_KEY, { charWidth: font.charWidth, lineHeight: font.lineHeight });
+    await memento.update(FONT_KEY, metrics(font));
   }
 
   /** The answer for (ref, mode, font): from the cache, joining one being computed, or computed now. */
@@ -225,7 +230,7 @@ export class GraphHost implements vscode.Disposable {
     try {
       const { view, buildMs } = this.builtView(gv, graph, r, ref, mode);
       const t1 = performance.now();
-      const sizes = gv.viewNodeSizes(view, font ? { charWidth: font.charWidth, lineHeight: font.lineHeight } : {});
+      const sizes = gv.viewNodeSizes(view, font ? metrics(font) : {});
       const layout = gv.layoutToJson(gv.layoutViewGraph(view, { sizes }), sizes);
       const layoutMs = performance.now() - t1;
       this.services.log.info(

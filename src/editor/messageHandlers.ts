@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { packGraphView, type GraphViewMessage } from '../protocol/graphView';
+import { packGraphView } from '../protocol/graphView';
 import type { FromWebview, WebviewCommand } from '../protocol/messages';
 import type { Logger } from '../util/logger';
 import type { GraphHost } from './graphHost';
@@ -23,7 +23,7 @@ export interface HandlerServices {
   /** The graph view's host side (view graphs, properties, overlays); absent in minimal setups. */
   readonly graph?: GraphHost;
   /** Told when a panel got its first graph (deferred work such as the analysis waits for it). */
-  readonly documents?: Pick<OpenDocuments, 'noteShown' | 'noteWebviewReady'>;
+  readonly documents?: Pick<OpenDocuments, 'release' | 'noteWebviewReady'>;
 }
 
 /** Runs one of the webview's buttons. */
@@ -50,11 +50,6 @@ async function runCommand(command: WebviewCommand, { document }: HandlerContext,
   }
 }
 
-/** The graph answer as posted: one JSON text (see packGraphView). */
-function packed(reply: GraphViewMessage): GraphViewMessage {
-  return packGraphView(reply);
-}
-
 /** FromWebview message type -> handler. Replies to host requests never get here (the channel takes them). */
 export function createMessageHandlers(services: HandlerServices): MessageHandlers {
   return {
@@ -73,9 +68,9 @@ export function createMessageHandlers(services: HandlerServices): MessageHandler
     requestGraphView: async (message, { document, entry }) => {
       const graph = services.graph;
       const reply = graph ? await graph.graphView(document, message) : { type: 'graphView' as const, inReplyTo: message.requestId, error: 'The graph view is not available' };
-      entry.post(packed(reply));
+      entry.post(packGraphView(reply)); // one JSON text (see packGraphView)
       markStep(document, 'graphPosted');
-      if (reply.error) services.documents?.noteShown(document); // nothing will be painted
+      if (reply.error) services.documents?.release(document); // nothing will be painted
     },
     graphPainted: (message, { document }) => {
       const timeline = timelineOf(document);
@@ -84,7 +79,7 @@ export function createMessageHandlers(services: HandlerServices): MessageHandler
       services.log.info(
         `Opening ${document.uri.toString(true)}: ${describeTimeline(timeline)}${timeline.prefetchHit === 'layout' ? ' (graph prefetched)' : timeline.prefetchHit === 'view' ? ' (view graph prefetched, laid out on request)' : ''}; first paint ${message.firstPaintMs} ms in the webview`,
       );
-      services.documents?.noteShown(document);
+      services.documents?.release(document);
     },
     requestProperties: async (message, { document, entry }) => {
       const graph = services.graph;

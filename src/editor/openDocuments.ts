@@ -42,7 +42,7 @@ export class OpenDocuments extends Disposable {
    * long: `RESOLVE_WAIT_MS` when no editor shows the document, `SHOW_WAIT_MS` after one resolved
    * (VS Code can take seconds to create a webview), `READY_WAIT_MS` once its webview is ready (a
    * panel showing the summary tab asks for no graph); and not at all once someone waits for the
-   * held work (`demand`, e.g. a command that needs the analysis now).
+   * held work (`release`, e.g. by a command that needs the analysis now).
    */
   whenFirstShown(document: OnnxDocument): Promise<void> {
     return this.gates.get(document)?.opened ?? Promise.resolve();
@@ -58,13 +58,11 @@ export class OpenDocuments extends Disposable {
     this.gates.get(document)?.extend(READY_WAIT_MS);
   }
 
-  /** Someone waits for work the gate holds (a command needs the analysis): open it now. */
-  demand(document: OnnxDocument): void {
-    this.gates.get(document)?.open();
-  }
-
-  /** A panel of `document` painted its first graph (or cannot show one). */
-  noteShown(document: OnnxDocument): void {
+  /**
+   * Lets the work held for the first paint start now: a panel of `document` painted its first
+   * graph (or cannot show one), or a caller needs that work now.
+   */
+  release(document: OnnxDocument): void {
     this.gates.get(document)?.open();
   }
 

@@ -166,11 +166,11 @@ export interface GraphViewMessage {
   readonly packed?: string;
 }
 
-/** The message as posted: `view` and `layout` folded into `packed` (the text may be given, when cached). */
-export function packGraphView(message: GraphViewMessage, text?: string): GraphViewMessage {
+/** The message as posted: `view` and `layout` folded into `packed`. */
+export function packGraphView(message: GraphViewMessage): GraphViewMessage {
   const { view, layout, ...rest } = message;
   if (!view || !layout) return message;
-  return { ...rest, packed: text ?? JSON.stringify({ view, layout }) };
+  return { ...rest, packed: JSON.stringify({ view, layout }) };
 }
 
 /** The inverse of `packGraphView` (a message without `packed` is returned as it is). */

@@ -56,6 +56,11 @@ interface Marks {
   colors: Record<string, string>;
 }
 
+/** Whether an element's finding-mark data (`sev`, `sevColor`) differs from `mark` under `marks`. */
+function markStale(ele: cytoscape.SingularElementArgument, mark: Severity | undefined, marks: Marks): boolean {
+  return mark ? ele.data('sev') !== mark || ele.data('sevColor') !== marks.colors[mark] : ele.data('sev') !== undefined;
+}
+
 type Status = 'loading' | 'ready' | 'error';
 
 interface Crumb {
@@ -655,9 +660,10 @@ export class GraphPanel {
         touched.merge(ele);
         const s = (x >= 0 ? marks.nodes : marks.edges).get(i);
         if (x >= 0 && ele.data('bg') !== colors[i]) ele.data('bg', colors[i]);
-        if (s) {
-          if (ele.data('sev') !== s || ele.data('sevColor') !== marks.colors[s]) ele.data({ sev: s, sevColor: marks.colors[s] });
-        } else if (ele.data('sev') !== undefined) ele.removeData('sev sevColor');
+        if (markStale(ele, s, marks)) {
+          if (s) ele.data({ sev: s, sevColor: marks.colors[s] });
+          else ele.removeData('sev sevColor');
+        }
       }
     });
     this.touched = touched;
@@ -926,8 +932,6 @@ export class GraphPanel {
   private queueRestyle(cy: cytoscape.Core): void {
     const { colors } = this.coloring;
     const marks = this.marks;
-    const stale = (ele: cytoscape.SingularElementArgument, mark: Severity | undefined): boolean =>
-      mark ? ele.data('sev') !== mark || ele.data('sevColor') !== marks.colors[mark] : ele.data('sev') !== undefined;
     const e = cy.extent();
     const seen = new Set(this.restyle.slice(this.restyleCursor));
     const visible: number[] = [];
@@ -938,11 +942,11 @@ export class GraphPanel {
     };
     cy.nodes().forEach((node) => {
       const i = node.data('i') as number;
-      if (node.data('bg') !== colors[i] || stale(node, marks.nodes.get(i))) put(i, node.position());
+      if (node.data('bg') !== colors[i] || markStale(node, marks.nodes.get(i), marks)) put(i, node.position());
     });
     cy.edges().forEach((edge) => {
       const i = edge.data('i') as number;
-      if (stale(edge, marks.edges.get(i))) put(~i, edge.source().position());
+      if (markStale(edge, marks.edges.get(i), marks)) put(~i, edge.source().position());
     });
     if (visible.length === 0 && hidden.length === 0) return;
     this.restyle = [...visible, ...this.restyle.slice(this.restyleCursor), ...hidden];
