@@ -13,7 +13,9 @@ import '@vscode-elements/elements/dist/vscode-table-header/index.js';
 import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
 import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import './main.css';
+import type { GraphRefDto, GraphViewMessage, ViewModeDto } from '../src/protocol/graphView';
 import type { FromWebview, ToWebview } from '../src/protocol/messages';
+import { measureFontMetrics, type FontMetrics } from './graph/fontMetrics';
 import { HostChannel } from './hostChannel';
 import { ModelView } from './modelView';
 import { ViewStateStore } from './state';
@@ -32,8 +34,23 @@ function main(): void {
     if (message.type === 'init' || message.type === 'graphView') performance.mark(`qdq:${message.type}-received`, { startTime: at });
   });
   const post = (message: FromWebview): void => host.post(message);
+  const requestGraph = (ref: GraphRefDto, mode: ViewModeDto, font: FontMetrics): Promise<GraphViewMessage> =>
+    host.request({ type: 'requestGraphView', ref, mode, font }, 'graphView');
+  // The first graph the panel will want (the main graph in the mode the page restored, else
+  // folded, for its font), asked for right after `ready` instead of after `init` arrives and the
+  // view is built: one host round trip earlier. The panel takes the answer if it asks for exactly
+  // that (a mode remembered by the host and not by the page makes it ask again).
+  let early: { mode: ViewModeDto; font: FontMetrics; reply?: Promise<GraphViewMessage> } | undefined = {
+    mode: store.current.graph?.mode ?? 'folded',
+    font: measureFontMetrics(),
+  };
   const view = new ModelView(root, store, (command) => post({ type: 'command', command }), {
-    requestGraph: (ref, mode, font) => host.request({ type: 'requestGraphView', ref, mode, font }, 'graphView'),
+    requestGraph: (ref, mode, font) => {
+      const first = early;
+      early = undefined;
+      const same = first?.reply && !ref.function && ref.path.length === 0 && mode === first.mode && font.charWidth === first.font.charWidth && font.lineHeight === first.font.lineHeight;
+      return same ? first.reply! : requestGraph(ref, mode, font);
+    },
     requestProperties: (ref, node) => host.request({ type: 'requestProperties', ref, node }, 'properties'),
     postState: (state) => post({ type: 'graphState', state }),
     postPainted: (firstPaintMs) => post({ type: 'graphPainted', firstPaintMs }),
@@ -80,6 +97,11 @@ function main(): void {
   view.showLoading();
   post({ type: 'ready' });
   performance.mark('qdq:ready-posted');
+  if (early) {
+    early.reply = requestGraph({ path: [] }, early.mode, early.font);
+    early.reply.catch(() => undefined); // a failure reaches the panel when it takes the answer
+    performance.mark('qdq:graph-requested');
+  }
 }
 
 main();

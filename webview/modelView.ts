@@ -53,6 +53,8 @@ export class ModelView {
       replaceChildren(this.root, shell.element);
       this.root.classList.add('model-shell');
       shell.graph.applyHostState(message.graphState);
+      if (this.graphReceivedEarly !== undefined) shell.graph.noteReceived(this.graphReceivedEarly);
+      this.graphReceivedEarly = undefined;
       shell.graph.setOverlays(this.overlays);
       if (this.pendingReveal !== undefined) {
         shell.graph.reveal(this.pendingReveal);
@@ -166,8 +168,13 @@ export class ModelView {
 
   /** The graph panel's receive-time note for `graphView` messages (first-paint figure). */
   noteGraphReceived(at: number): void {
-    this.shell?.graph.noteReceived(at);
+    // The first graph may arrive before `init` built the panel (main.ts asks for it early).
+    if (this.shell) this.shell.graph.noteReceived(at);
+    else this.graphReceivedEarly = at;
   }
+
+  /** When a graph arrived before the panel existed (handed to the panel it builds). */
+  private graphReceivedEarly: number | undefined;
 
   showError(message: LoadErrorMessage): void {
     this.shell = undefined;

@@ -14,6 +14,7 @@ import { h, replaceChildren } from '../dom';
 import type { ViewStateStore } from '../state';
 import { shareStyleKeyScratch } from './cyMemory';
 import { flushElementCalcs, sortForNextFrame, withoutFrame } from './cyRender';
+import { editorFont, measureFontMetrics } from './fontMetrics';
 import { Overview } from './overview';
 import { edgePropertiesView, nodePropertiesView } from './properties';
 import { mixRgb, resolveColor, themeKind, watchTheme } from './theme';
@@ -273,7 +274,7 @@ export class GraphPanel {
     let reply: GraphViewMessage;
     try {
       performance.mark('qdq:graph-requested');
-      reply = await this.host.requestGraph(crumb.ref, this.mode, this.fontMetrics());
+      reply = await this.host.requestGraph(crumb.ref, this.mode, measureFontMetrics());
     } catch (e) {
       if (generation === this.generation) this.fail(e instanceof Error ? e.message : String(e));
       return;
@@ -308,26 +309,6 @@ export class GraphPanel {
     this.root.dataset.qdqState = status;
     this.statusBox.hidden = status === 'ready';
     if (status !== 'error') this.statusBox.classList.remove('error-text');
-  }
-
-  /** Node font metrics at the editor font size, so the host sizes boxes for our labels. */
-  private fontMetrics(): { charWidth: number; lineHeight: number } {
-    const { size, family } = this.font();
-    const c = document.createElement('canvas').getContext('2d');
-    let charWidth = size * 0.6;
-    if (c) {
-      c.font = `${size}px ${family}`;
-      const sample = 'ConvDequantizeLinearReshapeSigmoid0123456789×';
-      charWidth = c.measureText(sample).width / sample.length;
-    }
-    return { charWidth: Math.min(64, Math.max(2, charWidth)), lineHeight: Math.min(200, Math.max(6, Math.round(size * 1.35))) };
-  }
-
-  private font(): { size: number; family: string } {
-    const style = getComputedStyle(document.documentElement);
-    const size = parseFloat(style.getPropertyValue('--vscode-editor-font-size')) || 14;
-    const family = style.getPropertyValue('--vscode-font-family').trim() || 'system-ui, sans-serif';
-    return { size, family };
   }
 
   private render(view: GraphViewDto, layout: GraphLayoutDto): void {
@@ -696,7 +677,7 @@ export class GraphPanel {
   }
 
   private styles(): cytoscape.StylesheetJson {
-    const { size, family } = this.font();
+    const { size, family } = editorFont();
     const fg = resolveColor('editor.foreground', 'rgb(204, 204, 204)');
     const bg = resolveColor('editor.background', 'rgb(30, 30, 30)');
     const edge = mixRgb(fg, bg, 0.45);
