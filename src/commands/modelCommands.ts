@@ -42,10 +42,10 @@ async function showModelInfo(services: ModelCommandServices, uri?: vscode.Uri): 
   let json: string;
   let file: string;
   if (entry) {
-    const state = entry.document.state;
+    const state = await entry.document.whenLoaded().then(() => entry.document.state);
     file = displayPath(entry.document.uri);
-    if (state.kind === 'error') {
-      void vscode.window.showErrorMessage(state.error.message);
+    if (state.kind !== 'loaded') {
+      void vscode.window.showErrorMessage(state.kind === 'error' ? state.error.message : `${file} is still loading`);
       return;
     }
     json = JSON.stringify(state.summary, null, 2);

@@ -3,7 +3,6 @@ import type { AnalysisReport, Target } from '../core/analysis/index';
 import type { OnnxDocument } from '../editor/onnxDocument';
 import type { OpenDocuments } from '../editor/openDocuments';
 import { markStep } from '../editor/openTimeline';
-import type { LoadResult } from '../editor/modelLoader';
 import { Disposable } from '../util/dispose';
 import type { Logger } from '../util/logger';
 
@@ -117,7 +116,8 @@ export class AnalysisService extends Disposable {
       this.set(document, { kind: 'disabled' });
       return;
     }
-    const state: LoadResult = document.state;
+    const state = document.state;
+    if (state.kind === 'loading') return; // not listed until loaded: cannot happen
     if (state.kind === 'error') {
       this.set(document, { kind: 'failed', message: state.error.message, loadError: true });
       return;

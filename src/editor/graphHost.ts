@@ -8,8 +8,12 @@ import type { OverlaysMessage } from '../protocol/overlay';
 import type { PropertiesMessage, RequestPropertiesMessage } from '../protocol/properties';
 import type { Logger } from '../util/logger';
 import { ANALYSIS_SOURCE, analysisOverlay } from './analysisOverlay';
-import type { LoadResult } from './modelLoader';
-import type { OnnxDocument } from './onnxDocument';
+import { unavailable, type DocumentState, type OnnxDocument } from './onnxDocument';
+
+/** What a panel is told when there is no model to answer from: the load error as the panel shows it. */
+function noModel(document: OnnxDocument, state: Exclude<DocumentState, { kind: 'loaded' }>): string {
+  return state.kind === 'error' ? state.error.message : unavailable(document.uri, state);
+}
 import { markStep, timelineOf } from './openTimeline';
 import type { OverlayService } from './overlays';
 
@@ -21,7 +25,7 @@ type FontMetrics = NonNullable<RequestGraphViewMessage['font']>;
 
 /** What the host keeps per document for its graph views: cached per model state. */
 interface DocRecord {
-  state: LoadResult;
+  state: DocumentState;
   index?: GraphIndex;
   /** Last few `graphView` answers (or answers being computed) by request key (ref + mode + font). */
   views: Map<string, Promise<GraphViewReply>>;
@@ -148,8 +152,9 @@ export class GraphHost implements vscode.Disposable {
   }
 
   async graphView(document: OnnxDocument, message: RequestGraphViewMessage): Promise<GraphViewMessage> {
+    await document.whenLoaded(); // a panel can ask before the first load has finished
     const state = document.state;
-    if (state.kind !== 'loaded') return { type: 'graphView', inReplyTo: message.requestId, error: state.error.message };
+    if (state.kind !== 'loaded') return { type: 'graphView', inReplyTo: message.requestId, error: noModel(document, state) };
     if (message.font) void this.rememberFont(message.font).catch(() => undefined); // only a hint for the next prefetch
     const timeline = timelineOf(document);
     if (timeline.steps.graphRequested === undefined) {
@@ -207,7 +212,7 @@ export class GraphHost implements vscode.Disposable {
     let built = r.built.get(key);
     if (!built) {
       const state = r.state;
-      if (state.kind !== 'loaded') throw new Error(state.error.message);
+      if (state.kind !== 'loaded') throw new Error(state.kind === 'error' ? state.error.message : 'the model is still loading');
       const t0 = performance.now();
       const view = gv.buildViewGraph(state.decoded, { ref, mode, index: this.mainIndex(graph, state.decoded, r) });
       built = { view, buildMs: performance.now() - t0 };
@@ -244,8 +249,9 @@ export class GraphHost implements vscode.Disposable {
   }
 
   async properties(document: OnnxDocument, message: RequestPropertiesMessage): Promise<PropertiesMessage> {
+    await document.whenLoaded();
     const state = document.state;
-    if (state.kind !== 'loaded') return { type: 'properties', inReplyTo: message.requestId, error: state.error.message };
+    if (state.kind !== 'loaded') return { type: 'properties', inReplyTo: message.requestId, error: noModel(document, state) };
     const [gv, graph] = await this.core();
     try {
       const properties = gv.nodeProperties(state.decoded, message.ref, message.node, { index: this.mainIndex(graph, state.decoded, this.record(document)) });

@@ -37,7 +37,8 @@ async function runCommand(command: WebviewCommand, { document }: HandlerContext,
       await document.reload();
       return;
     case 'copySummary': {
-      const state = document.state;
+      const state = await document.whenLoaded().then(() => document.state);
+      if (state.kind === 'loading') return;
       const text = state.kind === 'loaded' ? JSON.stringify(state.summary, null, 2) : state.error.message;
       await vscode.env.clipboard.writeText(text);
       vscode.window.setStatusBarMessage(state.kind === 'loaded' ? 'QDQ Studio: model summary copied' : 'QDQ Studio: error copied', 3000);
@@ -53,11 +54,14 @@ async function runCommand(command: WebviewCommand, { document }: HandlerContext,
 /** FromWebview message type -> handler. Replies to host requests never get here (the channel takes them). */
 export function createMessageHandlers(services: HandlerServices): MessageHandlers {
   return {
-    ready: (_message, { document, entry }) => {
+    ready: async (_message, { document, entry }) => {
       entry.markReady();
       services.documents?.noteWebviewReady(document);
       const graph = services.graph;
-      entry.post(stateMessage(document, graph?.rememberedState(document)));
+      await document.whenLoaded(); // the panel may be up before the model is decoded
+      const state = stateMessage(document, graph?.rememberedState(document));
+      if (!state || document.isDisposed) return;
+      entry.post(state);
       if (graph) {
         graph.watch(document, () => undefined);
         entry.post(graph.overlaysMessage(document));

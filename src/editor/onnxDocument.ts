@@ -5,6 +5,14 @@ import type { Logger } from '../util/logger';
 import { readBackup, writeBackup } from './backup';
 import { closeQuietly, displayPath, type LoadResult, type ModelLoader } from './modelLoader';
 
+/** A document's state: its first load still running, or how it ended (the model or the error). */
+export type DocumentState = LoadResult | { readonly kind: 'loading' };
+
+/** Why a document has no model to work on, for messages: the load error, or that it is still loading. */
+export function unavailable(uri: vscode.Uri, state: Exclude<DocumentState, { kind: 'loaded' }>): string {
+  return state.kind === 'loading' ? `${displayPath(uri)} is still loading; try again in a moment` : `${displayPath(uri)} could not be read: ${state.error.message}`;
+}
+
 /** Delay between a change on disk and the reload, so a burst of writes reloads once. */
 const reloadDelayMs = 250;
 
@@ -45,22 +53,75 @@ interface DiskStamp {
  * else reloads a clean document and, for a dirty one, makes save ask before overwriting.
  */
 export class OnnxDocument extends Disposable implements vscode.CustomDocument {
-  static async create(uri: vscode.Uri, backupId: string | undefined, services: DocumentServices): Promise<OnnxDocument> {
-    const initial = await services.loader.load(uri);
-    const document = new OnnxDocument(uri, initial, services);
-    await document.readStamp();
-    if (backupId !== undefined) {
-      const { backup, problem } = await readBackup(backupId);
-      if (problem !== undefined) {
-        services.log.warn(`Ignoring backup ${backupId} of ${displayPath(uri)}: ${problem}`);
-      } else if (backup && backup.edits.length > 0) {
-        await document.restore(backup.edits as EditRequest[]);
-      }
-    }
+  /**
+   * A document whose first load (decode, summary, backup replay) runs in the background: the
+   * editor provider returns it to VS Code at once, so VS Code creates the webview while the model
+   * decodes. Its state is `loading` until then; `whenLoaded()` says when that ends.
+   */
+  static open(uri: vscode.Uri, backupId: string | undefined, services: DocumentServices): OnnxDocument {
+    const document = new OnnxDocument(uri, { kind: 'loading' }, services);
+    // Not before VS Code has our answer: the extension host writes its replies from a 0 ms timer
+    // (queued, by the time any timer runs, behind the reply to openCustomDocument), and a decode in
+    // an earlier timer would hold that reply, and so the webview, for the whole decode.
+    setTimeout(() => setTimeout(() => void document.firstLoad(backupId), 0), 0);
     return document;
   }
 
-  private _state: LoadResult;
+  /** A document with its first load done (used where nothing waits for a webview). */
+  static async create(uri: vscode.Uri, backupId: string | undefined, services: DocumentServices): Promise<OnnxDocument> {
+    const document = OnnxDocument.open(uri, backupId, services);
+    await document.whenLoaded();
+    return document;
+  }
+
+  private async firstLoad(backupId: string | undefined): Promise<void> {
+    if (this.isDisposed) return; // settled by dispose()
+    const generation = ++this.loadGeneration;
+    let result: LoadResult;
+    try {
+      result = await this.services.loader.load(this.uri);
+    } catch (e) {
+      // ModelLoader.load does not throw; this is a bug, shown as the document's error.
+      result = { kind: 'error', error: { file: displayPath(this.uri), message: `${displayPath(this.uri)}: ${e instanceof Error ? e.message : String(e)}` } };
+    }
+    if (this.isDisposed || generation !== this.loadGeneration) {
+      if (result.kind === 'loaded') closeQuietly(result.decoded); // closed, or a reload overtook it
+      return;
+    }
+    this._state = result;
+    try {
+      await this.readStamp();
+      if (backupId !== undefined) {
+        const { backup, problem } = await readBackup(backupId);
+        if (problem !== undefined) {
+          this.services.log.warn(`Ignoring backup ${backupId} of ${displayPath(this.uri)}: ${problem}`);
+        } else if (backup && backup.edits.length > 0) {
+          await this.restore(backup.edits as EditRequest[]);
+        }
+      }
+    } catch (e) {
+      this.services.log.error(`Restoring the unsaved edits of ${displayPath(this.uri)} failed`, e);
+    } finally {
+      this.settle();
+    }
+  }
+
+  /** Ends the `loading` state's wait (first load done, a reload overtook it, or disposed). */
+  private settle(): void {
+    const state = this._state;
+    if (state.kind !== 'loading') this.settleLoad(state);
+    else this.settleLoad({ kind: 'error', error: { file: displayPath(this.uri), message: `${displayPath(this.uri)} was closed before it finished loading` } });
+  }
+
+  private settleLoad!: (state: LoadResult) => void;
+  private readonly loaded = new Promise<LoadResult>((resolve) => (this.settleLoad = resolve));
+
+  /** Resolves once the first load has ended: with the model, or why it could not be read. */
+  whenLoaded(): Promise<LoadResult> {
+    return this.loaded;
+  }
+
+  private _state: DocumentState;
   private loadGeneration = 0;
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
   private session: EditSession | undefined;
@@ -86,7 +147,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
 
   private constructor(
     readonly uri: vscode.Uri,
-    initial: LoadResult,
+    initial: DocumentState,
     private readonly services: DocumentServices,
   ) {
     super();
@@ -94,8 +155,8 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     this.watchForChanges();
   }
 
-  /** The decoded model and its summary, or the load error. */
-  get state(): LoadResult {
+  /** The decoded model and its summary, the load error, or `loading` (first load still running). */
+  get state(): DocumentState {
     return this._state;
   }
 
@@ -131,7 +192,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
    */
   async applyEdit(request: EditRequest): Promise<EditOutcome> {
     const state = this._state;
-    if (state.kind !== 'loaded') return { applied: false, message: `${displayPath(this.uri)} could not be read: ${state.error.message}`, nodes: [] };
+    if (state.kind !== 'loaded') return { applied: false, message: unavailable(this.uri, state), nodes: [] };
     const [editing] = await this.core();
     if (this._state !== state || this.isDisposed) return { applied: false, message: `${displayPath(this.uri)} was reloaded; try again`, nodes: [] };
     this.session ??= new editing.EditSession(state.decoded);
@@ -217,7 +278,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     const result = await this.services.loader.load(this.uri);
     if (this.isDisposed || generation !== this.loadGeneration) {
       if (result.kind === 'loaded') closeQuietly(result.decoded);
-      return this._state;
+      return this.whenLoaded();
     }
     const previous = this._state;
     this._state = result;
@@ -226,6 +287,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     this.changedOnDisk = false;
     await this.readStamp();
     if (previous.kind === 'loaded') closeQuietly(previous.decoded);
+    this.settle(); // a reload during the first load ends that wait too
     this._onDidChangeModel.fire();
     return result;
   }
@@ -251,8 +313,10 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
    * so its file is copied byte for byte.
    */
   async saveAs(target: vscode.Uri, cancellation: vscode.CancellationToken): Promise<void> {
+    if (this._state.kind === 'loading') await this.whenLoaded();
     const state = this._state;
     if (cancellation.isCancellationRequested) return;
+    if (state.kind === 'loading') throw new Error(unavailable(this.uri, state));
     if (state.kind === 'error') {
       if (target.toString() !== this.uri.toString()) {
         await vscode.workspace.fs.copy(this.uri, target, { overwrite: true });
@@ -296,6 +360,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     this.loadGeneration++; // a load still in flight closes its result when it lands
     this.historyGeneration++;
     if (this._state.kind === 'loaded') closeQuietly(this._state.decoded);
+    this.settle();
     this._onDidDispose.fire();
     this._onDidDispose.dispose();
     super.dispose();

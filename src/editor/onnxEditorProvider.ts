@@ -46,18 +46,30 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
     this.handlers = createMessageHandlers(services);
   }
 
-  /** Never throws for a bad file: the document then holds the error and the webview shows it. */
-  async openCustomDocument(uri: vscode.Uri, openContext: vscode.CustomDocumentOpenContext, _token: vscode.CancellationToken): Promise<OnnxDocument> {
+  /**
+   * Returns at once with the document still loading (`OnnxDocument.open`): VS Code then creates
+   * the webview (a few hundred ms in another process) while the extension host decodes, instead of
+   * after. Never throws for a bad file: the document then holds the error and the webview shows it.
+   */
+  openCustomDocument(uri: vscode.Uri, openContext: vscode.CustomDocumentOpenContext, _token: vscode.CancellationToken): OnnxDocument {
     const t0 = performance.now();
-    const document = await OnnxDocument.create(uri, openContext.backupId, this.services);
-    this.services.log.info(`openCustomDocument ${uri.toString(true)}: ${(performance.now() - t0).toFixed(1)} ms`);
+    const document = OnnxDocument.open(uri, openContext.backupId, this.services);
+    markStep(document, 'opened');
+    const { documents, log } = this.services;
+    documents.begin(document);
+    void document.whenLoaded().then(() => {
+      markStep(document, 'loaded');
+      log.info(`Loaded ${uri.toString(true)} ${(performance.now() - t0).toFixed(1)} ms after openCustomDocument`);
+      documents.add(document);
+    });
     const subscriptions = [
       document.onDidChange((e) => this._onDidChangeCustomDocument.fire(e)),
-      document.onDidChangeModel(() => this.services.registry.broadcast(document, stateMessage(document))),
+      document.onDidChangeModel(() => {
+        const message = stateMessage(document);
+        if (message) this.services.registry.broadcast(document, message);
+      }),
     ];
     document.onDidDispose(() => subscriptions.forEach((s) => s.dispose()));
-    markStep(document, 'opened');
-    this.services.documents.add(document);
     return document;
   }
 
@@ -82,9 +94,12 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
     });
     panel.onDidDispose(() => subscription.dispose());
     panel.webview.html = buildWebviewHtml(panel.webview, extensionUri, document.uri.path.slice(document.uri.path.lastIndexOf('/') + 1));
-    // VS Code now spends a few hundred ms creating the webview (in another process): build the
-    // graph it will ask for meanwhile. After this handler returns, so the HTML goes out first.
-    if (graph) setTimeout(() => graph.prefetch(document), 0);
+    // VS Code now spends a few hundred ms creating the webview (in another process): decode the
+    // model (started in openCustomDocument) and build the graph it will ask for meanwhile. After
+    // this handler returns, so the HTML goes out first.
+    if (graph) {
+      void document.whenLoaded().then(() => setTimeout(() => graph.prefetch(document), 0));
+    }
   }
 
   saveCustomDocument(document: OnnxDocument, cancellation: vscode.CancellationToken): Thenable<void> {

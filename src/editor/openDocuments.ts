@@ -20,14 +20,28 @@ export class OpenDocuments extends Disposable {
   /** A document was closed (its last editor closed) and disposed. */
   readonly onDidClose = this._onDidClose.event;
 
-  /** Called by the editor provider for every document it creates. */
+  /**
+   * Called by the editor provider as soon as it creates a document, while its first load is still
+   * running (VS Code creates the webview meanwhile): the document's gate starts here.
+   */
+  begin(document: OnnxDocument): void {
+    if (this.gates.has(document)) return;
+    const gate = new Gate(RESOLVE_WAIT_MS);
+    this.gates.set(document, gate);
+    document.onDidDispose(() => gate.open());
+  }
+
+  /**
+   * Called by the editor provider once a document's first load has finished (successfully or
+   * not): from here on it is listed and followed.
+   */
   add(document: OnnxDocument): void {
+    if (document.isDisposed) return;
+    this.begin(document);
+    if (document.state.kind !== 'loaded') this.gates.get(document)?.open(); // nothing to paint, nothing to hold
     const key = document.uri.toString();
     this.documents.set(key, document);
-    const gate = new Gate(document.state.kind === 'loaded' ? RESOLVE_WAIT_MS : 0);
-    this.gates.set(document, gate);
     document.onDidDispose(() => {
-      gate.open();
       if (this.documents.get(key) === document) this.documents.delete(key);
       if (!this.isDisposed) this._onDidClose.fire(document);
     });

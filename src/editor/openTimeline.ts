@@ -2,8 +2,9 @@ import type { OnnxDocument } from './onnxDocument';
 
 /** The steps of opening a model in the custom editor, in the order they normally happen. */
 export type OpenStep =
-  | 'opened' // openCustomDocument finished (the model is decoded)
+  | 'opened' // openCustomDocument returned (the model decodes in the background)
   | 'resolved' // resolveCustomEditor set the webview's HTML
+  | 'loaded' // the first load (decode, summary) finished
   | 'prefetchStarted' // the host started building the graph the panel will ask for
   | 'prefetchDone'
   | 'graphRequested' // the panel asked for its first graph

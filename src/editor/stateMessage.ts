@@ -13,11 +13,13 @@ function baseName(uri: OnnxDocument['uri']): string {
 }
 
 /**
- * The message that brings a panel up to date with `document`: `init` or `loadError`. `graphState`
+ * The message that brings a panel up to date with `document`: `init` or `loadError`; undefined
+ * while its first load is still running (the panel keeps showing "Loading model…"). `graphState`
  * (what the graph view showed when the document was last open) goes into `init` when given.
  */
-export function stateMessage(document: OnnxDocument, graphState?: GraphUiStateDto): InitMessage | LoadErrorMessage {
+export function stateMessage(document: OnnxDocument, graphState?: GraphUiStateDto): InitMessage | LoadErrorMessage | undefined {
   const state = document.state;
+  if (state.kind === 'loading') return undefined;
   const uri = document.uri.toString();
   if (state.kind === 'error') {
     const e = state.error;

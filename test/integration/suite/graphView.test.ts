@@ -282,10 +282,11 @@ suite('Graph view', () => {
     assert.ok(t, 'the document has an opening timeline');
     note(`opening steps (ms after open): ${Object.entries(t.steps).map(([k, v]) => `${k} ${(v - t.steps.opened!).toFixed(0)}`).join(', ')}`);
     const s = t.steps;
-    for (const step of ['opened', 'resolved', 'prefetchStarted', 'prefetchDone', 'graphRequested', 'graphPosted', 'graphPainted', 'analysisStarted']) {
+    for (const step of ['opened', 'resolved', 'loaded', 'prefetchStarted', 'prefetchDone', 'graphRequested', 'graphPosted', 'graphPainted', 'analysisStarted']) {
       assert.equal(typeof s[step], 'number', `step ${step} happened`);
     }
     assert.ok(s.opened! <= s.resolved! && s.resolved! <= s.prefetchStarted!, 'the prefetch starts once the editor resolved');
+    assert.ok(s.loaded! <= s.prefetchStarted!, 'the prefetch starts once the model is loaded');
     assert.equal(t.prefetchHit, 'layout', 'the first graph request found the prefetched graph, laid out for its font');
     assert.ok(s.graphRequested! <= s.graphPosted! && s.graphPosted! <= s.graphPainted!);
     assert.ok(s.analysisStarted! >= s.graphPainted!, 'the analysis started after the first paint, not between open and the first paint');
