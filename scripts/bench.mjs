@@ -244,7 +244,7 @@ async function main() {
     const wanted = rows.filter((r) => /yolo-6k-250mb\.onnx$|yolov9t-qat\.onnx$/.test(r.path) && (!ONLY || r.label.includes(ONLY)));
     log(`open → ready in VS Code: ${wanted.map((r) => path.basename(r.path)).join(', ') || 'no model'}…`);
     try {
-      openReady = wanted.length ? await openReadySection({ vsixPath: vsix.path, models: wanted, runs: 3, log, table, ms }) : { skipped: 'no model selected' };
+      openReady = wanted.length ? await openReadySection({ vsixPath: vsix.path, models: wanted, runs: 5, log, table, ms }) : { skipped: 'no model selected' };
     } catch (err) {
       openReady = { skipped: err.message.split('\n')[0] };
     }
