@@ -106,7 +106,7 @@ async function measure(file, { save = false } = {}) {
   return JSON.parse(line.slice('BENCH_RESULT '.length));
 }
 
-const ms = (v) => (v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const ms = (v) => (v === undefined || Number.isNaN(v) ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
 const mark = (ok) => (ok ? '✓' : '✗');
 const mb = (v) => (v / MB).toFixed(1);
 

@@ -226,13 +226,13 @@ export async function openReadySection(o) {
           `open → ready in VS Code ${m.label}: ${Number.isFinite(cold.nodes) ? cold.nodes : '—'} drawn nodes | cold ${o.ms(cold.ms)} ms${mark(cold.ms)} (webview first paint ${o.ms(cold.firstPaintMs)} ms) | ` +
             `warm ${warm.map((w) => o.ms(w.ms)).join(', ')} ms, median ${o.ms(warmMs)} ms${mark(warmMs)} | ` +
             `warm with the service workers reset ${fresh.map((w) => o.ms(w.ms)).join(', ')} ms, median ${o.ms(freshMs)} ms${mark(freshMs)} ` +
-            `(first paint ${[...warm, ...fresh].map((w) => o.ms(w.firstPaintMs)).join(', ')} ms)` +
+            `(webview first paint ${[...warm, ...fresh].map((w) => o.ms(w.firstPaintMs)).join(', ')} ms)` +
             `${t ? ` | target ${t.op} ${t.ms} ms` : ''} | load ${load0.toFixed(1)}`,
         );
         rows.push([
           m.label, Number.isFinite(cold.nodes) ? cold.nodes : '—', `${o.ms(cold.ms)}${mark(cold.ms)}`, `${o.ms(freshMs)}${mark(freshMs)}`, fresh.map((w) => o.ms(w.ms)).join(' / '),
           `${o.ms(warmMs)}${mark(warmMs)}`, warm.map((w) => o.ms(w.ms)).join(' / '),
-          o.ms(median([cold, ...warm, ...fresh].map((w) => w.firstPaintMs))), t ? `${t.op} ${t.ms} ms` : '',
+          o.ms(median([cold, ...warm, ...fresh].map((w) => w.firstPaintMs).filter(Number.isFinite))), t ? `${t.op} ${t.ms} ms` : '',
         ]);
       } catch (err) {
         o.log(`open → ready in VS Code ${m.label}: ${err.message.split('\n')[0]}`);
