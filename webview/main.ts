@@ -34,23 +34,27 @@ function main(): void {
     if (message.type === 'init' || message.type === 'graphView') performance.mark(`qdq:${message.type}-received`, { startTime: at });
   });
   const post = (message: FromWebview): void => host.post(message);
-  const requestGraph = (ref: GraphRefDto, mode: ViewModeDto, font: FontMetrics): Promise<GraphViewMessage> =>
-    host.request({ type: 'requestGraphView', ref, mode, font }, 'graphView');
-  // The first graph the panel will want (the main graph in the mode the page restored, else
-  // folded, for its font), asked for right after `ready` instead of after `init` arrives and the
-  // view is built: one host round trip earlier. The panel takes the answer if it asks for exactly
-  // that (a mode remembered by the host and not by the page makes it ask again).
-  let early: { mode: ViewModeDto; font: FontMetrics; reply?: Promise<GraphViewMessage> } | undefined = {
-    mode: store.current.graph?.mode ?? 'folded',
+  const requestGraph = (ref: GraphRefDto, mode: ViewModeDto | undefined, font: FontMetrics): Promise<GraphViewMessage> =>
+    host.request({ type: 'requestGraphView', ref, ...(mode ? { mode } : {}), font }, 'graphView');
+  // The first graph the panel will want (the main graph for its font, in the mode the page
+  // restored, else the one the host remembers for the document), asked for right after `ready`
+  // instead of after `init` arrives and the view is built: one host round trip earlier. The panel
+  // takes the answer when it asks for that graph and the answer is a graph in its mode; otherwise
+  // (an error, a timeout, another mode or graph) it asks again.
+  let early: { mode: ViewModeDto | undefined; font: FontMetrics; reply?: Promise<GraphViewMessage | undefined> } | undefined = {
+    mode: store.current.graph?.mode,
     font: measureFontMetrics(),
   };
+  const takeEarly = async (ref: GraphRefDto, mode: ViewModeDto, font: FontMetrics): Promise<GraphViewMessage | undefined> => {
+    const first = early;
+    early = undefined;
+    if (!first?.reply || ref.function || ref.path.length > 0 || (first.mode !== undefined && first.mode !== mode)) return undefined;
+    if (font.charWidth !== first.font.charWidth || font.lineHeight !== first.font.lineHeight) return undefined;
+    const reply = await first.reply;
+    return reply && !reply.error && reply.view?.mode === mode ? reply : undefined;
+  };
   const view = new ModelView(root, store, (command) => post({ type: 'command', command }), {
-    requestGraph: (ref, mode, font) => {
-      const first = early;
-      early = undefined;
-      const same = first?.reply && !ref.function && ref.path.length === 0 && mode === first.mode && font.charWidth === first.font.charWidth && font.lineHeight === first.font.lineHeight;
-      return same ? first.reply! : requestGraph(ref, mode, font);
-    },
+    requestGraph: async (ref, mode, font) => (await takeEarly(ref, mode, font)) ?? requestGraph(ref, mode, font),
     requestProperties: (ref, node) => host.request({ type: 'requestProperties', ref, node }, 'properties'),
     postState: (state) => post({ type: 'graphState', state }),
     postPainted: (firstPaintMs) => post({ type: 'graphPainted', firstPaintMs }),
@@ -62,6 +66,7 @@ function main(): void {
         view.showSummary(message);
         break;
       case 'loadError':
+        early = undefined; // its answer is an error too; a later `init` (retry, reload) asks afresh
         view.showError(message);
         break;
       case 'query':
@@ -98,8 +103,7 @@ function main(): void {
   post({ type: 'ready' });
   performance.mark('qdq:ready-posted');
   if (early) {
-    early.reply = requestGraph({ path: [] }, early.mode, early.font);
-    early.reply.catch(() => undefined); // a failure reaches the panel when it takes the answer
+    early.reply = requestGraph({ path: [] }, early.mode, early.font).catch(() => undefined); // failed: the panel asks again
     performance.mark('qdq:graph-requested');
   }
 }

@@ -178,6 +178,7 @@ export class ModelView {
 
   showError(message: LoadErrorMessage): void {
     this.shell = undefined;
+    this.graphReceivedEarly = undefined;
     this.root.classList.remove('model-shell');
     replaceChildren(
       this.root,

@@ -54,11 +54,12 @@ function activeModelUri(): vscode.Uri | undefined {
 /** The open document of `uri`; opens it in QDQ Studio first when it is not open. */
 async function documentFor(services: EditCommandServices, uri: string | vscode.Uri): Promise<OnnxDocument | undefined> {
   const parsed = typeof uri === 'string' ? (/^[a-z][a-z0-9+.-]+:/i.test(uri) && !/^[a-z]:[\\/]/i.test(uri) ? vscode.Uri.parse(uri) : vscode.Uri.file(uri)) : uri;
-  let document = services.documents.get(parsed);
+  let document = await services.documents.whenOpen(parsed); // open, or still loading: wait for it
   if (document) return document;
   await vscode.commands.executeCommand('vscode.openWith', parsed, OnnxEditorProvider.viewType);
+  // VS Code creates the document in a moment; its load then takes as long as it takes.
   const deadline = Date.now() + 30_000;
-  while (!(document = services.documents.get(parsed)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (!(document = await services.documents.whenOpen(parsed)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   return document;
 }
 

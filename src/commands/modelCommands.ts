@@ -42,10 +42,12 @@ async function showModelInfo(services: ModelCommandServices, uri?: vscode.Uri): 
   let json: string;
   let file: string;
   if (entry) {
-    const state = await entry.document.whenLoaded().then(() => entry.document.state);
+    const settled = await entry.document.whenLoaded();
+    const now = entry.document.state; // a reload may have followed the first load
+    const state = now.kind === 'loading' || entry.document.isDisposed ? settled : now;
     file = displayPath(entry.document.uri);
-    if (state.kind !== 'loaded') {
-      void vscode.window.showErrorMessage(state.kind === 'error' ? state.error.message : `${file} is still loading`);
+    if (state.kind === 'error') {
+      void vscode.window.showErrorMessage(state.error.message);
       return;
     }
     json = JSON.stringify(state.summary, null, 2);

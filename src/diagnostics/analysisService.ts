@@ -117,7 +117,11 @@ export class AnalysisService extends Disposable {
       return;
     }
     const state = document.state;
-    if (state.kind === 'loading') return; // not listed until loaded: cannot happen
+    if (state.kind === 'loading') {
+      // Documents are listed once loaded, so this does not happen; never leave a caller waiting.
+      this.set(document, { kind: 'failed', message: `${document.uri.toString(true)} is still loading`, loadError: true });
+      return;
+    }
     if (state.kind === 'error') {
       this.set(document, { kind: 'failed', message: state.error.message, loadError: true });
       return;

@@ -156,13 +156,14 @@ export class GraphHost implements vscode.Disposable {
     const state = document.state;
     if (state.kind !== 'loaded') return { type: 'graphView', inReplyTo: message.requestId, error: noModel(document, state) };
     if (message.font) void this.rememberFont(message.font).catch(() => undefined); // only a hint for the next prefetch
+    const mode = message.mode ?? this.rememberedState(document)?.mode ?? 'folded';
     const timeline = timelineOf(document);
     if (timeline.steps.graphRequested === undefined) {
       markStep(document, 'graphRequested');
       const r = this.record(document);
-      timeline.prefetchHit = r.views.has(viewKey(message.ref, message.mode, message.font)) ? 'layout' : r.built.has(builtKey(message.ref, message.mode)) ? 'view' : false;
+      timeline.prefetchHit = r.views.has(viewKey(message.ref, mode, message.font)) ? 'layout' : r.built.has(builtKey(message.ref, mode)) ? 'view' : false;
     }
-    const reply = await this.cachedView(document, message.ref, message.mode, message.font);
+    const reply = await this.cachedView(document, message.ref, mode, message.font);
     return { ...reply, inReplyTo: message.requestId };
   }
 

@@ -74,42 +74,56 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     return document;
   }
 
+  /**
+   * Decode, stamp, then the backup's edits (hot exit). A `revert`/retry reload may overtake it (the
+   * reload's result wins and the backup's edits are dropped, as a revert drops edits); changes on
+   * disk wait for it (see watchForChanges). Settles `whenLoaded()` in every case.
+   */
   private async firstLoad(backupId: string | undefined): Promise<void> {
     if (this.isDisposed) return; // settled by dispose()
     const generation = ++this.loadGeneration;
-    let result: LoadResult;
+    const current = (): boolean => !this.isDisposed && generation === this.loadGeneration;
     try {
-      result = await this.services.loader.load(this.uri);
-    } catch (e) {
-      // ModelLoader.load does not throw; this is a bug, shown as the document's error.
-      result = { kind: 'error', error: { file: displayPath(this.uri), message: `${displayPath(this.uri)}: ${e instanceof Error ? e.message : String(e)}` } };
-    }
-    if (this.isDisposed || generation !== this.loadGeneration) {
-      if (result.kind === 'loaded') closeQuietly(result.decoded); // closed, or a reload overtook it
-      return;
-    }
-    this._state = result;
-    try {
+      const result = await this.loadOnce();
+      if (!current()) {
+        if (result.kind === 'loaded') closeQuietly(result.decoded); // closed, or a reload overtook it
+        return;
+      }
+      this._state = result;
       await this.readStamp();
-      if (backupId !== undefined) {
-        const { backup, problem } = await readBackup(backupId);
-        if (problem !== undefined) {
-          this.services.log.warn(`Ignoring backup ${backupId} of ${displayPath(this.uri)}: ${problem}`);
-        } else if (backup && backup.edits.length > 0) {
-          await this.restore(backup.edits as EditRequest[]);
-        }
+      if (backupId === undefined || !current()) return;
+      const { backup, problem } = await readBackup(backupId);
+      if (!current()) return;
+      if (problem !== undefined) {
+        this.services.log.warn(`Ignoring backup ${backupId} of ${displayPath(this.uri)}: ${problem}`);
+      } else if (backup && backup.edits.length > 0) {
+        await this.restore(backup.edits as EditRequest[]);
       }
     } catch (e) {
-      this.services.log.error(`Restoring the unsaved edits of ${displayPath(this.uri)} failed`, e);
+      if (current()) this.services.log.error(`Restoring the unsaved edits of ${displayPath(this.uri)} failed`, e);
     } finally {
       this.settle();
     }
   }
 
-  /** Ends the `loading` state's wait (first load done, a reload overtook it, or disposed). */
-  private settle(): void {
+  /** `ModelLoader.load`, which does not throw; if it ever did (a bug), the document shows the error. */
+  private async loadOnce(): Promise<LoadResult> {
+    try {
+      return await this.services.loader.load(this.uri);
+    } catch (e) {
+      return { kind: 'error', error: { file: displayPath(this.uri), message: `${displayPath(this.uri)}: ${e instanceof Error ? e.message : String(e)}` } };
+    }
+  }
+
+  /** True until the first load has ended (`whenLoaded()` settled). */
+  private firstLoading = true;
+
+  /** Ends the `loading` state's wait (first load done, a reload overtook it, or `closed`); once. */
+  private settle(closed = false): void {
+    if (!this.firstLoading) return;
+    this.firstLoading = false;
     const state = this._state;
-    if (state.kind !== 'loading') this.settleLoad(state);
+    if (state.kind !== 'loading' && !closed) this.settleLoad(state);
     else this.settleLoad({ kind: 'error', error: { file: displayPath(this.uri), message: `${displayPath(this.uri)} was closed before it finished loading` } });
   }
 
@@ -251,6 +265,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
       return;
     }
     const [editing] = await this.core();
+    if (this._state !== state || this.isDisposed) return; // reverted or closed meanwhile
     this.session ??= new editing.EditSession(state.decoded);
     const problems = this.session.replay(edits);
     for (const p of problems) this.services.log.warn(`Restoring an unsaved edit of ${displayPath(this.uri)} failed: ${p}`);
@@ -275,7 +290,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
   /** Reads and decodes the file again; the newest call wins when calls overlap. The edit history starts again. */
   async reload(): Promise<LoadResult> {
     const generation = ++this.loadGeneration;
-    const result = await this.services.loader.load(this.uri);
+    const result = await this.loadOnce();
     if (this.isDisposed || generation !== this.loadGeneration) {
       if (result.kind === 'loaded') closeQuietly(result.decoded);
       return this.whenLoaded();
@@ -313,7 +328,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
    * so its file is copied byte for byte.
    */
   async saveAs(target: vscode.Uri, cancellation: vscode.CancellationToken): Promise<void> {
-    if (this._state.kind === 'loading') await this.whenLoaded();
+    await this.whenLoaded(); // decoded and the backup's edits replayed
     const state = this._state;
     if (cancellation.isCancellationRequested) return;
     if (state.kind === 'loading') throw new Error(unavailable(this.uri, state));
@@ -349,8 +364,9 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     await this.reload();
   }
 
-  /** Writes the edit log (not the model) for hot exit. */
-  backup(destination: vscode.Uri, _cancellation: vscode.CancellationToken): Promise<vscode.CustomDocumentBackup> {
+  /** Writes the edit log (not the model) for hot exit, once the backup it was opened from is replayed. */
+  async backup(destination: vscode.Uri, _cancellation: vscode.CancellationToken): Promise<vscode.CustomDocumentBackup> {
+    await this.whenLoaded();
     return writeBackup(destination, this.uri, this.edits);
   }
 
@@ -360,7 +376,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     this.loadGeneration++; // a load still in flight closes its result when it lands
     this.historyGeneration++;
     if (this._state.kind === 'loaded') closeQuietly(this._state.decoded);
-    this.settle();
+    this.settle(true);
     this._onDidDispose.fire();
     this._onDidDispose.dispose();
     super.dispose();
@@ -403,6 +419,11 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
       this.reloadTimer = setTimeout(() => {
         this.reloadTimer = undefined;
         if (this.isDisposed) return;
+        if (this.firstLoading) {
+          // No stamp or history yet: look again once the first load (and its backup replay) is done.
+          void this.whenLoaded().then(() => schedule(changed));
+          return;
+        }
         void this.changedSinceStamp().then((changedByOthers) => {
           if (this.isDisposed || changedByOthers === false) return; // our own save, or nothing new
           if (this.isDirty) {

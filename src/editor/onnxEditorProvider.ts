@@ -58,6 +58,7 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
     const { documents, log } = this.services;
     documents.begin(document);
     void document.whenLoaded().then(() => {
+      if (document.isDisposed) return;
       markStep(document, 'loaded');
       log.info(`Loaded ${uri.toString(true)} ${(performance.now() - t0).toFixed(1)} ms after openCustomDocument`);
       documents.add(document);

@@ -10,7 +10,11 @@ import type { OnnxDocument } from './onnxDocument';
  */
 export class OpenDocuments extends Disposable {
   private readonly documents = new Map<string, OnnxDocument>();
+  /** Documents whose first load is still running, by URI (listed in `documents` once loaded). */
+  private readonly loading = new Map<string, OnnxDocument>();
   private readonly gates = new WeakMap<OnnxDocument, Gate>();
+  /** Documents one of whose panels said `ready` (so the gate, once loaded, waits for a paint). */
+  private readonly readyPanels = new WeakSet<OnnxDocument>();
 
   private readonly _onDidOpen = this._register(new vscode.EventEmitter<OnnxDocument>());
   /** A document was opened (its first load has finished, successfully or not). */
@@ -28,7 +32,12 @@ export class OpenDocuments extends Disposable {
     if (this.gates.has(document)) return;
     const gate = new Gate(RESOLVE_WAIT_MS);
     this.gates.set(document, gate);
-    document.onDidDispose(() => gate.open());
+    const key = document.uri.toString();
+    this.loading.set(key, document);
+    document.onDidDispose(() => {
+      gate.open();
+      if (this.loading.get(key) === document) this.loading.delete(key);
+    });
   }
 
   /**
@@ -38,8 +47,12 @@ export class OpenDocuments extends Disposable {
   add(document: OnnxDocument): void {
     if (document.isDisposed) return;
     this.begin(document);
-    if (document.state.kind !== 'loaded') this.gates.get(document)?.open(); // nothing to paint, nothing to hold
+    const gate = this.gates.get(document)!;
+    if (document.state.kind !== 'loaded') gate.open(); // nothing to paint, nothing to hold
+    // The waits count from now: a large model can take longer to load than they last.
+    else gate.extend(this.readyPanels.has(document) ? READY_WAIT_MS : SHOW_WAIT_MS);
     const key = document.uri.toString();
+    if (this.loading.get(key) === document) this.loading.delete(key);
     this.documents.set(key, document);
     document.onDidDispose(() => {
       if (this.documents.get(key) === document) this.documents.delete(key);
@@ -69,6 +82,7 @@ export class OpenDocuments extends Disposable {
 
   /** A panel of `document` is ready: it asks for its graph right away, if it shows the graph tab. */
   noteWebviewReady(document: OnnxDocument): void {
+    this.readyPanels.add(document);
     this.gates.get(document)?.extend(READY_WAIT_MS);
   }
 
@@ -86,6 +100,20 @@ export class OpenDocuments extends Disposable {
 
   all(): OnnxDocument[] {
     return [...this.documents.values()];
+  }
+
+  /**
+   * The document of `uri` once it is listed: at once when it is, after its first load when that is
+   * still running (undefined if it is closed first), undefined when VS Code has not opened it.
+   */
+  async whenOpen(uri: vscode.Uri | string): Promise<OnnxDocument | undefined> {
+    const key = typeof uri === 'string' ? vscode.Uri.parse(uri).toString() : uri.toString();
+    const listed = this.documents.get(key);
+    if (listed) return listed;
+    const pending = this.loading.get(key);
+    if (!pending) return undefined;
+    await pending.whenLoaded();
+    return this.documents.get(key);
   }
 }
 

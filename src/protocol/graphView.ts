@@ -139,7 +139,12 @@ export interface RequestGraphViewMessage {
   readonly type: 'requestGraphView';
   readonly requestId: number;
   readonly ref: GraphRefDto;
-  readonly mode: ViewModeDto;
+  /**
+   * Folded or raw. Absent: the mode the host remembers for the document (folded if none), for a
+   * page that has no state of its own yet (its first request goes out before `init` says); the
+   * answer's `view.mode` tells which.
+   */
+  readonly mode?: ViewModeDto;
   /**
    * The webview's node font, measured (average character width and line height, px), so boxes fit
    * the labels at the editor font size. Default: the core's 13 px UI font metrics.
@@ -212,7 +217,7 @@ export function isRequestGraphView(value: unknown): value is RequestGraphViewMes
     isRecord(value) &&
     value.type === 'requestGraphView' &&
     typeof value.requestId === 'number' &&
-    (value.mode === 'folded' || value.mode === 'raw') &&
+    (value.mode === undefined || value.mode === 'folded' || value.mode === 'raw') &&
     isGraphRef(value.ref) &&
     (value.font === undefined || isFont(value.font))
   );

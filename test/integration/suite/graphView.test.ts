@@ -291,4 +291,29 @@ suite('Graph view', () => {
     assert.ok(s.graphRequested! <= s.graphPosted! && s.graphPosted! <= s.graphPainted!);
     assert.ok(s.analysisStarted! >= s.graphPainted!, 'the analysis started after the first paint, not between open and the first paint');
   });
+
+  test('reopening a model last shown raw: the page\'s first request (sent before init) gets the raw graph the host prefetched', async () => {
+    const uri = await requireModel('models/tiny-qat-defects.onnx');
+    await closeAllEditors();
+    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+    await waitForOurEditor(uri);
+    const first = await waitForGraph(uri, 'the graph', (g) => g.state === 'ready');
+    if (first.mode !== 'raw') await vscode.commands.executeCommand('qdqStudio.toggleQdqFolding');
+    await waitForGraph(uri, 'the raw graph', (g) => g.state === 'ready' && g.mode === 'raw');
+    await new Promise((r) => setTimeout(r, 300)); // the page's graphState reaches the host
+    try {
+      await closeAllEditors();
+      await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+      await waitForOurEditor(uri);
+      await waitForGraph(uri, 'the reopened graph, raw', (g) => g.state === 'ready' && g.mode === 'raw');
+      const t = await vscode.commands.executeCommand<{ steps: Record<string, number>; prefetchHit?: 'layout' | 'view' | false } | undefined>('qdqStudio.internal.openTimeline', uri.toString());
+      assert.ok(t, 'the document has an opening timeline');
+      assert.ok(t.steps.graphRequested! < t.steps.graphPainted!, 'requested before painted');
+      assert.equal(t.prefetchHit, 'layout', 'the first request was for the raw graph the host prefetched (not a folded one thrown away)');
+    } finally {
+      await vscode.commands.executeCommand('qdqStudio.toggleQdqFolding');
+      await waitForGraph(uri, 'folded again', (g) => g.state === 'ready' && g.mode === 'folded');
+      await closeAllEditors();
+    }
+  });
 });

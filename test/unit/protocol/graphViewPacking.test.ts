@@ -56,3 +56,18 @@ describe('graphPainted (webview -> host, once per page)', () => {
     }
   });
 });
+
+describe('requestGraphView (webview -> host)', () => {
+  it('may leave the mode to the host (the page\'s first request, before init), and names it right otherwise', () => {
+    const font = { charWidth: 7.5, lineHeight: 19 };
+    assert.equal(isFromWebview({ type: 'requestGraphView', requestId: 1, ref: { path: [] }, font }), true);
+    assert.equal(isFromWebview({ type: 'requestGraphView', requestId: 1, ref: { path: [] }, mode: 'raw', font }), true);
+    for (const bad of [
+      { type: 'requestGraphView', requestId: 1, ref: { path: [] }, mode: 'sideways', font },
+      { type: 'requestGraphView', requestId: 1, ref: { path: [] }, mode: null, font },
+      { type: 'requestGraphView', ref: { path: [] } },
+    ]) {
+      assert.equal(isFromWebview(bad), false, JSON.stringify(bad));
+    }
+  });
+});
