@@ -138,7 +138,7 @@ export class AnalysisService extends Disposable {
       const [analysis, graphCore] = await this.core;
       if (!current()) return;
       const t0 = performance.now();
-      const index = graphCore.buildGraphIndex(graph);
+      const index = state.index ?? graphCore.buildGraphIndex(graph); // shared with the summary and the graph view
       const report = analysis.analyzeModel(state.decoded, index, target);
       if (!current()) return;
       this.log.info(

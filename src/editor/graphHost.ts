@@ -132,7 +132,8 @@ export class GraphHost implements vscode.Disposable {
 
   private mainIndex(graph: GraphModule, decoded: DecodedModel, r: DocRecord): GraphIndex | undefined {
     if (!decoded.model.graph) return undefined;
-    r.index ??= graph.buildGraphIndex(decoded.model.graph);
+    // The document's own index (built with its summary), else one of ours.
+    r.index ??= (r.state.kind === 'loaded' && r.state.decoded === decoded ? r.state.index : undefined) ?? graph.buildGraphIndex(decoded.model.graph);
     return r.index;
   }
 

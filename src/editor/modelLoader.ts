@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { GraphIndex } from '../core/graph/index';
 import type { ModelSummary } from '../core/graph/summary.types';
 import type { DecodedModel } from '../core/onnx/index';
 import type { Logger } from '../util/logger';
@@ -8,6 +9,11 @@ export interface LoadedModel {
   readonly kind: 'loaded';
   readonly decoded: DecodedModel;
   readonly summary: ModelSummary;
+  /**
+   * The main graph's index, built once for the summary and shared by the graph view and the
+   * analysis (rebuilt with the summary after every edit). Absent for a model without a graph.
+   */
+  readonly index?: GraphIndex;
   /** Wall time of decode + summary, ms. */
   readonly loadMs: number;
 }
@@ -79,10 +85,11 @@ export class ModelLoader {
         const bytes = await vscode.workspace.fs.readFile(uri);
         decoded = onnx.decodeModel(new onnx.MemorySource(bytes, file), { file });
       }
-      const summary = graph.summarizeModel(decoded);
+      const index = decoded.model.graph ? graph.buildGraphIndex(decoded.model.graph) : undefined;
+      const summary = graph.summarizeModel(decoded, index);
       const loadMs = performance.now() - t0;
       this.log.info(`Opened ${file} in ${loadMs.toFixed(1)} ms (${summary.nodeCount} nodes)`);
-      return { kind: 'loaded', decoded, summary, loadMs };
+      return { kind: 'loaded', decoded, summary, ...(index ? { index } : {}), loadMs };
     } catch (e) {
       closeQuietly(decoded);
       return { kind: 'error', error: this.describe(e, file, onnx) };

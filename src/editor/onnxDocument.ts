@@ -284,7 +284,9 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     if (state.kind !== 'loaded') return;
     const [, graph] = await this.core();
     if (this._state !== state) return;
-    this._state = { ...state, summary: graph.summarizeModel(state.decoded) };
+    const g = state.decoded.model.graph;
+    const index = g ? graph.buildGraphIndex(g) : undefined;
+    this._state = { kind: 'loaded', decoded: state.decoded, summary: graph.summarizeModel(state.decoded, index), ...(index ? { index } : {}), loadMs: state.loadMs };
   }
 
   /** Reads and decodes the file again; the newest call wins when calls overlap. The edit history starts again. */
