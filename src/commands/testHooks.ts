@@ -53,10 +53,10 @@ export function registerTestHooks(context: vscode.ExtensionContext, services: Te
     vscode.commands.registerCommand('qdqStudio.internal.activationStats', () => services.activationStats()),
     // openTimeline(uri): when each step of opening that document happened (ms, performance.now()).
     vscode.commands.registerCommand('qdqStudio.internal.openTimeline', (uri: unknown) => {
-      const document = typeof uri === 'string' || uri instanceof vscode.Uri ? services.documents?.get(uri) : undefined;
+      const document = typeof uri === 'string' || uri instanceof vscode.Uri ? services.documents?.find(uri) : undefined;
       if (!document) return undefined;
       const t = timelineOf(document);
-      return { steps: { ...t.steps }, prefetchHit: t.prefetchHit };
+      return { steps: { ...t.steps }, prefetchHit: t.prefetchHit, state: document.state.kind };
     }),
     // setOverlay(uri, source, overlay | undefined): exercises the overlay mechanism other features use.
     vscode.commands.registerCommand('qdqStudio.internal.setOverlay', (uri: unknown, source: unknown, overlay: unknown) => {

@@ -102,6 +102,12 @@ export class OpenDocuments extends Disposable {
     return [...this.documents.values()];
   }
 
+  /** The document of `uri`, listed or still loading (test hooks: the opening timeline). */
+  find(uri: vscode.Uri | string): OnnxDocument | undefined {
+    const key = typeof uri === 'string' ? vscode.Uri.parse(uri).toString() : uri.toString();
+    return this.documents.get(key) ?? this.loading.get(key);
+  }
+
   /**
    * The document of `uri` once it is listed: at once when it is, after its first load when that is
    * still running (undefined if it is closed first), undefined when VS Code has not opened it.

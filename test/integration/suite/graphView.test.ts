@@ -292,6 +292,70 @@ suite('Graph view', () => {
     assert.ok(s.analysisStarted! >= s.graphPainted!, 'the analysis started after the first paint, not between open and the first paint');
   });
 
+  test('a model on a slow file system: VS Code shows the panel while the model is still being read, and the graph follows', async () => {
+    // A read-only file system whose reads wait until the test releases them: the document stays
+    // `loading` for as long as the test likes, which shows what openCustomDocument no longer waits for.
+    const bytes = await vscode.workspace.fs.readFile(await requireModel('models/tiny-qat-good.onnx'));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let reads = 0;
+    const noWrite = (): never => {
+      throw vscode.FileSystemError.NoPermissions('read-only test file system');
+    };
+    const changes = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
+    const slowFs: vscode.FileSystemProvider = {
+      onDidChangeFile: changes.event,
+      watch: () => new vscode.Disposable(() => undefined),
+      stat: (uri) => {
+        if (uri.path === '/slow') return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0 };
+        if (uri.path === '/slow/tiny-slow.onnx') return { type: vscode.FileType.File, ctime: 0, mtime: 1, size: bytes.byteLength };
+        throw vscode.FileSystemError.FileNotFound(uri);
+      },
+      readDirectory: () => [['tiny-slow.onnx', vscode.FileType.File]],
+      readFile: async (uri) => {
+        if (uri.path !== '/slow/tiny-slow.onnx') throw vscode.FileSystemError.FileNotFound(uri);
+        reads++;
+        await released;
+        return bytes;
+      },
+      createDirectory: noWrite,
+      writeFile: noWrite,
+      delete: noWrite,
+      rename: noWrite,
+    };
+    const registration = vscode.workspace.registerFileSystemProvider('qdqslow', slowFs, { isReadonly: true });
+    const uri = vscode.Uri.parse('qdqslow:/slow/tiny-slow.onnx');
+    type Timeline = { steps: Record<string, number>; state: string };
+    const timeline = () => vscode.commands.executeCommand<Timeline | undefined>('qdqStudio.internal.openTimeline', uri.toString());
+    try {
+      await closeAllEditors();
+      await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE); // returns: nothing waits for the read
+      await waitForOurEditor(uri);
+      const loading = await poll('the panel, ready while the model is still loading', 20_000, async () => {
+        const q = await vscode.commands.executeCommand<Query | undefined>('qdqStudio.internal.queryWebview', uri);
+        return q?.report.status === 'loading' ? q : undefined;
+      });
+      assert.equal(loading.report.status, 'loading', 'the page shows that the model is loading');
+      const before = await timeline();
+      assert.ok(before, 'the document exists while it loads');
+      assert.equal(before.state, 'loading');
+      assert.equal(typeof before.steps.resolved, 'number', 'the editor resolved (its webview exists) before the model was read');
+      assert.equal(before.steps.loaded, undefined);
+      assert.ok(reads >= 1, 'the read has started');
+      release();
+      const g = await waitForGraph(uri, 'the graph, once the model is read', (r) => r.state === 'ready');
+      assert.ok(g.renderedNodes > 0);
+      const after = await timeline();
+      assert.equal(after?.state, 'loaded');
+      assert.ok(after!.steps.resolved! < after!.steps.loaded!, 'resolved before loaded');
+    } finally {
+      release();
+      await closeAllEditors();
+      registration.dispose();
+      changes.dispose();
+    }
+  });
+
   test('reopening a model last shown raw: the page\'s first request (sent before init) gets the raw graph the host prefetched', async () => {
     const uri = await requireModel('models/tiny-qat-defects.onnx');
     await closeAllEditors();
