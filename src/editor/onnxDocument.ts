@@ -60,10 +60,11 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
    */
   static open(uri: vscode.Uri, backupId: string | undefined, services: DocumentServices): OnnxDocument {
     const document = new OnnxDocument(uri, { kind: 'loading' }, services);
+    const generation = ++document.loadGeneration; // now: a revert before the load starts overtakes it
     // Not before VS Code has our answer: the extension host writes its replies from a 0 ms timer
     // (queued, by the time any timer runs, behind the reply to openCustomDocument), and a decode in
     // an earlier timer would hold that reply, and so the webview, for the whole decode.
-    setTimeout(() => setTimeout(() => void document.firstLoad(backupId), 0), 0);
+    setTimeout(() => setTimeout(() => void document.firstLoad(generation, backupId), 0), 0);
     return document;
   }
 
@@ -79,18 +80,19 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
    * reload's result wins and the backup's edits are dropped, as a revert drops edits); changes on
    * disk wait for it (see watchForChanges). Settles `whenLoaded()` in every case.
    */
-  private async firstLoad(backupId: string | undefined): Promise<void> {
-    if (this.isDisposed) return; // settled by dispose()
-    const generation = ++this.loadGeneration;
+  private async firstLoad(generation: number, backupId: string | undefined): Promise<void> {
+    // Overtaken (closed, or reverted before it started): whoever overtook it settles.
     const current = (): boolean => !this.isDisposed && generation === this.loadGeneration;
+    if (!current()) return;
     try {
+      const stamp = this.currentStamp(); // the file as it is before the read (a write during it then shows)
       const result = await this.loadOnce();
       if (!current()) {
         if (result.kind === 'loaded') closeQuietly(result.decoded); // closed, or a reload overtook it
         return;
       }
       this._state = result;
-      await this.readStamp();
+      this.stamp = await stamp;
       if (backupId === undefined || !current()) return;
       const { backup, problem } = await readBackup(backupId);
       if (!current()) return;
@@ -102,7 +104,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     } catch (e) {
       if (current()) this.services.log.error(`Restoring the unsaved edits of ${displayPath(this.uri)} failed`, e);
     } finally {
-      this.settle();
+      if (current()) this.settle(); // else the reload that overtook it (or dispose) settles
     }
   }
 
@@ -292,6 +294,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
   /** Reads and decodes the file again; the newest call wins when calls overlap. The edit history starts again. */
   async reload(): Promise<LoadResult> {
     const generation = ++this.loadGeneration;
+    const stamp = this.currentStamp();
     const result = await this.loadOnce();
     if (this.isDisposed || generation !== this.loadGeneration) {
       if (result.kind === 'loaded') closeQuietly(result.decoded);
@@ -302,7 +305,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     this.historyGeneration++;
     this.session = undefined;
     this.changedOnDisk = false;
-    await this.readStamp();
+    this.stamp = await stamp;
     if (previous.kind === 'loaded') closeQuietly(previous.decoded);
     this.settle(); // a reload during the first load ends that wait too
     this._onDidChangeModel.fire();
@@ -311,6 +314,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
 
   /** Saves to the document's own file, asking first when someone else changed it since we read it. */
   async save(cancellation: vscode.CancellationToken): Promise<void> {
+    await this.whenLoaded(); // the stamp and the backup's edits first
     if (this.changedOnDisk || (await this.changedSinceStamp()) === true) {
       const overwrite = 'Overwrite';
       const answer = await vscode.window.showWarningMessage(
@@ -423,7 +427,9 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
         if (this.isDisposed) return;
         if (this.firstLoading) {
           // No stamp or history yet: look again once the first load (and its backup replay) is done.
-          void this.whenLoaded().then(() => schedule(changed));
+          void this.whenLoaded().then(() => {
+            if (!this.isDisposed) schedule(changed);
+          });
           return;
         }
         void this.changedSinceStamp().then((changedByOthers) => {

@@ -13,7 +13,8 @@ export class OpenDocuments extends Disposable {
   /** Documents whose first load is still running, by URI (listed in `documents` once loaded). */
   private readonly loading = new Map<string, OnnxDocument>();
   private readonly gates = new WeakMap<OnnxDocument, Gate>();
-  /** Documents one of whose panels said `ready` (so the gate, once loaded, waits for a paint). */
+  /** Documents with a resolved editor / a panel that said `ready` (how long the gate waits once loaded). */
+  private readonly resolvedEditors = new WeakSet<OnnxDocument>();
   private readonly readyPanels = new WeakSet<OnnxDocument>();
 
   private readonly _onDidOpen = this._register(new vscode.EventEmitter<OnnxDocument>());
@@ -30,7 +31,8 @@ export class OpenDocuments extends Disposable {
    */
   begin(document: OnnxDocument): void {
     if (this.gates.has(document)) return;
-    const gate = new Gate(RESOLVE_WAIT_MS);
+    // No timer while the model loads (that can take longer than any of the waits): `add` arms it.
+    const gate = new Gate();
     this.gates.set(document, gate);
     const key = document.uri.toString();
     this.loading.set(key, document);
@@ -49,8 +51,7 @@ export class OpenDocuments extends Disposable {
     this.begin(document);
     const gate = this.gates.get(document)!;
     if (document.state.kind !== 'loaded') gate.open(); // nothing to paint, nothing to hold
-    // The waits count from now: a large model can take longer to load than they last.
-    else gate.extend(this.readyPanels.has(document) ? READY_WAIT_MS : SHOW_WAIT_MS);
+    else gate.extend(this.readyPanels.has(document) ? READY_WAIT_MS : this.resolvedEditors.has(document) ? SHOW_WAIT_MS : RESOLVE_WAIT_MS);
     const key = document.uri.toString();
     if (this.loading.get(key) === document) this.loading.delete(key);
     this.documents.set(key, document);
@@ -77,13 +78,18 @@ export class OpenDocuments extends Disposable {
 
   /** The editor provider resolved a panel for `document`: its first graph request is on the way. */
   noteEditorResolved(document: OnnxDocument): void {
-    this.gates.get(document)?.extend(SHOW_WAIT_MS);
+    this.resolvedEditors.add(document);
+    if (this.isListed(document)) this.gates.get(document)?.extend(SHOW_WAIT_MS); // else `add` arms it
   }
 
   /** A panel of `document` is ready: it asks for its graph right away, if it shows the graph tab. */
   noteWebviewReady(document: OnnxDocument): void {
     this.readyPanels.add(document);
-    this.gates.get(document)?.extend(READY_WAIT_MS);
+    if (this.isListed(document)) this.gates.get(document)?.extend(READY_WAIT_MS);
+  }
+
+  private isListed(document: OnnxDocument): boolean {
+    return this.documents.get(document.uri.toString()) === document;
   }
 
   /**

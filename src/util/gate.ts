@@ -10,9 +10,10 @@ export class Gate {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private done = false;
 
-  /** `waitMs` <= 0: open at once. */
-  constructor(waitMs: number) {
+  /** `waitMs` <= 0: open at once; undefined: no timer until `extend()` (or `open()`). */
+  constructor(waitMs?: number) {
     this.opened = new Promise<void>((resolve) => (this.release = resolve));
+    if (waitMs === undefined) return;
     if (waitMs <= 0) this.open();
     else this.timer = setTimeout(() => this.open(), waitMs);
   }

@@ -24,6 +24,13 @@ describe('Gate (deferred work waits for the first graph, never long)', () => {
     assert.equal(new Gate(0).isOpen, true);
   });
 
+  it('without a wait it stays closed until extend() arms a timer (or open())', async () => {
+    const gate = new Gate();
+    assert.equal(await Promise.race([gate.opened.then(() => 'open' as const), after(100)]), 'timeout');
+    gate.extend(20);
+    assert.equal(await Promise.race([gate.opened.then(() => 'open' as const), after(2_000)]), 'open');
+  });
+
   it('extend() restarts the timer while closed and does nothing once open', async () => {
     const gate = new Gate(40);
     gate.extend(10_000);
