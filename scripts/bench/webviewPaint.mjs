@@ -51,7 +51,10 @@ if (gen.status !== 0) {
 const hostTiming = JSON.parse(gen.stdout.split('\n').find((l) => l.startsWith('BENCH_PAYLOAD ')).slice('BENCH_PAYLOAD '.length));
 // Only what this run sends, so the page's heap figure is the webview's, not the stub's.
 const payloadAll = JSON.parse(fs.readFileSync(payloadFile, 'utf8'));
-const payload = JSON.stringify({ init: payloadAll.init, overlays: payloadAll.overlays, graphView: payloadAll.graphView[rawMode ? 'raw' : 'folded'] });
+// --raw: as a host that remembers the raw mode for this model (init.graphState), so the panel asks
+// for, and takes, the raw graph.
+const init = rawMode ? { ...payloadAll.init, graphState: { ...payloadAll.init.graphState, mode: 'raw' } } : payloadAll.init;
+const payload = JSON.stringify({ init, overlays: payloadAll.overlays, graphView: payloadAll.graphView[rawMode ? 'raw' : 'folded'] });
 
 const theme = light
   ? { cls: 'vscode-light', vars: { fg: '#3b3b3b', bg: '#ffffff' } }
