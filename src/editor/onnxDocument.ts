@@ -13,6 +13,9 @@ export function unavailable(uri: vscode.Uri, state: Exclude<DocumentState, { kin
   return state.kind === 'loading' ? `${displayPath(uri)} is still loading; try again in a moment` : `${displayPath(uri)} could not be read: ${state.error.message}`;
 }
 
+/** How long a new document waits for an editor to resolve before it loads anyway. */
+const LOAD_FALLBACK_MS = 1000;
+
 /** Delay between a change on disk and the reload, so a burst of writes reloads once. */
 const reloadDelayMs = 250;
 
@@ -61,18 +64,36 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
   static open(uri: vscode.Uri, backupId: string | undefined, services: DocumentServices): OnnxDocument {
     const document = new OnnxDocument(uri, { kind: 'loading' }, services);
     const generation = ++document.loadGeneration; // now: a revert before the load starts overtakes it
-    // Not before VS Code has our answer: the extension host writes its replies from a 0 ms timer
-    // (queued, by the time any timer runs, behind the reply to openCustomDocument), and a decode in
-    // an earlier timer would hold that reply, and so the webview, for the whole decode.
-    setTimeout(() => setTimeout(() => void document.firstLoad(generation, backupId), 0), 0);
+    document.pendingLoad = () => void document.firstLoad(generation, backupId);
+    // Normally `startLoading()` (the editor resolved) comes first; this is for a document no editor shows.
+    document.loadFallback = setTimeout(() => document.startLoading(), LOAD_FALLBACK_MS);
     return document;
   }
 
   /** A document with its first load done (used where nothing waits for a webview). */
   static async create(uri: vscode.Uri, backupId: string | undefined, services: DocumentServices): Promise<OnnxDocument> {
     const document = OnnxDocument.open(uri, backupId, services);
+    document.startLoading();
     await document.whenLoaded();
     return document;
+  }
+
+  private pendingLoad: (() => void) | undefined;
+  private loadFallback: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * Starts the first load, once; called by the editor provider right after it set the webview's
+   * HTML. Not earlier: the extension host handles one message at a time, and a decode running when
+   * VS Code asks to resolve the editor holds that call (and so the webview) for the whole decode.
+   * The load runs on the next timer turn: the extension host writes its messages (the HTML, the
+   * reply to resolve) from a 0 ms timer queued before ours.
+   */
+  startLoading(): void {
+    const load = this.pendingLoad;
+    if (!load) return;
+    this.pendingLoad = undefined;
+    clearTimeout(this.loadFallback);
+    setTimeout(load, 0);
   }
 
   /**
@@ -379,6 +400,8 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
   override dispose(): void {
     if (this.isDisposed) return;
     if (this.reloadTimer !== undefined) clearTimeout(this.reloadTimer);
+    clearTimeout(this.loadFallback);
+    this.pendingLoad = undefined;
     this.loadGeneration++; // a load still in flight closes its result when it lands
     this.historyGeneration++;
     if (this._state.kind === 'loaded') closeQuietly(this._state.decoded);

@@ -47,9 +47,10 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
   }
 
   /**
-   * Returns at once with the document still loading (`OnnxDocument.open`): VS Code then creates
-   * the webview (a few hundred ms in another process) while the extension host decodes, instead of
-   * after. Never throws for a bad file: the document then holds the error and the webview shows it.
+   * Returns at once with the document still loading (`OnnxDocument.open`); its decode starts once
+   * `resolveCustomEditor` has set the HTML, so VS Code creates the webview (a few hundred ms in
+   * another process) while the extension host decodes, instead of after. Never throws for a bad
+   * file: the document then holds the error and the webview shows it.
    */
   openCustomDocument(uri: vscode.Uri, openContext: vscode.CustomDocumentOpenContext, _token: vscode.CancellationToken): OnnxDocument {
     const t0 = performance.now();
@@ -95,6 +96,8 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
     });
     panel.onDidDispose(() => subscription.dispose());
     panel.webview.html = buildWebviewHtml(panel.webview, extensionUri, document.uri.path.slice(document.uri.path.lastIndexOf('/') + 1));
+    // Now that VS Code has what it needs to create the webview (in another process), decode.
+    document.startLoading();
     // VS Code now spends a few hundred ms creating the webview (in another process): decode the
     // model (started in openCustomDocument) and build the graph it will ask for meanwhile. After
     // this handler returns, so the HTML goes out first.
