@@ -36,7 +36,7 @@ export function targetFromSettings(scope?: vscode.Uri): Target {
 export class AnalysisService extends Disposable {
   private readonly states = new Map<OnnxDocument, AnalysisState>();
   private readonly generations = new Map<OnnxDocument, number>();
-  private core: Promise<[typeof import('../core/analysis/index.js'), typeof import('../core/graph/index.js')]> | undefined;
+  private core: Promise<typeof import('../core/analysis/index.js')> | undefined;
 
   private readonly _onDidChange = this._register(new vscode.EventEmitter<OnnxDocument>());
   /** The analysis state of a document changed (including to `disabled`, or on close). */
@@ -126,19 +126,18 @@ export class AnalysisService extends Disposable {
       this.set(document, { kind: 'failed', message: state.error.message, loadError: true });
       return;
     }
-    const graph = state.decoded.model.graph;
-    if (!graph) {
+    const index = state.index; // built with the summary; absent exactly when there is no graph
+    if (!index) {
       this.set(document, { kind: 'failed', message: `${state.decoded.file}: the model has no graph`, loadError: true });
       return;
     }
     const target = targetFromSettings(document.uri);
     markStep(document, 'analysisStarted');
     try {
-      this.core ??= Promise.all([import('../core/analysis/index.js'), import('../core/graph/index.js')]);
-      const [analysis, graphCore] = await this.core;
+      this.core ??= import('../core/analysis/index.js');
+      const analysis = await this.core;
       if (!current()) return;
       const t0 = performance.now();
-      const index = state.index ?? graphCore.buildGraphIndex(graph); // shared with the summary and the graph view
       const report = analysis.analyzeModel(state.decoded, index, target);
       if (!current()) return;
       this.log.info(

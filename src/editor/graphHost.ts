@@ -1,7 +1,5 @@
 import * as vscode from 'vscode';
 import type { AnalysisState } from '../diagnostics/analysisService';
-import type { GraphIndex } from '../core/graph/index';
-import type { DecodedModel } from '../core/onnx/index';
 import type { GraphViewMessage, RequestGraphViewMessage, GraphViewDto } from '../protocol/graphView';
 import type { GraphUiStateDto } from '../protocol/messages';
 import type { OverlaysMessage } from '../protocol/overlay';
@@ -9,16 +7,15 @@ import type { PropertiesMessage, RequestPropertiesMessage } from '../protocol/pr
 import type { Logger } from '../util/logger';
 import { ANALYSIS_SOURCE, analysisOverlay } from './analysisOverlay';
 import { unavailable, type DocumentState, type OnnxDocument } from './onnxDocument';
+import { markStep, timelineOf } from './openTimeline';
+import type { OverlayService } from './overlays';
 
 /** What a panel is told when there is no model to answer from: the load error as the panel shows it. */
 function noModel(document: OnnxDocument, state: Exclude<DocumentState, { kind: 'loaded' }>): string {
   return state.kind === 'error' ? state.error.message : unavailable(document.uri, state);
 }
-import { markStep, timelineOf } from './openTimeline';
-import type { OverlayService } from './overlays';
 
 type GraphViewModule = typeof import('../core/graphView/index.js');
-type GraphModule = typeof import('../core/graph/index.js');
 
 type GraphViewReply = Omit<GraphViewMessage, 'inReplyTo'>;
 type FontMetrics = NonNullable<RequestGraphViewMessage['font']>;
@@ -26,7 +23,6 @@ type FontMetrics = NonNullable<RequestGraphViewMessage['font']>;
 /** What the host keeps per document for its graph views: cached per model state. */
 interface DocRecord {
   state: DocumentState;
-  index?: GraphIndex;
   /** Last few `graphView` answers (or answers being computed) by request key (ref + mode + font). */
   views: Map<string, Promise<GraphViewReply>>;
   /** View graphs (font-independent) by ref + mode, so a new font only re-runs the layout. */
@@ -82,7 +78,7 @@ export class GraphHost implements vscode.Disposable {
   private readonly watched = new WeakSet<OnnxDocument>();
   /** The report each document's 'analysis' overlay was last made from (shared analysis). */
   private readonly overlaidReports = new WeakMap<OnnxDocument, AnalysisState>();
-  private modules: Promise<[GraphViewModule, GraphModule]> | undefined;
+  private modules: Promise<GraphViewModule> | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly services: GraphHostServices) {
@@ -111,8 +107,8 @@ export class GraphHost implements vscode.Disposable {
     overlays.set(document.uri, ANALYSIS_SOURCE, state.kind === 'analysed' ? analysisOverlay(state.report) : undefined);
   }
 
-  private core(): Promise<[GraphViewModule, GraphModule]> {
-    this.modules ??= Promise.all([import('../core/graphView/index.js'), import('../core/graph/index.js')]);
+  private core(): Promise<GraphViewModule> {
+    this.modules ??= import('../core/graphView/index.js');
     return this.modules;
   }
 
@@ -128,13 +124,6 @@ export class GraphHost implements vscode.Disposable {
   /** Forget cached views of `document` (its model changed in place). */
   invalidate(document: OnnxDocument): void {
     this.docs.delete(document);
-  }
-
-  private mainIndex(graph: GraphModule, decoded: DecodedModel, r: DocRecord): GraphIndex | undefined {
-    if (!decoded.model.graph) return undefined;
-    // The document's own index (built with its summary), else one of ours.
-    r.index ??= (r.state.kind === 'loaded' && r.state.decoded === decoded ? r.state.index : undefined) ?? graph.buildGraphIndex(decoded.model.graph);
-    return r.index;
   }
 
   /** Subscribes once per document: model changes refresh the views; close drops its overlays. */
@@ -179,7 +168,7 @@ export class GraphHost implements vscode.Disposable {
     const mode = this.rememberedState(document)?.mode ?? 'folded';
     const font = this.services.memento?.get<FontMetrics>(FONT_KEY);
     markStep(document, 'prefetchStarted');
-    const done = font ? this.cachedView(document, MAIN_REF, mode, font) : this.core().then(([gv, graph]) => this.builtView(gv, graph, this.record(document), MAIN_REF, mode));
+    const done = font ? this.cachedView(document, MAIN_REF, mode, font) : this.core().then((gv) => this.builtView(gv, this.record(document), MAIN_REF, mode));
     void done.then(
       () => markStep(document, 'prefetchDone'),
       () => undefined, // a failure is reported when the panel asks
@@ -209,14 +198,14 @@ export class GraphHost implements vscode.Disposable {
     return pending;
   }
 
-  private builtView(gv: GraphViewModule, graph: GraphModule, r: DocRecord, ref: RequestGraphViewMessage['ref'], mode: RequestGraphViewMessage['mode']): { view: GraphViewDto; buildMs: number } {
+  private builtView(gv: GraphViewModule, r: DocRecord, ref: RequestGraphViewMessage['ref'], mode: RequestGraphViewMessage['mode']): { view: GraphViewDto; buildMs: number } {
     const key = builtKey(ref, mode);
     let built = r.built.get(key);
     if (!built) {
       const state = r.state;
       if (state.kind !== 'loaded') throw new Error(state.kind === 'error' ? state.error.message : 'the model is still loading');
       const t0 = performance.now();
-      const view = gv.buildViewGraph(state.decoded, { ref, mode, index: this.mainIndex(graph, state.decoded, r) });
+      const view = gv.buildViewGraph(state.decoded, { ref, mode, index: state.index }); // the document's own index
       built = { view, buildMs: performance.now() - t0 };
       r.built.set(key, built);
       while (r.built.size > VIEW_CACHE) r.built.delete(r.built.keys().next().value as string);
@@ -226,16 +215,15 @@ export class GraphHost implements vscode.Disposable {
 
   private async computeView(document: OnnxDocument, r: DocRecord, ref: RequestGraphViewMessage['ref'], mode: RequestGraphViewMessage['mode'], font: FontMetrics | undefined): Promise<GraphViewReply> {
     let gv: GraphViewModule;
-    let graph: GraphModule;
     try {
-      [gv, graph] = await this.core();
+      gv = await this.core();
     } catch (e) {
       this.modules = undefined; // try again next time
       this.services.log.error('Loading the graph view core failed', e);
       return { type: 'graphView', error: `internal error loading the graph view: ${e instanceof Error ? e.message : String(e)}` };
     }
     try {
-      const { view, buildMs } = this.builtView(gv, graph, r, ref, mode);
+      const { view, buildMs } = this.builtView(gv, r, ref, mode);
       const t1 = performance.now();
       const sizes = gv.viewNodeSizes(view, font ? metrics(font) : {});
       const layout = gv.layoutToJson(gv.layoutViewGraph(view, { sizes }), sizes);
@@ -254,9 +242,9 @@ export class GraphHost implements vscode.Disposable {
     await document.whenLoaded();
     const state = document.state;
     if (state.kind !== 'loaded') return { type: 'properties', inReplyTo: message.requestId, error: noModel(document, state) };
-    const [gv, graph] = await this.core();
+    const gv = await this.core();
     try {
-      const properties = gv.nodeProperties(state.decoded, message.ref, message.node, { index: this.mainIndex(graph, state.decoded, this.record(document)) });
+      const properties = gv.nodeProperties(state.decoded, message.ref, message.node, { index: state.index });
       return { type: 'properties', inReplyTo: message.requestId, properties };
     } catch (e) {
       return { type: 'properties', inReplyTo: message.requestId, error: e instanceof Error ? e.message : String(e) };

@@ -11,7 +11,8 @@ export interface LoadedModel {
   readonly summary: ModelSummary;
   /**
    * The main graph's index, built once for the summary and shared by the graph view and the
-   * analysis (rebuilt with the summary after every edit). Absent for a model without a graph.
+   * analysis (rebuilt with the summary after every edit, see `indexAndSummary`). Absent exactly
+   * when the model has no graph.
    */
   readonly index?: GraphIndex;
   /** Wall time of decode + summary, ms. */
@@ -38,6 +39,12 @@ export type LoadResult = LoadedModel | LoadFailure;
 
 type OnnxModule = typeof import('../core/onnx/index.js');
 type GraphModule = typeof import('../core/graph/index.js');
+
+/** The main graph's index (when there is a graph) and the summary made from it: a model state's derived parts. */
+export function indexAndSummary(graph: GraphModule, decoded: DecodedModel): Pick<LoadedModel, 'index' | 'summary'> {
+  const index = decoded.model.graph ? graph.buildGraphIndex(decoded.model.graph) : undefined;
+  return { summary: graph.summarizeModel(decoded, index), ...(index ? { index } : {}) };
+}
 
 /** The name of a URI for messages: the path for local files, the full URI otherwise. */
 export function displayPath(uri: vscode.Uri): string {
@@ -85,11 +92,10 @@ export class ModelLoader {
         const bytes = await vscode.workspace.fs.readFile(uri);
         decoded = onnx.decodeModel(new onnx.MemorySource(bytes, file), { file });
       }
-      const index = decoded.model.graph ? graph.buildGraphIndex(decoded.model.graph) : undefined;
-      const summary = graph.summarizeModel(decoded, index);
+      const derived = indexAndSummary(graph, decoded);
       const loadMs = performance.now() - t0;
-      this.log.info(`Opened ${file} in ${loadMs.toFixed(1)} ms (${summary.nodeCount} nodes)`);
-      return { kind: 'loaded', decoded, summary, ...(index ? { index } : {}), loadMs };
+      this.log.info(`Opened ${file} in ${loadMs.toFixed(1)} ms (${derived.summary.nodeCount} nodes)`);
+      return { kind: 'loaded', decoded, ...derived, loadMs };
     } catch (e) {
       closeQuietly(decoded);
       return { kind: 'error', error: this.describe(e, file, onnx) };

@@ -3,7 +3,7 @@ import type { AppliedEdit, EditRequest, EditSession } from '../core/editing/inde
 import { Disposable } from '../util/dispose';
 import type { Logger } from '../util/logger';
 import { readBackup, writeBackup } from './backup';
-import { closeQuietly, displayPath, type LoadResult, type ModelLoader } from './modelLoader';
+import { closeQuietly, displayPath, indexAndSummary, type LoadResult, type ModelLoader } from './modelLoader';
 
 /** A document's state: its first load still running, or how it ended (the model or the error). */
 export type DocumentState = LoadResult | { readonly kind: 'loading' };
@@ -307,9 +307,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     if (state.kind !== 'loaded') return;
     const [, graph] = await this.core();
     if (this._state !== state) return;
-    const g = state.decoded.model.graph;
-    const index = g ? graph.buildGraphIndex(g) : undefined;
-    this._state = { kind: 'loaded', decoded: state.decoded, summary: graph.summarizeModel(state.decoded, index), ...(index ? { index } : {}), loadMs: state.loadMs };
+    this._state = { kind: 'loaded', decoded: state.decoded, loadMs: state.loadMs, ...indexAndSummary(graph, state.decoded) };
   }
 
   /** Reads and decodes the file again; the newest call wins when calls overlap. The edit history starts again. */
