@@ -42,9 +42,7 @@ async function showModelInfo(services: ModelCommandServices, uri?: vscode.Uri): 
   let json: string;
   let file: string;
   if (entry) {
-    const settled = await entry.document.whenLoaded();
-    const now = entry.document.state; // a reload may have followed the first load
-    const state = now.kind === 'loading' || entry.document.isDisposed ? settled : now;
+    const state = await entry.document.loadedState();
     file = displayPath(entry.document.uri);
     if (state.kind === 'error') {
       void vscode.window.showErrorMessage(state.error.message);

@@ -37,8 +37,7 @@ async function runCommand(command: WebviewCommand, { document }: HandlerContext,
       await document.reload();
       return;
     case 'copySummary': {
-      const settled = await document.whenLoaded();
-      const state = document.state.kind === 'loading' || document.isDisposed ? settled : document.state;
+      const state = await document.loadedState();
       const text = state.kind === 'loaded' ? JSON.stringify(state.summary, null, 2) : state.error.message;
       await vscode.env.clipboard.writeText(text);
       vscode.window.setStatusBarMessage(state.kind === 'loaded' ? 'QDQ Studio: model summary copied' : 'QDQ Studio: error copied', 3000);

@@ -158,6 +158,16 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     return this.loaded;
   }
 
+  /**
+   * The state once the first load has ended: the current one (a reload may have followed), or,
+   * for a document closed before its load ended, why there is none.
+   */
+  async loadedState(): Promise<LoadResult> {
+    const settled = await this.loaded;
+    const now = this._state;
+    return now.kind === 'loading' || this.isDisposed ? settled : now;
+  }
+
   private _state: DocumentState;
   private loadGeneration = 0;
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;

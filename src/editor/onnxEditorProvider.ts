@@ -96,11 +96,9 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
     });
     panel.onDidDispose(() => subscription.dispose());
     panel.webview.html = buildWebviewHtml(panel.webview, extensionUri, document.uri.path.slice(document.uri.path.lastIndexOf('/') + 1));
-    // Now that VS Code has what it needs to create the webview (in another process), decode.
-    document.startLoading();
     // VS Code now spends a few hundred ms creating the webview (in another process): decode the
-    // model (started in openCustomDocument) and build the graph it will ask for meanwhile. After
-    // this handler returns, so the HTML goes out first.
+    // model and build the graph it will ask for meanwhile (both after the HTML has gone out).
+    document.startLoading();
     if (graph) {
       void document.whenLoaded().then(() => setTimeout(() => graph.prefetch(document), 0));
     }

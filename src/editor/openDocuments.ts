@@ -101,7 +101,7 @@ export class OpenDocuments extends Disposable {
   }
 
   get(uri: vscode.Uri | string): OnnxDocument | undefined {
-    return this.documents.get(typeof uri === 'string' ? vscode.Uri.parse(uri).toString() : uri.toString());
+    return this.documents.get(keyOf(uri));
   }
 
   all(): OnnxDocument[] {
@@ -110,7 +110,7 @@ export class OpenDocuments extends Disposable {
 
   /** The document of `uri`, listed or still loading (test hooks: the opening timeline). */
   find(uri: vscode.Uri | string): OnnxDocument | undefined {
-    const key = typeof uri === 'string' ? vscode.Uri.parse(uri).toString() : uri.toString();
+    const key = keyOf(uri);
     return this.documents.get(key) ?? this.loading.get(key);
   }
 
@@ -119,7 +119,7 @@ export class OpenDocuments extends Disposable {
    * still running (undefined if it is closed first), undefined when VS Code has not opened it.
    */
   async whenOpen(uri: vscode.Uri | string): Promise<OnnxDocument | undefined> {
-    const key = typeof uri === 'string' ? vscode.Uri.parse(uri).toString() : uri.toString();
+    const key = keyOf(uri);
     const listed = this.documents.get(key);
     if (listed) return listed;
     const pending = this.loading.get(key);
@@ -127,6 +127,11 @@ export class OpenDocuments extends Disposable {
     await pending.whenLoaded();
     return this.documents.get(key);
   }
+}
+
+/** The map key of a document's URI (a string is parsed, so any spelling of the same URI matches). */
+function keyOf(uri: vscode.Uri | string): string {
+  return typeof uri === 'string' ? vscode.Uri.parse(uri).toString() : uri.toString();
 }
 
 /**

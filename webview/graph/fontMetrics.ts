@@ -1,9 +1,8 @@
 /**
- * The node font of the graph view and its metrics. One definition for the graph panel (it sends
- * the metrics with every graph request, so the host sizes boxes for our labels) and the page's
- * bootstrap (webview/bootstrap.ts: it sends them before the main script has loaded, so the host
- * lays the first graph out while the page is still starting). Both must measure alike: the host
- * caches layouts by these numbers.
+ * The node font of the graph view and its metrics, sent with every graph request so the host sizes
+ * boxes for our labels. One definition for the graph panel and main.ts's early first request: both
+ * must measure alike, since the host caches layouts by these numbers and the panel takes the early
+ * answer only for equal metrics.
  */
 export interface FontMetrics {
   readonly charWidth: number;
