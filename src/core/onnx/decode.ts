@@ -116,14 +116,23 @@ class Ctx {
     this.field = field;
     expectWire(this.r, key, WireType.LEN, field);
     const stop = this.r.lengthDelimited(end);
-    if (++this.messages > this.maxMessages) {
-      throw this.r.error(`more than ${this.maxMessages} messages in a ${this.r.size}-byte file: an absurd repeated count (real models average dozens of bytes per message)`);
-    }
+    this.charge();
     this.field = '';
     this.r.enter();
     this.names.push(field);
     this.indices.push(index);
     return stop;
+  }
+
+  /**
+   * Count one more decoded object against `maxMessages`: every submessage, and every entry that
+   * becomes an object of its own without being a message (an AttributeProto.strings entry, a
+   * payload entry that is not contiguous with the previous one).
+   */
+  charge(): void {
+    if (++this.messages > this.maxMessages) {
+      throw this.r.error(`more than ${this.maxMessages} messages in a ${this.r.size}-byte file: an absurd repeated count (real models average dozens of bytes per message)`);
+    }
   }
 
   leave(): void {
@@ -247,7 +256,7 @@ function dataRef(c: Ctx, key: number, tagStart: number, end: number, field: stri
   } else throw r.error(`payload field has wire type ${wt}`);
   const packed = wt === WireType.LEN;
   if (prev instanceof SourceData) {
-    prev.extend(tagStart, r.pos, valueBytes, packed);
+    if (prev.extend(tagStart, r.pos, valueBytes, packed)) c.charge();
     return prev;
   }
   return new SourceData(valueBytes, packed, tagStart, r.pos);
@@ -485,7 +494,7 @@ function attribute(c: Ctx, end: number): Attribute {
       case 6: m.g = graph(c, c.sub(key, end, 'g')); break;
       case 7: repeatedFloat(c, key, end, 'floats', floats, m); break;
       case 8: repeatedInt64(c, key, end, 'ints', ints, m); break;
-      case 9: c.field = 'strings'; expectWire(r, key, WireType.LEN, 'strings'); strings.add(r.bytes(end)); break;
+      case 9: c.field = 'strings'; expectWire(r, key, WireType.LEN, 'strings'); c.charge(); strings.add(r.bytes(end)); break;
       case 10: tensors.add(decodeTensor(c, c.sub(key, end, 'tensors', tensors.n))); break;
       case 11: graphs.add(graph(c, c.sub(key, end, 'graphs', graphs.n))); break;
       case 13: m.docString = str(c, key, end, 'doc_string'); break;

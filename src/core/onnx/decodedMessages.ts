@@ -461,16 +461,28 @@ export class SourceData {
     return this.more ? [first, ...this.more] : [first];
   }
 
-  /** Add the entry `[start, end)`, merging it with the last one when contiguous. */
-  extend(start: number, end: number, valueBytes: number, packed: boolean): void {
+  /**
+   * Add the entry `[start, end)`, merging it with the last one when contiguous. Returns true when
+   * it became a span of its own (the decoder counts those against its message budget).
+   */
+  extend(start: number, end: number, valueBytes: number, packed: boolean): boolean {
+    this.byteLength += valueBytes;
+    this.packed &&= packed;
     const more = this.more;
     if (more) {
       const last = more[more.length - 1]!;
-      if (last.end === start) more[more.length - 1] = { start: last.start, end };
-      else more.push({ start, end });
-    } else if (this.$end === start) this.$end = end;
-    else this.more = [{ start, end }];
-    this.byteLength += valueBytes;
-    this.packed &&= packed;
+      if (last.end === start) {
+        more[more.length - 1] = { start: last.start, end };
+        return false;
+      }
+      more.push({ start, end });
+      return true;
+    }
+    if (this.$end === start) {
+      this.$end = end;
+      return false;
+    }
+    this.more = [{ start, end }];
+    return true;
   }
 }

@@ -19,7 +19,7 @@ import {
 } from '../../../src/core/onnx/index';
 import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
 import {
-  deepGroups, deepMapType, deepSequenceType, deepSubgraphs, emptyAttributes, emptyDims, emptyNodes, manyInputs, modelWithNode,
+  attributeStrings, deepGroups, deepMapType, deepSequenceType, deepSubgraphs, emptyAttributes, emptyDims, emptyNodes, interleavedStringData, manyInputs, modelWithNode,
   modelWithTensor, packedAttributeInts, packedDims, randomBytes, randomModel, repeat, unpackedDims, unpackedFloats,
 } from './hostile/cases';
 import { MB, describe as describeRun, measure } from './hostile/measure';
@@ -246,6 +246,9 @@ describe('hostile input: targeted cases', () => {
     ['2 M unpacked float_data entries', () => unpackedFloats(TEN_MB)],
     ['10 M packed attribute ints', () => packedAttributeInts(TEN_MB)],
     ['2.5 M node inputs', () => manyInputs(TEN_MB)],
+    ['5 M empty attribute strings', () => attributeStrings(TEN_MB, [0x4a, 0x00])],
+    ['3.3 M one-byte attribute strings', () => attributeStrings(TEN_MB, [0x4a, 0x01, 0x61])],
+    ['2.5 M string_data entries between dims entries', () => interleavedStringData(TEN_MB)],
   ];
   for (const [name, make] of repeatedCases) {
     test(`10 MB of a repeated field: ${name} — bounded time and memory`, (t) => {

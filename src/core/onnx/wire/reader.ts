@@ -24,6 +24,9 @@ const WINDOW = 64 * 1024;
 const SMALL_WINDOW = 4 * 1024;
 const TWO32 = 4294967296;
 
+/** The value of every empty bytes field (frozen: it has no elements to change). */
+const NO_BYTES: Uint8Array = Object.freeze(new Uint8Array(0)) as Uint8Array;
+
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
 /** ASCII strings up to this many bytes (names, op types, domains) are interned; longer ones are not. */
@@ -367,9 +370,10 @@ export class WireReader {
     this.strings = undefined;
   }
 
-  /** A bytes field, copied (only used for small fields such as AttributeProto.s). */
+  /** A bytes field, copied (only used for small fields such as AttributeProto.s); all empty ones share one array. */
   bytes(end: number, path?: string): Uint8Array {
     const stop = this.lengthDelimited(end, path);
+    if (stop === this.pos) return NO_BYTES;
     return new Uint8Array(this.bytesView(stop - this.pos, path)); // a copy, even when the view is a Node Buffer
   }
 

@@ -57,6 +57,19 @@ export function emptyNodes(bytes: number): Uint8Array {
   return modelWith(bigLen(7, repeat([0x0a, 0x00], Math.floor(bytes / 2))));
 }
 
+/** About `bytes` of AttributeProto.strings entries in one STRINGS attribute, each `entry` (its tag, length and bytes). */
+export function attributeStrings(bytes: number, entry: readonly number[]): Uint8Array {
+  return modelWithNode(bigLen(5, concat([strField(1, 'a'), varintField(20, 8), repeat(entry, Math.floor(bytes / entry.length))])));
+}
+
+/**
+ * About `bytes` of empty TensorProto.string_data entries, each followed by a dims entry: every
+ * string_data entry is a separate span of the payload (4 bytes each).
+ */
+export function interleavedStringData(bytes: number): Uint8Array {
+  return modelWithTensor(concat([varintField(2, 8), repeat([0x32, 0x00, 0x08, 0x01], Math.floor(bytes / 4))]));
+}
+
 /** About `bytes` of empty AttributeProto messages in one node (2 bytes each). */
 export function emptyAttributes(bytes: number): Uint8Array {
   return modelWithNode(repeat([0x2a, 0x00], Math.floor(bytes / 2)));
