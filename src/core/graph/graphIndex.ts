@@ -1,7 +1,11 @@
 /**
  * Derived, read-only indexes over a graph: producer and consumers of each tensor name, topological
  * order, and the graph-level problems a model can open with (cycles, dangling references,
- * duplicate names). Subgraphs (If/Loop/Scan bodies) are indexed on request with their outer scope.
+ * duplicate names). Subgraphs (If/Loop/Scan bodies) are indexed on request with their outer scope;
+ * in the graph that holds them, the names a subgraph reads from outside it count as reads of the
+ * node that owns the subgraph ("implicit inputs", as ONNX Runtime calls them): that node is one of
+ * their consumers, comes after their producers in the topological order, and a name nothing
+ * defines is a dangling read of that node.
  *
  * Inside, every tensor name a node reads or writes gets an integer id (NameIds, sized up front: one
  * hash lookup per name occurrence), and producers, consumer
@@ -9,7 +13,7 @@
  * `consumers` are read-only Map views over those arrays; a consumer list is made when first asked
  * for.
  */
-import type { Graph, Tensor, ValueInfo } from '../onnx/index';
+import type { Graph, Node, Tensor, ValueInfo } from '../onnx/index';
 import { NameIds } from './nameIds';
 
 export type GraphProblemKind =
@@ -32,8 +36,13 @@ export interface GraphIndex {
   readonly graph: Graph;
   /** Tensor name -> index of the node that produces it. */
   readonly producer: ReadonlyMap<string, number>;
-  /** Tensor name -> indices of nodes that read it (a node reading it twice appears twice). */
+  /**
+   * Tensor name -> indices of nodes that read it (a node reading it twice appears twice). A node
+   * whose subgraph reads the name from this graph (not through `node.input`) is listed once.
+   */
   readonly consumers: ReadonlyMap<string, readonly number[]>;
+  /** Node index -> names its subgraphs read from this graph or outer ones, for nodes with any. */
+  readonly implicitInputs: ReadonlyMap<number, readonly string[]>;
   readonly initializers: ReadonlyMap<string, Tensor>;
   /** graph.input names that are not initializers (the real inputs). */
   readonly inputs: readonly ValueInfo[];
@@ -105,12 +114,19 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
 
   const nodes = graph.node;
   const n = nodes.length;
+  const implicitInputs = subgraphReads(nodes);
+  /** What each node reads: its inputs, then what its subgraphs read from outside (when any). */
+  const reads = (i: number): readonly string[] => {
+    const extra = implicitInputs.size === 0 ? undefined : implicitInputs.get(i);
+    return extra ? [...nodes[i]!.input, ...extra] : nodes[i]!.input;
+  };
   let outputCount = 0;
   let inputCount = 0;
   for (let i = 0; i < n; i++) {
     outputCount += nodes[i]!.output.length;
     inputCount += nodes[i]!.input.length;
   }
+  for (const extra of implicitInputs.values()) inputCount += extra.length;
 
   // Tensor ids: outputs first (in node order), then names only read: initializers, graph inputs,
   // outer-scope names (and dangling references, a listed problem, which may grow the table).
@@ -157,7 +173,8 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   const dependentCount = new Int32Array(n + 1);
   let k = 0;
   for (let i = 0; i < n; i++) {
-    const ins = nodes[i]!.input;
+    const ins = reads(i);
+    const explicit = nodes[i]!.input.length;
     for (let j = 0; j < ins.length; j++) {
       const inp = ins[j]!;
       if (inp === '') {
@@ -176,7 +193,8 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
       let state = definedState[id]!;
       if (state === 0) state = definedState[id] = elsewhere && (initializers.has(inp) || graphInputs.has(inp) || outerScope.has(inp)) ? 1 : 2;
       if (state === 2 && problems.count('dangling-input')) {
-        problems.add('dangling-input', `${label(graph, i)} reads '${inp}', which no node, initializer or graph input defines`, [i], inp);
+        const where = j < explicit ? '' : ' in a subgraph';
+        problems.add('dangling-input', `${label(graph, i)} reads '${inp}'${where}, which no node, initializer or graph input defines`, [i], inp);
       }
     }
   }
@@ -198,7 +216,7 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   const dependentFill = dependentStart.slice(0, n);
   k = 0;
   for (let i = 0; i < n; i++) {
-    const count = nodes[i]!.input.length;
+    const count = nodes[i]!.input.length + (implicitInputs.size === 0 ? 0 : (implicitInputs.get(i)?.length ?? 0));
     for (let j = 0; j < count; j++) {
       const id = readIds[k++]!;
       if (id < 0) continue;
@@ -245,12 +263,58 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
     graph,
     producer: new ProducerView(ids, producedIds, producer.slice(0, idCount)),
     consumers: new ConsumerView(ids, readOrder.slice(0, readNames), consumerStart, consumerList),
+    implicitInputs,
     initializers,
     inputs,
     valueInfo,
     topoOrder: order,
     problems: problems.finish(),
   };
+}
+
+/**
+ * For each node that owns subgraphs (graph attributes of If, Loop, Scan, ...): the names those
+ * subgraphs read without defining them, each once, in first-read order, leaving out names the node
+ * already reads through its inputs. Nodes without subgraphs are not in the map.
+ */
+function subgraphReads(nodes: readonly Node[]): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  for (let i = 0; i < nodes.length; i++) {
+    const attrs = nodes[i]!.attribute;
+    let free: Set<string> | undefined;
+    for (let k = 0; k < attrs.length; k++) {
+      const a = attrs[k]!;
+      if (a.g) freeNames(a.g, (free ??= new Set()));
+      if (a.graphs.length) for (const g of a.graphs) freeNames(g, (free ??= new Set()));
+    }
+    if (!free || free.size === 0) continue;
+    for (const x of nodes[i]!.input) free.delete(x);
+    if (free.size) out.set(i, [...free]);
+  }
+  return out;
+}
+
+/** Add to `out` the names `graph` (and the subgraphs inside it) reads but does not define. */
+function freeNames(graph: Graph, out: Set<string>): void {
+  const defined = new Set<string>();
+  for (const v of graph.input) defined.add(v.name);
+  for (const t of graph.initializer) defined.add(t.name);
+  for (const s of graph.sparseInitializer) if (s.values?.name) defined.add(s.values.name);
+  for (const node of graph.node) for (const o of node.output) if (o) defined.add(o);
+  const read = (x: string): void => {
+    if (x && !defined.has(x)) out.add(x);
+  };
+  for (const node of graph.node) {
+    for (const x of node.input) read(x);
+    for (const a of node.attribute) {
+      if (!a.g && a.graphs.length === 0) continue;
+      const inner = new Set<string>();
+      if (a.g) freeNames(a.g, inner);
+      for (const g of a.graphs) freeNames(g, inner);
+      inner.forEach(read);
+    }
+  }
+  for (const v of graph.output) read(v.name);
 }
 
 function label(graph: Graph, i: number): string {

@@ -25,7 +25,7 @@ function assertValidOrder(g: Graph, idx: GraphIndex): void {
     pos[n] = i;
   });
   g.node.forEach((n, i) => {
-    for (const inp of n.input) {
+    for (const inp of [...n.input, ...(idx.implicitInputs.get(i) ?? [])]) {
       const p = idx.producer.get(inp);
       if (p !== undefined && p !== i) assert.ok(pos[p]! < pos[i]!, `producer ${p} of '${inp}' after its consumer ${i}`);
     }
@@ -183,6 +183,7 @@ describe('buildGraphIndex on subgraphs', () => {
       ['dangling-input', 'h', [0]],
       ['dangling-input', 'k', [0]],
       ['dangling-input', 'cond', [1]],
+      ['dangling-input', 'x', [1]], // read by the nested If's own subgraph
     ]);
   });
 
@@ -204,9 +205,64 @@ describe('buildGraphIndex on subgraphs', () => {
 
   test('the main graph does not see subgraph-internal names', () => {
     const main = buildGraphIndex(g);
-    assert.deepEqual(main.problems, []);
     assert.equal(main.producer.get('t1'), undefined);
+    assert.equal(main.consumers.get('t1'), undefined);
     assert.deepEqual(main.topoOrder, [0, 1, 2]);
+  });
+
+  test('what a subgraph reads from outside counts as a read of the node that owns it', () => {
+    const main = buildGraphIndex(g);
+    // then_branch reads h and k, its nested If reads x, else_branch reads nowhere; cond is an input of 'if' anyway.
+    assert.deepEqual(main.implicitInputs.get(1), ['h', 'k', 'x', 'nowhere']);
+    assert.equal(main.implicitInputs.has(0), false);
+    assert.equal(main.implicitInputs.has(2), false, 'the loop body reads only its own inputs');
+    assert.deepEqual(main.consumers.get('h'), [1]);
+    assert.deepEqual(main.consumers.get('x'), [0, 1, 2]);
+    assert.deepEqual(main.consumers.get('cond'), [1, 2], "'if' reads cond through its input, listed once");
+    assert.deepEqual(main.problems.map((p) => [p.kind, p.tensor, p.nodes, p.message]), [
+      ['dangling-input', 'nowhere', [1], "node 'if' reads 'nowhere' in a subgraph, which no node, initializer or graph input defines"],
+    ]);
+  });
+
+  test("a node whose subgraph reads a later node's output is ordered after that node", () => {
+    const later = decodeGraph({
+      input: [{ name: 'x' }, { name: 'cond' }],
+      node: [
+        {
+          name: 'if', opType: 'If', input: ['cond'], output: ['y'],
+          attribute: [{
+            name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH,
+            g: { name: 'then', node: [{ opType: 'Identity', input: ['t'], output: ['u'] }], output: [{ name: 'u' }] },
+          }],
+        },
+        { name: 'relu', opType: 'Relu', input: ['x'], output: ['t'] },
+      ],
+      output: [{ name: 'y' }],
+    });
+    const idx = buildGraphIndex(later);
+    assert.deepEqual(idx.consumers.get('t'), [0]);
+    assert.deepEqual(idx.topoOrder, [1, 0]);
+    assert.deepEqual(idx.problems, []);
+    assertValidOrder(later, idx);
+    // A subgraph that defines the name itself shadows the outer one: no read, file order kept.
+    const shadowed = decodeGraph({
+      input: [{ name: 'x' }, { name: 'cond' }],
+      node: [
+        {
+          name: 'if', opType: 'If', input: ['cond'], output: ['y'],
+          attribute: [{
+            name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH,
+            g: { name: 'then', node: [{ opType: 'Relu', input: ['x'], output: ['t'] }, { opType: 'Identity', input: ['t'], output: ['u'] }], output: [{ name: 'u' }] },
+          }],
+        },
+        { name: 'relu', opType: 'Relu', input: ['x'], output: ['t'] },
+      ],
+      output: [{ name: 'y' }],
+    });
+    const si = buildGraphIndex(shadowed);
+    assert.deepEqual(si.implicitInputs.get(0), ['x']);
+    assert.equal(si.consumers.get('t'), undefined);
+    assert.deepEqual(si.topoOrder, [0, 1]);
   });
 });
 
