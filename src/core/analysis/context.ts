@@ -29,6 +29,18 @@ export type NumberArray = ArrayLike<number>;
 const PASS_THROUGH = new Set(['Identity', 'Cast']);
 const NONE: readonly number[] = Object.freeze([]);
 
+/** Where `x` goes in the ascending `list`. */
+function sortedIndex(list: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function numbers(dims: readonly (number | bigint)[]): number[] {
   const out = new Array<number>(dims.length);
   for (let i = 0; i < dims.length; i++) out[i] = Number(dims[i]);
@@ -90,6 +102,14 @@ export class AnalysisContext {
         else if (list[list.length - 1] !== i) list.push(i);
       }
     });
+    // A node whose subgraph (If/Loop/Scan body) reads a tensor consumes it too.
+    for (const [i, names] of index.implicitInputs) {
+      for (const x of names) {
+        const list = this.consumerLists.get(x);
+        if (!list) this.consumerLists.set(x, [i]);
+        else if (!list.includes(i)) list.splice(sortedIndex(list, i), 0, i);
+      }
+    }
     // Static (shape/constant) and constant-rooted (weight) nodes, in one topological pass.
     this.staticOut = new Uint8Array(this.nodes.length);
     this.rootedOut = new Uint8Array(this.nodes.length);
