@@ -24,11 +24,20 @@ export interface FileReader {
   size(file: string): number;
   /** Exactly `length` bytes at `offset`; throws if fewer are available. */
   read(file: string, offset: number, length: number): Uint8Array;
+  /**
+   * The path with every symbolic link resolved (like `fs.realpathSync`); throws when it does not
+   * exist. Optional: a reader without links (in memory, a virtual file system) leaves it out, and
+   * then data files are not checked for links that leave the model's folder.
+   */
+  realPath?(file: string): string;
 }
 
 export const nodeFileReader: FileReader = {
   size(file) {
     return fs.statSync(file).size;
+  },
+  realPath(file) {
+    return fs.realpathSync(file);
   },
   read(file, offset, length) {
     const fd = fs.openSync(file, 'r');
@@ -57,8 +66,31 @@ function parseNonNegative(v: string | undefined, what: string, modelFile: string
 }
 
 /**
- * Where a tensor's external bytes are. Refuses locations that are absolute or escape the model's
- * folder (`..`), as onnx does. Does not touch the disk.
+ * Whether a relative location climbs above the folder it is relative to, reading both `/` and `\`
+ * as separators (a model written on Windows may use either): `sub/../w.bin` stays inside,
+ * `sub\..\..\w.bin` does not; `w..bin` is a file name, not a step up.
+ */
+function climbsOut(location: string): boolean {
+  let depth = 0;
+  for (const seg of location.split(/[\\/]/)) {
+    if (seg === '..') {
+      if (--depth < 0) return true;
+    } else if (seg !== '' && seg !== '.') depth++;
+  }
+  return false;
+}
+
+/** Whether `target` is `dir` itself or lies outside it (both absolute, normalised). */
+function outside(dir: string, target: string): boolean {
+  const rel = path.relative(dir, target);
+  return rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
+}
+
+/**
+ * Where a tensor's external bytes are. Refuses locations that are absolute (POSIX, UNC, rooted
+ * `\w.bin`), name a drive (`C:\w.bin`, drive-relative `C:w.bin`) or climb out of the model's
+ * folder (`..`), as onnx does. Does not touch the disk, so it cannot see symbolic links; reading
+ * checks those (see readExternalBytes).
  */
 export function resolveExternalData(tensor: Tensor, modelFile: string): ExternalDataInfo {
   if (tensor.dataLocation !== DataLocation.EXTERNAL) {
@@ -69,13 +101,15 @@ export function resolveExternalData(tensor: Tensor, modelFile: string): External
   const location = kv.get('location');
   if (!location) throw new TensorDataError(modelFile, tensor.name, "external_data has no 'location'");
   if (location.includes('\0')) throw new TensorDataError(modelFile, tensor.name, 'external data location contains a NUL byte');
-  if (path.isAbsolute(location) || path.win32.isAbsolute(location) || /^[a-zA-Z]:/.test(location)) {
+  if (/^[a-zA-Z]:/.test(location)) {
+    throw new TensorDataError(modelFile, tensor.name, `external data location '${location}' names a drive; only paths inside the model's folder are allowed`);
+  }
+  if (path.isAbsolute(location) || path.win32.isAbsolute(location)) {
     throw new TensorDataError(modelFile, tensor.name, `external data location '${location}' is an absolute path; only paths inside the model's folder are allowed`);
   }
   const baseDir = path.dirname(path.resolve(modelFile));
   const resolved = path.resolve(baseDir, location);
-  const rel = path.relative(baseDir, resolved);
-  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel) || location.split(/[\\/]/).includes('..')) {
+  if (climbsOut(location) || outside(baseDir, resolved)) {
     throw new TensorDataError(modelFile, tensor.name, `external data location '${location}' escapes the model's folder`);
   }
   return {
@@ -86,14 +120,33 @@ export function resolveExternalData(tensor: Tensor, modelFile: string): External
   };
 }
 
-/** Read a tensor's external bytes, naming the data file in every error. */
+/**
+ * Read a tensor's external bytes, naming the data file in every error. When the reader resolves
+ * links, a data file that is (or is reached through) a symbolic link leading out of the model's
+ * folder is refused, as newer onnx releases do; links that stay inside are followed.
+ */
 export function readExternalBytes(tensor: Tensor, modelFile: string, expectedLength: number | undefined, reader: FileReader = nodeFileReader): Uint8Array {
   const info = resolveExternalData(tensor, modelFile);
+  const missing = () => new TensorDataError(modelFile, tensor.name, `external data file '${info.location}' (${info.path}) does not exist or cannot be read`);
+  // The file that is read: with links resolved, the very path that was checked.
+  let file = info.path;
+  if (reader.realPath) {
+    let realDir: string;
+    try {
+      realDir = reader.realPath(path.dirname(path.resolve(modelFile)));
+      file = reader.realPath(info.path);
+    } catch {
+      throw missing();
+    }
+    if (outside(realDir, file)) {
+      throw new TensorDataError(modelFile, tensor.name, `external data location '${info.location}' leads through a symbolic link out of the model's folder (to ${file}); only files inside the model's folder are read`);
+    }
+  }
   let size: number;
   try {
-    size = reader.size(info.path);
+    size = reader.size(file);
   } catch {
-    throw new TensorDataError(modelFile, tensor.name, `external data file '${info.location}' (${info.path}) does not exist or cannot be read`);
+    throw missing();
   }
   const length = info.length ?? expectedLength ?? size - info.offset;
   if (expectedLength !== undefined && length !== expectedLength) {
@@ -103,7 +156,7 @@ export function readExternalBytes(tensor: Tensor, modelFile: string, expectedLen
     throw new TensorDataError(modelFile, tensor.name, `external data file '${info.location}' is too short: needs bytes ${info.offset}..${info.offset + length}, file has ${size}`);
   }
   try {
-    return reader.read(info.path, info.offset, length);
+    return reader.read(file, info.offset, length);
   } catch (e) {
     throw new TensorDataError(modelFile, tensor.name, `reading external data file '${info.location}' failed: ${(e as Error).message}`);
   }

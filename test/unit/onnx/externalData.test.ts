@@ -1,13 +1,19 @@
-/** External data: lazy resolution relative to the model, clear errors naming the data file, refused escapes. */
+/**
+ * External data: lazy resolution relative to the model, clear errors naming the data file, refused
+ * escapes (POSIX and Windows spellings, symbolic links leading out), and a builder model saved
+ * with external data read back tensor by tensor.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { makeTempDir } from '../../support/tempDir';
 import * as path from 'node:path';
 import {
-  openModelFile, readTensorValues, resolveExternalData, saveModelFile, TensorDataError, tensorByteLength,
+  DataLocation, type FileReader, nodeFileReader, openModelFile, readTensorBytes, readTensorValues, resolveExternalData,
+  saveModelFile, TensorDataError, tensorByteLength,
 } from '../../../src/core/onnx/index';
 import { summarizeModel } from '../../../src/core/graph/index';
+import { GraphView, YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
 import { encodeModelProto, onnx, vi } from './protoHelpers';
 
 /** Element values as plain numbers (bigint types included). */
@@ -19,8 +25,11 @@ function tmpDir(): string {
   return makeTempDir('qdq-ext-');
 }
 
-/** Model with three external initializers in one data file (+ one inline), like onnx's save_as_external_data. */
-function writeExternalModel(dir: string, location = 'weights.bin', options: { truncateData?: number; omitData?: boolean } = {}) {
+/**
+ * Model with three external initializers in one data file (+ one inline), like onnx's save_as_external_data.
+ * The data file goes to `location` in `dir`, or to `dataAt` (relative to `dir`) when given.
+ */
+function writeExternalModel(dir: string, location = 'weights.bin', options: { truncateData?: number; omitData?: boolean; dataAt?: string } = {}) {
   const a = new Float32Array(Array.from({ length: 64 }, (_, i) => i * 0.5));
   const b = new Float32Array(Array.from({ length: 16 }, (_, i) => -i));
   const c = new Int8Array(Array.from({ length: 10 }, (_, i) => i - 5));
@@ -50,9 +59,10 @@ function writeExternalModel(dir: string, location = 'weights.bin', options: { tr
     },
   });
   const modelPath = path.join(dir, 'model.onnx');
+  fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(modelPath, model);
   if (!options.omitData) {
-    const dataPath = path.join(dir, location);
+    const dataPath = path.join(dir, options.dataAt ?? location);
     fs.mkdirSync(path.dirname(dataPath), { recursive: true });
     fs.writeFileSync(dataPath, options.truncateData !== undefined ? data.subarray(0, options.truncateData) : data);
   }
@@ -102,20 +112,166 @@ test('a short data file is reported with the byte range it lacks', () => {
   assert.throws(() => readTensorValues(d, d.model.graph!.initializer[2]!), /weights\.bin' is too short: needs bytes 4096\.\.4160, file has 4100/);
 });
 
-for (const bad of ['../outside.bin', '../../etc/passwd', 'sub/../../x.bin', '/etc/passwd', 'C:\\weights.bin', '..']) {
-  test(`external data location '${bad}' is refused`, () => {
+/** A FileReader that fails the test if anything is read: refused locations never reach the disk. */
+const untouchable: FileReader = {
+  size(file) {
+    assert.fail(`size(${file}) was called for a refused location`);
+  },
+  read(file) {
+    assert.fail(`read(${file}) was called for a refused location`);
+  },
+  realPath(file) {
+    assert.fail(`realPath(${file}) was called for a refused location`);
+  },
+};
+
+const ABSOLUTE = /is an absolute path; only paths inside the model's folder are allowed/;
+const DRIVE = /names a drive; only paths inside the model's folder are allowed/;
+const ESCAPES = /escapes the model's folder/;
+
+/** Locations refused whatever the platform, POSIX and Windows spellings alike, with the reason given. */
+const refusedLocations: [location: string, reason: RegExp][] = [
+  ['/abs/w.bin', ABSOLUTE],
+  ['/etc/passwd', ABSOLUTE],
+  ['\\\\server\\share\\w.bin', ABSOLUTE], // UNC
+  ['//server/share/w.bin', ABSOLUTE],
+  ['\\w.bin', ABSOLUTE], // rooted on the current drive
+  ['C:\\weights.bin', DRIVE],
+  ['c:/w.bin', DRIVE],
+  ['C:w.bin', DRIVE], // drive-relative
+  ['..', ESCAPES],
+  ['../w.bin', ESCAPES],
+  ['../../etc/passwd', ESCAPES],
+  ['./../w.bin', ESCAPES],
+  ['sub/../../w.bin', ESCAPES],
+  ['..\\w.bin', ESCAPES],
+  ['sub\\..\\..\\w.bin', ESCAPES],
+  ['sub/..\\..\\w.bin', ESCAPES],
+];
+
+for (const [bad, reason] of refusedLocations) {
+  test(`external data location '${bad}' is refused, naming the location and the model`, () => {
     const dir = tmpDir();
     const { modelPath } = writeExternalModel(dir, 'weights.bin');
     const d = openModelFile(modelPath);
     const t = d.model.graph!.initializer[0]!;
     t.externalData.find((e) => e.key === 'location')!.value = bad;
-    assert.throws(() => readTensorValues(d, t), (e: unknown) => {
+    const refusal = (e: unknown) => {
       assert.ok(e instanceof TensorDataError);
-      assert.match(e.message, /absolute path|escapes the model's folder/);
+      assert.match(e.message, reason);
+      assert.ok(e.message.includes(`location '${bad}'`), e.message);
+      assert.ok(e.message.startsWith(`${modelPath}: cannot read tensor 'a': `), e.message);
       return true;
-    });
+    };
+    assert.throws(() => resolveExternalData(t, modelPath), refusal);
+    assert.throws(() => readTensorValues(d, t, untouchable), refusal);
+    assert.throws(() => readTensorValues(d, t), refusal);
+    d.source.close?.();
   });
 }
+
+/** Locations inside the model's folder, read where they lead. */
+for (const good of ['sub/w.bin', './w.bin', 'sub/./w.bin', 'sub/../w.bin', 'w..bin', '..w.bin', 'sub/w..bin']) {
+  test(`external data location '${good}' is read from inside the model's folder`, () => {
+    const dir = tmpDir();
+    const { modelPath, a, b, c } = writeExternalModel(dir, good);
+    const d = openModelFile(modelPath);
+    const [ta, tc, tb] = d.model.graph!.initializer;
+    assert.equal(resolveExternalData(ta!, modelPath).path, path.join(dir, good));
+    assert.deepEqual(nums(readTensorValues(d, ta!)), Array.from(a));
+    assert.deepEqual(nums(readTensorValues(d, tc!)), Array.from(c));
+    assert.deepEqual(nums(readTensorValues(d, tb!)), Array.from(b));
+    d.source.close?.();
+  });
+}
+
+// Symbolic links: a location that is lexically inside the folder but is, or passes through, a link
+// leading out of it is refused when the tensor is read; links that stay inside are followed.
+const noSymlinks = process.platform === 'win32' ? 'symbolic links need extra rights on Windows' : false;
+
+function assertLinkRefused(modelPath: string, location: string): void {
+  const d = openModelFile(modelPath); // opening never looks at the data file, link or not
+  try {
+    assert.throws(() => readTensorValues(d, d.model.graph!.initializer[0]!), (e: unknown) => {
+      assert.ok(e instanceof TensorDataError);
+      assert.ok(e.message.startsWith(`${modelPath}: cannot read tensor 'a': `), e.message);
+      assert.ok(e.message.includes(`location '${location}' leads through a symbolic link out of the model's folder`), e.message);
+      return true;
+    });
+    // the inline tensor still reads
+    assert.deepEqual(nums(readTensorValues(d, d.model.graph!.initializer[3]!)), [1.5, 2.5]);
+  } finally {
+    d.source.close?.();
+  }
+}
+
+test('a data file that is a symbolic link to a file outside the model folder is refused', { skip: noSymlinks }, () => {
+  const root = tmpDir();
+  const modelDir = path.join(root, 'model');
+  // The data file itself is fine: the same model reads it when it sits outside, next to the target.
+  const { modelPath } = writeExternalModel(modelDir, 'w.bin', { dataAt: '../outside/w.bin' });
+  const control = writeExternalModel(path.join(root, 'outside'), 'w.bin', { omitData: true });
+  const c = openModelFile(control.modelPath);
+  assert.deepEqual(nums(readTensorValues(c, c.model.graph!.initializer[0]!)), Array.from(control.a));
+  c.source.close?.();
+
+  fs.symlinkSync('../outside/w.bin', path.join(modelDir, 'w.bin')); // relative target
+  assertLinkRefused(modelPath, 'w.bin');
+  fs.unlinkSync(path.join(modelDir, 'w.bin'));
+  fs.symlinkSync(path.join(root, 'outside', 'w.bin'), path.join(modelDir, 'w.bin')); // absolute target
+  assertLinkRefused(modelPath, 'w.bin');
+});
+
+test('a data file reached through a linked folder outside the model folder is refused', { skip: noSymlinks }, () => {
+  const root = tmpDir();
+  const modelDir = path.join(root, 'model');
+  const { modelPath } = writeExternalModel(modelDir, 'sub/w.bin', { dataAt: '../outside/w.bin' });
+  fs.symlinkSync(path.join(root, 'outside'), path.join(modelDir, 'sub'));
+  assertLinkRefused(modelPath, 'sub/w.bin');
+});
+
+test('a dangling symbolic link is reported as a missing data file', { skip: noSymlinks }, () => {
+  const dir = tmpDir();
+  const { modelPath } = writeExternalModel(dir, 'w.bin', { omitData: true });
+  fs.symlinkSync('nowhere.bin', path.join(dir, 'w.bin'));
+  const d = openModelFile(modelPath);
+  assert.throws(() => readTensorValues(d, d.model.graph!.initializer[0]!), /external data file 'w\.bin' .* does not exist or cannot be read/);
+  d.source.close?.();
+});
+
+test('symbolic links that stay inside the model folder are followed', { skip: noSymlinks }, () => {
+  const root = tmpDir();
+  const modelDir = path.join(root, 'model');
+  // A file link and a folder link, both to places inside the model's folder.
+  const { modelPath, a, b, c } = writeExternalModel(modelDir, 'w.bin', { dataAt: 'real/w.bin' });
+  fs.symlinkSync('real/w.bin', path.join(modelDir, 'w.bin'));
+  fs.symlinkSync(path.join(modelDir, 'real'), path.join(modelDir, 'linked'));
+  // The model's folder itself reached through a link: resolved on both sides, so still inside.
+  fs.symlinkSync(modelDir, path.join(root, 'alias'));
+  for (const [file, location] of [[modelPath, 'w.bin'], [modelPath, 'linked/w.bin'], [path.join(root, 'alias', 'model.onnx'), 'w.bin']] as const) {
+    const d = openModelFile(file);
+    const [ta, tc, tb] = d.model.graph!.initializer;
+    for (const t of [ta!, tc!, tb!]) t.externalData.find((e) => e.key === 'location')!.value = location;
+    assert.deepEqual(nums(readTensorValues(d, ta!)), Array.from(a), `${file} ${location}`);
+    assert.deepEqual(nums(readTensorValues(d, tc!)), Array.from(c), `${file} ${location}`);
+    assert.deepEqual(nums(readTensorValues(d, tb!)), Array.from(b), `${file} ${location}`);
+    d.source.close?.();
+  }
+});
+
+test('a reader without realPath (no links, e.g. in memory) reads without the link check', () => {
+  const dir = tmpDir();
+  const { modelPath, a } = writeExternalModel(dir, 'w.bin');
+  const reads: string[] = [];
+  const plain: FileReader = {
+    size: (file) => nodeFileReader.size(file),
+    read: (file, offset, length) => (reads.push(file), nodeFileReader.read(file, offset, length)),
+  };
+  const d = openModelFile(modelPath);
+  assert.deepEqual(nums(readTensorValues(d, d.model.graph!.initializer[0]!, plain)), Array.from(a));
+  assert.deepEqual(reads, [path.join(dir, 'w.bin')]);
+  d.source.close?.();
+});
 
 test('saving a model with external data leaves the data file untouched and keeps it readable', () => {
   const dir = tmpDir();
@@ -133,4 +289,74 @@ test('saving a model with external data leaves the data file untouched and keeps
   assert.deepEqual(fs.readFileSync(dataPath), before);
   const d2 = openModelFile(out);
   assert.deepEqual(nums(readTensorValues(d2, d2.model.graph!.initializer[2]!)), Array.from(b));
+});
+
+test('a builder YOLO-like model saved with external data reads tensor by tensor, byte-equal to the same model saved inline', () => {
+  const dir = tmpDir();
+  const build = () => yoloLike({ ...YOLO_PRESETS.tiny, qdq: 'good' });
+  const inlinePath = path.join(dir, 'inline', 'model.onnx');
+  const extPath = path.join(dir, 'external', 'model.onnx');
+  build().writeFile(inlinePath);
+  // Tensors of 256 bytes or more go to model.onnx.data; those over 1 KB start at 4 KB boundaries (onnx >= 1.17).
+  const written = build().writeFile(extPath, { external: { threshold: 256, align: { granularity: 4096, alignThreshold: 1024 } } });
+  const manifest = build().manifest();
+  assert.equal(written.dataPath, path.join(dir, 'external', 'model.onnx.data'));
+
+  // Opening never touches the data file: it is not even there.
+  const away = `${written.dataPath!}.away`;
+  fs.renameSync(written.dataPath!, away);
+  const ext = openModelFile(extPath);
+  const inline = openModelFile(inlinePath);
+  const reference = new GraphView(fs.readFileSync(inlinePath)); // onnx-proto's decode, not ours
+  const g = ext.model.graph!;
+  assert.equal(g.node.length, manifest.nodeCount);
+  assert.deepEqual(g.initializer.map((t) => t.name), inline.model.graph!.initializer.map((t) => t.name));
+  assert.equal(g.initializer.length, manifest.initializerCount);
+
+  // The test is not vacuous: many tensors are external (with aligned offsets), some stayed inline.
+  const external = g.initializer.filter((t) => t.dataLocation === DataLocation.EXTERNAL);
+  const inlineOnes = g.initializer.filter((t) => t.dataLocation !== DataLocation.EXTERNAL);
+  assert.ok(external.length >= 10, `${external.length} external initializers`);
+  assert.ok(inlineOnes.length >= 1, 'small initializers stay inline');
+  assert.ok(external.some((t) => resolveExternalData(t, extPath).offset % 4096 === 0 && resolveExternalData(t, extPath).offset > 0));
+  for (const t of external) assert.equal(resolveExternalData(t, extPath).path, written.dataPath);
+
+  // Reading an external tensor now fails, naming the data file and the model; inline ones read.
+  assert.throws(() => readTensorBytes(ext, external[0]!), (e: unknown) => {
+    assert.ok(e instanceof TensorDataError);
+    assert.ok(e.message.startsWith(`${extPath}: cannot read tensor '${external[0]!.name}': `), e.message);
+    assert.match(e.message, /external data file 'model\.onnx\.data' \(.*model\.onnx\.data\) does not exist or cannot be read/);
+    return true;
+  });
+  assert.ok(readTensorBytes(ext, inlineOnes[0]!).length > 0);
+  fs.renameSync(away, written.dataPath!);
+
+  // Every initializer, from the model opened while the data file was missing.
+  const same = (a: Uint8Array, b: Uint8Array | null | undefined, what: string) =>
+    assert.ok(Buffer.from(a).equals(Buffer.from(b ?? new Uint8Array())), what);
+  for (const [i, t] of g.initializer.entries()) {
+    const twin = inline.model.graph!.initializer[i]!;
+    const bytes = readTensorBytes(ext, t);
+    same(bytes, readTensorBytes(inline, twin), `${t.name}: bytes differ from the inline model's`);
+    same(bytes, reference.initializers.get(t.name)!.rawData, `${t.name}: bytes differ from onnx-proto's decode`);
+    assert.deepEqual(readTensorValues(ext, t), readTensorValues(inline, twin), `${t.name}: values`);
+  }
+  // Constant-node value tensors (the builder keeps them inline, as onnx does by default).
+  const constants = g.node.filter((n) => n.opType === 'Constant');
+  assert.ok(constants.length > 0);
+  for (const [i, n] of g.node.entries()) {
+    if (n.opType !== 'Constant') continue;
+    const value = n.attribute.find((a) => a.name === 'value')!.t!;
+    const twin = inline.model.graph!.node[i]!.attribute.find((a) => a.name === 'value')!.t!;
+    same(readTensorBytes(ext, value), readTensorBytes(inline, twin), `${n.name}: bytes differ from the inline model's`);
+    same(readTensorBytes(ext, value), reference.tensorProto(n.output[0]!)!.rawData, `${n.name}: bytes differ from onnx-proto's decode`);
+    assert.deepEqual(readTensorValues(ext, value), readTensorValues(inline, twin), `${n.name}: values`);
+  }
+
+  const s = summarizeModel(ext);
+  assert.deepEqual(s.externalDataFiles, ['model.onnx.data']);
+  assert.equal(s.initializerBytes, manifest.initializerBytes);
+  assert.equal(summarizeModel(inline).initializerBytes, manifest.initializerBytes);
+  ext.source.close?.();
+  inline.source.close?.();
 });
