@@ -1,6 +1,6 @@
 /** The model summary behind `qdq info` and the editor's overview panel. */
 import {
-  type DecodedModel, type Graph, type TypeProto, type ValueInfo, dataTypeName, tensorByteLength, DataLocation,
+  type DecodedModel, type Graph, type Tensor, type TypeProto, type ValueInfo, dataTypeName, tensorByteLength, DataLocation,
 } from '../onnx/index';
 import { buildGraphIndex, type GraphIndex } from './graphIndex';
 import type { ModelSummary, TensorSummary } from './summary.types';
@@ -57,12 +57,19 @@ export function summarizeModel(decoded: DecodedModel, index?: GraphIndex): Model
   }
   let initializerBytes = 0;
   const external = new Set<string>();
-  for (const t of g?.initializer ?? []) {
+  const countPayload = (t: Tensor | undefined): void => {
+    if (!t) return;
     initializerBytes += tensorByteLength(t) ?? 0;
     if (t.dataLocation === DataLocation.EXTERNAL) {
       const loc = t.externalData.find((e) => e.key === 'location')?.value;
       if (loc) external.add(loc);
     }
+  };
+  for (const t of g?.initializer ?? []) countPayload(t);
+  // A sparse initializer's payload is its values and indices tensors.
+  for (const sp of g?.sparseInitializer ?? []) {
+    countPayload(sp.values);
+    countPayload(sp.indices);
   }
   const idx = g ? (index ?? buildGraphIndex(g)) : undefined;
   // Object.fromEntries defines own properties, so a '__proto__' key is kept as data.

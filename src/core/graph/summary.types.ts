@@ -18,10 +18,15 @@ export interface ModelSummary {
   graphName: string;
   opsetImports: { domain: string; version: number }[];
   nodeCount: number;
+  /** Dense initializers of the main graph (`graph.initializer`; sparse initializers are not counted). */
   initializerCount: number;
-  /** Sum of payload bytes of all initializers (inline and external). */
+  /**
+   * Sum of payload bytes of the main graph's initializers, inline and external, as stored (raw
+   * layout): every dense initializer, plus the values and indices tensors of every sparse
+   * initializer. A payload whose size cannot be told without reading it counts 0.
+   */
   initializerBytes: number;
-  /** Distinct external data files referenced (relative locations as written in the model). */
+  /** Distinct external data files referenced by those initializers (relative locations as written in the model). */
   externalDataFiles: string[];
   opTypeCounts: Record<string, number>;
   qdq: { quantizeLinear: number; dequantizeLinear: number };

@@ -19,8 +19,8 @@ import {
 } from '../../../src/core/onnx/index';
 import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
 import {
-  attributeStrings, deepGroups, deepMapType, deepSequenceType, deepSubgraphs, emptyAttributes, emptyDims, emptyNodes, interleavedStringData, manyInputs, modelWithNode,
-  modelWithTensor, packedAttributeInts, packedDims, randomBytes, randomModel, repeat, unpackedDims, unpackedFloats,
+  TEN_MB, deepGroups, deepMapType, deepSequenceType, deepSubgraphs, graphProblemCases, messageFloodCases, modelWithTensor, randomBytes, randomModel,
+  repeatedFieldCases,
 } from './hostile/cases';
 import { MB, describe as describeRun, measure } from './hostile/measure';
 import { graphModel, richModel, wideModel } from './hostile/models';
@@ -34,7 +34,6 @@ const fcOptions = (n: number) => ({ numRuns: runs(n), seed: SEED, endOnFailure: 
 
 /** Generous bounds for a loaded 2-core CI machine; the measured figures are printed. */
 const TIME_BOUND_MS = 5000;
-const TEN_MB = 10 * 1000 * 1000;
 
 after(cleanupTempDir);
 
@@ -240,17 +239,7 @@ describe('hostile input: targeted cases', () => {
     for (const v of [2n ** 63n, 2n ** 64n - 1n]) expectFormatError(modelWith(concat([tag(7, 2), varint(v)])));
   });
 
-  const repeatedCases: [string, () => Uint8Array][] = [
-    ['5 M unpacked dims entries', () => unpackedDims(TEN_MB)],
-    ['10 M packed dims entries', () => packedDims(TEN_MB)],
-    ['2 M unpacked float_data entries', () => unpackedFloats(TEN_MB)],
-    ['10 M packed attribute ints', () => packedAttributeInts(TEN_MB)],
-    ['2.5 M node inputs', () => manyInputs(TEN_MB)],
-    ['5 M empty attribute strings', () => attributeStrings(TEN_MB, [0x4a, 0x00])],
-    ['3.3 M one-byte attribute strings', () => attributeStrings(TEN_MB, [0x4a, 0x01, 0x61])],
-    ['2.5 M string_data entries between dims entries', () => interleavedStringData(TEN_MB)],
-  ];
-  for (const [name, make] of repeatedCases) {
+  for (const { name, make } of repeatedFieldCases) {
     test(`10 MB of a repeated field: ${name} — bounded time and memory`, (t) => {
       const bytes = make();
       const m = measure(() => decodeModel(new MemorySource(bytes, 'big.onnx')));
@@ -266,12 +255,7 @@ describe('hostile input: targeted cases', () => {
     });
   }
 
-  const floodCases: [string, () => Uint8Array][] = [
-    ['5 M empty nodes', () => emptyNodes(TEN_MB)],
-    ['5 M empty attributes', () => emptyAttributes(TEN_MB)],
-    ['5 M empty shape dimensions', () => emptyDims(TEN_MB)],
-  ];
-  for (const [name, make] of floodCases) {
+  for (const { name, make } of messageFloodCases) {
     test(`10 MB of tiny messages: ${name} — typed error or model, bounded time and memory`, (t) => {
       const bytes = make();
       const m = measure(() => {
@@ -456,12 +440,7 @@ describe('hostile input: targeted cases', () => {
     assert.ok(m.ms < TIME_BOUND_MS, `took ${m.ms.toFixed(0)} ms`);
   });
 
-  const problemFloods: [string, () => Uint8Array, string][] = [
-    ['2.5 M reads of one undefined name', () => manyInputs(TEN_MB), 'dangling-input'],
-    ['1.6 M reads of distinct undefined names', () => modelWithNode(concat(Array.from({ length: 1_600_000 }, (_, i) => strField(1, (i + 0x100000).toString(36).slice(-4))))), 'dangling-input'],
-    ['1 M nodes with one name and one output', () => modelWith(lenField(7, repeat([0x0a, 0x06, 0x12, 0x01, 0x6f, 0x1a, 0x01, 0x6e], 1_000_000))), 'duplicate-node-name'],
-  ];
-  for (const [name, make, kind] of problemFloods) {
+  for (const { name, make, problem: kind } of graphProblemCases) {
     test(`10 MB of graph problems: ${name} — the model opens, problems listed, bounded time and memory`, (t) => {
       const bytes = make();
       const m = measure(() => {

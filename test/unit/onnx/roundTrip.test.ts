@@ -1,6 +1,7 @@
 /**
  * Lossless save: byte-identical round trips over every model we have, the re-encoder's canonical
- * output when every message is marked dirty, edits that change only what they touch, atomic saves.
+ * output when every message is marked dirty, edits that change only what they touch, atomic saves,
+ * and `qdq info --json` checked key by key against an independent decode.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +14,8 @@ import {
 } from '../../../src/core/onnx/index';
 import { main as qdq } from '../../../src/cli/qdq';
 import { checkedInModels, sharedModels } from './corpus';
-import { encodeModelProto, smallQdqModel } from './protoHelpers';
+import { dataTypeName, num, rawByteLength, YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
+import { encodeModelProto, onnx, smallQdqModel } from './protoHelpers';
 
 function markAllDirty(g: Graph): void {
   markDirty(g);
@@ -137,14 +139,22 @@ test('qdq save round-trips a model and qdq info --json reports it', () => {
   assert.equal(qdq(['save', file, '-o', path.join(dir, 'copy.onnx')], io), 0);
   assert.ok(fs.readFileSync(path.join(dir, 'copy.onnx')).equals(fs.readFileSync(file)));
   assert.equal(qdq(['info', file, '--json'], io), 0);
-  const info = JSON.parse(out[out.length - 1]!);
-  assert.equal(info.nodeCount, 7);
-  assert.deepEqual(info.qdq, { quantizeLinear: 2, dequantizeLinear: 2 });
-  assert.deepEqual(info.opsetImports, [{ domain: 'ai.onnx', version: 13 }]);
-  assert.deepEqual(info.inputs, [{ name: 'images', dtype: 'FLOAT', shape: [1, 3, 8, 8] }]);
-  assert.equal(info.initializerCount, 5);
-  assert.equal(info.initializerBytes, 4 * 27 * 4 + 4 + 1 + 16 + 4);
-  assert.equal(info.opTypeCounts.QuantizeLinear, 2);
+  const info = pickInfo(JSON.parse(out[out.length - 1]!));
+  // The values written into smallQdqModel(), spelled out ...
+  assert.deepEqual(info, {
+    irVersion: 7,
+    producerName: 'qdq-studio-test',
+    opsetImports: [{ domain: 'ai.onnx', version: 13 }],
+    nodeCount: 7,
+    initializerCount: 5,
+    initializerBytes: 4 * 27 * 4 + 4 + 1 + 16 + 4, // w, x_scale, x_zp, w_scale, w_zp in raw layout
+    opTypeCounts: { QuantizeLinear: 2, DequantizeLinear: 2, Conv: 1, Sigmoid: 1, Mul: 1 },
+    qdq: { quantizeLinear: 2, dequantizeLinear: 2 },
+    inputs: [{ name: 'images', dtype: 'FLOAT', shape: [1, 3, 8, 8] }],
+    outputs: [{ name: 'out', dtype: 'FLOAT', shape: [1, 4, 8, 8] }],
+  });
+  // ... and as onnx-proto decodes the file.
+  assert.deepEqual(info, expectedInfo(fs.readFileSync(file)));
   // Exit codes: 2 for unreadable input or bad usage, with a one-line message naming the file.
   fs.writeFileSync(path.join(dir, 'bad.onnx'), 'not a model at all');
   err.length = 0;
@@ -157,3 +167,94 @@ test('qdq save round-trips a model and qdq info --json reports it', () => {
   assert.equal(qdq(['frobnicate'], io), 2);
   assert.equal(qdq(['save', file], io), 2);
 });
+
+test('qdq info --json on a builder YOLO-like model: every key matches the build manifest and onnx-proto', () => {
+  const dir = makeTempDir('qdq-cli-');
+  const file = path.join(dir, 'yolo.onnx');
+  const b = yoloLike({ ...YOLO_PRESETS.tiny, qdq: 'good', scalesAs: 'initializer', extraOpsets: [{ domain: 'com.example', version: 2 }] });
+  b.writeFile(file);
+  const m = b.manifest();
+  const out: string[] = [];
+  assert.equal(qdq(['info', file, '--json'], { out: (t) => out.push(t), err: (t) => assert.fail(t) }), 0);
+  const info = pickInfo(JSON.parse(out[0]!));
+  assert.deepEqual(info, expectedInfo(fs.readFileSync(file)));
+  assert.deepEqual(info, {
+    irVersion: m.irVersion,
+    producerName: 'qdq-studio-test',
+    opsetImports: [{ domain: 'ai.onnx', version: m.opset }, { domain: 'com.example', version: 2 }],
+    nodeCount: m.nodeCount,
+    initializerCount: m.initializerCount,
+    initializerBytes: m.initializerBytes,
+    opTypeCounts: m.opCounts,
+    qdq: { quantizeLinear: m.quantizeLinearCount, dequantizeLinear: m.dequantizeLinearCount },
+    inputs: [{ name: 'images', dtype: 'FLOAT', shape: [1, 3, 64, 64] }],
+    outputs: [{ name: 'output0', dtype: 'FLOAT', shape: [1, 4 + 4, 16 * 16 + 8 * 8] }], // 4 box + 4 classes, over the 16x16 and 8x8 levels
+  });
+  assert.deepEqual(m.inputs, ['images']);
+  assert.deepEqual(m.outputs, ['output0']);
+  assert.ok(m.quantizeLinearCount > 10 && m.initializerCount > m.convs.length * 2, 'scales and zero points are initializers too');
+});
+
+/** The keys of `qdq info --json` that the issue names. */
+const INFO_KEYS = [
+  'irVersion', 'producerName', 'opsetImports', 'nodeCount', 'initializerCount', 'initializerBytes', 'opTypeCounts', 'qdq',
+  'inputs', 'outputs',
+] as const;
+
+type InfoTensor = { name: string; dtype: string; shape: (number | string | null)[] | null };
+interface Info {
+  irVersion: number;
+  producerName: string;
+  opsetImports: { domain: string; version: number }[];
+  nodeCount: number;
+  initializerCount: number;
+  initializerBytes: number;
+  opTypeCounts: Record<string, number>;
+  qdq: { quantizeLinear: number; dequantizeLinear: number };
+  inputs: InfoTensor[];
+  outputs: InfoTensor[];
+}
+
+/** Those keys of the printed JSON (each must be present). */
+function pickInfo(json: Record<string, unknown>): Info {
+  for (const k of INFO_KEYS) assert.ok(k in json, `qdq info --json has no '${k}'`);
+  return Object.fromEntries(INFO_KEYS.map((k) => [k, json[k]])) as unknown as Info;
+}
+
+/**
+ * The same keys computed from the file with onnx-proto (the reference decoder) and the builder's
+ * data type table, without our codec or summary. Bytes are the raw-layout payload of every dense
+ * initializer and of the values and indices of every sparse one; inputs leave out initializers.
+ */
+function expectedInfo(bytes: Uint8Array): Info {
+  const model = onnx.ModelProto.decode(bytes);
+  const g = model.graph!;
+  const payload = (t: onnx.ITensorProto | null | undefined): number => {
+    if (!t) return 0;
+    const count = (t.dims ?? []).reduce<number>((n, d) => n * num(d as number), 1);
+    return rawByteLength(dataTypeName(t.dataType!)!, count);
+  };
+  const tensor = (v: onnx.IValueInfoProto): InfoTensor => ({
+    name: v.name!,
+    dtype: dataTypeName(v.type!.tensorType!.elemType!)!,
+    shape: v.type!.tensorType!.shape!.dim!.map((d) => (d.dimParam ? d.dimParam : num(d.dimValue as number))),
+  });
+  const opTypeCounts: Record<string, number> = {};
+  for (const n of g.node ?? []) opTypeCounts[n.opType!] = (opTypeCounts[n.opType!] ?? 0) + 1;
+  const initializers = g.initializer ?? [];
+  const initializerNames = new Set(initializers.map((t) => t.name));
+  return {
+    irVersion: num(model.irVersion as number),
+    producerName: model.producerName,
+    opsetImports: (model.opsetImport ?? []).map((o) => ({ domain: o.domain || 'ai.onnx', version: num(o.version as number) })),
+    nodeCount: (g.node ?? []).length,
+    initializerCount: initializers.length,
+    initializerBytes:
+      initializers.reduce((n, t) => n + payload(t), 0) +
+      (g.sparseInitializer ?? []).reduce((n, sp) => n + payload(sp.values) + payload(sp.indices), 0),
+    opTypeCounts,
+    qdq: { quantizeLinear: opTypeCounts['QuantizeLinear'] ?? 0, dequantizeLinear: opTypeCounts['DequantizeLinear'] ?? 0 },
+    inputs: (g.input ?? []).filter((v) => !initializerNames.has(v.name)).map(tensor),
+    outputs: (g.output ?? []).map(tensor),
+  };
+}

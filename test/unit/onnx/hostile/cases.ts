@@ -201,3 +201,48 @@ export const randomModel: fc.Arbitrary<Uint8Array> = fc
     const g = lenField(7, graph);
     return graphFirst ? modelWith(g, extra ?? new Uint8Array(0)) : modelWith(extra ?? new Uint8Array(0), g);
   });
+
+/** The size of the "10 MB input" the issue bounds (decimal megabytes). */
+export const TEN_MB = 10 * 1000 * 1000;
+
+/** A 10 MB worst case, shared by the hostile-input tests and the bench (`scripts/bench/hostile.ts`). */
+export interface TenMbCase {
+  name: string;
+  make: () => Uint8Array;
+  /** For graph-problem floods: the model must open, and its first problem is of this kind. */
+  problem?: string;
+}
+
+/** One huge repeated field: a typed error or a model, in bounded time and memory. */
+export const repeatedFieldCases: TenMbCase[] = [
+  { name: '5 M unpacked dims entries', make: () => unpackedDims(TEN_MB) },
+  { name: '10 M packed dims entries', make: () => packedDims(TEN_MB) },
+  { name: '2 M unpacked float_data entries', make: () => unpackedFloats(TEN_MB) },
+  { name: '10 M packed attribute ints', make: () => packedAttributeInts(TEN_MB) },
+  { name: '2.5 M node inputs', make: () => manyInputs(TEN_MB) },
+  { name: '5 M empty attribute strings', make: () => attributeStrings(TEN_MB, [0x4a, 0x00]) },
+  { name: '3.3 M one-byte attribute strings', make: () => attributeStrings(TEN_MB, [0x4a, 0x01, 0x61]) },
+  { name: '2.5 M string_data entries between dims entries', make: () => interleavedStringData(TEN_MB) },
+];
+
+/** Millions of tiny messages: over the message budget, a typed error. */
+export const messageFloodCases: TenMbCase[] = [
+  { name: '5 M empty nodes', make: () => emptyNodes(TEN_MB) },
+  { name: '5 M empty attributes', make: () => emptyAttributes(TEN_MB) },
+  { name: '5 M empty shape dimensions', make: () => emptyDims(TEN_MB) },
+];
+
+/** Graph-level problems by the million: the model opens with them listed. */
+export const graphProblemCases: TenMbCase[] = [
+  { name: '2.5 M reads of one undefined name', make: () => manyInputs(TEN_MB), problem: 'dangling-input' },
+  {
+    name: '1.6 M reads of distinct undefined names',
+    make: () => modelWithNode(concat(Array.from({ length: 1_600_000 }, (_, i) => strField(1, (i + 0x100000).toString(36).slice(-4))))),
+    problem: 'dangling-input',
+  },
+  {
+    name: '1 M nodes with one name and one output',
+    make: () => modelWith(lenField(7, repeat([0x0a, 0x06, 0x12, 0x01, 0x6f, 0x1a, 0x01, 0x6e], 1_000_000))),
+    problem: 'duplicate-node-name',
+  },
+];
