@@ -53,9 +53,12 @@ type R = WireReader;
  */
 class Collector<T> {
   /** Keeps this class's shape alive between decodes (see WireReader.shapeAnchor). */
-  static readonly shapeAnchor = new Collector<unknown>();
+  static readonly shapeAnchor = new Collector<unknown>(undefined);
   items: T[] = [];
   n = 0;
+
+  /** The decode whose budget a handed-out array is charged to. */
+  constructor(private readonly owner: Ctx | undefined) {}
 
   add(v: T): void {
     this.items[this.n++] = v;
@@ -64,6 +67,7 @@ class Collector<T> {
   take(): T[] {
     const n = this.n;
     if (n === 0) return EMPTY;
+    this.owner?.charge();
     this.n = 0;
     if (n < 1024) return this.items.slice(0, n);
     // A big list (graph nodes, a hostile repeated field): hand over the array itself, trimmed.
@@ -125,12 +129,15 @@ class Ctx {
   }
 
   /**
-   * Count one more decoded object against `maxMessages`: every submessage, and every entry that
-   * becomes an object of its own without being a message (an AttributeProto.strings entry, a
-   * payload entry that is not contiguous with the previous one).
+   * Count one more decoded object against `maxMessages`: every submessage, and every value that
+   * becomes an object of its own without being a message (a non-empty string field or repeated
+   * field, an AttributeProto.strings entry, a payload entry that is not contiguous with the
+   * previous one). Equal short names share one string; each occurrence still counts, so the
+   * budget bounds the work per byte, not only the memory. A bytes entry (a typed array and its
+   * buffer) counts 3.
    */
-  charge(): void {
-    if (++this.messages > this.maxMessages) {
+  charge(objects = 1): void {
+    if ((this.messages += objects) > this.maxMessages) {
       throw this.r.error(`more than ${this.maxMessages} messages in a ${this.r.size}-byte file: an absurd repeated count (real models average dozens of bytes per message)`);
     }
   }
@@ -144,7 +151,7 @@ class Ctx {
 
   /** A collector for one repeated field of the message being decoded; give it back with `release`. */
   list<T>(): Collector<T> {
-    const c = (this.collectors[this.top++] ??= new Collector<unknown>()) as Collector<T>;
+    const c = (this.collectors[this.top++] ??= new Collector<unknown>(this)) as Collector<T>;
     c.n = 0;
     return c;
   }
@@ -182,7 +189,9 @@ function expectWire(r: R, key: number, wt: number, field: string): void {
 function str(c: Ctx, key: number, end: number, field: string): string {
   c.field = field;
   expectWire(c.r, key, WireType.LEN, field);
-  return c.r.string(end);
+  const s = c.r.string(end);
+  if (s !== '') c.charge();
+  return s;
 }
 
 function i64(c: Ctx, key: number, end: number, field: string): Int64 {
@@ -494,7 +503,7 @@ function attribute(c: Ctx, end: number): Attribute {
       case 6: m.g = graph(c, c.sub(key, end, 'g')); break;
       case 7: repeatedFloat(c, key, end, 'floats', floats, m); break;
       case 8: repeatedInt64(c, key, end, 'ints', ints, m); break;
-      case 9: c.field = 'strings'; expectWire(r, key, WireType.LEN, 'strings'); c.charge(); strings.add(r.bytes(end)); break;
+      case 9: c.field = 'strings'; expectWire(r, key, WireType.LEN, 'strings'); c.charge(3); strings.add(r.bytes(end)); break;
       case 10: tensors.add(decodeTensor(c, c.sub(key, end, 'tensors', tensors.n))); break;
       case 11: graphs.add(graph(c, c.sub(key, end, 'graphs', graphs.n))); break;
       case 13: m.docString = str(c, key, end, 'doc_string'); break;

@@ -441,7 +441,7 @@ describe('hostile input: targeted cases', () => {
   });
 
   for (const { name, make, problem: kind } of graphProblemCases) {
-    test(`10 MB of graph problems: ${name} — the model opens, problems listed, bounded time and memory`, (t) => {
+    test(`graph problems by the hundred thousand: ${name} — the model opens, problems listed, bounded time and memory`, (t) => {
       const bytes = make();
       const m = measure(() => {
         const d = decodeModel(new MemorySource(bytes, 'problems.onnx'));

@@ -223,6 +223,7 @@ export const repeatedFieldCases: TenMbCase[] = [
   { name: '5 M empty attribute strings', make: () => attributeStrings(TEN_MB, [0x4a, 0x00]) },
   { name: '3.3 M one-byte attribute strings', make: () => attributeStrings(TEN_MB, [0x4a, 0x01, 0x61]) },
   { name: '2.5 M string_data entries between dims entries', make: () => interleavedStringData(TEN_MB) },
+  { name: '1.6 M reads of distinct undefined names', make: () => distinctReads(1_600_000) },
 ];
 
 /** Millions of tiny messages: over the message budget, a typed error. */
@@ -230,19 +231,25 @@ export const messageFloodCases: TenMbCase[] = [
   { name: '5 M empty nodes', make: () => emptyNodes(TEN_MB) },
   { name: '5 M empty attributes', make: () => emptyAttributes(TEN_MB) },
   { name: '5 M empty shape dimensions', make: () => emptyDims(TEN_MB) },
+  { name: '1 M nodes with one name and one output', make: () => sameNameNodes(1_000_000) },
 ];
 
-/** Graph-level problems by the million: the model opens with them listed. */
+/**
+ * Graph-level problems by the hundred thousand, inside the decoder's budget: the model opens, and
+ * the listing is capped (MAX_LISTED_PROBLEMS).
+ */
 export const graphProblemCases: TenMbCase[] = [
-  { name: '2.5 M reads of one undefined name', make: () => manyInputs(TEN_MB), problem: 'dangling-input' },
-  {
-    name: '1.6 M reads of distinct undefined names',
-    make: () => modelWithNode(concat(Array.from({ length: 1_600_000 }, (_, i) => strField(1, (i + 0x100000).toString(36).slice(-4))))),
-    problem: 'dangling-input',
-  },
-  {
-    name: '1 M nodes with one name and one output',
-    make: () => modelWith(lenField(7, repeat([0x0a, 0x06, 0x12, 0x01, 0x6f, 0x1a, 0x01, 0x6e], 1_000_000))),
-    problem: 'duplicate-node-name',
-  },
+  { name: '300 k reads of one undefined name', make: () => manyInputs(1_200_000), problem: 'dangling-input' },
+  { name: '300 k reads of distinct undefined names', make: () => distinctReads(300_000), problem: 'dangling-input' },
+  { name: '200 k nodes with one name and one output', make: () => sameNameNodes(200_000), problem: 'duplicate-node-name' },
 ];
+
+/** One node reading `n` distinct names that nothing defines (6 bytes each). */
+function distinctReads(n: number): Uint8Array {
+  return modelWithNode(concat(Array.from({ length: n }, (_, i) => strField(1, (i + 0x100000).toString(36).slice(-4)))));
+}
+
+/** `n` nodes all named `n` with output `o` (8 bytes each). */
+function sameNameNodes(n: number): Uint8Array {
+  return modelWith(lenField(7, repeat([0x0a, 0x06, 0x12, 0x01, 0x6f, 0x1a, 0x01, 0x6e], n)));
+}
