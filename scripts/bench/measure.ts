@@ -21,6 +21,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildGraphIndex } from '../../src/core/graph/index';
 import { type DecodedModel, openModelFile, saveModelFile } from '../../src/core/onnx/index';
+import { peakRss, resetPeakRss } from './peakRss';
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--'));
@@ -34,26 +35,6 @@ const doSave = args.includes('--save');
 
 const gc: () => void = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
-function peakResetSupported(): boolean {
-  try {
-    fs.writeFileSync('/proc/self/clear_refs', '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Peak RSS in bytes since the last reset (or since start, without reset support). */
-function peakRss(): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Number(m[1]) * 1024;
-  } catch {
-    /* not Linux */
-  }
-  return process.resourceUsage().maxRSS * 1024;
-}
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
@@ -66,7 +47,7 @@ function close(d: DecodedModel | undefined): void {
 
 // ---- cold run ---------------------------------------------------------------------------------
 gc();
-const resetOk = peakResetSupported();
+const resetOk = resetPeakRss();
 const rssBefore = process.memoryUsage().rss;
 const maxRssBefore = process.resourceUsage().maxRSS * 1024;
 const heapBefore = process.memoryUsage().heapUsed;

@@ -27,10 +27,11 @@ export interface DecodeOptions {
   /** Maximum nesting of messages (subgraphs, types). Default 64. */
   maxDepth?: number;
   /**
-   * Most messages (nodes, attributes, dimensions, ...) to decode; more is refused as an absurd
-   * repeated count. Default: one per 8 bytes of the file, and at least 2^20. A message can take 2
-   * bytes on the wire but a few hundred bytes decoded, so 10 MB of empty NodeProtos took seconds
-   * and gigabytes; real models average 50-100 bytes per message (10+ even without weights).
+   * Most objects to decode (messages such as nodes, attributes, dimensions; non-empty strings and
+   * lists; see Ctx.charge); more is refused as an absurd repeated count. Default: one per 8 bytes
+   * of the file, and at least 2^20. An object can take 2 bytes on the wire but a hundred or more
+   * decoded, so 10 MB of empty NodeProtos took seconds and gigabytes; real exports use hundreds of
+   * bytes per object, weight-less builder models 20-32.
    */
   maxMessages?: number;
 }
@@ -138,7 +139,7 @@ class Ctx {
    */
   charge(objects = 1): void {
     if ((this.messages += objects) > this.maxMessages) {
-      throw this.r.error(`more than ${this.maxMessages} messages in a ${this.r.size}-byte file: an absurd repeated count (real models average dozens of bytes per message)`);
+      throw this.r.error(`more than ${this.maxMessages} messages, names and lists in a ${this.r.size}-byte file: an absurd repeated count (real models use dozens to thousands of bytes for each)`);
     }
   }
 
