@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: prints performance figures (no pass/fail: it is a benchmark, not a test).
 //
-//   npm run bench [-- --runs 5] [--skip-package] [--skip-activation] [--skip-layout] [--skip-webview] [--skip-numeric] [--skip-edit] [--skip-vscode] [--only <substring>]
+//   npm run bench [-- --runs 5] [--skip-package] [--skip-activation] [--skip-layout] [--skip-webview] [--skip-numeric] [--skip-edit] [--skip-hostile] [--skip-vscode] [--only <substring>]
 //
 // 1. Models: the builder (test/support/modelBuilder.ts) writes a ~6,000-node YOLOv9-E-scale model
 //    with ~250 MB of weights, the same graph with small weights, and a ~50,000-node model into
@@ -10,6 +10,8 @@
 // 2. Each model (plus ../shared/fixtures/onnx/*.onnx when present) is measured in a FRESH child
 //    process (scripts/bench/measure.ts): cold and median openModelFile (FileSource positional
 //    reads) and buildGraphIndex times, peak extra RSS and heap growth; save time for the 250 MB one.
+// 2c. Hostile input (scripts/bench/hostile.ts, `--skip-hostile`): the unit tests' 10 MB worst cases,
+//    each opened in a fresh process, against the one-second bound of issue 3.
 // 3. Foundation: `npm run package` (.vsix size) and the extension's activation time in a real
 //    VS Code (code-server), from scripts/bench/activation.mjs.
 // 4. Open → graph ready in a real VS Code (scripts/bench/openReady.mjs, `--skip-vscode`): the .vsix in
@@ -148,6 +150,35 @@ async function lintSection(rows) {
   return `${table(out, ['model', 'nodes', 'Q/DQ', 'lint cold ms', 'lint median ms', 'lint min ms', 'target', 'met (median)'])}\n(load average ${load} at the end of the lint runs)`;
 }
 
+// ---- 2c. hostile input (scripts/bench/hostile.ts) -------------------------------------------------
+// Issue 3: no 10 MB input may take more than a second (typed error, or a model with its problems).
+const HOSTILE_MS = 1000;
+
+async function hostileSection() {
+  const dir = fs.mkdtempSync(path.join((await import('node:os')).tmpdir(), 'qdq-bench-hostile-'));
+  try {
+    const made = await run(process.execPath, ['--import', 'tsx', 'scripts/bench/hostile.ts', '--write', dir]);
+    if (made.code !== 0) return `not measured: hostile.ts --write exited with ${made.code}`;
+    const out = [];
+    for (const c of JSON.parse(fs.readFileSync(path.join(dir, 'cases.json'), 'utf8'))) {
+      if (ONLY && !c.name.includes(ONLY)) continue;
+      const res = await run(process.execPath, ['--expose-gc', '--import', 'tsx', 'scripts/bench/hostile.ts', path.join(dir, c.file), '--runs', '3'], { capture: true });
+      const line = res.out.split('\n').find((l) => l.startsWith('BENCH_HOSTILE '));
+      if (res.code !== 0 || !line) {
+        log(`hostile ${c.name}: exited with ${res.code} (a crash, not a typed error)`);
+        out.push([c.name, '', `CRASH (exit ${res.code})`, '', '', '', '', '']);
+        continue;
+      }
+      const r = JSON.parse(line.slice('BENCH_HOSTILE '.length));
+      log(`hostile ${c.name}: ${r.outcome} | cold ${ms(r.coldMs)} ms, median ${ms(r.medianMs)} ms, peak extra ${mb(r.peakExtra)} MB`);
+      out.push([c.name, mb(r.bytes), r.outcome, ms(r.coldMs), ms(r.medianMs), `< ${HOSTILE_MS} ms ${mark(r.maxMs < HOSTILE_MS)}`, mb(r.peakExtra), `${(r.peakExtra / r.bytes).toFixed(1)}x`]);
+    }
+    return table(out, ['case', 'MB', 'outcome', 'cold ms', 'median ms', 'target (slowest run)', 'peak extra MB', 'x file']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // ---- 3. foundation -----------------------------------------------------------------------------
 
 async function packageVsix() {
@@ -197,6 +228,7 @@ async function main() {
   }
 
   const lintTable = await lintSection(rows);
+  const hostileTable = flag('--skip-hostile') ? undefined : await hostileSection();
 
   // Graph view: view graph + layout per model (scripts/bench/layoutSection.mjs).
   const layoutTable = flag('--skip-layout') ? undefined : await layoutSection({ rows, run, log, only: ONLY, runs: RUNS, table, ms });
@@ -290,6 +322,12 @@ async function main() {
     );
   }
   console.log(`\nLint (analyzeModel: Q/DQ resolution, propagation, predictions, rules R1-R31; open + index not included):\n${lintTable}`);
+  if (hostileTable) {
+    console.log(
+      `\nHostile input (the unit tests' worst cases, each written to a file and opened in a fresh process: openModelFile + buildGraphIndex + summarizeModel; ` +
+        `cold = first open, median of 3 more; peak extra = RSS high-water growth of the cold open):\n${hostileTable}`,
+    );
+  }
   if (layoutTable) console.log(`\nGraph view (buildViewGraph + layeredLayout, host side; open + index not included; folded = default view):\n${layoutTable}`);
   if (webviewTable) console.log(`\nGraph view in the webview (real dist/webview.js in headless Chromium; first paint = graphView message received -> first painted frame of the first view; CPU = main-thread CPU time of that span; all drawn = the rest streamed in; folded view unless marked raw):\n${webviewTable}`);
   console.log(
