@@ -95,7 +95,7 @@ class Ctx {
   /** Set once ModelProto.ir_version was read: before that, a failure means "not ONNX at all". */
   sawIrVersion = false;
 
-  /** Submessages entered so far (checked against maxMessages). */
+  /** Objects counted so far (see charge; checked against maxMessages). */
   private messages = 0;
   private readonly collectors: Collector<unknown>[] = [];
   private top = 0;
@@ -134,11 +134,11 @@ class Ctx {
    * becomes an object of its own without being a message (a non-empty string field or repeated
    * field, an AttributeProto.strings entry, a payload entry that is not contiguous with the
    * previous one). Equal short names share one string; each occurrence still counts, so the
-   * budget bounds the work per byte, not only the memory. A bytes entry (a typed array and its
-   * buffer) counts 3.
+   * budget bounds the work per byte, not only the memory. (Vocabularies in STRINGS attributes,
+   * as LabelEncoder or TfIdfVectorizer carry, take 10 or more bytes per entry.)
    */
-  charge(objects = 1): void {
-    if ((this.messages += objects) > this.maxMessages) {
+  charge(): void {
+    if (++this.messages > this.maxMessages) {
       throw this.r.error(`more than ${this.maxMessages} messages, names and lists in a ${this.r.size}-byte file: an absurd repeated count (real models use dozens to thousands of bytes for each)`);
     }
   }
@@ -504,7 +504,7 @@ function attribute(c: Ctx, end: number): Attribute {
       case 6: m.g = graph(c, c.sub(key, end, 'g')); break;
       case 7: repeatedFloat(c, key, end, 'floats', floats, m); break;
       case 8: repeatedInt64(c, key, end, 'ints', ints, m); break;
-      case 9: c.field = 'strings'; expectWire(r, key, WireType.LEN, 'strings'); c.charge(3); strings.add(r.bytes(end)); break;
+      case 9: c.field = 'strings'; expectWire(r, key, WireType.LEN, 'strings'); c.charge(); strings.add(r.bytes(end)); break;
       case 10: tensors.add(decodeTensor(c, c.sub(key, end, 'tensors', tensors.n))); break;
       case 11: graphs.add(graph(c, c.sub(key, end, 'graphs', graphs.n))); break;
       case 13: m.docString = str(c, key, end, 'doc_string'); break;

@@ -259,6 +259,27 @@ test('symbolic links that stay inside the model folder are followed', { skip: no
   }
 });
 
+test('a linked model beside its linked data, as in the Hugging Face cache (snapshots/<rev> -> ../../blobs), reads', { skip: noSymlinks }, () => {
+  const root = tmpDir();
+  const blobs = path.join(root, 'blobs');
+  const { modelPath, a } = writeExternalModel(blobs, 'model.onnx_data');
+  fs.renameSync(modelPath, path.join(blobs, 'sha-model'));
+  fs.renameSync(path.join(blobs, 'model.onnx_data'), path.join(blobs, 'sha-data'));
+  const snapshot = path.join(root, 'snapshots', 'rev1');
+  fs.mkdirSync(snapshot, { recursive: true });
+  fs.symlinkSync('../../blobs/sha-model', path.join(snapshot, 'model.onnx'));
+  fs.symlinkSync('../../blobs/sha-data', path.join(snapshot, 'model.onnx_data'));
+  const d = openModelFile(path.join(snapshot, 'model.onnx'));
+  assert.deepEqual(nums(readTensorValues(d, d.model.graph!.initializer[0]!)), Array.from(a));
+  d.source.close?.();
+  // The data link still may not lead anywhere else: not beside the model's target, not in its folder.
+  fs.mkdirSync(path.join(root, 'elsewhere'));
+  fs.renameSync(path.join(blobs, 'sha-data'), path.join(root, 'elsewhere', 'sha-data'));
+  fs.unlinkSync(path.join(snapshot, 'model.onnx_data'));
+  fs.symlinkSync('../../elsewhere/sha-data', path.join(snapshot, 'model.onnx_data'));
+  assertLinkRefused(path.join(snapshot, 'model.onnx'), 'model.onnx_data');
+});
+
 test('a reader without realPath (no links, e.g. in memory) reads without the link check', () => {
   const dir = tmpDir();
   const { modelPath, a } = writeExternalModel(dir, 'w.bin');

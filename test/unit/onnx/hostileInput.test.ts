@@ -19,8 +19,8 @@ import {
 } from '../../../src/core/onnx/index';
 import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
 import {
-  TEN_MB, deepGroups, deepMapType, deepSequenceType, deepSubgraphs, graphProblemCases, messageFloodCases, modelWithTensor, randomBytes, randomModel,
-  repeatedFieldCases,
+  TEN_MB, deepGroups, deepMapType, deepSequenceType, deepSubgraphs, graphProblemCases, messageFloodCases, modelWithNode, modelWithTensor, randomBytes,
+  randomModel, repeatedFieldCases,
 } from './hostile/cases';
 import { MB, describe as describeRun, measure } from './hostile/measure';
 import { graphModel, richModel, wideModel } from './hostile/models';
@@ -311,6 +311,42 @@ describe('hostile input: targeted cases', () => {
       if (name !== 'proto2 groups in an unknown field') checkBytes(make(10), 'deep.onnx', { reserialise: true });
     });
   }
+
+  test('the object budget: a model decodes at exactly its count, one less is a typed error naming the count', () => {
+    const decodes = (max: number) => {
+      try {
+        decodeModel(new MemorySource(tiny, 'tiny.onnx'), { maxMessages: max });
+        return true;
+      } catch (e) {
+        assert.ok(e instanceof OnnxFormatError, String(e));
+        assert.match(e.problem, new RegExp(`more than ${max} messages, names and lists in a ${tiny.length}-byte file`));
+        return false;
+      }
+    };
+    let lo = 1;
+    let hi = 1 << 22;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (decodes(mid)) hi = mid;
+      else lo = mid + 1;
+    }
+    assert.ok(decodes(lo) && !decodes(lo - 1));
+    // Objects, not only messages: the builder model has thousands of names and lists besides its messages.
+    assert.ok(lo > 1000, `${lo} objects`);
+    assert.ok(tiny.length / lo >= 8 * 2, `the default budget (one per 8 bytes) leaves a real model at least 2x room: ${(tiny.length / lo).toFixed(1)} bytes per object`);
+    // A flood over the default budget names it.
+    expectFormatError(repeatedFieldCases.find((c) => c.name === '5 M empty attribute strings')!.make());
+  });
+
+  test('a vocabulary of 500 k tokens in a STRINGS attribute (LabelEncoder keys) opens', () => {
+    const tokens = Array.from({ length: 500_000 }, (_, i) => strField(9, `tok${i.toString(36).padStart(5, '0')}`));
+    const bytes = modelWithNode(lenField(5, concat([strField(1, 'keys_strings'), varintField(20, 8), ...tokens])));
+    const out = checkBytes(bytes);
+    assert.ok(out.ok, out.ok ? '' : out.error.message);
+    const attr = out.decoded.model.graph!.node[0]!.attribute[0]!;
+    assert.equal(attr.strings.length, 500_000);
+    assert.equal(new TextDecoder().decode(attr.strings[123_456]), `tok${(123_456).toString(36).padStart(5, '0')}`);
+  });
 
   test('wrong wire types on known fields name the field and the expected wire type', () => {
     const cases: [string, Uint8Array, RegExp][] = [
