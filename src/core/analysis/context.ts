@@ -29,18 +29,6 @@ export type NumberArray = ArrayLike<number>;
 const PASS_THROUGH = new Set(['Identity', 'Cast']);
 const NONE: readonly number[] = Object.freeze([]);
 
-/** Where `x` goes in the ascending `list`. */
-function sortedIndex(list: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 function numbers(dims: readonly (number | bigint)[]): number[] {
   const out = new Array<number>(dims.length);
   for (let i = 0; i < dims.length; i++) out[i] = Number(dims[i]);
@@ -95,21 +83,17 @@ export class AnalysisContext {
         for (const x of n.input) if (x) this.shapeReaders.set(x, [...(this.shapeReaders.get(x) ?? []), i]);
         return;
       }
-      for (const x of n.input) {
-        if (!x) continue;
-        const list = this.consumerLists.get(x);
-        if (!list) this.consumerLists.set(x, [i]);
-        else if (list[list.length - 1] !== i) list.push(i);
+      // A node whose subgraph (If/Loop/Scan body) reads a tensor consumes it too.
+      const implicit = index.implicitInputs.size ? index.implicitInputs.get(i) : undefined;
+      for (const reads of implicit ? [n.input, implicit] : [n.input]) {
+        for (const x of reads) {
+          if (!x) continue;
+          const list = this.consumerLists.get(x);
+          if (!list) this.consumerLists.set(x, [i]);
+          else if (list[list.length - 1] !== i) list.push(i);
+        }
       }
     });
-    // A node whose subgraph (If/Loop/Scan body) reads a tensor consumes it too.
-    for (const [i, names] of index.implicitInputs) {
-      for (const x of names) {
-        const list = this.consumerLists.get(x);
-        if (!list) this.consumerLists.set(x, [i]);
-        else if (!list.includes(i)) list.splice(sortedIndex(list, i), 0, i);
-      }
-    }
     // Static (shape/constant) and constant-rooted (weight) nodes, in one topological pass.
     this.staticOut = new Uint8Array(this.nodes.length);
     this.rootedOut = new Uint8Array(this.nodes.length);

@@ -284,8 +284,8 @@ function subgraphReads(nodes: readonly Node[]): Map<number, string[]> {
     let free: Set<string> | undefined;
     for (let k = 0; k < attrs.length; k++) {
       const a = attrs[k]!;
-      if (a.g) freeNames(a.g, (free ??= new Set()));
-      if (a.graphs.length) for (const g of a.graphs) freeNames(g, (free ??= new Set()));
+      if (a.g) freeNames(a.g, (free ??= new Set()), new Map());
+      if (a.graphs.length) for (const g of a.graphs) freeNames(g, (free ??= new Set()), new Map());
     }
     if (!free || free.size === 0) continue;
     for (const x of nodes[i]!.input) free.delete(x);
@@ -294,27 +294,38 @@ function subgraphReads(nodes: readonly Node[]): Map<number, string[]> {
   return out;
 }
 
-/** Add to `out` the names `graph` (and the subgraphs inside it) reads but does not define. */
-function freeNames(graph: Graph, out: Set<string>): void {
-  const defined = new Set<string>();
-  for (const v of graph.input) defined.add(v.name);
-  for (const t of graph.initializer) defined.add(t.name);
-  for (const s of graph.sparseInitializer) if (s.values?.name) defined.add(s.values.name);
-  for (const node of graph.node) for (const o of node.output) if (o) defined.add(o);
+/**
+ * Add to `out` the names `graph` (and the subgraphs inside it) reads but does not define.
+ * `scopes` counts, per name, the enclosing subgraphs (entered so far) that define it; each level
+ * adds its own names on the way in and removes them on the way out, so a deep nest is walked once.
+ */
+function freeNames(graph: Graph, out: Set<string>, scopes: Map<string, number>): void {
+  const mine: string[] = [];
+  const define = (x: string | undefined): void => {
+    if (!x) return;
+    mine.push(x);
+    scopes.set(x, (scopes.get(x) ?? 0) + 1);
+  };
+  for (const v of graph.input) define(v.name);
+  for (const t of graph.initializer) define(t.name);
+  for (const sp of graph.sparseInitializer) define(sp.values?.name);
+  for (const node of graph.node) for (const o of node.output) define(o);
   const read = (x: string): void => {
-    if (x && !defined.has(x)) out.add(x);
+    if (x && !scopes.has(x)) out.add(x);
   };
   for (const node of graph.node) {
     for (const x of node.input) read(x);
     for (const a of node.attribute) {
-      if (!a.g && a.graphs.length === 0) continue;
-      const inner = new Set<string>();
-      if (a.g) freeNames(a.g, inner);
-      for (const g of a.graphs) freeNames(g, inner);
-      inner.forEach(read);
+      if (a.g) freeNames(a.g, out, scopes);
+      for (const g of a.graphs) freeNames(g, out, scopes);
     }
   }
   for (const v of graph.output) read(v.name);
+  for (const x of mine) {
+    const n = scopes.get(x)! - 1;
+    if (n === 0) scopes.delete(x);
+    else scopes.set(x, n);
+  }
 }
 
 function label(graph: Graph, i: number): string {

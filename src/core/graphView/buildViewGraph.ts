@@ -258,7 +258,12 @@ export function buildViewGraph(decoded: DecodedModel, options: BuildViewOptions 
   };
 
   if (mode === 'folded') {
-    const consumersOf = (name: string): readonly number[] => idx.consumers.get(name) ?? [];
+    // Readers through node inputs only: a node whose subgraph reads the name has no drawn edge for
+    // it, so it must neither hold a pair back from folding nor count as the pair's reader.
+    const consumersOf = (name: string): readonly number[] => {
+      const all = idx.consumers.get(name) ?? [];
+      return idx.implicitInputs.size ? all.filter((c) => nodes[c]!.input.includes(name)) : all;
+    };
     /** Readers of a weight DQ output must all be drawn operators (not Q/DQ, no graph output). */
     const weightReadersOk = (y: string): boolean => {
       const cons = consumersOf(y);

@@ -11,6 +11,7 @@ import { type QdqBadge, type ViewGraph, buildViewGraph } from '../../../src/core
 import { type DecodedModel, MemorySource, decodeModel } from '../../../src/core/onnx/index';
 import { float32Payload, quantPayload } from '../../support/builder/weights';
 import { type BuildManifest, type QdqRecord, ModelBuilder, YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
+import { graphModel, onnx } from '../onnx/hostile/models';
 
 function decode(bytes: Uint8Array, name = 'm.onnx'): DecodedModel {
   return decodeModel(new MemorySource(bytes, name));
@@ -279,5 +280,46 @@ describe('folding edge cases', () => {
   test('the view is deterministic', () => {
     const { d } = built(yoloLike({ ...YOLO_PRESETS.tiny, qdq: 'good' }));
     assert.deepEqual(buildViewGraph(d), buildViewGraph(d));
+  });
+});
+
+describe('subgraph readers', () => {
+  /** x -> Q -> DQ -> y; an If whose then-branch reads y; optionally a Relu reading y too. */
+  const model = (withRelu: boolean): DecodedModel => decode(graphModel({
+    input: [{ name: 'x' }, { name: 'cond' }],
+    initializer: [
+      { name: 's', dims: [], dataType: 1, floatData: [0.5] },
+      { name: 'zp', dims: [], dataType: 2, int32Data: [128] },
+    ],
+    node: [
+      { name: 'q', opType: 'QuantizeLinear', input: ['x', 's', 'zp'], output: ['xq'] },
+      { name: 'dq', opType: 'DequantizeLinear', input: ['xq', 's', 'zp'], output: ['y'] },
+      {
+        name: 'if', opType: 'If', input: ['cond'], output: ['out'],
+        attribute: [{
+          name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH,
+          g: { name: 'then', node: [{ opType: 'Identity', input: ['y'], output: ['u'] }], output: [{ name: 'u' }] },
+        }],
+      },
+      ...(withRelu ? [{ name: 'relu', opType: 'Relu', input: ['y'], output: ['r'] }] : []),
+    ],
+    output: [{ name: 'out' }, ...(withRelu ? [{ name: 'r' }] : [])],
+  }));
+
+  test('a Q/DQ pair read only inside an If branch stays drawn (the If has no edge to carry its badge)', () => {
+    const d = model(false);
+    const index = buildGraphIndex(d.model.graph!);
+    assert.deepEqual(index.consumers.get('y'), [2], 'the index lists the If as the reader of y');
+    const folded = buildViewGraph(d, { index });
+    assert.equal(folded.stats.foldedPairs, 0);
+    assert.ok(folded.nodes.some((n) => n.name === 'q') && folded.nodes.some((n) => n.name === 'dq'));
+  });
+
+  test('with a drawn reader too, the pair folds onto that reader\'s edge', () => {
+    const d = model(true);
+    const folded = buildViewGraph(d, { index: buildGraphIndex(d.model.graph!) });
+    assert.equal(folded.stats.foldedPairs, 1);
+    const relu = folded.nodes.findIndex((n) => n.name === 'relu');
+    assert.equal(folded.edges.find((e) => e.t === relu)!.badges!.length, 1);
   });
 });
