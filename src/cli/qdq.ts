@@ -65,7 +65,8 @@ export function formatSummary(s: ModelSummary): string {
   lines.push(`${s.file} (${formatBytes(s.fileSize)})`);
   lines.push(`  IR version ${s.irVersion}; opsets ${s.opsetImports.map((o) => `${o.domain} ${o.version}`).join(', ') || 'none'}`);
   if (s.producerName || s.producerVersion) lines.push(`  producer ${[s.producerName, s.producerVersion].filter(Boolean).join(' ')}`);
-  lines.push(`  ${s.nodeCount} nodes, ${s.initializerCount} initializers (${formatBytes(s.initializerBytes)})`);
+  const sparse = s.sparseInitializerCount ? ` + ${s.sparseInitializerCount} sparse` : '';
+  lines.push(`  ${s.nodeCount} nodes, ${s.initializerCount} initializers${sparse} (${formatBytes(s.initializerBytes)})`);
   if (s.externalDataFiles.length) lines.push(`  external data: ${s.externalDataFiles.join(', ')}`);
   lines.push(`  Q/DQ: ${s.qdq.quantizeLinear} QuantizeLinear, ${s.qdq.dequantizeLinear} DequantizeLinear`);
   for (const i of s.inputs) lines.push(`  input  ${i.name}: ${i.dtype} ${shape(i.shape)}`);

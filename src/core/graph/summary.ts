@@ -87,6 +87,7 @@ export function summarizeModel(decoded: DecodedModel, index?: GraphIndex): Model
     opsetImports: model.opsetImport.map((o) => ({ domain: o.domain === '' ? 'ai.onnx' : o.domain, version: Number(o.version) })),
     nodeCount: g?.node.length ?? 0,
     initializerCount: g?.initializer.length ?? 0,
+    sparseInitializerCount: g?.sparseInitializer.length ?? 0,
     initializerBytes,
     externalDataFiles: [...external].sort(),
     opTypeCounts: sorted,

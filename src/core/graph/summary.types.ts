@@ -20,6 +20,8 @@ export interface ModelSummary {
   nodeCount: number;
   /** Dense initializers of the main graph (`graph.initializer`; sparse initializers are not counted). */
   initializerCount: number;
+  /** Sparse initializers of the main graph (`graph.sparse_initializer`). */
+  sparseInitializerCount: number;
   /**
    * Sum of payload bytes of the main graph's initializers, inline and external, as stored (raw
    * layout): every dense initializer, plus the values and indices tensors of every sparse

@@ -56,6 +56,7 @@ test('initializerBytes includes the values and indices of sparse initializers', 
   const s = summarizeModel(d);
   assert.equal(s.initializerBytes, 24 + (12 + 24) + (8 + 32) + (16 + 16));
   assert.equal(s.initializerCount, 1, 'initializerCount counts dense initializers only');
+  assert.equal(s.sparseInitializerCount, 3);
   assert.deepEqual(s.externalDataFiles, ['sparse.bin']);
 });
 
