@@ -11,11 +11,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { buildGraphIndex, summarizeModel } from '../../../src/core/graph/index';
 import {
-  FileSource, MemorySource, OnnxFormatError, TensorDataError, decodeModel, openModelFile, readTensorBytes, readTensorValues,
+  FileSource, MemorySource, ModelFileError, OnnxFormatError, TensorDataError, decodeModel, openModelFile, readTensorBytes, readTensorValues,
 } from '../../../src/core/onnx/index';
 import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
 import {
@@ -336,6 +337,21 @@ describe('hostile input: targeted cases', () => {
     assert.ok(tiny.length / lo >= 8 * 2, `the default budget (one per 8 bytes) leaves a real model at least 2x room: ${(tiny.length / lo).toFixed(1)} bytes per object`);
     // A flood over the default budget names it.
     expectFormatError(repeatedFieldCases.find((c) => c.name === '5 M empty attribute strings')!.make());
+  });
+
+  test('a decode that would take more heap than the process may use stops with a ModelFileError, not an out-of-memory crash', () => {
+    // The 10 MB packed-dims case grows the heap by a few hundred MB; allow 40 MB more than now.
+    const bytes = repeatedFieldCases.find((c) => c.name === '10 M packed dims entries')!.make();
+    const small = messageFloodCases.find((c) => c.name === '5 M empty nodes')!.make();
+    for (const input of [bytes, small]) {
+      const limit = getHeapStatistics().used_heap_size + 40 * MB;
+      const m = measure(() => decodeModel(new MemorySource(input, 'huge.onnx'), { maxHeapBytes: limit, maxMessages: Infinity }));
+      assert.ok(m.error instanceof ModelFileError, String(m.error));
+      assert.equal(m.error.file, 'huge.onnx');
+      assert.match(m.error.problem, /too large to open here: decoding had brought this process's memory to \d+ MB of the \d+ MB it may use \(at byte \d+ of \d+/);
+    }
+    // With the default (85% of V8's heap limit), the same file decodes.
+    assert.ok(checkBytes(bytes).ok);
   });
 
   test('a vocabulary of 500 k tokens in a STRINGS attribute (LabelEncoder keys) opens', () => {
