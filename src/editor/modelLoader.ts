@@ -28,6 +28,8 @@ export interface LoadErrorInfo {
   readonly offset?: number;
   readonly fieldPath?: string;
   readonly problem?: string;
+  /** More memory than the extension host may use (ModelTooLargeError), not a bad file. */
+  readonly tooLarge?: true;
 }
 
 export interface LoadFailure {
@@ -105,6 +107,9 @@ export class ModelLoader {
   private describe(e: unknown, file: string, onnx: OnnxModule): LoadErrorInfo {
     if (e instanceof onnx.OnnxFormatError) {
       return { file: e.file || file, message: e.message, offset: e.offset, fieldPath: e.fieldPath, problem: e.problem };
+    }
+    if (e instanceof onnx.ModelTooLargeError) {
+      return { file: e.file || file, message: e.message, problem: e.problem, tooLarge: true };
     }
     if (onnx.isOnnxError(e)) {
       return { file: e.file || file, message: e.message, problem: e.problem };

@@ -31,6 +31,7 @@ export function stateMessage(document: OnnxDocument, graphState?: GraphUiStateDt
       ...(e.offset !== undefined ? { offset: e.offset } : {}),
       ...(e.fieldPath ? { fieldPath: e.fieldPath } : {}),
       ...(e.problem ? { problem: e.problem } : {}),
+      ...(e.tooLarge ? { tooLarge: true as const } : {}),
     };
   }
   const summary = toDto(state.summary);

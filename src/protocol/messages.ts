@@ -60,6 +60,8 @@ export interface LoadErrorMessage {
   readonly fieldPath?: string;
   /** The problem alone, without file and offset (e.g. "truncated varint"), when known. */
   readonly problem?: string;
+  /** The file may be fine: it needs more memory than the extension host may use. */
+  readonly tooLarge?: true;
 }
 
 /**

@@ -28,9 +28,12 @@ export function errorView(message: LoadErrorMessage, actions: ErrorActions): HTM
     ]),
     h(
       'p',
-      { className: 'muted' },
-      'The file may be truncated, not an ONNX model, or written by a tool this version cannot read. The extension keeps running; fix the file and retry, or inspect it in another editor.',
+      { className: 'muted', data: { testid: 'error-hint' } },
+      message.tooLarge
+        ? 'The model needs more memory than the extension host may use, so reading it was stopped before it ran out. The extension keeps running. The qdq command line can read it in a process of its own, given more memory (NODE_OPTIONS=--max-old-space-size=16384 qdq info MODEL).'
+        : 'The file may be truncated, not an ONNX model, or written by a tool this version cannot read. The extension keeps running; fix the file and retry, or inspect it in another editor.',
     ),
-    h('div', { className: 'actions' }, reopen, retry),
+    // A text editor cannot help with a file too large to read (and would try to load all of it).
+    h('div', { className: 'actions' }, message.tooLarge ? null : reopen, retry),
   );
 }

@@ -10,7 +10,7 @@
  */
 import { getHeapStatistics } from 'node:v8';
 import type { ByteSource } from './byteSource';
-import { ModelFileError, OnnxFormatError } from './errors';
+import { ModelTooLargeError, OnnxFormatError } from './errors';
 import {
   DAttribute, DDimension, DElemType, DFunctionProto, DGraph, DMapType, DModelProto, DNode, DOperatorSetId, DSparseTensor,
   DStringStringEntry, DTensor, DTensorAnnotation, DTensorSegment, DTensorShape, DTensorType, DTrainingInfo, DTypeProto,
@@ -36,10 +36,10 @@ export interface DecodeOptions {
    */
   maxMessages?: number;
   /**
-   * Most JavaScript heap in use (the whole process's, as V8 reports it) while decoding; beyond it
-   * the decode stops with a ModelFileError ("too large to open here") instead of running the
-   * process out of memory. Checked every 65,536 objects or list entries. Default: 85% of V8's heap
-   * limit. (The object budget bounds memory by the file's size; this bounds it by the process, for
+   * Most JavaScript heap in use (the whole process's, as V8 reports it) while decoding; beyond it,
+   * once the decode itself has added 64 MB or more, the decode stops with a ModelTooLargeError
+   * ("too large to open here") instead of running the process out of memory. Checked every 65,536
+   * objects or repeated-field entries. Default: 85% of V8's heap limit. (The object budget bounds memory by the file's size; this bounds it by the process, for
    * files of hundreds of megabytes.)
    */
   maxHeapBytes?: number;
@@ -55,6 +55,9 @@ export interface DecodedModel {
 }
 
 type R = WireReader;
+
+/** The heap guard fires only once the decode itself has added this much. */
+const HEAP_GROWTH_FLOOR = 64 * 1024 * 1024;
 
 /**
  * Collects the values of one repeated field while its message is decoded, then hands out an array
@@ -72,6 +75,7 @@ class Collector<T> {
 
   add(v: T): void {
     this.items[this.n++] = v;
+    this.owner?.entry();
   }
 
   take(): T[] {
@@ -109,14 +113,17 @@ class Ctx {
   private readonly collectors: Collector<unknown>[] = [];
   private top = 0;
 
-  /** Numbers read into repeated fields so far (only for the heap check). */
+  /** Entries of repeated fields so far (only for the heap check). */
   private entries = 0;
+  /** The heap in use when the decode started. */
+  private readonly heapAtStart: number;
 
   constructor(
     readonly r: R,
     private readonly maxMessages = Infinity,
     private readonly maxHeapBytes = Infinity,
   ) {
+    this.heapAtStart = maxHeapBytes === Infinity ? 0 : getHeapStatistics().used_heap_size;
     r.describePath = () => this.path();
   }
 
@@ -157,16 +164,22 @@ class Ctx {
     if ((this.messages & 0xffff) === 0) this.checkHeap();
   }
 
-  /** Count one number read into a repeated field (packed lists can hold millions). */
+  /** Count one entry of a repeated field (packed lists and empty names can come by the million). */
   entry(): void {
     if ((++this.entries & 0xffff) === 0) this.checkHeap();
   }
 
   private checkHeap(): void {
     const used = getHeapStatistics().used_heap_size;
-    if (used > this.maxHeapBytes) {
+    // Over the limit, and by the decode's own doing: memory other code held before it started is
+    // not the model's fault.
+    if (used > this.maxHeapBytes && used - this.heapAtStart > HEAP_GROWTH_FLOOR) {
       const mb = (n: number) => `${Math.round(n / 1048576)} MB`;
-      throw new ModelFileError(this.r.file, `too large to open here: decoding had brought this process's memory to ${mb(used)} of the ${mb(this.maxHeapBytes)} it may use (at byte ${this.r.pos} of ${this.r.size}, after ${this.messages} messages, names and lists); the decode was stopped before the process ran out of memory`);
+      throw new ModelTooLargeError(
+        this.r.file,
+        `too large to open here: decoding it had added ${mb(used - this.heapAtStart)} to this process's memory, which reached ${mb(used)} of the ${mb(this.maxHeapBytes)} it may use ` +
+          `(at byte ${this.r.pos} of ${this.r.size}, after ${this.messages} messages, names and lists); the decode was stopped before the process ran out of memory`,
+      );
     }
   }
 
@@ -250,14 +263,10 @@ function repeatedInt64(c: Ctx, key: number, end: number, field: string, out: Col
   c.field = field;
   if (wt === WireType.VARINT) {
     out.add(r.int64(end));
-    c.entry();
   } else if (wt === WireType.LEN) {
     notePacked(m, key);
     const stop = r.lengthDelimited(end);
-    while (r.pos < stop) {
-      out.add(r.int64(stop));
-      c.entry();
-    }
+    while (r.pos < stop) out.add(r.int64(stop));
   } else throw r.error(`field '${field}' has wire type ${wt}, expected 0 or 2`);
 }
 
@@ -268,15 +277,11 @@ function repeatedFloat(c: Ctx, key: number, end: number, field: string, out: Col
   c.field = field;
   if (wt === WireType.I32) {
     out.add(r.float32(end));
-    c.entry();
   } else if (wt === WireType.LEN) {
     notePacked(m, key);
     const stop = r.lengthDelimited(end);
     if ((stop - r.pos) % 4 !== 0) throw r.error(`packed '${field}' length is not a multiple of 4`);
-    while (r.pos < stop) {
-      out.add(r.float32(stop));
-      c.entry();
-    }
+    while (r.pos < stop) out.add(r.float32(stop));
   } else throw r.error(`field '${field}' has wire type ${wt}, expected 5 or 2`);
 }
 

@@ -28,13 +28,18 @@ export class TensorDataError extends Error {
 
 /** Any I/O problem reading or writing a model file, with the file named. */
 export class ModelFileError extends Error {
-  override readonly name = 'ModelFileError';
+  override readonly name: string = 'ModelFileError';
   constructor(
     readonly file: string,
     readonly problem: string,
   ) {
     super(`${file}: ${problem}`);
   }
+}
+
+/** The model would need more memory than this process may use (the decode stopped before running out). */
+export class ModelTooLargeError extends ModelFileError {
+  override readonly name = 'ModelTooLargeError';
 }
 
 export function isOnnxError(e: unknown): e is OnnxFormatError | TensorDataError | ModelFileError {

@@ -16,12 +16,12 @@ import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { buildGraphIndex, summarizeModel } from '../../../src/core/graph/index';
 import {
-  FileSource, MemorySource, ModelFileError, OnnxFormatError, TensorDataError, decodeModel, openModelFile, readTensorBytes, readTensorValues,
+  FileSource, MemorySource, ModelFileError, ModelTooLargeError, OnnxFormatError, TensorDataError, decodeModel, openModelFile, readTensorBytes, readTensorValues,
 } from '../../../src/core/onnx/index';
 import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
 import {
   TEN_MB, deepGroups, deepMapType, deepSequenceType, deepSubgraphs, graphProblemCases, messageFloodCases, modelWithNode, modelWithTensor, randomBytes,
-  randomModel, repeatedFieldCases,
+  randomModel, repeat, repeatedFieldCases,
 } from './hostile/cases';
 import { MB, describe as describeRun, measure } from './hostile/measure';
 import { graphModel, richModel, wideModel } from './hostile/models';
@@ -343,13 +343,20 @@ describe('hostile input: targeted cases', () => {
     // The 10 MB packed-dims case grows the heap by a few hundred MB; allow 40 MB more than now.
     const bytes = repeatedFieldCases.find((c) => c.name === '10 M packed dims entries')!.make();
     const small = messageFloodCases.find((c) => c.name === '5 M empty nodes')!.make();
-    for (const input of [bytes, small]) {
+    // Empty names are not counted objects; they are repeated-field entries, which are watched too.
+    const emptyInputs = modelWithNode(repeat([0x0a, 0x00], 5_000_000));
+    for (const input of [bytes, small, emptyInputs]) {
       const limit = getHeapStatistics().used_heap_size + 40 * MB;
       const m = measure(() => decodeModel(new MemorySource(input, 'huge.onnx'), { maxHeapBytes: limit, maxMessages: Infinity }));
-      assert.ok(m.error instanceof ModelFileError, String(m.error));
+      assert.ok(m.error instanceof ModelTooLargeError && m.error instanceof ModelFileError, String(m.error));
       assert.equal(m.error.file, 'huge.onnx');
-      assert.match(m.error.problem, /too large to open here: decoding had brought this process's memory to \d+ MB of the \d+ MB it may use \(at byte \d+ of \d+/);
+      assert.match(m.error.problem, /too large to open here: decoding it had added (\d+) MB to this process's memory, which reached \d+ MB of the \d+ MB it may use \(at byte \d+ of \d+/);
+      assert.ok(Number(/added (\d+) MB/.exec(m.error.problem)![1]) >= 64, 'only once the decode itself added 64 MB');
     }
+    // Memory that was in use before the decode is not the model's fault: with a limit already
+    // exceeded at the start, a model of 300 k names (checked several times, adding ~15 MB) opens.
+    const reads = graphProblemCases.find((c) => c.name === '300 k reads of one undefined name')!.make();
+    assert.equal(decodeModel(new MemorySource(reads, 'reads.onnx'), { maxHeapBytes: 1 }).model.graph!.node[0]!.input.length, 300_000);
     // With the default (85% of V8's heap limit), the same file decodes.
     assert.ok(checkBytes(bytes).ok);
   });
