@@ -120,12 +120,21 @@ export function resolveExternalData(tensor: Tensor, modelFile: string): External
   };
 }
 
+/** Whether `file` (resolved) lies directly in the folder of the model file's own link target. */
+function besideTarget(reader: FileReader, modelFile: string, file: string): boolean {
+  try {
+    return path.dirname(file) === path.dirname(reader.realPath!(path.resolve(modelFile)));
+  } catch {
+    return false; // no such file on disk (in memory, removed): only the folder rule applies
+  }
+}
+
 /**
  * Read a tensor's external bytes, naming the data file in every error. When the reader resolves
  * links, a data file that is (or is reached through) a symbolic link leading out of the model's
  * folder is refused, as newer onnx releases do; links that stay inside are followed, and so are
  * links into the folder of the model file's own target (a link farm such as the Hugging Face
- * cache, as onnxruntime allows after microsoft/onnxruntime#27353).
+ * cache; onnxruntime refused these too, microsoft/onnxruntime#27353, until #27374).
  */
 export function readExternalBytes(tensor: Tensor, modelFile: string, expectedLength: number | undefined, reader: FileReader = nodeFileReader): Uint8Array {
   const info = resolveExternalData(tensor, modelFile);
@@ -141,14 +150,9 @@ export function readExternalBytes(tensor: Tensor, modelFile: string, expectedLen
       throw missing();
     }
     // A model file that is itself a link (the Hugging Face cache links snapshots/<rev>/model.onnx
-    // and model.onnx_data to ../../blobs/<hash>) may also use data beside its target.
-    let realModelDir: string | undefined;
-    try {
-      realModelDir = path.dirname(reader.realPath(path.resolve(modelFile)));
-    } catch {
-      realModelDir = undefined;
-    }
-    if (outside(realDir, file) && (realModelDir === undefined || outside(realModelDir, file))) {
+    // and model.onnx_data to ../../blobs/<hash>) may also use a data file right beside its target
+    // (in that folder itself, not below it: the cache's blobs folder is flat).
+    if (outside(realDir, file) && !besideTarget(reader, modelFile, file)) {
       throw new TensorDataError(modelFile, tensor.name, `external data location '${info.location}' leads through a symbolic link out of the model's folder (to ${file}); only files inside the model's folder are read`);
     }
   }

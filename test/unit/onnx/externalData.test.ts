@@ -272,7 +272,14 @@ test('a linked model beside its linked data, as in the Hugging Face cache (snaps
   const d = openModelFile(path.join(snapshot, 'model.onnx'));
   assert.deepEqual(nums(readTensorValues(d, d.model.graph!.initializer[0]!)), Array.from(a));
   d.source.close?.();
-  // The data link still may not lead anywhere else: not beside the model's target, not in its folder.
+  // The data link still may not lead anywhere else: not below the target's folder...
+  fs.mkdirSync(path.join(blobs, 'deeper'));
+  fs.renameSync(path.join(blobs, 'sha-data'), path.join(blobs, 'deeper', 'sha-data'));
+  fs.unlinkSync(path.join(snapshot, 'model.onnx_data'));
+  fs.symlinkSync('../../blobs/deeper/sha-data', path.join(snapshot, 'model.onnx_data'));
+  assertLinkRefused(path.join(snapshot, 'model.onnx'), 'model.onnx_data');
+  fs.renameSync(path.join(blobs, 'deeper', 'sha-data'), path.join(blobs, 'sha-data'));
+  // ...nor beside something else entirely.
   fs.mkdirSync(path.join(root, 'elsewhere'));
   fs.renameSync(path.join(blobs, 'sha-data'), path.join(root, 'elsewhere', 'sha-data'));
   fs.unlinkSync(path.join(snapshot, 'model.onnx_data'));
