@@ -257,13 +257,13 @@ export function buildViewGraph(decoded: DecodedModel, options: BuildViewOptions 
     return badges.length - 1;
   };
 
+  // Readers through node inputs only (drawn readers): a node whose subgraph reads the name has no
+  // drawn edge for it, so it neither holds a pair back from folding nor counts as its reader.
+  const consumersOf = (name: string): readonly number[] => {
+    const all = idx.consumers.get(name) ?? [];
+    return idx.implicitInputs.size ? all.filter((c) => nodes[c]!.input.includes(name)) : all;
+  };
   if (mode === 'folded') {
-    // Readers through node inputs only: a node whose subgraph reads the name has no drawn edge for
-    // it, so it must neither hold a pair back from folding nor count as the pair's reader.
-    const consumersOf = (name: string): readonly number[] => {
-      const all = idx.consumers.get(name) ?? [];
-      return idx.implicitInputs.size ? all.filter((c) => nodes[c]!.input.includes(name)) : all;
-    };
     /** Readers of a weight DQ output must all be drawn operators (not Q/DQ, no graph output). */
     const weightReadersOk = (y: string): boolean => {
       const cons = consumersOf(y);
@@ -309,7 +309,7 @@ export function buildViewGraph(decoded: DecodedModel, options: BuildViewOptions 
       let readers = 0;
       let foldedOnly = true;
       for (const o of n.output) {
-        for (const c of idx.consumers.get(o) ?? []) {
+        for (const c of consumersOf(o)) {
           readers++;
           if (fold[c]! < 0) foldedOnly = false;
         }

@@ -264,6 +264,37 @@ describe('buildGraphIndex on subgraphs', () => {
     assert.equal(si.consumers.get('t'), undefined);
     assert.deepEqual(si.topoOrder, [0, 1]);
   });
+
+  test('a name an inner branch defines is free again for the levels around it, and for its sibling', () => {
+    const graphAttr = (name: string, g: onnx.IGraphProto) => ({ name, type: onnx.AttributeProto.AttributeType.GRAPH, g });
+    const nested = decodeGraph({
+      input: [{ name: 'cond' }],
+      node: [
+        { name: 'p', opType: 'Relu', input: ['cond'], output: ['p_out'] },
+        {
+          name: 'outer', opType: 'If', input: ['cond'], output: ['y'],
+          attribute: [
+            graphAttr('then_branch', {
+              name: 'then',
+              node: [
+                // the inner If defines 'a' inside its branch, then this level reads 'a': from outside.
+                { opType: 'If', input: ['cond'], output: ['i'], attribute: [graphAttr('then_branch', { name: 'inner', node: [{ opType: 'Relu', input: ['p_out'], output: ['a'] }], output: [{ name: 'a' }] })] },
+                { opType: 'Add', input: ['i', 'a'], output: ['t'] },
+              ],
+              output: [{ name: 't' }],
+            }),
+            // the sibling branch reads 'a' too: defined only inside the other branch's inner If.
+            graphAttr('else_branch', { name: 'else', node: [{ opType: 'Neg', input: ['a'], output: ['e'] }], output: [{ name: 'e' }] }),
+          ],
+        },
+      ],
+      output: [{ name: 'y' }],
+    });
+    const idx = buildGraphIndex(nested);
+    assert.deepEqual(idx.implicitInputs.get(1), ['p_out', 'a']);
+    assert.deepEqual(idx.consumers.get('p_out'), [1]);
+    assert.deepEqual(idx.problems.map((p) => [p.kind, p.tensor, p.nodes]), [['dangling-input', 'a', [1]]]);
+  });
 });
 
 function checkRealModel(file: string): void {

@@ -315,6 +315,31 @@ describe('subgraph readers', () => {
     assert.ok(folded.nodes.some((n) => n.name === 'q') && folded.nodes.some((n) => n.name === 'dq'));
   });
 
+  test('a Constant that feeds only a folded pair goes with it, even when a branch reads it too', () => {
+    const d = decode(graphModel({
+      input: [{ name: 'x' }, { name: 'cond' }],
+      node: [
+        { name: 'sc', opType: 'Constant', output: ['s'], attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: { dims: [], dataType: 1, floatData: [0.5] } }] },
+        { name: 'q', opType: 'QuantizeLinear', input: ['x', 's'], output: ['xq'] },
+        { name: 'dq', opType: 'DequantizeLinear', input: ['xq', 's'], output: ['y'] },
+        { name: 'relu', opType: 'Relu', input: ['y'], output: ['r'] },
+        {
+          name: 'if', opType: 'If', input: ['cond'], output: ['out'],
+          attribute: [{
+            name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH,
+            g: { name: 'then', node: [{ opType: 'Identity', input: ['s'], output: ['u'] }], output: [{ name: 'u' }] },
+          }],
+        },
+      ],
+      output: [{ name: 'r' }, { name: 'out' }],
+    }));
+    const index = buildGraphIndex(d.model.graph!);
+    assert.deepEqual(index.consumers.get('s'), [1, 2, 4]);
+    const folded = buildViewGraph(d, { index });
+    assert.equal(folded.stats.foldedPairs, 1);
+    assert.equal(folded.nodes.some((n) => n.name === 'sc'), false, 'the scale Constant is inlined with its pair, not left drawn without edges');
+  });
+
   test('with a drawn reader too, the pair folds onto that reader\'s edge', () => {
     const d = model(true);
     const folded = buildViewGraph(d, { index: buildGraphIndex(d.model.graph!) });
