@@ -24,6 +24,8 @@ export interface ModelSummaryDto {
   opsetImports: { domain: string; version: number }[];
   nodeCount: number;
   initializerCount: number;
+  /** Sparse initializers (their bytes are in initializerBytes). */
+  sparseInitializerCount: number;
   initializerBytes: number;
   externalDataFiles: string[];
   opTypeCounts: Record<string, number>;

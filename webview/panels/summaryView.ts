@@ -73,6 +73,7 @@ function modelSection(s: ModelSummaryDto, store: ViewStateStore): HTMLElement {
     'span',
     null,
     h('span', { className: 'num', data: { testid: 'initializer-count' } }, formatCount(s.initializerCount)),
+    s.sparseInitializerCount ? h('span', { className: 'muted' }, ` + ${formatCount(s.sparseInitializerCount)} sparse`) : null,
     h('span', { className: 'muted' }, ' · '),
     h('span', { className: 'num', data: { testid: 'initializer-bytes' }, attrs: { title: `${s.initializerBytes} bytes` } }, formatBytes(s.initializerBytes)),
   );

@@ -35,7 +35,7 @@ test('qdq info --json has the documented shape', () => {
   const r = qdq('info', model, '--json');
   assert.equal(r.code, 0, r.err);
   const info = JSON.parse(r.out);
-  for (const key of ['irVersion', 'producerName', 'opsetImports', 'nodeCount', 'initializerCount', 'initializerBytes', 'opTypeCounts', 'qdq', 'inputs', 'outputs']) {
+  for (const key of ['irVersion', 'producerName', 'opsetImports', 'nodeCount', 'initializerCount', 'sparseInitializerCount', 'initializerBytes', 'opTypeCounts', 'qdq', 'inputs', 'outputs']) {
     assert.ok(key in info, `missing ${key}`);
   }
   assert.ok(info.nodeCount > 10);
