@@ -83,16 +83,9 @@ export class AnalysisContext {
         for (const x of n.input) if (x) this.shapeReaders.set(x, [...(this.shapeReaders.get(x) ?? []), i]);
         return;
       }
+      for (const x of n.input) this.addConsumer(x, i);
       // A node whose subgraph (If/Loop/Scan body) reads a tensor consumes it too.
-      const implicit = index.implicitInputs.size ? index.implicitInputs.get(i) : undefined;
-      for (const reads of implicit ? [n.input, implicit] : [n.input]) {
-        for (const x of reads) {
-          if (!x) continue;
-          const list = this.consumerLists.get(x);
-          if (!list) this.consumerLists.set(x, [i]);
-          else if (list[list.length - 1] !== i) list.push(i);
-        }
-      }
+      if (index.implicitInputs.size) index.implicitInputs.get(i)?.forEach((x) => this.addConsumer(x, i));
     });
     // Static (shape/constant) and constant-rooted (weight) nodes, in one topological pass.
     this.staticOut = new Uint8Array(this.nodes.length);
@@ -118,6 +111,14 @@ export class AnalysisContext {
       this.staticOut[i] = all ? 1 : 0;
       this.rootedOut[i] = rooted ? 1 : 0;
     }
+  }
+
+  /** Record node `i` as a reader of `x` (each node once: nodes are added in graph order). */
+  private addConsumer(x: string, i: number): void {
+    if (!x) return;
+    const list = this.consumerLists.get(x);
+    if (!list) this.consumerLists.set(x, [i]);
+    else if (list[list.length - 1] !== i) list.push(i);
   }
 
   /** The node's name, or `<OpType>#<index>` for an unnamed node. */

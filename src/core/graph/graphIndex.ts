@@ -115,9 +115,10 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   const nodes = graph.node;
   const n = nodes.length;
   const implicitInputs = subgraphReads(nodes);
+  const implicitOf = (i: number): readonly string[] | undefined => (implicitInputs.size === 0 ? undefined : implicitInputs.get(i));
   /** What each node reads: its inputs, then what its subgraphs read from outside (when any). */
   const reads = (i: number): readonly string[] => {
-    const extra = implicitInputs.size === 0 ? undefined : implicitInputs.get(i);
+    const extra = implicitOf(i);
     return extra ? [...nodes[i]!.input, ...extra] : nodes[i]!.input;
   };
   let outputCount = 0;
@@ -216,7 +217,7 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   const dependentFill = dependentStart.slice(0, n);
   k = 0;
   for (let i = 0; i < n; i++) {
-    const count = nodes[i]!.input.length + (implicitInputs.size === 0 ? 0 : (implicitInputs.get(i)?.length ?? 0));
+    const count = nodes[i]!.input.length + (implicitOf(i)?.length ?? 0);
     for (let j = 0; j < count; j++) {
       const id = readIds[k++]!;
       if (id < 0) continue;
@@ -279,17 +280,17 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
  */
 function subgraphReads(nodes: readonly Node[]): Map<number, string[]> {
   const out = new Map<number, string[]>();
+  /** Empty between walks: each walk removes the names it added. */
+  const scopes = new Map<string, number>();
+  /** One node's free names; emptied after each node that has any. */
+  const free = new Set<string>();
+  const walk = (g: Graph): void => freeNames(g, free, scopes);
   for (let i = 0; i < nodes.length; i++) {
-    const attrs = nodes[i]!.attribute;
-    let free: Set<string> | undefined;
-    for (let k = 0; k < attrs.length; k++) {
-      const a = attrs[k]!;
-      if (a.g) freeNames(a.g, (free ??= new Set()), new Map());
-      if (a.graphs.length) for (const g of a.graphs) freeNames(g, (free ??= new Set()), new Map());
-    }
-    if (!free || free.size === 0) continue;
+    eachSubgraph(nodes[i]!, walk);
+    if (free.size === 0) continue;
     for (const x of nodes[i]!.input) free.delete(x);
     if (free.size) out.set(i, [...free]);
+    free.clear();
   }
   return out;
 }
@@ -315,16 +316,23 @@ function freeNames(graph: Graph, out: Set<string>, scopes: Map<string, number>):
   };
   for (const node of graph.node) {
     for (const x of node.input) read(x);
-    for (const a of node.attribute) {
-      if (a.g) freeNames(a.g, out, scopes);
-      for (const g of a.graphs) freeNames(g, out, scopes);
-    }
+    eachSubgraph(node, (g) => freeNames(g, out, scopes));
   }
   for (const v of graph.output) read(v.name);
   for (const x of mine) {
     const n = scopes.get(x)! - 1;
     if (n === 0) scopes.delete(x);
     else scopes.set(x, n);
+  }
+}
+
+/** Call `f` on each graph attribute value of `node` (If branches, Loop/Scan bodies, GRAPHS lists). */
+function eachSubgraph(node: Node, f: (g: Graph) => void): void {
+  const attrs = node.attribute;
+  for (let k = 0; k < attrs.length; k++) {
+    const a = attrs[k]!;
+    if (a.g) f(a.g);
+    if (a.graphs.length) for (const g of a.graphs) f(g);
   }
 }
 

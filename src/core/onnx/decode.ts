@@ -39,8 +39,8 @@ export interface DecodeOptions {
    * Most JavaScript heap in use (the whole process's, as V8 reports it) while decoding; beyond it,
    * once the decode itself has added 64 MB or more, the decode stops with a ModelTooLargeError
    * ("too large to open here") instead of running the process out of memory. Checked every 65,536
-   * objects or repeated-field entries. Default: 85% of V8's heap limit. (The object budget bounds memory by the file's size; this bounds it by the process, for
-   * files of hundreds of megabytes.)
+   * objects or repeated-field entries. Default: 85% of V8's heap limit. (The object budget bounds
+   * memory by the file's size; this bounds it by the process, for files of hundreds of megabytes.)
    */
   maxHeapBytes?: number;
 }
@@ -113,7 +113,7 @@ class Ctx {
   private readonly collectors: Collector<unknown>[] = [];
   private top = 0;
 
-  /** Entries of repeated fields so far (only for the heap check). */
+  /** Objects and repeated-field entries so far (only for the heap check). */
   private entries = 0;
   /** The heap in use when the decode started. */
   private readonly heapAtStart: number;
@@ -161,10 +161,13 @@ class Ctx {
     if (++this.messages > this.maxMessages) {
       throw this.r.error(`more than ${this.maxMessages} messages, names and lists in a ${this.r.size}-byte file: an absurd repeated count (real models use dozens to thousands of bytes for each)`);
     }
-    if ((this.messages & 0xffff) === 0) this.checkHeap();
+    this.entry();
   }
 
-  /** Count one entry of a repeated field (packed lists and empty names can come by the million). */
+  /**
+   * Count one entry of a repeated field (packed lists and empty names can come by the million), or
+   * one object (from `charge`): every 65,536 of them, the heap is checked.
+   */
   entry(): void {
     if ((++this.entries & 0xffff) === 0) this.checkHeap();
   }

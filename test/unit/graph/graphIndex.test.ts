@@ -225,40 +225,26 @@ describe('buildGraphIndex on subgraphs', () => {
   });
 
   test("a node whose subgraph reads a later node's output is ordered after that node", () => {
-    const later = decodeGraph({
+    // An If whose then-branch holds `branch`, then a Relu that makes 't' after it.
+    const ifThenRelu = (branch: onnx.INodeProto[]): Graph => decodeGraph({
       input: [{ name: 'x' }, { name: 'cond' }],
       node: [
         {
           name: 'if', opType: 'If', input: ['cond'], output: ['y'],
-          attribute: [{
-            name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH,
-            g: { name: 'then', node: [{ opType: 'Identity', input: ['t'], output: ['u'] }], output: [{ name: 'u' }] },
-          }],
+          attribute: [{ name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: { name: 'then', node: branch, output: [{ name: 'u' }] } }],
         },
         { name: 'relu', opType: 'Relu', input: ['x'], output: ['t'] },
       ],
       output: [{ name: 'y' }],
     });
+    const later = ifThenRelu([{ opType: 'Identity', input: ['t'], output: ['u'] }]);
     const idx = buildGraphIndex(later);
     assert.deepEqual(idx.consumers.get('t'), [0]);
     assert.deepEqual(idx.topoOrder, [1, 0]);
     assert.deepEqual(idx.problems, []);
     assertValidOrder(later, idx);
     // A subgraph that defines the name itself shadows the outer one: no read, file order kept.
-    const shadowed = decodeGraph({
-      input: [{ name: 'x' }, { name: 'cond' }],
-      node: [
-        {
-          name: 'if', opType: 'If', input: ['cond'], output: ['y'],
-          attribute: [{
-            name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH,
-            g: { name: 'then', node: [{ opType: 'Relu', input: ['x'], output: ['t'] }, { opType: 'Identity', input: ['t'], output: ['u'] }], output: [{ name: 'u' }] },
-          }],
-        },
-        { name: 'relu', opType: 'Relu', input: ['x'], output: ['t'] },
-      ],
-      output: [{ name: 'y' }],
-    });
+    const shadowed = ifThenRelu([{ opType: 'Relu', input: ['x'], output: ['t'] }, { opType: 'Identity', input: ['t'], output: ['u'] }]);
     const si = buildGraphIndex(shadowed);
     assert.deepEqual(si.implicitInputs.get(0), ['x']);
     assert.equal(si.consumers.get('t'), undefined);
