@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { applyEdit } from '../../src/core/editing/index';
 import { encodeModel, openModelFile, saveModelFile } from '../../src/core/onnx/index';
+import { median } from './stats';
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--'));
@@ -51,11 +52,8 @@ try {
   decoded.source.close?.();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 }
-const median = (xs: number[]): number => {
-  const w = xs.slice(1).sort((p, q) => p - q);
-  if (!w.length) return xs[0] ?? NaN;
-  return w.length % 2 ? w[w.length >> 1]! : (w[w.length / 2 - 1]! + w[w.length / 2]!) / 2;
-};
+/** Median of the warm runs (after the first), or the only run. */
+const warmMedian = (xs: number[]): number => (xs.length > 1 ? median(xs.slice(1)) : (xs[0] ?? NaN));
 const out: Record<string, unknown> = { file, nodes: decoded.model.graph!.node.length, target, chunks, runs };
-for (const [k, v] of Object.entries(times)) if (v.length) out[k] = { coldMs: v[0], medianMs: median(v) };
+for (const [k, v] of Object.entries(times)) if (v.length) out[k] = { coldMs: v[0], medianMs: warmMedian(v) };
 console.log(`BENCH_EDIT ${JSON.stringify(out)}`);

@@ -16,10 +16,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildGraphIndex, summarizeModel } from '../../src/core/graph/index';
-import { OnnxFormatError, openModelFile } from '../../src/core/onnx/index';
+import { isOnnxError, openModelFile } from '../../src/core/onnx/index';
 import { TEN_MB, type TenMbCase, graphProblemCases, messageFloodCases, randomBytes, repeatedFieldCases } from '../../test/unit/onnx/hostile/cases';
 import { concat, tag, varint, varintField } from '../../test/unit/onnx/hostile/wire';
 import { peakRss, resetPeakRss } from './peakRss';
+import { median } from './stats';
 
 const CASES: TenMbCase[] = [
   { name: 'random bytes', make: () => randomBytes(TEN_MB) },
@@ -66,7 +67,7 @@ const open = (): string => {
       decoded.source.close?.();
     }
   } catch (e) {
-    if (e instanceof OnnxFormatError) return `typed error: ${e.problem.length > 60 ? `${e.problem.slice(0, 57)}...` : e.problem}`;
+    if (isOnnxError(e)) return `typed error: ${e.problem.length > 60 ? `${e.problem.slice(0, 57)}...` : e.problem}`;
     throw e; // anything else is a bug: the bench reports the crash
   }
 };
@@ -85,7 +86,4 @@ for (let i = 0; i < runs; i++) {
   open();
   times.push(performance.now() - t0);
 }
-times.sort((a, b) => a - b);
-const mid = times.length >> 1;
-const medianMs = times.length % 2 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
-console.log(`BENCH_HOSTILE ${JSON.stringify({ bytes, outcome, coldMs, medianMs, maxMs: Math.max(coldMs, ...times), peakExtra, peakMethod: resetOk ? 'VmHWM after clear_refs' : 'maxRSS' })}`);
+console.log(`BENCH_HOSTILE ${JSON.stringify({ bytes, outcome, coldMs, medianMs: median(times), maxMs: Math.max(coldMs, ...times), peakExtra, peakMethod: resetOk ? 'VmHWM after clear_refs' : 'maxRSS' })}`);

@@ -12,6 +12,7 @@
 import { buildGraphIndex } from '../../src/core/graph/index';
 import { type BuildViewOptions, buildViewGraph, layoutToJson, layoutViewGraph, viewNodeSizes } from '../../src/core/graphView/index';
 import { openModelFile } from '../../src/core/onnx/index';
+import { median } from './stats';
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--'));
@@ -21,12 +22,6 @@ if (!file) {
 }
 const runsAt = args.indexOf('--runs');
 const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 5;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 const decoded = openModelFile(file);
 const index = buildGraphIndex(decoded.model.graph!);

@@ -10,6 +10,7 @@
 import { analyzeModel } from '../../src/core/analysis/index';
 import { buildGraphIndex } from '../../src/core/graph/index';
 import { openModelFile } from '../../src/core/onnx/index';
+import { median } from './stats';
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--'));
@@ -36,5 +37,5 @@ for (let i = 0; i <= runs; i++) {
   decoded.source.close?.();
 }
 const warm = times.slice(1).sort((a, b) => a - b);
-const median = warm.length ? (warm.length % 2 ? warm[warm.length >> 1]! : (warm[warm.length / 2 - 1]! + warm[warm.length / 2]!) / 2) : times[0]!;
-console.log(`BENCH_LINT ${JSON.stringify({ file, nodes, qdq, coldMs: times[0], medianMs: median, minMs: warm.length ? warm[0] : times[0], runs, summary })}`);
+const medianMs = warm.length ? median(warm) : times[0]!;
+console.log(`BENCH_LINT ${JSON.stringify({ file, nodes, qdq, coldMs: times[0], medianMs, minMs: warm.length ? warm[0] : times[0], runs, summary })}`);

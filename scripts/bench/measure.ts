@@ -22,6 +22,7 @@ import * as path from 'node:path';
 import { buildGraphIndex } from '../../src/core/graph/index';
 import { type DecodedModel, openModelFile, saveModelFile } from '../../src/core/onnx/index';
 import { peakRss, resetPeakRss } from './peakRss';
+import { median } from './stats';
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--'));
@@ -34,12 +35,6 @@ const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 5;
 const doSave = args.includes('--save');
 
 const gc: () => void = (globalThis as { gc?: () => void }).gc ?? (() => {});
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 function close(d: DecodedModel | undefined): void {
   d?.source.close?.();
