@@ -22,8 +22,12 @@ export interface ExternalDataInfo {
 export interface FileReader {
   /** Size of the file in bytes; throws when it does not exist. */
   size(file: string): number;
-  /** Exactly `length` bytes at `offset`; throws if fewer are available. */
-  read(file: string, offset: number, length: number): Uint8Array;
+  /**
+   * Exactly `length` bytes at `offset`; throws if fewer are available. `resolved`: `file` is a path
+   * from realPath that was checked; a reader that can tell which file it opened refuses a different
+   * one (a symbolic link put into that path after the check).
+   */
+  read(file: string, offset: number, length: number, resolved?: boolean): Uint8Array;
   /**
    * The path with every symbolic link resolved (like `fs.realpathSync`); throws when it does not
    * exist. Optional: a reader without links (in memory, a virtual file system) leaves it out, and
@@ -39,9 +43,10 @@ export const nodeFileReader: FileReader = {
   realPath(file) {
     return fs.realpathSync(file);
   },
-  read(file, offset, length) {
+  read(file, offset, length, resolved) {
     const fd = fs.openSync(file, 'r');
     try {
+      if (resolved) assertOpenedAt(fd, file);
       const buf = Buffer.allocUnsafe(length);
       let done = 0;
       while (done < length) {
@@ -56,6 +61,29 @@ export const nodeFileReader: FileReader = {
     }
   },
 };
+
+/**
+ * Throws unless the open file `fd` is the one at `file`, a path with every link resolved: closes
+ * the gap between checking where a data file's path leads and opening it. Linux names the file
+ * behind a descriptor (/proc/self/fd); elsewhere the file must still be the one at `file`, which
+ * must not have become a link.
+ */
+function assertOpenedAt(fd: number, file: string): void {
+  let opened: string | undefined;
+  try {
+    opened = fs.readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    opened = undefined; // no /proc
+  }
+  const moved = () => new Error(`the file opened is not ${file}: a symbolic link was put into its path after it was checked`);
+  if (opened !== undefined) {
+    if (opened !== file) throw moved();
+    return;
+  }
+  const open = fs.fstatSync(fd);
+  const now = fs.lstatSync(file);
+  if (now.isSymbolicLink() || (open.ino !== 0 && (open.ino !== now.ino || open.dev !== now.dev))) throw moved();
+}
 
 function parseNonNegative(v: string | undefined, what: string, modelFile: string, tensor: string): number | undefined {
   if (v === undefined) return undefined;
@@ -170,7 +198,7 @@ export function readExternalBytes(tensor: Tensor, modelFile: string, expectedLen
     throw new TensorDataError(modelFile, tensor.name, `external data file '${info.location}' is too short: needs bytes ${info.offset}..${info.offset + length}, file has ${size}`);
   }
   try {
-    return reader.read(file, info.offset, length);
+    return reader.read(file, info.offset, length, reader.realPath !== undefined);
   } catch (e) {
     throw new TensorDataError(modelFile, tensor.name, `reading external data file '${info.location}' failed: ${(e as Error).message}`);
   }

@@ -301,6 +301,32 @@ test('a reader without realPath (no links, e.g. in memory) reads without the lin
   d.source.close?.();
 });
 
+test('a link put into the data file\'s path after the check is refused when the file is opened', { skip: noSymlinks }, () => {
+  // The swap between checking where the path leads and opening it, made deterministic: a reader
+  // whose realPath answers from a stale view (the path as it was, no link) while the disk already
+  // has the link. nodeFileReader.read, told the path is resolved, checks the file it opened.
+  const root = tmpDir();
+  const modelDir = path.join(root, 'model');
+  const { a } = writeExternalModel(modelDir, 'w.bin', { dataAt: '../outside/w.bin' });
+  fs.symlinkSync(path.join(root, 'outside', 'w.bin'), path.join(modelDir, 'w.bin'));
+  const stale: FileReader = { ...nodeFileReader, realPath: (file) => path.resolve(file) };
+  const real = fs.realpathSync(modelDir); // the temporary folder may itself sit behind a link (macOS /var)
+  const d = openModelFile(path.join(real, 'model.onnx'));
+  try {
+    assert.throws(() => readTensorValues(d, d.model.graph!.initializer[0]!, stale), (e: unknown) => {
+      assert.ok(e instanceof TensorDataError);
+      assert.match(e.message, /reading external data file 'w\.bin' failed: the file opened is not .*w\.bin: a symbolic link was put into its path after it was checked/);
+      return true;
+    });
+    // The same reader reads a file that is where its path says.
+    fs.unlinkSync(path.join(modelDir, 'w.bin'));
+    fs.copyFileSync(path.join(root, 'outside', 'w.bin'), path.join(modelDir, 'w.bin'));
+    assert.deepEqual(nums(readTensorValues(d, d.model.graph!.initializer[0]!, stale)), Array.from(a));
+  } finally {
+    d.source.close?.();
+  }
+  });
+
 test('saving a model with external data leaves the data file untouched and keeps it readable', () => {
   const dir = tmpDir();
   const { modelPath, b } = writeExternalModel(dir);
