@@ -12,6 +12,8 @@
  *   (freed by the GC before the run), so a small model can show no growth at all. Peak extra is
  *   therefore the larger of the RSS growth and that retained size (a lower bound: model and index
  *   are alive at the peak).
+ *   Also the bytes the process read during them (Linux /proc/self/io `rchar`): the structure that
+ *   was scanned, never the payloads (of the file or of external data files).
  * - warm: one warm-up, then `runs` timed runs of each; medians reported.
  * - --save: one lossless save (re-encode) to a temporary file beside the model, for information.
  *
@@ -34,6 +36,16 @@ const runsAt = args.indexOf('--runs');
 const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 5;
 const doSave = args.includes('--save');
 
+/** Bytes this process has read through system calls so far (Linux), else undefined. */
+function bytesRead(): number | undefined {
+  try {
+    const m = /^rchar:\s*(\d+)$/m.exec(fs.readFileSync('/proc/self/io', 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const gc: () => void = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
 function close(d: DecodedModel | undefined): void {
@@ -47,12 +59,14 @@ const rssBefore = process.memoryUsage().rss;
 const maxRssBefore = process.resourceUsage().maxRSS * 1024;
 const heapBefore = process.memoryUsage().heapUsed;
 const buffersBefore = process.memoryUsage().arrayBuffers;
+const readBefore = bytesRead();
 let t0 = performance.now();
 let decoded: DecodedModel | undefined = openModelFile(file);
 let t1 = performance.now();
 let index = buildGraphIndex(decoded.model.graph!);
 let t2 = performance.now();
 const peak = peakRss();
+const readAfter = bytesRead();
 const heapAfter = process.memoryUsage().heapUsed;
 const cold = { decodeMs: t1 - t0, indexMs: t2 - t1 };
 const nodes = decoded.model.graph!.node.length;
@@ -103,6 +117,8 @@ const result = {
   problems,
   runs,
   cold,
+  /** Bytes read during the cold decode + index (undefined where /proc/self/io is missing). */
+  readBytes: readBefore === undefined || readAfter === undefined ? undefined : readAfter - readBefore,
   median: { decodeMs: median(decodeTimes), indexMs: median(indexTimes), totalMs: median(decodeTimes.map((d, i) => d + indexTimes[i]!)) },
   min: { decodeMs: Math.min(...decodeTimes), indexMs: Math.min(...indexTimes) },
   memory: {

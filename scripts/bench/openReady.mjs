@@ -161,7 +161,7 @@ async function timeOpen(page, relPath, timeoutMs, { resetServiceWorker = false }
 }
 
 /**
- * @param {{ vsixPath: string, models: {label: string, path: string}[], runs?: number, log: (s: string) => void,
+ * @param {{ vsixPath: string, models: {label: string, path: string, dataFile?: string}[], runs?: number, log: (s: string) => void,
  *           table: Function, ms: (v: number) => string, timeoutMs?: number }} o
  * @returns {Promise<{ table?: string, skipped?: string }>}
  */
@@ -173,7 +173,11 @@ export async function openReadySection(o) {
   const tmp = makeTempDir('qdq-bench-open');
   const modelsDir = path.join(tmp, 'workspace', 'models');
   fs.mkdirSync(modelsDir, { recursive: true });
-  const models = o.models.map((m) => ({ ...m, rel: `models/${path.basename(linkInto(modelsDir, m.path))}` }));
+  const models = o.models.map((m) => {
+    // A model with external data takes its data file along (same folder, the name its `location` says).
+    if (m.dataFile) linkInto(modelsDir, path.join(path.dirname(m.path), m.dataFile));
+    return { ...m, rel: `models/${path.basename(linkInto(modelsDir, m.path))}` };
+  });
   // The floor: a minimal custom editor in the same code-server, timed the same way first.
   let floor;
   try {
