@@ -4,11 +4,28 @@
  */
 import { onnx } from 'onnx-proto';
 import * as protobuf from 'protobufjs/minimal';
+import { type Graph, markDirty } from '../../../src/core/onnx/index';
 
 export { onnx };
 
 export function encodeModelProto(model: onnx.IModelProto): Uint8Array {
   return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+}
+
+/** Mark a graph and everything our encoder re-serialises in it dirty (nodes, attributes, subgraphs, tensors, value infos). */
+export function markAllDirty(g: Graph): void {
+  markDirty(g);
+  for (const n of g.node) {
+    markDirty(n);
+    for (const a of n.attribute) {
+      markDirty(a);
+      if (a.t) markDirty(a.t);
+      if (a.g) markAllDirty(a.g);
+      a.graphs.forEach(markAllDirty);
+    }
+  }
+  for (const t of g.initializer) markDirty(t);
+  for (const v of [...g.input, ...g.output, ...g.valueInfo]) markDirty(v);
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {

@@ -9,28 +9,13 @@ import * as fs from 'node:fs';
 import { makeTempDir } from '../../support/tempDir';
 import * as path from 'node:path';
 import {
-  type ByteSource, type DecodedModel, type Graph, decodeModel, encodeModelToBytes, markDirty, MemorySource, ModelFileError,
+  type ByteSource, type DecodedModel, decodeModel, encodeModelToBytes, markDirty, MemorySource, ModelFileError,
   openModelFile, saveModelFile,
 } from '../../../src/core/onnx/index';
 import { main as qdq } from '../../../src/cli/qdq';
 import { checkedInModels, sharedModels } from './corpus';
 import { dataTypeName, num, rawByteLength, YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
-import { encodeModelProto, onnx, smallQdqModel } from './protoHelpers';
-
-function markAllDirty(g: Graph): void {
-  markDirty(g);
-  for (const n of g.node) {
-    markDirty(n);
-    for (const a of n.attribute) {
-      markDirty(a);
-      if (a.t) markDirty(a.t);
-      if (a.g) markAllDirty(a.g);
-      a.graphs.forEach(markAllDirty);
-    }
-  }
-  for (const t of g.initializer) markDirty(t);
-  for (const v of [...g.input, ...g.output, ...g.valueInfo]) markDirty(v);
-}
+import { encodeModelProto, markAllDirty, onnx, smallQdqModel } from './protoHelpers';
 
 const models = [...checkedInModels(), ...sharedModels()];
 
