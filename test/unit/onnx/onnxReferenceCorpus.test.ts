@@ -5,7 +5,8 @@
  * data files; it also says what it reads in each (test/support/onnx_reference_corpus.py). Every
  * model must open from its file, index without problems, summarise as onnx reads it and
  * round-trip byte for byte (clean, and re-serialised with every message dirty), and every tensor,
- * in the models and in the TensorProto test data files, must read to the values numpy gives.
+ * in the models and in the TensorProto test data files, must read to the values numpy gives. What
+ * the extension does with every model it opens (analysis, graph view) must cope with all of them.
  *
  * Needs /usr/bin/python3 with onnx (the setup script installs it); without it the tests are
  * skipped and say so.
@@ -16,7 +17,9 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { analyzeModel } from '../../../src/core/analysis/engine';
 import { buildGraphIndex, summarizeModel } from '../../../src/core/graph/index';
+import { buildViewGraph } from '../../../src/core/graphView/buildViewGraph';
 import {
   type DecodedModel, type Graph, type Tensor, decodeModel, encodeModelToBytes, markDirty, MemorySource, openModelFile, readTensorBytes,
 } from '../../../src/core/onnx/index';
@@ -183,6 +186,25 @@ describe('onnx reference corpus (python3-onnx backend test cases)', { skip }, ()
     }
     assertNone(failures, 'tensors differ');
     assert.ok(hashed >= 250, `${hashed} tensors compared by value`);
+  });
+
+  test('the analysis and the graph view take every model: each operator drawn once in the raw view', () => {
+    const failures: string[] = [];
+    for (const m of ref.models) {
+      const d = decodeModel(new MemorySource(fs.readFileSync(path.join(dir, m.file)), m.file));
+      try {
+        const index = buildGraphIndex(d.model.graph!);
+        const report = analyzeModel(d, index);
+        assert.ok(Array.isArray(report.findings));
+        const raw = buildViewGraph(d, { index, mode: 'raw', constants: 'nodes' });
+        const drawn = raw.nodes.filter((n) => n.kind === undefined).map((n) => n.node).sort((a, b) => a! - b!);
+        assert.deepEqual(drawn, Array.from({ length: m.nodeCount }, (_, i) => i));
+        buildViewGraph(d, { index });
+      } catch (e) {
+        failures.push(`${m.file}: ${(e as Error).message.split('\n').slice(0, 4).join(' ')}`);
+      }
+    }
+    assertNone(failures, 'models fail in the analysis or the graph view');
   });
 
   test('every TensorProto test data file reads to the values onnx gives', () => {
