@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isOnnxError, openModelFile, saveModelFile } from '../core/onnx/index';
+import { detachedDataFiles, isOnnxError, openModelFile, saveModelFile } from '../core/onnx/index';
 import { buildGraphIndex, summarizeModel, type ModelSummary } from '../core/graph/index';
 import { analyzeModel, formatText, toLintJson, toSarif, UnknownRuleError } from '../core/analysis/index';
 import { formatBytes } from '../core/util/format';
@@ -67,7 +67,11 @@ export function formatSummary(s: ModelSummary): string {
   if (s.producerName || s.producerVersion) lines.push(`  producer ${[s.producerName, s.producerVersion].filter(Boolean).join(' ')}`);
   const sparse = s.sparseInitializerCount ? ` + ${s.sparseInitializerCount} sparse` : '';
   lines.push(`  ${s.nodeCount} nodes, ${s.initializerCount} initializers${sparse} (${formatBytes(s.initializerBytes)})`);
-  if (s.externalDataFiles.length) lines.push(`  external data: ${s.externalDataFiles.join(', ')}`);
+  for (const f of s.externalData) {
+    const size = f.fileBytes === null ? '' : `${formatBytes(f.fileBytes)}, `;
+    const state = f.problem ? ` ${f.problem.toUpperCase()}: ${f.message}` : '';
+    lines.push(`  external data: ${f.location} (${size}${f.tensors} tensor${f.tensors === 1 ? '' : 's'})${state}`);
+  }
   lines.push(`  Q/DQ: ${s.qdq.quantizeLinear} QuantizeLinear, ${s.qdq.dequantizeLinear} DequantizeLinear`);
   for (const i of s.inputs) lines.push(`  input  ${i.name}: ${i.dtype} ${shape(i.shape)}`);
   for (const o of s.outputs) lines.push(`  output ${o.name}: ${o.dtype} ${shape(o.shape)}`);
@@ -105,6 +109,10 @@ function cmdSave(args: string[], io: CliIo): number {
     }
     const { bytesWritten } = saveModelFile(decoded, values.output);
     io.out(`wrote ${values.output} (${bytesWritten} bytes)`);
+    // Data files are never copied; say which ones the copy cannot find from where it was written.
+    for (const f of detachedDataFiles(decoded.model, file, values.output)) {
+      io.err(`qdq save: ${values.output} reads its external data from '${f.location}', which is not beside it: copy ${f.from} to ${f.to}`);
+    }
     return 0;
   } finally {
     decoded.source.close?.();

@@ -31,7 +31,9 @@ export function problemMessage(f: Finding): string {
 /**
  * Findings of open models in the Problems panel: one diagnostic per finding on the model's URI,
  * source "QDQ Studio", code = the rule id linking to the rule page shipped with the extension
- * (docs/rules/Rn.md). A model that fails to load gets one error diagnostic saying why. Cleared
+ * (docs/rules/Rn.md). A model that fails to load gets one error diagnostic saying why; an external
+ * data file that is missing, cut short or outside the model's folder, one warning (code
+ * `external-data`) naming it. Cleared
  * when the model's last editor closes, refreshed whenever the analysis reruns.
  *
  * A `.onnx` file has no text positions, so every diagnostic sits at 0:0. VS Code does not tell a
@@ -69,14 +71,23 @@ export class ProblemsReporter extends Disposable {
       this.collection.set(document.uri, [d]);
       return;
     }
-    this.collection.set(
-      document.uri,
-      state.report.findings.map((f) => {
+    // External data files the model names that are missing, cut short or outside its folder: the
+    // tensors stored there cannot be read, and TensorRT cannot build the model as it stands.
+    const model = document.state.kind === 'loaded' ? document.state.summary : undefined;
+    const data = (model?.externalData ?? []).filter((f) => f.problem).map((f) => {
+      const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), f.message ?? f.location, vscode.DiagnosticSeverity.Warning);
+      d.source = DIAGNOSTIC_SOURCE;
+      d.code = 'external-data';
+      return d;
+    });
+    this.collection.set(document.uri, [
+      ...data,
+      ...state.report.findings.map((f) => {
         const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), problemMessage(f), SEVERITY[f.severity]);
         d.source = DIAGNOSTIC_SOURCE;
         d.code = { value: f.ruleId, target: this.ruleDoc(f.ruleId) };
         return d;
       }),
-    );
+    ]);
   }
 }

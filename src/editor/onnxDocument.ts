@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { AppliedEdit, EditRequest, EditSession } from '../core/editing/index';
+import type { DetachedDataFile } from '../core/onnx/index';
 import { Disposable } from '../util/dispose';
 import type { Logger } from '../util/logger';
 import { readBackup, writeBackup } from './backup';
@@ -390,8 +391,33 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
       this.session?.markSaved();
       this.changedOnDisk = false;
       await this.readStamp();
+    } else if (target.scheme === 'file' && this.uri.scheme === 'file') {
+      this.offerDataFiles(onnx.detachedDataFiles(state.decoded.model, this.uri.fsPath, target.fsPath), target);
     }
     this.services.log.info(`Saved ${displayPath(this.uri)} to ${displayPath(target)}`);
+  }
+
+  /**
+   * After a save elsewhere: the external data files the copy names but cannot find beside it (saves
+   * never copy data files). Says so, and copies them there when asked, never over an existing file.
+   */
+  private offerDataFiles(files: readonly DetachedDataFile[], target: vscode.Uri): void {
+    if (files.length === 0) return;
+    const names = files.map((f) => `'${f.location}'`).join(', ');
+    const copy = files.length === 1 ? 'Copy Data File' : 'Copy Data Files';
+    const message = `${displayPath(target)} reads its weights from ${names}, which ${files.length === 1 ? 'is' : 'are'} not in its folder. Copy ${files.length === 1 ? 'it' : 'them'} there for the saved model to be complete.`;
+    this.services.log.warn(message);
+    void vscode.window.showWarningMessage(message, copy).then(async (answer) => {
+      if (answer !== copy) return;
+      for (const f of files) {
+        try {
+          await vscode.workspace.fs.copy(vscode.Uri.file(f.from), vscode.Uri.file(f.to), { overwrite: false });
+          this.services.log.info(`Copied ${f.from} to ${f.to}`);
+        } catch (e) {
+          void vscode.window.showErrorMessage(`Could not copy ${f.from} to ${f.to}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+    });
   }
 
   /** Drops unsaved edits by reading the file again. */

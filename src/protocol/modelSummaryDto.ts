@@ -12,6 +12,17 @@ export interface TensorSummaryDto {
   shape: (number | string | null)[] | null;
 }
 
+export interface ExternalDataFileDto {
+  location: string;
+  path: string | null;
+  tensors: number;
+  bytesNeeded: number | null;
+  fileBytes: number | null;
+  /** null when fine. */
+  problem: 'missing' | 'short' | 'refused' | null;
+  message: string | null;
+}
+
 export interface ModelSummaryDto {
   file: string;
   fileSize: number;
@@ -28,6 +39,8 @@ export interface ModelSummaryDto {
   sparseInitializerCount: number;
   initializerBytes: number;
   externalDataFiles: string[];
+  /** Each external data file the model names, and whether it can be used (see ExternalDataFileStatus in src/core/onnx). */
+  externalData: ExternalDataFileDto[];
   opTypeCounts: Record<string, number>;
   qdq: { quantizeLinear: number; dequantizeLinear: number };
   inputs: TensorSummaryDto[];

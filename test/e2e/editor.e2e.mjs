@@ -137,6 +137,43 @@ export const cases = [
     },
   },
   {
+    name: 'the summary of a model with external data shows its data file and size; without the file, a warning badge and "missing"',
+    async run(ctx) {
+      // tiny-external.onnx (a builder fixture) names its data file 'tiny-external.onnx.data'.
+      const fixtures = path.join(REPO_ROOT, 'test', 'fixtures', 'onnx');
+      const withData = path.join(ctx.workspace, 'models', 'ext');
+      const noData = path.join(ctx.workspace, 'models', 'nodata');
+      fs.mkdirSync(withData, { recursive: true });
+      fs.mkdirSync(noData, { recursive: true });
+      fs.copyFileSync(path.join(fixtures, 'tiny-external.onnx'), path.join(withData, 'with-data.onnx'));
+      fs.copyFileSync(path.join(fixtures, 'tiny-external.onnx.data'), path.join(withData, 'tiny-external.onnx.data'));
+      fs.copyFileSync(path.join(fixtures, 'tiny-external.onnx'), path.join(noData, 'no-data.onnx'));
+      const dataBytes = fs.statSync(path.join(fixtures, 'tiny-external.onnx.data')).size;
+
+      const summaryOf = async (relPath) => {
+        const { frame } = await openGoodModel(ctx, relPath);
+        await frame.locator('[data-testid="tab-summary"]').click();
+        const row = frame.locator('[data-testid="external-data"]');
+        await row.waitFor({ state: 'visible', timeout: 10_000 });
+        return { frame, text: (await row.innerText()).trim(), badges: await frame.locator('[data-testid="external-data-problem"]').count() };
+      };
+      const good = await summaryOf('models/ext/with-data.onnx');
+      assert.ok(good.text.startsWith('tiny-external.onnx.data'), `external data row: "${good.text}"`);
+      assert.ok(!/missing/.test(good.text), `external data row: "${good.text}"`);
+      assert.equal(good.badges, 0, 'no external-data warning badge when the file is there');
+      ctx.note(`with its data file: "${good.text}" (${dataBytes} bytes on disk)`);
+      await ctx.shot('external-data');
+
+      const bad = await summaryOf('models/nodata/no-data.onnx');
+      assert.match(bad.text, /^tiny-external\.onnx\.data\s+missing$/, `external data row: "${bad.text}"`);
+      assert.equal(bad.badges, 1, 'the header shows an external-data warning badge');
+      const title = await bad.frame.locator('[data-testid="external-data-problem"]').getAttribute('title');
+      assert.ok(title.includes('no-data.onnx') && title.includes('does not exist'), `badge tooltip: ${title}`);
+      ctx.note(`without it: "${bad.text}", badge tooltip "${title.split('\n')[0].slice(0, 160)}"`);
+      await ctx.shot('external-data-missing');
+    },
+  },
+  {
     name: 'opening models/broken-truncated.onnx shows an error that names the file',
     async run(ctx) {
       const text = await openBrokenModel(ctx, 'models/broken-truncated.onnx');

@@ -1,4 +1,5 @@
 /** The model summary: header with Q/DQ badges, then sections for the model, operators, I/O, metadata and problems. */
+import type { ExternalDataFileDto } from '../../src/protocol/modelSummaryDto';
 import type { InitMessage, ModelSummaryDto, TensorSummaryDto } from '../../src/protocol/messages';
 import { h } from '../dom';
 import {
@@ -43,6 +44,12 @@ function header(message: InitMessage, actions: SummaryActions): HTMLElement {
       badge('QuantizeLinear', formatCount(q), 'badge-q', `${q} QuantizeLinear nodes`, 'q-count'),
       badge('DequantizeLinear', formatCount(dq), 'badge-dq', `${dq} DequantizeLinear nodes`, 'dq-count'),
     );
+  }
+  const badData = s.externalData.filter((f) => f.problem);
+  if (badData.length > 0) {
+    const what = badData.every((f) => f.problem === 'missing') ? 'missing' : 'unusable';
+    const title = `${badData.map((f) => f.message).join('\n')}\nTensors stored there cannot be shown or checked; saving keeps their references as they are.`;
+    badges.append(badge('External data', what, 'badge-warning', title, 'external-data-problem'));
   }
   if (s.problems.length > 0) {
     const n = s.problems.length;
@@ -94,11 +101,35 @@ function modelSection(s: ModelSummaryDto, store: ViewStateStore): HTMLElement {
       s.modelVersion !== 0 ? ['Model version', h('span', { className: 'num' }, String(s.modelVersion))] : null,
       ['Functions', h('span', { className: 'num' }, formatCount(s.functionCount))],
       ['Subgraphs', h('span', { className: 'num' }, formatCount(s.subgraphCount))],
-      s.externalDataFiles.length > 0
-        ? ['External data', h('span', { className: 'mono' }, s.externalDataFiles.join(', ')), s.externalDataFiles.join('\n')]
-        : null,
+      s.externalData.length > 0 ? ['External data', externalDataList(s.externalData)] : null,
       ['Unknown fields', unknown, 'Fields this version of the codec does not know; they are written back unchanged'],
     ]),
+  );
+}
+
+const DATA_PROBLEM: Record<NonNullable<ExternalDataFileDto['problem']>, string> = {
+  missing: 'missing',
+  short: 'cut short',
+  refused: 'outside the model folder: not read',
+};
+
+/** Each external data file: its name, then its size or what is wrong with it (details in the tooltip). */
+function externalDataList(files: readonly ExternalDataFileDto[]): HTMLElement {
+  return h(
+    'span',
+    { className: 'external-data', data: { testid: 'external-data' } },
+    ...files.map((f) =>
+      h(
+        'span',
+        {
+          className: f.problem ? 'external-file external-file-problem' : 'external-file',
+          attrs: { title: f.message ?? `${f.path ?? f.location}: ${f.tensors} tensor${f.tensors === 1 ? '' : 's'}` },
+          data: f.problem ? { problem: f.problem } : undefined,
+        },
+        h('span', { className: 'mono' }, f.location),
+        h('span', { className: 'muted' }, f.problem ? ` ${DATA_PROBLEM[f.problem]}` : f.fileBytes === null ? '' : ` ${formatBytes(f.fileBytes)}`),
+      ),
+    ),
   );
 }
 

@@ -1,6 +1,7 @@
 /** The model summary behind `qdq info` and the editor's overview panel. */
 import {
-  type DecodedModel, type Graph, type Tensor, type TypeProto, type ValueInfo, dataTypeName, tensorByteLength, DataLocation,
+  type DecodedModel, type FileReader, type Graph, type Tensor, type TypeProto, type ValueInfo, dataTypeName, externalDataStatus,
+  tensorByteLength, DataLocation,
 } from '../onnx/index';
 import { buildGraphIndex, type GraphIndex } from './graphIndex';
 import type { ModelSummary, TensorSummary } from './summary.types';
@@ -35,7 +36,11 @@ function walkGraphs(g: Graph, visit: (g: Graph, depth: number) => void, depth = 
   }
 }
 
-export function summarizeModel(decoded: DecodedModel, index?: GraphIndex): ModelSummary {
+/**
+ * `reader`: how external data files are looked at (their sizes, links; never their data): Node's
+ * file system by default.
+ */
+export function summarizeModel(decoded: DecodedModel, index?: GraphIndex, reader?: FileReader): ModelSummary {
   const { model } = decoded;
   const g = model.graph;
   // A Map, not an object literal: op types such as 'constructor' or '__proto__' are ordinary keys.
@@ -90,6 +95,7 @@ export function summarizeModel(decoded: DecodedModel, index?: GraphIndex): Model
     sparseInitializerCount: g?.sparseInitializer.length ?? 0,
     initializerBytes,
     externalDataFiles: [...external].sort(),
+    externalData: externalDataStatus(model, decoded.file, reader),
     opTypeCounts: sorted,
     qdq: { quantizeLinear: q, dequantizeLinear: dq },
     inputs: (idx?.inputs ?? []).map(tensorSummary),

@@ -1,4 +1,6 @@
 /** JSON shape of `qdq info --json` and of the model summary the editor shows. Stable: extend, never rename. */
+import type { ExternalDataFileStatus } from '../onnx/index';
+
 export interface TensorSummary {
   name: string;
   /** ONNX dtype name, e.g. "FLOAT", "INT8", "FLOAT8E4M3FN", or "UNKNOWN(n)"; "" when the type is not a tensor. */
@@ -30,6 +32,12 @@ export interface ModelSummary {
   initializerBytes: number;
   /** Distinct external data files referenced by those initializers (relative locations as written in the model). */
   externalDataFiles: string[];
+  /**
+   * Every external data file the model names (from any tensor: initializers, subgraphs, functions,
+   * attributes) and whether it can be used: there, long enough for its tensors, inside the model's
+   * folder. Told at open from the file sizes; no data is read.
+   */
+  externalData: ExternalDataFileStatus[];
   opTypeCounts: Record<string, number>;
   qdq: { quantizeLinear: number; dequantizeLinear: number };
   inputs: TensorSummary[];

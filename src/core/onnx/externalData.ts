@@ -115,6 +115,22 @@ function outside(dir: string, target: string): boolean {
 }
 
 /**
+ * Why an external data `location` may not be used, or undefined when it may: absolute (POSIX, UNC,
+ * rooted `\w.bin`), naming a drive (`C:\w.bin`, drive-relative `C:w.bin`), climbing out of the
+ * model's folder (`..`), or holding a NUL byte. Lexical: touches no disk.
+ */
+export function refusedLocation(location: string, modelFile: string): string | undefined {
+  if (location.includes('\0')) return 'external data location contains a NUL byte';
+  if (/^[a-zA-Z]:/.test(location)) return `external data location '${location}' names a drive; only paths inside the model's folder are allowed`;
+  if (path.isAbsolute(location) || path.win32.isAbsolute(location)) {
+    return `external data location '${location}' is an absolute path; only paths inside the model's folder are allowed`;
+  }
+  const baseDir = path.dirname(path.resolve(modelFile));
+  if (climbsOut(location) || outside(baseDir, path.resolve(baseDir, location))) return `external data location '${location}' escapes the model's folder`;
+  return undefined;
+}
+
+/**
  * Where a tensor's external bytes are. Refuses locations that are absolute (POSIX, UNC, rooted
  * `\w.bin`), name a drive (`C:\w.bin`, drive-relative `C:w.bin`) or climb out of the model's
  * folder (`..`), as onnx does. Does not touch the disk, so it cannot see symbolic links; reading
@@ -128,21 +144,11 @@ export function resolveExternalData(tensor: Tensor, modelFile: string): External
   for (const e of tensor.externalData) kv.set(e.key, e.value);
   const location = kv.get('location');
   if (!location) throw new TensorDataError(modelFile, tensor.name, "external_data has no 'location'");
-  if (location.includes('\0')) throw new TensorDataError(modelFile, tensor.name, 'external data location contains a NUL byte');
-  if (/^[a-zA-Z]:/.test(location)) {
-    throw new TensorDataError(modelFile, tensor.name, `external data location '${location}' names a drive; only paths inside the model's folder are allowed`);
-  }
-  if (path.isAbsolute(location) || path.win32.isAbsolute(location)) {
-    throw new TensorDataError(modelFile, tensor.name, `external data location '${location}' is an absolute path; only paths inside the model's folder are allowed`);
-  }
-  const baseDir = path.dirname(path.resolve(modelFile));
-  const resolved = path.resolve(baseDir, location);
-  if (climbsOut(location) || outside(baseDir, resolved)) {
-    throw new TensorDataError(modelFile, tensor.name, `external data location '${location}' escapes the model's folder`);
-  }
+  const refused = refusedLocation(location, modelFile);
+  if (refused) throw new TensorDataError(modelFile, tensor.name, refused);
   return {
     location,
-    path: resolved,
+    path: path.resolve(path.dirname(path.resolve(modelFile)), location),
     offset: parseNonNegative(kv.get('offset'), 'offset', modelFile, tensor.name) ?? 0,
     length: parseNonNegative(kv.get('length'), 'length', modelFile, tensor.name),
   };
@@ -158,6 +164,40 @@ function besideTarget(reader: FileReader, modelFile: string, file: string): bool
 }
 
 /**
+ * The data file `info` names, as it will be read: with links resolved when the reader can (the
+ * very path that is checked), and its size; or why it cannot be used (missing, or a link out of
+ * the model's folder). Reads no data.
+ */
+export function locateDataFile(
+  info: ExternalDataInfo,
+  modelFile: string,
+  reader: FileReader = nodeFileReader,
+): { file: string; size: number } | { problem: 'missing' | 'link'; message: string } {
+  const missing = { problem: 'missing', message: `external data file '${info.location}' (${info.path}) does not exist or cannot be read` } as const;
+  let file = info.path;
+  if (reader.realPath) {
+    let realDir: string;
+    try {
+      realDir = reader.realPath(path.dirname(path.resolve(modelFile)));
+      file = reader.realPath(info.path);
+    } catch {
+      return missing;
+    }
+    // A model file that is itself a link (the Hugging Face cache links snapshots/<rev>/model.onnx
+    // and model.onnx_data to ../../blobs/<hash>) may also use a data file right beside its target
+    // (in that folder itself, not below it: the cache's blobs folder is flat).
+    if (outside(realDir, file) && !besideTarget(reader, modelFile, file)) {
+      return { problem: 'link', message: `external data location '${info.location}' leads through a symbolic link out of the model's folder (to ${file}); only files inside the model's folder are read` };
+    }
+  }
+  try {
+    return { file, size: reader.size(file) };
+  } catch {
+    return missing;
+  }
+}
+
+/**
  * Read a tensor's external bytes, naming the data file in every error. When the reader resolves
  * links, a data file that is (or is reached through) a symbolic link leading out of the model's
  * folder is refused, as newer onnx releases do; links that stay inside are followed, and so are
@@ -166,30 +206,9 @@ function besideTarget(reader: FileReader, modelFile: string, file: string): bool
  */
 export function readExternalBytes(tensor: Tensor, modelFile: string, expectedLength: number | undefined, reader: FileReader = nodeFileReader): Uint8Array {
   const info = resolveExternalData(tensor, modelFile);
-  const missing = () => new TensorDataError(modelFile, tensor.name, `external data file '${info.location}' (${info.path}) does not exist or cannot be read`);
-  // The file that is read: with links resolved, the very path that was checked.
-  let file = info.path;
-  if (reader.realPath) {
-    let realDir: string;
-    try {
-      realDir = reader.realPath(path.dirname(path.resolve(modelFile)));
-      file = reader.realPath(info.path);
-    } catch {
-      throw missing();
-    }
-    // A model file that is itself a link (the Hugging Face cache links snapshots/<rev>/model.onnx
-    // and model.onnx_data to ../../blobs/<hash>) may also use a data file right beside its target
-    // (in that folder itself, not below it: the cache's blobs folder is flat).
-    if (outside(realDir, file) && !besideTarget(reader, modelFile, file)) {
-      throw new TensorDataError(modelFile, tensor.name, `external data location '${info.location}' leads through a symbolic link out of the model's folder (to ${file}); only files inside the model's folder are read`);
-    }
-  }
-  let size: number;
-  try {
-    size = reader.size(file);
-  } catch {
-    throw missing();
-  }
+  const found = locateDataFile(info, modelFile, reader);
+  if ('problem' in found) throw new TensorDataError(modelFile, tensor.name, found.message);
+  const { file, size } = found;
   const length = info.length ?? expectedLength ?? size - info.offset;
   if (expectedLength !== undefined && length !== expectedLength) {
     throw new TensorDataError(modelFile, tensor.name, `external data length ${length} does not match the ${expectedLength} bytes its shape and type need`);

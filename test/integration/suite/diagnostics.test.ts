@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { analyzeModel } from '../../../src/core/analysis/index';
 import { buildGraphIndex } from '../../../src/core/graph/index';
-import { decodeModel, MemorySource } from '../../../src/core/onnx/index';
+import { DataLocation, decodeModel, encodeModelToBytes, markDirty, MemorySource, tensorByteLength } from '../../../src/core/onnx/index';
 import { VIEW_TYPE, closeAllEditors, poll, requireModel, waitForOurEditor, workspaceFile } from './support';
 
 interface Row {
@@ -90,6 +90,33 @@ suite('Problems panel and Findings view (TensorRT Q/DQ analysis)', function () {
     assert.ok(selected[0]!.nodes?.includes(r2Node), JSON.stringify(selected));
     assert.equal(selected[0]!.ruleId, 'R1', 'errors first: the R1 finding on the same node comes before R2');
     assert.equal(await vscode.commands.executeCommand('qdqStudio.showFindingsForNode', uri.toString(), '/no/such/node'), false);
+  });
+
+  test('an external data file that is missing is a warning in the Problems panel, naming it, beside the findings', async () => {
+    const good = await requireModel('models/tiny-qat-good.onnx');
+    // The same model with one conv weight moved to an external data file that is not there.
+    const d = decodeModel(new MemorySource(await vscode.workspace.fs.readFile(good), good.fsPath), { file: good.fsPath });
+    const weight = d.model.graph!.initializer.find((t) => t.rawData && t.dims.length === 4)!;
+    const length = tensorByteLength(weight)!;
+    weight.rawData = undefined;
+    weight.dataLocation = DataLocation.EXTERNAL;
+    weight.externalData = [{ key: 'location', value: 'gone.bin' }, { key: 'length', value: String(length) }];
+    markDirty(weight);
+    const uri = workspaceFile('models/scratch-external.onnx');
+    scratch.push(uri);
+    await vscode.workspace.fs.writeFile(uri, encodeModelToBytes(d));
+    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+    await waitForOurEditor(uri);
+    const diags = await waitForDiagnostics(uri, 'the external-data warning', (x) => x.some((y) => ruleOf(y) === 'external-data'));
+    const data = diags.filter((x) => ruleOf(x) === 'external-data');
+    assert.equal(data.length, 1);
+    assert.equal(data[0]!.severity, vscode.DiagnosticSeverity.Warning);
+    assert.ok(data[0]!.message.startsWith(`${uri.fsPath}: external data file 'gone.bin'`), data[0]!.message);
+    assert.match(data[0]!.message, /does not exist or cannot be read; 1 tensor stored in it cannot be read/);
+    // The analysis findings are still reported next to it, one diagnostic each.
+    const findings = await expectedFindings(uri, 10);
+    assert.ok(findings.length > 0);
+    await waitForDiagnostics(uri, 'the findings beside the warning', (x) => x.length === findings.length + 1);
   });
 
   test('a settings change re-runs the analysis for the new TensorRT target', async () => {

@@ -9,12 +9,13 @@ import * as fs from 'node:fs';
 import { makeTempDir } from '../../support/tempDir';
 import * as path from 'node:path';
 import {
-  DataLocation, type FileReader, nodeFileReader, openModelFile, readTensorBytes, readTensorValues, resolveExternalData,
+  DataLocation, detachedDataFiles, externalDataStatus, type FileReader, nodeFileReader, openModelFile, readTensorBytes, readTensorValues, resolveExternalData,
   saveModelFile, TensorDataError, tensorByteLength,
 } from '../../../src/core/onnx/index';
 import { summarizeModel } from '../../../src/core/graph/index';
 import { GraphView, YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
 import { encodeModelProto, onnx, vi } from './protoHelpers';
+import { main as qdq } from '../../../src/cli/qdq';
 
 /** Element values as plain numbers (bigint types included). */
 const nums = (v: ArrayLike<number | bigint>): number[] => Array.from(v, Number);
@@ -413,4 +414,161 @@ test('a builder YOLO-like model saved with external data reads tensor by tensor,
   assert.equal(summarizeModel(inline).initializerBytes, manifest.initializerBytes);
   ext.source.close?.();
   inline.source.close?.();
+});
+
+// ---- external data status at open (sizes only, never the data) -------------------------------------
+
+/** A FileReader that counts what it is asked, over Node's. */
+function countingReader(): FileReader & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    size: (f) => (calls.push(`size ${path.basename(f)}`), nodeFileReader.size(f)),
+    realPath: (f) => (calls.push('realPath'), nodeFileReader.realPath!(f)),
+    read: (f, o, l, r) => (calls.push(`read ${path.basename(f)}`), nodeFileReader.read(f, o, l, r)),
+  };
+}
+
+test('external data status: a complete data file is found by its size alone, no data read', () => {
+  const dir = tmpDir();
+  const { modelPath } = writeExternalModel(dir);
+  const d = openModelFile(modelPath);
+  const reader = countingReader();
+  assert.deepEqual(externalDataStatus(d.model, modelPath, reader), [
+    { location: 'weights.bin', path: path.join(dir, 'weights.bin'), tensors: 3, bytesNeeded: 4096 + 64, fileBytes: 4096 + 64, problem: null, message: null },
+  ]);
+  assert.deepEqual(reader.calls.filter((c) => c !== 'realPath'), ['size weights.bin']);
+  assert.deepEqual(summarizeModel(d).externalData, externalDataStatus(d.model, modelPath));
+  d.source.close?.();
+});
+
+test('external data status: a missing, a cut-short and a refused data file are told at open, naming the files', () => {
+  const dir = tmpDir();
+  const missing = writeExternalModel(path.join(dir, 'missing'), 'sub/weights.bin', { omitData: true });
+  const short = writeExternalModel(path.join(dir, 'short'), 'weights.bin', { truncateData: 4100 });
+  const refused = writeExternalModel(path.join(dir, 'refused', 'm'), '../weights.bin', { omitData: true });
+  const status = (file: string) => {
+    const d = openModelFile(file);
+    try {
+      return externalDataStatus(d.model, file);
+    } finally {
+      d.source.close?.();
+    }
+  };
+  const [m] = status(missing.modelPath);
+  assert.equal(m!.problem, 'missing');
+  assert.equal(m!.fileBytes, null);
+  assert.equal(m!.tensors, 3);
+  assert.ok(m!.message!.startsWith(`${missing.modelPath}: external data file 'sub/weights.bin' (${path.join(dir, 'missing', 'sub', 'weights.bin')}) does not exist`), m!.message!);
+  assert.match(m!.message!, /3 tensors stored in it cannot be read/);
+
+  const [s] = status(short.modelPath);
+  assert.deepEqual([s!.problem, s!.fileBytes, s!.bytesNeeded], ['short', 4100, 4160]);
+  assert.match(s!.message!, /'weights\.bin' has 4100 bytes, its tensors need 4160: it is cut short/);
+
+  const [r] = status(refused.modelPath);
+  assert.deepEqual([r!.problem, r!.path, r!.fileBytes], ['refused', null, null]);
+  assert.match(r!.message!, /'\.\.\/weights\.bin' escapes the model's folder/);
+});
+
+test('external data status: a data file reached through a link out of the model folder is refused', { skip: noSymlinks }, () => {
+  const root = tmpDir();
+  const modelDir = path.join(root, 'model');
+  const { modelPath } = writeExternalModel(modelDir, 'w.bin', { dataAt: '../outside/w.bin' });
+  fs.symlinkSync(path.join(root, 'outside', 'w.bin'), path.join(modelDir, 'w.bin'));
+  const d = openModelFile(modelPath);
+  const [st] = externalDataStatus(d.model, modelPath);
+  assert.equal(st!.problem, 'refused');
+  assert.match(st!.message!, /leads through a symbolic link out of the model's folder/);
+  d.source.close?.();
+});
+
+test('external data status: every tensor of the model counts, files in the order first named', () => {
+  // An initializer in one file, a Constant's value tensor in another (missing), inside an If branch.
+  const ext = (location: string, length: number) => [
+    { key: 'location', value: location },
+    { key: 'length', value: String(length) },
+  ];
+  const EXTERNAL = onnx.TensorProto.DataLocation.EXTERNAL;
+  const branch = {
+    name: 'then',
+    output: [vi('k', [4])],
+    node: [{ opType: 'Constant', output: ['k'], attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: { dims: [4], dataType: FLOAT, dataLocation: EXTERNAL, externalData: ext('consts.bin', 16) } }] }],
+  };
+  const model = encodeModelProto({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'two-files',
+      input: [vi('c', [])],
+      output: [vi('y', [4])],
+      initializer: [{ name: 'w', dims: [8], dataType: FLOAT, dataLocation: EXTERNAL, externalData: ext('w.bin', 32) }],
+      node: [{ opType: 'If', input: ['c'], output: ['y'], attribute: [
+        { name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: branch },
+        { name: 'else_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: { ...branch, name: 'else' } },
+      ] }],
+    },
+  });
+  const dir = tmpDir();
+  const file = path.join(dir, 'm.onnx');
+  fs.writeFileSync(file, model);
+  fs.writeFileSync(path.join(dir, 'w.bin'), Buffer.alloc(32));
+  const d = openModelFile(file);
+  const st = externalDataStatus(d.model, file);
+  assert.deepEqual(st.map((f) => [f.location, f.tensors, f.bytesNeeded, f.problem]), [['w.bin', 1, 32, null], ['consts.bin', 2, 16, 'missing']]);
+  // The summary's older key lists the initializers' files only; externalData has them all.
+  const s = summarizeModel(d);
+  assert.deepEqual(s.externalDataFiles, ['w.bin']);
+  assert.deepEqual(s.externalData.map((f) => f.location), ['w.bin', 'consts.bin']);
+  d.source.close?.();
+});
+
+test('qdq info shows each external data file with its size, and what is wrong with it', async () => {
+  const dir = tmpDir();
+  const ok = writeExternalModel(path.join(dir, 'ok'));
+  const gone = writeExternalModel(path.join(dir, 'gone'), 'weights.bin', { omitData: true });
+  const run = async (...args: string[]) => {
+    const out: string[] = [];
+    const code = await qdq(args, { out: (t) => out.push(t), err: (t) => out.push(t) });
+    return { code, text: out.join('\n') };
+  };
+  const a = await run('info', ok.modelPath);
+  assert.equal(a.code, 0);
+  assert.match(a.text, /^ {2}external data: weights\.bin \(4\.06 KB, 3 tensors\)$/m);
+  const b = await run('info', gone.modelPath);
+  assert.equal(b.code, 0);
+  assert.match(b.text, /^ {2}external data: weights\.bin \(3 tensors\) MISSING: .*does not exist or cannot be read; 3 tensors stored in it cannot be read$/m);
+  const json = JSON.parse((await run('info', gone.modelPath, '--json')).text) as { externalData: { location: string; problem: string }[] };
+  assert.deepEqual(json.externalData.map((f) => [f.location, f.problem]), [['weights.bin', 'missing']]);
+});
+
+test('saved elsewhere, a model with external data is told which data files its copy cannot find (data files are never copied)', async () => {
+  const dir = tmpDir();
+  const { modelPath } = writeExternalModel(path.join(dir, 'src'));
+  const d = openModelFile(modelPath);
+  // Same folder: nothing is detached. Another folder: the data file is, until it is copied there.
+  assert.deepEqual(detachedDataFiles(d.model, modelPath, path.join(dir, 'src', 'copy.onnx')), []);
+  const elsewhere = path.join(dir, 'out', 'copy.onnx');
+  fs.mkdirSync(path.dirname(elsewhere));
+  assert.deepEqual(detachedDataFiles(d.model, modelPath, elsewhere), [
+    { location: 'weights.bin', from: path.join(dir, 'src', 'weights.bin'), to: path.join(dir, 'out', 'weights.bin') },
+  ]);
+  fs.copyFileSync(path.join(dir, 'src', 'weights.bin'), path.join(dir, 'out', 'weights.bin'));
+  assert.deepEqual(detachedDataFiles(d.model, modelPath, elsewhere), []);
+  fs.rmSync(path.join(dir, 'out', 'weights.bin'));
+  // A data file that was already missing beside the original is not the save's doing.
+  const gone = writeExternalModel(path.join(dir, 'gone'), 'weights.bin', { omitData: true });
+  const g = openModelFile(gone.modelPath);
+  assert.deepEqual(detachedDataFiles(g.model, gone.modelPath, elsewhere), []);
+  g.source.close?.();
+  d.source.close?.();
+
+  // qdq save says so on stderr, and still writes the model (exit 0).
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await qdq(['save', modelPath, '-o', elsewhere], { out: (t) => out.push(t), err: (t) => err.push(t) });
+  assert.equal(code, 0);
+  assert.ok(fs.existsSync(elsewhere));
+  assert.deepEqual(err, [`qdq save: ${elsewhere} reads its external data from 'weights.bin', which is not beside it: copy ${path.join(dir, 'src', 'weights.bin')} to ${path.join(dir, 'out', 'weights.bin')}`]);
+  assert.ok(!fs.existsSync(path.join(dir, 'out', 'weights.bin')), 'the save copies no data file');
 });
