@@ -242,7 +242,8 @@ async function main() {
   // Graph view: first paint of the real webview bundle in headless Chromium (scripts/bench/webviewSection.mjs).
   const webviewTable = flag('--skip-webview') ? undefined : await webviewSection({ rows: drawn, run, log, only: ONLY, table, ms });
 
-  // Editing (issue 6): disable one layer + encode (+ atomic save for the small-weights model) on the 6k-node graphs.
+  // Editing (issue 6): disable one layer + encode on the 6k-node graphs, + atomic save except for the
+  // 250 MB one (the small-weights twin, and the external-data one: its save writes the .onnx only).
   if (!flag('--skip-edit')) {
     for (const row of rows.filter((r) => /yolo-6k/.test(path.basename(r.path)) && (!ONLY || r.label.includes(ONLY)))) {
       const res = await run(process.execPath, ['--import', 'tsx', 'scripts/bench/edit.ts', row.path, '--runs', String(RUNS), ...(row.save ? [] : ['--save'])], { capture: true });

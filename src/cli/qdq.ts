@@ -107,11 +107,14 @@ function cmdSave(args: string[], io: CliIo): number {
       // Allowed (atomic rename keeps the open source readable), but say so.
       io.err(`qdq save: rewriting ${file} in place`);
     }
+    // Data files are never copied: say which ones the copy cannot use from where it is written
+    // (looked at before the save, which may replace a linked model file).
+    const detached = detachedDataFiles(decoded.model, file, values.output);
     const { bytesWritten } = saveModelFile(decoded, values.output);
     io.out(`wrote ${values.output} (${bytesWritten} bytes)`);
-    // Data files are never copied; say which ones the copy cannot find from where it was written.
-    for (const f of detachedDataFiles(decoded.model, file, values.output)) {
-      io.err(`qdq save: ${values.output} reads its external data from '${f.location}', which is not beside it: copy ${f.from} to ${f.to}`);
+    for (const f of detached) {
+      const why = f.problem === 'missing' ? 'is not beside it' : f.problem === 'short' ? 'is cut short there' : 'leads out of its folder there';
+      io.err(`qdq save: ${values.output} reads its external data from '${f.location}', which ${why}: copy ${f.from} to ${f.to}`);
     }
     return 0;
   } finally {

@@ -376,6 +376,10 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     }
     const onnx = await import('../core/onnx/index.js');
     if (cancellation.isCancellationRequested) return;
+    // Data files the copy will not find beside it (saves never copy them), told before the save
+    // replaces anything.
+    const elsewhere = target.toString() !== this.uri.toString() && target.scheme === 'file' && this.uri.scheme === 'file';
+    const detached = elsewhere ? onnx.detachedDataFiles(state.decoded.model, this.uri.fsPath, target.fsPath) : [];
     try {
       if (target.scheme === 'file') {
         onnx.saveModelFile(state.decoded, target.fsPath);
@@ -391,25 +395,27 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
       this.session?.markSaved();
       this.changedOnDisk = false;
       await this.readStamp();
-    } else if (target.scheme === 'file' && this.uri.scheme === 'file') {
-      this.offerDataFiles(onnx.detachedDataFiles(state.decoded.model, this.uri.fsPath, target.fsPath), target);
     }
+    this.offerDataFiles(detached, target);
     this.services.log.info(`Saved ${displayPath(this.uri)} to ${displayPath(target)}`);
   }
 
   /**
-   * After a save elsewhere: the external data files the copy names but cannot find beside it (saves
-   * never copy data files). Says so, and copies them there when asked, never over an existing file.
+   * After a save elsewhere: the external data files the copy names but cannot use beside it (saves
+   * never copy data files). Says so, and copies them there when asked (the data itself, not a link
+   * to it), never over an existing file.
    */
   private offerDataFiles(files: readonly DetachedDataFile[], target: vscode.Uri): void {
     if (files.length === 0) return;
     const names = files.map((f) => `'${f.location}'`).join(', ');
-    const copy = files.length === 1 ? 'Copy Data File' : 'Copy Data Files';
-    const message = `${displayPath(target)} reads its weights from ${names}, which ${files.length === 1 ? 'is' : 'are'} not in its folder. Copy ${files.length === 1 ? 'it' : 'them'} there for the saved model to be complete.`;
+    const message = `${displayPath(target)} reads its weights from ${names}, which ${files.length === 1 ? 'is' : 'are'} not usable in its folder (${[...new Set(files.map((f) => f.problem))].join(', ')}). Copy ${files.length === 1 ? 'it' : 'them'} there for the saved model to be complete.`;
     this.services.log.warn(message);
-    void vscode.window.showWarningMessage(message, copy).then(async (answer) => {
+    // Offered only where nothing is in the way: a short file or a link on the copy's side is the user's to sort out.
+    const copyable = files.filter((f) => f.problem === 'missing');
+    const copy = copyable.length === 1 ? 'Copy Data File' : 'Copy Data Files';
+    void vscode.window.showWarningMessage(message, ...(copyable.length ? [copy] : [])).then(async (answer) => {
       if (answer !== copy) return;
-      for (const f of files) {
+      for (const f of copyable) {
         try {
           await vscode.workspace.fs.copy(vscode.Uri.file(f.from), vscode.Uri.file(f.to), { overwrite: false });
           this.services.log.info(`Copied ${f.from} to ${f.to}`);

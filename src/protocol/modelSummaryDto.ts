@@ -16,7 +16,9 @@ export interface ExternalDataFileDto {
   location: string;
   path: string | null;
   tensors: number;
-  bytesNeeded: number | null;
+  bytesNeeded: number;
+  /** false: not looked at (the model was not read from a local file). */
+  checked: boolean;
   fileBytes: number | null;
   /** null when fine. */
   problem: 'missing' | 'short' | 'refused' | null;

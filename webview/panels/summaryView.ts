@@ -123,7 +123,9 @@ function externalDataList(files: readonly ExternalDataFileDto[]): HTMLElement {
         'span',
         {
           className: f.problem ? 'external-file external-file-problem' : 'external-file',
-          attrs: { title: f.message ?? `${f.path ?? f.location}: ${f.tensors} tensor${f.tensors === 1 ? '' : 's'}` },
+          attrs: {
+            title: f.message ?? `${f.path ?? f.location}: ${f.tensors} tensor${f.tensors === 1 ? '' : 's'}${f.checked ? '' : ' (not looked at: the model was not read from a local file)'}`,
+          },
           data: f.problem ? { problem: f.problem } : undefined,
         },
         h('span', { className: 'mono' }, f.location),

@@ -1,6 +1,6 @@
 /** The model summary behind `qdq info` and the editor's overview panel. */
 import {
-  type DecodedModel, type FileReader, type Graph, type Tensor, type TypeProto, type ValueInfo, dataTypeName, externalDataStatus,
+  type DecodedModel, type FileReader, type Graph, type Tensor, type TypeProto, type ValueInfo, dataTypeName, externalDataStatus, externalDataValue, FileSource,
   tensorByteLength, DataLocation,
 } from '../onnx/index';
 import { buildGraphIndex, type GraphIndex } from './graphIndex';
@@ -37,8 +37,9 @@ function walkGraphs(g: Graph, visit: (g: Graph, depth: number) => void, depth = 
 }
 
 /**
- * `reader`: how external data files are looked at (their sizes, links; never their data): Node's
- * file system by default.
+ * `reader`: how external data files are looked at (their sizes, links; never their data). Default:
+ * Node's file system for a model read from a file (FileSource), none for one read from memory
+ * (its data files are then listed but not looked at).
  */
 export function summarizeModel(decoded: DecodedModel, index?: GraphIndex, reader?: FileReader): ModelSummary {
   const { model } = decoded;
@@ -66,7 +67,7 @@ export function summarizeModel(decoded: DecodedModel, index?: GraphIndex, reader
     if (!t) return;
     initializerBytes += tensorByteLength(t) ?? 0;
     if (t.dataLocation === DataLocation.EXTERNAL) {
-      const loc = t.externalData.find((e) => e.key === 'location')?.value;
+      const loc = externalDataValue(t, 'location');
       if (loc) external.add(loc);
     }
   };
@@ -95,7 +96,8 @@ export function summarizeModel(decoded: DecodedModel, index?: GraphIndex, reader
     sparseInitializerCount: g?.sparseInitializer.length ?? 0,
     initializerBytes,
     externalDataFiles: [...external].sort(),
-    externalData: externalDataStatus(model, decoded.file, reader),
+    // A model not read from a file (an editor's virtual file system) has no folder to look in.
+    externalData: externalDataStatus(model, decoded.file, reader ?? (decoded.source instanceof FileSource ? undefined : null)),
     opTypeCounts: sorted,
     qdq: { quantizeLinear: q, dequantizeLinear: dq },
     inputs: (idx?.inputs ?? []).map(tensorSummary),

@@ -20,7 +20,7 @@ export interface ExternalDataInfo {
 
 /** Reads byte ranges of files; the extension may supply a `vscode.workspace.fs`-based one. */
 export interface FileReader {
-  /** Size of the file in bytes; throws when it does not exist. */
+  /** Size of the file in bytes; throws when it does not exist or is not a file (a folder). */
   size(file: string): number;
   /**
    * Exactly `length` bytes at `offset`; throws if fewer are available. `resolved`: `file` is a path
@@ -38,7 +38,9 @@ export interface FileReader {
 
 export const nodeFileReader: FileReader = {
   size(file) {
-    return fs.statSync(file).size;
+    const st = fs.statSync(file);
+    if (!st.isFile()) throw new Error(`${file} is not a file`);
+    return st.size;
   },
   realPath(file) {
     return fs.realpathSync(file);
@@ -83,6 +85,15 @@ function assertOpenedAt(fd: number, file: string): void {
   const open = fs.fstatSync(fd);
   const now = fs.lstatSync(file);
   if (now.isSymbolicLink() || (open.ino !== 0 && (open.ino !== now.ino || open.dev !== now.dev))) throw moved();
+}
+
+/**
+ * The value of an `external_data` key (`location`, `offset`, `length`, `checksum`) of a tensor: the
+ * last entry with that key, as onnx reads them (a later entry overrides an earlier one).
+ */
+export function externalDataValue(tensor: Tensor, key: string): string | undefined {
+  for (let i = tensor.externalData.length - 1; i >= 0; i--) if (tensor.externalData[i]!.key === key) return tensor.externalData[i]!.value;
+  return undefined;
 }
 
 function parseNonNegative(v: string | undefined, what: string, modelFile: string, tensor: string): number | undefined {
@@ -140,17 +151,15 @@ export function resolveExternalData(tensor: Tensor, modelFile: string): External
   if (tensor.dataLocation !== DataLocation.EXTERNAL) {
     throw new TensorDataError(modelFile, tensor.name, 'the tensor is not stored externally');
   }
-  const kv = new Map<string, string>();
-  for (const e of tensor.externalData) kv.set(e.key, e.value);
-  const location = kv.get('location');
+  const location = externalDataValue(tensor, 'location');
   if (!location) throw new TensorDataError(modelFile, tensor.name, "external_data has no 'location'");
   const refused = refusedLocation(location, modelFile);
   if (refused) throw new TensorDataError(modelFile, tensor.name, refused);
   return {
     location,
     path: path.resolve(path.dirname(path.resolve(modelFile)), location),
-    offset: parseNonNegative(kv.get('offset'), 'offset', modelFile, tensor.name) ?? 0,
-    length: parseNonNegative(kv.get('length'), 'length', modelFile, tensor.name),
+    offset: parseNonNegative(externalDataValue(tensor, 'offset'), 'offset', modelFile, tensor.name) ?? 0,
+    length: parseNonNegative(externalDataValue(tensor, 'length'), 'length', modelFile, tensor.name),
   };
 }
 

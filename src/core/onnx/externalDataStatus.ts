@@ -1,38 +1,43 @@
 /**
  * Where a model's external data files stand, told without reading them: for each file, how many
- * tensors it holds, whether it is there (its links resolved and checked, and its size asked once,
- * through the FileReader) and whether it is long enough for every tensor that points into it. A
- * user who copied the .onnx without its data file, or a cut-short one, learns so when the model
- * opens instead of when some tensor is first read; reading a tensor still reports its own problem
- * (externalData.ts).
+ * tensors it holds, whether it is there (its links resolved and checked as for a read, its size
+ * asked) and whether it is long enough for every tensor that points into it. A user who copied the
+ * .onnx without its data file, or a cut-short one, learns so when the model opens instead of when
+ * some tensor is first read; reading a tensor still reports its own problem (externalData.ts).
  */
-import { TensorDataError } from './errors';
 import * as path from 'node:path';
-import { type FileReader, locateDataFile, nodeFileReader, refusedLocation, resolveExternalData } from './externalData';
+import { TensorDataError } from './errors';
+import { externalDataValue, type FileReader, locateDataFile, nodeFileReader, refusedLocation, resolveExternalData } from './externalData';
 import { DataLocation, type Graph, type ModelProto, type Node, type SparseTensor, type Tensor } from './model';
 import { tensorByteLength } from './tensorData';
 
 export interface ExternalDataFileStatus {
-  /** `location` as written in the model. */
+  /** `location` as written in the model (the first spelling met, when tensors spell one file differently). */
   location: string;
   /** Absolute path it resolves to (before links); null when the location is refused. */
   path: string | null;
-  /** Tensors stored in it, anywhere in the model (initializers, subgraphs, functions, attributes). */
+  /** Tensors stored in it, anywhere in the model (initializers, subgraphs, functions, training graphs, attributes). */
   tensors: number;
-  /** The furthest byte any of them needs (offset + length); null when a length cannot be told. */
-  bytesNeeded: number | null;
-  /** Size on disk; null when the file cannot be used (see `problem`). */
+  /**
+   * The furthest byte its tensors are known to need (offset + length; a tensor whose length cannot
+   * be told counts its offset, one whose offset or length is malformed is left out: reading it
+   * reports that).
+   */
+  bytesNeeded: number;
+  /** Whether the file was looked at: false for a model not read from a file (no folder to look in). */
+  checked: boolean;
+  /** Size on disk; null when not looked at or unusable (see `problem`). */
   fileBytes: number | null;
   /**
-   * null when fine; `missing`; `short` (smaller than bytesNeeded); `refused`: a location outside the
-   * model's folder, or a symbolic link leading out of it.
+   * null when fine (or not looked at); `missing` (not there, or not a file); `short` (smaller than
+   * bytesNeeded); `refused`: a location outside the model's folder, or a symbolic link leading out.
    */
   problem: 'missing' | 'short' | 'refused' | null;
   /** The problem in words, naming the model file; null when fine. */
   message: string | null;
 }
 
-/** Every tensor of the model: graph initializers (sparse ones' values and indices too) and attribute tensors, in every graph and function. */
+/** Every tensor of the model: graph initializers (sparse ones' values and indices too) and attribute tensors, in every graph, function and training graph. */
 function eachTensor(model: ModelProto, visit: (t: Tensor) => void): void {
   const sparse = (s: SparseTensor | undefined) => {
     if (s?.values) visit(s.values);
@@ -57,78 +62,100 @@ function eachTensor(model: ModelProto, visit: (t: Tensor) => void): void {
   };
   if (model.graph) graph(model.graph);
   for (const f of model.functions) nodes(f.node);
+  for (const t of model.trainingInfo) {
+    if (t.initialization) graph(t.initialization);
+    if (t.algorithm) graph(t.algorithm);
+  }
 }
 
-/** The state of each external data file the model names, in the order first named. No data is read. */
-export function externalDataStatus(model: ModelProto, modelFile: string, reader: FileReader = nodeFileReader): ExternalDataFileStatus[] {
-  const files = new Map<string, { status: ExternalDataFileStatus }>();
+interface Located {
+  status: ExternalDataFileStatus;
+  /** The file a read would open (links resolved), when usable. */
+  file?: string;
+}
+
+function locate(model: ModelProto, modelFile: string, reader: FileReader | null): Located[] {
+  // Keyed by where the location leads, so `w.bin` and `./w.bin` are one file.
+  const files = new Map<string, Located>();
+  const dir = path.dirname(path.resolve(modelFile));
   eachTensor(model, (t) => {
     if (t.dataLocation !== DataLocation.EXTERNAL) return;
-    const location = t.externalData.find((e) => e.key === 'location')?.value;
+    const location = externalDataValue(t, 'location');
     if (!location) return; // the tensor's own problem, reported when it is read
-    let f = files.get(location);
+    const refused = refusedLocation(location, modelFile);
+    const resolved = refused ? undefined : path.resolve(dir, location);
+    const key = resolved ?? `refused:${location}`;
+    let f = files.get(key);
     if (!f) {
-      const refused = refusedLocation(location, modelFile);
-      const status: ExternalDataFileStatus = { location, path: null, tensors: 0, bytesNeeded: 0, fileBytes: null, problem: null, message: null };
-      if (refused) Object.assign(status, { bytesNeeded: null, problem: 'refused', message: `${modelFile}: ${refused}` });
-      else status.path = path.resolve(path.dirname(path.resolve(modelFile)), location);
+      const status: ExternalDataFileStatus = { location, path: resolved ?? null, tensors: 0, bytesNeeded: 0, checked: reader !== null, fileBytes: null, problem: null, message: null };
+      if (refused) Object.assign(status, { problem: 'refused', message: `${modelFile}: ${refused}` });
       f = { status };
-      files.set(location, f);
+      files.set(key, f);
     }
     const s = f.status;
     s.tensors++;
-    if (s.problem) return;
-    let end: number | null = null;
+    if (refused) return;
     try {
       const info = resolveExternalData(t, modelFile);
-      const length = info.length ?? tensorByteLength(t);
-      end = length === undefined ? null : info.offset + length;
+      s.bytesNeeded = Math.max(s.bytesNeeded, info.offset + (info.length ?? tensorByteLength(t) ?? 0));
     } catch (e) {
-      if (!(e instanceof TensorDataError)) throw e; // a bad offset or length: that tensor's own problem
+      if (!(e instanceof TensorDataError)) throw e; // a malformed offset or length: that tensor's own problem
     }
-    s.bytesNeeded = end === null || s.bytesNeeded === null ? null : Math.max(s.bytesNeeded, end);
   });
-  const out: ExternalDataFileStatus[] = [];
-  for (const { status: s } of files.values()) {
-    if (!s.problem) {
-      const found = locateDataFile({ location: s.location, path: s.path!, offset: 0, length: undefined }, modelFile, reader);
-      if ('problem' in found) {
-        s.problem = found.problem === 'link' ? 'refused' : 'missing';
-        const lost = `${s.tensors} tensor${s.tensors === 1 ? '' : 's'} stored in it cannot be read`;
-        s.message = `${modelFile}: ${found.message}; ${lost}`;
-      } else {
-        s.fileBytes = found.size;
-        if (s.bytesNeeded !== null && found.size < s.bytesNeeded) {
-          s.problem = 'short';
-          s.message = `${modelFile}: external data file '${s.location}' has ${found.size} bytes, its tensors need ${s.bytesNeeded}: it is cut short`;
-        }
-      }
+  const out = [...files.values()];
+  if (reader === null) return out;
+  for (const f of out) {
+    const s = f.status;
+    if (s.problem) continue;
+    const found = locateDataFile({ location: s.location, path: s.path!, offset: 0, length: undefined }, modelFile, reader);
+    if ('problem' in found) {
+      s.problem = found.problem === 'link' ? 'refused' : 'missing';
+      s.message = `${modelFile}: ${found.message}; ${s.tensors} tensor${s.tensors === 1 ? '' : 's'} stored in it cannot be read`;
+      continue;
     }
-    out.push(s);
+    s.fileBytes = found.size;
+    f.file = found.file;
+    if (found.size < s.bytesNeeded) {
+      s.problem = 'short';
+      s.message = `${modelFile}: external data file '${s.location}' has ${found.size} bytes, its tensors need ${s.bytesNeeded}: it is cut short`;
+    }
   }
   return out;
 }
 
-/** An external data file a model saved elsewhere still names, and where it has to be for the copy to read it. */
+/**
+ * The state of each external data file the model names, in the order first named. No data is
+ * read. `reader` null: list the files without looking at them (a model not read from a file).
+ */
+export function externalDataStatus(model: ModelProto, modelFile: string, reader: FileReader | null = nodeFileReader): ExternalDataFileStatus[] {
+  return locate(model, modelFile, reader).map((f) => f.status);
+}
+
+/** An external data file a model saved elsewhere names, and where it has to be for the copy to read it. */
 export interface DetachedDataFile {
   location: string;
-  /** Where the data is now (beside the model it was read from). */
+  /** The data file the original reads (its links resolved: the file itself, not a link to it). */
   from: string;
   /** Where the saved copy looks for it. */
   to: string;
+  /** What is wrong at `to`: nothing there, a shorter file, or a link leading out of the copy's folder. */
+  problem: 'missing' | 'short' | 'refused';
 }
 
 /**
- * After saving `model` (read from `fromFile`) as `toFile` elsewhere: the external data files that
- * were usable beside the original but are not beside the copy, so the copy cannot read them until
+ * Before saving `model` (read from `fromFile`) as `toFile`: the external data files usable beside
+ * the original that will not be usable beside the copy, so that the copy cannot read them until
  * they are copied there. Saves never copy or rewrite data files themselves.
  */
 export function detachedDataFiles(model: ModelProto, fromFile: string, toFile: string, reader: FileReader = nodeFileReader): DetachedDataFile[] {
-  const before = new Map(externalDataStatus(model, fromFile, reader).map((f) => [f.location, f]));
+  const before = new Map<string, Located>();
+  for (const f of locate(model, fromFile, reader)) before.set(f.status.location, f);
   const out: DetachedDataFile[] = [];
-  for (const f of externalDataStatus(model, toFile, reader)) {
-    const was = before.get(f.location);
-    if (f.problem === 'missing' && was && !was.problem && was.path && f.path) out.push({ location: f.location, from: was.path, to: f.path });
+  for (const { status: s } of locate(model, toFile, reader)) {
+    const was = before.get(s.location);
+    if (s.problem && was?.file && !was.status.problem && s.path && path.resolve(s.path) !== path.resolve(was.file)) {
+      out.push({ location: s.location, from: was.file, to: s.path, problem: s.problem });
+    }
   }
   return out;
 }

@@ -7,5 +7,5 @@ export { decodeModel, type DecodedModel, type DecodeOptions } from './decode';
 export { encodeModel, encodeModelToBytes, type Chunk } from './encode';
 export { FileSource, openModelFile, saveModelFile } from './modelFile';
 export { readTensorBytes, tensorByteLength, tensorElementCount, readTensorValues, type TensorValues } from './tensorData';
-export { resolveExternalData, refusedLocation, type ExternalDataInfo, type FileReader, nodeFileReader } from './externalData';
+export { externalDataValue, resolveExternalData, refusedLocation, type ExternalDataInfo, type FileReader, nodeFileReader } from './externalData';
 export { detachedDataFiles, externalDataStatus, type DetachedDataFile, type ExternalDataFileStatus } from './externalDataStatus';

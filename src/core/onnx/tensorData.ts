@@ -6,7 +6,7 @@ import { MemorySource } from './byteSource';
 import { dataTypeInfo, DataType, rawByteLength } from './dataTypes';
 import type { DecodedModel } from './decode';
 import { OnnxFormatError, TensorDataError } from './errors';
-import { type FileReader, nodeFileReader, readExternalBytes } from './externalData';
+import { externalDataValue, type FileReader, nodeFileReader, readExternalBytes } from './externalData';
 import { type DataRef, DataLocation, type Int64, type Tensor } from './model';
 import { WireReader, WireType } from './wire/reader';
 
@@ -25,7 +25,7 @@ export function tensorElementCount(t: Tensor): number | undefined {
 /** Payload size in bytes as stored (raw layout), without reading it; undefined when unknown. */
 export function tensorByteLength(t: Tensor): number | undefined {
   if (t.dataLocation === DataLocation.EXTERNAL) {
-    const len = t.externalData.find((e) => e.key === 'length')?.value;
+    const len = externalDataValue(t, 'length');
     if (len !== undefined && /^\d+$/.test(len)) return Number(len);
     const count = tensorElementCount(t);
     return count === undefined ? undefined : rawByteLength(t.dataType, count);

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import { makeTempDir } from '../../support/tempDir';
 import * as path from 'node:path';
 import {
-  DataLocation, detachedDataFiles, externalDataStatus, type FileReader, nodeFileReader, openModelFile, readTensorBytes, readTensorValues, resolveExternalData,
+  DataLocation, decodeModel, detachedDataFiles, externalDataStatus, type FileReader, MemorySource, nodeFileReader, openModelFile, readTensorBytes, readTensorValues, resolveExternalData,
   saveModelFile, TensorDataError, tensorByteLength,
 } from '../../../src/core/onnx/index';
 import { summarizeModel } from '../../../src/core/graph/index';
@@ -435,7 +435,7 @@ test('external data status: a complete data file is found by its size alone, no 
   const d = openModelFile(modelPath);
   const reader = countingReader();
   assert.deepEqual(externalDataStatus(d.model, modelPath, reader), [
-    { location: 'weights.bin', path: path.join(dir, 'weights.bin'), tensors: 3, bytesNeeded: 4096 + 64, fileBytes: 4096 + 64, problem: null, message: null },
+    { location: 'weights.bin', path: path.join(dir, 'weights.bin'), tensors: 3, bytesNeeded: 4096 + 64, checked: true, fileBytes: 4096 + 64, problem: null, message: null },
   ]);
   assert.deepEqual(reader.calls.filter((c) => c !== 'realPath'), ['size weights.bin']);
   assert.deepEqual(summarizeModel(d).externalData, externalDataStatus(d.model, modelPath));
@@ -551,7 +551,7 @@ test('saved elsewhere, a model with external data is told which data files its c
   const elsewhere = path.join(dir, 'out', 'copy.onnx');
   fs.mkdirSync(path.dirname(elsewhere));
   assert.deepEqual(detachedDataFiles(d.model, modelPath, elsewhere), [
-    { location: 'weights.bin', from: path.join(dir, 'src', 'weights.bin'), to: path.join(dir, 'out', 'weights.bin') },
+    { location: 'weights.bin', from: path.join(dir, 'src', 'weights.bin'), to: path.join(dir, 'out', 'weights.bin'), problem: 'missing' },
   ]);
   fs.copyFileSync(path.join(dir, 'src', 'weights.bin'), path.join(dir, 'out', 'weights.bin'));
   assert.deepEqual(detachedDataFiles(d.model, modelPath, elsewhere), []);
@@ -571,4 +571,115 @@ test('saved elsewhere, a model with external data is told which data files its c
   assert.ok(fs.existsSync(elsewhere));
   assert.deepEqual(err, [`qdq save: ${elsewhere} reads its external data from 'weights.bin', which is not beside it: copy ${path.join(dir, 'src', 'weights.bin')} to ${path.join(dir, 'out', 'weights.bin')}`]);
   assert.ok(!fs.existsSync(path.join(dir, 'out', 'weights.bin')), 'the save copies no data file');
+});
+
+/** A model whose initializers (4 floats each) are stored as `ext` says: external_data entries, in order. */
+function modelWithExternal(dir: string, ext: (readonly [string, string])[][], extra: Partial<onnx.IModelProto> = {}): string {
+  const EXTERNAL = onnx.TensorProto.DataLocation.EXTERNAL;
+  const file = path.join(dir, 'm.onnx');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(
+    file,
+    encodeModelProto({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: {
+        name: 'g',
+        output: [vi('t0', [4])],
+        initializer: ext.map((entries, i) => ({ name: `t${i}`, dims: [4], dataType: FLOAT, dataLocation: EXTERNAL, externalData: entries.map(([key, value]) => ({ key, value })) })),
+      },
+      ...extra,
+    }),
+  );
+  return file;
+}
+
+const statusOf = (file: string, reader?: FileReader | null) => {
+  const d = openModelFile(file);
+  try {
+    return externalDataStatus(d.model, file, reader);
+  } finally {
+    d.source.close?.();
+  }
+};
+
+test('external data status: a malformed tensor does not hide that the file is cut short for the others; lengths come from the shape when absent', () => {
+  const dir = tmpDir();
+  const file = modelWithExternal(dir, [
+    [['location', 'w.bin'], ['offset', '0'], ['length', '16']],
+    [['location', 'w.bin'], ['offset', 'twelve']], // its own problem when read
+    [['location', 'w.bin'], ['offset', '64']], // no length: 4 floats, 16 bytes
+  ]);
+  fs.writeFileSync(path.join(dir, 'w.bin'), Buffer.alloc(70));
+  const [st] = statusOf(file);
+  assert.deepEqual([st!.tensors, st!.bytesNeeded, st!.fileBytes, st!.problem], [3, 80, 70, 'short']);
+  fs.writeFileSync(path.join(dir, 'w.bin'), Buffer.alloc(80));
+  assert.equal(statusOf(file)[0]!.problem, null);
+});
+
+test('external data status: one file however it is spelled; the last location entry counts, as when reading', () => {
+  const dir = tmpDir();
+  const file = modelWithExternal(dir, [
+    [['location', 'w.bin']],
+    [['location', './w.bin']],
+    [['location', 'sub/../w.bin']],
+    [['location', 'gone.bin'], ['location', 'w.bin']], // read from w.bin
+  ]);
+  fs.writeFileSync(path.join(dir, 'w.bin'), Buffer.alloc(16));
+  const st = statusOf(file);
+  assert.deepEqual(st.map((f) => [f.location, f.tensors, f.problem]), [['w.bin', 4, null]]);
+  const d = openModelFile(file);
+  assert.equal(resolveExternalData(d.model.graph!.initializer[3]!, file).location, 'w.bin');
+  assert.deepEqual(nums(readTensorValues(d, d.model.graph!.initializer[3]!)), [0, 0, 0, 0]);
+  d.source.close?.();
+});
+
+test('external data status: a folder where the data file should be is missing; a model from memory is listed, not looked at', () => {
+  const dir = tmpDir();
+  const file = modelWithExternal(dir, [[['location', 'w.bin']]]);
+  fs.mkdirSync(path.join(dir, 'w.bin'));
+  const [st] = statusOf(file);
+  assert.equal(st!.problem, 'missing');
+  const d = openModelFile(file);
+  assert.throws(() => readTensorValues(d, d.model.graph!.initializer[0]!), /does not exist or cannot be read/);
+  // The same bytes decoded from memory (an editor's virtual file system): no folder to look in.
+  const mem = decodeModel(new MemorySource(fs.readFileSync(file), file), { file });
+  assert.deepEqual(summarizeModel(mem).externalData, [
+    { location: 'w.bin', path: path.join(dir, 'w.bin'), tensors: 1, bytesNeeded: 16, checked: false, fileBytes: null, problem: null, message: null },
+  ]);
+  assert.equal(summarizeModel(d).externalData[0]!.checked, true);
+  d.source.close?.();
+});
+
+test('external data status: tensors of training graphs count too', () => {
+  const dir = tmpDir();
+  const EXTERNAL = onnx.TensorProto.DataLocation.EXTERNAL;
+  const file = modelWithExternal(dir, [[['location', 'w.bin']]], {
+    trainingInfo: [{ initialization: { name: 'init', initializer: [{ name: 'lr', dims: [1], dataType: FLOAT, dataLocation: EXTERNAL, externalData: [{ key: 'location', value: 'train.bin' }] }] } }],
+  });
+  fs.writeFileSync(path.join(dir, 'w.bin'), Buffer.alloc(16));
+  assert.deepEqual(statusOf(file).map((f) => [f.location, f.problem]), [['w.bin', null], ['train.bin', 'missing']]);
+});
+
+test('saved elsewhere, a linked data file (Hugging Face cache) is to be copied from the file it links to, not as a link', { skip: noSymlinks }, () => {
+  const root = tmpDir();
+  const blobs = path.join(root, 'blobs');
+  const { modelPath } = writeExternalModel(blobs, 'model.onnx_data');
+  fs.renameSync(path.join(blobs, 'model.onnx_data'), path.join(blobs, 'sha-data'));
+  const snapshot = path.join(root, 'snapshots', 'rev1');
+  fs.mkdirSync(snapshot, { recursive: true });
+  fs.renameSync(modelPath, path.join(blobs, 'sha-model'));
+  fs.symlinkSync('../../blobs/sha-model', path.join(snapshot, 'model.onnx'));
+  fs.symlinkSync('../../blobs/sha-data', path.join(snapshot, 'model.onnx_data'));
+  const from = path.join(snapshot, 'model.onnx');
+  const d = openModelFile(from);
+  const out = path.join(root, 'mine', 'model.onnx');
+  fs.mkdirSync(path.dirname(out));
+  assert.deepEqual(detachedDataFiles(d.model, from, out), [
+    { location: 'model.onnx_data', from: path.join(fs.realpathSync(blobs), 'sha-data'), to: path.join(root, 'mine', 'model.onnx_data'), problem: 'missing' },
+  ]);
+  // A link beside the copy that leads out of its folder does not count as the data being there.
+  fs.symlinkSync(path.join(blobs, 'sha-data'), path.join(root, 'mine', 'model.onnx_data'));
+  assert.deepEqual(detachedDataFiles(d.model, from, out).map((f) => f.problem), ['refused']);
+  d.source.close?.();
 });

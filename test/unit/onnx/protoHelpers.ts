@@ -4,7 +4,8 @@
  */
 import { onnx } from 'onnx-proto';
 import * as protobuf from 'protobufjs/minimal';
-import { type Graph, markDirty } from '../../../src/core/onnx/index';
+import { type MessageBase, markDirty } from '../../../src/core/onnx/index';
+import { SourceData } from '../../../src/core/onnx/decodedMessages';
 
 export { onnx };
 
@@ -12,20 +13,21 @@ export function encodeModelProto(model: onnx.IModelProto): Uint8Array {
   return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
 }
 
-/** Mark a graph and everything our encoder re-serialises in it dirty (nodes, attributes, subgraphs, tensors, value infos). */
-export function markAllDirty(g: Graph): void {
-  markDirty(g);
-  for (const n of g.node) {
-    markDirty(n);
-    for (const a of n.attribute) {
-      markDirty(a);
-      if (a.t) markDirty(a.t);
-      if (a.g) markAllDirty(a.g);
-      a.graphs.forEach(markAllDirty);
+/**
+ * Mark `m` and every message below it dirty (graphs, nodes, attributes, tensors, value infos and
+ * their types and shapes, opset ids, functions, training info, string entries...), so the encoder
+ * re-serialises all of them from their typed fields. Payload references are not messages and stay
+ * as they are.
+ */
+export function markAllDirty(m: MessageBase): void {
+  markDirty(m);
+  for (const [key, value] of Object.entries(m)) {
+    if (key.startsWith('$') || value === null || typeof value !== 'object') continue;
+    for (const v of Array.isArray(value) ? value : [value]) {
+      // Decoded messages keep their span as `$start`/`$end` (decodedMessages.ts); so does a payload reference, which is no message.
+      if (v !== null && typeof v === 'object' && '$start' in v && !(v instanceof SourceData)) markAllDirty(v as MessageBase);
     }
   }
-  for (const t of g.initializer) markDirty(t);
-  for (const v of [...g.input, ...g.output, ...g.valueInfo]) markDirty(v);
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {

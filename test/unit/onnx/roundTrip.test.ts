@@ -40,8 +40,7 @@ for (const file of models) {
   test(`re-encoding every message from its typed fields reproduces the file: ${name}`, () => {
     const original = fs.readFileSync(file);
     const d = decodeModel(new MemorySource(original, file));
-    markDirty(d.model);
-    if (d.model.graph) markAllDirty(d.model.graph);
+    markAllDirty(d.model);
     const out = Buffer.from(encodeModelToBytes(d));
     // Exporters write canonical protobuf (fields in schema order, unpacked dims), so a full
     // re-serialisation gives the same bytes; any codec field-table mistake shows up here.
