@@ -8,7 +8,7 @@
  * name (ONNX Runtime infers their type and shape).
  */
 import {
-  DataLocation, encodeModelToBytes, markDirty, readTensorBytes,
+  DataLocation, eachTensor, encodeModelToBytes, markDirty, readTensorBytes,
   type DecodedModel, type FileReader, type ValueInfo,
 } from '../onnx/index';
 import { NumericInputError } from './errors';
@@ -30,13 +30,15 @@ export function addGraphOutputs(decoded: DecodedModel, tensors: Iterable<string>
   return added.map((v) => v.name);
 }
 
-/** Replace external-data initializers by inline raw_data (the bytes go to ONNX Runtime, which has no model folder). */
+/**
+ * Replace every externally stored tensor (initializers of every graph, sparse parts, attribute
+ * tensors, function and training graphs) by inline raw_data: the bytes go to ONNX Runtime, which
+ * has no model folder to find data files in.
+ */
 export function inlineExternalData(decoded: DecodedModel, reader?: FileReader): number {
-  const g = decoded.model.graph;
-  if (!g) return 0;
   let n = 0;
-  for (const t of g.initializer) {
-    if (t.dataLocation !== DataLocation.EXTERNAL) continue;
+  eachTensor(decoded.model, (t) => {
+    if (t.dataLocation !== DataLocation.EXTERNAL) return;
     const bytes = readTensorBytes(decoded, t, reader);
     t.rawData = { kind: 'inline', bytes };
     t.floatData = t.int32Data = t.int64Data = t.doubleData = t.uint64Data = t.stringData = undefined;
@@ -44,7 +46,7 @@ export function inlineExternalData(decoded: DecodedModel, reader?: FileReader): 
     t.dataLocation = DataLocation.DEFAULT;
     markDirty(t);
     n++;
-  }
+  });
   return n;
 }
 

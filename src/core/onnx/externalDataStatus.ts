@@ -38,7 +38,7 @@ export interface ExternalDataFileStatus {
 }
 
 /** Every tensor of the model: graph initializers (sparse ones' values and indices too) and attribute tensors, in every graph, function and training graph. */
-function eachTensor(model: ModelProto, visit: (t: Tensor) => void): void {
+export function eachTensor(model: ModelProto, visit: (t: Tensor) => void): void {
   const sparse = (s: SparseTensor | undefined) => {
     if (s?.values) visit(s.values);
     if (s?.indices) visit(s.indices);

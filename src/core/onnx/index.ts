@@ -8,4 +8,4 @@ export { encodeModel, encodeModelToBytes, type Chunk } from './encode';
 export { FileSource, openModelFile, saveModelFile } from './modelFile';
 export { readTensorBytes, tensorByteLength, tensorElementCount, readTensorValues, type TensorValues } from './tensorData';
 export { externalDataValue, resolveExternalData, refusedLocation, type ExternalDataInfo, type FileReader, nodeFileReader } from './externalData';
-export { detachedDataFiles, externalDataStatus, type DetachedDataFile, type ExternalDataFileStatus } from './externalDataStatus';
+export { detachedDataFiles, eachTensor, externalDataStatus, type DetachedDataFile, type ExternalDataFileStatus } from './externalDataStatus';

@@ -1,0 +1,111 @@
+/**
+ * The copy the numeric check hands to ONNX Runtime: every externally stored tensor is read inline,
+ * wherever it sits (a main-graph initializer, a Constant's value attribute, an If branch's own
+ * initializer), since ONNX Runtime gets bytes and no folder to find data files in. Checked against
+ * the same model written inline, by structure and by running both.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { inlineExternalData, prepareModelBytes } from '../../../src/core/numeric/index';
+import { DataLocation, eachTensor, encodeModelToBytes, openModelFile, readTensorValues } from '../../../src/core/onnx/index';
+import { makeTempDir } from '../../support/tempDir';
+import { encodeModelProto, onnx, vi } from '../onnx/protoHelpers';
+import { decodeBytes, runtimeOrSkip } from './support';
+
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const values = { w: [1, 2, 3, 4], k: [10, 20, 30, 40], tb: [100, 200, 300, 400] };
+
+/** y = If(true, then: (x + w + k) + tb, else: x + w + k); w, k and tb stored externally in data.bin, or inline. */
+function model(external: boolean): Uint8Array {
+  const offsets = { w: 0, k: 16, tb: 32 };
+  const tensor = (name: keyof typeof values): onnx.ITensorProto => ({
+    name,
+    dims: [4],
+    dataType: FLOAT,
+    ...(external
+      ? {
+          dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+          externalData: [{ key: 'location', value: 'data.bin' }, { key: 'offset', value: String(offsets[name]) }, { key: 'length', value: '16' }],
+        }
+      : { rawData: new Uint8Array(new Float32Array(values[name]).buffer) }),
+  });
+  const TENSOR = onnx.AttributeProto.AttributeType.TENSOR;
+  const GRAPH = onnx.AttributeProto.AttributeType.GRAPH;
+  return encodeModelProto({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'g',
+      input: [vi('x', [4])],
+      output: [vi('y', [4])],
+      initializer: [tensor('w')],
+      node: [
+        { opType: 'Constant', output: ['k'], attribute: [{ name: 'value', type: TENSOR, t: { ...tensor('k'), name: '' } }] },
+        { opType: 'Constant', output: ['cond'], attribute: [{ name: 'value', type: TENSOR, t: { dims: [], dataType: onnx.TensorProto.DataType.BOOL, int32Data: [1] } }] },
+        { opType: 'Add', input: ['x', 'w'], output: ['a'] },
+        { opType: 'Add', input: ['a', 'k'], output: ['b'] },
+        {
+          opType: 'If',
+          input: ['cond'],
+          output: ['y'],
+          attribute: [
+            { name: 'then_branch', type: GRAPH, g: { name: 'then', initializer: [tensor('tb')], output: [vi('t', [4])], node: [{ opType: 'Add', input: ['b', 'tb'], output: ['t'] }] } },
+            { name: 'else_branch', type: GRAPH, g: { name: 'else', output: [vi('e', [4])], node: [{ opType: 'Identity', input: ['b'], output: ['e'] }] } },
+          ],
+        },
+      ],
+    },
+  });
+}
+
+function writeExternal(): string {
+  const dir = makeTempDir('qdq-numeric-ext');
+  fs.writeFileSync(path.join(dir, 'model.onnx'), model(true));
+  fs.writeFileSync(path.join(dir, 'data.bin'), Buffer.from(new Float32Array([...values.w, ...values.k, ...values.tb]).buffer));
+  return path.join(dir, 'model.onnx');
+}
+
+test('every external tensor is read inline: main graph, Constant attribute, If branch initializer', () => {
+  const d = openModelFile(writeExternal());
+  try {
+    assert.equal(inlineExternalData(d), 3);
+    let external = 0;
+    eachTensor(d.model, (t) => void (t.dataLocation === DataLocation.EXTERNAL && external++));
+    assert.equal(external, 0);
+    // Encoded and read back (no folder now): each tensor holds its values inline, external_data gone.
+    const back = decodeBytes(encodeModelToBytes(d), 'prepared.onnx');
+    const seen: number[][] = [];
+    eachTensor(back.model, (t) => {
+      if (t.dataType !== FLOAT) return;
+      assert.equal(t.dataLocation, DataLocation.DEFAULT);
+      assert.deepEqual(t.externalData, []);
+      seen.push(Array.from(readTensorValues(back, t), Number));
+    });
+    assert.deepEqual(seen, [values.w, values.k, values.tb]);
+  } finally {
+    d.source.close?.();
+  }
+});
+
+test('ONNX Runtime runs the prepared copy of the external-data model as it runs the inline one', async (t) => {
+  const rt = runtimeOrSkip();
+  if (typeof rt === 'string') return t.skip(rt);
+  const d = openModelFile(writeExternal());
+  const run = async (bytes: Uint8Array, label: string) => {
+    const s = await rt.createSession(bytes, label);
+    try {
+      return (await s.run({ x: { dims: [4], data: new Float32Array([0.5, 0.5, 0.5, 0.5]) } }, ['y']))['y']!.data;
+    } finally {
+      await s.release();
+    }
+  };
+  try {
+    const prepared = await run(prepareModelBytes(d, []), 'prepared');
+    assert.deepEqual(Array.from(prepared!), [111.5, 222.5, 333.5, 444.5]);
+    assert.deepEqual(Array.from((await run(encodeModelToBytes(decodeBytes(model(false), 'inline.onnx')), 'inline'))!), Array.from(prepared!));
+  } finally {
+    d.source.close?.();
+  }
+});
