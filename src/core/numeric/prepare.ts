@@ -8,7 +8,7 @@
  * name (ONNX Runtime infers their type and shape).
  */
 import {
-  DataLocation, eachTensor, encodeModelToBytes, markDirty, readTensorBytes,
+  DataLocation, eachTensor, encodeModelToBytes, markDirty, readTensorBytes, tensorByteLength,
   type DecodedModel, type FileReader, type ValueInfo,
 } from '../onnx/index';
 import { NumericInputError } from './errors';
@@ -52,7 +52,18 @@ export function inlineExternalData(decoded: DecodedModel, reader?: FileReader): 
 
 /** Graph outputs added, external data inlined, encoded. */
 export function prepareModelBytes(decoded: DecodedModel, tensors: Iterable<string>, reader?: FileReader): Uint8Array {
+  // Protobuf caps a serialised model at 2 GB; ONNX Runtime gets the model in one piece here, so a
+  // bigger one (its external data counted) is refused before anything is read.
+  let external = 0;
+  eachTensor(decoded.model, (t) => void (t.dataLocation === DataLocation.EXTERNAL && (external += tensorByteLength(t) ?? 0)));
+  if (decoded.source.size + external > MAX_PROTO_BYTES) {
+    const gb = (n: number) => `${(n / 2 ** 30).toFixed(2)} GB`;
+    throw new NumericInputError(decoded.file, `with its external data the model is ${gb(decoded.source.size + external)}; the numeric check hands ONNX Runtime one serialised model, which protobuf caps at 2 GB`);
+  }
   addGraphOutputs(decoded, tensors);
   inlineExternalData(decoded, reader);
   return encodeModelToBytes(decoded);
 }
+
+/** Largest serialised protobuf message (2 GB - 1). */
+const MAX_PROTO_BYTES = 2 ** 31 - 1;

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { inlineExternalData, prepareModelBytes } from '../../../src/core/numeric/index';
+import { inlineExternalData, NumericInputError, prepareModelBytes } from '../../../src/core/numeric/index';
 import { DataLocation, eachTensor, encodeModelToBytes, openModelFile, readTensorValues } from '../../../src/core/onnx/index';
 import { makeTempDir } from '../../support/tempDir';
 import { encodeModelProto, onnx, vi } from '../onnx/protoHelpers';
@@ -105,6 +105,34 @@ test('ONNX Runtime runs the prepared copy of the external-data model as it runs 
     const prepared = await run(prepareModelBytes(d, []), 'prepared');
     assert.deepEqual(Array.from(prepared!), [111.5, 222.5, 333.5, 444.5]);
     assert.deepEqual(Array.from((await run(encodeModelToBytes(decodeBytes(model(false), 'inline.onnx')), 'inline'))!), Array.from(prepared!));
+  } finally {
+    d.source.close?.();
+  }
+});
+
+test('a model over 2 GB with its external data is refused by name before any data is read', () => {
+  const dir = makeTempDir('qdq-numeric-big');
+  const file = path.join(dir, 'big.onnx');
+  // 600 M floats (2.4 GB) in a data file that is not even there: nothing may be read.
+  fs.writeFileSync(
+    file,
+    encodeModelProto({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: {
+        name: 'g',
+        output: [vi('w', [600_000_000])],
+        initializer: [{ name: 'w', dims: [600_000_000], dataType: FLOAT, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: [{ key: 'location', value: 'w.bin' }] }],
+      },
+    }),
+  );
+  const d = openModelFile(file);
+  try {
+    assert.throws(() => prepareModelBytes(d, []), (e: unknown) => {
+      assert.ok(e instanceof NumericInputError);
+      assert.match(e.message, /big\.onnx: with its external data the model is 2\.24 GB; .* protobuf caps at 2 GB/);
+      return true;
+    });
   } finally {
     d.source.close?.();
   }
