@@ -36,6 +36,13 @@ export interface FileReader {
   realPath?(file: string): string;
 }
 
+/**
+ * Open flags for reading a file the user named: read-only, and without waiting, so that a named
+ * pipe or a device (which `fstat` then refuses) cannot block the open until a writer appears.
+ * Regular files read as usual. (Windows has no O_NONBLOCK; it has no such pipes either.)
+ */
+export const READ_NO_WAIT = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+
 export const nodeFileReader: FileReader = {
   size(file) {
     const st = fs.statSync(file);
@@ -46,8 +53,10 @@ export const nodeFileReader: FileReader = {
     return fs.realpathSync(file);
   },
   read(file, offset, length, resolved) {
-    const fd = fs.openSync(file, 'r');
+    // Without waiting (a named pipe put there would block the open), and only a regular file.
+    const fd = fs.openSync(file, READ_NO_WAIT);
     try {
+      if (!fs.fstatSync(fd).isFile()) throw new Error(`${file} is not a file`);
       if (resolved) assertOpenedAt(fd, file);
       const buf = Buffer.allocUnsafe(length);
       let done = 0;

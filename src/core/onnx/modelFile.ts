@@ -9,6 +9,7 @@ import type { ByteSource } from './byteSource';
 import { type DecodedModel, type DecodeOptions, decodeModel } from './decode';
 import { encodeModel } from './encode';
 import { ModelFileError } from './errors';
+import { READ_NO_WAIT } from './externalData';
 
 /** A ByteSource doing positional reads on an open file descriptor. Opening reads nothing. */
 export class FileSource implements ByteSource {
@@ -18,7 +19,7 @@ export class FileSource implements ByteSource {
   constructor(readonly name: string) {
     let fd: number;
     try {
-      fd = fs.openSync(name, 'r');
+      fd = fs.openSync(name, READ_NO_WAIT);
     } catch (e) {
       throw new ModelFileError(name, `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }

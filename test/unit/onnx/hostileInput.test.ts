@@ -9,6 +9,7 @@
  * Set FC_SEED to replay a failing run; FC_RUNS scales the number of cases.
  */
 import * as assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getHeapStatistics } from 'node:v8';
@@ -19,6 +20,8 @@ import {
   FileSource, MemorySource, ModelFileError, ModelTooLargeError, OnnxFormatError, TensorDataError, decodeModel, openModelFile, readTensorBytes, readTensorValues,
 } from '../../../src/core/onnx/index';
 import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
+import { encodeModelProto, onnx } from './protoHelpers';
+import { repoRoot } from '../../support/fixtures';
 import {
   TEN_MB, deepGroups, deepMapType, deepSequenceType, deepSubgraphs, graphProblemCases, messageFloodCases, modelWithNode, modelWithTensor, randomBytes,
   randomModel, repeat, repeatedFieldCases,
@@ -544,5 +547,37 @@ describe('hostile input: targeted cases', () => {
     } finally {
       src.close();
     }
+  });
+  test('a named pipe or a folder given as the model is refused at once (opening a pipe does not wait for a writer)', { skip: process.platform === 'win32' ? 'no named pipes here' : false }, () => {
+    const dir = tempDir();
+    const fifo = path.join(dir, 'pipe.onnx');
+    execFileSync('mkfifo', [fifo]);
+    fs.writeFileSync(
+      path.join(dir, 'm.onnx'),
+      encodeModelProto({
+        irVersion: 8,
+        graph: { name: 'g', initializer: [{ name: 'w', dims: [4], dataType: 1, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: [{ key: 'location', value: 'pipe.onnx' }] }] },
+      }),
+    );
+    // In a child process with a deadline: a blocking open would stop this process's clock too.
+    const script = `
+      const load = async (f) => { const m = await import(f); return m.default ?? m; }; // tsx hands a CommonJS module over as default
+      const onnx = await load(${JSON.stringify(path.join(repoRoot, 'src', 'core', 'onnx', 'index.ts'))});
+      const { summarizeModel } = await load(${JSON.stringify(path.join(repoRoot, 'src', 'core', 'graph', 'index.ts'))});
+      const tryIt = (f) => { try { f(); return 'no error'; } catch (e) { return e.constructor.name + ': ' + e.message; } };
+      const out = { pipe: tryIt(() => onnx.openModelFile(${JSON.stringify(fifo)})), folder: tryIt(() => onnx.openModelFile(${JSON.stringify(dir)})) };
+      const d = onnx.openModelFile(${JSON.stringify(path.join(dir, 'm.onnx'))});
+      out.status = summarizeModel(d).externalData[0].problem;
+      out.read = tryIt(() => onnx.readTensorBytes(d, d.model.graph.initializer[0]));
+      console.log(JSON.stringify(out));`;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(run.signal, null, `the child was killed after 30 s (an open waited on the pipe): ${run.stderr}`);
+    assert.equal(run.status, 0, run.stderr);
+    const out = JSON.parse(run.stdout) as Record<string, string>;
+    assert.equal(out['pipe'], `ModelFileError: ${fifo}: not a regular file`);
+    assert.equal(out['folder'], `ModelFileError: ${dir}: not a regular file`);
+    // A data file that is a pipe: unusable at open, refused when read.
+    assert.equal(out['status'], 'missing');
+    assert.match(out['read']!, /^TensorDataError: .*external data file 'pipe\.onnx' .*does not exist or cannot be read/);
   });
 });
