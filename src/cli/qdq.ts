@@ -107,14 +107,17 @@ function cmdSave(args: string[], io: CliIo): number {
       // Allowed (atomic rename keeps the open source readable), but say so.
       io.err(`qdq save: rewriting ${file} in place`);
     }
-    // Data files are never copied: say which ones the copy cannot use from where it is written
-    // (looked at before the save, which may replace a linked model file).
+    // Data files are never copied: say which ones the saved model cannot use from where it is
+    // written (looked at before the save; saving over a linked model file replaces the link).
     const detached = detachedDataFiles(decoded.model, file, values.output);
     const { bytesWritten } = saveModelFile(decoded, values.output);
     io.out(`wrote ${values.output} (${bytesWritten} bytes)`);
     for (const f of detached) {
-      const why = f.problem === 'missing' ? 'is not beside it' : f.problem === 'short' ? 'is cut short there' : 'leads out of its folder there';
-      io.err(`qdq save: ${values.output} reads its external data from '${f.location}', which ${why}: copy ${f.from} to ${f.to}`);
+      const what =
+        f.problem === 'missing' ? `which is not beside it: copy ${f.from} to ${f.to}`
+        : f.problem === 'short' ? `which is cut short there: copy ${f.from} over ${f.to}`
+        : `which is a link leading out of its folder there: replace the link ${f.to} with a copy of ${f.from}`;
+      io.err(`qdq save: ${values.output} reads its external data from '${f.location}', ${what}`);
     }
     return 0;
   } finally {

@@ -42,10 +42,14 @@ export type LoadResult = LoadedModel | LoadFailure;
 type OnnxModule = typeof import('../core/onnx/index.js');
 type GraphModule = typeof import('../core/graph/index.js');
 
-/** The main graph's index (when there is a graph) and the summary made from it: a model state's derived parts. */
-export function indexAndSummary(graph: GraphModule, decoded: DecodedModel): Pick<LoadedModel, 'index' | 'summary'> {
+/**
+ * The main graph's index (when there is a graph) and the summary made from it: a model state's
+ * derived parts. `uri`: where the model lives; only a local file has a folder whose external data
+ * files the summary can look at.
+ */
+export function indexAndSummary(graph: GraphModule, decoded: DecodedModel, uri: vscode.Uri): Pick<LoadedModel, 'index' | 'summary'> {
   const index = decoded.model.graph ? graph.buildGraphIndex(decoded.model.graph) : undefined;
-  return { summary: graph.summarizeModel(decoded, index), ...(index ? { index } : {}) };
+  return { summary: graph.summarizeModel(decoded, index, uri.scheme === 'file' ? undefined : null), ...(index ? { index } : {}) };
 }
 
 /** The name of a URI for messages: the path for local files, the full URI otherwise. */
@@ -94,7 +98,7 @@ export class ModelLoader {
         const bytes = await vscode.workspace.fs.readFile(uri);
         decoded = onnx.decodeModel(new onnx.MemorySource(bytes, file), { file });
       }
-      const derived = indexAndSummary(graph, decoded);
+      const derived = indexAndSummary(graph, decoded, uri);
       const loadMs = performance.now() - t0;
       this.log.info(`Opened ${file} in ${loadMs.toFixed(1)} ms (${derived.summary.nodeCount} nodes)`);
       return { kind: 'loaded', decoded, ...derived, loadMs };

@@ -318,7 +318,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     if (state.kind !== 'loaded') return;
     const [, graph] = await this.core();
     if (this._state !== state) return;
-    this._state = { kind: 'loaded', decoded: state.decoded, loadMs: state.loadMs, ...indexAndSummary(graph, state.decoded) };
+    this._state = { kind: 'loaded', decoded: state.decoded, loadMs: state.loadMs, ...indexAndSummary(graph, state.decoded, this.uri) };
   }
 
   /** Reads and decodes the file again; the newest call wins when calls overlap. The edit history starts again. */
@@ -376,10 +376,10 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     }
     const onnx = await import('../core/onnx/index.js');
     if (cancellation.isCancellationRequested) return;
-    // Data files the copy will not find beside it (saves never copy them), told before the save
-    // replaces anything.
-    const elsewhere = target.toString() !== this.uri.toString() && target.scheme === 'file' && this.uri.scheme === 'file';
-    const detached = elsewhere ? onnx.detachedDataFiles(state.decoded.model, this.uri.fsPath, target.fsPath) : [];
+    // Data files the saved model will not be able to use (saves never copy them): beside a copy in
+    // another folder, or beside a linked model file the save replaces. Told before the save.
+    const local = target.scheme === 'file' && this.uri.scheme === 'file';
+    const detached = local ? onnx.detachedDataFiles(state.decoded.model, this.uri.fsPath, target.fsPath) : [];
     try {
       if (target.scheme === 'file') {
         onnx.saveModelFile(state.decoded, target.fsPath);
@@ -408,7 +408,8 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
   private offerDataFiles(files: readonly DetachedDataFile[], target: vscode.Uri): void {
     if (files.length === 0) return;
     const names = files.map((f) => `'${f.location}'`).join(', ');
-    const message = `${displayPath(target)} reads its weights from ${names}, which ${files.length === 1 ? 'is' : 'are'} not usable in its folder (${[...new Set(files.map((f) => f.problem))].join(', ')}). Copy ${files.length === 1 ? 'it' : 'them'} there for the saved model to be complete.`;
+    const why = [...new Set(files.map((f) => (f.problem === 'refused' ? 'a link leading out of its folder' : f.problem === 'short' ? 'cut short there' : 'not there')))].join('; ');
+    const message = `${displayPath(target)} reads its weights from ${names}, which ${files.length === 1 ? 'is' : 'are'} not usable from its folder (${why}). Put a copy of the data there (in place of a link) for the saved model to be complete.`;
     this.services.log.warn(message);
     // Offered only where nothing is in the way: a short file or a link on the copy's side is the user's to sort out.
     const copyable = files.filter((f) => f.problem === 'missing');

@@ -1,6 +1,6 @@
 /** The model summary behind `qdq info` and the editor's overview panel. */
 import {
-  type DecodedModel, type FileReader, type Graph, type Tensor, type TypeProto, type ValueInfo, dataTypeName, externalDataStatus, externalDataValue, FileSource,
+  type DecodedModel, type FileReader, type Graph, type Tensor, type TypeProto, type ValueInfo, dataTypeName, externalDataStatus, externalDataValue,
   tensorByteLength, DataLocation,
 } from '../onnx/index';
 import { buildGraphIndex, type GraphIndex } from './graphIndex';
@@ -37,11 +37,11 @@ function walkGraphs(g: Graph, visit: (g: Graph, depth: number) => void, depth = 
 }
 
 /**
- * `reader`: how external data files are looked at (their sizes, links; never their data). Default:
- * Node's file system for a model read from a file (FileSource), none for one read from memory
- * (its data files are then listed but not looked at).
+ * `reader`: how external data files are looked at (their sizes, links; never their data): Node's
+ * file system by default; null for a model that is not in a local folder (an editor's virtual
+ * file system), whose data files are then listed but not looked at.
  */
-export function summarizeModel(decoded: DecodedModel, index?: GraphIndex, reader?: FileReader): ModelSummary {
+export function summarizeModel(decoded: DecodedModel, index?: GraphIndex, reader?: FileReader | null): ModelSummary {
   const { model } = decoded;
   const g = model.graph;
   // A Map, not an object literal: op types such as 'constructor' or '__proto__' are ordinary keys.
@@ -96,8 +96,7 @@ export function summarizeModel(decoded: DecodedModel, index?: GraphIndex, reader
     sparseInitializerCount: g?.sparseInitializer.length ?? 0,
     initializerBytes,
     externalDataFiles: [...external].sort(),
-    // A model not read from a file (an editor's virtual file system) has no folder to look in.
-    externalData: externalDataStatus(model, decoded.file, reader ?? (decoded.source instanceof FileSource ? undefined : null)),
+    externalData: externalDataStatus(model, decoded.file, reader),
     opTypeCounts: sorted,
     qdq: { quantizeLinear: q, dequantizeLinear: dq },
     inputs: (idx?.inputs ?? []).map(tensorSummary),

@@ -14,7 +14,7 @@ import { NumericCancelledError, NumericInputError } from './errors';
 import type { Sample } from './inputs';
 import { ErrorAccumulator, localSqnrDb, SQNR_CAP_DB, type ErrorFigures } from './metrics';
 import { DEFAULT_LAYER_OPS, planLayers, type TensorPair } from './plan';
-import { prepareModelBytes } from './prepare';
+import { assertFitsInOneMessage, prepareModelBytes } from './prepare';
 import type { FetchedTensor, NumericRuntime, NumericSession } from './runtime';
 
 export interface NumericProgress {
@@ -148,6 +148,8 @@ export async function runNumericCheck(o: NumericOptions): Promise<NumericResult>
 
   o.onProgress?.({ fraction: 0, message: 'preparing models' });
   check(o.signal);
+  assertFitsInOneMessage(o.qdq);
+  assertFitsInOneMessage(o.reference); // both before either's data is read
   const qBytes = prepareModelBytes(o.qdq, all.map((i) => i.pair.qdq));
   const rBytes = prepareModelBytes(o.reference, all.map((i) => i.pair.ref));
   check(o.signal);

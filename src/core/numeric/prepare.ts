@@ -51,15 +51,22 @@ export function inlineExternalData(decoded: DecodedModel, reader?: FileReader): 
 }
 
 /** Graph outputs added, external data inlined, encoded. */
-export function prepareModelBytes(decoded: DecodedModel, tensors: Iterable<string>, reader?: FileReader): Uint8Array {
-  // Protobuf caps a serialised model at 2 GB; ONNX Runtime gets the model in one piece here, so a
-  // bigger one (its external data counted) is refused before anything is read.
+/**
+ * Protobuf caps a serialised model at 2 GB, and ONNX Runtime gets each model in one piece here: a
+ * bigger one (its external data counted; a tensor whose size cannot be told counts 0) is refused,
+ * by name, before any data is read. Call it for every model of a run before preparing any.
+ */
+export function assertFitsInOneMessage(decoded: DecodedModel): void {
   let external = 0;
   eachTensor(decoded.model, (t) => void (t.dataLocation === DataLocation.EXTERNAL && (external += tensorByteLength(t) ?? 0)));
   if (decoded.source.size + external > MAX_PROTO_BYTES) {
     const gb = (n: number) => `${(n / 2 ** 30).toFixed(2)} GB`;
     throw new NumericInputError(decoded.file, `with its external data the model is ${gb(decoded.source.size + external)}; the numeric check hands ONNX Runtime one serialised model, which protobuf caps at 2 GB`);
   }
+}
+
+export function prepareModelBytes(decoded: DecodedModel, tensors: Iterable<string>, reader?: FileReader): Uint8Array {
+  assertFitsInOneMessage(decoded);
   addGraphOutputs(decoded, tensors);
   inlineExternalData(decoded, reader);
   return encodeModelToBytes(decoded);

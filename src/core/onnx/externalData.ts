@@ -36,27 +36,50 @@ export interface FileReader {
   realPath?(file: string): string;
 }
 
+/** A path that exists but is not a regular file (a folder, a named pipe, a device). */
+export class NotAFileError extends Error {
+  constructor(readonly file: string) {
+    super(`${file} is not a regular file`);
+    this.name = 'NotAFileError';
+  }
+}
+
 /**
- * Open flags for reading a file the user named: read-only, and without waiting, so that a named
- * pipe or a device (which `fstat` then refuses) cannot block the open until a writer appears.
- * Regular files read as usual. (Windows has no O_NONBLOCK; it has no such pipes either.)
+ * Open a file the user named for reading, only if it is a regular file, without ever waiting on
+ * it: the first open is non-blocking (a named pipe would otherwise block it until some writer
+ * appears), and once `fstat` says it is a regular file it is opened again normally (so no
+ * non-blocking read can surprise a network or FUSE file system) and must still be the same file.
+ * Throws NotAFileError, or the system's error. Returns the descriptor; close it.
  */
-export const READ_NO_WAIT = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+export function openRegularFile(file: string): number {
+  const probe = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  try {
+    const a = fs.fstatSync(probe);
+    if (!a.isFile()) throw new NotAFileError(file);
+    const fd = fs.openSync(file, 'r');
+    const b = fs.fstatSync(fd);
+    if (b.ino !== a.ino || b.dev !== a.dev) {
+      fs.closeSync(fd);
+      throw new NotAFileError(file); // replaced between the two opens
+    }
+    return fd;
+  } finally {
+    fs.closeSync(probe);
+  }
+}
 
 export const nodeFileReader: FileReader = {
   size(file) {
     const st = fs.statSync(file);
-    if (!st.isFile()) throw new Error(`${file} is not a file`);
+    if (!st.isFile()) throw new NotAFileError(file);
     return st.size;
   },
   realPath(file) {
     return fs.realpathSync(file);
   },
   read(file, offset, length, resolved) {
-    // Without waiting (a named pipe put there would block the open), and only a regular file.
-    const fd = fs.openSync(file, READ_NO_WAIT);
+    const fd = openRegularFile(file);
     try {
-      if (!fs.fstatSync(fd).isFile()) throw new Error(`${file} is not a file`);
       if (resolved) assertOpenedAt(fd, file);
       const buf = Buffer.allocUnsafe(length);
       let done = 0;
@@ -183,15 +206,19 @@ function besideTarget(reader: FileReader, modelFile: string, file: string): bool
 
 /**
  * The data file `info` names, as it will be read: with links resolved when the reader can (the
- * very path that is checked), and its size; or why it cannot be used (missing, or a link out of
- * the model's folder). Reads no data.
+ * very path that is checked), and its size; or why it cannot be used (missing or not a file, or a
+ * link out of the model's folder). Reads no data. `modelIsRegularFile`: judge as if the model file
+ * were not a link (what it will be once a save has replaced it), so the allowance for data beside
+ * a linked model's target does not apply.
  */
 export function locateDataFile(
   info: ExternalDataInfo,
   modelFile: string,
   reader: FileReader = nodeFileReader,
+  options: { modelIsRegularFile?: boolean } = {},
 ): { file: string; size: number } | { problem: 'missing' | 'link'; message: string } {
   const missing = { problem: 'missing', message: `external data file '${info.location}' (${info.path}) does not exist or cannot be read` } as const;
+  const notAFile = { problem: 'missing', message: `external data file '${info.location}' (${info.path}) is not a regular file` } as const;
   let file = info.path;
   if (reader.realPath) {
     let realDir: string;
@@ -204,14 +231,14 @@ export function locateDataFile(
     // A model file that is itself a link (the Hugging Face cache links snapshots/<rev>/model.onnx
     // and model.onnx_data to ../../blobs/<hash>) may also use a data file right beside its target
     // (in that folder itself, not below it: the cache's blobs folder is flat).
-    if (outside(realDir, file) && !besideTarget(reader, modelFile, file)) {
+    if (outside(realDir, file) && (options.modelIsRegularFile || !besideTarget(reader, modelFile, file))) {
       return { problem: 'link', message: `external data location '${info.location}' leads through a symbolic link out of the model's folder (to ${file}); only files inside the model's folder are read` };
     }
   }
   try {
     return { file, size: reader.size(file) };
-  } catch {
-    return missing;
+  } catch (e) {
+    return e instanceof NotAFileError ? notAFile : missing;
   }
 }
 

@@ -74,7 +74,7 @@ interface Located {
   file?: string;
 }
 
-function locate(model: ModelProto, modelFile: string, reader: FileReader | null): Located[] {
+function locate(model: ModelProto, modelFile: string, reader: FileReader | null, modelIsRegularFile = false): Located[] {
   // Keyed by where the location leads, so `w.bin` and `./w.bin` are one file.
   const files = new Map<string, Located>();
   const dir = path.dirname(path.resolve(modelFile));
@@ -87,7 +87,8 @@ function locate(model: ModelProto, modelFile: string, reader: FileReader | null)
     const key = resolved ?? `refused:${location}`;
     let f = files.get(key);
     if (!f) {
-      const status: ExternalDataFileStatus = { location, path: resolved ?? null, tensors: 0, bytesNeeded: 0, checked: reader !== null, fileBytes: null, problem: null, message: null };
+      // Not looked at (no reader): the model has no folder here, so no path to show either.
+      const status: ExternalDataFileStatus = { location, path: reader === null ? null : (resolved ?? null), tensors: 0, bytesNeeded: 0, checked: reader !== null, fileBytes: null, problem: null, message: null };
       if (refused) Object.assign(status, { problem: 'refused', message: `${modelFile}: ${refused}` });
       f = { status };
       files.set(key, f);
@@ -107,7 +108,7 @@ function locate(model: ModelProto, modelFile: string, reader: FileReader | null)
   for (const f of out) {
     const s = f.status;
     if (s.problem) continue;
-    const found = locateDataFile({ location: s.location, path: s.path!, offset: 0, length: undefined }, modelFile, reader);
+    const found = locateDataFile({ location: s.location, path: s.path!, offset: 0, length: undefined }, modelFile, reader, { modelIsRegularFile });
     if ('problem' in found) {
       s.problem = found.problem === 'link' ? 'refused' : 'missing';
       s.message = `${modelFile}: ${found.message}; ${s.tensors} tensor${s.tensors === 1 ? '' : 's'} stored in it cannot be read`;
@@ -144,14 +145,17 @@ export interface DetachedDataFile {
 
 /**
  * Before saving `model` (read from `fromFile`) as `toFile`: the external data files usable beside
- * the original that will not be usable beside the copy, so that the copy cannot read them until
- * they are copied there. Saves never copy or rewrite data files themselves.
+ * the original that will not be usable beside the saved file, so that it cannot read them until
+ * they are copied there. The saved file is judged as the regular file a save writes: saving over
+ * a linked model (a Hugging Face cache snapshot) replaces the link, and the data links beside it
+ * then lead out of its folder. Also for `toFile` = `fromFile`. Saves never copy or rewrite data
+ * files themselves.
  */
 export function detachedDataFiles(model: ModelProto, fromFile: string, toFile: string, reader: FileReader = nodeFileReader): DetachedDataFile[] {
   const before = new Map<string, Located>();
   for (const f of locate(model, fromFile, reader)) before.set(f.status.location, f);
   const out: DetachedDataFile[] = [];
-  for (const { status: s } of locate(model, toFile, reader)) {
+  for (const { status: s } of locate(model, toFile, reader, true)) {
     const was = before.get(s.location);
     if (s.problem && was?.file && !was.status.problem && s.path && path.resolve(s.path) !== path.resolve(was.file)) {
       out.push({ location: s.location, from: was.file, to: s.path, problem: s.problem });

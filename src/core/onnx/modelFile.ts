@@ -9,7 +9,7 @@ import type { ByteSource } from './byteSource';
 import { type DecodedModel, type DecodeOptions, decodeModel } from './decode';
 import { encodeModel } from './encode';
 import { ModelFileError } from './errors';
-import { READ_NO_WAIT } from './externalData';
+import { NotAFileError, openRegularFile } from './externalData';
 
 /** A ByteSource doing positional reads on an open file descriptor. Opening reads nothing. */
 export class FileSource implements ByteSource {
@@ -19,17 +19,16 @@ export class FileSource implements ByteSource {
   constructor(readonly name: string) {
     let fd: number;
     try {
-      fd = fs.openSync(name, READ_NO_WAIT);
+      fd = openRegularFile(name); // a named pipe or a folder is refused at once, never waited on
     } catch (e) {
+      if (e instanceof NotAFileError) throw new ModelFileError(name, 'not a regular file');
       throw new ModelFileError(name, `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     try {
-      const st = fs.fstatSync(fd);
-      if (!st.isFile()) throw new ModelFileError(name, 'not a regular file');
-      this.size = st.size;
+      this.size = fs.fstatSync(fd).size;
     } catch (e) {
       fs.closeSync(fd);
-      throw e instanceof ModelFileError ? e : new ModelFileError(name, `cannot stat: ${(e as Error).message}`);
+      throw new ModelFileError(name, `cannot stat: ${(e as Error).message}`);
     }
     this.fd = fd;
   }
@@ -41,7 +40,7 @@ export class FileSource implements ByteSource {
     const buf = Buffer.allocUnsafe(len);
     let done = 0;
     while (done < len) {
-      const n = fs.readSync(this.fd, buf, done, len - done, start + done);
+      const n = this.readAt(buf, done, len - done, start + done);
       if (n === 0) break; // file shrank underneath us; the caller sees a short read
       done += n;
     }
@@ -54,11 +53,20 @@ export class FileSource implements ByteSource {
     const len = Math.max(0, Math.min(length, this.size - start, target.length));
     let done = 0;
     while (done < len) {
-      const n = fs.readSync(this.fd, target, done, len - done, start + done);
+      const n = this.readAt(target, done, len - done, start + done);
       if (n === 0) break;
       done += n;
     }
     return done;
+  }
+
+  /** One positional read; a failing read (EIO, a network file system going away) is a ModelFileError naming the file. */
+  private readAt(target: Uint8Array, at: number, length: number, position: number): number {
+    try {
+      return fs.readSync(this.fd!, target, at, length, position);
+    } catch (e) {
+      throw new ModelFileError(this.name, `reading ${length} bytes at byte ${position} failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
   }
 
   close(): void {

@@ -640,12 +640,13 @@ test('external data status: a folder where the data file should be is missing; a
   fs.mkdirSync(path.join(dir, 'w.bin'));
   const [st] = statusOf(file);
   assert.equal(st!.problem, 'missing');
+  assert.match(st!.message!, /external data file 'w\.bin' \(.*\) is not a regular file; 1 tensor stored in it cannot be read/);
   const d = openModelFile(file);
-  assert.throws(() => readTensorValues(d, d.model.graph!.initializer[0]!), /does not exist or cannot be read/);
-  // The same bytes decoded from memory (an editor's virtual file system): no folder to look in.
+  assert.throws(() => readTensorValues(d, d.model.graph!.initializer[0]!), /external data file 'w\.bin' .* is not a regular file/);
+  // The same bytes from an editor's virtual file system (no local folder): listed, not looked at.
   const mem = decodeModel(new MemorySource(fs.readFileSync(file), file), { file });
-  assert.deepEqual(summarizeModel(mem).externalData, [
-    { location: 'w.bin', path: path.join(dir, 'w.bin'), tensors: 1, bytesNeeded: 16, checked: false, fileBytes: null, problem: null, message: null },
+  assert.deepEqual(summarizeModel(mem, undefined, null).externalData, [
+    { location: 'w.bin', path: null, tensors: 1, bytesNeeded: 16, checked: false, fileBytes: null, problem: null, message: null },
   ]);
   assert.equal(summarizeModel(d).externalData[0]!.checked, true);
   d.source.close?.();
@@ -682,4 +683,31 @@ test('saved elsewhere, a linked data file (Hugging Face cache) is to be copied f
   fs.symlinkSync(path.join(blobs, 'sha-data'), path.join(root, 'mine', 'model.onnx_data'));
   assert.deepEqual(detachedDataFiles(d.model, from, out).map((f) => f.problem), ['refused']);
   d.source.close?.();
+});
+
+test('saving over a linked model file (a cache snapshot) is told that its data link will lead out of its folder', { skip: noSymlinks }, async () => {
+  const root = tmpDir();
+  const blobs = path.join(root, 'blobs');
+  const { modelPath, a } = writeExternalModel(blobs, 'model.onnx_data');
+  fs.renameSync(path.join(blobs, 'model.onnx_data'), path.join(blobs, 'sha-data'));
+  fs.renameSync(modelPath, path.join(blobs, 'sha-model'));
+  const snapshot = path.join(root, 'snapshots', 'rev1');
+  fs.mkdirSync(snapshot, { recursive: true });
+  const model = path.join(snapshot, 'model.onnx');
+  fs.symlinkSync('../../blobs/sha-model', model);
+  fs.symlinkSync('../../blobs/sha-data', path.join(snapshot, 'model.onnx_data'));
+  const d = openModelFile(model);
+  assert.deepEqual(nums(readTensorValues(d, d.model.graph!.initializer[0]!)), Array.from(a)); // fine while the model is a link
+  const detached = detachedDataFiles(d.model, model, model);
+  assert.deepEqual(detached.map((f) => [f.location, f.problem, f.to]), [['model.onnx_data', 'refused', path.join(snapshot, 'model.onnx_data')]]);
+  d.source.close?.();
+  // qdq save in place says what to do, and the saved (now regular) file indeed cannot read its data.
+  const err: string[] = [];
+  assert.equal(await qdq(['save', model, '-o', model], { out: () => {}, err: (t) => err.push(t) }), 0);
+  assert.ok(!fs.lstatSync(model).isSymbolicLink(), 'the save replaced the link with a file');
+  assert.ok(err.some((l) => l.includes(`'model.onnx_data', which is a link leading out of its folder there: replace the link ${path.join(snapshot, 'model.onnx_data')} with a copy of `)), err.join('\n'));
+  const saved = openModelFile(model);
+  assert.throws(() => readTensorValues(saved, saved.model.graph!.initializer[0]!), /leads through a symbolic link out of the model's folder/);
+  assert.equal(externalDataStatus(saved.model, model)[0]!.problem, 'refused');
+  saved.source.close?.();
 });
