@@ -45,24 +45,34 @@ export class NotAFileError extends Error {
 }
 
 /**
- * Open a file the user named for reading, only if it is a regular file, without ever waiting on
- * it: the first open is non-blocking (a named pipe would otherwise block it until some writer
- * appears), and once `fstat` says it is a regular file it is opened again normally (so no
- * non-blocking read can surprise a network or FUSE file system) and must still be the same file.
- * Throws NotAFileError, or the system's error. Returns the descriptor; close it.
+ * Open a file the user named for reading, only if it is a regular file, without waiting on it:
+ * the first open is non-blocking (a named pipe would otherwise block it until some writer
+ * appears), and once `fstat` says it is a regular file it is opened again normally, so that no
+ * non-blocking read can surprise a network or FUSE file system. On Linux the second open goes
+ * through the first descriptor (`/proc/self/fd`), the very same file; elsewhere through the path,
+ * and it must still be the same file (a pipe swapped in between the two opens would still block
+ * that open: a gap left there). Throws NotAFileError, or the system's error. Returns the
+ * descriptor; close it.
  */
 export function openRegularFile(file: string): number {
   const probe = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   try {
     const a = fs.fstatSync(probe);
     if (!a.isFile()) throw new NotAFileError(file);
-    const fd = fs.openSync(file, 'r');
-    const b = fs.fstatSync(fd);
-    if (b.ino !== a.ino || b.dev !== a.dev) {
-      fs.closeSync(fd);
-      throw new NotAFileError(file); // replaced between the two opens
+    let fd: number;
+    try {
+      fd = fs.openSync(`/proc/self/fd/${probe}`, 'r');
+    } catch {
+      fd = fs.openSync(file, 'r'); // no /proc
     }
-    return fd;
+    try {
+      const b = fs.fstatSync(fd);
+      if (b.ino !== a.ino || b.dev !== a.dev) throw new NotAFileError(file); // replaced between the two opens
+      return fd;
+    } catch (e) {
+      fs.closeSync(fd);
+      throw e;
+    }
   } finally {
     fs.closeSync(probe);
   }

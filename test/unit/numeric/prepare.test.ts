@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { inlineExternalData, NumericInputError, prepareModelBytes } from '../../../src/core/numeric/index';
+import { inlineExternalData, NumericInputError, type NumericRuntime, prepareModelBytes, runNumericCheck } from '../../../src/core/numeric/index';
 import { DataLocation, eachTensor, encodeModelToBytes, openModelFile, readTensorValues } from '../../../src/core/onnx/index';
 import { makeTempDir } from '../../support/tempDir';
 import { encodeModelProto, onnx, vi } from '../onnx/protoHelpers';
@@ -110,10 +110,9 @@ test('ONNX Runtime runs the prepared copy of the external-data model as it runs 
   }
 });
 
-test('a model over 2 GB with its external data is refused by name before any data is read', () => {
-  const dir = makeTempDir('qdq-numeric-big');
-  const file = path.join(dir, 'big.onnx');
-  // 600 M floats (2.4 GB) in a data file that is not even there: nothing may be read.
+/** y = x + w, w ([n] floats) stored in a data file `w.bin` that is not there: reading it fails. */
+function addModel(dir: string, name: string, n: number): string {
+  const file = path.join(dir, name);
   fs.writeFileSync(
     file,
     encodeModelProto({
@@ -121,11 +120,20 @@ test('a model over 2 GB with its external data is refused by name before any dat
       opsetImport: [{ domain: '', version: 17 }],
       graph: {
         name: 'g',
-        output: [vi('w', [600_000_000])],
-        initializer: [{ name: 'w', dims: [600_000_000], dataType: FLOAT, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: [{ key: 'location', value: 'w.bin' }] }],
+        input: [vi('x', [n])],
+        output: [vi('y', [n])],
+        initializer: [{ name: 'w', dims: [n], dataType: FLOAT, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: [{ key: 'location', value: 'w.bin' }] }],
+        node: [{ opType: 'Add', input: ['x', 'w'], output: ['y'] }],
       },
     }),
   );
+  return file;
+}
+
+test('a model over 2 GB with its external data is refused by name before any data is read', () => {
+  const dir = makeTempDir('qdq-numeric-big');
+  // 600 M floats (2.4 GB) in a data file that is not even there: nothing may be read.
+  const file = addModel(dir, 'big.onnx', 600_000_000);
   const d = openModelFile(file);
   try {
     assert.throws(() => prepareModelBytes(d, []), (e: unknown) => {
@@ -135,5 +143,22 @@ test('a model over 2 GB with its external data is refused by name before any dat
     });
   } finally {
     d.source.close?.();
+  }
+});
+
+test('the numeric check measures both models against the cap before reading either one\'s data', async () => {
+  const dir = makeTempDir('qdq-numeric-order');
+  // The Q/DQ model is small, but its data file is missing: reading it first would fail with a TensorDataError.
+  const qdq = openModelFile(addModel(dir, 'small.onnx', 4));
+  const reference = openModelFile(addModel(dir, 'big.onnx', 600_000_000));
+  const unused: NumericRuntime = { description: 'none', createSession: () => Promise.reject(new Error('no session may be created')) };
+  try {
+    await assert.rejects(
+      runNumericCheck({ qdq, reference, referenceKind: 'file', samples: [{ label: 's0', feeds: { x: { dims: [4], data: new Float32Array(4) } } }], runtime: unused }),
+      (e: unknown) => e instanceof NumericInputError && e.message.startsWith(`${reference.file}: with its external data the model is 2.24 GB`),
+    );
+  } finally {
+    qdq.source.close?.();
+    reference.source.close?.();
   }
 });

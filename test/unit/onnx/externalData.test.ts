@@ -546,7 +546,8 @@ test('saved elsewhere, a model with external data is told which data files its c
   const dir = tmpDir();
   const { modelPath } = writeExternalModel(path.join(dir, 'src'));
   const d = openModelFile(modelPath);
-  // Same folder: nothing is detached. Another folder: the data file is, until it is copied there.
+  // In place, or in the same folder: nothing is detached. Another folder: the data file is, until it is copied there.
+  assert.deepEqual(detachedDataFiles(d.model, modelPath, modelPath), []);
   assert.deepEqual(detachedDataFiles(d.model, modelPath, path.join(dir, 'src', 'copy.onnx')), []);
   const elsewhere = path.join(dir, 'out', 'copy.onnx');
   fs.mkdirSync(path.dirname(elsewhere));
