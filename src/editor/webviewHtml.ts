@@ -45,6 +45,13 @@ export interface WebviewShellOptions {
 }
 
 /**
+ * cytoscape.js adds a `<style>` of one rule to the page (`position: relative` on its containers)
+ * unless an element with this id exists; under the strict CSP that insertion is blocked and logged
+ * as a violation on every open. Our stylesheet carries the id and the rule (webview/main.css).
+ */
+const CYTOSCAPE_STYLESHEET_ID = '__________cytoscape_stylesheet';
+
+/**
  * The HTML shell of every QDQ Studio webview: the CSP, one stylesheet (dist/<bundle>.css) and one
  * nonce'd script (dist/<bundle>.js). Everything visible is built by the script; nothing inline.
  */
@@ -59,7 +66,7 @@ export function buildWebviewShell(webview: vscode.Webview, extensionUri: vscode.
   <meta charset="UTF-8">
   <meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(webview.cspSource, nonce)}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link rel="stylesheet" href="${escapeHtml(style.toString())}">
+  <link rel="stylesheet" id="${CYTOSCAPE_STYLESHEET_ID}" href="${escapeHtml(style.toString())}">
   <title>${escapeHtml(o.title)}</title>
 </head>
 <body>

@@ -78,6 +78,9 @@ suite('Graph view', () => {
     await waitForOurEditor(uri);
     const r = await waitForGraph(uri, 'the folded graph', (g) => g.state === 'ready' && g.overlaySources.includes('analysis'));
     assert.equal(r.tab, 'graph', 'the graph tab is the default');
+    // The strict CSP held once the graph library ran: nothing inline was blocked (cytoscape.js inserts a <style> unless told not to).
+    const page = await vscode.commands.executeCommand<{ report: { cspViolations: string[] } } | undefined>('qdqStudio.internal.queryWebview', uri);
+    assert.deepEqual(page?.report.cspViolations, [], 'CSP violations in the webview');
     assert.equal(r.mode, 'folded', 'a quantized model opens folded');
     assert.equal(r.renderedNodes, folded.nodes.length);
     assert.equal(r.renderedEdges, folded.edges.length);
