@@ -27,11 +27,12 @@ export interface QdqInfo {
   /** ONNX data type code of the quantized side (INT8, UINT8, FLOAT8E4M3FN, INT4, …). */
   dtype: number;
   /**
-   * How the type was found: the zero point's type, `output_dtype`, the paired Q (for a DQ), the
-   * DQ input's initializer type, or `default` (no zero point and no output_dtype: ONNX says UINT8,
-   * TensorRT uses INT8 — R2).
+   * How the type was found: the zero point's type (a constant's, or the declared type of one
+   * computed at run time), `zeroPointUnknown` (a zero point computed at run time whose type the
+   * model does not state), `output_dtype`, the paired Q (for a DQ), the DQ input's initializer
+   * type, or `default` (no zero point and no output_dtype: ONNX says UINT8, TensorRT uses INT8 — R2).
    */
-  dtypeFrom: 'zeroPoint' | 'outputDtype' | 'pairedQ' | 'input' | 'customOp' | 'default';
+  dtypeFrom: 'zeroPoint' | 'zeroPointUnknown' | 'outputDtype' | 'pairedQ' | 'input' | 'customOp' | 'default';
   /** `axis` attribute as written (undefined when absent). */
   axis?: number;
   blockSize?: number;
@@ -82,6 +83,11 @@ export function resolveQdq(ctx: AnalysisContext): Map<number, QdqInfo> {
     } else if (zeroPointConst) {
       dtype = zeroPointConst.castTo ?? zeroPointConst.dataType;
       dtypeFrom = 'zeroPoint';
+    } else if (zeroPointTensor) {
+      // A zero point computed at run time (R1 reports that): its declared type, when stated.
+      const declared = ctx.elemTypeOf(zeroPointTensor);
+      if (declared !== undefined) dtype = declared;
+      dtypeFrom = declared !== undefined ? 'zeroPoint' : 'zeroPointUnknown';
     } else if (isQ && outputDtype) {
       dtype = outputDtype;
       dtypeFrom = 'outputDtype';

@@ -281,14 +281,21 @@ export function nodeProperties(decoded: DecodedModel, ref: GraphRef, nodeIndex: 
       if (scaleSrc) details.scale = qdqValues(decoded, scaleName, scaleSrc, cap);
       else if (scaleName) details.error = `scale '${scaleName}' is not a constant`;
       const zpSrc = zpName ? constantSource(g, zpName) : undefined;
+      // A scale or zero point computed at run time (a graph input, another node's output): its
+      // declared type and shape, when the model states them, tell the type and the granularity.
+      const declared = (name: string) => shapeOf(g.index.valueInfo.get(name)?.type);
       if (zpSrc) {
         details.zeroPoint = qdqValues(decoded, zpName, zpSrc, cap);
         details.quantizedType = details.zeroPoint.dtype;
+      } else if (zpName && declared(zpName).dtype) {
+        details.quantizedType = declared(zpName).dtype;
       } else {
         const od = intAttr(node, 'output_dtype');
         if (od) details.quantizedType = dataTypeName(od);
       }
-      const count = details.scale?.count ?? 1;
+      const declaredScale = !scaleSrc && scaleName ? declared(scaleName).shape : undefined;
+      const declaredCount = declaredScale?.every((d) => typeof d === 'number') ? (declaredScale as number[]).reduce((a, b) => a * b, 1) : undefined;
+      const count = details.scale?.count ?? declaredCount ?? 1;
       if (blockSize !== undefined && blockSize > 0) {
         details.granularity = 'per-block';
         details.blockSize = blockSize;

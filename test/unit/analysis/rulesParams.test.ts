@@ -5,6 +5,11 @@
  */
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { analyzeModel } from '../../../src/core/analysis/index';
+import { buildGraphIndex } from '../../../src/core/graph/index';
+import { nodeProperties } from '../../../src/core/graphView/index';
+import { decodeModel, MemorySource } from '../../../src/core/onnx/index';
+import { onnx } from '../onnx/protoHelpers';
 import { analyze, conv, findings, op, qconv, qdq, start } from './kit';
 import { float32Payload, quantPayload } from '../../support/builder/weights';
 
@@ -254,5 +259,38 @@ describe('R12 QDQ-BUILD-FLAGS', () => {
     const r = analyze(b);
     assert.deepEqual(findings(r, 'R12'), []);
     assert.deepEqual(r.findings, []);
+  });
+});
+
+describe('Q/DQ parameters computed at run time (onnx test_quantizelinear_axis)', () => {
+  /** y = QuantizeLinear(x, y_scale, y_zero_point, axis 1) with scale and zero point as graph inputs. */
+  const runtimeParams = (zpType: number | undefined) => {
+    const t = (name: string, elemType: number | undefined, dims: number[]) => ({ name, ...(elemType ? { type: { tensorType: { elemType, shape: { dim: dims.map((dimValue) => ({ dimValue })) } } } } : {}) });
+    const bytes = onnx.ModelProto.encode({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 13 }],
+      graph: {
+        name: 'g',
+        input: [t('x', 1, [1, 3, 3, 2]), t('y_scale', 1, [3]), t('y_zero_point', zpType, [3])],
+        output: [t('y', 2, [1, 3, 3, 2])],
+        node: [{ name: 'q', opType: 'QuantizeLinear', input: ['x', 'y_scale', 'y_zero_point'], output: ['y'], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] }],
+      },
+    }).finish();
+    return decodeModel(new MemorySource(bytes, 'axis.onnx'));
+  };
+  test('a zero point declared UINT8 is an explicit UINT8 (R2 error), not an implied one; its being computed is R1\'s', () => {
+    const d = runtimeParams(2);
+    const r = analyzeModel(d, buildGraphIndex(d.model.graph!));
+    assert.deepEqual(findings(r, 'R2', 'error').map((f) => [f.nodes[0], /UINT8 \(from its zero point\)/.test(f.message)]), [['q', true]]);
+    assert.deepEqual(findings(r, 'R2', 'info'), [], 'no "no zero point" message for a node that has one');
+    assert.ok(findings(r, 'R1').some((f) => /not a build-time constant/.test(f.message)));
+    // The properties panel: per-channel from the scale's declared shape, the type from the zero point's.
+    const p = nodeProperties(d, { path: [] }, 0).qdq!;
+    assert.deepEqual([p.granularity, p.axis, p.quantizedType], ['per-channel', 1, 'UINT8']);
+  });
+  test('a zero point whose type is not stated is not taken for a missing one', () => {
+    const d = runtimeParams(undefined);
+    const r = analyzeModel(d, buildGraphIndex(d.model.graph!));
+    assert.deepEqual(findings(r, 'R2'), []);
   });
 });
