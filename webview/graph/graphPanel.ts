@@ -18,7 +18,7 @@ import { editorFont, measureFontMetrics } from './fontMetrics';
 import { Overview } from './overview';
 import { edgePropertiesView, nodePropertiesView } from './properties';
 import { mixRgb, resolveColor, themeKind, watchTheme } from './theme';
-import { CATEGORY_LEGEND, ViewIndex, edgeId, initialViewport, nodeId, nodeKey, opCategory, splitForFirstPaint, toElements, viewRect, type ElementSet, type Viewport } from './viewModel';
+import { CATEGORY_LEGEND, FIT_MAX_ZOOM, ViewIndex, edgeId, initialViewport, nodeId, nodeKey, opCategory, splitForFirstPaint, toElements, viewRect, type ElementSet, type Viewport } from './viewModel';
 
 export interface GraphHostApi {
   requestGraph(ref: GraphRefDto, mode: ViewModeDto, font: { charWidth: number; lineHeight: number }): Promise<GraphViewMessage>;
@@ -1113,7 +1113,13 @@ export class GraphPanel {
   }
 
   fit(): void {
-    this.cy?.fit(undefined, 24);
+    const cy = this.cy;
+    if (!cy) return;
+    cy.fit(undefined, 24);
+    if (cy.zoom() > FIT_MAX_ZOOM) {
+      cy.zoom(FIT_MAX_ZOOM);
+      cy.center();
+    }
   }
 
   zoomToSelection(): void {

@@ -280,9 +280,15 @@ export interface Viewport {
 export const FIT_READABLE_ZOOM = 0.6;
 
 /**
+ * Fitting never zooms in past this: a graph of three nodes is shown at about its natural size in
+ * the middle, not blown up to fill the panel (where the legend and the minimap cover its corners).
+ */
+export const FIT_MAX_ZOOM = 1.25;
+
+/**
  * The first view of a drawing in a `width` × `height` canvas, computed from the layout alone (before
  * cytoscape exists, so only what it shows has to be drawn first): the whole graph fitted with
- * `padding`, or, when that would be smaller than {@link FIT_READABLE_ZOOM} (a tall detector), the
+ * `padding` (at most at {@link FIT_MAX_ZOOM}, centred), or, when that would be smaller than {@link FIT_READABLE_ZOOM} (a tall detector), the
  * top of the graph at 0.9 — readable, like the start of a document.
  */
 export function initialViewport(layout: GraphLayoutDto, width: number, height: number, padding = 24, minZoom = 0.005, maxZoom = 4): Viewport {
@@ -305,7 +311,7 @@ export function initialViewport(layout: GraphLayoutDto, width: number, height: n
     }
   }
   const fit = Math.min((width - 2 * padding) / Math.max(1, x2 - x1), (height - 2 * padding) / Math.max(1, y2 - y1));
-  const zoom = Math.min(maxZoom, Math.max(minZoom, fit));
+  const zoom = Math.min(maxZoom, FIT_MAX_ZOOM, Math.max(minZoom, fit));
   if (zoom >= FIT_READABLE_ZOOM) return { zoom, pan: { x: (width - zoom * (x1 + x2)) / 2, y: (height - zoom * (y1 + y2)) / 2 } };
   const z = 0.9;
   return { zoom: z, pan: { x: width / 2 - layout.x[top]! * z, y: 40 - (layout.y[top]! - layout.h[top]! / 2) * z } };

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildViewGraph, layoutToJson, layoutViewGraph, viewNodeSizes } from '../../../src/core/graphView/index';
 import { MemorySource, decodeModel } from '../../../src/core/onnx/index';
-import { FIT_READABLE_ZOOM, ViewIndex, badgeText, initialViewport, nodeKey, segmentPoint, segmentsFor, splitForFirstPaint, toElements, viewRect } from '../../../webview/graph/viewModel';
+import { FIT_MAX_ZOOM, FIT_READABLE_ZOOM, ViewIndex, badgeText, initialViewport, nodeKey, segmentPoint, segmentsFor, splitForFirstPaint, toElements, viewRect } from '../../../webview/graph/viewModel';
 import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
 
 function tinyView(mode: 'folded' | 'raw', preset: keyof typeof YOLO_PRESETS = 'tiny') {
@@ -83,6 +83,14 @@ describe('first view and streaming split', () => {
       const sy = layoutSmall.y[i]! * v.zoom + v.pan.y;
       assert.ok(sx >= 24 - 1e-6 && sx <= 1600 - 24 + 1e-6 && sy >= 24 - 1e-6 && sy <= 1000 - 24 + 1e-6, `node ${i} on screen at (${sx}, ${sy})`);
     }
+  });
+
+  it('a graph of a few nodes is not blown up to fill the panel: at most FIT_MAX_ZOOM, in the middle', () => {
+    const layout = { x: [0, 0, 120], y: [0, 80, 80], w: [60, 60, 60], h: [30, 30, 30] };
+    const v = initialViewport(layout as Parameters<typeof initialViewport>[0], 1600, 1000, 24, 0.005, 4);
+    assert.equal(v.zoom, FIT_MAX_ZOOM);
+    // The bounding box's centre (60, 40) is the panel's centre.
+    assert.ok(Math.abs(60 * v.zoom + v.pan.x - 800) < 1e-6 && Math.abs(40 * v.zoom + v.pan.y - 500) < 1e-6, JSON.stringify(v));
   });
 
   it('a tall graph starts at its top at 0.9; the first set holds what that view shows, the rest comes nearest first', () => {
