@@ -31,6 +31,11 @@ function shapeText(shape: readonly (number | string | null)[] | undefined): stri
   return shape ? formatShape(shape) : '?';
 }
 
+/** `FLOAT [1, 3]`; a sequence, optional or map value has no shape of its own: `seq(tensor(FLOAT))` alone. */
+function typeText(dtype: string | undefined, shape: readonly (number | string | null)[] | undefined): string {
+  return dtype !== undefined && shape === undefined && dtype.includes('(') ? dtype : `${dtype ?? '?'} ${shapeText(shape)}`;
+}
+
 function weightBlock(w: WeightDto): HTMLElement {
   const parts: HTMLElement[] = [
     row('Weight', `${w.dtype} ${formatShape(w.shape)}${w.bytes !== undefined ? ` · ${formatBytes(w.bytes)}` : ''}${w.external ? ' · external' : ''}`),
@@ -62,7 +67,7 @@ function tensorList(title: string, tensors: readonly TensorInfoDto[], actions: P
         'div',
         { className: 'prop-tensor' },
         h('div', { className: 'prop-tensor-name mono' }, t.name === '' ? h('span', { className: 'muted' }, `(input ${i} omitted)`) : t.name),
-        h('div', { className: 'prop-tensor-type mono' }, `${t.dtype ?? '?'} ${shapeText(t.shape)}${t.graphInput ? ' · graph input' : ''}${t.graphOutput ? ' · graph output' : ''}`),
+        h('div', { className: 'prop-tensor-type mono' }, `${typeText(t.dtype, t.shape)}${t.graphInput ? ' · graph input' : ''}${t.graphOutput ? ' · graph output' : ''}`),
         t.producer ? row('from', linkButton(t.producer, actions)) : null,
         t.consumers?.length ? row('to', h('span', null, ...t.consumers.slice(0, 8).flatMap((c, k) => [k > 0 ? ', ' : '', linkButton(c, actions)]), t.consumers.length > 8 ? ` +${t.consumers.length - 8}` : '')) : null,
         t.weight ? weightBlock(t.weight) : null,

@@ -6,7 +6,7 @@
  * value with the range. Plain JSON (`NodeProperties`, mirrored by src/protocol/properties.ts).
  */
 import type { GraphIndex } from '../graph/index';
-import { AttributeType, type Attribute, type DecodedModel, type Node, type Tensor, type TypeProto, dataTypeName, tensorElementCount } from '../onnx/index';
+import { AttributeType, type Attribute, type DecodedModel, type Node, type Tensor, type TypeProto, dataTypeName, tensorElementCount, typeString } from '../onnx/index';
 import { resolveGraphRef, type ResolvedGraph } from './graphScope';
 import { type NumericValues, type ParamSource, constantValueAttr, intAttr, paramInfo, readParamValues } from './params';
 import type { GraphRef } from './viewGraph.types';
@@ -131,7 +131,8 @@ function attributeText(a: Attribute): { type: string; value: string } {
 
 function shapeOf(t: TypeProto | undefined): { dtype?: string; shape?: (number | string | null)[] } {
   const tt = t?.tensorType ?? t?.sparseTensorType;
-  if (!tt) return {};
+  // A sequence, optional or map value: its whole type, e.g. seq(tensor(FLOAT)), as the type.
+  if (!tt) return t && (t.sequenceType || t.optionalType || t.mapType) ? { dtype: typeString(t) } : {};
   return {
     ...(tt.elemType ? { dtype: dataTypeName(tt.elemType) } : {}),
     ...(tt.shape ? { shape: tt.shape.dim.map((d) => (d.dimValue !== undefined ? Number(d.dimValue) : d.dimParam ? d.dimParam : null)) } : {}),

@@ -2,6 +2,7 @@
  * ONNX TensorProto.DataType table, including the FP8, 4-bit and 2-bit types added after ONNX 1.10.
  * Unknown codes (types newer than this table) are reported as `UNKNOWN(<code>)` and pass through.
  */
+import type { TypeProto } from './model';
 export interface DataTypeInfo {
   readonly code: number;
   readonly name: string;
@@ -68,4 +69,19 @@ export function rawByteLength(code: number, count: number): number | undefined {
   const info = byCode.get(code);
   if (!info || info.bits === 0) return undefined;
   return Math.ceil((count * info.bits) / 8);
+}
+
+/**
+ * A value type as ONNX spells it, element types by name: `tensor(FLOAT)`, `seq(tensor(FLOAT))`,
+ * `optional(seq(tensor(INT64)))`, `map(INT64, tensor(FLOAT))`, `sparse_tensor(FLOAT)`; `?` for
+ * what the model leaves unstated. Nesting is bounded by the decoder's depth limit.
+ */
+export function typeString(t: TypeProto | undefined): string {
+  if (!t) return '?';
+  if (t.tensorType) return `tensor(${t.tensorType.elemType ? dataTypeName(t.tensorType.elemType) : '?'})`;
+  if (t.sparseTensorType) return `sparse_tensor(${t.sparseTensorType.elemType ? dataTypeName(t.sparseTensorType.elemType) : '?'})`;
+  if (t.sequenceType) return `seq(${typeString(t.sequenceType.elemType)})`;
+  if (t.optionalType) return `optional(${typeString(t.optionalType.elemType)})`;
+  if (t.mapType) return `map(${t.mapType.keyType ? dataTypeName(t.mapType.keyType) : '?'}, ${typeString(t.mapType.valueType)})`;
+  return '?';
 }

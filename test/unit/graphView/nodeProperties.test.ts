@@ -4,11 +4,12 @@ import { describe, it } from 'node:test';
 import { analyzeModel } from '../../../src/core/analysis/index';
 import { buildGraphIndex } from '../../../src/core/graph/index';
 import { nodeProperties, tensorStats } from '../../../src/core/graphView/index';
-import { MemorySource, decodeModel, readTensorValues } from '../../../src/core/onnx/index';
+import { MemorySource, decodeModel, readTensorValues, typeString } from '../../../src/core/onnx/index';
 import { analysisOverlay } from '../../../src/editor/analysisOverlay';
 import { isFromWebview, isToWebview } from '../../../src/protocol/messages';
 import { isGraphOverlay, overlayColorCss } from '../../../src/protocol/overlay';
 import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
+import { onnx } from '../onnx/protoHelpers';
 
 const model = () => decodeModel(new MemorySource(yoloLike({ ...YOLO_PRESETS.tiny, qdq: 'good' }).toBytes(), 'tiny.onnx'));
 
@@ -73,5 +74,32 @@ describe('analysis overlay and overlay protocol', () => {
     assert.ok(isToWebview({ type: 'revealNode', name: 'n' }));
     assert.ok(isToWebview({ type: 'graphCommand', command: 'fit' }));
     assert.ok(!isToWebview({ type: 'graphCommand', command: 'rm -rf' }));
+  });
+});
+
+describe('nodeProperties: values that are not tensors', () => {
+  it('a sequence, optional or map input shows its whole type (seq(tensor(FLOAT)), ...), not "? ?"', () => {
+    const tensor = (elemType: number) => ({ tensorType: { elemType } });
+    const bytes = onnx.ModelProto.encode({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: {
+        name: 'g',
+        input: [
+          { name: 's', type: { sequenceType: { elemType: tensor(1) } } },
+          { name: 'o', type: { optionalType: { elemType: { sequenceType: { elemType: tensor(7) } } } } },
+          { name: 'm', type: { mapType: { keyType: 7, valueType: tensor(1) } } },
+          { name: 'u' },
+        ],
+        output: [{ name: 'y', type: { sequenceType: { elemType: tensor(1) } } }],
+        node: [{ name: 'n', opType: 'SequenceInsert', input: ['s', 'o', 'm', 'u'], output: ['y'] }],
+      },
+    }).finish();
+    const d = decodeModel(new MemorySource(bytes, 'seq.onnx'));
+    const p = nodeProperties(d, { path: [] }, 0);
+    assert.deepEqual(p.inputs.map((i) => i.dtype), ['seq(tensor(FLOAT))', 'optional(seq(tensor(INT64)))', 'map(INT64, tensor(FLOAT))', undefined]);
+    assert.equal(p.outputs[0]!.dtype, 'seq(tensor(FLOAT))');
+    assert.equal(typeString(undefined), '?');
+    assert.equal(typeString({ sparseTensorType: { elemType: 10 }, denotation: '' }), 'sparse_tensor(FLOAT16)');
   });
 });
