@@ -109,11 +109,17 @@ function tensorSummary(t: Tensor | undefined): string {
   return `${dataTypeName(t.dataType)} [${t.dims.map(String).join('×')}]${t.name ? ` ${t.name}` : ''}`;
 }
 
+const DTYPE_ATTRIBUTES = new Set(['to', 'output_dtype', 'dtype']);
+
 function attributeText(a: Attribute): { type: string; value: string } {
   const type = AttributeType[a.type] ?? String(a.type);
   switch (a.type) {
     case AttributeType.FLOAT: return { type, value: formatNumber(a.f ?? 0) };
-    case AttributeType.INT: return { type, value: formatNumber(a.i ?? 0) };
+    case AttributeType.INT:
+      // Attributes that hold an element type in the standard operators (Cast's `to`, Q's
+      // `output_dtype`, the random and EyeLike ops' `dtype`): the code and its name.
+      if (DTYPE_ATTRIBUTES.has(a.name) && a.i !== undefined && Number(a.i) > 0) return { type, value: `${formatNumber(a.i)} (${dataTypeName(Number(a.i))})` };
+      return { type, value: formatNumber(a.i ?? 0) };
     case AttributeType.STRING: return { type, value: JSON.stringify(decoder.decode(a.s ?? new Uint8Array())) };
     case AttributeType.FLOATS: return { type, value: list(a.floats) };
     case AttributeType.INTS: return { type, value: list(a.ints) };

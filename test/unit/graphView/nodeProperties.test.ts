@@ -100,6 +100,12 @@ describe('nodeProperties: values that are not tensors', () => {
     assert.deepEqual(p.inputs.map((i) => i.dtype), ['seq(tensor(FLOAT))', 'optional(seq(tensor(INT64)))', 'map(INT64, tensor(FLOAT))', undefined]);
     assert.equal(p.outputs[0]!.dtype, 'seq(tensor(FLOAT))');
     assert.equal(typeString(undefined), '?');
+    // An element-type attribute reads as its name too.
+    const cast = onnx.ModelProto.encode({
+      irVersion: 8,
+      graph: { name: 'g', node: [{ opType: 'Cast', input: ['x'], output: ['y'], attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: 8 }] }] },
+    }).finish();
+    assert.deepEqual(nodeProperties(decodeModel(new MemorySource(cast, 'cast.onnx')), { path: [] }, 0).attributes, [{ name: 'to', type: 'INT', value: '8 (STRING)' }]);
     assert.equal(typeString({ sparseTensorType: { elemType: 10 }, denotation: '' }), 'sparse_tensor(FLOAT16)');
   });
 });
