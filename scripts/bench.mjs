@@ -238,7 +238,7 @@ async function main() {
     if (ONLY && !row.label.includes(ONLY)) continue;
     row.result = await measure(row.path, { save: row.save });
     // The peak of one fresh process swings with how far V8's young generation grew during the
-    // decode (a few MB: on a 10 MB export 7% in one process, 60% in the next). More processes,
+    // decode (a few MB: on the 10 MB yolov9t-qat 19% of the file in one process, 60% in another). More processes,
     // the median reported and the whole range shown.
     if (!row.result.error) {
       const peaks = [row.result.memory.peakExtra];
