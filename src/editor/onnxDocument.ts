@@ -395,6 +395,9 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
       this.session?.markSaved();
       this.changedOnDisk = false;
       await this.readStamp();
+      // The save replaced a linked model file, and some data files are no longer usable from it:
+      // the summary and the Problems panel say so now, not at the next open.
+      if (detached.length > 0) await this.modelChanged();
     }
     this.offerDataFiles(detached, target);
     this.services.log.info(`Saved ${displayPath(this.uri)} to ${displayPath(target)}`);

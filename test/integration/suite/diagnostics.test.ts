@@ -1,8 +1,10 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { analyzeModel } from '../../../src/core/analysis/index';
 import { buildGraphIndex } from '../../../src/core/graph/index';
-import { DataLocation, decodeModel, encodeModelToBytes, markDirty, MemorySource, tensorByteLength } from '../../../src/core/onnx/index';
+import { DataLocation, decodeModel, encodeModelToBytes, markDirty, MemorySource, readTensorBytes, tensorByteLength } from '../../../src/core/onnx/index';
 import { VIEW_TYPE, closeAllEditors, poll, requireModel, waitForOurEditor, workspaceFile } from './support';
 
 interface Row {
@@ -42,7 +44,7 @@ suite('Problems panel and Findings view (TensorRT Q/DQ analysis)', function () {
   teardown(async () => {
     await closeAllEditors();
     await vscode.workspace.getConfiguration('qdqStudio.analysis').update('tensorrtVersion', undefined, vscode.ConfigurationTarget.Workspace);
-    for (const uri of scratch.splice(0)) await vscode.workspace.fs.delete(uri).then(undefined, () => undefined);
+    for (const uri of scratch.splice(0)) await vscode.workspace.fs.delete(uri, { recursive: true }).then(undefined, () => undefined);
   });
 
   test('findings of an open model appear with source, rule code, rule page link and severity', async () => {
@@ -117,6 +119,41 @@ suite('Problems panel and Findings view (TensorRT Q/DQ analysis)', function () {
     const findings = await expectedFindings(uri, 10);
     assert.ok(findings.length > 0);
     await waitForDiagnostics(uri, 'the findings beside the warning', (x) => x.length === findings.length + 1);
+  });
+
+  test('saving over a linked model file (a Hugging Face cache snapshot) brings up the warning for its data link, which now leads out', async function () {
+    if (process.platform === 'win32') return this.skip(); // symbolic links need extra rights there
+    const good = await requireModel('models/tiny-qat-good.onnx');
+    // The cache layout: blobs/<hash> hold the model and its data; snapshots/rev links to them.
+    const d = decodeModel(new MemorySource(await vscode.workspace.fs.readFile(good), good.fsPath), { file: good.fsPath });
+    const weight = d.model.graph!.initializer.find((t) => t.rawData && t.dims.length === 4)!;
+    const data = readTensorBytes(d, weight);
+    weight.rawData = undefined;
+    weight.dataLocation = DataLocation.EXTERNAL;
+    weight.externalData = [{ key: 'location', value: 'model.onnx_data' }, { key: 'length', value: String(data.length) }];
+    markDirty(weight);
+    const root = workspaceFile('models/scratch-hf').fsPath;
+    scratch.push(vscode.Uri.file(root));
+    fs.mkdirSync(path.join(root, 'blobs'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'snapshots', 'rev'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'blobs', 'sha-model'), encodeModelToBytes(d));
+    fs.writeFileSync(path.join(root, 'blobs', 'sha-data'), data);
+    fs.symlinkSync('../../blobs/sha-model', path.join(root, 'snapshots', 'rev', 'model.onnx'));
+    fs.symlinkSync('../../blobs/sha-data', path.join(root, 'snapshots', 'rev', 'model.onnx_data'));
+    const uri = vscode.Uri.file(path.join(root, 'snapshots', 'rev', 'model.onnx'));
+
+    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+    await waitForOurEditor(uri);
+    const dataWarnings = (x: vscode.Diagnostic[]) => x.filter((y) => ruleOf(y) === 'external-data');
+    const before = await waitForDiagnostics(uri, 'the findings of the linked model', (x) => x.length > 0);
+    assert.deepEqual(dataWarnings(before).map((x) => x.message), [], 'usable while the model file is a link beside its data');
+    const outcome = await vscode.commands.executeCommand<{ applied: boolean; message: string }>('qdqStudio.disableQuantization', { uri: uri.toString(), target: '/model.0/conv/Conv' });
+    assert.ok(outcome?.applied, outcome?.message);
+    await waitForOurEditor(uri);
+    await vscode.commands.executeCommand('workbench.action.files.save');
+    await poll('the save to replace the link', 20_000, async () => (fs.lstatSync(uri.fsPath).isSymbolicLink() ? undefined : true));
+    const after = await waitForDiagnostics(uri, 'the external-data warning after the save', (x) => dataWarnings(x).length === 1);
+    assert.match(dataWarnings(after)[0]!.message, /'model\.onnx_data' leads through a symbolic link out of the model's folder/);
   });
 
   test('a settings change re-runs the analysis for the new TensorRT target', async () => {
