@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { inlineExternalData, NumericInputError, type NumericRuntime, prepareModelBytes, runNumericCheck } from '../../../src/core/numeric/index';
 import { DataLocation, eachTensor, encodeModelToBytes, openModelFile, readTensorValues } from '../../../src/core/onnx/index';
 import { makeTempDir } from '../../support/tempDir';
-import { encodeModelProto, onnx, vi } from '../onnx/protoHelpers';
+import { encodeModelProto, externalTensor, onnx, vi } from '../onnx/protoHelpers';
 import { decodeBytes, runtimeOrSkip } from './support';
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
@@ -20,17 +20,10 @@ const values = { w: [1, 2, 3, 4], k: [10, 20, 30, 40], tb: [100, 200, 300, 400] 
 /** y = If(true, then: (x + w + k) + tb, else: x + w + k); w, k and tb stored externally in data.bin, or inline. */
 function model(external: boolean): Uint8Array {
   const offsets = { w: 0, k: 16, tb: 32 };
-  const tensor = (name: keyof typeof values): onnx.ITensorProto => ({
-    name,
-    dims: [4],
-    dataType: FLOAT,
-    ...(external
-      ? {
-          dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
-          externalData: [{ key: 'location', value: 'data.bin' }, { key: 'offset', value: String(offsets[name]) }, { key: 'length', value: '16' }],
-        }
-      : { rawData: new Uint8Array(new Float32Array(values[name]).buffer) }),
-  });
+  const tensor = (name: keyof typeof values): onnx.ITensorProto =>
+    external
+      ? externalTensor(name, [4], [['location', 'data.bin'], ['offset', String(offsets[name])], ['length', '16']])
+      : { name, dims: [4], dataType: FLOAT, rawData: new Uint8Array(new Float32Array(values[name]).buffer) };
   const TENSOR = onnx.AttributeProto.AttributeType.TENSOR;
   const GRAPH = onnx.AttributeProto.AttributeType.GRAPH;
   return encodeModelProto({
@@ -122,7 +115,7 @@ function addModel(dir: string, name: string, n: number): string {
         name: 'g',
         input: [vi('x', [n])],
         output: [vi('y', [n])],
-        initializer: [{ name: 'w', dims: [n], dataType: FLOAT, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: [{ key: 'location', value: 'w.bin' }] }],
+        initializer: [externalTensor('w', [n], [['location', 'w.bin']])],
         node: [{ opType: 'Add', input: ['x', 'w'], output: ['y'] }],
       },
     }),

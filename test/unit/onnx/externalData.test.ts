@@ -14,7 +14,7 @@ import {
 } from '../../../src/core/onnx/index';
 import { summarizeModel } from '../../../src/core/graph/index';
 import { GraphView, YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
-import { encodeModelProto, onnx, vi } from './protoHelpers';
+import { encodeModelProto, externalTensor, onnx, vi } from './protoHelpers';
 import { main as qdq } from '../../../src/cli/qdq';
 
 /** Element values as plain numbers (bigint types included). */
@@ -485,15 +485,10 @@ test('external data status: a data file reached through a link out of the model 
 
 test('external data status: every tensor of the model counts, files in the order first named', () => {
   // An initializer in one file, a Constant's value tensor in another (missing), inside an If branch.
-  const ext = (location: string, length: number) => [
-    { key: 'location', value: location },
-    { key: 'length', value: String(length) },
-  ];
-  const EXTERNAL = onnx.TensorProto.DataLocation.EXTERNAL;
   const branch = {
     name: 'then',
     output: [vi('k', [4])],
-    node: [{ opType: 'Constant', output: ['k'], attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: { dims: [4], dataType: FLOAT, dataLocation: EXTERNAL, externalData: ext('consts.bin', 16) } }] }],
+    node: [{ opType: 'Constant', output: ['k'], attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: externalTensor('', [4], [['location', 'consts.bin'], ['length', '16']]) }] }],
   };
   const model = encodeModelProto({
     irVersion: 8,
@@ -502,7 +497,7 @@ test('external data status: every tensor of the model counts, files in the order
       name: 'two-files',
       input: [vi('c', [])],
       output: [vi('y', [4])],
-      initializer: [{ name: 'w', dims: [8], dataType: FLOAT, dataLocation: EXTERNAL, externalData: ext('w.bin', 32) }],
+      initializer: [externalTensor('w', [8], [['location', 'w.bin'], ['length', '32']])],
       node: [{ opType: 'If', input: ['c'], output: ['y'], attribute: [
         { name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: branch },
         { name: 'else_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: { ...branch, name: 'else' } },
@@ -576,7 +571,6 @@ test('saved elsewhere, a model with external data is told which data files its c
 
 /** A model whose initializers (4 floats each) are stored as `ext` says: external_data entries, in order. */
 function modelWithExternal(dir: string, ext: (readonly [string, string])[][], extra: Partial<onnx.IModelProto> = {}): string {
-  const EXTERNAL = onnx.TensorProto.DataLocation.EXTERNAL;
   const file = path.join(dir, 'm.onnx');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(
@@ -587,7 +581,7 @@ function modelWithExternal(dir: string, ext: (readonly [string, string])[][], ex
       graph: {
         name: 'g',
         output: [vi('t0', [4])],
-        initializer: ext.map((entries, i) => ({ name: `t${i}`, dims: [4], dataType: FLOAT, dataLocation: EXTERNAL, externalData: entries.map(([key, value]) => ({ key, value })) })),
+        initializer: ext.map((entries, i) => externalTensor(`t${i}`, [4], entries)),
       },
       ...extra,
     }),
@@ -655,9 +649,8 @@ test('external data status: a folder where the data file should be is missing; a
 
 test('external data status: tensors of training graphs count too', () => {
   const dir = tmpDir();
-  const EXTERNAL = onnx.TensorProto.DataLocation.EXTERNAL;
   const file = modelWithExternal(dir, [[['location', 'w.bin']]], {
-    trainingInfo: [{ initialization: { name: 'init', initializer: [{ name: 'lr', dims: [1], dataType: FLOAT, dataLocation: EXTERNAL, externalData: [{ key: 'location', value: 'train.bin' }] }] } }],
+    trainingInfo: [{ initialization: { name: 'init', initializer: [externalTensor('lr', [1], [['location', 'train.bin']])] } }],
   });
   fs.writeFileSync(path.join(dir, 'w.bin'), Buffer.alloc(16));
   assert.deepEqual(statusOf(file).map((f) => [f.location, f.problem]), [['w.bin', null], ['train.bin', 'missing']]);

@@ -20,7 +20,7 @@ import {
   FileSource, MemorySource, ModelFileError, ModelTooLargeError, OnnxFormatError, TensorDataError, decodeModel, openModelFile, readTensorBytes, readTensorValues,
 } from '../../../src/core/onnx/index';
 import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
-import { encodeModelProto, onnx } from './protoHelpers';
+import { encodeModelProto, externalTensor } from './protoHelpers';
 import { repoRoot } from '../../support/fixtures';
 import {
   TEN_MB, deepGroups, deepMapType, deepSequenceType, deepSubgraphs, graphProblemCases, messageFloodCases, modelWithNode, modelWithTensor, randomBytes,
@@ -556,7 +556,7 @@ describe('hostile input: targeted cases', () => {
       path.join(dir, 'm.onnx'),
       encodeModelProto({
         irVersion: 8,
-        graph: { name: 'g', initializer: [{ name: 'w', dims: [4], dataType: 1, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: [{ key: 'location', value: 'pipe.onnx' }] }] },
+        graph: { name: 'g', initializer: [externalTensor('w', [4], [['location', 'pipe.onnx']])] },
       }),
     );
     // In a child process with a deadline: a blocking open would stop this process's clock too.

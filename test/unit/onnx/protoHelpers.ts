@@ -30,6 +30,14 @@ export function markAllDirty(m: MessageBase): void {
   }
 }
 
+/**
+ * A tensor stored in an external data file, as onnx writes one: `entries` are its external_data
+ * key/value pairs in order (location, offset, length, ...; a key may repeat). FLOAT unless told.
+ */
+export function externalTensor(name: string, dims: number[], entries: readonly (readonly [string, string])[], dataType: number = onnx.TensorProto.DataType.FLOAT): onnx.ITensorProto {
+  return { name, dims, dataType, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: entries.map(([key, value]) => ({ key, value })) };
+}
+
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   const n = parts.reduce((a, p) => a + p.length, 0);
   const out = new Uint8Array(n);
