@@ -33,8 +33,8 @@ export function problemMessage(f: Finding): string {
  * source "QDQ Studio", code = the rule id linking to the rule page shipped with the extension
  * (docs/rules/Rn.md). A model that fails to load gets one error diagnostic saying why; an external
  * data file that is missing, cut short or outside the model's folder, one warning (code
- * `external-data`) naming it. Cleared
- * when the model's last editor closes, refreshed whenever the analysis reruns.
+ * `external-data`) naming it. Cleared when the model's last editor closes, refreshed whenever the
+ * analysis reruns.
  *
  * A `.onnx` file has no text positions, so every diagnostic sits at 0:0. VS Code does not tell a
  * custom editor which problem was clicked (microsoft/vscode#205209, closed out of scope): going to

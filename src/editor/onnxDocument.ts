@@ -404,9 +404,10 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
   }
 
   /**
-   * After a save elsewhere: the external data files the copy names but cannot use beside it (saves
-   * never copy data files). Says so, and copies them there when asked (the data itself, not a link
-   * to it), never over an existing file.
+   * After a save: the external data files the saved model names but cannot use from its folder (a
+   * copy elsewhere, or a linked model file the save replaced; saves never copy data files). Says
+   * so, and copies missing ones there when asked (the data itself, not a link to it), never over
+   * an existing file.
    */
   private offerDataFiles(files: readonly DetachedDataFile[], target: vscode.Uri): void {
     if (files.length === 0) return;

@@ -291,11 +291,12 @@ export function nodeProperties(decoded: DecodedModel, ref: GraphRef, nodeIndex: 
       // A scale or zero point computed at run time (a graph input, another node's output): its
       // declared type and shape, when the model states them, tell the type and the granularity.
       const declared = (name: string) => shapeOf(g.index.valueInfo.get(name)?.type);
+      const zpDeclared = !zpSrc && zpName ? declared(zpName).dtype : undefined;
       if (zpSrc) {
         details.zeroPoint = qdqValues(decoded, zpName, zpSrc, cap);
         details.quantizedType = details.zeroPoint.dtype;
-      } else if (zpName && declared(zpName).dtype) {
-        details.quantizedType = declared(zpName).dtype;
+      } else if (zpDeclared) {
+        details.quantizedType = zpDeclared;
       } else {
         const od = intAttr(node, 'output_dtype');
         if (od) details.quantizedType = dataTypeName(od);

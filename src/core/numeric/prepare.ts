@@ -50,7 +50,6 @@ export function inlineExternalData(decoded: DecodedModel, reader?: FileReader): 
   return n;
 }
 
-/** Graph outputs added, external data inlined, encoded. */
 /**
  * Protobuf caps a serialised model at 2 GB, and ONNX Runtime gets each model in one piece here: a
  * bigger one (its external data counted; a tensor whose size cannot be told counts 0) is refused,
@@ -65,6 +64,7 @@ export function assertFitsInOneMessage(decoded: DecodedModel): void {
   }
 }
 
+/** Graph outputs added, external data inlined, encoded. */
 export function prepareModelBytes(decoded: DecodedModel, tensors: Iterable<string>, reader?: FileReader): Uint8Array {
   assertFitsInOneMessage(decoded);
   addGraphOutputs(decoded, tensors);

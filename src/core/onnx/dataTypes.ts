@@ -3,6 +3,7 @@
  * Unknown codes (types newer than this table) are reported as `UNKNOWN(<code>)` and pass through.
  */
 import type { TypeProto } from './model';
+
 export interface DataTypeInfo {
   readonly code: number;
   readonly name: string;

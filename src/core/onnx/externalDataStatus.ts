@@ -75,27 +75,33 @@ interface Located {
 }
 
 function locate(model: ModelProto, modelFile: string, reader: FileReader | null, modelIsRegularFile = false): Located[] {
-  // Keyed by where the location leads, so `w.bin` and `./w.bin` are one file.
+  // Keyed by where the location leads, so `w.bin` and `./w.bin` are one file; each spelling is
+  // checked and resolved once, however many tensors use it.
   const files = new Map<string, Located>();
+  const bySpelling = new Map<string, Located>();
   const dir = path.dirname(path.resolve(modelFile));
   eachTensor(model, (t) => {
     if (t.dataLocation !== DataLocation.EXTERNAL) return;
     const location = externalDataValue(t, 'location');
     if (!location) return; // the tensor's own problem, reported when it is read
-    const refused = refusedLocation(location, modelFile);
-    const resolved = refused ? undefined : path.resolve(dir, location);
-    const key = resolved ?? `refused:${location}`;
-    let f = files.get(key);
+    let f = bySpelling.get(location);
     if (!f) {
-      // Not looked at (no reader): the model has no folder here, so no path to show either.
-      const status: ExternalDataFileStatus = { location, path: reader === null ? null : (resolved ?? null), tensors: 0, bytesNeeded: 0, checked: reader !== null, fileBytes: null, problem: null, message: null };
-      if (refused) Object.assign(status, { problem: 'refused', message: `${modelFile}: ${refused}` });
-      f = { status };
-      files.set(key, f);
+      const refused = refusedLocation(location, modelFile);
+      const resolved = refused ? undefined : path.resolve(dir, location);
+      const key = resolved ?? `refused:${location}`;
+      f = files.get(key);
+      if (!f) {
+        // Not looked at (no reader): the model has no folder here, so no path to show either.
+        const status: ExternalDataFileStatus = { location, path: reader === null ? null : (resolved ?? null), tensors: 0, bytesNeeded: 0, checked: reader !== null, fileBytes: null, problem: null, message: null };
+        if (refused) Object.assign(status, { problem: 'refused', message: `${modelFile}: ${refused}` });
+        f = { status };
+        files.set(key, f);
+      }
+      bySpelling.set(location, f);
     }
     const s = f.status;
     s.tensors++;
-    if (refused) return;
+    if (s.problem) return; // refused: the only problem known before the files are looked at
     try {
       const info = resolveExternalData(t, modelFile);
       s.bytesNeeded = Math.max(s.bytesNeeded, info.offset + (info.length ?? tensorByteLength(t) ?? 0));
