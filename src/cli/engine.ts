@@ -37,7 +37,7 @@ export const MAX_INPUT_BYTES = 512 * 2 ** 20;
 
 class UsageError extends Error {}
 
-/** A file that could not be read: missing, a folder, too large. */
+/** A file that could not be read: missing, a folder or another non-regular file, too large. */
 class InputError extends Error {}
 
 async function readText(file: string): Promise<string> {
@@ -45,6 +45,8 @@ async function readText(file: string): Promise<string> {
   try {
     const st = await fsp.stat(file);
     if (st.isDirectory()) throw new InputError(`cannot read ${file}: it is a folder`);
+    // A named pipe or a device would keep the read (and the command) waiting for a writer.
+    if (!st.isFile()) throw new InputError(`cannot read ${file}: not a regular file`);
     size = st.size;
   } catch (e) {
     if (e instanceof InputError) throw e;

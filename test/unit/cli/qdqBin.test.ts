@@ -109,3 +109,34 @@ test('qdq engine and qdq sensitivity are dispatched by the binary, with their ex
   assert.match(qdq('--help').out, /qdq engine LAYER_JSON/);
   assert.match(qdq('--help').out, /qdq sensitivity RESULT/);
 });
+
+test('a named pipe given as any input file is refused at once, naming it (no command waits for a writer)', { skip: process.platform === 'win32' ? 'no named pipes here' : false }, () => {
+  const fx = (...p: string[]) => path.join(root, 'test', 'fixtures', ...p);
+  const dir = makeTempDir('qdq-bin-');
+  const pipe = path.join(dir, 'pipe.json');
+  execFileSync('mkfifo', [pipe]);
+  const inputs = path.join(dir, 'inputs');
+  fs.mkdirSync(inputs);
+  fs.symlinkSync(pipe, path.join(inputs, 'sample.npy')); // a link is listed as a sample; a bare pipe is not
+  const model = checkedInModels().find((f) => f.endsWith('tiny-qat-good.onnx'))!;
+  const layerInfo = fx('trtexec', 'trt8-detailed.layerinfo.json');
+  const cases: [string, string[], string][] = [
+    ['info', ['info', pipe], pipe],
+    ['engine', ['engine', pipe], pipe],
+    ['engine --profile', ['engine', layerInfo, '--profile', pipe], pipe],
+    ['engine --log', ['engine', layerInfo, '--log', pipe], pipe],
+    ['engine --compare', ['engine', layerInfo, '--compare', pipe], pipe],
+    ['sensitivity', ['sensitivity', pipe, '--model', model], pipe],
+    ['sensitivity --yaml', ['sensitivity', fx('sensitivity', 'summary-sensitive-analysis.json'), '--model', model, '--yaml', pipe], pipe],
+    ['edit --plan', ['edit', model, '-o', path.join(dir, 'out.onnx'), '--plan', pipe], pipe],
+    ['numeric --inputs', ['numeric', model, '--inputs', inputs], path.join(inputs, 'sample.npy')],
+  ];
+  for (const [what, args, named] of cases) {
+    const r = spawnSync(cli, args, { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.signal, null, `qdq ${what}: killed after 20 s, waiting on the pipe`);
+    assert.equal(r.status, 2, `qdq ${what}: ${r.stdout}${r.stderr}`);
+    assert.ok(r.stderr.includes(named), `qdq ${what} names ${named}: ${r.stderr}`);
+    assert.match(r.stderr, /not a regular file/, `qdq ${what}`);
+  }
+  assert.ok(!fs.existsSync(path.join(dir, 'out.onnx')));
+});
