@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { WarningPrompt } from '../editor/onnxDocument';
 import type { OpenDocuments } from '../editor/openDocuments';
 import { timelineOf } from '../editor/openTimeline';
 import type { OverlayService } from '../editor/overlays';
@@ -69,5 +70,21 @@ export function registerTestHooks(context: vscode.ExtensionContext, services: Te
     vscode.commands.registerCommand('qdqStudio.internal.getOverlay', (uri: unknown, source: unknown) =>
       services.overlays && typeof uri === 'string' && typeof source === 'string' ? services.overlays.get(uri, source) : undefined,
     ),
+  );
+  // Only in the extension host of the integration tests (the end-to-end tests drive the packaged
+  // extension, and nothing of this reaches users): it takes a function, which only code in the
+  // same extension host can pass.
+  if (context.extensionMode !== vscode.ExtensionMode.Test) return;
+  context.subscriptions.push(
+    // saveAs(uri, targetPath, prompt): the document's Save As to `targetPath` (what VS Code runs once
+    // its file dialog has a target), with `prompt` showing and answering its warning about data
+    // files in place of the notification. Resolves once that offer is answered and its copies done.
+    vscode.commands.registerCommand('qdqStudio.internal.saveAs', async (uri: unknown, target: unknown, prompt: unknown) => {
+      const document = typeof uri === 'string' ? services.documents?.find(uri) : undefined;
+      if (!document || typeof target !== 'string' || typeof prompt !== 'function') return false;
+      const saved = await document.saveAs(vscode.Uri.file(target), new vscode.CancellationTokenSource().token, prompt as WarningPrompt);
+      await saved.dataFiles;
+      return true;
+    }),
   );
 }

@@ -34,6 +34,26 @@ export interface EditOutcome {
   readonly nodes: string[];
 }
 
+/**
+ * Shows a warning with actions and resolves with the one picked (undefined: dismissed). A save's
+ * warning about data files goes to VS Code's notification; the integration tests answer it in its
+ * place through the test hook `qdqStudio.internal.saveAs`.
+ */
+export type WarningPrompt = (message: string, ...actions: string[]) => Thenable<string | undefined>;
+
+const showWarning: WarningPrompt = (message, ...actions) => vscode.window.showWarningMessage(message, ...actions);
+
+/** What a save leaves running after the model is written. */
+export interface SaveOutcome {
+  /**
+   * The offer to copy the data files the saved model cannot find: settles once it is answered
+   * (at once when there is none) and the copies asked for are done. Saves do not wait for it.
+   */
+  readonly dataFiles: Promise<void>;
+}
+
+const nothingOffered: SaveOutcome = { dataFiles: Promise.resolve() };
+
 type EditingModule = typeof import('../core/editing/index.js');
 type GraphModule = typeof import('../core/graph/index.js');
 
@@ -354,28 +374,29 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
       );
       if (answer !== overwrite) throw new Error(`Not saved: ${displayPath(this.uri)} changed on disk (revert to load it, or save again to overwrite)`);
     }
-    await this.saveAs(this.uri, cancellation);
+    await this.saveAs(this.uri, cancellation); // the offer to copy data files runs on, unawaited
   }
 
   /**
    * Writes the model to `target`: a lossless encode of the decoded model with its edits (untouched
    * bytes copied verbatim), written atomically for local files (a temporary file renamed over the
    * target; on failure the target is untouched). A document that failed to decode has no edits,
-   * so its file is copied byte for byte.
+   * so its file is copied byte for byte. Data files the saved model cannot find are told through
+   * `prompt` (VS Code's warning), with an offer to copy them.
    */
-  async saveAs(target: vscode.Uri, cancellation: vscode.CancellationToken): Promise<void> {
+  async saveAs(target: vscode.Uri, cancellation: vscode.CancellationToken, prompt: WarningPrompt = showWarning): Promise<SaveOutcome> {
     await this.whenLoaded(); // decoded and the backup's edits replayed
     const state = this._state;
-    if (cancellation.isCancellationRequested) return;
+    if (cancellation.isCancellationRequested) return nothingOffered;
     if (state.kind === 'loading') throw new Error(unavailable(this.uri, state));
     if (state.kind === 'error') {
       if (target.toString() !== this.uri.toString()) {
         await vscode.workspace.fs.copy(this.uri, target, { overwrite: true });
       }
-      return;
+      return nothingOffered;
     }
     const onnx = await import('../core/onnx/index.js');
-    if (cancellation.isCancellationRequested) return;
+    if (cancellation.isCancellationRequested) return nothingOffered;
     // Data files the saved model will not be able to use (saves never copy them): beside a copy in
     // another folder, or beside a linked model file the save replaces. Told before the save.
     const local = target.scheme === 'file' && this.uri.scheme === 'file';
@@ -399,8 +420,9 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
       // the summary and the Problems panel say so now, not at the next open.
       if (detached.length > 0) await this.modelChanged();
     }
-    this.offerDataFiles(detached, target);
+    const dataFiles = this.offerDataFiles(detached, target, prompt);
     this.services.log.info(`Saved ${displayPath(this.uri)} to ${displayPath(target)}`);
+    return { dataFiles };
   }
 
   /**
@@ -409,7 +431,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
    * so, and copies missing ones there when asked (the data itself, not a link to it), never over
    * an existing file.
    */
-  private offerDataFiles(files: readonly DetachedDataFile[], target: vscode.Uri): void {
+  private async offerDataFiles(files: readonly DetachedDataFile[], target: vscode.Uri, prompt: WarningPrompt): Promise<void> {
     if (files.length === 0) return;
     const names = files.map((f) => `'${f.location}'`).join(', ');
     const why = [...new Set(files.map((f) => (f.problem === 'refused' ? 'a link leading out of its folder' : f.problem === 'short' ? 'cut short there' : 'not there')))].join('; ');
@@ -418,17 +440,16 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     // Offered only where nothing is in the way: a short file or a link on the copy's side is the user's to sort out.
     const copyable = files.filter((f) => f.problem === 'missing');
     const copy = copyable.length === 1 ? 'Copy Data File' : 'Copy Data Files';
-    void vscode.window.showWarningMessage(message, ...(copyable.length ? [copy] : [])).then(async (answer) => {
-      if (answer !== copy) return;
-      for (const f of copyable) {
-        try {
-          await vscode.workspace.fs.copy(vscode.Uri.file(f.from), vscode.Uri.file(f.to), { overwrite: false });
-          this.services.log.info(`Copied ${f.from} to ${f.to}`);
-        } catch (e) {
-          void vscode.window.showErrorMessage(`Could not copy ${f.from} to ${f.to}: ${e instanceof Error ? e.message : String(e)}`);
-        }
+    const answer = await prompt(message, ...(copyable.length ? [copy] : []));
+    if (answer !== copy) return;
+    for (const f of copyable) {
+      try {
+        await vscode.workspace.fs.copy(vscode.Uri.file(f.from), vscode.Uri.file(f.to), { overwrite: false });
+        this.services.log.info(`Copied ${f.from} to ${f.to}`);
+      } catch (e) {
+        void vscode.window.showErrorMessage(`Could not copy ${f.from} to ${f.to}: ${e instanceof Error ? e.message : String(e)}`);
       }
-    });
+    }
   }
 
   /** Drops unsaved edits by reading the file again. */

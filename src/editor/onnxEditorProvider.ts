@@ -108,8 +108,8 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
     return document.save(cancellation);
   }
 
-  saveCustomDocumentAs(document: OnnxDocument, destination: vscode.Uri, cancellation: vscode.CancellationToken): Thenable<void> {
-    return document.saveAs(destination, cancellation);
+  async saveCustomDocumentAs(document: OnnxDocument, destination: vscode.Uri, cancellation: vscode.CancellationToken): Promise<void> {
+    await document.saveAs(destination, cancellation); // the offer to copy data files runs on, unawaited
   }
 
   revertCustomDocument(document: OnnxDocument, cancellation: vscode.CancellationToken): Thenable<void> {
