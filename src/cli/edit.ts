@@ -14,7 +14,7 @@ import { analyzeModel } from '../core/analysis/index';
 import { buildGraphIndex } from '../core/graph/index';
 import { isOnnxError, openModelFile, saveModelFile, type DecodedModel } from '../core/onnx/index';
 import {
-  EditError, EditSession, exportPlan, parsePlan, planToRequest, removeAllQdqPairs, type EditRequest, type ScaleMode,
+  EditError, EditSession, exportPlan, MAX_PLAN_BYTES, parsePlan, planToRequest, removeAllQdqPairs, type EditRequest, type ScaleMode,
 } from '../core/editing/index';
 import type { CliIo } from './qdq';
 
@@ -29,7 +29,6 @@ export const EDIT_USAGE =
 
 const SHORT_USAGE = 'usage: qdq edit MODEL -o OUT [--disable-quant T]... [--enable-quant T]... [--unify-scales NODE]... [--plan P] [--export-plan P] [--json]';
 
-const MAX_PLAN_BYTES = 64 * 1024 * 1024;
 
 class InputError extends Error {}
 

@@ -180,8 +180,12 @@ export function registerEditCommands(context: vscode.ExtensionContext, services:
         if (!planUri) [planUri] = (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'QDQ plan': ['json'] }, title: 'Apply a quantization plan' })) ?? [];
         if (!planUri) return undefined;
         const editing = await import('../core/editing/index.js');
-        const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(planUri));
         const name = planUri.scheme === 'file' ? planUri.fsPath : planUri.toString(true);
+        const stat = await vscode.workspace.fs.stat(planUri);
+        // A named pipe or a device would leave the read pending until a writer came.
+        if (!(stat.type & vscode.FileType.File)) throw new Error(`${name}: cannot read plan: not a regular file`);
+        if (stat.size > editing.MAX_PLAN_BYTES) throw new Error(`${name}: too large for a plan (${stat.size} bytes)`);
+        const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(planUri));
         return editing.planToRequest(editing.parsePlan(text, name), `Apply plan ${planUri.path.slice(planUri.path.lastIndexOf('/') + 1)}`);
       }, !isObject(arg));
     }),

@@ -21,6 +21,8 @@ const MAX_BYTES = 512 * 2 ** 20;
 async function readText(file: string): Promise<string> {
   const st = await fsp.stat(file);
   if (st.isDirectory()) throw new Error(`cannot read ${file}: it is a folder`);
+  // A named pipe or a device would leave the read, and the panel, waiting for a writer.
+  if (!st.isFile()) throw new Error(`cannot read ${file}: not a regular file`);
   if (st.size > MAX_BYTES) throw new Error(`cannot read ${file}: ${st.size} bytes is more than the ${MAX_BYTES} the engine report reads`);
   return fsp.readFile(file, 'utf8');
 }

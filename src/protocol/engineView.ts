@@ -108,6 +108,8 @@ export interface EngineRenderedDto {
   /** The "Prediction vs engine" summary line as shown, and its disagreement rows. */
   predictionText?: string;
   predictionRows?: number;
+  /** The error shown instead of a report (status 'empty'). */
+  error?: string;
 }
 
 // ---- host -> webview ----

@@ -142,6 +142,8 @@ export class SensitivityResults extends Disposable {
     try {
       const stat = await vscode.workspace.fs.stat(uri);
       mtime = stat.mtime;
+      // A named pipe or a device would leave the read pending until a writer came.
+      if (!(stat.type & vscode.FileType.File)) throw new Error(`${file}: not a regular file`);
       if (stat.size > MAX_BYTES) throw new Error(`${file}: too large for a sensitivity result (${stat.size} bytes)`);
       const bytes = await vscode.workspace.fs.readFile(uri);
       const core = await sensitivityCore();

@@ -186,7 +186,7 @@ function show(msg: EngineShowMessage): void {
 function showError(message: string): void {
   root.replaceChildren(h('p', { className: 'error', attrs: { role: 'alert' } }, message));
   root.dataset.status = 'error';
-  rendered = { status: 'empty', layerRows: 0, reformatRows: 0, comparisonRows: 0 };
+  rendered = { status: 'empty', layerRows: 0, reformatRows: 0, comparisonRows: 0, error: message };
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {

@@ -6,4 +6,4 @@ export type { QuantParams } from './quant';
 export { applyEdit, labelOf, type AppliedEdit, type EditRequest, type RemovedQuant, type ScaleMode, type InsertedOrRemovedPair } from './edits';
 export { moduleOfNodeName, yoloModuleOf, resolveTarget } from './targets';
 export { EditSession } from './session';
-export { exactPattern, exportPlan, parsePlan, planToRequest, PLAN_SCHEMA_V1, QDQ_PLAN_FORMAT, QDQ_PLAN_VERSION, type QdqPlan } from './plan';
+export { exactPattern, exportPlan, MAX_PLAN_BYTES, parsePlan, planToRequest, PLAN_SCHEMA_V1, QDQ_PLAN_FORMAT, QDQ_PLAN_VERSION, type QdqPlan } from './plan';

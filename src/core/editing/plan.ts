@@ -137,6 +137,9 @@ export interface QdqPlan {
   yoloModules?: string[];
 }
 
+/** Plans are small (a rule per layer); a file past this is not one. */
+export const MAX_PLAN_BYTES = 64 * 1024 * 1024;
+
 let validator: ValidateFunction | undefined;
 
 /** Parse and validate a plan; errors name the file (and the line for syntax errors, the JSON path for schema errors). */
