@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Finding } from '../core/analysis/index';
 import type { OnnxDocument } from '../editor/onnxDocument';
+import { OnnxEditorProvider } from '../editor/onnxEditorProvider';
 import type { OpenDocuments } from '../editor/openDocuments';
 import { Disposable } from '../util/dispose';
 import type { AnalysisService, AnalysisState } from './analysisService';
@@ -67,9 +68,15 @@ export function modelDescription(state: AnalysisState | undefined): string {
   }
 }
 
+/** The URI of the model whose QDQ Studio editor is the active tab, if one is. */
+function activeModelKey(): string | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  return input instanceof vscode.TabInputCustom && input.viewType === OnnxEditorProvider.viewType ? input.uri.toString() : undefined;
+}
+
 /**
  * "Findings" in the QDQ Studio view container: the analysis of every open model, findings sorted
- * by severity and rule, each expandable into the nodes it names. Selecting a finding or a node
+ * by severity and rule, each expandable into the nodes it names; the model in front first. Selecting a finding or a node
  * reveals the node in the graph view (`qdqStudio.revealNode`); the context menu opens the rule page.
  */
 export class FindingsView extends Disposable implements vscode.TreeDataProvider<FindingsElement> {
@@ -84,6 +91,8 @@ export class FindingsView extends Disposable implements vscode.TreeDataProvider<
   private readonly modelElements = new Map<OnnxDocument, FindingsElement>();
   private readonly childCache = new WeakMap<object, FindingsElement[]>();
   private readonly parents = new WeakMap<FindingsElement, FindingsElement>();
+  /** The model whose editor was last the active tab (a URI string). */
+  private activeModel: string | undefined;
 
   constructor(
     private readonly documents: OpenDocuments,
@@ -92,6 +101,17 @@ export class FindingsView extends Disposable implements vscode.TreeDataProvider<
     super();
     this._register(analysis.onDidChange(() => this.refresh()));
     this._register(documents.onDidClose(() => this.refresh()));
+    // The model in front comes first: with several models open, its findings are the ones at hand
+    // (and a fix applied from the top group is applied to the model the user is looking at).
+    this.activeModel = activeModelKey();
+    this._register(
+      vscode.window.tabGroups.onDidChangeTabs(() => {
+        const active = activeModelKey();
+        if (active === undefined || active === this.activeModel) return; // another kind of tab: keep the order
+        this.activeModel = active;
+        this.refresh();
+      }),
+    );
     this.view = this._register(vscode.window.createTreeView(FindingsView.viewId, { treeDataProvider: this, showCollapseAll: true }));
     this.refresh();
   }
@@ -116,7 +136,7 @@ export class FindingsView extends Disposable implements vscode.TreeDataProvider<
       for (const d of [...this.modelElements.keys()]) if (d.isDisposed) this.modelElements.delete(d);
       return this.documents
         .all()
-        .sort((a, b) => a.uri.toString().localeCompare(b.uri.toString()))
+        .sort((a, b) => Number(b.uri.toString() === this.activeModel) - Number(a.uri.toString() === this.activeModel) || a.uri.toString().localeCompare(b.uri.toString()))
         .map((document) => {
           let e = this.modelElements.get(document);
           if (!e) this.modelElements.set(document, (e = { kind: 'model', document }));
@@ -218,6 +238,12 @@ export class FindingsView extends Disposable implements vscode.TreeDataProvider<
         return item;
       }
     }
+  }
+
+  /** The tree's element for `uri`'s finding `ruleId` whose first node is `node` (test hook). */
+  findingRow(uri: string, ruleId: string, node: string): FindingsElement | undefined {
+    const model = this.getChildren().find((e) => e.kind === 'model' && e.document.uri.toString() === uri);
+    return model && this.getChildren(model).find((e) => e.kind === 'finding' && e.finding.ruleId === ruleId && e.finding.nodes[0] === node);
   }
 
   /** The tree as plain rows (what a user would see), for the integration tests. */

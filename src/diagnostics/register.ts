@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { OpenDocuments } from '../editor/openDocuments';
+import { OnnxEditorProvider } from '../editor/onnxEditorProvider';
 import type { Logger } from '../util/logger';
 import { ANALYSIS_SECTION, AnalysisService, targetFromSettings } from './analysisService';
 import { FindingsView, type FindingsElement } from './findingsView';
@@ -52,6 +53,9 @@ export function registerDiagnostics(context: vscode.ExtensionContext, services: 
     }),
     vscode.commands.registerCommand('qdqStudio.applyFindingFix', async (element?: FindingsElement) => {
       if (element?.kind !== 'finding' || !element.finding.fix) return;
+      // The model the fix edits comes to the front (with several open, it may be another tab than
+      // the one in view), so the edit, its dirty state and its undo are where the user looks.
+      await vscode.commands.executeCommand('vscode.openWith', element.document.uri, OnnxEditorProvider.viewType, { preserveFocus: true });
       await vscode.commands.executeCommand('qdqStudio.applyFix', { uri: element.document.uri.toString(), fix: element.finding.fix });
     }),
     vscode.commands.registerCommand('qdqStudio.selectAnalysisTarget', () => selectTarget()),
@@ -64,6 +68,15 @@ export function registerDiagnostics(context: vscode.ExtensionContext, services: 
         if (document) await analysis.whenSettled(document);
       }
       return view.rows();
+    }),
+    // The context menu's Apply Fix on the row of `uri`'s finding `ruleId` on `node` (test hook).
+    vscode.commands.registerCommand('qdqStudio.internal.applyFindingFixByRow', async (uri: string, ruleId: string, node: string) => {
+      const document = services.documents.get(uri);
+      if (document) await analysis.whenSettled(document);
+      const row = view.findingRow(uri, ruleId, node);
+      if (!row) return false;
+      await vscode.commands.executeCommand('qdqStudio.applyFindingFix', row);
+      return true;
     }),
     vscode.commands.registerCommand('qdqStudio.internal.findingsSelection', () =>
       view.view.selection.map((e) => (e.kind === 'finding' ? { ruleId: e.finding.ruleId, nodes: e.finding.nodes } : { kind: e.kind })),

@@ -208,6 +208,43 @@ suite('Problems panel and Findings view (TensorRT Q/DQ analysis)', function () {
     await vscode.commands.executeCommand('workbench.action.files.revert').then(undefined, () => undefined);
   });
 
+  test('with two models open, the one in front is listed first; a fix applied from the other brings its editor to the front', async () => {
+    const a = workspaceFile('models/scratch-findings-a.onnx');
+    const b = workspaceFile('models/scratch-findings-b.onnx');
+    scratch.push(a, b);
+    await vscode.workspace.fs.copy(await requireModel('models/tiny-qat-good.onnx'), a, { overwrite: true });
+    await vscode.workspace.fs.copy(await requireModel('models/tiny-qat-good.onnx'), b, { overwrite: true });
+    const firstModel = async () => (await findingsRows(a)).filter((r) => r.kind === 'model').map((r) => r.label);
+    const activeTab = () => {
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      return input instanceof vscode.TabInputCustom ? input.uri.path : undefined;
+    };
+    // a sorts before b by name; b opened last is in front, so b comes first.
+    await vscode.commands.executeCommand('vscode.openWith', a, VIEW_TYPE);
+    await waitForOurEditor(a);
+    await vscode.commands.executeCommand('vscode.openWith', b, VIEW_TYPE);
+    await waitForOurEditor(b);
+    await findingsRows(b);
+    await poll('b listed first', 10_000, async () => ((await firstModel())[0] === 'scratch-findings-b.onnx' ? true : undefined));
+    // Bringing a to the front reorders.
+    await vscode.commands.executeCommand('vscode.openWith', a, VIEW_TYPE);
+    await poll('a listed first', 10_000, async () => ((await firstModel())[0] === 'scratch-findings-a.onnx' ? true : undefined));
+    // Apply Fix on b's R22 finding (b in the background): b comes to the front and is the one edited.
+    await vscode.commands.executeCommand('vscode.openWith', a, VIEW_TYPE);
+    const rows = await findingsRows(b);
+    const bRow = rows.find((r) => r.kind === 'model' && r.label === 'scratch-findings-b.onnx')!;
+    const r22 = bRow.children!.find((r) => r.ruleId === 'R22');
+    assert.ok(r22, JSON.stringify(bRow.children?.map((r) => r.ruleId)));
+    assert.ok(activeTab()?.endsWith('/scratch-findings-a.onnx'));
+    await vscode.commands.executeCommand('qdqStudio.internal.applyFindingFixByRow', b.toString(), r22.ruleId, r22.node);
+    assert.ok(activeTab()?.endsWith('/scratch-findings-b.onnx'), `active tab after the fix: ${activeTab()}`);
+    const edited = await vscode.commands.executeCommand<{ isDirty: boolean }>('qdqStudio.internal.editState', b.toString());
+    const untouched = await vscode.commands.executeCommand<{ isDirty: boolean }>('qdqStudio.internal.editState', a.toString());
+    assert.equal(edited.isDirty, true);
+    assert.equal(untouched.isDirty, false);
+    await vscode.commands.executeCommand('workbench.action.files.revert').then(undefined, () => undefined);
+  });
+
   test('a model that cannot be read gets one error naming the file', async () => {
     const uri = await requireModel('models/broken-truncated.onnx');
     await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
