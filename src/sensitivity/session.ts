@@ -35,8 +35,9 @@ interface ModelFacts {
 
 /**
  * The current sensitivity session: the active result file (the one the user chose, remembered per
- * workspace; else the newest), the open model it applies to (remembered per result; else the only
- * open model; else the one where most of the result's names map; else the user picks), the mapped
+ * workspace; else the newest, once the workspace scan has read them all), the open model it applies
+ * to (remembered per result; else the one it is already shown for, while open; else the only open
+ * model; else the one where most of the result's names map; else the user picks), the mapped
  * report, and which compute nodes of that model still have Q/DQ: re-derived from the model after
  * every change (`onDidChangeModel`: edit, undo, redo, reload), never from the clicks.
  */
@@ -143,6 +144,9 @@ export class SensitivitySession extends Disposable {
   }
 
   private async compute(): Promise<void> {
+    // Without a chosen result, the newest is shown: wait for the workspace scan to have read them
+    // all, or the view shows the first one read and switches a moment later on its own.
+    if (!this.activeResultUri()) await this.results.scan();
     const file = this.activeFile();
     if (!file) return this.set({ kind: 'empty' });
     if (file.state.kind === 'error') return this.set({ kind: 'error', file, message: file.state.message });
@@ -152,6 +156,10 @@ export class SensitivitySession extends Disposable {
     if (!models.length) return this.set({ kind: 'noModel', file, result });
     const remembered = this.memento.get<Record<string, string>>(MODELS_KEY, {})[file.uri.toString()];
     let document = remembered ? models.find((d) => d.uri.toString() === remembered) : undefined;
+    // The model this result is already shown for stays while it is open: opening another model
+    // must not take the result (and the graph's sensitivity colouring) away from it.
+    const shown = this._state.kind === 'ready' && this._state.file.uri.toString() === file.uri.toString() ? this._state.document : undefined;
+    if (!document && shown && models.includes(shown)) document = shown;
     if (!document && models.length === 1) document = models[0];
     if (!document) {
       const scored = models

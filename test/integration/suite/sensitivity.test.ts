@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
-import { EXTENSION_ID, VIEW_TYPE, closeAllEditors, poll, waitForOurEditor, workspaceFile } from './support';
+import { EXTENSION_ID, VIEW_TYPE, closeAllEditors, poll, waitForOurEditor, waitForReport, workspaceFile } from './support';
 
 interface Row {
   kind: string;
@@ -221,6 +221,30 @@ suite('Sensitivity: result files, layer tree, YAML annotations', function () {
     assert.equal(s.result, log.toString());
     const ranked = [...s.rows.filter((r) => r.kind === 'layer'), ...(s.rows.find((r) => r.kind === 'unmapped')?.children ?? [])].sort((a, b) => a.rank! - b.rank!);
     assert.deepEqual(ranked.map((r) => r.label), expectedRanking(resultText).map((e) => e.name));
+  });
+
+  test('opening a second model keeps the result on the model it is shown for', async () => {
+    await closeAllEditors();
+    // A result file of its own (no model remembered for it), shown for the only open model.
+    const result = workspaceFile(`${dir}/second/summary-sensitive-analysis.json`);
+    await vscode.workspace.fs.writeFile(result, await fixture('summary-sensitive-analysis.json'));
+    const model = modelUri();
+    await vscode.commands.executeCommand('vscode.openWith', model, VIEW_TYPE);
+    await waitForOurEditor(model);
+    assert.equal(await vscode.commands.executeCommand<string>('qdqStudio.openSensitivityResults', result), 'ready');
+    assert.equal((await hook()).model, model.toString());
+    // A twin of the model (its names map just as well): before, the view turned to "which model?".
+    const twin = workspaceFile(`${dir}/yolo-sens-twin.onnx`);
+    await vscode.workspace.fs.copy(model, twin, { overwrite: true });
+    await vscode.commands.executeCommand('vscode.openWith', twin, VIEW_TYPE);
+    await waitForOurEditor(twin);
+    assert.equal((await waitForReport(twin)).status, 'ready'); // loaded: the session counts it
+    const s = await hook();
+    assert.equal(s.state, 'ready', JSON.stringify({ state: s.state, message: s.message }));
+    assert.equal(s.model, model.toString());
+    assert.ok(s.overlay, 'the graph keeps its sensitivity overlay');
+    const twinTab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputCustom && t.input.uri.path === twin.path);
+    if (twinTab) await vscode.window.tabGroups.close(twinTab);
   });
 
   test('a malformed result names the file, gets a diagnostic at its line and column, and does not break the view', async () => {
