@@ -124,6 +124,20 @@ describe('R17 QDQ-CONCAT-MIXED', () => {
     assert.equal(fs[0]!.fix?.edits[0]?.kind, 'insertQdqPair');
     assert.equal(r.reformats.filter((x) => x.ruleId === 'R17').length, 1);
   });
+  test('a float input whose producer (a quantized conv) takes the propagated Q: info, no extra layer', () => {
+    const { b, x } = start();
+    const a = qdq(b, x, { scope: '/a', scale: 0.1 });
+    const c = conv(b, qdq(b, x, { scope: '/in', scale: 0.1 }).out, { scope: '/p', cout: 16 });
+    const cat = op(b, 'Concat', [a.out, c.out], '/cat', { attrs: { axis: 1 }, shape: [1, 32, 8, 8] });
+    b.output(conv(b, qdq(b, cat.out, { scope: '/out', scale: 0.1 }).out, { scope: '/c', cout: 16 }).out);
+    const r = analyze(b);
+    assert.deepEqual(findings(r, 'R17', 'warning'), []);
+    const fs = findings(r, 'R17', 'info');
+    assert.equal(fs.length, 1);
+    assert.equal(fs[0]!.data.standaloneQuantizeLayers, 0);
+    assert.match(fs[0]!.message, /no extra layer predicted/);
+    assert.equal(r.reformats.filter((x) => x.ruleId === 'R17').length, 0);
+  });
   test('negative: every input quantized', () => {
     const { b, x } = start();
     const a = qdq(b, x, { scope: '/a', scale: 0.1 });

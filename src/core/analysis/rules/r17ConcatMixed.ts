@@ -46,8 +46,11 @@ export const r17 = defineRule(
       const message = out.qs.length
         ? `${ctx.name(i)} mixes ${plural(quantInputs.length, 'quantized input')} with ${plural(floatInputs.length, 'float input')} (from ${listNames(floatNames)}); its output is quantized (scale ${outScales.map(fmtScale).join(', ') || '?'}), so the Q is propagated onto the float input${floatInputs.length > 1 ? 's' : ''}: ${standalone.length ? `${plural(standalone.length, 'standalone quantize layer')} predicted` : 'the producer can absorb it here, no extra layer predicted'}.`
         : `${ctx.name(i)} mixes ${plural(quantInputs.length, 'quantized input')} with ${plural(floatInputs.length, 'float input')} (from ${listNames(floatNames)}) and its output is float: the quantized inputs are dequantized separately.`;
+      // The producer writes the quantized input itself: nothing extra is built, so it is worth
+      // knowing (the float producer now runs into INT8) but not a warning.
+      const absorbed = out.qs.length > 0 && standalone.length === 0;
       emit({
-        severity: 'warning',
+        severity: absorbed ? 'info' : 'warning',
         message,
         nodes: [ctx.name(i), ...floatNames],
         data: { floatInputs, quantizedInputs: quantInputs, outputQuantized: out.qs.length > 0, outputScales: outScales, standaloneQuantizeLayers: standalone.length },
