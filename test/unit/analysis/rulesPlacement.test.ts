@@ -348,6 +348,21 @@ describe('R25 QDQ-DANGLING', () => {
     const info = findings(r, 'R25', 'info');
     assert.deepEqual(info[0]!.nodes.sort(), [unused.dq, unused.q].sort());
     assert.deepEqual(info[0]!.fix?.edits, [{ kind: 'removeQdqPair', quantize: unused.q, dequantize: unused.dq }]);
+    // Counted as pairs: the Q is read (by its DQ), so "2 Q/DQ nodes have an output nobody reads" was wrong.
+    assert.equal(info[0]!.message, `1 Q/DQ pair whose DequantizeLinear output nobody reads (${unused.dq}); TensorRT drops them.`);
+  });
+  test('unread: pairs and lone nodes counted apart', () => {
+    const { b, x } = start();
+    const p1 = qdq(b, x, { scope: '/u1' });
+    const p2 = qdq(b, x, { scope: '/u2' });
+    const lone = qdq(b, x, { scope: '/lone', qOnly: true });
+    b.output(qconv(b, x, '/c').out);
+    const [info] = findings(analyze(b), 'R25', 'info');
+    assert.ok(info);
+    assert.match(info.message, /^2 Q\/DQ pairs whose DequantizeLinear output nobody reads \(.*\) and 1 Q\/DQ node whose output nobody reads \(.*\); TensorRT drops them\.$/);
+    assert.ok(info.message.includes(p1.dq) && info.message.includes(p2.dq) && info.message.includes(lone.q));
+    assert.equal(info.data['count'], 5);
+    assert.equal(info.data['pairs'], 2);
   });
   test('negative: paired Q/DQ', () => {
     const { b, x } = start();

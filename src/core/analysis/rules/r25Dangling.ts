@@ -18,6 +18,9 @@ export const r25 = defineRule(
   },
   ({ qdqList, ctx, qdq }, emit) => {
     const unread: string[] = [];
+    /** Of `unread`: the DQs whose Q only they read (the pair goes as a whole), and the other nodes. */
+    const unreadPairs: string[] = [];
+    const unreadLone: string[] = [];
     const unreadEdits: FixEdit[] = [];
     const preQuantized: string[] = [];
     for (const info of qdqList) {
@@ -35,6 +38,7 @@ export const r25 = defineRule(
           });
         } else if (readers.length === 0) {
           unread.push(info.name);
+          unreadLone.push(info.name);
           unreadEdits.push({ kind: 'removeQdqPair', quantize: info.name, dequantize: null });
         }
         continue;
@@ -44,8 +48,9 @@ export const r25 = defineRule(
         const q = info.pairedQ === undefined ? undefined : qdq.get(info.pairedQ);
         if (q && q.pairedDq.length === 1 && ctx.allConsumers(q.output).length === 1) {
           unread.push(q.name);
+          unreadPairs.push(info.name);
           unreadEdits.push({ kind: 'removeQdqPair', quantize: q.name, dequantize: info.name });
-        }
+        } else unreadLone.push(info.name);
       }
       if (info.pairedQ !== undefined) continue;
       if (info.isWeight) {
@@ -63,9 +68,15 @@ export const r25 = defineRule(
     if (unread.length) {
       emit({
         severity: 'info',
-        message: `${plural(unread.length, 'Q/DQ node')} (${listNames(unread)}) ${unread.length === 1 ? 'has' : 'have'} an output nobody reads; TensorRT drops them.`,
+        // Counted as a user sees them: a pair whose DQ nobody reads is one unused pair (its Q is read, by that DQ).
+        message: `${[
+          unreadPairs.length && `${plural(unreadPairs.length, 'Q/DQ pair')} whose DequantizeLinear output nobody reads (${listNames(unreadPairs)})`,
+          unreadLone.length && `${plural(unreadLone.length, 'Q/DQ node')} whose output nobody reads (${listNames(unreadLone)})`,
+        ]
+          .filter(Boolean)
+          .join(' and ')}; TensorRT drops ${unread.length === 1 ? 'it' : 'them'}.`,
         nodes: unread,
-        data: { count: unread.length },
+        data: { count: unread.length, pairs: unreadPairs.length },
         ...(unreadEdits.length ? { fix: { title: `Remove ${plural(unreadEdits.length, 'unused Q/DQ pair')}`, edits: unreadEdits } } : {}),
       });
     }
