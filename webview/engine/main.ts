@@ -22,6 +22,7 @@ import {
 } from '../../src/protocol/engineView';
 import { h, type Child } from '../dom';
 import { acquireApi } from '../vscodeApi';
+import { comparisonCells, num } from './comparison';
 
 const api = acquireApi();
 const channel = new Channel<FromEngineView, ToEngineView>((m) => api.postMessage(m));
@@ -29,10 +30,6 @@ const post = (m: FromEngineView) => channel.post(m);
 const root = document.getElementById('app')!;
 let rendered: EngineRenderedDto = { status: 'empty', layerRows: 0, reformatRows: 0, comparisonRows: 0 };
 
-function num(x: number | undefined, digits = 6): string {
-  if (x === undefined || !Number.isFinite(x)) return '';
-  return String(Number(x.toPrecision(digits)));
-}
 
 function section(title: string, ...children: Child[]): HTMLElement {
   return h('section', { className: 'section' }, h('h2', null, title), ...children);
@@ -97,13 +94,10 @@ function comparisonSection(msg: EngineShowMessage): HTMLElement {
 }
 
 function comparisonTable(c: EngineComparisonDto): HTMLTableElement {
+  const { header, rows } = comparisonCells(c);
   return table(
-    ['', c.engine, c.baseline, 'change'],
-    c.rows.map((r) => {
-      const change = r.delta === undefined ? '' : `${r.delta > 0 ? '+' : ''}${num(r.delta)}${r.deltaPct !== undefined ? ` (${r.deltaPct > 0 ? '+' : ''}${num(r.deltaPct, 3)}%)` : ''}`;
-      const good = r.delta === undefined || r.delta === 0 || !r.better ? '' : (r.better === 'lower') === r.delta < 0 ? 'better' : 'worse';
-      return [r.label, num(r.engine), num(r.baseline), good ? h('span', { className: good }, change) : change];
-    }),
+    header,
+    rows.map(({ cells: [label, baseline, engine, change], good }) => [label, baseline, engine, good ? h('span', { className: good }, change) : change]),
     'comparison',
   );
 }
