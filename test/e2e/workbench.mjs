@@ -50,10 +50,11 @@ export function activeTab(page, label) {
 
 /** Runs a command through the command palette (F1), by the label the palette shows. */
 export async function runCommand(page, label) {
-  const input = await openCommandPalette(page, label);
+  await openCommandPalette(page, label);
   const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ hasText: label }).first();
   await row.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.press('Enter');
+  // Click the matching row: Enter runs the first row, which can be a recently used other command.
+  await row.click();
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
 }
 
