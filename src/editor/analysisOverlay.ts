@@ -30,11 +30,33 @@ export function analysisOverlay(report: AnalysisReport): GraphOverlayDto {
     if (!e) entries.set(name, (e = { lines: [], findings: 0 }));
     return e;
   };
+  // A fusion group is one engine layer: every compute node of it is a layer prediction whose
+  // `fusedWith` names the others (its Q/DQ nodes included). The group's first node in topological
+  // order (the order of `layers`) is its root — the Conv, Gemm or Add whose epilogue, Q/DQ and
+  // residual join it —, so the others are fused into the root, never the other way round.
+  const rootOf = new Map<string, string>();
+  const layerNames = new Set(report.layers.map((l) => l.node));
   for (const layer of report.layers) {
     const e = entry(layer.node);
     e.key = layer.precision;
-    e.lines.push(`Predicted ${layer.precision}${layer.fusedWith.length ? `, fused with ${layer.fusedWith.length} node${layer.fusedWith.length === 1 ? '' : 's'}` : ''}`);
-    for (const f of layer.fusedWith) {
+    const root = rootOf.get(layer.node);
+    if (root !== undefined && root !== layer.node) {
+      e.lines.push(`Predicted ${layer.precision}, fused into ${root}`);
+      continue;
+    }
+    const fused = layer.fusedWith.filter((f) => f !== layer.node);
+    if (fused.length === 0) {
+      e.lines.push(`Predicted ${layer.precision}`);
+      continue;
+    }
+    // One bullet per node (a no-break space after it: a wrapped line never strands the bullet).
+    e.lines.push(`Predicted ${layer.precision}, ${fused.length} node${fused.length === 1 ? '' : 's'} fused into it:`, ...fused.map((f) => `•\u00a0${f}`));
+    for (const f of fused) {
+      if (layerNames.has(f)) {
+        if (!rootOf.has(f)) rootOf.set(f, layer.node);
+        continue;
+      }
+      // A Q/DQ node, no layer of its own; a DQ read by two layers (a residual's skip) joins both.
       const fe = entry(f);
       fe.key ??= layer.precision;
       fe.lines.push(`Fused into ${layer.node} (${layer.precision})`);

@@ -36,6 +36,13 @@ export interface WeightDto {
   readonly stats?: TensorStatsDto;
   /** Why there are no statistics (too large, unreadable, not numeric). */
   readonly statsNote?: string;
+  /** The constant's own name, when the input reads it through Q/DQ (the input is the DQ's output). */
+  readonly tensor?: string;
+  /**
+   * A weight read through Q/DQ: the QuantizeLinear (absent for a stored quantized weight) and the
+   * DequantizeLinear it goes through (node labels). The statistics are the constant's.
+   */
+  readonly through?: { readonly quantize?: string; readonly dequantize: string };
 }
 
 export interface TensorInfoDto {

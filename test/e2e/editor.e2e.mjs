@@ -2,6 +2,7 @@
 // test/e2e/run.mjs against one workbench; each case gets { page, workspace, shot, note, skip }.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../vscode-host/host.mjs';
 import {
@@ -58,6 +59,19 @@ async function openBrokenModel(ctx, relPath) {
   assert.ok(view.errorText, 'no [data-testid="error"] element in the webview');
   assert.ok(view.errorText.includes(name), `error text should name ${name}: "${view.errorText}"`);
   return view.errorText;
+}
+
+/** The float32 scale values of Q/DQ node `nodeName` (an initializer or a Constant node), read with onnx-proto. */
+function scaleValuesOf(file, nodeName) {
+  const { onnx } = createRequire(import.meta.url)('onnx-proto');
+  const g = onnx.ModelProto.decode(fs.readFileSync(file)).graph;
+  const node = g.node.find((n) => n.name === nodeName);
+  assert.ok(node, `${nodeName} is in ${file}`);
+  const scale = node.input[1];
+  const t = g.initializer.find((x) => x.name === scale) ?? g.node.find((n) => n.opType === 'Constant' && n.output[0] === scale)?.attribute.find((a) => a.name === 'value')?.t;
+  assert.ok(t, `the scale ${scale} is a constant`);
+  if (t.rawData?.length) return Array.from(new Float32Array(Uint8Array.from(t.rawData).buffer));
+  return t.floatData.map((v) => Math.fround(v));
 }
 
 /** Commands the manifest contributes (the palette should show all but the internal test hooks). */
@@ -127,6 +141,74 @@ export const cases = [
       ctx.note(`edge menu: ${edgeItems.join(' | ')}`);
       await ctx.shot('tiny-qat-good-edge-menu');
       await ctx.page.keyboard.press('Escape');
+    },
+  },
+  {
+    name: 'properties of a folded Conv (models/tiny-qat-good.onnx): weight statistics as Weight and bias as Bias, exact scales, unknown types in words, folded Q/DQ as text here and links to the edge elsewhere, fusion read from the Conv; the summary\'s structure section',
+    async run(ctx) {
+      const file = path.join(ctx.workspace, 'models/tiny-qat-good.onnx');
+      const { frame } = await openGoodModel(ctx, 'models/tiny-qat-good.onnx');
+      const props = frame.locator('[data-testid="properties"]');
+      const title = frame.locator('[data-testid="props-title"]');
+      const search = frame.locator('[data-testid="graph-search"]');
+      const select = async (name, expectTitle) => {
+        await search.fill(name);
+        await search.press('Enter');
+        await title.filter({ hasText: expectTitle }).waitFor({ timeout: 10_000 });
+      };
+      await select('/model.1/conv/Conv', /^Conv$/);
+      const weight = props.locator('.prop-weight[data-role="Weight"]');
+      await weight.waitFor({ timeout: 10_000 });
+      assert.equal(await weight.locator('[data-testid="weight-stats"]').count(), 1, 'the weight has statistics');
+      assert.match(await weight.innerText(), /model\.1\.conv\.weight/, 'the weight names its tensor');
+      assert.equal(await props.locator('.prop-weight[data-role="Bias"]').count(), 1, 'the bias is labelled Bias');
+      assert.equal(await props.locator('.prop-weight').count(), 2);
+      const text = await props.innerText();
+      assert.ok(!text.includes('? ?'), `no "? ?" in the panel: ${text.slice(0, 400)}`);
+      assert.ok(text.includes('type not recorded in the model'), 'an activation without value_info says so');
+      // The weight's Q/DQ is folded into this node: named as text, not a link that would select the node again.
+      const weightDq = '/model.1/conv/_weight_quantizer/DequantizeLinear';
+      assert.equal(await props.locator('button.link', { hasText: weightDq }).count(), 0);
+      assert.ok((await props.locator('[data-testid="folded-here"]', { hasText: weightDq }).count()) >= 1);
+      // Every scale exactly: each text reads back as the stored float32.
+      const scaleItems = props.locator('[data-testid="qdq-scale-values"] li');
+      await scaleItems.first().waitFor({ timeout: 10_000 });
+      const shown = await scaleItems.allInnerTexts();
+      const stored = scaleValuesOf(file, weightDq);
+      assert.equal(shown.length, stored.length);
+      shown.forEach((t, k) => assert.equal(Math.fround(Number(t)), stored[k], `scale ${k}: "${t}" vs ${stored[k]}`));
+      // The analysis: the Conv lists what is fused into it, as many as it says.
+      const notes = props.locator('[data-testid="overlay-notes"]');
+      await notes.filter({ hasText: 'fused into it' }).waitFor({ timeout: 30_000 });
+      const lines = (await notes.innerText()).split('\n');
+      const head = lines.findIndex((l) => /\d+ nodes? fused into it:/.test(l));
+      const count = Number(/(\d+) nodes? fused into it:/.exec(lines[head])[1]);
+      const listed = [];
+      for (let k = head + 1; k < lines.length && /^•\s\/model\./.test(lines[k]); k++) listed.push(lines[k].slice(2));
+      assert.equal(listed.length, count, `"${lines[head]}" lists ${listed.length}: ${lines.join(' / ')}`);
+      assert.ok(listed.includes('/model.1/act/Sigmoid'), listed.join(', '));
+      ctx.note(`${lines[head].trim()} ${listed.join(', ')}`);
+      await ctx.shot('tiny-qat-good-conv-properties');
+      await weight.scrollIntoViewIfNeeded();
+      await ctx.shot('tiny-qat-good-conv-weight');
+      // The activation Q/DQ feeding the Conv is folded onto its input edge: its link selects that edge.
+      const inputDq = '/model.1/conv/_input_quantizer/DequantizeLinear';
+      await props.locator('button.link', { hasText: inputDq }).first().click();
+      await title.filter({ hasText: /^Quantized tensor$/ }).waitFor({ timeout: 10_000 });
+      assert.ok((await props.locator('[data-testid="folded-here"]', { hasText: inputDq }).count()) >= 1, 'on its edge the DQ is named as text');
+      await select('/model.1/act/Sigmoid', /^Sigmoid$/);
+      await notes.filter({ hasText: 'fused into /model.1/conv/Conv' }).waitFor({ timeout: 10_000 });
+      // The summary's section is about the graph's structure, and points to the findings.
+      await frame.locator('[data-testid="tab-summary"]').click();
+      const structure = frame.locator('#section-problems');
+      await structure.waitFor({ state: 'visible', timeout: 10_000 });
+      const summaryText = await structure.innerText();
+      assert.match(summaryText, /Structure problems/);
+      assert.match(summaryText, /well-formed/);
+      assert.match(summaryText, /Problems panel/);
+      assert.ok(!/No problems found/.test(summaryText), summaryText);
+      await ctx.shot('tiny-qat-good-structure');
+      await frame.locator('[data-testid="tab-graph"]').click();
     },
   },
   {

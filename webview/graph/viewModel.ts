@@ -4,6 +4,7 @@
  * search use, and op-type categories. Unit-tested in test/unit/webview.
  */
 import type { GraphLayoutDto, GraphViewDto, QdqBadgeDto, ViewNodeDto } from '../../src/protocol/graphView';
+import { formatShape, type Dim } from '../format';
 
 /** Longest label line drawn on a node (the host sizes boxes for the same cut). */
 export const MAX_LABEL_CHARS = 32;
@@ -33,18 +34,35 @@ function cut(text: string, max = MAX_LABEL_CHARS): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** `1.234e-3` style: 4 significant digits. */
+/** `1.234e-3` style: 4 significant digits. Compact (edge badge labels); two scales may print alike: compare with {@link formatScaleExact}. */
 export function formatScale(v: number): string {
   if (v === 0 || !Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
   return a >= 1e-3 && a < 1e4 ? String(Number(v.toPrecision(4))) : v.toExponential(3);
 }
 
-/** Badge text of one folded Q/DQ pair: dtype, scale (or "N scales"), zero point. */
-export function badgeText(view: GraphViewDto, b: QdqBadgeDto): string {
+/**
+ * A scale as exactly as it is stored: the shortest decimal that reads back as the same float32
+ * (at most 9 significant digits, e.g. `0.09225` vs `0.092250004`), so two scales print alike only
+ * when they are equal (rules R15/R16/R26 compare them exactly). A value that is not a float32 (a
+ * DOUBLE scale) prints as its shortest double.
+ */
+export function formatScaleExact(v: number): string {
+  if (v === 0 || !Number.isFinite(v)) return String(v);
+  const f = Math.fround(v);
+  if (f !== v) return String(v);
+  for (let p = 1; p < 9; p++) {
+    const s = Number(v.toPrecision(p));
+    if (Math.fround(s) === f) return String(s);
+  }
+  return String(Number(v.toPrecision(9)));
+}
+
+/** Badge text of one folded Q/DQ pair: dtype, scale (or "N scales"), zero point. `exact`: the scale as {@link formatScaleExact} prints it (properties), else compact (edge labels). */
+export function badgeText(view: GraphViewDto, b: QdqBadgeDto, exact = false): string {
   const dtype = view.dtypes[b.dtype] ?? '?';
   const parts = [dtype];
-  if (b.scale !== undefined) parts.push(`s ${formatScale(b.scale)}`);
+  if (b.scale !== undefined) parts.push(`s ${exact ? formatScaleExact(b.scale) : formatScale(b.scale)}`);
   else if (b.scales) parts.push(`per-channel, ${b.scales.count} scales`);
   if (b.zeroPoint !== undefined) parts.push(`zp ${b.zeroPoint}`);
   else if (b.zeroPoints) parts.push(`zp ${b.zeroPoints.min}..${b.zeroPoints.max}`);
@@ -268,6 +286,65 @@ export class ViewIndex {
     }
     return hits;
   }
+}
+
+const indexes = new WeakMap<GraphViewDto, ViewIndex>();
+
+/** One {@link ViewIndex} per view message, built on first use (the properties panel asks it where its links lead). */
+export function viewIndexOf(view: GraphViewDto): ViewIndex {
+  let index = indexes.get(view);
+  if (!index) indexes.set(view, (index = new ViewIndex(view)));
+  return index;
+}
+
+/**
+ * True when `name` is a Q/DQ node the view does not draw because it is folded into the very element
+ * the properties panel shows (`here`: a node carrying it as a weight badge, or an edge carrying its
+ * badge). A link to it could only select what is already selected, so the panel names it as text.
+ */
+export function foldedHere(view: GraphViewDto, name: string, here: { readonly node?: number; readonly edge?: number }): boolean {
+  if (view.mode !== 'folded') return false;
+  const index = viewIndexOf(view);
+  if (index.node(name) !== undefined) return false;
+  const t = index.targets(name);
+  if (!t) return false;
+  return (here.node !== undefined && t.nodes.includes(here.node)) || (here.edge !== undefined && t.edges.includes(here.edge));
+}
+
+/** What a constant input is to its node, by the operator's input list: Conv's `W` is its weight, `B` its bias. */
+export function constantLabel(opType: string, input: number): string {
+  switch (opType) {
+    case 'Conv':
+    case 'ConvTranspose':
+    case 'Gemm':
+      return input === 1 ? 'Weight' : input === 2 ? 'Bias' : 'Constant';
+    case 'MatMul':
+      return 'Weight';
+    case 'BatchNormalization':
+      return ['Constant', 'Scale', 'Bias', 'Mean', 'Variance'][input] ?? 'Constant';
+    case 'LayerNormalization':
+    case 'InstanceNormalization':
+    case 'GroupNormalization':
+      return ['Constant', 'Scale', 'Bias'][input] ?? 'Constant';
+    case 'QuantizeLinear':
+    case 'DequantizeLinear':
+      return ['Constant', 'Scale', 'Zero point'][input] ?? 'Constant';
+    default:
+      return 'Constant';
+  }
+}
+
+/**
+ * A tensor's type as the properties panel writes it: `FLOAT 1×3×640×640`; a sequence, optional or
+ * map value by its whole type; and in words what the model does not record (exports mostly declare
+ * no types for activations): never `? ?`.
+ */
+export function tensorTypeText(dtype: string | undefined, shape: readonly Dim[] | undefined): string {
+  if (dtype !== undefined && shape === undefined && dtype.includes('(')) return dtype;
+  if (dtype === undefined && shape === undefined) return 'type not recorded in the model';
+  if (shape === undefined) return `${dtype}, shape not recorded`;
+  if (dtype === undefined) return `${formatShape(shape)}, element type not recorded`;
+  return `${dtype} ${formatShape(shape)}`;
 }
 
 /** A cytoscape viewport: model → screen is `screen = model × zoom + pan`. */

@@ -53,7 +53,15 @@ function header(message: InitMessage, actions: SummaryActions): HTMLElement {
   }
   if (s.problems.length > 0) {
     const n = s.problems.length;
-    badges.append(badge('Problems', formatCount(n), 'badge-warning', `${n} graph problem${n === 1 ? '' : 's'} found while indexing`, 'problem-count'));
+    badges.append(
+      badge(
+        STRUCTURE_TITLE,
+        formatCount(n),
+        'badge-warning',
+        `${n} problem${n === 1 ? '' : 's'} in the graph's structure (cycles, undefined inputs, duplicate names…), found while indexing it. ${FINDINGS_ELSEWHERE}`,
+        'problem-count',
+      ),
+    );
   }
   for (const b of badges.children) b.setAttribute('role', 'listitem');
 
@@ -210,16 +218,26 @@ function metadataSection(s: ModelSummaryDto, store: ViewStateStore): HTMLElement
   return section({ id: 'metadata', title: 'Metadata', count: entries.length, store }, body);
 }
 
+/** The summary's own problems are the graph's structure only; the analysis findings live elsewhere. */
+export const STRUCTURE_TITLE = 'Structure problems';
+export const STRUCTURE_OK = 'The graph is well-formed: no cycles, undefined inputs or duplicate names.';
+export const FINDINGS_ELSEWHERE = 'Quantization findings of the TensorRT analysis (rules R1–R31) are in the Problems panel and the QDQ Studio Findings view.';
+
+/** Problems of the graph's structure (from indexing it), not the analysis's findings: says so, and where those are. */
 function problemsSection(s: ModelSummaryDto, store: ViewStateStore): HTMLElement {
-  const body =
+  const body = h(
+    'div',
+    { data: { testid: 'structure' } },
     s.problems.length === 0
-      ? emptyNote('No problems found.')
+      ? h('p', { className: 'empty-note', data: { testid: 'structure-ok' } }, STRUCTURE_OK)
       : h(
           'ul',
           { className: 'problems', data: { testid: 'problems' } },
           ...s.problems.map((p) => h('li', null, h('span', { className: 'problem-kind' }, p.kind), h('span', { className: 'problem-message' }, p.message))),
-        );
-  return section({ id: 'problems', title: 'Problems', count: s.problems.length, store }, body);
+        ),
+    h('p', { className: 'muted', data: { testid: 'findings-elsewhere' } }, FINDINGS_ELSEWHERE),
+  );
+  return section({ id: 'problems', title: STRUCTURE_TITLE, count: s.problems.length, store }, body);
 }
 
 /** Builds the whole summary view for one `init` message. */

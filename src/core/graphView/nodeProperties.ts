@@ -30,6 +30,10 @@ export interface WeightInfo {
   constantNode?: string;
   stats?: TensorStats;
   statsNote?: string;
+  /** The constant's own name, when the input reads it through Q/DQ (the input is the DQ's output). */
+  tensor?: string;
+  /** The QuantizeLinear (absent for a stored quantized weight) and DequantizeLinear the weight goes through. */
+  through?: { quantize?: string; dequantize: string };
 }
 
 export interface TensorInfo {
@@ -244,6 +248,40 @@ export function nodeProperties(decoded: DecodedModel, ref: GraphRef, nodeIndex: 
   const outputNames = new Set(g.graph.output.map((v) => v.name));
   const nodes = g.graph.node;
 
+  // A weight read through Q/DQ (constant -> QuantizeLinear -> DequantizeLinear, or a stored
+  // quantized constant -> DequantizeLinear): the constant's statistics belong to the input the DQ
+  // feeds, which is all the folded view draws of it.
+  const quantizedWeight = (name: string): { weight: WeightInfo; dtype?: string } | undefined => {
+    const d = g.index.producer.get(name);
+    const dq = d !== undefined ? nodes[d] : undefined;
+    if (d === undefined || !dq || dq.opType !== 'DequantizeLinear' || dq.output[0] !== name || !dq.input[0]) return undefined;
+    let src = constantSource(g, dq.input[0]);
+    let quantize: string | undefined;
+    if (!src) {
+      const qi = g.index.producer.get(dq.input[0]);
+      const q = qi !== undefined ? nodes[qi] : undefined;
+      if (qi === undefined || !q || q.opType !== 'QuantizeLinear' || !q.input[0]) return undefined;
+      src = constantSource(g, q.input[0]);
+      if (!src) return undefined;
+      quantize = label(q, qi);
+    }
+    const tensor = src.kind === 'initializer' ? src.tensor.name : (src.node.output[0] ?? '');
+    const weight: WeightInfo = {
+      ...weightInfo(decoded, src, maxStats),
+      ...(tensor ? { tensor } : {}),
+      through: { ...(quantize !== undefined ? { quantize } : {}), dequantize: label(dq, d) },
+    };
+    // The DQ's output type: output_dtype when set, else its scale's type.
+    let dtype: string | undefined;
+    const od = intAttr(dq, 'output_dtype');
+    if (od) dtype = dataTypeName(od);
+    else {
+      const scale = dq.input[1] ? constantSource(g, dq.input[1]) : undefined;
+      if (scale) dtype = dataTypeName(paramInfo(scale).dtype);
+    }
+    return { weight, ...(dtype ? { dtype } : {}) };
+  };
+
   const describe = (name: string, side: 'in' | 'out'): TensorInfo => {
     const info: TensorInfo = { name, ...shapeOf(g.index.valueInfo.get(name)?.type) };
     if (name === '') return info;
@@ -255,6 +293,13 @@ export function nodeProperties(decoded: DecodedModel, ref: GraphRef, nodeIndex: 
         info.weight = weightInfo(decoded, src, maxStats);
         info.dtype ??= info.weight.dtype;
         info.shape ??= info.weight.shape;
+      } else {
+        const q = quantizedWeight(name);
+        if (q) {
+          info.weight = q.weight;
+          if (q.dtype) info.dtype ??= q.dtype;
+          info.shape ??= q.weight.shape;
+        }
       }
       const p = g.index.producer.get(name);
       if (p !== undefined) info.producer = label(nodes[p]!, p);

@@ -163,8 +163,9 @@ suite('Graph view', () => {
     await vscode.commands.executeCommand('qdqStudio.revealNode', uri, dqName);
     const r = await waitForGraph(uri, 'DQ properties', (g) => g.selected === dqName && g.properties?.title === 'DequantizeLinear' && g.properties.scaleValues !== undefined);
     assert.equal(r.properties?.scaleValues, scale.count, 'every channel is listed');
-    assert.equal(Number(r.properties?.scaleMin), Number(Number(scale.min.toPrecision(4))), `min ${r.properties?.scaleMin} vs ${scale.min}`);
-    assert.equal(Number(r.properties?.scaleMax), Number(Number(scale.max.toPrecision(4))), `max ${r.properties?.scaleMax} vs ${scale.max}`);
+    // Exactly: the text reads back as the stored float32 (4 significant digits could not tell two scales apart).
+    assert.equal(Math.fround(Number(r.properties?.scaleMin)), scale.min, `min ${r.properties?.scaleMin} vs ${scale.min}`);
+    assert.equal(Math.fround(Number(r.properties?.scaleMax)), scale.max, `max ${r.properties?.scaleMax} vs ${scale.max}`);
     note(`${dqName}: ${scale.count} scales, min ${r.properties?.scaleMin}, max ${r.properties?.scaleMax}`);
     await vscode.commands.executeCommand('qdqStudio.toggleQdqFolding');
   });

@@ -42,6 +42,31 @@ describe('nodeProperties', () => {
     assert.throws(() => nodeProperties(d, { path: [] }, g.node.length + 5), /no node/);
   });
 
+  it('a Conv reading its weight through Q/DQ (what the folded view draws): the weight input carries the float weight\'s statistics and names the pair; the bias stays a plain constant', () => {
+    const d = model();
+    const g = d.model.graph!;
+    const i = g.node.findIndex((n) => n.opType === 'Conv');
+    const p = nodeProperties(d, { path: [] }, i, { index: buildGraphIndex(g) });
+    const [x, w, b] = p.inputs;
+    assert.equal(x!.weight, undefined, 'the activation input is no weight');
+    const dq = g.node.findIndex((n) => n.output[0] === g.node[i]!.input[1]);
+    const q = g.node.findIndex((n) => n.output[0] === g.node[dq]!.input[0]);
+    assert.equal(g.node[dq]!.opType, 'DequantizeLinear');
+    assert.equal(g.node[q]!.opType, 'QuantizeLinear');
+    const float = g.initializer.find((t) => t.name === g.node[q]!.input[0])!;
+    assert.ok(w!.weight, 'the weight input has a weight');
+    assert.deepEqual(w!.weight!.through, { quantize: g.node[q]!.name, dequantize: g.node[dq]!.name });
+    assert.equal(w!.weight!.tensor, float.name);
+    assert.deepEqual(w!.weight!.shape, float.dims.map(Number));
+    assert.deepEqual(w!.weight!.stats, tensorStats(readTensorValues(d, float) as Float32Array));
+    assert.equal(w!.dtype, 'FLOAT', 'the DQ output type (its scale\'s)');
+    assert.deepEqual(w!.shape, float.dims.map(Number));
+    assert.ok(b!.weight?.stats, 'the bias has statistics');
+    assert.equal(b!.weight!.through, undefined);
+    // The DQ itself: its input is the Q's output, not a weight of its own.
+    assert.equal(nodeProperties(d, { path: [] }, dq).inputs[0]!.weight, undefined);
+  });
+
   it('tensorStats: min, max, mean, std, zeros, non-finite', () => {
     const s = tensorStats(new Float32Array([0, 1, 2, 3, NaN]));
     assert.deepEqual({ ...s, std: Number(s.std.toFixed(6)) }, { count: 4, min: 0, max: 3, mean: 1.5, std: 1.118034, zeros: 1, nonFinite: 1 });
@@ -58,6 +83,39 @@ describe('analysis overlay and overlay protocol', () => {
     for (const f of report.findings.filter((x) => x.nodes.length > 0)) assert.ok(o.nodes[f.nodes[0]!]?.badge, `finding ${f.ruleId} on ${f.nodes[0]}`);
     assert.ok(isToWebview({ type: 'overlays', overlays: { analysis: o } }));
     assert.ok(!isToWebview({ type: 'overlays', overlays: { analysis: { label: 1 } } }));
+  });
+
+  it('a fusion group reads from its root: the root lists every node fused into it (as many as it counts), the others say they are fused into the root', () => {
+    const d = model();
+    const report = analyzeModel(d, buildGraphIndex(d.model.graph!), {});
+    const o = analysisOverlay(report);
+    const layerNames = new Set(report.layers.map((l) => l.node));
+    let roots = 0;
+    for (const layer of report.layers.filter((l) => l.fusedWith.length > 0)) {
+      const lines = o.nodes[layer.node]!.tooltip!.split('\n');
+      const head = lines.findIndex((l) => / fused into it:$/.test(l));
+      if (head >= 0) {
+        roots++;
+        const count = Number(/, (\d+) nodes? fused into it:$/.exec(lines[head]!)![1]);
+        const listed = lines.slice(head + 1).filter((l) => l.startsWith('•\u00a0')).map((l) => l.slice(2));
+        assert.equal(listed.length, count, `${layer.node}: says ${count}, lists ${listed.length}`);
+        assert.deepEqual(new Set(listed), new Set(layer.fusedWith));
+        assert.ok(!lines.some((l) => /^(Predicted \S+, fused|Fused) into /.test(l)), `${layer.node} is a root: fused into nothing: ${lines.join(' / ')}`);
+        // Each member points back at this root: a layer once (its only root), a Q/DQ once per layer it joins.
+        for (const m of listed) {
+          const into = o.nodes[m]!.tooltip!.split('\n').filter((l) => /fused into /i.test(l) && !/ fused into it:$/.test(l));
+          if (layerNames.has(m)) assert.deepEqual(into, [`Predicted ${report.layers.find((l) => l.node === m)!.precision}, fused into ${layer.node}`]);
+          else assert.equal(into.filter((l) => l === `Fused into ${layer.node} (${layer.precision})`).length, 1, `${m}: ${into.join(' / ')}`);
+        }
+      } else {
+        assert.ok(lines.some((l) => l.startsWith('Predicted ') && l.includes(', fused into ')), `${layer.node}: ${lines.join(' / ')}`);
+      }
+    }
+    assert.ok(roots > 0, 'the model has fused layers');
+    const conv = report.layers.find((l) => l.opType === 'Conv' && l.fusedWith.some((f) => /Sigmoid/.test(f)))!;
+    const sigmoid = conv.fusedWith.find((f) => /Sigmoid/.test(f))!;
+    assert.match(o.nodes[sigmoid]!.tooltip!, new RegExp(`fused into ${conv.node.replace(/[/.]/g, '\\$&')}$`, 'm'));
+    assert.doesNotMatch(o.nodes[conv.node]!.tooltip!, /Fused into/);
   });
 
   it('theme colour ids become CSS variables', () => {

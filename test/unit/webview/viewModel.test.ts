@@ -3,7 +3,25 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildViewGraph, layoutToJson, layoutViewGraph, viewNodeSizes } from '../../../src/core/graphView/index';
 import { MemorySource, decodeModel } from '../../../src/core/onnx/index';
-import { FIT_MAX_ZOOM, FIT_READABLE_ZOOM, ViewIndex, badgeText, initialViewport, nodeKey, segmentPoint, segmentsFor, splitForFirstPaint, toElements, viewRect } from '../../../webview/graph/viewModel';
+import {
+  FIT_MAX_ZOOM,
+  FIT_READABLE_ZOOM,
+  ViewIndex,
+  badgeText,
+  constantLabel,
+  foldedHere,
+  formatScale,
+  formatScaleExact,
+  initialViewport,
+  nodeKey,
+  segmentPoint,
+  segmentsFor,
+  splitForFirstPaint,
+  tensorTypeText,
+  toElements,
+  viewIndexOf,
+  viewRect,
+} from '../../../webview/graph/viewModel';
 import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
 
 function tinyView(mode: 'folded' | 'raw', preset: keyof typeof YOLO_PRESETS = 'tiny') {
@@ -129,5 +147,87 @@ describe('first view and streaming split', () => {
     assert.deepEqual([...split.firstNodes], [1, 1, 0]);
     assert.deepEqual([...split.firstEdges], [1]);
     assert.deepEqual(split.rest, [2]);
+  });
+});
+
+/** The float32 right after `v` (towards +∞). */
+function nextFloat32(v: number): number {
+  const f = new Float32Array([v]);
+  const u = new Uint32Array(f.buffer);
+  u[0]! += v >= 0 ? 1 : -1;
+  return f[0]!;
+}
+
+describe('properties panel text', () => {
+  it('an exact scale reads back as the same float32, and neighbouring float32 scales never print alike (the compact form merges them)', () => {
+    const a = Math.fround(0.09225);
+    const b = nextFloat32(a);
+    assert.equal(formatScale(a), formatScale(b), 'the compact badge form cannot tell them apart');
+    assert.equal(formatScaleExact(a), '0.09225');
+    assert.equal(formatScaleExact(b), '0.092250004');
+    assert.equal(formatScaleExact(Math.fround(0.1)), '0.1');
+    assert.equal(formatScaleExact(0.1), '0.1', 'a DOUBLE scale: its shortest double');
+    assert.equal(formatScaleExact(1), '1');
+    assert.equal(formatScaleExact(0), '0');
+    // A sweep over float32 bit patterns of scale-like magnitudes (1e-8 .. 1e4), both signs.
+    const bits = new Uint32Array(1);
+    const f = new Float32Array(bits.buffer);
+    let seed = 12345;
+    for (let k = 0; k < 20_000; k++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      bits[0] = ((seed % 2 ? 0x80000000 : 0) | ((((seed >>> 8) % 46) + 100) << 23) | ((seed * 2654435761) >>> 9)) >>> 0;
+      const v = f[0]!;
+      const s = formatScaleExact(v);
+      assert.equal(Math.fround(Number(s)), v, `${s} reads back as ${v}`);
+      assert.ok(s.replace(/^-?0\.0*|[-.]|e.*$/g, '').length <= 9, `${s}: at most 9 significant digits`);
+      const n = nextFloat32(v);
+      assert.notEqual(formatScaleExact(n), s, `${v} and ${n} print alike`);
+    }
+  });
+
+  it('the properties panel\'s badge heading shows the scale exactly; edge labels stay compact', () => {
+    const { view } = tinyView('folded');
+    const badge = { ...view.badges.find((b) => b.kind === 'activation' && b.scale !== undefined)!, scale: nextFloat32(Math.fround(0.09225)) };
+    assert.match(badgeText(view, badge), /s 0\.09225 /);
+    assert.match(badgeText(view, badge, true), /s 0\.092250004 /);
+  });
+
+  it('a tensor type the model does not record reads in words, never "? ?"', () => {
+    assert.equal(tensorTypeText(undefined, undefined), 'type not recorded in the model');
+    assert.equal(tensorTypeText('FLOAT', undefined), 'FLOAT, shape not recorded');
+    assert.equal(tensorTypeText(undefined, [1, 3]), '1×3, element type not recorded');
+    assert.equal(tensorTypeText('FLOAT', [1, 'batch', null]), 'FLOAT 1×batch×?');
+    assert.equal(tensorTypeText('FLOAT', []), 'FLOAT scalar');
+    assert.equal(tensorTypeText('seq(tensor(FLOAT))', undefined), 'seq(tensor(FLOAT))');
+  });
+
+  it('constant inputs are named by their role: a Conv\'s weight and bias', () => {
+    assert.deepEqual([1, 2].map((i) => constantLabel('Conv', i)), ['Weight', 'Bias']);
+    assert.deepEqual([1, 2].map((i) => constantLabel('Gemm', i)), ['Weight', 'Bias']);
+    assert.equal(constantLabel('MatMul', 0), 'Weight');
+    assert.equal(constantLabel('BatchNormalization', 4), 'Variance');
+    assert.equal(constantLabel('Reshape', 1), 'Constant');
+  });
+
+  it('folded view: a Q/DQ folded into the node or edge shown is not a link target there; elsewhere (another edge) and in the raw view it is', () => {
+    const { view } = tinyView('folded');
+    const conv = view.nodes.findIndex((v) => v.weightBadges?.length);
+    const wb = view.badges[view.nodes[conv]!.weightBadges![0]!]!;
+    assert.equal(foldedHere(view, wb.dqName, { node: conv }), true);
+    assert.equal(foldedHere(view, wb.qName!, { node: conv }), true);
+    // The activation pair feeding that Conv lands on its input edge: a link there selects that edge.
+    const inEdge = view.edges.findIndex((e) => e.t === conv && e.badges?.length);
+    assert.ok(inEdge >= 0, 'the Conv reads a quantized activation');
+    const ab = view.badges[view.edges[inEdge]!.badges![0]!]!;
+    assert.equal(foldedHere(view, ab.dqName, { node: conv }), false);
+    assert.deepEqual(viewIndexOf(view).targets(ab.dqName)?.edges.includes(inEdge), true);
+    assert.equal(foldedHere(view, ab.dqName, { edge: inEdge }), true);
+    assert.equal(foldedHere(view, ab.qName!, { edge: inEdge }), true);
+    // A drawn node is always a link.
+    assert.equal(foldedHere(view, nodeKey(view, view.nodes[conv]!), { node: conv }), false);
+    const raw = tinyView('raw').view;
+    const rawConv = raw.nodes.findIndex((v) => v.name === view.nodes[conv]!.name);
+    assert.equal(foldedHere(raw, wb.dqName, { node: rawConv }), false);
+    assert.equal(viewIndexOf(view), viewIndexOf(view), 'one index per view');
   });
 });
