@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { analyzeModel } from '../core/analysis/index';
+import { analyzeModel, scaleShareAround } from '../core/analysis/index';
 import { buildGraphIndex } from '../core/graph/index';
 import { isOnnxError, openModelFile, saveModelFile, type DecodedModel } from '../core/onnx/index';
 import {
@@ -62,6 +62,15 @@ function unifyRequest(decoded: DecodedModel, arg: string): EditRequest {
     }
   }
   return { kind: 'unifyConcat', node, mode, ...(scale !== undefined ? { scale } : {}) };
+}
+
+/** The Q/DQ nodes a unify request would change (the scale-sharing set for a Concat). */
+function quantizerNames(decoded: DecodedModel, r: EditRequest): string[] {
+  if (r.kind === 'unifyScales') return r.nodes;
+  if (r.kind !== 'unifyConcat') return [];
+  const g = decoded.model.graph!;
+  const at = g.node.findIndex((n) => n.name === r.node);
+  return at < 0 ? [] : scaleShareAround(decoded, buildGraphIndex(g), at).qdq.map((i) => g.node[i]!.name);
 }
 
 export function cmdEdit(args: string[], io: CliIo): number {
@@ -144,8 +153,23 @@ export function cmdEdit(args: string[], io: CliIo): number {
       done.push({ label: a.label, message: a.message, nodes: a.nodes });
     };
     before.forEach(applyOne);
-    // Unifications look at the model as the earlier edits left it.
-    for (const arg of values['unify-scales'] ?? []) applyOne(unifyRequest(decoded, arg));
+    // Unifications look at the model as the earlier edits left it. One unification can cover the
+    // quantizers of several Concats (they share quantizers: see quantizersAround in core/editing),
+    // so a later --unify-scales whose quantizers an earlier one already set is a note, not a refusal.
+    const unified = new Set<string>();
+    for (const arg of values['unify-scales'] ?? []) {
+      const r = unifyRequest(decoded, arg);
+      try {
+        applyOne(r);
+      } catch (e) {
+        const names = e instanceof EditError && unified.size ? quantizerNames(decoded, r) : [];
+        if (!names.length || !names.every((n) => unified.has(n))) throw e;
+        const node = r.kind === 'unifyConcat' ? r.node : arg;
+        done.push({ label: `Unify the scales around ${node}`, message: `${node}: nothing left to change (an earlier --unify-scales already gave its ${names.length} quantizers one scale).`, nodes: [] });
+        continue;
+      }
+      for (const n of done.at(-1)!.nodes) unified.add(n);
+    }
     after.forEach(applyOne);
     if (values['float-reference']) {
       const r = removeAllQdqPairs(decoded);

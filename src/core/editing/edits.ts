@@ -5,7 +5,8 @@
  * quantizers' parameters, the old scales, ...) and the inverse request built from them. The analysis
  * layer's fix edits (src/core/analysis/fix.ts) are requests as they are.
  */
-import type { Fix, FixEdit } from '../analysis/index';
+import { scaleShareAround, type Fix, type FixEdit } from '../analysis/index';
+import { buildGraphIndex } from '../graph/index';
 import type { DecodedModel, Node } from '../onnx/index';
 import { AttributeType } from '../onnx/index';
 import { COMPUTE_OPS, EditContext, EditError, intAttribute, newNode, newTensor } from './context';
@@ -142,7 +143,10 @@ function run(ctx: EditContext, r: EditRequest, out: Out): void {
     case 'disableQuantization': return disable(ctx, r.target, out);
     case 'enableQuantization': return enable(ctx, r, out);
     case 'unifyScales': return unify(ctx, r.nodes, ('mode' in r ? r.mode : undefined) ?? (r.scale !== undefined ? 'value' : 'max'), r.scale, out);
-    case 'unifyConcat': return unify(ctx, quantizersAround(ctx, r.node), r.mode ?? (r.scale !== undefined ? 'value' : 'max'), r.scale, out, r.node);
+    case 'unifyConcat': {
+      const around = quantizersAround(ctx, r.node);
+      return unify(ctx, around.nodes, r.mode ?? (r.scale !== undefined ? 'value' : 'max'), r.scale, out, r.node, around.others);
+    }
     case 'setScales': return setScales(ctx, r.scales, out);
     case 'removeQdqPair': return removePair(ctx, r.quantize, r.dequantize, out);
     case 'removeQdqOnTensor': return removeOnTensor(ctx, r.tensor, out);
@@ -300,8 +304,9 @@ function enable(ctx: EditContext, r: Extract<EditRequest, { kind: 'enableQuantiz
 // ---- scales ----------------------------------------------------------------------------------
 
 /** Scalar scale of a Q/DQ, refusing per-channel ones. */
-function tensorScale(ctx: EditContext, name: string): { node: Node; scale: number } {
-  const node = ctx.requireNode(name, 'Q/DQ node');
+function tensorScale(ctx: EditContext, nodeOrName: string | Node): { node: Node; scale: number } {
+  const node = typeof nodeOrName === 'string' ? ctx.requireNode(nodeOrName, 'Q/DQ node') : nodeOrName;
+  const name = node.name;
   if (!isQ(node) && !isDq(node)) throw new EditError(`${name} is a ${node.opType}, not a QuantizeLinear/DequantizeLinear`);
   const v = ctx.requireConst(node.input[1] ?? '', `scale of ${name}`);
   if (v.values.length !== 1) throw new EditError(`${name} has ${v.values.length} (per-channel) scales; only per-tensor scales can be unified`);
@@ -309,9 +314,10 @@ function tensorScale(ctx: EditContext, name: string): { node: Node; scale: numbe
   return { node, scale: v.values[0]! };
 }
 
-function unify(ctx: EditContext, names: string[], mode: ScaleMode, value: number | undefined, out: Out, around?: string): void {
-  const unique = [...new Set(names)];
-  if (unique.length < 2) throw new EditError(`${around ?? 'unify scales'}: fewer than two quantizers to unify (${unique.join(', ') || 'none found'})`);
+function unify(ctx: EditContext, nodes: (string | Node)[], mode: ScaleMode, value: number | undefined, out: Out, around?: string, others: string[] = []): void {
+  const unique = [...new Set(nodes.map((n) => (typeof n === 'string' ? ctx.requireNode(n, 'Q/DQ node') : n)))];
+  const names = unique.map((n) => n.name);
+  if (unique.length < 2) throw new EditError(`${around ?? 'unify scales'}: fewer than two quantizers to unify (${names.join(', ') || 'none found'})`);
   const all = unique.map((n) => tensorScale(ctx, n));
   let target: number;
   if (mode === 'value') {
@@ -321,8 +327,9 @@ function unify(ctx: EditContext, names: string[], mode: ScaleMode, value: number
   if (all.every((a) => a.scale === target)) throw new EditError(`nothing to change: the ${all.length} quantizers${around ? ` around ${around}` : ''} already use scale ${target}`);
   assignScale(ctx, all.map((a) => a.node), target);
   out.scales.push(...all.map((a) => ({ node: a.node.name, scale: a.scale })));
-  out.nodes.push(...unique);
+  out.nodes.push(...names);
   out.messages.push(`${all.length} quantizers${around ? ` around ${around}` : ''} now use scale ${target} (${mode}).`);
+  if (others.length) out.messages.push(`They include those of ${others.join(', ')}, linked to it through shared quantizers or commuting ops: TensorRT needs one scale across all of them (R15/R16).`);
   out.inverses.push({ kind: 'setScales', scales: all.map((a) => ({ node: a.node.name, scale: a.scale })) });
 }
 
@@ -353,40 +360,25 @@ function setScales(ctx: EditContext, scales: { node: string; scale: number }[], 
   out.inverses.push({ kind: 'setScales', scales: before });
 }
 
-/** Ops a quantized tensor passes through unchanged in scale (TensorRT commutes Q/DQ over them). */
-const COMMUTING = new Set(['MaxPool', 'Reshape', 'Transpose', 'Slice', 'Resize', 'Upsample', 'Identity', 'Squeeze', 'Unsqueeze', 'Flatten', 'Split', 'Pad', 'GlobalMaxPool', 'Gather', 'Concat']);
-
-/** The Q and DQ nodes around a Concat (or another commuting op): DQs reaching its inputs, Qs reading its output, and their partners. */
-export function quantizersAround(ctx: EditContext, nodeName: string): string[] {
+/**
+ * The quantizers "unify scales around a node" changes: the analysis' scale-sharing set
+ * (core/analysis/scaleShare.ts, the same propagation walks the engine prediction uses for R15/R16
+ * requantizes). Not just the DQs next to the node and the Qs after it: every quantizer back through
+ * DQ ← Q ← commuting op (Resize, MaxPool, Reshape, …) ← DQ ← Q chains and forward to the Qs those
+ * meet, since TensorRT cancels a DQ/Q pair only with equal scales and otherwise keeps a requantize
+ * there. Where such a quantizer is shared with another path (the yolov9 exports' upsample input DQ
+ * also feeds the bottom-up neck Concat), that path's Concat, its other inputs and output Qs join
+ * the set: the rules document requires them equal too (R15/R16), and changing the shared quantizer
+ * alone would only move the requantize there. `others` names those other Concats for the message.
+ */
+export function quantizersAround(ctx: EditContext, nodeName: string): { nodes: Node[]; others: string[] } {
   const node = ctx.requireNode(nodeName);
-  if (!COMMUTING.has(node.opType)) throw new EditError(`${nodeName} is a ${node.opType}: scales are unified across Concat and other ops that commute with Q/DQ (${[...COMMUTING].join(', ')})`);
-  const names: string[] = [];
-  const up = (tensor: string, depth: number): void => {
-    if (depth > 16) return;
-    const p = ctx.producerOf(tensor);
-    if (!p) return;
-    if (isDq(p)) {
-      names.push(p.name);
-      const q = ctx.producerOf(p.input[0] ?? '');
-      if (isQ(q)) names.push(q.name);
-      return;
-    }
-    if (COMMUTING.has(p.opType) && p.opType !== 'Concat') up(p.input[0] ?? '', depth + 1);
-  };
-  const down = (tensor: string, depth: number): void => {
-    if (depth > 16) return;
-    for (const r of ctx.readersOf(tensor)) {
-      if (r.slot !== 0) continue;
-      if (isQ(r.node)) {
-        names.push(r.node.name);
-        for (const d of ctx.readersOf(r.node.output[0] ?? '')) if (isDq(d.node)) names.push(d.node.name);
-      } else if (COMMUTING.has(r.node.opType) && r.node.opType !== 'Concat') for (const o of r.node.output) down(o, depth + 1);
-    }
-  };
-  const dataInputs = node.opType === 'Concat' ? node.input : node.input.slice(0, 1);
-  for (const x of dataInputs) if (x && !ctx.isConstant(x)) up(x, 0);
-  for (const o of node.output) down(o, 0);
-  return [...new Set(names)];
+  const at = ctx.graph.node.indexOf(node);
+  const set = scaleShareAround(ctx.decoded, buildGraphIndex(ctx.graph), at);
+  if (set.notCommuting) throw new EditError(`${set.notCommuting}: scales are unified across Concat and other ops that commute with Q/DQ (MaxPool, nearest Resize, Reshape, Slice, Transpose, …; rule R14)`);
+  const nodes = set.qdq.map((i) => ctx.graph.node[i]!);
+  const others = set.concats.filter((c) => c !== at).map((c) => ctx.graph.node[c]!.name || `Concat#${c}`);
+  return { nodes, others };
 }
 
 // ---- pairs -----------------------------------------------------------------------------------

@@ -235,7 +235,16 @@ export class ModelBuilder extends GraphCore {
    * (`group`, else the one hinted input group, else a new one), which the
    * output carries as its hint.
    */
-  concat(inputs: readonly TensorRef[], o: ScopeOption & GroupOption & { axis?: number; quantizeInputs?: boolean; role?: string }): TensorRef {
+  concat(
+    inputs: readonly TensorRef[],
+    o: ScopeOption & GroupOption & {
+      axis?: number;
+      quantizeInputs?: boolean;
+      role?: string;
+      /** good mode: for input i, an existing DQ output of that tensor to read instead of a Q/DQ of its own. */
+      quantized?: readonly (TensorRef | undefined)[];
+    },
+  ): TensorRef {
     const axis = o.axis ?? 1;
     const rank = inputs[0]!.shape.length;
     const ax = axis < 0 ? axis + rank : axis;
@@ -249,7 +258,7 @@ export class ModelBuilder extends GraphCore {
       const hinted = [...new Set(inputs.map((t) => this.hints.get(t.name)).filter((h) => h !== undefined))];
       group = o.group ?? (hinted.length === 1 ? hinted[0]! : this.newScaleGroup(`${o.scope}/Concat`));
       ins = inputs.map((t, i) =>
-        this.qdq(t, { scope: `${o.scope}/_input${i}_quantizer`, kind: 'activation', group, reuse: true }),
+        o.quantized?.[i] ?? this.qdq(t, { scope: `${o.scope}/_input${i}_quantizer`, kind: 'activation', group, reuse: true }),
       );
     }
     const [y] = this.node('Concat', ins, [{ dtype: inputs[0]!.dtype, shape }], {

@@ -36,6 +36,12 @@ export interface YoloLikeOptions extends Omit<ModelBuilderOptions, 'qdq' | 'defe
   width?: number;
   imageSize?: number;
   classes?: number;
+  /**
+   * good mode, as the real yolov9-qat exports (its `remove_redundant_qdq_model`): a bottom-up neck
+   * Concat reads the DQ of the upsample's input quantizer (same tensor) instead of a Q/DQ of its
+   * own, so that quantizer feeds both the Resize and that Concat (default false).
+   */
+  sharedUpsampleDq?: boolean;
 }
 
 /** Where things ended up; `yoloLike(...).layout`. */
@@ -105,7 +111,7 @@ export function yoloLike(opts: YoloLikeOptions = {}): ModelBuilder & { readonly 
     defects[k] = v === true ? [defaults[k]] : v;
   }
 
-  const { levels: _l, blocks: _b, depth: _d, width: _w, imageSize: _s, classes: _c, defects: _x, ...rest } = opts;
+  const { levels: _l, blocks: _b, depth: _d, width: _w, imageSize: _s, classes: _c, defects: _x, sharedUpsampleDq: _u, ...rest } = opts;
   const b = new ModelBuilder({ ...rest, defects, metadata: opts.metadata ?? { stride: String(2 ** (levels + 1)) } });
   const L = new Layout();
   const good = b.qdqMode === 'good';
@@ -173,8 +179,12 @@ export function yoloLike(opts: YoloLikeOptions = {}): ModelBuilder & { readonly 
   // Top-down: up[i] is the neck output at level i (the deepest is the SPP output).
   const up: TensorRef[] = new Array<TensorRef>(levels);
   up[levels - 1] = feats[levels - 1]!;
+  const upsampleDq = new Map<number, TensorRef>();
   for (let lvl = levels - 2; lvl >= 0; lvl--) {
-    const r = b.resize(up[lvl + 1]!, { scope: scopeOf(L.take('upsample')) });
+    const scope = scopeOf(L.take('upsample'));
+    const r = b.resize(up[lvl + 1]!, { scope });
+    const rec = b.quant.records.find((q) => q.input === up[lvl + 1]!.name && q.quantizeNode.startsWith(`${scope}/`));
+    if (rec?.output) upsampleDq.set(lvl + 1, b.tensor(rec.output));
     const cat = b.concat([r, feats[lvl]!], { scope: scopeOf(L.take('concat')), role: 'concat.neck' });
     up[lvl] = elan(cat, chan(lvl));
   }
@@ -182,7 +192,8 @@ export function yoloLike(opts: YoloLikeOptions = {}): ModelBuilder & { readonly 
   const outs: TensorRef[] = [up[0]!];
   for (let lvl = 1; lvl < levels; lvl++) {
     const d = adown(outs[lvl - 1]!, chan(lvl - 1));
-    const cat = b.concat([d, up[lvl]!], { scope: scopeOf(L.take('concat')), role: 'concat.neck' });
+    const shared = good && opts.sharedUpsampleDq ? upsampleDq.get(lvl) : undefined;
+    const cat = b.concat([d, up[lvl]!], { scope: scopeOf(L.take('concat')), role: 'concat.neck', quantized: [undefined, shared] });
     outs.push(elan(cat, chan(lvl)));
   }
   const headModule = L.take('detect');

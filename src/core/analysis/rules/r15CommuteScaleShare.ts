@@ -1,7 +1,8 @@
 /** R15 QDQ-COMMUTE-SCALE-SHARE: scales must line up across commuting ops (other than Concat, R16). */
 import { fmtScale } from '../qdq';
 import { defineRule } from '../rule';
-import { pairNames, ratio, unique } from './helpers';
+import { scaleShareSet } from '../scaleShare';
+import { ratio } from './helpers';
 
 export const r15 = defineRule(
   {
@@ -12,11 +13,11 @@ export const r15 = defineRule(
     versions: 'all',
     matches: 'A DequantizeLinear(s1) and a QuantizeLinear(s2) that meet after propagation across commuting ops (MaxPool, Resize, Slice, Reshape, Transpose, …, not Concat: R16) with s1 ≠ s2 (exact float comparison).',
     tensorrt: 'With equal scales the DQ/Q pair cancels and the commuting ops run fully in INT8. With different scales a requantize (DQ then Q) survives as a standalone Reformat/Scale layer with origin QDQ: a kernel launch and a memory round trip.',
-    fix: 'Give the quantizers on both sides one scale: the YOLOv7 QAT MaxPool rule makes the convs reading the MaxPool input reuse the quantizer of the conv after it.',
+    fix: 'Give the quantizers on both sides one scale: the YOLOv7 QAT MaxPool rule makes the convs reading the MaxPool input reuse the quantizer of the conv after it. The quick fix also changes the quantizers that meet these two elsewhere (a DQ that also feeds a Concat, that Concat\'s other inputs and output), or the requantize would only move; the largest scale when they carry others.',
     sources: ['yolo_deepstream yolov7_qat/doc/Guidance_of_QAT_performance_optimization.md (MaxPool)', 'modelopt qdq_graph.py (get_concat_eliminated_tensors)', 'TensorRT developer guide "Q/DQ Limitations"'],
     coverage: 'full',
   },
-  ({ pred, qdq }, emit) => {
+  ({ ctx, pred, prop, qdq }, emit) => {
     for (const r of pred.reformats) {
       if (r.ruleId !== 'R15') continue;
       const dq = qdq.get(r.qdqIndices[0]!)!;
@@ -24,13 +25,17 @@ export const r15 = defineRule(
       const s1 = dq.tensorScale!;
       const s2 = q.tensorScale!;
       const via = r.via.join(', ');
-      const upstream = pairNames(dq, qdq);
+      // The whole scale-sharing set (scaleShare.ts), not just these two pairs: a DQ that also feeds a
+      // Concat or another commuting path would otherwise only move the requantize there. s2 unless
+      // the set carries other scales too; then the largest, so that no range is clipped.
+      const set = scaleShareSet(ctx, qdq, prop, [dq.index, q.index]);
+      const target = set.scales.every((s) => s === s1 || s === s2) ? s2 : Math.max(...set.scales);
       emit({
         severity: 'warning',
         message: `${dq.name} (scale ${fmtScale(s1)}) and ${q.name} (scale ${fmtScale(s2)}) meet across ${via}: ratio ${fmtScale(ratio([s1, s2]))}, so a requantize layer runs between ${r.between[0]} and ${r.between[1]}.`,
         nodes: [dq.name, q.name],
         data: { dqScale: s1, qScale: s2, ratio: ratio([s1, s2]), between: r.between, crossed: r.via },
-        fix: { title: `Use scale ${fmtScale(s2)} on both sides`, edits: [{ kind: 'unifyScales', nodes: unique([...upstream, ...pairNames(q, qdq)]), scale: s2 }] },
+        fix: { title: `Use scale ${fmtScale(target)} on both sides`, edits: [{ kind: 'unifyScales', nodes: set.qdq.map((x) => qdq.get(x)!.name), scale: target }] },
       });
     }
   },

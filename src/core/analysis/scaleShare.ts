@@ -1,0 +1,122 @@
+/**
+ * Scale-sharing sets (rules R15/R16): the activation quantizers TensorRT needs on one scale for the
+ * requantizes around a Concat (or another commuting op) to vanish — what the R15/R16 fixes and the
+ * editing layer's "unify scales around a node" change.
+ *
+ * TensorRT moves DQs forward and Qs backward across commuting ops (R13/R14). Where a DQ(s1) meets a
+ * Q(s2) the pair cancels only when s1 == s2 (R15, R26 when nothing is crossed), and the Q after a
+ * Concat is cloned onto every input, so all Concat inputs and its output must agree (R16). The set
+ * is therefore the closure, from the DQs reaching the node and the Qs reached from it, of:
+ *
+ * - a Q and its DQs (one quantizer: they change together);
+ * - a DQ and every Q it meets after propagation (`Propagation.destinations`, the walk the engine
+ *   prediction uses for requantizes), and a Q and every DQ that meets it (`origins`);
+ * - the DQs reaching the inputs of a Concat crossed on the way (one output buffer, even when no Q
+ *   follows it).
+ *
+ * It does not stop at the node. A DQ shared with another path (yolov9-qat's remove_redundant_qdq
+ * makes the bottom-up neck Concat read the upsample's input DQ) pulls that path — its Concat, the
+ * Concat's other inputs and output Qs — in too: the rules document requires them equal anyway (R15
+ * across the Resize, R16 at both Concats), and the QAT placement tools do the same (the
+ * yolov7/yolov9-qat Concat rule shares one quantizer object; modelopt calibrates a Concat's group
+ * to one scale). Unifying only part of the set moves the requantize instead of removing it. The
+ * closure ends where the values enter or leave the quantized region: layers that absorb Q/DQ
+ * (Conv, Add, AveragePool, …), float layers, network inputs and outputs. Dead Q/DQ (read by nobody:
+ * TensorRT drops them) are not reached, except a dead DQ of a live Q, which changes with its Q.
+ */
+import type { GraphIndex } from '../graph/index';
+import type { DecodedModel } from '../onnx/index';
+import { AnalysisContext } from './context';
+import { Propagation } from './propagation';
+import { type QdqInfo, resolveQdq } from './qdq';
+import { DEFAULT_TARGET } from './types';
+
+export interface ScaleShareSet {
+  /** Activation Q/DQ node indices, in topological order. */
+  readonly qdq: readonly number[];
+  /** Concat nodes whose inputs or outputs the set quantizes, in topological order. */
+  readonly concats: readonly number[];
+  /** Distinct per-tensor scales in the set. */
+  readonly scales: readonly number[];
+  /** Distinct scales of the Qs after those Concats (what the layers reading them are calibrated to). */
+  readonly outputScales: readonly number[];
+}
+
+/** The activation DQs reaching node `i`'s data inputs and the Qs reached from its outputs, through commuting ops. */
+export function quantizersAt(ctx: AnalysisContext, prop: Propagation, i: number): number[] {
+  const out: number[] = [];
+  for (const o of ctx.nodes[i]!.output) {
+    if (!o) continue;
+    for (const x of prop.origins(o)) if (x.kind === 'dq') out.push(x.node!);
+    for (const x of prop.destinations(o)) if (x.kind === 'q') out.push(x.node!);
+  }
+  return out;
+}
+
+/** The closure described above, from `seeds` (activation Q/DQ node indices). */
+export function scaleShareSet(ctx: AnalysisContext, qdq: ReadonlyMap<number, QdqInfo>, prop: Propagation, seeds: Iterable<number>): ScaleShareSet {
+  const members = new Set<number>();
+  const concats = new Set<number>();
+  const queue: number[] = [];
+  const add = (i: number): void => {
+    const info = qdq.get(i);
+    if (!info || info.isWeight || members.has(i)) return;
+    members.add(i);
+    queue.push(i);
+  };
+  const crossed = (via: readonly number[]): void => {
+    for (const v of via) {
+      if (ctx.nodes[v]!.opType !== 'Concat' || concats.has(v)) continue;
+      concats.add(v);
+      for (const o of ctx.nodes[v]!.output) if (o) for (const x of prop.origins(o)) if (x.kind === 'dq') add(x.node!);
+    }
+  };
+  for (const s of seeds) add(s);
+  while (queue.length) {
+    const info = qdq.get(queue.pop()!)!;
+    if (info.kind === 'Q') {
+      info.pairedDq.forEach(add);
+      for (const o of prop.origins(info.input)) {
+        if (o.kind === 'dq') add(o.node!);
+        crossed(o.via);
+      }
+    } else {
+      if (info.pairedQ !== undefined) add(info.pairedQ);
+      for (const d of prop.destinations(info.output)) {
+        if (d.kind === 'q') add(d.node!);
+        crossed(d.via);
+      }
+    }
+  }
+  const byPos = (a: number, b: number): number => ctx.topoPos[a]! - ctx.topoPos[b]!;
+  const list = [...members].sort(byPos);
+  const distinct = (xs: Iterable<number | undefined>): number[] => [...new Set([...xs].filter((s): s is number => s !== undefined))];
+  const outQs = [...concats].flatMap((c) => ctx.nodes[c]!.output.filter(Boolean).flatMap((o) => prop.backward(o).qs));
+  return {
+    qdq: list,
+    concats: [...concats].sort(byPos),
+    scales: distinct(list.map((i) => qdq.get(i)!.tensorScale)),
+    outputScales: distinct(outQs.filter((q) => members.has(q)).map((q) => qdq.get(q)!.tensorScale)),
+  };
+}
+
+export interface ScaleShareAround extends ScaleShareSet {
+  /** Set when node `node` is not one TensorRT moves Q/DQ across (R14); the set is then empty. */
+  readonly notCommuting?: string;
+}
+
+/**
+ * The scale-sharing set around node `node` (an index into the main graph's nodes) of a decoded
+ * model, for the editing layer: analyses Q/DQ and propagation once, nothing else.
+ */
+export function scaleShareAround(decoded: DecodedModel, index: GraphIndex, node: number): ScaleShareAround {
+  const ctx = new AnalysisContext(decoded, index, DEFAULT_TARGET);
+  const qdq = resolveQdq(ctx);
+  const prop = new Propagation(ctx, qdq);
+  if (!prop.commuting[node]) {
+    const n = ctx.nodes[node]!;
+    const why = ctx.isStaticNode(node) ? 'shape arithmetic, not an engine layer' : `a ${n.opType}${n.opType === 'Resize' || n.opType === 'Upsample' || n.opType === 'Pad' ? ' in a mode that does not commute with Q/DQ' : ''}`;
+    return { qdq: [], concats: [], scales: [], outputScales: [], notCommuting: `${ctx.name(node)} is ${why}` };
+  }
+  return scaleShareSet(ctx, qdq, prop, quantizersAt(ctx, prop, node));
+}
