@@ -163,6 +163,9 @@ export interface GraphReportDto {
   readonly properties?: { readonly title: string; readonly scaleValues?: number; readonly scaleMin?: string; readonly scaleMax?: string; readonly weights?: number; readonly stats?: number };
   /** The viewport zoom. */
   readonly zoom?: number;
+  /** Nodes whose box meets the viewport (0: a blank canvas), and whether the selection lies wholly inside it. */
+  readonly visibleNodes?: number;
+  readonly selectionOnScreen?: boolean;
   readonly error?: string;
 }
 

@@ -14,6 +14,7 @@ import {
   openFromExplorer,
   parseCount,
   quickInputLabels,
+  runCommand,
   waitForWebview,
   waitForWorkbench,
 } from './workbench.mjs';
@@ -209,6 +210,71 @@ export const cases = [
       assert.ok(!/No problems found/.test(summaryText), summaryText);
       await ctx.shot('tiny-qat-good-structure');
       await frame.locator('[data-testid="tab-graph"]').click();
+    },
+  },
+  {
+    name: 'the graph of models/tiny-qat-good.onnx: Ctrl+Z / Ctrl+Shift+Z / Ctrl+0 leave the graph alone; legend colours are distinct, the legend collapses and stays collapsed',
+    async run(ctx) {
+      const { frame } = await openGoodModel(ctx, 'models/tiny-qat-good.onnx');
+      const app = frame.locator('#app');
+      // The analysis overlay colours the graph and adds its findings to the legend.
+      await frame.locator('.legend-label', { hasText: 'INT8' }).first().waitFor({ timeout: 20_000 });
+      const rows = await frame.locator('[data-testid="legend"] .legend-row').evaluateAll((els) =>
+        els.map((r) => {
+          const sw = r.querySelector('.legend-swatch');
+          const cs = getComputedStyle(sw);
+          const halo = sw.classList.contains('swatch-halo');
+          return { label: r.querySelector('.legend-label').textContent, kind: [...sw.classList].find((c) => c.startsWith('swatch-')), color: halo ? cs.borderTopColor : cs.backgroundColor };
+        }),
+      );
+      ctx.note(`legend: ${rows.map((r) => `${r.label} (${r.kind} ${r.color})`).join('; ')}`);
+      const fills = rows.filter((r) => r.kind === 'swatch-fill');
+      const halos = rows.filter((r) => r.kind === 'swatch-halo');
+      assert.ok(halos.length > 0, 'the analysis finds something in tiny-qat-good: finding rows are listed');
+      for (const h of halos) for (const f of fills) assert.notEqual(h.color, f.color, `${h.label} and ${f.label} share a colour`);
+      assert.equal(new Set(halos.map((h) => h.color)).size, halos.length, 'one colour per severity');
+      await ctx.shot('tiny-qat-good-legend');
+
+      // Keys: select a node (search), then Ctrl+Z etc. in the canvas must not zoom; '-' must.
+      const search = frame.locator('[data-testid="graph-search"]');
+      await search.fill('Conv');
+      await search.press('Enter');
+      await frame.locator('[data-testid="search-count"]').filter({ hasText: /^1 of \d+/ }).waitFor({ timeout: 10_000 });
+      const canvas = frame.locator('[data-testid="graph-canvas"]');
+      const zoom = async () => {
+        await ctx.page.waitForTimeout(600); // the zoom attribute follows the viewport after 300 ms
+        return Number(await app.getAttribute('data-qdq-zoom'));
+      };
+      const z0 = await zoom();
+      for (const key of ['Control+z', 'Control+Shift+z', 'Control+Shift+Z', 'Control+0']) {
+        await canvas.focus(); // the key goes to the canvas, where the old handler zoomed
+        await ctx.page.keyboard.press(key);
+        assert.equal(await zoom(), z0, `${key} changed the graph's zoom`);
+      }
+      await canvas.focus();
+      await ctx.page.keyboard.press('-');
+      const z1 = await zoom();
+      assert.ok(Math.abs(z1 - z0 / 1.25) < 1e-6, `'-' zooms out: ${z0} -> ${z1}`);
+      ctx.note(`zoom ${z0} after Ctrl+Z, Ctrl+Shift+Z, Ctrl+0; ${z1} after '-'`);
+
+      // The legend collapses to its header; the page remembers it when VS Code re-creates it.
+      const legend = frame.locator('[data-testid="legend"]');
+      const tall = (await legend.boundingBox()).height;
+      await frame.locator('[data-testid="legend-toggle"]').click();
+      await frame.locator('[data-testid="legend-toggle"][aria-expanded="false"]').waitFor({ timeout: 5_000 });
+      const short = (await legend.boundingBox()).height;
+      assert.ok(short < tall / 2, `collapsed legend ${short} px high (was ${tall})`);
+      await ctx.shot('tiny-qat-good-legend-collapsed');
+      await runCommand(ctx.page, 'View: Keep Editor');
+      await openFromExplorer(ctx.page, 'models/tiny-fp32.onnx');
+      await waitForWebview(ctx.page);
+      await ctx.page.locator('.tabs-container .tab').filter({ hasText: 'tiny-qat-good.onnx' }).click();
+      const back = await waitForWebview(ctx.page);
+      await back.frame.locator('#app[data-qdq-state="ready"]').waitFor({ state: 'attached', timeout: 20_000 });
+      await back.frame.locator('[data-testid="legend-toggle"][aria-expanded="false"]').waitFor({ timeout: 10_000 });
+      assert.equal(await back.frame.locator('[data-testid="legend"] .legend-rows').isHidden(), true, 'rows hidden after hide/show');
+      await back.frame.locator('[data-testid="legend-toggle"]').click();
+      await back.frame.locator('[data-testid="legend-toggle"][aria-expanded="true"]').waitFor({ timeout: 5_000 });
     },
   },
   {

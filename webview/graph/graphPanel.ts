@@ -17,8 +17,11 @@ import { flushElementCalcs, sortForNextFrame, withoutFrame } from './cyRender';
 import { editorFont, measureFontMetrics } from './fontMetrics';
 import { Overview } from './overview';
 import { edgePropertiesView, nodePropertiesView } from './properties';
+import { graphKeyAction } from './keys';
+import { applyMark, badgeMarkerUrl, computeMarks, markData, markLegendRows, markPalette, markStale, type LegendRow, type MarkPalette, type Marks } from './marks';
 import { mixRgb, resolveColor, themeKind, watchTheme } from './theme';
-import { CATEGORY_LEGEND, FIT_MAX_ZOOM, ViewIndex, edgeId, initialViewport, nodeId, nodeKey, opCategory, splitForFirstPaint, toElements, viewRect, type ElementSet, type Viewport } from './viewModel';
+import { CATEGORY_LEGEND, ViewIndex, edgeId, nodeId, nodeKey, opCategory, splitForFirstPaint, toElements, viewRect, type ElementSet, type Viewport } from './viewModel';
+import { firstViewport, fitViewport, nodeBox, nodesMeeting, settleViewport, shownRect, type LegendBox, type Rect } from './viewportPlan';
 
 export interface GraphHostApi {
   requestGraph(ref: GraphRefDto, mode: ViewModeDto, font: { charWidth: number; lineHeight: number }): Promise<GraphViewMessage>;
@@ -44,23 +47,26 @@ const FIRST_CHUNK = 8;
 const MAX_CHUNK = 512;
 
 interface Coloring {
+  /** Per view node: its colour (border, overview, legend) and its fill (that colour mixed into the editor background, opaque). */
   colors: string[];
+  fills: string[];
   legendRows: { label: string; color: string }[];
 }
 
-type Severity = 'error' | 'warning' | 'info';
-
-/** Finding marks (worst severity over all overlay sources) per view node and edge. */
-interface Marks {
-  nodes: Map<number, Severity>;
-  edges: Map<number, Severity>;
-  colors: Record<string, string>;
+/**
+ * resolveColor, also for VS Code colour ids without a dot (`focusBorder`, `descriptionForeground`):
+ * overlayColorCss maps only dotted ids to `var(--vscode-…)`, so these were taken as CSS colour
+ * names, invalid, and every theme got the fixed fallback.
+ */
+function themeColor(color: string, fallback: string): string {
+  return resolveColor(/^[a-z]+[A-Z][A-Za-z0-9]*$/.test(color) ? `--vscode-${color}` : color, fallback);
 }
 
-/** Whether an element's finding-mark data (`sev`, `sevColor`) differs from `mark` under `marks`. */
-function markStale(ele: cytoscape.SingularElementArgument, mark: Severity | undefined, marks: Marks): boolean {
-  return mark ? ele.data('sev') !== mark || ele.data('sevColor') !== marks.colors[mark] : ele.data('sev') !== undefined;
-}
+/** How much of a node's colour its fill takes (the rest is the editor background). */
+const FILL_MIX = 0.28;
+
+/** The legend's section id in the view state's collapsed list. */
+const LEGEND_SECTION = 'graph-legend';
 
 type Status = 'loading' | 'ready' | 'error';
 
@@ -109,8 +115,10 @@ export class GraphPanel {
   /** Drawing counter: a stale first-paint or streaming callback stops when it changed. */
   private drawing = 0;
   private elements: ElementSet | undefined;
-  private coloring: Coloring = { colors: [], legendRows: [] };
-  private marks: Marks = { nodes: new Map(), edges: new Map(), colors: {} };
+  private coloring: Coloring = { colors: [], fills: [], legendRows: [] };
+  private marks: Marks = { nodes: new Map(), edges: new Map(), severities: [], badgeSources: [] };
+  /** Finding halo colours for the current theme (marks.ts). */
+  private markColors: MarkPalette = markPalette('dark');
   /** Which view nodes / edges are in cytoscape already. */
   private nodeIn = new Uint8Array(0);
   private edgeIn = new Uint8Array(0);
@@ -327,16 +335,35 @@ export class GraphPanel {
     const large = n > 2500;
     this.coloring = this.computeColoring();
     this.marks = this.computeMarks();
+    // The legend first: the first view leaves room for it.
+    this.renderLegend();
 
     // The first view, from the layout alone: only what it shows (and a margin) goes to cytoscape
     // before the first paint; the rest streams in afterwards (see scheduleSlice()).
     const width = this.cyContainer.clientWidth;
     const height = this.cyContainer.clientHeight;
     const saved = this.store.current.graph;
-    let viewport: Viewport;
-    if (this.keepViewport) viewport = this.keepViewport;
-    else if (!this.restoredViewport && saved?.zoom !== undefined && saved.pan) viewport = { zoom: saved.zoom, pan: saved.pan };
-    else viewport = initialViewport(layout, width, height, 24, MIN_ZOOM, MAX_ZOOM);
+    const legend = this.legendExtent();
+    let candidate: Viewport;
+    let restored = false;
+    if (this.keepViewport) candidate = this.keepViewport;
+    else if (!this.restoredViewport && saved?.zoom !== undefined && saved.pan) {
+      candidate = { zoom: saved.zoom, pan: saved.pan };
+      restored = true;
+    } else candidate = firstViewport(layout, width, height, legend, 24, MIN_ZOOM, MAX_ZOOM);
+    // A kept or remembered viewport may not fit the new layout (an edit re-laid it out): centre the
+    // selection when it is off screen, fit when nothing would show (viewportPlan.ts).
+    const selection = this.pendingReveal === undefined && saved?.selected ? this.selectionBox(saved.selected) : undefined;
+    const settled = settleViewport({
+      layout,
+      width,
+      height,
+      viewport: candidate,
+      restored,
+      ...(selection ? { selection } : {}),
+      fit: () => fitViewport(layout, width, height, legend, 24, MIN_ZOOM, MAX_ZOOM),
+    });
+    const viewport = settled.viewport;
     this.keepViewport = undefined;
     this.restoredViewport = true;
     let split: ReturnType<typeof splitForFirstPaint> | undefined;
@@ -399,6 +426,7 @@ export class GraphPanel {
         this.root.dataset.qdqFirstPaintMs = String(Math.round(this.firstPaintMs));
         this.root.dataset.qdqNodes = String(n);
         this.root.dataset.qdqQdqBadges = String(this.qdqBadges);
+        this.root.dataset.qdqZoom = String(cy.zoom());
         this.setStatus('ready');
         if (this.restCursor < this.rest.length) {
           this.streamT0 = t0;
@@ -414,7 +442,10 @@ export class GraphPanel {
     cy.on('viewport', () => {
       this.overview.update();
       if (this.viewportTimer) clearTimeout(this.viewportTimer);
-      this.viewportTimer = setTimeout(() => this.store.updateGraph({ zoom: cy.zoom(), pan: cy.pan() }), 300);
+      this.viewportTimer = setTimeout(() => {
+        this.store.updateGraph({ zoom: cy.zoom(), pan: cy.pan() });
+        this.root.dataset.qdqZoom = String(cy.zoom()); // test hook (e2e: keys that must not zoom)
+      }, 300);
     });
     cy.on('mouseover', 'node', (ev) => {
       const i = (ev.target as cytoscape.NodeSingular).data('i') as number;
@@ -437,11 +468,8 @@ export class GraphPanel {
   private nodeDef(i: number): cytoscape.ElementDefinition {
     const el = this.elements!.nodes[i]!;
     const mark = this.marks.nodes.get(i);
-    const data: Record<string, unknown> = { ...el.data, bg: this.coloring.colors[i] };
-    if (mark) {
-      data.sev = mark;
-      data.sevColor = this.marks.colors[mark];
-    }
+    const data: Record<string, unknown> = { ...el.data, bg: this.coloring.colors[i], fill: this.coloring.fills[i] };
+    if (mark) this.putMark(data, mark);
     return { group: 'nodes', data, position: { x: el.position.x, y: el.position.y }, classes: el.classes };
   }
 
@@ -449,11 +477,13 @@ export class GraphPanel {
     const el = this.elements!.edges[e]!;
     const mark = this.marks.edges.get(e);
     const data: Record<string, unknown> = { ...el.data };
-    if (mark) {
-      data.sev = mark;
-      data.sevColor = this.marks.colors[mark];
-    }
+    if (mark) this.putMark(data, mark);
     return { group: 'edges', data, classes: el.classes };
+  }
+
+  /** The defined fields of a mark's element data (an element without a mark has none of them). */
+  private putMark(data: Record<string, unknown>, mark: NonNullable<ReturnType<Marks['nodes']['get']>>): void {
+    for (const [k, v] of Object.entries(markData(mark, this.markColors))) if (v !== undefined) data[k] = v;
   }
 
   /**
@@ -629,8 +659,9 @@ export class GraphPanel {
     const cy = this.cy;
     if (!cy) return 0;
     const end = Math.min(this.restyle.length, this.restyleCursor + count);
-    const { colors } = this.coloring;
+    const { colors, fills } = this.coloring;
     const marks = this.marks;
+    const palette = this.markColors;
     const touched = cy.collection();
     cy.batch(() => {
       for (let k = this.restyleCursor; k < end; k++) {
@@ -639,12 +670,10 @@ export class GraphPanel {
         const ele = cy.getElementById(x >= 0 ? nodeId(i) : edgeId(i));
         if (ele.empty()) continue;
         touched.merge(ele);
-        const s = (x >= 0 ? marks.nodes : marks.edges).get(i);
-        if (x >= 0 && ele.data('bg') !== colors[i]) ele.data('bg', colors[i]);
-        if (markStale(ele, s, marks)) {
-          if (s) ele.data({ sev: s, sevColor: marks.colors[s] });
-          else ele.removeData('sev sevColor');
-        }
+        const mark = (x >= 0 ? marks.nodes : marks.edges).get(i);
+        if (x >= 0 && (ele.data('bg') !== colors[i] || ele.data('fill') !== fills[i])) ele.data({ bg: colors[i], fill: fills[i] });
+        // data({...}) restyles the element; removeData would not (a removed finding kept its halo).
+        if (markStale(ele, mark, palette)) applyMark(ele, mark, palette);
       }
     });
     this.touched = touched;
@@ -676,14 +705,32 @@ export class GraphPanel {
     this.receivedAt = at;
   }
 
+  /** Theme colours of the canvas that are not per element (re-resolved on theme changes). */
+  private canvasColors(): { fg: string; bg: string; q: string; focus: string; badge: string } {
+    const fg = themeColor('editor.foreground', 'rgb(204, 204, 204)');
+    const bg = themeColor('editor.background', 'rgb(30, 30, 30)');
+    return {
+      fg,
+      bg,
+      q: themeColor('charts.purple', 'rgb(177, 128, 215)'),
+      focus: themeColor('focusBorder', 'rgb(0, 127, 212)'),
+      // Badges (no severity): a diamond in the editor's foreground colour, a shape no fill or halo has.
+      badge: fg,
+    };
+  }
+
+  /**
+   * Which visual channel shows what, so none hides or tints another: the colouring is the node's
+   * border and its opaque fill (the colour mixed into the background: a translucent fill let a halo
+   * underneath tint it, a green INT8 conv under a blue halo looked teal); findings are halos
+   * (underlay) in their own hues (marks.ts); other badges a corner diamond (edges: a mid diamond);
+   * folded weight Q/DQ the purple outline; the selection a solid outline in the focus colour and
+   * search hits a dashed one (a fill tint, the find-match orange, made a searched INT8 node look FP16).
+   */
   private styles(): cytoscape.StylesheetJson {
     const { size, family } = editorFont();
-    const fg = resolveColor('editor.foreground', 'rgb(204, 204, 204)');
-    const bg = resolveColor('editor.background', 'rgb(30, 30, 30)');
+    const { fg, bg, q, focus, badge } = this.canvasColors();
     const edge = mixRgb(fg, bg, 0.45);
-    const q = resolveColor('charts.purple', 'rgb(177, 128, 215)');
-    const focus = resolveColor('focusBorder', 'rgb(0, 127, 212)');
-    const hit = resolveColor('editor.findMatchHighlightBackground', 'rgba(234, 92, 0, 0.33)');
     const hc = themeKind().startsWith('high-contrast');
     return [
       {
@@ -699,8 +746,8 @@ export class GraphPanel {
           'font-size': size,
           'font-family': family,
           color: fg,
-          'background-color': 'data(bg)',
-          'background-opacity': hc ? 0 : 0.28,
+          'background-color': 'data(fill)',
+          'background-opacity': 1,
           'border-width': hc ? 2 : 1.5,
           'border-color': 'data(bg)',
           'min-zoomed-font-size': 7,
@@ -710,12 +757,32 @@ export class GraphPanel {
       { selector: 'node.sub', style: { 'border-style': 'double', 'border-width': 4 } },
       { selector: 'node.wq', style: { 'outline-width': 2, 'outline-color': q, 'outline-offset': 2 } as cytoscape.Css.Node },
       {
+        // Opaque, so the halo shows the legend's colour exactly; wider than the outlines inside it
+        // (weights 2–4 px out, selection and hits 2–5), thinner for info, the least urgent.
         selector: 'node[sev]',
         style: {
           'underlay-color': 'data(sevColor)',
-          'underlay-opacity': 0.55,
-          'underlay-padding': 5,
+          'underlay-opacity': 1,
+          'underlay-padding': 8,
           'underlay-shape': 'round-rectangle',
+        } as cytoscape.Css.Node,
+      },
+      { selector: 'node[sev = "info"]', style: { 'underlay-padding': 6 } as cytoscape.Css.Node },
+      {
+        selector: 'node[?badge]',
+        style: {
+          'background-image': badgeMarkerUrl(badge, bg),
+          'background-fit': 'none',
+          'background-width': 16,
+          'background-height': 16,
+          'background-position-x': '100%',
+          'background-position-y': '0%',
+          'background-offset-x': 8,
+          'background-offset-y': -8,
+          'background-clip': 'none',
+          'background-image-containment': 'over',
+          'background-image-opacity': 1,
+          'bounds-expansion': 9,
         } as cytoscape.Css.Node,
       },
       {
@@ -761,12 +828,18 @@ export class GraphPanel {
       },
       {
         selector: 'edge[sev]',
-        style: { 'underlay-color': 'data(sevColor)', 'underlay-opacity': 0.55, 'underlay-padding': 4 } as cytoscape.Css.Edge,
+        style: { 'underlay-color': 'data(sevColor)', 'underlay-opacity': 1, 'underlay-padding': 4 } as cytoscape.Css.Edge,
       },
-      { selector: '.hit', style: { 'overlay-color': hit, 'overlay-opacity': 0.45, 'overlay-padding': 6 } as cytoscape.Css.Node },
+      {
+        selector: 'edge[?badge]',
+        style: { 'mid-target-arrow-shape': 'diamond', 'mid-target-arrow-color': badge, 'mid-target-arrow-fill': 'filled' } as cytoscape.Css.Edge,
+      },
+      { selector: 'node.hit', style: { 'outline-width': 3, 'outline-color': focus, 'outline-offset': 2, 'outline-style': 'dashed', 'outline-opacity': 1 } as cytoscape.Css.Node },
+      { selector: 'edge.hit', style: { 'line-outline-width': 2, 'line-outline-color': focus } as cytoscape.Css.Edge },
       {
         selector: 'node:selected',
-        style: { 'border-width': 4, 'border-color': focus, 'border-style': 'solid', 'background-opacity': hc ? 0.2 : 0.45 },
+        // cytoscape's default ':selected' fills the node with its own blue: keep our fill.
+        style: { 'background-color': 'data(fill)', 'outline-width': 3, 'outline-color': focus, 'outline-offset': 2, 'outline-style': 'solid', 'outline-opacity': 1 } as cytoscape.Css.Node,
       },
       { selector: 'edge:selected', style: { width: 4, 'line-color': focus, 'target-arrow-color': focus } },
     ] as cytoscape.StylesheetJson;
@@ -810,15 +883,15 @@ export class GraphPanel {
     this.applyColors();
   }
 
-  /** Node colours by the current source, and the legend rows. */
+  /** Node colours by the current source, their opaque fills, and the legend rows. */
   private computeColoring(): Coloring {
     const view = this.view!;
     const source = this.effectiveSource();
-    const neutral = resolveColor('descriptionForeground', 'rgb(150, 150, 150)');
+    const neutral = themeColor('descriptionForeground', 'rgb(150, 150, 150)');
     const colors: string[] = new Array<string>(view.nodes.length).fill(neutral);
     const legendRows: { label: string; color: string }[] = [];
     if (source === OP_TYPE_SOURCE) {
-      const byCat = new Map(CATEGORY_LEGEND.map((c) => [c.key, resolveColor(c.color, neutral)]));
+      const byCat = new Map(CATEGORY_LEGEND.map((c) => [c.key, themeColor(c.color, neutral)]));
       const used = new Set<string>();
       view.nodes.forEach((v, i) => {
         const cat = opCategory(v.op !== undefined ? view.ops[v.op] : undefined);
@@ -828,9 +901,9 @@ export class GraphPanel {
       for (const c of CATEGORY_LEGEND) if (used.has(c.key)) legendRows.push({ label: c.label, color: byCat.get(c.key)! });
     } else {
       const overlay = this.overlays[source]!;
-      const byKey = new Map(overlay.legend.map((l) => [l.key, resolveColor(l.color, neutral)]));
-      const lo = resolveColor(overlay.legend[0]?.color ?? 'charts.blue', neutral);
-      const hi = resolveColor(overlay.legend[overlay.legend.length - 1]?.color ?? 'charts.red', neutral);
+      const byKey = new Map(overlay.legend.map((l) => [l.key, themeColor(l.color, neutral)]));
+      const lo = themeColor(overlay.legend[0]?.color ?? 'charts.blue', neutral);
+      const hi = themeColor(overlay.legend[overlay.legend.length - 1]?.color ?? 'charts.red', neutral);
       for (const [name, entry] of Object.entries(overlay.nodes)) {
         const t = this.index!.targets(name);
         if (!t) continue;
@@ -842,34 +915,24 @@ export class GraphPanel {
       for (const l of overlay.legend) legendRows.push({ label: l.label, color: byKey.get(l.key)! });
       legendRows.push({ label: 'Not a layer / not listed', color: neutral });
     }
-    return { colors, legendRows };
+    // Opaque fills: a halo (underlay) under a translucent fill showed through and tinted it. High
+    // contrast themes draw outlines only: the fill is the background.
+    const bg = themeColor('editor.background', 'rgb(30, 30, 30)');
+    const hc = themeKind().startsWith('high-contrast');
+    const fillOf = new Map<string, string>();
+    const fills = colors.map((c) => {
+      let f = fillOf.get(c);
+      if (f === undefined) fillOf.set(c, (f = hc ? bg : mixRgb(bg, c, FILL_MIX)));
+      return f;
+    });
+    return { colors, fills, legendRows };
   }
 
-  /** Badges (findings and other marks) from every source: worst severity per node and edge. */
+  /** Findings and other badges from every source (marks.ts), with this theme's halo colours. */
   private computeMarks(): Marks {
-    const nodes = new Map<number, Severity>();
-    const edges = new Map<number, Severity>();
-    const rank = { error: 3, warning: 2, info: 1 } as const;
-    const put = (map: Map<number, Severity>, k: number, s: Severity): void => {
-      const prev = map.get(k);
-      if (!prev || rank[s] > rank[prev]) map.set(k, s);
-    };
-    for (const overlay of Object.values(this.overlays)) {
-      for (const [name, entry] of Object.entries(overlay.nodes)) {
-        if (!entry.badge) continue;
-        const t = this.index!.targets(name);
-        if (!t) continue;
-        const s = entry.severity ?? 'info';
-        for (const n of t.nodes) put(nodes, n, s);
-        for (const e of t.edges) put(edges, e, s);
-      }
-    }
-    const colors = {
-      error: resolveColor('editorError.foreground', 'rgb(241, 76, 76)'),
-      warning: resolveColor('editorWarning.foreground', 'rgb(204, 167, 0)'),
-      info: resolveColor('editorInfo.foreground', 'rgb(55, 148, 255)'),
-    };
-    return { nodes, edges, colors };
+    this.markColors = markPalette(themeKind());
+    const index = this.index!;
+    return computeMarks(this.overlays, (name) => index.targets(name));
   }
 
   /**
@@ -883,36 +946,76 @@ export class GraphPanel {
     const cy = this.cy;
     const view = this.view;
     if (!cy || !view) return;
-    const source = this.effectiveSource();
-    const neutral = resolveColor('descriptionForeground', 'rgb(150, 150, 150)');
+    const neutral = themeColor('descriptionForeground', 'rgb(150, 150, 150)');
     if (!fresh) {
       this.coloring = this.computeColoring();
       this.marks = this.computeMarks();
       this.queueRestyle(cy);
     }
     const { colors } = this.coloring;
-    const legendRows = [...this.coloring.legendRows];
     this.badgedNodes = this.marks.nodes.size + this.marks.edges.size;
-    const findings = Object.values(this.overlays).some((o) => Object.values(o.nodes).some((e) => e.badge));
-    if (findings) {
-      legendRows.push({ label: 'Finding: error', color: this.marks.colors.error! }, { label: 'Finding: warning', color: this.marks.colors.warning! });
-    }
-    replaceChildren(
-      this.legendBox,
-      h('div', { className: 'legend-title' }, source === OP_TYPE_SOURCE ? 'Op type' : this.overlays[source]!.label),
-      ...legendRows.map((r) => {
-        const sw = h('span', { className: 'legend-swatch', attrs: { 'aria-hidden': 'true' } });
-        sw.style.backgroundColor = r.color;
+    this.renderLegend();
+    if (this.layout) this.overview.setGraph(this.layout, (i) => colors[i] ?? neutral, neutral);
+  }
+
+  /**
+   * The legend: the colouring's rows (squares), then every mark drawn in this graph — finding halos
+   * (rings), badges (diamonds), folded Q/DQ (purple) — and nothing that is not drawn. Its header
+   * collapses it (remembered in the view state).
+   */
+  private renderLegend(): void {
+    const source = this.effectiveSource();
+    const { q, badge } = this.canvasColors();
+    const rows: LegendRow[] = [
+      ...this.coloring.legendRows.map((r) => ({ ...r, swatch: 'fill' as const })),
+      ...markLegendRows(this.marks, this.markColors, badge, { color: q, count: this.qdqBadges }),
+    ];
+    const collapsed = this.store.isCollapsed(LEGEND_SECTION);
+    const title = source === OP_TYPE_SOURCE ? 'Op type' : (this.overlays[source]?.label ?? source);
+    const toggle = h(
+      'button',
+      {
+        className: 'legend-toggle',
+        attrs: { type: 'button', 'aria-expanded': String(!collapsed), title: collapsed ? 'Show the legend' : 'Hide the legend' },
+        data: { testid: 'legend-toggle' },
+        on: { click: () => this.setLegendCollapsed(!this.store.isCollapsed(LEGEND_SECTION)) },
+      },
+      h('span', { className: 'legend-chevron', attrs: { 'aria-hidden': 'true' } }, collapsed ? '▸' : '▾'),
+      h('span', { className: 'legend-title' }, title),
+    );
+    const body = h(
+      'div',
+      { className: 'legend-rows', attrs: { hidden: collapsed } },
+      ...rows.map((r) => {
+        const sw = h('span', { className: `legend-swatch swatch-${r.swatch}`, attrs: { 'aria-hidden': 'true' } });
+        if (r.swatch === 'fill' || r.swatch === 'badge') sw.style.backgroundColor = r.color;
+        else sw.style.borderColor = r.color;
         return h('div', { className: 'legend-row' }, sw, h('span', { className: 'legend-label' }, r.label));
       }),
     );
-    if (this.layout) this.overview.setGraph(this.layout, (i) => colors[i] ?? neutral, neutral);
+    this.legendBox.classList.toggle('collapsed', collapsed);
+    replaceChildren(this.legendBox, toggle, body);
+  }
+
+  private setLegendCollapsed(collapsed: boolean): void {
+    this.store.setCollapsed(LEGEND_SECTION, collapsed);
+    this.renderLegend();
+    this.legendBox.querySelector<HTMLElement>('.legend-toggle')?.focus();
+  }
+
+  /** The legend's right and bottom edges on the canvas (px), when it is shown; for the first view and Fit. */
+  private legendExtent(): LegendBox | undefined {
+    const canvas = this.cyContainer.getBoundingClientRect();
+    const r = this.legendBox.getBoundingClientRect();
+    if (r.width <= 0 || r.height <= 0) return undefined;
+    return { right: r.right - canvas.left, bottom: r.bottom - canvas.top };
   }
 
   /** Queues the elements in cytoscape whose colour or mark data differs from the current values, visible ones first. */
   private queueRestyle(cy: cytoscape.Core): void {
-    const { colors } = this.coloring;
+    const { colors, fills } = this.coloring;
     const marks = this.marks;
+    const palette = this.markColors;
     const e = cy.extent();
     const seen = new Set(this.restyle.slice(this.restyleCursor));
     const visible: number[] = [];
@@ -923,11 +1026,11 @@ export class GraphPanel {
     };
     cy.nodes().forEach((node) => {
       const i = node.data('i') as number;
-      if (node.data('bg') !== colors[i] || markStale(node, marks.nodes.get(i), marks)) put(i, node.position());
+      if (node.data('bg') !== colors[i] || node.data('fill') !== fills[i] || markStale(node, marks.nodes.get(i), palette)) put(i, node.position());
     });
     cy.edges().forEach((edge) => {
       const i = edge.data('i') as number;
-      if (markStale(edge, marks.edges.get(i), marks)) put(~i, edge.source().position());
+      if (markStale(edge, marks.edges.get(i), palette)) put(~i, edge.source().position());
     });
     if (visible.length === 0 && hidden.length === 0) return;
     this.restyle = [...visible, ...this.restyle.slice(this.restyleCursor), ...hidden];
@@ -1112,14 +1215,13 @@ export class GraphPanel {
     void this.load();
   }
 
+  /** The whole graph in view (at most at FIT_MAX_ZOOM), beside the legend when it would cover nodes. */
   fit(): void {
     const cy = this.cy;
-    if (!cy) return;
-    cy.fit(undefined, 24);
-    if (cy.zoom() > FIT_MAX_ZOOM) {
-      cy.zoom(FIT_MAX_ZOOM);
-      cy.center();
-    }
+    const layout = this.layout;
+    if (!cy || !layout) return;
+    const v = fitViewport(layout, cy.width(), cy.height(), this.legendExtent(), 24, MIN_ZOOM, MAX_ZOOM);
+    cy.viewport({ zoom: v.zoom, pan: { x: v.pan.x, y: v.pan.y } });
   }
 
   zoomToSelection(): void {
@@ -1215,6 +1317,28 @@ export class GraphPanel {
     }
     const found = this.selectByKey(key, false);
     if (!found) this.showPropsHint();
+  }
+
+  /**
+   * Where the element a selection key (`n:<node key>` / `e:<tensor>`) names sits in the current
+   * layout, as selectByKey would pick it: a node's box, an edge's endpoints; undefined when it is gone.
+   */
+  private selectionBox(key: string): Rect | undefined {
+    const view = this.view;
+    const layout = this.layout;
+    const index = this.index;
+    if (!view || !layout || !index) return undefined;
+    const name = key.startsWith('n:') || key.startsWith('e:') ? key.slice(2) : key;
+    const t = index.targets(name);
+    if (!t) return undefined;
+    if (t.edges.length && (key.startsWith('e:') || t.nodes.length === 0)) {
+      const e = view.edges[t.edges[0]!]!;
+      const a = { x: layout.x[e.s]!, y: layout.y[e.s]! };
+      const b = { x: layout.x[e.t]!, y: layout.y[e.t]! };
+      return { x1: Math.min(a.x, b.x), y1: Math.min(a.y, b.y), x2: Math.max(a.x, b.x), y2: Math.max(a.y, b.y) };
+    }
+    const n = t.nodes[0];
+    return n === undefined || n >= layout.x.length ? undefined : nodeBox(layout, n);
   }
 
   /** Selects `n:<node key>` / `e:<tensor>` (or a bare name); centres it when asked. */
@@ -1315,6 +1439,9 @@ export class GraphPanel {
   private onKey(ev: KeyboardEvent): void {
     const cy = this.cy;
     if (!cy) return;
+    // Only unmodified keys (and Alt+Q): Ctrl+Z, Ctrl+Shift+Z, Ctrl+0/-/= belong to VS Code (keys.ts).
+    const action = graphKeyAction(ev);
+    if (!action) return;
     this.ensureAll(); // neighbours of the selection must be there
     const step = 80;
     const sel = cy.$(':selected')[0];
@@ -1324,46 +1451,46 @@ export class GraphPanel {
       next.select();
       cy.center(next);
     };
-    switch (ev.key) {
-      case 'ArrowUp':
+    switch (action) {
+      case 'up':
         if (sel?.isNode()) move(sel.incomers('node').first());
         else cy.panBy({ x: 0, y: step });
         break;
-      case 'ArrowDown':
+      case 'down':
         if (sel?.isNode()) move(sel.outgoers('node').first());
         else cy.panBy({ x: 0, y: -step });
         break;
-      case 'ArrowLeft':
-      case 'ArrowRight': {
+      case 'left':
+      case 'right': {
         if (sel?.isNode()) {
           const node = sel as cytoscape.NodeSingular;
           const siblings = node.incomers('node').outgoers('node').union(node).nodes().toArray().sort((a, b) => a.position('x') - b.position('x'));
-          const k = siblings.findIndex((s) => s.same(node)) + (ev.key === 'ArrowLeft' ? -1 : 1);
+          const k = siblings.findIndex((s) => s.same(node)) + (action === 'left' ? -1 : 1);
           move(k >= 0 && k < siblings.length ? siblings[k] : undefined);
-        } else cy.panBy({ x: ev.key === 'ArrowLeft' ? step : -step, y: 0 });
+        } else cy.panBy({ x: action === 'left' ? step : -step, y: 0 });
         break;
       }
-      case '+':
-      case '=':
+      case 'zoomIn':
         cy.zoom({ level: cy.zoom() * 1.25, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
         break;
-      case '-':
+      case 'zoomOut':
         cy.zoom({ level: cy.zoom() / 1.25, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
         break;
-      case '0':
+      case 'fit':
         this.fit();
         break;
-      case 'z':
+      case 'zoomToSelection':
         this.zoomToSelection();
         break;
-      case 'Escape':
+      case 'clear':
         cy.$(':selected').unselect();
         break;
-      case 'Enter':
+      case 'open':
         if (sel?.isNode()) this.openFirstSubgraph(sel.data('i') as number);
         break;
-      default:
-        return;
+      case 'toggleMode':
+        this.toggleMode();
+        break;
     }
     ev.preventDefault();
   }
@@ -1392,6 +1519,13 @@ export class GraphPanel {
   resized(): void {
     this.cy?.resize();
     this.overview.update();
+  }
+
+  /** Whether an element's box (without labels and marks) lies wholly inside the viewport. */
+  private onScreen(cy: cytoscape.Core, ele: cytoscape.SingularElementArgument): boolean {
+    const b = ele.boundingBox({ includeLabels: false, includeOverlays: false, includeUnderlays: false, includeOutlines: false } as cytoscape.BoundingBoxOptions);
+    const e = cy.extent();
+    return b.x1 >= e.x1 && b.x2 <= e.x2 && b.y1 >= e.y1 && b.y2 <= e.y2;
   }
 
   report(tab: 'graph' | 'summary'): GraphReportDto {
@@ -1434,6 +1568,8 @@ export class GraphPanel {
           }
         : {}),
       ...(cy ? { zoom: cy.zoom() } : {}),
+      ...(cy && this.layout ? { visibleNodes: nodesMeeting(this.layout, shownRect({ zoom: cy.zoom(), pan: cy.pan() }, cy.width(), cy.height())) } : {}),
+      ...(cy && sel ? { selectionOnScreen: this.onScreen(cy, sel) } : {}),
       ...(this.error && this.status === 'error' ? { error: this.error } : {}),
     };
   }

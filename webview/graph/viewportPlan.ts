@@ -1,0 +1,187 @@
+/**
+ * Where the viewport goes when a drawing arrives, decided from the layout alone (pure, unit-tested
+ * in test/unit/webview/viewportPlan.test.ts; the panel needs it before cytoscape exists, since the
+ * first paint only draws what the viewport shows).
+ *
+ * - A kept or remembered viewport can be stale: an edit that re-lays the graph out ("keep the k most
+ *   sensitive layers in higher precision") left the view at y 76,533–77,288 while the graph now ended
+ *   at y 74,986 — a blank canvas. {@link settleViewport}: a selection that still exists is centred
+ *   when it is not on screen (the zoom stays); otherwise a viewport that shows no node is replaced by
+ *   a fit.
+ * - The legend sits over the canvas's top-left corner: {@link firstViewport} and {@link fitViewport}
+ *   place the graph beside or below it when the full-canvas view would put nodes under it.
+ */
+import type { GraphLayoutDto } from '../../src/protocol/graphView';
+import { FIT_MAX_ZOOM, initialViewport, type Viewport } from './viewModel';
+
+/** A model-coordinate (or screen) rectangle. */
+export interface Rect {
+  readonly x1: number;
+  readonly y1: number;
+  readonly x2: number;
+  readonly y2: number;
+}
+
+/** A screen area of the canvas (px from its top-left corner). */
+export interface Area {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The legend's box on the canvas: its right and bottom edges (px from the canvas's top-left corner). */
+export interface LegendBox {
+  readonly right: number;
+  readonly bottom: number;
+}
+
+/** The model rectangle a viewport shows in a `width` × `height` canvas. */
+export function shownRect(v: Viewport, width: number, height: number): Rect {
+  return { x1: -v.pan.x / v.zoom, y1: -v.pan.y / v.zoom, x2: (width - v.pan.x) / v.zoom, y2: (height - v.pan.y) / v.zoom };
+}
+
+function meets(a: Rect, b: Rect): boolean {
+  return a.x1 <= b.x2 && a.x2 >= b.x1 && a.y1 <= b.y2 && a.y2 >= b.y1;
+}
+
+function inside(inner: Rect, outer: Rect): boolean {
+  return inner.x1 >= outer.x1 && inner.x2 <= outer.x2 && inner.y1 >= outer.y1 && inner.y2 <= outer.y2;
+}
+
+/** The box of layout node `i`. */
+export function nodeBox(layout: GraphLayoutDto, i: number): Rect {
+  const hw = layout.w[i]! / 2;
+  const hh = layout.h[i]! / 2;
+  return { x1: layout.x[i]! - hw, y1: layout.y[i]! - hh, x2: layout.x[i]! + hw, y2: layout.y[i]! + hh };
+}
+
+/** How many node boxes meet `rect`. */
+export function nodesMeeting(layout: GraphLayoutDto, rect: Rect): number {
+  let count = 0;
+  for (let i = 0; i < layout.x.length; i++) if (meets(nodeBox(layout, i), rect)) count++;
+  return count;
+}
+
+/** Whether the viewport shows any node of the layout (its box, at least in part). */
+export function showsAnyNode(layout: GraphLayoutDto, v: Viewport, width: number, height: number): boolean {
+  const r = shownRect(v, width, height);
+  for (let i = 0; i < layout.x.length; i++) if (meets(nodeBox(layout, i), r)) return true;
+  return false;
+}
+
+/** Everything the layout draws: node boxes and edge bend points; undefined when empty. */
+export function layoutBounds(layout: GraphLayoutDto): Rect | undefined {
+  let x1 = Infinity;
+  let y1 = Infinity;
+  let x2 = -Infinity;
+  let y2 = -Infinity;
+  for (let i = 0; i < layout.x.length; i++) {
+    const b = nodeBox(layout, i);
+    x1 = Math.min(x1, b.x1);
+    y1 = Math.min(y1, b.y1);
+    x2 = Math.max(x2, b.x2);
+    y2 = Math.max(y2, b.y2);
+  }
+  for (let k = 0; k + 1 < layout.points.length; k += 2) {
+    x1 = Math.min(x1, layout.points[k]!);
+    x2 = Math.max(x2, layout.points[k]!);
+    y1 = Math.min(y1, layout.points[k + 1]!);
+    y2 = Math.max(y2, layout.points[k + 1]!);
+  }
+  return x1 <= x2 ? { x1, y1, x2, y2 } : undefined;
+}
+
+/** `bounds` fitted into `area` with `padding`, centred, never zoomed in past FIT_MAX_ZOOM. */
+export function fitIn(bounds: Rect, area: Area, padding = 24, minZoom = 0.005, maxZoom = 4): Viewport {
+  const w = Math.max(1, bounds.x2 - bounds.x1);
+  const h = Math.max(1, bounds.y2 - bounds.y1);
+  const fit = Math.min((area.width - 2 * padding) / w, (area.height - 2 * padding) / h);
+  const zoom = Math.min(maxZoom, FIT_MAX_ZOOM, Math.max(minZoom, fit));
+  return {
+    zoom,
+    pan: { x: area.x + (area.width - zoom * (bounds.x1 + bounds.x2)) / 2, y: area.y + (area.height - zoom * (bounds.y1 + bounds.y2)) / 2 },
+  };
+}
+
+/** The legend's rectangle in model coordinates under `v`. */
+function legendRect(legend: LegendBox, v: Viewport): Rect {
+  return { x1: -v.pan.x / v.zoom, y1: -v.pan.y / v.zoom, x2: (legend.right - v.pan.x) / v.zoom, y2: (legend.bottom - v.pan.y) / v.zoom };
+}
+
+/** Gap between the legend and the graph placed beside or below it (px). */
+const LEGEND_GAP = 8;
+
+/**
+ * `place(area)` for the whole canvas, unless that puts nodes under the legend: then for the area right
+ * of the legend or the one below it, whichever gives the larger zoom (the full canvas when neither is
+ * at least a third of it).
+ */
+function besideLegend(layout: GraphLayoutDto, width: number, height: number, legend: LegendBox | undefined, place: (area: Area) => Viewport): Viewport {
+  const full = place({ x: 0, y: 0, width, height });
+  if (!legend || legend.right <= 0 || legend.bottom <= 0 || nodesMeeting(layout, legendRect(legend, full)) === 0) return full;
+  const right = legend.right + LEGEND_GAP;
+  const below = legend.bottom + LEGEND_GAP;
+  const candidates: Area[] = [];
+  if (width - right >= width / 3) candidates.push({ x: right, y: 0, width: width - right, height });
+  if (height - below >= height / 3) candidates.push({ x: 0, y: below, width, height: height - below });
+  let best: Viewport | undefined;
+  for (const area of candidates) {
+    const v = place(area);
+    if (!best || v.zoom > best.zoom) best = v;
+  }
+  return best ?? full;
+}
+
+/** The first view of a drawing (viewModel's initialViewport: fit, or the top of a tall graph), beside the legend. */
+export function firstViewport(layout: GraphLayoutDto, width: number, height: number, legend?: LegendBox, padding = 24, minZoom = 0.005, maxZoom = 4): Viewport {
+  return besideLegend(layout, width, height, legend, (a) => {
+    const v = initialViewport(layout, a.width, a.height, padding, minZoom, maxZoom);
+    return { zoom: v.zoom, pan: { x: v.pan.x + a.x, y: v.pan.y + a.y } };
+  });
+}
+
+/** The whole graph fitted (at most at FIT_MAX_ZOOM), beside the legend. */
+export function fitViewport(layout: GraphLayoutDto, width: number, height: number, legend?: LegendBox, padding = 24, minZoom = 0.005, maxZoom = 4): Viewport {
+  const bounds = layoutBounds(layout);
+  if (!bounds || width <= 0 || height <= 0) return { zoom: 1, pan: { x: width / 2, y: height / 2 } };
+  return besideLegend(layout, width, height, legend, (a) => fitIn(bounds, a, padding, minZoom, maxZoom));
+}
+
+export interface SettleInput {
+  readonly layout: GraphLayoutDto;
+  readonly width: number;
+  readonly height: number;
+  /** The candidate: kept from the previous drawing (refresh), remembered by the page, or the first view. */
+  readonly viewport: Viewport;
+  /**
+   * The page's remembered viewport of this same drawing (hide/show): the user put it there, so it
+   * is kept even when the selection is off screen — unless it shows nothing.
+   */
+  readonly restored: boolean;
+  /** The selected node's box (an edge's: its endpoints') in the new layout, when it still exists. */
+  readonly selection?: Rect;
+  /** The viewport to use when the candidate shows nothing and nothing is selected. */
+  readonly fit: () => Viewport;
+}
+
+export type SettleReason = 'kept' | 'centred' | 'fitted';
+
+/**
+ * The viewport for a new drawing: the candidate, unless the selection is off screen (it is centred,
+ * at the candidate's zoom) or the candidate shows no node at all (the selection is centred, or the
+ * graph fitted).
+ */
+export function settleViewport(input: SettleInput): { viewport: Viewport; reason: SettleReason } {
+  const { layout, width, height, viewport, selection } = input;
+  if (width <= 0 || height <= 0 || layout.x.length === 0) return { viewport, reason: 'kept' };
+  const centre = (s: Rect): Viewport => ({
+    zoom: viewport.zoom,
+    pan: { x: width / 2 - ((s.x1 + s.x2) / 2) * viewport.zoom, y: height / 2 - ((s.y1 + s.y2) / 2) * viewport.zoom },
+  });
+  const shown = shownRect(viewport, width, height);
+  if (selection && !input.restored && !inside(selection, shown)) return { viewport: centre(selection), reason: 'centred' };
+  if (showsAnyNode(layout, viewport, width, height)) return { viewport, reason: 'kept' };
+  if (selection) return { viewport: centre(selection), reason: 'centred' };
+  return { viewport: input.fit(), reason: 'fitted' };
+}
