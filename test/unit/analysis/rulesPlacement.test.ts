@@ -138,6 +138,18 @@ describe('R17 QDQ-CONCAT-MIXED', () => {
     assert.match(fs[0]!.message, /no extra layer predicted/);
     assert.equal(r.reformats.filter((x) => x.ruleId === 'R17').length, 0);
   });
+  test('a float network input as the float input: its standalone quantize (filed as R18) keeps R17 a warning', () => {
+    const { b, x } = start();
+    const a = qdq(b, x, { scope: '/a', scale: 0.1 });
+    const mask = b.input('mask', 'FLOAT', [1, 16, 8, 8]);
+    const cat = op(b, 'Concat', [a.out, mask], '/cat', { attrs: { axis: 1 }, shape: [1, 32, 8, 8] });
+    b.output(conv(b, qdq(b, cat.out, { scope: '/out', scale: 0.1 }).out, { scope: '/c', cout: 16 }).out);
+    const r = analyze(b);
+    const fs = findings(r, 'R17', 'warning');
+    assert.equal(fs.length, 1, JSON.stringify(findings(r, 'R17').map((f) => f.message)));
+    assert.equal(fs[0]!.data.standaloneQuantizeLayers, 1);
+    assert.doesNotMatch(fs[0]!.message, /no extra layer/);
+  });
   test('negative: every input quantized', () => {
     const { b, x } = start();
     const a = qdq(b, x, { scope: '/a', scale: 0.1 });

@@ -40,7 +40,9 @@ export const r17 = defineRule(
       if (!floatInputs.length || !quantInputs.length) return;
       const out = prop.backward(n.output[0] ?? '');
       const outScales = unique(out.qs.map((q) => qdq.get(q)!.tensorScale).filter((s): s is number => s !== undefined));
-      const standalone = pred.reformats.filter((r) => r.ruleId === 'R17' && r.via.includes(ctx.name(i)));
+      // Every standalone quantize reached across this Concat, whatever rule it is filed under (a
+      // float network input's is R18): none means the float producers take the Q themselves.
+      const standalone = pred.reformats.filter((r) => r.kind === 'quantize' && r.via.includes(ctx.name(i)));
       const scale = outScales[0] ?? (scales.length ? Math.max(...scales) : undefined);
       const floatNames = unique(floatInputs.flatMap((f) => f.producers));
       const message = out.qs.length
