@@ -104,14 +104,15 @@ export class FindingsView extends Disposable implements vscode.TreeDataProvider<
     // The model in front comes first: with several models open, its findings are the ones at hand
     // (and a fix applied from the top group is applied to the model the user is looking at).
     this.activeModel = activeModelKey();
-    this._register(
-      vscode.window.tabGroups.onDidChangeTabs(() => {
-        const active = activeModelKey();
-        if (active === undefined || active === this.activeModel) return; // another kind of tab: keep the order
-        this.activeModel = active;
-        this.refresh();
-      }),
-    );
+    const follow = () => {
+      const active = activeModelKey();
+      if (active === undefined || active === this.activeModel) return; // another kind of tab: keep the order
+      this.activeModel = active;
+      this.refresh();
+    };
+    // A tab change within a group, or focus moving to another group (models side by side).
+    this._register(vscode.window.tabGroups.onDidChangeTabs(follow));
+    this._register(vscode.window.tabGroups.onDidChangeTabGroups(follow));
     this.view = this._register(vscode.window.createTreeView(FindingsView.viewId, { treeDataProvider: this, showCollapseAll: true }));
     this.refresh();
   }

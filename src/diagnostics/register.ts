@@ -55,7 +55,13 @@ export function registerDiagnostics(context: vscode.ExtensionContext, services: 
       if (element?.kind !== 'finding' || !element.finding.fix) return;
       // The model the fix edits comes to the front (with several open, it may be another tab than
       // the one in view), so the edit, its dirty state and its undo are where the user looks.
-      await vscode.commands.executeCommand('vscode.openWith', element.document.uri, OnnxEditorProvider.viewType, { preserveFocus: true });
+      // Its own tab where it has one (the editor allows several per document: openWith without a
+      // column would open a second one in the active group).
+      const uri = element.document.uri.toString();
+      const tab = vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .find((t) => t.input instanceof vscode.TabInputCustom && t.input.viewType === OnnxEditorProvider.viewType && t.input.uri.toString() === uri);
+      await vscode.commands.executeCommand('vscode.openWith', element.document.uri, OnnxEditorProvider.viewType, { preserveFocus: true, ...(tab ? { viewColumn: tab.group.viewColumn } : {}) });
       await vscode.commands.executeCommand('qdqStudio.applyFix', { uri: element.document.uri.toString(), fix: element.finding.fix });
     }),
     vscode.commands.registerCommand('qdqStudio.selectAnalysisTarget', () => selectTarget()),

@@ -245,6 +245,36 @@ suite('Problems panel and Findings view (TensorRT Q/DQ analysis)', function () {
     await vscode.commands.executeCommand('workbench.action.files.revert').then(undefined, () => undefined);
   });
 
+  test('models side by side: focus moving between groups reorders; Apply Fix reveals the model in its own group (no second editor)', async () => {
+    const a = workspaceFile('models/scratch-findings-left.onnx');
+    const b = workspaceFile('models/scratch-findings-right.onnx');
+    scratch.push(a, b);
+    await vscode.workspace.fs.copy(await requireModel('models/tiny-qat-good.onnx'), a, { overwrite: true });
+    await vscode.workspace.fs.copy(await requireModel('models/tiny-qat-good.onnx'), b, { overwrite: true });
+    const firstModel = async () => (await findingsRows(a)).filter((r) => r.kind === 'model').map((r) => r.label)[0];
+    const tabsOf = (uri: vscode.Uri) => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputCustom && t.input.uri.path === uri.path);
+    await vscode.commands.executeCommand('vscode.openWith', a, VIEW_TYPE, { viewColumn: vscode.ViewColumn.One });
+    await waitForOurEditor(a);
+    await vscode.commands.executeCommand('vscode.openWith', b, VIEW_TYPE, { viewColumn: vscode.ViewColumn.Two });
+    await waitForOurEditor(b);
+    await findingsRows(b);
+    await poll('the right-hand model listed first', 10_000, async () => ((await firstModel()) === 'scratch-findings-right.onnx' ? true : undefined));
+    await vscode.commands.executeCommand('workbench.action.focusFirstEditorGroup'); // no tab changes, only the active group
+    await poll('the left-hand model listed first', 10_000, async () => ((await firstModel()) === 'scratch-findings-left.onnx' ? true : undefined));
+    await vscode.commands.executeCommand('workbench.action.focusSecondEditorGroup');
+    await poll('the right-hand model first again', 10_000, async () => ((await firstModel()) === 'scratch-findings-right.onnx' ? true : undefined));
+    // Apply Fix on the left model's R22 while the right group is active.
+    const aRow = (await findingsRows(a)).find((r) => r.kind === 'model' && r.label === 'scratch-findings-left.onnx')!;
+    const r22 = aRow.children!.find((r) => r.ruleId === 'R22')!;
+    await vscode.commands.executeCommand('qdqStudio.internal.applyFindingFixByRow', a.toString(), r22.ruleId, r22.node);
+    assert.equal(tabsOf(a).length, 1, 'no second editor of the left model');
+    assert.equal(tabsOf(a)[0]!.group.viewColumn, vscode.ViewColumn.One);
+    assert.ok(tabsOf(a)[0]!.isActive, 'the left model is the active tab of its group');
+    assert.equal((await vscode.commands.executeCommand<{ isDirty: boolean }>('qdqStudio.internal.editState', a.toString())).isDirty, true);
+    await vscode.commands.executeCommand('workbench.action.focusFirstEditorGroup');
+    await vscode.commands.executeCommand('workbench.action.files.revert').then(undefined, () => undefined);
+  });
+
   test('a model that cannot be read gets one error naming the file', async () => {
     const uri = await requireModel('models/broken-truncated.onnx');
     await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
