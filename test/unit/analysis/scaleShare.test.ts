@@ -56,8 +56,12 @@ describe('scale-sharing sets in the R15/R16 fixes', () => {
     const d = decodeModel(new MemorySource(b.toBytes(), 'r15.onnx'));
     const before = run(d);
     assert.deepEqual(scaleKeys(before), [`R15 ${a.dq}`]);
-    const fix = findings(before, 'R15')[0]!.fix!;
+    const r15 = findings(before, 'R15')[0]!;
+    const fix = r15.fix!;
     assert.deepEqual(new Set((fix.edits[0] as { nodes: string[] }).nodes), new Set([a.q, a.dq, q.q, q.dq, other.q, other.dq, out.q, out.dq]));
+    // The fix says how far it reaches: the Concat it links in.
+    assert.equal(fix.title, `Use scale 0.2 on both sides and, linked to them, every quantizer around ${cat.name}`);
+    assert.deepEqual(r15.data.sharedWith, [cat.name]);
     applyEdit(d, { kind: 'applyFix', fix });
     const after = run(d);
     assert.deepEqual(scaleKeys(after), [], 'no R16 at the Concat the shared DQ feeds');

@@ -1,6 +1,6 @@
 /** R15 QDQ-COMMUTE-SCALE-SHARE: scales must line up across commuting ops (other than Concat, R16). */
 import { fmtScale } from '../qdq';
-import { defineRule } from '../rule';
+import { defineRule, listNames, plural } from '../rule';
 import { scaleShareSet } from '../scaleShare';
 import { ratio } from './helpers';
 
@@ -30,12 +30,16 @@ export const r15 = defineRule(
       // the set carries other scales too; then the largest, so that no range is clipped.
       const set = scaleShareSet(ctx, qdq, prop, [dq.index, q.index]);
       const target = set.scales.every((s) => s === s1 || s === s2) ? s2 : Math.max(...set.scales);
+      // Say how far the fix reaches: the quantizers beyond these two and the Concats they link in.
+      const beyond = set.qdq.length - 4; // the two pairs that meet
+      const linked = set.concats.map((c) => ctx.name(c));
+      const reach = linked.length ? ` and, linked to them, every quantizer around ${listNames(linked)}` : beyond > 0 ? ` and ${plural(beyond, 'other Q/DQ node')} sharing them` : '';
       emit({
         severity: 'warning',
         message: `${dq.name} (scale ${fmtScale(s1)}) and ${q.name} (scale ${fmtScale(s2)}) meet across ${via}: ratio ${fmtScale(ratio([s1, s2]))}, so a requantize layer runs between ${r.between[0]} and ${r.between[1]}.`,
         nodes: [dq.name, q.name],
-        data: { dqScale: s1, qScale: s2, ratio: ratio([s1, s2]), between: r.between, crossed: r.via },
-        fix: { title: `Use scale ${fmtScale(target)} on both sides`, edits: [{ kind: 'unifyScales', nodes: set.qdq.map((x) => qdq.get(x)!.name), scale: target }] },
+        data: { dqScale: s1, qScale: s2, ratio: ratio([s1, s2]), between: r.between, crossed: r.via, sharedWith: linked },
+        fix: { title: `Use scale ${fmtScale(target)} on both sides${reach}`, edits: [{ kind: 'unifyScales', nodes: set.qdq.map((x) => qdq.get(x)!.name), scale: target }] },
       });
     }
   },
