@@ -40,6 +40,9 @@ export interface GraphOverlayDto {
   readonly colors?: boolean;
 }
 
+/** The reformat (standalone Q/DQ) colour of the precision colourings, in every theme. */
+export const REFORMAT_YELLOW = '#FFDD00';
+
 /**
  * The legend of the precision colourings (the analysis's prediction and the engine's actual
  * precision use the same colours, so the two overlays compare at a glance).
@@ -51,7 +54,9 @@ export function precisionLegend(fp16Label = 'FP16'): OverlayLegendEntryDto[] {
     { key: 'INT4', label: 'INT4', color: 'charts.purple' },
     { key: 'FP16', label: fp16Label, color: 'charts.orange' },
     { key: 'FP32', label: 'FP32', color: 'charts.red' },
-    { key: 'reformat', label: 'Standalone Q/DQ (reformat)', color: 'charts.yellow' },
+    // Not charts.yellow: Light themes' #BF8803 is ΔE 6 from charts.orange (FP16), the two
+    // categories a user most needs to tell apart. A clear yellow is far from every other mark.
+    { key: 'reformat', label: 'Standalone Q/DQ (reformat)', color: REFORMAT_YELLOW },
   ];
 }
 

@@ -233,6 +233,8 @@ export const cases = [
       assert.ok(halos.length > 0, 'the analysis finds something in tiny-qat-good: finding rows are listed');
       for (const h of halos) for (const f of fills) assert.notEqual(h.color, f.color, `${h.label} and ${f.label} share a colour`);
       assert.equal(new Set(halos.map((h) => h.color)).size, halos.length, 'one colour per severity');
+      assert.equal(new Set(fills.map((f) => f.color)).size, fills.length, `one colour per fill row: ${fills.map((f) => `${f.label} ${f.color}`).join(', ')}`);
+      assert.ok(!fills.some((f) => /reformat/.test(f.label)), 'folded view: no node is drawn as a standalone Q/DQ, so the legend does not list it');
       await ctx.shot('tiny-qat-good-legend');
 
       // Keys: select a node (search), then Ctrl+Z etc. in the canvas must not zoom; '-' must.

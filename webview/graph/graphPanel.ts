@@ -20,7 +20,7 @@ import { edgePropertiesView, nodePropertiesView } from './properties';
 import { graphKeyAction } from './keys';
 import { applyMark, badgeMarkerUrl, computeMarks, markData, markLegendRows, markPalette, markStale, type LegendRow, type MarkPalette, type Marks } from './marks';
 import { mixRgb, resolveColor, themeKind, watchTheme } from './theme';
-import { CATEGORY_LEGEND, ViewIndex, edgeId, nodeId, nodeKey, opCategory, splitForFirstPaint, toElements, viewRect, type ElementSet, type Viewport } from './viewModel';
+import { CATEGORY_LEGEND, ViewIndex, edgeId, legendRowsFor, nodeId, nodeKey, opCategory, splitForFirstPaint, toElements, viewRect, type ElementSet, type Viewport } from './viewModel';
 import { firstViewport, fitViewport, nodeBox, nodesMeeting, settleViewport, shownRect, type LegendBox, type Rect } from './viewportPlan';
 
 export interface GraphHostApi {
@@ -904,15 +904,21 @@ export class GraphPanel {
       const byKey = new Map(overlay.legend.map((l) => [l.key, themeColor(l.color, neutral)]));
       const lo = themeColor(overlay.legend[0]?.color ?? 'charts.blue', neutral);
       const hi = themeColor(overlay.legend[overlay.legend.length - 1]?.color ?? 'charts.red', neutral);
+      const drawn = new Set<string>();
+      let heat = false;
       for (const [name, entry] of Object.entries(overlay.nodes)) {
         const t = this.index!.targets(name);
         if (!t) continue;
         const color = entry.key !== undefined ? byKey.get(entry.key) : entry.heat !== undefined ? mixRgb(lo, hi, entry.heat) : undefined;
         if (!color) continue;
         // A folded Q/DQ's colour does not repaint the node carrying its badge.
-        if (t.edges.length === 0) for (const n of t.nodes) colors[n] = color;
+        if (t.edges.length > 0 || t.nodes.length === 0) continue;
+        for (const n of t.nodes) colors[n] = color;
+        if (entry.key !== undefined) drawn.add(entry.key);
+        else heat = true;
       }
-      for (const l of overlay.legend) legendRows.push({ label: l.label, color: byKey.get(l.key)! });
+      // Only the colours some node is drawn in (a heat ramp keeps its two ends).
+      legendRows.push(...legendRowsFor(overlay.legend, drawn, heat, (key) => byKey.get(key)!));
       legendRows.push({ label: 'Not a layer / not listed', color: neutral });
     }
     // Opaque fills: a halo (underlay) under a translucent fill showed through and tinted it. High

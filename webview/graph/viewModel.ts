@@ -5,6 +5,7 @@
  */
 import type { GraphLayoutDto, GraphViewDto, QdqBadgeDto, ViewNodeDto } from '../../src/protocol/graphView';
 import { formatShape, type Dim } from '../format';
+import { REFORMAT_YELLOW } from '../../src/protocol/overlay';
 
 /** Longest label line drawn on a node (the host sizes boxes for the same cut). */
 export const MAX_LABEL_CHARS = 32;
@@ -157,7 +158,7 @@ export const CATEGORY_LEGEND: readonly { key: OpCategory; label: string; color: 
   { key: 'conv', label: 'Conv / GEMM', color: 'charts.blue' },
   { key: 'activation', label: 'Activation', color: 'charts.orange' },
   { key: 'math', label: 'Elementwise', color: 'charts.green' },
-  { key: 'pool', label: 'Pool / Resize', color: 'charts.yellow' },
+  { key: 'pool', label: 'Pool / Resize', color: REFORMAT_YELLOW }, // charts.yellow is too close to orange in Light themes
   { key: 'shape', label: 'Shape / data movement', color: 'descriptionForeground' },
   { key: 'norm', label: 'Normalization', color: 'charts.red' },
   { key: 'qdq', label: 'Quantize / Dequantize', color: 'charts.purple' },
@@ -468,4 +469,21 @@ export function splitForFirstPaint(
   const d = (i: number): number => Math.abs(layout.y[i]! - cy) + 0.25 * Math.abs(layout.x[i]! - cx);
   rest.sort((a, b) => d(a) - d(b) || a - b);
   return { firstNodes, firstEdges, firstNodeCount, rest };
+}
+
+/**
+ * The legend rows of an overlay colouring: only the keys some drawn node is coloured by (`drawn`),
+ * in the legend's order; a heat ramp (`heat`: some node coloured by its heat) keeps its first and
+ * last entries, the two ends of the ramp. A key whose only nodes are folded into edge badges is
+ * not drawn, so it is not listed.
+ */
+export function legendRowsFor<T>(
+  legend: readonly { readonly key: string; readonly label: string }[],
+  drawn: ReadonlySet<string>,
+  heat: boolean,
+  color: (key: string) => T,
+): { label: string; color: T }[] {
+  return legend
+    .filter((l, i) => drawn.has(l.key) || (heat && (i === 0 || i === legend.length - 1)))
+    .map((l) => ({ label: l.label, color: color(l.key) }));
 }

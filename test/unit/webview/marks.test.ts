@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import cytoscape from 'cytoscape';
-import type { GraphOverlayDto } from '../../../src/protocol/overlay';
+import { precisionLegend, type GraphOverlayDto } from '../../../src/protocol/overlay';
 import { applyMark, computeMarks, markLegendRows, markPalette, markStale, type Marks, type TargetsOf } from '../../../webview/graph/marks';
 
 /** Names → targets: `n<k>` is node k, `e<k>` edge k. */
@@ -224,6 +224,29 @@ describe('finding halo colours', () => {
       }
     });
   }
+
+  it('the precision colours are far apart from each other in both default themes (FP16 vs reformat was ΔE 6 in Light)', () => {
+    const resolve = (kind: 'dark' | 'light', color: string): string => {
+      if (color.startsWith('#')) return color;
+      const entry = Object.entries(THEMES[kind]).find(([name]) => name.startsWith(`${color} `));
+      assert.ok(entry, `${color} is in the table`);
+      return entry[1];
+    };
+    for (const kind of ['dark', 'light'] as const) {
+      const legend = precisionLegend().map((l) => [l.label, resolve(kind, l.color)] as const);
+      for (const [a, ca] of legend) {
+        for (const [b, cb] of legend) {
+          if (a >= b) continue;
+          const d = deltaE(ca, cb);
+          assert.ok(d >= 14, `${kind}: ${a} ${ca} vs ${b} ${cb}: ΔE ${d.toFixed(1)}`);
+        }
+        for (const [sev, halo] of Object.entries(markPalette(kind))) {
+          const d = deltaE(ca, halo); // lab() reads rgb(...) too
+          assert.ok(d >= 14, `${kind}: ${a} ${ca} vs ${sev} halo ${halo}: ΔE ${d.toFixed(1)}`);
+        }
+      }
+    }
+  });
 
   it('high contrast themes take the palette of their lightness', () => {
     assert.deepEqual(markPalette('high-contrast'), markPalette('dark'));

@@ -13,6 +13,7 @@ import {
   formatScale,
   formatScaleExact,
   initialViewport,
+  legendRowsFor,
   nodeKey,
   segmentPoint,
   segmentsFor,
@@ -229,5 +230,29 @@ describe('properties panel text', () => {
     const rawConv = raw.nodes.findIndex((v) => v.name === view.nodes[conv]!.name);
     assert.equal(foldedHere(raw, wb.dqName, { node: rawConv }), false);
     assert.equal(viewIndexOf(view), viewIndexOf(view), 'one index per view');
+  });
+});
+
+describe('legendRowsFor', () => {
+  const legend = [
+    { key: 'INT8', label: 'INT8' },
+    { key: 'FP16', label: 'FP16' },
+    { key: 'reformat', label: 'Standalone Q/DQ (reformat)' },
+  ];
+  it('lists only the keys some drawn node is coloured by, in legend order', () => {
+    // Folded view: the reformat Q/DQ nodes are edge badges, so nothing is drawn in its colour.
+    const rows = legendRowsFor(legend, new Set(['FP16', 'INT8']), false, (k) => `c-${k}`);
+    assert.deepEqual(rows, [
+      { label: 'INT8', color: 'c-INT8' },
+      { label: 'FP16', color: 'c-FP16' },
+    ]);
+  });
+  it('a heat ramp keeps its two ends', () => {
+    const ramp = [
+      { key: 'lo', label: 'least sensitive' },
+      { key: 'hi', label: 'most sensitive' },
+    ];
+    assert.deepEqual(legendRowsFor(ramp, new Set(), true, (k) => k).map((r) => r.label), ['least sensitive', 'most sensitive']);
+    assert.deepEqual(legendRowsFor(ramp, new Set(), false, (k) => k), []);
   });
 });
