@@ -20,7 +20,7 @@ import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import type { NumericResult } from '../core/numeric/index';
 import type { Logger } from '../util/logger';
-import type { FromWorker, NumericJob } from './protocol';
+import type { FromWorker, NumericJob, ToWorker } from './protocol';
 
 export const NUMERIC_COMMAND = 'qdqStudio.numericCheck';
 export const INSTALL_ORT_COMMAND = 'qdqStudio.installOnnxRuntime';
@@ -114,15 +114,35 @@ async function runNumericCommand(context: vscode.ExtensionContext, log: Logger, 
         args.onWorker?.(worker);
         let settled = false;
         let last = 0;
+        // The thread ends on its own after its last message (and after a cancel, once the
+        // inference in flight is done). It is terminated only if it has not ended a while later:
+        // terminating it while ONNX Runtime runs can abort the whole extension host (worker.ts).
+        let exited = false;
+        worker.once('exit', () => (exited = true));
+        const reap = (ms: number): void => {
+          const timer = setTimeout(() => {
+            if (exited) return;
+            log.warn(`The numeric-check worker did not end ${ms / 1000} s after it was done or cancelled; terminating it.`);
+            void worker.terminate();
+          }, ms);
+          timer.unref?.();
+          worker.once('exit', () => clearTimeout(timer));
+        };
         const finish = (r: NumericCommandResult): void => {
           if (settled) return;
           settled = true;
           sub.dispose();
-          void worker.terminate().then(() => resolve(r));
+          reap(r.cancelled ? 120_000 : 30_000);
+          resolve(r);
         };
-        const sub = token.onCancellationRequested(() => finish({ cancelled: true }));
+        const sub = token.onCancellationRequested(() => {
+          const cancel: ToWorker = { type: 'cancel' };
+          worker.postMessage(cancel);
+          finish({ cancelled: true });
+        });
         worker.on('message', (m: FromWorker) => {
-          if (m.type === 'progress') {
+          if (m.type === 'cancelled') finish({ cancelled: true });
+          else if (m.type === 'progress') {
             const pct = Math.round(m.progress.fraction * 100);
             progress.report({ message: m.progress.message, increment: Math.max(0, pct - last) });
             last = Math.max(last, pct);

@@ -14,7 +14,11 @@ export interface NumericJob {
   readonly out?: string;
 }
 
+/** Host -> worker: stop after the inference running now (sessions released, then the thread ends). */
+export type ToWorker = { readonly type: 'cancel' };
+
 export type FromWorker =
   | { readonly type: 'progress'; readonly progress: NumericProgress }
+  | { readonly type: 'cancelled' }
   | { readonly type: 'result'; readonly result: NumericResult; readonly saved?: string }
   | { readonly type: 'error'; readonly message: string; readonly ortMissing: boolean };

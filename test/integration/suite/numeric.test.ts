@@ -29,26 +29,28 @@ suite('Numeric check (ONNX Runtime in a worker thread)', () => {
     note(`numeric check in ${vscode.version} (extension host Node ${process.versions.node}, modules ABI ${process.versions.modules}): ${r.result.runtime}, ${r.result.layers.length} layers, output SQNR ${r.result.outputs[0]!.sqnrDb.toFixed(1)} dB`);
   });
 
-  test('a worker terminated mid-run exits (nothing keeps running)', async function () {
+  test('a run cancelled mid-way: the command answers cancelled and the worker thread ends by itself', async function () {
     this.timeout(120_000);
     const model = await requireModel('models/tiny-qat-good.onnx');
     let worker: Worker | undefined;
+    let pending: Thenable<CommandResult> | undefined;
     const exited = new Promise<number>((resolve) => {
-      const pending = vscode.commands.executeCommand<CommandResult>('qdqStudio.numericCheck', {
+      pending = vscode.commands.executeCommand<CommandResult>('qdqStudio.numericCheck', {
         model: model.fsPath,
         random: 64,
         out: null,
         onWorker: (w: Worker) => {
           worker = w;
-          w.once('message', () => void w.terminate());
+          // What the notification's Cancel sends (never a terminate: that can abort the extension host).
+          w.once('message', () => w.postMessage({ type: 'cancel' }));
           w.once('exit', (code) => resolve(code));
         },
       });
-      void pending;
     });
     const code = await exited;
     assert.ok(worker, 'the command started no worker');
+    assert.equal(code, 0, 'the thread ended on its own');
     assert.equal(worker.threadId, -1, 'the worker thread is gone after exit');
-    note(`terminated worker exited with code ${code}`);
+    assert.deepEqual(await pending, { cancelled: true });
   });
 });
