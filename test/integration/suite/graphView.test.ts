@@ -3,51 +3,8 @@ import * as vscode from 'vscode';
 import { buildViewGraph, nodeProperties, type ViewGraph } from '../../../src/core/graphView/index';
 import { applyEdit } from '../../../src/core/editing/index';
 import { decodeModel, encodeModelToBytes, MemorySource } from '../../../src/core/onnx/index';
-import { VIEW_TYPE, closeAllEditors, note, poll, requireModel, waitForOurEditor, workspaceFile } from './support';
+import { VIEW_TYPE, closeAllEditors, note, poll, requireModel, waitForGraph, waitForOurEditor, workspaceFile, type WebviewQuery } from './support';
 
-/** The graph part of the webview's report (see GraphReportDto in src/protocol/messages.ts). */
-interface GraphReport {
-  state: 'loading' | 'ready' | 'error';
-  tab: 'graph' | 'summary';
-  mode: 'folded' | 'raw';
-  renderedNodes: number;
-  renderedEdges: number;
-  qdqBadges: number;
-  firstPaintMs?: number;
-  selected?: string;
-  selectedKind?: 'node' | 'edge';
-  colorSource: string;
-  legend: string[];
-  overlaySources: string[];
-  badgedNodes: number;
-  search?: { query: string; hits: number; current: number };
-  properties?: { title: string; scaleValues?: number; scaleMin?: string; scaleMax?: string; weights?: number; stats?: number };
-  zoom?: number;
-  error?: string;
-}
-
-interface Query {
-  uri: string;
-  report: { status: string; graph?: GraphReport };
-}
-
-async function graphReport(uri: vscode.Uri): Promise<GraphReport | undefined> {
-  const q = await vscode.commands.executeCommand<Query | undefined>('qdqStudio.internal.queryWebview', uri);
-  return q?.report.graph;
-}
-
-/** Polls the graph report until `accept` holds; fails with the last report. */
-async function waitForGraph(uri: vscode.Uri, what: string, accept: (r: GraphReport) => boolean, timeoutMs = 30_000): Promise<GraphReport> {
-  let last: GraphReport | undefined;
-  try {
-    return await poll(what, timeoutMs, async () => {
-      last = await graphReport(uri);
-      return last && accept(last) ? last : undefined;
-    });
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; last graph report: ${JSON.stringify(last)}`);
-  }
-}
 
 async function decoded(uri: vscode.Uri) {
   const bytes = await vscode.workspace.fs.readFile(uri);
@@ -336,7 +293,7 @@ suite('Graph view', () => {
       await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE); // returns: nothing waits for the read
       await waitForOurEditor(uri);
       const loading = await poll('the panel, ready while the model is still loading', 20_000, async () => {
-        const q = await vscode.commands.executeCommand<Query | undefined>('qdqStudio.internal.queryWebview', uri);
+        const q = await vscode.commands.executeCommand<WebviewQuery | undefined>('qdqStudio.internal.queryWebview', uri);
         return q?.report.status === 'loading' ? q : undefined;
       });
       assert.equal(loading.report.status, 'loading', 'the page shows that the model is loading');

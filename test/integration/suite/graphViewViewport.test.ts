@@ -1,35 +1,13 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { GraphReportDto } from '../../../src/protocol/messages';
 import { buildViewGraph } from '../../../src/core/graphView/index';
 import { decodeModel, MemorySource } from '../../../src/core/onnx/index';
 import { ModelBuilder } from '../../support/modelBuilder';
-import { VIEW_TYPE, closeAllEditors, note, poll, requireModel, waitForOurEditor, workspaceFile } from './support';
+import type { GraphReportDto } from '../../../src/protocol/messages';
+import { VIEW_TYPE, closeAllEditors, note, requireModel, waitForGraph, waitForOurEditor, workspaceFile } from './support';
 
 // The graph view after an audit in code-server on YOLOv9 QAT exports: the viewport after an edit
 // that re-lays the graph out, and overlay badges that are not findings.
-
-interface Query {
-  uri: string;
-  report: { status: string; graph?: GraphReportDto };
-}
-
-async function graphReport(uri: vscode.Uri): Promise<GraphReportDto | undefined> {
-  const q = await vscode.commands.executeCommand<Query | undefined>('qdqStudio.internal.queryWebview', uri);
-  return q?.report.graph;
-}
-
-async function waitForGraph(uri: vscode.Uri, what: string, accept: (r: GraphReportDto) => boolean, timeoutMs = 30_000): Promise<GraphReportDto> {
-  let last: GraphReportDto | undefined;
-  try {
-    return await poll(what, timeoutMs, async () => {
-      last = await graphReport(uri);
-      return last && accept(last) ? last : undefined;
-    });
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; last graph report: ${JSON.stringify(last)}`);
-  }
-}
 
 /** A chain of Relu nodes named `names`, top to bottom (one layer each: the layout is as tall as the chain is long). */
 function chain(names: readonly string[]): Uint8Array {

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { onnx } from 'onnx-proto';
+import type { GraphReportDto } from '../../../src/protocol/messages';
 
 export const EXTENSION_ID = 'qdq-studio.qdq-studio';
 export const VIEW_TYPE = 'qdqStudio.onnxEditor';
@@ -117,6 +118,25 @@ export async function waitForOurEditor(uri: vscode.Uri, timeoutMs = 15_000): Pro
 
 export async function queryWebview(): Promise<WebviewQuery | undefined> {
   return vscode.commands.executeCommand<WebviewQuery | undefined>('qdqStudio.internal.queryWebview');
+}
+
+/** The graph part of the report of `uri`'s webview (undefined until it has one). */
+async function graphReport(uri: vscode.Uri): Promise<GraphReportDto | undefined> {
+  const q = await vscode.commands.executeCommand<{ uri: string; report: { graph?: GraphReportDto } } | undefined>('qdqStudio.internal.queryWebview', uri);
+  return q?.report.graph;
+}
+
+/** Polls the graph report of `uri` until `accept` holds; fails with the last report. */
+export async function waitForGraph(uri: vscode.Uri, what: string, accept: (r: GraphReportDto) => boolean, timeoutMs = 30_000): Promise<GraphReportDto> {
+  let last: GraphReportDto | undefined;
+  try {
+    return await poll(what, timeoutMs, async () => {
+      last = await graphReport(uri);
+      return last && accept(last) ? last : undefined;
+    });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; last graph report: ${JSON.stringify(last)}`);
+  }
 }
 
 /** Polls the webview's own report for `uri` until it leaves `loading`. */
