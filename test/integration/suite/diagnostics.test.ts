@@ -47,6 +47,19 @@ suite('Problems panel and Findings view (TensorRT Q/DQ analysis)', function () {
     for (const uri of scratch.splice(0)) await vscode.workspace.fs.delete(uri, { recursive: true }).then(undefined, () => undefined);
   });
 
+  /** Two scratch copies of tiny-qat-good.onnx in models/, removed after the test. */
+  async function twoCopies(first: string, second: string): Promise<[vscode.Uri, vscode.Uri]> {
+    const copies: [vscode.Uri, vscode.Uri] = [workspaceFile(`models/${first}`), workspaceFile(`models/${second}`)];
+    scratch.push(...copies);
+    for (const uri of copies) await vscode.workspace.fs.copy(await requireModel('models/tiny-qat-good.onnx'), uri, { overwrite: true });
+    return copies;
+  }
+
+  /** Waits until the Findings view lists the model `label` first (rows read once `settled`'s analysis is done). */
+  async function waitListedFirst(label: string, settled: vscode.Uri): Promise<void> {
+    await poll(`${label} listed first`, 10_000, async () => ((await findingsRows(settled)).find((r) => r.kind === 'model')?.label === label ? true : undefined));
+  }
+
   test('findings of an open model appear with source, rule code, rule page link and severity', async () => {
     const uri = await requireModel('models/tiny-qat-defects.onnx');
     const expected = await expectedFindings(uri, 10);
@@ -209,12 +222,7 @@ suite('Problems panel and Findings view (TensorRT Q/DQ analysis)', function () {
   });
 
   test('with two models open, the one in front is listed first; a fix applied from the other brings its editor to the front', async () => {
-    const a = workspaceFile('models/scratch-findings-a.onnx');
-    const b = workspaceFile('models/scratch-findings-b.onnx');
-    scratch.push(a, b);
-    await vscode.workspace.fs.copy(await requireModel('models/tiny-qat-good.onnx'), a, { overwrite: true });
-    await vscode.workspace.fs.copy(await requireModel('models/tiny-qat-good.onnx'), b, { overwrite: true });
-    const firstModel = async () => (await findingsRows(a)).filter((r) => r.kind === 'model').map((r) => r.label);
+    const [a, b] = await twoCopies('scratch-findings-a.onnx', 'scratch-findings-b.onnx');
     const activeTab = () => {
       const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
       return input instanceof vscode.TabInputCustom ? input.uri.path : undefined;
@@ -225,10 +233,10 @@ suite('Problems panel and Findings view (TensorRT Q/DQ analysis)', function () {
     await vscode.commands.executeCommand('vscode.openWith', b, VIEW_TYPE);
     await waitForOurEditor(b);
     await findingsRows(b);
-    await poll('b listed first', 10_000, async () => ((await firstModel())[0] === 'scratch-findings-b.onnx' ? true : undefined));
+    await waitListedFirst('scratch-findings-b.onnx', a);
     // Bringing a to the front reorders.
     await vscode.commands.executeCommand('vscode.openWith', a, VIEW_TYPE);
-    await poll('a listed first', 10_000, async () => ((await firstModel())[0] === 'scratch-findings-a.onnx' ? true : undefined));
+    await waitListedFirst('scratch-findings-a.onnx', a);
     // Apply Fix on b's R22 finding (b in the background): b comes to the front and is the one edited.
     await vscode.commands.executeCommand('vscode.openWith', a, VIEW_TYPE);
     const rows = await findingsRows(b);
@@ -246,23 +254,18 @@ suite('Problems panel and Findings view (TensorRT Q/DQ analysis)', function () {
   });
 
   test('models side by side: focus moving between groups reorders; Apply Fix reveals the model in its own group (no second editor)', async () => {
-    const a = workspaceFile('models/scratch-findings-left.onnx');
-    const b = workspaceFile('models/scratch-findings-right.onnx');
-    scratch.push(a, b);
-    await vscode.workspace.fs.copy(await requireModel('models/tiny-qat-good.onnx'), a, { overwrite: true });
-    await vscode.workspace.fs.copy(await requireModel('models/tiny-qat-good.onnx'), b, { overwrite: true });
-    const firstModel = async () => (await findingsRows(a)).filter((r) => r.kind === 'model').map((r) => r.label)[0];
+    const [a, b] = await twoCopies('scratch-findings-left.onnx', 'scratch-findings-right.onnx');
     const tabsOf = (uri: vscode.Uri) => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputCustom && t.input.uri.path === uri.path);
     await vscode.commands.executeCommand('vscode.openWith', a, VIEW_TYPE, { viewColumn: vscode.ViewColumn.One });
     await waitForOurEditor(a);
     await vscode.commands.executeCommand('vscode.openWith', b, VIEW_TYPE, { viewColumn: vscode.ViewColumn.Two });
     await waitForOurEditor(b);
     await findingsRows(b);
-    await poll('the right-hand model listed first', 10_000, async () => ((await firstModel()) === 'scratch-findings-right.onnx' ? true : undefined));
+    await waitListedFirst('scratch-findings-right.onnx', a);
     await vscode.commands.executeCommand('workbench.action.focusFirstEditorGroup'); // no tab changes, only the active group
-    await poll('the left-hand model listed first', 10_000, async () => ((await firstModel()) === 'scratch-findings-left.onnx' ? true : undefined));
+    await waitListedFirst('scratch-findings-left.onnx', a);
     await vscode.commands.executeCommand('workbench.action.focusSecondEditorGroup');
-    await poll('the right-hand model first again', 10_000, async () => ((await firstModel()) === 'scratch-findings-right.onnx' ? true : undefined));
+    await waitListedFirst('scratch-findings-right.onnx', a);
     // Apply Fix on the left model's R22 while the right group is active.
     const aRow = (await findingsRows(a)).find((r) => r.kind === 'model' && r.label === 'scratch-findings-left.onnx')!;
     const r22 = aRow.children!.find((r) => r.ruleId === 'R22')!;
