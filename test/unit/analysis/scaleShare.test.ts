@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { analyzeModel, type AnalysisReport } from '../../../src/core/analysis/index';
+import { analyzeModel, type AnalysisReport, type Fix } from '../../../src/core/analysis/index';
 import { applyEdit } from '../../../src/core/editing/index';
 import { buildGraphIndex } from '../../../src/core/graph/index';
 import { decodeModel, MemorySource, type DecodedModel } from '../../../src/core/onnx/index';
@@ -15,6 +15,16 @@ import { conv, findings, op, qdq, start } from './kit';
 const run = (d: DecodedModel): AnalysisReport => analyzeModel(d, buildGraphIndex(d.model.graph!), {});
 const requantizes = (r: AnalysisReport): string[] => r.reformats.filter((x) => x.kind === 'requantize').map((x) => x.reason);
 const scaleKeys = (r: AnalysisReport): string[] => r.findings.filter((f) => f.ruleId === 'R15' || f.ruleId === 'R16').map((f) => `${f.ruleId} ${f.nodes[0]}`);
+
+/** Applies `fix` to `d`: no R15/R16 is left (`why`), and the one requantize before it is gone with a reformat. */
+function assertFixClears(d: DecodedModel, before: AnalysisReport, fix: Fix, why: string): void {
+  applyEdit(d, { kind: 'applyFix', fix });
+  const after = run(d);
+  assert.deepEqual(scaleKeys(after), [], why);
+  assert.equal(requantizes(before).length, 1);
+  assert.deepEqual(requantizes(after), []);
+  assert.ok(after.summary.reformats < before.summary.reformats);
+}
 
 describe('scale-sharing sets in the R15/R16 fixes', () => {
   test('R16: Q/DQ(0.1) → nearest Resize → Q/DQ(0.1) → Concat with an input and output at 0.2: the fix takes the Resize input pair too', () => {
@@ -33,12 +43,7 @@ describe('scale-sharing sets in the R15/R16 fixes', () => {
     const fix = findings(before, 'R16')[0]!.fix!;
     assert.deepEqual(new Set((fix.edits[0] as { nodes: string[] }).nodes), new Set([up.q, up.dq, in0.q, in0.dq, in1.q, in1.dq, out.q, out.dq]));
     assert.equal((fix.edits[0] as { scale: number }).scale, Math.fround(0.2));
-    applyEdit(d, { kind: 'applyFix', fix });
-    const after = run(d);
-    assert.deepEqual(scaleKeys(after), [], 'no R15 across the Resize');
-    assert.equal(requantizes(before).length, 1);
-    assert.deepEqual(requantizes(after), []);
-    assert.ok(after.summary.reformats < before.summary.reformats);
+    assertFixClears(d, before, fix, 'no R15 across the Resize');
   });
 
   test('R15: DQ(0.1) → MaxPool → Q(0.2), the DQ also feeds a Concat at 0.1: the fix takes the Concat in too', () => {
@@ -62,11 +67,6 @@ describe('scale-sharing sets in the R15/R16 fixes', () => {
     // The fix says how far it reaches: the Concat it links in.
     assert.equal(fix.title, `Use scale 0.2 on both sides and, linked to them, every quantizer around ${cat.name}`);
     assert.deepEqual(r15.data.sharedWith, [cat.name]);
-    applyEdit(d, { kind: 'applyFix', fix });
-    const after = run(d);
-    assert.deepEqual(scaleKeys(after), [], 'no R16 at the Concat the shared DQ feeds');
-    assert.equal(requantizes(before).length, 1);
-    assert.deepEqual(requantizes(after), []);
-    assert.ok(after.summary.reformats < before.summary.reformats);
+    assertFixClears(d, before, fix, 'no R16 at the Concat the shared DQ feeds');
   });
 });
