@@ -5,7 +5,7 @@ import type { AnalysisService } from '../diagnostics/analysisService';
 import type { ModelLoader } from '../editor/modelLoader';
 import { OnnxDocument, type EditOutcome } from '../editor/onnxDocument';
 import type { OpenDocuments } from '../editor/openDocuments';
-import { OnnxEditorProvider } from '../editor/onnxEditorProvider';
+import { activeModelUri, OnnxEditorProvider } from '../editor/onnxEditorProvider';
 import type { Logger } from '../util/logger';
 
 export interface EditCommandServices {
@@ -46,11 +46,6 @@ export interface UnifyArgs {
 const refused = (message: string): EditOutcome => ({ applied: false, message, nodes: [] });
 
 /** The QDQ Studio editor's document in the active tab, if any. */
-function activeModelUri(): vscode.Uri | undefined {
-  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  return input instanceof vscode.TabInputCustom && input.viewType === OnnxEditorProvider.viewType ? input.uri : undefined;
-}
-
 /** The open document of `uri`; opens it in QDQ Studio first when it is not open. */
 async function documentFor(services: EditCommandServices, uri: string | vscode.Uri): Promise<OnnxDocument | undefined> {
   const parsed = typeof uri === 'string' ? (/^[a-z][a-z0-9+.-]+:/i.test(uri) && !/^[a-z]:[\\/]/i.test(uri) ? vscode.Uri.parse(uri) : vscode.Uri.file(uri)) : uri;

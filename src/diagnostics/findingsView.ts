@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Finding } from '../core/analysis/index';
 import type { OnnxDocument } from '../editor/onnxDocument';
-import { OnnxEditorProvider } from '../editor/onnxEditorProvider';
+import { activeModelUri } from '../editor/onnxEditorProvider';
 import type { OpenDocuments } from '../editor/openDocuments';
 import { Disposable } from '../util/dispose';
 import type { AnalysisService, AnalysisState } from './analysisService';
@@ -68,12 +68,6 @@ export function modelDescription(state: AnalysisState | undefined): string {
   }
 }
 
-/** The URI of the model whose QDQ Studio editor is the active tab, if one is. */
-function activeModelKey(): string | undefined {
-  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  return input instanceof vscode.TabInputCustom && input.viewType === OnnxEditorProvider.viewType ? input.uri.toString() : undefined;
-}
-
 /**
  * "Findings" in the QDQ Studio view container: the analysis of every open model, findings sorted
  * by severity and rule, each expandable into the nodes it names; the model in front first. Selecting a finding or a node
@@ -103,9 +97,9 @@ export class FindingsView extends Disposable implements vscode.TreeDataProvider<
     this._register(documents.onDidClose(() => this.refresh()));
     // The model in front comes first: with several models open, its findings are the ones at hand
     // (and a fix applied from the top group is applied to the model the user is looking at).
-    this.activeModel = activeModelKey();
+    this.activeModel = activeModelUri()?.toString();
     const follow = () => {
-      const active = activeModelKey();
+      const active = activeModelUri()?.toString();
       if (active === undefined || active === this.activeModel) return; // another kind of tab: keep the order
       this.activeModel = active;
       this.refresh();

@@ -120,3 +120,9 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
     return document.backup(context.destination, cancellation);
   }
 }
+
+/** The model whose QDQ Studio editor is the active tab (of the active group), if one is. */
+export function activeModelUri(): vscode.Uri | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  return input instanceof vscode.TabInputCustom && input.viewType === OnnxEditorProvider.viewType ? input.uri : undefined;
+}
