@@ -40,7 +40,7 @@ export function analysisOverlay(report: AnalysisReport): GraphOverlayDto {
     const e = entry(layer.node);
     e.key = layer.precision;
     const root = rootOf.get(layer.node);
-    if (root !== undefined && root !== layer.node) {
+    if (root !== undefined) {
       e.lines.push(`Predicted ${layer.precision}, fused into ${root}`);
       continue;
     }

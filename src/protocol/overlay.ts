@@ -85,5 +85,8 @@ export function isGraphOverlay(value: unknown): value is GraphOverlayDto {
 export function overlayColorCss(color: string): string {
   if (color.startsWith('--')) return `var(${color})`;
   if (/^[a-zA-Z]+(\.[a-zA-Z0-9]+)+$/.test(color)) return `var(--vscode-${color.replace(/\./g, '-')})`;
+  // A colour id without a dot (`focusBorder`, `descriptionForeground`): camelCase, which a CSS
+  // colour name never needs to be.
+  if (/^[a-z]+[A-Z][A-Za-z0-9]*$/.test(color)) return `var(--vscode-${color})`;
   return color;
 }

@@ -20,8 +20,8 @@ import { edgePropertiesView, nodePropertiesView } from './properties';
 import { graphKeyAction } from './keys';
 import { applyMark, badgeMarkerUrl, computeMarks, markData, markLegendRows, markPalette, markStale, type LegendRow, type MarkPalette, type Marks } from './marks';
 import { mixRgb, resolveColor, themeKind, watchTheme } from './theme';
-import { CATEGORY_LEGEND, ViewIndex, edgeId, legendRowsFor, nodeId, nodeKey, opCategory, splitForFirstPaint, toElements, viewRect, type ElementSet, type Viewport } from './viewModel';
-import { firstViewport, fitViewport, nodeBox, nodesMeeting, settleViewport, shownRect, type LegendBox, type Rect } from './viewportPlan';
+import { CATEGORY_LEGEND, edgeId, legendRowsFor, nodeId, nodeKey, opCategory, splitForFirstPaint, toElements, viewIndexOf, viewRect, type ViewIndex, type ElementSet, type Viewport } from './viewModel';
+import { firstViewport, fitViewport, inside, nodeBox, nodesMeeting, settleViewport, shownRect, type LegendBox, type Rect } from './viewportPlan';
 
 export interface GraphHostApi {
   requestGraph(ref: GraphRefDto, mode: ViewModeDto, font: { charWidth: number; lineHeight: number }): Promise<GraphViewMessage>;
@@ -51,15 +51,6 @@ interface Coloring {
   colors: string[];
   fills: string[];
   legendRows: { label: string; color: string }[];
-}
-
-/**
- * resolveColor, also for VS Code colour ids without a dot (`focusBorder`, `descriptionForeground`):
- * overlayColorCss maps only dotted ids to `var(--vscode-…)`, so these were taken as CSS colour
- * names, invalid, and every theme got the fixed fallback.
- */
-function themeColor(color: string, fallback: string): string {
-  return resolveColor(/^[a-z]+[A-Z][A-Za-z0-9]*$/.test(color) ? `--vscode-${color}` : color, fallback);
 }
 
 /** How much of a node's colour its fill takes (the rest is the editor background). */
@@ -326,7 +317,7 @@ export class GraphPanel {
     this.touched = undefined; // elements of the drawing being replaced
     this.view = view;
     this.layout = layout;
-    this.index = new ViewIndex(view);
+    this.index = viewIndexOf(view); // the one the properties panel asks too
     this.propCache.clear();
     const elements = toElements(view, layout);
     this.elements = elements;
@@ -707,13 +698,13 @@ export class GraphPanel {
 
   /** Theme colours of the canvas that are not per element (re-resolved on theme changes). */
   private canvasColors(): { fg: string; bg: string; q: string; focus: string; badge: string } {
-    const fg = themeColor('editor.foreground', 'rgb(204, 204, 204)');
-    const bg = themeColor('editor.background', 'rgb(30, 30, 30)');
+    const fg = resolveColor('editor.foreground', 'rgb(204, 204, 204)');
+    const bg = resolveColor('editor.background', 'rgb(30, 30, 30)');
     return {
       fg,
       bg,
-      q: themeColor('charts.purple', 'rgb(177, 128, 215)'),
-      focus: themeColor('focusBorder', 'rgb(0, 127, 212)'),
+      q: resolveColor('charts.purple', 'rgb(177, 128, 215)'),
+      focus: resolveColor('focusBorder', 'rgb(0, 127, 212)'),
       // Badges (no severity): a diamond in the editor's foreground colour, a shape no fill or halo has.
       badge: fg,
     };
@@ -887,11 +878,11 @@ export class GraphPanel {
   private computeColoring(): Coloring {
     const view = this.view!;
     const source = this.effectiveSource();
-    const neutral = themeColor('descriptionForeground', 'rgb(150, 150, 150)');
+    const neutral = resolveColor('descriptionForeground', 'rgb(150, 150, 150)');
     const colors: string[] = new Array<string>(view.nodes.length).fill(neutral);
     const legendRows: { label: string; color: string }[] = [];
     if (source === OP_TYPE_SOURCE) {
-      const byCat = new Map(CATEGORY_LEGEND.map((c) => [c.key, themeColor(c.color, neutral)]));
+      const byCat = new Map(CATEGORY_LEGEND.map((c) => [c.key, resolveColor(c.color, neutral)]));
       const used = new Set<string>();
       view.nodes.forEach((v, i) => {
         const cat = opCategory(v.op !== undefined ? view.ops[v.op] : undefined);
@@ -901,9 +892,9 @@ export class GraphPanel {
       for (const c of CATEGORY_LEGEND) if (used.has(c.key)) legendRows.push({ label: c.label, color: byCat.get(c.key)! });
     } else {
       const overlay = this.overlays[source]!;
-      const byKey = new Map(overlay.legend.map((l) => [l.key, themeColor(l.color, neutral)]));
-      const lo = themeColor(overlay.legend[0]?.color ?? 'charts.blue', neutral);
-      const hi = themeColor(overlay.legend[overlay.legend.length - 1]?.color ?? 'charts.red', neutral);
+      const byKey = new Map(overlay.legend.map((l) => [l.key, resolveColor(l.color, neutral)]));
+      const lo = resolveColor(overlay.legend[0]?.color ?? 'charts.blue', neutral);
+      const hi = resolveColor(overlay.legend[overlay.legend.length - 1]?.color ?? 'charts.red', neutral);
       const drawn = new Set<string>();
       let heat = false;
       for (const [name, entry] of Object.entries(overlay.nodes)) {
@@ -923,7 +914,7 @@ export class GraphPanel {
     }
     // Opaque fills: a halo (underlay) under a translucent fill showed through and tinted it. High
     // contrast themes draw outlines only: the fill is the background.
-    const bg = themeColor('editor.background', 'rgb(30, 30, 30)');
+    const bg = resolveColor('editor.background', 'rgb(30, 30, 30)');
     const hc = themeKind().startsWith('high-contrast');
     const fillOf = new Map<string, string>();
     const fills = colors.map((c) => {
@@ -952,7 +943,7 @@ export class GraphPanel {
     const cy = this.cy;
     const view = this.view;
     if (!cy || !view) return;
-    const neutral = themeColor('descriptionForeground', 'rgb(150, 150, 150)');
+    const neutral = resolveColor('descriptionForeground', 'rgb(150, 150, 150)');
     if (!fresh) {
       this.coloring = this.computeColoring();
       this.marks = this.computeMarks();
@@ -960,7 +951,7 @@ export class GraphPanel {
     }
     const { colors } = this.coloring;
     this.badgedNodes = this.marks.nodes.size + this.marks.edges.size;
-    this.renderLegend();
+    if (!fresh) this.renderLegend(); // a fresh drawing rendered it before its first view
     if (this.layout) this.overview.setGraph(this.layout, (i) => colors[i] ?? neutral, neutral);
   }
 
@@ -1304,7 +1295,7 @@ export class GraphPanel {
     const i = sel.data('i') as number;
     const content = sel.isNode()
       ? nodePropertiesView(view, i, this.overlayNotes(nodeKey(view, view.nodes[i]!)), actions)
-      : edgePropertiesView(view, view.edges[i]!, actions);
+      : edgePropertiesView(view, i, actions);
     replaceChildren(this.propsBox, content);
     this.propsTitle = content.querySelector('[data-testid="props-title"]')?.textContent ?? undefined;
   }
@@ -1530,8 +1521,7 @@ export class GraphPanel {
   /** Whether an element's box (without labels and marks) lies wholly inside the viewport. */
   private onScreen(cy: cytoscape.Core, ele: cytoscape.SingularElementArgument): boolean {
     const b = ele.boundingBox({ includeLabels: false, includeOverlays: false, includeUnderlays: false, includeOutlines: false } as cytoscape.BoundingBoxOptions);
-    const e = cy.extent();
-    return b.x1 >= e.x1 && b.x2 <= e.x2 && b.y1 >= e.y1 && b.y2 <= e.y2;
+    return inside(b, cy.extent());
   }
 
   report(tab: 'graph' | 'summary'): GraphReportDto {

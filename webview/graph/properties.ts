@@ -1,10 +1,10 @@
 /** The properties panel: what the selected node or edge is, with the host's details (attributes, tensors, Q/DQ values, weight statistics). */
-import type { GraphViewDto, QdqBadgeDto, ViewEdgeDto, ViewNodeDto } from '../../src/protocol/graphView';
+import type { GraphViewDto, QdqBadgeDto, ViewNodeDto } from '../../src/protocol/graphView';
 import type { OverlayNodeDto } from '../../src/protocol/overlay';
 import type { NodePropertiesDto, QdqDetailsDto, QdqValuesDto, TensorInfoDto, WeightDto } from '../../src/protocol/properties';
 import { h, type Child } from '../dom';
 import { formatBytes, formatShape } from '../format';
-import { badgeText, constantLabel, foldedHere, formatScale, formatScaleExact, nodeKey, tensorTypeText } from './viewModel';
+import { badgeText, constantLabel, foldedHere, formatScale, formatScaleExact, nodeKey, qdqKey, tensorTypeText } from './viewModel';
 
 export interface PropertiesActions {
   /** Loads the host's properties of graph node `node` (index in the ONNX graph). */
@@ -75,7 +75,7 @@ function foldedBadge(ctx: Ctx, dq: string): QdqBadgeDto | undefined {
   const v = ctx.here.node !== undefined ? ctx.view.nodes[ctx.here.node] : undefined;
   for (const b of v?.weightBadges ?? []) {
     const badge = ctx.view.badges[b];
-    if (badge && (badge.dqName || `DequantizeLinear#${badge.dq}`) === dq) return badge;
+    if (badge && qdqKey(badge.dqName, 'DequantizeLinear', badge.dq) === dq) return badge;
   }
   return undefined;
 }
@@ -232,19 +232,21 @@ function badgeBlock(b: QdqBadgeDto, ctx: Ctx): HTMLElement {
     'div',
     { className: 'props-group props-badge' },
     heading(`${b.kind === 'weight' ? 'Weight' : 'Activation'} Q/DQ: ${badgeText(ctx.view, b, true)}`),
-    b.qName !== undefined || b.q !== undefined ? row('Quantize', refLink(b.qName || `QuantizeLinear#${b.q}`, ctx)) : null,
-    row('Dequantize', refLink(b.dqName || `DequantizeLinear#${b.dq}`, ctx)),
+    b.qName !== undefined || b.q !== undefined ? row('Quantize', refLink(qdqKey(b.qName, 'QuantizeLinear', b.q)!, ctx)) : null,
+    row('Dequantize', refLink(qdqKey(b.dqName, 'DequantizeLinear', b.dq)!, ctx)),
     b.error ? h('p', { className: 'error-text' }, b.error) : null,
   );
   loadInto(box, ctx.actions.load(b.dq).then((p) => (p.qdq ? qdqBlock(p.qdq) : h('span'))));
   return box;
 }
 
-export function edgePropertiesView(view: GraphViewDto, e: ViewEdgeDto, actions: PropertiesActions): HTMLElement {
+/** The properties of edge `i` of `view`. */
+export function edgePropertiesView(view: GraphViewDto, i: number, actions: PropertiesActions): HTMLElement {
+  const e = view.edges[i]!;
   const t = view.tensors[e.tensor];
   const s = view.nodes[e.s]!;
   const d = view.nodes[e.t]!;
-  const ctx: Ctx = { view, actions, here: { edge: view.edges.indexOf(e) } };
+  const ctx: Ctx = { view, actions, here: { edge: i } };
   const box = h(
     'div',
     { className: 'props-panel' },

@@ -102,7 +102,8 @@ export function nodeKey(view: GraphViewDto, v: ViewNodeDto): string {
   return v.name !== '' ? v.name : `${view.ops[v.op] ?? '?'}#${v.node ?? '?'}`;
 }
 
-function qdqKey(name: string | undefined, op: string, index: number | undefined): string | undefined {
+/** A Q/DQ node's key in the view: its name, else `Op#index` (as the host labels unnamed nodes). */
+export function qdqKey(name: string | undefined, op: string, index: number | undefined): string | undefined {
   if (name) return name;
   return index === undefined ? undefined : `${op}#${index}`;
 }

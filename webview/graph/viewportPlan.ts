@@ -45,7 +45,8 @@ function meets(a: Rect, b: Rect): boolean {
   return a.x1 <= b.x2 && a.x2 >= b.x1 && a.y1 <= b.y2 && a.y2 >= b.y1;
 }
 
-function inside(inner: Rect, outer: Rect): boolean {
+/** Whether `inner` lies wholly inside `outer`. */
+export function inside(inner: Rect, outer: Rect): boolean {
   return inner.x1 >= outer.x1 && inner.x2 <= outer.x2 && inner.y1 >= outer.y1 && inner.y2 <= outer.y2;
 }
 
@@ -104,11 +105,6 @@ export function fitIn(bounds: Rect, area: Area, padding = 24, minZoom = 0.005, m
   };
 }
 
-/** The legend's rectangle in model coordinates under `v`. */
-function legendRect(legend: LegendBox, v: Viewport): Rect {
-  return { x1: -v.pan.x / v.zoom, y1: -v.pan.y / v.zoom, x2: (legend.right - v.pan.x) / v.zoom, y2: (legend.bottom - v.pan.y) / v.zoom };
-}
-
 /** Gap between the legend and the graph placed beside or below it (px). */
 const LEGEND_GAP = 8;
 
@@ -119,7 +115,7 @@ const LEGEND_GAP = 8;
  */
 function besideLegend(layout: GraphLayoutDto, width: number, height: number, legend: LegendBox | undefined, place: (area: Area) => Viewport): Viewport {
   const full = place({ x: 0, y: 0, width, height });
-  if (!legend || legend.right <= 0 || legend.bottom <= 0 || nodesMeeting(layout, legendRect(legend, full)) === 0) return full;
+  if (!legend || legend.right <= 0 || legend.bottom <= 0 || nodesMeeting(layout, shownRect(full, legend.right, legend.bottom)) === 0) return full;
   const right = legend.right + LEGEND_GAP;
   const below = legend.bottom + LEGEND_GAP;
   const candidates: Area[] = [];

@@ -46,6 +46,6 @@ export function propertyList(rows: readonly (readonly [label: string, value: Chi
 }
 
 /** A muted one-line note, e.g. "No metadata properties." */
-export function emptyNote(text: string): HTMLParagraphElement {
-  return h('p', { className: 'empty-note' }, text);
+export function emptyNote(text: string, testid?: string): HTMLParagraphElement {
+  return h('p', { className: 'empty-note', ...(testid ? { data: { testid } } : {}) }, text);
 }

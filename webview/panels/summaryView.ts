@@ -219,9 +219,9 @@ function metadataSection(s: ModelSummaryDto, store: ViewStateStore): HTMLElement
 }
 
 /** The summary's own problems are the graph's structure only; the analysis findings live elsewhere. */
-export const STRUCTURE_TITLE = 'Structure problems';
-export const STRUCTURE_OK = 'The graph is well-formed: no cycles, undefined inputs or duplicate names.';
-export const FINDINGS_ELSEWHERE = 'Quantization findings of the TensorRT analysis (rules R1–R31) are in the Problems panel and the QDQ Studio Findings view.';
+const STRUCTURE_TITLE = 'Structure problems';
+const STRUCTURE_OK = 'The graph is well-formed: no cycles, undefined inputs or duplicate names.';
+const FINDINGS_ELSEWHERE = 'Quantization findings of the TensorRT analysis (rules R1–R31) are in the Problems panel and the QDQ Studio Findings view.';
 
 /** Problems of the graph's structure (from indexing it), not the analysis's findings: says so, and where those are. */
 function problemsSection(s: ModelSummaryDto, store: ViewStateStore): HTMLElement {
@@ -229,7 +229,7 @@ function problemsSection(s: ModelSummaryDto, store: ViewStateStore): HTMLElement
     'div',
     { data: { testid: 'structure' } },
     s.problems.length === 0
-      ? h('p', { className: 'empty-note', data: { testid: 'structure-ok' } }, STRUCTURE_OK)
+      ? emptyNote(STRUCTURE_OK, 'structure-ok')
       : h(
           'ul',
           { className: 'problems', data: { testid: 'problems' } },

@@ -122,6 +122,9 @@ describe('analysis overlay and overlay protocol', () => {
     assert.equal(overlayColorCss('charts.blue'), 'var(--vscode-charts-blue)');
     assert.equal(overlayColorCss('--vscode-foo'), 'var(--vscode-foo)');
     assert.equal(overlayColorCss('#ff0000'), '#ff0000');
+    // Colour ids without a dot (camelCase) are theme colours too: as CSS names they were invalid.
+    assert.equal(overlayColorCss('focusBorder'), 'var(--vscode-focusBorder)');
+    assert.equal(overlayColorCss('red'), 'red');
   });
 
   it('guards for the new webview messages', () => {
