@@ -24,11 +24,15 @@ export async function expandFolders(page, folders) {
     await row.waitFor({ state: 'visible', timeout: 15_000 });
     if ((await row.getAttribute('aria-expanded')) !== 'true') {
       await row.click();
-      await page.waitForFunction(
-        (el) => el.getAttribute('aria-expanded') === 'true',
-        await row.elementHandle(),
-        { timeout: 10_000 },
-      );
+      // Ask the locator again each time, not an element handle taken after the click: the tree
+      // re-renders its rows when the file watcher reports new folders (a test that has just
+      // written them), and a handle to the replaced row never turns expanded (seen: a 10 s timeout
+      // while the screenshot showed the folder open).
+      const deadline = Date.now() + 10_000;
+      while ((await row.getAttribute('aria-expanded', { timeout: 10_000 })) !== 'true') {
+        if (Date.now() > deadline) throw new Error(`the explorer folder ${name} did not expand within 10 s`);
+        await page.waitForTimeout(100);
+      }
     }
   }
 }
