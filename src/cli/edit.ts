@@ -147,10 +147,10 @@ export function cmdEdit(args: string[], io: CliIo): number {
       if (suffix === undefined) throw new InputError(`--insert-qdq ${arg}: give TENSOR:SCALE`);
       after.push({ kind: 'insertQdqPair', tensor, scale: positive(suffix, `--insert-qdq ${arg}`), dtype: 'INT8' });
     }
-    const done: { label: string; message: string; nodes: string[] }[] = [];
+    const done: { label: string; message: string; nodes: string[]; notes?: string[] }[] = [];
     const applyOne = (r: EditRequest): void => {
       const a = session.apply(r);
-      done.push({ label: a.label, message: a.message, nodes: a.nodes });
+      done.push({ label: a.label, message: a.message, nodes: a.nodes, ...(a.notes ? { notes: a.notes } : {}) });
     };
     before.forEach(applyOne);
     // Unifications look at the model as the earlier edits left it. One unification can cover the

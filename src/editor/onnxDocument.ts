@@ -32,6 +32,8 @@ export interface EditOutcome {
   readonly message: string;
   /** The layer / Q/DQ nodes concerned. */
   readonly nodes: string[];
+  /** Parts of the edit an earlier part already did (e.g. a plan's second unify of one scale-sharing set); also in `message`. */
+  readonly notes?: string[];
 }
 
 /**
@@ -280,7 +282,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     });
     await this.modelChanged();
     this.services.log.info(`${displayPath(this.uri)}: ${applied.message}`);
-    return { applied: true, message: applied.message, nodes: applied.nodes };
+    return { applied: true, message: applied.message, nodes: applied.nodes, ...(applied.notes ? { notes: applied.notes } : {}) };
   }
 
   /** VS Code's undo/redo of one edit; a closure from before a reload or revert does nothing. */

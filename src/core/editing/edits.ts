@@ -57,8 +57,13 @@ export interface AppliedEdit {
   readonly request: EditRequest;
   /** For the Edit menu ("Undo Disable quantization of /model.22/"). */
   readonly label: string;
-  /** One line for the user: what changed. */
+  /** One line for the user: what changed (the notes follow it, each as "Note: …"). */
   readonly message: string;
+  /**
+   * Parts of the edit that had nothing left to do because an earlier part of the same edit already
+   * did it (a plan unifying around two Concats of one scale-sharing set): reported, not refused.
+   */
+  readonly notes?: string[];
   /** The layer / Q/DQ nodes concerned (to reveal). */
   readonly nodes: string[];
   /** What the edit replaced, as data. */
@@ -86,12 +91,15 @@ interface Out {
   inverses: EditRequest[];
   /** Set when a part of the edit has no inverse request (only the journal can undo it). */
   noInverse?: boolean;
+  /** Quantizers an earlier unification in this edit gave one scale. */
+  unified: Set<Node>;
+  notes: string[];
 }
 
 /** Validate and apply `request` to `decoded` (in place). Throws `EditError` and leaves the model unchanged when it cannot. */
 export function applyEdit(decoded: DecodedModel, request: EditRequest): AppliedEdit {
   const ctx = new EditContext(decoded);
-  const out: Out = { messages: [], nodes: [], removed: [], scales: [], inserted: [], removedPairs: [], inverses: [] };
+  const out: Out = { messages: [], nodes: [], removed: [], scales: [], inserted: [], removedPairs: [], inverses: [], unified: new Set(), notes: [] };
   try {
     if (typeof request !== 'object' || request === null || typeof (request as { kind?: unknown }).kind !== 'string') throw new EditError('malformed edit request: an object with a "kind" is expected');
     run(ctx, request, out);
@@ -111,7 +119,8 @@ export function applyEdit(decoded: DecodedModel, request: EditRequest): AppliedE
   return {
     request,
     label: labelOf(request),
-    message: out.messages.join(' '),
+    message: [...out.messages, ...out.notes.map((n) => `Note: ${n}`)].join(' '),
+    ...(out.notes.length ? { notes: out.notes } : {}),
     nodes: [...new Set(out.nodes)],
     replaced,
     ...(inverse && !out.noInverse ? { inverse } : {}),
@@ -324,8 +333,17 @@ function unify(ctx: EditContext, nodes: (string | Node)[], mode: ScaleMode, valu
     if (value === undefined || !(value > 0) || !Number.isFinite(value)) throw new EditError(`scale ${value} is not a positive finite number`);
     target = Math.fround(value);
   } else target = mode === 'max' ? Math.max(...all.map((a) => a.scale)) : Math.min(...all.map((a) => a.scale));
-  if (all.every((a) => a.scale === target)) throw new EditError(`nothing to change: the ${all.length} quantizers${around ? ` around ${around}` : ''} already use scale ${target}`);
+  if (all.every((a) => a.scale === target)) {
+    // A plan (one batch) may name two Concats of one scale-sharing set: the first unification
+    // already covered the second. That is a note; a set that was on one scale before is a refusal.
+    if (all.every((a) => out.unified.has(a.node))) {
+      out.notes.push(`${around ?? `unify scales of ${names.join(', ')}`}: nothing left to change (an earlier unification in this edit already gave its ${all.length} quantizers one scale).`);
+      return;
+    }
+    throw new EditError(`nothing to change: the ${all.length} quantizers${around ? ` around ${around}` : ''} already use scale ${target}`);
+  }
   assignScale(ctx, all.map((a) => a.node), target);
+  for (const a of all) out.unified.add(a.node);
   out.scales.push(...all.map((a) => ({ node: a.node.name, scale: a.scale })));
   out.nodes.push(...names);
   out.messages.push(`${all.length} quantizers${around ? ` around ${around}` : ''} now use scale ${target} (${mode}).`);
