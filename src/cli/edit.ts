@@ -11,8 +11,8 @@
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { analyzeModel, scaleShareAround } from '../core/analysis/index';
-import { buildGraphIndex } from '../core/graph/index';
-import { isOnnxError, openModelFile, saveModelFile, type DecodedModel } from '../core/onnx/index';
+import { buildGraphIndex, findNodeRef, nodeLabel } from '../core/graph/index';
+import { isOnnxError, openModelFile, saveModelFile, type DecodedModel, type Node } from '../core/onnx/index';
 import {
   EditError, EditSession, exportPlan, MAX_PLAN_BYTES, parsePlan, planToRequest, removeAllQdqPairs, type EditRequest, type ScaleMode,
 } from '../core/editing/index';
@@ -46,13 +46,22 @@ function positive(text: string, what: string): number {
   return v;
 }
 
-/** `--unify-scales NODE`: a Concat (or other commuting op), or a node whose analysis finding proposes unified scales. */
-function unifyRequest(decoded: DecodedModel, arg: string): EditRequest {
-  const [node, suffix] = splitSuffix(arg);
+/**
+ * `--unify-scales NODE`: a Concat (or other commuting op), or a node whose analysis finding proposes
+ * unified scales. NODE is a name or, for an unnamed node, its label (`Concat#57`) in the model as
+ * read (`original`, the node list before any edit), named in the request by its label now.
+ */
+function unifyRequest(decoded: DecodedModel, original: readonly Node[], arg: string): EditRequest {
+  const [ref, suffix] = splitSuffix(arg);
   const mode: ScaleMode = suffix === undefined || suffix === 'max' ? 'max' : suffix === 'min' ? 'min' : 'value';
   const scale = mode === 'value' ? positive(suffix!, `--unify-scales ${arg}`) : undefined;
-  const n = decoded.model.graph?.node.find((x) => x.name === node);
-  if (!n) throw new EditError(`--unify-scales: no node named "${node}"`);
+  const found = findNodeRef(original, ref);
+  if (found.why) throw new EditError(`--unify-scales: ${found.why}`);
+  const n = found.node;
+  const at = n ? decoded.model.graph!.node.indexOf(n) : -1;
+  if (!n) throw new EditError(`--unify-scales: no node named "${ref}"`);
+  if (at < 0) throw new EditError(`--unify-scales: ${ref} is no longer in the graph (an earlier edit removed it)`);
+  const node = nodeLabel(n, at);
   if (n.opType !== 'QuantizeLinear' && n.opType !== 'DequantizeLinear') {
     const report = analyzeModel(decoded, buildGraphIndex(decoded.model.graph!), {});
     const fix = report.findings.find((f) => f.nodes[0] === node && f.fix?.edits.some((e) => e.kind === 'unifyScales'));
@@ -69,8 +78,9 @@ function quantizerNames(decoded: DecodedModel, r: EditRequest): string[] {
   if (r.kind === 'unifyScales') return r.nodes;
   if (r.kind !== 'unifyConcat') return [];
   const g = decoded.model.graph!;
-  const at = g.node.findIndex((n) => n.name === r.node);
-  return at < 0 ? [] : scaleShareAround(decoded, buildGraphIndex(g), at).qdq.map((i) => g.node[i]!.name);
+  const n = findNodeRef(g.node, r.node).node;
+  const at = n ? g.node.indexOf(n) : -1;
+  return at < 0 ? [] : scaleShareAround(decoded, buildGraphIndex(g), at).qdq.map((i) => nodeLabel(g.node[i]!, i));
 }
 
 export function cmdEdit(args: string[], io: CliIo): number {
@@ -132,6 +142,7 @@ export function cmdEdit(args: string[], io: CliIo): number {
       }
     }
     decoded = openModelFile(modelFile);
+    const original = decoded.model.graph?.node ?? [];
     const session = new EditSession(decoded);
     const before: EditRequest[] = [];
     const after: EditRequest[] = [];
@@ -158,7 +169,7 @@ export function cmdEdit(args: string[], io: CliIo): number {
     // so a later --unify-scales whose quantizers an earlier one already set is a note, not a refusal.
     const unified = new Set<string>();
     for (const arg of values['unify-scales'] ?? []) {
-      const r = unifyRequest(decoded, arg);
+      const r = unifyRequest(decoded, original, arg);
       try {
         applyOne(r);
       } catch (e) {

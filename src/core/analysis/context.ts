@@ -5,7 +5,7 @@
  * ("weight") and shape-only ("static") tensors. Values are read lazily through the ONNX layer's
  * tensor readers and cached; an unreadable payload is remembered, never thrown.
  */
-import type { GraphIndex } from '../graph/index';
+import { nodeLabel, type GraphIndex } from '../graph/index';
 import { type ByteSource, type DecodedModel, type Graph, type Node, type Tensor, AttributeType, DataType, readTensorValues, tensorElementCount } from '../onnx/index';
 import { SHAPE_READERS } from './ops';
 import type { Target } from './types';
@@ -74,7 +74,7 @@ export class AnalysisContext {
     this.graphInputs = new Set(index.inputs.map((i) => i.name));
     this.topoPos = new Int32Array(this.nodes.length);
     index.topoOrder.forEach((n, i) => (this.topoPos[n] = i));
-    this.labels = this.nodes.map((n, i) => n.name || `${n.opType}#${i}`);
+    this.labels = this.nodes.map(nodeLabel);
     this.cachedDecoded = { ...decoded, source: new BlockCacheSource(decoded.source) };
     for (const [name] of index.initializers) if (!this.graphInputs.has(name)) this.constInits.add(name);
     this.nodes.forEach((n, i) => {

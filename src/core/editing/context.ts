@@ -12,6 +12,7 @@ import {
   type Node, type Tensor,
 } from '../onnx/index';
 import { Journal } from './journal';
+import { findNodeRef, nodeLabel } from '../graph/index';
 
 /** An edit that cannot be applied (bad target, would break the graph, unsupported form). The model is unchanged. */
 export class EditError extends Error {
@@ -49,11 +50,14 @@ export class EditContext {
   private names: Set<string> | undefined;
   private readonly problemsBefore: Map<string, string>;
   private readonly constCache = new Map<string, ConstValue | null>();
+  /** The node list when the edit began (edits replace the array, never mutate it): where labels are resolved. */
+  private readonly startNodes: readonly Node[];
 
   constructor(readonly decoded: DecodedModel) {
     const g = decoded.model.graph;
     if (!g) throw new EditError(`${decoded.file}: the model has no graph to edit`);
     this.graph = g;
+    this.startNodes = g.node;
     this.problemsBefore = graphProblems(g);
   }
 
@@ -113,14 +117,27 @@ export class EditContext {
     return this.graph.output.some((o) => o.name === tensor);
   }
 
+  /** The node of that name, or the unnamed node a label (`Concat#57`, graph/nodeRefs.ts) named when this edit began. */
   nodeByName(name: string): Node | undefined {
-    return this.graph.node.find((n) => n.name === name);
+    const named = this.graph.node.find((n) => n.name === name);
+    if (named) return named;
+    const ref = findNodeRef(this.startNodes, name).node;
+    return ref && this.m.position.has(ref) ? ref : undefined;
   }
 
   requireNode(name: string, what = 'node'): Node {
     const n = this.nodeByName(name);
-    if (!n) throw new EditError(`no ${what} named "${name}" in the graph`);
-    return n;
+    if (n) return n;
+    const ref = findNodeRef(this.startNodes, name);
+    if (ref.why) throw new EditError(ref.why);
+    if (ref.node) throw new EditError(`${name} is no longer in the graph (an earlier part of this edit removed it)`);
+    throw new EditError(`no ${what} named "${name}" in the graph`);
+  }
+
+  /** How results and inverses name `node`: its name, or its label in the graph as it is now. */
+  label(node: Node): string {
+    const i = this.m.position.get(node);
+    return i === undefined ? node.name || node.opType : nodeLabel(node, i);
   }
 
   initializer(name: string): Tensor | undefined {

@@ -81,14 +81,19 @@ export interface InsertedOrRemovedPair {
   params: QuantParams;
 }
 
+/**
+ * What the parts of an edit report. Nodes may be given as objects: they are named (graph/nodeRefs.ts:
+ * the name, or the label in the graph the edit leaves) once the whole edit is done, and so may
+ * inverses (a function called then), since an unnamed node's label depends on the final node list.
+ */
 interface Out {
   messages: string[];
-  nodes: string[];
+  nodes: (string | Node)[];
   removed: RemovedQuant[];
-  scales: { node: string; scale: number }[];
+  scales: { node: string | Node; scale: number }[];
   inserted: InsertedOrRemovedPair[];
   removedPairs: InsertedOrRemovedPair[];
-  inverses: EditRequest[];
+  inverses: (EditRequest | (() => EditRequest))[];
   /** Set when a part of the edit has no inverse request (only the journal can undo it). */
   noInverse?: boolean;
   /** Quantizers an earlier unification in this edit gave one scale. */
@@ -104,6 +109,7 @@ export function applyEdit(decoded: DecodedModel, request: EditRequest): AppliedE
     if (typeof request !== 'object' || request === null || typeof (request as { kind?: unknown }).kind !== 'string') throw new EditError('malformed edit request: an object with a "kind" is expected');
     run(ctx, request, out);
     ctx.commit();
+    ctx.invalidate();
   } catch (e) {
     ctx.rollback();
     if (e instanceof EditError) throw e;
@@ -111,17 +117,19 @@ export function applyEdit(decoded: DecodedModel, request: EditRequest): AppliedE
     if (e instanceof TypeError || e instanceof RangeError) throw new EditError(`malformed "${String((request as { kind?: unknown })?.kind)}" edit request: ${e.message}`);
     throw e;
   }
-  const inverse = out.inverses.length === 1 ? out.inverses[0] : out.inverses.length > 1 ? { kind: 'batch' as const, label: `Undo ${labelOf(request)}`, edits: out.inverses.slice().reverse() } : undefined;
+  const name = (n: string | Node): string => (typeof n === 'string' ? n : ctx.label(n));
+  const inverses = out.inverses.map((x) => (typeof x === 'function' ? x() : x));
+  const inverse = inverses.length === 1 ? inverses[0] : inverses.length > 1 ? { kind: 'batch' as const, label: `Undo ${labelOf(request)}`, edits: inverses.slice().reverse() } : undefined;
   const replaced: AppliedEdit['replaced'] = {};
   if (out.removed.length) replaced.removed = out.removed;
-  if (out.scales.length) replaced.scales = out.scales;
+  if (out.scales.length) replaced.scales = out.scales.map((x) => ({ node: name(x.node), scale: x.scale }));
   if (out.removedPairs.length) replaced.pairs = out.removedPairs;
   return {
     request,
     label: labelOf(request),
     message: [...out.messages, ...out.notes.map((n) => `Note: ${n}`)].join(' '),
     ...(out.notes.length ? { notes: out.notes } : {}),
-    nodes: [...new Set(out.nodes)],
+    nodes: [...new Set(out.nodes.map(name))],
     replaced,
     ...(inverse && !out.noInverse ? { inverse } : {}),
     journal: ctx.journal,
@@ -182,8 +190,8 @@ function run(ctx: EditContext, r: EditRequest, out: Out): void {
       const p = ctx.producerOf(old);
       ctx.dropUnread(p ? [p] : [], [old]);
       out.messages.push(`${r.node} input ${r.inputIndex} now reads ${r.tensor}.`);
-      out.nodes.push(r.node);
-      out.inverses.push({ kind: 'rewireInput', node: r.node, inputIndex: r.inputIndex, tensor: old });
+      out.nodes.push(n);
+      out.inverses.push(() => ({ kind: 'rewireInput', node: ctx.label(n), inputIndex: r.inputIndex, tensor: old }));
       return;
     }
     case 'setZeroPoint': return setZeroPoint(ctx, r.nodes, out);
@@ -315,7 +323,7 @@ function enable(ctx: EditContext, r: Extract<EditRequest, { kind: 'enableQuantiz
 /** Scalar scale of a Q/DQ, refusing per-channel ones. */
 function tensorScale(ctx: EditContext, nodeOrName: string | Node): { node: Node; scale: number } {
   const node = typeof nodeOrName === 'string' ? ctx.requireNode(nodeOrName, 'Q/DQ node') : nodeOrName;
-  const name = node.name;
+  const name = ctx.label(node);
   if (!isQ(node) && !isDq(node)) throw new EditError(`${name} is a ${node.opType}, not a QuantizeLinear/DequantizeLinear`);
   const v = ctx.requireConst(node.input[1] ?? '', `scale of ${name}`);
   if (v.values.length !== 1) throw new EditError(`${name} has ${v.values.length} (per-channel) scales; only per-tensor scales can be unified`);
@@ -325,7 +333,7 @@ function tensorScale(ctx: EditContext, nodeOrName: string | Node): { node: Node;
 
 function unify(ctx: EditContext, nodes: (string | Node)[], mode: ScaleMode, value: number | undefined, out: Out, around?: string, others: string[] = []): void {
   const unique = [...new Set(nodes.map((n) => (typeof n === 'string' ? ctx.requireNode(n, 'Q/DQ node') : n)))];
-  const names = unique.map((n) => n.name);
+  const names = unique.map((n) => ctx.label(n));
   if (unique.length < 2) throw new EditError(`${around ?? 'unify scales'}: fewer than two quantizers to unify (${names.join(', ') || 'none found'})`);
   const all = unique.map((n) => tensorScale(ctx, n));
   let target: number;
@@ -344,11 +352,11 @@ function unify(ctx: EditContext, nodes: (string | Node)[], mode: ScaleMode, valu
   }
   assignScale(ctx, all.map((a) => a.node), target);
   for (const a of all) out.unified.add(a.node);
-  out.scales.push(...all.map((a) => ({ node: a.node.name, scale: a.scale })));
-  out.nodes.push(...names);
+  out.scales.push(...all.map((a) => ({ node: a.node, scale: a.scale })));
+  out.nodes.push(...unique);
   out.messages.push(`${all.length} quantizers${around ? ` around ${around}` : ''} now use scale ${target} (${mode}).`);
   if (others.length) out.messages.push(`They include those of ${others.join(', ')}, linked to it through shared quantizers or commuting ops: TensorRT needs one scale across all of them (R15/R16).`);
-  out.inverses.push({ kind: 'setScales', scales: all.map((a) => ({ node: a.node.name, scale: a.scale })) });
+  out.inverses.push(() => ({ kind: 'setScales', scales: all.map((a) => ({ node: ctx.label(a.node), scale: a.scale })) }));
 }
 
 function assignScale(ctx: EditContext, nodes: Node[], scale: number): void {
@@ -362,10 +370,10 @@ function assignScale(ctx: EditContext, nodes: Node[], scale: number): void {
 
 function setScales(ctx: EditContext, scales: { node: string; scale: number }[], out: Out): void {
   const groups = new Map<number, Node[]>();
-  const before: { node: string; scale: number }[] = [];
+  const before: { node: Node; scale: number }[] = [];
   for (const s of scales) {
     const cur = tensorScale(ctx, s.node);
-    before.push({ node: s.node, scale: cur.scale });
+    before.push({ node: cur.node, scale: cur.scale });
     if (!(s.scale > 0) || !Number.isFinite(s.scale)) throw new EditError(`scale ${s.scale} for ${s.node} is not a positive finite number`);
     const list = groups.get(s.scale);
     if (list) list.push(cur.node);
@@ -373,9 +381,9 @@ function setScales(ctx: EditContext, scales: { node: string; scale: number }[], 
   }
   for (const [scale, nodes] of groups) assignScale(ctx, nodes, scale);
   out.scales.push(...before);
-  out.nodes.push(...scales.map((s) => s.node));
+  out.nodes.push(...before.map((b) => b.node));
   out.messages.push(`Set the scales of ${scales.length} quantizers.`);
-  out.inverses.push({ kind: 'setScales', scales: before });
+  out.inverses.push(() => ({ kind: 'setScales', scales: before.map((b) => ({ node: ctx.label(b.node), scale: b.scale })) }));
 }
 
 /**
@@ -395,18 +403,19 @@ export function quantizersAround(ctx: EditContext, nodeName: string): { nodes: N
   const set = scaleShareAround(ctx.decoded, buildGraphIndex(ctx.graph), at);
   if (set.notCommuting) throw new EditError(`${set.notCommuting}: scales are unified across Concat and other ops that commute with Q/DQ (MaxPool, nearest Resize, Reshape, Slice, Transpose, …; rule R14)`);
   const nodes = set.qdq.map((i) => ctx.graph.node[i]!);
-  const others = set.concats.filter((c) => c !== at).map((c) => ctx.graph.node[c]!.name || `Concat#${c}`);
+  const others = set.concats.filter((c) => c !== at).map((c) => ctx.label(ctx.graph.node[c]!));
   return { nodes, others };
 }
 
 // ---- pairs -----------------------------------------------------------------------------------
 
-function removePair(ctx: EditContext, quantize: string, dequantize: string | null, out: Out): void {
-  const q = ctx.requireNode(quantize, 'QuantizeLinear');
+function removePair(ctx: EditContext, quantizeRef: string | Node, dequantizeRef: string | Node | null, out: Out): void {
+  const q = typeof quantizeRef === 'string' ? ctx.requireNode(quantizeRef, 'QuantizeLinear') : quantizeRef;
+  const quantize = ctx.label(q);
   if (!isQ(q)) throw new EditError(`${quantize} is a ${q.opType}, not a QuantizeLinear`);
   const params = quantParams(ctx, q);
   const source = q.input[0] ?? '';
-  if (dequantize === null) {
+  if (dequantizeRef === null) {
     const readers = ctx.readersOf(q.output[0] ?? '');
     if (readers.length || ctx.isGraphOutput(q.output[0] ?? '')) throw new EditError(`${quantize} is read (${readers.map((r) => r.node.name).join(', ') || 'graph output'}); name the DequantizeLinear to remove with it`);
     ctx.dropUnread([q]);
@@ -415,37 +424,41 @@ function removePair(ctx: EditContext, quantize: string, dequantize: string | nul
     out.nodes.push(quantize);
     return;
   }
-  const dq = ctx.requireNode(dequantize, 'DequantizeLinear');
+  const dq = typeof dequantizeRef === 'string' ? ctx.requireNode(dequantizeRef, 'DequantizeLinear') : dequantizeRef;
+  const dequantize = ctx.label(dq);
   if (!isDq(dq) || dq.input[0] !== q.output[0]) throw new EditError(`${dequantize} is not a DequantizeLinear reading ${quantize}`);
   const dqOut = dq.output[0] ?? '';
   const readers = ctx.readersOf(dqOut);
-  const consumers: string[] = [];
+  const consumerNodes: Node[] = [];
   for (const r of readers) {
     if (r.slot < 0) continue;
     r.node.input.forEach((t, k) => t === dqOut && ctx.rewire(r.node, k, source));
-    consumers.push(r.node.name);
+    consumerNodes.push(r.node);
   }
+  const consumers = consumerNodes.map((n) => ctx.label(n));
   if (ctx.isGraphOutput(dqOut) || readers.some((r) => r.slot < 0)) {
     ctx.replaceNode(dq, newNode('Identity', ctx.fresh(`${dq.name || 'DequantizeLinear'}/Identity`), [source], [dqOut]));
     ctx.dropUnread([q, ...[dq.input[1], dq.input[2]].map((t) => ctx.producerOf(t ?? '')).filter((p): p is Node => p !== undefined)]);
   } else ctx.dropUnread([dq, q]);
   const rec: InsertedOrRemovedPair = { q: quantize, dq: dequantize, tensor: source, consumers, params };
   out.removedPairs.push(rec);
-  out.nodes.push(...consumers);
+  out.nodes.push(...consumerNodes);
   out.messages.push(`Removed the Q/DQ pair ${quantize} → ${dequantize}; ${consumers.length} reader${consumers.length === 1 ? '' : 's'} now read ${source}.`);
-  const inv: EditRequest = { kind: 'insertQdqPair', tensor: source, consumers, scale: params.scale.length === 1 ? params.scale[0]! : params.scale, dtype: params.dtype };
-  if (params.axis !== undefined) (inv as { axis?: number }).axis = params.axis;
-  if (params.zeroPoint.some((z) => z !== 0)) (inv as { zeroPoint?: number[] }).zeroPoint = params.zeroPoint;
-  out.inverses.push(inv);
+  out.inverses.push(() => {
+    const inv: EditRequest = { kind: 'insertQdqPair', tensor: source, consumers: consumerNodes.map((n) => ctx.label(n)), scale: params.scale.length === 1 ? params.scale[0]! : params.scale, dtype: params.dtype };
+    if (params.axis !== undefined) (inv as { axis?: number }).axis = params.axis;
+    if (params.zeroPoint.some((z) => z !== 0)) (inv as { zeroPoint?: number[] }).zeroPoint = params.zeroPoint;
+    return inv;
+  });
 }
 
 function removeOnTensor(ctx: EditContext, tensor: string, out: Out): void {
   const feed = feedOf(ctx, tensor);
-  if (feed?.kind === 'pair') return removePair(ctx, feed.q.name, feed.dq.name, out);
-  const pairs: [string, string][] = [];
+  if (feed?.kind === 'pair') return removePair(ctx, feed.q, feed.dq, out);
+  const pairs: [Node, Node][] = [];
   for (const r of ctx.readersOf(tensor)) {
     if (!isQ(r.node) || r.slot !== 0) continue;
-    for (const d of ctx.readersOf(r.node.output[0] ?? '')) if (isDq(d.node)) pairs.push([r.node.name, d.node.name]);
+    for (const d of ctx.readersOf(r.node.output[0] ?? '')) if (isDq(d.node)) pairs.push([r.node, d.node]);
   }
   if (pairs.length === 0) throw new EditError(`no Q→DQ pair on tensor "${tensor}"`);
   for (const [q, d] of pairs) {
@@ -455,9 +468,12 @@ function removeOnTensor(ctx: EditContext, tensor: string, out: Out): void {
 }
 
 function insertPair(ctx: EditContext, tensor: string, consumers: string[] | undefined, params: QuantParams, out: Out): void {
-  const readers = ctx.readersOf(tensor).filter((r) => r.slot >= 0 && !isQ(r.node) && (!consumers || consumers.includes(r.node.name)));
+  const wanted = consumers?.map((c) => ctx.nodeByName(c));
+  const readers = ctx.readersOf(tensor).filter((r) => r.slot >= 0 && !isQ(r.node) && (!wanted || wanted.includes(r.node)));
   if (consumers) {
-    for (const c of consumers) if (!readers.some((r) => r.node.name === c)) throw new EditError(`${c} does not read "${tensor}"`);
+    consumers.forEach((c, k) => {
+      if (!readers.some((r) => r.node === wanted![k])) throw new EditError(`${c} does not read "${tensor}"`);
+    });
   }
   if (!ctx.producerOf(tensor) && !ctx.isConstant(tensor) && !ctx.graph.input.some((i) => i.name === tensor)) throw new EditError(`no tensor named "${tensor}" in the graph`);
   if (readers.length === 0) throw new EditError(`"${tensor}" has no reader to put a Q/DQ in front of`);
@@ -467,7 +483,7 @@ function insertPair(ctx: EditContext, tensor: string, consumers: string[] | unde
   const pair = makePair(ctx, tensor, params, scope);
   ctx.insertNodes(pair.nodes, first);
   for (const r of readers) r.node.input.forEach((t, k) => t === tensor && ctx.rewire(r.node, k, pair.output));
-  const names = [...new Set(readers.map((r) => r.node.name))];
+  const names = [...new Set(readers.map((r) => ctx.label(r.node)))];
   const rec: InsertedOrRemovedPair = { q: pair.nodes[0]!.name, dq: pair.nodes[1]!.name, tensor, consumers: names, params };
   out.inserted.push(rec);
   out.nodes.push(rec.q, rec.dq);
@@ -478,9 +494,11 @@ function insertPair(ctx: EditContext, tensor: string, consumers: string[] | unde
 function setZeroPoint(ctx: EditContext, names: string[], out: Out): void {
   const old: Node[] = [];
   const oldNames: string[] = [];
+  const touched: Node[] = [];
   let changed = 0;
   for (const name of names) {
     const n = ctx.requireNode(name, 'Q/DQ node');
+    touched.push(n);
     if (!isQ(n) && !isDq(n)) throw new EditError(`${name} is a ${n.opType}, not a QuantizeLinear/DequantizeLinear`);
     const zpName = n.input[2];
     if (!zpName) continue;
@@ -497,7 +515,7 @@ function setZeroPoint(ctx: EditContext, names: string[], out: Out): void {
   if (changed === 0) throw new EditError('nothing to change: the zero points are already 0');
   ctx.dropUnread(old, oldNames);
   out.noInverse = true;
-  out.nodes.push(...names);
+  out.nodes.push(...touched);
   out.messages.push(`Zero point set to 0 on ${changed} quantizer${changed === 1 ? '' : 's'}.`);
 }
 
@@ -514,9 +532,9 @@ function setAttribute(ctx: EditContext, nodeName: string, name: string, value: n
     attrs.splice(at, 0, intAttribute(name, value));
   }
   ctx.journal.set(n, 'attribute', attrs);
-  out.nodes.push(nodeName);
+  out.nodes.push(n);
   out.messages.push(`${nodeName}.${name} = ${value ?? '(removed)'}.`);
-  out.inverses.push({ kind: 'setAttribute', node: nodeName, name, value: previous });
+  out.inverses.push(() => ({ kind: 'setAttribute', node: ctx.label(n), name, value: previous }));
 }
 
 export { COMPUTE_OPS };
