@@ -21,7 +21,11 @@ export interface OverlayLegendEntryDto {
 export interface OverlayNodeDto {
   /** Legend key: the colour of the node when this overlay colours the graph. */
   readonly key?: string;
-  /** 0..1: heat colouring (between the legend's first and last colours, or a default ramp). */
+  /**
+   * 0..1: heat colouring, between the legend's first and last colours (a legend of fewer than two
+   * entries: {@link HEAT_RAMP}). The legend draws the ramp as a gradient bar labelled with the
+   * first and last entries' labels.
+   */
   readonly heat?: number;
   /** A short mark drawn on the node (e.g. `⚠ 2`, `INT8→FP16`), shown whichever source colours. */
   readonly badge?: string;
@@ -42,6 +46,16 @@ export interface GraphOverlayDto {
 
 /** The reformat (standalone Q/DQ) colour of the precision colourings, in every theme. */
 export const REFORMAT_YELLOW = '#FFDD00';
+
+/**
+ * The default heat ramp (low → high), and the one the sensitivity overlay uses
+ * (src/core/sensitivity/overlay.ts, which cannot import this module, spells the same ids; a unit
+ * test holds them equal). Not charts.blue at the low end: in both default themes it is within
+ * CIE ΔE 5–12 of `focusBorder`, the selection's and search hits' outline, so a selected or found
+ * least-sensitive node looked unmarked. Yellow → red keeps every point of the ramp ≥ 14 from those
+ * outlines and from the finding halos (test/unit/webview/marks.test.ts).
+ */
+export const HEAT_RAMP = { low: 'charts.yellow', high: 'charts.red' } as const;
 
 /**
  * The legend of the precision colourings (the analysis's prediction and the engine's actual

@@ -18,9 +18,9 @@ import { editorFont, measureFontMetrics } from './fontMetrics';
 import { Overview } from './overview';
 import { edgePropertiesView, nodePropertiesView } from './properties';
 import { graphKeyAction } from './keys';
-import { applyMark, badgeMarkerUrl, computeMarks, markData, markLegendRows, markPalette, markStale, type LegendRow, type MarkPalette, type Marks } from './marks';
+import { applyMark, badgeMarkerUrl, computeMarks, markData, markLegendRows, markPalette, markStale, OUTLINE_COLOR, type LegendRow, type MarkPalette, type Marks } from './marks';
 import { mixRgb, resolveColor, themeKind, watchTheme } from './theme';
-import { CATEGORY_LEGEND, edgeId, legendRowsFor, nodeId, nodeKey, opCategory, splitForFirstPaint, toElements, viewIndexOf, viewRect, type ViewIndex, type ElementSet, type Viewport } from './viewModel';
+import { CATEGORY_LEGEND, edgeId, heatEnds, legendRowsFor, nodeId, nodeKey, opCategory, splitForFirstPaint, toElements, viewIndexOf, viewRect, type ViewIndex, type ElementSet, type Viewport, type ColoringLegendRow } from './viewModel';
 import { firstViewport, fitViewport, inside, nodeBox, nodesMeeting, settleViewport, shownRect, type LegendBox, type Rect } from './viewportPlan';
 
 export interface GraphHostApi {
@@ -50,7 +50,7 @@ interface Coloring {
   /** Per view node: its colour (border, overview, legend) and its fill (that colour mixed into the editor background, opaque). */
   colors: string[];
   fills: string[];
-  legendRows: { label: string; color: string }[];
+  legendRows: ColoringLegendRow<string>[];
 }
 
 /** How much of a node's colour its fill takes (the rest is the editor background). */
@@ -704,7 +704,7 @@ export class GraphPanel {
       fg,
       bg,
       q: resolveColor('charts.purple', 'rgb(177, 128, 215)'),
-      focus: resolveColor('focusBorder', 'rgb(0, 127, 212)'),
+      focus: resolveColor(OUTLINE_COLOR, 'rgb(0, 127, 212)'),
       // Badges (no severity): a diamond in the editor's foreground colour, a shape no fill or halo has.
       badge: fg,
     };
@@ -880,7 +880,7 @@ export class GraphPanel {
     const source = this.effectiveSource();
     const neutral = resolveColor('descriptionForeground', 'rgb(150, 150, 150)');
     const colors: string[] = new Array<string>(view.nodes.length).fill(neutral);
-    const legendRows: { label: string; color: string }[] = [];
+    const legendRows: ColoringLegendRow<string>[] = [];
     if (source === OP_TYPE_SOURCE) {
       const byCat = new Map(CATEGORY_LEGEND.map((c) => [c.key, resolveColor(c.color, neutral)]));
       const used = new Set<string>();
@@ -893,8 +893,9 @@ export class GraphPanel {
     } else {
       const overlay = this.overlays[source]!;
       const byKey = new Map(overlay.legend.map((l) => [l.key, resolveColor(l.color, neutral)]));
-      const lo = resolveColor(overlay.legend[0]?.color ?? 'charts.blue', neutral);
-      const hi = resolveColor(overlay.legend[overlay.legend.length - 1]?.color ?? 'charts.red', neutral);
+      const ends = heatEnds(overlay.legend);
+      const lo = resolveColor(ends.low.color, neutral);
+      const hi = resolveColor(ends.high.color, neutral);
       const drawn = new Set<string>();
       let heat = false;
       for (const [name, entry] of Object.entries(overlay.nodes)) {
@@ -908,8 +909,8 @@ export class GraphPanel {
         if (entry.key !== undefined) drawn.add(entry.key);
         else heat = true;
       }
-      // Only the colours some node is drawn in (a heat ramp keeps its two ends).
-      legendRows.push(...legendRowsFor(overlay.legend, drawn, heat, (key) => byKey.get(key)!));
+      // Only the colours some node is drawn in (a heat ramp: its gradient, between its two ends).
+      legendRows.push(...legendRowsFor(overlay.legend, drawn, heat, (c) => resolveColor(c, neutral)));
       legendRows.push({ label: 'Not a layer / not listed', color: neutral });
     }
     // Opaque fills: a halo (underlay) under a translucent fill showed through and tinted it. High
@@ -956,15 +957,16 @@ export class GraphPanel {
   }
 
   /**
-   * The legend: the colouring's rows (squares), then every mark drawn in this graph — finding halos
-   * (rings), badges (diamonds), folded Q/DQ (purple) — and nothing that is not drawn. Its header
-   * collapses it (remembered in the view state).
+   * The legend: the colouring's rows (squares; a heat ramp as a gradient bar between its two
+   * labelled ends), then every mark drawn in this graph — finding halos (rings), badges (diamonds),
+   * folded Q/DQ (purple) — and nothing that is not drawn. Its header collapses it (remembered in
+   * the view state).
    */
   private renderLegend(): void {
     const source = this.effectiveSource();
     const { q, badge } = this.canvasColors();
-    const rows: LegendRow[] = [
-      ...this.coloring.legendRows.map((r) => ({ ...r, swatch: 'fill' as const })),
+    const rows: (LegendRow | { ramp: { low: { label: string; color: string }; high: { label: string; color: string } } })[] = [
+      ...this.coloring.legendRows.map((r) => ('ramp' in r ? r : { ...r, swatch: 'fill' as const })),
       ...markLegendRows(this.marks, this.markColors, badge, { color: q, count: this.qdqBadges }),
     ];
     const collapsed = this.store.isCollapsed(LEGEND_SECTION);
@@ -984,6 +986,17 @@ export class GraphPanel {
       'div',
       { className: 'legend-rows', attrs: { hidden: collapsed } },
       ...rows.map((r) => {
+        if ('ramp' in r) {
+          // The gradient runs as mixRgb mixes the node colours (sRGB, linear in t), low end on top.
+          const bar = h('span', { className: 'legend-ramp-bar', attrs: { 'aria-hidden': 'true' }, data: { testid: 'legend-ramp-bar' } });
+          bar.style.backgroundImage = `linear-gradient(to bottom, ${r.ramp.low.color}, ${r.ramp.high.color})`;
+          return h(
+            'div',
+            { className: 'legend-row legend-ramp' },
+            bar,
+            h('span', { className: 'legend-ramp-ends' }, h('span', { className: 'legend-label' }, r.ramp.low.label), h('span', { className: 'legend-label' }, r.ramp.high.label)),
+          );
+        }
         const sw = h('span', { className: `legend-swatch swatch-${r.swatch}`, attrs: { 'aria-hidden': 'true' } });
         if (r.swatch === 'fill' || r.swatch === 'badge') sw.style.backgroundColor = r.color;
         else sw.style.borderColor = r.color;

@@ -21,6 +21,12 @@
  */
 import type { GraphOverlayDto } from '../../src/protocol/overlay';
 
+/**
+ * The theme colour of the selection's outline (solid) and the search hits' (dashed). Colourings
+ * keep clear of it: the heat ramp's low end was charts.blue, ΔE 5–12 from it (test/unit/webview/marks.test.ts).
+ */
+export const OUTLINE_COLOR = 'focusBorder';
+
 export type Severity = 'error' | 'warning' | 'info';
 
 /** The mark of one element: the worst finding severity on it, and whether a badge without severity is. */

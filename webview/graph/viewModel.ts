@@ -5,7 +5,7 @@
  */
 import type { GraphLayoutDto, GraphViewDto, QdqBadgeDto, ViewNodeDto } from '../../src/protocol/graphView';
 import { formatShape, type Dim } from '../format';
-import { REFORMAT_YELLOW } from '../../src/protocol/overlay';
+import { HEAT_RAMP, REFORMAT_YELLOW } from '../../src/protocol/overlay';
 
 /** Longest label line drawn on a node (the host sizes boxes for the same cut). */
 export const MAX_LABEL_CHARS = 32;
@@ -472,19 +472,52 @@ export function splitForFirstPaint(
   return { firstNodes, firstEdges, firstNodeCount, rest };
 }
 
+/** One end of a heat ramp: its legend label and colour (a theme colour id, CSS variable or CSS colour). */
+export interface HeatEnd {
+  readonly label: string;
+  readonly color: string;
+}
+
+/**
+ * The two ends of an overlay's heat ramp: its legend's first and last entries, or the default
+ * ramp (HEAT_RAMP, labelled low/high) when the legend has fewer than two.
+ */
+export function heatEnds(legend: readonly { readonly label: string; readonly color: string }[]): { low: HeatEnd; high: HeatEnd } {
+  if (legend.length >= 2) {
+    const first = legend[0]!;
+    const last = legend[legend.length - 1]!;
+    return { low: { label: first.label, color: first.color }, high: { label: last.label, color: last.color } };
+  }
+  return { low: { label: 'low', color: HEAT_RAMP.low }, high: { label: 'high', color: HEAT_RAMP.high } };
+}
+
+/** A row of a colouring's legend: a colour (a square swatch), or a heat ramp (a gradient bar between its two labelled ends). */
+export type ColoringLegendRow<T> =
+  | { readonly label: string; readonly color: T }
+  | { readonly ramp: { readonly low: { readonly label: string; readonly color: T }; readonly high: { readonly label: string; readonly color: T } } };
+
 /**
  * The legend rows of an overlay colouring: only the keys some drawn node is coloured by (`drawn`),
- * in the legend's order; a heat ramp (`heat`: some node coloured by its heat) keeps its first and
- * last entries, the two ends of the ramp. A key whose only nodes are folded into edge badges is
- * not drawn, so it is not listed.
+ * in the legend's order. A heat ramp (`heat`: some node coloured by its heat) is one row, first:
+ * the gradient between its two ends ({@link heatEnds}) with their labels; its end entries are not
+ * listed again as squares (they used to be its only rows: two colours, no ramp between them). A
+ * key whose only nodes are folded into edge badges is not drawn, so it is not listed. `color`
+ * resolves a legend colour.
  */
 export function legendRowsFor<T>(
-  legend: readonly { readonly key: string; readonly label: string }[],
+  legend: readonly { readonly key: string; readonly label: string; readonly color: string }[],
   drawn: ReadonlySet<string>,
   heat: boolean,
-  color: (key: string) => T,
-): { label: string; color: T }[] {
-  return legend
-    .filter((l, i) => drawn.has(l.key) || (heat && (i === 0 || i === legend.length - 1)))
-    .map((l) => ({ label: l.label, color: color(l.key) }));
+  color: (legendColor: string) => T,
+): ColoringLegendRow<T>[] {
+  const rows: ColoringLegendRow<T>[] = [];
+  if (heat) {
+    const { low, high } = heatEnds(legend);
+    rows.push({ ramp: { low: { label: low.label, color: color(low.color) }, high: { label: high.label, color: color(high.color) } } });
+  }
+  const isEnd = (i: number): boolean => heat && legend.length >= 2 && (i === 0 || i === legend.length - 1);
+  legend.forEach((l, i) => {
+    if (drawn.has(l.key) && !isEnd(i)) rows.push({ label: l.label, color: color(l.color) });
+  });
+  return rows;
 }

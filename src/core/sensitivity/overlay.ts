@@ -60,7 +60,8 @@ export function sensitivityOverlay(report: SensitivityReport): SensitivityOverla
   return {
     label: `Sensitivity (${report.metric.name}, ${dir})`,
     legend: [
-      { key: 'least', label: ends ? `least sensitive (${report.metric.name} ${ends.least})` : 'least sensitive', color: 'charts.blue' },
+      // HEAT_RAMP of src/protocol/overlay.ts (not charts.blue: too close to the selection outline).
+      { key: 'least', label: ends ? `least sensitive (${report.metric.name} ${ends.least})` : 'least sensitive', color: 'charts.yellow' },
       { key: 'most', label: ends ? `most sensitive (${report.metric.name} ${ends.most})` : 'most sensitive', color: 'charts.red' },
     ],
     nodes,

@@ -30,6 +30,7 @@ import {
   yamlMatchesModel,
   type SensitivityReport,
 } from '../../../src/core/sensitivity/index';
+import { HEAT_RAMP } from '../../../src/protocol/overlay';
 import { repoRoot } from '../../support/fixtures';
 import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
 
@@ -209,6 +210,8 @@ test('sensitivityOverlay: heat by value, badges on compute nodes, most specific 
   const { report, index } = setup();
   const o = sensitivityOverlay(report);
   assert.equal(o.legend.length, 2);
+  // The protocol's heat ramp (the core cannot import it), checked against the selection outline in marks.test.ts.
+  assert.deepEqual([o.legend[0]!.color, o.legend[1]!.color], [HEAT_RAMP.low, HEAT_RAMP.high]);
   assert.match(o.label, /ap, higher is more sensitive/);
   // Mapped values range from 0.3814 (model.19) to 0.3831 (model.15).
   const n15 = index.resolve('model.15')!.nodes[0]!;

@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import cytoscape from 'cytoscape';
-import { precisionLegend, type GraphOverlayDto } from '../../../src/protocol/overlay';
-import { applyMark, computeMarks, markLegendRows, markPalette, markStale, type Marks, type TargetsOf } from '../../../webview/graph/marks';
+import { HEAT_RAMP, precisionLegend, type GraphOverlayDto } from '../../../src/protocol/overlay';
+import { OUTLINE_COLOR, applyMark, computeMarks, markLegendRows, markPalette, markStale, type Marks, type TargetsOf } from '../../../webview/graph/marks';
+import { mixRgb } from '../../../webview/graph/rgb';
 
 /** Names → targets: `n<k>` is node k, `e<k>` edge k. */
 const targets: TargetsOf = (name) => {
@@ -164,34 +165,34 @@ function deltaE(c1: string, c2: string): number {
  * VS Code's default colours the canvas fills and outlines with (vs/platform/theme/common/colors:
  * charts.* — red/yellow/blue being the editor error/warning/info foregrounds —, descriptionForeground,
  * focusBorder; Modern and classic themes where they differ), and the midpoint of the sensitivity heat
- * ramp (charts.blue → charts.red).
+ * ramp (HEAT_RAMP: charts.yellow → charts.red; it was charts.blue → charts.red).
  */
 const THEMES = {
   dark: {
     'charts.green (INT8, Elementwise)': '#89D185',
-    'charts.blue (FP8, Conv, least sensitive)': '#3794FF',
+    'charts.blue (FP8, Conv)': '#3794FF',
     'charts.purple (INT4, Q/DQ)': '#B180D7',
     'charts.orange (FP16, Activation)': '#D18616',
     'charts.red (FP32, most sensitive)': '#F14C4C',
-    'charts.yellow (reformat, Pool)': '#CCA700',
+    'charts.yellow (least sensitive)': '#CCA700',
     'descriptionForeground (not listed)': '#9D9D9D',
     'descriptionForeground, Dark+ (#ccccccb3 on its background)': '#999999',
     'focusBorder (selection, search hits)': '#0078D4',
     'focusBorder, Dark+': '#007FD4',
-    'heat ramp midpoint': '#9470A6',
+    'heat ramp midpoint': '#DF7A26',
   },
   light: {
     'charts.green (INT8, Elementwise)': '#388A34',
-    'charts.blue (FP8, Conv, least sensitive)': '#1A85FF',
+    'charts.blue (FP8, Conv)': '#1A85FF',
     'charts.purple (INT4, Q/DQ)': '#652D90',
     'charts.orange (FP16, Activation)': '#D18616',
     'charts.red (FP32, most sensitive)': '#E51400',
-    'charts.yellow (reformat, Pool)': '#BF8803',
+    'charts.yellow (least sensitive)': '#BF8803',
     'descriptionForeground (not listed)': '#717171',
     'descriptionForeground, Light Modern': '#3B3B3B',
     'focusBorder (selection, search hits)': '#005FB8',
     'focusBorder, Light+': '#0090F1',
-    'heat ramp midpoint': '#804D8A',
+    'heat ramp midpoint': '#D24E02',
   },
 } as const;
 
@@ -245,6 +246,35 @@ describe('finding halo colours', () => {
           assert.ok(d >= 14, `${kind}: ${a} ${ca} vs ${sev} halo ${halo}: ΔE ${d.toFixed(1)}`);
         }
       }
+    }
+  });
+
+  it('the heat ramp keeps clear (ΔE ≥ 14) of the selection and search outlines and of the halos, all along, in both default themes', () => {
+    // Its low end was charts.blue: ΔE 10.6 / 8.8 from focusBorder in Dark Modern / Dark+, 15.9 / 5.3 in Light Modern / Light+.
+    for (const kind of ['dark', 'light'] as const) {
+      const table = Object.entries(THEMES[kind]);
+      const resolve = (id: string): string => {
+        const entry = table.find(([name]) => name.startsWith(`${id} `));
+        assert.ok(entry, `${id} is in the table`);
+        return entry[1];
+      };
+      const outlines = table.filter(([name]) => name.startsWith(`${OUTLINE_COLOR} `) || name.startsWith(`${OUTLINE_COLOR},`));
+      assert.equal(outlines.length, 2, 'Modern and classic focusBorder');
+      const rgb = (hex: string): string => `rgb(${[1, 3, 5].map((k) => parseInt(hex.slice(k, k + 2), 16)).join(', ')})`;
+      const low = rgb(resolve(HEAT_RAMP.low));
+      const high = rgb(resolve(HEAT_RAMP.high));
+      for (let k = 0; k <= 10; k++) {
+        const c = mixRgb(low, high, k / 10); // as the panel colours a node of heat k/10
+        for (const [name, outline] of outlines) {
+          const d = deltaE(c, outline);
+          assert.ok(d >= 14, `${kind}: heat ${k / 10} ${c} vs ${name} ${outline}: ΔE ${d.toFixed(1)}`);
+        }
+        for (const [sev, halo] of Object.entries(markPalette(kind))) {
+          const d = deltaE(c, halo);
+          assert.ok(d >= 14, `${kind}: heat ${k / 10} ${c} vs ${sev} halo ${halo}: ΔE ${d.toFixed(1)}`);
+        }
+      }
+      assert.ok(deltaE(low, high) >= 30, `${kind}: the two ends are far apart`);
     }
   });
 

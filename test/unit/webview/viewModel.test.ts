@@ -12,6 +12,7 @@ import {
   foldedHere,
   formatScale,
   formatScaleExact,
+  heatEnds,
   initialViewport,
   legendRowsFor,
   nodeKey,
@@ -24,6 +25,7 @@ import {
   viewRect,
 } from '../../../webview/graph/viewModel';
 import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
+import { HEAT_RAMP } from '../../../src/protocol/overlay';
 
 function tinyView(mode: 'folded' | 'raw', preset: keyof typeof YOLO_PRESETS = 'tiny') {
   const d = decodeModel(new MemorySource(yoloLike({ ...YOLO_PRESETS[preset], qdq: 'good' }).toBytes(), 'tiny.onnx'));
@@ -235,24 +237,34 @@ describe('properties panel text', () => {
 
 describe('legendRowsFor', () => {
   const legend = [
-    { key: 'INT8', label: 'INT8' },
-    { key: 'FP16', label: 'FP16' },
-    { key: 'reformat', label: 'Standalone Q/DQ (reformat)' },
+    { key: 'INT8', label: 'INT8', color: 'charts.green' },
+    { key: 'FP16', label: 'FP16', color: 'charts.orange' },
+    { key: 'reformat', label: 'Standalone Q/DQ (reformat)', color: '#FFDD00' },
   ];
   it('lists only the keys some drawn node is coloured by, in legend order', () => {
     // Folded view: the reformat Q/DQ nodes are edge badges, so nothing is drawn in its colour.
-    const rows = legendRowsFor(legend, new Set(['FP16', 'INT8']), false, (k) => `c-${k}`);
+    const rows = legendRowsFor(legend, new Set(['FP16', 'INT8']), false, (c) => `c-${c}`);
     assert.deepEqual(rows, [
-      { label: 'INT8', color: 'c-INT8' },
-      { label: 'FP16', color: 'c-FP16' },
+      { label: 'INT8', color: 'c-charts.green' },
+      { label: 'FP16', color: 'c-charts.orange' },
     ]);
   });
-  it('a heat ramp keeps its two ends', () => {
+  it('a heat ramp is one gradient row between its two labelled ends, not two lone colours', () => {
     const ramp = [
-      { key: 'lo', label: 'least sensitive' },
-      { key: 'hi', label: 'most sensitive' },
+      { key: 'lo', label: 'least sensitive', color: 'charts.yellow' },
+      { key: 'hi', label: 'most sensitive', color: 'charts.red' },
     ];
-    assert.deepEqual(legendRowsFor(ramp, new Set(), true, (k) => k).map((r) => r.label), ['least sensitive', 'most sensitive']);
-    assert.deepEqual(legendRowsFor(ramp, new Set(), false, (k) => k), []);
+    assert.deepEqual(legendRowsFor(ramp, new Set(), true, (c) => c), [
+      { ramp: { low: { label: 'least sensitive', color: 'charts.yellow' }, high: { label: 'most sensitive', color: 'charts.red' } } },
+    ]);
+    assert.deepEqual(legendRowsFor(ramp, new Set(['lo']), true, (c) => c).length, 1, 'an end drawn by key is in the ramp already');
+    assert.deepEqual(legendRowsFor(ramp, new Set(), false, (c) => c), [], 'no heat drawn, no ramp');
+    // Keyed entries between the ends stay squares, after the ramp.
+    const three = [ramp[0]!, { key: 'skip', label: 'skipped', color: 'grey' }, ramp[1]!];
+    assert.deepEqual(legendRowsFor(three, new Set(['skip']), true, (c) => c).slice(1), [{ label: 'skipped', color: 'grey' }]);
+  });
+  it('a heat ramp without two legend entries takes the default ramp', () => {
+    assert.deepEqual(heatEnds([]), { low: { label: 'low', color: HEAT_RAMP.low }, high: { label: 'high', color: HEAT_RAMP.high } });
+    assert.deepEqual(heatEnds([{ label: 'a', color: 'x' }, { label: 'b', color: 'y' }]), { low: { label: 'a', color: 'x' }, high: { label: 'b', color: 'y' } });
   });
 });
