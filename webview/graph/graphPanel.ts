@@ -20,6 +20,7 @@ import { edgePropertiesView, nodePropertiesView } from './properties';
 import { graphKeyAction } from './keys';
 import { applyMark, badgeMarkerUrl, computeMarks, markData, markLegendRows, markPalette, markStale, OUTLINE_COLOR, type LegendRow, type MarkPalette, type Marks } from './marks';
 import { mixRgb, resolveColor, themeKind, watchTheme } from './theme';
+import { carryHit, searchCountText } from './searchState';
 import { CATEGORY_LEGEND, edgeId, heatEnds, legendRowsFor, nodeId, nodeKey, opCategory, splitForFirstPaint, toElements, viewIndexOf, viewRect, type ViewIndex, type ElementSet, type Viewport, type ColoringLegendRow } from './viewModel';
 import { firstViewport, fitViewport, inside, nodeBox, nodesMeeting, settleViewport, shownRect, type LegendBox, type Rect } from './viewportPlan';
 
@@ -96,6 +97,10 @@ export class GraphPanel {
   private crumbs: Crumb[] = [{ ref: MAIN, title: 'Main graph' }];
   private hits: { kind: 'node' | 'edge'; index: number }[] = [];
   private hitCursor = -1;
+  /** The current hit's key (`n:<node key>` / `e:<tensor>`), followed across redraws (searchState.ts). */
+  private hitKey: string | undefined;
+  /** The current hit was lost in a redraw (the counter says the results changed). */
+  private hitsChanged = false;
   private pendingReveal: string | undefined;
   private generation = 0;
   private badgedNodes = 0;
@@ -451,7 +456,7 @@ export class GraphPanel {
     this.applyColors(true);
     this.updateColorSelect();
     this.restoreSelection();
-    if (this.searchInput.value) this.runSearch(this.searchInput.value, false);
+    if (this.searchInput.value) this.runSearch(this.searchInput.value, false, true);
     this.renderCrumbs();
   }
 
@@ -685,7 +690,7 @@ export class GraphPanel {
     this.restCursor = 0;
     this.incident = undefined;
     this.elements = undefined;
-    if (this.searchInput.value) this.runSearch(this.searchInput.value, false);
+    if (this.searchInput.value) this.runSearch(this.searchInput.value, false, true);
   }
 
   /** When the last `graphView` message arrived (first paint is measured from there). */
@@ -1412,13 +1417,26 @@ export class GraphPanel {
     this.searchInput.select();
   }
 
-  private runSearch(query: string, jump: boolean): void {
+  /**
+   * Runs the search on the current drawing and marks its hits. `redraw`: the same query on a new
+   * drawing (or the rest of one streamed in), so the hit that was current stays current when it is
+   * still a hit (searchState.ts); typing starts with none current.
+   */
+  private runSearch(query: string, jump: boolean, redraw = false): void {
     const cy = this.cy;
     const index = this.index;
     if (!cy || !index) return;
     cy.batch(() => cy.$('.hit').removeClass('hit'));
     this.hits = index.search(query);
-    this.hitCursor = -1;
+    if (redraw) {
+      const carried = carryHit(this.hitKey, this.hits.map((hit) => this.hitKeyOf(hit)), this.selectedKey);
+      this.hitCursor = carried.cursor;
+      this.hitsChanged = carried.changed;
+    } else {
+      this.hitCursor = -1;
+      this.hitsChanged = false;
+    }
+    this.hitKey = this.hitCursor >= 0 ? this.hitKeyOf(this.hits[this.hitCursor]!) : undefined;
     cy.batch(() => {
       for (const hit of this.hits.slice(0, 5000)) cy.getElementById(hit.kind === 'node' ? nodeId(hit.index) : edgeId(hit.index)).addClass('hit');
     });
@@ -1426,16 +1444,26 @@ export class GraphPanel {
     if (jump && this.hits.length) this.stepHit(1);
   }
 
+  /** A hit's key, in the selection's format (`n:<node key>` / `e:<tensor>`). */
+  private hitKeyOf(hit: { kind: 'node' | 'edge'; index: number }): string {
+    const view = this.view!;
+    return hit.kind === 'node' ? `n:${nodeKey(view, view.nodes[hit.index]!)}` : `e:${view.tensors[view.edges[hit.index]!.tensor]?.name ?? ''}`;
+  }
+
   private updateSearchCount(query: string): void {
-    this.searchCount.textContent = query.trim() === '' ? '' : this.hits.length === 0 ? 'No results' : `${this.hitCursor + 1 || '–'} of ${this.hits.length}`;
+    this.searchCount.textContent = searchCountText(query, this.hits.length, this.hitCursor, this.hitsChanged);
+    this.searchCount.title = this.hitsChanged ? 'The graph changed and the current result is gone; Enter goes to the first' : '';
   }
 
   private stepHit(delta: number): void {
     const cy = this.cy;
     if (!cy || this.hits.length === 0) return;
     this.ensureAll();
-    this.hitCursor = (this.hitCursor + delta + this.hits.length) % this.hits.length;
+    // From none current: Enter goes to the first hit, Shift+Enter to the last.
+    this.hitCursor = this.hitCursor < 0 ? (delta > 0 ? 0 : this.hits.length - 1) : (this.hitCursor + delta + this.hits.length) % this.hits.length;
     const hit = this.hits[this.hitCursor]!;
+    this.hitKey = this.hitKeyOf(hit);
+    this.hitsChanged = false;
     const ele = cy.getElementById(hit.kind === 'node' ? nodeId(hit.index) : edgeId(hit.index));
     cy.$(':selected').unselect();
     ele.select();

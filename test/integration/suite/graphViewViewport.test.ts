@@ -67,6 +67,28 @@ suite('Graph view: viewport after a re-layout, badges and legend', () => {
     }
   });
 
+  test('a search keeps its current hit across a redraw (Keep-k re-lays the graph out): not "– of N"', async () => {
+    const file = 'graph-search-redraw.onnx';
+    const uri = workspaceFile(`models/${file}`);
+    try {
+      await vscode.workspace.fs.writeFile(uri, chain(['p0', 'hitA', 'p1', 'hitB', 'p2']));
+      await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+      await waitForOurEditor(uri);
+      await waitForGraph(uri, 'the graph', (g) => g.state === 'ready' && g.renderedNodes === 7);
+      await vscode.commands.executeCommand('qdqStudio.findInGraph', undefined, 'hit');
+      const before = await waitForGraph(uri, 'the first hit current', (g) => g.search?.query === 'hit' && g.search.current === 1 && g.selected === 'hitA');
+      // A new hit in front of it: hitA is now the second hit.
+      await vscode.workspace.fs.writeFile(uri, chain(['hitZ', 'p0', 'hitA', 'p1', 'hitB', 'p2']));
+      const after = await waitForGraph(uri, 'the redrawn graph', (g) => g.state === 'ready' && g.renderedNodes === 8 && (g.search?.hits ?? 0) > before.search!.hits);
+      assert.equal(after.search?.current, 2, `current hit after the redraw: ${after.search?.current} of ${after.search?.hits} (0 was the "– of N" of the audit)`);
+      assert.equal(after.selected, 'hitA');
+      note(`search across a redraw: ${before.search!.current} of ${before.search!.hits} -> ${after.search!.current} of ${after.search!.hits}`);
+    } finally {
+      await closeAllEditors();
+      await vscode.workspace.fs.delete(uri);
+    }
+  });
+
   test('a sensitivity badge (no severity) is listed as a badge, adds no finding row, and goes with its overlay', async () => {
     const uri = await requireModel('models/tiny-qat-good.onnx');
     const bytes = await vscode.workspace.fs.readFile(uri);
