@@ -166,6 +166,8 @@ export interface GraphReportDto {
   /** Nodes whose box meets the viewport (0: a blank canvas), and whether the selection lies wholly inside it. */
   readonly visibleNodes?: number;
   readonly selectionOnScreen?: boolean;
+  /** Nodes (boxes, at least in part) under the legend's box. */
+  readonly nodesUnderLegend?: number;
   readonly error?: string;
 }
 

@@ -277,6 +277,31 @@ export const cases = [
       assert.equal(await back.frame.locator('[data-testid="legend"] .legend-rows').isHidden(), true, 'rows hidden after hide/show');
       await back.frame.locator('[data-testid="legend-toggle"]').click();
       await back.frame.locator('[data-testid="legend-toggle"][aria-expanded="true"]').waitFor({ timeout: 5_000 });
+
+      // Expanding the legend over nodes the view had left beside its header moves the view off them
+      // (it used to cover them). Collapsed, a node is panned to where the expanded rows will be.
+      const f = back.frame;
+      const backApp = f.locator('#app');
+      const open = await f.locator('[data-testid="legend"]').boundingBox();
+      await f.locator('[data-testid="legend-toggle"]').click();
+      await f.locator('[data-testid="legend-toggle"][aria-expanded="false"]').waitFor({ timeout: 5_000 });
+      const find = f.locator('[data-testid="graph-search"]');
+      await find.fill('Conv');
+      await find.press('Enter'); // the hit is centred on the canvas
+      await f.locator('[data-testid="search-count"]').filter({ hasText: /^1 of \d+/ }).waitFor({ timeout: 10_000 });
+      const box = await f.locator('[data-testid="graph-canvas"]').boundingBox();
+      const target = { x: open.x + open.width / 2, y: open.y + 0.7 * open.height }; // among the rows, below the header
+      await f.locator('[data-testid="graph-canvas"]').focus();
+      await ctx.page.keyboard.press('Escape'); // no selection: arrows pan by 80 px
+      for (let k = Math.round((box.x + box.width / 2 - target.x) / 80); k > 0; k--) await ctx.page.keyboard.press('ArrowRight');
+      for (let k = Math.round((box.y + box.height / 2 - target.y) / 80); k > 0; k--) await ctx.page.keyboard.press('ArrowDown');
+      const zoomBefore = await backApp.getAttribute('data-qdq-zoom');
+      await ctx.shot('tiny-qat-good-legend-collapsed-node-beside');
+      await f.locator('[data-testid="legend-toggle"]').click();
+      await f.locator('[data-testid="legend-toggle"][aria-expanded="true"]').waitFor({ timeout: 5_000 });
+      await ctx.shot('tiny-qat-good-legend-expanded-again');
+      assert.equal(await backApp.getAttribute('data-qdq-under-legend'), '0', 'nodes under the expanded legend');
+      assert.equal(await backApp.getAttribute('data-qdq-zoom'), zoomBefore, 'the zoom stays (only the view moves)');
     },
   },
   {

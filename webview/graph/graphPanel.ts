@@ -22,7 +22,7 @@ import { applyMark, badgeMarkerUrl, computeMarks, markData, markLegendRows, mark
 import { mixRgb, resolveColor, themeKind, watchTheme } from './theme';
 import { carryHit, searchCountText } from './searchState';
 import { CATEGORY_LEGEND, edgeId, heatEnds, legendRowsFor, nodeId, nodeKey, opCategory, splitForFirstPaint, toElements, viewIndexOf, viewRect, type ViewIndex, type ElementSet, type Viewport, type ColoringLegendRow } from './viewModel';
-import { firstViewport, fitViewport, inside, nodeBox, nodesMeeting, settleViewport, shownRect, type LegendBox, type Rect } from './viewportPlan';
+import { clearOfLegend, firstViewport, fitViewport, inside, nodeBox, nodesMeeting, settleViewport, shownRect, type LegendBox, type Rect } from './viewportPlan';
 
 export interface GraphHostApi {
   requestGraph(ref: GraphRefDto, mode: ViewModeDto, font: { charWidth: number; lineHeight: number }): Promise<GraphViewMessage>;
@@ -423,6 +423,7 @@ export class GraphPanel {
         this.root.dataset.qdqNodes = String(n);
         this.root.dataset.qdqQdqBadges = String(this.qdqBadges);
         this.root.dataset.qdqZoom = String(cy.zoom());
+        this.updateLegendHook();
         this.setStatus('ready');
         if (this.restCursor < this.rest.length) {
           this.streamT0 = t0;
@@ -441,6 +442,7 @@ export class GraphPanel {
       this.viewportTimer = setTimeout(() => {
         this.store.updateGraph({ zoom: cy.zoom(), pan: cy.pan() });
         this.root.dataset.qdqZoom = String(cy.zoom()); // test hook (e2e: keys that must not zoom)
+        this.updateLegendHook();
       }, 300);
     });
     cy.on('mouseover', 'node', (ev) => {
@@ -1015,7 +1017,33 @@ export class GraphPanel {
   private setLegendCollapsed(collapsed: boolean): void {
     this.store.setCollapsed(LEGEND_SECTION, collapsed);
     this.renderLegend();
+    // Expanded over nodes the view had placed beside its header: move the view off them (viewportPlan.ts).
+    const cy = this.cy;
+    const layout = this.layout;
+    if (!collapsed && cy && layout) {
+      const width = cy.width();
+      const height = cy.height();
+      const legend = this.legendExtent();
+      const v = clearOfLegend(layout, { zoom: cy.zoom(), pan: cy.pan() }, width, height, legend, () => fitViewport(layout, width, height, legend, 24, MIN_ZOOM, MAX_ZOOM));
+      if (v.zoom !== cy.zoom() || v.pan.x !== cy.pan().x || v.pan.y !== cy.pan().y) cy.viewport({ zoom: v.zoom, pan: { x: v.pan.x, y: v.pan.y } });
+    }
+    this.updateLegendHook();
     this.legendBox.querySelector<HTMLElement>('.legend-toggle')?.focus();
+  }
+
+  /** How many nodes the legend's box covers now (test hook `data-qdq-under-legend`, and the report). */
+  private nodesUnderLegend(): number | undefined {
+    const cy = this.cy;
+    const layout = this.layout;
+    const legend = this.legendExtent();
+    if (!cy || !layout) return undefined;
+    return legend ? nodesMeeting(layout, shownRect({ zoom: cy.zoom(), pan: cy.pan() }, legend.right, legend.bottom)) : 0;
+  }
+
+  private updateLegendHook(): void {
+    const n = this.nodesUnderLegend();
+    if (n === undefined) delete this.root.dataset.qdqUnderLegend;
+    else this.root.dataset.qdqUnderLegend = String(n);
   }
 
   /** The legend's right and bottom edges on the canvas (px), when it is shown; for the first view and Fit. */
@@ -1607,6 +1635,7 @@ export class GraphPanel {
       ...(cy ? { zoom: cy.zoom() } : {}),
       ...(cy && this.layout ? { visibleNodes: nodesMeeting(this.layout, shownRect({ zoom: cy.zoom(), pan: cy.pan() }, cy.width(), cy.height())) } : {}),
       ...(cy && sel ? { selectionOnScreen: this.onScreen(cy, sel) } : {}),
+      ...(this.nodesUnderLegend() !== undefined ? { nodesUnderLegend: this.nodesUnderLegend()! } : {}),
       ...(this.error && this.status === 'error' ? { error: this.error } : {}),
     };
   }

@@ -10,6 +10,8 @@
  *   a fit.
  * - The legend sits over the canvas's top-left corner: {@link firstViewport} and {@link fitViewport}
  *   place the graph beside or below it when the full-canvas view would put nodes under it.
+ * - Expanding the collapsed legend used to cover the nodes the view had placed next to its header:
+ *   {@link clearOfLegend} moves the view (the fit beside it, or the least pan) so it covers none.
  */
 import type { GraphLayoutDto } from '../../src/protocol/graphView';
 import { FIT_MAX_ZOOM, initialViewport, type Viewport } from './viewModel';
@@ -180,4 +182,54 @@ export function settleViewport(input: SettleInput): { viewport: Viewport; reason
   if (showsAnyNode(layout, viewport, width, height)) return { viewport, reason: 'kept' };
   if (selection) return { viewport: centre(selection), reason: 'centred' };
   return { viewport: input.fit(), reason: 'fitted' };
+}
+
+/**
+ * The least move ≥ 0 along one axis that takes every interval `[lo, hi]` (a node's extent on
+ * screen, along that axis) off `[0, edge]`: the smallest d with hi + d < 0 or lo + d > edge for each.
+ */
+function leastShift(spans: readonly (readonly [number, number])[], edge: number): number {
+  const forbidden = spans.map(([lo, hi]) => [-hi, edge - lo] as const).sort((a, b) => a[0] - b[0]);
+  let d = 0;
+  for (const [from, to] of forbidden) {
+    if (from > d) break;
+    if (to >= d) d = to + 1;
+  }
+  return d;
+}
+
+/**
+ * The viewport once the legend has grown over the canvas (expanded after being collapsed; the
+ * first view and Fit had left room only for its header). `v` when no node is under the legend's
+ * box; else, when `v` showed the whole graph, `fit()` (fitViewport: the graph beside or below the
+ * legend) if that clears it; else `v` panned right or down by the least that takes every node out
+ * from under the legend, in the direction that keeps more of the nodes on screen (equal: the shorter
+ * move). The zoom is the user's, so it stays.
+ */
+export function clearOfLegend(layout: GraphLayoutDto, v: Viewport, width: number, height: number, legend: LegendBox | undefined, fit: () => Viewport): Viewport {
+  if (!legend || legend.right <= 0 || legend.bottom <= 0 || width <= 0 || height <= 0) return v;
+  const under = (w: Viewport): number => nodesMeeting(layout, shownRect(w, legend.right + LEGEND_GAP, legend.bottom + LEGEND_GAP));
+  if (under(v) === 0) return v;
+  const bounds = layoutBounds(layout);
+  if (bounds && inside(bounds, shownRect(v, width, height))) {
+    const fitted = fit();
+    if (under(fitted) === 0) return fitted;
+  }
+  // Node boxes on screen (px).
+  const boxes: Rect[] = [];
+  for (let i = 0; i < layout.x.length; i++) {
+    const b = nodeBox(layout, i);
+    boxes.push({ x1: b.x1 * v.zoom + v.pan.x, y1: b.y1 * v.zoom + v.pan.y, x2: b.x2 * v.zoom + v.pan.x, y2: b.y2 * v.zoom + v.pan.y });
+  }
+  const right = legend.right + LEGEND_GAP;
+  const bottom = legend.bottom + LEGEND_GAP;
+  // Moving right only matters for the nodes level with the legend, moving down for those beside it.
+  const dx = leastShift(boxes.filter((b) => b.y2 >= 0 && b.y1 <= bottom).map((b) => [b.x1, b.x2] as const), right);
+  const dy = leastShift(boxes.filter((b) => b.x2 >= 0 && b.x1 <= right).map((b) => [b.y1, b.y2] as const), bottom);
+  const onScreen = (b: Rect, sx: number, sy: number): boolean => b.x2 + sx >= 0 && b.x1 + sx <= width && b.y2 + sy >= 0 && b.y1 + sy <= height;
+  const kept = (sx: number, sy: number): number => boxes.reduce((n, b) => n + (onScreen(b, 0, 0) && onScreen(b, sx, sy) ? 1 : 0), 0);
+  const keptRight = kept(dx, 0);
+  const keptDown = kept(0, dy);
+  const down = keptDown > keptRight || (keptDown === keptRight && dy < dx);
+  return { zoom: v.zoom, pan: down ? { x: v.pan.x, y: v.pan.y + dy } : { x: v.pan.x + dx, y: v.pan.y } };
 }

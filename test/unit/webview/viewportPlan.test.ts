@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GraphLayoutDto } from '../../../src/protocol/graphView';
 import { FIT_MAX_ZOOM, initialViewport, type Viewport } from '../../../webview/graph/viewModel';
-import { firstViewport, fitViewport, layoutBounds, nodeBox, nodesMeeting, settleViewport, shownRect, showsAnyNode, type Rect } from '../../../webview/graph/viewportPlan';
+import { clearOfLegend, firstViewport, fitViewport, layoutBounds, nodeBox, nodesMeeting, settleViewport, shownRect, showsAnyNode, type Rect } from '../../../webview/graph/viewportPlan';
 
 /** `n` boxes of 120 × 40 in a column (x 0), `gap` apart vertically, from y 0; optional bend points. */
 function column(n: number, gap = 100, points: number[] = []): GraphLayoutDto {
@@ -125,5 +125,75 @@ describe('fit and first view beside the legend', () => {
     assert.equal(v.zoom, 0.9);
     assert.equal(nodesMeeting(tall, legendModel(v)), 0);
     assert.deepEqual(firstViewport(tall, narrow, H), plain, 'without a legend: viewModel.initialViewport');
+  });
+});
+
+describe('expanding the legend', () => {
+  const under = (layout: GraphLayoutDto, v: Viewport, legend: { right: number; bottom: number }): number =>
+    nodesMeeting(layout, { x1: -v.pan.x / v.zoom, y1: -v.pan.y / v.zoom, x2: (legend.right - v.pan.x) / v.zoom, y2: (legend.bottom - v.pan.y) / v.zoom });
+  const onScreen = (layout: GraphLayoutDto, v: Viewport, w = W): number[] => {
+    const s = shownRect(v, w, H);
+    const out: number[] = [];
+    for (let i = 0; i < layout.x.length; i++) {
+      const b = nodeBox(layout, i);
+      if (b.x1 >= s.x1 && b.x2 <= s.x2 && b.y1 >= s.y1 && b.y2 <= s.y2) out.push(i);
+    }
+    return out;
+  };
+  const header = { right: 150, bottom: 28 }; // the collapsed legend: its header only
+  const expanded = { right: 260, bottom: 300 };
+
+  it('a tall graph placed beside the collapsed header: the expanded legend would cover its top node; the view moves right, same zoom, nothing lost', () => {
+    const tall = column(400);
+    const narrow = 500;
+    const v = firstViewport(tall, narrow, H, header);
+    assert.equal(under(tall, v, header), 0, 'the first view keeps clear of the header');
+    assert.ok(under(tall, v, expanded) > 0, 'the defect: expanded, the legend covers the top node');
+    const moved = clearOfLegend(tall, v, narrow, H, expanded, () => assert.fail('not the whole graph in view: no fit'));
+    assert.equal(under(tall, moved, expanded), 0);
+    assert.equal(moved.zoom, v.zoom);
+    assert.equal(moved.pan.y, v.pan.y, 'moved sideways (moving down would push the bottom rows off)');
+    assert.deepEqual(onScreen(tall, moved, narrow), onScreen(tall, v, narrow), 'the nodes wholly on screen stay so');
+  });
+
+  it('the whole graph in view: the fit beside the legend, as Fit does', () => {
+    const wide: GraphLayoutDto = { width: 3000, height: 40, x: [0, 1000, 2000, 3000], y: [0, 0, 0, 0], w: [120, 120, 120, 120], h: [40, 40, 40, 40], pointStart: [0], points: [] };
+    const tallLegend = { right: 300, bottom: 500 };
+    const fitted = fitViewport(wide, W, H, header);
+    assert.ok(under(wide, fitted, tallLegend) > 0, 'the defect: the row lies under the expanded legend');
+    const moved = clearOfLegend(wide, fitted, W, H, tallLegend, () => fitViewport(wide, W, H, tallLegend));
+    assert.deepEqual(moved, fitViewport(wide, W, H, tallLegend));
+    assert.equal(under(wide, moved, tallLegend), 0);
+    assert.ok(inView(layoutBounds(wide)!, moved), 'still the whole graph');
+  });
+
+  it('zoomed in on a wide row: moving right would push nodes off, so the view moves down', () => {
+    // Nodes every 150 px across and beyond the canvas, at the top of the view.
+    const n = 12;
+    const row: GraphLayoutDto = { width: 150 * n, height: 40, x: Array.from({ length: n }, (_, k) => k * 150), y: Array(n).fill(0), w: Array(n).fill(120), h: Array(n).fill(40), pointStart: [0], points: [] };
+    const v: Viewport = { zoom: 1, pan: { x: 100, y: 60 } };
+    assert.ok(under(row, v, expanded) > 0);
+    const moved = clearOfLegend(row, v, W, H, expanded, () => assert.fail('no fit'));
+    assert.equal(moved.pan.x, v.pan.x);
+    assert.ok(moved.pan.y > v.pan.y);
+    assert.equal(under(row, moved, expanded), 0);
+    assert.deepEqual(onScreen(row, moved), onScreen(row, v));
+  });
+
+  it('a legend that covers nothing, or none at all, leaves the view alone', () => {
+    const tall = column(400);
+    const v: Viewport = { zoom: 0.9, pan: { x: 700, y: 40 } };
+    assert.equal(clearOfLegend(tall, v, W, H, expanded, () => assert.fail('no fit')), v);
+    assert.equal(clearOfLegend(tall, v, W, H, undefined, () => assert.fail('no fit')), v);
+  });
+
+  it('nodes left of the screen are not slid in under the legend', () => {
+    // Two columns: one under the legend, one just off the left edge in the same band.
+    const two: GraphLayoutDto = { width: 500, height: 40, x: [-250, 100], y: [0, 0], w: [120, 120], h: [40, 40], pointStart: [0], points: [] };
+    const v: Viewport = { zoom: 1, pan: { x: 100, y: 700 } }; // near the bottom: moving down is not possible without loss
+    const legend = { right: 260, bottom: 760 };
+    assert.ok(under(two, v, legend) > 0);
+    const moved = clearOfLegend(two, v, W, H, legend, () => assert.fail('no fit'));
+    assert.equal(under(two, moved, legend), 0);
   });
 });
