@@ -4,7 +4,10 @@ export type { AnalysisReport, AnalysisSummary, Finding, FindingData, LayerPredic
 export { DEFAULT_TARGET } from './types';
 export type { Fix, FixEdit, InsertPairEdit, MovePairEdit, RemovePairEdit, RewireInputEdit, SetAttributeEdit, UnifyScalesEdit, ZeroPointEdit } from './fix';
 export { RULES, findRule } from './rules/index';
-export { scaleShareAround, type ScaleShareAround, type ScaleShareSet } from './scaleShare';
+export {
+  interfaceName, interfaceNames, interfaceOf, pinnedChoice, scaleShareAround, type InterfaceTensor, type PinnedChoice, type PinnedQuantizer, type ScaleShareAround,
+  type ScaleShareSet,
+} from './scaleShare';
 export type { Rule } from './rule';
 export { toLintJson, type LintJson } from './output/json';
 export { toSarif } from './output/sarif';

@@ -23,13 +23,100 @@
  * closure ends where the values enter or leave the quantized region: layers that absorb Q/DQ
  * (Conv, Add, AveragePool, …), float layers, network inputs and outputs. Dead Q/DQ (read by nobody:
  * TensorRT drops them) are not reached, except a dead DQ of a live Q, which changes with its Q.
+ *
+ * Pinned quantizers. A DQ reading an INT8 network input and a Q whose output is a graph output are
+ * part of the model's interface: the application quantizes its input with that scale, or
+ * dequantizes the output with it, so changing it changes what the model exchanges with the
+ * application. The set lists them (`pinned`); `pinnedChoice` is the rule the fixes and the editing
+ * layer follow: one pinned scale (or several equal ones) is the scale of the whole set, even when a
+ * larger scale is in the set (values beyond it then clip, which is said); pinned scales that differ
+ * leave no scale that fits, so there is no fix and the edit is refused.
  */
 import type { GraphIndex } from '../graph/index';
-import type { DecodedModel } from '../onnx/index';
+import type { DecodedModel, Graph, Node } from '../onnx/index';
 import { AnalysisContext } from './context';
 import { Propagation } from './propagation';
-import { type QdqInfo, resolveQdq } from './qdq';
+import { fmtScale, type QdqInfo, resolveQdq } from './qdq';
 import { DEFAULT_TARGET } from './types';
+
+/** A tensor of the model's interface a quantizer fixes the scale of. */
+export interface InterfaceTensor {
+  /** The network input a DQ reads, or the graph output a Q writes. */
+  readonly tensor: string;
+  readonly side: 'input' | 'output';
+}
+
+/** A quantizer of a scale-sharing set at the model's interface. */
+export interface PinnedQuantizer extends InterfaceTensor {
+  /** The Q/DQ node (its name, or its `<OpType>#<index>` label). */
+  readonly node: string;
+  /** Its per-tensor scale (undefined: not a readable per-tensor scale). */
+  readonly scale: number | undefined;
+}
+
+/**
+ * The interface tensor `node` fixes: a DequantizeLinear reading a network input (not an
+ * initializer listed as an input: that is a stored weight), a QuantizeLinear writing a graph output.
+ */
+export function interfaceOf(graph: Graph, node: Node): InterfaceTensor | undefined {
+  if (node.opType === 'DequantizeLinear') {
+    const x = node.input[0];
+    if (x && graph.input.some((i) => i.name === x) && !graph.initializer.some((t) => t.name === x)) return { tensor: x, side: 'input' };
+  } else if (node.opType === 'QuantizeLinear') {
+    const y = node.output[0];
+    if (y && graph.output.some((o) => o.name === y)) return { tensor: y, side: 'output' };
+  }
+  return undefined;
+}
+
+export type PinnedChoice =
+  | { readonly kind: 'free' }
+  /** Every pinned quantizer has this scale: the set takes it. */
+  | { readonly kind: 'pinned'; readonly scale: number; readonly pinned: readonly PinnedQuantizer[] }
+  /** Pinned scales differ (or one is not a readable per-tensor scale): no scale fits. */
+  | { readonly kind: 'conflict'; readonly pinned: readonly PinnedQuantizer[] };
+
+/** The pinned-boundary rule (module comment). */
+export function pinnedChoice(pinned: readonly PinnedQuantizer[]): PinnedChoice {
+  if (pinned.length === 0) return { kind: 'free' };
+  const scales = new Set(pinned.map((p) => p.scale));
+  const [scale] = scales;
+  return scales.size === 1 && scale !== undefined ? { kind: 'pinned', scale, pinned } : { kind: 'conflict', pinned };
+}
+
+/** `network input "images"`, `graph output "out"`. */
+export function interfaceName(t: InterfaceTensor): string {
+  return `${t.side === 'input' ? 'network input' : 'graph output'} "${t.tensor}"`;
+}
+
+/** The interface tensors of `pinned`, each once: `network input "a" and graph output "b"`. */
+export function interfaceNames(pinned: readonly InterfaceTensor[], scales = false): string {
+  const seen = new Map<string, string>();
+  for (const p of pinned) {
+    if (seen.has(p.tensor)) continue;
+    const scale = (p as Partial<PinnedQuantizer>).scale;
+    seen.set(p.tensor, `${interfaceName(p)}${scales ? ` (scale ${scale === undefined ? 'not a readable per-tensor value' : fmtScale(scale)})` : ''}`);
+  }
+  const names = [...seen.values()];
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
+/**
+ * For the R15/R16 fixes: the scale the set takes and the words that say why, or, when pinned
+ * scales differ, no scale and the sentence the finding's message ends with instead of a fix.
+ * `free` is the scale the rule picks without pinned quantizers.
+ */
+export function pinnedFixScale(set: ScaleShareSet, free: number): { scale: number; because: string; clips: string } | { noFix: string } {
+  const choice = pinnedChoice(set.pinned);
+  if (choice.kind === 'free') return { scale: free, because: '', clips: '' };
+  if (choice.kind === 'conflict') return { noFix: ` No quick fix: ${interfaceNames(choice.pinned, true)} are part of the model's interface and their scales differ.` };
+  const largest = Math.max(...set.scales);
+  return {
+    scale: choice.scale,
+    because: `, the scale of ${interfaceNames(choice.pinned)} (part of the model's interface, so it stays),`,
+    clips: choice.scale < largest ? `; it is smaller than the largest scale there (${fmtScale(largest)}): larger values clip` : '',
+  };
+}
 
 export interface ScaleShareSet {
   /** Activation Q/DQ node indices, in topological order. */
@@ -40,6 +127,8 @@ export interface ScaleShareSet {
   readonly scales: readonly number[];
   /** Distinct scales of the Qs after those Concats (what the layers reading them are calibrated to). */
   readonly outputScales: readonly number[];
+  /** Members at the model's interface (a DQ of a network input, a Q writing a graph output), in set order. */
+  readonly pinned: readonly PinnedQuantizer[];
 }
 
 /** The activation DQs reaching node `i`'s data inputs and the Qs reached from its outputs, through commuting ops. */
@@ -92,11 +181,17 @@ export function scaleShareSet(ctx: AnalysisContext, qdq: ReadonlyMap<number, Qdq
   const list = [...members].sort(byPos);
   const distinct = (xs: Iterable<number | undefined>): number[] => [...new Set([...xs].filter((s): s is number => s !== undefined))];
   const outQs = [...concats].flatMap((c) => ctx.nodes[c]!.output.filter(Boolean).flatMap((o) => prop.backward(o).qs));
+  const pinned: PinnedQuantizer[] = [];
+  for (const i of list) {
+    const at = interfaceOf(ctx.graph, ctx.nodes[i]!);
+    if (at) pinned.push({ ...at, node: ctx.name(i), scale: qdq.get(i)!.tensorScale });
+  }
   return {
     qdq: list,
     concats: [...concats].sort(byPos),
     scales: distinct(list.map((i) => qdq.get(i)!.tensorScale)),
     outputScales: distinct(outQs.filter((q) => members.has(q)).map((q) => qdq.get(q)!.tensorScale)),
+    pinned,
   };
 }
 
@@ -116,7 +211,7 @@ export function scaleShareAround(decoded: DecodedModel, index: GraphIndex, node:
   if (!prop.commuting[node]) {
     const n = ctx.nodes[node]!;
     const why = ctx.isStaticNode(node) ? 'shape arithmetic, not an engine layer' : `a ${n.opType}${n.opType === 'Resize' || n.opType === 'Upsample' || n.opType === 'Pad' ? ' in a mode that does not commute with Q/DQ' : ''}`;
-    return { qdq: [], concats: [], scales: [], outputScales: [], notCommuting: `${ctx.name(node)} is ${why}` };
+    return { qdq: [], concats: [], scales: [], outputScales: [], pinned: [], notCommuting: `${ctx.name(node)} is ${why}` };
   }
   return scaleShareSet(ctx, qdq, prop, quantizersAt(ctx, prop, node));
 }

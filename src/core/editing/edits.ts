@@ -5,7 +5,7 @@
  * quantizers' parameters, the old scales, ...) and the inverse request built from them. The analysis
  * layer's fix edits (src/core/analysis/fix.ts) are requests as they are.
  */
-import { scaleShareAround, type Fix, type FixEdit } from '../analysis/index';
+import { interfaceName, interfaceNames, interfaceOf, pinnedChoice, scaleShareAround, type Fix, type FixEdit, type PinnedQuantizer } from '../analysis/index';
 import { buildGraphIndex } from '../graph/index';
 import type { DecodedModel, Node } from '../onnx/index';
 import { AttributeType } from '../onnx/index';
@@ -336,11 +336,33 @@ function unify(ctx: EditContext, nodes: (string | Node)[], mode: ScaleMode, valu
   const names = unique.map((n) => ctx.label(n));
   if (unique.length < 2) throw new EditError(`${around ?? 'unify scales'}: fewer than two quantizers to unify (${names.join(', ') || 'none found'})`);
   const all = unique.map((n) => tensorScale(ctx, n));
+  // Quantizers at the model's interface keep their scale (analysis/scaleShare.ts, "Pinned quantizers").
+  const pinned: PinnedQuantizer[] = [];
+  for (const a of all) {
+    const at = interfaceOf(ctx.graph, a.node);
+    if (at && !pinned.some((p) => p.tensor === at.tensor)) pinned.push({ ...at, node: ctx.label(a.node), scale: a.scale });
+  }
+  const choice = pinnedChoice(pinned);
+  const listed = (ps: readonly PinnedQuantizer[], scaleWord: string): string => {
+    const xs = ps.map((p) => `${interfaceName(p)} (${scaleWord}${p.scale}, ${p.node})`);
+    return xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)}`;
+  };
+  if (choice.kind === 'conflict') {
+    throw new EditError(`cannot unify: ${listed(choice.pinned, 'scale ')} are part of the model's interface and their scales differ; changing one changes what the application exchanges with the model (unify the quantizers between them some other way, or change the interface first)`);
+  }
+  const largest = Math.max(...all.map((a) => a.scale));
   let target: number;
+  let why = `(${mode})`;
   if (mode === 'value') {
     if (value === undefined || !(value > 0) || !Number.isFinite(value)) throw new EditError(`scale ${value} is not a positive finite number`);
     target = Math.fround(value);
-  } else target = mode === 'max' ? Math.max(...all.map((a) => a.scale)) : Math.min(...all.map((a) => a.scale));
+    if (choice.kind === 'pinned' && target !== choice.scale) {
+      throw new EditError(`scale ${value} would change the scale of ${listed(choice.pinned, '')}, part of the model's interface; give no scale (or that one) to unify to it`);
+    }
+  } else if (choice.kind === 'pinned') {
+    target = choice.scale;
+    why = `(the scale of ${interfaceNames(choice.pinned)}, which is part of the model's interface)`;
+  } else target = mode === 'max' ? largest : Math.min(...all.map((a) => a.scale));
   if (all.every((a) => a.scale === target)) {
     // A plan (one batch) may name two Concats of one scale-sharing set: the first unification
     // already covered the second. That is a note; a set that was on one scale before is a refusal.
@@ -354,7 +376,8 @@ function unify(ctx: EditContext, nodes: (string | Node)[], mode: ScaleMode, valu
   for (const a of all) out.unified.add(a.node);
   out.scales.push(...all.map((a) => ({ node: a.node, scale: a.scale })));
   out.nodes.push(...unique);
-  out.messages.push(`${all.length} quantizers${around ? ` around ${around}` : ''} now use scale ${target} (${mode}).`);
+  out.messages.push(`${all.length} quantizers${around ? ` around ${around}` : ''} now use scale ${target} ${why}.`);
+  if (choice.kind === 'pinned' && target < largest) out.messages.push(`That is smaller than the largest scale they had (${largest}): values beyond it clip.`);
   if (others.length) out.messages.push(`They include those of ${others.join(', ')}, linked to it through shared quantizers or commuting ops: TensorRT needs one scale across all of them (R15/R16).`);
   out.inverses.push(() => ({ kind: 'setScales', scales: all.map((a) => ({ node: ctx.label(a.node), scale: a.scale })) }));
 }
