@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import type { Fix } from '../core/analysis/index';
-import type { EditRequest, ScaleMode } from '../core/editing/index';
+import type { Finding, Fix } from '../core/analysis/index';
+import type { EditRequest, FixAllOutcome, ScaleMode } from '../core/editing/index';
 import type { AnalysisService } from '../diagnostics/analysisService';
-import type { ModelLoader } from '../editor/modelLoader';
-import { OnnxDocument, type EditOutcome } from '../editor/onnxDocument';
+import { displayPath, type ModelLoader } from '../editor/modelLoader';
+import { OnnxDocument, unavailable, type EditOutcome } from '../editor/onnxDocument';
 import type { OpenDocuments } from '../editor/openDocuments';
 import { activeModelUri, OnnxEditorProvider } from '../editor/onnxEditorProvider';
 import type { Logger } from '../util/logger';
@@ -33,6 +33,20 @@ export interface ApplyFixArgs {
   fix?: Fix;
   /** …or a finding id `<ruleId>:<first node>` (e.g. `R16:/model.4/Concat`), whose fix is looked up. */
   findingId?: string;
+}
+
+/** `qdqStudio.fixAll` argument: every quick fix of the model's findings (of `rules`) as one edit. */
+export interface FixAllArgs {
+  uri: string;
+  /** Rule ids (`R22`) or long ids; default: every rule with a fix (the palette asks). */
+  rules?: string[];
+  /** Show the outcome in a notification also when called with arguments (the Findings view's menu). */
+  interactive?: boolean;
+}
+
+/** What `qdqStudio.fixAll` returns: the edit's outcome (its message is the fix-all summary) and what was fixed. */
+export interface FixAllCommandOutcome extends EditOutcome {
+  readonly fixes?: Pick<FixAllOutcome, 'applied' | 'skipped' | 'remaining'>;
 }
 
 export interface UnifyArgs {
@@ -94,6 +108,18 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 async function askTarget(prompt: string): Promise<string | undefined> {
   return vscode.window.showInputBox({ prompt, placeHolder: '/model.22/cv2.0/cv2.0.0/conv/Conv, /model.22/ or model.22' });
+}
+
+/** Asks which rules to fix (each with how many of its findings carry a fix; all picked). Undefined when dismissed. */
+async function pickFixRules(findings: readonly Finding[], model: string): Promise<string[] | undefined> {
+  const byRule = new Map<string, Finding[]>();
+  for (const f of findings) if (f.fix) byRule.set(f.ruleId, [...(byRule.get(f.ruleId) ?? []), f]);
+  if (byRule.size === 0) throw new Error(`${model}: no finding has a fix`);
+  const items = [...byRule]
+    .sort(([a], [b]) => Number(a.slice(1)) - Number(b.slice(1)))
+    .map(([ruleId, fs]) => ({ label: `${ruleId} ${fs[0]!.rule}`, ruleId, description: `${fs.length} with a fix`, detail: fs[0]!.fix!.title, picked: true }));
+  const picked = await vscode.window.showQuickPick(items, { canPickMany: true, title: `Fix all: ${model}`, placeHolder: 'Rules whose fixes to apply, as one edit (one undo)' });
+  return picked?.length ? picked.map((p) => p.ruleId) : undefined;
 }
 
 /**
@@ -167,6 +193,42 @@ export function registerEditCommands(context: vscode.ExtensionContext, services:
         if (!fix) throw new Error('qdqStudio.applyFix needs a fix or a findingId');
         return { kind: 'applyFix', fix };
       }, false);
+    }),
+    vscode.commands.registerCommand('qdqStudio.fixAll', async (arg?: unknown): Promise<FixAllCommandOutcome> => {
+      const args = isObject(arg) ? (arg as Partial<FixAllArgs>) : {};
+      const asked = !isObject(arg);
+      let found: FixAllOutcome | undefined;
+      let summary = '';
+      const outcome = await run(services, typeof args.uri === 'string' ? args.uri : undefined, async () => {
+        const uri = typeof args.uri === 'string' ? args.uri : activeModelUri()?.toString();
+        const document = uri ? await documentFor(services, uri) : undefined;
+        if (!document) return undefined;
+        const settled = await services.analysis.whenSettled(document);
+        if (settled?.kind !== 'analysed') throw new Error(`${displayPath(document.uri)}: no analysis to take fixes from${settled?.kind === 'failed' ? ` (${settled.message})` : ''}`);
+        let rules = Array.isArray(args.rules) ? args.rules.filter((r): r is string => typeof r === 'string') : undefined;
+        if (!rules && asked) {
+          rules = await pickFixRules(settled.report.findings, displayPath(document.uri));
+          if (!rules) return undefined;
+        }
+        const state = document.state;
+        if (state.kind !== 'loaded') throw new Error(unavailable(document.uri, state));
+        const [editing, analysis, graph] = await Promise.all([import('../core/editing/index.js'), import('../core/analysis/index.js'), import('../core/graph/index.js')]);
+        const target = settled.target;
+        found = editing.fixAll(state.decoded, (d) => analysis.analyzeModel(d, graph.buildGraphIndex(d.model.graph!), target), rules ? { rules } : {});
+        summary = editing.describeFixAll(found, rules);
+        if (!found.request) throw new Error(`${displayPath(document.uri)}: ${summary}`);
+        return found.request;
+      }, false);
+      const result: FixAllCommandOutcome = {
+        ...outcome,
+        ...(outcome.applied ? { message: summary } : {}),
+        ...(found ? { fixes: { applied: found.applied, skipped: found.skipped, remaining: found.remaining } } : {}),
+      };
+      if ((asked || args.interactive === true) && outcome.message !== 'cancelled') {
+        if (result.applied) void vscode.window.showInformationMessage(result.message);
+        else void vscode.window.showWarningMessage(result.message);
+      }
+      return result;
     }),
     vscode.commands.registerCommand('qdqStudio.applyPlan', async (arg?: unknown) => {
       const args = isObject(arg) ? (arg as { uri?: string; plan?: string }) : {};

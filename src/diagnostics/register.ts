@@ -33,6 +33,20 @@ async function selectTarget(): Promise<void> {
 }
 
 /**
+ * Brings the model a fix edits to the front (with several open, it may be another tab than the one
+ * in view), so the edit, its dirty state and its undo are where the user looks. Its own tab where
+ * it has one (the editor allows several per document: openWith without a column would open a
+ * second one in the active group).
+ */
+async function bringForward(uri: vscode.Uri): Promise<void> {
+  const key = uri.toString();
+  const tab = vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
+    .find((t) => t.input instanceof vscode.TabInputCustom && t.input.viewType === OnnxEditorProvider.viewType && t.input.uri.toString() === key);
+  await vscode.commands.executeCommand('vscode.openWith', uri, OnnxEditorProvider.viewType, { preserveFocus: true, ...(tab ? { viewColumn: tab.group.viewColumn } : {}) });
+}
+
+/**
  * The analysis in VS Code: Problems-panel diagnostics and the Findings view for every open model,
  * kept current through reloads, edits and settings changes.
  */
@@ -53,16 +67,14 @@ export function registerDiagnostics(context: vscode.ExtensionContext, services: 
     }),
     vscode.commands.registerCommand('qdqStudio.applyFindingFix', async (element?: FindingsElement) => {
       if (element?.kind !== 'finding' || !element.finding.fix) return;
-      // The model the fix edits comes to the front (with several open, it may be another tab than
-      // the one in view), so the edit, its dirty state and its undo are where the user looks.
-      // Its own tab where it has one (the editor allows several per document: openWith without a
-      // column would open a second one in the active group).
-      const uri = element.document.uri.toString();
-      const tab = vscode.window.tabGroups.all
-        .flatMap((g) => g.tabs)
-        .find((t) => t.input instanceof vscode.TabInputCustom && t.input.viewType === OnnxEditorProvider.viewType && t.input.uri.toString() === uri);
-      await vscode.commands.executeCommand('vscode.openWith', element.document.uri, OnnxEditorProvider.viewType, { preserveFocus: true, ...(tab ? { viewColumn: tab.group.viewColumn } : {}) });
+      await bringForward(element.document.uri);
       await vscode.commands.executeCommand('qdqStudio.applyFix', { uri: element.document.uri.toString(), fix: element.finding.fix });
+    }),
+    // Every fix of the row's rule in that model, as one edit (the fixes are found again in rounds: see core/editing/fixAll).
+    vscode.commands.registerCommand('qdqStudio.applyFindingFixAll', async (element?: FindingsElement) => {
+      if (element?.kind !== 'finding' || !element.finding.fix) return undefined;
+      await bringForward(element.document.uri);
+      return vscode.commands.executeCommand('qdqStudio.fixAll', { uri: element.document.uri.toString(), rules: [element.finding.ruleId], interactive: true });
     }),
     vscode.commands.registerCommand('qdqStudio.selectAnalysisTarget', () => selectTarget()),
     vscode.commands.registerCommand('qdqStudio.showFindingsForNode', (uri?: unknown, node?: unknown) =>
@@ -76,11 +88,13 @@ export function registerDiagnostics(context: vscode.ExtensionContext, services: 
       return view.rows();
     }),
     // The context menu's Apply Fix on the row of `uri`'s finding `ruleId` on `node` (test hook).
-    vscode.commands.registerCommand('qdqStudio.internal.applyFindingFixByRow', async (uri: string, ruleId: string, node: string) => {
+    // With `which` 'all', the menu's Fix All of This Rule (returns its outcome).
+    vscode.commands.registerCommand('qdqStudio.internal.applyFindingFixByRow', async (uri: string, ruleId: string, node: string, which?: 'one' | 'all') => {
       const document = services.documents.get(uri);
       if (document) await analysis.whenSettled(document);
       const row = view.findingRow(uri, ruleId, node);
       if (!row) return false;
+      if (which === 'all') return vscode.commands.executeCommand('qdqStudio.applyFindingFixAll', row);
       await vscode.commands.executeCommand('qdqStudio.applyFindingFix', row);
       return true;
     }),

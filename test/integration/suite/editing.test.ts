@@ -231,4 +231,34 @@ suite('Editing: undoable Q/DQ edits, save, backup', function () {
       fs.rmSync(folder, { recursive: true, force: true });
     }
   });
+
+  test('Fix All: every R22 fix of a model as one edit, from the Findings row; one undo takes them all back', async () => {
+    const uri = await scratchCopy('tiny-qat-defects.onnx', 'scratch-editing-fix-all.onnx');
+    const originalCount = await open(uri);
+    const codeOf = (d: vscode.Diagnostic): string => (typeof d.code === 'object' ? String(d.code.value) : String(d.code));
+    const count = (rule: string): number => vscode.languages.getDiagnostics(uri).filter((d) => codeOf(d) === rule).length;
+    await poll('the R22 diagnostics', 30_000, async () => (count('R22') >= 2 ? true : undefined));
+    const r22 = count('R22');
+    const r1 = count('R1');
+    assert.ok(r1 > 0, 'the model also has R1 findings (left alone)');
+    type Row = { kind: string; ruleId?: string; node?: string; children?: Row[] };
+    const rows = await vscode.commands.executeCommand<Row[]>('qdqStudio.internal.findings', uri.toString());
+    const row = rows.flatMap((m) => m.children ?? []).find((r) => r.kind === 'finding' && r.ruleId === 'R22');
+    assert.ok(row?.node, 'an R22 row in the Findings view');
+    const out = await vscode.commands.executeCommand<{ applied: boolean; message: string; fixes?: { applied: { ruleId: string }[]; remaining: number } }>(
+      'qdqStudio.internal.applyFindingFixByRow', uri.toString(), 'R22', row.node, 'all',
+    );
+    assert.equal(out.applied, true, out.message);
+    assert.equal(out.fixes!.applied.length, r22, out.message);
+    assert.ok(out.fixes!.applied.every((a) => a.ruleId === 'R22'));
+    assert.match(out.message, new RegExp(`^Applied ${r22} fixes of R22 as one edit`));
+    await poll('the R22 diagnostics to go', 30_000, async () => (count('R22') === 0 ? true : undefined));
+    assert.equal(count('R1'), r1, 'other rules untouched');
+    const state = await waitDirty(uri, true, 'dirty after Fix All');
+    assert.equal(state.edits.length, 1, `one edit: ${JSON.stringify(state.edits)}`);
+    assert.ok(state.nodeCount! < originalCount);
+    await workbench('undo');
+    await waitDirty(uri, false, 'one undo to make the document clean');
+    await poll('the R22 diagnostics back after undo', 30_000, async () => (count('R22') === r22 ? true : undefined));
+  });
 });
