@@ -1,33 +1,38 @@
 /**
  * `qdq edit MODEL -o OUT [--disable-quant NODE|PREFIX|MODULE]... [--enable-quant NODE[:SCALE]]...
  * [--unify-scales NODE[:max|min|VALUE]]... [--remove-qdq TENSOR]... [--insert-qdq TENSOR:SCALE]...
+ * [--fix RULES|all [--trt 8|10] [--precision int8|fp8] [--strongly-typed] [--refit]]
  * [--float-reference] [--plan PLAN.json] [--export-plan PLAN.json] [--json]`: apply Q/DQ edits
  * (src/core/editing) and save losslessly (everything untouched is copied byte for byte, atomically).
  *
- * Order: the plan, then disables, enables, unifications, removals, insertions, the float reference.
+ * Order: the plan, then disables, enables, unifications, removals, insertions, the fixes (every
+ * quick fix of the chosen rules' findings on the model as those edits left it, core/editing/fixAll;
+ * for the lint options' TensorRT target), the float reference.
  * Exit codes: 0 written; 1 an edit was refused (its message names it; nothing is written);
  * 2 unreadable input or bad usage, one line naming the file.
  */
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { analyzeModel, scaleShareAround } from '../core/analysis/index';
+import { analyzeModel, findRule, scaleShareAround, type AnalyzeOptions } from '../core/analysis/index';
 import { buildGraphIndex, findNodeRef, nodeLabel } from '../core/graph/index';
 import { isOnnxError, openModelFile, saveModelFile, type DecodedModel, type Node } from '../core/onnx/index';
 import {
-  EditError, EditSession, exportPlan, MAX_PLAN_BYTES, parsePlan, planToRequest, removeAllQdqPairs, type EditRequest, type ScaleMode,
+  describeFixAll, EditError, EditSession, exportPlan, fixAll, MAX_PLAN_BYTES, parsePlan, planToRequest, removeAllQdqPairs, type EditRequest, type FixRef, type ScaleMode,
 } from '../core/editing/index';
 import type { CliIo } from './qdq';
 
 export const EDIT_USAGE =
   '  qdq edit MODEL -o OUT [--disable-quant NODE|PREFIX|MODULE]... [--enable-quant NODE[:SCALE]]...\n' +
   '           [--unify-scales NODE[:max|min|VALUE]]... [--remove-qdq TENSOR]... [--insert-qdq TENSOR:SCALE]...\n' +
+  '           [--fix RULES|all [--trt 8|10] [--precision int8|fp8] [--strongly-typed] [--refit]]\n' +
   '           [--float-reference] [--plan PLAN.json] [--export-plan PLAN.json] [--json]\n' +
   '                                 Edit Q/DQ placement (keep layers in higher precision, re-quantize, unify\n' +
-  '                                 scales around a Concat, remove/insert pairs, strip all Q/DQ) and save\n' +
+  '                                 scales around a Concat, remove/insert pairs, apply every quick fix of\n' +
+  '                                 the lint findings of RULES (R22,R26) or all, strip all Q/DQ) and save\n' +
   '                                 losslessly; --export-plan writes the edits as a plan (docs/plan-format.md)\n' +
   '                                 with ModelOpt nodes_to_exclude and YOLO module names. Exit 1: refused.';
 
-const SHORT_USAGE = 'usage: qdq edit MODEL -o OUT [--disable-quant T]... [--enable-quant T]... [--unify-scales NODE]... [--plan P] [--export-plan P] [--json]';
+const SHORT_USAGE = 'usage: qdq edit MODEL -o OUT [--disable-quant T]... [--enable-quant T]... [--unify-scales NODE]... [--fix RULES|all] [--plan P] [--export-plan P] [--json]';
 
 
 class InputError extends Error {}
@@ -83,10 +88,30 @@ function quantizerNames(decoded: DecodedModel, r: EditRequest): string[] {
   return at < 0 ? [] : scaleShareAround(decoded, buildGraphIndex(g), at).qdq.map((i) => nodeLabel(g.node[i]!, i));
 }
 
+/** `--fix R22,R26 --fix R16` or `--fix all`: the rule ids (checked), 'all', or undefined without `--fix`. */
+function fixRulesOf(values: string[] | undefined): string[] | 'all' | undefined {
+  if (values === undefined) return undefined;
+  const ids = values.flatMap((v) => v.split(',')).map((r) => r.trim()).filter(Boolean);
+  if (ids.length === 0) throw new InputError('--fix needs rule ids (e.g. R22,R26) or all');
+  if (ids.some((r) => r.toLowerCase() === 'all')) return 'all';
+  for (const r of ids) if (!findRule(r)) throw new InputError(`--fix: unknown rule '${r}' (expected R1..R31 or a long id such as QDQ-CONCAT-SCALE, or all)`);
+  return ids;
+}
+
+/** The TensorRT target whose findings `--fix` applies (the options of `qdq lint`). */
+function analysisTarget(values: { trt?: string; precision?: string; 'strongly-typed'?: boolean; refit?: boolean }): AnalyzeOptions {
+  const trt = (values.trt ?? '10').replace(/\.x$/, '');
+  if (trt !== '8' && trt !== '10') throw new InputError(`--trt must be 8 or 10 (got '${values.trt}')`);
+  const precision = (values.precision ?? 'int8').toLowerCase();
+  if (precision !== 'int8' && precision !== 'fp8') throw new InputError(`--precision must be int8 or fp8 (got '${values.precision}')`);
+  return { trt: trt === '8' ? 8 : 10, precision, stronglyTyped: values['strongly-typed'] ?? false, refit: values.refit ?? false };
+}
+
 export function cmdEdit(args: string[], io: CliIo): number {
   let values: {
     output?: string; json?: boolean; plan?: string; 'export-plan'?: string; 'float-reference'?: boolean;
     'disable-quant'?: string[]; 'enable-quant'?: string[]; 'unify-scales'?: string[]; 'remove-qdq'?: string[]; 'insert-qdq'?: string[];
+    fix?: string[]; trt?: string; precision?: string; 'strongly-typed'?: boolean; refit?: boolean;
   };
   let positionals: string[];
   try {
@@ -103,6 +128,11 @@ export function cmdEdit(args: string[], io: CliIo): number {
         'unify-scales': { type: 'string', multiple: true },
         'remove-qdq': { type: 'string', multiple: true },
         'insert-qdq': { type: 'string', multiple: true },
+        fix: { type: 'string', multiple: true },
+        trt: { type: 'string', default: '10' },
+        precision: { type: 'string', default: 'int8' },
+        'strongly-typed': { type: 'boolean', default: false },
+        refit: { type: 'boolean', default: false },
       },
       allowPositionals: true,
       strict: true,
@@ -158,7 +188,9 @@ export function cmdEdit(args: string[], io: CliIo): number {
       if (suffix === undefined) throw new InputError(`--insert-qdq ${arg}: give TENSOR:SCALE`);
       after.push({ kind: 'insertQdqPair', tensor, scale: positive(suffix, `--insert-qdq ${arg}`), dtype: 'INT8' });
     }
-    const done: { label: string; message: string; nodes: string[]; notes?: string[] }[] = [];
+    const fixRules = fixRulesOf(values.fix);
+    const target = analysisTarget(values);
+    const done: { label: string; message: string; nodes: string[]; notes?: string[]; fixes?: { applied: readonly FixRef[]; skipped: readonly (FixRef & { reason: string })[]; remaining: number } }[] = [];
     const applyOne = (r: EditRequest): void => {
       const a = session.apply(r);
       done.push({ label: a.label, message: a.message, nodes: a.nodes, ...(a.notes ? { notes: a.notes } : {}) });
@@ -182,6 +214,17 @@ export function cmdEdit(args: string[], io: CliIo): number {
       for (const n of done.at(-1)!.nodes) unified.add(n);
     }
     after.forEach(applyOne);
+    if (fixRules !== undefined) {
+      // Last of the edits: the fixes are those of the model the edits above left.
+      const rules = fixRules === 'all' ? undefined : fixRules;
+      const found = fixAll(decoded, (d) => analyzeModel(d, buildGraphIndex(d.model.graph!), target), rules ? { rules } : {});
+      const message = describeFixAll(found, rules);
+      const fixes = { applied: found.applied, skipped: found.skipped, remaining: found.remaining };
+      if (found.request) {
+        const a = session.apply(found.request);
+        done.push({ label: a.label, message, nodes: a.nodes, fixes });
+      } else done.push({ label: 'Fix all', message, nodes: [], fixes });
+    }
     if (values['float-reference']) {
       const r = removeAllQdqPairs(decoded);
       done.push({ label: 'Remove all Q/DQ (float reference)', message: `Removed ${r.pairs.length} Q/DQ pairs, dequantized ${r.dequantizedWeights.length} stored weights${r.kept.length ? `; kept ${r.kept.length}: ${r.kept.map((k) => `${k.node} (${k.reason})`).join(', ')}` : ''}.`, nodes: r.removedNodes });

@@ -83,3 +83,44 @@ test('refused edits exit 1 and write nothing; bad input exits 2 naming the file'
   assert.ok(!fs.existsSync(out));
   assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
 });
+
+test('--fix R22 applies every R22 fix as one edit (JSON lists them); the output lints clean of R22; --export-plan carries the removals', async () => {
+  const lint = async (file: string): Promise<{ ruleId: string; data?: { fix?: unknown } }[]> => {
+    let out = '';
+    await qdq(['lint', file, '--format', 'json'], { out: (t) => (out += t), err: () => undefined });
+    return (JSON.parse(out) as { findings: { ruleId: string; data?: { fix?: unknown } }[] }).findings;
+  };
+  const r22 = (await lint(MODEL)).filter((f) => f.ruleId === 'R22' && f.data?.fix).length;
+  assert.ok(r22 >= 2, `R22 findings with a fix: ${r22}`);
+  const out = path.join(dir, 'fixed.onnx');
+  const plan = path.join(dir, 'fixed-plan.json');
+  const r = await run(MODEL, '-o', out, '--fix', 'R22', '--json', '--export-plan', plan);
+  assert.equal(r.code, 0, r.err);
+  const json = JSON.parse(r.out) as { edits: { label: string; message: string; fixes: { applied: { ruleId: string }[]; skipped: unknown[]; remaining: number } }[] };
+  assert.equal(json.edits.length, 1);
+  const e = json.edits[0]!;
+  assert.equal(e.fixes.applied.length, r22);
+  assert.ok(e.fixes.applied.every((a) => a.ruleId === 'R22'));
+  assert.deepEqual(e.fixes.skipped, []);
+  assert.equal(e.fixes.remaining, 0);
+  assert.match(e.message, new RegExp(`^Applied ${r22} fixes of R22 as one edit \\(R22 ×${r22}\\)\\.$`));
+  assert.equal((await lint(out)).filter((f) => f.ruleId === 'R22').length, 0);
+  const p = JSON.parse(fs.readFileSync(plan, 'utf8')) as { removeQdqPairs?: unknown[] };
+  assert.equal(p.removeQdqPairs?.length, r22, 'the plan removes the pairs the fixes removed');
+
+  const text = await run(MODEL, '-o', path.join(dir, 'fixed-all.onnx'), '--fix', 'all');
+  assert.equal(text.code, 0, text.err);
+  assert.match(text.out, new RegExp(`^Applied \\d+ fixes as one edit \\((R\\d+( ×\\d+)?, )*R22 ×${r22}\\)\\.`, 'm'));
+});
+
+test('--fix with an unknown rule is bad usage: exit 2, the rule named, nothing written', async () => {
+  const out = path.join(dir, 'never.onnx');
+  const r = await run(MODEL, '-o', out, '--fix', 'R22,R99');
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--fix: unknown rule 'R99'/);
+  assert.ok(!fs.existsSync(out));
+  const bad = await run(MODEL, '-o', out, '--fix', 'R22', '--trt', '9');
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--trt must be 8 or 10/);
+  assert.ok(!fs.existsSync(out));
+});
