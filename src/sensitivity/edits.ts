@@ -30,7 +30,12 @@ export async function setLayerQuantization(uri: vscode.Uri, target: string, enab
     return { kind: 'refused', message };
   }
   if (!result?.applied) {
-    const message = result?.message ?? `${target}: nothing to change`;
+    let message = result?.message ?? `${target}: nothing to change`;
+    // The editing layer's words are for the API and the CLI; from a checkbox or a CodeLens the user
+    // needs to know why and what to do.
+    if (enable && /no scale is remembered/.test(message)) {
+      message = `${target} cannot be quantized here: QDQ Studio knows no activation scale for its layers without Q/DQ (only for quantizers removed in this session). Calibrate them in the QAT run, or give a scale with qdq edit --enable-quant NODE:SCALE. (${message})`;
+    }
     void vscode.window.showInformationMessage(message);
     return { kind: 'refused', message };
   }

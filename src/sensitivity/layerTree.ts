@@ -108,7 +108,12 @@ export class SensitivityTree extends Disposable implements vscode.TreeDataProvid
         if (r.checked !== undefined) {
           item.checkboxState = {
             state: r.checked ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked,
-            tooltip: r.checked ? 'Quantized (INT8). Uncheck to keep this layer in FP16.' : 'Not (fully) quantized. Check to quantize it.',
+            tooltip:
+              r.state?.precision === 'partial'
+                ? `Partly quantized (INT8 ${r.state.quantized}/${r.state.total}). Uncheck to keep all of it in FP16.`
+                : r.checked
+                  ? 'Quantized (INT8). Uncheck to keep this layer in FP16.'
+                  : 'In FP16 (no Q/DQ). Check to quantize it.',
           };
         }
         item.contextValue = r.nodes ? 'qdqSensitivityLayer' : 'qdqSensitivityUnmapped';

@@ -107,7 +107,9 @@ function toRow(report: SensitivityReport, e: ReportEntry, quantized: ReadonlySet
     nodes: e.onnxNodes.length,
     computeNodes: e.computeNodes,
     state,
-    checked: state && state.precision !== 'none' ? state.precision === 'int8' : undefined,
+    // Partly quantized counts as checked: unchecking then moves the whole layer to FP16 (the head of
+    // a yolov9-qat export has convs that never carry Q/DQ, and "keep it in FP16" is what users ask of it).
+    checked: state && state.precision !== 'none' ? state.precision !== 'fp16' : undefined,
     label: e.name,
     description: parts.join(' · '),
     tooltip: entryDetails(report, e, state).join('\n'),
@@ -115,8 +117,8 @@ function toRow(report: SensitivityReport, e: ReportEntry, quantized: ReadonlySet
 }
 
 /**
- * The layer tree: mapped entries by rank (the top k when asked), checked = every compute node still
- * has Q/DQ; unmapped names in their own list, never dropped. `quantized` is
+ * The layer tree: mapped entries by rank (the top k when asked), checked = some compute node still
+ * has Q/DQ (INT8 or partly); unmapped names in their own list, never dropped. `quantized` is
  * `quantizedComputeNodes(model)`; without it rows carry no state.
  */
 export function buildLayerTree(report: SensitivityReport, quantized: ReadonlySet<string> | undefined, o: LayerTreeOptions = {}): LayerTreeModel {

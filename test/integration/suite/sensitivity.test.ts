@@ -265,4 +265,17 @@ suite('Sensitivity: result files, layer tree, YAML annotations', function () {
     // Back to the good result.
     assert.equal(await vscode.commands.executeCommand<string>('qdqStudio.openSensitivityResults', resultUri()), 'ready');
   });
+
+  // Last: the command opens the other model, which the tests above must not see.
+  test('checking a layer that never had Q/DQ says why it cannot be quantized here and what to do', async () => {
+    const fp32 = workspaceFile(`${dir}/yolo-sens-fp32.onnx`);
+    await vscode.workspace.fs.writeFile(fp32, yoloLike({ ...YOLO_PRESETS.tiny, levels: 3, qdq: 'none' }).toBytes());
+    const outcome = await vscode.commands.executeCommand<{ kind: string; message?: string }>('qdqStudio.sensitivity.toggleLayer', {
+      uri: fp32.toString(),
+      target: 'model.0',
+      quantize: true,
+    });
+    assert.equal(outcome.kind, 'refused', JSON.stringify(outcome));
+    assert.match(outcome.message!, /^model\.0 cannot be quantized here: QDQ Studio knows no activation scale .* qdq edit --enable-quant NODE:SCALE/);
+  });
 });

@@ -107,7 +107,8 @@ test('layer tree: mapped layers by rank, unmapped in their own group, checkboxes
   assert.match(t2.rows.find((r) => r.name === 'model.4')!.description, /· FP16$/);
   const partial = new Set([...quantized].filter((n) => n !== m4.computeNodes[0]));
   const p = buildLayerTree(report, partial).rows.find((r) => r.name === 'model.4')!;
-  assert.equal(p.checked, false);
+  // Partly quantized is checked: unchecking it keeps the whole layer in FP16.
+  assert.equal(p.checked, true);
   assert.match(p.description, new RegExp(`INT8 ${m4.computeNodes.length - 1}/${m4.computeNodes.length}$`));
 });
 
