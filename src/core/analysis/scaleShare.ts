@@ -118,6 +118,21 @@ export function pinnedFixScale(set: ScaleShareSet, free: number): { scale: numbe
   };
 }
 
+/** A unified scale this many times the finest one it replaces is worth a warning in the fix's title. */
+const COARSER_NOTE = 2;
+
+/**
+ * For unify fixes (R15, R16, R19): when `chosen` is at least twice the finest of `scales`, the
+ * words that say so (that quantizer loses that much resolution: on yolov9t-qat one linked neck set
+ * goes from 0.34 to 1.92) and that re-calibration or fine-tuning is advised; else nothing.
+ */
+export function coarserNote(scales: readonly number[], chosen: number): { text: string; recalibrate?: true } {
+  const finest = Math.min(...scales);
+  const times = chosen / finest;
+  if (!(finest > 0) || !(times >= COARSER_NOTE)) return { text: '' };
+  return { text: `; the finest scale there (${fmtScale(finest)}) becomes ${times.toFixed(1)}× coarser: re-calibrate or fine-tune after`, recalibrate: true };
+}
+
 export interface ScaleShareSet {
   /** Activation Q/DQ node indices, in topological order. */
   readonly qdq: readonly number[];

@@ -11,6 +11,7 @@ import { buildGraphIndex } from '../../../src/core/graph/index';
 import { decodeModel, MemorySource, type DecodedModel } from '../../../src/core/onnx/index';
 import { float32Payload } from '../../support/builder/weights';
 import { conv, findings, op, qdq, start } from './kit';
+import { coarserNote } from '../../../src/core/analysis/scaleShare';
 
 const run = (d: DecodedModel): AnalysisReport => analyzeModel(d, buildGraphIndex(d.model.graph!), {});
 const requantizes = (r: AnalysisReport): string[] => r.reformats.filter((x) => x.kind === 'requantize').map((x) => x.reason);
@@ -65,8 +66,17 @@ describe('scale-sharing sets in the R15/R16 fixes', () => {
     const fix = r15.fix!;
     assert.deepEqual(new Set((fix.edits[0] as { nodes: string[] }).nodes), new Set([a.q, a.dq, q.q, q.dq, other.q, other.dq, out.q, out.dq]));
     // The fix says how far it reaches: the Concat it links in.
-    assert.equal(fix.title, `Use scale 0.2 on both sides and, linked to them, every quantizer around ${cat.name}`);
+    // 0.1 → 0.2 halves that quantizer's resolution: the title says so and asks for re-calibration.
+    assert.equal(fix.title, `Use scale 0.2 on both sides and, linked to them, every quantizer around ${cat.name}; the finest scale there (0.1) becomes 2.0× coarser: re-calibrate or fine-tune after`);
+    assert.equal(fix.recalibrate, true);
     assert.deepEqual(r15.data.sharedWith, [cat.name]);
     assertFixClears(d, before, fix, 'no R16 at the Concat the shared DQ feeds');
   });
+});
+
+test('coarserNote: a unified scale at least twice the finest one it replaces is said, with re-calibration advised', () => {
+  assert.deepEqual(coarserNote([0.1, 0.19], 0.19), { text: '' });
+  assert.deepEqual(coarserNote([0.2, 0.2], 0.2), { text: '' });
+  assert.deepEqual(coarserNote([0.1, 0.2, 0.15], 0.2), { text: '; the finest scale there (0.1) becomes 2.0× coarser: re-calibrate or fine-tune after', recalibrate: true });
+  assert.deepEqual(coarserNote([0, 0.2], 0.2), { text: '' }, 'a zero scale (invalid, R-rules report it) says nothing');
 });

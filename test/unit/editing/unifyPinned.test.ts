@@ -104,7 +104,7 @@ describe('unify scales with a quantizer at the model interface', () => {
   test('a pinned scale that is the largest: no clipping note', () => {
     const { d, set } = pinnedModel({ inScale: 0.4, outScale: 0.2 });
     const f = r16(analyze(d))[0]!;
-    assert.equal(f.fix!.title, 'Use scale 0.4, the scale of network input "xq" (part of the model\'s interface, so it stays), for every quantizer around /cat/Concat');
+    assert.equal(f.fix!.title, 'Use scale 0.4, the scale of network input "xq" (part of the model\'s interface, so it stays), for every quantizer around /cat/Concat; the finest scale there (0.2) becomes 2.0× coarser: re-calibrate or fine-tune after');
     const a = applyEdit(d, { kind: 'applyFix', fix: f.fix! });
     assert.doesNotMatch(a.message, /clip/);
     for (const n of set) assert.equal(scaleOf(redecode(d), n), Math.fround(0.4), n);

@@ -143,7 +143,7 @@ describe('unnamed Concat and Q/DQ nodes are targeted by their <OpType>#<index> l
     const before = analyze(d);
     const r15 = scaleFindings(before);
     assert.deepEqual(r15.map((f) => f.ruleId), ['R15']);
-    assert.match(r15[0]!.fix!.title, new RegExp(`every quantizer around ${concatLabel(d)}$`));
+    assert.match(r15[0]!.fix!.title, new RegExp(`every quantizer around ${concatLabel(d)}; the finest scale there \\(0\\.1\\) becomes 2\\.0× coarser: re-calibrate or fine-tune after$`));
     assertFixClears(d, before, r15[0]!.fix!);
   });
 

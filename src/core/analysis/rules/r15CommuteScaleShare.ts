@@ -1,7 +1,7 @@
 /** R15 QDQ-COMMUTE-SCALE-SHARE: scales must line up across commuting ops (other than Concat, R16). */
 import { fmtScale } from '../qdq';
 import { defineRule, listNames, plural } from '../rule';
-import { pinnedFixScale, scaleShareSet } from '../scaleShare';
+import { coarserNote, pinnedFixScale, scaleShareSet } from '../scaleShare';
 import { ratio } from './helpers';
 
 export const r15 = defineRule(
@@ -13,7 +13,7 @@ export const r15 = defineRule(
     versions: 'all',
     matches: 'A DequantizeLinear(s1) and a QuantizeLinear(s2) that meet after propagation across commuting ops (MaxPool, Resize, Slice, Reshape, Transpose, …, not Concat: R16) with s1 ≠ s2 (exact float comparison).',
     tensorrt: 'With equal scales the DQ/Q pair cancels and the commuting ops run fully in INT8. With different scales a requantize (DQ then Q) survives as a standalone Reformat/Scale layer with origin QDQ: a kernel launch and a memory round trip.',
-    fix: 'Give the quantizers on both sides one scale: the YOLOv7 QAT MaxPool rule makes the convs reading the MaxPool input reuse the quantizer of the conv after it. The quick fix also changes the quantizers that meet these two elsewhere (a DQ that also feeds a Concat, that Concat\'s other inputs and output), or the requantize would only move; the largest scale when they carry others. A quantizer at the model\'s interface (a DQ of an INT8 network input, a Q writing a graph output) keeps its scale and the others take it; when two such scales differ there is no quick fix.',
+    fix: 'Give the quantizers on both sides one scale: the YOLOv7 QAT MaxPool rule makes the convs reading the MaxPool input reuse the quantizer of the conv after it. The quick fix also changes the quantizers that meet these two elsewhere (a DQ that also feeds a Concat, that Concat\'s other inputs and output), or the requantize would only move; the largest scale when they carry others. A quantizer at the model\'s interface (a DQ of an INT8 network input, a Q writing a graph output) keeps its scale and the others take it; when two such scales differ there is no quick fix. When the scale it sets is at least twice the finest one it replaces, the quick fix says how much coarser that quantizer gets and marks the fix as needing re-calibration or fine-tuning.',
     sources: ['yolo_deepstream yolov7_qat/doc/Guidance_of_QAT_performance_optimization.md (MaxPool)', 'modelopt qdq_graph.py (get_concat_eliminated_tensors)', 'TensorRT developer guide "Q/DQ Limitations"'],
     coverage: 'full',
   },
@@ -31,6 +31,7 @@ export const r15 = defineRule(
       // A quantizer at the model's interface keeps its scale (scaleShare.ts, "Pinned quantizers").
       const set = scaleShareSet(ctx, qdq, prop, [dq.index, q.index]);
       const choice = pinnedFixScale(set, set.scales.every((s) => s === s1 || s === s2) ? s2 : Math.max(...set.scales));
+      const coarse = 'noFix' in choice ? { text: '' } : coarserNote(set.scales, choice.scale);
       // Say how far the fix reaches: the quantizers beyond these two and the Concats they link in.
       const beyond = set.qdq.length - 4; // the two pairs that meet
       const linked = set.concats.map((c) => ctx.name(c));
@@ -41,7 +42,11 @@ export const r15 = defineRule(
         nodes: [dq.name, q.name],
         data: { dqScale: s1, qScale: s2, ratio: ratio([s1, s2]), between: r.between, crossed: r.via, sharedWith: linked, ...(set.pinned.length ? { pinned: set.pinned } : {}) },
         ...('noFix' in choice ? {} : {
-          fix: { title: `Use scale ${fmtScale(choice.scale)}${choice.because} on both sides${reach}${choice.clips}`, edits: [{ kind: 'unifyScales', nodes: set.qdq.map((x) => qdq.get(x)!.name), scale: choice.scale }] },
+          fix: {
+            title: `Use scale ${fmtScale(choice.scale)}${choice.because} on both sides${reach}${choice.clips}${coarse.text}`,
+            edits: [{ kind: 'unifyScales', nodes: set.qdq.map((x) => qdq.get(x)!.name), scale: choice.scale }],
+            ...(coarse.recalibrate ? { recalibrate: true } : {}),
+          },
         }),
       });
     }

@@ -2,7 +2,7 @@
 import type { QdqInfo } from '../qdq';
 import { fmtScale } from '../qdq';
 import { defineRule, listNames, plural } from '../rule';
-import { pinnedFixScale, scaleShareSet } from '../scaleShare';
+import { coarserNote, pinnedFixScale, scaleShareSet } from '../scaleShare';
 import { fmtScales, ratio, unique } from './helpers';
 
 export interface ConcatInputScale {
@@ -23,7 +23,7 @@ export const r16 = defineRule(
     versions: 'all',
     matches: 'A Concat whose inputs come from DequantizeLinear nodes (directly or through commuting ops) where the input DQ scales, and the scales of the QuantizeLinear nodes its output feeds (directly or through commuting ops), are not all equal. Inputs with no DQ at all are R17.',
     tensorrt: 'The Concat is removed (inputs written into one buffer) and the Q after it is cloned backward onto every input. Where an input DQ scale equals that Q scale the DQ/Q cancel; where it differs a requantize layer remains on that input, and the producers cannot write INT8 straight into the shared buffer, so Reformat layers appear around the concat.',
-    fix: 'Give every quantizer around the Concat one scale (the YOLOv7/YOLOv9 QAT Concat rule: the convs reading the Concat inputs reuse the quantizer of the conv after the Concat). The quick fix sets all of them to the output Q scale, including the quantizers behind a Resize/MaxPool on an input and those of another Concat sharing a quantizer with this one (TensorRT needs them equal too; when the output scales of those Concats differ, the largest scale, so that nothing is clipped). A quantizer at the model\'s interface (a DQ of an INT8 network input, a Q writing a graph output) keeps its scale and the others take it (larger values then clip, which the title says); when two such scales differ there is no quick fix.',
+    fix: 'Give every quantizer around the Concat one scale (the YOLOv7/YOLOv9 QAT Concat rule: the convs reading the Concat inputs reuse the quantizer of the conv after the Concat). The quick fix sets all of them to the output Q scale, including the quantizers behind a Resize/MaxPool on an input and those of another Concat sharing a quantizer with this one (TensorRT needs them equal too; when the output scales of those Concats differ, the largest scale, so that nothing is clipped). A quantizer at the model\'s interface (a DQ of an INT8 network input, a Q writing a graph output) keeps its scale and the others take it (larger values then clip, which the title says); when two such scales differ there is no quick fix. When the scale it sets is at least twice the finest one it replaces, the quick fix says how much coarser that quantizer gets and marks the fix as needing re-calibration or fine-tuning.',
     sources: ['modelopt qdq_graph.py (get_concat_eliminated_tensors)', 'yolo_deepstream yolov7_qat/doc/Guidance_of_QAT_performance_optimization.md', 'https://github.com/NVIDIA/TensorRT/issues/4366'],
     coverage: 'full',
   },
@@ -60,6 +60,7 @@ export const r16 = defineRule(
       // the set takes it; two that differ leave no fix (scaleShare.ts, "Pinned quantizers").
       const set = scaleShareSet(ctx, qdq, prop, [...inDqs.map((d) => d.index), ...outQs.map((q) => q.index)]);
       const choice = pinnedFixScale(set, set.outputScales.length === 1 ? set.outputScales[0]! : Math.max(...all, ...set.scales));
+      const coarse = 'noFix' in choice ? { text: '' } : coarserNote(set.scales, choice.scale);
       const names = set.qdq.map((q) => qdq.get(q)!.name);
       const others = set.concats.filter((c) => c !== i).map((c) => ctx.name(c));
       const perInput = inputs.map((r) => `input ${r.input} ${r.dqs.length ? r.dqs.map((d) => (d.scale === null ? '?' : fmtScale(d.scale))).join('/') : 'float'}`).join(', ');
@@ -76,8 +77,9 @@ export const r16 = defineRule(
         },
         ...('noFix' in choice ? {} : {
           fix: {
-            title: `Use scale ${fmtScale(choice.scale)}${choice.because} for every quantizer around ${ctx.name(i)}${others.length ? ` and, linked to it, ${listNames(others)}` : ''}${choice.clips}`,
+            title: `Use scale ${fmtScale(choice.scale)}${choice.because} for every quantizer around ${ctx.name(i)}${others.length ? ` and, linked to it, ${listNames(others)}` : ''}${choice.clips}${coarse.text}`,
             edits: [{ kind: 'unifyScales', nodes: names, scale: choice.scale }],
+            ...(coarse.recalibrate ? { recalibrate: true } : {}),
           },
         }),
       });
