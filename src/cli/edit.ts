@@ -19,6 +19,7 @@ import { isOnnxError, openModelFile, saveModelFile, type DecodedModel, type Node
 import {
   describeFixAll, EditError, EditSession, exportPlan, fixAll, MAX_PLAN_BYTES, parsePlan, planToRequest, removeAllQdqPairs, type EditRequest, type FixRef, type ScaleMode,
 } from '../core/editing/index';
+import { cannotReadMessage } from '../core/util/fileErrors';
 import type { CliIo } from './qdq';
 
 export const EDIT_USAGE =
@@ -163,7 +164,7 @@ export function cmdEdit(args: string[], io: CliIo): number {
         text = fs.readFileSync(file, 'utf8');
       } catch (e) {
         if (e instanceof InputError) throw e;
-        throw new InputError(`${file}: cannot read plan: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new InputError(cannotReadMessage(file, e));
       }
       try {
         planRequest = planToRequest(parsePlan(text, file), `Apply plan ${file}`);

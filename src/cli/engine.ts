@@ -27,6 +27,7 @@ import {
   type PerfSource,
   type TimingFigures,
 } from '../core/engineReport/index';
+import { cannotReadMessage } from '../core/util/fileErrors';
 import type { CliIo } from './qdq';
 
 export const ENGINE_USAGE =
@@ -40,6 +41,12 @@ class UsageError extends Error {}
 /** A file that could not be read: missing, a folder or another non-regular file, too large. */
 class InputError extends Error {}
 
+/**
+ * The system refused the read (missing, no permission): `qdq: <file>: cannot read: no such file
+ * (ENOENT)`, worded and prefixed as every other command says it.
+ */
+class FileReadError extends InputError {}
+
 async function readText(file: string): Promise<string> {
   let size: number;
   try {
@@ -50,28 +57,13 @@ async function readText(file: string): Promise<string> {
     size = st.size;
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new InputError(`cannot read ${file}: ${describeFsError(e)}`);
+    throw new FileReadError(cannotReadMessage(file, e));
   }
   if (size > MAX_INPUT_BYTES) throw new InputError(`cannot read ${file}: ${size} bytes is more than the ${MAX_INPUT_BYTES} this command reads`);
   try {
     return await fsp.readFile(file, 'utf8');
   } catch (e) {
-    throw new InputError(`cannot read ${file}: ${describeFsError(e)}`);
-  }
-}
-
-function describeFsError(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'it is a folder';
-    default:
-      return code ?? (e instanceof Error ? e.message : String(e));
+    throw new FileReadError(cannotReadMessage(file, e));
   }
 }
 
@@ -130,6 +122,10 @@ export async function runEngine(args: string[], io: CliIo): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError || (e as NodeJS.ErrnoException)?.code?.startsWith?.('ERR_PARSE_ARGS')) {
       io.err(`qdq engine: ${(e as Error).message}\nusage: ${ENGINE_USAGE}`);
+      return 2;
+    }
+    if (e instanceof FileReadError) {
+      io.err(`qdq: ${oneLine(e.message)}`);
       return 2;
     }
     if (e instanceof InputError || isEngineReportError(e)) {

@@ -156,7 +156,8 @@ export async function runNumeric(args: string[], io: CliIo): Promise<number> {
     if (e instanceof UsageError) io.err(`qdq numeric: ${e.message} (${SHORT_USAGE})`);
     else if (e instanceof OrtNotFoundError) {
       io.err(`qdq numeric: ${e.message}. Install it with \`npm install onnxruntime-node --onnxruntime-node-install=skip\` (CPU) into a folder and pass --ort FOLDER or set QDQ_ORT_PATH=FOLDER`);
-    } else if (isOnnxError(e) || isNumericInputError(e) || isEditError(e)) io.err(`qdq numeric: ${(e as Error).message}`);
+    } else if (isOnnxError(e) || isNumericInputError(e)) io.err(`qdq: ${(e as Error).message}`); // names the file, as every command says it
+    else if (isEditError(e)) io.err(`qdq numeric: ${(e as Error).message}`);
     else io.err(`qdq numeric: ${String((e as Error)?.message ?? e).split('\n')[0]}`);
     return 2;
   } finally {

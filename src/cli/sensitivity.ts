@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isOnnxError, openModelFile } from '../core/onnx/index';
+import { cannotReadMessage } from '../core/util/fileErrors';
 import {
   buildSensitivityReport,
   decodeResultBytes,
@@ -47,7 +48,7 @@ function readInput(file: string, what: string): string {
     bytes = fs.readFileSync(file);
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new InputError(`${file}: cannot read ${what}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new InputError(cannotReadMessage(file, e));
   }
   return decodeResultBytes(bytes);
 }

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Graph } from '../onnx/index';
+import { fileErrorReason } from '../util/fileErrors';
 import { NumericInputError } from './errors';
 import { loadImageSample } from './images';
 import { parseNpy } from './npy';
@@ -91,7 +92,7 @@ export function listSampleFiles(dir: string): string[] {
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch (e) {
-    throw new NumericInputError(dir, `cannot read the inputs folder: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new NumericInputError(dir, `cannot read: ${fileErrorReason(e)}`);
   }
   const files = entries
     .filter((e) => (e.isFile() || e.isSymbolicLink()) && SAMPLE_EXTENSIONS.includes(path.extname(e.name).toLowerCase()))
@@ -109,7 +110,7 @@ function readSampleFile(file: string): Uint8Array {
     return fs.readFileSync(file);
   } catch (e) {
     if (e instanceof NumericInputError) throw e;
-    throw new NumericInputError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new NumericInputError(file, `cannot read: ${fileErrorReason(e)}`);
   }
 }
 

@@ -10,6 +10,7 @@ import { type DecodedModel, type DecodeOptions, decodeModel } from './decode';
 import { encodeModel } from './encode';
 import { ModelFileError } from './errors';
 import { NotAFileError, openRegularFile } from './externalData';
+import { fileErrorReason } from '../util/fileErrors';
 
 /** A ByteSource doing positional reads on an open file descriptor. Opening reads nothing. */
 export class FileSource implements ByteSource {
@@ -22,7 +23,7 @@ export class FileSource implements ByteSource {
       fd = openRegularFile(name); // a named pipe or a folder is refused at once, never waited on
     } catch (e) {
       if (e instanceof NotAFileError) throw new ModelFileError(name, 'not a regular file');
-      throw new ModelFileError(name, `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new ModelFileError(name, `cannot read: ${fileErrorReason(e)}`);
     }
     try {
       this.size = fs.fstatSync(fd).size;

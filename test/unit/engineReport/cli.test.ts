@@ -96,7 +96,7 @@ describe('engineReport: qdq engine', () => {
 
   test('exit 2 with one line naming the file: missing, folder, malformed, wrong kind', async () => {
     const cases: [string[], RegExp][] = [
-      [[f('nope.json')], /^qdq engine: cannot read .*nope\.json: no such file$/],
+      [[f('nope.json')], /^qdq: .*nope\.json: cannot read: no such file \(ENOENT\)$/],
       [[dir], /^qdq engine: cannot read .*trtexec: it is a folder$/],
       [[f('malformed.layerinfo.json')], /^qdq engine: .*malformed\.layerinfo\.json:9:5: not valid JSON \(expected trtexec --exportLayerInfo JSON\): expected ',' or '}', found '"'$/],
       [[f('trt8-detailed.profile.json')], /^qdq engine: .*trt8-detailed\.profile\.json: expected an object with a "Layers" array, found an array \(this looks like an --exportProfile file\)$/],
@@ -104,7 +104,7 @@ describe('engineReport: qdq engine', () => {
       [[f('names-only.layerinfo.json'), '--profile', f('names-only.layerinfo.json')], /^qdq engine: .*names-only\.layerinfo\.json: expected an array of layer timing records, found an object \(this looks like an --exportLayerInfo file\)$/],
       [[f('names-only.layerinfo.json'), '--log', f('README.md')], /^qdq engine: .*README\.md:1: not a trtexec console log/],
       [[f('names-only.layerinfo.json'), '--log', f('trt8-detailed.layerinfo.json')], /^qdq engine: .*trt8-detailed\.layerinfo\.json: a JSON file, but neither a trtexec console log nor TREx profile metadata$/],
-      [[f('names-only.layerinfo.json'), '--compare', f('nope.json')], /^qdq engine: cannot read .*nope\.json: no such file$/],
+      [[f('names-only.layerinfo.json'), '--compare', f('nope.json')], /^qdq: .*nope\.json: cannot read: no such file \(ENOENT\)$/],
     ];
     for (const [args, expected] of cases) {
       const r = await run(...args);

@@ -66,12 +66,12 @@ test('exit 2 with one line naming the file: unreadable, malformed, wrong model, 
   const notOnnx = path.join(dir, 'not.onnx');
   fs.writeFileSync(notOnnx, 'hello');
   const cases: [string[], string][] = [
-    [[path.join(dir, 'missing.json'), '--model', tinyModel()], `qdq: ${path.join(dir, 'missing.json')}: cannot read sensitivity result: ENOENT`],
+    [[path.join(dir, 'missing.json'), '--model', tinyModel()], `qdq: ${path.join(dir, 'missing.json')}: cannot read: no such file (ENOENT)`],
     [[dir, '--model', tinyModel()], `qdq: ${dir}: cannot read sensitivity result: not a regular file`],
     [[bad, '--model', tinyModel()], `qdq: ${bad}:3:9: invalid JSON: NaN is not valid JSON (Python's json module writes it for a float that is not a number)`],
-    [[fx('summary-sensitive-analysis.json'), '--model', path.join(dir, 'nope.onnx')], `qdq: ${path.join(dir, 'nope.onnx')}: cannot open: ENOENT`],
+    [[fx('summary-sensitive-analysis.json'), '--model', path.join(dir, 'nope.onnx')], `qdq: ${path.join(dir, 'nope.onnx')}: cannot read: no such file (ENOENT)`],
     [[fx('summary-sensitive-analysis.json'), '--model', tinyModel(), '--metric', 'map'], `qdq: ${fx('summary-sensitive-analysis.json')}: no metric "map" (metrics: ap)`],
-    [[fx('summary-sensitive-analysis.json'), '--model', tinyModel(), '--yaml', path.join(dir, 'none.yaml')], `qdq: ${path.join(dir, 'none.yaml')}: cannot read model YAML: ENOENT`],
+    [[fx('summary-sensitive-analysis.json'), '--model', tinyModel(), '--yaml', path.join(dir, 'none.yaml')], `qdq: ${path.join(dir, 'none.yaml')}: cannot read: no such file (ENOENT)`],
   ];
   for (const [args, want] of cases) {
     const r = run(...args);
