@@ -97,10 +97,22 @@ export function parseTaskDefinition(raw: unknown): QdqTaskDefinition {
   return def;
 }
 
-/** The name shown in the task list: `trtexec qdq: yolov9-c-qat.onnx`, `quantize: yolov9-c.pt`. */
+/**
+ * `$(name)` in user text (a file name) escaped as `\$(name)`, so VS Code's label renderer shows it
+ * literally instead of as an icon (its own `escapeIcons` rule: already escaped ones stay).
+ */
+export function escapeCodicons(text: string): string {
+  return text.replace(/(\\)?\$\([A-Za-z0-9-]+(?:~[A-Za-z]+)?\)/g, (match, escaped: string | undefined) => (escaped ? match : `\\${match}`));
+}
+
+/**
+ * The name shown in the task list: `trtexec qdq: yolov9-c-qat.onnx`, `quantize: yolov9-c.pt`. The
+ * file name is user text, so icon syntax in it is escaped.
+ */
 export function taskLabel(def: QdqTaskDefinition, style: PathStyle = 'posix'): string {
   const p = pathOps(style);
-  if (def.task === 'trtexec') return `trtexec ${def.flavour ?? 'qdq'}: ${p.basename(def.model ?? '')}`;
-  if (def.task === 'export') return `export ${def.include ?? 'onnx'}: ${p.basename(def.weights ?? '')}`;
-  return `${def.task}: ${p.basename(def.weights ?? '')}`;
+  const file = (f: string | undefined) => escapeCodicons(p.basename(f ?? ''));
+  if (def.task === 'trtexec') return `trtexec ${def.flavour ?? 'qdq'}: ${file(def.model)}`;
+  if (def.task === 'export') return `export ${def.include ?? 'onnx'}: ${file(def.weights)}`;
+  return `${def.task}: ${file(def.weights)}`;
 }

@@ -44,6 +44,10 @@ test('labels', () => {
   assert.equal(taskLabel({ type: 'qdq', task: 'trtexec', model: '/m/yolo v9.onnx', flavour: 'fp16' }), 'trtexec fp16: yolo v9.onnx');
   assert.equal(taskLabel({ type: 'qdq', task: 'export', weights: '/w/q.pt', include: 'onnx_end2end' }), 'export onnx_end2end: q.pt');
   assert.equal(taskLabel({ type: 'qdq', task: 'quantize', weights: '/w/y.pt' }), 'quantize: y.pt');
+  // VS Code draws `$(name)` in a label as an icon; a file name's is escaped, so it shows as written.
+  assert.equal(taskLabel({ type: 'qdq', task: 'trtexec', model: '/m/yolo v9 $(id) `x`.onnx', flavour: 'qdq' }), 'trtexec qdq: yolo v9 \\$(id) `x`.onnx');
+  assert.equal(taskLabel({ type: 'qdq', task: 'eval', weights: '/w/$(zap~spin) \\$(done).pt' }), 'eval: \\$(zap~spin) \\$(done).pt');
+  assert.equal(taskLabel({ type: 'qdq', task: 'export', weights: '/w/$(not an icon) $x.pt' }), 'export onnx: $(not an icon) $x.pt');
 });
 
 test('package.json taskDefinitions lists the same task kinds and properties', () => {
