@@ -165,7 +165,10 @@ function pythonScript(env: QatEnvironment, script: string, scriptArgs: string[],
     n !== undefined && gpus! > 1
       ? ['-m', 'torch.distributed.run', '--nproc_per_node', n, scriptPath, ...scriptArgs]
       : [scriptPath, ...scriptArgs];
-  return { command: nonEmpty('the Python interpreter', env.python), args, cwd: env.checkout, env: { PYTHONUNBUFFERED: '1' } };
+  // Unbuffered, so output shows as it comes; no 3.11+ `~~^^` range lines under traceback source
+  // lines, so a traceback's last frame, its source line and the exception are consecutive lines
+  // (what the `$qdq-python` problem matcher reads).
+  return { command: nonEmpty('the Python interpreter', env.python), args, cwd: env.checkout, env: { PYTHONUNBUFFERED: '1', PYTHONNODEBUGRANGES: '1' } };
 }
 
 function common(args: string[], o: { data?: string; hyp?: string; batchSize?: number; imgsz?: number; device?: string }): void {

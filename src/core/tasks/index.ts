@@ -57,5 +57,6 @@ export {
   type ToolProblem,
   type LookupEnv,
 } from './settings';
-export { TASK_TYPE, TASK_KINDS, parseTaskDefinition, taskLabel, type QdqTaskDefinition, type TaskKind } from './definition';
+export { TASK_TYPE, TASK_KINDS, parseTaskDefinition, taskLabel, escapeCodicons, type QdqTaskDefinition, type TaskKind } from './definition';
 export { parseQatReport, formatQatReport, type QatReportRow } from './qatReport';
+export { TracebackWatcher, isLibraryFile, noteFor, type TracebackFrame } from './pythonTraceback';

@@ -31,7 +31,7 @@ test('quantize: every option as its own argument, in a fixed order', () => {
   });
   assert.equal(cl.command, '/usr/bin/python3');
   assert.equal(cl.cwd, '/work/yolov9');
-  assert.deepEqual(cl.env, { PYTHONUNBUFFERED: '1' });
+  assert.deepEqual(cl.env, { PYTHONUNBUFFERED: '1', PYTHONNODEBUGRANGES: '1' });
   assert.deepEqual(cl.args, [
     '/work/yolov9/qat.py', 'quantize', '--weights', '/w/yolov9-c-converted.pt',
     '--data', 'data/coco.yaml', '--hyp', 'data/hyps/hyp.scratch-high.yaml', '--batch-size', '16', '--imgsz', '640', '--device', 'cuda:0',
