@@ -1,9 +1,11 @@
 /**
- * The `qdq` task type: quantize / sensitive / eval / export run yolov9-qat's scripts as a
- * `ProcessExecution` (program and argument list, no shell); trtexec runs in a `CustomExecution`
- * pseudoterminal (src/tasks/trtexecTerminal.ts) that also reads the results back. Tasks exist only
- * in a trusted workspace. A missing tool is an actionable message (Open Settings / Pick File…),
- * and the task then ends at once instead of failing in a terminal.
+ * The `qdq` task type: quantize / sensitive / eval / export run yolov9-qat's scripts, and trtexec
+ * its builds, each in a `CustomExecution` pseudoterminal that runs an argument list with no shell
+ * and shows the command line quoted (src/tasks/processTerminal.ts, src/tasks/trtexecTerminal.ts;
+ * the trtexec one also reads the results back). Every task carries its problem matcher
+ * (`$qdq-python`, `$qdq-trtexec`, package.json), tasks.json ones too unless they name their own.
+ * Tasks exist only in a trusted workspace. A missing tool is an actionable message (Open Settings /
+ * Pick File…): the commands show it and start nothing; a tasks.json task shows it and ends.
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -36,6 +38,14 @@ export interface TaskServices {
   loader: ModelLoader;
   onTrtexecBuilt: TrtexecBuiltHandler;
 }
+
+/** The problem matchers of a task kind (contributed in package.json `problemMatchers`). */
+export function problemMatchersFor(task: QdqTaskDefinition['task']): string[] {
+  return task === 'trtexec' ? ['$qdq-trtexec'] : ['$qdq-python'];
+}
+
+/** A task to run, or why there is none (shown to the user instead of running a task). */
+export type TaskOrProblem = { task: vscode.Task } | { problem: string; tool?: ToolProblem };
 
 /** A problem found while building a task: shown to the user, the task does not run. */
 class TaskSetupProblem extends Error {
@@ -103,39 +113,45 @@ export class QdqTaskProvider implements vscode.TaskProvider {
 
   /** A task whose execution is built when it runs (tools are looked up then, not when listing). */
   private lazyTask(def: QdqTaskDefinition, folder: vscode.WorkspaceFolder | undefined): vscode.Task {
-    const t = new vscode.Task(def, folder ?? vscode.TaskScope.Workspace, taskLabel(def), 'QDQ Studio', this.deferredExecution(def, folder));
+    const t = new vscode.Task(def, folder ?? vscode.TaskScope.Workspace, taskLabel(def), 'QDQ Studio', this.deferredExecution(def, folder), problemMatchersFor(def.task));
     t.group = def.task === 'trtexec' ? vscode.TaskGroup.Build : undefined;
     return t;
   }
 
   /**
-   * Builds the task for a definition. Problems (bad definition, missing tool, flavour that does
-   * not fit the model) become a task that shows the message and ends.
+   * The task for a definition (what the commands run), or the problem that stops it (bad
+   * definition, missing tool, flavour that does not fit the model): the caller shows the problem
+   * and runs nothing, so no task that only fails lands in the recently used tasks.
    */
-  async buildTask(rawDef: unknown, folder: vscode.WorkspaceFolder | undefined, original?: vscode.Task): Promise<vscode.Task> {
+  async taskFor(rawDef: unknown, folder: vscode.WorkspaceFolder | undefined, original?: vscode.Task): Promise<TaskOrProblem> {
     let def: QdqTaskDefinition;
     try {
       def = parseTaskDefinition(rawDef);
     } catch (e) {
-      return this.problemTask(rawDef, folder, (e as Error).message, original);
+      return { problem: (e as Error).message };
     }
     try {
       const execution = await this.execution(def, folder);
-      return this.makeTask(original?.definition ?? def, folder, original?.name ?? taskLabel(def), execution, def);
+      // A tasks.json task keeps the matchers it names (even none); VS Code applies them over these.
+      return { task: this.makeTask(original?.definition ?? def, folder, original?.name ?? taskLabel(def), execution, def) };
     } catch (e) {
-      if (e instanceof TaskSetupProblem || e instanceof TaskOptionError) return this.problemTask(def, folder, e.message, original, e instanceof TaskSetupProblem ? e.tool : undefined);
+      if (e instanceof TaskSetupProblem) return { problem: e.message, ...(e.tool ? { tool: e.tool } : {}) };
+      if (e instanceof TaskOptionError) return { problem: e.message };
       throw e;
     }
   }
 
-  private makeTask(
-    definition: vscode.TaskDefinition,
-    folder: vscode.WorkspaceFolder | undefined,
-    name: string,
-    execution: vscode.ProcessExecution | vscode.CustomExecution,
-    def: QdqTaskDefinition,
-  ): vscode.Task {
-    const t = new vscode.Task(definition, folder ?? vscode.TaskScope.Workspace, name, 'QDQ Studio', execution);
+  /**
+   * The task for a tasks.json definition: a problem becomes a task that shows the message and
+   * ends (VS Code asked for this task to run; the commands use `taskFor` and start nothing).
+   */
+  async buildTask(rawDef: unknown, folder: vscode.WorkspaceFolder | undefined, original?: vscode.Task): Promise<vscode.Task> {
+    const r = await this.taskFor(rawDef, folder, original);
+    return 'task' in r ? r.task : this.problemTask(rawDef, folder, r.problem, original, r.tool);
+  }
+
+  private makeTask(definition: vscode.TaskDefinition, folder: vscode.WorkspaceFolder | undefined, name: string, execution: vscode.CustomExecution, def: QdqTaskDefinition): vscode.Task {
+    const t = new vscode.Task(definition, folder ?? vscode.TaskScope.Workspace, name, 'QDQ Studio', execution, problemMatchersFor(def.task));
     if (def.task === 'trtexec') t.group = vscode.TaskGroup.Build;
     t.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
     return t;
@@ -160,7 +176,7 @@ export class QdqTaskProvider implements vscode.TaskProvider {
   }
 
   /** The execution of a parsed definition; throws TaskSetupProblem / TaskOptionError. */
-  async execution(def: QdqTaskDefinition, folder: vscode.WorkspaceFolder | undefined): Promise<vscode.ProcessExecution | vscode.CustomExecution> {
+  async execution(def: QdqTaskDefinition, folder: vscode.WorkspaceFolder | undefined): Promise<vscode.CustomExecution> {
     const { tools } = this.services;
     if (def.task === 'trtexec') {
       const plan = await this.trtexecPlan(def, folder); // problems show before anything runs
@@ -171,24 +187,31 @@ export class QdqTaskProvider implements vscode.TaskProvider {
     if (!checkout.ok) throw new TaskSetupProblem(checkout.message, checkout);
     const env = { python: python.path, checkout: checkout.path, pathStyle: process.platform === 'win32' ? ('win32' as const) : ('posix' as const) };
     const weights = resolvePath(def.weights!, folder);
+    // Paths in tasks.json are relative to the workspace folder (the scripts run in the checkout).
     const common = { weights, ...(def.data !== undefined ? { data: resolvePath(def.data, folder) } : {}), ...(def.hyp !== undefined ? { hyp: resolvePath(def.hyp, folder) } : {}) };
+    const project = def.project !== undefined ? resolvePath(def.project, folder) : undefined;
     const opt = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
     let cl: CommandLine;
     switch (def.task) {
       case 'quantize':
-        cl = quantizeCommand(env, opt({ ...common, noLastLayer: def.noLastLayer, batchSize: def.batchSize, iters: def.iters, imgsz: def.imgsz, device: def.device, gpus: def.gpus, project: def.project, name: def.name, extraArgs: def.args }));
+        cl = quantizeCommand(env, opt({ ...common, noLastLayer: def.noLastLayer, batchSize: def.batchSize, iters: def.iters, imgsz: def.imgsz, device: def.device, gpus: def.gpus, project, name: def.name, extraArgs: def.args }));
         break;
       case 'sensitive':
-        cl = sensitiveCommand(env, opt({ ...common, batchSize: def.batchSize, imgsz: def.imgsz, device: def.device, gpus: def.gpus, numImages: def.numImages, project: def.project, name: def.name, extraArgs: def.args }));
+        cl = sensitiveCommand(env, opt({ ...common, batchSize: def.batchSize, imgsz: def.imgsz, device: def.device, gpus: def.gpus, numImages: def.numImages, project, name: def.name, extraArgs: def.args }));
         break;
       case 'eval':
-        cl = evalCommand(env, opt({ ...common, batchSize: def.batchSize, imgsz: def.imgsz, device: def.device, gpus: def.gpus, project: def.project, name: def.name, extraArgs: def.args }));
+        cl = evalCommand(env, opt({ ...common, batchSize: def.batchSize, imgsz: def.imgsz, device: def.device, gpus: def.gpus, project, name: def.name, extraArgs: def.args }));
         break;
       case 'export':
         cl = exportCommand(env, opt({ weights, include: def.include, imgsz: def.imgsz, device: def.device, extraArgs: def.args }));
         break;
     }
-    return new vscode.ProcessExecution(cl.command, cl.args, { cwd: cl.cwd, env: cl.env });
+    // Not a ProcessExecution: VS Code echoes its arguments joined by spaces, unquoted.
+    const commandLine = cl;
+    return new vscode.CustomExecution(async () => {
+      const { ProcessTerminal } = await import('./processTerminal.js');
+      return new ProcessTerminal(commandLine);
+    });
   }
 
   private async trtexecTerminal(def: QdqTaskDefinition, folder: vscode.WorkspaceFolder | undefined): Promise<vscode.Pseudoterminal> {
