@@ -14,6 +14,7 @@ import {
   formatQatReport,
   parseQatReport,
   quantizeOutputs,
+  TRTEXEC_FLAVOURS,
   taskTrustProblem,
   type QdqTaskDefinition,
   type TrtexecFlavour,
@@ -22,6 +23,7 @@ import type { EngineReportPanel } from '../engineView/engineReportPanel';
 import type { QdqTaskProvider } from '../tasks/taskProvider';
 import { modelFacts } from '../tasks/taskProvider';
 import { showToolProblem, type Tools } from '../tasks/tools';
+import { pickOne } from './pickOne';
 import type { ModelLoader } from '../editor/modelLoader';
 import type { Logger } from '../util/logger';
 
@@ -33,7 +35,10 @@ export interface TaskCommandServices {
   panel: EngineReportPanel;
 }
 
-/** Options of "Quantize YOLOv9"; remembered per workspace. Passing them to the command skips the prompts. */
+/**
+ * Options of "Quantize YOLOv9"; remembered per workspace. Passing them to the command (tests, other
+ * extensions) skips the prompts; see `isQuantizeChoices`.
+ */
 export interface QuantizeChoices {
   data: string;
   hyp?: string;
@@ -67,6 +72,46 @@ async function runTask(task: vscode.Task): Promise<number | undefined> {
       vscode.tasks.onDidEndTask((e) => e.execution === execution && setTimeout(() => done(undefined), 200)),
     );
   });
+}
+
+/**
+ * Whether a command argument is a real `QuantizeChoices`. The Explorer's context menu calls the
+ * command with `(uri, selectedUris[])`, so the second argument may be an array of URIs (or
+ * anything another caller passes); only a complete choices object skips the prompts.
+ */
+export function isQuantizeChoices(x: unknown): x is QuantizeChoices {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
+  const c = x as Record<string, unknown>;
+  const whole = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 1;
+  return (
+    typeof c.data === 'string' &&
+    c.data !== '' &&
+    (c.hyp === undefined || typeof c.hyp === 'string') &&
+    typeof c.noLastLayer === 'boolean' &&
+    whole(c.batchSize) &&
+    whole(c.iters) &&
+    typeof c.device === 'string' &&
+    c.device.trim() !== ''
+  );
+}
+
+/** Whether a command argument is a list of trtexec flavours (not the Explorer's selected URIs). */
+export function isFlavourList(x: unknown): x is TrtexecFlavour[] {
+  return Array.isArray(x) && x.length > 0 && x.every((f) => typeof f === 'string' && (TRTEXEC_FLAVOURS as readonly string[]).includes(f));
+}
+
+/** Remembered choices from workspaceState, each value kept only when it has the right type. */
+function rememberedChoices(stored: unknown): QuantizeChoices {
+  const r = typeof stored === 'object' && stored !== null && !Array.isArray(stored) ? (stored as Record<string, unknown>) : {};
+  const whole = (v: unknown, d: number) => (typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : d);
+  return {
+    data: typeof r.data === 'string' ? r.data : DEFAULTS.data,
+    ...(typeof r.hyp === 'string' && r.hyp ? { hyp: r.hyp } : {}),
+    noLastLayer: typeof r.noLastLayer === 'boolean' ? r.noLastLayer : DEFAULTS.noLastLayer,
+    batchSize: whole(r.batchSize, DEFAULTS.batchSize),
+    iters: whole(r.iters, DEFAULTS.iters),
+    device: typeof r.device === 'string' && r.device.trim() ? r.device : DEFAULTS.device,
+  };
 }
 
 /** GPUs named by a device string: `0,1,2` → 3 (torchrun), `cuda:0` → 1. */
@@ -106,13 +151,13 @@ async function askQuantizeChoices(last: QuantizeChoices): Promise<QuantizeChoice
   if (!data) return undefined;
   const hyp = await pickYaml('Quantize YOLOv9 (2/6): hyperparameters (--hyp)', last.hyp, '**/hyp*.{yaml,yml}', true);
   if (hyp === null) return undefined;
-  const lastLayer = await vscode.window.showQuickPick(
-    [
-      { label: 'Quantize every layer', picked: !last.noLastLayer, value: false },
-      { label: 'Keep the detection head in higher precision (--no-last-layer)', picked: last.noLastLayer, value: true },
-    ],
-    { title: 'Quantize YOLOv9 (3/6): last layer', ignoreFocusOut: true },
-  );
+  // `picked` does nothing in a single-choice pick: the remembered answer is made the active item,
+  // the one Enter accepts.
+  const lastLayerItems = [
+    { label: 'Quantize every layer', value: false },
+    { label: 'Keep the detection head in higher precision (--no-last-layer)', value: true },
+  ];
+  const lastLayer = await pickOne(lastLayerItems, lastLayerItems.find((i) => i.value === last.noLastLayer), { title: 'Quantize YOLOv9 (3/6): last layer', ignoreFocusOut: true });
   if (!lastLayer) return undefined;
   const batchSize = await askNumber('Quantize YOLOv9 (4/6): batch size (--batch-size)', last.batchSize);
   if (batchSize === undefined) return undefined;
@@ -162,6 +207,19 @@ export function registerTaskCommands(context: vscode.ExtensionContext, s: TaskCo
     return true;
   }
 
+  /**
+   * Runs the task of a definition and resolves with its exit code; when the task cannot be made
+   * (missing tool, a flavour that does not fit the model…) shows why and resolves null: nothing
+   * runs, so no task that only fails lands in the recently used tasks.
+   */
+  async function runDefinition(def: QdqTaskDefinition, folder: vscode.WorkspaceFolder | undefined): Promise<number | undefined | null> {
+    const r = await s.provider.taskFor(def, folder);
+    if ('task' in r) return runTask(r.task);
+    if (r.tool) void showToolProblem({ ...r.tool, message: r.problem });
+    else void vscode.window.showErrorMessage(r.problem);
+    return null;
+  }
+
   async function afterQuantize(def: QdqTaskDefinition, code: number | undefined): Promise<void> {
     const out = quantizeOutputs(def.project!, def.name!);
     if (code !== 0 && code !== undefined) {
@@ -191,7 +249,8 @@ export function registerTaskCommands(context: vscode.ExtensionContext, s: TaskCo
   async function exportPt(pt: vscode.Uri, quiet: boolean): Promise<string | undefined> {
     if (!(await checkTools(['python', 'checkout'], pt))) return undefined;
     const def: QdqTaskDefinition = { type: TASK_TYPE, task: 'export', weights: pt.fsPath, include: 'onnx' };
-    const code = await runTask(await s.provider.buildTask(def, folderOf(pt)));
+    const code = await runDefinition(def, folderOf(pt));
+    if (code === null) return undefined;
     const onnx = exportedOnnxPath(pt.fsPath);
     if ((code !== 0 && code !== undefined) || !(await exists(onnx))) {
       void vscode.window.showErrorMessage(`Export of ${path.basename(pt.fsPath)} did not write ${onnx}; see the task terminal.`);
@@ -206,17 +265,18 @@ export function registerTaskCommands(context: vscode.ExtensionContext, s: TaskCo
   }
 
   context.subscriptions.push(
-    vscode.commands.registerCommand('qdqStudio.quantizeYolov9', async (uri?: vscode.Uri, given?: QuantizeChoices) => {
+    // The Explorer passes (uri, selectedUris[]); tests and other callers may pass choices.
+    vscode.commands.registerCommand('qdqStudio.quantizeYolov9', async (arg?: unknown, given?: unknown) => {
       if (!trusted()) return;
-      const pt = uri ?? activeResource();
+      const pt = arg instanceof vscode.Uri ? arg : activeResource();
       if (!pt || !pt.fsPath.endsWith('.pt')) {
         void vscode.window.showErrorMessage('Quantize YOLOv9 works on a .pt weights file: right-click one in the Explorer.');
         return;
       }
       if (!(await checkTools(['python', 'checkout'], pt))) return;
       const checkout = await s.tools.checkout();
-      const last = { ...DEFAULTS, ...context.workspaceState.get<Partial<QuantizeChoices>>(QUANTIZE_STATE) };
-      const choices = given ?? (await askQuantizeChoices(last));
+      const last = rememberedChoices(context.workspaceState.get<unknown>(QUANTIZE_STATE));
+      const choices = isQuantizeChoices(given) ? given : await askQuantizeChoices(last);
       if (!choices) return;
       await context.workspaceState.update(QUANTIZE_STATE, choices);
       const gpus = gpuCount(choices.device);
@@ -234,13 +294,15 @@ export function registerTaskCommands(context: vscode.ExtensionContext, s: TaskCo
         project: path.join(checkout.ok ? checkout.path : path.dirname(pt.fsPath), 'runs', 'qat'),
         name: `${path.basename(pt.fsPath, '.pt')}-${timestamp()}`,
       };
-      const code = await runTask(await s.provider.buildTask(def, folderOf(pt)));
+      const code = await runDefinition(def, folderOf(pt));
+      if (code === null) return;
       await afterQuantize(def, code);
     }),
 
-    vscode.commands.registerCommand('qdqStudio.exportToTensorRT', async (uri?: vscode.Uri, flavours?: TrtexecFlavour[]) => {
+    // The Explorer passes (uri, selectedUris[]); tests and other callers may pass the flavours.
+    vscode.commands.registerCommand('qdqStudio.exportToTensorRT', async (arg?: unknown, flavours?: unknown) => {
       if (!trusted()) return;
-      let target = uri ?? activeResource();
+      let target = arg instanceof vscode.Uri ? arg : activeResource();
       if (!target || !/\.(onnx|pt)$/i.test(target.fsPath)) {
         const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'ONNX model or QAT weights': ['onnx', 'pt'] }, title: 'Export to TensorRT' });
         if (!picked?.[0]) return;
@@ -264,7 +326,7 @@ export function registerTaskCommands(context: vscode.ExtensionContext, s: TaskCo
         void vscode.window.showErrorMessage((e as Error).message);
         return;
       }
-      let chosen = flavours;
+      let chosen = isFlavourList(flavours) ? flavours : undefined;
       if (!chosen) {
         if (facts.hasQdq) chosen = ['qdq'];
         else {
@@ -282,8 +344,8 @@ export function registerTaskCommands(context: vscode.ExtensionContext, s: TaskCo
       }
       for (const flavour of chosen) {
         const def: QdqTaskDefinition = { type: TASK_TYPE, task: 'trtexec', model, flavour };
-        const code = await runTask(await s.provider.buildTask(def, folderOf(vscode.Uri.file(model))));
-        if (code !== 0 && code !== undefined) break;
+        const code = await runDefinition(def, folderOf(vscode.Uri.file(model)));
+        if (code === null || (code !== 0 && code !== undefined)) break;
       }
     }),
 
