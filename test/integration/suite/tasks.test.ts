@@ -2,8 +2,10 @@
  * Tasks in a real VS Code: the `qdq` task list, a trtexec build through the task system with the
  * stand-in trtexec (test/support/standins/trtexec: prints a recorded log, writes recorded layer
  * info and profile) ending in the engine report webview showing the recorded numbers, hostile
- * arguments through a ProcessExecution task reaching a stand-in "python" intact, and a missing
- * tool giving a message instead of a task.
+ * arguments through a Python step's task reaching a stand-in "python" intact, a missing tool or a
+ * refused build giving a message instead of a task, the commands called as the Explorer calls them
+ * (`(uri, selectedUris[])`), the remembered Quantize answers, the problem matchers, and tasks.json
+ * paths resolved against the workspace folder.
  *
  * Workspace Trust: the harness starts code-server with --disable-workspace-trust, so the workspace
  * is always trusted here; the gate itself is unit-tested (test/unit/tasks/settings.test.ts).
@@ -13,7 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { EXTENSION_ID, closeAllEditors, note, poll, requireModel, sleep, workspaceFile } from './support';
+import { EXTENSION_ID, closeAllEditors, note, poll, requireModel, sleep, workspaceFile, workspaceRoot } from './support';
 
 interface EngineState {
   label: string;
@@ -57,6 +59,45 @@ async function runAndWait(task: vscode.Task, timeoutMs = 60_000): Promise<void> 
       }
     });
   });
+}
+
+/** A yolov9-qat checkout with the stand-in scripts, and python.path / yolov9Qat.path set to use it. */
+async function standinCheckout(python = standin('argv-echo')): Promise<{ root: string; checkout: string; argvFile: string; dispose(): Promise<void> }> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-task-'));
+  const checkout = path.join(root, 'yolov9-qat');
+  fs.mkdirSync(checkout);
+  fs.writeFileSync(path.join(checkout, 'qat.py'), '# stand-in checkout\n');
+  fs.writeFileSync(path.join(checkout, 'export_qat.py'), '# stand-in checkout\n');
+  await setSetting('python.path', python);
+  await setSetting('yolov9Qat.path', checkout);
+  return {
+    root,
+    checkout,
+    argvFile: path.join(checkout, 'standin-argv.json'),
+    async dispose() {
+      await setSetting('python.path', undefined);
+      await setSetting('yolov9Qat.path', undefined);
+      fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Runs a command that asks through QuickPicks / InputBoxes and answers each prompt as a person
+ * pressing Enter would (the active item, the given value), until the command settles.
+ */
+async function answeringWithEnter<T>(run: Thenable<T>): Promise<T> {
+  let settled = false;
+  const result = Promise.resolve(run).finally(() => (settled = true));
+  while (!settled) {
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    await Promise.race([result.catch(() => undefined), sleep(300)]);
+  }
+  return result;
+}
+
+function readArgv(file: string): string[] {
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { args: string[] }).args;
 }
 
 suite('Tasks', () => {
@@ -159,7 +200,7 @@ suite('Tasks', () => {
     }
   });
 
-  test('hostile file names reach the program intact through a ProcessExecution task, and nothing else runs', async () => {
+  test('hostile file names reach the program intact through a Python step\'s task, and nothing else runs', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-task-quote-'));
     const checkout = path.join(root, "yolo v9 $(touch PWNED0) 'x'");
     fs.mkdirSync(checkout);
@@ -194,6 +235,138 @@ suite('Tasks', () => {
       await setSetting('yolov9Qat.path', undefined);
       fs.rmSync(weightsDir, { recursive: true, force: true });
       fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('Quantize YOLOv9 called as the Explorer menu calls it (uri, selectedUris[]) asks for the options, and remembers no URIs', async () => {
+    const env = await standinCheckout();
+    const weights = workspaceFile('weights/explorer.pt').fsPath;
+    fs.mkdirSync(path.dirname(weights), { recursive: true });
+    fs.writeFileSync(weights, 'not real weights');
+    try {
+      const remembered = { data: path.join(env.root, 'coco.yaml'), noLastLayer: false, batchSize: 3, iters: 5, device: 'cuda:0' };
+      await vscode.commands.executeCommand('qdqStudio.quantizeYolov9', vscode.Uri.file(weights), remembered);
+      assert.ok(fs.existsSync(env.argvFile), 'the quantize task with the given choices ran');
+      fs.rmSync(env.argvFile);
+      const uri = vscode.Uri.file(weights);
+      await answeringWithEnter(vscode.commands.executeCommand('qdqStudio.quantizeYolov9', uri, [uri]));
+      const args = readArgv(env.argvFile);
+      assert.equal(args[args.indexOf('--data') + 1], remembered.data, 'Enter on each prompt keeps the remembered choices');
+      assert.equal(args[args.indexOf('--batch-size') + 1], '3');
+      assert.equal(args[args.indexOf('--device') + 1], 'cuda:0');
+      // The next run's prompts still start from real choices (not from the selected URIs).
+      fs.rmSync(env.argvFile);
+      await answeringWithEnter(vscode.commands.executeCommand('qdqStudio.quantizeYolov9', uri, [uri, uri]));
+      assert.equal(readArgv(env.argvFile)[readArgv(env.argvFile).indexOf('--data') + 1], remembered.data);
+    } finally {
+      fs.rmSync(path.dirname(weights), { recursive: true, force: true });
+      await env.dispose();
+    }
+  });
+
+  test('Quantize YOLOv9: a remembered --no-last-layer is what Enter accepts at step 3', async () => {
+    const env = await standinCheckout();
+    const weights = workspaceFile('weights/remembered.pt').fsPath;
+    fs.mkdirSync(path.dirname(weights), { recursive: true });
+    fs.writeFileSync(weights, 'not real weights');
+    try {
+      const remembered = { data: path.join(env.root, 'coco.yaml'), noLastLayer: true, batchSize: 2, iters: 4, device: 'cuda:0' };
+      await vscode.commands.executeCommand('qdqStudio.quantizeYolov9', vscode.Uri.file(weights), remembered);
+      assert.ok(readArgv(env.argvFile).includes('--no-last-layer'));
+      fs.rmSync(env.argvFile);
+      await answeringWithEnter(vscode.commands.executeCommand('qdqStudio.quantizeYolov9', vscode.Uri.file(weights)));
+      assert.ok(readArgv(env.argvFile).includes('--no-last-layer'), `the remembered --no-last-layer was dropped: ${readArgv(env.argvFile).join(' ')}`);
+    } finally {
+      fs.rmSync(path.dirname(weights), { recursive: true, force: true });
+      await env.dispose();
+    }
+  });
+
+  test('Export to TensorRT called as the Explorer menu calls it (uri, selectedUris[]) builds the model, and runs no failing task', async () => {
+    const model = await requireModel('models/tiny-qat-good.onnx');
+    const outDir = path.join(path.dirname(model.fsPath), 'tiny-qat-good.trtexec');
+    fs.rmSync(outDir, { recursive: true, force: true });
+    const started: string[] = [];
+    const sub = vscode.tasks.onDidStartTask((e) => started.push(e.execution.task.name));
+    try {
+      await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', model, [model]);
+      assert.deepEqual(started, ['trtexec qdq: tiny-qat-good.onnx']);
+      assert.ok(fs.existsSync(path.join(outDir, 'qdq.layer.json')), 'the Q/DQ build ran');
+    } finally {
+      sub.dispose();
+    }
+  });
+
+  test('a refused build (Q/DQ flavour on a float model) is a message, not a task that fails', async () => {
+    const model = await requireModel('models/tiny-fp32.onnx');
+    let started = 0;
+    const sub = vscode.tasks.onDidStartTask(() => started++);
+    try {
+      await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', model, ['qdq']);
+      assert.equal(started, 0);
+    } finally {
+      sub.dispose();
+    }
+  });
+
+  test('provided tasks carry the $qdq-trtexec problem matcher', async () => {
+    await requireModel('models/tiny-qat-good.onnx');
+    const tasks = await vscode.tasks.fetchTasks({ type: 'qdq' });
+    assert.ok(tasks.length > 0);
+    for (const t of tasks) assert.deepEqual(t.problemMatchers, ['$qdq-trtexec'], t.name);
+  });
+
+  test('a Python traceback of a task reaches the Problems panel at the last frame in the user\'s files', async () => {
+    const env = await standinCheckout();
+    // A stand-in python printing a real traceback (test/fixtures/python), its user frames in the checkout.
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const recorded = fs.readFileSync(path.join(ext.extensionUri.fsPath, 'test', 'fixtures', 'python', 'library.traceback.txt'), 'utf8').split('/tmp/qdq py/yolov9-qat').join(env.checkout);
+    const python = path.join(env.root, 'python-traceback');
+    fs.writeFileSync(python, `#!/usr/bin/env node\nprocess.stdout.write('arg: ' + process.argv.slice(2).join(' ') + '\\n');\nprocess.stderr.write(${JSON.stringify(recorded)});\nprocess.exitCode = 1;\n`, { mode: 0o755 });
+    await setSetting('python.path', python);
+    const weights = workspaceFile('weights/traceback.pt').fsPath;
+    fs.mkdirSync(path.dirname(weights), { recursive: true });
+    fs.writeFileSync(weights, 'not real weights');
+    try {
+      await vscode.commands.executeCommand('qdqStudio.quantizeYolov9', vscode.Uri.file(weights), { data: path.join(env.root, 'coco.yaml'), noLastLayer: false, batchSize: 1, iters: 1, device: 'cpu' });
+      const qat = vscode.Uri.file(path.join(env.checkout, 'qat.py'));
+      const diagnostics = await poll('a diagnostic on qat.py', 15_000, async () => {
+        const d = vscode.languages.getDiagnostics(qat);
+        return d.length ? d : undefined;
+      }).catch((e: Error) => {
+        const all = vscode.languages.getDiagnostics().filter(([, d]) => d.length).map(([u, d]) => `${u.toString()}: ${d.map((x) => `${x.range.start.line} ${x.message}`).join('; ')}`);
+        throw new Error(`${e.message}; diagnostics: ${all.join(' | ')}`);
+      });
+      assert.equal(diagnostics.length, 1);
+      assert.equal(diagnostics[0]!.range.start.line, 6, 'line 7 of qat.py, the last frame before PyYAML');
+      assert.equal(diagnostics[0]!.message, 'yaml.parser.ParserError: while parsing a flow sequence');
+      assert.equal(diagnostics[0]!.severity, vscode.DiagnosticSeverity.Error);
+    } finally {
+      fs.rmSync(path.dirname(weights), { recursive: true, force: true });
+      await env.dispose();
+    }
+  });
+
+  test('a tasks.json task: "project" is resolved against the workspace folder, and it has the problem matcher without naming one', async () => {
+    const env = await standinCheckout();
+    const tasksJson = workspaceFile('.vscode/tasks.json').fsPath;
+    fs.mkdirSync(path.dirname(tasksJson), { recursive: true });
+    fs.writeFileSync(
+      tasksJson,
+      JSON.stringify({ version: '2.0.0', tasks: [{ type: 'qdq', task: 'sensitive', weights: 'weights/w.pt', data: 'data/coco.yaml', project: 'runs/sens', name: 'n', label: 'qdq-it sensitive' }] }),
+    );
+    try {
+      const task = await poll('the tasks.json task', 15_000, async () => (await vscode.tasks.fetchTasks({ type: 'qdq' })).find((t) => t.name === 'qdq-it sensitive'));
+      assert.deepEqual(task.problemMatchers, ['$qdq-python']);
+      await runAndWait(task);
+      const args = await poll('the stand-in python to record its arguments', 20_000, async () => (fs.existsSync(env.argvFile) ? readArgv(env.argvFile) : undefined));
+      const root = workspaceRoot().fsPath;
+      assert.equal(args[args.indexOf('--project') + 1], path.join(root, 'runs', 'sens'));
+      assert.equal(args[args.indexOf('--weights') + 1], path.join(root, 'weights', 'w.pt'));
+      assert.equal(args[args.indexOf('--data') + 1], path.join(root, 'data', 'coco.yaml'));
+    } finally {
+      fs.rmSync(path.dirname(tasksJson), { recursive: true, force: true });
+      await env.dispose();
     }
   });
 
