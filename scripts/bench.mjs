@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: prints performance figures (no pass/fail: it is a benchmark, not a test).
 //
-//   npm run bench [-- --runs 5] [--memory-runs 3] [--skip-package] [--skip-activation] [--skip-layout] [--skip-webview] [--skip-numeric] [--skip-edit] [--skip-hostile] [--skip-vscode] [--only <substring>]
+//   npm run bench [-- --runs 5] [--memory-runs 3] [--skip-package] [--skip-activation] [--skip-layout] [--skip-webview] [--skip-numeric] [--skip-edit] [--skip-fixall] [--skip-hostile] [--skip-vscode] [--only <substring>]
 //
 // 1. Models: the builder (test/support/modelBuilder.ts) writes a ~6,000-node YOLOv9-E-scale model
 //    with ~250 MB of weights, the same graph with small weights, the same graph wider with ~3.9 GB of
@@ -273,6 +273,20 @@ async function main() {
         const r = JSON.parse(line.slice('BENCH_EDIT '.length));
         const f = (x) => (x ? `${ms(x.medianMs)} ms (cold ${ms(x.coldMs)})` : 'n/a');
         log(`edit ${row.label}: disable ${r.target}: apply ${f(r.apply)}, encode ${f(r.encode)} (${r.chunks} chunks), undo ${f(r.undo)}${r.save ? `, save ${f(r.save)}` : ''}`);
+      }
+    }
+  }
+
+  // Fix All: every quick fix of a model as one edit, on the small-weights 6k-node model and the
+  // 50k-node one (hundreds and thousands of fixes): search, apply of the batch, undo.
+  if (!flag('--skip-fixall')) {
+    for (const row of rows.filter((r) => /yolo-(6k-small|50k)/.test(path.basename(r.path)) && (!ONLY || r.label.includes(ONLY)))) {
+      const res = await run(process.execPath, ['--import', 'tsx', 'scripts/bench/fixAll.ts', row.path], { capture: true });
+      const line = res.out.split('\n').find((l) => l.startsWith('BENCH_FIXALL '));
+      if (res.code !== 0 || !line) log(`fix all ${row.label}: fixAll.ts exited with ${res.code}`);
+      else {
+        const r = JSON.parse(line.slice('BENCH_FIXALL '.length));
+        log(`fix all ${row.label}: ${r.fixes} fixes in ${r.rounds} rounds (${r.remaining} left): search ${ms(r.searchMs)} ms, apply ${ms(r.applyMs)} ms, undo ${ms(r.undoMs)} ms, RSS +${r.rssGrowthMB.toFixed(0)} MB`);
       }
     }
   }

@@ -223,7 +223,7 @@ export function cmdEdit(args: string[], io: CliIo): number {
       const fixes = { applied: found.applied, skipped: found.skipped, remaining: found.remaining };
       if (found.request) {
         const a = session.apply(found.request);
-        done.push({ label: a.label, message, nodes: a.nodes, fixes });
+        done.push({ label: a.label, message, nodes: a.nodes, ...(a.notes ? { notes: a.notes } : {}), fixes });
       } else done.push({ label: 'Fix all', message, nodes: [], fixes });
     }
     if (values['float-reference']) {

@@ -37,16 +37,29 @@ export interface ConstValue {
   readonly dims: number[];
 }
 
+/** A reader kept by node (not index), so the maps survive nodes being inserted or removed around it. */
+interface NodeReader {
+  readonly node: Node;
+  readonly slot: number;
+}
+
+/**
+ * Producer and reader maps over the current node list. The primitives below keep them up to date
+ * (a rewire moves one reader, a removal drops the removed nodes' entries): an edit made of many
+ * small ones (a plan, Fix All: hundreds of pairs removed from a 50,000-node graph) does not rebuild
+ * them over the whole graph after each part. Positions are a separate map, rebuilt on demand after
+ * the node list changes (a cheap pass: no strings).
+ */
 interface Maps {
-  readonly producer: Map<string, number>;
-  readonly readers: Map<string, Reader[]>;
-  readonly position: Map<Node, number>;
+  readonly producer: Map<string, Node>;
+  readonly readers: Map<string, NodeReader[]>;
 }
 
 export class EditContext {
   readonly journal = new Journal();
   readonly graph: Graph;
   private maps: Maps | undefined;
+  private positions: Map<Node, number> | undefined;
   private names: Set<string> | undefined;
   private readonly problemsBefore: Map<string, string>;
   private readonly constCache = new Map<string, ConstValue | null>();
@@ -71,27 +84,50 @@ export class EditContext {
 
   private get m(): Maps {
     if (this.maps) return this.maps;
-    const producer = new Map<string, number>();
-    const readers = new Map<string, Reader[]>();
-    const position = new Map<Node, number>();
-    const add = (t: string, r: Reader): void => {
+    const producer = new Map<string, Node>();
+    const readers = new Map<string, NodeReader[]>();
+    for (const n of this.graph.node) {
+      this.addReads(readers, n);
+      for (const o of n.output) if (o && !producer.has(o)) producer.set(o, n);
+    }
+    this.maps = { producer, readers };
+    return this.maps;
+  }
+
+  private addReads(readers: Map<string, NodeReader[]>, n: Node): void {
+    const add = (t: string, r: NodeReader): void => {
       const list = readers.get(t);
       if (list) list.push(r);
       else readers.set(t, [r]);
     };
-    this.graph.node.forEach((n, i) => {
-      position.set(n, i);
-      n.input.forEach((t, slot) => t && add(t, { node: i, slot }));
-      for (const t of subgraphFreeReads(n)) add(t, { node: i, slot: -1 });
-      for (const o of n.output) if (o && !producer.has(o)) producer.set(o, i);
-    });
-    this.maps = { producer, readers, position };
-    return this.maps;
+    n.input.forEach((t, slot) => t && add(t, { node: n, slot }));
+    for (const t of subgraphFreeReads(n)) add(t, { node: n, slot: -1 });
+  }
+
+  private dropReads(readers: Map<string, NodeReader[]>, n: Node): void {
+    for (const t of new Set([...n.input, ...subgraphFreeReads(n)])) {
+      if (!t) continue;
+      const list = readers.get(t);
+      if (!list) continue;
+      const kept = list.filter((r) => r.node !== n);
+      if (kept.length) readers.set(t, kept);
+      else readers.delete(t);
+    }
+  }
+
+  /** Position of every node in the current list (rebuilt after the list changes). */
+  private get position(): Map<Node, number> {
+    if (this.positions) return this.positions;
+    const position = new Map<Node, number>();
+    this.graph.node.forEach((n, i) => position.set(n, i));
+    this.positions = position;
+    return position;
   }
 
   /** Call after changing node lists or inputs outside the primitives below. */
   invalidate(): void {
     this.maps = undefined;
+    this.positions = undefined;
   }
 
   get nodes(): readonly Node[] {
@@ -99,16 +135,19 @@ export class EditContext {
   }
 
   producerOf(tensor: string): Node | undefined {
-    const i = this.m.producer.get(tensor);
-    return i === undefined ? undefined : this.graph.node[i];
+    return this.m.producer.get(tensor);
   }
 
+  /** The readers of `tensor`, in node order. */
   readersOf(tensor: string): { node: Node; slot: number }[] {
-    return (this.m.readers.get(tensor) ?? []).map((r) => ({ node: this.graph.node[r.node]!, slot: r.slot }));
+    const list = this.m.readers.get(tensor) ?? [];
+    if (list.length < 2) return list.map((r) => ({ node: r.node, slot: r.slot }));
+    const position = this.position;
+    return list.map((r) => ({ node: r.node, slot: r.slot })).sort((a, b) => position.get(a.node)! - position.get(b.node)! || a.slot - b.slot);
   }
 
   indexOf(node: Node): number {
-    const i = this.m.position.get(node);
+    const i = this.position.get(node);
     if (i === undefined) throw new EditError(`internal: node ${node.name} is not in the graph`);
     return i;
   }
@@ -122,7 +161,7 @@ export class EditContext {
     const named = this.graph.node.find((n) => n.name === name);
     if (named) return named;
     const ref = findNodeRef(this.startNodes, name).node;
-    return ref && this.m.position.has(ref) ? ref : undefined;
+    return ref && this.position.has(ref) ? ref : undefined;
   }
 
   requireNode(name: string, what = 'node'): Node {
@@ -136,8 +175,9 @@ export class EditContext {
 
   /** How results and inverses name `node`: its name, or its label in the graph as it is now. */
   label(node: Node): string {
-    const i = this.m.position.get(node);
-    return i === undefined ? node.name || node.opType : nodeLabel(node, i);
+    if (node.name) return node.name;
+    const i = this.position.get(node);
+    return i === undefined ? node.opType : nodeLabel(node, i);
   }
 
   initializer(name: string): Tensor | undefined {
@@ -220,11 +260,24 @@ export class EditContext {
 
   /** Point input `slot` of `node` at `tensor`. */
   rewire(node: Node, slot: number, tensor: string): void {
-    if (node.input[slot] === tensor) return;
+    const old = node.input[slot];
+    if (old === tensor) return;
     const input = node.input.slice();
     input[slot] = tensor;
+    const maps = this.maps;
+    if (maps) {
+      if (old) {
+        const list = (maps.readers.get(old) ?? []).filter((r) => !(r.node === node && r.slot === slot));
+        if (list.length) maps.readers.set(old, list);
+        else maps.readers.delete(old);
+      }
+      if (tensor) {
+        const list = maps.readers.get(tensor);
+        if (list) list.push({ node, slot });
+        else maps.readers.set(tensor, [{ node, slot }]);
+      }
+    }
     this.journal.set(node, 'input', input);
-    this.maps = undefined;
   }
 
   /** Insert `nodes` (in order) just before position `before`. */
@@ -232,15 +285,32 @@ export class EditContext {
     const list = this.graph.node.slice();
     list.splice(before, 0, ...nodes);
     this.journal.set(this.graph, 'node', list);
-    this.maps = undefined;
+    this.positions = undefined;
+    const maps = this.maps;
+    if (!maps) return;
+    for (const n of nodes) {
+      this.addReads(maps.readers, n);
+      // A name produced twice is refused by commit(); the first producer in node order is the one kept.
+      for (const o of n.output) if (o && !maps.producer.has(o)) maps.producer.set(o, n);
+    }
   }
 
   /** Replace `node` by `replacement` at the same position. */
   replaceNode(node: Node, replacement: Node): void {
+    const at = this.indexOf(node);
     const list = this.graph.node.slice();
-    list[this.indexOf(node)] = replacement;
+    list[at] = replacement;
     this.journal.set(this.graph, 'node', list);
-    this.maps = undefined;
+    if (this.positions) {
+      this.positions.delete(node);
+      this.positions.set(replacement, at);
+    }
+    const maps = this.maps;
+    if (!maps) return;
+    this.dropReads(maps.readers, node);
+    for (const o of node.output) if (o && maps.producer.get(o) === node) maps.producer.delete(o);
+    this.addReads(maps.readers, replacement);
+    for (const o of replacement.output) if (o && !maps.producer.has(o)) maps.producer.set(o, replacement);
   }
 
   addInitializers(tensors: Tensor[]): void {
@@ -255,12 +325,22 @@ export class EditContext {
    */
   dropUnread(candidates: Iterable<Node>, initializerCandidates: Iterable<string> = []): { nodes: Node[]; initializers: string[] } {
     const g = this.graph;
-    const count = new Map<string, number>();
-    for (const n of g.node) {
-      for (const t of n.input) if (t) count.set(t, (count.get(t) ?? 0) + 1);
-      for (const t of subgraphFreeReads(n)) count.set(t, (count.get(t) ?? 0) + 1);
-    }
-    for (const o of g.output) count.set(o.name, (count.get(o.name) ?? 0) + 1);
+    // How many reads each tensor has left: its readers, plus one per graph output entry naming it;
+    // taken from the maps on first use and counted down as nodes go.
+    const maps = this.m;
+    const left = new Map<string, number>();
+    const count = {
+      get: (t: string): number => {
+        let c = left.get(t);
+        if (c === undefined) {
+          c = maps.readers.get(t)?.length ?? 0;
+          for (const o of g.output) if (o.name === t) c++;
+          left.set(t, c);
+        }
+        return c;
+      },
+      set: (t: string, c: number): void => void left.set(t, c),
+    };
     const removable = (n: Node): boolean => n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear' || n.opType === 'Constant';
     const removed = new Set<Node>();
     const work = [...candidates];
@@ -285,7 +365,11 @@ export class EditContext {
       const gone = new Set<string>();
       for (const n of removed) for (const o of n.output) gone.add(o);
       if (g.valueInfo.some((v) => gone.has(v.name))) this.journal.set(g, 'valueInfo', g.valueInfo.filter((v) => !gone.has(v.name)));
-      this.maps = undefined;
+      this.positions = undefined;
+      for (const n of removed) {
+        this.dropReads(maps.readers, n);
+        for (const o of n.output) if (o && maps.producer.get(o) === n) maps.producer.delete(o);
+      }
     }
     if (inits.length) {
       const drop = new Set(inits);
@@ -300,7 +384,7 @@ export class EditContext {
     const fresh = [...after].filter(([k]) => !this.problemsBefore.has(k));
     if (fresh.length) {
       this.journal.undo();
-      this.maps = undefined;
+      this.invalidate();
       const shown = fresh.slice(0, 3).map(([, msg]) => msg).join('; ');
       throw new EditError(`refused: the edit would leave the graph invalid: ${shown}${fresh.length > 3 ? ` (and ${fresh.length - 3} more)` : ''}`);
     }
@@ -309,7 +393,7 @@ export class EditContext {
   /** Undo whatever was done so far (an edit that failed half way). */
   rollback(): void {
     this.journal.undo();
-    this.maps = undefined;
+    this.invalidate();
   }
 }
 

@@ -177,7 +177,6 @@ function run(ctx: EditContext, r: EditRequest, out: Out): void {
       const q = ctx.requireNode(r.quantize, 'QuantizeLinear');
       const params = quantParams(ctx, q);
       removePair(ctx, r.quantize, r.dequantize, out);
-      ctx.invalidate();
       return insertPair(ctx, r.toTensor, r.consumers, params, out);
     }
     case 'rewireInput': {
@@ -197,16 +196,11 @@ function run(ctx: EditContext, r: EditRequest, out: Out): void {
     case 'setZeroPoint': return setZeroPoint(ctx, r.nodes, out);
     case 'setAttribute': return setAttribute(ctx, r.node, r.name, r.value, out);
     case 'applyFix':
-      for (const e of r.fix.edits) {
-        run(ctx, e, out);
-        ctx.invalidate();
-      }
+      // The context's maps follow every primitive (context.ts), so parts run back to back.
+      for (const e of r.fix.edits) run(ctx, e, out);
       return;
     case 'batch':
-      for (const e of r.edits) {
-        run(ctx, e, out);
-        ctx.invalidate();
-      }
+      for (const e of r.edits) run(ctx, e, out);
       return;
     default:
       throw new EditError(`unknown edit kind "${(r as { kind?: unknown }).kind}"`);
@@ -484,10 +478,7 @@ function removeOnTensor(ctx: EditContext, tensor: string, out: Out): void {
     for (const d of ctx.readersOf(r.node.output[0] ?? '')) if (isDq(d.node)) pairs.push([r.node, d.node]);
   }
   if (pairs.length === 0) throw new EditError(`no Q→DQ pair on tensor "${tensor}"`);
-  for (const [q, d] of pairs) {
-    removePair(ctx, q, d, out);
-    ctx.invalidate();
-  }
+  for (const [q, d] of pairs) removePair(ctx, q, d, out);
 }
 
 function insertPair(ctx: EditContext, tensor: string, consumers: string[] | undefined, params: QuantParams, out: Out): void {

@@ -4,9 +4,9 @@
  * Fixes are computed from one analysis of one model state, and applying one can make another stale
  * (two Concats of one scale-sharing set, an R25 "remove the unused pairs" that includes the pair an
  * R26 fix removes). So the fixes are tried in rounds: each round analyses the current state and
- * applies, one `applyEdit` at a time (each atomic), the fixes whose nodes no earlier fix of the same
- * round touched; a fix that overlaps is left for the next round, which analyses again. A fix the
- * editing layer refuses is skipped with its reason. Rounds end when nothing of the chosen rules is
+ * applies the fixes whose nodes no earlier fix of the same round touched, as one batch (or, when the
+ * batch is refused, one atomic `applyEdit` at a time); a fix that overlaps is left for the next
+ * round, which analyses again. A fix the editing layer refuses is skipped with its reason. Rounds end when nothing of the chosen rules is
  * left to fix, when a round applies nothing, or after `maxRounds`. A finding that comes back after
  * its fix was applied is not fixed again (no ping-pong between two rules).
  *
@@ -90,27 +90,42 @@ export function fixAll(decoded: DecodedModel, analyse: (decoded: DecodedModel) =
       if (fixable.length === 0 || rounds >= maxRounds) break;
       rounds++;
       options.onRound?.(rounds, fixable.length);
+      // This round's fixes: those whose nodes no earlier one of the round touches (the rest wait
+      // for the next round's fresh analysis). Tried as one batch (one pass of the editing layer's
+      // checks instead of one per fix); when the batch is refused, one at a time, to skip only the
+      // fixes that are refused themselves.
       const touched = new Set<string>();
-      let progress = 0;
+      const chosen: { fix: Fix; key: string; ref: FixRef }[] = [];
       for (const f of fixable) {
         const fix = f.fix!;
         const names = namesOf(f, fix);
-        if (names.some((n) => touched.has(n))) continue; // stale after an earlier fix of this round: next round
-        const ref: FixRef = { ruleId: f.ruleId, node: f.nodes[0] ?? '', title: fix.title };
-        const key = keyOf(f, fix);
-        try {
-          const a = applyEdit(decoded, { kind: 'applyFix', fix });
-          journals.push(a.journal);
-          edits.push({ kind: 'applyFix', fix });
-          applied.push(ref);
-          appliedKeys.add(key);
-          skipped.delete(key);
-          for (const n of names) touched.add(n);
-          for (const n of a.nodes) touched.add(n);
-          progress++;
-        } catch (e) {
-          if (!(e instanceof EditError)) throw e;
-          skipped.set(key, { ...ref, reason: e.message });
+        if (names.some((n) => touched.has(n))) continue;
+        for (const n of names) touched.add(n);
+        chosen.push({ fix, key: keyOf(f, fix), ref: { ruleId: f.ruleId, node: f.nodes[0] ?? '', title: fix.title } });
+      }
+      const took = (c: (typeof chosen)[number]): void => {
+        edits.push({ kind: 'applyFix', fix: c.fix });
+        applied.push(c.ref);
+        appliedKeys.add(c.key);
+        skipped.delete(c.key);
+      };
+      let progress = 0;
+      try {
+        const a = applyEdit(decoded, { kind: 'batch', label: 'fix all', edits: chosen.map((c) => ({ kind: 'applyFix' as const, fix: c.fix })) });
+        journals.push(a.journal);
+        chosen.forEach(took);
+        progress = chosen.length;
+      } catch (e) {
+        if (!(e instanceof EditError)) throw e;
+        for (const c of chosen) {
+          try {
+            journals.push(applyEdit(decoded, { kind: 'applyFix', fix: c.fix }).journal);
+            took(c);
+            progress++;
+          } catch (e2) {
+            if (!(e2 instanceof EditError)) throw e2;
+            skipped.set(c.key, { ...c.ref, reason: e2.message });
+          }
         }
       }
       if (progress === 0) break;
