@@ -6,7 +6,8 @@
  * R26 fix removes). So the fixes are tried in rounds: each round analyses the current state and
  * applies the fixes whose nodes no earlier fix of the same round touched, as one batch (or, when the
  * batch is refused, one atomic `applyEdit` at a time); a fix that overlaps is left for the next
- * round, which analyses again. A fix the editing layer refuses is skipped with its reason. Rounds end when nothing of the chosen rules is
+ * round, which analyses again. A fix the editing layer refuses is skipped with its reason and not
+ * tried again (it would keep the fixes sharing its nodes waiting). Rounds end when nothing of the chosen rules is
  * left to fix, when a round applies nothing, or after `maxRounds`. A finding that comes back after
  * its fix was applied is not fixed again (no ping-pong between two rules).
  *
@@ -15,7 +16,8 @@
  * applied, as a `batch`: the caller applies it as one undoable edit (the editor, `qdq edit --fix`).
  */
 import type { AnalysisReport, Finding, Fix } from '../analysis/index';
-import type { DecodedModel } from '../onnx/index';
+import { findNodeRef, nodeLabel } from '../graph/index';
+import type { DecodedModel, Node } from '../onnx/index';
 import { EditError } from './context';
 import { applyEdit, type EditRequest } from './edits';
 import type { Journal } from './journal';
@@ -67,18 +69,58 @@ function namesOf(f: Finding, fix: Fix): string[] {
   return out;
 }
 
+/** Keys whose strings are not node references (tensor names, enums, numbers). */
+const NOT_NODES = new Set(['kind', 'tensor', 'toTensor', 'dtype', 'mode', 'name', 'value', 'scale', 'axis', 'zeroPoint', 'inputIndex']);
+
+/**
+ * A copy of `v` in which every label of an unnamed node (`Conv#12`, graph/nodeRefs.ts) that names a
+ * node of `from` names the same node in `to` (the labels hold node indices, which shift as nodes
+ * come and go). Names, and labels that name nothing in `from`, are kept as they are.
+ */
+function relabel<T>(v: T, from: readonly Node[], to: readonly Node[]): T {
+  if (from === to) return v;
+  let position: Map<Node, number> | undefined;
+  const at = (n: Node): number | undefined => {
+    if (!position) {
+      position = new Map();
+      to.forEach((x, i) => position!.set(x, i));
+    }
+    return position.get(n);
+  };
+  const walk = (x: unknown, key?: string): unknown => {
+    if (typeof x === 'string') {
+      if (key !== undefined && NOT_NODES.has(key)) return x;
+      if (!/#\d+$/.test(x)) return x;
+      const node = findNodeRef(from, x).node;
+      const i = node && !node.name ? at(node) : undefined;
+      return node && i !== undefined ? nodeLabel(node, i) : x;
+    }
+    if (Array.isArray(x)) return x.map((e) => walk(e, key));
+    if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, e]) => [k, walk(e, k)]));
+    return x;
+  };
+  return walk(v) as T;
+}
+
 /**
  * Find every applicable fix of `options.rules` on `decoded`, as one batch request (see the module
  * comment). `analyse` analyses the model in its current state (the caller's target and options).
  * The model is unchanged on return, also when `analyse` throws.
+ *
+ * Labels of unnamed nodes in a fix name nodes by their index in the graph the fix was found in;
+ * each fix is applied with its labels moved to the graph it applies to, and the returned batch has
+ * them moved to the graph as it is now (where a batch resolves every label).
  */
 export function fixAll(decoded: DecodedModel, analyse: (decoded: DecodedModel) => AnalysisReport, options: FixAllOptions = {}): FixAllOutcome {
   const maxRounds = options.maxRounds ?? 6;
+  const graph = decoded.model.graph;
+  const original = graph?.node ?? [];
   const journals: Journal[] = [];
-  const edits: EditRequest[] = [];
-  const applied: FixRef[] = [];
+  /** Each applied fix with the node list its labels refer to. */
+  const taken: { fix: Fix; ref: FixRef; nodes: readonly Node[] }[] = [];
   const appliedKeys = new Set<string>();
   const skipped = new Map<string, FixRef & { reason: string }>();
+  let lastKeys = new Set<string>();
   let remaining = 0;
   let rounds = 0;
   try {
@@ -86,7 +128,10 @@ export function fixAll(decoded: DecodedModel, analyse: (decoded: DecodedModel) =
       const report = analyse(decoded);
       const withFix = report.findings.filter((f) => f.fix && findingMatches(f, options.rules));
       remaining = withFix.length;
-      const fixable = withFix.filter((f) => !appliedKeys.has(keyOf(f, f.fix!)));
+      lastKeys = new Set(withFix.map((f) => keyOf(f, f.fix!)));
+      // Not again: what applied (it came back: two rules pulling one scale two ways) or was refused
+      // (it would be refused again, and its nodes would keep the fixes sharing them waiting).
+      const fixable = withFix.filter((f) => !appliedKeys.has(keyOf(f, f.fix!)) && !skipped.has(keyOf(f, f.fix!)));
       if (fixable.length === 0 || rounds >= maxRounds) break;
       rounds++;
       options.onRound?.(rounds, fixable.length);
@@ -94,6 +139,7 @@ export function fixAll(decoded: DecodedModel, analyse: (decoded: DecodedModel) =
       // for the next round's fresh analysis). Tried as one batch (one pass of the editing layer's
       // checks instead of one per fix); when the batch is refused, one at a time, to skip only the
       // fixes that are refused themselves.
+      const roundNodes = graph!.node;
       const touched = new Set<string>();
       const chosen: { fix: Fix; key: string; ref: FixRef }[] = [];
       for (const f of fixable) {
@@ -103,42 +149,49 @@ export function fixAll(decoded: DecodedModel, analyse: (decoded: DecodedModel) =
         for (const n of names) touched.add(n);
         chosen.push({ fix, key: keyOf(f, fix), ref: { ruleId: f.ruleId, node: f.nodes[0] ?? '', title: fix.title } });
       }
-      const took = (c: (typeof chosen)[number]): void => {
-        edits.push({ kind: 'applyFix', fix: c.fix });
-        applied.push(c.ref);
+      const took = (c: (typeof chosen)[number], fix: Fix, nodes: readonly Node[]): void => {
+        taken.push({ fix, ref: c.ref, nodes });
         appliedKeys.add(c.key);
-        skipped.delete(c.key);
       };
       let progress = 0;
+      let refused = 0;
       try {
         const a = applyEdit(decoded, { kind: 'batch', label: 'fix all', edits: chosen.map((c) => ({ kind: 'applyFix' as const, fix: c.fix })) });
         journals.push(a.journal);
-        chosen.forEach(took);
+        for (const c of chosen) took(c, c.fix, roundNodes);
         progress = chosen.length;
       } catch (e) {
         if (!(e instanceof EditError)) throw e;
         for (const c of chosen) {
+          const now = graph!.node;
+          const fix = relabel(c.fix, roundNodes, now);
           try {
-            journals.push(applyEdit(decoded, { kind: 'applyFix', fix: c.fix }).journal);
-            took(c);
+            journals.push(applyEdit(decoded, { kind: 'applyFix', fix }).journal);
+            took(c, fix, now);
             progress++;
           } catch (e2) {
             if (!(e2 instanceof EditError)) throw e2;
             skipped.set(c.key, { ...c.ref, reason: e2.message });
+            refused++;
           }
         }
       }
-      if (progress === 0) break;
+      // Nothing changed and nothing newly refused: the next round would choose the same.
+      if (progress === 0 && refused === 0) break;
     }
   } finally {
     for (let i = journals.length - 1; i >= 0; i--) journals[i]!.undo();
   }
+  // The model is as it was: labels name its nodes again.
+  const edits: EditRequest[] = taken.map((t) => ({ kind: 'applyFix', fix: relabel(t.fix, t.nodes, original) }));
+  const applied = taken.map((t) => ({ ...t.ref, node: relabel(t.ref.node, t.nodes, original) }));
   const ruleIds = [...new Set(applied.map((a) => a.ruleId))];
   const label = `Apply ${applied.length} fix${applied.length === 1 ? '' : 'es'}${ruleIds.length ? ` (${ruleIds.join(', ')})` : ''}`;
   return {
     ...(edits.length ? { request: { kind: 'batch' as const, label, edits } } : {}),
     applied,
-    skipped: [...skipped.values()],
+    // A refused fix whose finding went (another fix took care of it) is not worth reporting.
+    skipped: [...skipped].filter(([k]) => lastKeys.has(k)).map(([, v]) => v),
     remaining,
     rounds,
   };

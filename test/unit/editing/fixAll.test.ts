@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeModel, type AnalysisReport, type Finding } from '../../../src/core/analysis/index';
-import { applyEdit, describeFixAll, fixAll } from '../../../src/core/editing/index';
+import { applyEdit, describeFixAll, fixAll, Journal } from '../../../src/core/editing/index';
 import { buildGraphIndex } from '../../../src/core/graph/index';
 import { decodeModel, MemorySource, type DecodedModel } from '../../../src/core/onnx/index';
 import { sharedModels } from '../onnx/corpus';
-import { assertOnnxChecker, assertValid, build, encode, havePyOnnx, redecode } from './kit';
+import { assertOnnxChecker, assertValid, build, encode, graphOf, havePyOnnx, opCounts, redecode } from './kit';
 
 const analyse = (d: DecodedModel): AnalysisReport => analyzeModel(d, buildGraphIndex(d.model.graph!), {});
 const fixable = (d: DecodedModel, rules?: string[]): Finding[] => analyse(d).findings.filter((f) => f.fix && (!rules || rules.includes(f.ruleId)));
@@ -93,6 +93,61 @@ test('fixAll: a refused fix is skipped with its reason, the others still apply',
   assert.equal(out.remaining, fixAll(decoded, analyse).remaining + 1, 'the refused one is still there, besides what a fix-all leaves anyway');
   assert.match(describeFixAll(out), / 1 refused \(R22\); first: Remove a pair that is not there: no QuantizeLinear named "\/no\/such\/QuantizeLinear" in the graph\./);
   assert.ok(encode(decoded).equals(bytes));
+});
+
+test('fixAll: a refused fix does not keep the fixes sharing its nodes waiting', () => {
+  const { decoded } = model();
+  const r22 = fixable(decoded, ['R22']);
+  const real = r22[0]!;
+  // Refused (no such pair), and it names the same Add as a real fix: before, it claimed that node
+  // first in every round and the real fix never ran ("1 more finding … would undo another fix").
+  const bogus: Finding = { ...real, fix: { title: 'Remove a pair that is not there', edits: [{ kind: 'removeQdqPair', quantize: '/no/Q', dequantize: '/no/DQ' }] } };
+  const out = fixAll(decoded, (d) => {
+    const r = analyse(d);
+    return { ...r, findings: [bogus, ...r.findings] };
+  }, { rules: ['R22'] });
+  assert.equal(out.applied.length, r22.length);
+  assert.ok(out.applied.some((a) => a.node === real.nodes[0]));
+  assert.equal(out.skipped.length, 1);
+  assert.equal(describeFixAll(out, ['R22']), `Applied ${r22.length} fixes of R22 as one edit (R22 ×${r22.length}). 1 refused (R22); first: Remove a pair that is not there: no QuantizeLinear named "/no/Q" in the graph.`);
+});
+
+/** The same model with every node name emptied (labels `<OpType>#<index>` name its nodes). */
+function unnamed(d: DecodedModel): DecodedModel {
+  const j = new Journal();
+  for (const n of graphOf(d).node) j.set(n, 'name', '');
+  return redecode(d, 'unnamed.onnx');
+}
+
+test('fixAll on a model without node names: labels follow the nodes across rounds, the batch applies as on the named twin', () => {
+  const named = model().decoded;
+  const bare = unnamed(model().decoded);
+  const outNamed = fixAll(named, analyse);
+  const outBare = fixAll(bare, analyse);
+  assert.ok(outBare.rounds >= 2, `rounds: ${outBare.rounds} (labels shift only from the second round on)`);
+  assert.deepEqual(outBare.applied.map((a) => a.ruleId), outNamed.applied.map((a) => a.ruleId));
+  assert.deepEqual(outBare.skipped, []);
+  // Labels in the batch name nodes of the model as it is now (where a batch resolves them).
+  for (const a of outBare.applied) assert.match(a.node, /^[A-Za-z]+#\d+$/);
+  applyEdit(named, outNamed.request!);
+  applyEdit(bare, outBare.request!);
+  assertValid(redecode(bare));
+  assert.deepEqual(opCounts(graphOf(bare)), opCounts(graphOf(named)));
+  assert.deepEqual(fixable(bare).map((f) => f.ruleId), fixable(named).map((f) => f.ruleId));
+});
+
+test('fixAll on a model without node names: a refused fix sends the round one fix at a time, each relabelled to the graph it meets', () => {
+  const bare = unnamed(model().decoded);
+  const plain = fixAll(unnamed(model().decoded), analyse);
+  const bogus: Finding = { ...fixable(bare)[0]!, nodes: ['/nowhere'], fix: { title: 'Remove a pair that is not there', edits: [{ kind: 'removeQdqPair', quantize: '/no/Q', dequantize: '/no/DQ' }] } };
+  const out = fixAll(bare, (d) => {
+    const r = analyse(d);
+    return { ...r, findings: [bogus, ...r.findings] };
+  });
+  assert.deepEqual(out.skipped.map((x) => x.node), ['/nowhere']);
+  assert.equal(out.applied.length, plain.applied.length);
+  applyEdit(bare, out.request!);
+  assertValid(redecode(bare));
 });
 
 test('fixAll: a finding that comes back after its fix is not fixed again', () => {
