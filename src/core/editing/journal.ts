@@ -13,19 +13,36 @@ interface Entry {
   readonly key: string;
   readonly hadOld: boolean;
   readonly oldValue: unknown;
-  readonly hadNew: boolean;
-  readonly newValue: unknown;
+  hadNew: boolean;
+  newValue: unknown;
   readonly oldDirty: boolean | undefined;
 }
 
 export class Journal {
   private readonly entries: Entry[] = [];
+  /** The entry of each field set so far: setting it again updates that entry's new value. */
+  private readonly byField = new Map<MessageBase, Map<string, Entry>>();
 
-  /** Sets (or with `value === undefined` and `remove`, deletes) `target[key]`, remembering the old value; marks `target` dirty. */
+  /**
+   * Sets (or with `value === undefined` and `remove`, deletes) `target[key]`, remembering the old
+   * value; marks `target` dirty. A field set again keeps its first old value and only the latest new
+   * one: undo and redo only need those, and an edit that replaces the node list once per removed
+   * pair (Fix All: hundreds in one edit) does not hold every intermediate list.
+   */
   set<T extends MessageBase, K extends keyof T & string>(target: T, key: K, value: T[K], remove = false): void {
     const rec = target as unknown as Record<string, unknown>;
-    const hadOld = Object.prototype.hasOwnProperty.call(rec, key);
-    this.entries.push({ target, key, hadOld, oldValue: rec[key], hadNew: !remove, newValue: value, oldDirty: target.$dirty });
+    let fields = this.byField.get(target);
+    const seen = fields?.get(key);
+    if (seen) {
+      seen.hadNew = !remove;
+      seen.newValue = value;
+    } else {
+      const hadOld = Object.prototype.hasOwnProperty.call(rec, key);
+      const entry: Entry = { target, key, hadOld, oldValue: rec[key], hadNew: !remove, newValue: value, oldDirty: target.$dirty };
+      this.entries.push(entry);
+      if (!fields) this.byField.set(target, (fields = new Map()));
+      fields.set(key, entry);
+    }
     if (remove) delete rec[key];
     else rec[key] = value;
     target.$dirty = true;
