@@ -102,15 +102,21 @@ export function interfaceNames(pinned: readonly InterfaceTensor[], scales = fals
 }
 
 /**
- * For the R15/R16 fixes: the scale the set takes and the words that say why, or, when pinned
- * scales differ, no scale and the sentence the finding's message ends with instead of a fix.
- * `free` is the scale the rule picks without pinned quantizers.
+ * For the unify fixes (R15/R16 over a scale-sharing set, R19 over the Qs of one conv output): the
+ * scale the quantizers take and the words that say why, or, when pinned scales differ, no scale and
+ * the sentence the finding's message ends with instead of a fix. `pinned` are the quantizers the fix
+ * changes that sit at the model's interface, `scales` the distinct scales it replaces, `free` the
+ * scale the rule picks without pinned quantizers.
  */
-export function pinnedFixScale(set: ScaleShareSet, free: number): { scale: number; because: string; clips: string } | { noFix: string } {
-  const choice = pinnedChoice(set.pinned);
+export function pinnedFixScale(
+  pinned: readonly PinnedQuantizer[],
+  scales: readonly number[],
+  free: number,
+): { scale: number; because: string; clips: string } | { noFix: string } {
+  const choice = pinnedChoice(pinned);
   if (choice.kind === 'free') return { scale: free, because: '', clips: '' };
   if (choice.kind === 'conflict') return { noFix: ` No quick fix: ${interfaceNames(choice.pinned, true)} are part of the model's interface and their scales differ.` };
-  const largest = Math.max(...set.scales);
+  const largest = Math.max(...scales);
   return {
     scale: choice.scale,
     because: `, the scale of ${interfaceNames(choice.pinned)} (part of the model's interface, so it stays),`,

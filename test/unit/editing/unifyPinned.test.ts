@@ -16,7 +16,7 @@ import { applyEdit, EditError, Journal } from '../../../src/core/editing/index';
 import { decodeModel, MemorySource, readTensorValues, type DecodedModel, type ValueInfo } from '../../../src/core/onnx/index';
 import { float32Payload, quantPayload } from '../../support/builder/weights';
 import { sharedModels } from '../onnx/corpus';
-import { conv, op, qdq, start, type TensorRef } from '../analysis/kit';
+import { conv, op, qconv, qdq, start, type TensorRef } from '../analysis/kit';
 import { graphOf, redecode } from './kit';
 
 const analyze = (d: DecodedModel): AnalysisReport => analyzeModel(d, buildGraphIndex(d.model.graph!), {});
@@ -167,5 +167,66 @@ describe('the real yolov9t-qat.onnx with a neck Concat\'s output quantizer made 
       for (const n of a.nodes) assert.equal(scaleOf(d, n), pinnedScale, `${how}: ${n}`);
       assert.ok(!analyze(d).findings.some((x) => x.ruleId === 'R16' && x.nodes[0] === concat), `${how}: the R16 at ${concat} is gone`);
     }
+  });
+});
+
+/**
+ * A quantized conv whose output goes to the Q/DQ of a conv after it (`/a`, scale `a`) and to Qs
+ * whose outputs are graph outputs (`/o<k>`, scales `outs`, outputs `y<k>`): R19 (scales differ).
+ */
+function r19Model(a: number, outs: number[]): { d: DecodedModel; conv: string; qs: string[] } {
+  const { b, x } = start();
+  const c1 = qconv(b, x, '/c1', { scale: 0.05, cout: 16 });
+  const qa = qdq(b, c1.out, { scope: '/a', scale: a });
+  b.output(conv(b, qa.out, { scope: '/c2', cout: 16 }).out);
+  const qs = [qa.q, qa.dq];
+  outs.forEach((s, k) => {
+    const o = qdq(b, c1.out, { scope: `/o${k}`, scale: s, qOnly: true });
+    b.output(o.out, `y${k}`);
+    qs.push(o.q);
+  });
+  return { d: decodeModel(new MemorySource(b.toBytes(), 'r19.onnx')), conv: c1.conv, qs };
+}
+const r19 = (r: AnalysisReport): Finding[] => r.findings.filter((f) => f.ruleId === 'R19' && f.severity === 'warning');
+
+describe('R19 (the Qs after one conv) with a Q writing a graph output', () => {
+  test('the fix takes the graph output\'s scale, says why and that larger values clip, and applies', () => {
+    const { d, conv: c, qs } = r19Model(0.3, [0.1]);
+    const f = r19(analyze(d))[0]!;
+    assert.equal(f.nodes[0], c);
+    assert.equal(f.fix!.title, `Use one scale (0.1), the scale of graph output "y0" (part of the model's interface, so it stays), for every Q reading the output of ${c}; it is smaller than the largest scale there (0.3): larger values clip`);
+    assert.equal(f.fix!.recalibrate, undefined);
+    assert.deepEqual(f.data.pinned, [{ node: '/o0/QuantizeLinear', tensor: 'y0', side: 'output', scale: Math.fround(0.1) }]);
+    applyEdit(d, { kind: 'applyFix', fix: f.fix! });
+    const after = redecode(d);
+    for (const n of qs) assert.equal(scaleOf(after, n), Math.fround(0.1), n);
+    assert.deepEqual(r19(analyze(after)), []);
+  });
+
+  test('a pinned scale at least twice the finest: the coarser note and re-calibration stay', () => {
+    const { d, conv: c } = r19Model(0.1, [0.3]);
+    const f = r19(analyze(d))[0]!;
+    assert.equal(f.fix!.title, `Use one scale (0.3), the scale of graph output "y0" (part of the model's interface, so it stays), for every Q reading the output of ${c}; the finest scale there (0.1) becomes 3.0× coarser: re-calibrate or fine-tune after`);
+    assert.equal(f.fix!.recalibrate, true);
+    assert.doesNotThrow(() => applyEdit(d, { kind: 'applyFix', fix: f.fix! }));
+  });
+
+  test('two graph-output Qs on different scales: no fix, the message says why', () => {
+    const { d } = r19Model(0.3, [0.1, 0.2]);
+    const f = r19(analyze(d))[0]!;
+    assert.equal(f.fix, undefined);
+    assert.match(f.message, / No quick fix: graph output "y0" \(scale 0\.1\) and graph output "y1" \(scale 0\.2\) are part of the model's interface and their scales differ\.$/);
+    assert.equal((f.data.pinned as unknown[]).length, 2);
+  });
+
+  test('no pinned Q: the largest scale, with the coarser note', () => {
+    const { b, x } = start();
+    const c1 = qconv(b, x, '/c1', { scale: 0.05, cout: 16 });
+    for (const [k, s] of [0.1, 0.3].entries()) b.output(conv(b, qdq(b, c1.out, { scope: `/q${k}`, scale: s }).out, { scope: `/c${k}`, cout: 16 }).out);
+    const d = decodeModel(new MemorySource(b.toBytes(), 'r19free.onnx'));
+    const f = r19(analyze(d))[0]!;
+    assert.equal(f.fix!.title, `Use one scale (0.3) for every Q reading the output of ${c1.conv}; the finest scale there (0.1) becomes 3.0× coarser: re-calibrate or fine-tune after`);
+    assert.equal(f.fix!.recalibrate, true);
+    assert.equal(f.data.pinned, undefined);
   });
 });

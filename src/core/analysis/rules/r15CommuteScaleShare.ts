@@ -30,7 +30,7 @@ export const r15 = defineRule(
       // the set carries other scales too; then the largest, so that no range is clipped.
       // A quantizer at the model's interface keeps its scale (scaleShare.ts, "Pinned quantizers").
       const set = scaleShareSet(ctx, qdq, prop, [dq.index, q.index]);
-      const choice = pinnedFixScale(set, set.scales.every((s) => s === s1 || s === s2) ? s2 : Math.max(...set.scales));
+      const choice = pinnedFixScale(set.pinned, set.scales, set.scales.every((s) => s === s1 || s === s2) ? s2 : Math.max(...set.scales));
       const coarse = 'noFix' in choice ? { text: '' } : coarserNote(set.scales, choice.scale);
       // Say how far the fix reaches: the quantizers beyond these two and the Concats they link in.
       const beyond = set.qdq.length - 4; // the two pairs that meet

@@ -59,7 +59,7 @@ export const r16 = defineRule(
       // A quantizer at the model's interface (INT8 network input, graph output) keeps its scale and
       // the set takes it; two that differ leave no fix (scaleShare.ts, "Pinned quantizers").
       const set = scaleShareSet(ctx, qdq, prop, [...inDqs.map((d) => d.index), ...outQs.map((q) => q.index)]);
-      const choice = pinnedFixScale(set, set.outputScales.length === 1 ? set.outputScales[0]! : Math.max(...all, ...set.scales));
+      const choice = pinnedFixScale(set.pinned, set.scales, set.outputScales.length === 1 ? set.outputScales[0]! : Math.max(...all, ...set.scales));
       const coarse = 'noFix' in choice ? { text: '' } : coarserNote(set.scales, choice.scale);
       const names = set.qdq.map((q) => qdq.get(q)!.name);
       const others = set.concats.filter((c) => c !== i).map((c) => ctx.name(c));

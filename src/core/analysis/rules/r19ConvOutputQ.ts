@@ -2,8 +2,8 @@
 import { fmtScale } from '../qdq';
 import { isQuantizedPrecision } from '../predict';
 import { defineRule, listNames, plural } from '../rule';
-import { coarserNote } from '../scaleShare';
-import { fmtScales, pairNames, ratio, unique } from './helpers';
+import { coarserNote, interfaceOf, pinnedFixScale, type PinnedQuantizer } from '../scaleShare';
+import { fmtScales, ratio, unique } from './helpers';
 
 export const r19 = defineRule(
   {
@@ -14,7 +14,7 @@ export const r19 = defineRule(
     versions: 'all',
     matches: 'A quantized weighted op (with its fused epilogue) whose output reaches QuantizeLinear nodes but is also read in float or reaches Qs of different scales (warning: it writes float and standalone Qs re-quantize it); or whose output reaches no Q at all (info: INT8-in/float-out by design).',
     tensorrt: 'With an output Q the kernel writes INT8 (the Q is folded into the kernel\'s rescale). Without one it writes FP16/FP32. Branches of one tensor with different scales cannot all be fused, so the kernel writes float and each Q runs as a Reformat layer.',
-    fix: 'Give every Q reading the same tensor one scale (share the quantizer), and quantize every consumer (or none): a float consumer forces a float write. When the scale it sets is at least twice the finest one it replaces, the quick fix says how much coarser that quantizer gets and marks the fix as needing re-calibration or fine-tuning.',
+    fix: 'Give every Q reading the same tensor one scale (share the quantizer), and quantize every consumer (or none): a float consumer forces a float write. The quick fix sets the largest of their scales, so that nothing is clipped; a Q writing a graph output is part of the model\'s interface and keeps its scale, and the others take it (larger values then clip, which the title says); when two such scales differ there is no quick fix. When the scale it sets is at least twice the finest one it replaces, the quick fix says how much coarser that quantizer gets and marks the fix as needing re-calibration or fine-tuning.',
     sources: ['TensorRT developer guide, placement recommendation 2', 'TREx trex/lint.py (mixed_precision_lint: "Quantized Convolution has float outputs")', 'https://github.com/NVIDIA/TensorRT/issues/2592'],
     coverage: 'full',
   },
@@ -32,18 +32,29 @@ export const r19 = defineRule(
       const qs = b.qs.map((q) => qdq.get(q)!);
       const standalone = pred.reformats.filter((r) => r.kind === 'quantize' && r.between[0] === name).length;
       if (g.outReason === 'scales-differ') {
-        const target = Math.max(...b.scales);
-        const coarse = coarserNote(b.scales, target);
+        // The fix sets every Q (and its DQs) to one scale: the largest, so nothing clips, unless one
+        // of them is at the model's interface (a Q writing a graph output): then that one's, as the
+        // R15/R16 fixes do; two that differ leave no fix (scaleShare.ts, "Pinned quantizers").
+        const members = unique(qs.flatMap((q) => [q, ...q.pairedDq.map((d) => qdq.get(d)!)]));
+        const pinned: PinnedQuantizer[] = [];
+        for (const m of members) {
+          const at = interfaceOf(ctx.graph, ctx.nodes[m.index]!);
+          if (at) pinned.push({ ...at, node: m.name, scale: m.tensorScale });
+        }
+        const choice = pinnedFixScale(pinned, b.scales, Math.max(...b.scales));
+        const coarse = 'noFix' in choice ? { text: '' } : coarserNote(b.scales, choice.scale);
         emit({
           severity: 'warning',
-          message: `${name}: its output goes to ${plural(qs.length, 'QuantizeLinear')} with ${b.scales.length} different scales (${fmtScales(b.scales)}, ratio ${fmtScale(ratio(b.scales))}): the Q cannot be fused, the conv writes ${pred.floatPrecision} and ${plural(standalone, 'standalone quantize')} run.`,
+          message: `${name}: its output goes to ${plural(qs.length, 'QuantizeLinear')} with ${b.scales.length} different scales (${fmtScales(b.scales)}, ratio ${fmtScale(ratio(b.scales))}): the Q cannot be fused, the conv writes ${pred.floatPrecision} and ${plural(standalone, 'standalone quantize')} run.${'noFix' in choice ? choice.noFix : ''}`,
           nodes: [name, ...qs.map((q) => q.name)],
-          data: { scales: b.scales, ratio: ratio(b.scales), quantizeNodes: qs.map((q) => q.name), standaloneQuantize: standalone },
-          fix: {
-            title: `Use one scale (${fmtScale(target)}) for every Q reading the output of ${name}${coarse.text}`,
-            edits: [{ kind: 'unifyScales', nodes: unique(qs.flatMap((q) => pairNames(q, qdq))), scale: target }],
-            ...(coarse.recalibrate ? { recalibrate: true } : {}),
-          },
+          data: { scales: b.scales, ratio: ratio(b.scales), quantizeNodes: qs.map((q) => q.name), standaloneQuantize: standalone, ...(pinned.length ? { pinned } : {}) },
+          ...('noFix' in choice ? {} : {
+            fix: {
+              title: `Use one scale (${fmtScale(choice.scale)})${choice.because} for every Q reading the output of ${name}${choice.clips}${coarse.text}`,
+              edits: [{ kind: 'unifyScales', nodes: members.map((m) => m.name), scale: choice.scale }],
+              ...(coarse.recalibrate ? { recalibrate: true } : {}),
+            },
+          }),
         });
       } else {
         const floats = b.floatConsumers.map((c) => ctx.name(c));
