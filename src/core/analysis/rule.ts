@@ -43,10 +43,15 @@ export function defineRule(meta: RuleMeta, check: Rule['check'], needsQdq = true
   return { meta, check, needsQdq };
 }
 
+/** `a`, `a and b`, `a, b and c` (messages of the analysis and the editing layer). */
+export function joinAnd(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
 /** Up to `max` names, then "and N more". */
 export function listNames(names: readonly string[], max = 4): string {
   if (names.length <= max) return names.join(', ');
-  return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+  return joinAnd([...names.slice(0, max), `${names.length - max} more`]);
 }
 
 export function plural(n: number, word: string, many = `${word}s`): string {

@@ -37,6 +37,7 @@ import type { DecodedModel, Graph, Node } from '../onnx/index';
 import { AnalysisContext } from './context';
 import { Propagation } from './propagation';
 import { fmtScale, type QdqInfo, resolveQdq } from './qdq';
+import { joinAnd } from './rule';
 import { DEFAULT_TARGET } from './types';
 
 /** A tensor of the model's interface a quantizer fixes the scale of. */
@@ -89,16 +90,21 @@ export function interfaceName(t: InterfaceTensor): string {
   return `${t.side === 'input' ? 'network input' : 'graph output'} "${t.tensor}"`;
 }
 
-/** The interface tensors of `pinned`, each once: `network input "a" and graph output "b"`. */
+/**
+ * The interface tensors of `pinned`, each once: `network input "a" and graph output "b"`; with
+ * `scales`, each with its scale(s): `network input "a" (scale 0.1)`, `network input "a" (scales 0.1
+ * and 0.2)` when two quantizers read one input with different scales.
+ */
 export function interfaceNames(pinned: readonly InterfaceTensor[], scales = false): string {
-  const seen = new Map<string, string>();
+  const seen = new Map<string, { at: InterfaceTensor; scales: string[] }>();
   for (const p of pinned) {
-    if (seen.has(p.tensor)) continue;
+    const entry = seen.get(p.tensor) ?? { at: p, scales: [] };
+    seen.set(p.tensor, entry);
     const scale = (p as Partial<PinnedQuantizer>).scale;
-    seen.set(p.tensor, `${interfaceName(p)}${scales ? ` (scale ${scale === undefined ? 'not a readable per-tensor value' : fmtScale(scale)})` : ''}`);
+    const text = scale === undefined ? 'not a readable per-tensor value' : fmtScale(scale);
+    if (!entry.scales.includes(text)) entry.scales.push(text);
   }
-  const names = [...seen.values()];
-  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return joinAnd([...seen.values()].map(({ at, scales: s }) => `${interfaceName(at)}${scales ? ` (${s.length === 1 ? 'scale' : 'scales'} ${joinAnd(s)})` : ''}`));
 }
 
 /**

@@ -5,7 +5,7 @@
  * quantizers' parameters, the old scales, ...) and the inverse request built from them. The analysis
  * layer's fix edits (src/core/analysis/fix.ts) are requests as they are.
  */
-import { interfaceName, interfaceNames, interfaceOf, pinnedChoice, scaleShareAround, type Fix, type FixEdit, type PinnedQuantizer } from '../analysis/index';
+import { interfaceName, interfaceNames, interfaceOf, joinAnd, pinnedChoice, scaleShareAround, type Fix, type FixEdit, type PinnedQuantizer } from '../analysis/index';
 import { buildGraphIndex } from '../graph/index';
 import type { DecodedModel, Node } from '../onnx/index';
 import { AttributeType } from '../onnx/index';
@@ -331,16 +331,15 @@ function unify(ctx: EditContext, nodes: (string | Node)[], mode: ScaleMode, valu
   if (unique.length < 2) throw new EditError(`${around ?? 'unify scales'}: fewer than two quantizers to unify (${names.join(', ') || 'none found'})`);
   const all = unique.map((n) => tensorScale(ctx, n));
   // Quantizers at the model's interface keep their scale (analysis/scaleShare.ts, "Pinned quantizers").
+  // Every one, as the analysis' scale-sharing set lists them: two DQs reading one network input
+  // with different scales are a conflict, not a pinned scale.
   const pinned: PinnedQuantizer[] = [];
   for (const a of all) {
     const at = interfaceOf(ctx.graph, a.node);
-    if (at && !pinned.some((p) => p.tensor === at.tensor)) pinned.push({ ...at, node: ctx.label(a.node), scale: a.scale });
+    if (at) pinned.push({ ...at, node: ctx.label(a.node), scale: a.scale });
   }
   const choice = pinnedChoice(pinned);
-  const listed = (ps: readonly PinnedQuantizer[], scaleWord: string): string => {
-    const xs = ps.map((p) => `${interfaceName(p)} (${scaleWord}${p.scale}, ${p.node})`);
-    return xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)}`;
-  };
+  const listed = (ps: readonly PinnedQuantizer[], scaleWord: string): string => joinAnd(ps.map((p) => `${interfaceName(p)} (${scaleWord}${p.scale}, ${p.node})`));
   if (choice.kind === 'conflict') {
     throw new EditError(`cannot unify: ${listed(choice.pinned, 'scale ')} are part of the model's interface and their scales differ; changing one changes what the application exchanges with the model (unify the quantizers between them some other way, or change the interface first)`);
   }

@@ -230,3 +230,46 @@ describe('R19 (the Qs after one conv) with a Q writing a graph output', () => {
     assert.equal(f.data.pinned, undefined);
   });
 });
+
+describe('two DequantizeLinears reading one INT8 network input', () => {
+  /** xq → DQ(s0) and xq → DQ(s1), both into /cat, whose output Q/DQ (scale 0.2) feeds a conv. */
+  function twoDqs(s0: number, s1: number): { d: DecodedModel; set: string[] } {
+    const { b } = start();
+    const xq = b.input('xq', 'INT8', [1, 16, 8, 8]);
+    const dqs = [s0, s1].map((s, k) => {
+      const scale = b.initializer(`xq_scale${k}`, 'FLOAT', [], float32Payload([s]));
+      const [out] = b.node('DequantizeLinear', [xq, scale], [{ dtype: 'FLOAT', shape: [1, 16, 8, 8] }], { scope: `/xq${k}` });
+      return { out: out!, name: b.producerOf(out!)!.name };
+    });
+    const cat = op(b, 'Concat', dqs.map((x) => x.out), '/cat', { attrs: { axis: 1 }, shape: [1, 32, 8, 8] });
+    const q = qdq(b, cat.out, { scope: '/out', scale: 0.2 });
+    b.output(conv(b, q.out, { scope: '/c', cout: 16 }).out);
+    return { d: decodeModel(new MemorySource(b.toBytes(), 'twodq.onnx')), set: [...dqs.map((x) => x.name), q.q, q.dq] };
+  }
+
+  test('different scales: the R16 finding has no fix and the unify is refused naming the input, as the analysis says', () => {
+    const { d, set } = twoDqs(0.1, 0.2);
+    const f = r16(analyze(d))[0]!;
+    assert.equal(f.fix, undefined);
+    assert.match(f.message, /No quick fix: network input "xq" \(scales 0\.1 and 0\.2\) are part of the model's interface and their scales differ\./);
+    for (const r of [{ kind: 'unifyConcat' as const, node: '/cat/Concat' }, { kind: 'unifyScales' as const, nodes: set }]) {
+      assert.throws(
+        () => applyEdit(d, r),
+        (e: Error) => e instanceof EditError && /cannot unify: network input "xq" \(scale 0\.1\d*, \/xq0\/DequantizeLinear\) and network input "xq" \(scale 0\.2\d*, \/xq1\/DequantizeLinear\) are part of the model's interface and their scales differ/.test(e.message),
+        JSON.stringify(r),
+      );
+    }
+    assert.equal(scaleOf(redecode(d), set[1]!), Math.fround(0.2), 'unchanged');
+  });
+
+  test('equal scales: pinned, the set takes that scale (fix and unify alike)', () => {
+    for (const how of ['fix', 'unifyConcat'] as const) {
+      const { d, set } = twoDqs(0.1, 0.1);
+      const f = r16(analyze(d))[0]!;
+      assert.match(f.fix!.title, /^Use scale 0\.1, the scale of network input "xq" \(part of the model's interface, so it stays\),/);
+      const a = applyEdit(d, how === 'fix' ? { kind: 'applyFix', fix: f.fix! } : { kind: 'unifyConcat', node: '/cat/Concat' });
+      if (how === 'unifyConcat') assert.match(a.message, /the scale of network input "xq", which is part of the model's interface/);
+      for (const n of set) assert.equal(scaleOf(redecode(d), n), Math.fround(0.1), `${how}: ${n}`);
+    }
+  });
+});
