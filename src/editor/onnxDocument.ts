@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { AppliedEdit, EditRequest, EditSession } from '../core/editing/index';
+import type { AppliedEdit, EditErrorCode, EditRequest, EditSession } from '../core/editing/index';
 import type { DetachedDataFile } from '../core/onnx/index';
 import { Disposable } from '../util/dispose';
 import type { Logger } from '../util/logger';
@@ -30,6 +30,8 @@ export interface EditOutcome {
   readonly applied: boolean;
   /** What changed, or why nothing did (the editing layer's refusal message). */
   readonly message: string;
+  /** For a refusal the caller may act on: the editing layer's `EditError.code` (e.g. 'noActivationScale'). */
+  readonly code?: EditErrorCode;
   /** The layer / Q/DQ nodes concerned. */
   readonly nodes: string[];
   /** Parts of the edit an earlier part already did (e.g. a plan's second unify of one scale-sharing set); also in `message`. */
@@ -270,7 +272,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     try {
       applied = this.session.apply(request);
     } catch (e) {
-      if (e instanceof editing.EditError) return { applied: false, message: e.message, nodes: [] };
+      if (e instanceof editing.EditError) return { applied: false, message: e.message, nodes: [], ...(e.code ? { code: e.code } : {}) };
       throw e;
     }
     const generation = this.historyGeneration;

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { EditErrorCode } from '../core/editing/index';
 
 /** The editing layer's commands (src/editing): `{ uri, target }` → `{ applied, message, nodes }`, undoable. */
 export const DISABLE_QUANTIZATION = 'qdqStudio.disableQuantization';
@@ -8,6 +9,8 @@ export interface QuantizationEditResult {
   readonly applied: boolean;
   readonly message?: string;
   readonly nodes?: readonly string[];
+  /** Why a refusal happened, when the editing layer says (`EditError.code`). */
+  readonly code?: EditErrorCode;
 }
 
 export type ToggleOutcome =
@@ -33,7 +36,7 @@ export async function setLayerQuantization(uri: vscode.Uri, target: string, enab
     let message = result?.message ?? `${target}: nothing to change`;
     // The editing layer's words are for the API and the CLI; from a checkbox or a CodeLens the user
     // needs to know why and what to do.
-    if (enable && /no scale is remembered/.test(message)) {
+    if (enable && result?.code === 'noActivationScale') {
       message = `${target} cannot be quantized here: QDQ Studio knows no activation scale for its layers without Q/DQ (only for quantizers removed in this session). Calibrate them in the QAT run, or give a scale with qdq edit --enable-quant NODE:SCALE. (${message})`;
     }
     void vscode.window.showInformationMessage(message);

@@ -14,11 +14,22 @@ import {
 import { Journal } from './journal';
 import { findNodeRef, nodeLabel } from '../graph/index';
 
+/**
+ * Why an edit was refused, for callers that act on the reason rather than show the message:
+ * `noActivationScale`: enabling quantization of a layer input that has no remembered quantizer and
+ * no given activation scale.
+ */
+export type EditErrorCode = 'noActivationScale';
+
 /** An edit that cannot be applied (bad target, would break the graph, unsupported form). The model is unchanged. */
 export class EditError extends Error {
-  constructor(message: string) {
+  /** Set for refusals a caller may act on (the message stays the words for the user). */
+  readonly code?: EditErrorCode;
+
+  constructor(message: string, code?: EditErrorCode) {
     super(message);
     this.name = 'EditError';
+    if (code) this.code = code;
   }
 }
 

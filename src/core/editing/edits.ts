@@ -287,7 +287,7 @@ function enable(ctx: EditContext, r: Extract<EditRequest, { kind: 'enableQuantiz
           slots.push({ slot, params, role: 'weight' });
         } else {
           if (r.activationScale === undefined) {
-            throw new EditError(`${node.name}: no scale is remembered for input ${slot} (${x}); give one (activationScale / --scale)`);
+            throw new EditError(`${node.name}: no scale is remembered for input ${slot} (${x}); give one (activationScale / --scale)`, 'noActivationScale');
           }
           slots.push({ slot, params: { scale: [r.activationScale], zeroPoint: [], dtype: 'INT8' }, role: 'activation' });
         }

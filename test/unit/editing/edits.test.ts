@@ -101,6 +101,9 @@ describe('editing: disable / enable quantization', () => {
   test('enable without memory needs an activation scale; weights get max|w|/127 per channel', () => {
     const { decoded } = build({ qdq: 'none', opset: 13 });
     assert.throws(() => applyEdit(decoded, { kind: 'enableQuantization', target: CONV }), (e: Error) => e instanceof EditError && /give one/.test(e.message));
+    // The extension acts on the code (a friendlier message in the sensitivity view), not on the words.
+    assert.throws(() => applyEdit(decoded, { kind: 'enableQuantization', target: CONV }), (e: Error) => e instanceof EditError && e.code === 'noActivationScale');
+    assert.throws(() => applyEdit(decoded, { kind: 'disableQuantization', target: CONV }), (e: Error) => e instanceof EditError && e.code === undefined, 'other refusals carry no code');
     const original = encode(decoded);
     const a = applyEdit(decoded, { kind: 'enableQuantization', target: CONV, activationScale: 0.02 });
     assert.ok(a.nodes.includes(CONV));
