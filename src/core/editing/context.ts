@@ -76,6 +76,8 @@ export class EditContext {
   private readonly constCache = new Map<string, ConstValue | null>();
   /** The node list when the edit began (edits replace the array, never mutate it): where labels are resolved. */
   private readonly startNodes: readonly Node[];
+  /** Positions in `startNodes`, built on first use. */
+  private startPositions: Map<Node, number> | undefined;
 
   constructor(readonly decoded: DecodedModel) {
     const g = decoded.model.graph;
@@ -184,11 +186,31 @@ export class EditContext {
     throw new EditError(`no ${what} named "${name}" in the graph`);
   }
 
-  /** How results and inverses name `node`: its name, or its label in the graph as it is now. */
+  /**
+   * How results and inverses name `node`: its name, or its label in the graph as it is now; a node
+   * no longer in it (this edit removed it) by its label when the edit began (`startLabel`).
+   */
   label(node: Node): string {
     if (node.name) return node.name;
     const i = this.position.get(node);
-    return i === undefined ? node.opType : nodeLabel(node, i);
+    return i === undefined ? this.startLabel(node) : nodeLabel(node, i);
+  }
+
+  /**
+   * `node`'s name, or its label in the node list as the edit began: how the request names it, and
+   * how results name a node the edit removes. A node this edit inserted: its label now (or its op
+   * type once removed again).
+   */
+  startLabel(node: Node): string {
+    if (node.name) return node.name;
+    if (!this.startPositions) {
+      this.startPositions = new Map();
+      this.startNodes.forEach((n, i) => this.startPositions!.set(n, i));
+    }
+    const i = this.startPositions.get(node);
+    if (i !== undefined) return nodeLabel(node, i);
+    const now = this.position.get(node);
+    return now === undefined ? node.opType : nodeLabel(node, now);
   }
 
   initializer(name: string): Tensor | undefined {

@@ -83,16 +83,18 @@ export interface InsertedOrRemovedPair {
 
 /**
  * What the parts of an edit report. Nodes may be given as objects: they are named (graph/nodeRefs.ts:
- * the name, or the label in the graph the edit leaves) once the whole edit is done, and so may
- * inverses (a function called then), since an unnamed node's label depends on the final node list.
+ * the name, or the label in the graph the edit leaves; a node the edit removed by its label when the
+ * edit began, `EditContext.label`) once the whole edit is done, and so may inverses and the records
+ * of removed quantizers and pairs (functions called then), since an unnamed node's label depends on
+ * the final node list.
  */
 interface Out {
   messages: string[];
   nodes: (string | Node)[];
-  removed: RemovedQuant[];
+  removed: (() => RemovedQuant[])[];
   scales: { node: string | Node; scale: number }[];
   inserted: InsertedOrRemovedPair[];
-  removedPairs: InsertedOrRemovedPair[];
+  removedPairs: (() => InsertedOrRemovedPair)[];
   inverses: (EditRequest | (() => EditRequest))[];
   /** Set when a part of the edit has no inverse request (only the journal can undo it). */
   noInverse?: boolean;
@@ -121,9 +123,9 @@ export function applyEdit(decoded: DecodedModel, request: EditRequest): AppliedE
   const inverses = out.inverses.map((x) => (typeof x === 'function' ? x() : x));
   const inverse = inverses.length === 1 ? inverses[0] : inverses.length > 1 ? { kind: 'batch' as const, label: `Undo ${labelOf(request)}`, edits: inverses.slice().reverse() } : undefined;
   const replaced: AppliedEdit['replaced'] = {};
-  if (out.removed.length) replaced.removed = out.removed;
+  if (out.removed.length) replaced.removed = out.removed.flatMap((x) => x());
   if (out.scales.length) replaced.scales = out.scales.map((x) => ({ node: name(x.node), scale: x.scale }));
-  if (out.removedPairs.length) replaced.pairs = out.removedPairs;
+  if (out.removedPairs.length) replaced.pairs = out.removedPairs.map((x) => x());
   return {
     request,
     label: labelOf(request),
@@ -213,7 +215,8 @@ function disable(ctx: EditContext, target: string, out: Out): void {
   const layers = resolveTarget(ctx.nodes, target);
   const cache = new Map<Node, string>();
   const candidates: Node[] = [];
-  const removed: RemovedQuant[] = [];
+  // The Q/DQ nodes are named once the edit is done (a shared pair stays, and unnamed nodes' labels move).
+  const removed: (Omit<RemovedQuant, 'q' | 'dq'> & { q?: Node; dq: Node })[] = [];
   for (const node of layers) {
     node.input.forEach((x, slot) => {
       if (!x) return;
@@ -229,18 +232,23 @@ function disable(ctx: EditContext, target: string, out: Out): void {
       candidates.push(feed.dq);
       const role = feed.kind === 'stored' || ctx.isConstant(source) ? 'weight' : 'activation';
       ctx.rewire(node, slot, source);
-      const rec: RemovedQuant = { node: node.name, input: slot, role, dq: feed.dq.name, tensor: source, params };
-      if (feed.kind === 'pair') rec.q = feed.q.name;
-      removed.push(rec);
+      removed.push({ node: node.name, input: slot, role, dq: feed.dq, tensor: source, params, ...(feed.kind === 'pair' ? { q: feed.q } : {}) });
     });
   }
   if (removed.length === 0) throw new EditError(`${target}: nothing to disable (${layers.length === 1 ? `${layers[0]!.name} reads` : `none of the ${layers.length} layers reads`} a DequantizeLinear output)`);
   ctx.dropUnread(candidates);
-  out.removed.push(...removed);
+  let records: RemovedQuant[] | undefined;
+  const named = (): RemovedQuant[] =>
+    (records ??= removed.map(({ q, dq, ...r }) => {
+      const rec: RemovedQuant = { node: r.node, input: r.input, role: r.role, dq: ctx.label(dq), tensor: r.tensor, params: r.params };
+      if (q) rec.q = ctx.label(q);
+      return rec;
+    }));
+  out.removed.push(named);
   out.nodes.push(...new Set(removed.map((r) => r.node)));
   const layerCount = new Set(removed.map((r) => r.node)).size;
   out.messages.push(`Disabled quantization of ${layerCount === 1 ? removed[0]!.node : `${layerCount} layers under ${target}`}: ${removed.length} Q/DQ input${removed.length === 1 ? '' : 's'} removed; TensorRT runs ${layerCount === 1 ? 'it' : 'them'} in higher precision.`);
-  out.inverses.push({ kind: 'enableQuantization', target, remembered: removed });
+  out.inverses.push(() => ({ kind: 'enableQuantization', target, remembered: named() }));
 }
 
 /** The per-channel axis TensorRT expects for the weight of `node` (R7). */
@@ -427,13 +435,14 @@ export function quantizersAround(ctx: EditContext, nodeName: string): { nodes: N
 
 function removePair(ctx: EditContext, quantizeRef: string | Node, dequantizeRef: string | Node | null, out: Out): void {
   const q = typeof quantizeRef === 'string' ? ctx.requireNode(quantizeRef, 'QuantizeLinear') : quantizeRef;
-  const quantize = ctx.label(q);
+  // Named as the request names them (the node list as the edit began): the edit removes them.
+  const quantize = ctx.startLabel(q);
   if (!isQ(q)) throw new EditError(`${quantize} is a ${q.opType}, not a QuantizeLinear`);
   const params = quantParams(ctx, q);
   const source = q.input[0] ?? '';
   if (dequantizeRef === null) {
     const readers = ctx.readersOf(q.output[0] ?? '');
-    if (readers.length || ctx.isGraphOutput(q.output[0] ?? '')) throw new EditError(`${quantize} is read (${readers.map((r) => r.node.name).join(', ') || 'graph output'}); name the DequantizeLinear to remove with it`);
+    if (readers.length || ctx.isGraphOutput(q.output[0] ?? '')) throw new EditError(`${quantize} is read (${readers.map((r) => ctx.label(r.node)).join(', ') || 'graph output'}); name the DequantizeLinear to remove with it`);
     ctx.dropUnread([q]);
     out.noInverse = true;
     out.messages.push(`Removed ${quantize}.`);
@@ -441,7 +450,7 @@ function removePair(ctx: EditContext, quantizeRef: string | Node, dequantizeRef:
     return;
   }
   const dq = typeof dequantizeRef === 'string' ? ctx.requireNode(dequantizeRef, 'DequantizeLinear') : dequantizeRef;
-  const dequantize = ctx.label(dq);
+  const dequantize = ctx.startLabel(dq);
   if (!isDq(dq) || dq.input[0] !== q.output[0]) throw new EditError(`${dequantize} is not a DequantizeLinear reading ${quantize}`);
   const dqOut = dq.output[0] ?? '';
   const readers = ctx.readersOf(dqOut);
@@ -451,15 +460,14 @@ function removePair(ctx: EditContext, quantizeRef: string | Node, dequantizeRef:
     r.node.input.forEach((t, k) => t === dqOut && ctx.rewire(r.node, k, source));
     consumerNodes.push(r.node);
   }
-  const consumers = consumerNodes.map((n) => ctx.label(n));
   if (ctx.isGraphOutput(dqOut) || readers.some((r) => r.slot < 0)) {
     ctx.replaceNode(dq, newNode('Identity', ctx.fresh(`${dq.name || 'DequantizeLinear'}/Identity`), [source], [dqOut]));
     ctx.dropUnread([q, ...[dq.input[1], dq.input[2]].map((t) => ctx.producerOf(t ?? '')).filter((p): p is Node => p !== undefined)]);
   } else ctx.dropUnread([dq, q]);
-  const rec: InsertedOrRemovedPair = { q: quantize, dq: dequantize, tensor: source, consumers, params };
-  out.removedPairs.push(rec);
+  // The readers stay: named by their labels in the graph the edit leaves, once it is done.
+  out.removedPairs.push(() => ({ q: quantize, dq: dequantize, tensor: source, consumers: consumerNodes.map((n) => ctx.label(n)), params }));
   out.nodes.push(...consumerNodes);
-  out.messages.push(`Removed the Q/DQ pair ${quantize} → ${dequantize}; ${consumers.length} reader${consumers.length === 1 ? '' : 's'} now read ${source}.`);
+  out.messages.push(`Removed the Q/DQ pair ${quantize} → ${dequantize}; ${consumerNodes.length} reader${consumerNodes.length === 1 ? '' : 's'} now read ${source}.`);
   out.inverses.push(() => {
     const inv: EditRequest = { kind: 'insertQdqPair', tensor: source, consumers: consumerNodes.map((n) => ctx.label(n)), scale: params.scale.length === 1 ? params.scale[0]! : params.scale, dtype: params.dtype };
     if (params.axis !== undefined) (inv as { axis?: number }).axis = params.axis;

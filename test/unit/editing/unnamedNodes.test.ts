@@ -4,7 +4,8 @@
  * `qdq edit --unify-scales`, and the other edits naming nodes. A label names the node at that index
  * of the main graph as it was when the edit began (the graph the findings were computed on), for
  * every part of a batch; the result, its `replaced` record and its inverse use labels of the graph
- * the edit leaves (unifying drops Constant scale nodes, so indices after them move).
+ * the edit leaves (unifying drops Constant scale nodes, so indices after them move), and a Q/DQ the
+ * edit removed keeps the label the request knew it by.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,6 +32,8 @@ function unnamed(d: DecodedModel): DecodedModel {
   for (const n of graphOf(d).node) j.set(n, 'name', '');
   return redecode(d, 'unnamed.onnx');
 }
+
+const opsOf = (d: DecodedModel): string[] => graphOf(d).node.map((n) => n.opType);
 
 /** The scale of the node a label names (`<OpType>#<index>`) in `d`. */
 function scaleAt(d: DecodedModel, label: string): number {
@@ -161,6 +164,65 @@ describe('unnamed Concat and Q/DQ nodes are targeted by their <OpType>#<index> l
     assert.equal(json.edits[0]!.nodes.length, 8);
     const edited = decodeModel(new MemorySource(fs.readFileSync(outFile), outFile));
     assert.deepEqual(scaleFindings(analyze(edited)), []);
+  });
+});
+
+/** The label of the node at `i` of `d`'s main graph, asserting it is an unnamed `op`. */
+function labelAt(d: DecodedModel, i: number, opType: string): string {
+  const n = graphOf(d).node[i];
+  assert.equal(n?.opType, opType, `node ${i}`);
+  assert.equal(n!.name, '');
+  return `${opType}#${i}`;
+}
+
+describe('removed quantizers and pairs in the result of an edit on unnamed nodes', () => {
+  /** images → Q/DQ(a) → Conv → Q/DQ(b) → Conv, every node unnamed (weights float). */
+  function chain(): DecodedModel {
+    const { b, x } = start();
+    const a = qdqPair(b, x, { scope: '/a', scale: 0.1 });
+    const c1 = conv(b, a.out, { scope: '/c1', cout: 16, weight: 'none' });
+    const m = qdqPair(b, c1.out, { scope: '/m', scale: 0.2 });
+    b.output(conv(b, m.out, { scope: '/c2', cout: 16, weight: 'none' }).out);
+    return unnamed(decodeModel(new MemorySource(b.toBytes(), 'chain.onnx')));
+  }
+
+  test('removeQdqPair: the readers by their labels in the graph the edit leaves, the removed Q/DQ as the request named them', () => {
+    const d = chain();
+    const [qa, dqa, qm, dqm] = [labelAt(d, 0, 'QuantizeLinear'), labelAt(d, 1, 'DequantizeLinear'), labelAt(d, 3, 'QuantizeLinear'), labelAt(d, 4, 'DequantizeLinear')];
+    labelAt(d, 5, 'Conv');
+    // Both pairs in one batch, named as the graph was when the edit began.
+    const a = applyEdit(d, { kind: 'batch', label: 'remove both', edits: [{ kind: 'removeQdqPair', quantize: qa, dequantize: dqa }, { kind: 'removeQdqPair', quantize: qm, dequantize: dqm }] });
+    const after = redecode(d);
+    const c1 = labelAt(after, 0, 'Conv');
+    const c2 = labelAt(after, 1, 'Conv');
+    assert.deepEqual(a.replaced.pairs!.map((p) => [p.q, p.dq, p.consumers]), [[qa, dqa, [c1]], [qm, dqm, [c2]]]);
+    assert.match(a.message, new RegExp(`Removed the Q/DQ pair ${qa} → ${dqa};.*Removed the Q/DQ pair ${qm} → ${dqm};`));
+    assert.deepEqual(a.nodes, [c1, c2]);
+    // The inverse names the same readers and puts both pairs back.
+    applyEdit(d, a.inverse!);
+    assertValid(redecode(d));
+    assert.deepEqual(opsOf(redecode(d)), ['QuantizeLinear', 'DequantizeLinear', 'Conv', 'QuantizeLinear', 'DequantizeLinear', 'Conv']);
+  });
+
+  test('disableQuantization of a named layer: its unnamed Q/DQ named in the record, a removed one as it was, a shared one (it stays) where it is now', () => {
+    // images → Q/DQ(a) → /mm/MatMul input 0; images → Q/DQ(s) → input 1 and a Relu (s stays for it).
+    const { b, x } = start();
+    const a = qdqPair(b, x, { scope: '/a', scale: 0.1 });
+    const sh = qdqPair(b, x, { scope: '/s', scale: 0.2 });
+    const mm = op(b, 'MatMul', [a.out, sh.out], '/mm');
+    b.output(mm.out);
+    b.output(op(b, 'Relu', [sh.out], '/relu').out);
+    const named = decodeModel(new MemorySource(b.toBytes(), 'mm.onnx'));
+    const j = new Journal();
+    for (const n of graphOf(named).node) if (n.opType !== 'MatMul') j.set(n, 'name', '');
+    const d = redecode(named, 'mm-unnamed.onnx');
+    const [qa, dqa] = [labelAt(d, 0, 'QuantizeLinear'), labelAt(d, 1, 'DequantizeLinear')];
+    labelAt(d, 2, 'QuantizeLinear');
+    const applied = applyEdit(d, { kind: 'disableQuantization', target: mm.name });
+    const after = redecode(d);
+    const [qs, dqs] = [labelAt(after, 0, 'QuantizeLinear'), labelAt(after, 1, 'DequantizeLinear')];
+    assert.deepEqual(applied.replaced.removed!.map((r) => [r.node, r.input, r.q, r.dq]), [[mm.name, 0, qa, dqa], [mm.name, 1, qs, dqs]]);
+    assert.deepEqual((applied.inverse as { remembered: unknown }).remembered, applied.replaced.removed);
   });
 });
 
