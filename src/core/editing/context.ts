@@ -35,12 +35,6 @@ export class EditError extends Error {
 
 export const COMPUTE_OPS: ReadonlySet<string> = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
 
-/** A reader of a tensor: node index and input slot (slot -1: read from inside one of its subgraphs). */
-export interface Reader {
-  readonly node: number;
-  readonly slot: number;
-}
-
 /** Float32 values of a small constant plus its element type and dims. */
 export interface ConstValue {
   readonly values: Float64Array;
@@ -48,7 +42,10 @@ export interface ConstValue {
   readonly dims: number[];
 }
 
-/** A reader kept by node (not index), so the maps survive nodes being inserted or removed around it. */
+/**
+ * A reader of a tensor: node and input slot (slot -1: read from inside one of its subgraphs), kept
+ * by node (not index), so the maps survive nodes being inserted or removed around it.
+ */
 interface NodeReader {
   readonly node: Node;
   readonly slot: number;
@@ -323,7 +320,7 @@ export class EditContext {
     if (!maps) return;
     for (const n of nodes) {
       this.addReads(maps.readers, n);
-      // A name produced twice is refused by commit(); the first producer in node order is the one kept.
+      // A name produced twice is refused by commit(); until then the existing producer is kept.
       for (const o of n.output) if (o && !maps.producer.has(o)) maps.producer.set(o, n);
     }
   }
