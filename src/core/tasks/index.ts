@@ -60,3 +60,4 @@ export {
 export { TASK_TYPE, TASK_KINDS, parseTaskDefinition, taskLabel, escapeCodicons, type QdqTaskDefinition, type TaskKind } from './definition';
 export { parseQatReport, formatQatReport, type QatReportRow } from './qatReport';
 export { TracebackWatcher, isLibraryFile, noteFor, type TracebackFrame } from './pythonTraceback';
+export { OutputLines, MAX_PARTIAL_LINE } from './outputLines';
