@@ -57,7 +57,14 @@ function trusted(): boolean {
   return !problem;
 }
 
-/** Runs a task and resolves with its exit code (undefined when it ended without one). */
+/**
+ * Runs a task and resolves with its exit code, or undefined when it ended without one: stopped
+ * (Terminate Task, the terminal closed) before its program ended. VS Code's terminal task system
+ * reports the end of every terminal task's process, CustomExecution tasks included, with the
+ * terminal's exit code: for ours, the code the pseudoterminal closes with (the program's, or 1 when
+ * it did not start or died of a signal). That report (`onDidEndTaskProcess`) comes before the
+ * task's end (`onDidEndTask`), which only settles a task whose process never ended.
+ */
 async function runTask(task: vscode.Task): Promise<number | undefined> {
   const execution = await vscode.tasks.executeTask(task);
   return new Promise((resolve) => {
@@ -68,8 +75,7 @@ async function runTask(task: vscode.Task): Promise<number | undefined> {
     };
     subs.push(
       vscode.tasks.onDidEndTaskProcess((e) => e.execution === execution && done(e.exitCode)),
-      // CustomExecution tasks report no process; their end is the task's end.
-      vscode.tasks.onDidEndTask((e) => e.execution === execution && setTimeout(() => done(undefined), 200)),
+      vscode.tasks.onDidEndTask((e) => e.execution === execution && done(undefined)),
     );
   });
 }
@@ -222,7 +228,11 @@ export function registerTaskCommands(context: vscode.ExtensionContext, s: TaskCo
 
   async function afterQuantize(def: QdqTaskDefinition, code: number | undefined): Promise<void> {
     const out = quantizeOutputs(def.project!, def.name!);
-    if (code !== 0 && code !== undefined) {
+    if (code === undefined) {
+      void vscode.window.showWarningMessage('Quantize YOLOv9 was stopped before it finished.');
+      return;
+    }
+    if (code !== 0) {
       void vscode.window.showErrorMessage(`Quantize YOLOv9 failed (exit code ${code}); see the task terminal.`);
       return;
     }
@@ -251,8 +261,12 @@ export function registerTaskCommands(context: vscode.ExtensionContext, s: TaskCo
     const def: QdqTaskDefinition = { type: TASK_TYPE, task: 'export', weights: pt.fsPath, include: 'onnx' };
     const code = await runDefinition(def, folderOf(pt));
     if (code === null) return undefined;
+    if (code === undefined) {
+      void vscode.window.showWarningMessage(`Export of ${path.basename(pt.fsPath)} was stopped before it finished.`);
+      return undefined;
+    }
     const onnx = exportedOnnxPath(pt.fsPath);
-    if ((code !== 0 && code !== undefined) || !(await exists(onnx))) {
+    if (code !== 0 || !(await exists(onnx))) {
       void vscode.window.showErrorMessage(`Export of ${path.basename(pt.fsPath)} did not write ${onnx}; see the task terminal.`);
       return undefined;
     }
@@ -345,7 +359,7 @@ export function registerTaskCommands(context: vscode.ExtensionContext, s: TaskCo
       for (const flavour of chosen) {
         const def: QdqTaskDefinition = { type: TASK_TYPE, task: 'trtexec', model, flavour };
         const code = await runDefinition(def, folderOf(vscode.Uri.file(model)));
-        if (code === null || (code !== 0 && code !== undefined)) break;
+        if (code !== 0) break; // refused (null), failed, or stopped (undefined)
       }
     }),
 

@@ -347,6 +347,61 @@ suite('Tasks', () => {
     }
   });
 
+  test('a Python step\'s exit code arrives: VS Code reports a CustomExecution task\'s close code as its process\'s exit code', async () => {
+    const env = await standinCheckout();
+    const python = path.join(env.root, 'python-exit-3');
+    fs.writeFileSync(python, '#!/usr/bin/env node\nprocess.exitCode = 3;\n', { mode: 0o755 });
+    await setSetting('python.path', python);
+    const weights = workspaceFile('weights/exit3.pt').fsPath;
+    fs.mkdirSync(path.dirname(weights), { recursive: true });
+    fs.writeFileSync(weights, 'not real weights');
+    const events: string[] = [];
+    const subs = [
+      vscode.tasks.onDidEndTaskProcess((e) => events.push(`process ended ${e.exitCode}`)),
+      vscode.tasks.onDidEndTask(() => events.push('task ended')),
+    ];
+    try {
+      await vscode.commands.executeCommand('qdqStudio.quantizeYolov9', vscode.Uri.file(weights), { data: path.join(env.root, 'coco.yaml'), noLastLayer: false, batchSize: 1, iters: 1, device: 'cpu' });
+      // The command returns once the task has ended; both events came, the exit code first.
+      assert.deepEqual(events, ['process ended 3', 'task ended']);
+    } finally {
+      for (const sub of subs) sub.dispose();
+      fs.rmSync(path.dirname(weights), { recursive: true, force: true });
+      await env.dispose();
+    }
+  });
+
+  test('a build stopped before trtexec ends (no exit code) stops Export to TensorRT: the next flavour does not start', async () => {
+    const model = await requireModel('models/tiny-fp32.onnx');
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-task-stop-'));
+    // A trtexec that answers --help and then runs until it is stopped.
+    const trtexec = path.join(root, 'trtexec-hangs');
+    fs.writeFileSync(
+      trtexec,
+      "#!/usr/bin/env node\nif (process.argv.includes('--help')) { process.stdout.write('&&&& RUNNING TensorRT.trtexec [TensorRT v8601] # trtexec --help\\n'); process.exit(0); }\nprocess.stdout.write('building\\n');\nsetInterval(() => undefined, 1000);\n",
+      { mode: 0o755 },
+    );
+    await setSetting('trtexec.path', trtexec);
+    const started: string[] = [];
+    const ended: Array<number | undefined> = [];
+    const subs = [
+      vscode.tasks.onDidStartTask((e) => {
+        started.push(e.execution.task.name);
+        e.execution.terminate();
+      }),
+      vscode.tasks.onDidEndTaskProcess((e) => ended.push(e.exitCode)),
+    ];
+    try {
+      await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', model, ['fp16', 'ptq']);
+      note(`terminated build: exit codes ${JSON.stringify(ended)}`);
+      assert.deepEqual(started, ['trtexec fp16: tiny-fp32.onnx']);
+    } finally {
+      for (const sub of subs) sub.dispose();
+      await setSetting('trtexec.path', standin('trtexec'));
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   test('a tasks.json task: "project" is resolved against the workspace folder, and it has the problem matcher without naming one', async () => {
     const env = await standinCheckout();
     const tasksJson = workspaceFile('.vscode/tasks.json').fsPath;
