@@ -24,6 +24,8 @@ import { runtimeOrSkip } from '../numeric/support';
 const DOC = path.join(repoRoot, 'docs', 'cli.md');
 
 interface Example {
+  /** Line of its `<!-- json-example` marker in docs/cli.md (1-based). */
+  line: number;
   command: string;
   json: unknown;
   freeForm: Set<string>;
@@ -42,6 +44,16 @@ function words(s: string | undefined): Set<string> {
   return new Set((s ?? '').split(/\s+/).filter(Boolean));
 }
 
+/** 1-based line number of a character offset. */
+function lineOf(doc: string, at: number): number {
+  return doc.slice(0, at).split('\n').length;
+}
+
+/** Lines of every `<!-- json-example` marker, whether or not an example follows it in the expected shape. */
+export function markerLines(doc: string): number[] {
+  return [...doc.matchAll(/<!-- json-example/g)].map((m) => lineOf(doc, m.index));
+}
+
 export function parseExamples(doc: string): Example[] {
   const out: Example[] = [];
   const re = /<!-- json-example([^>]*)-->\s*```sh\n(qdq [^\n]+)\n```\s*```json\n([\s\S]*?)\n```/g;
@@ -58,6 +70,7 @@ export function parseExamples(doc: string): Example[] {
       throw new Error(`docs/cli.md: the example of \`${m[2]}\` is not valid JSON: ${(e as Error).message}`);
     }
     out.push({
+      line: lineOf(doc, at),
       command: m[2]!,
       json,
       freeForm: words(attr(attrs, 'free-form')),
@@ -140,7 +153,18 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
   return { code, out, err };
 }
 
-const examples = parseExamples(fs.readFileSync(DOC, 'utf8'));
+const docText = fs.readFileSync(DOC, 'utf8');
+const examples = parseExamples(docText);
+
+test('every json-example marker in docs/cli.md is followed by an example this test runs', () => {
+  // An example whose fences do not match (```bash, a command over several lines, no ```json) would
+  // otherwise be skipped without a word.
+  const markers = markerLines(docText);
+  const parsed = new Set(examples.map((e) => e.line));
+  const unread = markers.filter((l) => !parsed.has(l));
+  assert.deepEqual(unread, [], `docs/cli.md: json-example marker(s) at line(s) ${unread.join(', ')} not followed by \`\`\`sh with one \`qdq …\` line, then \`\`\`json`);
+  assert.equal(examples.length, markers.length);
+});
 
 test('docs/cli.md documents the JSON of every command that prints JSON', () => {
   const has = (...parts: string[]): boolean => examples.some((e) => parts.every((p) => e.command.split(/\s+/).includes(p)));
