@@ -25,6 +25,8 @@ export interface LayerTargetArgs {
   targets?: string[];
   /** enableQuantization only: the activation scale when none is remembered. */
   activationScale?: number;
+  /** Show the outcome (the graph's node menu); without it only the return value says it. */
+  interactive?: boolean;
 }
 
 export interface ApplyFixArgs {
@@ -51,6 +53,8 @@ export interface FixAllCommandOutcome extends EditOutcome {
 
 export interface UnifyArgs {
   uri: string;
+  /** Show the outcome (the graph's node menu). */
+  interactive?: boolean;
   /** A Concat (or another op Q/DQ commute over). */
   node: string;
   mode?: ScaleMode;
@@ -106,12 +110,21 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
 }
 
+/**
+ * Whether a command's outcome is shown to the user: called without arguments (palette, key
+ * binding), or with `interactive: true` (the graph's node menu, the Findings view). Scripts and
+ * other commands that pass arguments get the outcome as the return value only.
+ */
+function shownToUser(arg: unknown): boolean {
+  return !isObject(arg) || arg.interactive === true;
+}
+
 async function askTarget(prompt: string): Promise<string | undefined> {
   return vscode.window.showInputBox({ prompt, placeHolder: '/model.22/cv2.0/cv2.0.0/conv/Conv, /model.22/ or model.22' });
 }
 
-/** Asks which rules to fix (each with how many of its findings carry a fix; all picked). Undefined when dismissed. */
-async function pickFixRules(findings: readonly Finding[], model: string): Promise<string[] | undefined> {
+/** Asks which rules to fix (each with how many of its findings carry a fix; all picked): their ids, 'all' when every one is ticked, undefined when dismissed. */
+async function pickFixRules(findings: readonly Finding[], model: string): Promise<string[] | 'all' | undefined> {
   const byRule = new Map<string, Finding[]>();
   for (const f of findings) if (f.fix) byRule.set(f.ruleId, [...(byRule.get(f.ruleId) ?? []), f]);
   if (byRule.size === 0) throw new Error(`${model}: no finding has a fix`);
@@ -119,7 +132,8 @@ async function pickFixRules(findings: readonly Finding[], model: string): Promis
     .sort(([a], [b]) => Number(a.slice(1)) - Number(b.slice(1)))
     .map(([ruleId, fs]) => ({ label: `${ruleId} ${fs[0]!.rule}`, ruleId, description: `${fs.length} with a fix`, detail: fs[0]!.fix!.title, picked: true }));
   const picked = await vscode.window.showQuickPick(items, { canPickMany: true, title: `Fix all: ${model}`, placeHolder: 'Rules whose fixes to apply, as one edit (one undo)' });
-  return picked?.length ? picked.map((p) => p.ruleId) : undefined;
+  if (!picked?.length) return undefined;
+  return picked.length === items.length ? 'all' : picked.map((p) => p.ruleId);
 }
 
 /**
@@ -143,7 +157,7 @@ async function fixOfFinding(analysis: AnalysisService, document: OnnxDocument, f
 export function registerEditCommands(context: vscode.ExtensionContext, services: EditCommandServices): void {
   const layer = (kind: 'disableQuantization' | 'enableQuantization') => async (arg?: unknown): Promise<EditOutcome> => {
     const args = isObject(arg) ? (arg as Partial<LayerTargetArgs>) : {};
-    const interactive = !isObject(arg);
+    const interactive = shownToUser(arg);
     const given = typeof args.target === 'string' ? args.target : undefined;
     return run(services, typeof args.uri === 'string' ? args.uri : undefined, async () => {
       if (Array.isArray(args.targets) && args.targets.length > 0 && args.targets.every((t) => typeof t === 'string')) {
@@ -168,7 +182,7 @@ export function registerEditCommands(context: vscode.ExtensionContext, services:
         if (!node) return undefined;
         const mode: ScaleMode = args.mode ?? (typeof args.scale === 'number' ? 'value' : 'max');
         return { kind: 'unifyConcat', node, mode, ...(typeof args.scale === 'number' ? { scale: args.scale } : {}) };
-      }, !isObject(arg));
+      }, shownToUser(arg));
     }),
     // { uri, quantize, dequantize } (a Q→DQ pair) or { uri, tensor } (the pair on a tensor): remove it.
     vscode.commands.registerCommand('qdqStudio.removeQdq', async (arg?: unknown) => {
@@ -177,7 +191,7 @@ export function registerEditCommands(context: vscode.ExtensionContext, services:
         if (typeof args.quantize === 'string' && typeof args.dequantize === 'string') return { kind: 'removeQdqPair', quantize: args.quantize, dequantize: args.dequantize };
         const tensor = typeof args.tensor === 'string' ? args.tensor : await vscode.window.showInputBox({ prompt: 'Tensor whose Q/DQ pair to remove' });
         return tensor ? { kind: 'removeQdqOnTensor', tensor } : undefined;
-      }, !isObject(arg));
+      }, shownToUser(arg));
     }),
     vscode.commands.registerCommand('qdqStudio.applyFix', async (arg?: unknown) => {
       const args = isObject(arg) ? (arg as Partial<ApplyFixArgs>) : {};
@@ -196,7 +210,9 @@ export function registerEditCommands(context: vscode.ExtensionContext, services:
     }),
     vscode.commands.registerCommand('qdqStudio.fixAll', async (arg?: unknown): Promise<FixAllCommandOutcome> => {
       const args = isObject(arg) ? (arg as Partial<FixAllArgs>) : {};
-      const asked = !isObject(arg);
+      // No model named: the palette, or the Findings view's title button (which passes the view's
+      // context, not a model): ask which rules and say what happened.
+      const asked = typeof args.uri !== 'string';
       let found: FixAllOutcome | undefined;
       let summary = '';
       const outcome = await run(services, typeof args.uri === 'string' ? args.uri : undefined, async () => {
@@ -207,8 +223,10 @@ export function registerEditCommands(context: vscode.ExtensionContext, services:
         if (settled?.kind !== 'analysed') throw new Error(`${displayPath(document.uri)}: no analysis to take fixes from${settled?.kind === 'failed' ? ` (${settled.message})` : ''}`);
         let rules = Array.isArray(args.rules) ? args.rules.filter((r): r is string => typeof r === 'string') : undefined;
         if (!rules && asked) {
-          rules = await pickFixRules(settled.report.findings, displayPath(document.uri));
-          if (!rules) return undefined;
+          const picked = await pickFixRules(settled.report.findings, displayPath(document.uri));
+          if (!picked) return undefined;
+          // Every rule ticked: every rule, also those whose findings only appear as fixes apply.
+          rules = picked === 'all' ? undefined : picked;
         }
         const state = document.state;
         if (state.kind !== 'loaded') throw new Error(unavailable(document.uri, state));
@@ -244,7 +262,7 @@ export function registerEditCommands(context: vscode.ExtensionContext, services:
         if (stat.size > editing.MAX_PLAN_BYTES) throw new Error(`${name}: too large for a plan (${stat.size} bytes)`);
         const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(planUri));
         return editing.planToRequest(editing.parsePlan(text, name), `Apply plan ${planUri.path.slice(planUri.path.lastIndexOf('/') + 1)}`);
-      }, !isObject(arg));
+      }, shownToUser(arg));
     }),
     vscode.commands.registerCommand('qdqStudio.exportPlan', async (arg?: unknown) => {
       const args = isObject(arg) ? (arg as { uri?: string; target?: string }) : {};
@@ -258,7 +276,8 @@ export function registerEditCommands(context: vscode.ExtensionContext, services:
       target ??= await vscode.window.showSaveDialog({ defaultUri: document.uri.with({ path: document.uri.path.replace(/\.onnx$/i, '') + '.qdq-plan.json' }), filters: { 'QDQ plan': ['json'] } });
       if (!target) return undefined;
       await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(`${JSON.stringify(plan, null, 2)}\n`));
-      if (!isObject(arg)) void vscode.window.showInformationMessage(`Plan written to ${target.fsPath} (${plan.keepHigherPrecision?.length ?? 0} layers kept in higher precision).`);
+      const kept = plan.keepHigherPrecision?.length ?? 0;
+      if (!isObject(arg)) void vscode.window.showInformationMessage(`Plan written to ${target.fsPath} (${kept} layer${kept === 1 ? '' : 's'} kept in higher precision).`);
       return { path: target.toString(), plan };
     }),
     // Test hook: back the document up (as hot exit does), open a second document from that backup

@@ -85,12 +85,12 @@ function nodeContext(value: unknown): { uri: string; node: string } | undefined 
 
 /**
  * The graph's node menu → the editing commands (`qdqStudio.disableQuantization` /
- * `enableQuantization` with `{ uri, target }`, src/commands/editCommands.ts). Returns what the
- * editing command returned.
+ * `enableQuantization` with `{ uri, target, interactive }`, src/commands/editCommands.ts): the user
+ * sees what changed or why nothing did. Returns what the editing command returned.
  */
 async function editFromGraph(command: 'qdqStudio.disableQuantization' | 'qdqStudio.enableQuantization', context: unknown): Promise<unknown> {
   const c = nodeContext(context);
-  return c ? vscode.commands.executeCommand(command, { uri: c.uri, target: c.node }) : undefined;
+  return c ? vscode.commands.executeCommand(command, { uri: c.uri, target: c.node, interactive: true }) : undefined;
 }
 
 /** Graph view commands and the overlay broadcast to open panels (the shared analysis follows the settings). */
@@ -117,12 +117,12 @@ export function registerGraphCommands(context: vscode.ExtensionContext, services
     }),
     vscode.commands.registerCommand('qdqStudio.graph.unifyScales', async (context?: unknown) => {
       const c = nodeContext(context);
-      return c ? vscode.commands.executeCommand('qdqStudio.unifyScales', { uri: c.uri, node: c.node }) : undefined;
+      return c ? vscode.commands.executeCommand('qdqStudio.unifyScales', { uri: c.uri, node: c.node, interactive: true }) : undefined;
     }),
     vscode.commands.registerCommand('qdqStudio.graph.removeQdqPair', async (context?: unknown) => {
       const c = context as { qdqUri?: unknown; qdqQuantize?: unknown; qdqDequantize?: unknown } | undefined;
       if (typeof c?.qdqUri !== 'string' || typeof c.qdqQuantize !== 'string' || typeof c.qdqDequantize !== 'string') return undefined;
-      return vscode.commands.executeCommand('qdqStudio.removeQdq', { uri: c.qdqUri, quantize: c.qdqQuantize, dequantize: c.qdqDequantize });
+      return vscode.commands.executeCommand('qdqStudio.removeQdq', { uri: c.qdqUri, quantize: c.qdqQuantize, dequantize: c.qdqDequantize, interactive: true });
     }),
     vscode.commands.registerCommand('qdqStudio.graph.showFindings', async (context?: unknown) => {
       const c = nodeContext(context);

@@ -117,8 +117,12 @@ export const cases = [
       await title.filter({ hasText: 'Sigmoid' }).waitFor({ timeout: 10_000 });
       ctx.note(`${drawn} nodes drawn, ${badges} Q/DQ badges, first paint ${firstPaintMs} ms; search: ${await count.innerText()}`);
       await ctx.shot('tiny-qat-good-search');
-      // The node menu: right-click the found node (centred in the canvas) -> VS Code's webview context
+      // The node menu: right-click a found Conv (centred in the canvas) -> VS Code's webview context
       // menu with the quantization action that applies and Copy Name.
+      await search.fill('/model.1/conv/Conv');
+      await search.press('Enter');
+      await count.filter({ hasText: /^1 of \d+/ }).waitFor({ timeout: 10_000 });
+      await title.filter({ hasText: /^Conv$/ }).waitFor({ timeout: 10_000 });
       const canvas = frame.locator('[data-testid="graph-canvas"]');
       const box = await canvas.boundingBox();
       assert.ok(box, 'the graph canvas has a box');
@@ -142,6 +146,22 @@ export const cases = [
       ctx.note(`edge menu: ${edgeItems.join(' | ')}`);
       await ctx.shot('tiny-qat-good-edge-menu');
       await ctx.page.keyboard.press('Escape');
+      // A Concat: no keep/quantize (those are for layers with weights: on a Concat the Q after it
+      // still propagates), unify is offered, and what it did (here: why it did nothing) is shown.
+      await search.fill('/model.4/Concat');
+      await search.press('Enter');
+      await count.filter({ hasText: /^1 of \d+/ }).waitFor({ timeout: 10_000 });
+      await title.filter({ hasText: /^Concat$/ }).waitFor({ timeout: 10_000 });
+      await canvas.click({ button: 'right', position: { x: box.width / 2, y: box.height / 2 } });
+      await menu.waitFor({ state: 'visible', timeout: 10_000 });
+      const concatItems = (await menu.locator('.action-label').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+      assert.ok(!concatItems.includes('Keep in Higher Precision') && !concatItems.includes('Quantize'), `Concat menu: ${concatItems.join(' | ')}`);
+      assert.ok(concatItems.includes('Unify Q/DQ Scales Around This Node'), `Concat menu: ${concatItems.join(' | ')}`);
+      await menu.locator('.action-label', { hasText: 'Unify Q/DQ Scales Around This Node' }).click();
+      const toast = ctx.page.locator('.notifications-toasts .notification-list-item-message').filter({ hasText: /nothing to change: the \d+ quantizers around \/model\.4\/Concat already use scale/ });
+      await toast.first().waitFor({ state: 'visible', timeout: 10_000 });
+      ctx.note(`Concat menu: ${concatItems.join(' | ')}; unify says: ${await toast.first().innerText()}`);
+      await ctx.shot('tiny-qat-good-concat-unify');
     },
   },
   {

@@ -211,8 +211,10 @@ function perRule(refs: readonly FixRef[]): string {
 export function describeFixAll(o: FixAllOutcome, rules?: readonly string[]): string {
   const scope = rules?.length ? ` of ${rules.join(', ')}` : '';
   const parts: string[] = [];
+  // The count per rule when it says more than the scope does (several rules, or all of them).
+  const byRule = o.applied.length && (!rules?.length || new Set(o.applied.map((a) => a.ruleId)).size > 1) ? ` (${perRule(o.applied)})` : '';
   if (o.applied.length === 0) parts.push(`No finding${scope} has a fix that applies.`);
-  else parts.push(`Applied ${o.applied.length} fix${o.applied.length === 1 ? '' : 'es'}${scope} as one edit (${perRule(o.applied)}).`);
+  else parts.push(`Applied ${o.applied.length} fix${o.applied.length === 1 ? '' : 'es'}${scope} as one edit${byRule}.`);
   if (o.skipped.length) {
     const first = o.skipped[0]!;
     parts.push(`${o.skipped.length} refused (${perRule(o.skipped)}); first: ${first.title}: ${first.reason}.`);

@@ -261,4 +261,35 @@ suite('Editing: undoable Q/DQ edits, save, backup', function () {
     await waitDirty(uri, false, 'one undo to make the document clean');
     await poll('the R22 diagnostics back after undo', 30_000, async () => (count('R22') === r22 ? true : undefined));
   });
+  test('Fix All Findings… from the view title (an argument without a model) asks which rules; all ticked fixes every rule, also those whose findings appear as fixes apply', async () => {
+    const uri = await scratchCopy('tiny-qat-defects.onnx', 'scratch-editing-fix-all-title.onnx');
+    await open(uri);
+    const codeOf = (d: vscode.Diagnostic): string => (typeof d.code === 'object' ? String(d.code.value) : String(d.code));
+    await poll('the diagnostics', 30_000, async () => (vscode.languages.getDiagnostics(uri).length > 0 ? true : undefined));
+    type Row = { kind: string; ruleId?: string; children?: Row[] };
+    const rows = await vscode.commands.executeCommand<Row[]>('qdqStudio.internal.findings', uri.toString());
+    const before = new Set(vscode.languages.getDiagnostics(uri).map(codeOf));
+    assert.ok(rows.length > 0 && before.size > 0);
+    // What a view/title button passes: the view's context, no model. It asks: dismissing changes nothing
+    // (before, such a call counted as a script's: every fix applied at once, nothing asked or said).
+    const dismissed = vscode.commands.executeCommand<{ applied: boolean; message: string }>('qdqStudio.fixAll', { $treeViewId: 'qdqStudio.findings' });
+    await new Promise((r) => setTimeout(r, 1500));
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    const none = await dismissed;
+    assert.equal(none.applied, false, none.message);
+    assert.equal((await editState(uri))?.isDirty, false);
+    const pending = vscode.commands.executeCommand<{ applied: boolean; message: string; fixes?: { applied: { ruleId: string }[] } }>('qdqStudio.fixAll', { $treeViewId: 'qdqStudio.findings' });
+    await new Promise((r) => setTimeout(r, 1500)); // the pick of rules, every one ticked
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    const out = await pending;
+    assert.equal(out.applied, true, out.message);
+    assert.match(out.message, /^Applied \d+ fixes as one edit \(/, 'every rule: no "of <rules>" scope');
+    const rules = new Set(out.fixes!.applied.map((a) => a.ruleId));
+    // R19's fixes here change quantizers around a Concat: R15/R16 findings with fixes appear, and
+    // are fixed too (before, ticking every rule passed the ticked list, which did not name them).
+    const later = [...rules].filter((r) => !before.has(r));
+    assert.ok(later.length > 0, `rules fixed that had no finding at first: ${later.join(', ') || 'none'} (fixed: ${[...rules].join(', ')})`);
+    await waitDirty(uri, true, 'dirty after Fix All');
+  });
 });
+

@@ -103,7 +103,7 @@ test('--fix R22 applies every R22 fix as one edit (JSON lists them); the output 
   assert.ok(e.fixes.applied.every((a) => a.ruleId === 'R22'));
   assert.deepEqual(e.fixes.skipped, []);
   assert.equal(e.fixes.remaining, 0);
-  assert.match(e.message, new RegExp(`^Applied ${r22} fixes of R22 as one edit \\(R22 ×${r22}\\)\\.$`));
+  assert.equal(e.message, `Applied ${r22} fixes of R22 as one edit.`);
   assert.equal((await lint(out)).filter((f) => f.ruleId === 'R22').length, 0);
   const p = JSON.parse(fs.readFileSync(plan, 'utf8')) as { removeQdqPairs?: unknown[] };
   assert.equal(p.removeQdqPairs?.length, r22, 'the plan removes the pairs the fixes removed');

@@ -109,7 +109,7 @@ test('fixAll: a refused fix does not keep the fixes sharing its nodes waiting', 
   assert.equal(out.applied.length, r22.length);
   assert.ok(out.applied.some((a) => a.node === real.nodes[0]));
   assert.equal(out.skipped.length, 1);
-  assert.equal(describeFixAll(out, ['R22']), `Applied ${r22.length} fixes of R22 as one edit (R22 ×${r22.length}). 1 refused (R22); first: Remove a pair that is not there: no QuantizeLinear named "/no/Q" in the graph.`);
+  assert.equal(describeFixAll(out, ['R22']), `Applied ${r22.length} fixes of R22 as one edit. 1 refused (R22); first: Remove a pair that is not there: no QuantizeLinear named "/no/Q" in the graph.`);
 });
 
 /** The same model with every node name emptied (labels `<OpType>#<index>` name its nodes). */
