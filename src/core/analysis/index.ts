@@ -8,7 +8,7 @@ export {
   interfaceName, interfaceNames, interfaceOf, pinnedChoice, scaleShareAround, type InterfaceTensor, type PinnedChoice, type PinnedQuantizer, type ScaleShareAround,
   type ScaleShareSet,
 } from './scaleShare';
-export { joinAnd, type Rule } from './rule';
+export { joinAnd, listNames, type Rule } from './rule';
 export { toLintJson, type LintJson } from './output/json';
 export { toSarif } from './output/sarif';
 export { formatText } from './output/text';

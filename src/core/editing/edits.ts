@@ -5,7 +5,7 @@
  * quantizers' parameters, the old scales, ...) and the inverse request built from them. The analysis
  * layer's fix edits (src/core/analysis/fix.ts) are requests as they are.
  */
-import { interfaceName, interfaceNames, interfaceOf, joinAnd, pinnedChoice, scaleShareAround, type Fix, type FixEdit, type PinnedQuantizer } from '../analysis/index';
+import { interfaceName, interfaceNames, interfaceOf, joinAnd, listNames, pinnedChoice, scaleShareAround, type Fix, type FixEdit, type PinnedQuantizer } from '../analysis/index';
 import { buildGraphIndex } from '../graph/index';
 import type { DecodedModel, Node } from '../onnx/index';
 import { AttributeType } from '../onnx/index';
@@ -262,6 +262,8 @@ function enable(ctx: EditContext, r: Extract<EditRequest, { kind: 'enableQuantiz
   const layers = resolveTarget(ctx.nodes, r.target);
   let inserted = 0;
   const enabled = new Set<string>();
+  /** Layers of a multi-layer target left alone: an input needs a scale nobody knows. */
+  const noScale: { node: string; error: EditError }[] = [];
   for (const node of layers) {
     const memory = r.remembered?.filter((m) => m.node === node.name);
     const slots: { slot: number; params: QuantParams; role: 'weight' | 'activation' }[] = [];
@@ -295,7 +297,13 @@ function enable(ctx: EditContext, r: Extract<EditRequest, { kind: 'enableQuantiz
           slots.push({ slot, params, role: 'weight' });
         } else {
           if (r.activationScale === undefined) {
-            throw new EditError(`${node.name}: no scale is remembered for input ${slot} (${x}); give one (activationScale / --scale)`, 'noActivationScale');
+            const error = new EditError(`${node.name}: no scale is remembered for input ${slot} (${x}); give one (qdq edit --enable-quant NODE:SCALE, or activationScale)`, 'noActivationScale');
+            if (layers.length === 1) throw error;
+            // One layer of a module or scope (a yolov9-qat head has convs that never carried Q/DQ):
+            // the others get their quantizers back, this one stays as it is and is named.
+            noScale.push({ node: node.name, error });
+            slots.length = 0;
+            break;
           }
           slots.push({ slot, params: { scale: [r.activationScale], zeroPoint: [], dtype: 'INT8' }, role: 'activation' });
         }
@@ -314,9 +322,16 @@ function enable(ctx: EditContext, r: Extract<EditRequest, { kind: 'enableQuantiz
       enabled.add(node.name);
     }
   }
+  if (inserted === 0 && noScale.length) {
+    const first = noScale[0]!.error;
+    throw noScale.length === 1 ? first : new EditError(`${r.target}: no scale is known for the inputs of ${noScale.length} of its layers (${listNames(noScale.map((x) => x.node))}); ${first.message}`, 'noActivationScale');
+  }
   if (inserted === 0) throw new EditError(`${r.target}: nothing to enable (every quantizable input is already quantized)`);
   out.nodes.push(...enabled);
   out.messages.push(`Enabled quantization of ${enabled.size === 1 ? [...enabled][0] : `${enabled.size} layers under ${r.target}`}: ${inserted} Q/DQ pair${inserted === 1 ? '' : 's'} inserted.`);
+  if (noScale.length) {
+    out.notes.push(`${noScale.length === 1 ? '1 layer' : `${noScale.length} layers`} under ${r.target} left as ${noScale.length === 1 ? 'it is' : 'they are'}: no scale is known for ${noScale.length === 1 ? 'its' : 'their'} input (${listNames(noScale.map((x) => x.node))}); give one with qdq edit --enable-quant NODE:SCALE.`);
+  }
   out.inverses.push({ kind: 'batch', label: `Disable quantization of ${r.target}`, edits: [...enabled].map((target) => ({ kind: 'disableQuantization' as const, target })) });
 }
 

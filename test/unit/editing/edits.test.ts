@@ -98,6 +98,22 @@ describe('editing: disable / enable quantization', () => {
     assert.equal(s.canUndo, false);
   });
 
+  test('enable of a module some of whose layers never had Q/DQ: the remembered ones come back, the others are named', () => {
+    // The head (model.12) has final convs without Q/DQ, as a yolov9-qat export's model.22 does.
+    const { decoded } = build();
+    const s = new EditSession(decoded);
+    const off = s.apply({ kind: 'disableQuantization', target: 'model.12' });
+    const removed = off.replaced.removed!.length;
+    assert.ok(removed >= 2);
+    const on = s.apply({ kind: 'enableQuantization', target: 'model.12' });
+    assert.equal(on.replaced.removed, undefined);
+    assert.match(on.message, /^Enabled quantization of \d+ layers under model\.12: \d+ Q\/DQ pairs inserted\. Note: 2 layers under model\.12 left as they are: no scale is known for their input \(\/model\.12\/cv2\.0\/cv2\.0\.1\/Conv, \/model\.12\/cv2\.1\/cv2\.1\.1\/Conv\); give one with qdq edit --enable-quant NODE:SCALE\.$/);
+    assert.equal(analyze(redecode(decoded)).findings.filter((f) => f.ruleId === 'R18').length, analyze(build().decoded).findings.filter((f) => f.ruleId === 'R18').length, 'as before the disable');
+    // Nothing remembered at all: refused, with the code, naming how many.
+    const fresh = build({ qdq: 'none', opset: 13 }).decoded;
+    assert.throws(() => applyEdit(fresh, { kind: 'enableQuantization', target: 'model.12' }), (e: Error) => e instanceof EditError && e.code === 'noActivationScale' && /^model\.12: no scale is known for the inputs of \d+ of its layers/.test(e.message));
+  });
+
   test('enable without memory needs an activation scale; weights get max|w|/127 per channel', () => {
     const { decoded } = build({ qdq: 'none', opset: 13 });
     assert.throws(() => applyEdit(decoded, { kind: 'enableQuantization', target: CONV }), (e: Error) => e instanceof EditError && /give one/.test(e.message));
