@@ -61,6 +61,8 @@ interface NodeReader {
 interface Maps {
   readonly producer: Map<string, Node>;
   readonly readers: Map<string, NodeReader[]>;
+  /** Named nodes by name; undefined when a name repeats (a graph problem: lookups then scan the list). */
+  readonly byName: Map<string, Node> | undefined;
 }
 
 export class EditContext {
@@ -96,11 +98,16 @@ export class EditContext {
     if (this.maps) return this.maps;
     const producer = new Map<string, Node>();
     const readers = new Map<string, NodeReader[]>();
+    let byName: Map<string, Node> | undefined = new Map<string, Node>();
     for (const n of this.graph.node) {
       this.addReads(readers, n);
       for (const o of n.output) if (o && !producer.has(o)) producer.set(o, n);
+      if (n.name && byName) {
+        if (byName.has(n.name)) byName = undefined;
+        else byName.set(n.name, n);
+      }
     }
-    this.maps = { producer, readers };
+    this.maps = { producer, readers, byName };
     return this.maps;
   }
 
@@ -168,7 +175,8 @@ export class EditContext {
 
   /** The node of that name, or the unnamed node a label (`Concat#57`, graph/nodeRefs.ts) named when this edit began. */
   nodeByName(name: string): Node | undefined {
-    const named = this.graph.node.find((n) => n.name === name);
+    const byName = this.m.byName;
+    const named = byName ? (name ? byName.get(name) : undefined) : this.graph.node.find((n) => n.name === name);
     if (named) return named;
     const ref = findNodeRef(this.startNodes, name).node;
     return ref && this.position.has(ref) ? ref : undefined;
@@ -320,6 +328,7 @@ export class EditContext {
     if (!maps) return;
     for (const n of nodes) {
       this.addReads(maps.readers, n);
+      if (n.name && maps.byName && !maps.byName.has(n.name)) maps.byName.set(n.name, n);
       // A name produced twice is refused by commit(); until then the existing producer is kept.
       for (const o of n.output) if (o && !maps.producer.has(o)) maps.producer.set(o, n);
     }
@@ -339,6 +348,8 @@ export class EditContext {
     if (!maps) return;
     this.dropReads(maps.readers, node);
     for (const o of node.output) if (o && maps.producer.get(o) === node) maps.producer.delete(o);
+    if (maps.byName?.get(node.name) === node) maps.byName.delete(node.name);
+    if (replacement.name && maps.byName && !maps.byName.has(replacement.name)) maps.byName.set(replacement.name, replacement);
     this.addReads(maps.readers, replacement);
     for (const o of replacement.output) if (o && !maps.producer.has(o)) maps.producer.set(o, replacement);
   }
@@ -399,6 +410,7 @@ export class EditContext {
       for (const n of removed) {
         this.dropReads(maps.readers, n);
         for (const o of n.output) if (o && maps.producer.get(o) === n) maps.producer.delete(o);
+        if (maps.byName?.get(n.name) === n) maps.byName.delete(n.name);
       }
     }
     if (inits.length) {
