@@ -12,7 +12,7 @@ import {
   type Node, type Tensor,
 } from '../onnx/index';
 import { Journal } from './journal';
-import { findNodeRef, nodeLabel } from '../graph/index';
+import { findNodeRef, labelRef, nodeLabel } from '../graph/index';
 
 /**
  * Why an edit was refused, for callers that act on the reason rather than show the message:
@@ -175,11 +175,14 @@ export class EditContext {
 
   /** The node of that name, or the unnamed node a label (`Concat#57`, graph/nodeRefs.ts) named when this edit began. */
   nodeByName(name: string): Node | undefined {
+    if (!name) return undefined; // every unnamed node has the empty name
     const byName = this.m.byName;
-    const named = byName ? (name ? byName.get(name) : undefined) : this.graph.node.find((n) => n.name === name);
+    const named = byName ? byName.get(name) : this.graph.node.find((n) => n.name === name);
     if (named) return named;
-    const ref = findNodeRef(this.startNodes, name).node;
-    return ref && this.position.has(ref) ? ref : undefined;
+    // Not a name in the graph now: a label, resolved where the edit began (the map rules out a name
+    // there that is still in the graph; a removed one is not found either way).
+    const ref = (byName ? labelRef(this.startNodes, name) : findNodeRef(this.startNodes, name)).node;
+    return ref && !ref.name && this.position.has(ref) ? ref : undefined;
   }
 
   requireNode(name: string, what = 'node'): Node {

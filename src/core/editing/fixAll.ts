@@ -16,7 +16,7 @@
  * applied, as a `batch`: the caller applies it as one undoable edit (the editor, `qdq edit --fix`).
  */
 import type { AnalysisReport, Finding, Fix } from '../analysis/index';
-import { findNodeRef, nodeLabel } from '../graph/index';
+import { labelRef, nodeLabel } from '../graph/index';
 import type { DecodedModel, Node } from '../onnx/index';
 import { EditError } from './context';
 import { applyEdit, type EditRequest } from './edits';
@@ -55,7 +55,6 @@ export function findingMatches(f: Finding, rules: readonly string[] | undefined)
   return rules.some((r) => r.toUpperCase() === f.ruleId.toUpperCase() || r.toUpperCase() === f.rule.toUpperCase());
 }
 
-const keyOf = (f: Finding, fix: Fix): string => `${f.ruleId}\u0000${f.nodes[0] ?? ''}\u0000${fix.title}`;
 
 /** Every node name a fix reads or changes: the finding's nodes and the names in its edits. */
 function namesOf(f: Finding, fix: Fix): string[] {
@@ -72,6 +71,26 @@ function namesOf(f: Finding, fix: Fix): string[] {
 /** Keys whose strings are not node references (tensor names, enums, numbers). */
 const NOT_NODES = new Set(['kind', 'tensor', 'toTensor', 'dtype', 'mode', 'name', 'value', 'scale', 'axis', 'zeroPoint', 'inputIndex']);
 
+const namesCache = new WeakMap<readonly Node[], Set<string>>();
+const positionsCache = new WeakMap<readonly Node[], Map<Node, number>>();
+
+/** The names of the nodes of a list (lists are replaced, never changed: cached per list). */
+function namesIn(list: readonly Node[]): Set<string> {
+  let names = namesCache.get(list);
+  if (!names) namesCache.set(list, (names = new Set(list.map((n) => n.name).filter(Boolean))));
+  return names;
+}
+
+function positionsIn(list: readonly Node[]): Map<Node, number> {
+  let position = positionsCache.get(list);
+  if (!position) {
+    position = new Map();
+    list.forEach((n, i) => position!.set(n, i));
+    positionsCache.set(list, position);
+  }
+  return position;
+}
+
 /**
  * A copy of `v` in which every label of an unnamed node (`Conv#12`, graph/nodeRefs.ts) that names a
  * node of `from` names the same node in `to` (the labels hold node indices, which shift as nodes
@@ -79,20 +98,11 @@ const NOT_NODES = new Set(['kind', 'tensor', 'toTensor', 'dtype', 'mode', 'name'
  */
 function relabel<T>(v: T, from: readonly Node[], to: readonly Node[]): T {
   if (from === to) return v;
-  let position: Map<Node, number> | undefined;
-  const at = (n: Node): number | undefined => {
-    if (!position) {
-      position = new Map();
-      to.forEach((x, i) => position!.set(x, i));
-    }
-    return position.get(n);
-  };
   const walk = (x: unknown, key?: string): unknown => {
     if (typeof x === 'string') {
-      if (key !== undefined && NOT_NODES.has(key)) return x;
-      if (!/#\d+$/.test(x)) return x;
-      const node = findNodeRef(from, x).node;
-      const i = node && !node.name ? at(node) : undefined;
+      if ((key !== undefined && NOT_NODES.has(key)) || !/#\d+$/.test(x) || namesIn(from).has(x)) return x;
+      const node = labelRef(from, x).node;
+      const i = node ? positionsIn(to).get(node) : undefined;
       return node && i !== undefined ? nodeLabel(node, i) : x;
     }
     if (Array.isArray(x)) return x.map((e) => walk(e, key));
@@ -118,20 +128,29 @@ export function fixAll(decoded: DecodedModel, analyse: (decoded: DecodedModel) =
   const journals: Journal[] = [];
   /** Each applied fix with the node list its labels refer to. */
   const taken: { fix: Fix; ref: FixRef; nodes: readonly Node[] }[] = [];
+  /**
+   * What makes two findings of two rounds the same fix: its rule, its node and its edits, with
+   * labels of unnamed nodes moved to the model as it is (a title or a label holds indices, which
+   * shift from round to round).
+   */
+  const keyOf = (f: Finding, round: readonly Node[]): string =>
+    `${f.ruleId}\u0000${relabel(f.nodes[0] ?? '', round, original)}\u0000${JSON.stringify(relabel(f.fix!.edits, round, original))}`;
   const appliedKeys = new Set<string>();
-  const skipped = new Map<string, FixRef & { reason: string }>();
+  const skipped = new Map<string, { ref: FixRef; reason: string; nodes: readonly Node[] }>();
   let lastKeys = new Set<string>();
   let remaining = 0;
   let rounds = 0;
   try {
     for (;;) {
       const report = analyse(decoded);
+      const roundNodes = graph!.node;
       const withFix = report.findings.filter((f) => f.fix && findingMatches(f, options.rules));
       remaining = withFix.length;
-      lastKeys = new Set(withFix.map((f) => keyOf(f, f.fix!)));
+      const keys = new Map(withFix.map((f) => [f, keyOf(f, roundNodes)]));
+      lastKeys = new Set(keys.values());
       // Not again: what applied (it came back: two rules pulling one scale two ways) or was refused
       // (it would be refused again, and its nodes would keep the fixes sharing them waiting).
-      const fixable = withFix.filter((f) => !appliedKeys.has(keyOf(f, f.fix!)) && !skipped.has(keyOf(f, f.fix!)));
+      const fixable = withFix.filter((f) => !appliedKeys.has(keys.get(f)!) && !skipped.has(keys.get(f)!));
       if (fixable.length === 0 || rounds >= maxRounds) break;
       rounds++;
       options.onRound?.(rounds, fixable.length);
@@ -139,7 +158,6 @@ export function fixAll(decoded: DecodedModel, analyse: (decoded: DecodedModel) =
       // for the next round's fresh analysis). Tried as one batch (one pass of the editing layer's
       // checks instead of one per fix); when the batch is refused, one at a time, to skip only the
       // fixes that are refused themselves.
-      const roundNodes = graph!.node;
       const touched = new Set<string>();
       const chosen: { fix: Fix; key: string; ref: FixRef }[] = [];
       for (const f of fixable) {
@@ -147,7 +165,7 @@ export function fixAll(decoded: DecodedModel, analyse: (decoded: DecodedModel) =
         const names = namesOf(f, fix);
         if (names.some((n) => touched.has(n))) continue;
         for (const n of names) touched.add(n);
-        chosen.push({ fix, key: keyOf(f, fix), ref: { ruleId: f.ruleId, node: f.nodes[0] ?? '', title: fix.title } });
+        chosen.push({ fix, key: keys.get(f)!, ref: { ruleId: f.ruleId, node: f.nodes[0] ?? '', title: fix.title } });
       }
       const took = (c: (typeof chosen)[number], fix: Fix, nodes: readonly Node[]): void => {
         taken.push({ fix, ref: c.ref, nodes });
@@ -171,7 +189,7 @@ export function fixAll(decoded: DecodedModel, analyse: (decoded: DecodedModel) =
             progress++;
           } catch (e2) {
             if (!(e2 instanceof EditError)) throw e2;
-            skipped.set(c.key, { ...c.ref, reason: e2.message });
+            skipped.set(c.key, { ref: c.ref, reason: e2.message, nodes: roundNodes });
             refused++;
           }
         }
@@ -191,7 +209,7 @@ export function fixAll(decoded: DecodedModel, analyse: (decoded: DecodedModel) =
     ...(edits.length ? { request: { kind: 'batch' as const, label, edits } } : {}),
     applied,
     // A refused fix whose finding went (another fix took care of it) is not worth reporting.
-    skipped: [...skipped].filter(([k]) => lastKeys.has(k)).map(([, v]) => v),
+    skipped: [...skipped].filter(([k]) => lastKeys.has(k)).map(([, v]) => ({ ...v.ref, node: relabel(v.ref.node, v.nodes, original), reason: v.reason })),
     remaining,
     rounds,
   };

@@ -25,8 +25,14 @@ export interface NodeRef {
  * A node that has a name is not named by a label (the product shows its name, not a label).
  */
 export function findNodeRef(nodes: readonly Node[], ref: string): NodeRef {
+  if (!ref) return {}; // an empty name is no reference (every unnamed node has it)
   const named = nodes.find((n) => n.name === ref);
   if (named) return { node: named };
+  return labelRef(nodes, ref);
+}
+
+/** The unnamed node a label names in `nodes` (no scan for a node of that name: the caller knows there is none). */
+export function labelRef(nodes: readonly Node[], ref: string): NodeRef {
   const m = LABEL.exec(ref);
   if (!m) return {};
   const i = Number(m[2]);

@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeModel, type AnalysisReport, type Finding } from '../../../src/core/analysis/index';
-import { applyEdit, describeFixAll, fixAll, Journal } from '../../../src/core/editing/index';
-import { buildGraphIndex } from '../../../src/core/graph/index';
+import { applyEdit, describeFixAll, fixAll } from '../../../src/core/editing/index';
+import { buildGraphIndex, nodeLabel } from '../../../src/core/graph/index';
 import { decodeModel, MemorySource, type DecodedModel } from '../../../src/core/onnx/index';
 import { sharedModels } from '../onnx/corpus';
-import { assertOnnxChecker, assertValid, build, encode, graphOf, havePyOnnx, opCounts, redecode } from './kit';
+import { assertOnnxChecker, assertValid, build, encode, graphOf, havePyOnnx, opCounts, redecode, unnamed } from './kit';
 
 const analyse = (d: DecodedModel): AnalysisReport => analyzeModel(d, buildGraphIndex(d.model.graph!), {});
 const fixable = (d: DecodedModel, rules?: string[]): Finding[] => analyse(d).findings.filter((f) => f.fix && (!rules || rules.includes(f.ruleId)));
@@ -112,12 +112,6 @@ test('fixAll: a refused fix does not keep the fixes sharing its nodes waiting', 
   assert.equal(describeFixAll(out, ['R22']), `Applied ${r22.length} fixes of R22 as one edit. 1 refused (R22); first: Remove a pair that is not there: no QuantizeLinear named "/no/Q" in the graph.`);
 });
 
-/** The same model with every node name emptied (labels `<OpType>#<index>` name its nodes). */
-function unnamed(d: DecodedModel): DecodedModel {
-  const j = new Journal();
-  for (const n of graphOf(d).node) j.set(n, 'name', '');
-  return redecode(d, 'unnamed.onnx');
-}
 
 test('fixAll on a model without node names: labels follow the nodes across rounds, the batch applies as on the named twin', () => {
   const named = model().decoded;
@@ -148,6 +142,27 @@ test('fixAll on a model without node names: a refused fix sends the round one fi
   assert.equal(out.applied.length, plain.applied.length);
   applyEdit(bare, out.request!);
   assertValid(redecode(bare));
+});
+
+test('fixAll on a model without node names: a refused fix on a node whose label shifts is refused once and named as in the model', () => {
+  const bare = unnamed(model().decoded);
+  const plain = fixAll(unnamed(model().decoded), analyse);
+  const g = graphOf(bare);
+  const victim = g.node.at(-1)!; // the last node: its index moves whenever an earlier fix adds or removes nodes
+  const original = nodeLabel(victim, g.node.length - 1);
+  const seen: string[] = [];
+  const out = fixAll(bare, (d) => {
+    const r = analyse(d);
+    const label = nodeLabel(victim, graphOf(d).node.indexOf(victim));
+    seen.push(label);
+    const refused: Finding = { ...r.findings.find((f) => f.fix)!, nodes: [label], fix: { title: `Remove a pair at ${label}`, edits: [{ kind: 'removeQdqPair', quantize: label, dequantize: '/no/DQ' }] } };
+    return { ...r, findings: [refused, ...r.findings] };
+  });
+  assert.ok(new Set(seen).size > 1, `the label moved: ${seen.join(' ')}`);
+  assert.equal(out.skipped.length, 1, JSON.stringify(out.skipped));
+  assert.equal(out.skipped[0]!.node, original, 'named as in the model the batch applies to');
+  assert.equal(out.applied.length, plain.applied.length);
+  assert.equal(out.remaining - out.skipped.length, plain.remaining, 'what is left besides it is what a plain fix-all leaves');
 });
 
 test('fixAll: a finding that comes back after its fix is not fixed again', () => {

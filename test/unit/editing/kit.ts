@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { decodeModel, encodeModelToBytes, MemorySource, type DecodedModel, type Graph } from '../../../src/core/onnx/index';
-import { graphProblems } from '../../../src/core/editing/index';
+import { graphProblems, Journal } from '../../../src/core/editing/index';
 import { YOLO_PRESETS, yoloLike, type YoloLikeOptions } from '../../support/modelBuilder';
 import { repoRoot } from '../../support/fixtures';
 import { makeTempDir } from '../../support/tempDir';
@@ -58,4 +58,11 @@ export function assertOnnxChecker(models: { name: string; bytes: Uint8Array }[])
   assert.equal(run.status, 0, run.stderr);
   const out = JSON.parse(run.stdout) as { results: { path: string; ok: boolean; error: string | null }[] };
   for (const r of out.results) assert.ok(r.ok, `${path.basename(r.path)}: ${r.error}`);
+}
+
+/** The same model with every node's name emptied (labels `<OpType>#<index>` then name its nodes). */
+export function unnamed(d: DecodedModel): DecodedModel {
+  const j = new Journal();
+  for (const n of graphOf(d).node) j.set(n, 'name', '');
+  return redecode(d, 'unnamed.onnx');
 }

@@ -20,18 +20,12 @@ import { makeTempDir } from '../../support/tempDir';
 import { float32Payload } from '../../support/builder/weights';
 import { sharedModels } from '../onnx/corpus';
 import { conv, op, qdq as qdqPair, start } from '../analysis/kit';
-import { assertValid, encode, graphOf, redecode } from './kit';
+import { assertValid, build, encode, graphOf, redecode, unnamed } from './kit';
 
 const analyze = (d: DecodedModel): AnalysisReport => analyzeModel(d, buildGraphIndex(d.model.graph!), {});
 const scaleFindings = (r: AnalysisReport) => r.findings.filter((f) => f.ruleId === 'R15' || f.ruleId === 'R16');
 const requantizes = (r: AnalysisReport): number => r.reformats.filter((x) => x.kind === 'requantize').length;
 
-/** The same model with every node's name emptied. */
-function unnamed(d: DecodedModel): DecodedModel {
-  const j = new Journal();
-  for (const n of graphOf(d).node) j.set(n, 'name', '');
-  return redecode(d, 'unnamed.onnx');
-}
 
 const opsOf = (d: DecodedModel): string[] => graphOf(d).node.map((n) => n.opType);
 
@@ -245,4 +239,12 @@ describe('the real yolov9t-qat.onnx with every node name emptied', { skip: real 
     assert.deepEqual(scaleFindings(r).map((f) => `${f.ruleId} ${f.nodes[0]}`), []);
     assert.equal(r.summary.reformats, 1);
   });
+});
+
+test('an empty name names no node (every unnamed node has it): refused, not the first unnamed node', () => {
+  const d = unnamed(build().decoded);
+  const before = encode(d);
+  assert.throws(() => applyEdit(d, { kind: 'setAttribute', node: '', name: 'group', value: 2 }), /no node named ""/);
+  assert.throws(() => applyEdit(d, { kind: 'removeQdqPair', quantize: '', dequantize: '' }), /no QuantizeLinear named ""/);
+  assert.ok(encode(d).equals(before));
 });
