@@ -34,7 +34,7 @@ export interface EditOutcome {
   readonly code?: EditErrorCode;
   /** The layer / Q/DQ nodes concerned. */
   readonly nodes: string[];
-  /** Parts of the edit an earlier part already did (e.g. a plan's second unify of one scale-sharing set); also in `message`. */
+  /** What did not stop the edit but is worth saying (a part an earlier part already did, layers an enable left alone); also in `message`. */
   readonly notes?: string[];
 }
 

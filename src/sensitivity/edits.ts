@@ -8,6 +8,8 @@ export const ENABLE_QUANTIZATION = 'qdqStudio.enableQuantization';
 export interface QuantizationEditResult {
   readonly applied: boolean;
   readonly message?: string;
+  /** What the edit did not do but the user should know (layers of the module it left alone). */
+  readonly notes?: readonly string[];
   readonly nodes?: readonly string[];
   /** Why a refusal happened, when the editing layer says (`EditError.code`). */
   readonly code?: EditErrorCode;
@@ -42,5 +44,7 @@ export async function setLayerQuantization(uri: vscode.Uri, target: string, enab
     void vscode.window.showInformationMessage(message);
     return { kind: 'refused', message };
   }
+  // Applied, but not all of it (re-checking a module some of whose layers never had Q/DQ): say which.
+  if (result.notes?.length && result.message) void vscode.window.showInformationMessage(result.message);
   return { kind: 'applied', result };
 }

@@ -60,8 +60,9 @@ export interface AppliedEdit {
   /** One line for the user: what changed (the notes follow it, each as "Note: …"). */
   readonly message: string;
   /**
-   * Parts of the edit that had nothing left to do because an earlier part of the same edit already
-   * did it (a plan unifying around two Concats of one scale-sharing set): reported, not refused.
+   * What the user should know that did not stop the edit: parts that had nothing left to do because
+   * an earlier part already did it (a plan unifying around two Concats of one scale-sharing set), or
+   * layers of a module an enable left as they were (no scale known for them).
    */
   readonly notes?: string[];
   /** The layer / Q/DQ nodes concerned (to reveal). */

@@ -266,6 +266,24 @@ suite('Sensitivity: result files, layer tree, YAML annotations', function () {
     assert.equal(await vscode.commands.executeCommand<string>('qdqStudio.openSensitivityResults', resultUri()), 'ready');
   });
 
+  test('re-checking the head after unchecking it brings its quantizers back and names the convs that never had Q/DQ', async () => {
+    await vscode.commands.executeCommand('vscode.openWith', modelUri(), VIEW_TYPE);
+    await waitForOurEditor(modelUri());
+    type Outcome = { kind: string; message?: string; result?: { message?: string; notes?: string[] } };
+    const toggle = (quantize: boolean) => vscode.commands.executeCommand<Outcome>('qdqStudio.sensitivity.toggleLayer', { uri: modelUri().toString(), target: 'model.20', quantize });
+    const off = await toggle(false);
+    assert.equal(off.kind, 'applied', JSON.stringify(off));
+    // Before, this was refused at the first head conv without a known scale: the toggle was one-way.
+    const on = await toggle(true);
+    assert.equal(on.kind, 'applied', JSON.stringify(on));
+    assert.equal(on.result?.notes?.length, 1, JSON.stringify(on));
+    assert.match(on.result!.notes![0]!, /^3 layers under model\.20 left as they are: no scale is known for their input/);
+    await undoInModel();
+    await new Promise((r) => setTimeout(r, 300));
+    await undoInModel();
+    await poll('the model clean again', 10_000, async () => (modelTab()?.isDirty === false ? true : undefined));
+  });
+
   // Last: the command opens the other model, which the tests above must not see.
   test('checking a layer that never had Q/DQ says why it cannot be quantized here and what to do', async () => {
     const fp32 = workspaceFile(`${dir}/yolo-sens-fp32.onnx`);
