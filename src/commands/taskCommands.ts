@@ -23,6 +23,7 @@ import type { EngineReportPanel } from '../engineView/engineReportPanel';
 import type { QdqTaskProvider } from '../tasks/taskProvider';
 import { modelFacts } from '../tasks/taskProvider';
 import { showToolProblem, type Tools } from '../tasks/tools';
+import { STOPPED_BY_USER } from '../tasks/processPseudoterminal';
 import { pickOne } from './pickOne';
 import type { ModelLoader } from '../editor/modelLoader';
 import type { Logger } from '../util/logger';
@@ -62,7 +63,7 @@ function trusted(): boolean {
  * (Terminate Task, the terminal closed) before its program ended. VS Code's terminal task system
  * reports the end of every terminal task's process, CustomExecution tasks included, with the
  * terminal's exit code: for ours, the code the pseudoterminal closes with (the program's, or 1 when
- * it did not start or died of a signal). That report (`onDidEndTaskProcess`) comes before the
+ * it did not start or died of a signal; `STOPPED_BY_USER` after Ctrl+C, which counts as stopped here). That report (`onDidEndTaskProcess`) comes before the
  * task's end (`onDidEndTask`), which only settles a task whose process never ended.
  */
 async function runTask(task: vscode.Task): Promise<number | undefined> {
@@ -74,7 +75,8 @@ async function runTask(task: vscode.Task): Promise<number | undefined> {
       resolve(code);
     };
     subs.push(
-      vscode.tasks.onDidEndTaskProcess((e) => e.execution === execution && done(e.exitCode)),
+      // Ctrl+C in the step's terminal: stopped, as Terminate Task is.
+      vscode.tasks.onDidEndTaskProcess((e) => e.execution === execution && done(e.exitCode === STOPPED_BY_USER ? undefined : e.exitCode)),
       vscode.tasks.onDidEndTask((e) => e.execution === execution && done(undefined)),
     );
   });

@@ -4,7 +4,7 @@
  * write and close events, turns `\n` into the `\r\n` a raw terminal needs, starts `run()` when
  * VS Code opens the terminal, and stops the process on Ctrl+C or when the terminal closes. The
  * number given to `finish` is the pseudoterminal's close code, which VS Code reports as the task's
- * exit code (`onDidEndTaskProcess`).
+ * exit code (`onDidEndTaskProcess`); after Ctrl+C it is `STOPPED_BY_USER`.
  */
 import * as vscode from 'vscode';
 import type { RunResult, RunningProcess } from './processRunner';
@@ -19,6 +19,12 @@ export function endedWith(result: RunResult): string {
   return result.signal ? `signal ${result.signal}` : `code ${result.code ?? 1}`;
 }
 
+/**
+ * The close code of a step the user stopped with Ctrl+C in its terminal (the shell's 128 + SIGINT).
+ * The task commands treat it as stopped, as Terminate Task (no exit code), not as a failure.
+ */
+export const STOPPED_BY_USER = 130;
+
 export abstract class ProcessPseudoterminal implements vscode.Pseudoterminal {
   private readonly writeEmitter = new vscode.EventEmitter<string>();
   private readonly closeEmitter = new vscode.EventEmitter<number>();
@@ -27,8 +33,15 @@ export abstract class ProcessPseudoterminal implements vscode.Pseudoterminal {
   /** The running process, once `run()` started it. */
   protected running: RunningProcess | undefined;
 
+  private stoppedByUser = false;
+
   open(): void {
-    void this.run();
+    // A step that throws (before its process starts, or in what it does with the result) still
+    // ends its terminal, with the reason shown, instead of leaving the task running forever.
+    this.run().catch((e: unknown) => {
+      this.write(`\n${e instanceof Error ? e.message : String(e)}\n`);
+      this.finish(1);
+    });
   }
 
   close(): void {
@@ -38,6 +51,7 @@ export abstract class ProcessPseudoterminal implements vscode.Pseudoterminal {
   handleInput(data: string): void {
     if (data === '\x03') {
       this.write('^C\n');
+      this.stoppedByUser = this.running !== undefined;
       this.running?.kill();
     }
   }
@@ -51,6 +65,6 @@ export abstract class ProcessPseudoterminal implements vscode.Pseudoterminal {
 
   /** Closes the terminal; `code` becomes the task's exit code. */
   protected finish(code: number): void {
-    this.closeEmitter.fire(code);
+    this.closeEmitter.fire(this.stoppedByUser ? STOPPED_BY_USER : code);
   }
 }

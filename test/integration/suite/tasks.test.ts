@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { ProcessTerminal } from '../../../src/tasks/processTerminal';
 import { EXTENSION_ID, closeAllEditors, note, poll, requireModel, sleep, workspaceFile, workspaceRoot } from './support';
 
 interface EngineState {
@@ -400,6 +401,22 @@ suite('Tasks', () => {
       await setSetting('trtexec.path', standin('trtexec'));
       fs.rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  test('Ctrl+C in a step\'s terminal stops its program and closes with 130 (stopped), a program that fails with 1', async () => {
+    // The pseudoterminal as VS Code drives it: open, then the user's keystroke (handleInput).
+    const run = async (script: string, ctrlC: boolean): Promise<number> => {
+      const term = new ProcessTerminal({ command: process.execPath, args: ['-e', script] });
+      const closed = new Promise<number>((resolve) => term.onDidClose((code) => resolve(typeof code === 'number' ? code : -1)));
+      term.open();
+      if (ctrlC) {
+        await sleep(500);
+        term.handleInput('\x03');
+      }
+      return closed;
+    };
+    assert.equal(await run('setInterval(() => undefined, 1000)', true), 130);
+    assert.equal(await run('process.exit(1)', false), 1);
   });
 
   test('a tasks.json task: "project" is resolved against the workspace folder, and it has the problem matcher without naming one', async () => {
