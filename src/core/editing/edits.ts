@@ -113,6 +113,7 @@ export function applyEdit(decoded: DecodedModel, request: EditRequest): AppliedE
     run(ctx, request, out);
     ctx.commit();
     ctx.invalidate();
+    ctx.journal.seal();
   } catch (e) {
     ctx.rollback();
     if (e instanceof EditError) throw e;

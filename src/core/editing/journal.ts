@@ -20,8 +20,8 @@ interface Entry {
 
 export class Journal {
   private readonly entries: Entry[] = [];
-  /** The entry of each field set so far: setting it again updates that entry's new value. */
-  private readonly byField = new Map<MessageBase, Map<string, Entry>>();
+  /** The entry of each field set so far: setting it again updates that entry's new value (until `seal`). */
+  private byField: Map<MessageBase, Map<string, Entry>> | undefined = new Map();
 
   /**
    * Sets (or with `value === undefined` and `remove`, deletes) `target[key]`, remembering the old
@@ -31,6 +31,7 @@ export class Journal {
    */
   set<T extends MessageBase, K extends keyof T & string>(target: T, key: K, value: T[K], remove = false): void {
     const rec = target as unknown as Record<string, unknown>;
+    if (!this.byField) throw new Error('internal: a sealed journal records no more changes');
     let fields = this.byField.get(target);
     const seen = fields?.get(key);
     if (seen) {
@@ -52,6 +53,11 @@ export class Journal {
   remove<T extends MessageBase, K extends keyof T & string>(target: T, key: K): void {
     if (!Object.prototype.hasOwnProperty.call(target, key)) return;
     this.set(target, key, undefined as T[K], true);
+  }
+
+  /** The edit is done: only undo and redo follow, so the lookup of fields can go (the history keeps every journal). */
+  seal(): void {
+    this.byField = undefined;
   }
 
   get size(): number {

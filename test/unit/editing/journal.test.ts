@@ -26,4 +26,11 @@ test('a field set again keeps its first old value and its latest new one (one en
   j.redo();
   assert.equal(g.node, list, 'redo sets the last list');
   assert.equal(original[0]!.name, 'renamed again');
+  // Done (applyEdit seals it): undo and redo still work, recording more is a bug.
+  j.seal();
+  j.undo();
+  assert.ok(encode(decoded).equals(bytes));
+  j.redo();
+  assert.equal(g.node, list);
+  assert.throws(() => j.set(g, 'node', original), /sealed/);
 });
