@@ -45,7 +45,14 @@ export abstract class ProcessPseudoterminal implements vscode.Pseudoterminal {
   }
 
   close(): void {
+    // Terminate Task, or the terminal closed: stopped by the user, as Ctrl+C.
+    this.stoppedByUser = this.running !== undefined;
     this.running?.kill();
+  }
+
+  /** Whether the user stopped the program (Ctrl+C, Terminate Task, closing the terminal). */
+  protected get stopped(): boolean {
+    return this.stoppedByUser;
   }
 
   handleInput(data: string): void {

@@ -90,13 +90,19 @@ export function registerTasks(context: vscode.ExtensionContext, services: TaskFe
     );
   }
 
+  // The build's terminal closes (and its task ends) after this returns: nothing here waits on the user.
   const onTrtexecBuilt = async (r: TrtexecBuildResult): Promise<void> => {
+    if (r.stopped) {
+      void vscode.window.showWarningMessage(`trtexec (${r.label}) was stopped before it finished.`);
+      return;
+    }
     if (!r.hasLayerInfo) {
-      const choice = await vscode.window.showErrorMessage(
-        `trtexec (${r.label}) ${r.exitCode === 0 ? 'wrote no layer info' : `failed${r.exitCode !== undefined ? ` with exit code ${r.exitCode}` : ''}`}${r.log.diagnostics.find((d) => d.severity === 'error') ? `: ${r.log.diagnostics.find((d) => d.severity === 'error')!.message}` : ''}.`,
-        'Open Log',
-      );
-      if (choice) await vscode.window.showTextDocument(vscode.Uri.file(r.plan.outputs.log));
+      void vscode.window
+        .showErrorMessage(
+          `trtexec (${r.label}) ${r.exitCode === 0 ? 'wrote no layer info' : `failed${r.exitCode !== undefined ? ` with exit code ${r.exitCode}` : ''}`}${r.log.diagnostics.find((d) => d.severity === 'error') ? `: ${r.log.diagnostics.find((d) => d.severity === 'error')!.message}` : ''}.`,
+          'Open Log',
+        )
+        .then((choice) => (choice ? vscode.window.showTextDocument(vscode.Uri.file(r.plan.outputs.log)) : undefined));
       return;
     }
     if (vscode.workspace.getConfiguration('qdqStudio').get<boolean>('trtexec.openReport', true)) {

@@ -171,8 +171,9 @@ export class QdqTaskProvider implements vscode.TaskProvider {
 
   private problemTask(rawDef: unknown, folder: vscode.WorkspaceFolder | undefined, message: string, original?: vscode.Task, tool?: ToolProblem): vscode.Task {
     const definition = original?.definition ?? (typeof rawDef === 'object' && rawDef !== null ? (rawDef as vscode.TaskDefinition) : { type: TASK_TYPE });
-    const t = new vscode.Task(definition, folder ?? vscode.TaskScope.Workspace, original?.name ?? 'qdq', 'QDQ Studio', new vscode.CustomExecution(async () => messageTerminal(message, tool)));
-    return t;
+    // With the task's matchers, as a runnable one has: without any, VS Code first asks which to scan the output with.
+    const matchers = problemMatchersFor((definition as { task?: unknown }).task === 'trtexec' ? 'trtexec' : 'quantize');
+    return new vscode.Task(definition, folder ?? vscode.TaskScope.Workspace, original?.name ?? 'qdq', 'QDQ Studio', new vscode.CustomExecution(async () => messageTerminal(message, tool)), matchers);
   }
 
   /** The execution of a parsed definition; throws TaskSetupProblem / TaskOptionError. */

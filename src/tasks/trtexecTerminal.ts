@@ -14,6 +14,8 @@ export interface TrtexecBuildResult {
   plan: TrtexecPlan;
   label: string;
   exitCode: number | undefined;
+  /** The user stopped the build (Ctrl+C, Terminate Task): not a failure. */
+  stopped: boolean;
   log: TrtexecLog;
   /** Whether trtexec wrote the layer-info file. */
   hasLayerInfo: boolean;
@@ -68,7 +70,7 @@ export class TrtexecTerminal extends ProcessPseudoterminal {
     }
     this.write(`\ntrtexec exited with ${endedWith(result)}${hasLayerInfo ? `; layer info: ${plan.outputs.layerInfo}` : ''}\n`);
     try {
-      await this.onBuilt({ plan, label: this.label, exitCode: result.code, log: this.parser.result(), hasLayerInfo });
+      await this.onBuilt({ plan, label: this.label, exitCode: result.code, stopped: this.stopped, log: this.parser.result(), hasLayerInfo });
     } finally {
       this.finish(result.code ?? 1);
     }

@@ -16,7 +16,8 @@
 
 /** A frame line: `  File "<path>", line <n>, in <function>` (the path may hold quotes). */
 const FRAME = /^\s*File "(.+)", line (\d+)(?:, in (.*))?$/;
-const TRACEBACK_START = /^Traceback \(most recent call last\):\s*$/;
+/** Not anchored at the start: a progress bar redrawn with `\r` and no newline can sit in front of it. */
+const TRACEBACK_START = /Traceback \(most recent call last\):\s*$/;
 /** The exception line that ends a traceback: `ValueError: …`, `torch.cuda.OutOfMemoryError: …`, `KeyboardInterrupt`. */
 const EXCEPTION = /^(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?::.*)?$/;
 

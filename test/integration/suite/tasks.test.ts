@@ -403,6 +403,30 @@ suite('Tasks', () => {
     }
   });
 
+  test('a failed build ends its task at once: the error notification does not hold it open', async () => {
+    const model = await requireModel('models/tiny-fp32.onnx');
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-task-fail-'));
+    const trtexec = path.join(root, 'trtexec-fails');
+    fs.writeFileSync(
+      trtexec,
+      "#!/usr/bin/env node\nprocess.stdout.write('&&&& RUNNING TensorRT.trtexec [TensorRT v8601] # trtexec\\n[12/06/2026-10:00:00] [E] Error[4]: network invalid\\n&&&& FAILED TensorRT.trtexec [TensorRT v8601] # trtexec\\n');\nprocess.exit(1);\n",
+      { mode: 0o755 },
+    );
+    await setSetting('trtexec.path', trtexec);
+    const ended: Array<number | undefined> = [];
+    const sub = vscode.tasks.onDidEndTaskProcess((e) => void ended.push(e.exitCode));
+    try {
+      // Before, the build's terminal closed only once its error notification was answered, so the
+      // command (which waits for the task) never returned: this test timed out.
+      await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', model, ['fp16']);
+      assert.deepEqual(ended, [1]);
+    } finally {
+      sub.dispose();
+      await setSetting('trtexec.path', standin('trtexec'));
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   test('Ctrl+C in a step\'s terminal stops its program and closes with 130 (stopped), a program that fails with 1', async () => {
     // The pseudoterminal as VS Code drives it: open, then the user's keystroke (handleInput).
     const run = async (script: string, ctrlC: boolean): Promise<number> => {

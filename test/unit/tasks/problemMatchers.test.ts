@@ -107,6 +107,13 @@ test('$qdq-python: an exception raised in site-packages is marked at the last fr
   ]);
 });
 
+test('$qdq-python: a library traceback glued to a progress bar (redrawn with \\r, no newline) is still marked', () => {
+  const text = py('library.traceback.txt').replace(/^Traceback/m, ' 100%|##########| 100/100 [00:02<00:00]Traceback');
+  assert.ok(/100\/100 \[00:02<00:00\]Traceback \(most recent call last\):/.test(text), 'the fixture starts its traceback on a line of its own');
+  const markers = run(matcher('qdq-python'), terminalLines(text));
+  assert.deepEqual(markers.map((m) => [m.file, m.line]), [[`${userDir}/qat.py`, 7]]);
+});
+
 test('$qdq-python: an exception raised in the standard library is marked in the user\'s files too', () => {
   const markers = run(matcher('qdq-python'), terminalLines(py('stdlib.traceback.txt')));
   assert.deepEqual(markers, [
