@@ -235,6 +235,12 @@ export function main(argv: string[], io: CliIo = stdio): number | Promise<number
 }
 
 if (require.main === module) {
+  // The reader went away (`qdq lint m.onnx | head`): stop quietly, as other command-line tools do,
+  // instead of dying on an unhandled EPIPE with a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   void Promise.resolve(main(process.argv.slice(2))).then((code) => {
     process.exitCode = code;
   });

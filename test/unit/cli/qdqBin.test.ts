@@ -74,6 +74,13 @@ test('exit code 2 with a one-line message naming the file, for unreadable or non
   assert.equal(qdq('lint-nothing').code, 2);
 });
 
+test('output into a pipe whose reader stopped (| head -1): a quiet exit, no EPIPE stack trace', () => {
+  const model = checkedInModels().find((f) => path.basename(f) === 'tiny-qat-good.onnx')!;
+  // `head -1` reads one line and closes the pipe while qdq is still writing the JSON lint report.
+  const r = spawnSync('/bin/sh', ['-c', `"${cli}" lint "${model}" --format json | head -1 >/dev/null`], { encoding: 'utf8' });
+  assert.doesNotMatch(r.stderr, /EPIPE|Unhandled 'error' event|at /, r.stderr);
+});
+
 test('qdq save writes a byte-identical copy', () => {
   const dir = makeTempDir('qdq-bin-');
   for (const model of checkedInModels()) {
