@@ -114,7 +114,8 @@ function rememberedChoices(stored: unknown): QuantizeChoices {
   const whole = (v: unknown, d: number) => (typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : d);
   return {
     data: typeof r.data === 'string' ? r.data : DEFAULTS.data,
-    ...(typeof r.hyp === 'string' && r.hyp ? { hyp: r.hyp } : {}),
+    // '' is a choice too: the script's own default (no --hyp).
+    ...(typeof r.hyp === 'string' ? { hyp: r.hyp } : {}),
     noLastLayer: typeof r.noLastLayer === 'boolean' ? r.noLastLayer : DEFAULTS.noLastLayer,
     batchSize: whole(r.batchSize, DEFAULTS.batchSize),
     iters: whole(r.iters, DEFAULTS.iters),
@@ -131,9 +132,12 @@ export function gpuCount(device: string): number {
 async function pickYaml(title: string, remembered: string | undefined, pattern: string, optional: boolean): Promise<string | undefined | null> {
   const found = await vscode.workspace.findFiles(pattern, '{**/node_modules/**,**/.git/**}', 50);
   const items: Array<vscode.QuickPickItem & { value?: string; browse?: boolean }> = [];
+  const scriptDefault = { label: '(script default)', value: '' };
+  // The remembered answer comes first (the active item, what Enter takes), the script's default included.
   if (remembered) items.push({ label: path.basename(remembered), description: remembered, detail: 'last used', value: remembered });
+  else if (optional && remembered === '') items.push({ ...scriptDefault, detail: 'last used' });
   for (const u of found) if (u.fsPath !== remembered) items.push({ label: vscode.workspace.asRelativePath(u), value: u.fsPath });
-  if (optional) items.push({ label: '(script default)', value: '' });
+  if (optional && remembered !== '') items.push(scriptDefault);
   items.push({ label: 'Browse…', browse: true });
   const pick = await vscode.window.showQuickPick(items, { title, ignoreFocusOut: true, matchOnDescription: true });
   if (!pick) return null;
@@ -178,7 +182,7 @@ async function askQuantizeChoices(last: QuantizeChoices): Promise<QuantizeChoice
     validateInput: (v) => (v.trim() ? undefined : 'a device such as cuda:0 or 0,1'),
   });
   if (device === undefined) return undefined;
-  return { data, ...(hyp ? { hyp } : {}), noLastLayer: lastLayer.value, batchSize, iters, device: device.trim() };
+  return { data, ...(hyp !== undefined ? { hyp } : {}), noLastLayer: lastLayer.value, batchSize, iters, device: device.trim() };
 }
 
 function timestamp(d = new Date()): string {

@@ -283,6 +283,26 @@ suite('Tasks', () => {
     }
   });
 
+  test('Quantize YOLOv9: a remembered "(script default)" for --hyp is what Enter accepts at step 2', async () => {
+    const env = await standinCheckout();
+    const weights = workspaceFile('weights-hyp/remembered.pt').fsPath;
+    fs.mkdirSync(path.dirname(weights), { recursive: true });
+    fs.writeFileSync(weights, 'not real weights');
+    // A hyperparameter file in the workspace: the pick lists it, and before it was the first item.
+    fs.writeFileSync(path.join(path.dirname(weights), 'hyp.scratch-high.yaml'), 'lr0: 0.01\n');
+    try {
+      const remembered = { data: path.join(env.root, 'coco.yaml'), hyp: '', noLastLayer: false, batchSize: 2, iters: 4, device: 'cuda:0' };
+      await vscode.commands.executeCommand('qdqStudio.quantizeYolov9', vscode.Uri.file(weights), remembered);
+      assert.ok(!readArgv(env.argvFile).includes('--hyp'));
+      fs.rmSync(env.argvFile);
+      await answeringWithEnter(vscode.commands.executeCommand('qdqStudio.quantizeYolov9', vscode.Uri.file(weights)));
+      assert.ok(!readArgv(env.argvFile).includes('--hyp'), `the remembered script default was replaced: ${readArgv(env.argvFile).join(' ')}`);
+    } finally {
+      fs.rmSync(path.dirname(weights), { recursive: true, force: true });
+      await env.dispose();
+    }
+  });
+
   test('Export to TensorRT called as the Explorer menu calls it (uri, selectedUris[]) builds the model, and runs no failing task', async () => {
     const model = await requireModel('models/tiny-qat-good.onnx');
     const outDir = path.join(path.dirname(model.fsPath), 'tiny-qat-good.trtexec');
