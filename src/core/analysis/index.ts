@@ -3,7 +3,7 @@ export { analyzeModel, resolveTarget, selectRules, UnknownRuleError, type Analyz
 export type { AnalysisReport, AnalysisSummary, Finding, FindingData, LayerPrediction, Precision, ReformatPrediction, RuleId, RuleMeta, Severity, Target, VersionScope } from './types';
 export { DEFAULT_TARGET } from './types';
 export type { Fix, FixEdit, InsertPairEdit, MovePairEdit, RemovePairEdit, RewireInputEdit, SetAttributeEdit, UnifyScalesEdit, ZeroPointEdit } from './fix';
-export { RULES, findRule } from './rules/index';
+export { RULES, findRule, ruleNumber } from './rules/index';
 export {
   interfaceName, interfaceNames, interfaceOf, pinnedChoice, scaleShareAround, type InterfaceTensor, type PinnedChoice, type PinnedQuantizer, type ScaleShareAround,
   type ScaleShareSet,

@@ -7,15 +7,15 @@
  * applies the fixes whose nodes no earlier fix of the same round touched, as one batch (or, when the
  * batch is refused, one atomic `applyEdit` at a time); a fix that overlaps is left for the next
  * round, which analyses again. A fix the editing layer refuses is skipped with its reason and not
- * tried again (it would keep the fixes sharing its nodes waiting). Rounds end when nothing of the chosen rules is
- * left to fix, when a round applies nothing, or after `maxRounds`. A finding that comes back after
- * its fix was applied is not fixed again (no ping-pong between two rules).
+ * tried again (it would keep the fixes sharing its nodes waiting). Rounds end when nothing of the
+ * chosen rules is left to fix, when a round applies nothing, or after `maxRounds`. A finding that
+ * comes back after its fix was applied is not fixed again (no ping-pong between two rules).
  *
  * The model is left as it was (every applied journal is undone, newest first, which restores the
  * very objects and their clean flags) and the fixes that applied are returned, in the order they
  * applied, as a `batch`: the caller applies it as one undoable edit (the editor, `qdq edit --fix`).
  */
-import type { AnalysisReport, Finding, Fix } from '../analysis/index';
+import { findRule, ruleNumber, type AnalysisReport, type Finding, type Fix, type RuleId } from '../analysis/index';
 import { labelRef, nodeLabel } from '../graph/index';
 import type { DecodedModel, Node } from '../onnx/index';
 import { EditError } from './context';
@@ -52,9 +52,8 @@ export interface FixAllOptions {
 /** Whether `f` is one of `rules` (short or long ids, any case); every finding when `rules` is empty or absent. */
 export function findingMatches(f: Finding, rules: readonly string[] | undefined): boolean {
   if (!rules || rules.length === 0) return true;
-  return rules.some((r) => r.toUpperCase() === f.ruleId.toUpperCase() || r.toUpperCase() === f.rule.toUpperCase());
+  return rules.some((r) => findRule(r)?.meta.id === f.ruleId);
 }
-
 
 /** Every node name a fix reads or changes: the finding's nodes and the names in its edits. */
 function namesOf(f: Finding, fix: Fix): string[] {
@@ -220,7 +219,7 @@ function perRule(refs: readonly FixRef[]): string {
   const counts = new Map<string, number>();
   for (const r of refs) counts.set(r.ruleId, (counts.get(r.ruleId) ?? 0) + 1);
   return [...counts]
-    .sort(([a], [b]) => Number(a.slice(1)) - Number(b.slice(1)) || a.localeCompare(b))
+    .sort(([a], [b]) => ruleNumber(a as RuleId) - ruleNumber(b as RuleId) || a.localeCompare(b))
     .map(([id, n]) => (n === 1 ? id : `${id} ×${n}`))
     .join(', ');
 }
