@@ -265,42 +265,44 @@ suite('Tasks', () => {
     }
   });
 
-  test('Quantize YOLOv9: a remembered --no-last-layer is what Enter accepts at step 3', async () => {
+  /**
+   * Quantize once with `remembered` choices (they are stored), then again pressing Enter at every
+   * prompt: returns the arguments of both runs. `files` go beside the weights (the workspace the
+   * pickers search).
+   */
+  async function rememberedThenEnter(folder: string, remembered: (root: string) => Record<string, unknown>, files: Record<string, string> = {}): Promise<{ first: string[]; second: string[] }> {
     const env = await standinCheckout();
-    const weights = workspaceFile('weights/remembered.pt').fsPath;
+    const weights = workspaceFile(`${folder}/remembered.pt`).fsPath;
     fs.mkdirSync(path.dirname(weights), { recursive: true });
     fs.writeFileSync(weights, 'not real weights');
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(path.dirname(weights), name), text);
     try {
-      const remembered = { data: path.join(env.root, 'coco.yaml'), noLastLayer: true, batchSize: 2, iters: 4, device: 'cuda:0' };
-      await vscode.commands.executeCommand('qdqStudio.quantizeYolov9', vscode.Uri.file(weights), remembered);
-      assert.ok(readArgv(env.argvFile).includes('--no-last-layer'));
+      await vscode.commands.executeCommand('qdqStudio.quantizeYolov9', vscode.Uri.file(weights), remembered(env.root));
+      const first = readArgv(env.argvFile);
       fs.rmSync(env.argvFile);
       await answeringWithEnter(vscode.commands.executeCommand('qdqStudio.quantizeYolov9', vscode.Uri.file(weights)));
-      assert.ok(readArgv(env.argvFile).includes('--no-last-layer'), `the remembered --no-last-layer was dropped: ${readArgv(env.argvFile).join(' ')}`);
+      return { first, second: readArgv(env.argvFile) };
     } finally {
       fs.rmSync(path.dirname(weights), { recursive: true, force: true });
       await env.dispose();
     }
+  }
+
+  test('Quantize YOLOv9: a remembered --no-last-layer is what Enter accepts at step 3', async () => {
+    const { first, second } = await rememberedThenEnter('weights', (root) => ({ data: path.join(root, 'coco.yaml'), noLastLayer: true, batchSize: 2, iters: 4, device: 'cuda:0' }));
+    assert.ok(first.includes('--no-last-layer'));
+    assert.ok(second.includes('--no-last-layer'), `the remembered --no-last-layer was dropped: ${second.join(' ')}`);
   });
 
   test('Quantize YOLOv9: a remembered "(script default)" for --hyp is what Enter accepts at step 2', async () => {
-    const env = await standinCheckout();
-    const weights = workspaceFile('weights-hyp/remembered.pt').fsPath;
-    fs.mkdirSync(path.dirname(weights), { recursive: true });
-    fs.writeFileSync(weights, 'not real weights');
     // A hyperparameter file in the workspace: the pick lists it, and before it was the first item.
-    fs.writeFileSync(path.join(path.dirname(weights), 'hyp.scratch-high.yaml'), 'lr0: 0.01\n');
-    try {
-      const remembered = { data: path.join(env.root, 'coco.yaml'), hyp: '', noLastLayer: false, batchSize: 2, iters: 4, device: 'cuda:0' };
-      await vscode.commands.executeCommand('qdqStudio.quantizeYolov9', vscode.Uri.file(weights), remembered);
-      assert.ok(!readArgv(env.argvFile).includes('--hyp'));
-      fs.rmSync(env.argvFile);
-      await answeringWithEnter(vscode.commands.executeCommand('qdqStudio.quantizeYolov9', vscode.Uri.file(weights)));
-      assert.ok(!readArgv(env.argvFile).includes('--hyp'), `the remembered script default was replaced: ${readArgv(env.argvFile).join(' ')}`);
-    } finally {
-      fs.rmSync(path.dirname(weights), { recursive: true, force: true });
-      await env.dispose();
-    }
+    const { first, second } = await rememberedThenEnter(
+      'weights-hyp',
+      (root) => ({ data: path.join(root, 'coco.yaml'), hyp: '', noLastLayer: false, batchSize: 2, iters: 4, device: 'cuda:0' }),
+      { 'hyp.scratch-high.yaml': 'lr0: 0.01\n' },
+    );
+    assert.ok(!first.includes('--hyp'));
+    assert.ok(!second.includes('--hyp'), `the remembered script default was replaced: ${second.join(' ')}`);
   });
 
   test('Export to TensorRT called as the Explorer menu calls it (uri, selectedUris[]) builds the model, and runs no failing task', async () => {
