@@ -65,6 +65,21 @@ interface Maps {
   readonly byName: Map<string, Node> | undefined;
 }
 
+function addReader(readers: Map<string, NodeReader[]>, t: string, r: NodeReader): void {
+  const list = readers.get(t);
+  if (list) list.push(r);
+  else readers.set(t, [r]);
+}
+
+/** Drops the readers of `t` that `gone` picks (the entry goes with its last reader). */
+function dropReaders(readers: Map<string, NodeReader[]>, t: string, gone: (r: NodeReader) => boolean): void {
+  const list = readers.get(t);
+  if (!list) return;
+  const kept = list.filter((r) => !gone(r));
+  if (kept.length) readers.set(t, kept);
+  else readers.delete(t);
+}
+
 export class EditContext {
   readonly journal = new Journal();
   readonly graph: Graph;
@@ -112,24 +127,12 @@ export class EditContext {
   }
 
   private addReads(readers: Map<string, NodeReader[]>, n: Node): void {
-    const add = (t: string, r: NodeReader): void => {
-      const list = readers.get(t);
-      if (list) list.push(r);
-      else readers.set(t, [r]);
-    };
-    n.input.forEach((t, slot) => t && add(t, { node: n, slot }));
-    for (const t of subgraphFreeReads(n)) add(t, { node: n, slot: -1 });
+    n.input.forEach((t, slot) => t && addReader(readers, t, { node: n, slot }));
+    for (const t of subgraphFreeReads(n)) addReader(readers, t, { node: n, slot: -1 });
   }
 
   private dropReads(readers: Map<string, NodeReader[]>, n: Node): void {
-    for (const t of new Set([...n.input, ...subgraphFreeReads(n)])) {
-      if (!t) continue;
-      const list = readers.get(t);
-      if (!list) continue;
-      const kept = list.filter((r) => r.node !== n);
-      if (kept.length) readers.set(t, kept);
-      else readers.delete(t);
-    }
+    for (const t of new Set([...n.input, ...subgraphFreeReads(n)])) if (t) dropReaders(readers, t, (r) => r.node === n);
   }
 
   /** Position of every node in the current list (rebuilt after the list changes). */
@@ -307,16 +310,8 @@ export class EditContext {
     input[slot] = tensor;
     const maps = this.maps;
     if (maps) {
-      if (old) {
-        const list = (maps.readers.get(old) ?? []).filter((r) => !(r.node === node && r.slot === slot));
-        if (list.length) maps.readers.set(old, list);
-        else maps.readers.delete(old);
-      }
-      if (tensor) {
-        const list = maps.readers.get(tensor);
-        if (list) list.push({ node, slot });
-        else maps.readers.set(tensor, [{ node, slot }]);
-      }
+      if (old) dropReaders(maps.readers, old, (r) => r.node === node && r.slot === slot);
+      if (tensor) addReader(maps.readers, tensor, { node, slot });
     }
     this.journal.set(node, 'input', input);
   }
