@@ -13,7 +13,7 @@
  */
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { analyzeModel, findRule, scaleShareAround, type AnalyzeOptions } from '../core/analysis/index';
+import { analyzeModel, findRule, scaleShareAround } from '../core/analysis/index';
 import { buildGraphIndex, findNodeRef, nodeLabel } from '../core/graph/index';
 import { isOnnxError, openModelFile, saveModelFile, type DecodedModel, type Node } from '../core/onnx/index';
 import {
@@ -21,6 +21,7 @@ import {
 } from '../core/editing/index';
 import { cannotReadMessage } from '../core/util/fileErrors';
 import type { CliIo } from './qdq';
+import { analysisTarget } from './target';
 
 export const EDIT_USAGE =
   '  qdq edit MODEL -o OUT [--disable-quant NODE|PREFIX|MODULE]... [--enable-quant NODE[:SCALE]]...\n' +
@@ -97,15 +98,6 @@ function fixRulesOf(values: string[] | undefined): string[] | 'all' | undefined 
   if (ids.some((r) => r.toLowerCase() === 'all')) return 'all';
   for (const r of ids) if (!findRule(r)) throw new InputError(`--fix: unknown rule '${r}' (expected R1..R31 or a long id such as QDQ-CONCAT-SCALE, or all)`);
   return ids;
-}
-
-/** The TensorRT target whose findings `--fix` applies (the options of `qdq lint`). */
-function analysisTarget(values: { trt?: string; precision?: string; 'strongly-typed'?: boolean; refit?: boolean }): AnalyzeOptions {
-  const trt = (values.trt ?? '10').replace(/\.x$/, '');
-  if (trt !== '8' && trt !== '10') throw new InputError(`--trt must be 8 or 10 (got '${values.trt}')`);
-  const precision = (values.precision ?? 'int8').toLowerCase();
-  if (precision !== 'int8' && precision !== 'fp8') throw new InputError(`--precision must be int8 or fp8 (got '${values.precision}')`);
-  return { trt: trt === '8' ? 8 : 10, precision, stronglyTyped: values['strongly-typed'] ?? false, refit: values.refit ?? false };
 }
 
 export function cmdEdit(args: string[], io: CliIo): number {
@@ -190,7 +182,7 @@ export function cmdEdit(args: string[], io: CliIo): number {
       after.push({ kind: 'insertQdqPair', tensor, scale: positive(suffix, `--insert-qdq ${arg}`), dtype: 'INT8' });
     }
     const fixRules = fixRulesOf(values.fix);
-    const target = analysisTarget(values);
+    const target = analysisTarget(values, (m) => new InputError(m));
     const done: { label: string; message: string; nodes: string[]; notes?: string[]; fixes?: { applied: readonly FixRef[]; skipped: readonly (FixRef & { reason: string })[]; remaining: number } }[] = [];
     const applyOne = (r: EditRequest): void => {
       const a = session.apply(r);

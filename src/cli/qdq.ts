@@ -15,6 +15,7 @@ import { formatBytes } from '../core/util/format';
 import { ENGINE_USAGE, runEngine } from './engine';
 import { cmdSensitivity, SENSITIVITY_USAGE } from './sensitivity';
 import { NUMERIC_USAGE, runNumeric } from './numeric';
+import { analysisTarget } from './target';
 import { cmdEdit, EDIT_USAGE } from './edit';
 
 const VERSION = '0.1.0';
@@ -142,10 +143,7 @@ function cmdLint(args: string[], io: CliIo): number {
   if (positionals.length !== 1) throw new UsageError('qdq lint takes exactly one MODEL');
   const format = values.format!;
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format must be text, json or sarif (got '${format}')`);
-  const trt = values.trt!.replace(/\.x$/, '');
-  if (trt !== '8' && trt !== '10') throw new UsageError(`--trt must be 8 or 10 (got '${values.trt}')`);
-  const precision = values.precision!.toLowerCase();
-  if (precision !== 'int8' && precision !== 'fp8') throw new UsageError(`--precision must be int8 or fp8 (got '${values.precision}')`);
+  const target = analysisTarget(values, (m) => new UsageError(m));
   const rules = values.rules === undefined ? undefined : values.rules.split(',').map((r) => r.trim()).filter(Boolean);
   if (rules && rules.length === 0) throw new UsageError('--rules needs at least one rule id (e.g. R16,R22)');
   const file = positionals[0]!;
@@ -155,7 +153,7 @@ function cmdLint(args: string[], io: CliIo): number {
     const index = buildGraphIndex(decoded.model.graph);
     let report;
     try {
-      report = analyzeModel(decoded, index, { trt: trt === '8' ? 8 : 10, precision, rules, stronglyTyped: values['strongly-typed'], refit: values.refit });
+      report = analyzeModel(decoded, index, { ...target, rules });
     } catch (e) {
       if (e instanceof UnknownRuleError) throw new UsageError(e.message);
       throw e;
