@@ -174,7 +174,7 @@ export function formatEngineReport(r: EngineReport): string {
   lines.push(`Engine ${printable(file)}: ${r.layerCount} layers (${r.detailed ? 'detailed' : 'names only: built without --profilingVerbosity=detailed'}, TensorRT ${r.style} fields)`);
   if (r.bindings) lines.push(`  bindings: ${r.bindings.map((b) => printable(b, 60)).join(', ')}`);
   if (r.precisionCounts) lines.push(`  precision (layers by first input): ${Object.entries(r.precisionCounts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  if (r.weights) lines.push(`  weights: ${r.weights.complete ? '' : 'at least '}${num(r.weights.mb)} MB${r.weights.complete ? '' : ' (some layers do not list their weights)'}`);
+  if (r.weights) lines.push(`  weights: ${r.weights.complete ? '' : 'at least '}${num(r.weights.mb)} MiB${r.weights.complete ? '' : ' (some layers do not list their weights)'}`);
   lines.push(`  reformat / re-quantize layers: ${r.reformats.length}`);
   for (const f of r.reformats) lines.push(`    [${f.index}] ${printable(f.name, 80)}: ${printable(f.origin.description, 240)}`);
   if (r.totalTimeMs !== undefined) {
@@ -243,7 +243,7 @@ export function formatComparison(c: EngineComparison): string {
   };
   add('layers', c.layers);
   add('reformat layers', c.reformats);
-  add('weights MB', c.weightsMB);
+  add('weights MiB', c.weightsMB);
   add('throughput qps', c.throughputQps);
   for (const k of ['mean', 'median', 'p90', 'p95', 'p99'] as const) add(`latency ${k} ms`, c.latencyMs?.[k]);
   for (const k of ['mean', 'p99'] as const) add(`GPU compute ${k} ms`, c.gpuComputeMs?.[k]);

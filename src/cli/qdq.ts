@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { detachedDataFiles, isOnnxError, openModelFile, saveModelFile } from '../core/onnx/index';
 import { buildGraphIndex, summarizeModel, type ModelSummary } from '../core/graph/index';
 import { analyzeModel, formatText, toLintJson, toSarif, UnknownRuleError } from '../core/analysis/index';
-import { formatBytes } from '../core/util/format';
+import { formatBytes } from '../protocol/format';
 import { ENGINE_USAGE, runEngine } from './engine';
 import { cmdSensitivity, SENSITIVITY_USAGE } from './sensitivity';
 import { NUMERIC_USAGE, runNumeric } from './numeric';

@@ -101,7 +101,7 @@ export function comparisonToDto(c: EngineComparison, engineLabel: string, baseli
   };
   add('Layers', c.layers, 'lower');
   add('Reformat layers', c.reformats, 'lower');
-  add('Weights (MB)', c.weightsMB, 'lower');
+  add('Weights (MiB)', c.weightsMB, 'lower');
   add('Throughput (qps)', c.throughputQps, 'higher');
   for (const k of ['mean', 'median', 'p90', 'p95', 'p99'] as const) add(`Latency ${k} (ms)`, c.latencyMs?.[k], 'lower');
   for (const k of ['mean', 'median', 'p99'] as const) add(`GPU compute ${k} (ms)`, c.gpuComputeMs?.[k], 'lower');

@@ -59,7 +59,7 @@ function summary(r: EngineReportDto): HTMLElement {
   if (r.buildPrecision) facts.push(['Build precision', r.buildPrecision]);
   facts.push(['Layers', `${r.layerCount}${r.detailed ? '' : ' (names only: build with --profilingVerbosity=detailed for precisions)'}`]);
   if (r.precisionCounts) facts.push(['Precision', Object.entries(r.precisionCounts).map(([k, v]) => `${k} ${v}`).join(', ')]);
-  if (r.weightsMB !== undefined) facts.push(['Weights', `${r.weightsComplete ? '' : '≥ '}${num(r.weightsMB, 4)} MB`]);
+  if (r.weightsMB !== undefined) facts.push(['Weights', `${r.weightsComplete ? '' : '≥ '}${num(r.weightsMB, 4)} MiB`]);
   facts.push(['Reformat layers', String(r.reformats.length)]);
   const p = r.perf;
   if (p?.throughputQps !== undefined) facts.push(['Throughput', `${num(p.throughputQps)} qps`]);

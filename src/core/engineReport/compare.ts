@@ -1,6 +1,6 @@
 /**
  * Comparison of two engine reports in the shape the YOLO QAT write-ups use (INT8 vs FP16, QAT vs
- * PTQ, before vs after an edit): layers, weights MB, throughput, latency, precision counts and
+ * PTQ, before vs after an edit): layers, weights MiB, throughput, latency, precision counts and
  * reformat layers, each with the engine's value, the baseline's, the difference and the relative
  * change. A metric appears when either side has it; the differences only when both do.
  */

@@ -75,7 +75,7 @@ export interface ReportPerf {
 export interface WeightsSummary {
   /** Bytes of the `Weights` and `Bias` blobs listed in the layer info. */
   bytes: number;
-  /** The same in MB (2^20 bytes, as formatBytes prints). */
+  /** The same in MiB (2^20 bytes; the key keeps its name `mb`). */
   mb: number;
   /**
    * False when some layers hide their weights (10.x Myelin `gemm`/`kgen`, `{ForeignNode[…]}`,

@@ -28,7 +28,7 @@ describe('engineReport: qdq engine', () => {
     const lines = r.out.split('\n');
     assert.equal(lines[0], 'Engine trt8-detailed.layerinfo.json: 12 layers (detailed, TensorRT 8.x fields)');
     assert.ok(lines.includes('  precision (layers by first input): INT8 7, FP16 3, FP32 1'));
-    assert.ok(lines.includes('  weights: 0.0682373 MB'));
+    assert.ok(lines.includes('  weights: 0.0682373 MiB'));
     assert.ok(lines.includes('  reformat / re-quantize layers: 6'));
     assert.ok(lines.includes('    [5] DequantizeLinear_60 + QuantizeLinear_63: QDQ requantize INT8 NC/32HW32 → INT8 NC/32HW32 after model.2.cv1.conv.weight + QuantizeLinear_48 + Conv_50'));
     assert.ok(lines.includes('  profile: 2000 iterations; summed layer time 0.335 ms per inference'));
@@ -68,7 +68,7 @@ describe('engineReport: qdq engine', () => {
       '                      engine     baseline                  change',
       '  layers                  12            6              +6 (+100%)',
       '  reformat layers          6            2              +4 (+200%)',
-      '  weights MB       0.0682373  0.000473022  +0.0677643 (+14325.8%)',
+      '  weights MiB      0.0682373  0.000473022  +0.0677643 (+14325.8%)',
       '  INT8 layers              7            3            +4 (+133.3%)',
       '  FP16 layers              3            2               +1 (+50%)',
       '  FP32 layers              1            1                  0 (0%)',

@@ -529,7 +529,7 @@ test('qdq info shows each external data file with its size, and what is wrong wi
   };
   const a = await run('info', ok.modelPath);
   assert.equal(a.code, 0);
-  assert.match(a.text, /^ {2}external data: weights\.bin \(4\.06 KB, 3 tensors\)$/m);
+  assert.match(a.text, /^ {2}external data: weights\.bin \(4\.06 KiB, 3 tensors\)$/m);
   const b = await run('info', gone.modelPath);
   assert.equal(b.code, 0);
   assert.match(b.text, /^ {2}external data: weights\.bin \(3 tensors\) MISSING: .*does not exist or cannot be read; 3 tensors stored in it cannot be read$/m);
