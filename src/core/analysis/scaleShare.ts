@@ -27,13 +27,15 @@
  * Pinned quantizers. A DQ reading an INT8 network input and a Q whose output is a graph output are
  * part of the model's interface: the application quantizes its input with that scale, or
  * dequantizes the output with it, so changing it changes what the model exchanges with the
- * application. The set lists them (`pinned`); `pinnedChoice` is the rule the fixes and the editing
+ * application. So are those that reach the interface through shape-only ops (`SHAPE_ONLY_OPS`:
+ * network input → Reshape → DQ, Q → Flatten → graph output), which hand the INT8 values on as they
+ * are; the walks are remembered per graph, so a lint stays linear. The set lists them (`pinned`); `pinnedChoice` is the rule the fixes and the editing
  * layer follow: one pinned scale (or several equal ones) is the scale of the whole set, even when a
  * larger scale is in the set (values beyond it then clip, which is said); pinned scales that differ
  * leave no scale that fits, so there is no fix and the edit is refused.
  */
 import type { GraphIndex } from '../graph/index';
-import type { DecodedModel, Graph, Node } from '../onnx/index';
+import type { DecodedModel, Node } from '../onnx/index';
 import { AnalysisContext } from './context';
 import { Propagation } from './propagation';
 import { fmtScale, type QdqInfo, resolveQdq } from './qdq';
@@ -56,18 +58,135 @@ export interface PinnedQuantizer extends InterfaceTensor {
 }
 
 /**
- * The interface tensor `node` fixes: a DequantizeLinear reading a network input (not an
- * initializer listed as an input: that is a stored weight), a QuantizeLinear writing a graph output.
+ * Ops that hand INT8 data on unchanged, changing only its shape or layout: a quantized tensor stays
+ * one, on the same scale, across them. (The commuting ops of ops.ts also move data, but Slice,
+ * Gather, Concat, … select or combine it; these six keep every value.)
  */
-export function interfaceOf(graph: Graph, node: Node): InterfaceTensor | undefined {
+export const SHAPE_ONLY_OPS: ReadonlySet<string> = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'Identity']);
+
+function isShapeOnly(n: Node): boolean {
+  return SHAPE_ONLY_OPS.has(n.opType) && (n.domain === '' || n.domain === 'ai.onnx');
+}
+
+/**
+ * What `interfaceOf` needs of a graph: its network inputs (initializers listed as inputs are stored
+ * weights, not inputs) and outputs, who produces a tensor and who reads it. The analysis context and
+ * the editing context each give one (`contextLinks`, and edits.ts). Results are remembered per links
+ * object, so one must not outlive a change of the graph.
+ */
+export interface InterfaceLinks {
+  isNetworkInput(tensor: string): boolean;
+  isGraphOutput(tensor: string): boolean;
+  producerOf(tensor: string): Node | undefined;
+  readersOf(tensor: string): readonly Node[];
+}
+
+/** Per links object: tensor → the interface tensor it is reached from / reaches through shape-only ops (null: none). */
+const memos = new WeakMap<InterfaceLinks, { back: Map<string, string | null>; forward: Map<string, string | null> }>();
+
+function memoOf(links: InterfaceLinks): { back: Map<string, string | null>; forward: Map<string, string | null> } {
+  let m = memos.get(links);
+  if (!m) memos.set(links, (m = { back: new Map(), forward: new Map() }));
+  return m;
+}
+
+/** The network input `tensor` is, or is reshaped from (back through shape-only ops), else null. */
+function networkInputBehind(links: InterfaceLinks, tensor: string): string | null {
+  const { back } = memoOf(links);
+  // Walk the chain iteratively (a long Identity chain must not overflow the stack), then remember
+  // the answer for every tensor on it: many DQs may read one reshaped input.
+  const chain: string[] = [];
+  let t: string | undefined = tensor;
+  let found: string | null = null;
+  const seen = new Set<string>();
+  while (t && !seen.has(t)) {
+    seen.add(t);
+    const known = back.get(t);
+    if (known !== undefined) {
+      found = known;
+      break;
+    }
+    chain.push(t);
+    if (links.isNetworkInput(t)) {
+      found = t;
+      break;
+    }
+    const p = links.producerOf(t);
+    if (!p || !isShapeOnly(p)) break;
+    t = p.input[0];
+  }
+  for (const c of chain) back.set(c, found);
+  return found;
+}
+
+/** The first graph output `tensor` is or reaches forward through shape-only ops (reading it as their data input), else null. */
+function graphOutputAhead(links: InterfaceLinks, tensor: string): string | null {
+  const { forward } = memoOf(links);
+  const known = forward.get(tensor);
+  if (known !== undefined) return known;
+  // A shape-only op has one data input, so the tensors reached from different quantizers never
+  // meet: over all quantizers the walks visit each tensor once.
+  let found: string | null = null;
+  const queue = [tensor];
+  const seen = new Set<string>(queue);
+  for (let k = 0; k < queue.length && found === null; k++) {
+    const t = queue[k]!;
+    if (links.isGraphOutput(t)) {
+      found = t;
+      break;
+    }
+    for (const r of links.readersOf(t)) {
+      if (!isShapeOnly(r) || r.input[0] !== t) continue;
+      for (const o of r.output) {
+        if (o && !seen.has(o)) {
+          seen.add(o);
+          queue.push(o);
+        }
+      }
+    }
+  }
+  forward.set(tensor, found);
+  return found;
+}
+
+/**
+ * The interface tensor `node` fixes: a DequantizeLinear reading a network input (not an
+ * initializer listed as an input: that is a stored weight), a QuantizeLinear writing a graph output,
+ * directly or through shape-only ops (`SHAPE_ONLY_OPS`: network input → Reshape → DQ, Q → Reshape →
+ * graph output), which hand the INT8 values on unchanged, so the application still exchanges them
+ * with that scale.
+ */
+export function interfaceOf(links: InterfaceLinks, node: Node): InterfaceTensor | undefined {
   if (node.opType === 'DequantizeLinear') {
     const x = node.input[0];
-    if (x && graph.input.some((i) => i.name === x) && !graph.initializer.some((t) => t.name === x)) return { tensor: x, side: 'input' };
+    const tensor = x ? networkInputBehind(links, x) : null;
+    if (tensor !== null) return { tensor, side: 'input' };
   } else if (node.opType === 'QuantizeLinear') {
     const y = node.output[0];
-    if (y && graph.output.some((o) => o.name === y)) return { tensor: y, side: 'output' };
+    const tensor = y ? graphOutputAhead(links, y) : null;
+    if (tensor !== null) return { tensor, side: 'output' };
   }
   return undefined;
+}
+
+const contextLinksCache = new WeakMap<AnalysisContext, InterfaceLinks>();
+
+/** The analysis context's `InterfaceLinks` (one per context, so its answers are remembered across rules). */
+export function contextLinks(ctx: AnalysisContext): InterfaceLinks {
+  let links = contextLinksCache.get(ctx);
+  if (!links) {
+    links = {
+      isNetworkInput: (t) => ctx.graphInputs.has(t),
+      isGraphOutput: (t) => ctx.graphOutputs.has(t),
+      producerOf: (t) => {
+        const i = ctx.producer(t);
+        return i === undefined ? undefined : ctx.nodes[i];
+      },
+      readersOf: (t) => ctx.consumers(t).map((i) => ctx.nodes[i]!),
+    };
+    contextLinksCache.set(ctx, links);
+  }
+  return links;
 }
 
 export type PinnedChoice =
@@ -209,8 +328,9 @@ export function scaleShareSet(ctx: AnalysisContext, qdq: ReadonlyMap<number, Qdq
   const distinct = (xs: Iterable<number | undefined>): number[] => [...new Set([...xs].filter((s): s is number => s !== undefined))];
   const outQs = [...concats].flatMap((c) => ctx.nodes[c]!.output.filter(Boolean).flatMap((o) => prop.backward(o).qs));
   const pinned: PinnedQuantizer[] = [];
+  const links = contextLinks(ctx);
   for (const i of list) {
-    const at = interfaceOf(ctx.graph, ctx.nodes[i]!);
+    const at = interfaceOf(links, ctx.nodes[i]!);
     if (at) pinned.push({ ...at, node: ctx.name(i), scale: qdq.get(i)!.tensorScale });
   }
   return {

@@ -359,8 +359,9 @@ function unify(ctx: EditContext, nodes: (string | Node)[], mode: ScaleMode, valu
   // Every one, as the analysis' scale-sharing set lists them: two DQs reading one network input
   // with different scales are a conflict, not a pinned scale.
   const pinned: PinnedQuantizer[] = [];
+  const links = interfaceLinks(ctx);
   for (const a of all) {
-    const at = interfaceOf(ctx.graph, a.node);
+    const at = interfaceOf(links, a.node);
     if (at) pinned.push({ ...at, node: ctx.label(a.node), scale: a.scale });
   }
   const choice = pinnedChoice(pinned);
@@ -398,6 +399,20 @@ function unify(ctx: EditContext, nodes: (string | Node)[], mode: ScaleMode, valu
   if (choice.kind === 'pinned' && target < largest) out.messages.push(`That is smaller than the largest scale they had (${largest}): values beyond it clip.`);
   if (others.length) out.messages.push(`They include those of ${others.join(', ')}, linked to it through shared quantizers or commuting ops: TensorRT needs one scale across all of them (R15/R16).`);
   out.inverses.push(() => ({ kind: 'setScales', scales: all.map((a) => ({ node: ctx.label(a.node), scale: a.scale })) }));
+}
+
+/** The graph as it is now, for `interfaceOf` (answers are remembered: make a new one after a change). */
+function interfaceLinks(ctx: EditContext): Parameters<typeof interfaceOf>[0] {
+  const g = ctx.graph;
+  const initializers = new Set(g.initializer.map((t) => t.name));
+  const inputs = new Set(g.input.map((i) => i.name).filter((n) => !initializers.has(n)));
+  const outputs = new Set(g.output.map((o) => o.name));
+  return {
+    isNetworkInput: (t) => inputs.has(t),
+    isGraphOutput: (t) => outputs.has(t),
+    producerOf: (t) => ctx.producerOf(t),
+    readersOf: (t) => ctx.readersOf(t).filter((r) => r.slot >= 0).map((r) => r.node),
+  };
 }
 
 function assignScale(ctx: EditContext, nodes: Node[], scale: number): void {
