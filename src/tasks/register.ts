@@ -10,7 +10,7 @@ import type { ModelLoader } from '../editor/modelLoader';
 import type { OverlayService } from '../editor/overlays';
 import { EngineReportPanel } from '../engineView/engineReportPanel';
 import { checkPrediction, ENGINE_SOURCE, engineOverlay } from '../engineView/engineOverlay';
-import type { EngineReport } from '../core/engineReport/index';
+import type { EngineReport, LogDiagnostic } from '../core/engineReport/index';
 import type { PredictionCheckDto } from '../protocol/engineView';
 import type { Logger } from '../util/logger';
 import { QdqTaskProvider } from './taskProvider';
@@ -57,27 +57,28 @@ export function registerTasks(context: vscode.ExtensionContext, services: TaskFe
   const tools = new Tools(log);
   const panel = new EngineReportPanel(context.extensionUri, log, predictFor);
   context.subscriptions.push(panel);
-  // trtexec's warnings and errors, at their lines of the saved console log.
+  // trtexec's warnings and errors, at their lines of the saved console log: set when a report is
+  // shown, and when a build ends (a failed one shows no report; a passing one clears the errors).
   const logDiagnostics = vscode.languages.createDiagnosticCollection('trtexec');
+  const setLogDiagnostics = (file: string, items: readonly LogDiagnostic[]): void => {
+    logDiagnostics.set(
+      vscode.Uri.file(file),
+      items.map((d) => {
+        const line = Math.max(0, d.line - 1);
+        const diagnostic = new vscode.Diagnostic(
+          new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER),
+          d.message,
+          d.severity === 'error' ? vscode.DiagnosticSeverity.Error : d.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information,
+        );
+        diagnostic.source = d.tensorrt ? 'TensorRT' : 'trtexec';
+        return diagnostic;
+      }),
+    );
+  };
   context.subscriptions.push(
     logDiagnostics,
     panel.onDidShow((shown) => {
-      const file = shown.source.log;
-      if (!file) return;
-      const items = shown.report.diagnostics?.items ?? [];
-      logDiagnostics.set(
-        vscode.Uri.file(file),
-        items.map((d) => {
-          const line = Math.max(0, d.line - 1);
-          const diagnostic = new vscode.Diagnostic(
-            new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER),
-            d.message,
-            d.severity === 'error' ? vscode.DiagnosticSeverity.Error : d.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information,
-          );
-          diagnostic.source = d.tensorrt ? 'TensorRT' : 'trtexec';
-          return diagnostic;
-        }),
-      );
+      if (shown.source.log) setLogDiagnostics(shown.source.log, shown.report.diagnostics?.items ?? []);
     }),
   );
   if (services.overlays) {
@@ -92,6 +93,8 @@ export function registerTasks(context: vscode.ExtensionContext, services: TaskFe
 
   // The build's terminal closes (and its task ends) after this returns: nothing here waits on the user.
   const onTrtexecBuilt = async (r: TrtexecBuildResult): Promise<void> => {
+    // What this build's log says, failed or not (the log file was rewritten: earlier lines are gone).
+    setLogDiagnostics(r.plan.outputs.log, r.log.diagnostics);
     if (r.stopped) {
       void vscode.window.showWarningMessage(`trtexec (${r.label}) was stopped before it finished.`);
       return;

@@ -449,6 +449,59 @@ suite('Tasks', () => {
     }
   });
 
+  test('a failed build\'s [E] lines are in the Problems panel at their log lines; the next passing build of the model clears them', async () => {
+    const model = await requireModel('models/tiny-fp32.onnx');
+    const log = vscode.Uri.file(path.join(path.dirname(model.fsPath), 'tiny-fp32.trtexec', 'fp16.log'));
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-task-errors-'));
+    // trtexec's real failure shape: timestamped [E] lines, then the FAILED frame naming the arguments.
+    const trtexec = path.join(root, 'trtexec-fails');
+    fs.writeFileSync(
+      trtexec,
+      [
+        '#!/usr/bin/env node',
+        "const frame = '[TensorRT v8601] # trtexec ' + process.argv.slice(2).join(' ');",
+        "if (process.argv.includes('--help')) { process.stdout.write('&&&& RUNNING TensorRT.trtexec ' + frame + '\\n'); process.exit(0); }",
+        "const ts = '[12/06/2026-17:20:00]';",
+        "process.stdout.write('&&&& RUNNING TensorRT.trtexec ' + frame + '\\n' + ts + ' [I] === Model Options ===\\n' + ts + ' [E] Error[4]: [network.cpp::validate::3400] Error Code 4: Internal Error (fake failure)\\n' + ts + ' [E] Engine could not be created from network\\n&&&& FAILED TensorRT.trtexec ' + frame + '\\n');",
+        'process.exit(1);',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    await setSetting('trtexec.path', trtexec);
+    try {
+      await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', model, ['fp16']);
+      // Before, a failed build's [E] lines were only in its notification (log diagnostics came with a report).
+      const errors = await poll('the failed build\'s [E] lines in Problems', 10_000, async () => {
+        const d = vscode.languages.getDiagnostics(log).filter((x) => x.severity === vscode.DiagnosticSeverity.Error);
+        return d.length ? d : undefined;
+      });
+      assert.deepEqual(
+        errors.map((d) => [d.range.start.line, d.message, d.source]),
+        [
+          [2, 'Error[4]: [network.cpp::validate::3400] Error Code 4: Internal Error (fake failure)', 'trtexec'],
+          [3, 'Engine could not be created from network', 'trtexec'],
+        ],
+      );
+      // The next build of the model passes: its log has warnings only, and no report is opened to set them.
+      await setSetting('trtexec.path', standin('trtexec'));
+      await vscode.workspace.getConfiguration('qdqStudio').update('trtexec.openReport', false, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', model, ['fp16']);
+      const after = await poll('the passing build\'s warnings in Problems', 10_000, async () => {
+        const d = vscode.languages.getDiagnostics(log);
+        return d.length && !d.some((x) => x.severity === vscode.DiagnosticSeverity.Error) ? d : undefined;
+      }).catch((e: Error) => {
+        throw new Error(`${e.message}: ${vscode.languages.getDiagnostics(log).map((d) => `${d.range.start.line} ${d.message}`).join(' | ')}`);
+      });
+      assert.equal(after.length, 3, 'the recorded log\'s three warnings');
+      assert.ok(after.every((d) => d.severity === vscode.DiagnosticSeverity.Warning));
+    } finally {
+      await vscode.workspace.getConfiguration('qdqStudio').update('trtexec.openReport', undefined, vscode.ConfigurationTarget.Global);
+      await setSetting('trtexec.path', standin('trtexec'));
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   test('Ctrl+C in a step\'s terminal stops its program and closes with 130 (stopped), a program that fails with 1', async () => {
     // The pseudoterminal as VS Code drives it: open, then the user's keystroke (handleInput).
     const run = async (script: string, ctrlC: boolean): Promise<number> => {
