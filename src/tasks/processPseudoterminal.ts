@@ -2,7 +2,8 @@
  * What the task terminals share (`ProcessTerminal` for the yolov9-qat steps, `TrtexecTerminal`):
  * a pseudoterminal (CustomExecution) around one process started by `startProcess`. It owns the
  * write and close events, turns `\n` into the `\r\n` a raw terminal needs, starts `run()` when
- * VS Code opens the terminal, and stops the process on Ctrl+C or when the terminal closes. The
+ * VS Code opens the terminal, interrupts the process on Ctrl+C (SIGINT, as a shell does; SIGTERM and
+ * SIGKILL follow if it does not end) and stops it when the terminal closes (SIGTERM). The
  * number given to `finish` is the pseudoterminal's close code, which VS Code reports as the task's
  * exit code (`onDidEndTaskProcess`); after Ctrl+C it is `STOPPED_BY_USER`.
  */
@@ -46,7 +47,7 @@ export abstract class ProcessPseudoterminal implements vscode.Pseudoterminal {
 
   close(): void {
     // Terminate Task, or the terminal closed: stopped by the user, as Ctrl+C.
-    this.stoppedByUser = this.running !== undefined;
+    this.stoppedByUser ||= this.running !== undefined;
     this.running?.kill();
   }
 
@@ -57,9 +58,11 @@ export abstract class ProcessPseudoterminal implements vscode.Pseudoterminal {
 
   handleInput(data: string): void {
     if (data === '\x03') {
+      // As in a shell: SIGINT, so Python raises KeyboardInterrupt and cleans up; SIGTERM, then
+      // SIGKILL, if it has not ended after a grace period (processRunner's STOP_GRACE).
       this.write('^C\n');
-      this.stoppedByUser = this.running !== undefined;
-      this.running?.kill();
+      this.stoppedByUser ||= this.running !== undefined;
+      this.running?.interrupt();
     }
   }
 

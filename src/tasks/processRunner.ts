@@ -22,30 +22,47 @@ export interface RunResult {
 
 export interface RunningProcess {
   readonly done: Promise<RunResult>;
-  /** Stops the process (SIGTERM, then SIGKILL after 3 s). */
+  /** Stops the process: SIGTERM, then SIGKILL after `killMs`. */
   kill(): void;
+  /**
+   * Interrupts the process as Ctrl+C in a shell does: SIGINT (Python raises KeyboardInterrupt,
+   * prints its traceback and cleans up); if it has not ended after `interruptMs`, `kill()`.
+   */
+  interrupt(): void;
 }
 
-export function startProcess(cl: CommandLine, handlers: RunHandlers): RunningProcess {
+/** How long a stopped process gets before the next, harder signal. */
+export interface StopGrace {
+  /** SIGINT (Ctrl+C) → SIGTERM. */
+  interruptMs: number;
+  /** SIGTERM → SIGKILL. */
+  killMs: number;
+}
+
+export const STOP_GRACE: StopGrace = { interruptMs: 5000, killMs: 3000 };
+
+export function startProcess(cl: CommandLine, handlers: RunHandlers, grace: StopGrace = STOP_GRACE): RunningProcess {
   let child: ChildProcess;
   const env = cl.env ? { ...process.env, ...cl.env } : process.env;
   try {
     child = spawn(cl.command, cl.args, { cwd: cl.cwd, env, shell: false, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
-    return { done: Promise.resolve({ code: undefined, startError: describeStartError(cl, e) }), kill: () => undefined };
+    return { done: Promise.resolve({ code: undefined, startError: describeStartError(cl, e) }), kill: () => undefined, interrupt: () => undefined };
   }
   const decoders = { stdout: new TextDecoder('utf-8'), stderr: new TextDecoder('utf-8') };
   for (const stream of ['stdout', 'stderr'] as const) {
     child[stream]?.on('data', (chunk: Buffer) => handlers.onOutput(decoders[stream].decode(chunk, { stream: true }), stream));
   }
   let killTimer: ReturnType<typeof setTimeout> | undefined;
+  let interruptTimer: ReturnType<typeof setTimeout> | undefined;
   const done = new Promise<RunResult>((resolve) => {
     let startError: string | undefined;
     child.on('error', (e) => {
       startError = describeStartError(cl, e);
     });
     child.on('close', (code, signal) => {
-      if (killTimer) clearTimeout(killTimer);
+      clearTimeout(killTimer);
+      clearTimeout(interruptTimer);
       for (const stream of ['stdout', 'stderr'] as const) {
         const rest = decoders[stream].decode();
         if (rest) handlers.onOutput(rest, stream);
@@ -57,12 +74,21 @@ export function startProcess(cl: CommandLine, handlers: RunHandlers): RunningPro
       resolve(result);
     });
   });
+  const ended = () => child.exitCode !== null || child.signalCode !== null;
+  const kill = () => {
+    if (ended() || killTimer) return;
+    clearTimeout(interruptTimer);
+    child.kill('SIGTERM');
+    killTimer = setTimeout(() => child.kill('SIGKILL'), grace.killMs);
+  };
   return {
     done,
-    kill() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    kill,
+    interrupt() {
+      if (ended() || killTimer) return;
+      // Every Ctrl+C is a SIGINT, as in a shell; the escalation counts from the first.
+      child.kill('SIGINT');
+      interruptTimer ??= setTimeout(kill, grace.interruptMs);
     },
   };
 }

@@ -518,6 +518,33 @@ suite('Tasks', () => {
     assert.equal(await run('process.exit(1)', false), 1);
   });
 
+  test('Ctrl+C in a step\'s terminal sends SIGINT (as a shell does), then SIGTERM to a program that ignores it; both close with 130', async () => {
+    // The pseudoterminal as VS Code drives it; Ctrl+C once the program shows its signal handlers are set.
+    const run = async (script: string): Promise<{ code: number; output: string }> => {
+      const term = new ProcessTerminal({ command: process.execPath, args: ['-e', `${script}; console.log('ready'); setInterval(() => undefined, 1000)`] });
+      let output = '';
+      let ready: () => void = () => undefined;
+      const isReady = new Promise<void>((resolve) => (ready = resolve));
+      term.onDidWrite((text) => {
+        output += text;
+        if (/ready\r\n/.test(output)) ready();
+      });
+      const closed = new Promise<number>((resolve) => term.onDidClose((code) => resolve(typeof code === 'number' ? code : -1)));
+      term.open();
+      await isReady;
+      term.handleInput('\x03');
+      return { code: await closed, output };
+    };
+    // Before, Ctrl+C sent SIGTERM: this program died of it without a word.
+    const handled = await run("process.on('SIGINT', () => { console.log('got SIGINT'); process.exit(0); })");
+    assert.equal(handled.code, 130);
+    assert.match(handled.output, /\^C\r\n[\s\S]*got SIGINT/);
+    // One that ignores SIGINT gets SIGTERM after the grace period.
+    const deaf = await run("process.on('SIGINT', () => console.log('ignored SIGINT')); process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(0); })");
+    assert.equal(deaf.code, 130);
+    assert.match(deaf.output, /ignored SIGINT[\s\S]*got SIGTERM/);
+  });
+
   test('a tasks.json task: "project" is resolved against the workspace folder, and it has the problem matcher without naming one', async () => {
     const env = await standinCheckout();
     const tasksJson = workspaceFile('.vscode/tasks.json').fsPath;

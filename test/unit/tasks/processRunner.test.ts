@@ -91,3 +91,61 @@ test('kill stops a running process', async () => {
   assert.equal(r.code, undefined);
   assert.equal(r.signal, 'SIGTERM');
 });
+
+/**
+ * Starts `script` (Node) and returns once it printed `ready` (its signal handlers are in place),
+ * with its output so far and what it printed after.
+ */
+async function started(script: string, grace = { interruptMs: 300, killMs: 300 }) {
+  let output = '';
+  let ready: () => void = () => undefined;
+  const isReady = new Promise<void>((resolve) => (ready = resolve));
+  const p = startProcess({ command: process.execPath, args: ['-e', `${script}; console.log('ready'); setInterval(() => {}, 1000)`] }, {
+    onOutput: (t) => {
+      output += t;
+      if (output.includes('ready')) ready();
+    },
+  }, grace);
+  await isReady;
+  return { p, output: () => output };
+}
+
+test('interrupt sends SIGINT, as Ctrl+C in a shell: a program that handles it ends as it chooses', async () => {
+  const { p, output } = await started("process.on('SIGINT', () => { console.log('got SIGINT'); process.exit(130); })");
+  p.interrupt();
+  const r = await p.done;
+  assert.equal(r.code, 130);
+  assert.match(output(), /got SIGINT/);
+});
+
+test('interrupt escalates: SIGTERM after the grace period when SIGINT is ignored, then SIGKILL', async () => {
+  const term = await started("process.on('SIGINT', () => console.log('ignored SIGINT')); process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(143); })");
+  term.p.interrupt();
+  const r1 = await term.p.done;
+  assert.equal(r1.code, 143);
+  assert.match(term.output(), /ignored SIGINT[\s\S]*got SIGTERM/);
+
+  const deaf = await started("process.on('SIGINT', () => console.log('ignored SIGINT')); process.on('SIGTERM', () => console.log('ignored SIGTERM'))");
+  deaf.p.interrupt();
+  deaf.p.interrupt(); // a second Ctrl+C is another SIGINT, and does not restart the wait
+  const r2 = await deaf.p.done;
+  assert.equal(r2.signal, 'SIGKILL');
+  assert.match(deaf.output(), /ignored SIGINT[\s\S]*ignored SIGINT[\s\S]*ignored SIGTERM/);
+});
+
+test('interrupt makes Python raise KeyboardInterrupt (its traceback printed, then it ends of SIGINT)', { skip: !fs.existsSync('/usr/bin/python3') && 'no /usr/bin/python3' }, async () => {
+  let output = '';
+  let ready: () => void = () => undefined;
+  const isReady = new Promise<void>((resolve) => (ready = resolve));
+  const p = startProcess({ command: '/usr/bin/python3', args: ['-c', "import time\nprint('ready', flush=True)\ntime.sleep(60)"] }, {
+    onOutput: (t) => {
+      output += t;
+      if (output.includes('ready')) ready();
+    },
+  });
+  await isReady;
+  p.interrupt();
+  const r = await p.done;
+  assert.match(output, /Traceback \(most recent call last\):[\s\S]*KeyboardInterrupt/);
+  assert.equal(r.signal, 'SIGINT');
+});
