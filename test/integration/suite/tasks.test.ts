@@ -568,6 +568,49 @@ suite('Tasks', () => {
     }
   });
 
+  test('a tasks.json task that cannot be built still carries its problem matcher (VS Code would ask which to scan with)', async () => {
+    await requireModel('models/tiny-fp32.onnx');
+    await setSetting('yolov9Qat.path', path.join(os.tmpdir(), 'qdq-no-such-checkout'));
+    const tasksJson = workspaceFile('.vscode/tasks.json').fsPath;
+    fs.mkdirSync(path.dirname(tasksJson), { recursive: true });
+    fs.writeFileSync(
+      tasksJson,
+      JSON.stringify({
+        version: '2.0.0',
+        tasks: [
+          // The Q/DQ build of a float model is refused; the yolov9-qat checkout does not exist.
+          { type: 'qdq', task: 'trtexec', model: 'models/tiny-fp32.onnx', flavour: 'qdq', label: 'qdq-it refused build' },
+          { type: 'qdq', task: 'eval', weights: 'weights/w.pt', data: 'data/coco.yaml', label: 'qdq-it no checkout' },
+        ],
+      }),
+    );
+    try {
+      const labels = ['qdq-it refused build', 'qdq-it no checkout'];
+      const tasks = await poll('the tasks.json tasks', 15_000, async () => {
+        const all = await vscode.tasks.fetchTasks({ type: 'qdq' });
+        const found = labels.map((l) => all.find((t) => t.name === l));
+        return found.every((t) => t) ? (found as vscode.Task[]) : undefined;
+      });
+      const [refused, noCheckout] = tasks as [vscode.Task, vscode.Task];
+      assert.deepEqual(refused.problemMatchers, ['$qdq-trtexec']);
+      assert.deepEqual(noCheckout.problemMatchers, ['$qdq-python']);
+      // It is the task that shows why it cannot run, and ends.
+      const ended = new Promise<number | undefined>((resolve) => {
+        const sub = vscode.tasks.onDidEndTaskProcess((e) => {
+          if (e.execution.task.name === refused.name) {
+            sub.dispose();
+            resolve(e.exitCode);
+          }
+        });
+      });
+      await runAndWait(refused);
+      assert.equal(await ended, 1, 'the problem task ends with 1');
+    } finally {
+      fs.rmSync(path.dirname(tasksJson), { recursive: true, force: true });
+      await setSetting('yolov9Qat.path', undefined);
+    }
+  });
+
   test('a missing trtexec gives a message and starts no task', async () => {
     const model = await requireModel('models/tiny-qat-good.onnx');
     await setSetting('trtexec.path', '/no/such/trtexec');
