@@ -4,21 +4,22 @@
  * Fixes are computed from one analysis of one model state, and applying one can make another stale
  * (two Concats of one scale-sharing set, an R25 "remove the unused pairs" that includes the pair an
  * R26 fix removes). So the fixes are tried in rounds: each round analyses the current state and
- * applies the fixes whose nodes no earlier fix of the same round touched, as one batch (or, when the
- * batch is refused, one atomic `applyEdit` at a time); a fix that overlaps is left for the next
- * round, which analyses again. A fix the editing layer refuses is skipped with its reason and not
- * tried again (it would keep the fixes sharing its nodes waiting). Rounds end when nothing of the
- * chosen rules is left to fix, when a round applies nothing, or after `maxRounds`. A finding that
- * comes back after its fix was applied is not fixed again (no ping-pong between two rules).
+ * applies the fixes whose nodes (those they name or write: `touchedBy`) no earlier fix of the same
+ * round touched, as one batch (or, when the batch is refused, one atomic `applyEdit` at a time); a
+ * fix that overlaps is left for the next round, which analyses again. A fix the editing layer
+ * refuses is skipped with its reason and not tried again (it would keep the fixes sharing its nodes
+ * waiting). Rounds end when nothing of the chosen rules is left to fix, when a round applies
+ * nothing, or after `maxRounds`. A finding that comes back after its fix was applied is not fixed
+ * again (no ping-pong between two rules).
  *
  * The model is left as it was (every applied journal is undone, newest first, which restores the
  * very objects and their clean flags) and the fixes that applied are returned, in the order they
  * applied, as a `batch`: the caller applies it as one undoable edit (the editor, `qdq edit --fix`).
  */
-import { findRule, ruleNumber, type AnalysisReport, type Finding, type Fix, type RuleId } from '../analysis/index';
+import { findRule, ruleNumber, type AnalysisReport, type Finding, type Fix, type FixEdit, type RuleId } from '../analysis/index';
 import { labelRef, nodeLabel } from '../graph/index';
 import type { DecodedModel, Node } from '../onnx/index';
-import { EditError } from './context';
+import { EditError, subgraphFreeReads } from './context';
 import { applyEdit, type EditRequest } from './edits';
 import type { Journal } from './journal';
 
@@ -55,15 +56,123 @@ export function findingMatches(f: Finding, rules: readonly string[] | undefined)
   return rules.some((r) => findRule(r)?.meta.id === f.ruleId);
 }
 
-/** Every node name a fix reads or changes: the finding's nodes and the names in its edits. */
-function namesOf(f: Finding, fix: Fix): string[] {
-  const out = [...f.nodes];
+/** The names in a fix's edits (nodes, and tensors: a tensor sharing a node's name only makes the set larger). */
+function namesInEdits(edits: readonly FixEdit[], out: Set<string>): void {
   const walk = (v: unknown): void => {
-    if (typeof v === 'string') out.push(v);
+    if (typeof v === 'string') out.add(v);
     else if (Array.isArray(v)) v.forEach(walk);
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (k !== 'kind' && k !== 'dtype' && k !== 'mode') walk(x);
   };
-  walk(fix.edits);
+  walk(edits);
+}
+
+/** Producer and readers by tensor, nodes by name, over one node list (built once per list). */
+interface ListFacts {
+  readonly producer: Map<string, number>;
+  /** Every node that reads the tensor, through an input or from inside one of its subgraphs. */
+  readonly readers: Map<string, number[]>;
+  readonly byName: Map<string, number[]>;
+}
+
+const factsCache = new WeakMap<readonly Node[], ListFacts>();
+
+function factsOf(list: readonly Node[]): ListFacts {
+  let facts = factsCache.get(list);
+  if (facts) return facts;
+  facts = { producer: new Map(), readers: new Map(), byName: new Map() };
+  const push = (m: Map<string, number[]>, k: string, i: number): void => {
+    const l = m.get(k);
+    if (!l) m.set(k, [i]);
+    else if (l.at(-1) !== i) l.push(i);
+  };
+  list.forEach((n, i) => {
+    for (const t of n.input) if (t) push(facts!.readers, t, i);
+    for (const t of subgraphFreeReads(n)) push(facts!.readers, t, i);
+    for (const o of n.output) if (o && !facts!.producer.has(o)) facts!.producer.set(o, i);
+    if (n.name) push(facts!.byName, n.name, i);
+  });
+  factsCache.set(list, facts);
+  return facts;
+}
+
+/**
+ * The nodes a fix names or writes, as the names (labels, for unnamed nodes) that fixes found in the
+ * graph of `nodes` use: the finding's nodes, every name in its edits, and the nodes its edits change
+ * without naming them. Fix All puts two fixes in one round only when these sets are disjoint, so
+ * neither edits a node the other's analysis saw differently (the rest wait for a fresh analysis).
+ *
+ * - removing (or moving) a Q→DQ pair rewires every reader of the DQ's output to the Q's input (the
+ *   Q's other readers are counted too: it stays for them);
+ * - inserting a pair rewires the consumers it names, or every reader of the tensor;
+ * - moving a pair also rewires the readers of the tensor it moves to;
+ * - a rewired input may leave its old producer unread: when that is a Q, DQ or Constant it is
+ *   dropped, and so may be the Q/DQ and Constant nodes before it;
+ * - new scales and zero points, and a removed pair, leave the Constant nodes that held the old ones
+ *   unread (dropped).
+ */
+export function touchedBy(nodes: readonly Node[], finding: Pick<Finding, 'nodes'>, fix: Fix): Set<string> {
+  const out = new Set<string>(finding.nodes);
+  namesInEdits(fix.edits, out);
+  const facts = factsOf(nodes);
+  const add = (i: number): void => void out.add(nodeLabel(nodes[i]!, i));
+  const refs = (ref: string | null | undefined): number[] => {
+    if (!ref) return [];
+    const named = facts.byName.get(ref);
+    if (named) return named;
+    const node = labelRef(nodes, ref).node;
+    const i = node ? positionsIn(nodes).get(node) : undefined;
+    return i === undefined ? [] : [i];
+  };
+  const readersOf = (t: string | undefined): void => {
+    for (const i of (t && facts.readers.get(t)) || []) add(i);
+  };
+  // The Q/DQ and Constant nodes an input's producer chain may lose (dropped once nobody reads them).
+  const removable = (n: Node): boolean => n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear' || n.opType === 'Constant';
+  const producersOf = (t: string | undefined, seen = new Set<number>()): void => {
+    const p = t ? facts.producer.get(t) : undefined;
+    if (p === undefined || seen.has(p) || !removable(nodes[p]!)) return;
+    seen.add(p);
+    add(p);
+    for (const x of nodes[p]!.input) producersOf(x, seen);
+  };
+  const paramsOf = (i: number, slots: readonly number[]): void => {
+    for (const s of slots) producersOf(nodes[i]!.input[s]);
+  };
+  const removal = (quantize: string, dequantize: string | null): void => {
+    for (const q of refs(quantize)) {
+      paramsOf(q, [1, 2]);
+      readersOf(nodes[q]!.output[0]);
+    }
+    for (const dq of refs(dequantize)) {
+      paramsOf(dq, [1, 2]);
+      readersOf(nodes[dq]!.output[0]);
+    }
+  };
+  for (const e of fix.edits) {
+    switch (e.kind) {
+      case 'removeQdqPair':
+        removal(e.quantize, e.dequantize);
+        break;
+      case 'moveQdqPair':
+        removal(e.quantize, e.dequantize);
+        readersOf(e.toTensor);
+        break;
+      case 'insertQdqPair':
+        if (!e.consumers) readersOf(e.tensor);
+        break;
+      case 'rewireInput':
+        for (const n of refs(e.node)) producersOf(nodes[n]!.input[e.inputIndex]);
+        break;
+      case 'unifyScales':
+        for (const name of e.nodes) for (const n of refs(name)) paramsOf(n, [1]);
+        break;
+      case 'setZeroPoint':
+        for (const name of e.nodes) for (const n of refs(name)) paramsOf(n, [2]);
+        break;
+      case 'setAttribute':
+        break;
+    }
+  }
   return out;
 }
 
@@ -161,8 +270,8 @@ export function fixAll(decoded: DecodedModel, analyse: (decoded: DecodedModel) =
       const chosen: { fix: Fix; key: string; ref: FixRef }[] = [];
       for (const f of fixable) {
         const fix = f.fix!;
-        const names = namesOf(f, fix);
-        if (names.some((n) => touched.has(n))) continue;
+        const names = touchedBy(roundNodes, f, fix);
+        if ([...names].some((n) => touched.has(n))) continue;
         for (const n of names) touched.add(n);
         chosen.push({ fix, key: keys.get(f)!, ref: { ruleId: f.ruleId, node: f.nodes[0] ?? '', title: fix.title } });
       }
@@ -212,6 +321,44 @@ export function fixAll(decoded: DecodedModel, analyse: (decoded: DecodedModel) =
     remaining,
     rounds,
   };
+}
+
+/** What the "Fix All Findings…" pick says of one rule. */
+export interface RuleFixCount {
+  readonly ruleId: RuleId;
+  /** Long id, `QDQ-CONCAT-SCALE`. */
+  readonly rule: string;
+  /** Findings of the rule that carry a fix. */
+  readonly findings: number;
+  /**
+   * Distinct fixes among them: findings whose fixes make the same edits share one fix (the Concats
+   * of one scale-sharing set each report the set, and one unify clears them all), which Fix All
+   * applies once.
+   */
+  readonly fixes: number;
+  /** The first finding's fix title (an example of what the rule's fixes do). */
+  readonly title: string;
+}
+
+/** Per rule, in rule order, of `findings` that carry a fix: how many, and how many distinct fixes (see RuleFixCount). */
+export function countFixes(findings: readonly Finding[]): RuleFixCount[] {
+  const byRule = new Map<RuleId, { rule: string; findings: number; fixes: Set<string>; title: string }>();
+  for (const f of findings) {
+    if (!f.fix) continue;
+    let c = byRule.get(f.ruleId);
+    if (!c) byRule.set(f.ruleId, (c = { rule: f.rule, findings: 0, fixes: new Set(), title: f.fix.title }));
+    c.findings++;
+    // One analysis, one node list: the edits name nodes alike, labels included.
+    c.fixes.add(JSON.stringify(f.fix.edits));
+  }
+  return [...byRule]
+    .sort(([a], [b]) => ruleNumber(a) - ruleNumber(b) || a.localeCompare(b))
+    .map(([ruleId, c]) => ({ ruleId, rule: c.rule, findings: c.findings, fixes: c.fixes.size, title: c.title }));
+}
+
+/** `4 findings · 2 fixes`. */
+export function describeFixCount(c: Pick<RuleFixCount, 'findings' | 'fixes'>): string {
+  return `${c.findings} finding${c.findings === 1 ? '' : 's'} · ${c.fixes} fix${c.fixes === 1 ? '' : 'es'}`;
 }
 
 /** Counts per rule, in rule order: `R16 ×2, R22 ×8, R25`. */
