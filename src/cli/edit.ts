@@ -80,6 +80,23 @@ function unifyRequest(decoded: DecodedModel, original: readonly Node[], arg: str
   return { kind: 'unifyConcat', node, mode, ...(scale !== undefined ? { scale } : {}) };
 }
 
+/**
+ * `--disable-quant T` / `--enable-quant T`: a name, scope or module as given; an unnamed node's label
+ * (`Conv#12`) names the node at that index in the model as read (`original`), as for
+ * `--unify-scales`, and is given to the edit as its label now (earlier edits move indices). A node
+ * name wins over a label.
+ */
+function layerTarget(decoded: DecodedModel, original: readonly Node[], target: string, flag: string): string {
+  const t = target.trim();
+  if (!/#\d+$/.test(t)) return target;
+  const found = findNodeRef(original, t);
+  if (found.why) throw new EditError(`${flag}: ${found.why}`);
+  if (!found.node || found.node.name) return target;
+  const at = decoded.model.graph!.node.indexOf(found.node);
+  if (at < 0) throw new EditError(`${flag}: ${t} is no longer in the graph (an earlier edit removed it)`);
+  return nodeLabel(found.node, at);
+}
+
 /** The Q/DQ nodes a unify request would change (the scale-sharing set for a Concat). */
 function quantizerNames(decoded: DecodedModel, r: EditRequest): string[] {
   if (r.kind === 'unifyScales') return r.nodes;
@@ -167,13 +184,15 @@ export function cmdEdit(args: string[], io: CliIo): number {
     decoded = openModelFile(modelFile);
     const original = decoded.model.graph?.node ?? [];
     const session = new EditSession(decoded);
-    const before: EditRequest[] = [];
+    // Requests made when they apply: a label target is named as it is after the earlier edits.
+    const before: (() => EditRequest)[] = [];
     const after: EditRequest[] = [];
-    if (planRequest) before.push(planRequest);
-    for (const t of values['disable-quant'] ?? []) before.push({ kind: 'disableQuantization', target: t });
+    if (planRequest) before.push(() => planRequest);
+    for (const t of values['disable-quant'] ?? []) before.push(() => ({ kind: 'disableQuantization', target: layerTarget(decoded!, original, t, '--disable-quant') }));
     for (const arg of values['enable-quant'] ?? []) {
       const [target, suffix] = splitSuffix(arg);
-      before.push({ kind: 'enableQuantization', target, ...(suffix !== undefined ? { activationScale: positive(suffix, `--enable-quant ${arg}`) } : {}) });
+      const activationScale = suffix !== undefined ? positive(suffix, `--enable-quant ${arg}`) : undefined;
+      before.push(() => ({ kind: 'enableQuantization', target: layerTarget(decoded!, original, target, '--enable-quant'), ...(activationScale !== undefined ? { activationScale } : {}) }));
     }
     for (const t of values['remove-qdq'] ?? []) after.push({ kind: 'removeQdqOnTensor', tensor: t });
     for (const arg of values['insert-qdq'] ?? []) {
@@ -188,7 +207,7 @@ export function cmdEdit(args: string[], io: CliIo): number {
       const a = session.apply(r);
       done.push({ label: a.label, message: a.message, nodes: a.nodes, ...(a.notes ? { notes: a.notes } : {}) });
     };
-    before.forEach(applyOne);
+    for (const make of before) applyOne(make());
     // Unifications look at the model as the earlier edits left it. One unification can cover the
     // quantizers of several Concats (they share quantizers: see quantizersAround in core/editing),
     // so a later --unify-scales whose quantizers an earlier one already set is a note, not a refusal.

@@ -89,7 +89,7 @@ export class EditContext {
   private readonly problemsBefore: Map<string, string>;
   private readonly constCache = new Map<string, ConstValue | null>();
   /** The node list when the edit began (edits replace the array, never mutate it): where labels are resolved. */
-  private readonly startNodes: readonly Node[];
+  readonly startNodes: readonly Node[];
   /** Positions in `startNodes`, built on first use. */
   private startPositions: Map<Node, number> | undefined;
 

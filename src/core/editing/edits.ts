@@ -72,6 +72,13 @@ export interface AppliedEdit {
   /** A request that takes the edit back on a model in the state it left (semantically; `journal.undo()` is exact). */
   readonly inverse?: EditRequest;
   readonly journal: Journal;
+  /**
+   * The main graph's node list when the edit began and when it ended (edits replace the list, and
+   * undo/redo put these very arrays back): the lists an unnamed node's label refers to — the
+   * request's in `before`, the result's, records' and inverse's in `after`. Lets a session and an
+   * exported plan follow an unnamed node across later edits.
+   */
+  readonly graphNodes: { readonly before: readonly Node[]; readonly after: readonly Node[] };
 }
 
 export interface InsertedOrRemovedPair {
@@ -137,6 +144,7 @@ export function applyEdit(decoded: DecodedModel, request: EditRequest): AppliedE
     replaced,
     ...(inverse && !out.noInverse ? { inverse } : {}),
     journal: ctx.journal,
+    graphNodes: { before: ctx.startNodes, after: ctx.graph.node },
   };
 }
 
@@ -214,17 +222,17 @@ function run(ctx: EditContext, r: EditRequest, out: Out): void {
 // ---- disable / enable ------------------------------------------------------------------------
 
 function disable(ctx: EditContext, target: string, out: Out): void {
-  const layers = resolveTarget(ctx.nodes, target);
+  const layers = resolveTarget(ctx.nodes, target, ctx.startNodes);
   const cache = new Map<Node, string>();
   const candidates: Node[] = [];
-  // The Q/DQ nodes are named once the edit is done (a shared pair stays, and unnamed nodes' labels move).
-  const removed: (Omit<RemovedQuant, 'q' | 'dq'> & { q?: Node; dq: Node })[] = [];
+  // Layers and Q/DQ nodes are named once the edit is done (a shared pair stays, and unnamed nodes' labels move).
+  const removed: (Omit<RemovedQuant, 'node' | 'q' | 'dq'> & { layer: Node; q?: Node; dq: Node })[] = [];
   for (const node of layers) {
     node.input.forEach((x, slot) => {
       if (!x) return;
       const feed = feedOf(ctx, x);
       if (!feed) return;
-      if (feed.kind === 'lone') throw new EditError(`${node.name}: input ${slot} comes from ${feed.dq.name}, a DequantizeLinear with no QuantizeLinear or stored weight before it; cannot restore a float input`);
+      if (feed.kind === 'lone') throw new EditError(`${ctx.startLabel(node)}: input ${slot} comes from ${ctx.startLabel(feed.dq)}, a DequantizeLinear with no QuantizeLinear or stored weight before it; cannot restore a float input`);
       const params = quantParams(ctx, feed.dq);
       let source: string;
       if (feed.kind === 'pair') {
@@ -234,23 +242,25 @@ function disable(ctx: EditContext, target: string, out: Out): void {
       candidates.push(feed.dq);
       const role = feed.kind === 'stored' || ctx.isConstant(source) ? 'weight' : 'activation';
       ctx.rewire(node, slot, source);
-      removed.push({ node: node.name, input: slot, role, dq: feed.dq, tensor: source, params, ...(feed.kind === 'pair' ? { q: feed.q } : {}) });
+      removed.push({ layer: node, input: slot, role, dq: feed.dq, tensor: source, params, ...(feed.kind === 'pair' ? { q: feed.q } : {}) });
     });
   }
-  if (removed.length === 0) throw new EditError(`${target}: nothing to disable (${layers.length === 1 ? `${layers[0]!.name} reads` : `none of the ${layers.length} layers reads`} a DequantizeLinear output)`);
+  if (removed.length === 0) throw new EditError(`${target}: nothing to disable (${layers.length === 1 ? `${ctx.startLabel(layers[0]!)} reads no` : `none of the ${layers.length} layers reads a`} DequantizeLinear output)`);
   ctx.dropUnread(candidates);
   let records: RemovedQuant[] | undefined;
   const named = (): RemovedQuant[] =>
-    (records ??= removed.map(({ q, dq, ...r }) => {
-      const rec: RemovedQuant = { node: r.node, input: r.input, role: r.role, dq: ctx.label(dq), tensor: r.tensor, params: r.params };
+    (records ??= removed.map(({ layer, q, dq, ...r }) => {
+      const rec: RemovedQuant = { node: ctx.label(layer), input: r.input, role: r.role, dq: ctx.label(dq), tensor: r.tensor, params: r.params };
       if (q) rec.q = ctx.label(q);
       return rec;
     }));
   out.removed.push(named);
-  out.nodes.push(...new Set(removed.map((r) => r.node)));
-  const layerCount = new Set(removed.map((r) => r.node)).size;
-  out.messages.push(`Disabled quantization of ${layerCount === 1 ? removed[0]!.node : `${layerCount} layers under ${target}`}: ${removed.length} Q/DQ input${removed.length === 1 ? '' : 's'} removed; TensorRT runs ${layerCount === 1 ? 'it' : 'them'} in higher precision.`);
-  out.inverses.push(() => ({ kind: 'enableQuantization', target, remembered: named() }));
+  const disabled = [...new Set(removed.map((r) => r.layer))];
+  out.nodes.push(...disabled);
+  out.messages.push(`Disabled quantization of ${disabled.length === 1 ? ctx.startLabel(disabled[0]!) : `${disabled.length} layers under ${target}`}: ${removed.length} Q/DQ input${removed.length === 1 ? '' : 's'} removed; TensorRT runs ${disabled.length === 1 ? 'it' : 'them'} in higher precision.`);
+  // A label names the layer in the graph the inverse applies to (the one this edit leaves).
+  const byLabel = layers.length === 1 && !layers[0]!.name;
+  out.inverses.push(() => ({ kind: 'enableQuantization', target: byLabel ? ctx.label(layers[0]!) : target, remembered: named() }));
 }
 
 /** The per-channel axis TensorRT expects for the weight of `node` (R7). */
@@ -261,13 +271,15 @@ function weightAxis(node: Node): number {
 }
 
 function enable(ctx: EditContext, r: Extract<EditRequest, { kind: 'enableQuantization' }>, out: Out): void {
-  const layers = resolveTarget(ctx.nodes, r.target);
+  const layers = resolveTarget(ctx.nodes, r.target, ctx.startNodes);
   let inserted = 0;
-  const enabled = new Set<string>();
+  const enabled = new Set<Node>();
   /** Layers of a multi-layer target left alone: an input needs a scale nobody knows. */
   const noScale: { node: string; error: EditError }[] = [];
   for (const node of layers) {
-    const memory = r.remembered?.filter((m) => m.node === node.name);
+    // How the request (and a disable's record of it: a label in the graph that disable left) names it.
+    const name = ctx.startLabel(node);
+    const memory = r.remembered?.filter((m) => m.node === name);
     const slots: { slot: number; params: QuantParams; role: 'weight' | 'activation' }[] = [];
     if (memory && memory.length) {
       for (const m of memory) slots.push({ slot: m.input, params: m.params, role: m.role });
@@ -277,10 +289,10 @@ function enable(ctx: EditContext, r: Extract<EditRequest, { kind: 'enableQuantiz
         const x = node.input[slot];
         if (!x || feedOf(ctx, x)) continue;
         if (ctx.isConstant(x)) {
-          const w = ctx.requireConst(x, `weight of ${node.name}`);
+          const w = ctx.requireConst(x, `weight of ${name}`);
           const axis = weightAxis(node);
           const channels = w.dims[axis];
-          if (channels === undefined) throw new EditError(`${node.name}: the weight [${w.dims.join(', ')}] has no axis ${axis}`);
+          if (channels === undefined) throw new EditError(`${name}: the weight [${w.dims.join(', ')}] has no axis ${axis}`);
           let scale = r.weightScales;
           if (!scale) {
             let inner = 1;
@@ -292,18 +304,18 @@ function enable(ctx: EditContext, r: Extract<EditRequest, { kind: 'enableQuantiz
             }
             scale = max.map((m) => (m > 0 ? m / 127 : 1 / 127));
           } else if (scale.length !== channels && scale.length !== 1) {
-            throw new EditError(`${node.name}: ${scale.length} weight scales given, the weight has ${channels} channels on axis ${axis}`);
+            throw new EditError(`${name}: ${scale.length} weight scales given, the weight has ${channels} channels on axis ${axis}`);
           }
           const params: QuantParams = { scale, zeroPoint: [], dtype: 'INT8' };
           if (scale.length > 1) params.axis = axis;
           slots.push({ slot, params, role: 'weight' });
         } else {
           if (r.activationScale === undefined) {
-            const error = new EditError(`${node.name}: no scale is remembered for input ${slot} (${x}); give one (qdq edit --enable-quant NODE:SCALE, or activationScale)`, 'noActivationScale');
+            const error = new EditError(`${name}: no scale is remembered for input ${slot} (${x}); give one (qdq edit --enable-quant NODE:SCALE, or activationScale)`, 'noActivationScale');
             if (layers.length === 1) throw error;
             // One layer of a module or scope (a yolov9-qat head has convs that never carried Q/DQ):
             // the others get their quantizers back, this one stays as it is and is named.
-            noScale.push({ node: node.name, error });
+            noScale.push({ node: name, error });
             slots.length = 0;
             break;
           }
@@ -313,15 +325,15 @@ function enable(ctx: EditContext, r: Extract<EditRequest, { kind: 'enableQuantiz
     }
     for (const s of slots) {
       const x = node.input[s.slot];
-      if (!x) throw new EditError(`${node.name} has no input ${s.slot}`);
+      if (!x) throw new EditError(`${name} has no input ${s.slot}`);
       if (feedOf(ctx, x)) continue; // already quantized
       const scope = `${scopeOf(node)}/${s.role === 'weight' ? '_weight_quantizer' : '_input_quantizer'}`;
       const pair = makePair(ctx, x, s.params, scope);
       ctx.insertNodes(pair.nodes, ctx.indexOf(node));
       ctx.rewire(node, s.slot, pair.output);
-      out.inserted.push({ q: pair.nodes[0]!.name, dq: pair.nodes[1]!.name, tensor: x, consumers: [node.name], params: s.params });
+      out.inserted.push({ q: pair.nodes[0]!.name, dq: pair.nodes[1]!.name, tensor: x, consumers: [name], params: s.params });
       inserted++;
-      enabled.add(node.name);
+      enabled.add(node);
     }
   }
   if (inserted === 0 && noScale.length) {
@@ -330,11 +342,12 @@ function enable(ctx: EditContext, r: Extract<EditRequest, { kind: 'enableQuantiz
   }
   if (inserted === 0) throw new EditError(`${r.target}: nothing to enable (every quantizable input is already quantized)`);
   out.nodes.push(...enabled);
-  out.messages.push(`Enabled quantization of ${enabled.size === 1 ? [...enabled][0] : `${enabled.size} layers under ${r.target}`}: ${inserted} Q/DQ pair${inserted === 1 ? '' : 's'} inserted.`);
+  out.messages.push(`Enabled quantization of ${enabled.size === 1 ? ctx.startLabel([...enabled][0]!) : `${enabled.size} layers under ${r.target}`}: ${inserted} Q/DQ pair${inserted === 1 ? '' : 's'} inserted.`);
   if (noScale.length) {
     out.notes.push(`${noScale.length === 1 ? '1 layer' : `${noScale.length} layers`} under ${r.target} left as ${noScale.length === 1 ? 'it is' : 'they are'}: no scale is known for ${noScale.length === 1 ? 'its' : 'their'} input (${listNames(noScale.map((x) => x.node))}); give one with qdq edit --enable-quant NODE:SCALE.`);
   }
-  out.inverses.push({ kind: 'batch', label: `Disable quantization of ${r.target}`, edits: [...enabled].map((target) => ({ kind: 'disableQuantization' as const, target })) });
+  // Each layer by its name, or its label in the graph this edit leaves (where the inverse applies).
+  out.inverses.push(() => ({ kind: 'batch', label: `Disable quantization of ${r.target}`, edits: [...enabled].map((n) => ({ kind: 'disableQuantization' as const, target: ctx.label(n) })) }));
 }
 
 // ---- scales ----------------------------------------------------------------------------------

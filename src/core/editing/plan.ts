@@ -6,6 +6,8 @@
  * with ModelOpt-style `nodesToExclude` patterns and YOLO module names for the next quantization run.
  */
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
+import { findNodeRef, nodeLabel } from '../graph/index';
+import type { Node } from '../onnx/index';
 import { EditError } from './context';
 import type { AppliedEdit, EditRequest, ScaleMode } from './edits';
 import { moduleOfNodeName } from './targets';
@@ -36,7 +38,7 @@ export const PLAN_SCHEMA_V1 = {
         type: 'object',
         required: ['target'],
         properties: {
-          target: { ...name, description: 'ONNX node name, ONNX scope prefix (/model.22/) or PyTorch module name (model.22).' },
+          target: { ...name, description: 'ONNX node name, an unnamed node\'s label (Conv#12: its index in the node list of the model the plan applies to), ONNX scope prefix (/model.22/) or PyTorch module name (model.22).' },
           nodes: { type: 'array', items: name, description: 'The ONNX nodes the target named when the plan was exported (informational).' },
           module: { type: 'string', description: 'The PyTorch module of the node (informational).' },
           reason: { type: 'string', description: 'Why (informational).' },
@@ -211,24 +213,47 @@ export function exactPattern(nodeName: string): string {
 /**
  * The plan of the edits in effect (oldest first): kept layers per node (a disable later undone by an
  * enable cancels out), enables, unifications and pair edits as they were requested, and the
- * derived ModelOpt / YOLO lists.
+ * derived ModelOpt / YOLO lists. A plan applies to the model as it was before these edits, so an
+ * unnamed node's label (`Conv#12`) is written as it is there: each edit's labels are followed to
+ * their node (in the node list that edit began or ended with, `graphNodes`) and named in the first
+ * edit's starting list. The ModelOpt patterns and YOLO modules list named nodes only (an unnamed
+ * node has no name a pattern could match, nor a module).
  */
 export function exportPlan(applied: readonly AppliedEdit[], model?: string): QdqPlan {
-  const kept = new Map<string, string>();
+  const base = applied[0]?.graphNodes.before ?? [];
+  let basePositions: Map<Node, number> | undefined;
+  /** `ref` as named in `list`, named in `base`: a label moves to the node's index there. */
+  const rebased = (ref: string, list: readonly Node[]): string => {
+    if (!/#\d+$/.test(ref) || list === base) return ref;
+    const n = findNodeRef(list, ref).node;
+    if (!n || n.name) return ref;
+    if (!basePositions) {
+      basePositions = new Map();
+      base.forEach((x, i) => basePositions!.set(x, i));
+    }
+    const i = basePositions.get(n);
+    return i === undefined ? ref : nodeLabel(n, i);
+  };
+  /** Kept layers by their name or label in `base`, with the target that kept them. */
+  const kept = new Map<string, { target: string; label: boolean }>();
   const enabled: QdqPlan['enableQuantization'] = [];
   const unify: QdqPlan['unifyScales'] = [];
   const removePairs: QdqPlan['removeQdqPairs'] = [];
   const insertPairs: QdqPlan['insertQdqPairs'] = [];
   const visit = (r: EditRequest, e: AppliedEdit): void => {
+    const { before, after } = e.graphNodes;
+    const req = (ref: string): string => rebased(ref, before);
     switch (r.kind) {
       case 'disableQuantization':
-        for (const x of e.replaced.removed ?? []) if (!kept.has(x.node)) kept.set(x.node, r.target);
+        for (const x of e.replaced.removed ?? []) {
+          const key = rebased(x.node, after);
+          if (!kept.has(key)) kept.set(key, { target: req(r.target), label: /#\d+$/.test(x.node) && findNodeRef(after, x.node).node?.name === '' });
+        }
         return;
       case 'enableQuantization': {
-        const nodes = e.nodes;
-        const fresh = nodes.filter((n) => !kept.delete(n));
+        const fresh = e.nodes.filter((n) => !kept.delete(rebased(n, after)));
         if (fresh.length) {
-          const item: { target: string; activationScale?: number; weightScales?: number[] } = { target: r.target };
+          const item: { target: string; activationScale?: number; weightScales?: number[] } = { target: req(r.target) };
           if (r.activationScale !== undefined) item.activationScale = r.activationScale;
           if (r.weightScales !== undefined) item.weightScales = r.weightScales;
           enabled.push(item);
@@ -237,23 +262,23 @@ export function exportPlan(applied: readonly AppliedEdit[], model?: string): Qdq
       }
       case 'unifyScales': {
         const mode = 'mode' in r && r.mode ? r.mode : r.scale !== undefined ? 'value' : 'max';
-        unify.push({ nodes: r.nodes, mode, ...(mode === 'value' ? { scale: r.scale! } : {}) });
+        unify.push({ nodes: r.nodes.map(req), mode, ...(mode === 'value' ? { scale: r.scale! } : {}) });
         return;
       }
       case 'unifyConcat': {
         const mode = r.mode ?? (r.scale !== undefined ? 'value' : 'max');
-        unify.push({ around: r.node, mode, ...(mode === 'value' ? { scale: r.scale! } : {}) });
+        unify.push({ around: req(r.node), mode, ...(mode === 'value' ? { scale: r.scale! } : {}) });
         return;
       }
       case 'removeQdqPair':
-        removePairs.push({ quantize: r.quantize, dequantize: r.dequantize });
+        removePairs.push({ quantize: req(r.quantize), dequantize: r.dequantize === null ? null : req(r.dequantize) });
         return;
       case 'removeQdqOnTensor':
         removePairs.push({ tensor: r.tensor });
         return;
       case 'insertQdqPair': {
         const item: { tensor: string; consumers?: string[]; scale: number | number[]; dtype?: string; axis?: number } = { tensor: r.tensor, scale: r.scale, dtype: r.dtype };
-        if (r.consumers) item.consumers = r.consumers;
+        if (r.consumers) item.consumers = r.consumers.map(req);
         if ('axis' in r && r.axis !== undefined) item.axis = r.axis;
         insertPairs.push(item);
         return;
@@ -272,17 +297,18 @@ export function exportPlan(applied: readonly AppliedEdit[], model?: string): Qdq
   const plan: QdqPlan = { format: QDQ_PLAN_FORMAT, version: QDQ_PLAN_VERSION };
   if (model) plan.model = model;
   const nodes = [...kept.keys()];
+  const namedNodes = nodes.filter((n) => !kept.get(n)!.label);
   if (nodes.length) {
     plan.keepHigherPrecision = nodes.map((n) => {
       const m = moduleOfNodeName(n);
-      return { target: n, ...(m ? { module: m } : {}), reason: `disabled with target ${kept.get(n)}` };
+      return { target: n, ...(m ? { module: m } : {}), reason: `disabled with target ${kept.get(n)!.target}` };
     });
   }
   if (enabled.length) plan.enableQuantization = enabled;
   if (unify.length) plan.unifyScales = unify;
   if (removePairs.length) plan.removeQdqPairs = removePairs;
   if (insertPairs.length) plan.insertQdqPairs = insertPairs;
-  plan.nodesToExclude = nodes.map(exactPattern);
-  plan.yoloModules = [...new Set(nodes.map((n) => moduleOfNodeName(n)).filter((m): m is string => m !== null))];
+  plan.nodesToExclude = namedNodes.map(exactPattern);
+  plan.yoloModules = [...new Set(namedNodes.map((n) => moduleOfNodeName(n)).filter((m): m is string => m !== null))];
   return plan;
 }

@@ -5,7 +5,8 @@
  * the current state: the edits after the save point, or, when the user undid past it, the inverse
  * requests of the undone saved edits.
  */
-import type { DecodedModel } from '../onnx/index';
+import { labelRef, nodeLabel } from '../graph/index';
+import type { DecodedModel, Node } from '../onnx/index';
 import { EditError } from './context';
 import { applyEdit, type AppliedEdit, type EditRequest, type RemovedQuant } from './edits';
 import { resolveTarget } from './targets';
@@ -53,23 +54,36 @@ export class EditSession {
     return applied;
   }
 
-  /** An enable without scales re-inserts what the latest disable of those nodes removed. */
+  /**
+   * An enable without scales re-inserts what the latest disable of those nodes removed. A record
+   * names an unnamed layer by its label in the graph that disable left (`graphNodes.after`); it is
+   * followed to the node and named by its label now, where the enable resolves its target.
+   */
   private withMemory(request: EditRequest): EditRequest {
     if (request.kind !== 'enableQuantization' || request.remembered || request.activationScale !== undefined) return request;
-    let nodes: Set<string>;
+    const now = this.decoded.model.graph?.node ?? [];
+    let layers: Node[];
     try {
-      nodes = new Set(resolveTarget(this.decoded.model.graph?.node ?? [], request.target).map((n) => n.name));
+      layers = resolveTarget(now, request.target);
     } catch {
       return request;
     }
+    const names = new Set(layers.map((n) => n.name).filter(Boolean));
+    const unnamed = new Set(layers.filter((n) => !n.name));
     const remembered: RemovedQuant[] = [];
     const seen = new Set<string>();
     for (const e of this.applied.slice().reverse()) {
       for (const r of e.replaced.removed ?? []) {
-        const key = `${r.node}#${r.input}`;
-        if (nodes.has(r.node) && !seen.has(key)) {
+        let node = r.node;
+        if (!names.has(node)) {
+          const layer = unnamed.size ? labelRef(e.graphNodes.after, node).node : undefined;
+          if (!layer || !unnamed.has(layer)) continue;
+          node = nodeLabel(layer, now.indexOf(layer));
+        }
+        const key = `${node}\n${r.input}`;
+        if (!seen.has(key)) {
           seen.add(key);
-          remembered.push(r);
+          remembered.push(node === r.node ? r : { ...r, node });
         }
       }
     }
