@@ -49,6 +49,8 @@ export interface FixAllArgs {
 /** What `qdqStudio.fixAll` returns: the edit's outcome (its message is the fix-all summary) and what was fixed. */
 export interface FixAllCommandOutcome extends EditOutcome {
   readonly fixes?: Pick<FixAllOutcome, 'applied' | 'skipped' | 'remaining'>;
+  /** The rules the pick offered, as it showed them (when it asked). */
+  readonly choices?: readonly FixAllChoice[];
 }
 
 export interface UnifyArgs {
@@ -123,14 +125,26 @@ async function askTarget(prompt: string): Promise<string | undefined> {
   return vscode.window.showInputBox({ prompt, placeHolder: '/model.22/cv2.0/cv2.0.0/conv/Conv, /model.22/ or model.22' });
 }
 
-/** Asks which rules to fix (each with how many of its findings carry a fix; all picked): their ids, 'all' when every one is ticked, undefined when dismissed. */
-async function pickFixRules(findings: readonly Finding[], model: string): Promise<string[] | 'all' | undefined> {
-  const byRule = new Map<string, Finding[]>();
-  for (const f of findings) if (f.fix) byRule.set(f.ruleId, [...(byRule.get(f.ruleId) ?? []), f]);
-  if (byRule.size === 0) throw new Error(`${model}: no finding has a fix`);
-  const items = [...byRule]
-    .sort(([a], [b]) => Number(a.slice(1)) - Number(b.slice(1)))
-    .map(([ruleId, fs]) => ({ label: `${ruleId} ${fs[0]!.rule}`, ruleId, description: `${fs.length} with a fix`, detail: fs[0]!.fix!.title, picked: true }));
+/** One rule as the "Fix All Findings…" pick offers it. */
+export interface FixAllChoice {
+  readonly ruleId: string;
+  readonly label: string;
+  /** How many findings carry a fix and how many distinct fixes they are: `4 findings · 2 fixes`. */
+  readonly description: string;
+}
+
+/**
+ * Asks which rules to fix (each with how many of its findings carry a fix and how many distinct fixes
+ * those are, as core countFixes counts them; all picked): their ids, 'all' when every one is ticked,
+ * undefined when dismissed. `offered` gets the items as shown.
+ */
+async function pickFixRules(findings: readonly Finding[], model: string, offered: (choices: FixAllChoice[]) => void): Promise<string[] | 'all' | undefined> {
+  // Imported from the module: core/editing/index.ts does not export the counting yet.
+  const { countFixes, describeFixCount } = await import('../core/editing/fixAll.js');
+  const counts = countFixes(findings);
+  if (counts.length === 0) throw new Error(`${model}: no finding has a fix`);
+  const items = counts.map((c) => ({ label: `${c.ruleId} ${c.rule}`, ruleId: c.ruleId, description: describeFixCount(c), detail: c.title, picked: true }));
+  offered(items.map(({ ruleId, label, description }) => ({ ruleId, label, description })));
   const picked = await vscode.window.showQuickPick(items, { canPickMany: true, title: `Fix all: ${model}`, placeHolder: 'Rules whose fixes to apply, as one edit (one undo)' });
   if (!picked?.length) return undefined;
   return picked.length === items.length ? 'all' : picked.map((p) => p.ruleId);
@@ -214,6 +228,7 @@ export function registerEditCommands(context: vscode.ExtensionContext, services:
       // context, not a model): ask which rules and say what happened.
       const asked = typeof args.uri !== 'string';
       let found: FixAllOutcome | undefined;
+      let choices: FixAllChoice[] | undefined;
       let summary = '';
       const outcome = await run(services, typeof args.uri === 'string' ? args.uri : undefined, async () => {
         const uri = typeof args.uri === 'string' ? args.uri : activeModelUri()?.toString();
@@ -223,7 +238,7 @@ export function registerEditCommands(context: vscode.ExtensionContext, services:
         if (settled?.kind !== 'analysed') throw new Error(`${displayPath(document.uri)}: no analysis to take fixes from${settled?.kind === 'failed' ? ` (${settled.message})` : ''}`);
         let rules = Array.isArray(args.rules) ? args.rules.filter((r): r is string => typeof r === 'string') : undefined;
         if (!rules && asked) {
-          const picked = await pickFixRules(settled.report.findings, displayPath(document.uri));
+          const picked = await pickFixRules(settled.report.findings, displayPath(document.uri), (c) => (choices = c));
           if (!picked) return undefined;
           // Every rule ticked: every rule, also those whose findings only appear as fixes apply.
           rules = picked === 'all' ? undefined : picked;
@@ -241,6 +256,7 @@ export function registerEditCommands(context: vscode.ExtensionContext, services:
         ...outcome,
         ...(outcome.applied ? { message: summary } : {}),
         ...(found ? { fixes: { applied: found.applied, skipped: found.skipped, remaining: found.remaining } } : {}),
+        ...(choices ? { choices } : {}),
       };
       if ((asked || args.interactive === true) && outcome.message !== 'cancelled') {
         if (result.applied) void vscode.window.showInformationMessage(result.message);

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { onnx } from 'onnx-proto';
+import { linkedConcats } from '../../support/linkedConcats';
 import { VIEW_TYPE, closeAllEditors, poll, queryWebview, requireModel, waitForOurEditor, waitForReport, workspaceFile } from './support';
 
 interface EditOutcome {
@@ -67,6 +68,9 @@ async function waitWebviewNodes(uri: vscode.Uri, count: number): Promise<void> {
 function decodeFile(uri: vscode.Uri): onnx.ModelProto {
   return onnx.ModelProto.decode(fs.readFileSync(uri.fsPath));
 }
+
+/** What `qdqStudio.fixAll` returns (src/commands/editCommands.ts FixAllCommandOutcome). */
+type FixAllResult = { applied: boolean; message: string; fixes?: { applied: { ruleId: string }[] }; choices?: { ruleId: string; label: string; description: string }[] };
 
 suite('Editing: undoable Q/DQ edits, save, backup', function () {
   this.timeout(120_000);
@@ -270,6 +274,8 @@ suite('Editing: undoable Q/DQ edits, save, backup', function () {
     const rows = await vscode.commands.executeCommand<Row[]>('qdqStudio.internal.findings', uri.toString());
     const before = new Set(vscode.languages.getDiagnostics(uri).map(codeOf));
     assert.ok(rows.length > 0 && before.size > 0);
+    const r22 = vscode.languages.getDiagnostics(uri).filter((d) => codeOf(d) === 'R22').length;
+    assert.ok(r22 >= 2, 'R22 findings, each with its own fix');
     // What a view/title button passes: the view's context, no model. It asks: dismissing changes nothing
     // (before, such a call counted as a script's: every fix applied at once, nothing asked or said).
     const dismissed = vscode.commands.executeCommand<{ applied: boolean; message: string }>('qdqStudio.fixAll', { $treeViewId: 'qdqStudio.findings' });
@@ -278,17 +284,37 @@ suite('Editing: undoable Q/DQ edits, save, backup', function () {
     const none = await dismissed;
     assert.equal(none.applied, false, none.message);
     assert.equal((await editState(uri))?.isDirty, false);
-    const pending = vscode.commands.executeCommand<{ applied: boolean; message: string; fixes?: { applied: { ruleId: string }[] } }>('qdqStudio.fixAll', { $treeViewId: 'qdqStudio.findings' });
+    const pending = vscode.commands.executeCommand<FixAllResult>('qdqStudio.fixAll', { $treeViewId: 'qdqStudio.findings' });
     await new Promise((r) => setTimeout(r, 1500)); // the pick of rules, every one ticked
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
     const out = await pending;
     assert.equal(out.applied, true, out.message);
     assert.match(out.message, /^Applied \d+ fixes as one edit \(/, 'every rule: no "of <rules>" scope');
+    // The pick said, per rule, how many findings carry a fix and how many fixes they are (here each
+    // R22 finding has its own fix; before, it said "4 with a fix").
+    assert.ok(out.choices?.length && out.choices.every((c) => /^\d+ findings? · \d+ fix(es)?$/.test(c.description)), JSON.stringify(out.choices));
+    assert.equal(out.choices.find((c) => c.ruleId === 'R22')?.description, `${r22} findings · ${r22} fixes`, JSON.stringify(out.choices));
     const rules = new Set(out.fixes!.applied.map((a) => a.ruleId));
     // R19's fixes here change quantizers around a Concat: R15/R16 findings with fixes appear, and
     // are fixed too (before, ticking every rule passed the ticked list, which did not name them).
     const later = [...rules].filter((r) => !before.has(r));
     assert.ok(later.length > 0, `rules fixed that had no finding at first: ${later.join(', ') || 'none'} (fixed: ${[...rules].join(', ')})`);
+    await waitDirty(uri, true, 'dirty after Fix All');
+  });
+  test('Fix All Findings…: the pick counts fixes apart from findings (two linked Concats, one unify: "2 findings · 1 fix")', async () => {
+    const uri = workspaceFile('models/scratch-editing-fix-all-linked.onnx');
+    scratch.push(uri);
+    await vscode.workspace.fs.writeFile(uri, linkedConcats());
+    await open(uri);
+    await poll('the R16 diagnostics', 30_000, async () => (vscode.languages.getDiagnostics(uri).filter((d) => (typeof d.code === 'object' ? String(d.code.value) : String(d.code)) === 'R16').length === 2 ? true : undefined));
+    const pending = vscode.commands.executeCommand<FixAllResult>('qdqStudio.fixAll', { $treeViewId: 'qdqStudio.findings' });
+    await new Promise((r) => setTimeout(r, 1500)); // the pick of rules, every one ticked
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    const out = await pending;
+    assert.equal(out.applied, true, out.message);
+    const r16 = out.choices?.find((c) => c.ruleId === 'R16');
+    assert.deepEqual(r16 && { label: r16.label, description: r16.description }, { label: 'R16 QDQ-CONCAT-SCALE', description: '2 findings · 1 fix' }, JSON.stringify(out.choices));
+    assert.equal(out.fixes!.applied.filter((a) => a.ruleId === 'R16').length, 1, 'Fix All applies the one fix');
     await waitDirty(uri, true, 'dirty after Fix All');
   });
 });
