@@ -84,6 +84,50 @@ function manifestCommands() {
     .map((c) => ({ ...c, conditional: conditional.has(c.command) }));
 }
 
+/** Polls `read()` until `ok(value)` holds or `timeout` ms pass; returns the last value (the caller asserts on it). */
+async function pollFor(read, ok, timeout = 5_000) {
+  const end = Date.now() + timeout;
+  let value = await read();
+  while (!ok(value) && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 100));
+    value = await read();
+  }
+  return value;
+}
+
+/** Whether two rectangles ({x1, y1, x2, y2}) overlap. */
+function overlaps(a, b) {
+  return a.x1 < b.x2 && a.x2 > b.x1 && a.y1 < b.y2 && a.y2 > b.y1;
+}
+
+/**
+ * The graph view's geometry in canvas px: the legend's box (measured here, not by the page) and the
+ * selection's drawn box (the page's `data-qdq-selection-box` hook).
+ */
+function graphGeometry(frame) {
+  const canvas = frame.locator('[data-testid="graph-canvas"]');
+  const legend = frame.locator('[data-testid="legend"]');
+  const app = frame.locator('#app');
+  return {
+    canvas,
+    async canvasSize() {
+      const c = await canvas.boundingBox();
+      return { width: c.width, height: c.height };
+    },
+    async legendRect() {
+      const c = await canvas.boundingBox();
+      const l = await legend.boundingBox();
+      return { x1: l.x - c.x, y1: l.y - c.y, x2: l.x + l.width - c.x, y2: l.y + l.height - c.y };
+    },
+    async selectionBox() {
+      const v = await app.getAttribute('data-qdq-selection-box');
+      if (!v) return undefined;
+      const [x1, y1, x2, y2] = v.split(',').map(Number);
+      return { x1, y1, x2, y2 };
+    },
+  };
+}
+
 export const cases = [
   {
     name: 'the workbench loads the test workspace and lists models/ in the explorer',
@@ -329,6 +373,98 @@ export const cases = [
       await ctx.shot('tiny-qat-good-legend-expanded-again');
       assert.equal(await backApp.getAttribute('data-qdq-under-legend'), '0', 'nodes under the expanded legend');
       assert.equal(await backApp.getAttribute('data-qdq-zoom'), zoomBefore, 'the zoom stays (only the view moves)');
+    },
+  },
+  {
+    name: 'the graph of models/tiny-qat-good.onnx: a colouring whose legend is larger moves the view off the nodes it would cover; a search hit is not centred under the legend',
+    async run(ctx) {
+      const { page } = ctx;
+      const { frame } = await openGoodModel(ctx, 'models/tiny-qat-good.onnx');
+      const app = frame.locator('#app');
+      const geo = graphGeometry(frame);
+      await frame.locator('.legend-label', { hasText: 'INT8' }).first().waitFor({ timeout: 20_000 });
+      const toggle = frame.locator('[data-testid="legend-toggle"]');
+      if ((await toggle.getAttribute('aria-expanded')) === 'false') {
+        await toggle.click();
+        await frame.locator('[data-testid="legend-toggle"][aria-expanded="true"]').waitFor({ timeout: 5_000 });
+      }
+      const select = frame.locator('[data-testid="color-source"]');
+      const colourBy = async (source) => {
+        await select.selectOption(source);
+        if (source === 'opType') await frame.locator('[data-testid="legend"] .legend-title', { hasText: /^Op type$/ }).waitFor({ timeout: 5_000 });
+        else await frame.locator('[data-testid="legend"] .legend-label', { hasText: 'INT8' }).first().waitFor({ timeout: 5_000 });
+      };
+      const legends = {};
+      for (const source of ['analysis', 'opType']) {
+        await colourBy(source);
+        legends[source] = await geo.legendRect();
+      }
+      const fmt = (r) => (r ? `${Math.round(r.x1)},${Math.round(r.y1)}–${Math.round(r.x2)},${Math.round(r.y2)}` : 'none');
+      ctx.note(`legend by op type ${fmt(legends.opType)}, by precision ${fmt(legends.analysis)}; canvas ${JSON.stringify(await geo.canvasSize())}`);
+      // The larger legend reaches further down; the node goes where only it covers.
+      const [small, large] = legends.opType.y2 > legends.analysis.y2 ? ['analysis', 'opType'] : ['opType', 'analysis'];
+      const S = legends[small];
+      const L = legends[large];
+      assert.ok(L.y2 - S.y2 > 30, `the ${large} legend reaches ${Math.round(L.y2 - S.y2)} px further down than the ${small} one`);
+
+      // 1. Coloured by `small`, a node is placed below that legend, where the larger one will reach.
+      await colourBy(small);
+      const search = frame.locator('[data-testid="graph-search"]');
+      await search.fill('Conv');
+      await search.press('Enter');
+      await frame.locator('[data-testid="search-count"]').filter({ hasText: /^1 of \d+/ }).waitFor({ timeout: 10_000 });
+      const hit = await pollFor(() => geo.selectionBox(), (b) => b !== undefined);
+      assert.ok(hit, 'the hit is selected (data-qdq-selection-box)');
+      const hh = (hit.y2 - hit.y1) / 2;
+      const target = { x: (S.x1 + Math.min(S.x2, L.x2)) / 2, y: S.y2 + hh + 4 };
+      const c = await geo.canvas.boundingBox();
+      // Drag the canvas from empty space near its right edge (above the overview) by the exact offset.
+      const from = { x: c.x + c.width - 60, y: c.y + 0.3 * c.height };
+      const d = { x: target.x - (hit.x1 + hit.x2) / 2, y: target.y - (hit.y1 + hit.y2) / 2 };
+      await page.mouse.move(from.x, from.y);
+      await page.mouse.down();
+      await page.mouse.move(from.x + d.x, from.y + d.y, { steps: 12 });
+      await page.mouse.up();
+      const placed = await pollFor(() => geo.selectionBox(), (b) => b && Math.abs((b.y1 + b.y2) / 2 - target.y) < 2);
+      ctx.note(`hit ${fmt(hit)} dragged to ${fmt(placed)}`);
+      assert.ok(placed && !overlaps(placed, S), `the node ${fmt(placed)} is clear of the ${small} legend ${fmt(S)}`);
+      assert.ok((placed.y1 + placed.y2) / 2 < L.y2 && (placed.x1 + placed.x2) / 2 < L.x2, `and the ${large} legend ${fmt(L)} would cover it`);
+      await ctx.shot('tiny-qat-good-legend-small-node-below');
+      const zoomBefore = await app.getAttribute('data-qdq-zoom');
+
+      // 2. Coloured by `large` (expanded all along): the view moves off the node (it stayed under the legend).
+      await colourBy(large);
+      const legendNow = await geo.legendRect();
+      const after = await pollFor(() => geo.selectionBox(), (b) => b && !overlaps(b, legendNow));
+      await ctx.shot('tiny-qat-good-legend-larger-colouring');
+      ctx.note(`coloured by ${large}: legend ${fmt(legendNow)}, node ${fmt(after)}`);
+      assert.ok(after && !overlaps(after, legendNow), `the node ${fmt(after)} is under the larger legend ${fmt(legendNow)}`);
+      assert.equal(await pollFor(() => app.getAttribute('data-qdq-under-legend'), (n) => n === '0'), '0', 'nodes under the legend');
+      assert.equal(await app.getAttribute('data-qdq-zoom'), zoomBefore, 'the zoom stays (only the view moves)');
+
+      // 3. A short editor, zoomed in: a hit centred on the canvas would be under the legend.
+      const size = page.viewportSize();
+      try {
+        await page.setViewportSize({ width: size.width, height: 640 });
+        const canvasSize = await pollFor(() => geo.canvasSize(), (s) => s.height < c.height - 100);
+        await geo.canvas.focus();
+        for (let k = 0; k < 3; k++) await page.keyboard.press('+');
+        await search.press('Enter'); // the next hit
+        await frame.locator('[data-testid="search-count"]').filter({ hasText: /^2 of \d+/ }).waitFor({ timeout: 10_000 });
+        const legendRect = await geo.legendRect();
+        const second = await pollFor(() => geo.selectionBox(), (b) => b && !overlaps(b, legendRect));
+        assert.ok(second, 'the second hit is selected');
+        const w = second.x2 - second.x1;
+        const h = second.y2 - second.y1;
+        const centred = { x1: (canvasSize.width - w) / 2, y1: (canvasSize.height - h) / 2, x2: (canvasSize.width + w) / 2, y2: (canvasSize.height + h) / 2 };
+        ctx.note(`canvas ${Math.round(canvasSize.width)}×${Math.round(canvasSize.height)}, legend ${fmt(legendRect)}, hit ${fmt(second)} (centred on the canvas it would be ${fmt(centred)})`);
+        await ctx.shot('tiny-qat-good-search-beside-legend');
+        assert.ok(overlaps(centred, legendRect), 'the case: centred on the whole canvas, the hit would be under the legend');
+        assert.ok(!overlaps(second, legendRect), `the hit ${fmt(second)} is under the legend ${fmt(legendRect)}`);
+        assert.ok(second.x1 >= 0 && second.y1 >= 0 && second.x2 <= canvasSize.width && second.y2 <= canvasSize.height, `the hit ${fmt(second)} is on screen`);
+      } finally {
+        await page.setViewportSize(size);
+      }
     },
   },
   {

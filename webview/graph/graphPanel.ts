@@ -22,7 +22,7 @@ import { applyMark, badgeMarkerUrl, computeMarks, markData, markLegendRows, mark
 import { mixRgb, resolveColor, themeKind, watchTheme } from './theme';
 import { carryHit, searchCountText } from './searchState';
 import { CATEGORY_LEGEND, edgeId, heatEnds, legendRowsFor, nodeId, nodeKey, opCategory, splitForFirstPaint, toElements, viewIndexOf, viewRect, type ViewIndex, type ElementSet, type Viewport, type ColoringLegendRow } from './viewModel';
-import { clearOfLegend, firstViewport, fitViewport, inside, nodeBox, nodesMeeting, settleViewport, shownRect, type LegendBox, type Rect } from './viewportPlan';
+import { centreClearOfLegend, clearOfGrownLegend, firstViewport, fitViewport, inside, nodeBox, nodesMeeting, settleViewport, shownRect, type LegendBox, type Rect } from './viewportPlan';
 
 export interface GraphHostApi {
   requestGraph(ref: GraphRefDto, mode: ViewModeDto, font: { charWidth: number; lineHeight: number }): Promise<GraphViewMessage>;
@@ -57,6 +57,9 @@ interface Coloring {
 /** How much of a node's colour its fill takes (the rest is the editor background). */
 const FILL_MIX = 0.28;
 
+/** An element's own box: without its label, marks (halo, outline) and the overlay cytoscape draws on tap. */
+const BODY_BOX = { includeLabels: false, includeOverlays: false, includeUnderlays: false, includeOutlines: false } as cytoscape.BoundingBoxOptions;
+
 /** The legend's section id in the view state's collapsed list. */
 const LEGEND_SECTION = 'graph-legend';
 
@@ -73,6 +76,8 @@ export class GraphPanel {
   private readonly cyContainer: HTMLElement;
   private readonly statusBox: HTMLElement;
   private readonly legendBox: HTMLElement;
+  /** The legend's size the view was last placed for (the first view, or keepClearOfLegend). */
+  private legendSeen: LegendBox | undefined;
   private readonly propsBox: HTMLElement;
   private readonly searchInput: HTMLInputElement;
   private readonly searchCount: HTMLElement;
@@ -189,6 +194,8 @@ export class GraphPanel {
 
     this.statusBox = h('div', { className: 'graph-status', attrs: { role: 'status' } });
     this.legendBox = h('div', { className: 'graph-legend', data: { testid: 'legend' }, attrs: { 'aria-label': 'Legend' } });
+    // Whatever changes the legend's size (the colouring's rows and title, a mark added, expanding it).
+    new ResizeObserver(() => this.keepClearOfLegend()).observe(this.legendBox);
     this.overview = new Overview({
       extent: () => {
         const e = this.cy?.extent();
@@ -340,6 +347,7 @@ export class GraphPanel {
     const height = this.cyContainer.clientHeight;
     const saved = this.store.current.graph;
     const legend = this.legendExtent();
+    this.legendSeen = legend;
     let candidate: Viewport;
     let restored = false;
     if (this.keepViewport) candidate = this.keepViewport;
@@ -1017,18 +1025,46 @@ export class GraphPanel {
   private setLegendCollapsed(collapsed: boolean): void {
     this.store.setCollapsed(LEGEND_SECTION, collapsed);
     this.renderLegend();
-    // Expanded over nodes the view had placed beside its header: move the view off them (viewportPlan.ts).
+    // Now rather than in the ResizeObserver's callback, so the view and the test hook are settled when this returns.
+    this.keepClearOfLegend();
+    this.legendBox.querySelector<HTMLElement>('.legend-toggle')?.focus();
+  }
+
+  /**
+   * Moves the view off the nodes the legend grew over since the view was placed for it (expanded
+   * over nodes beside its header, re-coloured with more rows or a longer title): viewportPlan.ts's
+   * clearOfGrownLegend, which leaves alone nodes it already covered and a legend that shrank or
+   * grew over empty canvas. A hidden legend (another tab) keeps the size last seen.
+   */
+  private keepClearOfLegend(): void {
     const cy = this.cy;
     const layout = this.layout;
-    if (!collapsed && cy && layout) {
-      const width = cy.width();
-      const height = cy.height();
-      const legend = this.legendExtent();
-      const v = clearOfLegend(layout, { zoom: cy.zoom(), pan: cy.pan() }, width, height, legend, () => fitViewport(layout, width, height, legend, 24, MIN_ZOOM, MAX_ZOOM));
-      if (v.zoom !== cy.zoom() || v.pan.x !== cy.pan().x || v.pan.y !== cy.pan().y) cy.viewport({ zoom: v.zoom, pan: { x: v.pan.x, y: v.pan.y } });
-    }
+    const legend = this.legendExtent();
+    if (!cy || !layout || !legend) return;
+    const { width, height } = this.canvasSize();
+    if (width <= 0 || height <= 0) return;
+    const before = this.legendSeen;
+    this.legendSeen = legend;
+    const v: Viewport = { zoom: cy.zoom(), pan: cy.pan() };
+    const next = clearOfGrownLegend(layout, v, width, height, before, legend, () => fitViewport(layout, width, height, legend, 24, MIN_ZOOM, MAX_ZOOM));
+    if (next !== v) cy.viewport({ zoom: next.zoom, pan: { x: next.pan.x, y: next.pan.y } });
     this.updateLegendHook();
-    this.legendBox.querySelector<HTMLElement>('.legend-toggle')?.focus();
+  }
+
+  /** Centres `ele` at `zoom`, beside or below the legend when it would cover it there (viewportPlan.ts). */
+  private centreOn(ele: cytoscape.SingularElementArgument | cytoscape.CollectionReturnValue, zoom: number): void {
+    const cy = this.cy;
+    if (!cy) return;
+    const z = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, zoom));
+    const { width, height } = this.canvasSize();
+    const pan = centreClearOfLegend(ele.boundingBox(), z, width, height, this.legendExtent());
+    cy.viewport({ zoom: z, pan });
+    this.updateLegendHook();
+  }
+
+  /** The canvas's size now (cy.width() and cy.height() lag a resize of the editor until cytoscape's debounced resize handler runs). */
+  private canvasSize(): { width: number; height: number } {
+    return { width: this.cyContainer.clientWidth, height: this.cyContainer.clientHeight };
   }
 
   /** How many nodes the legend's box covers now (test hook `data-qdq-under-legend`, and the report). */
@@ -1040,10 +1076,17 @@ export class GraphPanel {
     return legend ? nodesMeeting(layout, shownRect({ zoom: cy.zoom(), pan: cy.pan() }, legend.right, legend.bottom)) : 0;
   }
 
+  /** Test hooks: `data-qdq-under-legend`, and `data-qdq-selection-box` (the selection's own box on the canvas, BODY_BOX, px: `x1,y1,x2,y2`). */
   private updateLegendHook(): void {
     const n = this.nodesUnderLegend();
     if (n === undefined) delete this.root.dataset.qdqUnderLegend;
     else this.root.dataset.qdqUnderLegend = String(n);
+    const sel = this.cy?.$(':selected')[0];
+    if (!sel) delete this.root.dataset.qdqSelectionBox;
+    else {
+      const b = sel.renderedBoundingBox(BODY_BOX);
+      this.root.dataset.qdqSelectionBox = [b.x1, b.y1, b.x2, b.y2].map((x) => Math.round(x)).join(',');
+    }
   }
 
   /** The legend's right and bottom edges on the canvas (px), when it is shown; for the first view and Fit. */
@@ -1402,11 +1445,7 @@ export class GraphPanel {
     if (ele.empty()) return false;
     cy.$(':selected').unselect();
     ele.select();
-    if (center) {
-      const z = Math.max(cy.zoom(), 0.9);
-      cy.zoom(z);
-      cy.center(ele);
-    }
+    if (center) this.centreOn(ele, Math.max(cy.zoom(), 0.9));
     return true;
   }
 
@@ -1495,8 +1534,7 @@ export class GraphPanel {
     const ele = cy.getElementById(hit.kind === 'node' ? nodeId(hit.index) : edgeId(hit.index));
     cy.$(':selected').unselect();
     ele.select();
-    cy.zoom(Math.max(cy.zoom(), 0.6));
-    cy.center(ele);
+    this.centreOn(ele, Math.max(cy.zoom(), 0.6));
     this.updateSearchCount(this.searchInput.value);
   }
 
@@ -1515,7 +1553,7 @@ export class GraphPanel {
       if (!next || next.empty()) return;
       cy.$(':selected').unselect();
       next.select();
-      cy.center(next);
+      this.centreOn(next, cy.zoom());
     };
     switch (action) {
       case 'up':
@@ -1589,8 +1627,7 @@ export class GraphPanel {
 
   /** Whether an element's box (without labels and marks) lies wholly inside the viewport. */
   private onScreen(cy: cytoscape.Core, ele: cytoscape.SingularElementArgument): boolean {
-    const b = ele.boundingBox({ includeLabels: false, includeOverlays: false, includeUnderlays: false, includeOutlines: false } as cytoscape.BoundingBoxOptions);
-    return inside(b, cy.extent());
+    return inside(ele.boundingBox(BODY_BOX), cy.extent());
   }
 
   report(tab: 'graph' | 'summary'): GraphReportDto {

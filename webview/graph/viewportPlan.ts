@@ -12,6 +12,12 @@
  *   place the graph beside or below it when the full-canvas view would put nodes under it.
  * - Expanding the collapsed legend used to cover the nodes the view had placed next to its header:
  *   {@link clearOfLegend} moves the view (the fit beside it, or the least pan) so it covers none.
+ *   The legend also grows when the colouring changes (precision → sensitivity or engine adds rows
+ *   and widens it): {@link clearOfGrownLegend} applies the same move whenever it grows over nodes
+ *   it did not cover before.
+ * - Stepping to a search hit centred it on the whole canvas, so in a small editor or beside a tall
+ *   legend the hit landed under the legend: {@link centreClearOfLegend} centres it beside or below
+ *   the legend instead.
  */
 import type { GraphLayoutDto } from '../../src/protocol/graphView';
 import { FIT_MAX_ZOOM, initialViewport, type Viewport } from './viewModel';
@@ -232,4 +238,53 @@ export function clearOfLegend(layout: GraphLayoutDto, v: Viewport, width: number
   const keptDown = kept(0, dy);
   const down = keptDown > keptRight || (keptDown === keptRight && dy < dx);
   return { zoom: v.zoom, pan: down ? { x: v.pan.x, y: v.pan.y + dy } : { x: v.pan.x + dx, y: v.pan.y } };
+}
+
+/**
+ * The viewport once the legend's size changed (the colouring changed its rows or title, it was
+ * expanded, an overlay added a mark): {@link clearOfLegend} when it grew over nodes that `before`
+ * (the size the view was last placed for) did not cover, else `v` itself. Nodes already under the
+ * legend were left there by the user, and a legend that shrank or grew over empty canvas moves
+ * nothing; after a move the nodes sit LEGEND_GAP clear of it, so growing by less than that moves
+ * nothing again.
+ */
+export function clearOfGrownLegend(layout: GraphLayoutDto, v: Viewport, width: number, height: number, before: LegendBox | undefined, after: LegendBox | undefined, fit: () => Viewport): Viewport {
+  if (!after || after.right <= 0 || after.bottom <= 0) return v;
+  if (before && after.right <= before.right && after.bottom <= before.bottom) return v;
+  const was = before ? shownRect(v, before.right, before.bottom) : undefined;
+  const now = shownRect(v, after.right, after.bottom);
+  let newlyCovered = false;
+  for (let i = 0; i < layout.x.length && !newlyCovered; i++) {
+    const b = nodeBox(layout, i);
+    newlyCovered = meets(b, now) && !(was && meets(b, was));
+  }
+  return newlyCovered ? clearOfLegend(layout, v, width, height, after, fit) : v;
+}
+
+/**
+ * The pan that centres `box` (model coordinates; a search hit, a revealed node) at `zoom` in a
+ * `width` × `height` canvas: on the whole canvas when the legend does not cover it there (as
+ * cytoscape's center() would), else in the part of the canvas right of the legend or the part below
+ * it (LEGEND_GAP clear), whichever holds the box on screen — the larger part when both do. When
+ * neither can hold it (a long edge at a high zoom), the whole canvas's centre.
+ */
+export function centreClearOfLegend(box: Rect, zoom: number, width: number, height: number, legend: LegendBox | undefined): { x: number; y: number } {
+  const cx = ((box.x1 + box.x2) / 2) * zoom;
+  const cy = ((box.y1 + box.y2) / 2) * zoom;
+  const centreIn = (a: Area): { x: number; y: number } => ({ x: a.x + a.width / 2 - cx, y: a.y + a.height / 2 - cy });
+  const full = centreIn({ x: 0, y: 0, width, height });
+  if (!legend || legend.right <= 0 || legend.bottom <= 0) return full;
+  const right = legend.right + LEGEND_GAP;
+  const bottom = legend.bottom + LEGEND_GAP;
+  const onScreen = (pan: { x: number; y: number }): Rect => ({ x1: box.x1 * zoom + pan.x, y1: box.y1 * zoom + pan.y, x2: box.x2 * zoom + pan.x, y2: box.y2 * zoom + pan.y });
+  if (!meets(onScreen(full), { x1: 0, y1: 0, x2: right, y2: bottom })) return full;
+  const w = (box.x2 - box.x1) * zoom;
+  const h = (box.y2 - box.y1) * zoom;
+  const parts: Area[] = [
+    { x: right, y: 0, width: width - right, height },
+    { x: 0, y: bottom, width, height: height - bottom },
+  ].filter((a) => a.width >= w && a.height >= h);
+  if (parts.length === 0) return full;
+  const largest = parts.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
+  return centreIn(largest);
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GraphLayoutDto } from '../../../src/protocol/graphView';
 import { FIT_MAX_ZOOM, initialViewport, type Viewport } from '../../../webview/graph/viewModel';
-import { clearOfLegend, firstViewport, fitViewport, layoutBounds, nodeBox, nodesMeeting, settleViewport, shownRect, showsAnyNode, type Rect } from '../../../webview/graph/viewportPlan';
+import { centreClearOfLegend, clearOfGrownLegend, clearOfLegend, firstViewport, fitViewport, layoutBounds, nodeBox, nodesMeeting, settleViewport, shownRect, showsAnyNode, type Rect } from '../../../webview/graph/viewportPlan';
 
 /** `n` boxes of 120 × 40 in a column (x 0), `gap` apart vertically, from y 0; optional bend points. */
 function column(n: number, gap = 100, points: number[] = []): GraphLayoutDto {
@@ -195,5 +195,116 @@ describe('expanding the legend', () => {
     assert.ok(under(two, v, legend) > 0);
     const moved = clearOfLegend(two, v, W, H, legend, () => assert.fail('no fit'));
     assert.equal(under(two, moved, legend), 0);
+  });
+});
+
+describe('the legend growing because the colouring changed', () => {
+  const under = (layout: GraphLayoutDto, v: Viewport, legend: { right: number; bottom: number }): number =>
+    nodesMeeting(layout, { x1: -v.pan.x / v.zoom, y1: -v.pan.y / v.zoom, x2: (legend.right - v.pan.x) / v.zoom, y2: (legend.bottom - v.pan.y) / v.zoom });
+  const tall = column(400);
+  const narrow = 500;
+  // Coloured by precision: a short legend; by sensitivity: more rows and a wider title.
+  const precision = { right: 200, bottom: 120 };
+  const sensitivity = { right: 260, bottom: 300 };
+
+  it('grown over a node placed beside it: the view moves off it, same zoom (as when it is expanded)', () => {
+    const v: Viewport = { zoom: 0.9, pan: { x: 274, y: 40 } }; // the column's left side at x 220, between the two legends' right edges
+    assert.equal(under(tall, v, precision), 0, 'the view keeps clear of the precision legend');
+    assert.ok(under(tall, v, sensitivity) > 0, 'the defect: the sensitivity legend covers the top node');
+    const moved = clearOfGrownLegend(tall, v, narrow, H, precision, sensitivity, () => assert.fail('not the whole graph in view: no fit'));
+    assert.equal(under(tall, moved, sensitivity), 0);
+    assert.equal(moved.zoom, v.zoom);
+    assert.deepEqual(moved, clearOfLegend(tall, v, narrow, H, sensitivity, () => assert.fail('no fit')), 'the same move as expanding it');
+  });
+
+  it('grown over empty canvas, or shrunk: the view stays', () => {
+    const v: Viewport = { zoom: 0.9, pan: { x: 700, y: 40 } }; // the column starts right of both
+    assert.equal(clearOfGrownLegend(tall, v, W, H, precision, sensitivity, () => assert.fail('no fit')), v);
+    const beside = firstViewport(tall, narrow, H, sensitivity);
+    assert.equal(clearOfGrownLegend(tall, beside, narrow, H, sensitivity, precision, () => assert.fail('no fit')), beside, 'shrunk');
+    assert.equal(clearOfGrownLegend(tall, beside, narrow, H, sensitivity, undefined, () => assert.fail('no fit')), beside, 'hidden (another tab)');
+  });
+
+  it('nodes the user left under the legend stay when it grows without covering more', () => {
+    const v: Viewport = { zoom: 1, pan: { x: 100, y: 40 } }; // nodes at x 40..160, y 20..60, 120..160, ...
+    const small = { right: 200, bottom: 100 }; // covers the top node only
+    assert.equal(under(tall, v, small), 1);
+    const wider = { right: 300, bottom: 100 }; // still the top node only
+    assert.equal(clearOfGrownLegend(tall, v, W, H, small, wider, () => assert.fail('no fit')), v);
+    const taller = { right: 200, bottom: 180 }; // reaches the second node
+    const moved = clearOfGrownLegend(tall, v, W, H, small, taller, () => assert.fail('no fit'));
+    assert.notEqual(moved, v, 'a newly covered node moves the view');
+    assert.equal(under(tall, moved, taller), 0);
+  });
+
+  it('no second move for a growth of a few pixels after the first (the move leaves a gap)', () => {
+    const v: Viewport = { zoom: 0.9, pan: { x: 274, y: 40 } };
+    const moved = clearOfGrownLegend(tall, v, narrow, H, precision, sensitivity, () => assert.fail('no fit'));
+    assert.notEqual(moved, v);
+    const bit = { right: sensitivity.right + 4, bottom: sensitivity.bottom + 4 };
+    assert.equal(clearOfGrownLegend(tall, moved, narrow, H, sensitivity, bit, () => assert.fail('no fit')), moved);
+  });
+
+  it('the first size seen (none before): moves only when it covers nodes', () => {
+    const v: Viewport = { zoom: 0.9, pan: { x: 274, y: 40 } };
+    assert.equal(clearOfGrownLegend(tall, v, narrow, H, undefined, precision, () => assert.fail('no fit')), v);
+    assert.equal(under(tall, clearOfGrownLegend(tall, v, narrow, H, undefined, sensitivity, () => assert.fail('no fit')), sensitivity), 0);
+  });
+});
+
+describe('centring a search hit beside the legend', () => {
+  /** The hit's box on screen for a pan at `zoom`. */
+  const screenBox = (b: Rect, zoom: number, pan: { x: number; y: number }): Rect => ({ x1: b.x1 * zoom + pan.x, y1: b.y1 * zoom + pan.y, x2: b.x2 * zoom + pan.x, y2: b.y2 * zoom + pan.y });
+  const meetsLegend = (s: Rect, legend: { right: number; bottom: number }): boolean => s.x1 <= legend.right && s.y1 <= legend.bottom;
+  const within = (s: Rect, w: number, h: number): boolean => s.x1 >= 0 && s.y1 >= 0 && s.x2 <= w && s.y2 <= h;
+  const hit: Rect = { x1: 940, y1: 4980, x2: 1060, y2: 5020 }; // a 120 × 40 node at (1000, 5000)
+
+  it('a legend clear of the centred hit changes nothing: the hit is centred on the canvas', () => {
+    const pan = centreClearOfLegend(hit, 0.9, W, H, { right: 260, bottom: 300 });
+    assert.deepEqual(pan, { x: W / 2 - 1000 * 0.9, y: H / 2 - 5000 * 0.9 });
+    assert.deepEqual(centreClearOfLegend(hit, 0.9, W, H, undefined), pan);
+  });
+
+  it('a small editor with a tall legend: the centred hit was under it; now it is centred right of it, on screen', () => {
+    const w = 560;
+    const h = 420;
+    const legend = { right: 236, bottom: 330 };
+    const centred = screenBox(hit, 0.9, { x: w / 2 - 1000 * 0.9, y: h / 2 - 5000 * 0.9 });
+    assert.ok(meetsLegend(centred, legend), 'the defect: centred on the canvas, the hit is under the legend');
+    const s = screenBox(hit, 0.9, centreClearOfLegend(hit, 0.9, w, h, legend));
+    assert.ok(!meetsLegend(s, legend), `the hit ${JSON.stringify(s)} is clear of the legend`);
+    assert.ok(within(s, w, h), 'and on screen');
+    assert.ok(Math.abs((s.y1 + s.y2) / 2 - h / 2) < 1e-9, 'centred vertically in the part right of the legend');
+    assert.ok(Math.abs((s.x1 + s.x2) / 2 - (legend.right + 8 + w) / 2) < 1e-9, 'and horizontally');
+  });
+
+  it('a wide, short legend: the hit goes below it (the larger part that holds it)', () => {
+    const w = 500;
+    const h = 700;
+    const legend = { right: 420, bottom: 380 };
+    const s = screenBox(hit, 1, centreClearOfLegend(hit, 1, w, h, legend));
+    assert.ok(!meetsLegend(s, legend));
+    assert.ok(within(s, w, h));
+    assert.ok(s.y1 > legend.bottom);
+    assert.ok(Math.abs((s.x1 + s.x2) / 2 - w / 2) < 1e-9, 'centred across the whole width');
+  });
+
+  it('both parts hold it: the larger one', () => {
+    const centred = (w: number, h: number): Rect => screenBox(hit, 1, { x: w / 2 - 1000, y: h / 2 - 5000 });
+    const a = { right: 320, bottom: 250 }; // in 600 × 400: right of it 272 × 400, below 600 × 142
+    assert.ok(meetsLegend(centred(600, 400), a));
+    const right = screenBox(hit, 1, centreClearOfLegend(hit, 1, 600, 400, a));
+    assert.ok(right.x1 > a.right && right.y1 < a.bottom, `right of it: ${JSON.stringify(right)}`);
+    const b = { right: 300, bottom: 440 }; // in 600 × 900: right of it 292 × 900, below 600 × 452
+    assert.ok(meetsLegend(centred(600, 900), b));
+    const below = screenBox(hit, 1, centreClearOfLegend(hit, 1, 600, 900, b));
+    assert.ok(below.y1 > b.bottom && below.x1 < b.right, `below it: ${JSON.stringify(below)}`);
+  });
+
+  it('a box neither part can hold (a long edge zoomed in): centred on the canvas, as before', () => {
+    const edge: Rect = { x1: 1000, y1: 0, x2: 1000, y2: 2000 }; // vertical, 2000 long
+    const legend = { right: 260, bottom: 300 };
+    const pan = centreClearOfLegend(edge, 1, W, H, legend);
+    assert.deepEqual(pan, { x: W / 2 - 1000, y: H / 2 - 1000 });
   });
 });
