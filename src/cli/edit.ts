@@ -1,5 +1,5 @@
 /**
- * `qdq edit MODEL -o OUT [--disable-quant NODE|PREFIX|MODULE]... [--enable-quant NODE[:SCALE]]...
+ * `qdq edit MODEL -o OUT [--disable-quant NODE|LABEL|PREFIX|MODULE]... [--enable-quant NODE[:SCALE]]...
  * [--unify-scales NODE[:max|min|VALUE]]... [--remove-qdq TENSOR]... [--insert-qdq TENSOR:SCALE]...
  * [--fix RULES|all [--trt 8|10] [--precision int8|fp8] [--strongly-typed] [--refit]]
  * [--float-reference] [--plan PLAN.json] [--export-plan PLAN.json] [--json]`: apply Q/DQ edits
@@ -24,7 +24,7 @@ import type { CliIo } from './qdq';
 import { analysisTarget } from './target';
 
 export const EDIT_USAGE =
-  '  qdq edit MODEL -o OUT [--disable-quant NODE|PREFIX|MODULE]... [--enable-quant NODE[:SCALE]]...\n' +
+  '  qdq edit MODEL -o OUT [--disable-quant NODE|LABEL|PREFIX|MODULE]... [--enable-quant NODE[:SCALE]]...\n' +
   '           [--unify-scales NODE[:max|min|VALUE]]... [--remove-qdq TENSOR]... [--insert-qdq TENSOR:SCALE]...\n' +
   '           [--fix RULES|all [--trt 8|10] [--precision int8|fp8] [--strongly-typed] [--refit]]\n' +
   '           [--float-reference] [--plan PLAN.json] [--export-plan PLAN.json] [--json]\n' +

@@ -139,8 +139,7 @@ export interface FixAllChoice {
  * undefined when dismissed. `offered` gets the items as shown.
  */
 async function pickFixRules(findings: readonly Finding[], model: string, offered: (choices: FixAllChoice[]) => void): Promise<string[] | 'all' | undefined> {
-  // Imported from the module: core/editing/index.ts does not export the counting yet.
-  const { countFixes, describeFixCount } = await import('../core/editing/fixAll.js');
+  const { countFixes, describeFixCount } = await import('../core/editing/index.js');
   const counts = countFixes(findings);
   if (counts.length === 0) throw new Error(`${model}: no finding has a fix`);
   const items = counts.map((c) => ({ label: `${c.ruleId} ${c.rule}`, ruleId: c.ruleId, description: describeFixCount(c), detail: c.title, picked: true }));

@@ -5,7 +5,8 @@ export { DEFAULT_TARGET } from './types';
 export type { Fix, FixEdit, InsertPairEdit, MovePairEdit, RemovePairEdit, RewireInputEdit, SetAttributeEdit, UnifyScalesEdit, ZeroPointEdit } from './fix';
 export { RULES, findRule, ruleNumber } from './rules/index';
 export {
-  interfaceName, interfaceNames, interfaceOf, pinnedChoice, scaleShareAround, type InterfaceTensor, type PinnedChoice, type PinnedQuantizer, type ScaleShareAround,
+  contextLinks, interfaceName, interfaceNames, interfaceOf, pinnedChoice, scaleShareAround, SHAPE_ONLY_OPS, type InterfaceLinks, type InterfaceTensor,
+  type PinnedChoice, type PinnedQuantizer, type ScaleShareAround,
   type ScaleShareSet,
 } from './scaleShare';
 export { joinAnd, listNames, type Rule } from './rule';

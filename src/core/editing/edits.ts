@@ -5,7 +5,7 @@
  * quantizers' parameters, the old scales, ...) and the inverse request built from them. The analysis
  * layer's fix edits (src/core/analysis/fix.ts) are requests as they are.
  */
-import { interfaceName, interfaceNames, interfaceOf, joinAnd, listNames, pinnedChoice, scaleShareAround, type Fix, type FixEdit, type PinnedQuantizer } from '../analysis/index';
+import { interfaceName, interfaceNames, interfaceOf, joinAnd, listNames, pinnedChoice, scaleShareAround, type Fix, type FixEdit, type InterfaceLinks, type PinnedQuantizer } from '../analysis/index';
 import { buildGraphIndex } from '../graph/index';
 import type { DecodedModel, Node } from '../onnx/index';
 import { AttributeType } from '../onnx/index';
@@ -415,7 +415,7 @@ function unify(ctx: EditContext, nodes: (string | Node)[], mode: ScaleMode, valu
 }
 
 /** The graph as it is now, for `interfaceOf` (answers are remembered: make a new one after a change). */
-function interfaceLinks(ctx: EditContext): Parameters<typeof interfaceOf>[0] {
+function interfaceLinks(ctx: EditContext): InterfaceLinks {
   const g = ctx.graph;
   const initializers = new Set(g.initializer.map((t) => t.name));
   const inputs = new Set(g.input.map((i) => i.name).filter((n) => !initializers.has(n)));

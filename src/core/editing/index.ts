@@ -7,4 +7,6 @@ export { applyEdit, labelOf, type AppliedEdit, type EditRequest, type RemovedQua
 export { moduleOfNodeName, yoloModuleOf, resolveTarget } from './targets';
 export { EditSession } from './session';
 export { exactPattern, exportPlan, MAX_PLAN_BYTES, parsePlan, planToRequest, PLAN_SCHEMA_V1, QDQ_PLAN_FORMAT, QDQ_PLAN_VERSION, type QdqPlan } from './plan';
-export { describeFixAll, findingMatches, fixAll, type FixAllOptions, type FixAllOutcome, type FixRef } from './fixAll';
+export {
+  countFixes, describeFixAll, describeFixCount, findingMatches, fixAll, touchedBy, type FixAllOptions, type FixAllOutcome, type FixRef, type RuleFixCount,
+} from './fixAll';

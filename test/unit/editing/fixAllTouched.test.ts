@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeModel, type AnalysisReport, type Fix, type FixEdit } from '../../../src/core/analysis/index';
 import { fixAll } from '../../../src/core/editing/index';
-import { countFixes, describeFixCount, touchedBy } from '../../../src/core/editing/fixAll';
+import { countFixes, describeFixCount, touchedBy } from '../../../src/core/editing/index';
 import { buildGraphIndex, nodeLabel } from '../../../src/core/graph/index';
 import { decodeModel, MemorySource, type DecodedModel } from '../../../src/core/onnx/index';
 import { ModelBuilder } from '../../support/modelBuilder';
