@@ -148,6 +148,45 @@ suite('Editing: undoable Q/DQ edits, save, backup', function () {
     assert.equal(await open(uri), originalCount);
   });
 
+  test('an unnamed layer (a model exported without node names): the node menu keeps it in higher precision and quantizes it again by its label', async () => {
+    const source = await requireModel('models/tiny-qat-good.onnx');
+    const m = onnx.ModelProto.decode(fs.readFileSync(source.fsPath));
+    for (const n of m.graph!.node!) n.name = '';
+    const uri = workspaceFile('models/scratch-editing-unnamed.onnx');
+    scratch.push(uri);
+    await vscode.workspace.fs.writeFile(uri, onnx.ModelProto.encode(m).finish());
+    const count = await open(uri);
+    const nodes = m.graph!.node!;
+    const index = nodes.findIndex((n) => n.opType === 'Conv' && nodes.some((p) => p.opType === 'DequantizeLinear' && p.output![0] === n.input![0]));
+    assert.ok(index >= 0, 'a quantized Conv');
+    const label = `Conv#${index}`;
+    // As the graph's node menu calls it: the webview names an unnamed node by its label.
+    const off = await vscode.commands.executeCommand<EditOutcome | undefined>(
+      'qdqStudio.graph.keepInHigherPrecision',
+      { webview: VIEW_TYPE, webviewSection: 'graphNode', qdqNode: label, qdqUri: uri.toString() },
+    );
+    assert.ok(off && off.applied, JSON.stringify(off));
+    assert.equal(off.nodes.length, 1);
+    assert.match(off.nodes[0]!, /^Conv#\d+$/);
+    assert.notEqual(off.nodes[0], label, 'the Q/DQ before it went, so its label moved');
+    const edited = await waitDirty(uri, true, 'dirty after keeping the unnamed conv in higher precision');
+    assert.ok(edited.nodeCount! < count);
+    const on = await vscode.commands.executeCommand<EditOutcome | undefined>(
+      'qdqStudio.graph.quantize',
+      { webview: VIEW_TYPE, webviewSection: 'graphNode', qdqNode: off.nodes[0], qdqUri: uri.toString() },
+    );
+    assert.ok(on && on.applied, JSON.stringify(on));
+    assert.equal(on.nodes.length, 1);
+    assert.ok((await waitDirty(uri, true, 'two edits')).nodeCount! > edited.nodeCount!, 'the Q/DQ pairs are back');
+    // Saved, the label the result gives names a Conv whose activation and weight are read through DQs again.
+    await vscode.commands.executeCommand('workbench.action.files.save');
+    await waitDirty(uri, false, 'save to make it clean');
+    const saved = decodeFile(uri).graph!.node!;
+    const conv = saved[Number(/^Conv#(\d+)$/.exec(on.nodes[0]!)![1])]!;
+    assert.equal(conv.opType, 'Conv', on.nodes[0]);
+    for (const i of [0, 1]) assert.ok(saved.some((p) => p.opType === 'DequantizeLinear' && p.output![0] === conv.input![i]), `input ${i} of ${on.nodes[0]} is a DQ output`);
+  });
+
   test('a refused edit changes nothing and says why; enable re-inserts the remembered quantizers', async () => {
     const uri = await scratchCopy('tiny-qat-good.onnx', 'scratch-editing-2.onnx');
     const count = await open(uri);
