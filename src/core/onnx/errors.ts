@@ -42,6 +42,19 @@ export class ModelTooLargeError extends ModelFileError {
   override readonly name = 'ModelTooLargeError';
 }
 
+/**
+ * The model file was rewritten in place (same inode: `cp new.onnx model.onnx`, `onnx.save`,
+ * `torch.onnx.export`) after it was opened. Its size, modification or change time no longer match
+ * what was recorded when it was opened, so the bytes a save would copy (and a tensor read would
+ * return) now belong to another model. Nothing was written.
+ */
+export class ModelChangedError extends ModelFileError {
+  override readonly name = 'ModelChangedError';
+  constructor(file: string) {
+    super(file, 'changed on disk since it was read (rewritten in place); the unchanged parts of the model can no longer be copied from it');
+  }
+}
+
 export function isOnnxError(e: unknown): e is OnnxFormatError | TensorDataError | ModelFileError {
   return e instanceof OnnxFormatError || e instanceof TensorDataError || e instanceof ModelFileError;
 }
