@@ -92,6 +92,11 @@ test('kill stops a running process', async () => {
   assert.equal(r.signal, 'SIGTERM');
 });
 
+/** Resolves once `check` holds (polled every 10 ms). */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 10));
+}
+
 /**
  * Starts `script` (Node) and returns once it printed `ready` (its signal handlers are in place),
  * with its output so far and what it printed after.
@@ -125,9 +130,12 @@ test('interrupt escalates: SIGTERM after the grace period when SIGINT is ignored
   assert.equal(r1.code, 143);
   assert.match(term.output(), /ignored SIGINT[\s\S]*got SIGTERM/);
 
-  const deaf = await started("process.on('SIGINT', () => console.log('ignored SIGINT')); process.on('SIGTERM', () => console.log('ignored SIGTERM'))");
+  // A second Ctrl+C is another SIGINT. It is sent once the first was handled: two signals sent
+  // back to back can merge into one pending signal, so the program may see only one.
+  const deaf = await started("process.on('SIGINT', () => console.log('ignored SIGINT')); process.on('SIGTERM', () => console.log('ignored SIGTERM'))", { interruptMs: 2500, killMs: 300 });
   deaf.p.interrupt();
-  deaf.p.interrupt(); // a second Ctrl+C is another SIGINT, and does not restart the wait
+  await until(() => /ignored SIGINT/.test(deaf.output()));
+  deaf.p.interrupt();
   const r2 = await deaf.p.done;
   assert.equal(r2.signal, 'SIGKILL');
   assert.match(deaf.output(), /ignored SIGINT[\s\S]*ignored SIGINT[\s\S]*ignored SIGTERM/);
