@@ -18,6 +18,12 @@ export interface ByteSource {
    * count. Lets the decoder reuse one window buffer instead of allocating per read.
    */
   readInto?(offset: number, target: Uint8Array, length: number): number;
+  /**
+   * Optional: throw (ModelChangedError) when the bytes behind the source may no longer be those it
+   * was opened on (a file rewritten in place). A file source also checks on every read; a save
+   * calls it once more before it replaces the target.
+   */
+  checkUnchanged?(): void;
   /** Release any OS handle. Reads after close fail. */
   close?(): void;
 }

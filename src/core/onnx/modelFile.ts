@@ -8,14 +8,55 @@ import { randomBytes } from 'node:crypto';
 import type { ByteSource } from './byteSource';
 import { type DecodedModel, type DecodeOptions, decodeModel } from './decode';
 import { encodeModel } from './encode';
-import { ModelFileError } from './errors';
+import { ModelChangedError, ModelFileError } from './errors';
 import { NotAFileError, openRegularFile } from './externalData';
 import { fileErrorReason } from '../util/fileErrors';
 
-/** A ByteSource doing positional reads on an open file descriptor. Opening reads nothing. */
+/**
+ * What an fstat said about the file when it was opened. Size and mtime change with any write of
+ * the bytes; ctime also moves with metadata changes, so it is read together with what such a
+ * change leaves visible (links, mode, owner).
+ */
+interface FileStamp {
+  readonly size: bigint;
+  readonly mtimeNs: bigint;
+  readonly ctimeNs: bigint;
+  readonly nlink: bigint;
+  readonly mode: bigint;
+  readonly uid: bigint;
+  readonly gid: bigint;
+}
+
+function stampOf(st: fs.BigIntStats): FileStamp {
+  return { size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, nlink: st.nlink, mode: st.mode, uid: st.uid, gid: st.gid };
+}
+
+/**
+ * Whether the bytes behind the descriptor may differ from those at open. A different size or
+ * mtime: yes (a write, `cp new.onnx model.onnx`, `onnx.save`). A ctime that moved alone: yes
+ * (a rewrite whose mtime was set back, `cp -p`, `touch -r`), unless the links, mode or owner
+ * changed with it: chmod, chown, a hard link, and the rename that replaced the file (another
+ * tool's save, or ours: the old inode loses its name) move ctime and leave the bytes alone.
+ */
+export function stampChanged(was: FileStamp, now: FileStamp): boolean {
+  if (now.size !== was.size || now.mtimeNs !== was.mtimeNs) return true;
+  if (now.ctimeNs === was.ctimeNs) return false;
+  return now.nlink === was.nlink && now.mode === was.mode && now.uid === was.uid && now.gid === was.gid;
+}
+
+/**
+ * A ByteSource doing positional reads on an open file descriptor. Opening reads nothing.
+ *
+ * The descriptor follows the inode: a file replaced by rename (a new inode) keeps being read as it
+ * was, but a file rewritten in place (same inode) is not the file that was decoded any more.
+ * Every read call first checks one fstat against the one taken at open and throws
+ * ModelChangedError when the file was rewritten, so neither a save nor a tensor read mixes the
+ * new bytes into the old structure.
+ */
 export class FileSource implements ByteSource {
   readonly size: number;
   private fd: number | undefined;
+  private readonly stamp: FileStamp;
 
   constructor(readonly name: string) {
     let fd: number;
@@ -26,16 +67,29 @@ export class FileSource implements ByteSource {
       throw new ModelFileError(name, `cannot read: ${fileErrorReason(e)}`);
     }
     try {
-      this.size = fs.fstatSync(fd).size;
+      this.stamp = stampOf(fs.fstatSync(fd, { bigint: true }));
     } catch (e) {
       fs.closeSync(fd);
       throw new ModelFileError(name, `cannot stat: ${(e as Error).message}`);
     }
+    this.size = Number(this.stamp.size);
     this.fd = fd;
   }
 
+  /** Throws ModelChangedError when the file was rewritten in place since it was opened (one fstat). */
+  checkUnchanged(): void {
+    const fd = this.openFd();
+    let now: fs.BigIntStats;
+    try {
+      now = fs.fstatSync(fd, { bigint: true });
+    } catch (e) {
+      throw new ModelFileError(this.name, `cannot stat: ${fileErrorReason(e)}`);
+    }
+    if (stampChanged(this.stamp, stampOf(now))) throw new ModelChangedError(this.name);
+  }
+
   read(offset: number, length: number): Uint8Array {
-    if (this.fd === undefined) throw new ModelFileError(this.name, 'read after close');
+    this.checkUnchanged();
     const start = Math.max(0, Math.min(offset, this.size));
     const len = Math.max(0, Math.min(length, this.size - start));
     const buf = Buffer.allocUnsafe(len);
@@ -49,7 +103,7 @@ export class FileSource implements ByteSource {
   }
 
   readInto(offset: number, target: Uint8Array, length: number): number {
-    if (this.fd === undefined) throw new ModelFileError(this.name, 'read after close');
+    this.checkUnchanged();
     const start = Math.max(0, Math.min(offset, this.size));
     const len = Math.max(0, Math.min(length, this.size - start, target.length));
     let done = 0;
@@ -59,6 +113,11 @@ export class FileSource implements ByteSource {
       done += n;
     }
     return done;
+  }
+
+  private openFd(): number {
+    if (this.fd === undefined) throw new ModelFileError(this.name, 'read after close');
+    return this.fd;
   }
 
   /** One positional read; a failing read (EIO, a network file system going away) is a ModelFileError naming the file. */
@@ -93,9 +152,11 @@ export function openModelFile(file: string, options: DecodeOptions = {}): Decode
  * Encode `decoded` (copying untouched bytes from its source) to `outPath` atomically: the bytes go
  * to a temporary file beside the target, are flushed, and the temporary file is renamed over the
  * target. On any failure the temporary file is removed and the target is untouched. External data
- * files are not touched.
+ * files are not touched. A source file rewritten in place since it was opened is refused
+ * (ModelChangedError, checked on every read and once more before the rename).
  */
 export function saveModelFile(decoded: DecodedModel, outPath: string): { bytesWritten: number } {
+  decoded.source.checkUnchanged?.(); // a file rewritten in place: refused before anything is written
   const chunks = encodeModel(decoded);
   const dir = path.dirname(path.resolve(outPath));
   const tmp = path.join(dir, `.${path.basename(outPath)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -119,6 +180,7 @@ export function saveModelFile(decoded: DecodedModel, outPath: string): { bytesWr
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;
+    decoded.source.checkUnchanged?.(); // a rewrite between the last read and here would otherwise go unnoticed
     try {
       // Keep the target's permissions when replacing it.
       const st = fs.statSync(outPath);

@@ -17,7 +17,7 @@ import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { buildGraphIndex, summarizeModel } from '../../../src/core/graph/index';
 import {
-  FileSource, MemorySource, ModelFileError, ModelTooLargeError, OnnxFormatError, TensorDataError, decodeModel, openModelFile, readTensorBytes, readTensorValues,
+  FileSource, MemorySource, ModelChangedError, ModelFileError, ModelTooLargeError, OnnxFormatError, TensorDataError, decodeModel, openModelFile, readTensorBytes, readTensorValues,
 } from '../../../src/core/onnx/index';
 import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
 import { encodeModelProto, externalTensor } from './protoHelpers';
@@ -536,14 +536,20 @@ describe('hostile input: targeted cases', () => {
   });
 
   test('a source that lies about its size still gives typed errors', () => {
-    // A FileSource over a file that is shorter than the size it reported (truncated while open).
+    // A source reporting more bytes than it gives (as a file truncated between a size check and a read would).
+    const file = path.join(tempDir(), 'shrinks.onnx');
+    const short = new MemorySource(wide.subarray(0, 50_000), file);
+    const liar = { name: file, size: wide.length, read: (offset: number, length: number) => short.read(offset, length) };
+    const out = decodeOutcome(liar, file);
+    assert.ok(!out.ok, 'a shrunk source cannot decode');
+  });
+  test('a file truncated while open: the decode stops with ModelChangedError naming the file', () => {
     const file = path.join(tempDir(), 'shrinks.onnx');
     fs.writeFileSync(file, wide);
     const src = new FileSource(file);
     try {
       fs.truncateSync(file, 50_000);
-      const out = decodeOutcome(src, file);
-      assert.ok(!out.ok, 'a shrunk file cannot decode');
+      assert.throws(() => decodeModel(src, { file }), (e: unknown) => e instanceof ModelChangedError && e.file === file && e.message.startsWith(`${file}: changed on disk`));
     } finally {
       src.close();
     }
