@@ -147,6 +147,14 @@ export function touchedBy(nodes: readonly Node[], finding: Pick<Finding, 'nodes'
       paramsOf(dq, [1, 2]);
       readersOf(nodes[dq]!.output[0]);
     }
+    // An unread DQ output (or no DQ: the Q is unread) leaves the Q's input with one reader fewer:
+    // dropUnread then removes its Q/DQ/Constant producers once nobody reads them (e.g. the pair
+    // before it, Q_a → DQ_a → Q_b → DQ_b with DQ_b unread). Counted whatever else reads that input:
+    // another fix of the round may take those readers away.
+    const dqs = refs(dequantize);
+    if (dequantize === null || dqs.some((dq) => !facts.readers.get(nodes[dq]!.output[0] ?? '')?.length)) {
+      for (const q of refs(quantize)) producersOf(nodes[q]!.input[0]);
+    }
   };
   for (const e of fix.edits) {
     switch (e.kind) {
@@ -174,6 +182,11 @@ export function touchedBy(nodes: readonly Node[], finding: Pick<Finding, 'nodes'
     }
   }
   return out;
+}
+
+/** Whether a fix removes Q/DQ nodes (a pair removed or moved, an input rewired past a chain it may leave unread). */
+function removesQdq(fix: Fix): boolean {
+  return fix.edits.some((e) => e.kind === 'removeQdqPair' || e.kind === 'moveQdqPair' || e.kind === 'rewireInput');
 }
 
 /** Keys whose strings are not node references (tensor names, enums, numbers). */
@@ -266,9 +279,14 @@ export function fixAll(decoded: DecodedModel, analyse: (decoded: DecodedModel) =
       // for the next round's fresh analysis). Tried as one batch (one pass of the editing layer's
       // checks instead of one per fix); when the batch is refused, one at a time, to skip only the
       // fixes that are refused themselves.
+      // Fixes that remove quantizers come first: a fix that retunes a quantizer another fix removes
+      // (R19 unifying the Qs of a conv output, one of them in a pair R25 removes as unread) would
+      // otherwise apply first and leave its choice (the removed Q's larger scale) behind; after the
+      // removal, the next round's analysis decides without it.
+      const ordered = [...fixable.filter((f) => removesQdq(f.fix!)), ...fixable.filter((f) => !removesQdq(f.fix!))];
       const touched = new Set<string>();
       const chosen: { fix: Fix; key: string; ref: FixRef }[] = [];
-      for (const f of fixable) {
+      for (const f of ordered) {
         const fix = f.fix!;
         const names = touchedBy(roundNodes, f, fix);
         if ([...names].some((n) => touched.has(n))) continue;
