@@ -76,6 +76,21 @@ export interface GraphNodeContext {
   readonly qdqUri?: string;
   readonly qdqNode?: string;
   readonly qdqQuantized?: boolean;
+  /** False when the panel shows a subgraph (an If/Loop/Scan body) or a function body, not the main graph. */
+  readonly qdqMainGraph?: boolean;
+}
+
+/**
+ * Edits name nodes of the main graph (names, and `Op#index` labels of unnamed nodes, indexed in the
+ * main graph's node list), so the node and edge menus offer them only there (package.json `when`:
+ * `qdqMainGraph`). A call from elsewhere (a keybinding, an older page) is refused saying why: an
+ * unnamed node's label from a body would name whichever main-graph node has that index.
+ */
+function refuseOutsideMainGraph(context: unknown): { applied: false; message: string } | undefined {
+  if ((context as GraphNodeContext | undefined)?.qdqMainGraph !== false) return undefined;
+  const message = 'QDQ Studio edits the main graph only: this node is inside a subgraph or function body.';
+  void vscode.window.showInformationMessage(message);
+  return { applied: false, message };
 }
 
 function nodeContext(value: unknown): { uri: string; node: string } | undefined {
@@ -90,7 +105,8 @@ function nodeContext(value: unknown): { uri: string; node: string } | undefined 
  */
 async function editFromGraph(command: 'qdqStudio.disableQuantization' | 'qdqStudio.enableQuantization', context: unknown): Promise<unknown> {
   const c = nodeContext(context);
-  return c ? vscode.commands.executeCommand(command, { uri: c.uri, target: c.node, interactive: true }) : undefined;
+  if (!c) return undefined;
+  return refuseOutsideMainGraph(context) ?? vscode.commands.executeCommand(command, { uri: c.uri, target: c.node, interactive: true });
 }
 
 /** Graph view commands and the overlay broadcast to open panels (the shared analysis follows the settings). */
@@ -117,12 +133,13 @@ export function registerGraphCommands(context: vscode.ExtensionContext, services
     }),
     vscode.commands.registerCommand('qdqStudio.graph.unifyScales', async (context?: unknown) => {
       const c = nodeContext(context);
-      return c ? vscode.commands.executeCommand('qdqStudio.unifyScales', { uri: c.uri, node: c.node, interactive: true }) : undefined;
+      if (!c) return undefined;
+      return refuseOutsideMainGraph(context) ?? vscode.commands.executeCommand('qdqStudio.unifyScales', { uri: c.uri, node: c.node, interactive: true });
     }),
     vscode.commands.registerCommand('qdqStudio.graph.removeQdqPair', async (context?: unknown) => {
       const c = context as { qdqUri?: unknown; qdqQuantize?: unknown; qdqDequantize?: unknown } | undefined;
       if (typeof c?.qdqUri !== 'string' || typeof c.qdqQuantize !== 'string' || typeof c.qdqDequantize !== 'string') return undefined;
-      return vscode.commands.executeCommand('qdqStudio.removeQdq', { uri: c.qdqUri, quantize: c.qdqQuantize, dequantize: c.qdqDequantize, interactive: true });
+      return refuseOutsideMainGraph(context) ?? vscode.commands.executeCommand('qdqStudio.removeQdq', { uri: c.qdqUri, quantize: c.qdqQuantize, dequantize: c.qdqDequantize, interactive: true });
     }),
     vscode.commands.registerCommand('qdqStudio.graph.showFindings', async (context?: unknown) => {
       const c = nodeContext(context);

@@ -1184,7 +1184,9 @@ export class GraphPanel {
         if (sel) i = sel.data('i') as number;
       }
     }
-    const context: Record<string, unknown> = { preventDefaultContextMenuItems: true };
+    const shown = this.crumbs[this.crumbs.length - 1]?.ref;
+    // Edits name main-graph nodes: the menus offer them only there (package.json `when`).
+    const context: Record<string, unknown> = { preventDefaultContextMenuItems: true, qdqMainGraph: !shown || (shown.path.length === 0 && !shown.function) };
     if (view && cy && i !== undefined) {
       const v = view.nodes[i]!;
       const key = nodeKey(view, v);

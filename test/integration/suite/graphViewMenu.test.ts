@@ -100,4 +100,30 @@ suite('Graph edge menu: remove a Q/DQ pair', function () {
     assert.equal(count(saved, 'DequantizeLinear'), count(decoded, 'DequantizeLinear') - 1);
     assert.ok(!saved.model.graph!.node.some((n) => n.name === q.name || n.name === dq.name), 'that pair is gone');
   });
+
+  test('the node and edge menus edit the main graph only: a call from a subgraph or function body (qdqMainGraph false) is refused and changes nothing', async () => {
+    // The label an unnamed node of a body carries indexes the body's node list; sent as a target it
+    // would name whichever main-graph node has that index. Here it does name a quantized main Conv.
+    const good = await requireModel('models/tiny-qat-good.onnx');
+    await vscode.workspace.fs.copy(good, scratch, { overwrite: true });
+    const decoded = decodeModel(new MemorySource(await vscode.workspace.fs.readFile(scratch), scratch.fsPath), { file: scratch.fsPath });
+    const conv = decoded.model.graph!.node.find((n) => n.opType === 'Conv')!;
+    await vscode.commands.executeCommand('vscode.openWith', scratch, VIEW_TYPE);
+    await waitForOurEditor(scratch);
+    const fromBody = { webview: VIEW_TYPE, webviewSection: 'graphNode', qdqUri: scratch.toString(), qdqNode: conv.name, qdqMainGraph: false };
+    for (const command of ['qdqStudio.graph.keepInHigherPrecision', 'qdqStudio.graph.quantize', 'qdqStudio.graph.unifyScales']) {
+      const outcome = await vscode.commands.executeCommand<{ applied: boolean; message: string } | undefined>(command, fromBody);
+      assert.equal(outcome?.applied, false, `${command}: ${JSON.stringify(outcome)}`);
+      assert.match(outcome!.message, /main graph only/);
+    }
+    const edge = await vscode.commands.executeCommand<{ applied: boolean } | undefined>('qdqStudio.graph.removeQdqPair', {
+      webviewSection: 'graphEdge', qdqUri: scratch.toString(), qdqQuantize: 'q', qdqDequantize: 'dq', qdqHasPair: true, qdqMainGraph: false,
+    });
+    assert.equal(edge?.applied, false);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(vscode.window.tabGroups.activeTabGroup.activeTab?.isDirty, false, 'nothing changed');
+    // The same call from the main graph applies.
+    const main = await vscode.commands.executeCommand<{ applied: boolean; message: string } | undefined>('qdqStudio.graph.keepInHigherPrecision', { ...fromBody, qdqMainGraph: true });
+    assert.ok(main?.applied, main?.message);
+  });
 });
