@@ -244,7 +244,11 @@ export function cmdEdit(args: string[], io: CliIo): number {
     const plan = exportPlan(session.applied, modelFile);
     if (values['export-plan']) writeAtomically(values['export-plan'], `${JSON.stringify(plan, null, 2)}\n`);
     let bytesWritten: number | undefined;
-    if (values.output) bytesWritten = saveModelFile(decoded, values.output).bytesWritten;
+    if (values.output) {
+      const saved = saveModelFile(decoded, values.output);
+      bytesWritten = saved.bytesWritten;
+      if (saved.replacedLink !== undefined) io.err(replacedLinkLine('qdq edit', values.output, saved.replacedLink));
+    }
     if (values.json) {
       io.out(JSON.stringify({ model: modelFile, output: values.output ?? null, bytesWritten: bytesWritten ?? null, edits: done, plan }, null, 2));
     } else {
@@ -266,6 +270,11 @@ export function cmdEdit(args: string[], io: CliIo): number {
   } finally {
     decoded?.source.close?.();
   }
+}
+
+/** The stderr line of a save that replaced a symbolic link (`qdq save`, `qdq edit -o`). */
+export function replacedLinkLine(command: string, output: string, linkTarget: string): string {
+  return `${command}: ${output} was a link to ${linkTarget}; it is now a file of its own (${linkTarget} is unchanged)`;
 }
 
 function writeAtomically(file: string, text: string): void {

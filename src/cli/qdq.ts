@@ -16,7 +16,7 @@ import { ENGINE_USAGE, runEngine } from './engine';
 import { cmdSensitivity, SENSITIVITY_USAGE } from './sensitivity';
 import { NUMERIC_USAGE, runNumeric } from './numeric';
 import { analysisTarget } from './target';
-import { cmdEdit, EDIT_USAGE } from './edit';
+import { cmdEdit, EDIT_USAGE, replacedLinkLine } from './edit';
 
 const VERSION = '0.1.0';
 
@@ -111,8 +111,9 @@ function cmdSave(args: string[], io: CliIo): number {
     // Data files are never copied: say which ones the saved model cannot use from where it is
     // written (looked at before the save; saving over a linked model file replaces the link).
     const detached = detachedDataFiles(decoded.model, file, values.output);
-    const { bytesWritten } = saveModelFile(decoded, values.output);
+    const { bytesWritten, replacedLink } = saveModelFile(decoded, values.output);
     io.out(`wrote ${values.output} (${bytesWritten} bytes)`);
+    if (replacedLink !== undefined) io.err(replacedLinkLine('qdq save', values.output, replacedLink));
     for (const f of detached) {
       const what =
         f.problem === 'missing' ? `which is not beside it: copy ${f.from} to ${f.to}`

@@ -148,22 +148,94 @@ export function openModelFile(file: string, options: DecodeOptions = {}): Decode
   }
 }
 
+/** What a save did: the bytes written, and the old target of a symbolic link it replaced. */
+export interface SaveResult {
+  bytesWritten: number;
+  /**
+   * Set when `outPath` was a symbolic link: the path it led to (resolved against the link's folder,
+   * one level). The save replaced the link with a regular file, as an atomic save must; the file
+   * the link led to (a Hugging Face cache blob shared by revisions) is unchanged.
+   */
+  replacedLink?: string;
+}
+
+/** What is at the save target before the save: the file to keep the mode and owner of, a link. */
+interface TargetBefore {
+  /** The file at the path (through a link), when there is one. */
+  readonly stat?: fs.Stats;
+  /** The link's target, when the path is a symbolic link. */
+  readonly link?: string;
+}
+
+function targetBefore(outPath: string): TargetBefore {
+  let lst: fs.Stats;
+  try {
+    lst = fs.lstatSync(outPath);
+  } catch {
+    return {}; // a new file (or a path a later step will fail on, with its own message)
+  }
+  if (!lst.isSymbolicLink()) return { stat: lst };
+  const link = path.resolve(path.dirname(path.resolve(outPath)), fs.readlinkSync(outPath));
+  try {
+    return { stat: fs.statSync(outPath), link };
+  } catch {
+    return { link }; // a dangling link
+  }
+}
+
+/** The folder cannot take the temporary file: EACCES/EPERM (permissions, `chattr +i`) or EROFS. */
+const NOT_WRITABLE: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied, EACCES',
+  EPERM: 'operation not permitted, EPERM',
+  EROFS: 'read-only file system, EROFS',
+};
+
+/**
+ * The problem text for a temporary file that could not be created in `dir`: a folder that cannot
+ * be written is said in those words (with the system's reason), anything else as the system says it.
+ */
+export function tempFileProblem(dir: string, e: unknown): string {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && Object.prototype.hasOwnProperty.call(NOT_WRITABLE, code)) {
+    return `cannot save: the folder ${dir} is not writable (${NOT_WRITABLE[code]}; a save writes a temporary file beside the model, then renames it over it)`;
+  }
+  return `cannot save: ${(e as Error).message}`;
+}
+
 /**
  * Encode `decoded` (copying untouched bytes from its source) to `outPath` atomically: the bytes go
- * to a temporary file beside the target, are flushed, and the temporary file is renamed over the
- * target. On any failure the temporary file is removed and the target is untouched. External data
- * files are not touched. A source file rewritten in place since it was opened is refused
- * (ModelChangedError, checked on every read and once more before the rename).
+ * to a temporary file beside the target (its folder is created when missing), are flushed, and
+ * the temporary file, given the target's owner (when allowed) and mode, is renamed over the target.
+ * On any failure the temporary file is removed and the target is untouched. External data files
+ * are not touched.
+ *
+ * Refused before anything is written: a target without any write bit (write-protected: its owner
+ * changes the mode to overwrite it), and a source file rewritten in place since it was opened
+ * (ModelChangedError; checked on every read and once more before the rename). A target that is
+ * a symbolic link is replaced by a regular file (`replacedLink` says where it led); a hard link is
+ * split (the other names keep the old bytes): both are inherent in a save by rename.
  */
-export function saveModelFile(decoded: DecodedModel, outPath: string): { bytesWritten: number } {
-  decoded.source.checkUnchanged?.(); // a file rewritten in place: refused before anything is written
+export function saveModelFile(decoded: DecodedModel, outPath: string): SaveResult {
+  const before = targetBefore(outPath);
+  // A link is replaced, not written through: the mode of the file it leads to is not asked.
+  if (before.stat && !before.link && (before.stat.mode & 0o222) === 0) {
+    const mode = (before.stat.mode & 0o7777).toString(8).padStart(4, '0');
+    throw new ModelFileError(outPath, `cannot save: it is write-protected (mode ${mode}; change its mode to save over it)`);
+  }
+  decoded.source.checkUnchanged?.();
   const chunks = encodeModel(decoded);
   const dir = path.dirname(path.resolve(outPath));
+  makeFolder(outPath, dir);
   const tmp = path.join(dir, `.${path.basename(outPath)}.${randomBytes(6).toString('hex')}.tmp`);
-  let fd: number | undefined;
-  let written = 0;
+  let fd: number;
   try {
     fd = fs.openSync(tmp, 'wx', 0o644);
+  } catch (e) {
+    throw new ModelFileError(outPath, tempFileProblem(dir, e));
+  }
+  let open = true;
+  let written = 0;
+  try {
     for (const c of chunks) {
       if (c instanceof Uint8Array) {
         written += writeAll(fd, c);
@@ -177,21 +249,16 @@ export function saveModelFile(decoded: DecodedModel, outPath: string): { bytesWr
         }
       }
     }
+    if (before.stat) keepOwnerAndMode(fd, before.stat, before.link !== undefined);
     fs.fsyncSync(fd);
+    open = false;
     fs.closeSync(fd);
-    fd = undefined;
-    decoded.source.checkUnchanged?.(); // a rewrite between the last read and here would otherwise go unnoticed
-    try {
-      // Keep the target's permissions when replacing it.
-      const st = fs.statSync(outPath);
-      fs.chmodSync(tmp, st.mode & 0o7777);
-    } catch {
-      /* new file */
-    }
+    // A rewrite between the last read and here would otherwise go unnoticed.
+    decoded.source.checkUnchanged?.();
     fs.renameSync(tmp, outPath);
-    return { bytesWritten: written };
+    return before.link === undefined ? { bytesWritten: written } : { bytesWritten: written, replacedLink: before.link };
   } catch (e) {
-    if (fd !== undefined) {
+    if (open) {
       try {
         fs.closeSync(fd);
       } catch {
@@ -206,6 +273,48 @@ export function saveModelFile(decoded: DecodedModel, outPath: string): { bytesWr
     if (e instanceof ModelFileError) throw e;
     throw new ModelFileError(outPath, `cannot save: ${(e as Error).message}`);
   }
+}
+
+/** Creates the target's folder (and its parents) when it is missing: Save As may name a new one. */
+function makeFolder(outPath: string, dir: string): void {
+  try {
+    fs.statSync(dir);
+    return; // there (a file in the way fails at the temporary file's open)
+  } catch {
+    /* missing: create it */
+  }
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new ModelFileError(outPath, `cannot save: cannot create the folder ${dir}: ${fileErrorReason(e)}`);
+  }
+}
+
+/**
+ * The replacement keeps the replaced file's owner and group (allowed for root, or a group of the
+ * owner's; otherwise it stays ours) and then its mode (after the chown, which clears set-id bits).
+ * A link's replacement takes those of the file the link led to, plus the owner's write bit: a
+ * read-only blob (git-annex, a nix store) protects the blob, which the save leaves alone, not the
+ * name, which is now the user's own file.
+ */
+function keepOwnerAndMode(fd: number, was: fs.Stats, wasLink: boolean): void {
+  const now = fs.fstatSync(fd);
+  if (now.uid !== was.uid || now.gid !== was.gid) {
+    try {
+      fs.fchownSync(fd, was.uid, was.gid);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EPERM' && code !== 'EINVAL') throw e;
+      if (now.gid !== was.gid) {
+        try {
+          fs.fchownSync(fd, now.uid, was.gid); // the group alone, when we belong to it
+        } catch {
+          /* stays ours */
+        }
+      }
+    }
+  }
+  fs.fchmodSync(fd, (was.mode & 0o7777) | (wasLink ? 0o200 : 0));
 }
 
 function writeAll(fd: number, bytes: Uint8Array): number {
