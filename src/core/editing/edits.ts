@@ -79,6 +79,20 @@ export interface AppliedEdit {
    * exported plan follow an unnamed node across later edits.
    */
   readonly graphNodes: { readonly before: readonly Node[]; readonly after: readonly Node[] };
+  /**
+   * One entry per disable/enable part of the request, in the order the parts ran (depth first
+   * through batches and fixes): the layers that part changed, named as `nodes` are. A batch's
+   * `nodes` mix every part's nodes; this says which layers each disable kept and each enable
+   * quantized (what `exportPlan` nets per layer). Absent when the request has no such part.
+   */
+  readonly layers?: readonly LayerChange[];
+}
+
+/** What one disable/enable part of an edit did: the layers it changed. */
+export interface LayerChange {
+  readonly kind: 'disableQuantization' | 'enableQuantization';
+  readonly target: string;
+  readonly layers: readonly string[];
 }
 
 export interface InsertedOrRemovedPair {
@@ -109,12 +123,14 @@ interface Out {
   /** Quantizers an earlier unification in this edit gave one scale. */
   unified: Set<Node>;
   notes: string[];
+  /** Per disable/enable part, the layers it changed (named once the edit is done). */
+  layers: { kind: LayerChange['kind']; target: string; layers: Node[] }[];
 }
 
 /** Validate and apply `request` to `decoded` (in place). Throws `EditError` and leaves the model unchanged when it cannot. */
 export function applyEdit(decoded: DecodedModel, request: EditRequest): AppliedEdit {
   const ctx = new EditContext(decoded);
-  const out: Out = { messages: [], nodes: [], removed: [], scales: [], inserted: [], removedPairs: [], inverses: [], unified: new Set(), notes: [] };
+  const out: Out = { messages: [], nodes: [], removed: [], scales: [], inserted: [], removedPairs: [], inverses: [], unified: new Set(), notes: [], layers: [] };
   try {
     if (typeof request !== 'object' || request === null || typeof (request as { kind?: unknown }).kind !== 'string') throw new EditError('malformed edit request: an object with a "kind" is expected');
     run(ctx, request, out);
@@ -145,6 +161,7 @@ export function applyEdit(decoded: DecodedModel, request: EditRequest): AppliedE
     ...(inverse && !out.noInverse ? { inverse } : {}),
     journal: ctx.journal,
     graphNodes: { before: ctx.startNodes, after: ctx.graph.node },
+    ...(out.layers.length ? { layers: out.layers.map((x) => ({ kind: x.kind, target: x.target, layers: x.layers.map(name) })) } : {}),
   };
 }
 
@@ -257,6 +274,7 @@ function disable(ctx: EditContext, target: string, out: Out): void {
   out.removed.push(named);
   const disabled = [...new Set(removed.map((r) => r.layer))];
   out.nodes.push(...disabled);
+  out.layers.push({ kind: 'disableQuantization', target, layers: disabled });
   out.messages.push(`Disabled quantization of ${disabled.length === 1 ? ctx.startLabel(disabled[0]!) : `${disabled.length} layers under ${target}`}: ${removed.length} Q/DQ input${removed.length === 1 ? '' : 's'} removed; TensorRT runs ${disabled.length === 1 ? 'it' : 'them'} in higher precision.`);
   // A label names the layer in the graph the inverse applies to (the one this edit leaves).
   const byLabel = layers.length === 1 && !layers[0]!.name;
@@ -342,6 +360,7 @@ function enable(ctx: EditContext, r: Extract<EditRequest, { kind: 'enableQuantiz
   }
   if (inserted === 0) throw new EditError(`${r.target}: nothing to enable (every quantizable input is already quantized)`);
   out.nodes.push(...enabled);
+  out.layers.push({ kind: 'enableQuantization', target: r.target, layers: [...enabled] });
   out.messages.push(`Enabled quantization of ${enabled.size === 1 ? ctx.startLabel([...enabled][0]!) : `${enabled.size} layers under ${r.target}`}: ${inserted} Q/DQ pair${inserted === 1 ? '' : 's'} inserted.`);
   if (noScale.length) {
     out.notes.push(`${noScale.length === 1 ? '1 layer' : `${noScale.length} layers`} under ${r.target} left as ${noScale.length === 1 ? 'it is' : 'they are'}: no scale is known for ${noScale.length === 1 ? 'its' : 'their'} input (${listNames(noScale.map((x) => x.node))}); give one with qdq edit --enable-quant NODE:SCALE.`);

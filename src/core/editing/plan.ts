@@ -10,7 +10,7 @@ import { findNodeRef, nodeLabel } from '../graph/index';
 import type { Node } from '../onnx/index';
 import { EditError } from './context';
 import type { AppliedEdit, EditRequest, ScaleMode } from './edits';
-import { moduleOfNodeName } from './targets';
+import { moduleOfNodeName, resolveTarget } from './targets';
 
 export const QDQ_PLAN_FORMAT = 'qdq-plan';
 export const QDQ_PLAN_VERSION = 1;
@@ -211,9 +211,12 @@ export function exactPattern(nodeName: string): string {
 }
 
 /**
- * The plan of the edits in effect (oldest first): kept layers per node (a disable later undone by an
- * enable cancels out), enables, unifications and pair edits as they were requested, and the
- * derived ModelOpt / YOLO lists. A plan applies to the model as it was before these edits, so an
+ * The plan of the edits in effect (oldest first): the net decision per layer (kept in higher
+ * precision, quantized, or nothing: a disable later undone by an enable cancels out, and so does an
+ * enable of a float layer later disabled again), enables, unifications and pair edits as they were
+ * requested, and the derived ModelOpt / YOLO lists. Each disable or enable part counts the layers it
+ * changed itself (`AppliedEdit.layers`; a batch's `nodes` mix every part's), and a later part on a
+ * layer supersedes an earlier one. A plan applies to the model as it was before these edits, so an
  * unnamed node's label (`Conv#12`) is written as it is there: each edit's labels are followed to
  * their node (in the node list that edit began or ended with, `graphNodes`) and named in the first
  * edit's starting list. The ModelOpt patterns and YOLO modules list named nodes only (an unnamed
@@ -234,30 +237,51 @@ export function exportPlan(applied: readonly AppliedEdit[], model?: string): Qdq
     const i = basePositions.get(n);
     return i === undefined ? ref : nodeLabel(n, i);
   };
-  /** Kept layers by their name or label in `base`, with the target that kept them. */
-  const kept = new Map<string, { target: string; label: boolean }>();
-  const enabled: QdqPlan['enableQuantization'] = [];
+  type Scales = { activationScale?: number; weightScales?: number[] };
+  /**
+   * Per layer (its name or label in `base`), in the order of the latest decision: what the first and
+   * the latest disable/enable of it did, the target that kept it, the scales and part (index in
+   * `enables`) of the latest enable; `label`: an unnamed node's label.
+   */
+  const layers = new Map<string, { first: 'disable' | 'enable'; last: 'disable' | 'enable'; reason?: string; scales?: Scales; part?: number; label: boolean }>();
+  /** Each enable part: its target (as in `base`), scales, and the layers it quantized. */
+  const enables: { target: string; keys: string[] }[] = [];
   const unify: QdqPlan['unifyScales'] = [];
   const removePairs: QdqPlan['removeQdqPairs'] = [];
   const insertPairs: QdqPlan['insertQdqPairs'] = [];
-  const visit = (r: EditRequest, e: AppliedEdit): void => {
+  const visit = (r: EditRequest, e: AppliedEdit, changes: { next: number }): void => {
     const { before, after } = e.graphNodes;
     const req = (ref: string): string => rebased(ref, before);
+    /** The layers this disable/enable part changed, as keys in `base`. */
+    const changed = (): { key: string; label: boolean }[] => {
+      const c = e.layers?.[changes.next++];
+      if (!c || c.kind !== r.kind) return [];
+      return c.layers.map((x) => ({ key: rebased(x, after), label: /#\d+$/.test(x) && findNodeRef(after, x).node?.name === '' }));
+    };
     switch (r.kind) {
       case 'disableQuantization':
-        for (const x of e.replaced.removed ?? []) {
-          const key = rebased(x.node, after);
-          if (!kept.has(key)) kept.set(key, { target: req(r.target), label: /#\d+$/.test(x.node) && findNodeRef(after, x.node).node?.name === '' });
+        for (const { key, label } of changed()) {
+          const was = layers.get(key);
+          layers.delete(key);
+          layers.set(key, { first: was?.first ?? 'disable', last: 'disable', reason: req(r.target), ...(was?.scales ? { scales: was.scales } : {}), label });
         }
         return;
       case 'enableQuantization': {
-        const fresh = e.nodes.filter((n) => !kept.delete(rebased(n, after)));
-        if (fresh.length) {
-          const item: { target: string; activationScale?: number; weightScales?: number[] } = { target: req(r.target) };
-          if (r.activationScale !== undefined) item.activationScale = r.activationScale;
-          if (r.weightScales !== undefined) item.weightScales = r.weightScales;
-          enabled.push(item);
+        const own: Scales = {};
+        if (r.activationScale !== undefined) own.activationScale = r.activationScale;
+        if (r.weightScales !== undefined) own.weightScales = r.weightScales;
+        const part = enables.length;
+        const keys: string[] = [];
+        for (const { key, label } of changed()) {
+          const was = layers.get(key);
+          // An enable that put back what the latest disable removed (the session's memory), after an
+          // earlier enable of a float layer: those are the earlier enable's quantizers.
+          const scales = r.remembered?.length && r.activationScale === undefined && was?.first === 'enable' && was.scales ? was.scales : own;
+          layers.delete(key);
+          layers.set(key, { first: was?.first ?? 'enable', last: 'enable', scales, part, label });
+          keys.push(key);
         }
+        enables.push({ target: req(r.target), keys });
         return;
       }
       case 'unifyScales': {
@@ -284,26 +308,55 @@ export function exportPlan(applied: readonly AppliedEdit[], model?: string): Qdq
         return;
       }
       case 'applyFix':
-        for (const x of r.fix.edits) visit(x, e);
+        for (const x of r.fix.edits) visit(x, e, changes);
         return;
       case 'batch':
-        for (const x of r.edits) visit(x, e);
+        for (const x of r.edits) visit(x, e, changes);
         return;
       default:
         return; // setScales, setZeroPoint, setAttribute, moveQdqPair, rewireInput: not plan items
     }
   };
-  for (const e of applied) visit(e.request, e);
+  for (const e of applied) visit(e.request, e, { next: 0 });
   const plan: QdqPlan = { format: QDQ_PLAN_FORMAT, version: QDQ_PLAN_VERSION };
   if (model) plan.model = model;
-  const nodes = [...kept.keys()];
-  const namedNodes = nodes.filter((n) => !kept.get(n)!.label);
-  if (nodes.length) {
-    plan.keepHigherPrecision = nodes.map((n) => {
+  // Kept: disabled first and last (a layer enabled first was float in the model: disabling it again
+  // leaves it as it was).
+  const kept = [...layers].filter(([, l]) => l.first === 'disable' && l.last === 'disable');
+  const namedNodes = kept.filter(([, l]) => !l.label).map(([k]) => k);
+  if (kept.length) {
+    plan.keepHigherPrecision = kept.map(([n, l]) => {
       const m = moduleOfNodeName(n);
-      return { target: n, ...(m ? { module: m } : {}), reason: `disabled with target ${kept.get(n)!.target}` };
+      return { target: n, ...(m ? { module: m } : {}), reason: `disabled with target ${l.reason}` };
     });
   }
+  // Quantized: enabled first and last (a layer disabled first was quantized in the model), by the
+  // enable part that decided last. A part is written with its target when that states its layers'
+  // decision exactly: every layer it changed is still its own, on one set of scales, and no layer
+  // the target names in the model was decided otherwise (kept, or enabled by another part; the plan
+  // applies keeps before enables, and an enable skips a layer already quantized). Else one item per
+  // layer it decided.
+  const enabled: NonNullable<QdqPlan['enableQuantization']> = [];
+  enables.forEach((part, i) => {
+    const mine = part.keys.filter((k) => layers.get(k)!.part === i && layers.get(k)!.last === 'enable');
+    const decided = mine.filter((k) => layers.get(k)!.first === 'enable');
+    if (decided.length === 0) return;
+    const scalesOf = (k: string): Scales => layers.get(k)!.scales ?? {};
+    const same = decided.every((k) => JSON.stringify(scalesOf(k)) === JSON.stringify(scalesOf(decided[0]!)));
+    let whole = same && mine.length === part.keys.length;
+    if (whole) {
+      try {
+        whole = resolveTarget(base, part.target).every((n) => {
+          const l = layers.get(n.name || nodeLabel(n, base.indexOf(n)));
+          return !l || (l.part === i && l.last === 'enable');
+        });
+      } catch {
+        whole = false;
+      }
+    }
+    if (whole) enabled.push({ target: part.target, ...scalesOf(decided[0]!) });
+    else for (const k of decided) enabled.push({ target: k, ...scalesOf(k) });
+  });
   if (enabled.length) plan.enableQuantization = enabled;
   if (unify.length) plan.unifyScales = unify;
   if (removePairs.length) plan.removeQdqPairs = removePairs;
