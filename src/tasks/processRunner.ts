@@ -22,7 +22,7 @@ export interface RunResult {
 
 export interface RunningProcess {
   readonly done: Promise<RunResult>;
-  /** Stops the process: SIGTERM, then SIGKILL after `killMs`. */
+  /** Stops the process (on POSIX its process group: what it started too): SIGTERM, then SIGKILL after `killMs`. */
   kill(): void;
   /**
    * Interrupts the process as Ctrl+C in a shell does: SIGINT (Python raises KeyboardInterrupt,
@@ -44,8 +44,12 @@ export const STOP_GRACE: StopGrace = { interruptMs: 5000, killMs: 3000 };
 export function startProcess(cl: CommandLine, handlers: RunHandlers, grace: StopGrace = STOP_GRACE): RunningProcess {
   let child: ChildProcess;
   const env = cl.env ? { ...process.env, ...cl.env } : process.env;
+  // On POSIX the program leads its own process group, as a shell's job does, so Ctrl+C and Stop
+  // reach what it started too: a wrapper (`conda run`, a launcher script) and its Python, a
+  // DataLoader's workers. Signalling only the direct child left those running (or orphaned).
+  const group = process.platform !== 'win32';
   try {
-    child = spawn(cl.command, cl.args, { cwd: cl.cwd, env, shell: false, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(cl.command, cl.args, { cwd: cl.cwd, env, shell: false, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
   } catch (e) {
     return { done: Promise.resolve({ code: undefined, startError: describeStartError(cl, e) }), kill: () => undefined, interrupt: () => undefined };
   }
@@ -55,12 +59,28 @@ export function startProcess(cl: CommandLine, handlers: RunHandlers, grace: Stop
   }
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   let interruptTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set once the program ended and every process holding its output let go of it. */
+  let closed = false;
+  /** The signal to the program's process group (the program alone where there are none, or once the group is gone). */
+  const signal = (sig: NodeJS.Signals): void => {
+    if (closed) return;
+    if (group && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, sig);
+        return;
+      } catch {
+        // The group is gone (ESRCH): the program itself may still be there.
+      }
+    }
+    child.kill(sig);
+  };
   const done = new Promise<RunResult>((resolve) => {
     let startError: string | undefined;
     child.on('error', (e) => {
       startError = describeStartError(cl, e);
     });
     child.on('close', (code, signal) => {
+      closed = true;
       clearTimeout(killTimer);
       clearTimeout(interruptTimer);
       for (const stream of ['stdout', 'stderr'] as const) {
@@ -74,20 +94,21 @@ export function startProcess(cl: CommandLine, handlers: RunHandlers, grace: Stop
       resolve(result);
     });
   });
-  const ended = () => child.exitCode !== null || child.signalCode !== null;
+  // Until 'close', something may still hold the output open (a process the program started):
+  // stopping signals the group until then, not only while the program itself runs.
   const kill = () => {
-    if (ended() || killTimer) return;
+    if (closed || killTimer) return;
     clearTimeout(interruptTimer);
-    child.kill('SIGTERM');
-    killTimer = setTimeout(() => child.kill('SIGKILL'), grace.killMs);
+    signal('SIGTERM');
+    killTimer = setTimeout(() => signal('SIGKILL'), grace.killMs);
   };
   return {
     done,
     kill,
     interrupt() {
-      if (ended() || killTimer) return;
+      if (closed || killTimer) return;
       // Every Ctrl+C is a SIGINT, as in a shell; the escalation counts from the first.
-      child.kill('SIGINT');
+      signal('SIGINT');
       interruptTimer ??= setTimeout(kill, grace.interruptMs);
     },
   };

@@ -157,3 +157,45 @@ test('interrupt makes Python raise KeyboardInterrupt (its traceback printed, the
   assert.match(output, /Traceback \(most recent call last\):[\s\S]*KeyboardInterrupt/);
   assert.equal(r.signal, 'SIGINT');
 });
+
+/**
+ * A program that starts another and waits for it (a wrapper such as `conda run`, a launcher
+ * script): `grandchild` is the started program's script; the wrapper ignores SIGINT and SIGTERM
+ * itself, as a shell waiting for its job does, and ends when the grandchild ends.
+ */
+async function wrapped(grandchild: string) {
+  const wrapper = [
+    "const { spawn } = require('node:child_process');",
+    "process.on('SIGINT', () => undefined); process.on('SIGTERM', () => undefined);",
+    `const c = spawn(process.execPath, ['-e', ${JSON.stringify(`${grandchild}; console.log('ready'); setTimeout(() => { console.log('grandchild timed out'); process.exit(3); }, 20000)`)}], { stdio: 'inherit' });`,
+    "c.on('exit', (code, sig) => process.exit(code ?? 1));",
+  ].join('\n');
+  let output = '';
+  let ready: () => void = () => undefined;
+  const isReady = new Promise<void>((resolve) => (ready = resolve));
+  const p = startProcess({ command: process.execPath, args: ['-e', wrapper] }, {
+    onOutput: (t) => {
+      output += t;
+      if (output.includes('ready')) ready();
+    },
+  }, { interruptMs: 20_000, killMs: 20_000 });
+  await isReady;
+  return { p, output: () => output };
+}
+
+test('Ctrl+C reaches what the program started (its process group, as in a shell): a wrapper\'s child gets SIGINT', { skip: process.platform === 'win32' && 'no process groups' }, async () => {
+  const w = await wrapped("process.on('SIGINT', () => { console.log('grandchild got SIGINT'); process.exit(130); })");
+  w.p.interrupt();
+  const r = await w.p.done;
+  assert.match(w.output(), /grandchild got SIGINT/);
+  assert.doesNotMatch(w.output(), /timed out/);
+  assert.equal(r.code, 130);
+});
+
+test('Stop reaches what the program started: a wrapper\'s child gets SIGTERM', { skip: process.platform === 'win32' && 'no process groups' }, async () => {
+  const w = await wrapped("process.on('SIGTERM', () => { console.log('grandchild got SIGTERM'); process.exit(143); })");
+  w.p.kill();
+  const r = await w.p.done;
+  assert.match(w.output(), /grandchild got SIGTERM/);
+  assert.equal(r.code, 143);
+});
