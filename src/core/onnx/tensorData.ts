@@ -96,7 +96,7 @@ function varints(decoded: DecodedModel, ref: DataRef, name: string): Int64[] {
 
 /**
  * The tensor's payload in raw_data layout (little-endian, 4-bit types packed two per byte),
- * whichever field or file holds it. Throws TensorDataError naming the file on any problem.
+ * whichever field or file holds it. Throws TensorDataError naming the file on any problem, or ModelChangedError when the model file was rewritten in place since it was opened.
  */
 export function readTensorBytes(decoded: DecodedModel, t: Tensor, reader: FileReader = nodeFileReader): Uint8Array {
   const count = tensorElementCount(t);
