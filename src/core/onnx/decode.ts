@@ -37,7 +37,7 @@ export interface DecodeOptions {
   maxMessages?: number;
   /**
    * Most JavaScript heap in use (the whole process's, as V8 reports it) while decoding; beyond it,
-   * once the decode itself has added 64 MB or more, the decode stops with a ModelTooLargeError
+   * once the decode itself has added 64 MiB or more, the decode stops with a ModelTooLargeError
    * ("too large to open here") instead of running the process out of memory. Checked every 65,536
    * objects or repeated-field entries. Default: 85% of V8's heap limit. (The object budget bounds
    * memory by the file's size; this bounds it by the process, for files of hundreds of megabytes.)
@@ -177,7 +177,7 @@ class Ctx {
     // Over the limit, and by the decode's own doing: memory other code held before it started is
     // not the model's fault.
     if (used > this.maxHeapBytes && used - this.heapAtStart > HEAP_GROWTH_FLOOR) {
-      const mb = (n: number) => `${Math.round(n / 1048576)} MB`;
+      const mb = (n: number) => `${Math.round(n / 1048576)} MiB`;
       throw new ModelTooLargeError(
         this.r.file,
         `too large to open here: decoding it had added ${mb(used - this.heapAtStart)} to this process's memory, which reached ${mb(used)} of the ${mb(this.maxHeapBytes)} it may use ` +

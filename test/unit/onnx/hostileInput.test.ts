@@ -353,8 +353,8 @@ describe('hostile input: targeted cases', () => {
       const m = measure(() => decodeModel(new MemorySource(input, 'huge.onnx'), { maxHeapBytes: limit, maxMessages: Infinity }));
       assert.ok(m.error instanceof ModelTooLargeError && m.error instanceof ModelFileError, String(m.error));
       assert.equal(m.error.file, 'huge.onnx');
-      assert.match(m.error.problem, /too large to open here: decoding it had added (\d+) MB to this process's memory, which reached \d+ MB of the \d+ MB it may use \(at byte \d+ of \d+/);
-      assert.ok(Number(/added (\d+) MB/.exec(m.error.problem)![1]) >= 64, 'only once the decode itself added 64 MB');
+      assert.match(m.error.problem, /too large to open here: decoding it had added (\d+) MiB to this process's memory, which reached \d+ MiB of the \d+ MiB it may use \(at byte \d+ of \d+/);
+      assert.ok(Number(/added (\d+) MiB/.exec(m.error.problem)![1]) >= 64, 'only once the decode itself added 64 MiB');
     }
     // Memory that was in use before the decode is not the model's fault: with a limit already
     // exceeded at the start, a model of 300 k names (checked several times, adding ~15 MB) opens.
