@@ -3,7 +3,7 @@
  * its builds, each in a `CustomExecution` pseudoterminal that runs an argument list with no shell
  * and shows the command line quoted (src/tasks/processTerminal.ts, src/tasks/trtexecTerminal.ts;
  * the trtexec one also reads the results back). Every task carries its problem matcher
- * (`$qdq-python`, `$qdq-trtexec`, package.json), tasks.json ones too unless they name their own.
+ * (`$qdq-python-summary`, `$qdq-trtexec`, package.json), tasks.json ones too unless they name their own.
  * Tasks exist only in a trusted workspace. A missing tool is an actionable message (Open Settings /
  * Pick File…): the commands show it and start nothing; a tasks.json task shows it and ends.
  */
@@ -39,9 +39,15 @@ export interface TaskServices {
   onTrtexecBuilt: TrtexecBuiltHandler;
 }
 
-/** The problem matchers of a task kind (contributed in package.json `problemMatchers`). */
+/**
+ * The problem matchers of a task kind (contributed in package.json `problemMatchers`), one each.
+ * The Python steps read the one-line summary their terminal prints after a traceback
+ * (`$qdq-python-summary`), not the three-line `$qdq-python`: VS Code 1.100 feeds a task re-run in
+ * its reused terminal to the matchers twice per line, so a multi-line matcher would find nothing
+ * from the second run on. Only one of the two, so no problem is reported twice.
+ */
 export function problemMatchersFor(task: QdqTaskDefinition['task']): string[] {
-  return task === 'trtexec' ? ['$qdq-trtexec'] : ['$qdq-python'];
+  return task === 'trtexec' ? ['$qdq-trtexec'] : ['$qdq-python-summary'];
 }
 
 /** A task to run, or why there is none (shown to the user instead of running a task). */

@@ -1,25 +1,40 @@
 /**
- * Python tracebacks in a task's output, for the `$qdq-python` problem matcher (package.json
- * `problemMatchers`). VS Code's matchers read consecutive lines only, so the matcher takes the last
- * frame of a traceback, its source line and the exception line that follows:
+ * Python tracebacks in a task's output, for the problem matchers (package.json `problemMatchers`).
  *
- *     File "/work/yolov9-qat/qat.py", line 212, in run_quantize     ← file, line
- *       model = load_model(weight, device)                          ← source line
- *     FileNotFoundError: [Errno 2] No such file or directory: 'x.pt' ← message
+ * `TracebackWatcher`, fed a yolov9-qat step's output line by line (src/tasks/processTerminal.ts),
+ * gives one summary line to print after each traceback: the traceback's last frame in the user's
+ * files (not `site-packages`, `dist-packages`, the standard library, `<frozen …>`) and the
+ * exception line, whole:
  *
- * and only when that frame is in the user's files (not `site-packages`, `dist-packages`, the
- * standard library, `<frozen …>`). When the exception comes out of library code, or the user's
- * frame has no source line, `TracebackWatcher` (fed the task's output line by line) gives the lines
- * to print after the traceback: the last frame in the user's files, in the same three-line shape,
- * which the matcher then reads. Pure: no `vscode`.
+ *     QDQ Studio: File "/work/yolov9-qat/qat.py", line 212: FileNotFoundError: [Errno 2] No such file or directory: 'x.pt'
+ *
+ * The `$qdq-python-summary` matcher, which the provider's Python tasks carry, reads that line.
+ * It is one line because VS Code (1.100, microsoft/vscode#170898) hands every line of a task
+ * re-run in its reused terminal to the matchers twice, so a multi-line matcher never matches
+ * again and the Problem of the first run is cleared. The three-line `$qdq-python` (frame, source
+ * line, exception), for users' own shell tasks, reads the traceback itself and gives the same
+ * marker (same owner, message, code and line) when the exception was raised in the user's files.
+ *
+ * Nothing is printed for a traceback without a frame in the user's files, nor for
+ * KeyboardInterrupt: that is Ctrl+C, the step is stopped, not failing, and the line it stopped
+ * at is no problem to fix. A SyntaxError of the script itself, which Python reports without a
+ * `Traceback` line (its frame, source line, caret line, error), gets its summary too. Pure: no
+ * `vscode`.
  */
 
-/** A frame line: `  File "<path>", line <n>, in <function>` (the path may hold quotes). */
+/** A frame line: `  File "<path>", line <n>, in <function>` (the path may hold quotes); a SyntaxError's has no `in`. */
 const FRAME = /^\s*File "(.+)", line (\d+)(?:, in (.*))?$/;
 /** Not anchored at the start: a progress bar redrawn with `\r` and no newline can sit in front of it. */
 const TRACEBACK_START = /Traceback \(most recent call last\):\s*$/;
 /** The exception line that ends a traceback: `ValueError: …`, `torch.cuda.OutOfMemoryError: …`, `KeyboardInterrupt`. */
 const EXCEPTION = /^(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?::.*)?$/;
+/** What ends a report of a file that does not compile (no `Traceback` line before it). */
+const SYNTAX_ERROR = /^(?:SyntaxError|IndentationError|TabError)(?::|$)/;
+/** Ctrl+C: a stop, not an error in the user's code. */
+const KEYBOARD_INTERRUPT = /^KeyboardInterrupt(?::|$)/;
+
+/** How the summary line starts; `$qdq-python-summary` matches lines that start so. */
+export const SUMMARY_PREFIX = 'QDQ Studio: ';
 
 /**
  * A file of Python itself or of an installed package, not the user's: `<frozen runpy>`,
@@ -34,49 +49,52 @@ export interface TracebackFrame {
   file: string;
   line: number;
   func?: string;
-  /** The source line Python printed under the frame (absent when the source is not available). */
-  code?: string;
 }
 
-/** Line-fed: `line()` returns the lines to print after it (usually none). */
+/** Line-fed: `line()` returns the lines to print after it (none, or one summary line). */
 export class TracebackWatcher {
   private frames: TracebackFrame[] | undefined;
+  /** The frames are a SyntaxError report's (no `Traceback` line): only a SyntaxError ends them. */
+  private compileError = false;
 
   line(text: string): string[] {
     const line = text.replace(/\r$/, '');
     if (TRACEBACK_START.test(line)) {
       this.frames = [];
+      this.compileError = false;
       return [];
     }
-    const frames = this.frames;
-    if (!frames) return [];
     const frame = FRAME.exec(line);
+    const frames = this.frames;
+    if (!frames) {
+      // `  File "/x/qat.py", line 5` (no `in`) outside a traceback: a SyntaxError of the script itself may follow.
+      if (frame && frame[3] === undefined) {
+        this.frames = [{ file: frame[1]!, line: Number(frame[2]) }];
+        this.compileError = true;
+      }
+      return [];
+    }
     if (frame) {
       frames.push({ file: frame[1]!, line: Number(frame[2]), ...(frame[3] !== undefined ? { func: frame[3] } : {}) });
       return [];
     }
-    if (/^\s/.test(line)) {
-      // The source line under a frame (the first indented line after it); `[Previous line repeated …]` and the like are skipped.
-      const last = frames[frames.length - 1];
-      if (last && last.code === undefined && !/^\s*\[/.test(line)) last.code = line.trim();
-      return [];
-    }
+    // Source lines, a SyntaxError's caret line, `[Previous line repeated …]`.
+    if (/^\s/.test(line)) return [];
     this.frames = undefined;
     if (!EXCEPTION.test(line) || frames.length === 0) return [];
+    if (this.compileError && !SYNTAX_ERROR.test(line)) return [];
     return noteFor(frames, line);
   }
 }
 
-/** What to print after a traceback ended by `exceptionLine`, so its last frame in the user's files is matched. */
+/** The summary line: `QDQ Studio: File "<file>", line <n>: <exception line>`. */
+export function summaryLine(frame: Pick<TracebackFrame, 'file' | 'line'>, exceptionLine: string): string {
+  return `${SUMMARY_PREFIX}File "${frame.file}", line ${frame.line}: ${exceptionLine}`;
+}
+
+/** What to print after a traceback ended by `exceptionLine`: the summary of its last frame in the user's files, if any. */
 export function noteFor(frames: readonly TracebackFrame[], exceptionLine: string): string[] {
-  const last = frames[frames.length - 1]!;
-  if (!isLibraryFile(last.file) && last.code !== undefined) return []; // the matcher reads the traceback itself
+  if (KEYBOARD_INTERRUPT.test(exceptionLine)) return [];
   const user = [...frames].reverse().find((f) => !isLibraryFile(f.file));
-  if (!user) return [];
-  return [
-    `QDQ Studio: the last frame of this traceback in your files${user === last ? '' : ` (the exception was raised in ${last.file})`}:`,
-    `  File "${user.file}", line ${user.line}${user.func !== undefined ? `, in ${user.func}` : ''}`,
-    `    ${user.code ?? '(source line not available)'}`,
-    exceptionLine,
-  ];
+  return user ? [summaryLine(user, exceptionLine)] : [];
 }

@@ -40,6 +40,13 @@ function standin(name: string): string {
   return p;
 }
 
+/** A recorded Python traceback (test/fixtures/python; its user files are in `/tmp/qdq py/yolov9-qat`). */
+function py(name: string): string {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  if (!ext) throw new Error(`extension ${EXTENSION_ID} is not loaded`);
+  return fs.readFileSync(path.join(ext.extensionUri.fsPath, 'test', 'fixtures', 'python', name), 'utf8');
+}
+
 async function setSetting(key: (typeof SETTINGS)[number], value: string | undefined): Promise<void> {
   await vscode.workspace.getConfiguration('qdqStudio').update(key, value, vscode.ConfigurationTarget.Global);
 }
@@ -370,6 +377,66 @@ suite('Tasks', () => {
     }
   });
 
+  test('a Python traceback reaches the Problems panel when the same task runs again in its reused terminal', async () => {
+    // VS Code 1.100 hands each line of a task run in a reused terminal to the problem matchers
+    // twice (microsoft/vscode#170898), so a multi-line matcher never matches from the second run
+    // on and the Problem of the first run is cleared: the user fixes the error, re-runs quantize,
+    // and the new error is not shown. Our tasks use the one-line `$qdq-python-summary` matcher.
+    const env = await standinCheckout();
+    const recorded = (name: string) => py(name).split('/tmp/qdq py/yolov9-qat').join(env.checkout);
+    // The same task each time; its program fails at qat.py:7 (PyYAML) on the first run, at qat.py:15 (json) after.
+    const runs = path.join(env.root, 'runs');
+    const python = path.join(env.root, 'python-traceback-rerun');
+    fs.writeFileSync(
+      python,
+      `#!/usr/bin/env node\nconst fs = require('fs');\nconst n = fs.existsSync(${JSON.stringify(runs)}) ? Number(fs.readFileSync(${JSON.stringify(runs)}, 'utf8')) + 1 : 1;\nfs.writeFileSync(${JSON.stringify(runs)}, String(n));\nprocess.stderr.write(n === 1 ? ${JSON.stringify(recorded('library.traceback.txt'))} : ${JSON.stringify(recorded('stdlib.traceback.txt'))});\nprocess.exitCode = 1;\n`,
+      { mode: 0o755 },
+    );
+    await setSetting('python.path', python);
+    const weights = workspaceFile('weights/rerun.pt').fsPath;
+    fs.mkdirSync(path.dirname(weights), { recursive: true });
+    fs.writeFileSync(weights, 'not real weights');
+    const qat = vscode.Uri.file(path.join(env.checkout, 'qat.py'));
+    const problems = () => vscode.languages.getDiagnostics(qat).map((d) => `${d.range.start.line + 1}: ${d.message}`);
+    const terminalsBefore = new Set(vscode.window.terminals);
+    const started: vscode.Task[] = [];
+    const sub = vscode.tasks.onDidStartTask((e) => started.push(e.execution.task));
+    const quantize = () => vscode.commands.executeCommand('qdqStudio.quantizeYolov9', vscode.Uri.file(weights), { data: path.join(env.root, 'coco.yaml'), noLastLayer: false, batchSize: 1, iters: 1, device: 'cpu' });
+    try {
+      await quantize();
+      await poll('the first run\'s problem on qat.py:7', 15_000, async () => (problems().length ? problems() : undefined));
+      assert.deepEqual(problems(), ['7: yaml.parser.ParserError: while parsing a flow sequence']);
+      const terminalsAfterFirst = vscode.window.terminals.filter((t) => !terminalsBefore.has(t));
+      // Tasks: Rerun Last Task, as the user does after fixing the error.
+      const ended = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the re-run did not end within 60 s')), 60_000);
+        const end = vscode.tasks.onDidEndTask(() => {
+          clearTimeout(timer);
+          end.dispose();
+          resolve();
+        });
+      });
+      await vscode.commands.executeCommand('workbench.action.tasks.reRunTask');
+      await ended;
+      assert.equal(fs.readFileSync(runs, 'utf8'), '2', 'the program ran twice');
+      assert.equal(started.length, 2);
+      assert.deepEqual(started[1]!.definition, started[0]!.definition, 'the same task both times');
+      assert.deepEqual(
+        vscode.window.terminals.filter((t) => !terminalsBefore.has(t)),
+        terminalsAfterFirst,
+        'the second run reused the first run\'s terminal (no new one)',
+      );
+      const second = await poll('the second run\'s problem on qat.py:15', 15_000, async () => (problems().some((p) => p.startsWith('15:')) ? problems() : undefined)).catch((e: Error) => {
+        throw new Error(`${e.message}; problems on qat.py: ${JSON.stringify(problems())}`);
+      });
+      assert.deepEqual(second, ['15: json.decoder.JSONDecodeError: Expecting property name enclosed in double quotes: line 1 column 11 (char 10)'], 'the new problem, once, and the first run\'s gone');
+    } finally {
+      sub.dispose();
+      fs.rmSync(path.dirname(weights), { recursive: true, force: true });
+      await env.dispose();
+    }
+  });
+
   test('a Python step\'s exit code arrives: VS Code reports a CustomExecution task\'s close code as its process\'s exit code', async () => {
     const env = await standinCheckout();
     const python = path.join(env.root, 'python-exit-3');
@@ -502,6 +569,30 @@ suite('Tasks', () => {
     }
   });
 
+  test('a step\'s terminal prints the traceback summary dimmed, on a row of its own, right after its exception line', async () => {
+    // The pseudoterminal as VS Code drives it. One write: a progress bar (\r, no \n), a chained
+    // exception, then more output; later a traceback whose exception line has no line end.
+    const chained = py('chained.traceback.txt').split('/tmp/qdq py/yolov9-qat').join('/w');
+    const script = [
+      `process.stderr.write(' 45%|####     | 9/20\\r' + ${JSON.stringify(chained)} + 'more output');`,
+      `setTimeout(() => process.stderr.write('\\nTraceback (most recent call last):\\n  File "/w/export.py", line 3, in <module>\\n    main()\\nValueError: boom'), 300);`,
+    ].join('\n');
+    const term = new ProcessTerminal({ command: process.execPath, args: ['-e', script] });
+    let output = '';
+    term.onDidWrite((text) => (output += text));
+    const closed = new Promise<void>((resolve) => term.onDidClose(() => resolve()));
+    term.open();
+    await closed;
+    const dim = (s: string) => `\x1b[2m${s}\x1b[22m`;
+    assert.ok(
+      output.includes(`KeyError: 'weights'\r\n${dim('QDQ Studio: File "/w/qat.py", line 18: KeyError: \'weights\'')}\r\n\r\nDuring handling of the above exception`),
+      JSON.stringify(output),
+    );
+    assert.ok(output.includes(`RuntimeError: no weights in the checkpoint\r\n${dim('QDQ Studio: File "/w/qat.py", line 20: RuntimeError: no weights in the checkpoint')}\r\nmore output`), JSON.stringify(output));
+    // At the end of the output: the unfinished exception line is ended first.
+    assert.ok(output.includes(`ValueError: boom\r\n${dim('QDQ Studio: File "/w/export.py", line 3: ValueError: boom')}\r\n`), JSON.stringify(output));
+  });
+
   test('Ctrl+C in a step\'s terminal stops its program and closes with 130 (stopped), a program that fails with 1', async () => {
     // The pseudoterminal as VS Code drives it: open, then the user's keystroke (handleInput).
     const run = async (script: string, ctrlC: boolean): Promise<number> => {
@@ -555,7 +646,7 @@ suite('Tasks', () => {
     );
     try {
       const task = await poll('the tasks.json task', 15_000, async () => (await vscode.tasks.fetchTasks({ type: 'qdq' })).find((t) => t.name === 'qdq-it sensitive'));
-      assert.deepEqual(task.problemMatchers, ['$qdq-python']);
+      assert.deepEqual(task.problemMatchers, ['$qdq-python-summary']);
       await runAndWait(task);
       const args = await poll('the stand-in python to record its arguments', 20_000, async () => (fs.existsSync(env.argvFile) ? readArgv(env.argvFile) : undefined));
       const root = workspaceRoot().fsPath;
@@ -593,7 +684,7 @@ suite('Tasks', () => {
       });
       const [refused, noCheckout] = tasks as [vscode.Task, vscode.Task];
       assert.deepEqual(refused.problemMatchers, ['$qdq-trtexec']);
-      assert.deepEqual(noCheckout.problemMatchers, ['$qdq-python']);
+      assert.deepEqual(noCheckout.problemMatchers, ['$qdq-python-summary']);
       // It is the task that shows why it cannot run, and ends.
       const ended = new Promise<number | undefined>((resolve) => {
         const sub = vscode.tasks.onDidEndTaskProcess((e) => {
