@@ -167,7 +167,7 @@ function pythonScript(env: QatEnvironment, script: string, scriptArgs: string[],
       : [scriptPath, ...scriptArgs];
   // Unbuffered, so output shows as it comes; no 3.11+ `~~^^` range lines under traceback source
   // lines, so a traceback's last frame, its source line and the exception are consecutive lines
-  // (what the `$qdq-python` problem matcher reads).
+  // (what the `$qdq-python` matcher needs, for anyone who attaches it; our own summary line does not depend on it).
   return { command: nonEmpty('the Python interpreter', env.python), args, cwd: env.checkout, env: { PYTHONUNBUFFERED: '1', PYTHONNODEBUGRANGES: '1' } };
 }
 
