@@ -5,6 +5,7 @@ import { Disposable } from '../util/dispose';
 import type { Logger } from '../util/logger';
 import { readBackup, writeBackup } from './backup';
 import { closeQuietly, displayPath, indexAndSummary, type LoadResult, type ModelLoader } from './modelLoader';
+import { Notices } from './notices';
 
 /** A document's state: its first load still running, or how it ended (the model or the error). */
 export type DocumentState = LoadResult | { readonly kind: 'loading' };
@@ -23,7 +24,16 @@ const reloadDelayMs = 250;
 export interface DocumentServices {
   readonly loader: ModelLoader;
   readonly log: Logger;
+  /** Where messages and questions go (VS Code's, unless given: the editor provider's, which tests can answer). */
+  readonly notices?: Notices;
+  /** The open documents, to refresh another one (the copy a Save As made) when its data files arrive. */
+  readonly documents?: { find(uri: vscode.Uri): OnnxDocument | undefined };
 }
+
+/** The actions offered when the file was rewritten in place under unsaved edits. */
+export const REAPPLY_EDITS = 'Reload and Re-apply Edits';
+export const EXPORT_PLAN = 'Export Plan…';
+const SHOW_LOG = 'Show Log';
 
 /** What `applyEdit` (and the edit commands) report. */
 export interface EditOutcome {
@@ -86,10 +96,10 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
    * editor provider returns it to VS Code at once, so VS Code creates the webview while the model
    * decodes. Its state is `loading` until then; `whenLoaded()` says when that ends.
    */
-  static open(uri: vscode.Uri, backupId: string | undefined, services: DocumentServices): OnnxDocument {
+  static open(uri: vscode.Uri, backupId: string | undefined, services: DocumentServices, carried?: readonly EditRequest[]): OnnxDocument {
     const document = new OnnxDocument(uri, { kind: 'loading' }, services);
     const generation = ++document.loadGeneration; // now: a revert before the load starts overtakes it
-    document.pendingLoad = () => void document.firstLoad(generation, backupId);
+    document.pendingLoad = () => void document.firstLoad(generation, backupId, carried);
     // Normally `startLoading()` (the editor resolved) comes first; this is for a document no editor shows.
     document.loadFallback = setTimeout(() => document.startLoading(), LOAD_FALLBACK_MS);
     return document;
@@ -122,11 +132,12 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
   }
 
   /**
-   * Decode, stamp, then the backup's edits (hot exit). A `revert`/retry reload may overtake it (the
-   * reload's result wins and the backup's edits are dropped, as a revert drops edits); changes on
-   * disk wait for it (see watchForChanges). Settles `whenLoaded()` in every case.
+   * Decode, stamp, then the backup's edits (hot exit), or the edits a rename carried over (`carried`,
+   * see RenamedEdits: applied as VS Code edits, so the tab is dirty). A `revert`/retry reload may
+   * overtake it (the reload's result wins and the backup's edits are dropped, as a revert drops
+   * edits); changes on disk wait for it (see watchForChanges). Settles `whenLoaded()` in every case.
    */
-  private async firstLoad(generation: number, backupId: string | undefined): Promise<void> {
+  private async firstLoad(generation: number, backupId: string | undefined, carried: readonly EditRequest[] | undefined): Promise<void> {
     // Overtaken (closed, or reverted before it started): whoever overtook it settles.
     const current = (): boolean => !this.isDisposed && generation === this.loadGeneration;
     if (!current()) return;
@@ -139,7 +150,11 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
       }
       this._state = result;
       this.stamp = await stamp;
-      if (backupId === undefined || !current()) return;
+      if (!current()) return;
+      if (backupId === undefined) {
+        if (carried && carried.length > 0) await this.reapply(carried, 'rename');
+        return;
+      }
       const { backup, problem } = await readBackup(backupId);
       if (!current()) return;
       if (problem !== undefined) {
@@ -204,6 +219,14 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
   private stamp: DiskStamp | undefined;
   /** The file changed on disk (not by us) while there were unsaved edits. */
   private changedOnDisk = false;
+  /** The watcher has said the file was rewritten in place under unsaved edits (once per reading of the file). */
+  private rewrittenSaid = false;
+  /**
+   * How many edits of the history are in the file on disk (`session.applied.length` at the last
+   * save; 0 for the file as read), or undefined when that state left the history (an edit after
+   * undoing past it). Revert rewinds to it (see `rewindToSavePoint`).
+   */
+  private savedAt: number | undefined = 0;
 
   private readonly _onDidChangeModel = this._register(new vscode.EventEmitter<void>());
   /** Fires after every reload, edit, undo, redo and revert: the model (or its load state) changed. */
@@ -224,8 +247,11 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
   ) {
     super();
     this._state = initial;
+    this.notices = services.notices ?? new Notices();
     this.watchForChanges();
   }
+
+  private readonly notices: Notices;
 
   /** The decoded model and its summary, the load error, or `loading` (first load still running). */
   get state(): DocumentState {
@@ -270,11 +296,27 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     this.session ??= new editing.EditSession(state.decoded);
     let applied: AppliedEdit;
     try {
-      applied = this.session.apply(request);
+      applied = this.applyToSession(this.session, request);
     } catch (e) {
       if (e instanceof editing.EditError) return { applied: false, message: e.message, nodes: [], ...(e.code ? { code: e.code } : {}) };
       throw e;
     }
+    this.announce(applied);
+    await this.modelChanged();
+    this.services.log.info(`${displayPath(this.uri)}: ${applied.message}`);
+    return { applied: true, message: applied.message, nodes: applied.nodes, ...(applied.notes ? { notes: applied.notes } : {}) };
+  }
+
+  /** `session.apply`, keeping `savedAt`: a save point in the redo tail the edit drops is gone from the history. */
+  private applyToSession(session: EditSession, request: EditRequest): AppliedEdit {
+    const before = session.applied.length;
+    const applied = session.apply(request);
+    if (this.savedAt !== undefined && this.savedAt > before) this.savedAt = undefined;
+    return applied;
+  }
+
+  /** Tells VS Code about an applied edit (its undo stack, the dirty marker), with undo/redo closures. */
+  private announce(applied: AppliedEdit): void {
     const generation = this.historyGeneration;
     this._onDidChange.fire({
       document: this,
@@ -282,9 +324,6 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
       undo: () => this.replayStep('undo', generation, applied.label),
       redo: () => this.replayStep('redo', generation, applied.label),
     });
-    await this.modelChanged();
-    this.services.log.info(`${displayPath(this.uri)}: ${applied.message}`);
-    return { applied: true, message: applied.message, nodes: applied.nodes, ...(applied.notes ? { notes: applied.notes } : {}) };
   }
 
   /** VS Code's undo/redo of one edit; a closure from before a reload or revert does nothing. */
@@ -326,9 +365,71 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     if (this._state !== state || this.isDisposed) return; // reverted or closed meanwhile
     this.session ??= new editing.EditSession(state.decoded);
     const problems = this.session.replay(edits);
-    for (const p of problems) this.services.log.warn(`Restoring an unsaved edit of ${displayPath(this.uri)} failed: ${p}`);
     await this.refreshSummary();
     this.services.log.info(`Restored ${edits.length - problems.length} unsaved edits of ${displayPath(this.uri)}`);
+    this.reportDropped('restore', edits.length, problems);
+    // VS Code shows a document opened from a backup as dirty: with nothing restored it is not.
+    if (problems.length === edits.length) void this.whenLoaded().then(() => this.markTabClean());
+  }
+
+  /**
+   * Applies `requests` (the unsaved edits of this file as it was: carried over a rename, or kept
+   * through a reload of a file rewritten under them) to the model as it is now, each as an undoable
+   * VS Code edit, so the tab is dirty. Those that no longer apply are dropped and said (see
+   * `reportDropped`). Resolves with how many applied.
+   */
+  private async reapply(requests: readonly EditRequest[], why: 'rename' | 'reapply'): Promise<number> {
+    const state = this._state;
+    if (state.kind !== 'loaded') {
+      this.reportDropped(why, requests.length, requests.map(() => unavailable(this.uri, state)));
+      return 0;
+    }
+    const [editing] = await this.core();
+    if (this._state !== state || this.isDisposed) return 0; // reverted or closed meanwhile
+    const session = (this.session ??= new editing.EditSession(state.decoded));
+    const problems: string[] = [];
+    for (const request of requests) {
+      try {
+        this.announce(this.applyToSession(session, request));
+      } catch (e) {
+        if (!(e instanceof editing.EditError)) this.services.log.error(`Re-applying an edit to ${displayPath(this.uri)} failed`, e);
+        problems.push(e instanceof Error ? e.message : String(e));
+      }
+    }
+    await this.modelChanged();
+    this.services.log.info(`${displayPath(this.uri)}: re-applied ${requests.length - problems.length} of ${requests.length} unsaved edits`);
+    this.reportDropped(why, requests.length, problems);
+    return requests.length - problems.length;
+  }
+
+  /**
+   * Says which unsaved edits could not be applied again (hot exit, a rename, a reload under
+   * edits): a warning naming the file and the edits' refusals, with the log a click away.
+   */
+  private reportDropped(why: 'restore' | 'rename' | 'reapply', total: number, problems: readonly string[]): void {
+    if (problems.length === 0) return;
+    const file = displayPath(this.uri);
+    const done = why === 'restore' ? 'restored' : why === 'rename' ? 'carried over to the renamed file' : 're-applied';
+    for (const p of problems) this.services.log.warn(`${file}: an unsaved edit could not be ${done}: ${p}`);
+    const listed = problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : '');
+    const count = problems.length === total ? (total === 1 ? 'The unsaved edit' : `All ${total} unsaved edits`) : `${problems.length} of ${total} unsaved edits`;
+    const message = `${file}: ${count} could not be ${done} and ${problems.length === 1 ? 'was' : 'were'} dropped: ${listed}`;
+    void this.notices.show('warning', message, {}, SHOW_LOG).then((answer) => {
+      if (answer === SHOW_LOG) this.services.log.show();
+    });
+  }
+
+  /**
+   * Makes VS Code show the tab clean when the document has nothing unsaved (a hot-exit backup or a
+   * re-apply of which nothing applied): a save, which writes nothing then (see `save`).
+   */
+  private async markTabClean(): Promise<void> {
+    if (this.isDisposed || this.isDirty) return;
+    try {
+      await vscode.workspace.save(this.uri);
+    } catch (e) {
+      this.services.log.warn(`${displayPath(this.uri)}: could not mark the tab clean: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   /** The summary follows the edited model; then listeners hear about it. */
@@ -358,7 +459,9 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     this._state = result;
     this.historyGeneration++;
     this.session = undefined;
+    this.savedAt = 0;
     this.changedOnDisk = false;
+    this.rewrittenSaid = false;
     this.stamp = await stamp;
     if (previous.kind === 'loaded') closeQuietly(previous.decoded);
     this.settle(); // a reload during the first load ends that wait too
@@ -366,19 +469,89 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     return result;
   }
 
-  /** Saves to the document's own file, asking first when someone else changed it since we read it. */
+  /**
+   * Saves to the document's own file, asking first when someone else changed it since we read it.
+   * A file rewritten in place under the edits cannot be saved over (the untouched parts of the
+   * model would come from the other contents): the save fails and offers to reload and re-apply
+   * the edits. With nothing unsaved and the file as we read it, nothing is written.
+   */
   async save(cancellation: vscode.CancellationToken): Promise<void> {
     await this.whenLoaded(); // the stamp and the backup's edits first
-    if (this.changedOnDisk || (await this.changedSinceStamp()) === true) {
+    const changed = this.changedOnDisk || (await this.changedSinceStamp()) === true;
+    if (!changed && !this.isDirty) {
+      this.services.log.info(`${displayPath(this.uri)}: nothing to save`);
+      return;
+    }
+    if (changed) {
+      if (await this.rewrittenInPlace()) throw this.rewritten(this.uri);
       const overwrite = 'Overwrite';
-      const answer = await vscode.window.showWarningMessage(
-        `${displayPath(this.uri)} changed on disk since it was opened. Overwrite it with your edits?`,
-        { modal: true },
-        overwrite,
-      );
+      const answer = await this.notices.show('warning', `${displayPath(this.uri)} changed on disk since it was opened. Overwrite it with your edits?`, { modal: true }, overwrite);
       if (answer !== overwrite) throw new Error(`Not saved: ${displayPath(this.uri)} changed on disk (revert to load it, or save again to overwrite)`);
     }
     await this.saveAs(this.uri, cancellation); // the offer to copy data files runs on, unawaited
+  }
+
+  /** True when the model's file was rewritten in place since it was read (its unedited bytes are gone). */
+  private async rewrittenInPlace(): Promise<boolean> {
+    const state = this._state;
+    if (state.kind !== 'loaded') return false;
+    const onnx = await import('../core/onnx/index.js');
+    try {
+      (state.decoded.source as { checkUnchanged?(): void }).checkUnchanged?.();
+      return false;
+    } catch (e) {
+      return e instanceof onnx.ModelChangedError;
+    }
+  }
+
+  /**
+   * A save to `target` cannot be done because the file was rewritten in place: offers to reload
+   * and re-apply the edits (not awaited: VS Code shows the save's failure meanwhile) and returns
+   * the error the save fails with.
+   */
+  private rewritten(target: vscode.Uri): Error {
+    const file = displayPath(this.uri);
+    void this.offerRecovery(
+      `${file} was rewritten on disk since it was opened, so your edits cannot be saved${target.toString() === this.uri.toString() ? '' : ` to ${displayPath(target)}`}: ` +
+        'the parts of the model they leave alone would come from the new contents. Reload the file and re-apply your edits to it?',
+    );
+    return new Error(`Not saved: ${file} was rewritten on disk since it was opened (reload it and re-apply your edits, or revert)`);
+  }
+
+  /** Offers what can be done with unsaved edits over a file rewritten in place, and does what is picked. */
+  private async offerRecovery(message: string): Promise<void> {
+    const answer = await this.notices.show('warning', message, {}, REAPPLY_EDITS, EXPORT_PLAN);
+    if (this.isDisposed) return;
+    if (answer === REAPPLY_EDITS) {
+      await this.reloadAndReapply();
+    } else if (answer === EXPORT_PLAN) {
+      const written = await vscode.commands.executeCommand<{ path: string } | undefined>('qdqStudio.exportPlan', { uri: this.uri.toString() });
+      if (written) void this.notices.show('info', `Your edits of ${displayPath(this.uri)} are in the plan ${vscode.Uri.parse(written.path).fsPath} (Apply Plan puts them on a model).`);
+    }
+  }
+
+  /**
+   * Reads the file again and applies the unsaved edits (the backup log: what turned the file as it
+   * was into the document) to what is there now, each as an undoable edit, so the document stays
+   * dirty; edits that no longer apply are said. Used when the file was rewritten under the edits.
+   */
+  async reloadAndReapply(): Promise<{ applied: number; dropped: number }> {
+    await this.whenLoaded();
+    let edits: EditRequest[];
+    try {
+      edits = this.session?.backupLog() ?? [];
+    } catch (e) {
+      const message = `${displayPath(this.uri)}: cannot re-apply the unsaved edits: ${e instanceof Error ? e.message : String(e)}`;
+      this.services.log.warn(message);
+      void this.notices.show('warning', message);
+      return { applied: 0, dropped: 0 };
+    }
+    const result = await this.reload();
+    if (this.isDisposed || this._state !== result) return { applied: 0, dropped: edits.length };
+    const applied = edits.length > 0 ? await this.reapply(edits, 'reapply') : 0;
+    // VS Code still counts the edits from before the reload: with none re-applied nothing is unsaved.
+    if (applied === 0) await this.markTabClean();
+    return { applied, dropped: edits.length - applied };
   }
 
   /**
@@ -405,24 +578,42 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     // another folder, or beside a linked model file the save replaces. Told before the save.
     const local = target.scheme === 'file' && this.uri.scheme === 'file';
     const detached = local ? onnx.detachedDataFiles(state.decoded.model, this.uri.fsPath, target.fsPath) : [];
+    let replacedLink: string | undefined;
     try {
       if (target.scheme === 'file') {
-        onnx.saveModelFile(state.decoded, target.fsPath);
+        const saved: unknown = onnx.saveModelFile(state.decoded, target.fsPath);
+        replacedLink = (saved as { replacedLink?: string } | undefined)?.replacedLink;
       } else {
         await vscode.workspace.fs.writeFile(target, onnx.encodeModelToBytes(state.decoded));
       }
     } catch (e) {
+      if (e instanceof onnx.ModelChangedError) {
+        this.services.log.warn(`Saving ${displayPath(this.uri)} to ${displayPath(target)} failed: ${e.message}`);
+        throw this.rewritten(target);
+      }
       const message = e instanceof Error ? e.message : String(e);
       this.services.log.error(`Saving ${displayPath(this.uri)} to ${displayPath(target)} failed`, e);
       throw new Error(message.includes(displayPath(target)) ? message : `${displayPath(target)}: ${message}`);
     }
+    if (replacedLink !== undefined) {
+      const message = `${displayPath(target)} was a link to ${replacedLink}: the save replaced the link with a file holding the saved model, and ${replacedLink} is unchanged.`;
+      this.services.log.info(message);
+      void this.notices.show('info', message);
+    }
     if (target.toString() === this.uri.toString()) {
       this.session?.markSaved();
+      this.savedAt = this.session?.applied.length ?? 0;
       this.changedOnDisk = false;
       await this.readStamp();
       // The save replaced a linked model file, and some data files are no longer usable from it:
       // the summary and the Problems panel say so now, not at the next open.
       if (detached.length > 0) await this.modelChanged();
+    } else if (this.isDirty) {
+      // VS Code now shows this document clean (its editor moves to the copy); its edits went to the
+      // copy, so it goes back to its file as it is on disk, as a text editor does. Else another
+      // editor of it would look saved and write the edits into this file at its next save.
+      this.services.log.info(`${displayPath(this.uri)}: its edits were saved to ${displayPath(target)}; reading it again from disk`);
+      await this.reload();
     }
     const dataFiles = this.offerDataFiles(detached, target, prompt);
     this.services.log.info(`Saved ${displayPath(this.uri)} to ${displayPath(target)}`);
@@ -446,19 +637,50 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     const copy = copyable.length === 1 ? 'Copy Data File' : 'Copy Data Files';
     const answer = await prompt(message, ...(copyable.length ? [copy] : []));
     if (answer !== copy) return;
+    let copied = 0;
     for (const f of copyable) {
       try {
         await vscode.workspace.fs.copy(vscode.Uri.file(f.from), vscode.Uri.file(f.to), { overwrite: false });
         this.services.log.info(`Copied ${f.from} to ${f.to}`);
+        copied++;
       } catch (e) {
         void vscode.window.showErrorMessage(`Could not copy ${f.from} to ${f.to}: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
+    // The copy's editor (VS Code opens it after Save As) read its data files' state before they
+    // arrived: its summary and Problems follow now.
+    const copyDocument = copied > 0 ? this.services.documents?.find(target) : undefined;
+    if (copyDocument) await copyDocument.refresh();
   }
 
-  /** Drops unsaved edits by reading the file again. */
+  /** Computes the summary again (the external data files' state with it) and tells the listeners. */
+  async refresh(): Promise<void> {
+    await this.whenLoaded();
+    if (!this.isDisposed) await this.modelChanged();
+  }
+
+  /**
+   * Drops unsaved edits. When the file is as we last read or wrote it, the history goes back to its
+   * save point (undoing, or redoing what was undone past it), as VS Code moves its own undo stack
+   * there: Ctrl+Z after the revert then undoes the saved edits, as it does in a text editor. Else
+   * (the file changed, or the save point left the history) the file is read again.
+   */
   async revert(_cancellation: vscode.CancellationToken): Promise<void> {
+    if (await this.rewindToSavePoint()) return;
     await this.reload();
+  }
+
+  private async rewindToSavePoint(): Promise<boolean> {
+    const session = this.session;
+    const savedAt = this.savedAt;
+    if (this.firstLoading || !session || this._state.kind !== 'loaded' || savedAt === undefined || this.changedOnDisk) return false;
+    if ((await this.changedSinceStamp()) !== false || this.session !== session || this.isDisposed) return false;
+    while (session.applied.length > savedAt && session.undo());
+    while (session.applied.length < savedAt && session.redo());
+    if (session.isDirty) return false; // not where the file is: read it again
+    this.services.log.info(`${displayPath(this.uri)}: reverted to the saved state (${savedAt} edits in effect)`);
+    await this.modelChanged();
+    return true;
   }
 
   /** Writes the edit log (not the model) for hot exit, once the backup it was opened from is replayed. */
@@ -529,7 +751,20 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
           if (this.isDisposed || changedByOthers === false) return; // our own save, or nothing new
           if (this.isDirty) {
             this.changedOnDisk = true;
-            this.services.log.info(`${displayPath(this.uri)} changed on disk; keeping the unsaved edits (saving will ask before overwriting)`);
+            void this.rewrittenInPlace().then((inPlace) => {
+              if (this.isDisposed) return;
+              if (!inPlace) {
+                this.services.log.info(`${displayPath(this.uri)} changed on disk; keeping the unsaved edits (saving will ask before overwriting)`);
+                return;
+              }
+              // Saving cannot work any more: say so now, once, rather than at the save.
+              this.services.log.warn(`${displayPath(this.uri)} was rewritten in place on disk under unsaved edits`);
+              if (this.rewrittenSaid) return;
+              this.rewrittenSaid = true;
+              void this.offerRecovery(
+                `${displayPath(this.uri)} was rewritten on disk while it has unsaved edits, so they can no longer be saved over it. Reload the file and re-apply your edits to it?`,
+              );
+            });
             return;
           }
           this.services.log.info(`${displayPath(this.uri)} changed on disk; reloading`);

@@ -3,9 +3,11 @@ import { isFromWebview } from '../protocol/messages';
 import type { Logger } from '../util/logger';
 import { createMessageHandlers, dispatchMessage, type HandlerServices, type MessageHandlers } from './messageHandlers';
 import type { ModelLoader } from './modelLoader';
-import { OnnxDocument } from './onnxDocument';
+import { Notices, type NoticeAnswerer } from './notices';
+import { OnnxDocument, type DocumentServices } from './onnxDocument';
 import type { OpenDocuments } from './openDocuments';
 import { markStep } from './openTimeline';
+import { RenamedEdits } from './renamedEdits';
 import { stateMessage } from './stateMessage';
 import { buildWebviewHtml, webviewOptions } from './webviewHtml';
 import type { WebviewRegistry } from './webviewRegistry';
@@ -26,24 +28,46 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
   static readonly viewType = 'qdqStudio.onnxEditor';
 
   static register(context: vscode.ExtensionContext, services: EditorServices): void {
-    const provider = new OnnxEditorProvider(services);
+    const notices = new Notices();
+    const renames = new RenamedEdits(services.documents, services.log);
+    const provider = new OnnxEditorProvider(services, notices, renames);
     context.subscriptions.push(
       provider._onDidChangeCustomDocument,
+      renames,
       vscode.window.registerCustomEditorProvider(OnnxEditorProvider.viewType, provider, {
         // State lives in the document and in the webview's getState/setState, not in a hidden page.
         webviewOptions: { retainContextWhenHidden: false },
         supportsMultipleEditorsPerDocument: true,
       }),
     );
+    // Only in the extension host of the integration tests (a function can only be passed from
+    // there): answerNotices(answerer | undefined) sees and answers the documents' messages and
+    // questions in place of the notifications and dialogs (undefined: show them again).
+    if (context.extensionMode === vscode.ExtensionMode.Test) {
+      context.subscriptions.push(
+        vscode.commands.registerCommand('qdqStudio.internal.answerNotices', (answerer: unknown) => {
+          if (answerer !== undefined && typeof answerer !== 'function') return false;
+          notices.answerWith(answerer as NoticeAnswerer | undefined);
+          return true;
+        }),
+      );
+    }
   }
 
   private readonly _onDidChangeCustomDocument = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<OnnxDocument>>();
   readonly onDidChangeCustomDocument = this._onDidChangeCustomDocument.event;
 
   private readonly handlers: MessageHandlers;
+  /** What the documents get: the editor's services, its notices and the open documents. */
+  private readonly documentServices: DocumentServices;
 
-  private constructor(private readonly services: EditorServices) {
+  private constructor(
+    private readonly services: EditorServices,
+    notices: Notices,
+    private readonly renames: RenamedEdits,
+  ) {
     this.handlers = createMessageHandlers(services);
+    this.documentServices = { loader: services.loader, log: services.log, notices, documents: services.documents };
   }
 
   /**
@@ -54,7 +78,9 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
    */
   openCustomDocument(uri: vscode.Uri, openContext: vscode.CustomDocumentOpenContext, _token: vscode.CancellationToken): OnnxDocument {
     const t0 = performance.now();
-    const document = OnnxDocument.open(uri, openContext.backupId, this.services);
+    // Edits a rename carried here (VS Code reopens a renamed file's editor without its backup).
+    const carried = openContext.backupId === undefined ? this.renames.take(uri) : undefined;
+    const document = OnnxDocument.open(uri, openContext.backupId, this.documentServices, carried);
     markStep(document, 'opened');
     const { documents, log } = this.services;
     documents.begin(document);

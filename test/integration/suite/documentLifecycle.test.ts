@@ -1,0 +1,324 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { onnx } from 'onnx-proto';
+import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
+import { makeTempDir, removeTempDirs } from '../../support/tempDir';
+import { EXTENSION_ID, VIEW_TYPE, closeAllEditors, poll, requireModel, waitForOurEditor, waitForReport, workspaceFile } from './support';
+
+/** What the documents showed the user (src/editor/notices.ts Notice), seen by the test hook in place of VS Code. */
+interface Notice {
+  kind: 'info' | 'warning';
+  message: string;
+  actions: string[];
+  modal?: boolean;
+}
+interface EditOutcome {
+  applied: boolean;
+  message: string;
+}
+interface EditState {
+  isDirty: boolean;
+  edits: string[];
+  nodeCount?: number;
+}
+
+const CONV = '/model.2/cv1/conv/Conv';
+const OTHER_CONV = '/model.1/conv/Conv';
+const REAPPLY = 'Reload and Re-apply Edits';
+
+async function editState(uri: vscode.Uri): Promise<EditState | undefined> {
+  return vscode.commands.executeCommand<EditState | undefined>('qdqStudio.internal.editState', uri.toString());
+}
+
+function tabOf(uri: vscode.Uri): vscode.Tab | undefined {
+  for (const group of vscode.window.tabGroups.all) {
+    for (const tab of group.tabs) if (tab.input instanceof vscode.TabInputCustom && tab.input.uri.path === uri.path) return tab;
+  }
+  return undefined;
+}
+
+/** Waits until the document and its tab are both dirty (or both clean), and `accept` holds. */
+async function waitState(uri: vscode.Uri, dirty: boolean, what: string, accept: (s: EditState) => boolean = () => true): Promise<EditState> {
+  let last = '';
+  try {
+    return await poll(what, 20_000, async () => {
+      const s = await editState(uri);
+      const tab = tabOf(uri);
+      last = `document ${JSON.stringify(s)}, tab dirty ${tab?.isDirty}`;
+      return s && s.isDirty === dirty && tab?.isDirty === dirty && accept(s) ? s : undefined;
+    });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; last seen: ${last}`);
+  }
+}
+
+/** VS Code's own undo / redo (Ctrl+Z); the workbench registers an edit a moment after it is reported. */
+async function workbench(command: 'undo' | 'redo'): Promise<void> {
+  await new Promise((r) => setTimeout(r, 300));
+  await vscode.commands.executeCommand(command);
+}
+
+function nodesOf(file: string): onnx.INodeProto[] {
+  return onnx.ModelProto.decode(fs.readFileSync(file)).graph!.node!;
+}
+
+/** True when `conv` in `file` reads its weight as a float initializer (its quantization disabled). */
+function readsFloatWeight(file: string, conv: string): boolean {
+  const node = nodesOf(file).find((n) => n.name === conv);
+  assert.ok(node, `${conv} is not in ${file}`);
+  return !node.input![1]!.includes('DequantizeLinear');
+}
+
+suite('Document lifecycle: files changed, renamed, saved elsewhere, reverted', function () {
+  this.timeout(120_000);
+  const scratch: vscode.Uri[] = [];
+  const seen: Notice[] = [];
+  let answer: (n: Notice) => string | undefined = () => undefined;
+
+  async function scratchCopy(model: string, name: string): Promise<vscode.Uri> {
+    const source = await requireModel(`models/${model}`);
+    const uri = workspaceFile(`models/${name}`);
+    scratch.push(uri);
+    await vscode.workspace.fs.copy(source, uri, { overwrite: true });
+    return uri;
+  }
+
+  async function open(uri: vscode.Uri): Promise<number> {
+    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+    await waitForOurEditor(uri);
+    const report = await waitForReport(uri);
+    assert.equal(report.status, 'ready', JSON.stringify(report));
+    return report.nodeCount!;
+  }
+
+  async function disable(uri: vscode.Uri, target: string): Promise<void> {
+    const outcome = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.disableQuantization', { uri: uri.toString(), target });
+    assert.equal(outcome.applied, true, outcome.message);
+  }
+
+  /** VS Code's save of the editor of `uri` (a failed save resolves too: VS Code shows the failure). */
+  async function save(uri: vscode.Uri): Promise<void> {
+    await vscode.workspace.save(uri).then(undefined, () => undefined);
+  }
+
+  function noticesLike(pattern: RegExp): Notice[] {
+    return seen.filter((n) => pattern.test(n.message));
+  }
+
+  async function waitNotice(pattern: RegExp, what: string): Promise<Notice> {
+    try {
+      return await poll(what, 20_000, async () => noticesLike(pattern)[0]);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; notices seen: ${JSON.stringify(seen)}`);
+    }
+  }
+
+  suiteSetup(async () => {
+    // The notice hook is registered at activation (it is no palette command that would activate us).
+    await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
+    // code-server saves dirty editors a second after each change: these tests save by hand.
+    await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Workspace);
+  });
+  suiteTeardown(async () => {
+    await vscode.workspace.getConfiguration('files').update('autoSave', undefined, vscode.ConfigurationTarget.Workspace);
+    removeTempDirs();
+  });
+  setup(async () => {
+    seen.length = 0;
+    answer = () => undefined;
+    const hooked = await vscode.commands.executeCommand<boolean>('qdqStudio.internal.answerNotices', (n: Notice) => {
+      seen.push(n);
+      return answer(n);
+    });
+    assert.equal(hooked, true, 'the test hook qdqStudio.internal.answerNotices is missing (is the extension host in test mode?)');
+  });
+  teardown(async () => {
+    // Leave no dirty editor behind (closing would prompt): revert each, then close.
+    for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) {
+      if (!tab.isDirty || !(tab.input instanceof vscode.TabInputCustom)) continue;
+      await vscode.commands.executeCommand('vscode.openWith', tab.input.uri, VIEW_TYPE);
+      await vscode.commands.executeCommand('workbench.action.files.revert').then(undefined, () => undefined);
+    }
+    await closeAllEditors();
+    await vscode.commands.executeCommand('qdqStudio.internal.answerNotices', undefined);
+    for (const uri of scratch.splice(0)) await vscode.workspace.fs.delete(uri, { recursive: true }).then(undefined, () => undefined);
+  });
+
+  test('a file rewritten in place under unsaved edits: said once; the save offers "Reload and Re-apply Edits", after which the document is dirty and the next save writes the new model plus the edit', async () => {
+    const uri = await scratchCopy('tiny-qat-good.onnx', 'scratch-lifecycle-inplace.onnx');
+    await open(uri);
+    await disable(uri, CONV);
+    await waitState(uri, true, 'dirty after the edit');
+
+    // Another tool writes another model over the same file (same inode: cp, onnx.save).
+    const other = await requireModel('models/tiny-qat-defects.onnx');
+    const otherBytes = fs.readFileSync(other.fsPath);
+    const inode = fs.statSync(uri.fsPath).ino;
+    fs.writeFileSync(uri.fsPath, otherBytes);
+    assert.equal(fs.statSync(uri.fsPath).ino, inode, 'the test rewrites the file in place');
+
+    const said = await waitNotice(/rewritten on disk while it has unsaved edits/, 'the warning that the file was rewritten under the edits');
+    assert.equal(said.kind, 'warning');
+    assert.ok(said.message.includes(uri.fsPath), said.message);
+    assert.deepEqual(said.actions, [REAPPLY, 'Export Plan…']);
+
+    // The save cannot use the file any more: it writes nothing and offers the re-apply, which is taken.
+    answer = (n) => (/cannot be saved/.test(n.message) ? REAPPLY : undefined);
+    await save(uri);
+    const offer = await waitNotice(/cannot be saved/, 'the save to offer "Reload and Re-apply Edits"');
+    assert.ok(offer.message.includes(uri.fsPath), offer.message);
+    assert.deepEqual(offer.actions, [REAPPLY, 'Export Plan…']);
+    assert.equal(noticesLike(/overwrite/i).length, 0, `the save asked to overwrite: ${JSON.stringify(seen)}`);
+
+    // Re-applied on the new contents: dirty, the edit in effect, the model is the other one.
+    const otherCount = nodesOf(other.fsPath).length;
+    const reapplied = await waitState(uri, true, 'the edit re-applied on the new contents', (s) => s.edits.length === 1 && s.nodeCount! < otherCount);
+    assert.deepEqual(reapplied.edits, [`Disable quantization of ${CONV}`]);
+    assert.ok(fs.readFileSync(uri.fsPath).equals(otherBytes), 'the failed save or the reload wrote the file');
+
+    await save(uri);
+    await waitState(uri, false, 'the second save to make it clean');
+    const saved = nodesOf(uri.fsPath);
+    assert.equal(saved.length, reapplied.nodeCount);
+    assert.ok(saved.some((n) => n.name === '/model.3/cv1/conv/_dangling_quantizer/QuantizeLinear'), 'the saved file is not the new model (its dangling quantizer is missing)');
+    assert.ok(readsFloatWeight(uri.fsPath, CONV), 'the edit is not in the saved file');
+    assert.equal(noticesLike(/rewritten on disk while it has unsaved edits/).length, 1, `said more than once: ${JSON.stringify(seen)}`);
+  });
+
+  test('re-applied edits that no longer fit are said (file named, the refusal, "Show Log"), and with none left the tab is clean and nothing is written', async () => {
+    const uri = await scratchCopy('tiny-qat-good.onnx', 'scratch-lifecycle-dropped.onnx');
+    await open(uri);
+    await disable(uri, CONV);
+    await waitState(uri, true, 'dirty after the edit');
+    const fp32 = fs.readFileSync((await requireModel('models/tiny-fp32.onnx')).fsPath); // no Q/DQ to disable
+    fs.writeFileSync(uri.fsPath, fp32);
+    await waitNotice(/rewritten on disk while it has unsaved edits/, 'the warning that the file was rewritten');
+
+    answer = (n) => (/cannot be saved/.test(n.message) ? REAPPLY : undefined);
+    await save(uri);
+    const dropped = await waitNotice(/could not be re-applied/, 'the warning naming the edits that did not apply');
+    assert.equal(dropped.kind, 'warning');
+    assert.ok(dropped.message.includes(uri.fsPath), dropped.message);
+    assert.match(dropped.message, /The unsaved edit could not be re-applied and was dropped: .+/);
+    assert.deepEqual(dropped.actions, ['Show Log']);
+    const state = await waitState(uri, false, 'the tab clean: nothing is unsaved', (s) => s.edits.length === 0);
+    assert.equal(state.nodeCount, nodesOf(uri.fsPath).length);
+    assert.ok(fs.readFileSync(uri.fsPath).equals(fp32), 'the file was written');
+  });
+
+  test('a dirty model renamed (WorkspaceEdit.renameFile, as the Explorer does): the editor at the new name keeps the edits, dirty, and saves them there', async () => {
+    const uri = await scratchCopy('tiny-qat-good.onnx', 'scratch-lifecycle-rename.onnx');
+    const renamed = workspaceFile('models/scratch-lifecycle-renamed.onnx');
+    scratch.push(renamed);
+    const count = await open(uri);
+    await disable(uri, CONV);
+    await waitState(uri, true, 'dirty after the edit');
+
+    const edit = new vscode.WorkspaceEdit();
+    edit.renameFile(uri, renamed);
+    assert.equal(await vscode.workspace.applyEdit(edit), true, 'the rename failed');
+    const state = await waitState(renamed, true, 'the renamed editor dirty with the edit', (s) => s.edits.length === 1);
+    assert.deepEqual(state.edits, [`Disable quantization of ${CONV}`]);
+    assert.ok(state.nodeCount! < count);
+    assert.equal(seen.length, 0, JSON.stringify(seen));
+
+    await save(renamed);
+    await waitState(renamed, false, 'the save to make it clean');
+    assert.ok(readsFloatWeight(renamed.fsPath, CONV), 'the edit is not in the renamed file');
+  });
+
+  test('a dirty model in a renamed folder keeps its edits too', async () => {
+    const folder = workspaceFile('models/scratch-lifecycle-folder');
+    const moved = workspaceFile('models/scratch-lifecycle-folder-moved');
+    scratch.push(folder, moved);
+    const uri = vscode.Uri.joinPath(folder, 'model.onnx');
+    await vscode.workspace.fs.copy(await requireModel('models/tiny-qat-good.onnx'), uri, { overwrite: true });
+    await open(uri);
+    await disable(uri, CONV);
+    await waitState(uri, true, 'dirty after the edit');
+
+    const edit = new vscode.WorkspaceEdit();
+    edit.renameFile(folder, moved);
+    assert.equal(await vscode.workspace.applyEdit(edit), true, 'the rename failed');
+    const target = vscode.Uri.joinPath(moved, 'model.onnx');
+    await waitState(target, true, 'the moved editor dirty with the edit', (s) => s.edits.length === 1);
+    await save(target);
+    await waitState(target, false, 'the save to make it clean');
+    assert.ok(readsFloatWeight(target.fsPath, CONV), 'the edit is not in the moved file');
+  });
+
+  test('Save As another file takes the edits there; the source goes back to its file on disk, and its next save does not write them into it', async () => {
+    const uri = await scratchCopy('tiny-qat-good.onnx', 'scratch-lifecycle-source.onnx');
+    const copy = workspaceFile('models/scratch-lifecycle-copy.onnx');
+    scratch.push(copy);
+    const count = await open(uri);
+    await disable(uri, CONV);
+    await waitState(uri, true, 'dirty after the edit');
+
+    const done = await vscode.commands.executeCommand<boolean>('qdqStudio.internal.saveAs', uri.toString(), copy.fsPath, async () => undefined);
+    assert.equal(done, true, 'the test hook qdqStudio.internal.saveAs did not save');
+    assert.ok(readsFloatWeight(copy.fsPath, CONV), 'the copy lacks the edit');
+    const source = await poll('the source document back to its file', 20_000, async () => {
+      const s = await editState(uri);
+      return s && !s.isDirty && s.edits.length === 0 && s.nodeCount === count ? s : undefined;
+    }).catch(async (e: Error) => {
+      throw new Error(`${e.message}; the source document: ${JSON.stringify(await editState(uri))}`);
+    });
+    assert.equal(source.nodeCount, count);
+
+    // Another edit, saved: the file gets that one only.
+    await disable(uri, OTHER_CONV);
+    await save(uri);
+    await waitState(uri, false, 'the save to make it clean');
+    assert.ok(readsFloatWeight(uri.fsPath, OTHER_CONV), 'the new edit is not in the file');
+    assert.ok(!readsFloatWeight(uri.fsPath, CONV), 'the edit saved to the copy was written into the source too');
+  });
+
+  test('revert of a file unchanged since its save goes back to the save point: Ctrl+Z then undoes the saved edit, Ctrl+Y redoes it', async () => {
+    const uri = await scratchCopy('tiny-qat-good.onnx', 'scratch-lifecycle-revert.onnx');
+    const original = await open(uri);
+    await disable(uri, CONV);
+    const edited = await waitState(uri, true, 'dirty after the first edit');
+    await save(uri);
+    await waitState(uri, false, 'clean after the save');
+    await disable(uri, OTHER_CONV);
+    const twice = await waitState(uri, true, 'dirty after the second edit', (s) => s.edits.length === 2);
+    assert.ok(twice.nodeCount! < edited.nodeCount!);
+
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    const reverted = await waitState(uri, false, 'revert to the saved state', (s) => s.nodeCount === edited.nodeCount);
+    assert.deepEqual(reverted.edits, [`Disable quantization of ${CONV}`]);
+
+    await workbench('undo');
+    await waitState(uri, true, 'Ctrl+Z after revert to undo the saved edit', (s) => s.nodeCount === original && s.edits.length === 0);
+    await workbench('redo');
+    await waitState(uri, false, 'Ctrl+Y to redo it: the saved state, clean', (s) => s.nodeCount === edited.nodeCount);
+  });
+
+  test('"Copy Data File" after Save As into another folder: the copy\'s editor stops reporting the data file missing', async () => {
+    const root = makeTempDir('qdq-lifecycle-data');
+    const written = yoloLike({ ...YOLO_PRESETS.tiny, qdq: 'good' }).writeFile(path.join(root, 'original', 'model.onnx'), { external: { location: 'w.bin' } });
+    fs.mkdirSync(path.join(root, 'copy'));
+    const model = vscode.Uri.file(written.modelPath);
+    const target = vscode.Uri.file(path.join(root, 'copy', 'model.onnx'));
+    await open(model);
+    const missing = (): vscode.Diagnostic[] =>
+      vscode.languages.getDiagnostics(target).filter((d) => (typeof d.code === 'object' ? String(d.code.value) : String(d.code)) === 'external-data');
+
+    // Before answering the offer, the copy is open (as VS Code opens it after Save As) and says w.bin is missing.
+    const prompt = async (_message: string, ...actions: string[]): Promise<string | undefined> => {
+      await vscode.commands.executeCommand('vscode.openWith', target, VIEW_TYPE);
+      await waitForOurEditor(target);
+      await poll('the copy to report w.bin missing', 30_000, async () => (missing().length > 0 ? true : undefined));
+      return actions[0];
+    };
+    const done = await vscode.commands.executeCommand<boolean>('qdqStudio.internal.saveAs', model.toString(), target.fsPath, prompt);
+    assert.equal(done, true, 'the test hook qdqStudio.internal.saveAs did not save');
+    assert.ok(fs.existsSync(path.join(root, 'copy', 'w.bin')), 'w.bin was not copied');
+    await poll('the copy\'s "external-data" problem to go', 30_000, async () => (missing().length === 0 ? true : undefined)).catch((e: Error) => {
+      throw new Error(`${e.message}; still: ${missing().map((d) => d.message).join(' | ')}`);
+    });
+  });
+});
