@@ -497,7 +497,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     if (state.kind !== 'loaded') return false;
     const onnx = await import('../core/onnx/index.js');
     try {
-      (state.decoded.source as { checkUnchanged?(): void }).checkUnchanged?.();
+      state.decoded.source.checkUnchanged?.();
       return false;
     } catch (e) {
       return e instanceof onnx.ModelChangedError;
@@ -581,8 +581,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     let replacedLink: string | undefined;
     try {
       if (target.scheme === 'file') {
-        const saved: unknown = onnx.saveModelFile(state.decoded, target.fsPath);
-        replacedLink = (saved as { replacedLink?: string } | undefined)?.replacedLink;
+        replacedLink = onnx.saveModelFile(state.decoded, target.fsPath).replacedLink;
       } else {
         await vscode.workspace.fs.writeFile(target, onnx.encodeModelToBytes(state.decoded));
       }

@@ -321,4 +321,27 @@ suite('Document lifecycle: files changed, renamed, saved elsewhere, reverted', f
       throw new Error(`${e.message}; still: ${missing().map((d) => d.message).join(' | ')}`);
     });
   });
+
+  test('saving a model opened through a link says the link was replaced by a file and the linked file is unchanged', async function () {
+    if (process.platform === 'win32') return this.skip(); // symbolic links need extra rights there
+    const real = await scratchCopy('tiny-qat-good.onnx', 'scratch-lifecycle-real.onnx');
+    const link = workspaceFile('models/scratch-lifecycle-link.onnx');
+    scratch.push(link);
+    fs.rmSync(link.fsPath, { force: true });
+    fs.symlinkSync(path.basename(real.fsPath), link.fsPath);
+    const before = fs.readFileSync(real.fsPath);
+    await open(link);
+    await disable(link, CONV);
+    await waitState(link, true, 'dirty after the edit');
+    await save(link);
+    await waitState(link, false, 'clean after the save');
+    const said = await waitNotice(/replaced the link/, 'the message that the save replaced the link');
+    assert.equal(said.kind, 'info');
+    assert.ok(said.message.includes(link.fsPath), said.message);
+    assert.ok(said.message.includes(real.fsPath) || said.message.includes(path.basename(real.fsPath)), said.message);
+    assert.ok(!fs.lstatSync(link.fsPath).isSymbolicLink(), 'the link is still a link');
+    assert.ok(fs.readFileSync(real.fsPath).equals(before), 'the linked file changed');
+    assert.ok(readsFloatWeight(link.fsPath, CONV));
+    assert.equal(noticesLike(/replaced the link/).length, 1);
+  });
 });
