@@ -268,10 +268,21 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     try {
       return this.session?.backupLog() ?? [];
     } catch (e) {
-      this.services.log.warn(`${displayPath(this.uri)}: ${e instanceof Error ? e.message : String(e)}`);
+      const why = e instanceof Error ? e.message : String(e);
+      this.services.log.warn(`${displayPath(this.uri)}: ${why}`);
+      // Backups run every few seconds: say it once per reason, with what keeps the edits.
+      if (this.unwritableLogSaid !== why) {
+        this.unwritableLogSaid = why;
+        void this.notices.show('warning', `${displayPath(this.uri)}: the unsaved edits cannot be kept for a restart of the window (${why}). Save them, or export them as a plan.`, {}, EXPORT_PLAN).then((answer) => {
+          if (answer === EXPORT_PLAN) void vscode.commands.executeCommand('qdqStudio.exportPlan', { uri: this.uri.toString() });
+        });
+      }
       return [];
     }
   }
+
+  /** The reason last given for an edit log that cannot be written (said once, not at every backup). */
+  private unwritableLogSaid: string | undefined;
 
   /** The edits in effect, oldest first (for exporting a plan). */
   get appliedEdits(): readonly AppliedEdit[] {

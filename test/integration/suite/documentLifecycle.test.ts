@@ -344,4 +344,42 @@ suite('Document lifecycle: files changed, renamed, saved elsewhere, reverted', f
     assert.ok(readsFloatWeight(link.fsPath, CONV));
     assert.equal(noticesLike(/replaced the link/).length, 1);
   });
+
+  test('unsaved edits that cannot be written as an edit log (for hot exit) are said once, with Export Plan, not only logged', async () => {
+    // An unnamed model; a saved disable undone past the save point, then a pair removal naming the
+    // very Q/DQ the undo brought back: the log's inverse re-creates them under new names, so the
+    // log cannot name them (core: EditSession.backupLog refuses rather than edit other nodes).
+    const source = await requireModel('models/tiny-qat-good.onnx');
+    const m = onnx.ModelProto.decode(fs.readFileSync(source.fsPath));
+    for (const n of m.graph!.node!) n.name = '';
+    const uri = workspaceFile('models/scratch-lifecycle-unwritable-log.onnx');
+    scratch.push(uri);
+    await vscode.workspace.fs.writeFile(uri, onnx.ModelProto.encode(m).finish());
+    const nodes = m.graph!.node!;
+    const isQuantizedConv = (n: onnx.INodeProto) => n.opType === 'Conv' && nodes.some((p) => p.opType === 'DequantizeLinear' && p.output![0] === n.input![0]);
+    const convIndex = nodes.findIndex(isQuantizedConv);
+    const conv = nodes[convIndex]!;
+    const dq = nodes.findIndex((n) => n.output![0] === conv.input![0]);
+    const q = nodes.findIndex((n) => n.output![0] === nodes[dq]!.input![0]);
+    assert.equal(nodes[q]!.opType, 'QuantizeLinear');
+    await open(uri);
+    await disable(uri, `Conv#${convIndex}`);
+    await waitState(uri, true, 'dirty after the disable');
+    await save(uri);
+    await waitState(uri, false, 'clean after the save');
+    await workbench('undo');
+    await waitState(uri, true, 'dirty after undoing the saved edit');
+    const removed = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.removeQdq', { uri: uri.toString(), quantize: `QuantizeLinear#${q}`, dequantize: `DequantizeLinear#${dq}` });
+    assert.equal(removed.applied, true, removed.message);
+    // What a backup writes (the edit log), read twice: said once, with what keeps the edits.
+    for (let i = 0; i < 2; i++) {
+      const state = await vscode.commands.executeCommand<{ backupLog: unknown[] }>('qdqStudio.internal.editState', uri.toString());
+      assert.deepEqual(state.backupLog, []);
+    }
+    const notice = await waitNotice(/cannot be kept for a restart of the window/, 'the unwritable edit log said');
+    assert.match(notice.message, /scratch-lifecycle-unwritable-log\.onnx/);
+    assert.deepEqual(notice.actions, ['Export Plan…']);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(noticesLike(/cannot be kept for a restart/).length, 1, 'said once, not at every backup');
+  });
 });
