@@ -45,7 +45,9 @@ async function predictFor(report: EngineReport, layerInfo: string): Promise<Pred
     const { trt: configured, precision } = targetFromSettings(vscode.Uri.file(model));
     const major = Number(/^(\d+)/.exec(report.trtVersion ?? '')?.[1]);
     const trt: 8 | 10 = Number.isFinite(major) ? (major < 10 ? 8 : 10) : configured;
-    const predicted = analysis.analyzeModel(decoded, graph.buildGraphIndex(decoded.model.graph), { trt, precision, stronglyTyped: trt === 10, refit: false });
+    // As the engine was built: its log says whether --stronglyTyped was on; without a log, the build the task makes.
+    const stronglyTyped = trt === 10 && (report.build ? report.build.stronglyTyped === true : vscode.workspace.getConfiguration('qdqStudio.analysis', vscode.Uri.file(model)).get<boolean>('stronglyTyped', false));
+    const predicted = analysis.analyzeModel(decoded, graph.buildGraphIndex(decoded.model.graph), { trt, precision, stronglyTyped, refit: false });
     return { target: `TensorRT ${trt}.x ${precision.toUpperCase()}`, model: model.slice(Math.max(model.lastIndexOf('/'), model.lastIndexOf('\\')) + 1), ...checkPrediction(report, predicted) };
   } finally {
     decoded.source.close?.();

@@ -29,6 +29,7 @@ import {
 } from '../core/tasks/index';
 import type { ModelLoader } from '../editor/modelLoader';
 import type { Logger } from '../util/logger';
+import { FactsCache } from './factsCache';
 import { showToolProblem, type Tools } from './tools';
 import type { TrtexecBuiltHandler } from './trtexecTerminal';
 
@@ -86,7 +87,12 @@ function resolvePath(p: string, folder: vscode.WorkspaceFolder | undefined): str
 }
 
 export class QdqTaskProvider implements vscode.TaskProvider {
-  constructor(private readonly services: TaskServices) {}
+  /** The listed models' facts, read again only when a file changes (the list is asked for often). */
+  private readonly facts: FactsCache<ModelFacts>;
+
+  constructor(private readonly services: TaskServices) {
+    this.facts = new FactsCache((file) => modelFacts(services.loader, file));
+  }
 
   /** Tasks for the `.onnx` models in the workspace (the builds that fit each). */
   async provideTasks(): Promise<vscode.Task[]> {
@@ -98,7 +104,7 @@ export class QdqTaskProvider implements vscode.TaskProvider {
       const folder = vscode.workspace.getWorkspaceFolder(uri);
       let flavours: Array<'fp16' | 'ptq' | 'qdq'> = ['qdq', 'fp16', 'ptq'];
       try {
-        flavours = (await modelFacts(this.services.loader, uri.fsPath)).hasQdq ? ['qdq'] : ['fp16', 'ptq'];
+        flavours = (await this.facts.get(uri.fsPath)).hasQdq ? ['qdq'] : ['fp16', 'ptq'];
       } catch {
         continue; // unreadable models get no tasks (opening them shows why)
       }
@@ -257,6 +263,8 @@ export class QdqTaskProvider implements vscode.TaskProvider {
       model,
       flavour,
       trtMajor: version.major,
+      // The build the analysis predicts for (Problems, graph colours, keep-k), so they agree.
+      stronglyTyped: vscode.workspace.getConfiguration('qdqStudio.analysis', vscode.Uri.file(model)).get<boolean>('stronglyTyped', false),
       hasQdq: facts.hasQdq,
       inputs: facts.inputs,
       ...(def.outputDir ? { outputDir: resolvePath(def.outputDir, folder) } : {}),

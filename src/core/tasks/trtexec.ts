@@ -6,7 +6,7 @@
  *   fp16 — FP16 baseline of a model without Q/DQ: `--fp16`.
  *   ptq  — implicit-INT8 PTQ baseline of a model without Q/DQ: `--int8 --fp16` (no calibration
  *          cache: the scales are placeholders, the engine is for speed comparison only).
- *   qdq  — explicit Q/DQ build: TensorRT 8.x `--int8 --fp16`; 10.x and later `--stronglyTyped`.
+ *   qdq  — explicit Q/DQ build: `--int8 --fp16`; on 10.x and later `--stronglyTyped` when the analysis is set to it.
  */
 import { decodeVersionTag } from '../engineReport/index';
 import { TaskOptionError, pathOps, type CommandLine, type PathStyle } from './commandLine';
@@ -51,6 +51,12 @@ export interface TrtexecOptions {
   flavour: TrtexecFlavour;
   /** TensorRT major version (8, 10, …): picks the Q/DQ flags. */
   trtMajor: number;
+  /**
+   * 10.x+ Q/DQ build: `--stronglyTyped` (the engine follows the ONNX types; float layers of an FP32
+   * export stay FP32) instead of `--int8 --fp16` (float layers may run FP16). The extension passes
+   * `qdqStudio.analysis.stronglyTyped`, so the build is the one the analysis predicts. Default false.
+   */
+  stronglyTyped?: boolean;
   /** Whether the model has Q/DQ nodes, when known: a flavour that does not fit is refused. */
   hasQdq?: boolean;
   /** Default: `<model folder>/<model stem>.trtexec`. */
@@ -108,15 +114,18 @@ export function flavoursFor(hasQdq: boolean): TrtexecFlavour[] {
   return hasQdq ? ['qdq'] : ['fp16', 'ptq'];
 }
 
-/** Precision flags of a build. */
-export function precisionFlags(flavour: TrtexecFlavour, trtMajor: number): string[] {
+/**
+ * Precision flags of a build. A Q/DQ build is `--int8 --fp16` (the product's loop, yolov9-qat's
+ * TensorRT 10 script, TREx), or `--stronglyTyped` on 10.x+ when asked for (R12 recommends it there).
+ */
+export function precisionFlags(flavour: TrtexecFlavour, trtMajor: number, stronglyTyped = false): string[] {
   switch (flavour) {
     case 'fp16':
       return ['--fp16'];
     case 'ptq':
       return ['--int8', '--fp16'];
     case 'qdq':
-      return trtMajor >= 10 ? ['--stronglyTyped'] : ['--int8', '--fp16'];
+      return trtMajor >= 10 && stronglyTyped ? ['--stronglyTyped'] : ['--int8', '--fp16'];
   }
 }
 
@@ -168,7 +177,7 @@ export function trtexecCommand(o: TrtexecOptions): TrtexecPlan {
   const imgsz = positive('image size', o.imgsz, true) ?? 640;
   const notes: string[] = [];
 
-  const args = [`--onnx=${o.model}`, ...precisionFlags(o.flavour, o.trtMajor), `--saveEngine=${outputs.engine}`];
+  const args = [`--onnx=${o.model}`, ...precisionFlags(o.flavour, o.trtMajor, o.stronglyTyped), `--saveEngine=${outputs.engine}`];
   const shapes = o.inputs ? shapesArg(o.inputs, batch, imgsz) : undefined;
   if (shapes) args.push(`--shapes=${shapes}`);
   if (b.useCudaGraph ?? true) args.push('--useCudaGraph');
@@ -186,9 +195,9 @@ export function trtexecCommand(o: TrtexecOptions): TrtexecPlan {
   }
   if (o.flavour === 'qdq') {
     notes.push(
-      o.trtMajor >= 10
-        ? 'TensorRT 10.x: Q/DQ model built --stronglyTyped, the engine follows the ONNX types (R12).'
-        : 'TensorRT 8.x: Q/DQ model built with --int8 --fp16 so unquantized layers may run in FP16 (R12).',
+      o.trtMajor >= 10 && o.stronglyTyped
+        ? `TensorRT ${o.trtMajor}.x: Q/DQ model built --stronglyTyped (qdqStudio.analysis.stronglyTyped), the engine follows the ONNX types: float layers stay FP32 (R12).`
+        : `TensorRT ${o.trtMajor}.x: Q/DQ model built with --int8 --fp16 so unquantized layers may run in FP16 (R12${o.trtMajor >= 10 ? '; qdqStudio.analysis.stronglyTyped builds --stronglyTyped instead' : ''}).`,
     );
   }
   return { commandLine: { command: o.trtexec, args }, outputs, notes };

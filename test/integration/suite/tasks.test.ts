@@ -208,6 +208,33 @@ suite('Tasks', () => {
     }
   });
 
+  test('the Q/DQ build on TensorRT 10 is the one the analysis predicts: --int8 --fp16 by default, --stronglyTyped with qdqStudio.analysis.stronglyTyped', async () => {
+    const model = await requireModel('models/tiny-qat-good.onnx');
+    const outDir = path.join(path.dirname(model.fsPath), 'tiny-qat-good.trtexec');
+    const analysis = vscode.workspace.getConfiguration('qdqStudio.analysis');
+    await setSetting('trtexec.version', '10');
+    try {
+      for (const typed of [false, true]) {
+        fs.rmSync(outDir, { recursive: true, force: true });
+        await analysis.update('stronglyTyped', typed ? true : undefined, vscode.ConfigurationTarget.Global);
+        await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', model);
+        const argvFile = path.join(outDir, 'standin-argv.json');
+        await poll(`the ${typed ? 'strongly typed' : 'default'} build`, 30_000, async () => (fs.existsSync(argvFile) ? true : undefined));
+        const argv = JSON.parse(fs.readFileSync(argvFile, 'utf8')) as string[];
+        if (typed) {
+          assert.equal(argv[1], '--stronglyTyped', argv.join(' '));
+          assert.ok(!argv.includes('--int8') && !argv.includes('--fp16'), argv.join(' '));
+        } else {
+          assert.deepEqual(argv.slice(1, 3), ['--int8', '--fp16'], argv.join(' '));
+          assert.ok(!argv.includes('--stronglyTyped'), argv.join(' '));
+        }
+      }
+    } finally {
+      await analysis.update('stronglyTyped', undefined, vscode.ConfigurationTarget.Global);
+      await setSetting('trtexec.version', undefined);
+    }
+  });
+
   test('hostile file names reach the program intact through a Python step\'s task, and nothing else runs', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-task-quote-'));
     const checkout = path.join(root, "yolo v9 $(touch PWNED0) 'x'");

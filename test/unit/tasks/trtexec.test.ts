@@ -18,7 +18,7 @@ import {
 const root = path.resolve(__dirname, '..', '..', '..');
 const sharedTrtexec = path.resolve(root, '..', 'shared', 'fixtures', 'trtexec');
 
-test('explicit Q/DQ build: 8.x --int8 --fp16, 10.x --stronglyTyped; always detailed layer info and profile to known paths', () => {
+test('explicit Q/DQ build: --int8 --fp16 (10.x --stronglyTyped when asked for, as the analysis predicts); always detailed layer info and profile to known paths', () => {
   const p8 = trtexecCommand({ trtexec: '/usr/src/tensorrt/bin/trtexec', model: '/m/yolov9-c-qat.onnx', flavour: 'qdq', trtMajor: 8, hasQdq: true });
   assert.equal(p8.commandLine.command, '/usr/src/tensorrt/bin/trtexec');
   assert.deepEqual(p8.commandLine.args, [
@@ -33,10 +33,18 @@ test('explicit Q/DQ build: 8.x --int8 --fp16, 10.x --stronglyTyped; always detai
     profile: '/m/yolov9-c-qat.trtexec/qdq.profile.json',
     log: '/m/yolov9-c-qat.trtexec/qdq.log',
   });
+  // 10.x: the analysis' default build (qdqStudio.analysis.stronglyTyped off), float layers may run FP16.
   const p10 = trtexecCommand({ trtexec: 'trtexec', model: '/m/q.onnx', flavour: 'qdq', trtMajor: 10 });
-  assert.deepEqual(p10.commandLine.args.slice(0, 3), ['--onnx=/m/q.onnx', '--stronglyTyped', '--saveEngine=/m/q.trtexec/qdq.engine']);
-  assert.ok(!p10.commandLine.args.includes('--int8'));
-  assert.match(p10.notes.join(' '), /stronglyTyped/);
+  assert.deepEqual(p10.commandLine.args.slice(0, 4), ['--onnx=/m/q.onnx', '--int8', '--fp16', '--saveEngine=/m/q.trtexec/qdq.engine']);
+  assert.ok(!p10.commandLine.args.includes('--stronglyTyped'));
+  assert.match(p10.notes.join(' '), /--int8 --fp16 so unquantized layers may run in FP16.*qdqStudio\.analysis\.stronglyTyped builds --stronglyTyped instead/);
+  // Strongly typed, as the analysis then predicts: no precision flags.
+  const typed = trtexecCommand({ trtexec: 'trtexec', model: '/m/q.onnx', flavour: 'qdq', trtMajor: 10, stronglyTyped: true });
+  assert.deepEqual(typed.commandLine.args.slice(0, 3), ['--onnx=/m/q.onnx', '--stronglyTyped', '--saveEngine=/m/q.trtexec/qdq.engine']);
+  assert.ok(!typed.commandLine.args.includes('--int8'));
+  assert.match(typed.notes.join(' '), /built --stronglyTyped.*float layers stay FP32/);
+  // 8.x has no strongly typed build: --int8 --fp16 whatever is asked.
+  assert.deepEqual(trtexecCommand({ trtexec: 't', model: '/m/q.onnx', flavour: 'qdq', trtMajor: 8, stronglyTyped: true }).commandLine.args.slice(1, 3), ['--int8', '--fp16']);
   // 11.x: the separate profile run is always on and the flag deprecated.
   assert.ok(!trtexecCommand({ trtexec: 't', model: 'm.onnx', flavour: 'qdq', trtMajor: 11 }).commandLine.args.includes('--separateProfileRun'));
 });
