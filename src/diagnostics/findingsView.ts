@@ -5,7 +5,9 @@ import { activeModelUri } from '../editor/onnxEditorProvider';
 import type { OpenDocuments } from '../editor/openDocuments';
 import { Disposable } from '../util/dispose';
 import type { AnalysisService, AnalysisState } from './analysisService';
-import { problemMessage } from './problems';
+import type { EngineCheckService } from './engineCheck';
+import type { PredictionDisagreement } from '../engineView/engineOverlay';
+import { engineFileLabel, mismatchMessage, problemMessage } from './problems';
 
 const SEVERITY_ORDER: Record<Finding['severity'], number> = { error: 0, warning: 1, info: 2 };
 const SEVERITY_ICON: Record<Finding['severity'], vscode.ThemeIcon> = {
@@ -19,7 +21,9 @@ export type FindingsElement =
   | { readonly kind: 'model'; readonly document: OnnxDocument }
   | { readonly kind: 'message'; readonly document: OnnxDocument; readonly text: string }
   | { readonly kind: 'finding'; readonly document: OnnxDocument; readonly finding: Finding }
-  | { readonly kind: 'node'; readonly document: OnnxDocument; readonly finding: Finding; readonly node: string };
+  | { readonly kind: 'node'; readonly document: OnnxDocument; readonly finding: Finding; readonly node: string }
+  /** A node the model's Q/DQ build put in another precision than predicted (see engineCheck.ts). */
+  | { readonly kind: 'mismatch'; readonly document: OnnxDocument; readonly mismatch: PredictionDisagreement; readonly layerInfo: string; readonly target: string };
 
 /** The plain description of a tree row, for the test hook. */
 export interface FindingsRow {
@@ -81,9 +85,10 @@ export class FindingsView extends Disposable implements vscode.TreeDataProvider<
 
   readonly view: vscode.TreeView<FindingsElement>;
 
-  /** Elements are kept per analysis state, so a revealed element is the one the tree holds. */
+  /** Elements are kept per analysis state (and engine check), so a revealed element is the one the tree holds. */
   private readonly modelElements = new Map<OnnxDocument, FindingsElement>();
   private readonly childCache = new WeakMap<object, FindingsElement[]>();
+  private readonly modelChildCache = new Map<OnnxDocument, { state: AnalysisState; engine: unknown; children: FindingsElement[] }>();
   private readonly parents = new WeakMap<FindingsElement, FindingsElement>();
   /** The model whose editor was last the active tab (a URI string). */
   private activeModel: string | undefined;
@@ -91,9 +96,11 @@ export class FindingsView extends Disposable implements vscode.TreeDataProvider<
   constructor(
     private readonly documents: OpenDocuments,
     private readonly analysis: AnalysisService,
+    private readonly engineChecks?: EngineCheckService,
   ) {
     super();
     this._register(analysis.onDidChange(() => this.refresh()));
+    if (engineChecks) this._register(engineChecks.onDidChange(() => this.refresh()));
     this._register(documents.onDidClose(() => this.refresh()));
     // The model in front comes first: with several models open, its findings are the ones at hand
     // (and a fix applied from the top group is applied to the model the user is looking at).
@@ -119,7 +126,7 @@ export class FindingsView extends Disposable implements vscode.TreeDataProvider<
       const s = this.analysis.get(d);
       if (s?.kind === 'analysed') {
         errors += s.report.summary.errors;
-        warnings += s.report.summary.warnings;
+        warnings += s.report.summary.warnings + (this.engineChecks?.get(d)?.check.disagreements.length ?? 0);
       } else if (s?.kind === 'failed') errors++;
     }
     this.view.badge = errors + warnings > 0 ? { value: errors + warnings, tooltip: `${plural(errors, 'error')}, ${plural(warnings, 'warning')} in open models` } : undefined;
@@ -129,6 +136,7 @@ export class FindingsView extends Disposable implements vscode.TreeDataProvider<
   getChildren(element?: FindingsElement): FindingsElement[] {
     if (!element) {
       for (const d of [...this.modelElements.keys()]) if (d.isDisposed) this.modelElements.delete(d);
+      for (const d of [...this.modelChildCache.keys()]) if (d.isDisposed) this.modelChildCache.delete(d);
       return this.documents
         .all()
         .sort((a, b) => Number(b.uri.toString() === this.activeModel) - Number(a.uri.toString() === this.activeModel) || a.uri.toString().localeCompare(b.uri.toString()))
@@ -141,12 +149,12 @@ export class FindingsView extends Disposable implements vscode.TreeDataProvider<
     if (element.kind === 'model') {
       const state = this.analysis.get(element.document);
       if (!state) return [];
-      let children = this.childCache.get(state);
-      if (!children) {
-        children = this.modelChildren(element.document, state);
-        for (const c of children) this.parents.set(c, element);
-        this.childCache.set(state, children);
-      }
+      const engine = this.engineChecks?.get(element.document);
+      const cached = this.modelChildCache.get(element.document);
+      if (cached?.state === state && cached.engine === engine) return cached.children;
+      const children = this.modelChildren(element.document, state);
+      for (const c of children) this.parents.set(c, element);
+      this.modelChildCache.set(element.document, { state, engine, children });
       return children;
     }
     if (element.kind === 'finding' && element.finding.nodes.length > 1) {
@@ -164,10 +172,18 @@ export class FindingsView extends Disposable implements vscode.TreeDataProvider<
   private modelChildren(document: OnnxDocument, state: AnalysisState): FindingsElement[] {
     if (state.kind === 'failed') return [{ kind: 'message', document, text: state.message }];
     if (state.kind !== 'analysed') return [];
-    if (state.report.findings.length === 0) return [{ kind: 'message', document, text: 'No findings: TensorRT should build this as the Q/DQ placement says.' }];
-    return [...state.report.findings]
-      .sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || Number(a.ruleId.slice(1)) - Number(b.ruleId.slice(1)))
-      .map((finding) => ({ kind: 'finding', document, finding }));
+    // Where the model's Q/DQ build disagrees with the prediction, after the findings.
+    const engine = this.engineChecks?.get(document);
+    const mismatches: FindingsElement[] = (engine?.check.disagreements ?? []).map((mismatch) => ({ kind: 'mismatch', document, mismatch, layerInfo: engine!.layerInfo, target: engine!.target }));
+    if (state.report.findings.length === 0) {
+      return mismatches.length ? mismatches : [{ kind: 'message', document, text: 'No findings: TensorRT should build this as the Q/DQ placement says.' }];
+    }
+    return [
+      ...[...state.report.findings]
+        .sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || Number(a.ruleId.slice(1)) - Number(b.ruleId.slice(1)))
+        .map((finding): FindingsElement => ({ kind: 'finding', document, finding })),
+      ...mismatches,
+    ];
   }
 
   getParent(element: FindingsElement): FindingsElement | undefined {
@@ -200,7 +216,8 @@ export class FindingsView extends Disposable implements vscode.TreeDataProvider<
         const item = new vscode.TreeItem(fileName(element.document.uri), vscode.TreeItemCollapsibleState.Expanded);
         item.id = `model:${element.document.uri.toString()}`;
         item.resourceUri = element.document.uri;
-        item.description = modelDescription(this.analysis.get(element.document));
+        const engine = this.engineChecks?.get(element.document);
+        item.description = [modelDescription(this.analysis.get(element.document)), ...(engine ? [`engine: ${engine.check.agree} of ${engine.check.compared} as predicted`] : [])].join(' · ');
         item.tooltip = `${element.document.uri.toString(true)}\n${item.description}`;
         item.contextValue = 'qdqModel';
         item.command = { command: 'vscode.openWith', title: 'Open', arguments: [element.document.uri, 'qdqStudio.onnxEditor'] };
@@ -223,6 +240,16 @@ export class FindingsView extends Disposable implements vscode.TreeDataProvider<
         item.iconPath = SEVERITY_ICON[f.severity];
         item.contextValue = f.fix ? 'qdqFinding.fixable' : 'qdqFinding';
         if (f.nodes.length > 0) item.command = { command: 'qdqStudio.revealFindingNode', title: 'Reveal in Graph', arguments: [element.document.uri.toString(), f.nodes[0]] };
+        return item;
+      }
+      case 'mismatch': {
+        const m = element.mismatch;
+        const item = new vscode.TreeItem(`engine: ${m.actual}, predicted ${m.predicted}`, vscode.TreeItemCollapsibleState.None);
+        item.description = m.node;
+        item.tooltip = `${mismatchMessage(m, element)}\nFrom ${engineFileLabel(element.layerInfo)}: the engine TensorRT built from this model.`;
+        item.iconPath = SEVERITY_ICON.warning;
+        item.contextValue = 'qdqEngineMismatch';
+        item.command = { command: 'qdqStudio.revealFindingNode', title: 'Reveal in Graph', arguments: [element.document.uri.toString(), m.node] };
         return item;
       }
       case 'node': {
@@ -253,6 +280,7 @@ export class FindingsView extends Disposable implements vscode.TreeDataProvider<
         description: typeof item.description === 'string' ? item.description : undefined,
         ...(e.kind === 'finding' ? { ruleId: e.finding.ruleId, node: e.finding.nodes[0] } : {}),
         ...(e.kind === 'node' ? { node: e.node } : {}),
+        ...(e.kind === 'mismatch' ? { ruleId: 'engine-mismatch', node: e.mismatch.node } : {}),
         ...(children.length ? { children: children.map(toRow) } : {}),
       };
     };

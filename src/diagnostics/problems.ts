@@ -3,6 +3,7 @@ import type { Finding } from '../core/analysis/index';
 import type { OnnxDocument } from '../editor/onnxDocument';
 import { Disposable } from '../util/dispose';
 import type { AnalysisService } from './analysisService';
+import { ENGINE_MISMATCH_CODE, MAX_MISMATCH_DIAGNOSTICS, type EngineCheckService, type EngineCheckState } from './engineCheck';
 
 /** The Problems-panel source and collection name. */
 export const DIAGNOSTIC_SOURCE = 'QDQ Studio';
@@ -28,6 +29,17 @@ export function problemMessage(f: Finding): string {
   return `${f.message} [${f.nodes.length === 1 ? 'node' : 'nodes'}: ${shown}${more}]`;
 }
 
+/** The build file as the user knows it: `model.trtexec/qdq.layer.json`. */
+export function engineFileLabel(layerInfo: string): string {
+  const parts = layerInfo.split(/[\\/]/);
+  return parts.slice(-2).join('/');
+}
+
+/** One disagreement of the engine with the prediction, as the Problems panel says it. */
+export function mismatchMessage(d: { node: string; opType: string; predicted: string; actual: string; layer: string }, e: Pick<EngineCheckState, 'layerInfo' | 'target'>): string {
+  return `Engine built ${d.node} (${d.opType}) in ${d.actual}, the analysis predicted ${d.predicted} (${e.target}): layer "${d.layer}" of ${engineFileLabel(e.layerInfo)}`;
+}
+
 /**
  * Findings of open models in the Problems panel: one diagnostic per finding on the model's URI,
  * source "QDQ Studio", code = the rule id linking to the rule page shipped with the extension
@@ -46,9 +58,11 @@ export class ProblemsReporter extends Disposable {
   constructor(
     private readonly analysis: AnalysisService,
     private readonly extensionUri: vscode.Uri,
+    private readonly engineChecks?: EngineCheckService,
   ) {
     super();
     this._register(analysis.onDidChange((d) => this.update(d)));
+    if (engineChecks) this._register(engineChecks.onDidChange((d) => this.update(d)));
     for (const d of analysis.documentsWithState()) this.update(d);
   }
 
@@ -88,6 +102,35 @@ export class ProblemsReporter extends Disposable {
         d.code = { value: f.ruleId, target: this.ruleDoc(f.ruleId) };
         return d;
       }),
+      ...this.mismatches(document),
     ]);
+  }
+
+  /**
+   * Where the model's Q/DQ build disagrees with the prediction: one warning per node (code
+   * `engine-mismatch`, linking to the layer-info file; the related information is the layer's entry
+   * in it), the ones past MAX_MISMATCH_DIAGNOSTICS as one line.
+   */
+  private mismatches(document: OnnxDocument): vscode.Diagnostic[] {
+    const e = this.engineChecks?.get(document);
+    if (!e || e.check.disagreements.length === 0) return [];
+    const file = vscode.Uri.file(e.layerInfo);
+    const code = { value: ENGINE_MISMATCH_CODE, target: file };
+    const out = e.check.disagreements.slice(0, MAX_MISMATCH_DIAGNOSTICS).map((x) => {
+      const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), mismatchMessage(x, e), vscode.DiagnosticSeverity.Warning);
+      d.source = DIAGNOSTIC_SOURCE;
+      d.code = code;
+      const line = e.layerLines.get(x.layer) ?? 0;
+      d.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(file, new vscode.Range(line, 0, line, 0)), `engine layer "${x.layer}" (${x.actual})`)];
+      return d;
+    });
+    const rest = e.check.disagreements.length - MAX_MISMATCH_DIAGNOSTICS;
+    if (rest > 0) {
+      const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), `Engine disagrees with the prediction on ${rest} more node${rest === 1 ? '' : 's'} (${e.check.agree} of ${e.check.compared} agree): see the engine report of ${engineFileLabel(e.layerInfo)}`, vscode.DiagnosticSeverity.Warning);
+      d.source = DIAGNOSTIC_SOURCE;
+      d.code = code;
+      out.push(d);
+    }
+    return out;
   }
 }

@@ -3,6 +3,7 @@ import type { OpenDocuments } from '../editor/openDocuments';
 import { OnnxEditorProvider } from '../editor/onnxEditorProvider';
 import type { Logger } from '../util/logger';
 import { ANALYSIS_SECTION, AnalysisService, targetFromSettings } from './analysisService';
+import { EngineCheckService } from './engineCheck';
 import { FindingsView, type FindingsElement } from './findingsView';
 import { ProblemsReporter } from './problems';
 
@@ -52,10 +53,13 @@ async function bringForward(uri: vscode.Uri): Promise<void> {
  */
 export function registerDiagnostics(context: vscode.ExtensionContext, services: DiagnosticsServices): AnalysisService {
   const analysis = new AnalysisService(services.documents, services.log);
-  const problems = new ProblemsReporter(analysis, services.extensionUri);
-  const view = new FindingsView(services.documents, analysis);
+  // Where the model's Q/DQ build (model.trtexec/qdq.layer.json) disagrees with the prediction.
+  const engineChecks = new EngineCheckService(services.documents, analysis, services.log);
+  const problems = new ProblemsReporter(analysis, services.extensionUri, engineChecks);
+  const view = new FindingsView(services.documents, analysis, engineChecks);
   context.subscriptions.push(
     analysis,
+    engineChecks,
     problems,
     view,
     // The graph view's reveal (opens the model if needed, selects and centres the node).
@@ -97,6 +101,12 @@ export function registerDiagnostics(context: vscode.ExtensionContext, services: 
       if (which === 'all') return vscode.commands.executeCommand('qdqStudio.applyFindingFixAll', row);
       await vscode.commands.executeCommand('qdqStudio.applyFindingFix', row);
       return true;
+    }),
+    // The engine check of an open model once settled (test hook): the layer info, target and disagreements.
+    vscode.commands.registerCommand('qdqStudio.internal.engineCheck', async (uri: string) => {
+      const document = services.documents.get(uri);
+      const e = document ? await engineChecks.whenSettled(document) : undefined;
+      return e && { layerInfo: e.layerInfo, target: e.target, ...e.check };
     }),
     vscode.commands.registerCommand('qdqStudio.internal.findingsSelection', () =>
       view.view.selection.map((e) => (e.kind === 'finding' ? { ruleId: e.finding.ruleId, nodes: e.finding.nodes } : { kind: e.kind })),

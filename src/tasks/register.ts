@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { registerTaskCommands } from '../commands/taskCommands';
 import { modelOfEngineOutput, TASK_TYPE } from '../core/tasks/index';
-import { targetFromSettings } from '../diagnostics/analysisService';
+import { engineAnalysisTarget } from '../diagnostics/engineCheck';
 import type { ModelLoader } from '../editor/modelLoader';
 import type { OverlayService } from '../editor/overlays';
 import { EngineReportPanel } from '../engineView/engineReportPanel';
@@ -41,13 +41,11 @@ async function predictFor(report: EngineReport, layerInfo: string): Promise<Pred
   const decoded = onnx.openModelFile(model);
   try {
     if (!decoded.model.graph) return undefined;
-    // The settings' target, with the TensorRT version the engine was actually built with.
-    const { trt: configured, precision } = targetFromSettings(vscode.Uri.file(model));
-    const major = Number(/^(\d+)/.exec(report.trtVersion ?? '')?.[1]);
-    const trt: 8 | 10 = Number.isFinite(major) ? (major < 10 ? 8 : 10) : configured;
-    // As the engine was built: its log says whether --stronglyTyped was on; without a log, the build the task makes.
-    const stronglyTyped = trt === 10 && (report.build ? report.build.stronglyTyped === true : vscode.workspace.getConfiguration('qdqStudio.analysis', vscode.Uri.file(model)).get<boolean>('stronglyTyped', false));
-    const predicted = analysis.analyzeModel(decoded, graph.buildGraphIndex(decoded.model.graph), { trt, precision, stronglyTyped, refit: false });
+    // The settings' target, as the engine was built (its TensorRT version, --stronglyTyped from its
+    // log): the same target the Problems panel's engine-mismatch warnings use.
+    const target = engineAnalysisTarget(report, vscode.Uri.file(model));
+    const { trt, precision } = target;
+    const predicted = analysis.analyzeModel(decoded, graph.buildGraphIndex(decoded.model.graph), target);
     return { target: `TensorRT ${trt}.x ${precision.toUpperCase()}`, model: model.slice(Math.max(model.lastIndexOf('/'), model.lastIndexOf('\\')) + 1), ...checkPrediction(report, predicted) };
   } finally {
     decoded.source.close?.();

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { analyzeModel } from '../../../src/core/analysis/index';
 import { buildGraphIndex } from '../../../src/core/graph/index';
 import { DataLocation, decodeModel, encodeModelToBytes, markDirty, MemorySource, readTensorBytes, tensorByteLength } from '../../../src/core/onnx/index';
-import { VIEW_TYPE, closeAllEditors, poll, requireModel, waitForOurEditor, workspaceFile } from './support';
+import { VIEW_TYPE, closeAllEditors, poll, requireModel, sleep, waitForOurEditor, workspaceFile } from './support';
 
 interface Row {
   kind: string;
@@ -31,6 +31,28 @@ async function waitForDiagnostics(uri: vscode.Uri, what: string, ok: (d: vscode.
     const d = ours(uri);
     return ok(d) ? d : undefined;
   });
+}
+
+/**
+ * A stand-in trtexec 10.x layer info (`--exportLayerInfo`, detailed) for the model at `uri`: one
+ * engine layer per compute node the analysis predicts, named by its `Metadata`, in the predicted
+ * precision, except the nodes of `asHalf`, built FP16 ("Half") instead.
+ */
+async function standInLayerInfo(uri: vscode.Uri, asHalf: readonly string[]): Promise<string> {
+  const bytes = await vscode.workspace.fs.readFile(uri);
+  const decoded = decodeModel(new MemorySource(bytes, uri.fsPath), { file: uri.fsPath });
+  const report = analyzeModel(decoded, buildGraphIndex(decoded.model.graph!), { trt: 10, precision: 'int8', stronglyTyped: false, refit: false });
+  const format = (p: string) => (p === 'INT8' ? 'Four wide channel vectorized row major Int8 format' : p === 'FP16' ? 'Half' : 'Row major linear FP32');
+  const layers = report.layers.map((l, i) => ({
+    Name: `${l.node} [layer ${i}]`,
+    LayerType: l.opType === 'Conv' ? 'CaskConvolution' : 'PointWiseV2',
+    Inputs: [{ Name: `in${i}`, Location: 'Device', Dimensions: [1, 8, 8, 8], 'Format/Datatype': format(asHalf.includes(l.node) ? 'FP16' : l.precision) }],
+    Outputs: [{ Name: `out${i}`, Location: 'Device', Dimensions: [1, 8, 8, 8], 'Format/Datatype': format(l.precision) }],
+    TacticValue: '0x0000000000000001',
+    StreamId: 0,
+    Metadata: `[ONNX Layer: ${l.node}]`,
+  }));
+  return JSON.stringify({ Layers: layers, Bindings: ['images', 'output0'] }, null, 2);
 }
 
 async function findingsRows(uri: vscode.Uri): Promise<Row[]> {
@@ -167,6 +189,74 @@ suite('Problems panel and Findings view (TensorRT Q/DQ analysis)', function () {
     await poll('the save to replace the link', 20_000, async () => (fs.lstatSync(uri.fsPath).isSymbolicLink() ? undefined : true));
     const after = await waitForDiagnostics(uri, 'the external-data warning after the save', (x) => dataWarnings(x).length === 1);
     assert.match(dataWarnings(after)[0]!.message, /'model\.onnx_data' leads through a symbolic link out of the model's folder/);
+  });
+
+  test('where the Q/DQ build disagrees with the prediction, Problems and Findings say so per node; cleared by an agreeing build and by a change of the model', async () => {
+    const good = await requireModel('models/tiny-qat-good.onnx');
+    const uri = workspaceFile('models/scratch-engine.onnx');
+    const buildDir = workspaceFile('models/scratch-engine.trtexec');
+    scratch.push(uri, buildDir);
+    await vscode.workspace.fs.copy(good, uri, { overwrite: true });
+    // Two convs the analysis predicts INT8 that the engine ran in FP16 (the audit's case).
+    const bytes = await vscode.workspace.fs.readFile(uri);
+    const decoded = decodeModel(new MemorySource(bytes, uri.fsPath), { file: uri.fsPath });
+    const predicted = analyzeModel(decoded, buildGraphIndex(decoded.model.graph!), { trt: 10, precision: 'int8', stronglyTyped: false, refit: false });
+    const halfConvs = predicted.layers.filter((l) => l.opType === 'Conv' && l.precision === 'INT8').slice(1, 3).map((l) => l.node);
+    assert.equal(halfConvs.length, 2);
+    const layerInfo = vscode.Uri.joinPath(buildDir, 'qdq.layer.json');
+    await vscode.workspace.fs.writeFile(layerInfo, new TextEncoder().encode(await standInLayerInfo(uri, halfConvs)));
+
+    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+    await waitForOurEditor(uri);
+    const mismatches = (d: vscode.Diagnostic[]) => d.filter((x) => ruleOf(x) === 'engine-mismatch');
+    const diags = mismatches(await waitForDiagnostics(uri, 'two engine-mismatch warnings', (d) => mismatches(d).length === 2));
+    assert.deepEqual(diags.map((d) => /Engine built (\S+) /.exec(d.message)?.[1]).sort(), [...halfConvs].sort());
+    for (const d of diags) {
+      assert.equal(d.severity, vscode.DiagnosticSeverity.Warning);
+      assert.match(d.message, /\(Conv\) in FP16, the analysis predicted INT8 \(TensorRT 10\.x INT8\): layer ".+" of scratch-engine\.trtexec\/qdq\.layer\.json/);
+      const code = d.code as { value: string; target: vscode.Uri };
+      assert.equal(code.target.fsPath, layerInfo.fsPath, 'the code links to the engine file');
+      // The related information is the layer's entry in the layer info.
+      const related = d.relatedInformation?.[0];
+      assert.ok(related, 'related information');
+      assert.equal(related.location.uri.fsPath, layerInfo.fsPath);
+      const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(layerInfo)).split('\n');
+      const node = /Engine built (\S+) /.exec(d.message)![1]!;
+      assert.ok(text[related.location.range.start.line]!.includes(`"Name": "${node} [layer`), `line ${related.location.range.start.line}: ${text[related.location.range.start.line]}`);
+    }
+    // The rule findings are still all there beside them.
+    const expected = await expectedFindings(uri, 10);
+    assert.equal(ours(uri).length, expected.length + 2);
+    // The Findings view lists them under the model, after the findings, each going to its node.
+    const rows = await findingsRows(uri);
+    const model = rows.find((r) => r.kind === 'model' && r.label === 'scratch-engine.onnx');
+    assert.ok(model, JSON.stringify(rows));
+    assert.match(model.description ?? '', / · engine: \d+ of \d+ as predicted/);
+    const rowsOfEngine = model.children!.filter((r) => r.kind === 'mismatch');
+    assert.deepEqual(rowsOfEngine.map((r) => r.node).sort(), [...halfConvs].sort());
+    assert.equal(rowsOfEngine[0]!.label, 'engine: FP16, predicted INT8');
+    const check = await vscode.commands.executeCommand<{ compared: number; agree: number; disagreements: unknown[] }>('qdqStudio.internal.engineCheck', uri.toString());
+    assert.equal(check.disagreements.length, 2);
+    assert.equal(check.agree, check.compared - 2);
+
+    // A new build that agrees clears them (the layer info is written again; a watcher sees it).
+    await vscode.workspace.fs.writeFile(layerInfo, new TextEncoder().encode(await standInLayerInfo(uri, [])));
+    await waitForDiagnostics(uri, 'the engine-mismatch warnings to go after an agreeing build', (d) => d.length === expected.length && mismatches(d).length === 0);
+    assert.equal((await vscode.commands.executeCommand<{ disagreements: unknown[] }>('qdqStudio.internal.engineCheck', uri.toString())).disagreements.length, 0);
+
+    // They come back with a disagreeing build, and go when the model changes: an edit (unsaved), and
+    // a new model file on disk (the build is now older than it, so it is not this model's engine).
+    await vscode.workspace.fs.writeFile(layerInfo, new TextEncoder().encode(await standInLayerInfo(uri, halfConvs)));
+    await waitForDiagnostics(uri, 'the engine-mismatch warnings back', (d) => mismatches(d).length === 2);
+    const outcome = await vscode.commands.executeCommand<{ applied: boolean; message: string }>('qdqStudio.disableQuantization', { uri: uri.toString(), target: '/model.0/conv/Conv' });
+    assert.ok(outcome?.applied, outcome?.message);
+    await waitForDiagnostics(uri, 'no engine-mismatch warning while the model has unsaved edits', (d) => d.length > 0 && mismatches(d).length === 0);
+    await vscode.commands.executeCommand('undo');
+    await waitForDiagnostics(uri, 'the engine-mismatch warnings back after undo', (d) => mismatches(d).length === 2);
+    await sleep(50); // a later modification time than the layer info's
+    await vscode.workspace.fs.writeFile(uri, bytes);
+    await waitForDiagnostics(uri, 'no engine-mismatch warning once the model file is newer than its build', (d) => d.length === expected.length && mismatches(d).length === 0);
+    assert.equal(await vscode.commands.executeCommand('qdqStudio.internal.engineCheck', uri.toString()), undefined);
   });
 
   test('a settings change re-runs the analysis for the new TensorRT target', async () => {
