@@ -20,28 +20,21 @@ import { fileErrorReason } from '../util/fileErrors';
 interface FileStamp {
   readonly size: bigint;
   readonly mtimeNs: bigint;
-  readonly ctimeNs: bigint;
-  readonly nlink: bigint;
-  readonly mode: bigint;
-  readonly uid: bigint;
-  readonly gid: bigint;
 }
 
 function stampOf(st: fs.BigIntStats): FileStamp {
-  return { size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, nlink: st.nlink, mode: st.mode, uid: st.uid, gid: st.gid };
+  return { size: st.size, mtimeNs: st.mtimeNs };
 }
 
 /**
- * Whether the bytes behind the descriptor may differ from those at open. A different size or
- * mtime: yes (a write, `cp new.onnx model.onnx`, `onnx.save`). A ctime that moved alone: yes
- * (a rewrite whose mtime was set back, `cp -p`, `touch -r`), unless the links, mode or owner
- * changed with it: chmod, chown, a hard link, and the rename that replaced the file (another
- * tool's save, or ours: the old inode loses its name) move ctime and leave the bytes alone.
+ * Whether the bytes behind the descriptor may differ from those at open: a different size or
+ * mtime (a write, `cp new.onnx model.onnx`, `onnx.save`). ctime is not used: chmod and chown
+ * (even to the same values), `touch -a`, extended attributes, hard links and renames move it and
+ * leave the bytes alone, and no combination of the other fields tells those from a rewrite. So a
+ * rewrite of the same size whose mtime was set back (`cp -p`, `touch -r`) is not detected.
  */
 export function stampChanged(was: FileStamp, now: FileStamp): boolean {
-  if (now.size !== was.size || now.mtimeNs !== was.mtimeNs) return true;
-  if (now.ctimeNs === was.ctimeNs) return false;
-  return now.nlink === was.nlink && now.mode === was.mode && now.uid === was.uid && now.gid === was.gid;
+  return now.size !== was.size || now.mtimeNs !== was.mtimeNs;
 }
 
 /**
@@ -302,9 +295,8 @@ function keepOwnerAndMode(fd: number, was: fs.Stats, wasLink: boolean): void {
   if (now.uid !== was.uid || now.gid !== was.gid) {
     try {
       fs.fchownSync(fd, was.uid, was.gid);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'EPERM' && code !== 'EINVAL') throw e;
+    } catch {
+      // Best effort: not allowed (EPERM), or not supported here (sshfs: EACCES, some FUSE: ENOSYS).
       if (now.gid !== was.gid) {
         try {
           fs.fchownSync(fd, now.uid, was.gid); // the group alone, when we belong to it
@@ -314,7 +306,11 @@ function keepOwnerAndMode(fd: number, was: fs.Stats, wasLink: boolean): void {
       }
     }
   }
-  fs.fchmodSync(fd, (was.mode & 0o7777) | (wasLink ? 0o200 : 0));
+  try {
+    fs.fchmodSync(fd, (was.mode & 0o7777) | (wasLink ? 0o200 : 0));
+  } catch {
+    // Best effort as well (a file system without modes, ENOTSUP): the save itself is what matters.
+  }
 }
 
 function writeAll(fd: number, bytes: Uint8Array): number {

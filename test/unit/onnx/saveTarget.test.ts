@@ -203,3 +203,24 @@ test('qdq save and qdq edit -o over a link say on stderr that the link is now a 
     assert.ok(fs.readFileSync(blob).equals(original()));
   }
 });
+
+test('owner and mode are best effort: a file system that refuses fchown or fchmod (sshfs EACCES, FUSE ENOSYS/ENOTSUP) still gets the save', (t) => {
+  const fsModule = createRequire(__filename)('node:fs') as typeof fs;
+  for (const [method, code] of [['fchownSync', 'EACCES'], ['fchownSync', 'ENOSYS'], ['fchmodSync', 'EPERM'], ['fchmodSync', 'ENOTSUP']] as const) {
+    const { file } = scratch('qdq-best-effort');
+    if (method === 'fchownSync') fs.chownSync(file, 1000, 1000); // another owner, so the save tries to keep it
+    const decoded = openEdited(file);
+    const expected = Buffer.from(encodeModelToBytes(decoded));
+    const m = t.mock.method(fsModule, method, () => {
+      throw Object.assign(new Error(`${code}: refused, ${method}`), { code });
+    });
+    try {
+      saveModelFile(decoded, file);
+      assert.ok(m.mock.callCount() > 0, `${method} was tried`);
+    } finally {
+      m.mock.restore();
+      decoded.source.close?.();
+    }
+    assert.ok(fs.readFileSync(file).equals(expected), `${method} ${code}: the model is saved`);
+  }
+});
