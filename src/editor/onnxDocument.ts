@@ -458,10 +458,10 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
   }
 
   /** Reads and decodes the file again; the newest call wins when calls overlap. The edit history starts again. */
-  async reload(): Promise<LoadResult> {
+  async reload(preloaded?: { result: LoadResult; stamp: Promise<DiskStamp | undefined> }): Promise<LoadResult> {
     const generation = ++this.loadGeneration;
-    const stamp = this.currentStamp();
-    const result = await this.loadOnce();
+    const stamp = preloaded?.stamp ?? this.currentStamp();
+    const result = preloaded?.result ?? (await this.loadOnce());
     if (this.isDisposed || generation !== this.loadGeneration) {
       if (result.kind === 'loaded') closeQuietly(result.decoded);
       return this.whenLoaded();
@@ -557,7 +557,24 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
       void this.notices.show('warning', message);
       return { applied: 0, dropped: 0 };
     }
-    const result = await this.reload();
+    // Read the file first and install it only when it reads: a file still being written (the
+    // notice comes while torch.onnx.export writes) or gone must not cost the edits.
+    const stamp = this.currentStamp();
+    const fresh = await this.loadOnce();
+    if (this.isDisposed) {
+      if (fresh.kind === 'loaded') closeQuietly(fresh.decoded);
+      return { applied: 0, dropped: 0 };
+    }
+    if (fresh.kind !== 'loaded') {
+      const message = `${displayPath(this.uri)}: the unsaved edits are kept: the file cannot be read now (${fresh.error.message}). Try again once it is written, or export the edits as a plan.`;
+      this.services.log.warn(message);
+      void this.notices.show('warning', message, {}, REAPPLY_EDITS, EXPORT_PLAN).then(async (answer) => {
+        if (answer === REAPPLY_EDITS) await this.reloadAndReapply();
+        else if (answer === EXPORT_PLAN) await vscode.commands.executeCommand('qdqStudio.exportPlan', { uri: this.uri.toString() });
+      });
+      return { applied: 0, dropped: 0 };
+    }
+    const result = await this.reload({ result: fresh, stamp });
     if (this.isDisposed || this._state !== result) return { applied: 0, dropped: edits.length };
     const applied = edits.length > 0 ? await this.reapply(edits, 'reapply') : 0;
     // VS Code still counts the edits from before the reload: with none re-applied nothing is unsaved.

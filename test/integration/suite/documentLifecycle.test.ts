@@ -187,6 +187,24 @@ suite('Document lifecycle: files changed, renamed, saved elsewhere, reverted', f
     assert.equal(noticesLike(/rewritten on disk while it has unsaved edits/).length, 1, `said more than once: ${JSON.stringify(seen)}`);
   });
 
+  test('re-applying onto a file that cannot be read (still being written, gone) keeps the edits: said, nothing reloaded, the tab stays dirty', async () => {
+    const uri = await scratchCopy('tiny-qat-good.onnx', 'scratch-lifecycle-unreadable.onnx');
+    await open(uri);
+    await disable(uri, CONV);
+    await waitState(uri, true, 'dirty after the edit');
+    // The exporter has written only the start of the new model so far (in place).
+    const good = fs.readFileSync(uri.fsPath);
+    fs.writeFileSync(uri.fsPath, good.subarray(0, 100));
+    answer = (n) => (/cannot be saved/.test(n.message) ? REAPPLY : undefined);
+    await save(uri);
+    const kept = await waitNotice(/unsaved edits are kept: the file cannot be read now/, 'the re-apply to say the edits are kept');
+    assert.ok(kept.message.includes(uri.fsPath), kept.message);
+    assert.deepEqual(kept.actions, [REAPPLY, 'Export Plan…']);
+    const state = await waitState(uri, true, 'still dirty, with its edit');
+    assert.deepEqual(state.edits, [`Disable quantization of ${CONV}`]);
+    assert.equal(noticesLike(/could not be re-applied and (was|were) dropped/).length, 0, `edits dropped: ${JSON.stringify(seen)}`);
+  });
+
   test('re-applied edits that no longer fit are said (file named, the refusal, "Show Log"), and with none left the tab is clean and nothing is written', async () => {
     const uri = await scratchCopy('tiny-qat-good.onnx', 'scratch-lifecycle-dropped.onnx');
     await open(uri);
@@ -227,6 +245,23 @@ suite('Document lifecycle: files changed, renamed, saved elsewhere, reverted', f
     await save(renamed);
     await waitState(renamed, false, 'the save to make it clean');
     assert.ok(readsFloatWeight(renamed.fsPath, CONV), 'the edit is not in the renamed file');
+  });
+
+  test('a rename that fails (its target exists) carries nothing: the file already at that name opens clean, without the other file\'s edits', async () => {
+    const uri = await scratchCopy('tiny-qat-good.onnx', 'scratch-lifecycle-rename-fails.onnx');
+    const existing = await scratchCopy('tiny-qat-good.onnx', 'scratch-lifecycle-rename-taken.onnx');
+    await open(uri);
+    await disable(uri, CONV);
+    await waitState(uri, true, 'dirty after the edit');
+    const edit = new vscode.WorkspaceEdit();
+    edit.renameFile(uri, existing, { overwrite: false });
+    assert.equal(await vscode.workspace.applyEdit(edit), false, 'the rename onto an existing file should fail');
+    assert.ok(fs.existsSync(uri.fsPath), 'the file was not renamed');
+    await open(existing);
+    await new Promise((r) => setTimeout(r, 1000));
+    const state = await editState(existing);
+    assert.equal(state?.isDirty, false, `the file at the target name took the edits of the file that was not renamed: ${JSON.stringify(state)}`);
+    assert.deepEqual(state?.edits, []);
   });
 
   test('a dirty model in a renamed folder keeps its edits too', async () => {
