@@ -1,12 +1,17 @@
 /**
  * `qdq engine`: read what trtexec wrote for one engine (layer info, profile, console log) and print
- * the engine report, optionally compared with a second engine.
+ * the engine report, optionally compared with a second engine and checked against the analysis's
+ * prediction for the model it was built from.
  *
- *   qdq engine LAYER_JSON [--profile PROFILE_JSON] [--log CONSOLE_LOG] [--compare OTHER_LAYER_JSON] [--json]
+ *   qdq engine LAYER_JSON [--profile P] [--log L] [--compare OTHER_LAYER_JSON [--compare-profile P] [--compare-log L]]
+ *              [--model MODEL.onnx [--trt 8|10] [--precision int8|fp8] [--strongly-typed] [--fail-on-mismatch]] [--json]
  *
- * Text for humans by default; `--json` prints the EngineReport (plus `comparison` with --compare).
- * Exit codes as for the other commands: 0 success, 2 unreadable input or bad usage (one line
- * naming the file).
+ * Text for humans by default; `--json` prints the EngineReport (plus `comparison` with --compare,
+ * `prediction` with --model). The baseline's profile and log are the files beside its layer info
+ * (`<stem>.profile.json`, `<stem>.log`, … as the engine report panel finds them) unless given.
+ * Exit codes as for the other commands: 0 success, 1 with --fail-on-mismatch when the engine
+ * disagrees with the prediction (or names no node of the model), 2 unreadable input or bad usage
+ * (one line naming the file).
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -28,10 +33,22 @@ import {
   type TimingFigures,
 } from '../core/engineReport/index';
 import { cannotReadMessage } from '../core/util/fileErrors';
+import { isOnnxError, openModelFile } from '../core/onnx/index';
+import { buildGraphIndex } from '../core/graph/index';
+import { analyzeModel, type Target } from '../core/analysis/index';
+import { checkPrediction, type PredictionCheck } from '../engineView/engineOverlay';
+import { sourceFor } from '../engineView/sources';
 import type { CliIo } from './qdq';
+import { analysisTarget } from './target';
 
 export const ENGINE_USAGE =
-  'qdq engine LAYER_JSON [--profile PROFILE_JSON] [--log CONSOLE_LOG] [--compare OTHER_LAYER_JSON] [--json]';
+  'qdq engine LAYER_JSON [--profile PROFILE_JSON] [--log CONSOLE_LOG] [--compare OTHER_LAYER_JSON [--compare-profile PROFILE_JSON] [--compare-log CONSOLE_LOG]] [--model MODEL [--trt 8|10] [--precision int8|fp8] [--strongly-typed] [--fail-on-mismatch]] [--json]';
+
+/** `--model`: the analysis's prediction for the model checked against the engine (the JSON's `prediction`). */
+export interface PredictionJson extends PredictionCheck {
+  model: string;
+  target: { trt: '8.x' | '10.x'; precision: 'int8' | 'fp8'; stronglyTyped: boolean; refit: boolean };
+}
 
 /** Inputs larger than this are refused (a layer-info file of a very large engine is tens of MB). */
 export const MAX_INPUT_BYTES = 512 * 2 ** 20;
@@ -99,6 +116,30 @@ async function reportFor(layerFile: string, profileFile?: string, logFile?: stri
   return buildEngineReport(inputs);
 }
 
+/**
+ * The analysis's prediction for `model` checked against the engine. The target: `--trt` when given,
+ * else the TensorRT version the engine's log names, else 10; strongly typed with `--strongly-typed`
+ * or when the log says the engine was built so (as the extension's engine report checks it).
+ */
+function predictionFor(report: EngineReport, model: string, flags: { trt?: string; precision?: string; 'strongly-typed'?: boolean }): PredictionJson {
+  const parsed = analysisTarget(flags, (m) => new UsageError(m));
+  const major = Number(/^(\d+)/.exec(report.trtVersion ?? '')?.[1]);
+  const trt: 8 | 10 = flags.trt !== undefined ? parsed.trt! : Number.isFinite(major) ? (major < 10 ? 8 : 10) : 10;
+  const target: Target = { trt, precision: parsed.precision!, stronglyTyped: trt === 10 && (flags['strongly-typed'] === true || report.build?.stronglyTyped === true), refit: false };
+  const decoded = openModelFile(model);
+  try {
+    if (!decoded.model.graph) throw new InputError(`${model}: the model has no graph`);
+    const predicted = analyzeModel(decoded, buildGraphIndex(decoded.model.graph), target);
+    return {
+      model,
+      target: { trt: trt === 8 ? '8.x' : '10.x', precision: target.precision, stronglyTyped: target.stronglyTyped, refit: target.refit },
+      ...checkPrediction(report, predicted),
+    };
+  } finally {
+    decoded.source.close?.();
+  }
+}
+
 export async function runEngine(args: string[], io: CliIo): Promise<number> {
   try {
     const { values, positionals } = parseArgs({
@@ -107,18 +148,41 @@ export async function runEngine(args: string[], io: CliIo): Promise<number> {
         profile: { type: 'string' },
         log: { type: 'string' },
         compare: { type: 'string' },
+        'compare-profile': { type: 'string' },
+        'compare-log': { type: 'string' },
+        model: { type: 'string' },
+        trt: { type: 'string' },
+        precision: { type: 'string' },
+        'strongly-typed': { type: 'boolean' },
+        'fail-on-mismatch': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
       },
       allowPositionals: true,
       strict: true,
     });
     if (positionals.length !== 1) throw new UsageError('qdq engine takes exactly one LAYER_JSON');
+    if (values.compare === undefined && (values['compare-profile'] !== undefined || values['compare-log'] !== undefined)) {
+      throw new UsageError('--compare-profile and --compare-log go with --compare OTHER_LAYER_JSON');
+    }
+    if (values.model === undefined) {
+      const without = (['trt', 'precision', 'strongly-typed', 'fail-on-mismatch'] as const).find((k) => values[k] !== undefined && values[k] !== false);
+      if (without) throw new UsageError(`--${without} goes with --model MODEL (the prediction checked against the engine)`);
+    }
     const report = await reportFor(positionals[0]!, values.profile, values.log);
     let comparison: EngineComparison | undefined;
-    if (values.compare !== undefined) comparison = compareEngineReports(report, await reportFor(values.compare));
-    if (values.json) io.out(JSON.stringify(comparison ? { ...report, comparison } : report, null, 2));
-    else io.out([formatEngineReport(report), ...(comparison ? ['', formatComparison(comparison)] : [])].join('\n'));
-    return 0;
+    if (values.compare !== undefined) {
+      // The baseline's profile and log: as given, else the files beside its layer info.
+      const beside = await sourceFor(values.compare);
+      const profile = values['compare-profile'] ?? beside.profile;
+      const log = values['compare-log'] ?? beside.log;
+      comparison = compareEngineReports(report, await reportFor(values.compare, profile, log));
+      comparison = { ...comparison, ...(profile !== undefined ? { baselineProfile: profile } : {}), ...(log !== undefined ? { baselineLog: log } : {}) };
+    }
+    const prediction = values.model === undefined ? undefined : predictionFor(report, values.model, values);
+    if (values.json) io.out(JSON.stringify({ ...report, ...(comparison ? { comparison } : {}), ...(prediction ? { prediction } : {}) }, null, 2));
+    else io.out([formatEngineReport(report), ...(comparison ? ['', formatComparison(comparison)] : []), ...(prediction ? ['', formatPrediction(prediction)] : [])].join('\n'));
+    const mismatch = prediction !== undefined && (prediction.disagreements.length > 0 || prediction.compared === 0);
+    return values['fail-on-mismatch'] && mismatch ? 1 : 0;
   } catch (e) {
     if (e instanceof UsageError || (e as NodeJS.ErrnoException)?.code?.startsWith?.('ERR_PARSE_ARGS')) {
       io.err(`qdq engine: ${(e as Error).message}\nusage: ${ENGINE_USAGE}`);
@@ -126,6 +190,10 @@ export async function runEngine(args: string[], io: CliIo): Promise<number> {
     }
     if (e instanceof FileReadError) {
       io.err(`qdq: ${oneLine(e.message)}`);
+      return 2;
+    }
+    if (isOnnxError(e)) {
+      io.err(`qdq: ${oneLine((e as Error).message)}`);
       return 2;
     }
     if (e instanceof InputError || isEngineReportError(e)) {
@@ -250,7 +318,21 @@ export function formatComparison(c: EngineComparison): string {
   add('summed layer time ms', c.totalTimeMs);
   for (const [p, d] of Object.entries(c.precisionCounts ?? {})) add(`${p} layers`, d);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const out = [`Comparison: ${printable(path.basename(c.engine))} (engine) vs ${printable(path.basename(c.baseline))} (baseline)`];
+  const base = c as EngineComparison & { baselineProfile?: string; baselineLog?: string };
+  const read = [base.baselineProfile, base.baselineLog].filter((f): f is string => f !== undefined).map((f) => printable(path.basename(f)));
+  const out = [`Comparison: ${printable(path.basename(c.engine))} (engine) vs ${printable(path.basename(c.baseline))} (baseline${read.length ? `, with ${read.join(' and ')}` : ''})`];
   for (const r of rows) out.push(`  ${r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}`.trimEnd());
   return out.join('\n');
+}
+
+/** The prediction check in words: the count, then each disagreeing node. */
+export function formatPrediction(p: PredictionJson, max = 50): string {
+  const target = `TensorRT ${p.target.trt} ${p.target.precision.toUpperCase()}${p.target.stronglyTyped ? ' strongly typed' : ''}`;
+  const lines = [`Prediction vs engine (${printable(path.basename(p.model))}, ${target}):`];
+  if (p.compared === 0) lines.push('  no compute node of the model is named in the engine (a names-only layer info, an 8.x engine of an export with other names, or another model)');
+  else lines.push(`  ${p.agree} of ${p.compared} compute nodes as predicted${p.disagreements.length ? `, ${p.disagreements.length} differ:` : ''}`);
+  for (const d of p.disagreements.slice(0, max)) lines.push(`    ${printable(d.node)} (${printable(d.opType, 40)}): predicted ${d.predicted}, built ${d.actual} in layer ${printable(d.layer)}`);
+  if (p.disagreements.length > max) lines.push(`    … ${p.disagreements.length - max} more`);
+  lines.push(`  standalone Q/DQ conversions: ${p.predictedReformats} predicted, ${p.actualReformats} in the engine`);
+  return lines.join('\n');
 }

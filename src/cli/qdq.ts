@@ -38,7 +38,10 @@ ${EDIT_USAGE}
   ${ENGINE_USAGE}
                                  Summarise a TensorRT engine from trtexec's --exportLayerInfo (and
                                  --exportProfile, console log): precision per layer, reformats, timing;
-                                 --compare diffs two builds. Exit 2 on unreadable input.
+                                 --compare diffs two builds (the other's profile and log: the files
+                                 beside it, or --compare-profile/--compare-log); --model checks the
+                                 analysis's prediction for the model against the engine, and with
+                                 --fail-on-mismatch exits 1 when they disagree. Exit 2 on unreadable input.
   qdq --help | --version
 
 Exit codes: 0 success, 1 the checked property failed, 2 unreadable input or bad usage.`;
