@@ -13,6 +13,7 @@ import { OpenDocuments } from './editor/openDocuments';
 import { OverlayService } from './editor/overlays';
 import { registerSensitivity } from './sensitivity/register';
 import { WebviewRegistry } from './editor/webviewRegistry';
+import { stopAllProcesses } from './tasks/processRunner';
 import { registerTasks } from './tasks/register';
 import { Logger } from './util/logger';
 import { registerNumericCommands } from './numeric/numericCommand';
@@ -48,5 +49,7 @@ export function activate(context: vscode.ExtensionContext): void {
 }
 
 export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
+  // Everything else is disposed through context.subscriptions. Task programs lead their own
+  // process groups, so they are stopped here rather than left to a signal to the host's group.
+  stopAllProcesses();
 }

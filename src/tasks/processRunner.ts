@@ -41,6 +41,28 @@ export interface StopGrace {
 
 export const STOP_GRACE: StopGrace = { interruptMs: 5000, killMs: 3000 };
 
+/**
+ * The process groups of the programs still running. Leading their own group also takes them out
+ * of the extension host's: a signal to the host's group (Ctrl+C on a code-server started in a
+ * terminal) no longer reaches them. So when the host ends normally (the extension deactivates, or
+ * the process exits) they get SIGTERM. A host killed outright leaves them running until they
+ * write to their closed output, as it always did for anything they started themselves.
+ */
+const liveGroups = new Set<number>();
+let exitHooked = false;
+
+/** SIGTERM to every program still running (deactivate, and the host's exit). */
+export function stopAllProcesses(): void {
+  for (const pid of liveGroups) {
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      // gone already
+    }
+  }
+  liveGroups.clear();
+}
+
 export function startProcess(cl: CommandLine, handlers: RunHandlers, grace: StopGrace = STOP_GRACE): RunningProcess {
   let child: ChildProcess;
   const env = cl.env ? { ...process.env, ...cl.env } : process.env;
@@ -52,6 +74,13 @@ export function startProcess(cl: CommandLine, handlers: RunHandlers, grace: Stop
     child = spawn(cl.command, cl.args, { cwd: cl.cwd, env, shell: false, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
   } catch (e) {
     return { done: Promise.resolve({ code: undefined, startError: describeStartError(cl, e) }), kill: () => undefined, interrupt: () => undefined };
+  }
+  if (group && child.pid !== undefined) {
+    liveGroups.add(child.pid);
+    if (!exitHooked) {
+      exitHooked = true;
+      process.once('exit', stopAllProcesses);
+    }
   }
   const decoders = { stdout: new TextDecoder('utf-8'), stderr: new TextDecoder('utf-8') };
   for (const stream of ['stdout', 'stderr'] as const) {
@@ -81,6 +110,7 @@ export function startProcess(cl: CommandLine, handlers: RunHandlers, grace: Stop
     });
     child.on('close', (code, signal) => {
       closed = true;
+      if (child.pid !== undefined) liveGroups.delete(child.pid);
       clearTimeout(killTimer);
       clearTimeout(interruptTimer);
       for (const stream of ['stdout', 'stderr'] as const) {

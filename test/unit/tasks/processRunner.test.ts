@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { quantizeCommand, trtexecCommand, type CommandLine } from '../../../src/core/tasks/index';
-import { startProcess } from '../../../src/tasks/processRunner';
+import { spawnSync } from 'node:child_process';
+import { startProcess, stopAllProcesses } from '../../../src/tasks/processRunner';
 import { makeTempDir } from '../../support/tempDir';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -198,4 +199,36 @@ test('Stop reaches what the program started: a wrapper\'s child gets SIGTERM', {
   const r = await w.p.done;
   assert.match(w.output(), /grandchild got SIGTERM/);
   assert.equal(r.code, 143);
+});
+
+test('a program still running when the host ends gets SIGTERM (stopAllProcesses: deactivate and the host\'s exit), since its own process group no longer hears the host\'s', { skip: process.platform === 'win32' && 'no process groups' }, async () => {
+  const { p, output } = await started("process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(143); })");
+  stopAllProcesses();
+  const r = await p.done;
+  assert.match(output(), /got SIGTERM/);
+  assert.equal(r.code, 143);
+  // A program that ended is not signalled again (its group id may be reused).
+  stopAllProcesses();
+});
+
+test('the host\'s exit stops what is still running: a host process ended by a plain exit leaves no program behind', { skip: process.platform === 'win32' && 'no process groups' }, async () => {
+  // A stand-in host: starts a long-running program (marked by a unique argument) through the runner, then exits.
+  const runner = path.resolve(__dirname, '..', '..', '..', 'src', 'tasks', 'processRunner.ts');
+  const marker = `qdq-orphan-probe-${process.pid}-${Date.now()}`;
+  const host = [
+    `const { startProcess } = require(${JSON.stringify(runner)});`,
+    `startProcess({ command: process.execPath, args: ['-e', 'setTimeout(() => {}, 300000)', ${JSON.stringify(marker)}] }, { onOutput: () => undefined });`,
+    'setTimeout(() => process.exit(0), 500);',
+  ].join('\n');
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', host], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(run.status, 0, run.stderr);
+  // SIGTERM was sent as the host exited; give the program a moment to go.
+  let left = '';
+  for (let i = 0; i < 40; i++) {
+    left = spawnSync('pgrep', ['-f', marker], { encoding: 'utf8' }).stdout.trim();
+    if (!left) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (left) spawnSync('pkill', ['-f', marker]);
+  assert.equal(left, '', `the program the host started is still running after the host exited (pids ${left})`);
 });
