@@ -1,8 +1,11 @@
 /**
- * Which files make one engine build: the `--exportLayerInfo` JSON and, beside it, the profile and
- * console log of the same build. Our trtexec tasks write `<flavour>.layer.json`,
- * `<flavour>.profile.json`, `<flavour>.log`; hand-run builds often use `.layerinfo.json` /
- * `.console.log`, which are found too. No `vscode` (unit-tested).
+ * Which files make one engine build, which other builds it can be compared with, and the history
+ * of earlier builds. Our trtexec tasks write `<flavour>.layer.json`, `<flavour>.profile.json`,
+ * `<flavour>.log` into `<model>.trtexec/`; hand-run builds often use `.layerinfo.json` /
+ * `.console.log`, which are found too. Before a build writes its files, the previous build of that
+ * flavour moves to `<model>.trtexec/history/<flavour>.<YYYYMMDD-HHMMSS>.*` (its layer info, profile
+ * and log; the last `KEEP_BUILDS`), so "before vs after an edit" can be compared. No `vscode`
+ * (unit-tested).
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -14,6 +17,11 @@ export interface EngineSource {
   /** What the user calls the build: `qdq`, `fp16`, or the file's stem. */
   label: string;
 }
+
+/** The sub-folder of a build folder that keeps earlier builds (kept in step with core/tasks/trtexec.ts). */
+export const HISTORY_DIR = 'history';
+/** Earlier builds kept per flavour. */
+export const KEEP_BUILDS = 3;
 
 const LAYER_SUFFIXES = ['.layer.json', '.layerinfo.json', '.layers.json', '.json'];
 
@@ -40,6 +48,14 @@ async function firstExisting(candidates: string[]): Promise<string | undefined> 
   return undefined;
 }
 
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return await fsp.readdir(dir);
+  } catch {
+    return [];
+  }
+}
+
 /** The build a layer-info file belongs to, with the profile and log that exist beside it. */
 export async function sourceFor(layerInfo: string): Promise<EngineSource> {
   const stem = buildStem(layerInfo);
@@ -51,15 +67,230 @@ export async function sourceFor(layerInfo: string): Promise<EngineSource> {
   return src;
 }
 
-/** The other builds in the same folder (candidates for a comparison), sorted by name. */
+/** The other builds in the same folder, sorted by name (earlier builds in `history/` are not among them). */
 export async function siblingBuilds(layerInfo: string): Promise<EngineSource[]> {
   const dir = path.dirname(layerInfo);
-  let names: string[];
-  try {
-    names = await fsp.readdir(dir);
-  } catch {
-    return [];
-  }
-  const others = names.filter(isLayerInfoName).map((n) => path.join(dir, n)).filter((p) => p !== layerInfo).sort();
+  const others = (await readdirOrEmpty(dir)).filter(isLayerInfoName).map((n) => path.join(dir, n)).filter((p) => p !== layerInfo).sort();
   return Promise.all(others.map(sourceFor));
+}
+
+// ---- history of earlier builds ------------------------------------------------------------------
+
+/** An earlier build kept in `history/`: `qdq.20250501-093012` (`-2`, `-3` when two fall in one second). */
+export interface HistoryName {
+  flavour: string;
+  /** `YYYYMMDD-HHMMSS`, local time of the build (its layer info's modification time). */
+  stamp: string;
+  seq: number;
+}
+
+const HISTORY_STEM = /^(.+)\.(\d{8}-\d{6})(?:-(\d+))?$/;
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+export function historyStamp(d: Date): string {
+  return `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
+}
+
+export function historyStem(h: HistoryName): string {
+  return `${h.flavour}.${h.stamp}${h.seq > 1 ? `-${h.seq}` : ''}`;
+}
+
+/** The history entry a file name in `history/` belongs to (any of its files), or undefined. */
+export function parseHistoryName(file: string): HistoryName | undefined {
+  const stem = path.basename(file).replace(/\.(?:layer\.json|profile\.json|log)$/i, '');
+  const m = HISTORY_STEM.exec(stem);
+  return m ? { flavour: m[1]!, stamp: m[2]!, seq: m[3] ? Number(m[3]) : 1 } : undefined;
+}
+
+/** Newest first. */
+function byAgeDescending(a: HistoryName, b: HistoryName): number {
+  return a.stamp !== b.stamp ? (a.stamp < b.stamp ? 1 : -1) : b.seq - a.seq;
+}
+
+/** `20250501-093012` → `2025-05-01 09:30:12`. */
+export function stampText(stamp: string): string {
+  return `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)} ${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}`;
+}
+
+/** The entries of `history/` with a layer info, one per build, newest first. */
+export function historyEntries(names: readonly string[]): Array<HistoryName & { layerInfo: string }> {
+  const out: Array<HistoryName & { layerInfo: string }> = [];
+  for (const n of names) {
+    if (!n.toLowerCase().endsWith('.layer.json')) continue;
+    const h = parseHistoryName(n);
+    if (h) out.push({ ...h, layerInfo: n });
+  }
+  return out.sort(byAgeDescending);
+}
+
+/** The files of `history/` that go when only the newest `keep` builds of `flavour` stay. */
+export function historyToPrune(names: readonly string[], flavour: string, keep = KEEP_BUILDS): string[] {
+  const builds = new Map<string, HistoryName>();
+  for (const n of names) {
+    const h = parseHistoryName(n);
+    if (h && h.flavour === flavour) builds.set(historyStem(h), h);
+  }
+  const old = new Set([...builds.values()].sort(byAgeDescending).slice(keep).map(historyStem));
+  return names.filter((n) => {
+    const h = parseHistoryName(n);
+    return h !== undefined && old.has(historyStem(h));
+  });
+}
+
+/** The files of one build that the history keeps (not the engine: it can be large, and nothing reads it back). */
+export interface BuildFiles {
+  dir: string;
+  layerInfo: string;
+  profile: string;
+  log: string;
+}
+
+/**
+ * Before a build writes its files: the previous build of that flavour (when it wrote a layer info)
+ * moves into `history/` with its profile and log, and only the newest `keep` stay; without a
+ * layer info, a profile left over is removed (stale files must not pass for the new build's).
+ * Returns the kept layer info's new path, or undefined when there was no previous build.
+ */
+export async function keepPreviousBuild(files: BuildFiles, keep = KEEP_BUILDS): Promise<string | undefined> {
+  let mtime: Date | undefined;
+  try {
+    const st = await fsp.stat(files.layerInfo);
+    if (st.isFile()) mtime = st.mtime;
+  } catch {
+    /* no previous build */
+  }
+  if (!mtime || keep < 1) {
+    await Promise.all([files.layerInfo, files.profile].map((f) => fsp.rm(f, { force: true })));
+    return undefined;
+  }
+  const flavour = path.basename(buildStem(files.layerInfo));
+  const history = path.join(files.dir, HISTORY_DIR);
+  await fsp.mkdir(history, { recursive: true });
+  const taken = new Set(await readdirOrEmpty(history));
+  const entry: HistoryName = { flavour, stamp: historyStamp(mtime), seq: 1 };
+  while (taken.has(`${historyStem(entry)}.layer.json`)) entry.seq++;
+  const stem = path.join(history, historyStem(entry));
+  const moves: Array<[string, string]> = [
+    [files.layerInfo, `${stem}.layer.json`],
+    [files.profile, `${stem}.profile.json`],
+    [files.log, `${stem}.log`],
+  ];
+  for (const [from, to] of moves) {
+    try {
+      await fsp.rename(from, to);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  const names = await readdirOrEmpty(history);
+  await Promise.all(historyToPrune(names, flavour, keep).map((n) => fsp.rm(path.join(history, n), { force: true })));
+  return `${stem}.layer.json`;
+}
+
+// ---- builds to compare with ---------------------------------------------------------------------
+
+/**
+ * Where a comparable build was found: `previous` is the last build of the same flavour before this
+ * one (the default comparison), `sibling` another build in the same folder, `twin` a build in
+ * another `<model>.trtexec/` folder beside the model (a QAT model's float twin's baselines),
+ * `loose` a layer info saved beside the model, `history` an older kept build.
+ */
+export type ComparableKind = 'previous' | 'sibling' | 'twin' | 'loose' | 'history';
+
+export interface ComparableBuild extends EngineSource {
+  kind: ComparableKind;
+  /** Why it is listed, e.g. `before this build, 2025-05-01 09:30:12`. */
+  description: string;
+}
+
+const KIND_RANK: Record<ComparableKind, number> = { previous: 0, sibling: 1, twin: 2, loose: 3, history: 4 };
+/** Among the other folders' builds, the baselines a QAT build is measured against first. */
+const FLAVOUR_RANK: Record<string, number> = { ptq: 0, fp16: 1, qdq: 2 };
+
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+}
+
+/** At most this many builds are offered (a folder of many models). */
+export const MAX_COMPARABLE = 100;
+
+/**
+ * Every other build the build of `layerInfo` can be compared with, best first: the build before
+ * this one (history), the other builds in its folder, the builds in the other `*.trtexec/` folders
+ * beside its model (closest model name first, then PTQ, FP16, Q/DQ), layer infos saved beside the
+ * model, then older kept builds.
+ */
+export async function comparableBuilds(layerInfo: string, max = MAX_COMPARABLE): Promise<ComparableBuild[]> {
+  const self = path.resolve(layerInfo);
+  let home = path.dirname(self);
+  const inHistory = path.basename(home) === HISTORY_DIR;
+  if (inHistory) home = path.dirname(home);
+  const selfHistory = inHistory ? parseHistoryName(self) : undefined;
+  const flavour = selfHistory?.flavour ?? path.basename(buildStem(self));
+  const found: Array<{ file: string; kind: ComparableKind; label: string; description: string; rank: number[] }> = [];
+  const add = (file: string, kind: ComparableKind, label: string, description: string, rank: number[] = []) => {
+    if (file !== self) found.push({ file, kind, label, description, rank: [KIND_RANK[kind], ...rank] });
+  };
+
+  const homeStem = path.basename(home).replace(/\.trtexec$/, '');
+  const ownFolder = home.endsWith('.trtexec');
+  const sameFolderDescription = ownFolder ? `${homeStem}.trtexec` : 'same folder';
+  for (const n of (await readdirOrEmpty(home)).filter(isLayerInfoName).sort()) {
+    const stem = path.basename(buildStem(n));
+    add(path.join(home, n), 'sibling', stem, stem === flavour && inHistory ? 'the current build' : sameFolderDescription);
+  }
+
+  const history = path.join(home, HISTORY_DIR);
+  let previousTaken = inHistory;
+  for (const h of historyEntries(await readdirOrEmpty(history))) {
+    const file = path.join(history, h.layerInfo);
+    const when = stampText(h.stamp);
+    if (!previousTaken && h.flavour === flavour) {
+      previousTaken = true;
+      add(file, 'previous', `previous ${flavour}`, `before this build, ${when}`);
+    } else {
+      add(file, 'history', `${h.flavour} of ${when}`, 'earlier build');
+    }
+  }
+
+  if (ownFolder) {
+    const modelDir = path.dirname(home);
+    const names = (await readdirOrEmpty(modelDir)).sort();
+    for (const n of names) {
+      if (!n.endsWith('.trtexec') || path.join(modelDir, n) === home) continue;
+      const stem = n.slice(0, -'.trtexec'.length);
+      const folder = path.join(modelDir, n);
+      for (const f of (await readdirOrEmpty(folder)).filter(isLayerInfoName).sort()) {
+        const fl = path.basename(buildStem(f));
+        add(path.join(folder, f), 'twin', `${stem} · ${fl}`, n, [-commonPrefix(stem, homeStem), FLAVOUR_RANK[fl] ?? 3]);
+      }
+    }
+    for (const n of names.filter(isLayerInfoName)) add(path.join(modelDir, n), 'loose', path.basename(buildStem(n)), 'beside the model');
+  } else {
+    // A layer info saved beside its model: the builds QDQ Studio made for the models of this folder.
+    for (const n of (await readdirOrEmpty(home)).filter((x) => x.endsWith('.trtexec')).sort()) {
+      const stem = n.slice(0, -'.trtexec'.length);
+      const folder = path.join(home, n);
+      for (const f of (await readdirOrEmpty(folder)).filter(isLayerInfoName).sort()) {
+        const fl = path.basename(buildStem(f));
+        add(path.join(folder, f), 'twin', `${stem} · ${fl}`, n, [-commonPrefix(stem, path.basename(buildStem(self))), FLAVOUR_RANK[fl] ?? 3]);
+      }
+    }
+  }
+
+  found.sort((a, b) => {
+    for (let i = 0; i < Math.max(a.rank.length, b.rank.length); i++) {
+      const d = (a.rank[i] ?? 0) - (b.rank[i] ?? 0);
+      if (d !== 0) return d;
+    }
+    return a.file < b.file ? -1 : a.file > b.file ? 1 : 0;
+  });
+  return Promise.all(
+    found.slice(0, max).map(async (f) => ({ ...(await sourceFor(f.file)), label: f.label, kind: f.kind, description: f.description })),
+  );
 }

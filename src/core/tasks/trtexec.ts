@@ -91,15 +91,45 @@ export function trtexecOutputs(model: string, flavour: TrtexecFlavour, outputDir
   };
 }
 
+/** The sub-folder of an output folder that keeps earlier builds (src/engineView/sources.ts `HISTORY_DIR`). */
+const BUILD_HISTORY_DIR = 'history';
+
+/** Layer-info names: `.layer.json` (ours, yolov9-qat's), `.layerinfo.json`, `.layers.json`, TREx's `.graph.json`. */
+const LAYER_INFO_SUFFIX = /\.(?:layer|layerinfo|layers|graph)\.json$/i;
+
 /**
- * The model a build's layer info belongs to, the inverse of `trtexecOutputs` with the default
- * folder: `dir/model.trtexec/<flavour>.layer.json` → `dir/model.onnx`. Undefined elsewhere.
+ * The model a build's layer info belongs to.
+ *
+ * - QDQ Studio's builds, the inverse of `trtexecOutputs` with the default folder:
+ *   `dir/model.trtexec/<flavour>.layer.json` (and an earlier build kept in
+ *   `dir/model.trtexec/history/`) → `dir/model.onnx`, whether or not the model is still there.
+ * - A layer info saved beside its model, as yolov9-qat's scripts and TREx name them:
+ *   `dir/model.engine.layer.json`, `dir/model.layer.json`, `dir/model.onnx.engine.graph.json`
+ *   (`.plan` / `.trt` for `.engine`, `.layerinfo.json` / `.layers.json` too) → `dir/model.onnx`,
+ *   only when `exists` says that model is there (so `qdq.layer.json` in any folder is no `qdq.onnx`).
+ *   Without `exists`, only the first form is recognised.
+ *
+ * Undefined elsewhere.
  */
-export function modelOfEngineOutput(layerInfoPath: string): string | undefined {
-  const slash = Math.max(layerInfoPath.lastIndexOf('/'), layerInfoPath.lastIndexOf('\\'));
-  const dir = slash < 0 ? '' : layerInfoPath.slice(0, slash);
-  const m = /^(.*)\.trtexec$/.exec(dir);
-  return m ? `${m[1]}.onnx` : undefined;
+export function modelOfEngineOutput(layerInfoPath: string, exists?: (path: string) => boolean): string | undefined {
+  const cut = (p: string) => {
+    const slash = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+    return { dir: slash < 0 ? '' : p.slice(0, slash), prefix: p.slice(0, slash + 1), name: p.slice(slash + 1) };
+  };
+  const { dir, prefix, name } = cut(layerInfoPath);
+  const own = /^(.*)\.trtexec$/.exec(dir);
+  if (own) return `${own[1]}.onnx`;
+  const up = cut(dir);
+  const kept = up.name === BUILD_HISTORY_DIR ? /^(.*)\.trtexec$/.exec(up.dir) : null;
+  if (kept) return `${kept[1]}.onnx`;
+  if (!exists || !LAYER_INFO_SUFFIX.test(name)) return undefined;
+  const stem = name
+    .replace(LAYER_INFO_SUFFIX, '')
+    .replace(/\.(?:engine|plan|trt)$/i, '')
+    .replace(/\.onnx$/i, '');
+  if (stem === '') return undefined;
+  const model = `${prefix}${stem}.onnx`;
+  return exists(model) ? model : undefined;
 }
 
 /** Why `flavour` does not fit a model with (or without) Q/DQ; undefined when it does. */
