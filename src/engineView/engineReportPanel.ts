@@ -1,18 +1,22 @@
 /**
  * The "Engine report" panel: one webview (webview/engine/) showing a trtexec build (per-layer
- * precision, reformat layers, timing) and, on request, its comparison with another build from the
- * same folder. The engine-report core is imported when the first report is shown.
+ * precision, reformat layers, timing) and its comparison with another build: by default the build
+ * of the same flavour before this one (kept in `history/`), or any build the user picks ("Compare
+ * with…": the same folder, the other `*.trtexec/` folders beside the model, such as a QAT model's
+ * float twin's baselines, earlier builds, or any layer info through Browse…). The choice is
+ * remembered per report. The engine-report core is imported when the first report is shown.
  */
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EngineReport } from '../core/engineReport/index';
 import { modelOfEngineOutput } from '../core/tasks/index';
 import { buildWebviewShell } from '../editor/webviewHtml';
 import { Channel } from '../protocol/channel';
-import { isFromEngineView, type EngineRenderedDto, type FromEngineView, type PredictionCheckDto, type ToEngineView } from '../protocol/engineView';
+import { isFromEngineView, type EngineCandidateDto, type EngineRenderedDto, type FromEngineView, type PredictionCheckDto, type ToEngineView } from '../protocol/engineView';
 import type { Logger } from '../util/logger';
 import { comparisonToDto, reportToDto } from './reportDto';
-import { siblingBuilds, sourceFor, type EngineSource } from './sources';
+import { comparableBuilds, sourceFor, type ComparableBuild, type EngineSource } from './sources';
 
 type EngineModule = typeof import('../core/engineReport/index.js');
 
@@ -27,11 +31,33 @@ async function readText(file: string): Promise<string> {
   return fsp.readFile(file, 'utf8');
 }
 
+/** Logs larger than this are not read just for the throughput a quick pick shows. */
+const MAX_QPS_LOG_BYTES = 16 * 2 ** 20;
+
 /** What the panel last showed (test hook and "compare" handling). */
 export interface EngineShown {
   source: EngineSource;
   report: EngineReport;
   compareWith?: EngineSource;
+  /** The ONNX model the build came from, when known (`modelOfBuild`). */
+  model?: string;
+}
+
+/** What a report is compared with, remembered per report (its layer-info path). */
+export type ComparisonChoice = { kind: 'none' } | { kind: 'previous' } | { kind: 'file'; path: string };
+
+const CHOICES_KEY = 'qdqStudio.engineReport.compareWith';
+const MAX_CHOICES = 200;
+
+function isChoice(v: unknown): v is ComparisonChoice {
+  if (typeof v !== 'object' || v === null) return false;
+  const c = v as Record<string, unknown>;
+  return c.kind === 'none' || c.kind === 'previous' || (c.kind === 'file' && typeof c.path === 'string');
+}
+
+/** The model a build came from: its `.trtexec/` folder's, or one beside a layer info named after it. */
+export function modelOfBuild(layerInfo: string): string | undefined {
+  return modelOfEngineOutput(layerInfo, (p) => existsSync(p));
 }
 
 export class EngineReportPanel implements vscode.Disposable {
@@ -41,7 +67,9 @@ export class EngineReportPanel implements vscode.Disposable {
   private markReady: (() => void) | undefined;
   private core: Promise<EngineModule> | undefined;
   private shown: EngineShown | undefined;
-  private candidates: EngineSource[] = [];
+  private candidates: ComparableBuild[] = [];
+  private readonly choices = new Map<string, ComparisonChoice>();
+  private readonly qps = new Map<string, { mtimeMs: number; size: number; qps: number | undefined }>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly onDidShowEmitter = new vscode.EventEmitter<EngineShown>();
   /** Fires after a report was sent to the webview. */
@@ -50,9 +78,18 @@ export class EngineReportPanel implements vscode.Disposable {
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly log: Logger,
-    /** The analysis's prediction for a build's model, to check against the engine (optional). */
-    private readonly predict?: (report: EngineReport, layerInfo: string) => Promise<PredictionCheckDto | undefined>,
-  ) {}
+    /**
+     * The analysis's prediction for a build's model, to check against the engine (optional). `model`
+     * is the build's model when the panel knows it (`modelOfBuild`).
+     */
+    private readonly predict?: (report: EngineReport, layerInfo: string, model?: string) => Promise<PredictionCheckDto | undefined>,
+    /** Where the comparison chosen for each report is remembered (workspace state); in memory without it. */
+    private readonly memento?: vscode.Memento,
+  ) {
+    const saved = memento?.get<Record<string, unknown>>(CHOICES_KEY);
+    if (saved && typeof saved === 'object') for (const [k, v] of Object.entries(saved)) if (isChoice(v)) this.choices.set(k, v);
+    this.disposables.push(vscode.commands.registerCommand('qdqStudio.compareEngineReport', () => this.pickComparison()));
+  }
 
   get current(): EngineShown | undefined {
     return this.shown;
@@ -88,34 +125,49 @@ export class EngineReportPanel implements vscode.Disposable {
     await this.show(source);
   }
 
-  async show(source: EngineSource, compareWith?: EngineSource): Promise<void> {
+  /**
+   * Shows a build. `compareWith`: the build to compare with, `null` for none, or undefined for the
+   * one remembered for this report, else the build before this one when there is one.
+   */
+  async show(source: EngineSource, compareWith?: EngineSource | null): Promise<void> {
     const panel = this.ensurePanel();
     panel.reveal(undefined, true);
     try {
       const report = await this.load(source);
-      this.candidates = await siblingBuilds(source.layerInfo);
+      this.candidates = await comparableBuilds(source.layerInfo);
+      const baseline = compareWith === undefined ? await this.defaultBaseline(source) : (compareWith ?? undefined);
       let comparison;
-      if (compareWith) {
-        const m = await this.engine();
-        const other = await this.load(compareWith);
-        comparison = comparisonToDto(m.compareEngineReports(report, other), source.label, compareWith.label);
+      if (baseline) {
+        try {
+          const m = await this.engine();
+          const other = await this.load(baseline);
+          comparison = comparisonToDto(m.compareEngineReports(report, other), source.label, baseline.label);
+        } catch (e) {
+          const message = (e as Error)?.message ?? String(e);
+          this.log.warn(`No comparison of ${source.layerInfo} with ${baseline.layerInfo}: ${message}`);
+          void vscode.window.showWarningMessage(`Engine report: cannot compare with ${baseline.label}: ${message}`);
+        }
       }
       panel.title = `Engine report: ${source.label}`;
-      this.shown = compareWith ? { source, report, compareWith } : { source, report };
+      const model = modelOfBuild(source.layerInfo);
+      this.shown = { source, report, ...(comparison && baseline ? { compareWith: baseline } : {}), ...(model ? { model } : {}) };
       const dto = reportToDto(report, source.label);
       if (this.predict) {
         try {
-          const prediction = await this.predict(report, source.layerInfo);
+          const prediction = await this.predict(report, source.layerInfo, model);
           if (prediction) dto.prediction = prediction;
         } catch (e) {
           this.log.warn(`No prediction check for ${source.layerInfo}: ${(e as Error)?.message ?? String(e)}`);
         }
       }
+      const candidates = await Promise.all(this.candidates.map((c) => this.candidateDto(c)));
+      const compareId = comparison && baseline ? this.candidates.find((c) => samePath(c.layerInfo, baseline.layerInfo))?.layerInfo : undefined;
       await this.post({
         type: 'show',
         report: dto,
-        candidates: this.candidates.map((c) => ({ id: c.layerInfo, label: c.label })),
+        candidates,
         ...(comparison ? { comparison } : {}),
+        ...(compareId ? { compareId } : {}),
       });
       this.onDidShowEmitter.fire(this.shown);
     } catch (e) {
@@ -123,6 +175,112 @@ export class EngineReportPanel implements vscode.Disposable {
       this.log.error(`engine report for ${source.layerInfo}`, e);
       await this.post({ type: 'error', message });
       void vscode.window.showErrorMessage(`Engine report: ${message}`);
+    }
+  }
+
+  /** The comparison remembered for this report, else the build of the same flavour before it. */
+  private async defaultBaseline(source: EngineSource): Promise<EngineSource | undefined> {
+    const choice = this.choices.get(choiceKey(source.layerInfo));
+    if (choice?.kind === 'none') return undefined;
+    if (choice?.kind === 'file') {
+      const listed = this.candidates.find((c) => samePath(c.layerInfo, choice.path));
+      if (listed) return listed;
+      if (!samePath(choice.path, source.layerInfo) && (await isFile(choice.path))) return sourceFor(choice.path);
+    }
+    return this.candidates.find((c) => c.kind === 'previous');
+  }
+
+  private async remember(source: EngineSource, choice: ComparisonChoice): Promise<void> {
+    const key = choiceKey(source.layerInfo);
+    this.choices.delete(key);
+    this.choices.set(key, choice);
+    while (this.choices.size > MAX_CHOICES) this.choices.delete(this.choices.keys().next().value!);
+    await this.memento?.update(CHOICES_KEY, Object.fromEntries(this.choices));
+  }
+
+  /** Compares the shown report with `baseline` (none: undefined) and remembers the choice. */
+  private async compareWith(baseline: ComparableBuild | EngineSource | undefined): Promise<void> {
+    const shown = this.shown;
+    if (!shown) return;
+    const choice: ComparisonChoice = !baseline
+      ? { kind: 'none' }
+      : 'kind' in baseline && baseline.kind === 'previous'
+        ? { kind: 'previous' }
+        : { kind: 'file', path: baseline.layerInfo };
+    await this.remember(shown.source, choice);
+    await this.show(shown.source, baseline ?? null);
+  }
+
+  /**
+   * "Compare with…": every comparable build (throughput when its log says it), no comparison, and
+   * Browse… for any layer info.
+   */
+  async pickComparison(): Promise<void> {
+    const shown = this.shown;
+    if (!shown) {
+      void vscode.window.showInformationMessage('Open an engine report first (QDQ Studio: Open Engine Report…).');
+      return;
+    }
+    type Item = vscode.QuickPickItem & { build?: ComparableBuild; action?: 'none' | 'browse' };
+    const items: Item[] = [];
+    for (const c of this.candidates) {
+      const dto = await this.candidateDto(c);
+      const current = shown.compareWith && samePath(shown.compareWith.layerInfo, c.layerInfo);
+      items.push({ label: c.label, description: [dto.description, current ? '(compared now)' : undefined].filter(Boolean).join(' · '), detail: c.layerInfo, build: c });
+    }
+    if (items.length) items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
+    if (shown.compareWith) items.push({ label: 'No comparison', action: 'none' });
+    items.push({ label: '$(folder-opened) Browse…', description: 'any --exportLayerInfo JSON', action: 'browse' });
+    const pick = await vscode.window.showQuickPick(items, {
+      title: `Compare ${shown.source.label} with…`,
+      placeHolder: items.length > 1 ? 'a build of this model or of its float twin, or an earlier build' : 'no other build found beside this one: browse for a layer info',
+      matchOnDescription: true,
+      matchOnDetail: true,
+    });
+    if (!pick || this.shown !== shown) return;
+    if (pick.build) return this.compareWith(pick.build);
+    if (pick.action === 'none') return this.compareWith(undefined);
+    if (pick.action === 'browse') {
+      const uris = await vscode.window.showOpenDialog({
+        canSelectMany: false,
+        defaultUri: vscode.Uri.file(path.dirname(shown.source.layerInfo)),
+        filters: { 'trtexec layer info': ['json'] },
+        title: `Compare ${shown.source.label} with the build of this --exportLayerInfo JSON`,
+      });
+      const file = uris?.[0]?.fsPath;
+      if (!file || this.shown !== shown) return;
+      return this.compareWith(await sourceFor(file));
+    }
+  }
+
+  private async candidateDto(c: ComparableBuild): Promise<EngineCandidateDto> {
+    const qps = await this.throughput(c);
+    const description = [qps !== undefined ? `${Number(qps.toPrecision(6))} qps` : undefined, c.description].filter(Boolean).join(' · ');
+    return { id: c.layerInfo, label: c.label, ...(description ? { description } : {}) };
+  }
+
+  /** The throughput a build's console log (or TREx metadata) reports; cached while the file is unchanged. */
+  private async throughput(source: EngineSource): Promise<number | undefined> {
+    if (!source.log) return undefined;
+    try {
+      const st = await fsp.stat(source.log);
+      if (!st.isFile() || st.size > MAX_QPS_LOG_BYTES) return undefined;
+      const cached = this.qps.get(source.log);
+      if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size) return cached.qps;
+      const m = await this.engine();
+      const text = await fsp.readFile(source.log, 'utf8');
+      let qps: number | undefined;
+      if (text.trimStart().startsWith('{')) {
+        const json: unknown = JSON.parse(text);
+        if (m.looksLikeTrexMetadata(json)) qps = m.trexMetadataFromJson(json, source.log).perf?.throughputQps;
+      } else {
+        qps = m.parseTrtexecLog(text, source.log).perf?.throughputQps;
+      }
+      if (this.qps.size >= 500) this.qps.clear();
+      this.qps.set(source.log, { mtimeMs: st.mtimeMs, size: st.size, qps });
+      return qps;
+    } catch {
+      return undefined;
     }
   }
 
@@ -172,9 +330,13 @@ export class EngineReportPanel implements vscode.Disposable {
       case 'compare': {
         if (!this.shown) break;
         const other = m.id === undefined ? undefined : this.candidates.find((c) => c.layerInfo === m.id);
-        void this.show(this.shown.source, other);
+        if (m.id !== undefined && !other) break;
+        void this.compareWith(other);
         break;
       }
+      case 'pickComparison':
+        void this.pickComparison();
+        break;
       case 'revealLayer':
         // The graph view's reveal command (qdqStudio.revealNode) takes a model URI; the report knows
         // the model only for builds run from QDQ Studio, next to their output folder.
@@ -186,7 +348,7 @@ export class EngineReportPanel implements vscode.Disposable {
   private async revealInModel(onnxNodes: string[]): Promise<void> {
     const node = onnxNodes[0];
     if (!node || !this.shown) return;
-    const model = modelOfEngineOutput(this.shown.source.layerInfo);
+    const model = this.shown.model;
     if (model) {
       await vscode.commands.executeCommand('qdqStudio.revealNode', vscode.Uri.file(model), node);
     } else {
@@ -202,5 +364,21 @@ export class EngineReportPanel implements vscode.Disposable {
     this.panel?.dispose();
     this.onDidShowEmitter.dispose();
     for (const d of this.disposables) d.dispose();
+  }
+}
+
+function choiceKey(layerInfo: string): string {
+  return path.resolve(layerInfo);
+}
+
+function samePath(a: string, b: string): boolean {
+  return path.resolve(a) === path.resolve(b);
+}
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await fsp.stat(file)).isFile();
+  } catch {
+    return false;
   }
 }

@@ -105,6 +105,8 @@ export interface EngineRenderedDto {
   throughputText?: string;
   comparisonRows: number;
   compareWith?: string;
+  /** The builds offered for a comparison, as listed (`label — description`). */
+  candidates?: string[];
   /** The "Prediction vs engine" summary line as shown, and its disagreement rows. */
   predictionText?: string;
   predictionRows?: number;
@@ -114,12 +116,23 @@ export interface EngineRenderedDto {
 
 // ---- host -> webview ----
 
+/** A build the shown one can be compared with (src/engineView/sources.ts `comparableBuilds`). */
+export interface EngineCandidateDto {
+  /** Its layer-info path. */
+  id: string;
+  label: string;
+  /** Where it was found and its throughput when known, e.g. `206.6 qps · yolov9t-fp32.trtexec`. */
+  description?: string;
+}
+
 export interface EngineShowMessage {
   readonly type: 'show';
   readonly report: EngineReportDto;
-  /** Other builds that can be compared with this one. */
-  readonly candidates: ReadonlyArray<{ id: string; label: string }>;
+  /** Other builds that can be compared with this one, best first. */
+  readonly candidates: ReadonlyArray<EngineCandidateDto>;
   readonly comparison?: EngineComparisonDto;
+  /** The candidate the comparison is with (absent when it is a file picked with Browse…, or none). */
+  readonly compareId?: string;
 }
 
 export interface EngineErrorMessage {
@@ -146,6 +159,11 @@ export interface EngineCompareMessage {
   readonly id?: string;
 }
 
+/** "Compare with…": the host lists every comparable build (with throughput) and Browse… in a quick pick. */
+export interface EnginePickComparisonMessage {
+  readonly type: 'pickComparison';
+}
+
 /** Reveal the ONNX nodes of a layer in the model's graph view. */
 export interface EngineRevealMessage {
   readonly type: 'revealLayer';
@@ -158,7 +176,7 @@ export interface EngineQueryResultMessage {
   readonly rendered: EngineRenderedDto;
 }
 
-export type FromEngineView = EngineReadyMessage | EngineCompareMessage | EngineRevealMessage | EngineQueryResultMessage;
+export type FromEngineView = EngineReadyMessage | EngineCompareMessage | EnginePickComparisonMessage | EngineRevealMessage | EngineQueryResultMessage;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -182,6 +200,7 @@ export function isFromEngineView(v: unknown): v is FromEngineView {
   if (!isRecord(v)) return false;
   switch (v.type) {
     case 'ready':
+    case 'pickComparison':
       return true;
     case 'compare':
       return v.id === undefined || typeof v.id === 'string';

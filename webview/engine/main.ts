@@ -74,21 +74,32 @@ function summary(r: EngineReportDto): HTMLElement {
   return h('dl', { className: 'facts' }, ...facts.flatMap(([k, v]) => [h('dt', null, k), h('dd', { data: { fact: k } }, v)]));
 }
 
+/** A candidate as listed: `previous qdq — 1005.92 qps · before this build, 2025-05-01 09:30:12`. */
+function candidateText(c: EngineShowMessage['candidates'][number]): string {
+  return c.description ? `${c.label} — ${c.description}` : c.label;
+}
+
 function comparisonSection(msg: EngineShowMessage): HTMLElement {
-  const select = h('vscode-single-select', { attrs: { 'aria-label': 'Compare with', id: 'compare' } });
-  select.appendChild(h('vscode-option', { attrs: { value: '' } }, '(no comparison)'));
-  for (const c of msg.candidates) {
-    const opt = h('vscode-option', { attrs: { value: c.id } }, c.label);
-    if (msg.comparison && c.label === msg.comparison.baseline) opt.setAttribute('selected', '');
-    select.appendChild(opt);
+  const pick = h('vscode-button', { attrs: { secondary: true, id: 'compare-pick', title: 'Pick any build to compare with: this model\'s, its float twin\'s, an earlier one, or a layer info file' } }, 'Compare with…');
+  pick.addEventListener('click', () => post({ type: 'pickComparison' }));
+  const row: Child[] = [];
+  if (msg.candidates.length) {
+    const select = h('vscode-single-select', { attrs: { 'aria-label': 'Compare with', id: 'compare' } });
+    select.appendChild(h('vscode-option', { attrs: { value: '' } }, '(no comparison)'));
+    for (const c of msg.candidates) {
+      const opt = h('vscode-option', { attrs: { value: c.id } }, candidateText(c));
+      if (msg.compareId === c.id) opt.setAttribute('selected', '');
+      select.appendChild(opt);
+    }
+    select.addEventListener('change', () => {
+      const value = (select as unknown as { value: string }).value;
+      post(value ? { type: 'compare', id: value } : { type: 'compare' });
+    });
+    row.push(h('label', { attrs: { for: 'compare' } }, 'Compare with '), select, pick);
+  } else {
+    row.push(h('span', { className: 'muted' }, 'No other build beside this one or its model. '), pick);
   }
-  select.addEventListener('change', () => {
-    const value = (select as unknown as { value: string }).value;
-    post(value ? { type: 'compare', id: value } : { type: 'compare' });
-  });
-  const body: Child[] = [
-    msg.candidates.length ? h('div', { className: 'row' }, h('label', { attrs: { for: 'compare' } }, 'Compare with '), select) : h('p', { className: 'muted' }, 'No other build in this folder to compare with (run another trtexec flavour).'),
-  ];
+  const body: Child[] = [h('div', { className: 'row' }, ...row)];
   if (msg.comparison) body.push(comparisonTable(msg.comparison));
   return section('Comparison', ...body);
 }
@@ -170,6 +181,7 @@ function show(msg: EngineShowMessage): void {
   const qps = root.querySelector('dd[data-fact="Throughput"]')?.textContent;
   if (qps) rendered.throughputText = qps;
   if (msg.comparison) rendered.compareWith = msg.comparison.baseline;
+  rendered.candidates = msg.candidates.map(candidateText);
   const prediction = root.querySelector('p.prediction-summary')?.textContent;
   if (prediction) {
     rendered.predictionText = prediction;

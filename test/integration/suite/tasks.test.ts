@@ -27,7 +27,18 @@ interface EngineState {
   reformats: number;
   throughputQps?: number;
   trtVersion?: string;
-  rendered?: { status: string; layerRows: number; reformatRows: number; throughputText?: string; comparisonRows: number; predictionText?: string; predictionRows?: number };
+  compareWith?: string;
+  rendered?: {
+    status: string;
+    layerRows: number;
+    reformatRows: number;
+    throughputText?: string;
+    comparisonRows: number;
+    compareWith?: string;
+    candidates?: string[];
+    predictionText?: string;
+    predictionRows?: number;
+  };
 }
 
 const SETTINGS = ['python.path', 'yolov9Qat.path', 'trtexec.path', 'trtexec.version'] as const;
@@ -205,6 +216,80 @@ suite('Tasks', () => {
       assert.deepEqual(argv.slice(1, 3), ['--int8', '--fp16']);
     } finally {
       await setSetting('trtexec.version', undefined);
+    }
+  });
+
+  test('a QAT build\'s report offers its float twin\'s baselines: Compare with… compares it with the PTQ build, remembered for that report', async () => {
+    const qat = await requireModel('models/tiny-qat-good.onnx');
+    const fp32 = await requireModel('models/tiny-fp32.onnx');
+    const qatDir = path.join(path.dirname(qat.fsPath), 'tiny-qat-good.trtexec');
+    const fpDir = path.join(path.dirname(fp32.fsPath), 'tiny-fp32.trtexec');
+    const qdqLayerInfo = path.join(qatDir, 'qdq.layer.json');
+    for (const d of [qatDir, fpDir]) fs.rmSync(d, { recursive: true, force: true });
+    try {
+      // The product's loop: the float export's FP16 and PTQ baselines, then the QAT export's Q/DQ build.
+      await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', fp32, ['fp16', 'ptq']);
+      await poll('the engine report of the ptq build', 30_000, async () => {
+        const s = await engineState();
+        return s?.rendered?.status === 'ready' && s.layerInfo === path.join(fpDir, 'ptq.layer.json') ? s : undefined;
+      });
+      await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', qat);
+      const first = await poll('the engine report of the qdq build', 30_000, async () => {
+        const s = await engineState();
+        return s?.rendered?.status === 'ready' && s.layerInfo === qdqLayerInfo ? s : undefined;
+      });
+      // No build of its own to compare with (a first build): nothing compared, but the twin's builds offered, with their throughput.
+      assert.equal(first.compareWith, undefined);
+      assert.equal(first.rendered?.comparisonRows, 0);
+      assert.deepEqual(first.rendered?.candidates?.slice(0, 2), ['tiny-fp32 · ptq — 1005.92 qps · tiny-fp32.trtexec', 'tiny-fp32 · fp16 — 1005.92 qps · tiny-fp32.trtexec']);
+      // Compare with… lists them best first (the PTQ baseline a QAT build must equal); Enter takes it.
+      await answeringWithEnter(vscode.commands.executeCommand('qdqStudio.compareEngineReport'));
+      const compared = await engineState();
+      assert.equal(compared?.layerInfo, qdqLayerInfo);
+      assert.equal(compared?.compareWith, 'tiny-fp32 · ptq');
+      assert.equal(compared?.rendered?.compareWith, 'tiny-fp32 · ptq');
+      assert.ok((compared?.rendered?.comparisonRows ?? 0) > 0, 'the comparison table is drawn');
+      // Shown again (from the Explorer), the report compares with what was picked for it.
+      await vscode.commands.executeCommand('qdqStudio.openEngineReport', vscode.Uri.file(qdqLayerInfo));
+      const again = await engineState();
+      assert.equal(again?.compareWith, 'tiny-fp32 · ptq');
+      assert.ok((again?.rendered?.comparisonRows ?? 0) > 0);
+    } finally {
+      for (const d of [qatDir, fpDir]) fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  test('a rebuild keeps the previous build in history/ and its report compares with it by default', async () => {
+    const model = await requireModel('models/tiny-qat-defects.onnx');
+    const outDir = path.join(path.dirname(model.fsPath), 'tiny-qat-defects.trtexec');
+    const layerInfo = path.join(outDir, 'qdq.layer.json');
+    fs.rmSync(outDir, { recursive: true, force: true });
+    try {
+      await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', model);
+      const first = await poll('the report of the first build', 30_000, async () => {
+        const s = await engineState();
+        return s?.rendered?.status === 'ready' && s.layerInfo === layerInfo ? s : undefined;
+      });
+      assert.equal(first.compareWith, undefined, 'a first build has nothing before it');
+      assert.ok(!fs.existsSync(path.join(outDir, 'history')));
+      const firstLog = fs.readFileSync(path.join(outDir, 'qdq.log'), 'utf8');
+      // The rebuild after an edit: the previous layer info, profile and log move to history/.
+      await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', model);
+      const second = await poll('the report of the rebuild, compared with the build before it', 30_000, async () => {
+        const s = await engineState();
+        return s?.rendered?.status === 'ready' && s.layerInfo === layerInfo && s.compareWith ? s : undefined;
+      });
+      const kept = fs.readdirSync(path.join(outDir, 'history')).sort();
+      assert.equal(kept.length, 3, kept.join(', '));
+      assert.match(kept[0]!, /^qdq\.\d{8}-\d{6}(-\d+)?\.layer\.json$/);
+      assert.deepEqual(kept.map((n) => n.slice(n.indexOf('.', 4))), ['.layer.json', '.log', '.profile.json']);
+      assert.equal(fs.readFileSync(path.join(outDir, 'history', kept[1]!), 'utf8'), firstLog, 'the first build\'s log is kept');
+      assert.equal(second.compareWith, 'previous qdq');
+      assert.equal(second.rendered?.compareWith, 'previous qdq');
+      assert.ok((second.rendered?.comparisonRows ?? 0) > 0, 'the comparison table is drawn');
+      assert.match(second.rendered?.candidates?.[0] ?? '', /^previous qdq — 1005\.92 qps · before this build, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    } finally {
+      fs.rmSync(outDir, { recursive: true, force: true });
     }
   });
 

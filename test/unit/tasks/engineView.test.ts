@@ -79,5 +79,6 @@ test('engine view protocol guards', () => {
   assert.ok(!isToEngineView(null));
   assert.ok(isFromEngineView({ type: 'compare' }) && isFromEngineView({ type: 'compare', id: 'x' }));
   assert.ok(!isFromEngineView({ type: 'compare', id: 3 }));
+  assert.ok(isFromEngineView({ type: 'pickComparison' }), '"Compare with…"');
   assert.ok(!isFromEngineView({ type: 'revealLayer', onnxNodes: [1] }));
 });
