@@ -221,6 +221,8 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
   private changedOnDisk = false;
   /** The watcher has said the file was rewritten in place under unsaved edits (once per reading of the file). */
   private rewrittenSaid = false;
+  /** An offer to reload and re-apply is showing (not answered yet). */
+  private recoveryOpen = false;
   /**
    * How many edits of the history are in the file on disk (`session.applied.length` at the last
    * save; 0 for the file as read), or undefined when that state left the history (an edit after
@@ -531,7 +533,15 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
 
   /** Offers what can be done with unsaved edits over a file rewritten in place, and does what is picked. */
   private async offerRecovery(message: string): Promise<void> {
-    const answer = await this.notices.show('warning', message, {}, REAPPLY_EDITS, EXPORT_PLAN);
+    // One offer at a time: with auto save on, every second's failed save would stack another.
+    if (this.recoveryOpen) return;
+    this.recoveryOpen = true;
+    let answer: string | undefined;
+    try {
+      answer = await this.notices.show('warning', message, {}, REAPPLY_EDITS, EXPORT_PLAN);
+    } finally {
+      this.recoveryOpen = false;
+    }
     if (this.isDisposed) return;
     if (answer === REAPPLY_EDITS) {
       await this.reloadAndReapply();

@@ -75,7 +75,7 @@ suite('Document lifecycle: files changed, renamed, saved elsewhere, reverted', f
   this.timeout(120_000);
   const scratch: vscode.Uri[] = [];
   const seen: Notice[] = [];
-  let answer: (n: Notice) => string | undefined = () => undefined;
+  let answer: (n: Notice) => string | undefined | Promise<string | undefined> = () => undefined;
 
   async function scratchCopy(model: string, name: string): Promise<vscode.Uri> {
     const source = await requireModel(`models/${model}`);
@@ -185,6 +185,22 @@ suite('Document lifecycle: files changed, renamed, saved elsewhere, reverted', f
     assert.ok(saved.some((n) => n.name === '/model.3/cv1/conv/_dangling_quantizer/QuantizeLinear'), 'the saved file is not the new model (its dangling quantizer is missing)');
     assert.ok(readsFloatWeight(uri.fsPath, CONV), 'the edit is not in the saved file');
     assert.equal(noticesLike(/rewritten on disk while it has unsaved edits/).length, 1, `said more than once: ${JSON.stringify(seen)}`);
+  });
+
+  test('saves failing one after another over a file rewritten in place (auto save) show one offer at a time, not a stack of them', async () => {
+    const uri = await scratchCopy('tiny-qat-good.onnx', 'scratch-lifecycle-offers.onnx');
+    await open(uri);
+    await disable(uri, CONV);
+    await waitState(uri, true, 'dirty after the edit');
+    const other = await requireModel('models/tiny-qat-defects.onnx');
+    fs.writeFileSync(uri.fsPath, fs.readFileSync(other.fsPath));
+    await waitNotice(/rewritten on disk while it has unsaved edits/, 'the watcher\'s warning');
+    // The user has not answered the offer yet (it stays open) while more saves fail.
+    answer = (n) => (/cannot be saved/.test(n.message) ? new Promise<undefined>(() => undefined) : undefined);
+    for (let i = 0; i < 3; i++) await save(uri);
+    await waitNotice(/cannot be saved/, 'the offer');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(noticesLike(/cannot be saved/).length, 1, `offers stacked: ${JSON.stringify(seen)}`);
   });
 
   test('re-applying onto a file that cannot be read (still being written, gone) keeps the edits: said, nothing reloaded, the tab stays dirty', async () => {
