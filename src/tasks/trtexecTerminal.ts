@@ -7,6 +7,7 @@
 import { createWriteStream, promises as fsp, type WriteStream } from 'node:fs';
 import { TrtexecLogParser, type TrtexecLog } from '../core/engineReport/index';
 import { displayCommandLine, type TrtexecPlan } from '../core/tasks/index';
+import { keepPreviousBuild } from '../engineView/sources';
 import { ProcessPseudoterminal, endedWith } from './processPseudoterminal';
 import { startProcess } from './processRunner';
 
@@ -42,8 +43,10 @@ export class TrtexecTerminal extends ProcessPseudoterminal {
     this.write(`> ${displayCommandLine(plan.commandLine)}\n\n`);
     try {
       await fsp.mkdir(plan.outputs.dir, { recursive: true });
-      // Stale outputs of an earlier build must not pass for this one's.
-      await Promise.all([plan.outputs.layerInfo, plan.outputs.profile].map((f) => fsp.rm(f, { force: true })));
+      // The previous build of this flavour moves to history/ (the report compares with it); stale
+      // outputs of an earlier build must not pass for this one's.
+      const kept = await keepPreviousBuild(plan.outputs);
+      if (kept) this.write(`previous build kept as ${kept}\n`);
       this.logFile = createWriteStream(plan.outputs.log);
       this.logFile.on('error', () => (this.logFile = undefined));
     } catch (e) {
