@@ -29,6 +29,16 @@ export function problemMessage(f: Finding): string {
   return `${f.message} [${f.nodes.length === 1 ? 'node' : 'nodes'}: ${shown}${more}]`;
 }
 
+/**
+ * A `command:` link that shows `node` in the model's graph (opens the model when needed, selects and
+ * centres the node): the diagnostic's code link. The Problems panel opens code links with commands
+ * allowed, and it is the only part of a row that can run one: clicking the row itself only brings
+ * the model's editor forward (microsoft/vscode#205209).
+ */
+export function revealNodeLink(model: vscode.Uri, node: string): vscode.Uri {
+  return vscode.Uri.from({ scheme: 'command', path: 'qdqStudio.revealFindingNode', query: JSON.stringify([model.toString(), node]) });
+}
+
 /** The build file as the user knows it: `model.trtexec/qdq.layer.json`. */
 export function engineFileLabel(layerInfo: string): string {
   const parts = layerInfo.split(/[\\/]/);
@@ -42,15 +52,19 @@ export function mismatchMessage(d: { node: string; opType: string; predicted: st
 
 /**
  * Findings of open models in the Problems panel: one diagnostic per finding on the model's URI,
- * source "QDQ Studio", code = the rule id linking to the rule page shipped with the extension
- * (docs/rules/Rn.md). A model that fails to load gets one error diagnostic saying why; an external
- * data file that is missing, cut short or outside the model's folder, one warning (code
- * `external-data`) naming it. Cleared when the model's last editor closes, refreshed whenever the
- * analysis reruns.
+ * source "QDQ Studio", code = the rule id, linking to the finding's first node in the graph
+ * (`revealNodeLink`), with the rule page shipped with the extension (docs/rules/Rn.md) as related
+ * information. Where the model's Q/DQ build disagrees with the prediction (engineCheck.ts), one
+ * warning per node, code `engine-mismatch`. A model that fails to load gets one error diagnostic
+ * saying why; an external data file that is missing, cut short or outside the model's folder, one
+ * warning (code `external-data`) naming it. Cleared when the model's last editor closes, refreshed
+ * whenever the analysis reruns or the build is checked again.
  *
  * A `.onnx` file has no text positions, so every diagnostic sits at 0:0. VS Code does not tell a
- * custom editor which problem was clicked (microsoft/vscode#205209, closed out of scope): going to
- * the node is done from the QDQ Findings view and the graph, not from the Problems panel.
+ * custom editor which problem was clicked (microsoft/vscode#205209, closed out of scope), so a
+ * click on the row only brings the model forward; the code link (a `command:` URI, which the
+ * Problems panel opens with commands allowed) is what goes to the node, as do the QDQ Findings view
+ * and the graph.
  */
 export class ProblemsReporter extends Disposable {
   readonly collection = this._register(vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE));
@@ -99,7 +113,10 @@ export class ProblemsReporter extends Disposable {
       ...state.report.findings.map((f) => {
         const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), problemMessage(f), SEVERITY[f.severity]);
         d.source = DIAGNOSTIC_SOURCE;
-        d.code = { value: f.ruleId, target: this.ruleDoc(f.ruleId) };
+        // The code (R16) goes to the finding's first node in the graph; the rule page is the related information.
+        const page = this.ruleDoc(f.ruleId);
+        d.code = { value: f.ruleId, target: f.nodes.length > 0 ? revealNodeLink(document.uri, f.nodes[0]!) : page };
+        d.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(page, new vscode.Range(0, 0, 0, 0)), `${f.ruleId} ${f.rule}: what TensorRT does and how to fix it`)];
         return d;
       }),
       ...this.mismatches(document),
@@ -108,18 +125,17 @@ export class ProblemsReporter extends Disposable {
 
   /**
    * Where the model's Q/DQ build disagrees with the prediction: one warning per node (code
-   * `engine-mismatch`, linking to the layer-info file; the related information is the layer's entry
-   * in it), the ones past MAX_MISMATCH_DIAGNOSTICS as one line.
+   * `engine-mismatch`, linking to the node in the graph; the related information is the layer's
+   * entry in the layer-info file), the ones past MAX_MISMATCH_DIAGNOSTICS as one line (linking to the file).
    */
   private mismatches(document: OnnxDocument): vscode.Diagnostic[] {
     const e = this.engineChecks?.get(document);
     if (!e || e.check.disagreements.length === 0) return [];
     const file = vscode.Uri.file(e.layerInfo);
-    const code = { value: ENGINE_MISMATCH_CODE, target: file };
     const out = e.check.disagreements.slice(0, MAX_MISMATCH_DIAGNOSTICS).map((x) => {
       const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), mismatchMessage(x, e), vscode.DiagnosticSeverity.Warning);
       d.source = DIAGNOSTIC_SOURCE;
-      d.code = code;
+      d.code = { value: ENGINE_MISMATCH_CODE, target: revealNodeLink(document.uri, x.node) };
       const line = e.layerLines.get(x.layer) ?? 0;
       d.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(file, new vscode.Range(line, 0, line, 0)), `engine layer "${x.layer}" (${x.actual})`)];
       return d;
@@ -128,7 +144,7 @@ export class ProblemsReporter extends Disposable {
     if (rest > 0) {
       const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), `Engine disagrees with the prediction on ${rest} more node${rest === 1 ? '' : 's'} (${e.check.agree} of ${e.check.compared} agree): see the engine report of ${engineFileLabel(e.layerInfo)}`, vscode.DiagnosticSeverity.Warning);
       d.source = DIAGNOSTIC_SOURCE;
-      d.code = code;
+      d.code = { value: ENGINE_MISMATCH_CODE, target: file };
       out.push(d);
     }
     return out;

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { analyzeModel } from '../../../src/core/analysis/index';
 import { buildGraphIndex } from '../../../src/core/graph/index';
 import { DataLocation, decodeModel, encodeModelToBytes, markDirty, MemorySource, readTensorBytes, tensorByteLength } from '../../../src/core/onnx/index';
-import { VIEW_TYPE, closeAllEditors, poll, requireModel, sleep, waitForOurEditor, workspaceFile } from './support';
+import { VIEW_TYPE, closeAllEditors, poll, requireModel, sleep, waitForGraph, waitForOurEditor, workspaceFile } from './support';
 
 interface Row {
   kind: string;
@@ -24,6 +24,11 @@ async function expectedFindings(uri: vscode.Uri, trt: 8 | 10) {
   const bytes = await vscode.workspace.fs.readFile(uri);
   const decoded = decodeModel(new MemorySource(bytes, uri.fsPath), { file: uri.fsPath });
   return analyzeModel(decoded, buildGraphIndex(decoded.model.graph!), { trt, precision: 'int8', stronglyTyped: false, refit: false }).findings;
+}
+
+/** Whether a Problems message is about the finding with these nodes (it names them, or they are appended). */
+function problemMessageIncludes(message: string, nodes: readonly string[]): boolean {
+  return nodes.length > 0 && nodes.every((n) => message.includes(n));
 }
 
 async function waitForDiagnostics(uri: vscode.Uri, what: string, ok: (d: vscode.Diagnostic[]) => boolean, timeoutMs = 20_000) {
@@ -95,10 +100,19 @@ suite('Problems panel and Findings view (TensorRT Q/DQ analysis)', function () {
     const r1 = diags.find((d) => ruleOf(d) === 'R1')!;
     assert.equal(r1.severity, vscode.DiagnosticSeverity.Error);
     assert.match(r1.message, /zero point \d+/);
+    // The code (R1) links to the finding's first node in the graph: a command link, the one part of
+    // a Problems row that can run one (microsoft/vscode#205209); the rule page is the related information.
     const code = r1.code as { value: string; target: vscode.Uri };
-    assert.ok(code.target.path.endsWith('/docs/rules/R1.md'), code.target.toString());
-    const page = new TextDecoder().decode(await vscode.workspace.fs.readFile(code.target));
-    assert.match(page, /^# R1 /m, 'the rule page the code links to exists in the extension');
+    const r1Node = expected.find((f) => f.ruleId === 'R1' && problemMessageIncludes(r1.message, f.nodes))!.nodes[0]!;
+    assert.equal(code.target.scheme, 'command', code.target.toString());
+    assert.equal(code.target.path, 'qdqStudio.revealFindingNode');
+    assert.deepEqual(JSON.parse(code.target.query), [uri.toString(), r1Node]);
+    const page = r1.relatedInformation?.[0]?.location.uri;
+    assert.ok(page?.path.endsWith('/docs/rules/R1.md'), page?.toString());
+    assert.match(r1.relatedInformation![0]!.message, /^R1 \S+: what TensorRT does and how to fix it$/);
+    assert.match(new TextDecoder().decode(await vscode.workspace.fs.readFile(page!)), /^# R1 /m, 'the rule page the related information opens exists in the extension');
+    // What the Problems panel runs when the code is clicked: it reveals the node in the graph.
+    assert.equal(await vscode.commands.executeCommand(code.target.path, ...(JSON.parse(code.target.query) as unknown[])), true);
     const bySeverity = (s: vscode.DiagnosticSeverity) => diags.filter((d) => d.severity === s).length;
     assert.equal(bySeverity(vscode.DiagnosticSeverity.Error), expected.filter((f) => f.severity === 'error').length);
     assert.equal(bySeverity(vscode.DiagnosticSeverity.Warning), expected.filter((f) => f.severity === 'warning').length);
@@ -214,9 +228,11 @@ suite('Problems panel and Findings view (TensorRT Q/DQ analysis)', function () {
     for (const d of diags) {
       assert.equal(d.severity, vscode.DiagnosticSeverity.Warning);
       assert.match(d.message, /\(Conv\) in FP16, the analysis predicted INT8 \(TensorRT 10\.x INT8\): layer ".+" of scratch-engine\.trtexec\/qdq\.layer\.json/);
+      // The code links to the node in the graph; the related information is the layer's entry in the layer info.
       const code = d.code as { value: string; target: vscode.Uri };
-      assert.equal(code.target.fsPath, layerInfo.fsPath, 'the code links to the engine file');
-      // The related information is the layer's entry in the layer info.
+      assert.equal(code.target.scheme, 'command');
+      assert.equal(code.target.path, 'qdqStudio.revealFindingNode');
+      assert.deepEqual(JSON.parse(code.target.query), [uri.toString(), /Engine built (\S+) /.exec(d.message)![1]]);
       const related = d.relatedInformation?.[0];
       assert.ok(related, 'related information');
       assert.equal(related.location.uri.fsPath, layerInfo.fsPath);
@@ -224,6 +240,11 @@ suite('Problems panel and Findings view (TensorRT Q/DQ analysis)', function () {
       const node = /Engine built (\S+) /.exec(d.message)![1]!;
       assert.ok(text[related.location.range.start.line]!.includes(`"Name": "${node} [layer`), `line ${related.location.range.start.line}: ${text[related.location.range.start.line]}`);
     }
+    // Clicking the code shows the node selected in the graph.
+    const link = (diags[0]!.code as { target: vscode.Uri }).target;
+    await vscode.commands.executeCommand(link.path, ...(JSON.parse(link.query) as unknown[]));
+    const linked = /Engine built (\S+) /.exec(diags[0]!.message)![1]!;
+    await waitForGraph(uri, `${linked} selected from its Problems link`, (g) => g.state === 'ready' && g.selected === linked);
     // The rule findings are still all there beside them.
     const expected = await expectedFindings(uri, 10);
     assert.equal(ours(uri).length, expected.length + 2);
