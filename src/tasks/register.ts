@@ -28,10 +28,12 @@ export interface TaskFeatureServices {
  * The analysis's prediction for the model a build came from (`dir/model.trtexec/` → `dir/model.onnx`),
  * for the TensorRT major version the engine was built with, checked against the engine.
  */
-async function predictFor(report: EngineReport, layerInfo: string): Promise<PredictionCheckDto | undefined> {
-  const model = modelOfEngineOutput(layerInfo);
-  // Only the explicit Q/DQ build follows the model's Q/DQ; the FP16 and implicit-INT8 baselines ignore it.
-  if (!model || !/(^|[\\/])qdq\.layer\.json$/.test(layerInfo)) return undefined;
+async function predictFor(report: EngineReport, layerInfo: string, model = modelOfEngineOutput(layerInfo)): Promise<PredictionCheckDto | undefined> {
+  // Our folders name the flavour: only the explicit Q/DQ build follows the model's Q/DQ (the FP16
+  // and implicit-INT8 baselines ignore it; kept builds too). A layer info saved beside its model
+  // names none: it is checked when the model has Q/DQ.
+  const ours = /\.trtexec[\\/](?:history[\\/])?[^\\/]+$/.test(layerInfo);
+  if (!model || (ours && !/(^|[\\/])qdq\.layer\.json$/.test(layerInfo))) return undefined;
   try {
     await vscode.workspace.fs.stat(vscode.Uri.file(model));
   } catch {
@@ -41,6 +43,7 @@ async function predictFor(report: EngineReport, layerInfo: string): Promise<Pred
   const decoded = onnx.openModelFile(model);
   try {
     if (!decoded.model.graph) return undefined;
+    if (!ours && !decoded.model.graph.node.some((n) => n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear')) return undefined;
     // The settings' target, as the engine was built (its TensorRT version, --stronglyTyped from its
     // log): the same target the Problems panel's engine-mismatch warnings use.
     const target = engineAnalysisTarget(report, vscode.Uri.file(model));
@@ -55,7 +58,7 @@ async function predictFor(report: EngineReport, layerInfo: string): Promise<Pred
 export function registerTasks(context: vscode.ExtensionContext, services: TaskFeatureServices): void {
   const { log, loader } = services;
   const tools = new Tools(log);
-  const panel = new EngineReportPanel(context.extensionUri, log, predictFor);
+  const panel = new EngineReportPanel(context.extensionUri, log, predictFor, context.workspaceState);
   context.subscriptions.push(panel);
   // trtexec's warnings and errors, at their lines of the saved console log: set when a report is
   // shown, and when a build ends (a failed one shows no report; a passing one clears the errors).
@@ -85,7 +88,7 @@ export function registerTasks(context: vscode.ExtensionContext, services: TaskFe
     const overlays = services.overlays;
     context.subscriptions.push(
       panel.onDidShow((shown) => {
-        const model = modelOfEngineOutput(shown.source.layerInfo);
+        const model = shown.model;
         if (model) overlays.set(vscode.Uri.file(model), ENGINE_SOURCE, engineOverlay(shown.report, `Engine: ${shown.source.label}`));
       }),
     );

@@ -259,6 +259,34 @@ suite('Tasks', () => {
     }
   });
 
+  test('a layer info saved beside its model the way yolov9-qat names it (<model>.engine.layer.json) gets the prediction check and colours that model\'s graph', async () => {
+    const source = await requireModel('models/tiny-qat-good.onnx');
+    const outDir = path.join(path.dirname(source.fsPath), 'tiny-qat-good.trtexec');
+    fs.rmSync(outDir, { recursive: true, force: true });
+    const model = path.join(path.dirname(source.fsPath), 'scratch-beside.onnx');
+    const beside = path.join(path.dirname(source.fsPath), 'scratch-beside.engine.layer.json');
+    try {
+      // A layer info as the stand-in trtexec writes it, saved beside a copy of the model.
+      await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', source);
+      await poll('the stand-in build', 30_000, async () => (fs.existsSync(path.join(outDir, 'qdq.layer.json')) ? true : undefined));
+      fs.copyFileSync(source.fsPath, model);
+      fs.copyFileSync(path.join(outDir, 'qdq.layer.json'), beside);
+      await vscode.commands.executeCommand('qdqStudio.openEngineReport', vscode.Uri.file(beside));
+      const state = await poll('the report of the layer info beside the model', 30_000, async () => {
+        const s = await engineState();
+        return s?.rendered?.status === 'ready' && s.layerInfo === beside ? s : undefined;
+      });
+      assert.match(state.rendered?.predictionText ?? '', /scratch-beside\.onnx/, JSON.stringify(state.rendered));
+      const overlay = await poll('the engine overlay on the model beside it', 10_000, async () =>
+        vscode.commands.executeCommand<{ nodes: Record<string, { key?: string }> } | undefined>('qdqStudio.internal.getOverlay', vscode.Uri.file(model).toString(), 'engine'),
+      );
+      assert.equal(overlay.nodes['Conv_17']?.key, 'INT8');
+    } finally {
+      for (const f of [model, beside]) fs.rmSync(f, { force: true });
+      fs.rmSync(outDir, { recursive: true, force: true });
+    }
+  });
+
   test('a rebuild keeps the previous build in history/ and its report compares with it by default', async () => {
     const model = await requireModel('models/tiny-qat-defects.onnx');
     const outDir = path.join(path.dirname(model.fsPath), 'tiny-qat-defects.trtexec');

@@ -33,7 +33,7 @@ describe('qdq lint --format json', () => {
     const j = JSON.parse(r.out);
     assert.deepEqual(Object.keys(j), ['model', 'target', 'findings', 'layers', 'reformats', 'summary']);
     assert.equal(j.model, good);
-    assert.deepEqual(j.target, { trt: '10.x', precision: 'int8' });
+    assert.deepEqual(j.target, { trt: '10.x', precision: 'int8', stronglyTyped: false, refit: false });
     assert.ok(j.findings.length > 0);
     for (const f of j.findings) {
       assert.deepEqual(Object.keys(f), ['ruleId', 'rule', 'severity', 'message', 'nodes', 'data']);

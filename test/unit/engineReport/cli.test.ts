@@ -119,7 +119,7 @@ describe('engineReport: qdq engine', () => {
     for (const args of [[], ['a.json', 'b.json'], ['--bogus', 'a.json'], ['a.json', '--profile']]) {
       const r = await run(...args);
       assert.equal(r.code, 2, args.join(' '));
-      assert.match(r.err, /\nusage: qdq engine LAYER_JSON \[--profile PROFILE_JSON\] \[--log CONSOLE_LOG\] \[--compare OTHER_LAYER_JSON\] \[--json\]$/);
+      assert.match(r.err, /\nusage: qdq engine LAYER_JSON \[--profile PROFILE_JSON\] \[--log CONSOLE_LOG\] \[--compare OTHER_LAYER_JSON \[--compare-profile PROFILE_JSON\] \[--compare-log CONSOLE_LOG\]\] \[--model MODEL \[--trt 8\|10\] \[--precision int8\|fp8\] \[--strongly-typed\] \[--fail-on-mismatch\]\] \[--json\]$/);
     }
   });
 

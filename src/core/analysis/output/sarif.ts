@@ -53,7 +53,7 @@ export function toSarif(model: string, r: AnalysisReport, o: SarifOptions): obje
             })),
           },
         },
-        invocations: [{ executionSuccessful: true, properties: { target: { trt: `${r.target.trt}.x`, precision: r.target.precision } } }],
+        invocations: [{ executionSuccessful: true, properties: { target: { trt: `${r.target.trt}.x`, precision: r.target.precision, stronglyTyped: r.target.stronglyTyped, refit: r.target.refit } } }],
         artifacts: [{ location: { uri } }],
         results: r.findings.map((f) => ({
           ruleId: f.ruleId,
