@@ -172,9 +172,21 @@ export async function runEngine(args: string[], io: CliIo): Promise<number> {
     let comparison: EngineComparison | undefined;
     if (values.compare !== undefined) {
       // The baseline's profile and log: as given, else the files beside its layer info.
+      // A file found beside it that does not read (an empty log of a build stopped early) is left
+      // out with a note; a file given with --compare-profile/--compare-log must read.
       const beside = await sourceFor(values.compare);
-      const profile = values['compare-profile'] ?? beside.profile;
-      const log = values['compare-log'] ?? beside.log;
+      const usable = async (found: string | undefined, check: (f: string) => Promise<unknown>): Promise<string | undefined> => {
+        if (found === undefined) return undefined;
+        try {
+          await check(found);
+          return found;
+        } catch (e) {
+          io.err(`qdq engine: left out ${found} (beside the baseline): ${oneLine((e as Error).message)}`);
+          return undefined;
+        }
+      };
+      const profile = values['compare-profile'] ?? (await usable(beside.profile, async (f) => parseProfile(await readText(f), f)));
+      const log = values['compare-log'] ?? (await usable(beside.log, async (f) => readRun(await readText(f), f)));
       comparison = compareEngineReports(report, await reportFor(values.compare, profile, log));
       comparison = { ...comparison, ...(profile !== undefined ? { baselineProfile: profile } : {}), ...(log !== undefined ? { baselineLog: log } : {}) };
     }

@@ -84,6 +84,22 @@ test('--compare reads the baseline profile and log beside its layer info (<stem>
   assert.match(text.out, /throughput qps\s+-\s+1005\.92/);
 });
 
+test('--compare: a file beside the baseline that does not read (an empty log of a build stopped early) is left out with a note, not a failure; one named with --compare-log must read', async () => {
+  const dir = makeTempDir('qdq-engine-compare-bad');
+  fs.copyFileSync(fx('trtexec', 'trt8-detailed.layerinfo.json'), path.join(dir, 'fp16.layer.json'));
+  fs.copyFileSync(fx('trtexec', 'trt8-detailed.profile.json'), path.join(dir, 'fp16.profile.json'));
+  fs.writeFileSync(path.join(dir, 'fp16.log'), '');
+  const engine = fx('trtexec', 'trt10-detailed.layerinfo.json');
+  const r = await qdq('engine', engine, '--compare', path.join(dir, 'fp16.layer.json'), '--json');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /left out .*fp16\.log \(beside the baseline\)/);
+  const c = JSON.parse(r.out).comparison as { baselineProfile?: string; baselineLog?: string };
+  assert.equal(c.baselineProfile, path.join(dir, 'fp16.profile.json'));
+  assert.equal(c.baselineLog, undefined);
+  const named = await qdq('engine', engine, '--compare', path.join(dir, 'fp16.layer.json'), '--compare-log', path.join(dir, 'fp16.log'));
+  assert.equal(named.code, 2, named.err);
+});
+
 test('--compare-profile and --compare-log name the baseline files wherever they are; without --compare they are bad usage', async () => {
   const r = await qdq('engine', fx('trtexec', 'trt10-detailed.layerinfo.json'), '--compare', fx('trtexec', 'trt10-detailed.layerinfo.json'),
     '--compare-profile', fx('trtexec', 'trt8-detailed.profile.json'), '--compare-log', fx('trtexec', 'short.console.log'), '--json');
