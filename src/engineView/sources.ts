@@ -154,7 +154,7 @@ export interface BuildFiles {
  * layer info, a profile left over is removed (stale files must not pass for the new build's).
  * Returns the kept layer info's new path, or undefined when there was no previous build.
  */
-export async function keepPreviousBuild(files: BuildFiles, keep = KEEP_BUILDS): Promise<string | undefined> {
+export async function keepPreviousBuild(files: BuildFiles, keep = KEEP_BUILDS, now: () => Date = () => new Date()): Promise<string | undefined> {
   let mtime: Date | undefined;
   try {
     const st = await fsp.stat(files.layerInfo);
@@ -170,7 +170,10 @@ export async function keepPreviousBuild(files: BuildFiles, keep = KEEP_BUILDS): 
   const history = path.join(files.dir, HISTORY_DIR);
   await fsp.mkdir(history, { recursive: true });
   const taken = new Set(await readdirOrEmpty(history));
-  const entry: HistoryName = { flavour, stamp: historyStamp(mtime), seq: 1 };
+  // Named by when it was replaced, not by its files' mtime: a build copied with its times kept
+  // (scp -p, rsync -a) or a clock change must not sort it before older kept builds (it would be
+  // pruned at once, and "previous" would name another build).
+  const entry: HistoryName = { flavour, stamp: historyStamp(now()), seq: 1 };
   while (taken.has(`${historyStem(entry)}.layer.json`)) entry.seq++;
   const stem = path.join(history, historyStem(entry));
   const moves: Array<[string, string]> = [
@@ -186,7 +189,10 @@ export async function keepPreviousBuild(files: BuildFiles, keep = KEEP_BUILDS): 
     }
   }
   const names = await readdirOrEmpty(history);
-  await Promise.all(historyToPrune(names, flavour, keep).map((n) => fsp.rm(path.join(history, n), { force: true })));
+  const kept = path.basename(stem);
+  // Never the build just kept (a clock set back could sort it first).
+  const prune = historyToPrune(names, flavour, keep).filter((n) => !n.startsWith(`${kept}.`));
+  await Promise.all(prune.map((n) => fsp.rm(path.join(history, n), { force: true })));
   return `${stem}.layer.json`;
 }
 

@@ -78,9 +78,9 @@ test('keepPreviousBuild: a rebuild moves the previous layer info, profile and lo
     write(out.log, `log ${i}`);
     write(out.engine, 'engine');
     // Builds 2 and 3 in the same second: the second gets `-2`.
+    // Replaced at `when` (the history names when a build was replaced, not its files' times).
     const when = new Date(2025, 4, 1, 9, 30, i === 3 ? 2 : i);
-    for (const f of [out.layerInfo, out.profile, out.log]) setTime(f, when);
-    const moved = await keepPreviousBuild(out);
+    const moved = await keepPreviousBuild(out, undefined, () => when);
     assert.ok(moved, `build ${i} kept`);
     kept.push(path.basename(moved));
     assert.ok(!fs.existsSync(out.layerInfo) && !fs.existsSync(out.profile) && !fs.existsSync(out.log), 'the current names are free for the new build');
@@ -110,6 +110,22 @@ test('keepPreviousBuild: a rebuild moves the previous layer info, profile and lo
   write(out.layerInfo);
   write(path.join(out.dir, 'ptq.layer.json'));
   assert.deepEqual((await siblingBuilds(out.layerInfo)).map((s) => s.label), ['ptq']);
+});
+
+test('keepPreviousBuild: a build whose files carry an old time (copied with scp -p / rsync -a) is kept, named when it was replaced, and is the latest kept build', async () => {
+  const root = makeTempDir('qdq-history-old');
+  const out = trtexecOutputs(path.join(root, 'yolov9t-qat.onnx'), 'qdq');
+  for (let i = 0; i < 3; i++) {
+    write(out.layerInfo, `[${i}]`);
+    assert.ok(await keepPreviousBuild(out, undefined, () => new Date(2025, 4, 1, 9, 30, i)));
+  }
+  write(out.layerInfo, '[old]');
+  setTime(out.layerInfo, new Date(2024, 5, 1));
+  const moved = await keepPreviousBuild(out, undefined, () => new Date(2025, 4, 1, 9, 31, 0));
+  assert.ok(moved && fs.existsSync(moved), `the build just kept is there: ${moved}`);
+  assert.equal(fs.readFileSync(moved, 'utf8'), '[old]');
+  assert.equal(path.basename(moved), 'qdq.20250501-093100.layer.json');
+  assert.equal(fs.readdirSync(path.join(out.dir, 'history')).filter((n) => n.endsWith('.layer.json')).length, 3);
 });
 
 test('comparableBuilds: a QAT build is offered the build before it, then its float twin\'s PTQ and FP16 baselines', async () => {
