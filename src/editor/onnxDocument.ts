@@ -543,11 +543,16 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
       this.recoveryOpen = false;
     }
     if (this.isDisposed) return;
-    if (answer === REAPPLY_EDITS) {
-      await this.reloadAndReapply();
-    } else if (answer === EXPORT_PLAN) {
-      const written = await vscode.commands.executeCommand<{ path: string } | undefined>('qdqStudio.exportPlan', { uri: this.uri.toString() });
-      if (written) void this.notices.show('info', `Your edits of ${displayPath(this.uri)} are in the plan ${vscode.Uri.parse(written.path).fsPath} (Apply Plan puts them on a model).`);
+    try {
+      if (answer === REAPPLY_EDITS) {
+        await this.reloadAndReapply();
+      } else if (answer === EXPORT_PLAN) {
+        const written = await vscode.commands.executeCommand<{ path: string } | undefined>('qdqStudio.exportPlan', { uri: this.uri.toString() });
+        if (written) void this.notices.show('info', `Your edits of ${displayPath(this.uri)} are in the plan ${vscode.Uri.parse(written.path).fsPath} (Apply Plan puts them on a model).`);
+      }
+    } catch (e) {
+      this.services.log.error(`${displayPath(this.uri)}: ${answer ?? 'the offer'} failed`, e);
+      void this.notices.show('warning', `${displayPath(this.uri)}: ${answer} failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
@@ -578,10 +583,8 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     if (fresh.kind !== 'loaded') {
       const message = `${displayPath(this.uri)}: the unsaved edits are kept: the file cannot be read now (${fresh.error.message}). Try again once it is written, or export the edits as a plan.`;
       this.services.log.warn(message);
-      void this.notices.show('warning', message, {}, REAPPLY_EDITS, EXPORT_PLAN).then(async (answer) => {
-        if (answer === REAPPLY_EDITS) await this.reloadAndReapply();
-        else if (answer === EXPORT_PLAN) await vscode.commands.executeCommand('qdqStudio.exportPlan', { uri: this.uri.toString() });
-      });
+      // The same offer as the failed save's (one at a time): try again later, or export a plan.
+      void this.offerRecovery(message);
       return { applied: 0, dropped: 0 };
     }
     const result = await this.reload({ result: fresh, stamp });

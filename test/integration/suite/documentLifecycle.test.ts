@@ -211,9 +211,14 @@ suite('Document lifecycle: files changed, renamed, saved elsewhere, reverted', f
     // The exporter has written only the start of the new model so far (in place).
     const good = fs.readFileSync(uri.fsPath);
     fs.writeFileSync(uri.fsPath, good.subarray(0, 100));
-    answer = (n) => (/cannot be saved/.test(n.message) ? REAPPLY : undefined);
+    // The offer is taken; the notice that the edits are kept stays open (not answered yet).
+    answer = (n) => (/cannot be saved/.test(n.message) ? REAPPLY : /are kept/.test(n.message) ? new Promise<undefined>(() => undefined) : undefined);
     await save(uri);
     const kept = await waitNotice(/unsaved edits are kept: the file cannot be read now/, 'the re-apply to say the edits are kept');
+    // More saves failing meanwhile (auto save) add no offer while that one is open.
+    for (let i = 0; i < 2; i++) await save(uri);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(noticesLike(/cannot be saved|are kept/).length, 2, `offers stacked: ${JSON.stringify(seen)}`);
     assert.ok(kept.message.includes(uri.fsPath), kept.message);
     assert.deepEqual(kept.actions, [REAPPLY, 'Export Plan…']);
     const state = await waitState(uri, true, 'still dirty, with its edit');
