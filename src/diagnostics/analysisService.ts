@@ -21,7 +21,9 @@ export function targetFromSettings(scope?: vscode.Uri): Target {
   const c = vscode.workspace.getConfiguration(ANALYSIS_SECTION, scope);
   const trt = String(c.get('tensorrtVersion', '10')).replace(/\.x$/, '') === '8' ? 8 : 10;
   const precision = c.get<string>('precision', 'int8') === 'fp8' ? 'fp8' : 'int8';
-  return { trt, precision, stronglyTyped: c.get<boolean>('stronglyTyped', false), refit: c.get<boolean>('refit', false) };
+  // FP8 Q/DQ on 10.x is built --stronglyTyped (weakly typed FP8 builds fail or fall back), so it is predicted so.
+  const stronglyTyped = c.get<boolean>('stronglyTyped', false) || (precision === 'fp8' && trt === 10);
+  return { trt, precision, stronglyTyped, refit: c.get<boolean>('refit', false) };
 }
 
 /**

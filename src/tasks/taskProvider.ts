@@ -27,6 +27,7 @@ import {
   type ToolProblem,
   type TrtexecPlan,
 } from '../core/tasks/index';
+import { targetFromSettings } from '../diagnostics/analysisService';
 import type { ModelLoader } from '../editor/modelLoader';
 import type { Logger } from '../util/logger';
 import { FactsCache } from './factsCache';
@@ -264,7 +265,7 @@ export class QdqTaskProvider implements vscode.TaskProvider {
       flavour,
       trtMajor: version.major,
       // The build the analysis predicts for (Problems, graph colours, keep-k), so they agree.
-      stronglyTyped: vscode.workspace.getConfiguration('qdqStudio.analysis', vscode.Uri.file(model)).get<boolean>('stronglyTyped', false),
+      stronglyTyped: targetFromSettings(vscode.Uri.file(model)).stronglyTyped,
       hasQdq: facts.hasQdq,
       inputs: facts.inputs,
       ...(def.outputDir ? { outputDir: resolvePath(def.outputDir, folder) } : {}),

@@ -342,8 +342,17 @@ suite('Tasks', () => {
           assert.ok(!argv.includes('--stronglyTyped'), argv.join(' '));
         }
       }
+      // FP8 Q/DQ on 10.x is strongly typed whatever the setting (weakly typed FP8 builds fail or fall back).
+      fs.rmSync(outDir, { recursive: true, force: true });
+      await analysis.update('stronglyTyped', undefined, vscode.ConfigurationTarget.Global);
+      await analysis.update('precision', 'fp8', vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', model);
+      const fp8Argv = path.join(outDir, 'standin-argv.json');
+      await poll('the FP8 build', 30_000, async () => (fs.existsSync(fp8Argv) ? true : undefined));
+      assert.equal((JSON.parse(fs.readFileSync(fp8Argv, 'utf8')) as string[])[1], '--stronglyTyped');
     } finally {
       await analysis.update('stronglyTyped', undefined, vscode.ConfigurationTarget.Global);
+      await analysis.update('precision', undefined, vscode.ConfigurationTarget.Global);
       await setSetting('trtexec.version', undefined);
     }
   });
