@@ -68,6 +68,8 @@ export class EngineReportPanel implements vscode.Disposable {
   private core: Promise<EngineModule> | undefined;
   private shown: EngineShown | undefined;
   private candidates: ComparableBuild[] = [];
+  /** Counts shows, so a slower earlier one does not post over a later one. */
+  private showGeneration = 0;
   private readonly choices = new Map<string, ComparisonChoice>();
   private readonly qps = new Map<string, { mtimeMs: number; size: number; qps: number | undefined }>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -132,10 +134,16 @@ export class EngineReportPanel implements vscode.Disposable {
   async show(source: EngineSource, compareWith?: EngineSource | null): Promise<void> {
     const panel = this.ensurePanel();
     panel.reveal(undefined, true);
+    // A later show (a build ending while the user picks a comparison) wins: this one stops at its next step.
+    const generation = ++this.showGeneration;
+    const stale = (): boolean => generation !== this.showGeneration;
     try {
       const report = await this.load(source);
-      this.candidates = await comparableBuilds(source.layerInfo);
+      const found = await comparableBuilds(source.layerInfo);
+      if (stale()) return;
+      this.candidates = found;
       const baseline = compareWith === undefined ? await this.defaultBaseline(source) : (compareWith ?? undefined);
+      if (stale()) return;
       let comparison;
       if (baseline) {
         try {
@@ -148,6 +156,7 @@ export class EngineReportPanel implements vscode.Disposable {
           void vscode.window.showWarningMessage(`Engine report: cannot compare with ${baseline.label}: ${message}`);
         }
       }
+      if (stale()) return;
       panel.title = `Engine report: ${source.label}`;
       const model = modelOfBuild(source.layerInfo);
       this.shown = { source, report, ...(comparison && baseline ? { compareWith: baseline } : {}), ...(model ? { model } : {}) };
@@ -160,7 +169,8 @@ export class EngineReportPanel implements vscode.Disposable {
           this.log.warn(`No prediction check for ${source.layerInfo}: ${(e as Error)?.message ?? String(e)}`);
         }
       }
-      const candidates = await Promise.all(this.candidates.map((c) => this.candidateDto(c)));
+      const candidates = await Promise.all(found.map((c) => this.candidateDto(c)));
+      if (stale()) return;
       const compareId = comparison && baseline ? this.candidates.find((c) => samePath(c.layerInfo, baseline.layerInfo))?.layerInfo : undefined;
       await this.post({
         type: 'show',
@@ -173,6 +183,7 @@ export class EngineReportPanel implements vscode.Disposable {
     } catch (e) {
       const message = (e as Error)?.message ?? String(e);
       this.log.error(`engine report for ${source.layerInfo}`, e);
+      if (stale()) return;
       await this.post({ type: 'error', message });
       void vscode.window.showErrorMessage(`Engine report: ${message}`);
     }

@@ -12,11 +12,7 @@ import { ModelChangedError, ModelFileError } from './errors';
 import { NotAFileError, openRegularFile } from './externalData';
 import { fileErrorReason } from '../util/fileErrors';
 
-/**
- * What an fstat said about the file when it was opened. Size and mtime change with any write of
- * the bytes; ctime also moves with metadata changes, so it is read together with what such a
- * change leaves visible (links, mode, owner).
- */
+/** What an fstat said about the file when it was opened: size and mtime change with any write of the bytes. */
 interface FileStamp {
   readonly size: bigint;
   readonly mtimeNs: bigint;
