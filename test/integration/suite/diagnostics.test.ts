@@ -6,6 +6,7 @@ import { analyzeModel } from '../../../src/core/analysis/index';
 import { buildGraphIndex } from '../../../src/core/graph/index';
 import { DataLocation, decodeModel, encodeModelToBytes, markDirty, MemorySource, readTensorBytes, tensorByteLength } from '../../../src/core/onnx/index';
 import { VIEW_TYPE, closeAllEditors, poll, requireModel, sleep, waitForGraph, waitForOurEditor, workspaceFile } from './support';
+import { standInLayerInfo as layerInfoFor } from '../../support/standInLayerInfo';
 
 interface Row {
   kind: string;
@@ -38,26 +39,10 @@ async function waitForDiagnostics(uri: vscode.Uri, what: string, ok: (d: vscode.
   });
 }
 
-/**
- * A stand-in trtexec 10.x layer info (`--exportLayerInfo`, detailed) for the model at `uri`: one
- * engine layer per compute node the analysis predicts, named by its `Metadata`, in the predicted
- * precision, except the nodes of `asHalf`, built FP16 ("Half") instead.
- */
+/** The stand-in layer info (test/support/standInLayerInfo.ts) for the model at `uri`. */
 async function standInLayerInfo(uri: vscode.Uri, asHalf: readonly string[]): Promise<string> {
   const bytes = await vscode.workspace.fs.readFile(uri);
-  const decoded = decodeModel(new MemorySource(bytes, uri.fsPath), { file: uri.fsPath });
-  const report = analyzeModel(decoded, buildGraphIndex(decoded.model.graph!), { trt: 10, precision: 'int8', stronglyTyped: false, refit: false });
-  const format = (p: string) => (p === 'INT8' ? 'Four wide channel vectorized row major Int8 format' : p === 'FP16' ? 'Half' : 'Row major linear FP32');
-  const layers = report.layers.map((l, i) => ({
-    Name: `${l.node} [layer ${i}]`,
-    LayerType: l.opType === 'Conv' ? 'CaskConvolution' : 'PointWiseV2',
-    Inputs: [{ Name: `in${i}`, Location: 'Device', Dimensions: [1, 8, 8, 8], 'Format/Datatype': format(asHalf.includes(l.node) ? 'FP16' : l.precision) }],
-    Outputs: [{ Name: `out${i}`, Location: 'Device', Dimensions: [1, 8, 8, 8], 'Format/Datatype': format(l.precision) }],
-    TacticValue: '0x0000000000000001',
-    StreamId: 0,
-    Metadata: `[ONNX Layer: ${l.node}]`,
-  }));
-  return JSON.stringify({ Layers: layers, Bindings: ['images', 'output0'] }, null, 2);
+  return layerInfoFor(decodeModel(new MemorySource(bytes, uri.fsPath), { file: uri.fsPath }), asHalf);
 }
 
 async function findingsRows(uri: vscode.Uri): Promise<Row[]> {

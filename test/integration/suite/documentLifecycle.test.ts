@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { onnx } from 'onnx-proto';
 import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
 import { makeTempDir, removeTempDirs } from '../../support/tempDir';
-import { EXTENSION_ID, VIEW_TYPE, closeAllEditors, poll, requireModel, waitForOurEditor, waitForReport, workspaceFile } from './support';
+import { EXTENSION_ID, VIEW_TYPE, closeAllEditors, copyToScratch, editState, openReady, poll, requireModel, waitEditState, waitForOurEditor, workbench, workspaceFile } from './support';
 
 /** What the documents showed the user (src/editor/notices.ts Notice), seen by the test hook in place of VS Code. */
 interface Notice {
@@ -18,47 +18,11 @@ interface EditOutcome {
   applied: boolean;
   message: string;
 }
-interface EditState {
-  isDirty: boolean;
-  edits: string[];
-  nodeCount?: number;
-}
-
 const CONV = '/model.2/cv1/conv/Conv';
 const OTHER_CONV = '/model.1/conv/Conv';
 const REAPPLY = 'Reload and Re-apply Edits';
 
-async function editState(uri: vscode.Uri): Promise<EditState | undefined> {
-  return vscode.commands.executeCommand<EditState | undefined>('qdqStudio.internal.editState', uri.toString());
-}
-
-function tabOf(uri: vscode.Uri): vscode.Tab | undefined {
-  for (const group of vscode.window.tabGroups.all) {
-    for (const tab of group.tabs) if (tab.input instanceof vscode.TabInputCustom && tab.input.uri.path === uri.path) return tab;
-  }
-  return undefined;
-}
-
-/** Waits until the document and its tab are both dirty (or both clean), and `accept` holds. */
-async function waitState(uri: vscode.Uri, dirty: boolean, what: string, accept: (s: EditState) => boolean = () => true): Promise<EditState> {
-  let last = '';
-  try {
-    return await poll(what, 20_000, async () => {
-      const s = await editState(uri);
-      const tab = tabOf(uri);
-      last = `document ${JSON.stringify(s)}, tab dirty ${tab?.isDirty}`;
-      return s && s.isDirty === dirty && tab?.isDirty === dirty && accept(s) ? s : undefined;
-    });
-  } catch (e) {
-    throw new Error(`${(e as Error).message}; last seen: ${last}`);
-  }
-}
-
-/** VS Code's own undo / redo (Ctrl+Z); the workbench registers an edit a moment after it is reported. */
-async function workbench(command: 'undo' | 'redo'): Promise<void> {
-  await new Promise((r) => setTimeout(r, 300));
-  await vscode.commands.executeCommand(command);
-}
+const waitState = waitEditState;
 
 function nodesOf(file: string): onnx.INodeProto[] {
   return onnx.ModelProto.decode(fs.readFileSync(file)).graph!.node!;
@@ -77,21 +41,8 @@ suite('Document lifecycle: files changed, renamed, saved elsewhere, reverted', f
   const seen: Notice[] = [];
   let answer: (n: Notice) => string | undefined | Promise<string | undefined> = () => undefined;
 
-  async function scratchCopy(model: string, name: string): Promise<vscode.Uri> {
-    const source = await requireModel(`models/${model}`);
-    const uri = workspaceFile(`models/${name}`);
-    scratch.push(uri);
-    await vscode.workspace.fs.copy(source, uri, { overwrite: true });
-    return uri;
-  }
-
-  async function open(uri: vscode.Uri): Promise<number> {
-    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
-    await waitForOurEditor(uri);
-    const report = await waitForReport(uri);
-    assert.equal(report.status, 'ready', JSON.stringify(report));
-    return report.nodeCount!;
-  }
+  const scratchCopy = (model: string, name: string): Promise<vscode.Uri> => copyToScratch(model, name, scratch);
+  const open = openReady;
 
   async function disable(uri: vscode.Uri, target: string): Promise<void> {
     const outcome = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.disableQuantization', { uri: uri.toString(), target });

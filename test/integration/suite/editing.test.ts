@@ -5,57 +5,17 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { onnx } from 'onnx-proto';
 import { linkedConcats } from '../../support/linkedConcats';
-import { VIEW_TYPE, closeAllEditors, poll, queryWebview, requireModel, waitForOurEditor, waitForReport, workspaceFile } from './support';
+import { VIEW_TYPE, closeAllEditors, copyToScratch, editState, openReady, poll, queryWebview, requireModel, waitEditState, workbench, workspaceFile, type EditState } from './support';
 
 interface EditOutcome {
   applied: boolean;
   message: string;
   nodes: string[];
 }
-interface EditState {
-  isDirty: boolean;
-  edits: string[];
-  backupLog: { kind: string }[];
-  nodeCount?: number;
-}
-
 const CONV = '/model.2/cv1/conv/Conv';
 
-async function editState(uri: vscode.Uri): Promise<EditState | undefined> {
-  return vscode.commands.executeCommand<EditState | undefined>('qdqStudio.internal.editState', uri.toString());
-}
-
-function tabOf(uri: vscode.Uri): vscode.Tab | undefined {
-  for (const group of vscode.window.tabGroups.all) {
-    for (const tab of group.tabs) if (tab.input instanceof vscode.TabInputCustom && tab.input.uri.path === uri.path) return tab;
-  }
-  return undefined;
-}
-
-async function waitDirty(uri: vscode.Uri, dirty: boolean, what: string): Promise<EditState> {
-  let last = '';
-  try {
-    return await poll(what, 15_000, async () => {
-      const s = await editState(uri);
-      const tab = tabOf(uri);
-      last = `document ${JSON.stringify(s && { isDirty: s.isDirty, edits: s.edits, nodeCount: s.nodeCount })}, tab dirty ${tab?.isDirty}`;
-      return s && s.isDirty === dirty && tab?.isDirty === dirty ? s : undefined;
-    });
-  } catch (e) {
-    throw new Error(`${(e as Error).message}; last seen: ${last}`);
-  }
-}
-
-/**
- * Runs VS Code's own `undo` / `redo` (what Ctrl+Z does). The workbench registers an edit on its
- * undo stack asynchronously after the extension reports it (it resolves the document's model
- * first), so a command sent in the same instant as the edit can find the stack still empty:
- * give it a moment, as a user's keystroke always does.
- */
-async function workbench(command: 'undo' | 'redo'): Promise<void> {
-  await new Promise((r) => setTimeout(r, 300));
-  await vscode.commands.executeCommand(command);
-}
+/** Waits until the document and its tab are both dirty (or both clean). */
+const waitDirty = (uri: vscode.Uri, dirty: boolean, what: string): Promise<EditState> => waitEditState(uri, dirty, what, undefined, 15_000);
 
 /** The webview shows `count` nodes (it refreshes after edits, undo and redo). */
 async function waitWebviewNodes(uri: vscode.Uri, count: number): Promise<void> {
@@ -76,21 +36,8 @@ suite('Editing: undoable Q/DQ edits, save, backup', function () {
   this.timeout(120_000);
   const scratch: vscode.Uri[] = [];
 
-  async function scratchCopy(model: string, name: string): Promise<vscode.Uri> {
-    const source = await requireModel(`models/${model}`);
-    const uri = workspaceFile(`models/${name}`);
-    scratch.push(uri);
-    await vscode.workspace.fs.copy(source, uri, { overwrite: true });
-    return uri;
-  }
-
-  async function open(uri: vscode.Uri): Promise<number> {
-    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
-    await waitForOurEditor(uri);
-    const report = await waitForReport(uri);
-    assert.equal(report.status, 'ready', JSON.stringify(report));
-    return report.nodeCount!;
-  }
+  const scratchCopy = (model: string, name: string): Promise<vscode.Uri> => copyToScratch(model, name, scratch);
+  const open = openReady;
 
   // code-server saves dirty editors a second after each change (files.autoSave: afterDelay);
   // these tests save by hand, so that must not happen behind their back.

@@ -152,3 +152,67 @@ export async function waitForReport(uri: vscode.Uri, timeoutMs = 30_000): Promis
     throw new Error(`${(err as Error).message}; last answer: ${JSON.stringify(last)}`);
   }
 }
+
+/** What `qdqStudio.internal.editState` returns (src/commands/editCommands.ts). */
+export interface EditState {
+  isDirty: boolean;
+  edits: string[];
+  backupLog: { kind: string }[];
+  nodeCount?: number;
+}
+
+export async function editState(uri: vscode.Uri): Promise<EditState | undefined> {
+  return vscode.commands.executeCommand<EditState | undefined>('qdqStudio.internal.editState', uri.toString());
+}
+
+/** The QDQ Studio tab of `uri`. */
+export function tabOf(uri: vscode.Uri): vscode.Tab | undefined {
+  for (const group of vscode.window.tabGroups.all) {
+    for (const tab of group.tabs) if (tab.input instanceof vscode.TabInputCustom && tab.input.uri.path === uri.path) return tab;
+  }
+  return undefined;
+}
+
+/** Waits until the document and its tab are both dirty (or both clean), and `accept` holds. */
+export async function waitEditState(uri: vscode.Uri, dirty: boolean, what: string, accept: (s: EditState) => boolean = () => true, timeoutMs = 20_000): Promise<EditState> {
+  let last = '';
+  try {
+    return await poll(what, timeoutMs, async () => {
+      const s = await editState(uri);
+      const tab = tabOf(uri);
+      last = `document ${JSON.stringify(s && { isDirty: s.isDirty, edits: s.edits, nodeCount: s.nodeCount })}, tab dirty ${tab?.isDirty}`;
+      return s && s.isDirty === dirty && tab?.isDirty === dirty && accept(s) ? s : undefined;
+    });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; last seen: ${last}`);
+  }
+}
+
+/**
+ * Runs VS Code's own `undo` / `redo` (what Ctrl+Z does). The workbench registers an edit on its
+ * undo stack asynchronously after the extension reports it (it resolves the document's model
+ * first), so a command sent in the same instant as the edit can find the stack still empty:
+ * give it a moment, as a user's keystroke always does.
+ */
+export async function workbench(command: 'undo' | 'redo'): Promise<void> {
+  await new Promise((r) => setTimeout(r, 300));
+  await vscode.commands.executeCommand(command);
+}
+
+/** Copies `models/<model>` of the test workspace to `models/<name>`, noted in `scratch` for the suite to delete. */
+export async function copyToScratch(model: string, name: string, scratch: vscode.Uri[]): Promise<vscode.Uri> {
+  const source = await requireModel(`models/${model}`);
+  const uri = workspaceFile(`models/${name}`);
+  scratch.push(uri);
+  await vscode.workspace.fs.copy(source, uri, { overwrite: true });
+  return uri;
+}
+
+/** Opens `uri` in QDQ Studio, waits until its webview is ready and returns the node count it shows. */
+export async function openReady(uri: vscode.Uri): Promise<number> {
+  await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+  await waitForOurEditor(uri);
+  const report = await waitForReport(uri);
+  if (report.status !== 'ready') throw new Error(`${uri.path} is not ready: ${JSON.stringify(report)}`);
+  return report.nodeCount!;
+}

@@ -14,6 +14,7 @@ import { buildGraphIndex } from '../../../src/core/graph/index';
 import { openModelFile } from '../../../src/core/onnx/index';
 import { repoRoot, sharedFixturesRoot } from '../../support/fixtures';
 import { makeTempDir } from '../../support/tempDir';
+import { standInLayerInfo as layerInfoFor } from '../../support/standInLayerInfo';
 
 const fx = (...p: string[]): string => path.join(repoRoot, 'test', 'fixtures', ...p);
 const MODEL = fx('onnx', 'tiny-qat-good.onnx');
@@ -30,25 +31,11 @@ interface Delta {
   baseline?: number;
 }
 
-/**
- * A stand-in 10.x detailed layer info for `model`: one layer per compute node the analysis predicts
- * (TensorRT 10.x INT8), named in `Metadata`, in the predicted precision except `asHalf` (FP16).
- */
+/** The stand-in layer info (test/support/standInLayerInfo.ts) for the model file `model`. */
 function standInLayerInfo(model: string, asHalf: readonly string[]): string {
   const decoded = openModelFile(model);
   try {
-    const report = analyzeModel(decoded, buildGraphIndex(decoded.model.graph!), { trt: 10, precision: 'int8', stronglyTyped: false, refit: false });
-    const format = (p: string) => (p === 'INT8' ? 'Four wide channel vectorized row major Int8 format' : p === 'FP16' ? 'Half' : 'Row major linear FP32');
-    const layers = report.layers.map((l, i) => ({
-      Name: `${l.node} [layer ${i}]`,
-      LayerType: l.opType === 'Conv' ? 'CaskConvolution' : 'PointWiseV2',
-      Inputs: [{ Name: `in${i}`, Location: 'Device', Dimensions: [1, 8, 8, 8], 'Format/Datatype': format(asHalf.includes(l.node) ? 'FP16' : l.precision) }],
-      Outputs: [{ Name: `out${i}`, Location: 'Device', Dimensions: [1, 8, 8, 8], 'Format/Datatype': format(l.precision) }],
-      TacticValue: '0x0000000000000001',
-      StreamId: 0,
-      Metadata: `[ONNX Layer: ${l.node}]`,
-    }));
-    return JSON.stringify({ Layers: layers, Bindings: ['images', 'output0'] }, null, 2);
+    return layerInfoFor(decoded, asHalf);
   } finally {
     decoded.source.close?.();
   }

@@ -22,6 +22,12 @@ function quantizedConvs(d: DecodedModel): string[] {
   return g.node.flatMap((n, i) => (n.opType === 'Conv' && producer.get(n.input[0]!)?.opType === 'DequantizeLinear' ? [`Conv#${i}`] : []));
 }
 
+/** The k-th quantized conv's label as the graph is now (labels move as Q/DQ come and go). */
+function labelsNow(d: DecodedModel): (k: number) => string {
+  const layers = quantizedConvs(d).map((c) => graphOf(d).node[Number(c.slice('Conv#'.length))]!);
+  return (k) => `Conv#${graphOf(d).node.indexOf(layers[k]!)}`;
+}
+
 /** Labels of the Q→DQ pairs, in node order. */
 function pairs(d: DecodedModel): [string, string][] {
   const g = graphOf(d);
@@ -103,9 +109,7 @@ describe('backup log after undoing past the save point (unnamed nodes)', () => {
 
   test('two saved disables undone (two inverses in the log), with and without a later edit: the log replays to the session model', () => {
     const d = fresh();
-    const layers = quantizedConvs(d).map((c) => graphOf(d).node[Number(c.slice('Conv#'.length))]!);
-    /** A layer's label now (labels move as Q/DQ come and go). */
-    const now = (k: number): string => `Conv#${graphOf(d).node.indexOf(layers[k]!)}`;
+    const now = labelsNow(d);
     const s = new EditSession(d);
     s.apply({ kind: 'disableQuantization', target: now(1) });
     s.apply({ kind: 'disableQuantization', target: now(3) });
@@ -126,8 +130,7 @@ describe('backup log after undoing past the save point (unnamed nodes)', () => {
 
   test('undoing past the save point twice (one saved disable at a time, a new edit after each): the log replays to the session model', () => {
     const d = fresh();
-    const layers = quantizedConvs(d).map((c) => graphOf(d).node[Number(c.slice('Conv#'.length))]!);
-    const now = (k: number): string => `Conv#${graphOf(d).node.indexOf(layers[k]!)}`;
+    const now = labelsNow(d);
     const s = new EditSession(d);
     s.apply({ kind: 'disableQuantization', target: now(1) });
     s.apply({ kind: 'disableQuantization', target: now(3) });
