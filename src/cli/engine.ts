@@ -106,14 +106,41 @@ function readRun(text: string, file: string): PerfSource {
   return log;
 }
 
-async function reportFor(layerFile: string, profileFile?: string, logFile?: string): Promise<EngineReport> {
+/**
+ * The report of a layer info with its profile and log. A file marked `found` (found beside the
+ * layer info, not named by the user) that does not read is left out and said through `leftOut`;
+ * a named one must read. `used` says which profile and log went in.
+ */
+async function reportFor(
+  layerFile: string,
+  files: { profile?: string | undefined; log?: string | undefined } = {},
+  found: { profile?: boolean; log?: boolean } = {},
+  leftOut?: (file: string, e: Error) => void,
+): Promise<{ report: EngineReport; used: { profile?: string; log?: string } }> {
+  const part = async <T>(file: string | undefined, lenient: boolean | undefined, read: (text: string, file: string) => T): Promise<T | undefined> => {
+    if (file === undefined) return undefined;
+    try {
+      return read(await readText(file), file);
+    } catch (e) {
+      if (!lenient) throw e;
+      leftOut?.(file, e as Error);
+      return undefined;
+    }
+  };
   const layerInfo = parseLayerInfo(await readText(layerFile), layerFile);
-  const profile = profileFile === undefined ? undefined : parseProfile(await readText(profileFile), profileFile);
-  const run = logFile === undefined ? undefined : readRun(await readText(logFile), logFile);
+  const profile = await part(files.profile, found.profile, parseProfile);
+  const run = await part(files.log, found.log, readRun);
   const inputs: Parameters<typeof buildEngineReport>[0] = { layerInfo };
-  if (profile) inputs.profile = profile;
-  if (run) inputs.run = run;
-  return buildEngineReport(inputs);
+  const used: { profile?: string; log?: string } = {};
+  if (profile) {
+    inputs.profile = profile;
+    used.profile = files.profile!;
+  }
+  if (run) {
+    inputs.run = run;
+    used.log = files.log!;
+  }
+  return { report: buildEngineReport(inputs), used };
 }
 
 /**
@@ -168,27 +195,21 @@ export async function runEngine(args: string[], io: CliIo): Promise<number> {
       const without = (['trt', 'precision', 'strongly-typed', 'fail-on-mismatch'] as const).find((k) => values[k] !== undefined && values[k] !== false);
       if (without) throw new UsageError(`--${without} goes with --model MODEL (the prediction checked against the engine)`);
     }
-    const report = await reportFor(positionals[0]!, values.profile, values.log);
+    const { report } = await reportFor(positionals[0]!, { profile: values.profile, log: values.log });
     let comparison: EngineComparison | undefined;
     if (values.compare !== undefined) {
-      // The baseline's profile and log: as given, else the files beside its layer info.
-      // A file found beside it that does not read (an empty log of a build stopped early) is left
-      // out with a note; a file given with --compare-profile/--compare-log must read.
+      // The baseline's profile and log: as given, else the files beside its layer info. A file found
+      // beside it that does not read (an empty log of a build stopped early) is left out with a
+      // note; a file given with --compare-profile/--compare-log must read.
       const beside = await sourceFor(values.compare);
-      const usable = async (found: string | undefined, check: (f: string) => Promise<unknown>): Promise<string | undefined> => {
-        if (found === undefined) return undefined;
-        try {
-          await check(found);
-          return found;
-        } catch (e) {
-          io.err(`qdq engine: left out ${found} (beside the baseline): ${oneLine((e as Error).message)}`);
-          return undefined;
-        }
-      };
-      const profile = values['compare-profile'] ?? (await usable(beside.profile, async (f) => parseProfile(await readText(f), f)));
-      const log = values['compare-log'] ?? (await usable(beside.log, async (f) => readRun(await readText(f), f)));
-      comparison = compareEngineReports(report, await reportFor(values.compare, profile, log));
-      comparison = { ...comparison, ...(profile !== undefined ? { baselineProfile: profile } : {}), ...(log !== undefined ? { baselineLog: log } : {}) };
+      const { report: baseline, used } = await reportFor(
+        values.compare,
+        { profile: values['compare-profile'] ?? beside.profile, log: values['compare-log'] ?? beside.log },
+        { profile: values['compare-profile'] === undefined, log: values['compare-log'] === undefined },
+        (file, e) => io.err(`qdq engine: left out ${file} (beside the baseline): ${oneLine(e.message)}`),
+      );
+      comparison = compareEngineReports(report, baseline);
+      comparison = { ...comparison, ...(used.profile !== undefined ? { baselineProfile: used.profile } : {}), ...(used.log !== undefined ? { baselineLog: used.log } : {}) };
     }
     const prediction = values.model === undefined ? undefined : predictionFor(report, values.model, values);
     if (values.json) io.out(JSON.stringify({ ...report, ...(comparison ? { comparison } : {}), ...(prediction ? { prediction } : {}) }, null, 2));

@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AnalysisReport, Target } from '../core/analysis/index';
 import type { EngineReport } from '../core/engineReport/index';
+import { trtexecOutputs } from '../core/tasks/index';
 import type { OnnxDocument } from '../editor/onnxDocument';
 import type { OpenDocuments } from '../editor/openDocuments';
 import { checkPrediction, type PredictionCheck } from '../engineView/engineOverlay';
@@ -44,9 +45,9 @@ export function engineAnalysisTarget(report: Pick<EngineReport, 'trtVersion' | '
   return { trt, precision: settings.precision, stronglyTyped, refit: false };
 }
 
-/** `dir/model.onnx` → `dir/model.trtexec/qdq.layer.json` (the `qdq` task's layer info). */
+/** `dir/model.onnx` → `dir/model.trtexec/qdq.layer.json`: where the `qdq` task writes its layer info (`trtexecOutputs`). */
 export function qdqLayerInfoOf(model: string): string {
-  return path.join(path.dirname(model), `${path.parse(model).name}.trtexec`, 'qdq.layer.json');
+  return trtexecOutputs(model, 'qdq', undefined, process.platform === 'win32' ? 'win32' : 'posix').layerInfo;
 }
 
 export interface EngineCheckState {
