@@ -79,7 +79,7 @@ export async function siblingBuilds(layerInfo: string): Promise<EngineSource[]> 
 /** An earlier build kept in `history/`: `qdq.20250501-093012` (`-2`, `-3` when two fall in one second). */
 export interface HistoryName {
   flavour: string;
-  /** `YYYYMMDD-HHMMSS`, local time of the build (its layer info's modification time). */
+  /** `YYYYMMDD-HHMMSS`, local time the build was replaced by the next one (moved into `history/`). */
   stamp: string;
   seq: number;
 }
@@ -155,14 +155,13 @@ export interface BuildFiles {
  * Returns the kept layer info's new path, or undefined when there was no previous build.
  */
 export async function keepPreviousBuild(files: BuildFiles, keep = KEEP_BUILDS, now: () => Date = () => new Date()): Promise<string | undefined> {
-  let mtime: Date | undefined;
+  let previous = false;
   try {
-    const st = await fsp.stat(files.layerInfo);
-    if (st.isFile()) mtime = st.mtime;
+    previous = (await fsp.stat(files.layerInfo)).isFile();
   } catch {
     /* no previous build */
   }
-  if (!mtime || keep < 1) {
+  if (!previous || keep < 1) {
     await Promise.all([files.layerInfo, files.profile].map((f) => fsp.rm(f, { force: true })));
     return undefined;
   }
@@ -246,7 +245,8 @@ export async function comparableBuilds(layerInfo: string, max = MAX_COMPARABLE):
   const homeStem = path.basename(home).replace(/\.trtexec$/, '');
   const ownFolder = home.endsWith('.trtexec');
   const sameFolderDescription = ownFolder ? `${homeStem}.trtexec` : 'same folder';
-  for (const n of (await readdirOrEmpty(home)).filter(isLayerInfoName).sort()) {
+  const homeNames = (await readdirOrEmpty(home)).sort();
+  for (const n of homeNames.filter(isLayerInfoName)) {
     const stem = path.basename(buildStem(n));
     add(path.join(home, n), 'sibling', stem, stem === flavour && inHistory ? 'the current build' : sameFolderDescription);
   }
@@ -264,29 +264,26 @@ export async function comparableBuilds(layerInfo: string, max = MAX_COMPARABLE):
     }
   }
 
+  /** The builds in the `*.trtexec/` folders among `names` of `dir` (not this build's), closest to `nameStem` first. */
+  const addTwins = async (dir: string, names: readonly string[], nameStem: string): Promise<void> => {
+    for (const n of names) {
+      const folder = path.join(dir, n);
+      if (!n.endsWith('.trtexec') || folder === home) continue;
+      const stem = n.slice(0, -'.trtexec'.length);
+      for (const f of (await readdirOrEmpty(folder)).filter(isLayerInfoName).sort()) {
+        const fl = path.basename(buildStem(f));
+        add(path.join(folder, f), 'twin', `${stem} · ${fl}`, n, [-commonPrefix(stem, nameStem), FLAVOUR_RANK[fl] ?? 3]);
+      }
+    }
+  };
   if (ownFolder) {
     const modelDir = path.dirname(home);
     const names = (await readdirOrEmpty(modelDir)).sort();
-    for (const n of names) {
-      if (!n.endsWith('.trtexec') || path.join(modelDir, n) === home) continue;
-      const stem = n.slice(0, -'.trtexec'.length);
-      const folder = path.join(modelDir, n);
-      for (const f of (await readdirOrEmpty(folder)).filter(isLayerInfoName).sort()) {
-        const fl = path.basename(buildStem(f));
-        add(path.join(folder, f), 'twin', `${stem} · ${fl}`, n, [-commonPrefix(stem, homeStem), FLAVOUR_RANK[fl] ?? 3]);
-      }
-    }
+    await addTwins(modelDir, names, homeStem);
     for (const n of names.filter(isLayerInfoName)) add(path.join(modelDir, n), 'loose', path.basename(buildStem(n)), 'beside the model');
   } else {
     // A layer info saved beside its model: the builds QDQ Studio made for the models of this folder.
-    for (const n of (await readdirOrEmpty(home)).filter((x) => x.endsWith('.trtexec')).sort()) {
-      const stem = n.slice(0, -'.trtexec'.length);
-      const folder = path.join(home, n);
-      for (const f of (await readdirOrEmpty(folder)).filter(isLayerInfoName).sort()) {
-        const fl = path.basename(buildStem(f));
-        add(path.join(folder, f), 'twin', `${stem} · ${fl}`, n, [-commonPrefix(stem, path.basename(buildStem(self))), FLAVOUR_RANK[fl] ?? 3]);
-      }
-    }
+    await addTwins(home, homeNames, path.basename(buildStem(self)));
   }
 
   found.sort((a, b) => {
