@@ -188,11 +188,8 @@ export class EngineCheckService extends Disposable {
     const text = await fsp.readFile(layerInfo, 'utf8');
     const inputs: Parameters<typeof engine.buildEngineReport>[0] = { layerInfo: engine.parseLayerInfo(text, layerInfo) };
     if (source.log && logStat && logStat.size <= MAX_LAYER_INFO_BYTES) {
-      const logText = await fsp.readFile(source.log, 'utf8');
-      if (logText.trimStart().startsWith('{')) {
-        const json: unknown = JSON.parse(logText);
-        if (engine.looksLikeTrexMetadata(json)) inputs.run = engine.trexMetadataFromJson(json, source.log);
-      } else inputs.run = engine.parseTrtexecLog(logText, source.log);
+      const run = engine.parseRunSource(await fsp.readFile(source.log, 'utf8'), source.log);
+      if (run) inputs.run = run;
     }
     const build = { key, report: engine.buildEngineReport(inputs), text };
     this.builds.set(layerInfo, build);

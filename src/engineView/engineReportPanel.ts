@@ -108,15 +108,8 @@ export class EngineReportPanel implements vscode.Disposable {
     const layerInfo = m.parseLayerInfo(await readText(source.layerInfo), source.layerInfo);
     const inputs: Parameters<EngineModule['buildEngineReport']>[0] = { layerInfo };
     if (source.profile) inputs.profile = m.parseProfile(await readText(source.profile), source.profile);
-    if (source.log) {
-      const text = await readText(source.log);
-      if (text.trimStart().startsWith('{')) {
-        const json: unknown = JSON.parse(text);
-        if (m.looksLikeTrexMetadata(json)) inputs.run = m.trexMetadataFromJson(json, source.log);
-      } else {
-        inputs.run = m.parseTrtexecLog(text, source.log);
-      }
-    }
+    const run = source.log ? m.parseRunSource(await readText(source.log), source.log) : undefined;
+    if (run) inputs.run = run;
     return m.buildEngineReport(inputs);
   }
 
@@ -279,14 +272,7 @@ export class EngineReportPanel implements vscode.Disposable {
       const cached = this.qps.get(source.log);
       if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size) return cached.qps;
       const m = await this.engine();
-      const text = await fsp.readFile(source.log, 'utf8');
-      let qps: number | undefined;
-      if (text.trimStart().startsWith('{')) {
-        const json: unknown = JSON.parse(text);
-        if (m.looksLikeTrexMetadata(json)) qps = m.trexMetadataFromJson(json, source.log).perf?.throughputQps;
-      } else {
-        qps = m.parseTrtexecLog(text, source.log).perf?.throughputQps;
-      }
+      const qps = m.parseRunSource(await fsp.readFile(source.log, 'utf8'), source.log)?.perf?.throughputQps;
       if (this.qps.size >= 500) this.qps.clear();
       this.qps.set(source.log, { mtimeMs: st.mtimeMs, size: st.size, qps });
       return qps;

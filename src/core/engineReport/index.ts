@@ -21,6 +21,7 @@ export { parseProfile, profileFromJson, type LayerProfile, type ProfileRecord } 
 export type { BuildSummary, DeviceInfo, LogDiagnostic, PerfSource, PerfSummary, Severity, TimingStats } from './perf';
 export { TrtexecLogParser, parseTrtexecLog, decodeVersionTag, MAX_LINE_CHARS, MAX_DIAGNOSTICS, type TrtexecLog } from './consoleLog';
 export { parseTrexMetadata, trexMetadataFromJson, looksLikeTrexMetadata, type TrexMetadata } from './trexMetadata';
+export { parseRunSource } from './runSource';
 export {
   findReformats,
   isReformatLayer,
