@@ -16,6 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ProcessTerminal } from '../../../src/tasks/processTerminal';
+import type { EngineRenderedDto } from '../../../src/protocol/engineView';
 import { EXTENSION_ID, closeAllEditors, note, poll, requireModel, sleep, workspaceFile, workspaceRoot } from './support';
 
 interface EngineState {
@@ -28,17 +29,8 @@ interface EngineState {
   throughputQps?: number;
   trtVersion?: string;
   compareWith?: string;
-  rendered?: {
-    status: string;
-    layerRows: number;
-    reformatRows: number;
-    throughputText?: string;
-    comparisonRows: number;
-    compareWith?: string;
-    candidates?: string[];
-    predictionText?: string;
-    predictionRows?: number;
-  };
+  /** What the webview drew (src/protocol/engineView.ts). */
+  rendered?: EngineRenderedDto;
 }
 
 const SETTINGS = ['python.path', 'yolov9Qat.path', 'trtexec.path', 'trtexec.version'] as const;

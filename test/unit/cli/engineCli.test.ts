@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { main } from '../../../src/cli/qdq';
+import { qdq } from '../../support/qdqCli';
 import { analyzeModel } from '../../../src/core/analysis/index';
 import { buildGraphIndex } from '../../../src/core/graph/index';
 import { openModelFile } from '../../../src/core/onnx/index';
@@ -18,13 +18,6 @@ import { standInLayerInfo as layerInfoFor } from '../../support/standInLayerInfo
 
 const fx = (...p: string[]): string => path.join(repoRoot, 'test', 'fixtures', ...p);
 const MODEL = fx('onnx', 'tiny-qat-good.onnx');
-
-async function qdq(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
-  return { code, out, err };
-}
 
 interface Delta {
   engine?: number;

@@ -6,19 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { main } from '../../../src/cli/qdq';
+import { qdq } from '../../support/qdqCli';
 import { repoRoot } from '../../support/fixtures';
 import { makeTempDir } from '../../support/tempDir';
 
 const fx = (...p: string[]): string => path.join(repoRoot, 'test', 'fixtures', ...p);
 const MODEL = fx('onnx', 'tiny-qat-good.onnx');
-
-async function qdq(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
-  return { code, out, err };
-}
 
 test('a missing file: the same one line in every command, naming the file, exit 2', async () => {
   const dir = makeTempDir('qdq-missing');

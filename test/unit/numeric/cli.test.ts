@@ -6,18 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { main } from '../../../src/cli/qdq';
+import { qdq } from '../../support/qdqCli';
 import { encodeNpy, SQNR_CAP_DB } from '../../../src/core/numeric/index';
 import { parseSensitivityText } from '../../../src/core/sensitivity/index';
 import { makeTempDir } from '../../support/tempDir';
 import { chain, runtimeOrSkip } from './support';
-
-async function qdq(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
-  return { code, out, err };
-}
 
 const dir = makeTempDir('qdq-numeric-cli');
 const model = path.join(dir, 'chain qat.onnx');
