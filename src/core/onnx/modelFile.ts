@@ -192,6 +192,15 @@ export function tempFileProblem(dir: string, e: unknown): string {
 }
 
 /**
+ * Why a target without any write bit is refused, in the platform's terms: POSIX modes, or on
+ * Windows the Read-only attribute (which Node reports as a mode without write bits).
+ */
+export function writeProtected(mode: number, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') return 'cannot save: it is write-protected (its Read-only attribute is set; clear it in its Properties, or with attrib -r, to save over it)';
+  return `cannot save: it is write-protected (mode ${(mode & 0o7777).toString(8).padStart(4, '0')}; change its mode to save over it)`;
+}
+
+/**
  * Encode `decoded` (copying untouched bytes from its source) to `outPath` atomically: the bytes go
  * to a temporary file beside the target (its folder is created when missing), are flushed, and
  * the temporary file, given the target's owner (when allowed) and mode, is renamed over the target.
@@ -207,10 +216,7 @@ export function tempFileProblem(dir: string, e: unknown): string {
 export function saveModelFile(decoded: DecodedModel, outPath: string): SaveResult {
   const before = targetBefore(outPath);
   // A link is replaced, not written through: the mode of the file it leads to is not asked.
-  if (before.stat && !before.link && (before.stat.mode & 0o222) === 0) {
-    const mode = (before.stat.mode & 0o7777).toString(8).padStart(4, '0');
-    throw new ModelFileError(outPath, `cannot save: it is write-protected (mode ${mode}; change its mode to save over it)`);
-  }
+  if (before.stat && !before.link && (before.stat.mode & 0o222) === 0) throw new ModelFileError(outPath, writeProtected(before.stat.mode));
   decoded.source.checkUnchanged?.();
   const chunks = encodeModel(decoded);
   const dir = path.dirname(path.resolve(outPath));

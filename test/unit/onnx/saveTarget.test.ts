@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { ModelFileError, encodeModelToBytes, saveModelFile } from '../../../src/core/onnx/index';
-import { tempFileProblem } from '../../../src/core/onnx/modelFile';
+import { tempFileProblem, writeProtected } from '../../../src/core/onnx/modelFile';
 import { main as qdq } from '../../../src/cli/qdq';
 import { makeTempDir } from '../../support/tempDir';
 import { EDIT, files, openEdited, original, scratch } from './saveScratch';
@@ -57,6 +57,14 @@ test('the replacement keeps the owner (uid 1000) and the mode of the file it rep
   } finally {
     decoded.source.close?.();
   }
+});
+
+test('write-protected is said in the platform\'s terms: the mode on POSIX, the Read-only attribute on Windows (Node reports it as mode 0444)', () => {
+  assert.equal(writeProtected(0o100444, 'linux'), 'cannot save: it is write-protected (mode 0444; change its mode to save over it)');
+  assert.equal(writeProtected(0o100555, 'darwin'), 'cannot save: it is write-protected (mode 0555; change its mode to save over it)');
+  const win = writeProtected(0o100444, 'win32');
+  assert.match(win, /Read-only attribute/);
+  assert.doesNotMatch(win, /mode/);
 });
 
 test('a write-protected target (no write bit) is refused, untouched, no temporary file; qdq save and qdq edit -o say so in one line', async () => {
