@@ -6,14 +6,16 @@
  * The Problems panel and the Findings view show them beside the findings (code `engine-mismatch`).
  *
  * Checked again when the model's analysis changes (reload, edit, undo, redo, settings) and when
- * the build's layer info or log is written again (a file watcher over the workspace). The target is
+ * the build's layer info or log is written again (a file watcher over the workspace; a burst of
+ * writes, as trtexec writes its log, is one check `BUILD_WRITE_SETTLE_MS` after the last, and a
+ * change of the log alone reads only the log again). The target is
  * the one the engine report panel uses (`engineAnalysisTarget`), so both say the same.
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AnalysisReport, Target } from '../core/analysis/index';
-import type { EngineReport } from '../core/engineReport/index';
+import type { EngineReport, LayerInfo, PerfSource } from '../core/engineReport/index';
 import { trtexecOutputs } from '../core/tasks/index';
 import type { OnnxDocument } from '../editor/onnxDocument';
 import type { OpenDocuments } from '../editor/openDocuments';
@@ -60,10 +62,27 @@ export interface EngineCheckState {
   readonly layerLines: ReadonlyMap<string, number>;
 }
 
+/**
+ * A build file change comes in bursts (trtexec writes its console log piece by piece, then the
+ * layer info, then more log): the check is made once, this long after the last change.
+ */
+export const BUILD_WRITE_SETTLE_MS = 500;
+
 interface CachedBuild {
-  readonly key: string;
-  readonly report: EngineReport;
+  /** The layer info's size and mtime, its parsed content and text (kept while only the log changes). */
+  readonly layerKey: string;
+  readonly layerInfo: LayerInfo;
   readonly text: string;
+  /** The log's path, size and mtime, and what it says. */
+  readonly logKey: string;
+  readonly run: PerfSource | undefined;
+  readonly report: EngineReport;
+}
+
+interface Settling {
+  timer: ReturnType<typeof setTimeout>;
+  readonly done: Promise<void>;
+  readonly resolve: () => void;
 }
 
 const sameLayers = (a: Target, b: Target): boolean => a.trt === b.trt && a.precision === b.precision && Boolean(a.stronglyTyped) === Boolean(b.stronglyTyped);
@@ -81,7 +100,12 @@ export class EngineCheckService extends Disposable {
   private readonly generations = new Map<OnnxDocument, number>();
   private readonly running = new Map<OnnxDocument, Promise<void>>();
   private readonly builds = new Map<string, CachedBuild>();
+  /** Documents whose build's files changed, waiting for the writes to settle. */
+  private readonly settling = new Map<OnnxDocument, Settling>();
   private core: Promise<[typeof import('../core/engineReport/index.js'), typeof import('../core/analysis/index.js')]> | undefined;
+  /** Checks run per document, and layer-info files read (test hook `qdqStudio.internal.engineCheckRuns`). */
+  private readonly runs = new Map<OnnxDocument, number>();
+  private layerInfoReads = 0;
 
   private readonly _onDidChange = this._register(new vscode.EventEmitter<OnnxDocument>());
   /** The engine check of a document changed (set, replaced or cleared). */
@@ -98,20 +122,31 @@ export class EngineCheckService extends Disposable {
       documents.onDidClose((d) => {
         this.generations.delete(d);
         this.running.delete(d);
+        this.runs.delete(d);
+        this.stopSettling(d);
         if (d.uri.scheme === 'file') this.builds.delete(qdqLayerInfoOf(d.uri.fsPath));
         if (this.checks.delete(d)) this._onDidChange.fire(d);
       }),
     );
-    // A build writes its layer info and log again: check the open models it belongs to.
+    // A build writes its layer info and log again: check the open models it belongs to, once the
+    // writes settle (each piece of the log trtexec writes is an event).
     const watcher = this._register(vscode.workspace.createFileSystemWatcher('**/*.trtexec/qdq.{layer.json,log}'));
     const changed = (uri: vscode.Uri): void => {
       const dir = path.dirname(uri.fsPath);
-      for (const d of this.documents.all()) if (d.uri.scheme === 'file' && path.dirname(qdqLayerInfoOf(d.uri.fsPath)) === dir) this.schedule(d);
+      for (const d of this.documents.all()) if (d.uri.scheme === 'file' && path.dirname(qdqLayerInfoOf(d.uri.fsPath)) === dir) this.scheduleAfterWrites(d);
     };
     this._register(watcher.onDidCreate(changed));
     this._register(watcher.onDidChange(changed));
     this._register(watcher.onDidDelete(changed));
     for (const d of documents.all()) this.schedule(d);
+    this._register({ dispose: () => [...this.settling.keys()].forEach((d) => this.stopSettling(d)) });
+    this._register(
+      vscode.commands.registerCommand('qdqStudio.internal.engineCheckRuns', async (uri: string) => {
+        const document = this.documents.get(uri);
+        if (document) await this.whenSettled(document);
+        return { checks: document ? (this.runs.get(document) ?? 0) : 0, layerInfoReads: this.layerInfoReads };
+      }),
+    );
   }
 
   /** The current disagreements of a model with its build; undefined when there is no build to check. */
@@ -122,11 +157,41 @@ export class EngineCheckService extends Disposable {
   /** Resolves when the check scheduled so far for `document` has finished (test hook). */
   async whenSettled(document: OnnxDocument): Promise<EngineCheckState | undefined> {
     await this.analysis.whenSettled(document);
+    for (let s = this.settling.get(document); s; s = this.settling.get(document)) await s.done;
     for (let p = this.running.get(document); p; p = this.running.get(document)) {
       await p;
       if (this.running.get(document) === p) break;
     }
     return this.checks.get(document);
+  }
+
+  /** Checks `document` once its build's files have not changed for `BUILD_WRITE_SETTLE_MS` (a later change restarts the wait). */
+  private scheduleAfterWrites(document: OnnxDocument): void {
+    if (this.isDisposed || document.isDisposed) return;
+    const fire = (): void => {
+      const s = this.settling.get(document);
+      this.settling.delete(document);
+      this.schedule(document);
+      s?.resolve();
+    };
+    const pending = this.settling.get(document);
+    if (pending) {
+      clearTimeout(pending.timer);
+      pending.timer = setTimeout(fire, BUILD_WRITE_SETTLE_MS);
+      return;
+    }
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    this.settling.set(document, { timer: setTimeout(fire, BUILD_WRITE_SETTLE_MS), done, resolve });
+  }
+
+  /** Drops a pending check (the document closed, the service is disposed); whoever waits on it goes on. */
+  private stopSettling(document: OnnxDocument): void {
+    const s = this.settling.get(document);
+    if (!s) return;
+    clearTimeout(s.timer);
+    this.settling.delete(document);
+    s.resolve();
   }
 
   private schedule(document: OnnxDocument): void {
@@ -149,6 +214,7 @@ export class EngineCheckService extends Disposable {
   }
 
   private async run(document: OnnxDocument, generation: number): Promise<void> {
+    this.runs.set(document, (this.runs.get(document) ?? 0) + 1);
     const current = (): boolean => !document.isDisposed && this.generations.get(document) === generation;
     const state = this.analysis.get(document);
     const loaded = document.state;
@@ -177,21 +243,29 @@ export class EngineCheckService extends Disposable {
     return this.core;
   }
 
-  /** The build's report (layer info and the log beside it), read again only when a file changed. */
+  /**
+   * The build's report (layer info and the log beside it). Each file is read again only when it
+   * changed: a log still being written does not make the layer info be read and parsed again.
+   */
   private async readBuild(layerInfo: string, layerStat: { mtimeMs: number; size: number }): Promise<CachedBuild> {
     const [engine] = await this.modules();
     const source = await sourceFor(layerInfo);
     const logStat = source.log ? await fsp.stat(source.log).catch(() => undefined) : undefined;
-    const key = `${layerStat.mtimeMs}:${layerStat.size}:${source.log ?? ''}:${logStat?.mtimeMs ?? ''}:${logStat?.size ?? ''}`;
+    const layerKey = `${layerStat.mtimeMs}:${layerStat.size}`;
+    const logKey = `${source.log ?? ''}:${logStat?.mtimeMs ?? ''}:${logStat?.size ?? ''}`;
     const cached = this.builds.get(layerInfo);
-    if (cached?.key === key) return cached;
-    const text = await fsp.readFile(layerInfo, 'utf8');
-    const inputs: Parameters<typeof engine.buildEngineReport>[0] = { layerInfo: engine.parseLayerInfo(text, layerInfo) };
-    if (source.log && logStat && logStat.size <= MAX_LAYER_INFO_BYTES) {
-      const run = engine.parseRunSource(await fsp.readFile(source.log, 'utf8'), source.log);
-      if (run) inputs.run = run;
+    if (cached?.layerKey === layerKey && cached.logKey === logKey) return cached;
+    let parsed: Pick<CachedBuild, 'layerInfo' | 'text'>;
+    if (cached?.layerKey === layerKey) parsed = { layerInfo: cached.layerInfo, text: cached.text };
+    else {
+      this.layerInfoReads++;
+      const text = await fsp.readFile(layerInfo, 'utf8');
+      parsed = { layerInfo: engine.parseLayerInfo(text, layerInfo), text };
     }
-    const build = { key, report: engine.buildEngineReport(inputs), text };
+    let run: PerfSource | undefined;
+    if (cached?.logKey === logKey) run = cached.run;
+    else if (source.log && logStat && logStat.size <= MAX_LAYER_INFO_BYTES) run = engine.parseRunSource(await fsp.readFile(source.log, 'utf8'), source.log);
+    const build: CachedBuild = { layerKey, logKey, ...parsed, run, report: engine.buildEngineReport(run ? { layerInfo: parsed.layerInfo, run } : { layerInfo: parsed.layerInfo }) };
     this.builds.set(layerInfo, build);
     return build;
   }
