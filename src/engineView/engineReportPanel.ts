@@ -90,7 +90,12 @@ export class EngineReportPanel implements vscode.Disposable {
   ) {
     const saved = memento?.get<Record<string, unknown>>(CHOICES_KEY);
     if (saved && typeof saved === 'object') for (const [k, v] of Object.entries(saved)) if (isChoice(v)) this.choices.set(k, v);
-    this.disposables.push(vscode.commands.registerCommand('qdqStudio.compareEngineReport', () => this.pickComparison()));
+    // With a layer info's URI (a test, a menu on a file): compare with that build, as Browse… does.
+    this.disposables.push(
+      vscode.commands.registerCommand('qdqStudio.compareEngineReport', async (uri?: unknown) =>
+        uri instanceof vscode.Uri && uri.scheme === 'file' ? (this.shown ? this.compareWith(await sourceFor(uri.fsPath)) : undefined) : this.pickComparison(),
+      ),
+    );
   }
 
   get current(): EngineShown | undefined {
@@ -164,13 +169,18 @@ export class EngineReportPanel implements vscode.Disposable {
       }
       const candidates = await Promise.all(found.map((c) => this.candidateDto(c)));
       if (stale()) return;
-      const compareId = comparison && baseline ? this.candidates.find((c) => samePath(c.layerInfo, baseline.layerInfo))?.layerInfo : undefined;
+      // A build picked with Browse… is no candidate: it is sent apart, so the dropdown shows it (and can clear it).
+      const listed = comparison && baseline ? this.candidates.find((c) => samePath(c.layerInfo, baseline.layerInfo)) : undefined;
+      const compareOther: EngineCandidateDto | undefined =
+        comparison && baseline && !listed ? { id: baseline.layerInfo, label: baseline.label, description: `picked with Browse… · ${baseline.layerInfo}` } : undefined;
+      const compareId = listed?.layerInfo ?? compareOther?.id;
       await this.post({
         type: 'show',
         report: dto,
         candidates,
         ...(comparison ? { comparison } : {}),
         ...(compareId ? { compareId } : {}),
+        ...(compareOther ? { compareOther } : {}),
       });
       this.onDidShowEmitter.fire(this.shown);
     } catch (e) {
@@ -326,8 +336,11 @@ export class EngineReportPanel implements vscode.Disposable {
         break;
       case 'compare': {
         if (!this.shown) break;
-        const other = m.id === undefined ? undefined : this.candidates.find((c) => c.layerInfo === m.id);
-        if (m.id !== undefined && !other) break;
+        const id = m.id;
+        // The build compared with now may be none of the candidates (picked with Browse…): choosing it again keeps it.
+        const now = this.shown.compareWith;
+        const other = id === undefined ? undefined : (this.candidates.find((c) => c.layerInfo === id) ?? (now && now.layerInfo === id ? now : undefined));
+        if (id !== undefined && !other) break;
         void this.compareWith(other);
         break;
       }

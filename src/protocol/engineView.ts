@@ -107,6 +107,8 @@ export interface EngineRenderedDto {
   compareWith?: string;
   /** The builds offered for a comparison, as listed (`label — description`). */
   candidates?: string[];
+  /** What the Compare dropdown shows now: the id of its selected option, `''` for "(no comparison)"; absent without the dropdown. */
+  compareSelected?: string;
   /** The "Prediction vs engine" summary line as shown, and its disagreement rows. */
   predictionText?: string;
   predictionRows?: number;
@@ -131,8 +133,13 @@ export interface EngineShowMessage {
   /** Other builds that can be compared with this one, best first. */
   readonly candidates: ReadonlyArray<EngineCandidateDto>;
   readonly comparison?: EngineComparisonDto;
-  /** The candidate the comparison is with (absent when it is a file picked with Browse…, or none). */
+  /** The id of the build the comparison is with (a candidate's, or `compareOther`'s); absent for none. */
   readonly compareId?: string;
+  /**
+   * The build compared with when it is none of the candidates (a layer info picked with Browse…):
+   * the dropdown lists it too, so it shows what is compared and "(no comparison)" can clear it.
+   */
+  readonly compareOther?: EngineCandidateDto;
 }
 
 export interface EngineErrorMessage {

@@ -83,10 +83,12 @@ function comparisonSection(msg: EngineShowMessage): HTMLElement {
   const pick = h('vscode-button', { attrs: { secondary: true, id: 'compare-pick', title: 'Pick any build to compare with: this model\'s, its float twin\'s, an earlier one, or a layer info file' } }, 'Compare with…');
   pick.addEventListener('click', () => post({ type: 'pickComparison' }));
   const row: Child[] = [];
-  if (msg.candidates.length) {
+  // A build picked with Browse… is listed after the candidates: the dropdown shows what is compared, and "(no comparison)" clears it.
+  const options = msg.compareOther ? [...msg.candidates, msg.compareOther] : msg.candidates;
+  if (options.length) {
     const select = h('vscode-single-select', { attrs: { 'aria-label': 'Compare with', id: 'compare' } });
     select.appendChild(h('vscode-option', { attrs: { value: '' } }, '(no comparison)'));
-    for (const c of msg.candidates) {
+    for (const c of options) {
       const opt = h('vscode-option', { attrs: { value: c.id } }, candidateText(c));
       if (msg.compareId === c.id) opt.setAttribute('selected', '');
       select.appendChild(opt);
@@ -206,9 +208,11 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     case 'error':
       showError(m.message);
       break;
-    case 'query':
-      post({ type: 'queryResult', inReplyTo: m.requestId, rendered });
+    case 'query': {
+      const select = document.getElementById('compare') as (HTMLElement & { value?: string }) | null;
+      post({ type: 'queryResult', inReplyTo: m.requestId, rendered: select ? { ...rendered, compareSelected: select.value ?? '' } : rendered });
       break;
+    }
   }
 });
 post({ type: 'ready' });

@@ -1,0 +1,86 @@
+/**
+ * The engine report panel (src/engineView/engineReportPanel.ts) with builds written straight into
+ * the workspace from the recorded trtexec files (test/fixtures/trtexec): what it compares with and
+ * what its Compare dropdown shows.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { EngineRenderedDto } from '../../../src/protocol/engineView';
+import { EXTENSION_ID, closeAllEditors, poll, workspaceFile } from './support';
+
+interface EngineState {
+  label: string;
+  layerInfo: string;
+  log?: string;
+  compareWith?: string;
+  rendered?: EngineRenderedDto;
+}
+
+async function engineState(): Promise<EngineState | undefined> {
+  return vscode.commands.executeCommand<EngineState | undefined>('qdqStudio.internal.engineReportState');
+}
+
+/** Waits for the report of `layerInfo` drawn, and `accept`ed. */
+async function reportOf(layerInfo: string, what: string, accept: (s: EngineState) => boolean = () => true): Promise<EngineState> {
+  return poll(what, 30_000, async () => {
+    const s = await engineState();
+    return s?.rendered?.status === 'ready' && s.layerInfo === layerInfo && accept(s) ? s : undefined;
+  });
+}
+
+function fixture(name: string): string {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  if (!ext) throw new Error(`extension ${EXTENSION_ID} is not loaded`);
+  return path.join(ext.extensionUri.fsPath, 'test', 'fixtures', 'trtexec', name);
+}
+
+suite('Engine report', function () {
+  this.timeout(90_000);
+  const scratch: string[] = [];
+
+  suiteSetup(async () => {
+    await vscode.extensions.getExtension(EXTENSION_ID)?.activate();
+  });
+  teardown(async () => {
+    await closeAllEditors();
+    for (const p of scratch.splice(0)) fs.rmSync(p, { recursive: true, force: true });
+  });
+
+  test('a comparison picked with Browse… is what the Compare dropdown shows (it showed "(no comparison)"), so the dropdown can clear it', async () => {
+    // A model's build folder with two builds (the fp16 one a candidate), and a layer info elsewhere.
+    const dir = workspaceFile('models/scratch-browse.trtexec').fsPath;
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-browse-'));
+    scratch.push(dir, elsewhere);
+    fs.mkdirSync(dir, { recursive: true });
+    const qdq = path.join(dir, 'qdq.layer.json');
+    fs.copyFileSync(fixture('trt8-detailed.layerinfo.json'), qdq);
+    fs.copyFileSync(fixture('trt8-detailed.profile.json'), path.join(dir, 'qdq.profile.json'));
+    fs.copyFileSync(fixture('trt10-detailed.layerinfo.json'), path.join(dir, 'fp16.layer.json'));
+    const browsed = path.join(elsewhere, 'base.layer.json');
+    fs.copyFileSync(fixture('trt10-detailed.layerinfo.json'), browsed);
+
+    await vscode.commands.executeCommand('qdqStudio.openEngineReport', vscode.Uri.file(qdq));
+    const first = await reportOf(qdq, 'the report of the qdq build');
+    assert.equal(first.compareWith, undefined);
+    assert.deepEqual(first.rendered?.candidates, ['fp16 — scratch-browse.trtexec']);
+    assert.equal(first.rendered?.compareSelected, '', 'the dropdown shows "(no comparison)"');
+
+    // Compare with… → Browse… → the layer info elsewhere (the command takes the file Browse… would give).
+    await vscode.commands.executeCommand('qdqStudio.compareEngineReport', vscode.Uri.file(browsed));
+    const compared = await reportOf(qdq, 'the report compared with the browsed build', (s) => s.compareWith === 'base');
+    assert.ok((compared.rendered?.comparisonRows ?? 0) > 0, 'the comparison table is drawn');
+    assert.equal(compared.rendered?.compareWith, 'base');
+    // The dropdown names the browsed build (before: "(no comparison)", so picking that changed nothing
+    // by keyboard, and the dropdown said the opposite of the table beside it).
+    assert.equal(compared.rendered?.compareSelected, browsed);
+    assert.deepEqual(compared.rendered?.candidates, ['fp16 — scratch-browse.trtexec'], 'the browsed build is no candidate');
+
+    // Shown again (the choice is remembered), the dropdown still names it.
+    await vscode.commands.executeCommand('qdqStudio.openEngineReport', vscode.Uri.file(qdq));
+    const again = await reportOf(qdq, 'the report shown again', (s) => s.compareWith === 'base');
+    assert.equal(again.rendered?.compareSelected, browsed);
+  });
+});
