@@ -148,13 +148,23 @@ export interface BuildFiles {
   log: string;
 }
 
+/** What `keepPreviousBuild` did. */
+export interface KeptBuild {
+  /** The kept layer info's new path in `history/`; undefined when there was no previous build. */
+  kept?: string;
+  /**
+   * The files of older kept builds deleted to keep the last `keep` (absolute paths): what was said
+   * about them (the Problems entries of a log) goes with them.
+   */
+  removed: string[];
+}
+
 /**
  * Before a build writes its files: the previous build of that flavour (when it wrote a layer info)
  * moves into `history/` with its profile and log, and only the newest `keep` stay; without a
  * layer info, a profile left over is removed (stale files must not pass for the new build's).
- * Returns the kept layer info's new path, or undefined when there was no previous build.
  */
-export async function keepPreviousBuild(files: BuildFiles, keep = KEEP_BUILDS, now: () => Date = () => new Date()): Promise<string | undefined> {
+export async function keepPreviousBuild(files: BuildFiles, keep = KEEP_BUILDS, now: () => Date = () => new Date()): Promise<KeptBuild> {
   let previous = false;
   try {
     previous = (await fsp.stat(files.layerInfo)).isFile();
@@ -163,7 +173,7 @@ export async function keepPreviousBuild(files: BuildFiles, keep = KEEP_BUILDS, n
   }
   if (!previous || keep < 1) {
     await Promise.all([files.layerInfo, files.profile].map((f) => fsp.rm(f, { force: true })));
-    return undefined;
+    return { removed: [] };
   }
   const flavour = path.basename(buildStem(files.layerInfo));
   const history = path.join(files.dir, HISTORY_DIR);
@@ -190,9 +200,11 @@ export async function keepPreviousBuild(files: BuildFiles, keep = KEEP_BUILDS, n
   const names = await readdirOrEmpty(history);
   const kept = path.basename(stem);
   // Never the build just kept (a clock set back could sort it first).
-  const prune = historyToPrune(names, flavour, keep).filter((n) => !n.startsWith(`${kept}.`));
-  await Promise.all(prune.map((n) => fsp.rm(path.join(history, n), { force: true })));
-  return `${stem}.layer.json`;
+  const prune = historyToPrune(names, flavour, keep)
+    .filter((n) => !n.startsWith(`${kept}.`))
+    .map((n) => path.join(history, n));
+  await Promise.all(prune.map((f) => fsp.rm(f, { force: true })));
+  return { kept: `${stem}.layer.json`, removed: prune };
 }
 
 // ---- builds to compare with ---------------------------------------------------------------------

@@ -20,6 +20,11 @@ export interface TrtexecBuildResult {
   log: TrtexecLog;
   /** Whether trtexec wrote the layer-info file. */
   hasLayerInfo: boolean;
+  /**
+   * The files of older kept builds the history deleted before this build (`keepPreviousBuild`):
+   * the Problems entries of their logs go with them.
+   */
+  removed: string[];
 }
 
 export type TrtexecBuiltHandler = (result: TrtexecBuildResult) => void | Promise<void>;
@@ -27,6 +32,7 @@ export type TrtexecBuiltHandler = (result: TrtexecBuildResult) => void | Promise
 export class TrtexecTerminal extends ProcessPseudoterminal {
   private logFile: WriteStream | undefined;
   private readonly parser: TrtexecLogParser;
+  private removed: string[] = [];
 
   constructor(
     private readonly plan: TrtexecPlan,
@@ -45,7 +51,8 @@ export class TrtexecTerminal extends ProcessPseudoterminal {
       await fsp.mkdir(plan.outputs.dir, { recursive: true });
       // The previous build of this flavour moves to history/ (the report compares with it); stale
       // outputs of an earlier build must not pass for this one's.
-      const kept = await keepPreviousBuild(plan.outputs);
+      const { kept, removed } = await keepPreviousBuild(plan.outputs);
+      this.removed = removed;
       if (kept) this.write(`previous build kept as ${kept}\n`);
       this.logFile = createWriteStream(plan.outputs.log);
       this.logFile.on('error', () => (this.logFile = undefined));
@@ -73,7 +80,7 @@ export class TrtexecTerminal extends ProcessPseudoterminal {
     }
     this.write(`\ntrtexec exited with ${endedWith(result)}${hasLayerInfo ? `; layer info: ${plan.outputs.layerInfo}` : ''}\n`);
     try {
-      await this.onBuilt({ plan, label: this.label, exitCode: result.code, stopped: this.stopped, log: this.parser.result(), hasLayerInfo });
+      await this.onBuilt({ plan, label: this.label, exitCode: result.code, stopped: this.stopped, log: this.parser.result(), hasLayerInfo, removed: this.removed });
     } finally {
       this.finish(result.code ?? 1);
     }

@@ -67,11 +67,12 @@ test('keepPreviousBuild: a rebuild moves the previous layer info, profile and lo
   const out = trtexecOutputs(path.join(root, 'yolov9t-qat.onnx'), 'qdq');
   // No previous build: nothing kept, a stale profile is removed.
   write(out.profile);
-  assert.equal(await keepPreviousBuild(out), undefined);
+  assert.deepEqual(await keepPreviousBuild(out), { removed: [] });
   assert.ok(!fs.existsSync(out.profile));
   assert.ok(!fs.existsSync(path.join(out.dir, 'history')));
 
   const kept: string[] = [];
+  const removedEach: string[][] = [];
   for (let i = 0; i < 5; i++) {
     write(out.layerInfo, `[${i}]`);
     write(out.profile, `[{"count":${i}}]`);
@@ -80,8 +81,10 @@ test('keepPreviousBuild: a rebuild moves the previous layer info, profile and lo
     // Builds 2 and 3 in the same second: the second gets `-2`.
     // Replaced at `when` (the history names when a build was replaced, not its files' times).
     const when = new Date(2025, 4, 1, 9, 30, i === 3 ? 2 : i);
-    const moved = await keepPreviousBuild(out, undefined, () => when);
+    const { kept: moved, removed } = await keepPreviousBuild(out, undefined, () => when);
     assert.ok(moved, `build ${i} kept`);
+    // Past the last 3, the oldest kept build's files go, and the caller is told which (their Problems entries go too).
+    removedEach.push(removed.map((f) => path.relative(out.dir, f)).sort());
     kept.push(path.basename(moved));
     assert.ok(!fs.existsSync(out.layerInfo) && !fs.existsSync(out.profile) && !fs.existsSync(out.log), 'the current names are free for the new build');
     assert.ok(fs.existsSync(out.engine), 'the engine stays (trtexec overwrites it)');
@@ -94,6 +97,14 @@ test('keepPreviousBuild: a rebuild moves the previous layer info, profile and lo
     'qdq.20250501-093002-2.layer.json',
     'qdq.20250501-093004.layer.json',
   ]);
+  assert.deepEqual(removedEach, [
+    [],
+    [],
+    [],
+    ['history/qdq.20250501-093000.layer.json', 'history/qdq.20250501-093000.log', 'history/qdq.20250501-093000.profile.json'],
+    ['history/qdq.20250501-093001.layer.json', 'history/qdq.20250501-093001.log', 'history/qdq.20250501-093001.profile.json'],
+  ]);
+  for (const f of removedEach.flat()) assert.ok(!fs.existsSync(path.join(out.dir, f)), `${f} was deleted`);
   const history = fs.readdirSync(path.join(out.dir, 'history')).sort();
   assert.deepEqual(history, [
     'qdq.20250501-093002-2.layer.json',
@@ -117,11 +128,11 @@ test('keepPreviousBuild: a build whose files carry an old time (copied with scp 
   const out = trtexecOutputs(path.join(root, 'yolov9t-qat.onnx'), 'qdq');
   for (let i = 0; i < 3; i++) {
     write(out.layerInfo, `[${i}]`);
-    assert.ok(await keepPreviousBuild(out, undefined, () => new Date(2025, 4, 1, 9, 30, i)));
+    assert.ok((await keepPreviousBuild(out, undefined, () => new Date(2025, 4, 1, 9, 30, i))).kept);
   }
   write(out.layerInfo, '[old]');
   setTime(out.layerInfo, new Date(2024, 5, 1));
-  const moved = await keepPreviousBuild(out, undefined, () => new Date(2025, 4, 1, 9, 31, 0));
+  const { kept: moved } = await keepPreviousBuild(out, undefined, () => new Date(2025, 4, 1, 9, 31, 0));
   assert.ok(moved && fs.existsSync(moved), `the build just kept is there: ${moved}`);
   assert.equal(fs.readFileSync(moved, 'utf8'), '[old]');
   assert.equal(path.basename(moved), 'qdq.20250501-093100.layer.json');
