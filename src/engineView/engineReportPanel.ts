@@ -13,10 +13,18 @@ import type { EngineReport } from '../core/engineReport/index';
 import { modelOfEngineOutput } from '../core/tasks/index';
 import { buildWebviewShell } from '../editor/webviewHtml';
 import { Channel } from '../protocol/channel';
-import { isFromEngineView, type EngineCandidateDto, type EngineRenderedDto, type FromEngineView, type PredictionCheckDto, type ToEngineView } from '../protocol/engineView';
+import {
+  isFromEngineView,
+  type EngineCandidateDto,
+  type EngineRenderedDto,
+  type EngineShowMessage,
+  type FromEngineView,
+  type PredictionCheckDto,
+  type ToEngineView,
+} from '../protocol/engineView';
 import type { Logger } from '../util/logger';
 import { comparisonToDto, reportToDto } from './reportDto';
-import { comparableBuilds, sourceFor, type ComparableBuild, type EngineSource } from './sources';
+import { buildStem, comparableBuilds, HISTORY_DIR, historyEntries, sourceFor, stampText, type ComparableBuild, type EngineSource } from './sources';
 
 type EngineModule = typeof import('../core/engineReport/index.js');
 
@@ -41,6 +49,26 @@ export interface EngineShown {
   compareWith?: EngineSource;
   /** The ONNX model the build came from, when known (`modelOfBuild`). */
   model?: string;
+  /** What the report says about what it shows (the build was replaced by a rebuild, its files are gone). */
+  notice?: string;
+}
+
+/** A build's files changed: the report looks again this long after the last change (a build writes them in pieces). */
+const FOLLOW_SETTLE_MS = 500;
+
+/** The build an open report follows: the layer info it was opened for, which a rebuild replaces. */
+interface Followed {
+  layerInfo: string;
+  /** What the user calls it (`qdq`). */
+  label: string;
+  watcher: vscode.Disposable;
+}
+
+/** Which of a build's files exist, with their sizes and times: what changed since the report read them. */
+async function filesKey(source: EngineSource): Promise<string> {
+  const files = [source.layerInfo, source.profile, source.log];
+  const stats = await Promise.all(files.map((f) => (f ? fsp.stat(f).then((st) => `${st.size}:${st.mtimeMs}`, () => '-') : '')));
+  return files.map((f, i) => `${f ?? ''}=${stats[i]}`).join('|');
 }
 
 /** What a report is compared with, remembered per report (its layer-info path). */
@@ -67,6 +95,10 @@ export class EngineReportPanel implements vscode.Disposable {
   private markReady: (() => void) | undefined;
   private core: Promise<EngineModule> | undefined;
   private shown: EngineShown | undefined;
+  /** Of the shown build: its files' key and its layer info's size and time when they were read, and the message posted. */
+  private shownFiles: { key: string; size: number; mtimeMs: number; message: EngineShowMessage } | undefined;
+  private follow: Followed | undefined;
+  private followTimer: ReturnType<typeof setTimeout> | undefined;
   private candidates: ComparableBuild[] = [];
   /** Counts shows, so a slower earlier one does not post over a later one. */
   private showGeneration = 0;
@@ -126,16 +158,28 @@ export class EngineReportPanel implements vscode.Disposable {
   }
 
   /**
-   * Shows a build. `compareWith`: the build to compare with, `null` for none, or undefined for the
-   * one remembered for this report, else the build before this one when there is one.
+   * Shows a build, and follows its files while the report is open (`refresh`): a rebuild moves it
+   * into `history/` and writes the new build under its name. `compareWith`: the build to compare
+   * with, `null` for none, or undefined for the one remembered for this report, else the build
+   * before this one when there is one.
    */
   async show(source: EngineSource, compareWith?: EngineSource | null): Promise<void> {
+    this.ensurePanel().reveal(undefined, true);
+    this.followBuild(source);
+    await this.render(source, compareWith);
+  }
+
+  /**
+   * Reads and draws a build (the panel is open); `notice` says what the user should know about it.
+   * `quiet` (following the files): a build that does not read yet keeps the report as it is.
+   */
+  private async render(source: EngineSource, compareWith?: EngineSource | null, notice?: string, quiet = false): Promise<void> {
     const panel = this.ensurePanel();
-    panel.reveal(undefined, true);
     // A later show (a build ending while the user picks a comparison) wins: this one stops at its next step.
     const generation = ++this.showGeneration;
     const stale = (): boolean => generation !== this.showGeneration;
     try {
+      const [key, layerStat] = await Promise.all([filesKey(source), fsp.stat(source.layerInfo).catch(() => undefined)]);
       const report = await this.load(source);
       const found = await comparableBuilds(source.layerInfo);
       if (stale()) return;
@@ -157,7 +201,7 @@ export class EngineReportPanel implements vscode.Disposable {
       if (stale()) return;
       panel.title = `Engine report: ${source.label}`;
       const model = modelOfBuild(source.layerInfo);
-      this.shown = { source, report, ...(comparison && baseline ? { compareWith: baseline } : {}), ...(model ? { model } : {}) };
+      this.shown = { source, report, ...(comparison && baseline ? { compareWith: baseline } : {}), ...(model ? { model } : {}), ...(notice ? { notice } : {}) };
       const dto = reportToDto(report, source.label);
       if (this.predict) {
         try {
@@ -174,22 +218,123 @@ export class EngineReportPanel implements vscode.Disposable {
       const compareOther: EngineCandidateDto | undefined =
         comparison && baseline && !listed ? { id: baseline.layerInfo, label: baseline.label, description: `picked with Browse… · ${baseline.layerInfo}` } : undefined;
       const compareId = listed?.layerInfo ?? compareOther?.id;
-      await this.post({
+      const message: EngineShowMessage = {
         type: 'show',
         report: dto,
         candidates,
         ...(comparison ? { comparison } : {}),
         ...(compareId ? { compareId } : {}),
         ...(compareOther ? { compareOther } : {}),
-      });
+        ...(notice ? { notice } : {}),
+      };
+      this.shownFiles = { key, size: layerStat?.size ?? -1, mtimeMs: layerStat?.mtimeMs ?? -1, message };
+      await this.post(message);
       this.onDidShowEmitter.fire(this.shown);
     } catch (e) {
       const message = (e as Error)?.message ?? String(e);
+      if (quiet) {
+        this.log.warn(`Engine report: ${source.layerInfo} does not read (yet): ${message}`);
+        return;
+      }
       this.log.error(`engine report for ${source.layerInfo}`, e);
       if (stale()) return;
       await this.post({ type: 'error', message });
       void vscode.window.showErrorMessage(`Engine report: ${message}`);
     }
+  }
+
+  /** Watches the files of the build the report was opened for (its folder, not recursive; `refresh`). */
+  private followBuild(source: EngineSource): void {
+    if (this.follow && samePath(this.follow.layerInfo, source.layerInfo)) {
+      this.follow.label = source.label;
+      return;
+    }
+    this.unfollow();
+    const dir = path.dirname(source.layerInfo);
+    const prefix = `${path.basename(buildStem(source.layerInfo))}.`;
+    // The whole folder, filtered here: a file name may hold glob characters.
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '*'));
+    const changed = (uri: vscode.Uri): void => {
+      if (path.basename(uri.fsPath).startsWith(prefix)) this.refreshSoon();
+    };
+    const subscriptions = [watcher.onDidCreate(changed), watcher.onDidChange(changed), watcher.onDidDelete(changed)];
+    this.follow = { layerInfo: source.layerInfo, label: source.label, watcher: vscode.Disposable.from(watcher, ...subscriptions) };
+  }
+
+  private unfollow(): void {
+    clearTimeout(this.followTimer);
+    this.followTimer = undefined;
+    this.follow?.watcher.dispose();
+    this.follow = undefined;
+  }
+
+  private refreshSoon(): void {
+    clearTimeout(this.followTimer);
+    this.followTimer = setTimeout(() => {
+      this.followTimer = undefined;
+      this.refresh().catch((e) => this.log.warn(`Engine report: following ${this.follow?.layerInfo}: ${(e as Error)?.message ?? String(e)}`));
+    }, FOLLOW_SETTLE_MS);
+  }
+
+  /**
+   * The followed build's files changed. Written again (a rebuild, a hand-run trtexec): the report
+   * shows the new build (compared as remembered, else with the build before it). Gone while the
+   * report shows it: a rebuild kept it in `history/`, and the report shows it from there and says
+   * so; deleted, the report stays and says its files are gone.
+   */
+  private async refresh(): Promise<void> {
+    const follow = this.follow;
+    const shown = this.shown;
+    const files = this.shownFiles;
+    if (!follow || !shown || !files || !this.panel) return;
+    const generation = this.showGeneration;
+    const moved = (): boolean => generation !== this.showGeneration || this.follow !== follow;
+    if (await isFile(follow.layerInfo)) {
+      const source = await sourceFor(follow.layerInfo);
+      source.label = follow.label;
+      if (samePath(shown.source.layerInfo, follow.layerInfo) && (await filesKey(source)) === files.key) return;
+      if (moved()) return;
+      return this.render(source, undefined, undefined, true);
+    }
+    // Gone: only what the report shows now matters (its kept copy may be shown already).
+    if (!samePath(shown.source.layerInfo, follow.layerInfo)) return;
+    const kept = await this.keptCopy(follow.layerInfo, files);
+    if (moved()) return;
+    if (kept) {
+      const source = await sourceFor(kept.layerInfo);
+      source.label = `${follow.label}, replaced ${stampText(kept.stamp)}`;
+      const where = path.join(HISTORY_DIR, path.basename(kept.layerInfo));
+      return this.render(
+        source,
+        undefined,
+        `This build was replaced by a new build of ${path.basename(follow.layerInfo)} (running, failed or stopped): shown from ${where}, where it is kept. The report shows the new build once it has written its layer info.`,
+        true,
+      );
+    }
+    const notice = `The files of this build are gone (${follow.layerInfo}): this is what they said when they were read.`;
+    this.shown = { ...shown, notice };
+    files.message = { ...files.message, notice };
+    await this.post(files.message);
+  }
+
+  /** Where a rebuild kept the build whose layer info was `layerInfo`: the kept layer info with its size and time. */
+  private async keptCopy(layerInfo: string, was: { size: number; mtimeMs: number }): Promise<{ layerInfo: string; stamp: string } | undefined> {
+    const history = path.join(path.dirname(layerInfo), HISTORY_DIR);
+    const flavour = path.basename(buildStem(layerInfo));
+    let names: string[];
+    try {
+      names = await fsp.readdir(history);
+    } catch {
+      return undefined;
+    }
+    for (const h of historyEntries(names)) {
+      if (h.flavour !== flavour) continue;
+      const file = path.join(history, h.layerInfo);
+      const st = await fsp.stat(file).catch(() => undefined);
+      // Moved with rename, so its size and time are the shown one's.
+      if (st?.isFile() && st.size === was.size && st.mtimeMs === was.mtimeMs) return { layerInfo: file, stamp: h.stamp };
+    }
+    return undefined;
   }
 
   /** The comparison remembered for this report, else the build of the same flavour before it. */
@@ -222,7 +367,7 @@ export class EngineReportPanel implements vscode.Disposable {
         ? { kind: 'previous' }
         : { kind: 'file', path: baseline.layerInfo };
     await this.remember(shown.source, choice);
-    await this.show(shown.source, baseline ?? null);
+    await this.render(shown.source, baseline ?? null, shown.notice);
   }
 
   /**
@@ -322,6 +467,8 @@ export class EngineReportPanel implements vscode.Disposable {
         this.panel = undefined;
         this.channel = undefined;
         this.shown = undefined;
+        this.shownFiles = undefined;
+        this.unfollow();
       }),
     );
     return panel;
@@ -371,6 +518,7 @@ export class EngineReportPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.unfollow();
     this.panel?.dispose();
     this.onDidShowEmitter.dispose();
     for (const d of this.disposables) d.dispose();

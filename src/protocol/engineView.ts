@@ -114,6 +114,8 @@ export interface EngineRenderedDto {
   predictionRows?: number;
   /** The error shown instead of a report (status 'empty'). */
   error?: string;
+  /** The note above the report about what it shows (a build replaced by a rebuild, files gone). */
+  notice?: string;
 }
 
 // ---- host -> webview ----
@@ -140,6 +142,8 @@ export interface EngineShowMessage {
    * the dropdown lists it too, so it shows what is compared and "(no comparison)" can clear it.
    */
   readonly compareOther?: EngineCandidateDto;
+  /** What the user should know about what the report shows: the build was replaced by a rebuild and is shown where it is kept, or its files are gone. */
+  readonly notice?: string;
 }
 
 export interface EngineErrorMessage {

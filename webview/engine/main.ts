@@ -163,6 +163,7 @@ function show(msg: EngineShowMessage): void {
   const files = [r.files.layerInfo, r.files.profile, r.files.log].filter((f): f is string => !!f);
   const parts: Array<HTMLElement | null> = [
     h('header', null, h('h1', null, `Engine report: ${r.label}`), h('p', { className: 'muted files' }, files.join(' · '))),
+    msg.notice ? h('p', { className: 'notice', attrs: { role: 'status' } }, msg.notice) : null,
     summary(r),
     comparisonSection(msg),
     predictionSection(r),
@@ -183,6 +184,7 @@ function show(msg: EngineShowMessage): void {
   const qps = root.querySelector('dd[data-fact="Throughput"]')?.textContent;
   if (qps) rendered.throughputText = qps;
   if (msg.comparison) rendered.compareWith = msg.comparison.baseline;
+  if (msg.notice) rendered.notice = msg.notice;
   rendered.candidates = msg.candidates.map(candidateText);
   const prediction = root.querySelector('p.prediction-summary')?.textContent;
   if (prediction) {

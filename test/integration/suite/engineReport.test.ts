@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EngineRenderedDto } from '../../../src/protocol/engineView';
-import { EXTENSION_ID, closeAllEditors, poll, workspaceFile } from './support';
+import { EXTENSION_ID, closeAllEditors, poll, requireModel, workspaceFile } from './support';
 
 interface EngineState {
   label: string;
@@ -30,6 +30,14 @@ async function reportOf(layerInfo: string, what: string, accept: (s: EngineState
     return s?.rendered?.status === 'ready' && s.layerInfo === layerInfo && accept(s) ? s : undefined;
   });
 }
+
+function standin(name: string): string {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  if (!ext) throw new Error(`extension ${EXTENSION_ID} is not loaded`);
+  return path.join(ext.extensionUri.fsPath, 'test', 'support', 'standins', name);
+}
+
+const settings = () => vscode.workspace.getConfiguration('qdqStudio');
 
 function fixture(name: string): string {
   const ext = vscode.extensions.getExtension(EXTENSION_ID);
@@ -82,5 +90,69 @@ suite('Engine report', function () {
     await vscode.commands.executeCommand('qdqStudio.openEngineReport', vscode.Uri.file(qdq));
     const again = await reportOf(qdq, 'the report shown again', (s) => s.compareWith === 'base');
     assert.equal(again.rendered?.compareSelected, browsed);
+  });
+
+  test('a report left open while its build is rebuilt follows it: the build it showed, kept in history/, while the new one fails; then the new build, compared with it', async () => {
+    const model = await requireModel('models/tiny-qat-defects.onnx');
+    const outDir = path.join(path.dirname(model.fsPath), 'tiny-qat-defects.trtexec');
+    const current = path.join(outDir, 'qdq.layer.json');
+    const history = path.join(outDir, 'history');
+    fs.rmSync(outDir, { recursive: true, force: true });
+    scratch.push(outDir);
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-follow-'));
+    scratch.push(root);
+    // A trtexec that fails before writing anything but its log.
+    const failing = path.join(root, 'trtexec-fails');
+    fs.writeFileSync(
+      failing,
+      [
+        '#!/usr/bin/env node',
+        "const frame = '[TensorRT v8601] # trtexec ' + process.argv.slice(2).join(' ');",
+        "if (process.argv.includes('--help')) { process.stdout.write('&&&& RUNNING TensorRT.trtexec ' + frame + '\\n'); process.exit(0); }",
+        "process.stdout.write('&&&& RUNNING TensorRT.trtexec ' + frame + '\\n[12/06/2026-17:20:00] [E] Engine could not be created from network\\n&&&& FAILED TensorRT.trtexec ' + frame + '\\n');",
+        'process.exit(1);',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    // Builds do not open their report here: what the open report shows is its own doing.
+    await settings().update('trtexec.openReport', false, vscode.ConfigurationTarget.Global);
+    try {
+      await settings().update('trtexec.path', standin('trtexec'), vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', model);
+      await vscode.commands.executeCommand('qdqStudio.openEngineReport', vscode.Uri.file(current));
+      const first = await reportOf(current, 'the report of the first build');
+      assert.equal(first.compareWith, undefined);
+
+      // A rebuild that fails: the build the report showed moved to history/; the report shows it there, and says so.
+      await settings().update('trtexec.path', failing, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', model);
+      assert.ok(!fs.existsSync(current), 'the failed build wrote no layer info');
+      const kept = fs.readdirSync(history).find((n) => n.endsWith('.layer.json'));
+      assert.ok(kept);
+      const keptState = await poll('the report to show the build it showed where it is kept', 30_000, async () => {
+        const s = await engineState();
+        return s?.rendered?.status === 'ready' && s.layerInfo === path.join(history, kept) ? s : undefined;
+      }).catch(async (e: Error) => {
+        throw new Error(`${e.message}: ${JSON.stringify(await engineState())}`);
+      });
+      assert.equal(keptState.log, path.join(history, kept.replace(/\.layer\.json$/, '.log')), 'its own log, not the failed build\'s');
+      assert.match(keptState.rendered?.label ?? '', /^qdq, replaced \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+      assert.match(keptState.rendered?.notice ?? '', /replaced by a new build/);
+      assert.equal(keptState.rendered?.layerRows, 12, 'the same build as before');
+
+      // The next build passes: the report shows it, compared with the build before it.
+      await settings().update('trtexec.path', standin('trtexec'), vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', model);
+      const rebuilt = await reportOf(current, 'the report to show the new build, compared with the previous', (s) => s.compareWith === 'previous qdq').catch(async (e: Error) => {
+        throw new Error(`${e.message}: ${JSON.stringify(await engineState())}`);
+      });
+      assert.equal(rebuilt.rendered?.label, 'qdq');
+      assert.equal(rebuilt.rendered?.notice, undefined);
+      assert.ok((rebuilt.rendered?.comparisonRows ?? 0) > 0, 'the comparison table is drawn');
+    } finally {
+      await settings().update('trtexec.openReport', undefined, vscode.ConfigurationTarget.Global);
+      await settings().update('trtexec.path', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 });
