@@ -6,11 +6,11 @@
  * with ModelOpt-style `nodesToExclude` patterns and YOLO module names for the next quantization run.
  */
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
-import { findNodeRef, nodeLabel } from '../graph/index';
+import { labelRef, nodeLabel } from '../graph/index';
 import type { Node } from '../onnx/index';
-import { EditError } from './context';
+import { COMPUTE_OPS, EditError } from './context';
 import type { AppliedEdit, EditRequest, ScaleMode } from './edits';
-import { moduleOfNodeName, resolveTarget } from './targets';
+import { moduleOfNodeName } from './targets';
 
 export const QDQ_PLAN_FORMAT = 'qdq-plan';
 export const QDQ_PLAN_VERSION = 1;
@@ -211,6 +211,49 @@ export function exactPattern(nodeName: string): string {
 }
 
 /**
+ * `resolveTarget(nodes, target)` for many targets over one node list: the nodes `target` names, or
+ * undefined where resolveTarget refuses it (nothing matches; a label of a named node or of another
+ * op type). The same rules (a node name wins, then an unnamed node's label, then a scope prefix
+ * `/a/b/` or a module `a.b` and everything under it, compute nodes only), with the list indexed once
+ * (by name, by each scope prefix of a compute node's name and each module enclosing it), so that a
+ * target costs its matches, not a scan of the model: exportPlan asks once per enable part, and a
+ * session of per-layer enables on a 50k-node model has thousands. test/unit/editing/planTargets.test.ts
+ * compares it with resolveTarget.
+ */
+export function targetResolver(nodes: readonly Node[]): (target: string) => readonly Node[] | undefined {
+  const byName = new Map<string, Node[]>();
+  const byScope = new Map<string, Node[]>();
+  const byModule = new Map<string, Node[]>();
+  const add = (index: Map<string, Node[]>, key: string, n: Node): void => {
+    const list = index.get(key);
+    if (list) list.push(n);
+    else index.set(key, [n]);
+  };
+  for (const n of nodes) {
+    if (!n.name) continue; // an unnamed node is named by its label only
+    add(byName, n.name, n);
+    if (!COMPUTE_OPS.has(n.opType)) continue;
+    // `/a/b/Conv` is under the scopes `/`, `/a/` and `/a/b/` (resolveTarget: the name starts with the prefix).
+    if (n.name.startsWith('/')) for (let i = 0; i !== -1; i = n.name.indexOf('/', i + 1)) add(byScope, n.name.slice(0, i + 1), n);
+    // `a.b.c` is in the modules `a`, `a.b` and `a.b.c` (resolveTarget: the module is the target or starts with it and a dot).
+    const m = moduleOfNodeName(n.name);
+    if (m === null) continue;
+    for (let i = m.indexOf('.'); i !== -1; i = m.indexOf('.', i + 1)) add(byModule, m.slice(0, i), n);
+    add(byModule, m, n);
+  }
+  return (target) => {
+    const t = target.trim();
+    if (!t) return undefined;
+    const exact = byName.get(t);
+    if (exact) return exact;
+    const ref = labelRef(nodes, t);
+    if (ref.why) return undefined;
+    if (ref.node) return [ref.node];
+    return t.startsWith('/') ? byScope.get(t.endsWith('/') ? t : `${t}/`) : byModule.get(t);
+  };
+}
+
+/**
  * The plan of the edits in effect (oldest first): the net decision per layer (kept in higher
  * precision, quantized, or nothing: a disable later undone by an enable cancels out, and so does an
  * enable of a float layer later disabled again), enables, unifications and pair edits as they were
@@ -225,16 +268,35 @@ export function exactPattern(nodeName: string): string {
 export function exportPlan(applied: readonly AppliedEdit[], model?: string): QdqPlan {
   const base = applied[0]?.graphNodes.before ?? [];
   let basePositions: Map<Node, number> | undefined;
-  /** `ref` as named in `list`, named in `base`: a label moves to the node's index there. */
-  const rebased = (ref: string, list: readonly Node[]): string => {
-    if (!/#\d+$/.test(ref) || list === base) return ref;
-    const n = findNodeRef(list, ref).node;
-    if (!n || n.name) return ref;
+  const positionInBase = (n: Node): number | undefined => {
     if (!basePositions) {
       basePositions = new Map();
       base.forEach((x, i) => basePositions!.set(x, i));
     }
-    const i = basePositions.get(n);
+    return basePositions.get(n);
+  };
+  /**
+   * findNodeRef(list, ref).node with `list`'s names indexed once (a batch of per-layer edits on an
+   * unnamed model names thousands of labels, each a scan of the model otherwise); the index holds
+   * the lists of the edit being read only.
+   */
+  let named = new Map<readonly Node[], Map<string, Node>>();
+  const nodeRef = (list: readonly Node[], ref: string): Node | undefined => {
+    if (!ref) return undefined;
+    let names = named.get(list);
+    if (!names) {
+      names = new Map();
+      for (const n of list) if (n.name && !names.has(n.name)) names.set(n.name, n);
+      named.set(list, names);
+    }
+    return names.get(ref) ?? labelRef(list, ref).node;
+  };
+  /** `ref` as named in `list`, named in `base`: a label moves to the node's index there. */
+  const rebased = (ref: string, list: readonly Node[]): string => {
+    if (!/#\d+$/.test(ref) || list === base) return ref;
+    const n = nodeRef(list, ref);
+    if (!n || n.name) return ref;
+    const i = positionInBase(n);
     return i === undefined ? ref : nodeLabel(n, i);
   };
   type Scales = { activationScale?: number; weightScales?: number[] };
@@ -256,7 +318,7 @@ export function exportPlan(applied: readonly AppliedEdit[], model?: string): Qdq
     const changed = (): { key: string; label: boolean }[] => {
       const c = e.layers?.[changes.next++];
       if (!c || c.kind !== r.kind) return [];
-      return c.layers.map((x) => ({ key: rebased(x, after), label: /#\d+$/.test(x) && findNodeRef(after, x).node?.name === '' }));
+      return c.layers.map((x) => ({ key: rebased(x, after), label: /#\d+$/.test(x) && nodeRef(after, x)?.name === '' }));
     };
     switch (r.kind) {
       case 'disableQuantization':
@@ -317,7 +379,10 @@ export function exportPlan(applied: readonly AppliedEdit[], model?: string): Qdq
         return; // setScales, setZeroPoint, setAttribute, moveQdqPair, rewireInput: not plan items
     }
   };
-  for (const e of applied) visit(e.request, e, { next: 0 });
+  for (const e of applied) {
+    named = new Map();
+    visit(e.request, e, { next: 0 });
+  }
   const plan: QdqPlan = { format: QDQ_PLAN_FORMAT, version: QDQ_PLAN_VERSION };
   if (model) plan.model = model;
   // Kept: disabled first and last (a layer enabled first was float in the model: disabling it again
@@ -337,6 +402,7 @@ export function exportPlan(applied: readonly AppliedEdit[], model?: string): Qdq
   // applies keeps before enables, and an enable skips a layer already quantized). Else one item per
   // layer it decided.
   const enabled: NonNullable<QdqPlan['enableQuantization']> = [];
+  let inBase: ReturnType<typeof targetResolver> | undefined;
   enables.forEach((part, i) => {
     const mine = part.keys.filter((k) => layers.get(k)!.part === i && layers.get(k)!.last === 'enable');
     const decided = mine.filter((k) => layers.get(k)!.first === 'enable');
@@ -345,14 +411,14 @@ export function exportPlan(applied: readonly AppliedEdit[], model?: string): Qdq
     const same = decided.every((k) => JSON.stringify(scalesOf(k)) === JSON.stringify(scalesOf(decided[0]!)));
     let whole = same && mine.length === part.keys.length;
     if (whole) {
-      try {
-        whole = resolveTarget(base, part.target).every((n) => {
-          const l = layers.get(n.name || nodeLabel(n, base.indexOf(n)));
+      inBase ??= targetResolver(base);
+      const targeted = inBase(part.target);
+      whole =
+        targeted !== undefined &&
+        targeted.every((n) => {
+          const l = layers.get(n.name || nodeLabel(n, positionInBase(n) ?? -1));
           return !l || (l.part === i && l.last === 'enable');
         });
-      } catch {
-        whole = false;
-      }
     }
     if (whole) enabled.push({ target: part.target, ...scalesOf(decided[0]!) });
     else for (const k of decided) enabled.push({ target: k, ...scalesOf(k) });

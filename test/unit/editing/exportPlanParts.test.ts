@@ -105,3 +105,32 @@ test('exportPlan: an enable that puts back what a disable removed after an earli
   assert.deepEqual(plan.enableQuantization, [{ target: y, activationScale: 0.05 }]);
   assertReproduces(plan, start, d);
 });
+
+test('exportPlan on a model with several float modules: each enable is written with its target where that states its layers exactly (module, scope, node), else per layer', () => {
+  const built = build().decoded;
+  for (const m of ['model.2', 'model.4', 'model.8', 'model.9']) applyEdit(built, { kind: 'disableQuantization', target: m });
+  const start = redecode(built, 'start.onnx');
+  const d = redecode(built);
+  const s = new EditSession(d);
+  // Whole: a module, a scope, a node.
+  const m2 = s.apply({ kind: 'enableQuantization', target: 'model.2', activationScale: 0.05 });
+  assert.ok(m2.nodes.length >= 4, m2.nodes.join(', '));
+  s.apply({ kind: 'enableQuantization', target: '/model.9/', activationScale: 0.06 });
+  s.apply({ kind: 'enableQuantization', target: '/model.8/m/m.0/cv1/conv/Conv', activationScale: 0.09 });
+  // Not whole: model.8 names the layer the enable above decided (this enable skips it, as it is quantized).
+  const m8 = s.apply({ kind: 'enableQuantization', target: 'model.8', activationScale: 0.07 });
+  assert.ok(!m8.nodes.includes('/model.8/m/m.0/cv1/conv/Conv') && m8.nodes.length >= 4, m8.nodes.join(', '));
+  // Not whole: one of model.4's layers disabled again afterwards.
+  const m4 = s.apply({ kind: 'enableQuantization', target: 'model.4', activationScale: 0.08 });
+  s.apply({ kind: 'disableQuantization', target: '/model.4/cv2/conv/Conv' });
+  const plan = exportPlan(s.applied, 'm.onnx');
+  assert.equal(plan.keepHigherPrecision, undefined, 'every layer disabled here was float in the model');
+  assert.deepEqual(plan.enableQuantization, [
+    { target: 'model.2', activationScale: 0.05 },
+    { target: '/model.9/', activationScale: 0.06 },
+    { target: '/model.8/m/m.0/cv1/conv/Conv', activationScale: 0.09 },
+    ...m8.nodes.map((target) => ({ target, activationScale: 0.07 })),
+    ...m4.nodes.filter((n) => n !== '/model.4/cv2/conv/Conv').map((target) => ({ target, activationScale: 0.08 })),
+  ]);
+  assertReproduces(plan, start, d);
+});
