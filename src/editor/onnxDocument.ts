@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import type { AppliedEdit, EditErrorCode, EditRequest, EditSession } from '../core/editing/index';
-import type { DetachedDataFile } from '../core/onnx/index';
+import type { DecodedModel, DetachedDataFile } from '../core/onnx/index';
 import { Disposable } from '../util/dispose';
 import type { Logger } from '../util/logger';
 import { readBackup, writeBackup } from './backup';
-import { closeQuietly, displayPath, indexAndSummary, type LoadResult, type ModelLoader } from './modelLoader';
+import { closeQuietly, displayPath, indexAndSummary, type LoadedModel, type LoadResult, type ModelLoader } from './modelLoader';
 import { Notices } from './notices';
 
 /** A document's state: its first load still running, or how it ended (the model or the error). */
@@ -13,6 +13,50 @@ export type DocumentState = LoadResult | { readonly kind: 'loading' };
 /** Why a document has no model to work on, for messages: the load error, or that it is still loading. */
 export function unavailable(uri: vscode.Uri, state: Exclude<DocumentState, { kind: 'loaded' }>): string {
   return state.kind === 'loading' ? `${displayPath(uri)} is still loading; try again in a moment` : `${displayPath(uri)} could not be read: ${state.error.message}`;
+}
+
+/** What a rename carries to the document that opens at the new name (see RenamedEdits and `OnnxDocument.carryOver`). */
+export type CarriedEdits = { readonly kind: 'log'; readonly edits: readonly EditRequest[] } | { readonly kind: 'model'; readonly loan: ModelLoan };
+
+/**
+ * A dirty document's model and edit history, lent over a rename because its edits cannot be
+ * written as an edit log: the document that opens at the new name takes them over as they are.
+ */
+export interface ModelLoan {
+  /**
+   * The model and history, once: when they are still what was lent (not saved, reverted or read
+   * again since) and the file at `to` is the one the model was read from (moved there: gone from the
+   * old name, same size and mtime). Else undefined, and the lender keeps them.
+   */
+  take(to: vscode.Uri): Promise<LentModel | undefined>;
+  /** Nobody took it: the lender keeps its model, or, closed meanwhile, the model is closed now. */
+  release(): void;
+}
+
+interface LentModel {
+  readonly state: LoadedModel;
+  readonly session: EditSession;
+  readonly savedAt: number | undefined;
+}
+
+/** The view type of QDQ Studio's custom editor (package.json `customEditors`). */
+export const ONNX_VIEW_TYPE = 'qdqStudio.onnxEditor';
+
+/**
+ * True when a tab shows `uri` in an editor other than QDQ Studio's (the text editor, another custom
+ * editor, a diff, a notebook): `workspace.save(uri)` would save it too.
+ */
+function otherEditorsOf(uri: vscode.Uri): boolean {
+  const key = uri.toString();
+  const same = (u: vscode.Uri | undefined): boolean => u?.toString() === key;
+  return vscode.window.tabGroups.all.some((group) =>
+    group.tabs.some(({ input }) => {
+      if (input instanceof vscode.TabInputCustom) return input.viewType !== ONNX_VIEW_TYPE && same(input.uri);
+      if (input instanceof vscode.TabInputText || input instanceof vscode.TabInputNotebook) return same(input.uri);
+      if (input instanceof vscode.TabInputTextDiff || input instanceof vscode.TabInputNotebookDiff) return same(input.modified) || same(input.original);
+      return false;
+    }),
+  );
 }
 
 /** How long a new document waits for an editor to resolve before it loads anyway. */
@@ -96,7 +140,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
    * editor provider returns it to VS Code at once, so VS Code creates the webview while the model
    * decodes. Its state is `loading` until then; `whenLoaded()` says when that ends.
    */
-  static open(uri: vscode.Uri, backupId: string | undefined, services: DocumentServices, carried?: readonly EditRequest[]): OnnxDocument {
+  static open(uri: vscode.Uri, backupId: string | undefined, services: DocumentServices, carried?: CarriedEdits): OnnxDocument {
     const document = new OnnxDocument(uri, { kind: 'loading' }, services);
     const generation = ++document.loadGeneration; // now: a revert before the load starts overtakes it
     document.pendingLoad = () => void document.firstLoad(generation, backupId, carried);
@@ -133,15 +177,22 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
 
   /**
    * Decode, stamp, then the backup's edits (hot exit), or the edits a rename carried over (`carried`,
-   * see RenamedEdits: applied as VS Code edits, so the tab is dirty). A `revert`/retry reload may
+   * see RenamedEdits: applied as VS Code edits, so the tab is dirty; or, when they could not be
+   * written as a log, the renamed document's model and history, taken over with no decode). A `revert`/retry reload may
    * overtake it (the reload's result wins and the backup's edits are dropped, as a revert drops
    * edits); changes on disk wait for it (see watchForChanges). Settles `whenLoaded()` in every case.
    */
-  private async firstLoad(generation: number, backupId: string | undefined, carried: readonly EditRequest[] | undefined): Promise<void> {
+  private async firstLoad(generation: number, backupId: string | undefined, carried: CarriedEdits | undefined): Promise<void> {
     // Overtaken (closed, or reverted before it started): whoever overtook it settles.
     const current = (): boolean => !this.isDisposed && generation === this.loadGeneration;
     if (!current()) return;
     try {
+      if (backupId === undefined && carried?.kind === 'model') {
+        const lent = await carried.loan.take(this.uri);
+        if (lent && (await this.adopt(lent, current))) return;
+        if (!current()) return;
+        // Not taken (the renamed document changed since, or this is another file): read the file.
+      }
       const stamp = this.currentStamp(); // the file as it is before the read (a write during it then shows)
       const result = await this.loadOnce();
       if (!current()) {
@@ -152,7 +203,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
       this.stamp = await stamp;
       if (!current()) return;
       if (backupId === undefined) {
-        if (carried && carried.length > 0) await this.reapply(carried, 'rename');
+        if (carried?.kind === 'log' && carried.edits.length > 0) await this.reapply(carried.edits, 'rename');
         return;
       }
       const { backup, problem } = await readBackup(backupId);
@@ -167,6 +218,87 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     } finally {
       if (current()) this.settle(); // else the reload that overtook it (or dispose) settles
     }
+  }
+
+  /**
+   * Takes over the model and history a rename handed over (see `lend`): no decode; the edits in
+   * effect reach VS Code as edits, so the tab is dirty and Ctrl+Z undoes them. False (the model
+   * closed) when this document was closed or reverted meanwhile.
+   */
+  private async adopt(lent: LentModel, current: () => boolean): Promise<boolean> {
+    const decoded = lent.state.decoded;
+    const [, graph] = await this.core();
+    if (!current()) {
+      closeQuietly(decoded);
+      return false;
+    }
+    // Messages, and external data files found from the model's new folder.
+    if (this.uri.scheme === 'file') decoded.file = this.uri.fsPath;
+    this._state = { kind: 'loaded', decoded, loadMs: lent.state.loadMs, ...indexAndSummary(graph, decoded, this.uri) };
+    this.session = lent.session;
+    this.savedAt = lent.savedAt;
+    this.stamp = await this.currentStamp();
+    if (!current()) return true; // dispose closed it
+    for (const applied of lent.session.applied) this.announce(applied);
+    this.services.log.info(`${displayPath(this.uri)}: took over the model and ${lent.session.applied.length} edits in effect of the renamed file (its unsaved edits cannot be written as an edit log)`);
+    this._onDidChangeModel.fire();
+    return true;
+  }
+
+  /**
+   * What carries this document's unsaved edits over a rename to the document that opens at the new
+   * name (RenamedEdits): the edit log, or, when it cannot be written (see EditSession.backupLog), a
+   * loan of the model and its history themselves. Undefined when nothing is unsaved.
+   */
+  carryOver(): CarriedEdits | undefined {
+    const session = this.session;
+    const state = this._state;
+    if (!session?.isDirty || state.kind !== 'loaded') return undefined;
+    let edits: EditRequest[];
+    try {
+      edits = session.backupLog();
+    } catch (e) {
+      this.services.log.info(`${displayPath(this.uri)}: its unsaved edits cannot be written as an edit log (${e instanceof Error ? e.message : String(e)}); the model and its history go to the renamed file's editor as they are`);
+      return { kind: 'model', loan: this.lend(state.decoded) };
+    }
+    return edits.length > 0 ? { kind: 'log', edits } : undefined;
+  }
+
+  /** The loan of this document's model not taken or released yet (dispose leaves the model open for it). */
+  private loan: ModelLoan | undefined;
+
+  private lend(decoded: DecodedModel): ModelLoan {
+    let open = true;
+    const stillLent = (): boolean => open && this.loan === loan && this._state.kind === 'loaded' && this._state.decoded === decoded && this.session?.isDirty === true;
+    const loan: ModelLoan = {
+      take: async (to) => {
+        if (!stillLent()) return undefined;
+        const session = this.session!;
+        const [there, here] = await Promise.all([statOf(to), statOf(this.uri)]);
+        if (!stillLent() || this.session !== session) return undefined;
+        const stamp = this.stamp;
+        if (here !== undefined || there === undefined || stamp === undefined || there.mtime !== stamp.mtime || there.size !== stamp.size) return undefined;
+        open = false;
+        this.loan = undefined;
+        const lent: LentModel = { state: this._state as LoadedModel, session, savedAt: this.savedAt };
+        // This document lets go of them: it keeps no model, and its undo closures do nothing.
+        this.historyGeneration++;
+        this.session = undefined;
+        this.savedAt = 0;
+        this._state = { kind: 'error', error: { file: displayPath(this.uri), message: `${displayPath(this.uri)} was renamed to ${displayPath(to)}: its model and unsaved edits are in the editor there` } };
+        if (!this.isDisposed) this._onDidChangeModel.fire();
+        return lent;
+      },
+      release: () => {
+        if (!open) return;
+        open = false;
+        if (this.loan !== loan) return; // a later rename's loan holds it now
+        this.loan = undefined;
+        if (this.isDisposed && this._state.kind === 'loaded' && this._state.decoded === decoded) closeQuietly(decoded); // dispose left it open for the loan
+      },
+    };
+    this.loan = loan;
+    return loan;
   }
 
   /** `ModelLoader.load`, which does not throw; if it ever did (a bug), the document shows the error. */
@@ -339,8 +471,15 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     });
   }
 
-  /** VS Code's undo/redo of one edit; a closure from before a reload or revert does nothing. */
-  private replayStep(step: 'undo' | 'redo', generation: number, label: string): void {
+  /**
+   * VS Code's undo/redo of one edit; a closure from before a reload or revert does nothing. One that
+   * arrives while a revert runs waits for it: VS Code does not wait for our revert (it moves its own
+   * stack to the save point at once), so Ctrl+Z straight after Revert would otherwise undo on the
+   * history before it is rewound.
+   */
+  private replayStep(step: 'undo' | 'redo', generation: number, label: string): void | Promise<void> {
+    const reverting = this.reverting;
+    if (reverting) return reverting.then(() => this.replayStep(step, generation, label));
     if (generation !== this.historyGeneration) {
       this.services.log.warn(`${displayPath(this.uri)}: ${step} of "${label}" ignored: the model was read again from disk since that edit`);
       return;
@@ -356,12 +495,14 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
 
   /** Undo / redo the last edit of this document directly (tests, commands); VS Code's stack stays as it is. */
   async undo(): Promise<boolean> {
+    while (this.reverting) await this.reverting;
     if (!this.session?.undo()) return false;
     await this.modelChanged();
     return true;
   }
 
   async redo(): Promise<boolean> {
+    while (this.reverting) await this.reverting;
     if (!this.session?.redo()) return false;
     await this.modelChanged();
     return true;
@@ -434,16 +575,35 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
 
   /**
    * Makes VS Code show the tab clean when the document has nothing unsaved (a hot-exit backup or a
-   * re-apply of which nothing applied): a save, which writes nothing then (see `save`).
+   * re-apply of which nothing applied): a save, which writes nothing then (see `save`). VS Code's
+   * `workspace.save(uri)` saves every editor of the file, though, forced, clean or not: the file
+   * opened as text beside (its typing, or its text of the binary) would be written over the model.
+   * So while another editor of the file is open the tab stays marked (saving it writes nothing),
+   * and is made clean once those editors are closed.
    */
   private async markTabClean(): Promise<void> {
     if (this.isDisposed || this.isDirty) return;
+    if (otherEditorsOf(this.uri)) {
+      if (this.cleanWhenAlone) return;
+      this.services.log.info(`${displayPath(this.uri)}: nothing is unsaved, but the tab stays marked while another editor of the file is open (saving would save that one too); saving it writes nothing`);
+      const waiting = vscode.window.tabGroups.onDidChangeTabs(() => {
+        if (otherEditorsOf(this.uri)) return;
+        waiting.dispose();
+        this.cleanWhenAlone = undefined;
+        void this.markTabClean();
+      });
+      this.cleanWhenAlone = this._register(waiting);
+      return;
+    }
     try {
       await vscode.workspace.save(this.uri);
     } catch (e) {
       this.services.log.warn(`${displayPath(this.uri)}: could not mark the tab clean: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
+
+  /** Waits for the other editors of the file to close before `markTabClean` saves (see there). */
+  private cleanWhenAlone: vscode.Disposable | undefined;
 
   /** The summary follows the edited model; then listeners hear about it. */
   private async modelChanged(): Promise<void> {
@@ -651,9 +811,15 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     } else if (this.isDirty) {
       // VS Code now shows this document clean (its editor moves to the copy); its edits went to the
       // copy, so it goes back to its file as it is on disk, as a text editor does. Else another
-      // editor of it would look saved and write the edits into this file at its next save.
-      this.services.log.info(`${displayPath(this.uri)}: its edits were saved to ${displayPath(target)}; reading it again from disk`);
-      await this.reload();
+      // editor of it would look saved and write the edits into this file at its next save. When
+      // the file is as we read or saved it, the history goes back to that point in memory, with no
+      // second decode of the model while VS Code opens (and decodes) the copy; else it is read again.
+      if (await this.rewindToSavePoint(true)) {
+        this.services.log.info(`${displayPath(this.uri)}: its edits were saved to ${displayPath(target)}; it is back to its file's state`);
+      } else {
+        this.services.log.info(`${displayPath(this.uri)}: its edits were saved to ${displayPath(target)}; reading it again from disk`);
+        await this.reload();
+      }
     }
     const dataFiles = this.offerDataFiles(detached, target, prompt);
     this.services.log.info(`Saved ${displayPath(this.uri)} to ${displayPath(target)}`);
@@ -706,11 +872,35 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
    * (the file changed, or the save point left the history) the file is read again.
    */
   async revert(_cancellation: vscode.CancellationToken): Promise<void> {
-    if (await this.rewindToSavePoint()) return;
-    await this.reload();
+    const previous = this.reverting;
+    const run = (async () => {
+      if (previous) await previous; // one revert at a time
+      if (await this.rewindToSavePoint()) return;
+      await this.reload();
+    })();
+    // Set before the first await: VS Code's undo/redo that follow wait for it (see replayStep).
+    this.reverting = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    const marker = this.reverting;
+    try {
+      await run;
+    } finally {
+      if (this.reverting === marker) this.reverting = undefined;
+    }
   }
 
-  private async rewindToSavePoint(): Promise<boolean> {
+  /** Settles when the running revert (if any) has ended, successfully or not. */
+  private reverting: Promise<void> | undefined;
+
+  /**
+   * Undoes (or redoes) the history to the state of the file on disk, when the file is as we last
+   * read or wrote it; false (nothing changed) when it is not, or the save point left the history.
+   * `startAgain`: the history then starts from there, as after a reload (VS Code's undo stack of
+   * the edits before is dropped: a Save As to another file moved them to the copy).
+   */
+  private async rewindToSavePoint(startAgain = false): Promise<boolean> {
     const session = this.session;
     const savedAt = this.savedAt;
     if (this.firstLoading || !session || this._state.kind !== 'loaded' || savedAt === undefined || this.changedOnDisk) return false;
@@ -718,7 +908,14 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     while (session.applied.length > savedAt && session.undo());
     while (session.applied.length < savedAt && session.redo());
     if (session.isDirty) return false; // not where the file is: read it again
-    this.services.log.info(`${displayPath(this.uri)}: reverted to the saved state (${savedAt} edits in effect)`);
+    if (startAgain) {
+      // The model now holds exactly the file's state (journals put the very objects back), so a
+      // new history over it is what a reload would give.
+      this.historyGeneration++;
+      this.session = undefined;
+      this.savedAt = 0;
+    }
+    this.services.log.info(`${displayPath(this.uri)}: back to the saved state (${savedAt} edits in effect)`);
     await this.modelChanged();
     return true;
   }
@@ -736,20 +933,16 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     this.pendingLoad = undefined;
     this.loadGeneration++; // a load still in flight closes its result when it lands
     this.historyGeneration++;
-    if (this._state.kind === 'loaded') closeQuietly(this._state.decoded);
+    // A model lent over a rename stays open for the document at the new name (the loan closes it if not taken).
+    if (this._state.kind === 'loaded' && !this.loan) closeQuietly(this._state.decoded);
     this.settle(true);
     this._onDidDispose.fire();
     this._onDidDispose.dispose();
     super.dispose();
   }
 
-  private async currentStamp(): Promise<DiskStamp | undefined> {
-    try {
-      const st = await vscode.workspace.fs.stat(this.uri);
-      return { mtime: st.mtime, size: st.size };
-    } catch {
-      return undefined;
-    }
+  private currentStamp(): Promise<DiskStamp | undefined> {
+    return statOf(this.uri);
   }
 
   private async readStamp(): Promise<void> {
@@ -814,5 +1007,15 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     };
     this._register(watcher.onDidChange(schedule));
     this._register(watcher.onDidCreate(schedule));
+  }
+}
+
+/** The size and mtime of the file at `uri`; undefined when it cannot be read (gone). */
+async function statOf(uri: vscode.Uri): Promise<DiskStamp | undefined> {
+  try {
+    const st = await vscode.workspace.fs.stat(uri);
+    return { mtime: st.mtime, size: st.size };
+  } catch {
+    return undefined;
   }
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../util/logger';
 import { createMessageHandlers, dispatchMessage, type HandlerServices, type MessageHandlers } from './messageHandlers';
 import type { ModelLoader } from './modelLoader';
 import { Notices, type NoticeAnswerer } from './notices';
-import { OnnxDocument, type DocumentServices } from './onnxDocument';
+import { ONNX_VIEW_TYPE, OnnxDocument, type DocumentServices } from './onnxDocument';
 import type { OpenDocuments } from './openDocuments';
 import { markStep } from './openTimeline';
 import { RenamedEdits } from './renamedEdits';
@@ -25,7 +25,7 @@ export interface EditorServices extends HandlerServices {
  * owns the model, and each panel is a webview program talking the typed protocol.
  */
 export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocument> {
-  static readonly viewType = 'qdqStudio.onnxEditor';
+  static readonly viewType = ONNX_VIEW_TYPE;
 
   static register(context: vscode.ExtensionContext, services: EditorServices): void {
     const notices = new Notices();
@@ -78,8 +78,13 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
    */
   openCustomDocument(uri: vscode.Uri, openContext: vscode.CustomDocumentOpenContext, _token: vscode.CancellationToken): OnnxDocument {
     const t0 = performance.now();
-    // Edits a rename carried here (VS Code reopens a renamed file's editor without its backup).
-    const carried = openContext.backupId === undefined ? this.renames.take(uri) : undefined;
+    // Edits a rename carried here (VS Code reopens a renamed file's editor without its backup;
+    // with one, the backup has them, and a model lent over the rename goes back).
+    let carried = this.renames.take(uri);
+    if (openContext.backupId !== undefined && carried) {
+      if (carried.kind === 'model') carried.loan.release();
+      carried = undefined;
+    }
     const document = OnnxDocument.open(uri, openContext.backupId, this.documentServices, carried);
     markStep(document, 'opened');
     const { documents, log } = this.services;

@@ -1,15 +1,14 @@
 import * as vscode from 'vscode';
-import type { EditRequest } from '../core/editing/index';
 import { Disposable } from '../util/dispose';
 import type { Logger } from '../util/logger';
 import { displayPath } from './modelLoader';
-import type { OnnxDocument } from './onnxDocument';
+import type { CarriedEdits, OnnxDocument } from './onnxDocument';
 
 /** How long the edits of a renamed file wait for its editor to open at the new name. */
 const KEEP_MS = 60_000;
 
 interface Carried {
-  readonly edits: readonly EditRequest[];
+  readonly edits: CarriedEdits;
   readonly from: vscode.Uri;
   readonly timer: ReturnType<typeof setTimeout>;
 }
@@ -22,7 +21,11 @@ interface Carried {
  * about to run (`workspace.onWillRenameFiles`: the Explorer's F2 and drag, a `WorkspaceEdit`),
  * the edit log of every dirty document it moves is kept under its new URI; the editor provider
  * takes it when that URI opens without a backup and the document applies it as edits (dirty tab).
- * Entries nobody takes (the rename failed, the editor was not reopened) go after a minute.
+ * A document whose edits cannot be written as a log (EditSession.backupLog refuses) lends its
+ * model and history instead, which the document at the new name takes over as they are (the file
+ * moved, so the model's open file is still the right one). Entries nobody takes (the rename failed,
+ * the editor was not reopened) go after a minute; a lent model goes back to its document, or is
+ * closed if that was closed.
  */
 export class RenamedEdits extends Disposable {
   private readonly carried = new Map<string, Carried>();
@@ -42,32 +45,41 @@ export class RenamedEdits extends Disposable {
       for (const { oldUri, newUri } of files) {
         const moved = movedTo(document.uri, oldUri, newUri);
         if (!moved) continue;
-        const edits = document.edits;
-        if (edits.length === 0) continue;
+        const edits = document.carryOver();
+        if (!edits) continue;
         const key = moved.toString();
-        const previous = this.carried.get(key);
-        if (previous) clearTimeout(previous.timer);
-        const timer = setTimeout(() => this.carried.delete(key), KEEP_MS);
+        this.drop(key);
+        const timer = setTimeout(() => this.drop(key), KEEP_MS);
         this.carried.set(key, { edits, from: document.uri, timer });
-        this.log.info(`${displayPath(document.uri)} is being renamed to ${displayPath(moved)}: keeping its ${edits.length} unsaved edits for the editor there`);
+        const what = edits.kind === 'log' ? `its ${edits.edits.length} unsaved edits` : 'its model and unsaved edits';
+        this.log.info(`${displayPath(document.uri)} is being renamed to ${displayPath(moved)}: keeping ${what} for the editor there`);
       }
     }
   }
 
   /** The edits carried to `uri` by a rename, once (undefined when none). */
-  take(uri: vscode.Uri): readonly EditRequest[] | undefined {
+  take(uri: vscode.Uri): CarriedEdits | undefined {
     const key = uri.toString();
     const entry = this.carried.get(key);
     if (!entry) return undefined;
     clearTimeout(entry.timer);
     this.carried.delete(key);
-    this.log.info(`${displayPath(uri)}: re-applying the ${entry.edits.length} unsaved edits of ${displayPath(entry.from)} (renamed)`);
+    const what = entry.edits.kind === 'log' ? `re-applying the ${entry.edits.edits.length} unsaved edits` : 'taking over the model and unsaved edits';
+    this.log.info(`${displayPath(uri)}: ${what} of ${displayPath(entry.from)} (renamed)`);
     return entry.edits;
   }
 
+  /** Forgets the entry of `key`; a model lent there goes back (see ModelLoan.release). */
+  private drop(key: string): void {
+    const entry = this.carried.get(key);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    this.carried.delete(key);
+    if (entry.edits.kind === 'model') entry.edits.loan.release();
+  }
+
   override dispose(): void {
-    for (const entry of this.carried.values()) clearTimeout(entry.timer);
-    this.carried.clear();
+    for (const key of [...this.carried.keys()]) this.drop(key);
     super.dispose();
   }
 }

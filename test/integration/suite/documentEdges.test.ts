@@ -1,0 +1,329 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { onnx } from 'onnx-proto';
+import { EXTENSION_ID, VIEW_TYPE, closeAllEditors, copyToScratch, editState, openReady, poll, requireModel, waitEditState, workbench, workspaceFile } from './support';
+
+/** What the documents showed the user (src/editor/notices.ts Notice), seen by the test hook in place of VS Code. */
+interface Notice {
+  kind: 'info' | 'warning';
+  message: string;
+  actions: string[];
+  modal?: boolean;
+}
+interface EditOutcome {
+  applied: boolean;
+  message: string;
+}
+const CONV = '/model.2/cv1/conv/Conv';
+const OTHER_CONV = '/model.1/conv/Conv';
+const REAPPLY = 'Reload and Re-apply Edits';
+const SCHEME = 'qdq-edges';
+
+/**
+ * An in-memory file system (a non-`file:` scheme, as a remote or virtual workspace has) whose
+ * `stat` the test can hold, and which counts the reads of each file: what a document does between
+ * two messages of VS Code, and how often it decodes a file, become observable.
+ */
+class HeldFs implements vscode.FileSystemProvider {
+  private readonly files = new Map<string, { data: Uint8Array; mtime: number }>();
+  private readonly reads = new Map<string, number>();
+  private held: Promise<void> | undefined;
+  private release: (() => void) | undefined;
+  private clock = Date.now();
+  private readonly changes = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
+  readonly onDidChangeFile = this.changes.event;
+
+  put(path: string, data: Uint8Array): vscode.Uri {
+    this.files.set(path, { data, mtime: ++this.clock });
+    return vscode.Uri.from({ scheme: SCHEME, path });
+  }
+
+  readsOf(uri: vscode.Uri): number {
+    return this.reads.get(uri.path) ?? 0;
+  }
+
+  /** From now on `stat` waits until `go()`. */
+  hold(): void {
+    this.held = new Promise((resolve) => (this.release = resolve));
+  }
+
+  go(): void {
+    this.release?.();
+    this.held = undefined;
+  }
+
+  watch(): vscode.Disposable {
+    return new vscode.Disposable(() => undefined);
+  }
+
+  async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
+    if (this.held) await this.held;
+    const file = this.files.get(uri.path);
+    if (file) return { type: vscode.FileType.File, ctime: 0, mtime: file.mtime, size: file.data.length };
+    const prefix = uri.path.endsWith('/') ? uri.path : `${uri.path}/`;
+    if ([...this.files.keys()].some((p) => p.startsWith(prefix))) return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0 };
+    throw vscode.FileSystemError.FileNotFound(uri);
+  }
+
+  readDirectory(uri: vscode.Uri): [string, vscode.FileType][] {
+    const prefix = uri.path.endsWith('/') ? uri.path : `${uri.path}/`;
+    const names = new Map<string, vscode.FileType>();
+    for (const p of this.files.keys()) {
+      if (!p.startsWith(prefix)) continue;
+      const rest = p.slice(prefix.length);
+      const slash = rest.indexOf('/');
+      names.set(slash < 0 ? rest : rest.slice(0, slash), slash < 0 ? vscode.FileType.File : vscode.FileType.Directory);
+    }
+    return [...names];
+  }
+
+  createDirectory(): void {}
+
+  readFile(uri: vscode.Uri): Uint8Array {
+    const file = this.files.get(uri.path);
+    if (!file) throw vscode.FileSystemError.FileNotFound(uri);
+    this.reads.set(uri.path, (this.reads.get(uri.path) ?? 0) + 1);
+    return file.data;
+  }
+
+  writeFile(uri: vscode.Uri, content: Uint8Array): void {
+    const existed = this.files.has(uri.path);
+    this.files.set(uri.path, { data: content, mtime: ++this.clock });
+    this.changes.fire([{ type: existed ? vscode.FileChangeType.Changed : vscode.FileChangeType.Created, uri }]);
+  }
+
+  delete(uri: vscode.Uri): void {
+    this.files.delete(uri.path);
+    this.changes.fire([{ type: vscode.FileChangeType.Deleted, uri }]);
+  }
+
+  rename(oldUri: vscode.Uri, newUri: vscode.Uri): void {
+    const file = this.files.get(oldUri.path);
+    if (!file) throw vscode.FileSystemError.FileNotFound(oldUri);
+    this.files.delete(oldUri.path);
+    this.files.set(newUri.path, file);
+  }
+}
+
+function describeText(d: vscode.TextDocument): string {
+  return `text document ${d.uri.toString()}: ${d.lineCount} lines, closed ${d.isClosed}, dirty ${d.isDirty}, language ${d.languageId}`;
+}
+
+function nodesOf(file: string): onnx.INodeProto[] {
+  return onnx.ModelProto.decode(fs.readFileSync(file)).graph!.node!;
+}
+
+/** True when `conv` in `file` reads its weight as a float initializer (its quantization disabled). */
+function readsFloatWeight(file: string, conv: string): boolean {
+  const node = nodesOf(file).find((n) => n.name === conv);
+  assert.ok(node, `${conv} is not in ${file}`);
+  return !node.input![1]!.includes('DequantizeLinear');
+}
+
+suite('Document edges: other editors of the file, undo during revert, Save As, renames without an edit log', function () {
+  this.timeout(120_000);
+  const scratch: vscode.Uri[] = [];
+  const seen: Notice[] = [];
+  let answer: (n: Notice) => string | undefined | Promise<string | undefined> = () => undefined;
+  const memFs = new HeldFs();
+  let registration: vscode.Disposable | undefined;
+
+  async function disable(uri: vscode.Uri, target: string): Promise<void> {
+    const outcome = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.disableQuantization', { uri: uri.toString(), target });
+    assert.equal(outcome.applied, true, outcome.message);
+  }
+
+  /** VS Code's save of the editors of `uri` (a failed save resolves too: VS Code shows the failure). */
+  async function save(uri: vscode.Uri): Promise<void> {
+    await vscode.workspace.save(uri).then(undefined, () => undefined);
+  }
+
+  async function waitNotice(pattern: RegExp, what: string): Promise<Notice> {
+    try {
+      return await poll(what, 20_000, async () => seen.find((n) => pattern.test(n.message)));
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; notices seen: ${JSON.stringify(seen)}`);
+    }
+  }
+
+  suiteSetup(async () => {
+    await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
+    await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Workspace);
+    registration = vscode.workspace.registerFileSystemProvider(SCHEME, memFs, { isCaseSensitive: true });
+  });
+  suiteTeardown(async () => {
+    await vscode.workspace.getConfiguration('files').update('autoSave', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace.getConfiguration('editor').update('unusualLineTerminators', undefined, vscode.ConfigurationTarget.Workspace);
+    registration?.dispose();
+  });
+  setup(async () => {
+    seen.length = 0;
+    answer = () => undefined;
+    const hooked = await vscode.commands.executeCommand<boolean>('qdqStudio.internal.answerNotices', (n: Notice) => {
+      seen.push(n);
+      return answer(n);
+    });
+    assert.equal(hooked, true, 'the test hook qdqStudio.internal.answerNotices is missing (is the extension host in test mode?)');
+  });
+  teardown(async () => {
+    memFs.go();
+    // Leave no dirty editor behind (closing would prompt): revert each, then close.
+    for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) {
+      if (!tab.isDirty) continue;
+      if (tab.input instanceof vscode.TabInputCustom) await vscode.commands.executeCommand('vscode.openWith', tab.input.uri, VIEW_TYPE);
+      else if (tab.input instanceof vscode.TabInputText) await vscode.window.showTextDocument(tab.input.uri);
+      else continue;
+      await vscode.commands.executeCommand('workbench.action.files.revert').then(undefined, () => undefined);
+    }
+    await closeAllEditors();
+    await vscode.commands.executeCommand('qdqStudio.internal.answerNotices', undefined);
+    for (const uri of scratch.splice(0)) await vscode.workspace.fs.delete(uri, { recursive: true }).then(undefined, () => undefined);
+  });
+
+  test('a tab made clean after a re-apply of which nothing applied does not save another editor of the file (the model opened as text and typed into)', async () => {
+    const uri = await copyToScratch('tiny-qat-good.onnx', 'scratch-edges-other-editor.onnx', scratch);
+    await openReady(uri);
+    await disable(uri, CONV);
+    await waitEditState(uri, true, 'dirty after the edit');
+    // Another model with nothing to disable is written over it (in place), one that VS Code agrees to
+    // show as text: no zero byte in its first 512 bytes (a long producer name comes first).
+    const fp32 = onnx.ModelProto.decode(fs.readFileSync((await requireModel('models/tiny-fp32.onnx')).fsPath));
+    fp32.producerName = 'x'.repeat(600);
+    const rewritten = Buffer.from(onnx.ModelProto.encode(fp32).finish());
+    assert.ok(!rewritten.subarray(0, 512).includes(0), 'the model would not open as text');
+    let reapply: (answer: string) => void = () => undefined;
+    answer = (n) => (/rewritten on disk while it has unsaved edits/.test(n.message) ? new Promise<string>((r) => (reapply = r)) : undefined);
+    fs.writeFileSync(uri.fsPath, rewritten);
+    await waitNotice(/rewritten on disk while it has unsaved edits/, 'the warning that the file was rewritten');
+
+    // The user reopens the file with the text editor beside, and types into it. (VS Code would
+    // itself remove the unusual line terminators the binary holds, an edit of its own: not here.)
+    await vscode.workspace.getConfiguration('editor').update('unusualLineTerminators', 'off', vscode.ConfigurationTarget.Workspace);
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'default', vscode.ViewColumn.Beside);
+    const text = await poll('the text editor of the model', 15_000, async () => vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString()));
+    assert.equal(text.document.isDirty, false, describeText(text.document));
+    const typing = new vscode.WorkspaceEdit();
+    typing.insert(uri, new vscode.Position(0, 0), 'typed ');
+    assert.equal(await vscode.workspace.applyEdit(typing), true, `the text edit failed (${describeText(text.document)})`);
+    assert.equal(text.document.isDirty, true, describeText(text.document));
+
+    // Now the offer is taken: the edit does not apply to the new contents, so nothing is unsaved.
+    reapply(REAPPLY);
+    await waitNotice(/could not be re-applied/, 'the warning that the edit was dropped');
+    await poll('the document back to the file, with no edit', 20_000, async () => {
+      const s = await editState(uri);
+      return s && !s.isDirty && s.edits.length === 0 ? s : undefined;
+    });
+    // The text editor's changes are the user's to save or drop: revert it and close it.
+    const textTab = (): vscode.Tab | undefined =>
+      vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString());
+    const tab = textTab();
+    assert.ok(tab, 'the text editor\'s tab is gone');
+    assert.equal(tab.isDirty, true, 'the text editor\'s changes were saved');
+    await vscode.window.showTextDocument(text.document, { viewColumn: tab.group.viewColumn, preserveFocus: false });
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await poll('the text editor reverted', 15_000, async () => (text.document.isDirty ? undefined : true));
+    await vscode.window.tabGroups.close(textTab()!);
+    await poll('the text editor closed', 15_000, async () => (textTab() ? undefined : true));
+    // With no other editor of the file left, QDQ Studio's tab shows what is unsaved: nothing.
+    await waitEditState(uri, false, 'the QDQ Studio tab clean');
+    assert.ok(fs.readFileSync(uri.fsPath).equals(rewritten), 'the file was written: the text editor\'s unsaved changes were saved into the model');
+  });
+
+  test('Ctrl+Z arriving while a revert is still running waits for it: it undoes the saved edit, and Ctrl+Y redoes it', async () => {
+    const tiny = fs.readFileSync((await requireModel('models/tiny-qat-good.onnx')).fsPath);
+    const uri = memFs.put('/edges/revert-race.onnx', tiny);
+    const original = await openReady(uri);
+    await disable(uri, CONV);
+    const edited = await waitEditState(uri, true, 'dirty after the first edit');
+    await save(uri);
+    await waitEditState(uri, false, 'clean after the save');
+    await disable(uri, OTHER_CONV);
+    await waitEditState(uri, true, 'dirty after the second edit', (s) => s.edits.length === 2);
+
+    // The revert asks whether the file changed (a stat), and Ctrl+Z comes before the answer.
+    memFs.hold();
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    const undone = vscode.commands.executeCommand('undo');
+    // Give the undo time to reach the document (it changes the history there at once, unless it waits).
+    await poll('the undo to reach the document', 1500, async () => ((await editState(uri))?.edits.length !== 2 ? true : undefined)).catch(() => undefined);
+    memFs.go();
+    await undone;
+    await waitEditState(uri, true, 'Ctrl+Z after the revert to undo the saved edit', (s) => s.nodeCount === original && s.edits.length === 0);
+    await workbench('redo');
+    await waitEditState(uri, false, 'Ctrl+Y to redo it: the saved state, clean', (s) => s.nodeCount === edited.nodeCount && s.edits.length === 1);
+  });
+
+  test('Save As another file: the source goes back to its file without reading it again (no second decode while the copy opens), and its next save does not write the edits', async () => {
+    const tiny = fs.readFileSync((await requireModel('models/tiny-qat-good.onnx')).fsPath);
+    const uri = memFs.put('/edges/save-as-source.onnx', tiny);
+    const copy = workspaceFile('models/scratch-edges-save-as-copy.onnx');
+    scratch.push(copy);
+    const count = await openReady(uri);
+    assert.equal(memFs.readsOf(uri), 1, 'opening read the file more than once');
+    await disable(uri, CONV);
+    await waitEditState(uri, true, 'dirty after the edit');
+
+    const done = await vscode.commands.executeCommand<boolean>('qdqStudio.internal.saveAs', uri.toString(), copy.fsPath, async () => undefined);
+    assert.equal(done, true, 'the test hook qdqStudio.internal.saveAs did not save');
+    assert.ok(readsFloatWeight(copy.fsPath, CONV), 'the copy lacks the edit');
+    await poll('the source document back to its file', 20_000, async () => {
+      const s = await editState(uri);
+      return s && !s.isDirty && s.edits.length === 0 && s.nodeCount === count ? s : undefined;
+    }).catch(async (e: Error) => {
+      throw new Error(`${e.message}; the source document: ${JSON.stringify(await editState(uri))}`);
+    });
+    assert.equal(memFs.readsOf(uri), 1, 'the source was read (and decoded) again after the Save As');
+
+    // Another edit, saved: the file gets that one only.
+    await disable(uri, OTHER_CONV);
+    await save(uri);
+    await waitEditState(uri, false, 'the save to make it clean');
+    const saved = onnx.ModelProto.decode(await vscode.workspace.fs.readFile(uri));
+    const weightOf = (conv: string): string => saved.graph!.node!.find((n) => n.name === conv)!.input![1]!;
+    assert.ok(!weightOf(OTHER_CONV).includes('DequantizeLinear'), 'the new edit is not in the file');
+    assert.ok(weightOf(CONV).includes('DequantizeLinear'), 'the edit saved to the copy was written into the source too');
+  });
+
+  test('a dirty model whose edit log cannot be written, renamed: the editor at the new name keeps the edits (carried in memory), dirty, and saves them there', async () => {
+    // The recipe of the lifecycle suite's unwritable log: an unnamed model, a saved disable undone
+    // past the save point, then a removal of the very pair the undo brought back.
+    const source = await requireModel('models/tiny-qat-good.onnx');
+    const m = onnx.ModelProto.decode(fs.readFileSync(source.fsPath));
+    for (const n of m.graph!.node!) n.name = '';
+    const uri = workspaceFile('models/scratch-edges-unwritable.onnx');
+    const renamed = workspaceFile('models/scratch-edges-unwritable-renamed.onnx');
+    scratch.push(uri, renamed);
+    await vscode.workspace.fs.writeFile(uri, onnx.ModelProto.encode(m).finish());
+    const nodes = m.graph!.node!;
+    const convIndex = nodes.findIndex((n) => n.opType === 'Conv' && nodes.some((p) => p.opType === 'DequantizeLinear' && p.output![0] === n.input![0]));
+    const dq = nodes.findIndex((n) => n.output![0] === nodes[convIndex]!.input![0]);
+    const q = nodes.findIndex((n) => n.output![0] === nodes[dq]!.input![0]);
+    assert.equal(nodes[q]!.opType, 'QuantizeLinear');
+    await openReady(uri);
+    await disable(uri, `Conv#${convIndex}`);
+    await waitEditState(uri, true, 'dirty after the disable');
+    await save(uri);
+    await waitEditState(uri, false, 'clean after the save');
+    await workbench('undo');
+    await waitEditState(uri, true, 'dirty after undoing the saved edit');
+    const removed = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.removeQdq', { uri: uri.toString(), quantize: `QuantizeLinear#${q}`, dequantize: `DequantizeLinear#${dq}` });
+    assert.equal(removed.applied, true, removed.message);
+    const before = await poll('the document dirty with the removal', 15_000, async () => {
+      const s = await editState(uri);
+      return s?.isDirty && s.edits.length === 1 ? s : undefined;
+    });
+    assert.deepEqual(before.backupLog, [], 'the edit log can be written: the test does not reach the case');
+
+    const edit = new vscode.WorkspaceEdit();
+    edit.renameFile(uri, renamed);
+    assert.equal(await vscode.workspace.applyEdit(edit), true, 'the rename failed');
+    const state = await waitEditState(renamed, true, 'the renamed editor dirty with the edit', (s) => s.nodeCount === before.nodeCount && s.edits.length === 1);
+    assert.deepEqual(state.edits, before.edits);
+
+    await save(renamed);
+    await waitEditState(renamed, false, 'the save to make it clean');
+    assert.equal(nodesOf(renamed.fsPath).length, before.nodeCount, 'the renamed file does not hold the edited model');
+  });
+});
