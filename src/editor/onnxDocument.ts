@@ -39,6 +39,12 @@ interface LentModel {
   readonly savedAt: number | undefined;
 }
 
+/**
+ * What a document tells VS Code: an edit (with undo/redo), or a change that makes the tab dirty
+ * until the next save or revert whatever undo and redo do.
+ */
+export type DocumentChange = vscode.CustomDocumentEditEvent<OnnxDocument> | vscode.CustomDocumentContentChangeEvent<OnnxDocument>;
+
 /** The view type of QDQ Studio's custom editor (package.json `customEditors`). */
 export const ONNX_VIEW_TYPE = 'qdqStudio.onnxEditor';
 
@@ -366,8 +372,11 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
   /** Fires after every reload, edit, undo, redo and revert: the model (or its load state) changed. */
   readonly onDidChangeModel = this._onDidChangeModel.event;
 
-  private readonly _onDidChange = this._register(new vscode.EventEmitter<vscode.CustomDocumentEditEvent<OnnxDocument>>());
-  /** Fires when an edit is made, with the undo/redo closures VS Code keeps on its stack. */
+  private readonly _onDidChange = this._register(new vscode.EventEmitter<DocumentChange>());
+  /**
+   * Fires when an edit is made, with the undo/redo closures VS Code keeps on its stack; or, without
+   * them, when the state the file holds left the history (see `applyToSession`).
+   */
   readonly onDidChange = this._onDidChange.event;
 
   private readonly _onDidDispose = new vscode.EventEmitter<void>();
@@ -452,11 +461,20 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     return { applied: true, message: applied.message, nodes: applied.nodes, ...(applied.notes ? { notes: applied.notes } : {}) };
   }
 
-  /** `session.apply`, keeping `savedAt`: a save point in the redo tail the edit drops is gone from the history. */
+  /**
+   * `session.apply`, keeping `savedAt`: a save point in the redo tail the edit drops is gone from the
+   * history. VS Code must then show the tab dirty until a save or revert, whatever undo and redo
+   * do: its save point is an index into its own edit stack, and the new edit takes the place of the
+   * dropped ones there (edit A, save, Ctrl+Z, edit B: the index points at B, and the tab would show
+   * clean with the file holding A). A content change (an event without undo/redo) marks it so.
+   */
   private applyToSession(session: EditSession, request: EditRequest): AppliedEdit {
     const before = session.applied.length;
     const applied = session.apply(request);
-    if (this.savedAt !== undefined && this.savedAt > before) this.savedAt = undefined;
+    if (this.savedAt !== undefined && this.savedAt > before) {
+      this.savedAt = undefined;
+      this._onDidChange.fire({ document: this });
+    }
     return applied;
   }
 

@@ -4,7 +4,7 @@ import type { Logger } from '../util/logger';
 import { createMessageHandlers, dispatchMessage, type HandlerServices, type MessageHandlers } from './messageHandlers';
 import type { ModelLoader } from './modelLoader';
 import { Notices, type NoticeAnswerer } from './notices';
-import { ONNX_VIEW_TYPE, OnnxDocument, type DocumentServices } from './onnxDocument';
+import { ONNX_VIEW_TYPE, OnnxDocument, type DocumentChange, type DocumentServices } from './onnxDocument';
 import type { OpenDocuments } from './openDocuments';
 import { markStep } from './openTimeline';
 import { RenamedEdits } from './renamedEdits';
@@ -54,7 +54,8 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
     }
   }
 
-  private readonly _onDidChangeCustomDocument = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<OnnxDocument>>();
+  private readonly _onDidChangeCustomDocument = new vscode.EventEmitter<DocumentChange>();
+  // Edits and content changes both: VS Code tells them apart by their undo/redo.
   readonly onDidChangeCustomDocument = this._onDidChangeCustomDocument.event;
 
   private readonly handlers: MessageHandlers;

@@ -1,0 +1,104 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { onnx } from 'onnx-proto';
+import { EXTENSION_ID, VIEW_TYPE, closeAllEditors, copyToScratch, editState, openReady, waitEditState, workbench } from './support';
+
+interface EditOutcome {
+  applied: boolean;
+  message: string;
+}
+const CONV = '/model.2/cv1/conv/Conv';
+const OTHER_CONV = '/model.1/conv/Conv';
+
+/** True when `conv` in `file` reads its weight as a float initializer (its quantization disabled). */
+function readsFloatWeight(file: string, conv: string): boolean {
+  const node = onnx.ModelProto.decode(fs.readFileSync(file)).graph!.node!.find((n) => n.name === conv);
+  assert.ok(node, `${conv} is not in ${file}`);
+  return !node.input![1]!.includes('DequantizeLinear');
+}
+
+/**
+ * VS Code 1.100 keeps a custom editor's save point as an index into its edit stack: after edit A,
+ * save, undo, a new edit B takes A's place on the stack, so the index points at B and the tab
+ * would show clean while the file still holds A and the document does not (closing it would not
+ * ask to save). These tests follow that sequence to the tab and to the file.
+ */
+suite('Document save point: a new edit after undoing past the save', function () {
+  this.timeout(120_000);
+  const scratch: vscode.Uri[] = [];
+
+  async function disable(uri: vscode.Uri, target: string): Promise<void> {
+    const outcome = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.disableQuantization', { uri: uri.toString(), target });
+    assert.equal(outcome.applied, true, outcome.message);
+  }
+
+  /** VS Code's save of the editor of `uri` (a failed save resolves too: VS Code shows the failure). */
+  async function save(uri: vscode.Uri): Promise<void> {
+    await vscode.workspace.save(uri).then(undefined, () => undefined);
+  }
+
+  /**
+   * Edit A (disable CONV), save, Ctrl+Z, edit B (disable OTHER_CONV), then Ctrl+Z and Ctrl+Y of B:
+   * the tab is dirty at each step. The round trip also makes sure VS Code has taken B onto its
+   * stack before the last look (its undo reaches B), so a tab seen dirty only because VS Code had
+   * not got B yet does not pass. Returns the node counts of the file and of the document with B.
+   */
+  async function undoSavedThenEdit(uri: vscode.Uri): Promise<{ saved: number; withB: number }> {
+    const original = await openReady(uri);
+    await disable(uri, CONV);
+    const saved = (await waitEditState(uri, true, 'dirty after edit A')).nodeCount!;
+    await save(uri);
+    await waitEditState(uri, false, 'clean after the save');
+    assert.ok(readsFloatWeight(uri.fsPath, CONV), 'the save did not write edit A');
+    await workbench('undo');
+    await waitEditState(uri, true, 'Ctrl+Z of the saved edit A: dirty', (s) => s.edits.length === 0 && s.nodeCount === original);
+
+    await disable(uri, OTHER_CONV);
+    const b = [`Disable quantization of ${OTHER_CONV}`];
+    const withB = await waitEditState(uri, true, 'edit B after undoing the saved edit: dirty (the file has A, the document has B)', (s) => s.edits.join() === b.join());
+    await workbench('undo');
+    await waitEditState(uri, true, 'Ctrl+Z of B: dirty (the file has A)', (s) => s.edits.length === 0 && s.nodeCount === original);
+    await workbench('redo');
+    await waitEditState(uri, true, 'Ctrl+Y of B: dirty (the file has A, the document has B)', (s) => s.edits.join() === b.join() && s.nodeCount === withB.nodeCount);
+    return { saved, withB: withB.nodeCount! };
+  }
+
+  suiteSetup(async () => {
+    await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
+    // code-server saves dirty editors a second after each change: these tests save by hand.
+    await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Workspace);
+  });
+  suiteTeardown(async () => {
+    await vscode.workspace.getConfiguration('files').update('autoSave', undefined, vscode.ConfigurationTarget.Workspace);
+  });
+  teardown(async () => {
+    // Leave no dirty editor behind (closing would prompt): revert each, then close.
+    for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) {
+      if (!tab.isDirty || !(tab.input instanceof vscode.TabInputCustom)) continue;
+      await vscode.commands.executeCommand('vscode.openWith', tab.input.uri, VIEW_TYPE);
+      await vscode.commands.executeCommand('workbench.action.files.revert').then(undefined, () => undefined);
+    }
+    await closeAllEditors();
+    for (const uri of scratch.splice(0)) await vscode.workspace.fs.delete(uri, { recursive: true }).then(undefined, () => undefined);
+  });
+
+  test('edit, save, Ctrl+Z, another edit: the tab stays dirty, and the save writes the new state (the other edit, not the undone one)', async () => {
+    const uri = await copyToScratch('tiny-qat-good.onnx', 'scratch-savepoint-save.onnx', scratch);
+    const { withB } = await undoSavedThenEdit(uri);
+    await save(uri);
+    await waitEditState(uri, false, 'clean after saving B', (s) => s.nodeCount === withB);
+    assert.ok(readsFloatWeight(uri.fsPath, OTHER_CONV), 'the file lacks edit B');
+    assert.ok(!readsFloatWeight(uri.fsPath, CONV), 'the file still holds the undone edit A');
+  });
+
+  test('edit, save, Ctrl+Z, another edit: Revert goes back to the file (edit A in effect), clean', async () => {
+    const uri = await copyToScratch('tiny-qat-good.onnx', 'scratch-savepoint-revert.onnx', scratch);
+    const { saved } = await undoSavedThenEdit(uri);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await waitEditState(uri, false, 'Revert: back to the file, clean', (s) => s.nodeCount === saved);
+    const state = await editState(uri);
+    assert.deepEqual(state?.backupLog, [], 'the document still has unsaved edits after the revert');
+    assert.ok(readsFloatWeight(uri.fsPath, CONV) && !readsFloatWeight(uri.fsPath, OTHER_CONV), 'the revert wrote the file');
+  });
+});
