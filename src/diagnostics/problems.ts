@@ -3,6 +3,7 @@ import type { Finding } from '../core/analysis/index';
 import type { OnnxDocument } from '../editor/onnxDocument';
 import { Disposable } from '../util/dispose';
 import type { AnalysisService } from './analysisService';
+import { commandLinkQuery } from './commandLink';
 import { ENGINE_MISMATCH_CODE, MAX_MISMATCH_DIAGNOSTICS, type EngineCheckService, type EngineCheckState } from './engineCheck';
 
 /** The Problems-panel source and collection name. */
@@ -33,10 +34,11 @@ export function problemMessage(f: Finding): string {
  * A `command:` link that shows `node` in the model's graph (opens the model when needed, selects and
  * centres the node): the diagnostic's code link. The Problems panel opens code links with commands
  * allowed, and it is the only part of a row that can run one: clicking the row itself only brings
- * the model's editor forward (microsoft/vscode#205209).
+ * the model's editor forward (microsoft/vscode#205209). The arguments survive VS Code's decoding of
+ * the link whatever the node's name holds (`%20`, `%`, `#`, quotes: see commandLinkQuery).
  */
 export function revealNodeLink(model: vscode.Uri, node: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: 'command', path: 'qdqStudio.revealFindingNode', query: JSON.stringify([model.toString(), node]) });
+  return vscode.Uri.from({ scheme: 'command', path: 'qdqStudio.revealFindingNode', query: commandLinkQuery([model.toString(), node]) });
 }
 
 /** The build file as the user knows it: `model.trtexec/qdq.layer.json`. */

@@ -128,6 +128,67 @@ suite('Problems panel and Findings view (TensorRT Q/DQ analysis)', function () {
     assert.equal(await vscode.commands.executeCommand('qdqStudio.showFindingsForNode', uri.toString(), '/no/such/node'), false);
   });
 
+  test('a node name with %, %xx, unicode, quotes, spaces, #, ? or & reaches the graph from its Problems code link, in a model whose file name has them too', async () => {
+    // tiny-qat-good with the convs its findings start at renamed (each finding's code links to its first node).
+    const good = await requireModel('models/tiny-qat-good.onnx');
+    const d = decodeModel(new MemorySource(await vscode.workspace.fs.readFile(good), good.fsPath), { file: good.fsPath });
+    const graph = d.model.graph!;
+    const odd = ['/model.0/conv%20x/Conv', 'a%2Fb', '100%', '%', '%25', '%zz', '%E2%9C%93 done', '/model.2/ünïcödé/卷积/Conv 🙂', '"quoted" and \'single\'', 'with  two spaces', 'hash#tag', 'what?now', 'a&b=c', 'back\\slash \\u0025'];
+    const firstNodes = new Set((await expectedFindings(good, 10)).map((f) => f.nodes[0]));
+    const convs = graph.node.filter((n) => n.opType === 'Conv' && firstNodes.has(n.name));
+    assert.ok(convs.length >= odd.length, `${convs.length} convs start a finding`);
+    const renamed = new Set<string>();
+    convs.slice(0, odd.length).forEach((n, i) => {
+      n.name = odd[i]!;
+      markDirty(n);
+      renamed.add(n.name);
+    });
+    const uri = workspaceFile('models/scratch link %41 ü.onnx');
+    scratch.push(uri);
+    await vscode.workspace.fs.writeFile(uri, encodeModelToBytes(d));
+    const expected = await expectedFindings(uri, 10);
+    const linked = new Set(expected.flatMap((f) => (f.nodes[0] !== undefined && renamed.has(f.nodes[0]) ? [f.nodes[0]] : [])));
+    assert.equal(linked.size, odd.length, 'every odd name starts a finding');
+
+    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+    await waitForOurEditor(uri);
+    const diags = await waitForDiagnostics(uri, 'QDQ Studio diagnostics on the renamed copy', (x) => x.length === expected.length);
+    // What the CommandOpener of VS Code 1.100 runs: JSON.parse(decodeURIComponent(query)), else JSON.parse(query).
+    const opener = (query: string): unknown[] => {
+      let args: unknown = [];
+      try {
+        args = JSON.parse(decodeURIComponent(query));
+      } catch {
+        try {
+          args = JSON.parse(query);
+        } catch {
+          // ignored, as VS Code does
+        }
+      }
+      return Array.isArray(args) ? args : [args];
+    };
+    const reached = new Set<string>();
+    for (const diag of diags) {
+      const target = (diag.code as { target?: vscode.Uri }).target;
+      if (target?.scheme !== 'command') continue;
+      // The Problems panel opens the link as the string target.toString(true), which the opener parses
+      // back into a URI; an editor hover opens the URI itself. Both reach the command with the same arguments.
+      const fromPanel = vscode.Uri.parse(target.toString(true));
+      const args = opener(fromPanel.query);
+      assert.deepEqual(opener(target.query), args, target.toString(true));
+      assert.equal(fromPanel.path, 'qdqStudio.revealFindingNode');
+      assert.equal(args[0], uri.toString(), `the model, from ${target.toString(true)}`);
+      assert.ok(expected.some((f) => f.nodes[0] === args[1]), `the link of "${diag.message}" names ${JSON.stringify(args[1])}, the first node of no finding`);
+      const name = args[1] as string;
+      if (!renamed.has(name) || reached.has(name)) continue;
+      reached.add(name);
+      // Run it as the opener does; the graph selects that node.
+      assert.equal(await vscode.commands.executeCommand(fromPanel.path, ...args), true);
+      await waitForGraph(uri, `${JSON.stringify(name)} selected from its Problems link`, (g) => g.state === 'ready' && g.selected === name);
+    }
+    assert.deepEqual([...reached].sort(), [...linked].sort());
+  });
+
   test('an external data file that is missing is a warning in the Problems panel, naming it, beside the findings', async () => {
     const good = await requireModel('models/tiny-qat-good.onnx');
     // The same model with one conv weight moved to an external data file that is not there.
