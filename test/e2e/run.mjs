@@ -19,7 +19,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT, formatCounts, makeTempDir, prepareWorkspace, runInherit, writeLayerSummary } from '../vscode-host/host.mjs';
 import { setupTestEnv } from '../../scripts/setup-test-env.mjs';
-import { cases } from './editor.e2e.mjs';
+import { cases as editorCases } from './editor.e2e.mjs';
+import { cases as engineReportCases } from './engineReport.e2e.mjs';
 import { installPackaged, startWorkbench } from './session.mjs';
 
 const LAYER = 'e2e';
@@ -29,6 +30,7 @@ const ARTIFACTS = path.join(REPO_ROOT, 'test-results', LAYER);
 const VSIX = path.join(REPO_ROOT, 'dist-vsix', 'qdq-studio.vsix');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const log = (msg) => console.log(`[${LAYER}] ${msg}`);
+const cases = [...editorCases, ...engineReportCases];
 
 function withTimeout(promise, ms, what) {
   let timer;
