@@ -3,8 +3,11 @@
  * precision, reformat layers, timing) and its comparison with another build: by default the build
  * of the same flavour before this one (kept in `history/`), or any build the user picks ("Compare
  * with…": the same folder, the other `*.trtexec/` folders beside the model, such as a QAT model's
- * float twin's baselines, earlier builds, or any layer info through Browse…). The choice is
- * remembered per report. The engine-report core is imported when the first report is shown.
+ * float twin's baselines, earlier builds, or any layer info through Browse…, which the Compare
+ * dropdown then lists too). The choice is remembered per report. An open report follows the files
+ * of the build it was opened for: a rebuild moves that build into `history/` (the report shows it
+ * from there and says so) and then writes the new one (the report shows it). The engine-report
+ * core is imported when the first report is shown.
  */
 import { existsSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
