@@ -1,11 +1,18 @@
 import * as vscode from 'vscode';
 import type { AppliedEdit, EditErrorCode, EditRequest, EditSession } from '../core/editing/index';
-import type { DecodedModel, DetachedDataFile } from '../core/onnx/index';
+import type { DecodedModel } from '../core/onnx/index';
 import { Disposable } from '../util/dispose';
 import type { Logger } from '../util/logger';
 import { readBackup, writeBackup } from './backup';
-import { closeQuietly, displayPath, indexAndSummary, type LoadedModel, type LoadResult, type ModelLoader } from './modelLoader';
+import { nothingOffered, offerDataFiles, showWarning, type SaveOutcome, type WarningPrompt } from './dataFileOffer';
+import { statOf, type DiskStamp } from './diskStamp';
+import { watchFile } from './fileWatch';
+import { lendModel, type CarriedEdits, type LentModel, type ModelLoan } from './modelLoan';
+import { closeQuietly, displayPath, indexAndSummary, type LoadResult, type ModelLoader } from './modelLoader';
 import { Notices } from './notices';
+import { RecoveryOffers, type ReapplyHooks } from './recoveryOffers';
+
+export type { SaveOutcome, WarningPrompt } from './dataFileOffer';
 
 /** A document's state: its first load still running, or how it ended (the model or the error). */
 export type DocumentState = LoadResult | { readonly kind: 'loading' };
@@ -15,55 +22,11 @@ export function unavailable(uri: vscode.Uri, state: Exclude<DocumentState, { kin
   return state.kind === 'loading' ? `${displayPath(uri)} is still loading; try again in a moment` : `${displayPath(uri)} could not be read: ${state.error.message}`;
 }
 
-/** What a rename carries to the document that opens at the new name (see RenamedEdits and `OnnxDocument.carryOver`). */
-export type CarriedEdits = { readonly kind: 'log'; readonly edits: readonly EditRequest[] } | { readonly kind: 'model'; readonly loan: ModelLoan };
-
-/**
- * A dirty document's model and edit history, lent over a rename because its edits cannot be
- * written as an edit log: the document that opens at the new name takes them over as they are.
- */
-export interface ModelLoan {
-  /**
-   * The model and history, once: when they are still what was lent (not saved, reverted or read
-   * again since) and the file at `to` is the one the model was read from (moved there: gone from the
-   * old name, same size and mtime). Else undefined, and the lender keeps them.
-   */
-  take(to: vscode.Uri): Promise<LentModel | undefined>;
-  /** Nobody took it: the lender keeps its model, or, closed meanwhile, the model is closed now. */
-  release(): void;
-}
-
-interface LentModel {
-  readonly state: LoadedModel;
-  readonly session: EditSession;
-  readonly savedAt: number | undefined;
-}
-
 /**
  * What a document tells VS Code: an edit (with undo/redo), or a change that makes the tab dirty
  * until the next save or revert whatever undo and redo do.
  */
 export type DocumentChange = vscode.CustomDocumentEditEvent<OnnxDocument> | vscode.CustomDocumentContentChangeEvent<OnnxDocument>;
-
-/** The view type of QDQ Studio's custom editor (package.json `customEditors`). */
-export const ONNX_VIEW_TYPE = 'qdqStudio.onnxEditor';
-
-/**
- * True when a tab shows `uri` in an editor other than QDQ Studio's (the text editor, another custom
- * editor, a diff, a notebook): `workspace.save(uri)` would save it too.
- */
-function otherEditorsOf(uri: vscode.Uri): boolean {
-  const key = uri.toString();
-  const same = (u: vscode.Uri | undefined): boolean => u?.toString() === key;
-  return vscode.window.tabGroups.all.some((group) =>
-    group.tabs.some(({ input }) => {
-      if (input instanceof vscode.TabInputCustom) return input.viewType !== ONNX_VIEW_TYPE && same(input.uri);
-      if (input instanceof vscode.TabInputText || input instanceof vscode.TabInputNotebook) return same(input.uri);
-      if (input instanceof vscode.TabInputTextDiff || input instanceof vscode.TabInputNotebookDiff) return same(input.modified) || same(input.original);
-      return false;
-    }),
-  );
-}
 
 /** How long a new document waits for an editor to resolve before it loads anyway. */
 const LOAD_FALLBACK_MS = 1000;
@@ -80,11 +43,6 @@ export interface DocumentServices {
   readonly documents?: { find(uri: vscode.Uri): OnnxDocument | undefined };
 }
 
-/** The actions offered when the file was rewritten in place under unsaved edits. */
-export const REAPPLY_EDITS = 'Reload and Re-apply Edits';
-export const EXPORT_PLAN = 'Export Plan…';
-const SHOW_LOG = 'Show Log';
-
 /** What `applyEdit` (and the edit commands) report. */
 export interface EditOutcome {
   readonly applied: boolean;
@@ -98,34 +56,8 @@ export interface EditOutcome {
   readonly notes?: string[];
 }
 
-/**
- * Shows a warning with actions and resolves with the one picked (undefined: dismissed). A save's
- * warning about data files goes to VS Code's notification; the integration tests answer it in its
- * place through the test hook `qdqStudio.internal.saveAs`.
- */
-export type WarningPrompt = (message: string, ...actions: string[]) => Thenable<string | undefined>;
-
-const showWarning: WarningPrompt = (message, ...actions) => vscode.window.showWarningMessage(message, ...actions);
-
-/** What a save leaves running after the model is written. */
-export interface SaveOutcome {
-  /**
-   * The offer to copy the data files the saved model cannot find: settles once it is answered
-   * (at once when there is none) and the copies asked for are done. Saves do not wait for it.
-   */
-  readonly dataFiles: Promise<void>;
-}
-
-const nothingOffered: SaveOutcome = { dataFiles: Promise.resolve() };
-
 type EditingModule = typeof import('../core/editing/index.js');
 type GraphModule = typeof import('../core/graph/index.js');
-
-/** A file's identity on disk, to tell our own saves from someone else's change. */
-interface DiskStamp {
-  readonly mtime: number;
-  readonly size: number;
-}
 
 /**
  * The custom document of an `.onnx` file (hex editor style): the decoded model (or why it could
@@ -274,35 +206,32 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
   private loan: ModelLoan | undefined;
 
   private lend(decoded: DecodedModel): ModelLoan {
-    let open = true;
-    const stillLent = (): boolean => open && this.loan === loan && this._state.kind === 'loaded' && this._state.decoded === decoded && this.session?.isDirty === true;
-    const loan: ModelLoan = {
-      take: async (to) => {
-        if (!stillLent()) return undefined;
-        const session = this.session!;
-        const [there, here] = await Promise.all([statOf(to), statOf(this.uri)]);
-        if (!stillLent() || this.session !== session) return undefined;
-        const stamp = this.stamp;
-        if (here !== undefined || there === undefined || stamp === undefined || there.mtime !== stamp.mtime || there.size !== stamp.size) return undefined;
-        open = false;
+    const loan = lendModel({
+      uri: this.uri,
+      lent: (l) => {
+        const state = this._state;
+        const session = this.session;
+        if (this.loan !== l || state.kind !== 'loaded' || state.decoded !== decoded || session?.isDirty !== true) return undefined;
+        return { state, session, savedAt: this.savedAt };
+      },
+      stamp: () => this.stamp,
+      end: (l) => {
+        if (this.loan !== l) return false;
         this.loan = undefined;
-        const lent: LentModel = { state: this._state as LoadedModel, session, savedAt: this.savedAt };
+        return true;
+      },
+      letGo: (to) => {
         // This document lets go of them: it keeps no model, and its undo closures do nothing.
         this.historyGeneration++;
         this.session = undefined;
         this.savedAt = 0;
         this._state = { kind: 'error', error: { file: displayPath(this.uri), message: `${displayPath(this.uri)} was renamed to ${displayPath(to)}: its model and unsaved edits are in the editor there` } };
         if (!this.isDisposed) this._onDidChangeModel.fire();
-        return lent;
       },
-      release: () => {
-        if (!open) return;
-        open = false;
-        if (this.loan !== loan) return; // a later rename's loan holds it now
-        this.loan = undefined;
+      giveBack: () => {
         if (this.isDisposed && this._state.kind === 'loaded' && this._state.decoded === decoded) closeQuietly(decoded); // dispose left it open for the loan
       },
-    };
+    });
     this.loan = loan;
     return loan;
   }
@@ -348,7 +277,6 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
 
   private _state: DocumentState;
   private loadGeneration = 0;
-  private reloadTimer: ReturnType<typeof setTimeout> | undefined;
   private session: EditSession | undefined;
   /** Bumped when the history starts again (revert, reload): older undo/redo closures do nothing. */
   private historyGeneration = 0;
@@ -359,8 +287,6 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
   private changedOnDisk = false;
   /** The watcher has said the file was rewritten in place under unsaved edits (once per reading of the file). */
   private rewrittenSaid = false;
-  /** An offer to reload and re-apply is showing (not answered yet). */
-  private recoveryOpen = false;
   /**
    * How many edits of the history are in the file on disk (`session.applied.length` at the last
    * save; 0 for the file as read), or undefined when that state left the history (an edit after
@@ -391,10 +317,19 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     super();
     this._state = initial;
     this.notices = services.notices ?? new Notices();
+    const hooks: ReapplyHooks = {
+      backupLog: () => this.session?.backupLog() ?? [],
+      stamp: () => this.currentStamp(),
+      load: () => this.loadOnce(),
+      reapply: (edits) => this.reapply(edits, 'reapply'),
+    };
+    this.offers = this._register(new RecoveryOffers(this, hooks, this.notices, services.log));
     this.watchForChanges();
   }
 
   private readonly notices: Notices;
+  /** The offers and notices about unsaved edits at risk, and the tab made clean (recoveryOffers.ts). */
+  private readonly offers: RecoveryOffers;
 
   /** The decoded model and its summary, the load error, or `loading` (first load still running). */
   get state(): DocumentState {
@@ -411,21 +346,10 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     try {
       return this.session?.backupLog() ?? [];
     } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
-      this.services.log.warn(`${displayPath(this.uri)}: ${why}`);
-      // Backups run every few seconds: say it once per reason, with what keeps the edits.
-      if (this.unwritableLogSaid !== why) {
-        this.unwritableLogSaid = why;
-        void this.notices.show('warning', `${displayPath(this.uri)}: the unsaved edits cannot be kept for a restart of the window (${why}). Save them, or export them as a plan.`, {}, EXPORT_PLAN).then((answer) => {
-          if (answer === EXPORT_PLAN) void vscode.commands.executeCommand('qdqStudio.exportPlan', { uri: this.uri.toString() });
-        });
-      }
+      this.offers.unwritableLog(e instanceof Error ? e.message : String(e));
       return [];
     }
   }
-
-  /** The reason last given for an edit log that cannot be written (said once, not at every backup). */
-  private unwritableLogSaid: string | undefined;
 
   /** The edits in effect, oldest first (for exporting a plan). */
   get appliedEdits(): readonly AppliedEdit[] {
@@ -539,21 +463,21 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     const problems = this.session.replay(edits);
     await this.refreshSummary();
     this.services.log.info(`Restored ${edits.length - problems.length} unsaved edits of ${displayPath(this.uri)}`);
-    this.reportDropped('restore', edits.length, problems);
+    this.offers.reportDropped('restore', edits.length, problems);
     // VS Code shows a document opened from a backup as dirty: with nothing restored it is not.
-    if (problems.length === edits.length) void this.whenLoaded().then(() => this.markTabClean());
+    if (problems.length === edits.length) void this.whenLoaded().then(() => this.offers.markTabClean());
   }
 
   /**
    * Applies `requests` (the unsaved edits of this file as it was: carried over a rename, or kept
    * through a reload of a file rewritten under them) to the model as it is now, each as an undoable
    * VS Code edit, so the tab is dirty. Those that no longer apply are dropped and said (see
-   * `reportDropped`). Resolves with how many applied.
+   * `RecoveryOffers.reportDropped`). Resolves with how many applied.
    */
   private async reapply(requests: readonly EditRequest[], why: 'rename' | 'reapply'): Promise<number> {
     const state = this._state;
     if (state.kind !== 'loaded') {
-      this.reportDropped(why, requests.length, requests.map(() => unavailable(this.uri, state)));
+      this.offers.reportDropped(why, requests.length, requests.map(() => unavailable(this.uri, state)));
       return 0;
     }
     const [editing] = await this.core();
@@ -570,58 +494,9 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     }
     await this.modelChanged();
     this.services.log.info(`${displayPath(this.uri)}: re-applied ${requests.length - problems.length} of ${requests.length} unsaved edits`);
-    this.reportDropped(why, requests.length, problems);
+    this.offers.reportDropped(why, requests.length, problems);
     return requests.length - problems.length;
   }
-
-  /**
-   * Says which unsaved edits could not be applied again (hot exit, a rename, a reload under
-   * edits): a warning naming the file and the edits' refusals, with the log a click away.
-   */
-  private reportDropped(why: 'restore' | 'rename' | 'reapply', total: number, problems: readonly string[]): void {
-    if (problems.length === 0) return;
-    const file = displayPath(this.uri);
-    const done = why === 'restore' ? 'restored' : why === 'rename' ? 'carried over to the renamed file' : 're-applied';
-    for (const p of problems) this.services.log.warn(`${file}: an unsaved edit could not be ${done}: ${p}`);
-    const listed = problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : '');
-    const count = problems.length === total ? (total === 1 ? 'The unsaved edit' : `All ${total} unsaved edits`) : `${problems.length} of ${total} unsaved edits`;
-    const message = `${file}: ${count} could not be ${done} and ${problems.length === 1 ? 'was' : 'were'} dropped: ${listed}`;
-    void this.notices.show('warning', message, {}, SHOW_LOG).then((answer) => {
-      if (answer === SHOW_LOG) this.services.log.show();
-    });
-  }
-
-  /**
-   * Makes VS Code show the tab clean when the document has nothing unsaved (a hot-exit backup or a
-   * re-apply of which nothing applied): a save, which writes nothing then (see `save`). VS Code's
-   * `workspace.save(uri)` saves every editor of the file, though, forced, clean or not: the file
-   * opened as text beside (its typing, or its text of the binary) would be written over the model.
-   * So while another editor of the file is open the tab stays marked (saving it writes nothing),
-   * and is made clean once those editors are closed.
-   */
-  private async markTabClean(): Promise<void> {
-    if (this.isDisposed || this.isDirty) return;
-    if (otherEditorsOf(this.uri)) {
-      if (this.cleanWhenAlone) return;
-      this.services.log.info(`${displayPath(this.uri)}: nothing is unsaved, but the tab stays marked while another editor of the file is open (saving would save that one too); saving it writes nothing`);
-      const waiting = vscode.window.tabGroups.onDidChangeTabs(() => {
-        if (otherEditorsOf(this.uri)) return;
-        waiting.dispose();
-        this.cleanWhenAlone = undefined;
-        void this.markTabClean();
-      });
-      this.cleanWhenAlone = this._register(waiting);
-      return;
-    }
-    try {
-      await vscode.workspace.save(this.uri);
-    } catch (e) {
-      this.services.log.warn(`${displayPath(this.uri)}: could not mark the tab clean: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-
-  /** Waits for the other editors of the file to close before `markTabClean` saves (see there). */
-  private cleanWhenAlone: vscode.Disposable | undefined;
 
   /** The summary follows the edited model; then listeners hear about it. */
   private async modelChanged(): Promise<void> {
@@ -674,7 +549,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
       return;
     }
     if (changed) {
-      if (await this.rewrittenInPlace()) throw this.rewritten(this.uri);
+      if (await this.rewrittenInPlace()) throw this.offers.rewritten(this.uri);
       const overwrite = 'Overwrite';
       const answer = await this.notices.show('warning', `${displayPath(this.uri)} changed on disk since it was opened. Overwrite it with your edits?`, { modal: true }, overwrite);
       if (answer !== overwrite) throw new Error(`Not saved: ${displayPath(this.uri)} changed on disk (revert to load it, or save again to overwrite)`);
@@ -693,84 +568,6 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     } catch (e) {
       return e instanceof onnx.ModelChangedError;
     }
-  }
-
-  /**
-   * A save to `target` cannot be done because the file was rewritten in place: offers to reload
-   * and re-apply the edits (not awaited: VS Code shows the save's failure meanwhile) and returns
-   * the error the save fails with.
-   */
-  private rewritten(target: vscode.Uri): Error {
-    const file = displayPath(this.uri);
-    void this.offerRecovery(
-      `${file} was rewritten on disk since it was opened, so your edits cannot be saved${target.toString() === this.uri.toString() ? '' : ` to ${displayPath(target)}`}: ` +
-        'the parts of the model they leave alone would come from the new contents. Reload the file and re-apply your edits to it?',
-    );
-    return new Error(`Not saved: ${file} was rewritten on disk since it was opened (reload it and re-apply your edits, or revert)`);
-  }
-
-  /** Offers what can be done with unsaved edits over a file rewritten in place, and does what is picked. */
-  private async offerRecovery(message: string): Promise<void> {
-    // One offer at a time: with auto save on, every second's failed save would stack another.
-    if (this.recoveryOpen) return;
-    this.recoveryOpen = true;
-    let answer: string | undefined;
-    try {
-      answer = await this.notices.show('warning', message, {}, REAPPLY_EDITS, EXPORT_PLAN);
-    } finally {
-      this.recoveryOpen = false;
-    }
-    if (this.isDisposed) return;
-    try {
-      if (answer === REAPPLY_EDITS) {
-        await this.reloadAndReapply();
-      } else if (answer === EXPORT_PLAN) {
-        const written = await vscode.commands.executeCommand<{ path: string } | undefined>('qdqStudio.exportPlan', { uri: this.uri.toString() });
-        if (written) void this.notices.show('info', `Your edits of ${displayPath(this.uri)} are in the plan ${vscode.Uri.parse(written.path).fsPath} (Apply Plan puts them on a model).`);
-      }
-    } catch (e) {
-      this.services.log.error(`${displayPath(this.uri)}: ${answer ?? 'the offer'} failed`, e);
-      void this.notices.show('warning', `${displayPath(this.uri)}: ${answer} failed: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-
-  /**
-   * Reads the file again and applies the unsaved edits (the backup log: what turned the file as it
-   * was into the document) to what is there now, each as an undoable edit, so the document stays
-   * dirty; edits that no longer apply are said. Used when the file was rewritten under the edits.
-   */
-  async reloadAndReapply(): Promise<{ applied: number; dropped: number }> {
-    await this.whenLoaded();
-    let edits: EditRequest[];
-    try {
-      edits = this.session?.backupLog() ?? [];
-    } catch (e) {
-      const message = `${displayPath(this.uri)}: cannot re-apply the unsaved edits: ${e instanceof Error ? e.message : String(e)}`;
-      this.services.log.warn(message);
-      void this.notices.show('warning', message);
-      return { applied: 0, dropped: 0 };
-    }
-    // Read the file first and install it only when it reads: a file still being written (the
-    // notice comes while torch.onnx.export writes) or gone must not cost the edits.
-    const stamp = this.currentStamp();
-    const fresh = await this.loadOnce();
-    if (this.isDisposed) {
-      if (fresh.kind === 'loaded') closeQuietly(fresh.decoded);
-      return { applied: 0, dropped: 0 };
-    }
-    if (fresh.kind !== 'loaded') {
-      const message = `${displayPath(this.uri)}: the unsaved edits are kept: the file cannot be read now (${fresh.error.message}). Try again once it is written, or export the edits as a plan.`;
-      this.services.log.warn(message);
-      // The same offer as the failed save's (one at a time): try again later, or export a plan.
-      void this.offerRecovery(message);
-      return { applied: 0, dropped: 0 };
-    }
-    const result = await this.reload({ result: fresh, stamp });
-    if (this.isDisposed || this._state !== result) return { applied: 0, dropped: edits.length };
-    const applied = edits.length > 0 ? await this.reapply(edits, 'reapply') : 0;
-    // VS Code still counts the edits from before the reload: with none re-applied nothing is unsaved.
-    if (applied === 0) await this.markTabClean();
-    return { applied, dropped: edits.length - applied };
   }
 
   /**
@@ -807,7 +604,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     } catch (e) {
       if (e instanceof onnx.ModelChangedError) {
         this.services.log.warn(`Saving ${displayPath(this.uri)} to ${displayPath(target)} failed: ${e.message}`);
-        throw this.rewritten(target);
+        throw this.offers.rewritten(target);
       }
       const message = e instanceof Error ? e.message : String(e);
       this.services.log.error(`Saving ${displayPath(this.uri)} to ${displayPath(target)} failed`, e);
@@ -839,42 +636,9 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
         await this.reload();
       }
     }
-    const dataFiles = this.offerDataFiles(detached, target, prompt);
+    const dataFiles = offerDataFiles(detached, target, prompt, this.services);
     this.services.log.info(`Saved ${displayPath(this.uri)} to ${displayPath(target)}`);
     return { dataFiles };
-  }
-
-  /**
-   * After a save: the external data files the saved model names but cannot use from its folder (a
-   * copy elsewhere, or a linked model file the save replaced; saves never copy data files). Says
-   * so, and copies missing ones there when asked (the data itself, not a link to it), never over
-   * an existing file.
-   */
-  private async offerDataFiles(files: readonly DetachedDataFile[], target: vscode.Uri, prompt: WarningPrompt): Promise<void> {
-    if (files.length === 0) return;
-    const names = files.map((f) => `'${f.location}'`).join(', ');
-    const why = [...new Set(files.map((f) => (f.problem === 'refused' ? 'a link leading out of its folder' : f.problem === 'short' ? 'cut short there' : 'not there')))].join('; ');
-    const message = `${displayPath(target)} reads its weights from ${names}, which ${files.length === 1 ? 'is' : 'are'} not usable from its folder (${why}). Put a copy of the data there (in place of a link) for the saved model to be complete.`;
-    this.services.log.warn(message);
-    // Offered only where nothing is in the way: a short file or a link on the copy's side is the user's to sort out.
-    const copyable = files.filter((f) => f.problem === 'missing');
-    const copy = copyable.length === 1 ? 'Copy Data File' : 'Copy Data Files';
-    const answer = await prompt(message, ...(copyable.length ? [copy] : []));
-    if (answer !== copy) return;
-    let copied = 0;
-    for (const f of copyable) {
-      try {
-        await vscode.workspace.fs.copy(vscode.Uri.file(f.from), vscode.Uri.file(f.to), { overwrite: false });
-        this.services.log.info(`Copied ${f.from} to ${f.to}`);
-        copied++;
-      } catch (e) {
-        void vscode.window.showErrorMessage(`Could not copy ${f.from} to ${f.to}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-    // The copy's editor (VS Code opens it after Save As) read its data files' state before they
-    // arrived: its summary and Problems follow now.
-    const copyDocument = copied > 0 ? this.services.documents?.find(target) : undefined;
-    if (copyDocument) await copyDocument.refresh();
   }
 
   /** Computes the summary again (the external data files' state with it) and tells the listeners. */
@@ -946,7 +710,6 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
 
   override dispose(): void {
     if (this.isDisposed) return;
-    if (this.reloadTimer !== undefined) clearTimeout(this.reloadTimer);
     clearTimeout(this.loadFallback);
     this.pendingLoad = undefined;
     this.loadGeneration++; // a load still in flight closes its result when it lands
@@ -976,64 +739,40 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
 
   /** Reloads when the file changes on disk (not by our own save) and there are no unsaved edits. */
   private watchForChanges(): void {
-    const name = this.uri.path.slice(this.uri.path.lastIndexOf('/') + 1);
-    const folder = vscode.Uri.joinPath(this.uri, '..');
-    let watcher: vscode.FileSystemWatcher;
-    try {
-      watcher = this._register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, name), false, false, true));
-    } catch (e) {
-      this.services.log.warn(`Cannot watch ${displayPath(this.uri)} for changes: ${e instanceof Error ? e.message : String(e)}`);
-      return;
-    }
-    const schedule = (changed: vscode.Uri): void => {
-      if (changed.toString() !== this.uri.toString()) return;
-      if (this.reloadTimer !== undefined) clearTimeout(this.reloadTimer);
-      this.reloadTimer = setTimeout(() => {
-        this.reloadTimer = undefined;
-        if (this.isDisposed) return;
-        if (this.firstLoading) {
-          // No stamp or history yet: look again once the first load (and its backup replay) is done.
-          void this.whenLoaded().then(() => {
-            if (!this.isDisposed) schedule(changed);
+    const watch = watchFile(this.uri, reloadDelayMs, this.services.log, () => {
+      if (this.isDisposed) return;
+      if (this.firstLoading) {
+        // No stamp or history yet: look again once the first load (and its backup replay) is done.
+        void this.whenLoaded().then(() => {
+          if (!this.isDisposed) watch?.schedule();
+        });
+        return;
+      }
+      void this.changedSinceStamp().then((changedByOthers) => {
+        if (this.isDisposed || changedByOthers === false) return; // our own save, or nothing new
+        if (this.isDirty) {
+          this.changedOnDisk = true;
+          void this.rewrittenInPlace().then((inPlace) => {
+            if (this.isDisposed) return;
+            if (!inPlace) {
+              this.services.log.info(`${displayPath(this.uri)} changed on disk; keeping the unsaved edits (saving will ask before overwriting)`);
+              return;
+            }
+            // Saving cannot work any more: say so now, once, rather than at the save.
+            this.services.log.warn(`${displayPath(this.uri)} was rewritten in place on disk under unsaved edits`);
+            if (this.rewrittenSaid) return;
+            this.rewrittenSaid = true;
+            void this.offers.offer(
+              `${displayPath(this.uri)} was rewritten on disk while it has unsaved edits, so they can no longer be saved over it. Reload the file and re-apply your edits to it?`,
+            );
           });
           return;
         }
-        void this.changedSinceStamp().then((changedByOthers) => {
-          if (this.isDisposed || changedByOthers === false) return; // our own save, or nothing new
-          if (this.isDirty) {
-            this.changedOnDisk = true;
-            void this.rewrittenInPlace().then((inPlace) => {
-              if (this.isDisposed) return;
-              if (!inPlace) {
-                this.services.log.info(`${displayPath(this.uri)} changed on disk; keeping the unsaved edits (saving will ask before overwriting)`);
-                return;
-              }
-              // Saving cannot work any more: say so now, once, rather than at the save.
-              this.services.log.warn(`${displayPath(this.uri)} was rewritten in place on disk under unsaved edits`);
-              if (this.rewrittenSaid) return;
-              this.rewrittenSaid = true;
-              void this.offerRecovery(
-                `${displayPath(this.uri)} was rewritten on disk while it has unsaved edits, so they can no longer be saved over it. Reload the file and re-apply your edits to it?`,
-              );
-            });
-            return;
-          }
-          this.services.log.info(`${displayPath(this.uri)} changed on disk; reloading`);
-          void this.reload();
-        });
-      }, reloadDelayMs);
-    };
-    this._register(watcher.onDidChange(schedule));
-    this._register(watcher.onDidCreate(schedule));
-  }
-}
-
-/** The size and mtime of the file at `uri`; undefined when it cannot be read (gone). */
-async function statOf(uri: vscode.Uri): Promise<DiskStamp | undefined> {
-  try {
-    const st = await vscode.workspace.fs.stat(uri);
-    return { mtime: st.mtime, size: st.size };
-  } catch {
-    return undefined;
+        this.services.log.info(`${displayPath(this.uri)} changed on disk; reloading`);
+        void this.reload();
+      });
+    });
+    // Disposed with the document: the watcher stops, and so does a pending look.
+    if (watch) this._register(watch);
   }
 }

@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import { Disposable } from '../util/dispose';
 import type { Logger } from '../util/logger';
 import { displayPath } from './modelLoader';
-import type { CarriedEdits, OnnxDocument } from './onnxDocument';
+import type { CarriedEdits } from './modelLoan';
+import type { OnnxDocument } from './onnxDocument';
 
 /** How long the edits of a renamed file wait for its editor to open at the new name. */
 const KEEP_MS = 60_000;
