@@ -23,7 +23,10 @@ async function engineState(): Promise<EngineState | undefined> {
   return vscode.commands.executeCommand<EngineState | undefined>('qdqStudio.internal.engineReportState');
 }
 
-/** Waits for the report of `layerInfo` drawn, and `accept`ed. */
+/**
+ * Waits for the report of `layerInfo` drawn, and `accept`ed. The panel's state is set as the report
+ * is posted, before the webview draws it: `accept` should look at what was drawn (`rendered`).
+ */
 async function reportOf(layerInfo: string, what: string, accept: (s: EngineState) => boolean = () => true): Promise<EngineState> {
   return poll(what, 30_000, async () => {
     const s = await engineState();
@@ -78,7 +81,7 @@ suite('Engine report', function () {
 
     // Compare with… → Browse… → the layer info elsewhere (the command takes the file Browse… would give).
     await vscode.commands.executeCommand('qdqStudio.compareEngineReport', vscode.Uri.file(browsed));
-    const compared = await reportOf(qdq, 'the report compared with the browsed build', (s) => s.compareWith === 'base');
+    const compared = await reportOf(qdq, 'the report compared with the browsed build', (s) => s.rendered?.compareWith === 'base');
     assert.ok((compared.rendered?.comparisonRows ?? 0) > 0, 'the comparison table is drawn');
     assert.equal(compared.rendered?.compareWith, 'base');
     // The dropdown names the browsed build (before: "(no comparison)", so picking that changed nothing
@@ -88,7 +91,7 @@ suite('Engine report', function () {
 
     // Shown again (the choice is remembered), the dropdown still names it.
     await vscode.commands.executeCommand('qdqStudio.openEngineReport', vscode.Uri.file(qdq));
-    const again = await reportOf(qdq, 'the report shown again', (s) => s.compareWith === 'base');
+    const again = await reportOf(qdq, 'the report shown again', (s) => s.rendered?.compareWith === 'base');
     assert.equal(again.rendered?.compareSelected, browsed);
   });
 
@@ -132,7 +135,7 @@ suite('Engine report', function () {
       assert.ok(kept);
       const keptState = await poll('the report to show the build it showed where it is kept', 30_000, async () => {
         const s = await engineState();
-        return s?.rendered?.status === 'ready' && s.layerInfo === path.join(history, kept) ? s : undefined;
+        return s?.rendered?.status === 'ready' && s.layerInfo === path.join(history, kept) && s.rendered.label?.startsWith('qdq, replaced') ? s : undefined;
       }).catch(async (e: Error) => {
         throw new Error(`${e.message}: ${JSON.stringify(await engineState())}`);
       });
@@ -144,7 +147,7 @@ suite('Engine report', function () {
       // The next build passes: the report shows it, compared with the build before it.
       await settings().update('trtexec.path', standin('trtexec'), vscode.ConfigurationTarget.Global);
       await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', model);
-      const rebuilt = await reportOf(current, 'the report to show the new build, compared with the previous', (s) => s.compareWith === 'previous qdq').catch(async (e: Error) => {
+      const rebuilt = await reportOf(current, 'the report to show the new build, compared with the previous', (s) => s.rendered?.compareWith === 'previous qdq').catch(async (e: Error) => {
         throw new Error(`${e.message}: ${JSON.stringify(await engineState())}`);
       });
       assert.equal(rebuilt.rendered?.label, 'qdq');
@@ -154,5 +157,22 @@ suite('Engine report', function () {
       await settings().update('trtexec.openReport', undefined, vscode.ConfigurationTarget.Global);
       await settings().update('trtexec.path', undefined, vscode.ConfigurationTarget.Global);
     }
+  });
+
+  test('a report whose build\'s files are deleted (not kept) stays, and says they are gone', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-gone-'));
+    scratch.push(dir);
+    const layerInfo = path.join(dir, 'qdq.layer.json');
+    fs.copyFileSync(fixture('trt8-detailed.layerinfo.json'), layerInfo);
+    fs.copyFileSync(fixture('trt8-detailed.profile.json'), path.join(dir, 'qdq.profile.json'));
+    await vscode.commands.executeCommand('qdqStudio.openEngineReport', vscode.Uri.file(layerInfo));
+    const shown = await reportOf(layerInfo, 'the report');
+    assert.equal(shown.rendered?.notice, undefined);
+    for (const f of ['qdq.layer.json', 'qdq.profile.json']) fs.rmSync(path.join(dir, f));
+    const gone = await reportOf(layerInfo, 'the report to say its files are gone', (s) => s.rendered?.notice !== undefined).catch(async (e: Error) => {
+      throw new Error(`${e.message}: ${JSON.stringify(await engineState())}`);
+    });
+    assert.equal(gone.rendered?.notice, `The files of this build are gone (${layerInfo}): this is what they said when they were read.`);
+    assert.equal(gone.rendered?.layerRows, 12, 'what it showed is still there');
   });
 });
