@@ -178,6 +178,9 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     this.stamp = await this.currentStamp();
     if (!current()) return true; // dispose closed it
     for (const applied of lent.session.applied) this.announce(applied);
+    // VS Code's stack starts here, its save point at no edits: unless the file is that state, the
+    // tab must stay dirty until a save or revert, whatever undo and redo do (see applyToSession).
+    if (lent.savedAt !== 0) this._onDidChange.fire({ document: this });
     this.services.log.info(`${displayPath(this.uri)}: took over the model and ${lent.session.applied.length} edits in effect of the renamed file (its unsaved edits cannot be written as an edit log)`);
     this._onDidChangeModel.fire();
     return true;

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { onnx } from 'onnx-proto';
-import { EXTENSION_ID, VIEW_TYPE, closeAllEditors, copyToScratch, editState, openReady, waitEditState, workbench } from './support';
+import { EXTENSION_ID, VIEW_TYPE, closeAllEditors, copyToScratch, editState, openReady, requireModel, waitEditState, workbench, workspaceFile } from './support';
 
 interface EditOutcome {
   applied: boolean;
@@ -11,9 +11,13 @@ interface EditOutcome {
 const CONV = '/model.2/cv1/conv/Conv';
 const OTHER_CONV = '/model.1/conv/Conv';
 
+function nodesOf(file: string): onnx.INodeProto[] {
+  return onnx.ModelProto.decode(fs.readFileSync(file)).graph!.node!;
+}
+
 /** True when `conv` in `file` reads its weight as a float initializer (its quantization disabled). */
 function readsFloatWeight(file: string, conv: string): boolean {
-  const node = onnx.ModelProto.decode(fs.readFileSync(file)).graph!.node!.find((n) => n.name === conv);
+  const node = nodesOf(file).find((n) => n.name === conv);
   assert.ok(node, `${conv} is not in ${file}`);
   return !node.input![1]!.includes('DequantizeLinear');
 }
@@ -100,5 +104,47 @@ suite('Document save point: a new edit after undoing past the save', function ()
     const state = await editState(uri);
     assert.deepEqual(state?.backupLog, [], 'the document still has unsaved edits after the revert');
     assert.ok(readsFloatWeight(uri.fsPath, CONV) && !readsFloatWeight(uri.fsPath, OTHER_CONV), 'the revert wrote the file');
+  });
+
+  test('a model whose edits cannot be written as an edit log, renamed after edit, save, Ctrl+Z, another edit: at the new name, Ctrl+Z of that edit leaves the tab dirty (the file still has the first edit)', async () => {
+    // The recipe of documentEdges' unwritable log: an unnamed model, a saved disable undone past
+    // the save point, then a removal of the very pair the undo brought back. The rename lends the
+    // model and history to the editor at the new name, whose VS Code stack starts empty: its save
+    // point is "no edits", which is not the state of the file there.
+    const source = await requireModel('models/tiny-qat-good.onnx');
+    const m = onnx.ModelProto.decode(fs.readFileSync(source.fsPath));
+    for (const n of m.graph!.node!) n.name = '';
+    const uri = workspaceFile('models/scratch-savepoint-unwritable.onnx');
+    const renamed = workspaceFile('models/scratch-savepoint-unwritable-renamed.onnx');
+    scratch.push(uri, renamed);
+    await vscode.workspace.fs.writeFile(uri, onnx.ModelProto.encode(m).finish());
+    const nodes = m.graph!.node!;
+    const convIndex = nodes.findIndex((n) => n.opType === 'Conv' && nodes.some((p) => p.opType === 'DequantizeLinear' && p.output![0] === n.input![0]));
+    const dq = nodes.findIndex((n) => n.output![0] === nodes[convIndex]!.input![0]);
+    const q = nodes.findIndex((n) => n.output![0] === nodes[dq]!.input![0]);
+    assert.equal(nodes[q]!.opType, 'QuantizeLinear');
+    const original = await openReady(uri);
+    await disable(uri, `Conv#${convIndex}`);
+    await waitEditState(uri, true, 'dirty after the disable');
+    await save(uri);
+    await waitEditState(uri, false, 'clean after the save');
+    const saved = nodesOf(uri.fsPath).length;
+    await workbench('undo');
+    await waitEditState(uri, true, 'dirty after undoing the saved edit', (s) => s.nodeCount === original);
+    const removed = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.removeQdq', { uri: uri.toString(), quantize: `QuantizeLinear#${q}`, dequantize: `DequantizeLinear#${dq}` });
+    assert.equal(removed.applied, true, removed.message);
+    const before = await waitEditState(uri, true, 'dirty with the removal', (s) => s.edits.length === 1);
+    assert.deepEqual(before.backupLog, [], 'the edit log can be written: the test does not reach the case');
+
+    const edit = new vscode.WorkspaceEdit();
+    edit.renameFile(uri, renamed);
+    assert.equal(await vscode.workspace.applyEdit(edit), true, 'the rename failed');
+    await waitEditState(renamed, true, 'the renamed editor dirty with the removal', (s) => s.edits.length === 1 && s.nodeCount === before.nodeCount);
+    assert.equal(nodesOf(renamed.fsPath).length, saved, 'the renamed file is not the saved one');
+    await workbench('undo');
+    await waitEditState(renamed, true, 'Ctrl+Z of the removal: dirty (the file has the disable, the document neither)', (s) => s.edits.length === 0 && s.nodeCount === original);
+    await save(renamed);
+    await waitEditState(renamed, false, 'clean after the save');
+    assert.equal(nodesOf(renamed.fsPath).length, original, 'the save did not write the state without the disable');
   });
 });
