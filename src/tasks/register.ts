@@ -98,6 +98,8 @@ export function registerTasks(context: vscode.ExtensionContext, services: TaskFe
   const onTrtexecBuilt = async (r: TrtexecBuildResult): Promise<void> => {
     // What this build's log says, failed or not (the log file was rewritten: earlier lines are gone).
     setLogDiagnostics(r.plan.outputs.log, r.log.diagnostics);
+    // The kept builds the history deleted to make room: what their logs said goes with them.
+    for (const file of r.removed) logDiagnostics.delete(vscode.Uri.file(file));
     if (r.stopped) {
       void vscode.window.showWarningMessage(`trtexec (${r.label}) was stopped before it finished.`);
       return;
