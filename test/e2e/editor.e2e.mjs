@@ -5,7 +5,6 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../vscode-host/host.mjs';
-import { cases as problemsCases } from './problems.e2e.mjs';
 import {
   closeAllEditors,
   closeQuickInput,
@@ -566,5 +565,4 @@ export const cases = [
       await ctx.shot('yolov9t-qat');
     },
   },
-  ...problemsCases,
 ];
