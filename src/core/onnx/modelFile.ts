@@ -208,7 +208,8 @@ export function writeProtected(mode: number, platform: NodeJS.Platform = process
  * are not touched.
  *
  * Refused before anything is written: a target without any write bit (write-protected: its owner
- * changes the mode to overwrite it), and a source file rewritten in place since it was opened
+ * changes the mode, or on Windows clears the Read-only attribute, to overwrite it; see
+ * `writeProtected`), and a source file rewritten in place since it was opened
  * (ModelChangedError; checked on every read and once more before the rename). A target that is
  * a symbolic link is replaced by a regular file (`replacedLink` says where it led); a hard link is
  * split (the other names keep the old bytes): both are inherent in a save by rename.
