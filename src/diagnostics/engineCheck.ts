@@ -22,6 +22,7 @@ import type { OpenDocuments } from '../editor/openDocuments';
 import { checkPrediction, type PredictionCheck } from '../engineView/engineOverlay';
 import { sourceFor } from '../engineView/sources';
 import { Disposable } from '../util/dispose';
+import { Gate } from '../util/gate';
 import type { Logger } from '../util/logger';
 import { targetFromSettings, type AnalysisService } from './analysisService';
 
@@ -79,12 +80,6 @@ interface CachedBuild {
   readonly report: EngineReport;
 }
 
-interface Settling {
-  timer: ReturnType<typeof setTimeout>;
-  readonly done: Promise<void>;
-  readonly resolve: () => void;
-}
-
 const sameLayers = (a: Target, b: Target): boolean => a.trt === b.trt && a.precision === b.precision && Boolean(a.stronglyTyped) === Boolean(b.stronglyTyped);
 
 function lineOf(text: string, layer: string): number {
@@ -100,8 +95,12 @@ export class EngineCheckService extends Disposable {
   private readonly generations = new Map<OnnxDocument, number>();
   private readonly running = new Map<OnnxDocument, Promise<void>>();
   private readonly builds = new Map<string, CachedBuild>();
-  /** Documents whose build's files changed, waiting for the writes to settle. */
-  private readonly settling = new Map<OnnxDocument, Settling>();
+  /**
+   * Documents whose build's files changed, waiting for the writes to settle: the gate opens
+   * `BUILD_WRITE_SETTLE_MS` after the last change (each change `extend`s it), or at once, with no
+   * check, when the document closes or the service is disposed.
+   */
+  private readonly settling = new Map<OnnxDocument, Gate>();
   private core: Promise<[typeof import('../core/engineReport/index.js'), typeof import('../core/analysis/index.js')]> | undefined;
   /** Checks run per document, and layer-info files read (test hook `qdqStudio.internal.engineCheckRuns`). */
   private readonly runs = new Map<OnnxDocument, number>();
@@ -157,7 +156,7 @@ export class EngineCheckService extends Disposable {
   /** Resolves when the check scheduled so far for `document` has finished (test hook). */
   async whenSettled(document: OnnxDocument): Promise<EngineCheckState | undefined> {
     await this.analysis.whenSettled(document);
-    for (let s = this.settling.get(document); s; s = this.settling.get(document)) await s.done;
+    for (let g = this.settling.get(document); g; g = this.settling.get(document)) await g.opened;
     for (let p = this.running.get(document); p; p = this.running.get(document)) {
       await p;
       if (this.running.get(document) === p) break;
@@ -168,30 +167,28 @@ export class EngineCheckService extends Disposable {
   /** Checks `document` once its build's files have not changed for `BUILD_WRITE_SETTLE_MS` (a later change restarts the wait). */
   private scheduleAfterWrites(document: OnnxDocument): void {
     if (this.isDisposed || document.isDisposed) return;
-    const fire = (): void => {
-      const s = this.settling.get(document);
-      this.settling.delete(document);
-      this.schedule(document);
-      s?.resolve();
-    };
     const pending = this.settling.get(document);
     if (pending) {
-      clearTimeout(pending.timer);
-      pending.timer = setTimeout(fire, BUILD_WRITE_SETTLE_MS);
+      pending.extend(BUILD_WRITE_SETTLE_MS);
       return;
     }
-    let resolve!: () => void;
-    const done = new Promise<void>((r) => (resolve = r));
-    this.settling.set(document, { timer: setTimeout(fire, BUILD_WRITE_SETTLE_MS), done, resolve });
+    const gate = new Gate(BUILD_WRITE_SETTLE_MS);
+    this.settling.set(document, gate);
+    // Registered before anyone waits on the gate (whenSettled), so the check is scheduled before they go on.
+    void gate.opened.then(() => {
+      // Stopped (stopSettling took it out first): no check.
+      if (this.settling.get(document) !== gate) return;
+      this.settling.delete(document);
+      this.schedule(document);
+    });
   }
 
   /** Drops a pending check (the document closed, the service is disposed); whoever waits on it goes on. */
   private stopSettling(document: OnnxDocument): void {
-    const s = this.settling.get(document);
-    if (!s) return;
-    clearTimeout(s.timer);
+    const gate = this.settling.get(document);
+    if (!gate) return;
     this.settling.delete(document);
-    s.resolve();
+    gate.open();
   }
 
   private schedule(document: OnnxDocument): void {
