@@ -13,6 +13,7 @@ import {
 } from '../onnx/index';
 import { Journal } from './journal';
 import { findNodeRef, labelRef, nodeLabel } from '../graph/index';
+import { InitializerList, NodeList } from './graphLists';
 
 /**
  * Why an edit was refused, for callers that act on the reason rather than show the message:
@@ -84,9 +85,25 @@ export class EditContext {
   readonly journal = new Journal();
   readonly graph: Graph;
   private maps: Maps | undefined;
-  private positions: Map<Node, number> | undefined;
+  /**
+   * The node and initializer lists as the primitives change them (graphLists.ts), written to the
+   * graph through the journal by `flush()`: when `nodes` is read, before validation, and before
+   * anything that reads the graph's arrays. `graph.node` and `graph.initializer` may be behind
+   * them in between; every read in this layer goes through the context.
+   */
+  private list: NodeList;
+  private inits: InitializerList;
+  /** Names of value infos whose tensors this edit removed (filtered out by `flush()`). */
+  private goneValueInfo: Set<string> | undefined;
+  /** A primitive gave a node a name another node has: name lookups scan the list. */
+  private namesRepeat = false;
+  /**
+   * Changes when a compute node is inserted, removed or replaced, or the maps are reset: indexes of
+   * compute nodes built for this edit (targets.ts `resolveLayers`) are then stale. The primitives
+   * below never do that in the edits this layer makes (they insert and remove Q/DQ and constants).
+   */
+  private computeGeneration = 0;
   private names: Set<string> | undefined;
-  private readonly problemsBefore: Map<string, string>;
   private readonly constCache = new Map<string, ConstValue | null>();
   /** The node list when the edit began (edits replace the array, never mutate it): where labels are resolved. */
   readonly startNodes: readonly Node[];
@@ -98,7 +115,8 @@ export class EditContext {
     if (!g) throw new EditError(`${decoded.file}: the model has no graph to edit`);
     this.graph = g;
     this.startNodes = g.node;
-    this.problemsBefore = graphProblems(g);
+    this.list = new NodeList(g.node);
+    this.inits = new InitializerList(g.initializer);
   }
 
   /** ai.onnx opset of the model (0 when none is imported). */
@@ -114,7 +132,7 @@ export class EditContext {
     const producer = new Map<string, Node>();
     const readers = new Map<string, NodeReader[]>();
     let byName: Map<string, Node> | undefined = new Map<string, Node>();
-    for (const n of this.graph.node) {
+    for (const n of this.nodes) {
       this.addReads(readers, n);
       for (const o of n.output) if (o && !producer.has(o)) producer.set(o, n);
       if (n.name && byName) {
@@ -135,23 +153,63 @@ export class EditContext {
     for (const t of new Set([...n.input, ...subgraphFreeReads(n)])) if (t) dropReaders(readers, t, (r) => r.node === n);
   }
 
-  /** Position of every node in the current list (rebuilt after the list changes). */
-  private get position(): Map<Node, number> {
-    if (this.positions) return this.positions;
-    const position = new Map<Node, number>();
-    this.graph.node.forEach((n, i) => position.set(n, i));
-    this.positions = position;
-    return position;
+  /**
+   * Writes the node, initializer and value-info lists the primitives changed to the graph (through
+   * the journal), so that `graph.node` and the others are the current lists.
+   */
+  flush(): void {
+    const g = this.graph;
+    const nodes = this.list.materialize();
+    if (nodes) this.journal.set(g, 'node', nodes);
+    const inits = this.inits.materialize();
+    if (inits) this.journal.set(g, 'initializer', inits);
+    const gone = this.goneValueInfo;
+    if (gone) {
+      this.goneValueInfo = undefined;
+      if (g.valueInfo.some((v) => gone.has(v.name))) this.journal.set(g, 'valueInfo', g.valueInfo.filter((v) => !gone.has(v.name)));
+    }
   }
 
   /** Call after changing node lists or inputs outside the primitives below. */
   invalidate(): void {
-    this.maps = undefined;
-    this.positions = undefined;
+    this.flush();
+    this.reset();
   }
 
+  /** Forget every derived map (the graph's lists are the truth again). */
+  private reset(): void {
+    this.maps = undefined;
+    this.computeGeneration++;
+    this.namesRepeat = false;
+    this.goneValueInfo = undefined;
+    this.list = new NodeList(this.graph.node);
+    this.inits = new InitializerList(this.graph.initializer);
+  }
+
+  /** The current node list (written to the graph first). */
   get nodes(): readonly Node[] {
+    this.flush();
     return this.graph.node;
+  }
+
+  /** See `computeGeneration`. */
+  get computeVersion(): number {
+    return this.computeGeneration;
+  }
+
+  /** Every node of the current list named `name`, in node order (from the name map while names are unique). */
+  nodesNamed(name: string): readonly Node[] {
+    const byName = this.m.byName;
+    if (byName && !this.namesRepeat) {
+      const n = byName.get(name);
+      return n ? [n] : [];
+    }
+    return this.nodes.filter((n) => n.name === name);
+  }
+
+  /** Whether `node` is in the current list. */
+  has(node: Node): boolean {
+    return this.list.has(node);
   }
 
   producerOf(tensor: string): Node | undefined {
@@ -162,12 +220,13 @@ export class EditContext {
   readersOf(tensor: string): { node: Node; slot: number }[] {
     const list = this.m.readers.get(tensor) ?? [];
     if (list.length < 2) return list.map((r) => ({ node: r.node, slot: r.slot }));
-    const position = this.position;
-    return list.map((r) => ({ node: r.node, slot: r.slot })).sort((a, b) => position.get(a.node)! - position.get(b.node)! || a.slot - b.slot);
+    const at = new Map<Node, number>();
+    for (const r of list) if (!at.has(r.node)) at.set(r.node, this.list.indexOf(r.node)!);
+    return list.map((r) => ({ node: r.node, slot: r.slot })).sort((a, b) => at.get(a.node)! - at.get(b.node)! || a.slot - b.slot);
   }
 
   indexOf(node: Node): number {
-    const i = this.position.get(node);
+    const i = this.list.indexOf(node);
     if (i === undefined) throw new EditError(`internal: node ${node.name} is not in the graph`);
     return i;
   }
@@ -180,12 +239,12 @@ export class EditContext {
   nodeByName(name: string): Node | undefined {
     if (!name) return undefined; // every unnamed node has the empty name
     const byName = this.m.byName;
-    const named = byName ? byName.get(name) : this.graph.node.find((n) => n.name === name);
+    const named = byName && !this.namesRepeat ? byName.get(name) : this.nodes.find((n) => n.name === name);
     if (named) return named;
     // Not a name in the graph now: a label, resolved where the edit began (the map rules out a name
     // there that is still in the graph; a removed one is not found either way).
     const ref = (byName ? labelRef(this.startNodes, name) : findNodeRef(this.startNodes, name)).node;
-    return ref && !ref.name && this.position.has(ref) ? ref : undefined;
+    return ref && !ref.name && this.list.has(ref) ? ref : undefined;
   }
 
   requireNode(name: string, what = 'node'): Node {
@@ -203,7 +262,7 @@ export class EditContext {
    */
   label(node: Node): string {
     if (node.name) return node.name;
-    const i = this.position.get(node);
+    const i = this.list.indexOf(node);
     return i === undefined ? this.startLabel(node) : nodeLabel(node, i);
   }
 
@@ -220,12 +279,13 @@ export class EditContext {
     }
     const i = this.startPositions.get(node);
     if (i !== undefined) return nodeLabel(node, i);
-    const now = this.position.get(node);
+    const now = this.list.indexOf(node);
     return now === undefined ? node.opType : nodeLabel(node, now);
   }
 
+  /** The first initializer of that name (as a scan of the list finds it). */
   initializer(name: string): Tensor | undefined {
-    return this.graph.initializer.find((t) => t.name === name);
+    return this.inits.get(name);
   }
 
   /** The tensor holding a constant: an initializer, or the `value` of the Constant node producing it. */
@@ -282,6 +342,7 @@ export class EditContext {
   /** A node or tensor name not used anywhere in the graph yet (`base`, else `base_1`, `base_2`, ...). */
   fresh(base: string): string {
     if (!this.names) {
+      this.flush();
       const s = new Set<string>();
       const g = this.graph;
       for (const n of g.node) {
@@ -316,17 +377,19 @@ export class EditContext {
     this.journal.set(node, 'input', input);
   }
 
-  /** Insert `nodes` (in order) just before position `before`. */
-  insertNodes(nodes: Node[], before: number): void {
-    const list = this.graph.node.slice();
-    list.splice(before, 0, ...nodes);
-    this.journal.set(this.graph, 'node', list);
-    this.positions = undefined;
+  /** Insert `nodes` (in order) just before `before`, a node of the graph. */
+  insertNodes(nodes: Node[], before: Node): void {
+    if (!this.list.has(before)) throw new EditError(`internal: node ${before.name} is not in the graph`);
+    this.list.insertBefore(nodes, before);
+    if (nodes.some((n) => COMPUTE_OPS.has(n.opType))) this.computeGeneration++;
     const maps = this.maps;
     if (!maps) return;
     for (const n of nodes) {
       this.addReads(maps.readers, n);
-      if (n.name && maps.byName && !maps.byName.has(n.name)) maps.byName.set(n.name, n);
+      if (n.name && maps.byName) {
+        if (!maps.byName.has(n.name)) maps.byName.set(n.name, n);
+        else this.namesRepeat = true;
+      }
       // A name produced twice is refused by commit(); until then the existing producer is kept.
       for (const o of n.output) if (o && !maps.producer.has(o)) maps.producer.set(o, n);
     }
@@ -334,27 +397,25 @@ export class EditContext {
 
   /** Replace `node` by `replacement` at the same position. */
   replaceNode(node: Node, replacement: Node): void {
-    const at = this.indexOf(node);
-    const list = this.graph.node.slice();
-    list[at] = replacement;
-    this.journal.set(this.graph, 'node', list);
-    if (this.positions) {
-      this.positions.delete(node);
-      this.positions.set(replacement, at);
-    }
+    this.indexOf(node); // refuses a node that is not in the graph
+    this.list.replace(node, replacement);
+    if (COMPUTE_OPS.has(node.opType) || COMPUTE_OPS.has(replacement.opType)) this.computeGeneration++;
     const maps = this.maps;
     if (!maps) return;
     this.dropReads(maps.readers, node);
     for (const o of node.output) if (o && maps.producer.get(o) === node) maps.producer.delete(o);
     if (maps.byName?.get(node.name) === node) maps.byName.delete(node.name);
-    if (replacement.name && maps.byName && !maps.byName.has(replacement.name)) maps.byName.set(replacement.name, replacement);
+    if (replacement.name && maps.byName) {
+      if (!maps.byName.has(replacement.name)) maps.byName.set(replacement.name, replacement);
+      else this.namesRepeat = true;
+    }
     this.addReads(maps.readers, replacement);
     for (const o of replacement.output) if (o && !maps.producer.has(o)) maps.producer.set(o, replacement);
   }
 
   addInitializers(tensors: Tensor[]): void {
     if (tensors.length === 0) return;
-    this.journal.set(this.graph, 'initializer', [...this.graph.initializer, ...tensors]);
+    this.inits.add(tensors);
   }
 
   /**
@@ -400,40 +461,46 @@ export class EditContext {
     }
     const inits = [...touchedInits].filter((t) => (count.get(t) ?? 0) <= 0 && this.initializer(t) && !g.input.some((i) => i.name === t));
     if (removed.size) {
-      this.journal.set(g, 'node', g.node.filter((n) => !removed.has(n)));
-      const gone = new Set<string>();
-      for (const n of removed) for (const o of n.output) gone.add(o);
-      if (g.valueInfo.some((v) => gone.has(v.name))) this.journal.set(g, 'valueInfo', g.valueInfo.filter((v) => !gone.has(v.name)));
-      this.positions = undefined;
+      const gone = (this.goneValueInfo ??= new Set<string>());
+      for (const n of removed) {
+        this.list.remove(n);
+        for (const o of n.output) gone.add(o);
+      }
       for (const n of removed) {
         this.dropReads(maps.readers, n);
         for (const o of n.output) if (o && maps.producer.get(o) === n) maps.producer.delete(o);
         if (maps.byName?.get(n.name) === n) maps.byName.delete(n.name);
       }
     }
-    if (inits.length) {
-      const drop = new Set(inits);
-      this.journal.set(g, 'initializer', g.initializer.filter((t) => !drop.has(t.name)));
-    }
+    if (inits.length) this.inits.drop(inits);
     return { nodes: [...removed], initializers: inits };
   }
 
-  /** Validate; on a new problem undo everything and throw. */
+  /**
+   * Validate; on a new problem undo everything and throw. The problems the graph had before are
+   * only looked for when it has some now (the journal takes the graph back there and forth), so a
+   * valid model is checked once per edit.
+   */
   commit(): void {
+    this.flush();
     const after = graphProblems(this.graph);
-    const fresh = [...after].filter(([k]) => !this.problemsBefore.has(k));
+    if (after.size === 0) return;
+    this.journal.undo();
+    const before = graphProblems(this.graph);
+    this.journal.redo();
+    const fresh = [...after].filter(([k]) => !before.has(k));
     if (fresh.length) {
       this.journal.undo();
-      this.invalidate();
+      this.reset();
       const shown = fresh.slice(0, 3).map(([, msg]) => msg).join('; ');
       throw new EditError(`refused: the edit would leave the graph invalid: ${shown}${fresh.length > 3 ? ` (and ${fresh.length - 3} more)` : ''}`);
     }
   }
 
-  /** Undo whatever was done so far (an edit that failed half way). */
+  /** Undo whatever was done so far (an edit that failed half way); changes not yet written are dropped. */
   rollback(): void {
     this.journal.undo();
-    this.invalidate();
+    this.reset();
   }
 }
 

@@ -13,7 +13,7 @@ import { COMPUTE_OPS, EditContext, EditError, intAttribute, newNode, newTensor }
 import { DataType } from '../onnx/index';
 import type { Journal } from './journal';
 import { dequantizeStored, feedOf, isDq, isQ, makePair, quantParams, type QuantParams, scopeOf } from './quant';
-import { resolveTarget } from './targets';
+import { resolveLayers } from './targets';
 
 /** One quantizer a "disable" removed from an input of a layer, remembered so "enable" can put it back. */
 export interface RemovedQuant {
@@ -239,7 +239,7 @@ function run(ctx: EditContext, r: EditRequest, out: Out): void {
 // ---- disable / enable ------------------------------------------------------------------------
 
 function disable(ctx: EditContext, target: string, out: Out): void {
-  const layers = resolveTarget(ctx.nodes, target, ctx.startNodes);
+  const layers = resolveLayers(ctx, target);
   const cache = new Map<Node, string>();
   const candidates: Node[] = [];
   // Layers and Q/DQ nodes are named once the edit is done (a shared pair stays, and unnamed nodes' labels move).
@@ -289,15 +289,26 @@ function weightAxis(node: Node): number {
 }
 
 function enable(ctx: EditContext, r: Extract<EditRequest, { kind: 'enableQuantization' }>, out: Out): void {
-  const layers = resolveTarget(ctx.nodes, r.target, ctx.startNodes);
+  const layers = resolveLayers(ctx, r.target);
   let inserted = 0;
   const enabled = new Set<Node>();
   /** Layers of a multi-layer target left alone: an input needs a scale nobody knows. */
   const noScale: { node: string; error: EditError }[] = [];
+  // The remembered quantizers by layer, in their order (a module's enable may carry thousands);
+  // anything but an array is looked at as before (and refused as malformed the same way).
+  let rememberedBy: Map<string, RemovedQuant[]> | undefined;
+  if (Array.isArray(r.remembered)) {
+    rememberedBy = new Map();
+    for (const m of r.remembered) {
+      const list = rememberedBy.get(m.node);
+      if (list) list.push(m);
+      else rememberedBy.set(m.node, [m]);
+    }
+  }
   for (const node of layers) {
     // How the request (and a disable's record of it: a label in the graph that disable left) names it.
     const name = ctx.startLabel(node);
-    const memory = r.remembered?.filter((m) => m.node === name);
+    const memory = rememberedBy ? rememberedBy.get(name) : r.remembered?.filter((m) => m.node === name);
     const slots: { slot: number; params: QuantParams; role: 'weight' | 'activation' }[] = [];
     if (memory && memory.length) {
       for (const m of memory) slots.push({ slot: m.input, params: m.params, role: m.role });
@@ -347,7 +358,7 @@ function enable(ctx: EditContext, r: Extract<EditRequest, { kind: 'enableQuantiz
       if (feedOf(ctx, x)) continue; // already quantized
       const scope = `${scopeOf(node)}/${s.role === 'weight' ? '_weight_quantizer' : '_input_quantizer'}`;
       const pair = makePair(ctx, x, s.params, scope);
-      ctx.insertNodes(pair.nodes, ctx.indexOf(node));
+      ctx.insertNodes(pair.nodes, node);
       ctx.rewire(node, s.slot, pair.output);
       out.inserted.push({ q: pair.nodes[0]!.name, dq: pair.nodes[1]!.name, tensor: x, consumers: [name], params: s.params });
       inserted++;
@@ -436,8 +447,7 @@ function unify(ctx: EditContext, nodes: (string | Node)[], mode: ScaleMode, valu
 /** The graph as it is now, for `interfaceOf` (answers are remembered: make a new one after a change). */
 function interfaceLinks(ctx: EditContext): InterfaceLinks {
   const g = ctx.graph;
-  const initializers = new Set(g.initializer.map((t) => t.name));
-  const inputs = new Set(g.input.map((i) => i.name).filter((n) => !initializers.has(n)));
+  const inputs = new Set(g.input.map((i) => i.name).filter((n) => !ctx.initializer(n)));
   const outputs = new Set(g.output.map((o) => o.name));
   return {
     isNetworkInput: (t) => inputs.has(t),
@@ -487,11 +497,12 @@ function setScales(ctx: EditContext, scales: { node: string; scale: number }[], 
  */
 export function quantizersAround(ctx: EditContext, nodeName: string): { nodes: Node[]; others: string[] } {
   const node = ctx.requireNode(nodeName);
-  const at = ctx.graph.node.indexOf(node);
+  const list = ctx.nodes; // written to the graph, which the analysis reads
+  const at = list.indexOf(node);
   const set = scaleShareAround(ctx.decoded, buildGraphIndex(ctx.graph), at);
   if (set.notCommuting) throw new EditError(`${set.notCommuting}: scales are unified across Concat and other ops that commute with Q/DQ (MaxPool, nearest Resize, Reshape, Slice, Transpose, …; rule R14)`);
-  const nodes = set.qdq.map((i) => ctx.graph.node[i]!);
-  const others = set.concats.filter((c) => c !== at).map((c) => ctx.label(ctx.graph.node[c]!));
+  const nodes = set.qdq.map((i) => list[i]!);
+  const others = set.concats.filter((c) => c !== at).map((c) => ctx.label(list[c]!));
   return { nodes, others };
 }
 
@@ -562,7 +573,8 @@ function insertPair(ctx: EditContext, tensor: string, consumers: string[] | unde
   }
   if (!ctx.producerOf(tensor) && !ctx.isConstant(tensor) && !ctx.graph.input.some((i) => i.name === tensor)) throw new EditError(`no tensor named "${tensor}" in the graph`);
   if (readers.length === 0) throw new EditError(`"${tensor}" has no reader to put a Q/DQ in front of`);
-  const first = Math.min(...readers.map((r) => ctx.indexOf(r.node)));
+  // Just before the first reader (readers come in node order).
+  const first = readers[0]!.node;
   const p = ctx.producerOf(tensor);
   const scope = p?.name ? `${scopeOf(p)}/_output_quantizer` : `/${tensor}/_quantizer`;
   const pair = makePair(ctx, tensor, params, scope);

@@ -1,0 +1,226 @@
+/**
+ * The main graph's node and initializer lists while one edit is in progress, changed in place of the
+ * graph's arrays and written back once (`materialize`), so an edit of thousands of parts (a plan, the
+ * layer tree's "quantize every layer of a module", Fix All) does not copy a 50,000-entry list per
+ * inserted pair nor rebuild the position of every node after each insertion.
+ *
+ * `NodeList`: the list as it was last written (`base`), the nodes inserted before each of its
+ * entries, the entries removed or replaced. A Fenwick tree over the base slots (weight: the entry,
+ * if still there, plus the nodes inserted before it) gives a node's index in the current list in
+ * O(log n), so labels (`Conv#12`), reader order and insertion points are those of the list the
+ * edit would have written after each part.
+ *
+ * `InitializerList`: appended tensors and dropped names, with a by-name lookup (the first tensor of
+ * that name, as `Array.find` over the current list gives).
+ */
+import type { Node, Tensor } from '../onnx/index';
+
+export class NodeList {
+  private base: readonly Node[];
+  /** Slot of each node standing at a base slot (a replacement stands at the slot of the node it replaced). */
+  private slotMap: Map<Node, number> | undefined;
+  /** Nodes inserted before the node of each base slot, in order. */
+  private readonly groups = new Map<number, Node[]>();
+  /** The base slot whose group holds each inserted node. */
+  private readonly groupOf = new Map<Node, number>();
+  /** Base slots whose node was removed. */
+  private gone: Uint8Array | undefined;
+  /** Base slots whose node was replaced, with the node standing there now. */
+  private readonly replaced = new Map<number, Node>();
+  /** Fenwick tree over the slots' weights (present or not, plus inserted before); absent while nothing changed. */
+  private tree: Int32Array | undefined;
+
+  constructor(base: readonly Node[]) {
+    this.base = base;
+  }
+
+  /** Whether the list differs from the one last written. */
+  get changed(): boolean {
+    return this.tree !== undefined || this.replaced.size > 0;
+  }
+
+  private get slots(): Map<Node, number> {
+    if (this.slotMap) return this.slotMap;
+    const slots = new Map<Node, number>();
+    this.base.forEach((n, i) => slots.set(n, i));
+    this.slotMap = slots;
+    return slots;
+  }
+
+  /** Sum of the weights of the slots before `slot`: the index of the first node of that slot's group. */
+  private before(slot: number): number {
+    const t = this.tree;
+    if (!t) return slot;
+    let s = 0;
+    for (let i = slot; i > 0; i -= i & -i) s += t[i]!;
+    return s;
+  }
+
+  private weigh(slot: number, delta: number): void {
+    let t = this.tree;
+    if (!t) {
+      // Every slot weighs 1 (its node): node i of the tree covers (i - lowbit(i), i].
+      const n = this.base.length;
+      t = new Int32Array(n + 1);
+      for (let i = 1; i <= n; i++) t[i] = i & -i;
+      this.tree = t;
+    }
+    for (let i = slot + 1; i < t.length; i += i & -i) t[i]! += delta;
+  }
+
+  has(node: Node): boolean {
+    return this.slots.has(node) || this.groupOf.has(node);
+  }
+
+  /** Index of `node` in the current list, or undefined when it is not in it. */
+  indexOf(node: Node): number | undefined {
+    const slot = this.slots.get(node);
+    if (slot !== undefined) return this.before(slot) + (this.groups.get(slot)?.length ?? 0);
+    const g = this.groupOf.get(node);
+    if (g === undefined) return undefined;
+    return this.before(g) + this.groups.get(g)!.indexOf(node);
+  }
+
+  /** Insert `nodes` (in order) just before `anchor`, a node of the current list. */
+  insertBefore(nodes: readonly Node[], anchor: Node): void {
+    if (nodes.length === 0) return;
+    let slot = this.slots.get(anchor);
+    if (slot !== undefined) {
+      const group = this.groups.get(slot);
+      if (group) group.push(...nodes);
+      else this.groups.set(slot, [...nodes]);
+    } else {
+      slot = this.groupOf.get(anchor);
+      if (slot === undefined) throw new Error(`internal: node ${anchor.name || anchor.opType} is not in the graph`);
+      const group = this.groups.get(slot)!;
+      group.splice(group.indexOf(anchor), 0, ...nodes);
+    }
+    for (const n of nodes) this.groupOf.set(n, slot);
+    this.weigh(slot, nodes.length);
+  }
+
+  /** Remove `node` from the current list (nothing when it is not in it). */
+  remove(node: Node): void {
+    const slot = this.slots.get(node);
+    if (slot !== undefined) {
+      this.slots.delete(node);
+      (this.gone ??= new Uint8Array(this.base.length))[slot] = 1;
+      this.weigh(slot, -1);
+      return;
+    }
+    const g = this.groupOf.get(node);
+    if (g === undefined) return;
+    const group = this.groups.get(g)!;
+    group.splice(group.indexOf(node), 1);
+    this.groupOf.delete(node);
+    this.weigh(g, -1);
+  }
+
+  /** Put `replacement` where `node` is. */
+  replace(node: Node, replacement: Node): void {
+    const slot = this.slots.get(node);
+    if (slot !== undefined) {
+      this.slots.delete(node);
+      this.slots.set(replacement, slot);
+      this.replaced.set(slot, replacement);
+      return;
+    }
+    const g = this.groupOf.get(node);
+    if (g === undefined) throw new Error(`internal: node ${node.name || node.opType} is not in the graph`);
+    const group = this.groups.get(g)!;
+    group[group.indexOf(node)] = replacement;
+    this.groupOf.delete(node);
+    this.groupOf.set(replacement, g);
+  }
+
+  /** The current list as a new array when it changed (then the new base), else undefined. */
+  materialize(): Node[] | undefined {
+    if (!this.changed) return undefined;
+    const out: Node[] = [];
+    const gone = this.gone;
+    for (let i = 0; i < this.base.length; i++) {
+      const group = this.groups.get(i);
+      if (group) for (const n of group) out.push(n);
+      if (!gone?.[i]) out.push(this.replaced.get(i) ?? this.base[i]!);
+    }
+    this.base = out;
+    this.slotMap = undefined;
+    this.groups.clear();
+    this.groupOf.clear();
+    this.gone = undefined;
+    this.replaced.clear();
+    this.tree = undefined;
+    return out;
+  }
+}
+
+export class InitializerList {
+  private base: readonly Tensor[];
+  /** The first tensor of each name in the current list. */
+  private index: Map<string, Tensor> | undefined;
+  /** Names whose base tensors are dropped. */
+  private readonly droppedNames = new Set<string>();
+  /** Tensors appended, in order, and those of them dropped again. */
+  private added: Tensor[] = [];
+  private readonly addedByName = new Map<string, Tensor[]>();
+  private readonly droppedAdded = new Set<Tensor>();
+
+  constructor(base: readonly Tensor[]) {
+    this.base = base;
+  }
+
+  get changed(): boolean {
+    return this.added.length > 0 || this.droppedNames.size > 0;
+  }
+
+  private get byName(): Map<string, Tensor> {
+    if (this.index) return this.index;
+    const index = new Map<string, Tensor>();
+    for (const t of this.base) if (!index.has(t.name)) index.set(t.name, t);
+    this.index = index;
+    return index;
+  }
+
+  /** The first tensor named `name` in the current list. */
+  get(name: string): Tensor | undefined {
+    return this.byName.get(name);
+  }
+
+  add(tensors: readonly Tensor[]): void {
+    const index = this.byName;
+    for (const t of tensors) {
+      this.added.push(t);
+      const same = this.addedByName.get(t.name);
+      if (same) same.push(t);
+      else this.addedByName.set(t.name, [t]);
+      if (!index.has(t.name)) index.set(t.name, t);
+    }
+  }
+
+  /** Drop every tensor of these names (as filtering the current list by name does). */
+  drop(names: Iterable<string>): void {
+    const drop = new Set(names);
+    if (drop.size === 0) return;
+    const index = this.byName;
+    for (const name of drop) {
+      index.delete(name);
+      this.droppedNames.add(name);
+      for (const t of this.addedByName.get(name) ?? []) this.droppedAdded.add(t);
+      this.addedByName.delete(name);
+    }
+  }
+
+  /** The current list as a new array when it changed (then the new base), else undefined. */
+  materialize(): Tensor[] | undefined {
+    if (!this.changed) return undefined;
+    const names = this.droppedNames;
+    const out = names.size ? this.base.filter((t) => !names.has(t.name)) : this.base.slice();
+    for (const t of this.added) if (!this.droppedAdded.has(t)) out.push(t);
+    this.base = out;
+    this.added = [];
+    this.addedByName.clear();
+    this.droppedNames.clear();
+    this.droppedAdded.clear();
+    return out;
+  }
+}
