@@ -80,6 +80,15 @@ interface CachedBuild {
   readonly report: EngineReport;
 }
 
+/** What the test hook counts for a document (since it opened). */
+interface EngineCheckRuns {
+  checks: number;
+  /** Changes of its build's layer info or log seen by the watcher. */
+  buildEvents: number;
+  /** Waits for those changes to settle that ended (each schedules one check). */
+  settled: number;
+}
+
 const sameLayers = (a: Target, b: Target): boolean => a.trt === b.trt && a.precision === b.precision && Boolean(a.stronglyTyped) === Boolean(b.stronglyTyped);
 
 function lineOf(text: string, layer: string): number {
@@ -102,8 +111,11 @@ export class EngineCheckService extends Disposable {
    */
   private readonly settling = new Map<OnnxDocument, Gate>();
   private core: Promise<[typeof import('../core/engineReport/index.js'), typeof import('../core/analysis/index.js')]> | undefined;
-  /** Checks run per document, and layer-info files read (test hook `qdqStudio.internal.engineCheckRuns`). */
-  private readonly runs = new Map<OnnxDocument, number>();
+  /**
+   * Per document: checks run, build-file events received, and settle waits that ended in a check;
+   * and layer-info files read (test hook `qdqStudio.internal.engineCheckRuns`).
+   */
+  private readonly runs = new Map<OnnxDocument, EngineCheckRuns>();
   private layerInfoReads = 0;
 
   private readonly _onDidChange = this._register(new vscode.EventEmitter<OnnxDocument>());
@@ -143,7 +155,7 @@ export class EngineCheckService extends Disposable {
       vscode.commands.registerCommand('qdqStudio.internal.engineCheckRuns', async (uri: string) => {
         const document = this.documents.get(uri);
         if (document) await this.whenSettled(document);
-        return { checks: document ? (this.runs.get(document) ?? 0) : 0, layerInfoReads: this.layerInfoReads };
+        return { ...((document && this.runs.get(document)) ?? { checks: 0, buildEvents: 0, settled: 0 }), layerInfoReads: this.layerInfoReads };
       }),
     );
   }
@@ -167,6 +179,7 @@ export class EngineCheckService extends Disposable {
   /** Checks `document` once its build's files have not changed for `BUILD_WRITE_SETTLE_MS` (a later change restarts the wait). */
   private scheduleAfterWrites(document: OnnxDocument): void {
     if (this.isDisposed || document.isDisposed) return;
+    this.countOf(document).buildEvents++;
     const pending = this.settling.get(document);
     if (pending) {
       pending.extend(BUILD_WRITE_SETTLE_MS);
@@ -179,6 +192,7 @@ export class EngineCheckService extends Disposable {
       // Stopped (stopSettling took it out first): no check.
       if (this.settling.get(document) !== gate) return;
       this.settling.delete(document);
+      this.countOf(document).settled++;
       this.schedule(document);
     });
   }
@@ -189,6 +203,12 @@ export class EngineCheckService extends Disposable {
     if (!gate) return;
     this.settling.delete(document);
     gate.open();
+  }
+
+  private countOf(document: OnnxDocument): EngineCheckRuns {
+    let counts = this.runs.get(document);
+    if (!counts) this.runs.set(document, (counts = { checks: 0, buildEvents: 0, settled: 0 }));
+    return counts;
   }
 
   private schedule(document: OnnxDocument): void {
@@ -211,7 +231,7 @@ export class EngineCheckService extends Disposable {
   }
 
   private async run(document: OnnxDocument, generation: number): Promise<void> {
-    this.runs.set(document, (this.runs.get(document) ?? 0) + 1);
+    this.countOf(document).checks++;
     const current = (): boolean => !document.isDisposed && this.generations.get(document) === generation;
     const state = this.analysis.get(document);
     const loaded = document.state;
