@@ -264,15 +264,21 @@ async function main() {
 
   // Editing (issue 6): disable one layer + encode on the 6k-node graphs, + atomic save except for the
   // 250 MB one (the small-weights twin, and the external-data one: its save writes the .onnx only).
+  // Batches (--batch): every quantized layer kept in higher precision as one batch of per-layer
+  // disables, then quantized again as one batch of enables, on the 6k-node graphs and the 50k one
+  // (3,679 layers: about a minute each before edits kept their lists aside; see "Editing").
   if (!flag('--skip-edit')) {
-    for (const row of rows.filter((r) => /yolo-6k/.test(path.basename(r.path)) && (!ONLY || r.label.includes(ONLY)))) {
-      const res = await run(process.execPath, ['--import', 'tsx', 'scripts/bench/edit.ts', row.path, '--runs', String(RUNS), ...(row.save ? [] : ['--save'])], { capture: true });
+    for (const row of rows.filter((r) => /yolo-(6k|50k)/.test(path.basename(r.path)) && (!ONLY || r.label.includes(ONLY)))) {
+      const small = /yolo-6k/.test(path.basename(row.path));
+      const res = await run(process.execPath, ['--import', 'tsx', 'scripts/bench/edit.ts', row.path, '--runs', String(RUNS), '--batch', ...(row.save || !small ? [] : ['--save'])], { capture: true });
       const line = res.out.split('\n').find((l) => l.startsWith('BENCH_EDIT '));
       if (res.code !== 0 || !line) log(`edit ${row.label}: edit.ts exited with ${res.code}`);
       else {
         const r = JSON.parse(line.slice('BENCH_EDIT '.length));
         const f = (x) => (x ? `${ms(x.medianMs)} ms (cold ${ms(x.coldMs)})` : 'n/a');
         log(`edit ${row.label}: disable ${r.target}: apply ${f(r.apply)}, encode ${f(r.encode)} (${r.chunks} chunks), undo ${f(r.undo)}${r.save ? `, save ${f(r.save)}` : ''}`);
+        if (r.batchError) log(`edit ${row.label}: batch of ${r.batchLayers} layers refused: ${r.batchError}`);
+        else if (r.batchLayers !== undefined) log(`edit ${row.label}: batch of ${r.batchLayers} layers: disable ${f(r.batchDisable)}, enable ${f(r.batchEnable)}`);
       }
     }
   }

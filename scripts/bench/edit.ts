@@ -1,17 +1,21 @@
 /**
  * Editing timing for one model in a fresh process (run by scripts/bench.mjs, "edit" section):
  *
- *   node --import tsx scripts/bench/edit.ts <model.onnx> [--runs 5] [--save]
+ *   node --import tsx scripts/bench/edit.ts <model.onnx> [--runs 5] [--save] [--batch]
  *
  * Opens the model (not timed), then per run: disable quantization of one conv in the middle of the
  * graph (applyEdit: validation included), encode (the chunk plan: clean messages are source ranges),
- * undo; with --save also the atomic save of the edited model to a temporary file. Prints
- * `BENCH_EDIT <json>` with cold and median figures.
+ * undo; with --save also the atomic save of the edited model to a temporary file. With --batch, per
+ * run (3 at most): every layer that reads a Q/DQ kept in higher precision as one batch of per-layer
+ * disables (what "keep the k most sensitive layers" or a plan applies), then all of them quantized
+ * again as one batch of per-layer enables with what the disables removed (the disable's inverse, as
+ * an undo replayed from a backup log is), then both undone; the layer count is printed with them.
+ * Prints `BENCH_EDIT <json>` with cold and median figures.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { applyEdit } from '../../src/core/editing/index';
+import { applyEdit, type EditRequest } from '../../src/core/editing/index';
 import { encodeModel, openModelFile, saveModelFile } from '../../src/core/onnx/index';
 import { median } from './stats';
 
@@ -24,11 +28,18 @@ if (!file) {
 const runsAt = args.indexOf('--runs');
 const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 5;
 const save = args.includes('--save');
+const batch = args.includes('--batch');
 
 const decoded = openModelFile(file);
 const convs = decoded.model.graph!.node.filter((n) => n.opType === 'Conv');
 const target = convs[convs.length >> 1]!.name;
-const times = { apply: [] as number[], encode: [] as number[], undo: [] as number[], save: [] as number[] };
+const times = { apply: [] as number[], encode: [] as number[], undo: [] as number[], save: [] as number[], batchDisable: [] as number[], batchEnable: [] as number[] };
+let batchError: string | undefined;
+const dqOutputs = new Set(decoded.model.graph!.node.filter((n) => n.opType === 'DequantizeLinear').map((n) => n.output[0]));
+const layers = decoded.model.graph!.node
+  .map((n, i) => ({ n, i }))
+  .filter(({ n }) => ['Conv', 'ConvTranspose', 'Gemm', 'MatMul'].includes(n.opType) && n.input.some((x) => dqOutputs.has(x)))
+  .map(({ n, i }) => n.name || `${n.opType}#${i}`);
 let chunks = 0;
 const dir = save ? fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-bench-edit-')) : '';
 try {
@@ -48,6 +59,21 @@ try {
     a.journal.undo();
     times.undo.push(performance.now() - t0);
   }
+  try {
+    for (let i = 0; batch && i < Math.min(runs, 3); i++) {
+      let t0 = performance.now();
+      const off = applyEdit(decoded, { kind: 'batch', label: 'keep', edits: layers.map((target): EditRequest => ({ kind: 'disableQuantization', target })) });
+      times.batchDisable.push(performance.now() - t0);
+      t0 = performance.now();
+      const on = applyEdit(decoded, off.inverse!);
+      times.batchEnable.push(performance.now() - t0);
+      on.journal.undo();
+      off.journal.undo();
+    }
+  } catch (e) {
+    // A model whose layers cannot all be disabled (a DQ with no Q before it): the single figures still count.
+    batchError = e instanceof Error ? e.message : String(e);
+  }
 } finally {
   decoded.source.close?.();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -56,4 +82,8 @@ try {
 const warmMedian = (xs: number[]): number => (xs.length > 1 ? median(xs.slice(1)) : (xs[0] ?? NaN));
 const out: Record<string, unknown> = { file, nodes: decoded.model.graph!.node.length, target, chunks, runs };
 for (const [k, v] of Object.entries(times)) if (v.length) out[k] = { coldMs: v[0], medianMs: warmMedian(v) };
+// The batches run at most 3 times: the median of all of them (the first is no colder than the rest).
+for (const k of ['batchDisable', 'batchEnable'] as const) if (times[k].length) out[k] = { coldMs: times[k][0], medianMs: median(times[k]) };
+if (batch) out.batchLayers = layers.length;
+if (batchError) out.batchError = batchError;
 console.log(`BENCH_EDIT ${JSON.stringify(out)}`);
