@@ -6,9 +6,7 @@
 import type { GraphLayoutDto, GraphViewDto, QdqBadgeDto, ViewNodeDto } from '../../src/protocol/graphView';
 import { formatShape, type Dim } from '../format';
 import { HEAT_RAMP, REFORMAT_YELLOW } from '../../src/protocol/overlay';
-
-/** Longest label line drawn on a node (the host sizes boxes for the same cut). */
-export const MAX_LABEL_CHARS = 32;
+import { nodeLabelLines } from '../../src/protocol/nodeLabel';
 
 export interface NodeElement {
   readonly group: 'nodes';
@@ -29,10 +27,6 @@ export function nodeId(i: number): string {
 
 export function edgeId(i: number): string {
   return `e${i}`;
-}
-
-function cut(text: string, max = MAX_LABEL_CHARS): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /** `1.234e-3` style: 4 significant digits. Compact (edge badge labels); two scales may print alike: compare with {@link formatScaleExact}. */
@@ -71,29 +65,9 @@ export function badgeText(view: GraphViewDto, b: QdqBadgeDto, exact = false): st
   return parts.join(' · ');
 }
 
-function dims(shape: readonly number[]): string {
-  return shape.length === 0 ? 'scalar' : shape.join('×');
-}
-
-/** The node's label: op type (or tensor name), then a weights line when it has weights. */
+/** The node's label: op type (or tensor name), then a weights line when it has weights (src/protocol/nodeLabel.ts). */
 export function nodeLabel(view: GraphViewDto, v: ViewNodeDto): string {
-  if (v.op === undefined) return cut(v.name);
-  const op = view.ops[v.op] ?? '?';
-  const lines = [cut(op)];
-  const params = v.params ?? [];
-  if (params.length > 0 || v.weightBadges?.length) {
-    // The main weight: the parameter with most dimensions (a conv kernel over its bias).
-    let best = -1;
-    for (const p of params) if (best < 0 || (view.params[p]?.shape.length ?? 0) > (view.params[best]?.shape.length ?? 0)) best = p;
-    const w = best >= 0 ? view.params[best] : undefined;
-    const wb = v.weightBadges?.[0] !== undefined ? view.badges[v.weightBadges[0]] : undefined;
-    const wbParam = wb?.param !== undefined ? view.params[wb.param] : undefined;
-    const main = wbParam && (!w || wbParam.shape.length >= w.shape.length) ? wbParam : w;
-    const shape = main ? dims(main.shape) : '';
-    const q = wb ? ` ${view.dtypes[wb.dtype] ?? ''}` : '';
-    lines.push(cut(`W ${shape}${q}`.trim()));
-  }
-  return lines.join('\n');
+  return nodeLabelLines(view, v).join('\n');
 }
 
 /** Name a node is known by in overlays, findings and reveal requests. */

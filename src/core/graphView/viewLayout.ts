@@ -2,12 +2,15 @@
  * Laying out a view graph: node boxes sized from their labels, the layered layout, and the compact
  * JSON form sent to the webview (whole pixels, flat arrays).
  *
- * Box rules (the webview draws to these sizes, given in the layout message): an operator node shows
- * its op type on the first line and, when it has weights (parameters or folded weight Q/DQ), a
- * second line for them; an input or output node shows its tensor name (at most `maxLabelChars`).
+ * Box rules (the webview draws to these sizes, given in the layout message): a box is as wide as
+ * the longest line of the label the webview draws on it and has a line per label line
+ * (`nodeLabelLines` of src/protocol/nodeLabel.ts, the one function both sides use): an operator
+ * node shows its op type and, when it has weights (parameters or folded weight Q/DQ), a second
+ * line for them (`W 128×64×3×3 INT8`); an input or output node shows its tensor name.
  */
 import { layeredLayout, type LayoutOptions, type LayoutResult } from '../layout/index';
 import type { ViewGraph } from './viewGraph.types';
+import { MAX_LABEL_CHARS, nodeLabelLines } from '../../protocol/nodeLabel';
 
 export interface NodeSizeOptions {
   /** Average character width of the node font, px (default 7.5: 13 px UI font). */
@@ -19,7 +22,7 @@ export interface NodeSizeOptions {
   padY?: number;
   /** Narrowest box, px (default 48). */
   minWidth?: number;
-  /** Labels longer than this are cut (default 32 characters). */
+  /** Label lines longer than this are cut (default `MAX_LABEL_CHARS`, as the webview draws them). */
   maxLabelChars?: number;
 }
 
@@ -34,22 +37,16 @@ export function viewNodeSizes(view: ViewGraph, o: NodeSizeOptions = {}): NodeSiz
   const padX = o.padX ?? 16;
   const padY = o.padY ?? 8;
   const minWidth = o.minWidth ?? 48;
-  const maxChars = o.maxLabelChars ?? 32;
+  const maxChars = o.maxLabelChars ?? MAX_LABEL_CHARS;
   const n = view.nodes.length;
   const widths = new Float64Array(n);
   const heights = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const v = view.nodes[i]!;
-    const label = v.op !== undefined ? view.ops[v.op]! : v.name;
-    let chars = Math.min(label.length, maxChars);
-    let lines = 1;
-    if (v.params?.length || v.weightBadges?.length) {
-      lines = 2;
-      // Second line, e.g. "W 64×32×3×3 · B 64": about 16 characters for a conv.
-      chars = Math.max(chars, 16);
-    }
+    const lines = nodeLabelLines(view, view.nodes[i]!, maxChars);
+    let chars = 0;
+    for (const line of lines) chars = Math.max(chars, line.length);
     widths[i] = Math.max(minWidth, Math.ceil(chars * charWidth + padX));
-    heights[i] = lines * lineHeight + padY;
+    heights[i] = lines.length * lineHeight + padY;
   }
   return { widths, heights };
 }
