@@ -282,8 +282,8 @@ export class EngineReportPanel implements vscode.Disposable {
   /**
    * The followed build's files changed. Written again (a rebuild, a hand-run trtexec): the report
    * shows the new build (compared as remembered, else with the build before it). Gone while the
-   * report shows it: a rebuild kept it in `history/`, and the report shows it from there and says
-   * so; deleted, the report stays and says its files are gone.
+   * report shows it: a rebuild kept it in `history/`, and the report shows it from there, compared
+   * as it was, and says so; deleted, the report stays and says its files are gone.
    */
   private async refresh(): Promise<void> {
     const follow = this.follow;
@@ -307,9 +307,12 @@ export class EngineReportPanel implements vscode.Disposable {
       const source = await sourceFor(kept.layerInfo);
       source.label = `${follow.label}, replaced ${stampText(kept.stamp)}`;
       const where = path.join(HISTORY_DIR, path.basename(kept.layerInfo));
+      // Compared with what it was compared with (none: none), not with what is remembered for, or
+      // comes before, a build in history/ (nothing): the build that replaces it runs for minutes. The
+      // history keeps the build before it, and a sibling or twin build is not moved.
       return this.render(
         source,
-        undefined,
+        shown.compareWith ?? null,
         `This build was replaced by a new build of ${path.basename(follow.layerInfo)} (running, failed or stopped): shown from ${where}, where it is kept. The report shows the new build once it has written its layer info.`,
         true,
       );

@@ -48,6 +48,29 @@ function fixture(name: string): string {
   return path.join(ext.extensionUri.fsPath, 'test', 'fixtures', 'trtexec', name);
 }
 
+/** A trtexec that fails before writing anything but its log (in `dir`). */
+function failingTrtexec(dir: string): string {
+  const failing = path.join(dir, 'trtexec-fails');
+  fs.writeFileSync(
+    failing,
+    [
+      '#!/usr/bin/env node',
+      "const frame = '[TensorRT v8601] # trtexec ' + process.argv.slice(2).join(' ');",
+      "if (process.argv.includes('--help')) { process.stdout.write('&&&& RUNNING TensorRT.trtexec ' + frame + '\\n'); process.exit(0); }",
+      "process.stdout.write('&&&& RUNNING TensorRT.trtexec ' + frame + '\\n[12/06/2026-17:20:00] [E] Engine could not be created from network\\n&&&& FAILED TensorRT.trtexec ' + frame + '\\n');",
+      'process.exit(1);',
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+  return failing;
+}
+
+/** A failure of `reportOf` or a poll, with what the panel shows. */
+async function withState(e: Error): Promise<never> {
+  throw new Error(`${e.message}: ${JSON.stringify(await engineState())}`);
+}
+
 suite('Engine report', function () {
   this.timeout(90_000);
   const scratch: string[] = [];
@@ -104,20 +127,7 @@ suite('Engine report', function () {
     scratch.push(outDir);
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-follow-'));
     scratch.push(root);
-    // A trtexec that fails before writing anything but its log.
-    const failing = path.join(root, 'trtexec-fails');
-    fs.writeFileSync(
-      failing,
-      [
-        '#!/usr/bin/env node',
-        "const frame = '[TensorRT v8601] # trtexec ' + process.argv.slice(2).join(' ');",
-        "if (process.argv.includes('--help')) { process.stdout.write('&&&& RUNNING TensorRT.trtexec ' + frame + '\\n'); process.exit(0); }",
-        "process.stdout.write('&&&& RUNNING TensorRT.trtexec ' + frame + '\\n[12/06/2026-17:20:00] [E] Engine could not be created from network\\n&&&& FAILED TensorRT.trtexec ' + frame + '\\n');",
-        'process.exit(1);',
-        '',
-      ].join('\n'),
-      { mode: 0o755 },
-    );
+    const failing = failingTrtexec(root);
     // Builds do not open their report here: what the open report shows is its own doing.
     await settings().update('trtexec.openReport', false, vscode.ConfigurationTarget.Global);
     try {
@@ -153,6 +163,78 @@ suite('Engine report', function () {
       assert.equal(rebuilt.rendered?.label, 'qdq');
       assert.equal(rebuilt.rendered?.notice, undefined);
       assert.ok((rebuilt.rendered?.comparisonRows ?? 0) > 0, 'the comparison table is drawn');
+    } finally {
+      await settings().update('trtexec.openReport', undefined, vscode.ConfigurationTarget.Global);
+      await settings().update('trtexec.path', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  test('a report compared with another build stays compared with it while its build is rebuilt (it showed no comparison for the whole build), and after', async () => {
+    // A model of its own: the comparison picked for its build is remembered in the workspace state.
+    const model = workspaceFile('models/scratch-follow-compared.onnx');
+    fs.copyFileSync((await requireModel('models/tiny-qat-defects.onnx')).fsPath, model.fsPath);
+    const outDir = path.join(path.dirname(model.fsPath), 'scratch-follow-compared.trtexec');
+    const current = path.join(outDir, 'qdq.layer.json');
+    const history = path.join(outDir, 'history');
+    const fp16 = path.join(outDir, 'fp16.layer.json');
+    fs.rmSync(outDir, { recursive: true, force: true });
+    scratch.push(model.fsPath, outDir);
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-follow-compared-'));
+    scratch.push(root);
+    const failing = failingTrtexec(root);
+    const keptLayerInfos = () => new Set(fs.existsSync(history) ? fs.readdirSync(history).filter((n) => n.endsWith('.layer.json')).map((n) => path.join(history, n)) : []);
+    /** Runs a build of the model with `trtexec`; the history's new layer info, if it kept one. */
+    const build = async (trtexec: string): Promise<string | undefined> => {
+      const before = keptLayerInfos();
+      await settings().update('trtexec.path', trtexec, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', model);
+      return [...keptLayerInfos()].find((f) => !before.has(f));
+    };
+    /**
+     * The report of the build `layerInfo` drawn with a comparison with `compared` (its layer info):
+     * the current build (labelled qdq) or a kept one (the label says when it was replaced).
+     */
+    const comparedOf = (layerInfo: string, compared: string, what: string) =>
+      reportOf(
+        layerInfo,
+        what,
+        (s) =>
+          (layerInfo === current ? s.rendered?.label === 'qdq' : /^qdq, replaced /.test(s.rendered?.label ?? '')) &&
+          s.rendered?.compareSelected === compared &&
+          (s.rendered.comparisonRows ?? 0) > 0,
+      ).catch(withState);
+    await settings().update('trtexec.openReport', false, vscode.ConfigurationTarget.Global);
+    try {
+      // Two builds: the report compares the second with the first (kept in history/), by default.
+      await build(standin('trtexec'));
+      const first = await build(standin('trtexec'));
+      assert.ok(first, 'the first build was kept');
+      await vscode.commands.executeCommand('qdqStudio.openEngineReport', vscode.Uri.file(current));
+      const opened = await comparedOf(current, first, 'the report compared with the previous build');
+      assert.equal(opened.compareWith, 'previous qdq');
+
+      // A rebuild that fails: the build shown, kept in history/, still compared with the build before it.
+      const second = await build(failing);
+      assert.ok(second, 'the second build was kept');
+      const during = await comparedOf(second, first, 'the kept build, still compared with the build before it');
+      assert.match(during.rendered?.notice ?? '', /replaced by a new build/);
+      assert.equal(during.compareWith, 'previous qdq');
+
+      // The next build passes: compared with the build before it, the one just shown.
+      await build(standin('trtexec'));
+      await comparedOf(current, second, 'the new build, compared with the previous');
+
+      // Compared with another build of the folder (picked, so remembered): a rebuild keeps that.
+      fs.copyFileSync(fixture('trt10-detailed.layerinfo.json'), fp16);
+      await vscode.commands.executeCommand('qdqStudio.compareEngineReport', vscode.Uri.file(fp16));
+      await comparedOf(current, fp16, 'the report compared with the fp16 build');
+      const third = await build(failing);
+      assert.ok(third, 'the third build was kept');
+      const duringFp16 = await comparedOf(third, fp16, 'the kept build, still compared with the fp16 build');
+      assert.equal(duringFp16.compareWith, 'fp16');
+      await build(standin('trtexec'));
+      const after = await comparedOf(current, fp16, 'the new build, compared with the fp16 build as remembered');
+      assert.equal(after.rendered?.notice, undefined);
     } finally {
       await settings().update('trtexec.openReport', undefined, vscode.ConfigurationTarget.Global);
       await settings().update('trtexec.path', undefined, vscode.ConfigurationTarget.Global);
