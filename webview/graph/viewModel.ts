@@ -245,20 +245,45 @@ export class ViewIndex {
     return t ? { nodes: [], edges: t } : undefined;
   }
 
-  /** Search: nodes whose name or op type contains `query` (case-insensitive), then edges whose tensor does. */
+  /**
+   * Search: nodes whose name or op type contains `query` (case-insensitive), then edges whose
+   * tensor does. In the folded view a Q/DQ drawn as a badge is found by its name (or op type) too:
+   * the hit is the edge carrying its badge, or the node carrying it as a weight badge (where reveal
+   * and overlays put it). Each element is one hit, however many of its names match.
+   */
   search(query: string, limit = 10_000): { kind: 'node' | 'edge'; index: number }[] {
     const q = query.trim().toLowerCase();
     if (q === '') return [];
     const hits: { kind: 'node' | 'edge'; index: number }[] = [];
     const view = this.view;
+    const badgeHit = new Map<number, boolean>();
+    const badgeMatches = (b: number): boolean => {
+      let hit = badgeHit.get(b);
+      if (hit === undefined) {
+        hit = false;
+        const badge = view.badges[b];
+        if (badge) {
+          for (const [name, op, index] of [
+            [badge.qName, 'QuantizeLinear', badge.q],
+            [badge.dqName, 'DequantizeLinear', badge.dq],
+          ] as const) {
+            const key = qdqKey(name, op, index);
+            if (key !== undefined && (key.toLowerCase().includes(q) || op.toLowerCase().includes(q))) hit = true;
+          }
+        }
+        badgeHit.set(b, hit);
+      }
+      return hit;
+    };
     for (let i = 0; i < view.nodes.length && hits.length < limit; i++) {
       const v = view.nodes[i]!;
       const op = v.op !== undefined ? view.ops[v.op]!.toLowerCase() : '';
-      if (nodeKey(view, v).toLowerCase().includes(q) || op.includes(q)) hits.push({ kind: 'node', index: i });
+      if (nodeKey(view, v).toLowerCase().includes(q) || op.includes(q) || v.weightBadges?.some(badgeMatches)) hits.push({ kind: 'node', index: i });
     }
     for (let e = 0; e < view.edges.length && hits.length < limit; e++) {
-      const name = view.tensors[view.edges[e]!.tensor]?.name.toLowerCase();
-      if (name !== undefined && name.includes(q)) hits.push({ kind: 'edge', index: e });
+      const edge = view.edges[e]!;
+      const name = view.tensors[edge.tensor]?.name.toLowerCase();
+      if ((name !== undefined && name.includes(q)) || edge.badges?.some(badgeMatches)) hits.push({ kind: 'edge', index: e });
     }
     return hits;
   }

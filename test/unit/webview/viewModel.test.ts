@@ -91,6 +91,41 @@ describe('graph view elements', () => {
     assert.ok(index.search(tensor).some((h) => h.kind === 'edge' && h.index === 0));
     assert.deepEqual(index.search('   '), []);
   });
+  it('search finds folded Q/DQ by name, part of a name or op type: one hit per edge (or weighted node) carrying the badge, as reveal lands', () => {
+    const { view } = tinyView('folded');
+    const index = new ViewIndex(view);
+    const onEdge = view.edges.findIndex((e) => e.badges?.some((b) => view.badges[b]!.qName));
+    assert.ok(onEdge >= 0, 'the folded view has a badge edge');
+    const b = view.badges[view.edges[onEdge]!.badges![0]!]!;
+    const qName = b.qName!;
+    assert.equal(index.node(qName), undefined, `${qName} is folded, not drawn`);
+    for (const query of [qName, qName.toUpperCase(), qName.slice(3, -4), b.dqName]) {
+      const hits = index.search(query);
+      assert.ok(hits.some((h) => h.kind === 'edge' && h.index === onEdge), `"${query}": ${JSON.stringify(hits.slice(0, 5))}`);
+      // Every hit is an element reveal would land the folded name on (or a drawn node / tensor that matches).
+      for (const h of hits) assert.ok(h.kind === 'node' || view.tensors[view.edges[h.index]!.tensor]!.name.toLowerCase().includes(query.toLowerCase()) || view.edges[h.index]!.badges?.length);
+    }
+    assert.deepEqual(
+      index.search(qName).filter((h) => h.kind === 'edge').map((h) => h.index),
+      index.targets(qName)!.edges,
+      'the full name: exactly the edges reveal lands it on',
+    );
+    const weight = view.badges.findIndex((x) => x.kind === 'weight');
+    const carrier = view.nodes.findIndex((v) => v.weightBadges?.includes(weight));
+    assert.ok(index.search(view.badges[weight]!.dqName).some((h) => h.kind === 'node' && h.index === carrier), 'a folded weight DQ: its node');
+    // By op type: every element carrying a badge, once, besides the Q/DQ still drawn.
+    const hits = index.search('QuantizeLinear'); // also matches DequantizeLinear
+    const keys = hits.map((h) => `${h.kind}${h.index}`);
+    assert.equal(new Set(keys).size, keys.length, 'no element twice');
+    const carriers = view.edges.filter((e) => e.badges?.length).length + view.nodes.filter((v) => v.weightBadges?.length).length;
+    const drawnQdq = view.nodes.filter((v) => v.op !== undefined && /QuantizeLinear$/.test(view.ops[v.op]!)).length;
+    assert.ok(carriers > 0);
+    assert.equal(hits.length, carriers + drawnQdq);
+    // The raw view draws them: the same name is a node hit there (and its output tensor's edge).
+    const raw = tinyView('raw').view;
+    const rawHits = new ViewIndex(raw).search(qName);
+    assert.deepEqual(rawHits.filter((h) => h.kind === 'node').map((h) => raw.nodes[h.index]!.name), [qName]);
+  });
 });
 
 describe('first view and streaming split', () => {
