@@ -21,7 +21,7 @@ import { graphKeyAction } from './keys';
 import { applyMark, badgeMarkerUrl, computeMarks, markData, markLegendRows, markPalette, markStale, OUTLINE_COLOR, type LegendRow, type MarkPalette, type Marks } from './marks';
 import { mixRgb, resolveColor, themeKind, watchTheme } from './theme';
 import { carryHit, searchCountText } from './searchState';
-import { CATEGORY_LEGEND, edgeId, heatEnds, legendRowsFor, nodeId, nodeKey, opCategory, splitForFirstPaint, toElements, viewIndexOf, viewRect, type ViewIndex, type ElementSet, type Viewport, type ColoringLegendRow } from './viewModel';
+import { CATEGORY_LEGEND, DEFAULT_COLOR_SOURCE, OP_TYPE_SOURCE, edgeId, effectiveColorSource, heatEnds, legendRowsFor, nodeId, nodeKey, opCategory, splitForFirstPaint, toElements, viewIndexOf, viewRect, type ViewIndex, type ElementSet, type Viewport, type ColoringLegendRow } from './viewModel';
 import { centreClearOfLegend, clearOfGrownLegend, firstViewport, fitViewport, inside, nodeBox, nodesMeeting, settleViewport, shownRect, type LegendBox, type Rect } from './viewportPlan';
 
 export interface GraphHostApi {
@@ -32,7 +32,6 @@ export interface GraphHostApi {
   postPainted(firstPaintMs: number): void;
 }
 
-const OP_TYPE_SOURCE = 'opType';
 const MAIN: GraphRefDto = { path: [] };
 const MIN_ZOOM = 0.005;
 const MAX_ZOOM = 4;
@@ -152,7 +151,7 @@ export class GraphPanel {
   ) {
     const saved = store.current.graph ?? {};
     this.mode = saved.mode ?? 'folded';
-    this.colorSource = saved.colorSource ?? 'analysis';
+    this.colorSource = saved.colorSource ?? DEFAULT_COLOR_SOURCE;
 
     this.modeButton = h('vscode-button', { attrs: { secondary: true, title: 'Show Q/DQ pairs folded into edge badges, or every node (Alt+Q)' }, data: { testid: 'mode-toggle' } });
     this.modeButton.addEventListener('click', () => this.toggleMode());
@@ -873,8 +872,7 @@ export class GraphPanel {
   }
 
   private effectiveSource(): string {
-    const sources = this.colorSources();
-    return sources.some((s) => s.id === this.colorSource) ? this.colorSource : OP_TYPE_SOURCE;
+    return effectiveColorSource(this.colorSource, this.colorSources().map((s) => s.id));
   }
 
   private updateColorSelect(): void {

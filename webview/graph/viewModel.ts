@@ -190,6 +190,22 @@ export function toElements(view: GraphViewDto, layout: GraphLayoutDto): ElementS
   return { nodes, edges, qdqBadges: badgeSeen.size };
 }
 
+/** The colouring by op type (always offered). */
+export const OP_TYPE_SOURCE = 'opType';
+
+/** The default colouring: the analysis overlay's predicted precision. */
+export const DEFAULT_COLOR_SOURCE = 'analysis';
+
+/**
+ * The colouring shown: the one chosen while it is offered; when it is not (its overlay went away,
+ * e.g. sensitivity results removed, or has not come yet) the default, predicted precision; op type
+ * only when that is not offered either. The choice itself is kept: it shows again when it comes back.
+ */
+export function effectiveColorSource(chosen: string, offered: readonly string[]): string {
+  if (offered.includes(chosen)) return chosen;
+  return offered.includes(DEFAULT_COLOR_SOURCE) ? DEFAULT_COLOR_SOURCE : OP_TYPE_SOURCE;
+}
+
 /** Where overlay entries and reveal requests land: a drawn node, or the edges/nodes carrying a folded Q/DQ's badge. */
 export interface Targets {
   readonly nodes: number[];

@@ -6,8 +6,11 @@ import { MemorySource, decodeModel } from '../../../src/core/onnx/index';
 import {
   FIT_MAX_ZOOM,
   FIT_READABLE_ZOOM,
+  DEFAULT_COLOR_SOURCE,
+  OP_TYPE_SOURCE,
   ViewIndex,
   badgeText,
+  effectiveColorSource,
   constantLabel,
   foldedHere,
   formatScale,
@@ -301,5 +304,20 @@ describe('legendRowsFor', () => {
   it('a heat ramp without two legend entries takes the default ramp', () => {
     assert.deepEqual(heatEnds([]), { low: { label: 'low', color: HEAT_RAMP.low }, high: { label: 'high', color: HEAT_RAMP.high } });
     assert.deepEqual(heatEnds([{ label: 'a', color: 'x' }, { label: 'b', color: 'y' }]), { low: { label: 'a', color: 'x' }, high: { label: 'b', color: 'y' } });
+  });
+});
+
+describe('effectiveColorSource', () => {
+  it('a chosen colouring that went away (sensitivity results removed) falls back to predicted precision, not op type; the choice comes back with it', () => {
+    const withSens = [OP_TYPE_SOURCE, DEFAULT_COLOR_SOURCE, 'sensitivity'];
+    const without = [OP_TYPE_SOURCE, DEFAULT_COLOR_SOURCE];
+    assert.equal(DEFAULT_COLOR_SOURCE, 'analysis');
+    assert.equal(effectiveColorSource('sensitivity', withSens), 'sensitivity');
+    assert.equal(effectiveColorSource('sensitivity', without), DEFAULT_COLOR_SOURCE);
+    assert.equal(effectiveColorSource('engine', without), DEFAULT_COLOR_SOURCE);
+    assert.equal(effectiveColorSource(OP_TYPE_SOURCE, withSens), OP_TYPE_SOURCE, 'op type chosen: kept');
+    // Before the analysis overlay arrives (or when it colours nothing): op type.
+    assert.equal(effectiveColorSource('sensitivity', [OP_TYPE_SOURCE]), OP_TYPE_SOURCE);
+    assert.equal(effectiveColorSource(DEFAULT_COLOR_SOURCE, [OP_TYPE_SOURCE]), OP_TYPE_SOURCE);
   });
 });
