@@ -25,6 +25,7 @@ import {
   type PredictionCheckDto,
   type ToEngineView,
 } from '../protocol/engineView';
+import { Gate } from '../util/gate';
 import type { Logger } from '../util/logger';
 import { comparisonToDto, reportToDto } from './reportDto';
 import { buildStem, comparableBuilds, HISTORY_DIR, historyEntries, sourceFor, stampText, type ComparableBuild, type EngineSource } from './sources';
@@ -55,6 +56,9 @@ export interface EngineShown {
   /** What the report says about what it shows (the build was replaced by a rebuild, its files are gone). */
   notice?: string;
 }
+
+/** Test hook: a held render goes on after this long even if not released. */
+const HOLD_MS = 60_000;
 
 /** A build's files changed: the report looks again this long after the last change (a build writes them in pieces). */
 const FOLLOW_SETTLE_MS = 500;
@@ -103,8 +107,12 @@ export class EngineReportPanel implements vscode.Disposable {
   private follow: Followed | undefined;
   private followTimer: ReturnType<typeof setTimeout> | undefined;
   private candidates: ComparableBuild[] = [];
-  /** Counts shows, so a slower earlier one does not post over a later one. */
+  /** Counts shows (and closes), so a slower earlier one does not post over a later one, nor over a closed panel. */
   private showGeneration = 0;
+  /** What the panel did since it was created (test hook `qdqStudio.internal.engineReportStats`). */
+  private readonly counts = { shows: 0, warnings: 0, errors: 0 };
+  /** Test hook: the next render waits at `release` once all is read, after opening `reached`. */
+  private hold: { reached: Gate; release: Gate } | undefined;
   private readonly choices = new Map<string, ComparisonChoice>();
   private readonly qps = new Map<string, { mtimeMs: number; size: number; qps: number | undefined }>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -130,6 +138,14 @@ export class EngineReportPanel implements vscode.Disposable {
       vscode.commands.registerCommand('qdqStudio.compareEngineReport', async (uri?: unknown) =>
         uri instanceof vscode.Uri && uri.scheme === 'file' ? (this.shown ? this.compareWith(await sourceFor(uri.fsPath)) : undefined) : this.pickComparison(),
       ),
+      // Test hooks (integration tests): what the panel did; and holding the next render once it has
+      // read everything, until released (or a minute passed), to close the panel meanwhile.
+      vscode.commands.registerCommand('qdqStudio.internal.engineReportStats', () => ({ ...this.counts })),
+      vscode.commands.registerCommand('qdqStudio.internal.holdEngineReport', () => {
+        const hold = { reached: new Gate(), release: new Gate(HOLD_MS) };
+        this.hold = hold;
+        return { reached: hold.reached.opened, release: () => hold.release.open() };
+      }),
     );
   }
 
@@ -175,19 +191,21 @@ export class EngineReportPanel implements vscode.Disposable {
   /**
    * Reads and draws a build (the panel is open); `notice` says what the user should know about it.
    * `quiet` (following the files): a build that does not read yet keeps the report as it is.
+   * Everything is read first; what the panel shows (its title, `current`, the files it follows,
+   * `onDidShow`) changes only if this is still the latest render of this panel.
    */
   private async render(source: EngineSource, compareWith?: EngineSource | null, notice?: string, quiet = false): Promise<void> {
     const panel = this.ensurePanel();
-    // A later show (a build ending while the user picks a comparison) wins: this one stops at its next step.
+    // A later show (a build ending while the user picks a comparison) wins, and a closed panel shows
+    // nothing (its disposal counts as a show): this one stops at its next step.
     const generation = ++this.showGeneration;
-    const stale = (): boolean => generation !== this.showGeneration;
+    const stale = (): boolean => generation !== this.showGeneration || this.panel !== panel;
     try {
       const [key, layerStat] = await Promise.all([filesKey(source), fsp.stat(source.layerInfo).catch(() => undefined)]);
       const report = await this.load(source);
       const found = await comparableBuilds(source.layerInfo);
       if (stale()) return;
-      this.candidates = found;
-      const baseline = compareWith === undefined ? await this.defaultBaseline(source) : (compareWith ?? undefined);
+      const baseline = compareWith === undefined ? await this.defaultBaseline(source, found) : (compareWith ?? undefined);
       if (stale()) return;
       let comparison;
       if (baseline) {
@@ -198,13 +216,11 @@ export class EngineReportPanel implements vscode.Disposable {
         } catch (e) {
           const message = (e as Error)?.message ?? String(e);
           this.log.warn(`No comparison of ${source.layerInfo} with ${baseline.layerInfo}: ${message}`);
-          void vscode.window.showWarningMessage(`Engine report: cannot compare with ${baseline.label}: ${message}`);
+          this.warn(`Engine report: cannot compare with ${baseline.label}: ${message}`);
         }
       }
       if (stale()) return;
-      panel.title = `Engine report: ${source.label}`;
       const model = modelOfBuild(source.layerInfo);
-      this.shown = { source, report, ...(comparison && baseline ? { compareWith: baseline } : {}), ...(model ? { model } : {}), ...(notice ? { notice } : {}) };
       const dto = reportToDto(report, source.label);
       if (this.predict) {
         try {
@@ -215,9 +231,10 @@ export class EngineReportPanel implements vscode.Disposable {
         }
       }
       const candidates = await Promise.all(found.map((c) => this.candidateDto(c)));
+      await this.heldForTest();
       if (stale()) return;
       // A build picked with Browse… is no candidate: it is sent apart, so the dropdown shows it (and can clear it).
-      const listed = comparison && baseline ? this.candidates.find((c) => samePath(c.layerInfo, baseline.layerInfo)) : undefined;
+      const listed = comparison && baseline ? found.find((c) => samePath(c.layerInfo, baseline.layerInfo)) : undefined;
       const compareOther: EngineCandidateDto | undefined =
         comparison && baseline && !listed ? { id: baseline.layerInfo, label: baseline.label, description: `picked with Browse… · ${baseline.layerInfo}` } : undefined;
       const compareId = listed?.layerInfo ?? compareOther?.id;
@@ -230,9 +247,16 @@ export class EngineReportPanel implements vscode.Disposable {
         ...(compareOther ? { compareOther } : {}),
         ...(notice ? { notice } : {}),
       };
+      const shown: EngineShown = { source, report, ...(comparison && baseline ? { compareWith: baseline } : {}), ...(model ? { model } : {}), ...(notice ? { notice } : {}) };
+      panel.title = `Engine report: ${source.label}`;
+      this.candidates = found;
+      this.shown = shown;
       this.shownFiles = { key, size: layerStat?.size ?? -1, mtimeMs: layerStat?.mtimeMs ?? -1, message };
       await this.post(message);
-      this.onDidShowEmitter.fire(this.shown);
+      // Closed while the webview was getting ready: nothing to say about a report that is gone.
+      if (stale()) return;
+      this.counts.shows++;
+      this.onDidShowEmitter.fire(shown);
     } catch (e) {
       const message = (e as Error)?.message ?? String(e);
       if (quiet) {
@@ -242,8 +266,23 @@ export class EngineReportPanel implements vscode.Disposable {
       this.log.error(`engine report for ${source.layerInfo}`, e);
       if (stale()) return;
       await this.post({ type: 'error', message });
+      this.counts.errors++;
       void vscode.window.showErrorMessage(`Engine report: ${message}`);
     }
+  }
+
+  private warn(text: string): void {
+    this.counts.warnings++;
+    void vscode.window.showWarningMessage(text);
+  }
+
+  /** Test hook: a render held by `qdqStudio.internal.holdEngineReport` waits here, once all is read. */
+  private async heldForTest(): Promise<void> {
+    const hold = this.hold;
+    if (!hold) return;
+    this.hold = undefined;
+    hold.reached.open();
+    await hold.release.opened;
   }
 
   /** Watches the files of the build the report was opened for (its folder, not recursive; `refresh`). */
@@ -343,16 +382,16 @@ export class EngineReportPanel implements vscode.Disposable {
     return undefined;
   }
 
-  /** The comparison remembered for this report, else the build of the same flavour before it. */
-  private async defaultBaseline(source: EngineSource): Promise<EngineSource | undefined> {
+  /** The comparison remembered for this report, else the build of the same flavour before it (among its `candidates`). */
+  private async defaultBaseline(source: EngineSource, candidates: readonly ComparableBuild[]): Promise<EngineSource | undefined> {
     const choice = this.choices.get(choiceKey(source.layerInfo));
     if (choice?.kind === 'none') return undefined;
     if (choice?.kind === 'file') {
-      const listed = this.candidates.find((c) => samePath(c.layerInfo, choice.path));
+      const listed = candidates.find((c) => samePath(c.layerInfo, choice.path));
       if (listed) return listed;
       if (!samePath(choice.path, source.layerInfo) && (await isFile(choice.path))) return sourceFor(choice.path);
     }
-    return this.candidates.find((c) => c.kind === 'previous');
+    return candidates.find((c) => c.kind === 'previous');
   }
 
   private async remember(source: EngineSource, choice: ComparisonChoice): Promise<void> {
@@ -470,6 +509,8 @@ export class EngineReportPanel implements vscode.Disposable {
     this.disposables.push(
       webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
       panel.onDidDispose(() => {
+        // A render still reading stops there: nothing of it reaches a closed report.
+        this.showGeneration++;
         this.panel = undefined;
         this.channel = undefined;
         this.shown = undefined;

@@ -23,6 +23,16 @@ async function engineState(): Promise<EngineState | undefined> {
   return vscode.commands.executeCommand<EngineState | undefined>('qdqStudio.internal.engineReportState');
 }
 
+/** What the panel did since the extension started (`qdqStudio.internal.engineReportStats`). */
+interface EngineStats {
+  /** Reports shown (onDidShow: the model's engine overlay, the log's Problems entries). */
+  shows: number;
+  warnings: number;
+  errors: number;
+}
+
+const engineStats = () => vscode.commands.executeCommand<EngineStats>('qdqStudio.internal.engineReportStats');
+
 /**
  * Waits for the report of `layerInfo` drawn, and `accept`ed. The panel's state is set as the report
  * is posted, before the webview draws it: `accept` should look at what was drawn (`rendered`).
@@ -239,6 +249,29 @@ suite('Engine report', function () {
       await settings().update('trtexec.openReport', undefined, vscode.ConfigurationTarget.Global);
       await settings().update('trtexec.path', undefined, vscode.ConfigurationTarget.Global);
     }
+  });
+
+  test('a report closed while it is being read shows nothing of it: no report state, no error about the closed panel, no onDidShow', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-closed-'));
+    scratch.push(dir);
+    const layerInfo = path.join(dir, 'qdq.layer.json');
+    fs.copyFileSync(fixture('trt8-detailed.layerinfo.json'), layerInfo);
+    fs.copyFileSync(fixture('trt8-detailed.profile.json'), path.join(dir, 'qdq.profile.json'));
+    await vscode.commands.executeCommand('qdqStudio.openEngineReport', vscode.Uri.file(layerInfo));
+    await reportOf(layerInfo, 'the report');
+    const before = await engineStats();
+
+    // Shown again, and held once it has read the build; the panel is closed meanwhile.
+    const hold = await vscode.commands.executeCommand<{ reached: Promise<void>; release: () => void }>('qdqStudio.internal.holdEngineReport');
+    const showing = vscode.commands.executeCommand('qdqStudio.openEngineReport', vscode.Uri.file(layerInfo));
+    await hold.reached;
+    await closeAllEditors();
+    await poll('the closed panel to drop its report', 10_000, async () => ((await engineState()) === undefined ? true : undefined));
+    hold.release();
+    await showing;
+
+    assert.equal(await engineState(), undefined, 'no report for a closed panel');
+    assert.deepEqual(await engineStats(), before, 'nothing shown, no warning, no error ("Webview is disposed")');
   });
 
   test('a report whose build\'s files are deleted (not kept) stays, and says they are gone', async () => {
