@@ -495,6 +495,9 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
         problems.push(e instanceof Error ? e.message : String(e));
       }
     }
+    // VS Code keeps the edits from before the reload on its stack, and its save point may be the index
+    // these land at (edit, save, Ctrl+Z, re-apply): the tab stays dirty until a save or revert.
+    if (why === 'reapply' && problems.length < requests.length) this._onDidChange.fire({ document: this });
     await this.modelChanged();
     this.services.log.info(`${displayPath(this.uri)}: re-applied ${requests.length - problems.length} of ${requests.length} unsaved edits`);
     this.offers.reportDropped(why, requests.length, problems);

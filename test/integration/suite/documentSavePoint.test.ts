@@ -2,11 +2,17 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { onnx } from 'onnx-proto';
-import { EXTENSION_ID, VIEW_TYPE, closeAllEditors, copyToScratch, editState, openReady, requireModel, waitEditState, workbench, workspaceFile } from './support';
+import { EXTENSION_ID, VIEW_TYPE, closeAllEditors, copyToScratch, editState, openReady, poll, requireModel, tabOf, waitEditState, workbench, workspaceFile } from './support';
 
 interface EditOutcome {
   applied: boolean;
   message: string;
+}
+/** What the documents showed the user (src/editor/notices.ts Notice), seen by the test hook in place of VS Code. */
+interface Notice {
+  kind: 'info' | 'warning';
+  message: string;
+  actions: string[];
 }
 const CONV = '/model.2/cv1/conv/Conv';
 const OTHER_CONV = '/model.1/conv/Conv';
@@ -77,6 +83,7 @@ suite('Document save point: a new edit after undoing past the save', function ()
     await vscode.workspace.getConfiguration('files').update('autoSave', undefined, vscode.ConfigurationTarget.Workspace);
   });
   teardown(async () => {
+    await vscode.commands.executeCommand('qdqStudio.internal.answerNotices', undefined);
     // Leave no dirty editor behind (closing would prompt): revert each, then close.
     for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) {
       if (!tab.isDirty || !(tab.input instanceof vscode.TabInputCustom)) continue;
@@ -146,5 +153,47 @@ suite('Document save point: a new edit after undoing past the save', function ()
     await save(renamed);
     await waitEditState(renamed, false, 'clean after the save');
     assert.equal(nodesOf(renamed.fsPath).length, original, 'the save did not write the state without the disable');
+  });
+
+  test('edit, save, Ctrl+Z, then the file the model reads is rewritten: Reload and Re-apply Edits keeps the tab dirty, and the save writes the re-applied state', async () => {
+    // After the save the model reads the file it replaced, which a hard link keeps: a rewrite of that
+    // one (its mtime) makes the next save fail and offer to reload and re-apply the edits.
+    const uri = await copyToScratch('tiny-qat-good.onnx', 'scratch-savepoint-reapply.onnx', scratch);
+    const kept = workspaceFile('models/scratch-savepoint-reapply-kept.onnx');
+    scratch.push(kept);
+    fs.linkSync(uri.fsPath, kept.fsPath);
+    const seen: Notice[] = [];
+    const hooked = await vscode.commands.executeCommand<boolean>('qdqStudio.internal.answerNotices', (n: Notice) => {
+      seen.push(n);
+      return n.actions.includes('Reload and Re-apply Edits') ? 'Reload and Re-apply Edits' : undefined;
+    });
+    assert.equal(hooked, true, 'the test hook qdqStudio.internal.answerNotices is missing (is the extension host in test mode?)');
+    const original = await openReady(uri);
+    await disable(uri, CONV);
+    await waitEditState(uri, true, 'dirty after edit A');
+    await save(uri);
+    await waitEditState(uri, false, 'clean after the save');
+    await workbench('undo');
+    await waitEditState(uri, true, 'Ctrl+Z of the saved edit A: dirty', (s) => s.edits.length === 0 && s.nodeCount === original);
+
+    const past = new Date(Date.now() - 120_000);
+    fs.utimesSync(kept.fsPath, past, past);
+    await save(uri); // fails: the model's file was rewritten; the offer is taken
+    const withUndo = await poll('the re-applied undo of A (the file has A)', 20_000, async () => {
+      const s = await editState(uri);
+      return s?.isDirty && s.edits.length === 1 ? s : undefined;
+    }).catch((e: Error) => {
+      throw new Error(`${e.message}; notices seen: ${JSON.stringify(seen)}`);
+    });
+    assert.deepEqual(withUndo.edits, [`Enable quantization of ${CONV}`], 'the re-applied edit is not the undo of A');
+    // Ctrl+Z and Ctrl+Y of the re-applied edit: VS Code has it on its stack before the look.
+    await workbench('undo');
+    await poll('Ctrl+Z of the re-applied edit', 20_000, async () => ((await editState(uri))?.edits.length === 0 ? true : undefined));
+    await workbench('redo');
+    await waitEditState(uri, true, 'Ctrl+Y of the re-applied edit: dirty (the file has A, the document does not)', (s) => s.edits.length === 1 && s.nodeCount === withUndo.nodeCount);
+    assert.equal(tabOf(uri)?.isDirty, true);
+    await save(uri);
+    await waitEditState(uri, false, 'clean after the save');
+    assert.ok(!readsFloatWeight(uri.fsPath, CONV), 'the save did not write the state without A');
   });
 });
