@@ -82,6 +82,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     const document = new OnnxDocument(uri, { kind: 'loading' }, services);
     const generation = ++document.loadGeneration; // now: a revert before the load starts overtakes it
     document.pendingLoad = () => void document.firstLoad(generation, backupId, carried);
+    if (carried?.kind === 'model') document.pendingLoan = carried.loan;
     // Normally `startLoading()` (the editor resolved) comes first; this is for a document no editor shows.
     document.loadFallback = setTimeout(() => document.startLoading(), LOAD_FALLBACK_MS);
     return document;
@@ -96,6 +97,8 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
   }
 
   private pendingLoad: (() => void) | undefined;
+  /** A model lent over a rename that the first load, not started yet, is to take (given back if this closes first). */
+  private pendingLoan: ModelLoan | undefined;
   private loadFallback: ReturnType<typeof setTimeout> | undefined;
 
   /**
@@ -109,6 +112,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     const load = this.pendingLoad;
     if (!load) return;
     this.pendingLoad = undefined;
+    this.pendingLoan = undefined; // firstLoad has it now
     clearTimeout(this.loadFallback);
     setTimeout(load, 0);
   }
@@ -123,11 +127,16 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
   private async firstLoad(generation: number, backupId: string | undefined, carried: CarriedEdits | undefined): Promise<void> {
     // Overtaken (closed, or reverted before it started): whoever overtook it settles.
     const current = (): boolean => !this.isDisposed && generation === this.loadGeneration;
-    if (!current()) return;
+    // A lent model this document does not take goes back (or, its document closed, is closed), in every case.
+    const loan = carried?.kind === 'model' ? carried.loan : undefined;
+    const overtaken = (): string => `the editor there was ${this.isDisposed ? 'closed' : 'reverted'} before it loaded`;
+    if (!current()) return loan?.release(this.uri, overtaken());
     try {
-      if (backupId === undefined && carried?.kind === 'model') {
-        const lent = await carried.loan.take(this.uri);
-        if (lent && (await this.adopt(lent, current))) return;
+      if (backupId === undefined && loan) {
+        const lent = await loan.take(this.uri);
+        if (typeof lent !== 'string' && (await this.adopt(lent, current))) return;
+        if (typeof lent === 'string') this.services.log.info(`${displayPath(this.uri)}: not taking over the model of the renamed file: ${lent}`);
+        loan.release(this.uri, typeof lent === 'string' ? lent : overtaken());
         if (!current()) return;
         // Not taken (the renamed document changed since, or this is another file): read the file.
       }
@@ -168,6 +177,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     const [, graph] = await this.core();
     if (!current()) {
       closeQuietly(decoded);
+      this.services.log.warn(`${displayPath(this.uri)}: ${this.isDisposed ? 'closed' : 'reverted'} before it took over the model of the renamed file: its unsaved edits are dropped`);
       return false;
     }
     // Messages, and external data files found from the model's new folder.
@@ -205,8 +215,10 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     return edits.length > 0 ? { kind: 'log', edits } : undefined;
   }
 
-  /** The loan of this document's model not taken or released yet (dispose leaves the model open for it). */
-  private loan: ModelLoan | undefined;
+  /** The loan of this document's model not taken or released yet, and that model (dispose leaves it open for the loan). */
+  private loan: { readonly loan: ModelLoan; readonly decoded: DecodedModel } | undefined;
+  /** The unsaved edits a rename could not carry (the document at the new name did not take the loan): said if this closes with them. */
+  private notCarried: { readonly message: string; readonly session: EditSession } | undefined;
 
   private lend(decoded: DecodedModel): ModelLoan {
     const loan = lendModel({
@@ -214,12 +226,12 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
       lent: (l) => {
         const state = this._state;
         const session = this.session;
-        if (this.loan !== l || state.kind !== 'loaded' || state.decoded !== decoded || session?.isDirty !== true) return undefined;
+        if (this.loan?.loan !== l || state.kind !== 'loaded' || state.decoded !== decoded || session?.isDirty !== true) return undefined;
         return { state, session, savedAt: this.savedAt };
       },
       stamp: () => this.stamp,
       end: (l) => {
-        if (this.loan !== l) return false;
+        if (this.loan?.loan !== l) return false;
         this.loan = undefined;
         return true;
       },
@@ -231,11 +243,18 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
         this._state = { kind: 'error', error: { file: displayPath(this.uri), message: `${displayPath(this.uri)} was renamed to ${displayPath(to)}: its model and unsaved edits are in the editor there` } };
         if (!this.isDisposed) this._onDidChangeModel.fire();
       },
-      giveBack: () => {
-        if (this.isDisposed && this._state.kind === 'loaded' && this._state.decoded === decoded) closeQuietly(decoded); // dispose left it open for the loan
+      giveBack: (lost, openedThere) => {
+        const state = this._state;
+        if (!this.isDisposed) {
+          if (openedThere && this.session) this.notCarried = { message: lost, session: this.session }; // said when the rename closes this
+          return;
+        }
+        if (state.kind !== 'loaded' || state.decoded !== decoded) return; // read again since: dispose closed that model
+        closeQuietly(decoded); // dispose left it open for the loan
+        if (this.session?.isDirty) this.offers.lost(lost);
       },
     });
-    this.loan = loan;
+    this.loan = { loan, decoded };
     return loan;
   }
 
@@ -720,8 +739,13 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     this.pendingLoad = undefined;
     this.loadGeneration++; // a load still in flight closes its result when it lands
     this.historyGeneration++;
-    // A model lent over a rename stays open for the document at the new name (the loan closes it if not taken).
-    if (this._state.kind === 'loaded' && !this.loan) closeQuietly(this._state.decoded);
+    // A model lent over a rename stays open for the document at the new name (the loan closes it if
+    // not taken); a model read since (a revert) is this document's alone.
+    const state = this._state;
+    if (state.kind === 'loaded' && state.decoded !== this.loan?.decoded) closeQuietly(state.decoded);
+    const lost = this.notCarried;
+    if (lost && lost.session === this.session && lost.session.isDirty) this.offers.lost(lost.message);
+    this.pendingLoan?.release(this.uri, 'the editor there was closed before it loaded');
     this.settle(true);
     this._onDidDispose.fire();
     this._onDidDispose.dispose();

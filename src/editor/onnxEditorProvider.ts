@@ -84,7 +84,7 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
     // with one, the backup has them, and a model lent over the rename goes back).
     let carried = this.renames.take(uri);
     if (openContext.backupId !== undefined && carried) {
-      if (carried.kind === 'model') carried.loan.release();
+      if (carried.kind === 'model') carried.loan.release(uri, 'the editor there was restored from a backup');
       carried = undefined;
     }
     const document = OnnxDocument.open(uri, openContext.backupId, this.documentServices, carried);

@@ -155,6 +155,12 @@ export class RecoveryOffers extends Disposable {
     });
   }
 
+  /** Unsaved edits are gone (`message` says which and why): logged, and said in a warning. */
+  lost(message: string): void {
+    this.log.warn(message);
+    void this.notices.show('warning', message);
+  }
+
   /**
    * Says which unsaved edits could not be applied again (hot exit, a rename, a reload under
    * edits): a warning naming the file and the edits' refusals, with the log a click away.

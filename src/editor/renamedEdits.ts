@@ -11,6 +11,7 @@ const KEEP_MS = 60_000;
 interface Carried {
   readonly edits: CarriedEdits;
   readonly from: vscode.Uri;
+  readonly to: vscode.Uri;
   readonly timer: ReturnType<typeof setTimeout>;
 }
 
@@ -25,8 +26,8 @@ interface Carried {
  * A document whose edits cannot be written as a log (EditSession.backupLog refuses) lends its
  * model and history instead, which the document at the new name takes over as they are (the file
  * moved, so the model's open file is still the right one). Entries nobody takes (the rename failed,
- * the editor was not reopened) go after a minute; a lent model goes back to its document, or is
- * closed if that was closed.
+ * the editor was not reopened) go after a minute; a lent model goes back to its document, or, if
+ * that was closed, is closed and the loss of its edits said.
  */
 export class RenamedEdits extends Disposable {
   private readonly carried = new Map<string, Carried>();
@@ -51,7 +52,7 @@ export class RenamedEdits extends Disposable {
         const key = moved.toString();
         this.drop(key);
         const timer = setTimeout(() => this.drop(key), KEEP_MS);
-        this.carried.set(key, { edits, from: document.uri, timer });
+        this.carried.set(key, { edits, from: document.uri, to: moved, timer });
         const what = edits.kind === 'log' ? `its ${edits.edits.length} unsaved edits` : 'its model and unsaved edits';
         this.log.info(`${displayPath(document.uri)} is being renamed to ${displayPath(moved)}: keeping ${what} for the editor there`);
       }
@@ -76,7 +77,7 @@ export class RenamedEdits extends Disposable {
     if (!entry) return;
     clearTimeout(entry.timer);
     this.carried.delete(key);
-    if (entry.edits.kind === 'model') entry.edits.loan.release();
+    if (entry.edits.kind === 'model') entry.edits.loan.release(entry.to, undefined); // no editor opened there
   }
 
   override dispose(): void {
