@@ -161,6 +161,12 @@ export const cases = [
       await title.filter({ hasText: 'Sigmoid' }).waitFor({ timeout: 10_000 });
       ctx.note(`${drawn} nodes drawn, ${badges} Q/DQ badges, first paint ${firstPaintMs} ms; search: ${await count.innerText()}`);
       await ctx.shot('tiny-qat-good-search');
+      // A folded Q/DQ is found by its name: the hit is the edge carrying its badge.
+      await search.fill('/model.1/conv/_input_quantizer/QuantizeLinear');
+      await search.press('Enter');
+      await count.filter({ hasText: /^1 of \d+/ }).waitFor({ timeout: 10_000 });
+      await title.filter({ hasText: /^Quantized tensor$/ }).waitFor({ timeout: 10_000 });
+      ctx.note(`folded Q/DQ by name: ${await count.innerText()}`);
       // The node menu: right-click a found Conv (centred in the canvas) -> VS Code's webview context
       // menu with the quantization action that applies and Copy Name.
       await search.fill('/model.1/conv/Conv');
@@ -324,7 +330,15 @@ export const cases = [
         await ctx.page.keyboard.press(key);
         assert.equal(await zoom(), z0, `${key} changed the graph's zoom`);
       }
-      await canvas.focus();
+      // A mouse click gives the canvas the keyboard (cytoscape's mouse handling used to keep the focus
+      // where it was, so the keys seemed dead): from the search box, click the selected node, then '-'.
+      await search.focus();
+      const sel = await pollFor(() => graphGeometry(frame).selectionBox(), (b) => b !== undefined);
+      assert.ok(sel, 'the hit is selected (data-qdq-selection-box)');
+      const cbox = await canvas.boundingBox();
+      await ctx.page.mouse.click(cbox.x + (sel.x1 + sel.x2) / 2, cbox.y + (sel.y1 + sel.y2) / 2);
+      const focused = await frame.locator('body').evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName);
+      assert.equal(focused, 'graph-canvas', 'a click in the graph gives it the keyboard focus');
       await ctx.page.keyboard.press('-');
       const z1 = await zoom();
       assert.ok(Math.abs(z1 - z0 / 1.25) < 1e-6, `'-' zooms out: ${z0} -> ${z1}`);

@@ -208,6 +208,12 @@ export class GraphPanel {
       },
     });
     this.canvasWrap = h('div', { className: 'graph-canvas-wrap' }, this.cyContainer, this.legendBox, this.overview.element, this.statusBox);
+    // A click in the graph gives it the keyboard. cytoscape's mousedown handler prevents the default
+    // (which would focus this div) and blurs whatever has the focus, so the keys did nothing until
+    // Tab. Taken here, one level up, after cytoscape's handler on the canvas has run.
+    this.canvasWrap.addEventListener('mousedown', (ev) => {
+      if (this.cyContainer.contains(ev.target as Node) && document.activeElement !== this.cyContainer) this.cyContainer.focus({ preventScroll: true });
+    });
     // cytoscape calls preventDefault() on every contextmenu in its container, and VS Code's webview
     // host then shows no menu. So the event is taken before cytoscape sees it (capture phase, one
     // level up) and a copy is dispatched from here, where VS Code reads data-vscode-context.
