@@ -174,14 +174,17 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
    */
   private async adopt(lent: LentModel, current: () => boolean): Promise<boolean> {
     const decoded = lent.state.decoded;
-    const [, graph] = await this.core();
+    const [onnx, [, graph]] = await Promise.all([import('../core/onnx/index.js'), this.core()]);
     if (!current()) {
       closeQuietly(decoded);
       this.services.log.warn(`${displayPath(this.uri)}: ${this.isDisposed ? 'closed' : 'reverted'} before it took over the model of the renamed file: its unsaved edits are dropped`);
       return false;
     }
-    // Messages, and external data files found from the model's new folder.
-    if (this.uri.scheme === 'file') decoded.file = this.uri.fsPath;
+    // Messages (the file's errors name it), and external data files found from the model's new folder.
+    if (this.uri.scheme === 'file') {
+      decoded.file = this.uri.fsPath;
+      if (decoded.source instanceof onnx.FileSource) decoded.source.name = this.uri.fsPath;
+    }
     this._state = { kind: 'loaded', decoded, loadMs: lent.state.loadMs, ...indexAndSummary(graph, decoded, this.uri) };
     this.session = lent.session;
     this.savedAt = lent.savedAt;

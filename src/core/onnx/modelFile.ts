@@ -47,7 +47,8 @@ export class FileSource implements ByteSource {
   private fd: number | undefined;
   private readonly stamp: FileStamp;
 
-  constructor(readonly name: string) {
+  /** `name`: the file's path, for messages; set it again when the file is renamed (the descriptor follows). */
+  constructor(public name: string) {
     let fd: number;
     try {
       fd = openRegularFile(name); // a named pipe or a folder is refused at once, never waited on

@@ -39,7 +39,7 @@ function handlesOn(file: string): number {
  * an editor on an unnamed model cannot be written as an edit log. These tests follow the lent model
  * to where it is closed (its file descriptor, seen in /proc/self/fd) and what the user is told.
  */
-suite('Document rename loan: a lent model not taken, a revert while lent', function () {
+suite('Document rename loan: a lent model not taken, a revert while lent, the taken model\'s file name', function () {
   this.timeout(120_000);
   const scratch: vscode.Uri[] = [];
   const seen: Notice[] = [];
@@ -154,5 +154,32 @@ suite('Document rename loan: a lent model not taken, a revert while lent', funct
     await closeAllEditors();
     await poll('the document to close', 20_000, async () => ((await editState(uri)) === undefined ? true : undefined));
     await waitHandles(file, 0, 'the model read by the revert to be closed with its document');
+  });
+
+  test('a taken-over model names the file by its new path (a read that finds the file rewritten says where)', async () => {
+    const uri = workspaceFile('models/scratch-loan-name.onnx');
+    const renamed = workspaceFile('models/scratch-loan-name-renamed.onnx');
+    // The file the model reads after the save (which replaces the file by rename), kept by a hard link.
+    const kept = workspaceFile('models/scratch-loan-name-kept.onnx');
+    scratch.push(uri, renamed, kept);
+    await dirtyWithUnwritableLog(uri, () => fs.linkSync(uri.fsPath, kept.fsPath));
+    const edit = new vscode.WorkspaceEdit();
+    edit.renameFile(uri, renamed);
+    assert.equal(await vscode.workspace.applyEdit(edit), true, 'the rename failed');
+    await waitEditState(renamed, true, 'the renamed editor dirty with the removal', (s) => s.edits.length === 1);
+
+    // The file the model reads is rewritten (its mtime): the scales no longer read, and the
+    // analysis after the next change says so in the Problems panel, naming the file.
+    const past = new Date(Date.now() - 120_000);
+    fs.utimesSync(kept.fsPath, past, past);
+    await workbench('undo');
+    const messages = await poll('a finding that a scale could not be read', 20_000, async () => {
+      const found = vscode.languages.getDiagnostics(renamed).map((d) => d.message).filter((m) => /could not be read/.test(m));
+      return found.length > 0 ? found : undefined;
+    });
+    for (const m of messages) {
+      assert.ok(m.includes(renamed.fsPath), `the message does not name the file at its new path: ${m}`);
+      assert.ok(!m.includes(uri.fsPath), `the message names the file at its old path: ${m}`);
+    }
   });
 });
