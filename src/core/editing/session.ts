@@ -20,7 +20,7 @@ import type { Journal } from './journal';
 import type { DecodedModel, Node } from '../onnx/index';
 import { EditError } from './context';
 import { applyEdit, type AppliedEdit, type EditRequest, type RemovedQuant } from './edits';
-import { resolveTarget } from './targets';
+import { resolveTargetIn, TargetIndex, type TargetLookup } from './targets';
 
 export class EditSession {
   private stack: AppliedEdit[] = [];
@@ -79,39 +79,90 @@ export class EditSession {
   }
 
   /**
-   * An enable without scales re-inserts what the latest disable of those nodes removed. A record
+   * An enable without scales (alone or as a part of a batch) re-inserts what the latest disable of
+   * those nodes removed. A record
    * names an unnamed layer by its label in the graph that disable left (`graphNodes.after`); it is
    * followed to the node and named by its label now, where the enable resolves its target.
    */
   private withMemory(request: EditRequest): EditRequest {
-    if (request.kind !== 'enableQuantization' || request.remembered || request.activationScale !== undefined) return request;
-    const now = this.decoded.model.graph?.node ?? [];
-    let layers: Node[];
-    try {
-      layers = resolveTarget(now, request.target);
-    } catch {
-      return request;
-    }
-    const names = new Set(layers.map((n) => n.name).filter(Boolean));
-    const unnamed = new Set(layers.filter((n) => !n.name));
-    const remembered: RemovedQuant[] = [];
-    const seen = new Set<string>();
-    for (const e of this.applied.slice().reverse()) {
-      for (const r of e.replaced.removed ?? []) {
-        let node = r.node;
-        if (!names.has(node)) {
-          const layer = unnamed.size ? labelRef(e.graphNodes.after, node).node : undefined;
-          if (!layer || !unnamed.has(layer)) continue;
-          node = nodeLabel(layer, now.indexOf(layer));
-        }
-        const key = `${node}\n${r.input}`;
-        if (!seen.has(key)) {
-          seen.add(key);
-          remembered.push(node === r.node ? r : { ...r, node });
-        }
+    let memory: ((target: string) => RemovedQuant[]) | undefined;
+    const visit = (r: EditRequest): EditRequest => {
+      if (r.kind === 'batch') {
+        // A plan or the layer tree sends its enables as the parts of a batch: each gets the memory.
+        const edits = r.edits.map(visit);
+        return edits.some((e, i) => e !== r.edits[i]) ? { ...r, edits } : r;
       }
-    }
-    return remembered.length ? { ...request, remembered } : request;
+      if (r.kind !== 'enableQuantization' || r.remembered || r.activationScale !== undefined) return r;
+      const remembered = (memory ??= this.memory())(r.target);
+      return remembered.length ? { ...r, remembered } : r;
+    };
+    return visit(request);
+  }
+
+  /**
+   * What the disables in effect removed, by layer target (one lookup per enable of a request): the
+   * records and the graph's names and scopes are indexed once, so a batch of thousands of enables
+   * costs their matches. Records come latest edit first, as an enable re-inserts them.
+   */
+  private memory(): (target: string) => RemovedQuant[] {
+    const now = this.decoded.model.graph?.node ?? [];
+    const records: { r: RemovedQuant; e: AppliedEdit }[] = [];
+    for (const e of this.applied.slice().reverse()) for (const r of e.replaced.removed ?? []) records.push({ r, e });
+    const byNode = new Map<string, number[]>();
+    records.forEach(({ r }, i) => {
+      const list = byNode.get(r.node);
+      if (list) list.push(i);
+      else byNode.set(r.node, [i]);
+    });
+    let byName: Map<string, Node[]> | undefined;
+    let index: TargetIndex | undefined;
+    let position: Map<Node, number> | undefined;
+    const lookup: TargetLookup = {
+      named: (name) => {
+        if (!byName) {
+          byName = new Map();
+          for (const n of now) {
+            const list = byName.get(n.name);
+            if (list) list.push(n);
+            else byName.set(n.name, [n]);
+          }
+        }
+        return byName.get(name) ?? [];
+      },
+      has: () => true,
+      compute: () => (index ??= new TargetIndex(now)),
+    };
+    return (target) => {
+      let layers: Node[];
+      try {
+        layers = resolveTargetIn(lookup, target, now);
+      } catch {
+        return [];
+      }
+      const names = new Set(layers.map((n) => n.name).filter(Boolean));
+      const unnamed = new Set(layers.filter((n) => !n.name));
+      const hits: { at: number; node: string }[] = [];
+      for (const name of names) for (const at of byNode.get(name) ?? []) hits.push({ at, node: name });
+      if (unnamed.size) {
+        position ??= new Map(now.map((n, i) => [n, i]));
+        records.forEach(({ r, e }, at) => {
+          if (names.has(r.node)) return;
+          const layer = labelRef(e.graphNodes.after, r.node).node;
+          if (layer && unnamed.has(layer)) hits.push({ at, node: nodeLabel(layer, position!.get(layer)!) });
+        });
+      }
+      hits.sort((a, b) => a.at - b.at);
+      const remembered: RemovedQuant[] = [];
+      const seen = new Set<string>();
+      for (const { at, node } of hits) {
+        const r = records[at]!.r;
+        const key = `${node}\n${r.input}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        remembered.push(node === r.node ? r : { ...r, node });
+      }
+      return remembered;
+    };
   }
 
   /** Take back the last edit in effect; undefined when there is none. */

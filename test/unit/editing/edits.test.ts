@@ -98,6 +98,27 @@ describe('editing: disable / enable quantization', () => {
     assert.equal(s.canUndo, false);
   });
 
+  test('the parts of a batch (a plan, the layer tree) get the remembered quantizers too: same bytes as the enable alone', () => {
+    const alone = build().decoded;
+    const s1 = new EditSession(alone);
+    s1.apply({ kind: 'disableQuantization', target: CONV });
+    s1.apply({ kind: 'enableQuantization', target: CONV });
+    const { decoded } = build();
+    const s = new EditSession(decoded);
+    s.apply({ kind: 'disableQuantization', target: CONV });
+    const other = '/model.4/cv1/conv/Conv';
+    const e = s.apply({ kind: 'batch', label: 'Apply plan', edits: [{ kind: 'enableQuantization', target: CONV }, { kind: 'disableQuantization', target: other }] });
+    assert.ok(e.nodes.includes(CONV));
+    assert.equal(analyze(redecode(decoded)).layers.find((l) => l.node === CONV)!.precision, analyze(redecode(alone)).layers.find((l) => l.node === CONV)!.precision);
+    // The batch's log replays without the session's memory: it carries what it re-inserted.
+    const replayed = build().decoded;
+    const r = new EditSession(replayed);
+    assert.deepEqual(r.replay(s.backupLog()!), []);
+    assert.ok(encode(replayed).equals(encode(decoded)));
+    s.undo();
+    assert.notEqual(analyze(redecode(decoded)).layers.find((l) => l.node === CONV)!.precision, 'INT8', 'undo of the batch: disabled again');
+  });
+
   test('enable of a module some of whose layers never had Q/DQ: the remembered ones come back, the others are named', () => {
     // The head (model.12) has final convs without Q/DQ, as a yolov9-qat export's model.22 does.
     const { decoded } = build();
