@@ -8,9 +8,9 @@
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import { labelRef, nodeLabel } from '../graph/index';
 import type { Node } from '../onnx/index';
-import { COMPUTE_OPS, EditError } from './context';
+import { EditError } from './context';
 import type { AppliedEdit, EditRequest, ScaleMode } from './edits';
-import { moduleOfNodeName } from './targets';
+import { moduleOfNodeName, resolveTargetIn, TargetIndex, type TargetLookup } from './targets';
 
 export const QDQ_PLAN_FORMAT = 'qdq-plan';
 export const QDQ_PLAN_VERSION = 1;
@@ -221,35 +221,30 @@ export function exactPattern(nodeName: string): string {
  * compares it with resolveTarget.
  */
 export function targetResolver(nodes: readonly Node[]): (target: string) => readonly Node[] | undefined {
-  const byName = new Map<string, Node[]>();
-  const byScope = new Map<string, Node[]>();
-  const byModule = new Map<string, Node[]>();
-  const add = (index: Map<string, Node[]>, key: string, n: Node): void => {
-    const list = index.get(key);
-    if (list) list.push(n);
-    else index.set(key, [n]);
+  let byName: Map<string, Node[]> | undefined;
+  let index: TargetIndex | undefined;
+  const lookup: TargetLookup = {
+    named: (name) => {
+      if (!byName) {
+        byName = new Map();
+        for (const n of nodes) {
+          if (!n.name) continue; // an unnamed node is named by its label only
+          const list = byName.get(n.name);
+          if (list) list.push(n);
+          else byName.set(n.name, [n]);
+        }
+      }
+      return byName.get(name) ?? [];
+    },
+    has: () => true,
+    compute: () => (index ??= new TargetIndex(nodes)),
   };
-  for (const n of nodes) {
-    if (!n.name) continue; // an unnamed node is named by its label only
-    add(byName, n.name, n);
-    if (!COMPUTE_OPS.has(n.opType)) continue;
-    // `/a/b/Conv` is under the scopes `/`, `/a/` and `/a/b/` (resolveTarget: the name starts with the prefix).
-    if (n.name.startsWith('/')) for (let i = 0; i !== -1; i = n.name.indexOf('/', i + 1)) add(byScope, n.name.slice(0, i + 1), n);
-    // `a.b.c` is in the modules `a`, `a.b` and `a.b.c` (resolveTarget: the module is the target or starts with it and a dot).
-    const m = moduleOfNodeName(n.name);
-    if (m === null) continue;
-    for (let i = m.indexOf('.'); i !== -1; i = m.indexOf('.', i + 1)) add(byModule, m.slice(0, i), n);
-    add(byModule, m, n);
-  }
   return (target) => {
-    const t = target.trim();
-    if (!t) return undefined;
-    const exact = byName.get(t);
-    if (exact) return exact;
-    const ref = labelRef(nodes, t);
-    if (ref.why) return undefined;
-    if (ref.node) return [ref.node];
-    return t.startsWith('/') ? byScope.get(t.endsWith('/') ? t : `${t}/`) : byModule.get(t);
+    try {
+      return resolveTargetIn(lookup, target, nodes);
+    } catch {
+      return undefined;
+    }
   };
 }
 
@@ -265,6 +260,9 @@ export function targetResolver(nodes: readonly Node[]): (target: string) => read
  * edit's starting list. The ModelOpt patterns and YOLO modules list named nodes only (an unnamed
  * node has no name a pattern could match, nor a module).
  */
+/** Lookups of one node list after which exportPlan indexes its names instead of scanning it. */
+const INDEX_AFTER_LOOKUPS = 6;
+
 export function exportPlan(applied: readonly AppliedEdit[], model?: string): QdqPlan {
   const base = applied[0]?.graphNodes.before ?? [];
   let basePositions: Map<Node, number> | undefined;
@@ -276,20 +274,26 @@ export function exportPlan(applied: readonly AppliedEdit[], model?: string): Qdq
     return basePositions.get(n);
   };
   /**
-   * findNodeRef(list, ref).node with `list`'s names indexed once (a batch of per-layer edits on an
-   * unnamed model names thousands of labels, each a scan of the model otherwise); the index holds
-   * the lists of the edit being read only.
+   * findNodeRef(list, ref).node. A list asked about often (a batch of per-layer edits on an unnamed
+   * model names thousands of labels) gets its names indexed, a list asked about a few times is
+   * scanned (an index costs ~6 scans of a 50k-node list). Only the last two lists are held: one
+   * edit's `after` is the next one's `before`.
    */
-  let named = new Map<readonly Node[], Map<string, Node>>();
+  const lists = new Map<readonly Node[], { asked: number; names?: Map<string, Node> }>();
   const nodeRef = (list: readonly Node[], ref: string): Node | undefined => {
     if (!ref) return undefined;
-    let names = named.get(list);
-    if (!names) {
-      names = new Map();
-      for (const n of list) if (n.name && !names.has(n.name)) names.set(n.name, n);
-      named.set(list, names);
+    let held = lists.get(list);
+    if (!held) {
+      if (lists.size >= 2) lists.delete(lists.keys().next().value!);
+      held = { asked: 0 };
+      lists.set(list, held);
     }
-    return names.get(ref) ?? labelRef(list, ref).node;
+    if (!held.names && ++held.asked > INDEX_AFTER_LOOKUPS) {
+      held.names = new Map();
+      for (const n of list) if (n.name && !held.names.has(n.name)) held.names.set(n.name, n);
+    }
+    const byName = held.names ? held.names.get(ref) : list.find((n) => n.name === ref);
+    return byName ?? labelRef(list, ref).node;
   };
   /** `ref` as named in `list`, named in `base`: a label moves to the node's index there. */
   const rebased = (ref: string, list: readonly Node[]): string => {
@@ -379,10 +383,7 @@ export function exportPlan(applied: readonly AppliedEdit[], model?: string): Qdq
         return; // setScales, setZeroPoint, setAttribute, moveQdqPair, rewireInput: not plan items
     }
   };
-  for (const e of applied) {
-    named = new Map();
-    visit(e.request, e, { next: 0 });
-  }
+  for (const e of applied) visit(e.request, e, { next: 0 });
   const plan: QdqPlan = { format: QDQ_PLAN_FORMAT, version: QDQ_PLAN_VERSION };
   if (model) plan.model = model;
   // Kept: disabled first and last (a layer enabled first was float in the model: disabling it again
