@@ -27,6 +27,8 @@ import {
 } from '../protocol/engineView';
 import { Gate } from '../util/gate';
 import type { Logger } from '../util/logger';
+import type { PredictedLayers } from './engineOverlay';
+import { PredictionCache } from './predictionCache';
 import { comparisonToDto, reportToDto } from './reportDto';
 import { buildStem, comparableBuilds, HISTORY_DIR, historyEntries, sourceFor, stampText, type ComparableBuild, type EngineSource } from './sources';
 
@@ -111,6 +113,10 @@ export class EngineReportPanel implements vscode.Disposable {
   private showGeneration = 0;
   /** What the panel did since it was created (test hook `qdqStudio.internal.engineReportStats`). */
   private readonly counts = { shows: 0, warnings: 0, errors: 0 };
+  /** The predictions `predict` made, by model and target (emptied when the panel closes). */
+  private readonly predictions = new PredictionCache<PredictedLayers | undefined>();
+  /** The last warning that a comparison failed (its report, baseline and text): a refresh does not show it again. */
+  private compareWarning: string | undefined;
   /** Test hook: the next render waits at `release` once all is read, after opening `reached`. */
   private hold: { reached: Gate; release: Gate } | undefined;
   private readonly choices = new Map<string, ComparisonChoice>();
@@ -125,9 +131,15 @@ export class EngineReportPanel implements vscode.Disposable {
     private readonly log: Logger,
     /**
      * The analysis's prediction for a build's model, to check against the engine (optional). `model`
-     * is the build's model when the panel knows it (`modelOfBuild`).
+     * is the build's model when the panel knows it (`modelOfBuild`); `cache` keeps what it predicted
+     * while the panel is open (the report is drawn again at each write of the build's files).
      */
-    private readonly predict?: (report: EngineReport, layerInfo: string, model?: string) => Promise<PredictionCheckDto | undefined>,
+    private readonly predict?: (
+      report: EngineReport,
+      layerInfo: string,
+      model: string | undefined,
+      cache: PredictionCache<PredictedLayers | undefined>,
+    ) => Promise<PredictionCheckDto | undefined>,
     /** Where the comparison chosen for each report is remembered (workspace state); in memory without it. */
     private readonly memento?: vscode.Memento,
   ) {
@@ -140,7 +152,7 @@ export class EngineReportPanel implements vscode.Disposable {
       ),
       // Test hooks (integration tests): what the panel did; and holding the next render once it has
       // read everything, until released (or a minute passed), to close the panel meanwhile.
-      vscode.commands.registerCommand('qdqStudio.internal.engineReportStats', () => ({ ...this.counts })),
+      vscode.commands.registerCommand('qdqStudio.internal.engineReportStats', () => ({ ...this.counts, analyses: this.predictions.computed })),
       vscode.commands.registerCommand('qdqStudio.internal.holdEngineReport', () => {
         const hold = { reached: new Gate(), release: new Gate(HOLD_MS) };
         this.hold = hold;
@@ -213,10 +225,15 @@ export class EngineReportPanel implements vscode.Disposable {
           const m = await this.engine();
           const other = await this.load(baseline);
           comparison = comparisonToDto(m.compareEngineReports(report, other), source.label, baseline.label);
+          this.compareWarning = undefined;
         } catch (e) {
           const message = (e as Error)?.message ?? String(e);
           this.log.warn(`No comparison of ${source.layerInfo} with ${baseline.layerInfo}: ${message}`);
-          this.warn(`Engine report: cannot compare with ${baseline.label}: ${message}`);
+          const text = `Engine report: cannot compare with ${baseline.label}: ${message}`;
+          const said = JSON.stringify([source.layerInfo, baseline.layerInfo, text]);
+          // Following the build's files (quiet), the same failure is said once; asked for, every time.
+          if (!quiet || said !== this.compareWarning) this.warn(text);
+          this.compareWarning = said;
         }
       }
       if (stale()) return;
@@ -224,7 +241,7 @@ export class EngineReportPanel implements vscode.Disposable {
       const dto = reportToDto(report, source.label);
       if (this.predict) {
         try {
-          const prediction = await this.predict(report, source.layerInfo, model);
+          const prediction = await this.predict(report, source.layerInfo, model, this.predictions);
           if (prediction) dto.prediction = prediction;
         } catch (e) {
           this.log.warn(`No prediction check for ${source.layerInfo}: ${(e as Error)?.message ?? String(e)}`);
@@ -511,6 +528,8 @@ export class EngineReportPanel implements vscode.Disposable {
       panel.onDidDispose(() => {
         // A render still reading stops there: nothing of it reaches a closed report.
         this.showGeneration++;
+        this.predictions.clear();
+        this.compareWarning = undefined;
         this.panel = undefined;
         this.channel = undefined;
         this.shown = undefined;

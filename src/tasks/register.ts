@@ -9,7 +9,8 @@ import { engineAnalysisTarget } from '../diagnostics/engineCheck';
 import type { ModelLoader } from '../editor/modelLoader';
 import type { OverlayService } from '../editor/overlays';
 import { EngineReportPanel } from '../engineView/engineReportPanel';
-import { checkPrediction, ENGINE_SOURCE, engineOverlay } from '../engineView/engineOverlay';
+import { checkPrediction, ENGINE_SOURCE, engineOverlay, type PredictedLayers } from '../engineView/engineOverlay';
+import type { PredictionCache } from '../engineView/predictionCache';
 import type { EngineReport, LogDiagnostic } from '../core/engineReport/index';
 import type { PredictionCheckDto } from '../protocol/engineView';
 import type { Logger } from '../util/logger';
@@ -26,33 +27,49 @@ export interface TaskFeatureServices {
 
 /**
  * The analysis's prediction for the model a build came from (`dir/model.trtexec/` → `dir/model.onnx`),
- * for the TensorRT major version the engine was built with, checked against the engine.
+ * for the TensorRT major version the engine was built with, checked against the engine. With a
+ * `cache` (the report panel's), an unchanged model (path, size, time) is decoded and analysed once
+ * per target: the report is drawn again at each write of a build's files.
  */
-async function predictFor(report: EngineReport, layerInfo: string, model = modelOfEngineOutput(layerInfo)): Promise<PredictionCheckDto | undefined> {
+async function predictFor(
+  report: EngineReport,
+  layerInfo: string,
+  model = modelOfEngineOutput(layerInfo),
+  cache?: PredictionCache<PredictedLayers | undefined>,
+): Promise<PredictionCheckDto | undefined> {
   // Our folders name the flavour: only the explicit Q/DQ build follows the model's Q/DQ (the FP16
   // and implicit-INT8 baselines ignore it; kept builds too). A layer info saved beside its model
   // names none: it is checked when the model has Q/DQ.
   const ours = /\.trtexec[\\/](?:history[\\/])?[^\\/]+$/.test(layerInfo);
   if (!model || (ours && !/(^|[\\/])qdq\.layer\.json$/.test(layerInfo))) return undefined;
+  const modelUri = vscode.Uri.file(model);
+  let stat: vscode.FileStat;
   try {
-    await vscode.workspace.fs.stat(vscode.Uri.file(model));
+    stat = await vscode.workspace.fs.stat(modelUri);
   } catch {
     return undefined;
   }
-  const [onnx, graph, analysis] = await Promise.all([import('../core/onnx/index.js'), import('../core/graph/index.js'), import('../core/analysis/index.js')]);
-  const decoded = onnx.openModelFile(model);
-  try {
-    if (!decoded.model.graph) return undefined;
-    if (!ours && !decoded.model.graph.node.some((n) => n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear')) return undefined;
-    // The settings' target, as the engine was built (its TensorRT version, --stronglyTyped from its
-    // log): the same target the Problems panel's engine-mismatch warnings use.
-    const target = engineAnalysisTarget(report, vscode.Uri.file(model));
-    const { trt, precision } = target;
-    const predicted = analysis.analyzeModel(decoded, graph.buildGraphIndex(decoded.model.graph), target);
-    return { target: `TensorRT ${trt}.x ${precision.toUpperCase()}`, model: model.slice(Math.max(model.lastIndexOf('/'), model.lastIndexOf('\\')) + 1), ...checkPrediction(report, predicted) };
-  } finally {
-    decoded.source.close?.();
-  }
+  // The settings' target, as the engine was built (its TensorRT version, --stronglyTyped from its
+  // log): the same target the Problems panel's engine-mismatch warnings use.
+  const target = engineAnalysisTarget(report, modelUri);
+  const analyse = async (): Promise<PredictedLayers | undefined> => {
+    const [onnx, graph, analysis] = await Promise.all([import('../core/onnx/index.js'), import('../core/graph/index.js'), import('../core/analysis/index.js')]);
+    const decoded = onnx.openModelFile(model);
+    try {
+      if (!decoded.model.graph) return undefined;
+      if (!ours && !decoded.model.graph.node.some((n) => n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear')) return undefined;
+      const predicted = analysis.analyzeModel(decoded, graph.buildGraphIndex(decoded.model.graph), target);
+      // What the check reads, not the whole analysis (findings, fusion groups) of a model that may be large.
+      return { layers: predicted.layers.map(({ node, opType, precision }) => ({ node, opType, precision })), reformats: predicted.reformats };
+    } finally {
+      decoded.source.close?.();
+    }
+  };
+  const key = JSON.stringify([model, stat.size, stat.mtime, ours, target]);
+  const predicted = cache ? await cache.get(key, analyse) : await analyse();
+  if (!predicted) return undefined;
+  const { trt, precision } = target;
+  return { target: `TensorRT ${trt}.x ${precision.toUpperCase()}`, model: model.slice(Math.max(model.lastIndexOf('/'), model.lastIndexOf('\\')) + 1), ...checkPrediction(report, predicted) };
 }
 
 export function registerTasks(context: vscode.ExtensionContext, services: TaskFeatureServices): void {

@@ -29,6 +29,8 @@ interface EngineStats {
   shows: number;
   warnings: number;
   errors: number;
+  /** Models decoded and analysed for the "Prediction vs engine" check. */
+  analyses: number;
 }
 
 const engineStats = () => vscode.commands.executeCommand<EngineStats>('qdqStudio.internal.engineReportStats');
@@ -249,6 +251,64 @@ suite('Engine report', function () {
       await settings().update('trtexec.openReport', undefined, vscode.ConfigurationTarget.Global);
       await settings().update('trtexec.path', undefined, vscode.ConfigurationTarget.Global);
     }
+  });
+
+  test('a report following its build through a rebuild decodes and analyses the unchanged model once (each draw did it again)', async () => {
+    const model = workspaceFile('models/scratch-follow-predict.onnx');
+    fs.copyFileSync((await requireModel('models/tiny-qat-defects.onnx')).fsPath, model.fsPath);
+    const outDir = path.join(path.dirname(model.fsPath), 'scratch-follow-predict.trtexec');
+    const current = path.join(outDir, 'qdq.layer.json');
+    fs.rmSync(outDir, { recursive: true, force: true });
+    scratch.push(model.fsPath, outDir);
+    const start = await engineStats();
+    // Builds open their report (the default): the build's end shows it, besides the report following the files.
+    await settings().update('trtexec.path', standin('trtexec'), vscode.ConfigurationTarget.Global);
+    try {
+      await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', model);
+      await reportOf(current, 'the build\'s report, with its prediction check', (s) => s.rendered?.predictionText !== undefined).catch(withState);
+      const shown = await engineStats();
+      assert.equal(shown.analyses - start.analyses, 1, `the model analysed for the report (${JSON.stringify({ start, shown })})`);
+
+      // A rebuild: the report shows the build kept in history/ when its files go, then the new
+      // one as it writes them, and the build's end shows it again; the model did not change.
+      await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', model);
+      await reportOf(current, 'the new build, compared with the previous', (s) => s.rendered?.notice === undefined && s.rendered.compareWith === 'previous qdq' && s.rendered.predictionText !== undefined).catch(
+        withState,
+      );
+      const rebuilt = await engineStats();
+      assert.ok(rebuilt.shows > shown.shows, `the new build was shown (${JSON.stringify({ shown, rebuilt })})`);
+      assert.equal(rebuilt.analyses, shown.analyses, `no other analysis of the unchanged model (${JSON.stringify({ shown, rebuilt })})`);
+    } finally {
+      await settings().update('trtexec.path', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  test('a comparison that fails is said once while the report follows its build (each draw of the build said it again)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-failing-compare-'));
+    scratch.push(dir);
+    const layerInfo = path.join(dir, 'qdq.layer.json');
+    fs.copyFileSync(fixture('trt8-detailed.layerinfo.json'), layerInfo);
+    const broken = path.join(dir, 'broken', 'base.layer.json');
+    fs.mkdirSync(path.dirname(broken));
+    fs.writeFileSync(broken, '{ "Layers": [');
+    await vscode.commands.executeCommand('qdqStudio.openEngineReport', vscode.Uri.file(layerInfo));
+    await reportOf(layerInfo, 'the report');
+    const before = await engineStats();
+    await vscode.commands.executeCommand('qdqStudio.compareEngineReport', vscode.Uri.file(broken));
+    const asked = await engineStats();
+    assert.equal(asked.warnings, before.warnings + 1, 'asked for, the failing comparison is said');
+
+    // The build's profile and log are written: the report is drawn again, compared as remembered (the broken build).
+    fs.copyFileSync(fixture('trt8-detailed.profile.json'), path.join(dir, 'qdq.profile.json'));
+    fs.copyFileSync(fixture('short.console.log'), path.join(dir, 'qdq.log'));
+    await reportOf(layerInfo, 'the report with its profile and log', (s) => s.log === path.join(dir, 'qdq.log') && s.rendered?.throughputText !== undefined).catch(withState);
+    const followed = await engineStats();
+    assert.ok(followed.shows > asked.shows, 'drawn again');
+    assert.equal(followed.warnings, asked.warnings, 'the same failure is not said again');
+
+    // Asked for again, it is.
+    await vscode.commands.executeCommand('qdqStudio.compareEngineReport', vscode.Uri.file(broken));
+    assert.equal((await engineStats()).warnings, asked.warnings + 1);
   });
 
   test('a report closed while it is being read shows nothing of it: no report state, no error about the closed panel, no onDidShow', async () => {
