@@ -17,7 +17,7 @@ import { analyzeModel, findRule, scaleShareAround } from '../core/analysis/index
 import { buildGraphIndex, findNodeRef, nodeLabel } from '../core/graph/index';
 import { isOnnxError, openModelFile, saveModelFile, type DecodedModel, type Node } from '../core/onnx/index';
 import {
-  describeFixAll, EditError, EditSession, exportPlan, fixAll, MAX_PLAN_BYTES, parsePlan, planToRequest, removeAllQdqPairs, type EditRequest, type FixRef, type ScaleMode,
+  describeFixAll, EditError, EditSession, exportPlan, fixAll, MAX_PLAN_BYTES, parsePlan, planToRequest, removeAllQdqPairs, resolveTarget, type AppliedEdit, type EditRequest, type FixRef, type ScaleMode,
 } from '../core/editing/index';
 import { cannotReadMessage } from '../core/util/fileErrors';
 import type { CliIo } from './qdq';
@@ -105,6 +105,16 @@ function quantizerNames(decoded: DecodedModel, r: EditRequest): string[] {
   const n = findNodeRef(g.node, r.node).node;
   const at = n ? g.node.indexOf(n) : -1;
   return at < 0 ? [] : scaleShareAround(decoded, buildGraphIndex(g), at).qdq.map((i) => nodeLabel(g.node[i]!, i));
+}
+
+/** The layers `target` names in the model as it is now, named as an edit's `layers` name them; none when it names nothing. */
+function layerNames(decoded: DecodedModel, target: string): string[] {
+  const nodes = decoded.model.graph?.node ?? [];
+  try {
+    return resolveTarget(nodes, target).map((n) => n.name || nodeLabel(n, nodes.indexOf(n)));
+  } catch {
+    return [];
+  }
 }
 
 /** `--fix R22,R26 --fix R16` or `--fix all`: the rule ids (checked), 'all', or undefined without `--fix`. */
@@ -203,11 +213,31 @@ export function cmdEdit(args: string[], io: CliIo): number {
     const fixRules = fixRulesOf(values.fix);
     const target = analysisTarget(values, (m) => new InputError(m));
     const done: { label: string; message: string; nodes: string[]; notes?: string[]; fixes?: { applied: readonly FixRef[]; skipped: readonly (FixRef & { reason: string })[]; remaining: number } }[] = [];
-    const applyOne = (r: EditRequest): void => {
+    const applyOne = (r: EditRequest): AppliedEdit => {
       const a = session.apply(r);
       done.push({ label: a.label, message: a.message, nodes: a.nodes, ...(a.notes ? { notes: a.notes } : {}) });
+      return a;
     };
-    for (const make of before) applyOne(make());
+    // A --disable-quant whose layers an earlier, other one already kept (a module, then one of its
+    // layers) is a note, not a refusal, as a later --unify-scales is below; the same flag twice is
+    // still refused.
+    const kept = new Set<string>();
+    const keptTargets = new Set<string>();
+    for (const make of before) {
+      const r = make();
+      let a: AppliedEdit;
+      try {
+        a = applyOne(r);
+      } catch (e) {
+        const target = r.kind === 'disableQuantization' ? r.target : undefined;
+        const layers = e instanceof EditError && target !== undefined && !keptTargets.has(target) && kept.size ? layerNames(decoded, target) : [];
+        if (!layers.length || !layers.every((n) => kept.has(n))) throw e;
+        done.push({ label: `Disable quantization of ${target}`, message: `${target}: nothing left to change (an earlier --disable-quant already kept ${layers.length === 1 ? 'it' : `its ${layers.length} layers`} in higher precision).`, nodes: [] });
+        continue;
+      }
+      if (r.kind === 'disableQuantization') keptTargets.add(r.target);
+      for (const part of a.layers ?? []) if (part.kind === 'disableQuantization') for (const n of part.layers) kept.add(n);
+    }
     // Unifications look at the model as the earlier edits left it. One unification can cover the
     // quantizers of several Concats (they share quantizers: see quantizersAround in core/editing),
     // so a later --unify-scales whose quantizers an earlier one already set is a note, not a refusal.

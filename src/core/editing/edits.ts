@@ -262,6 +262,14 @@ function disable(ctx: EditContext, target: string, out: Out): void {
       removed.push({ layer: node, input: slot, role, dq: feed.dq, tensor: source, params, ...(feed.kind === 'pair' ? { q: feed.q } : {}) });
     });
   }
+  if (removed.length === 0 && layers.length > 0) {
+    // A part of a batch (keep-k, a plan, repeated flags) whose layers an earlier part disabled: done.
+    const earlier = new Set(out.layers.flatMap((l) => (l.kind === 'disableQuantization' ? l.layers : [])));
+    if (layers.every((n) => earlier.has(n))) {
+      out.notes.push(layers.length === 1 ? `${ctx.startLabel(layers[0]!)}: already in higher precision (an earlier part of this edit disabled it)` : `${target}: its ${layers.length} layers are already in higher precision (earlier parts of this edit disabled them)`);
+      return;
+    }
+  }
   if (removed.length === 0) throw new EditError(`${target}: nothing to disable (${layers.length === 1 ? `${ctx.startLabel(layers[0]!)} reads no` : `none of the ${layers.length} layers reads a`} DequantizeLinear output)`);
   ctx.dropUnread(candidates);
   let records: RemovedQuant[] | undefined;

@@ -124,3 +124,25 @@ test('--fix with an unknown rule is bad usage: exit 2, the rule named, nothing w
   assert.match(bad.err, /--trt must be 8 or 10/);
   assert.ok(!fs.existsSync(out));
 });
+
+test('a --disable-quant whose layers an earlier one kept (a module, then one of its layers) is a note; either order writes the same file; a flag with nothing to disable is still refused', async () => {
+  const a = path.join(dir, 'nested-a.onnx');
+  const r = await run(MODEL, '-o', a, '--disable-quant', 'model.2.m', '--disable-quant', '/model.2/m/m.0/cv1/conv/Conv', '--json');
+  assert.equal(r.code, 0, r.err);
+  const json = JSON.parse(r.out) as { edits: { label: string; message: string; nodes: string[] }[] };
+  assert.deepEqual(json.edits[1], {
+    label: 'Disable quantization of /model.2/m/m.0/cv1/conv/Conv',
+    message: '/model.2/m/m.0/cv1/conv/Conv: nothing left to change (an earlier --disable-quant already kept it in higher precision).',
+    nodes: [],
+  });
+  const b = path.join(dir, 'nested-b.onnx');
+  const r2 = await run(MODEL, '-o', b, '--disable-quant', '/model.2/m/m.0/cv1/conv/Conv', '--disable-quant', 'model.2.m');
+  assert.equal(r2.code, 0, r2.err);
+  assert.ok(fs.readFileSync(a).equals(fs.readFileSync(b)));
+  // Nothing disabled earlier: a layer with no Q/DQ is refused, nothing written.
+  const c = path.join(dir, 'nested-c.onnx');
+  const r3 = await run(a, '-o', c, '--disable-quant', '/model.2/m/m.0/cv1/conv/Conv');
+  assert.equal(r3.code, 1);
+  assert.match(r3.err, /nothing to disable/);
+  assert.equal(fs.existsSync(c), false);
+});

@@ -98,6 +98,28 @@ describe('editing: disable / enable quantization', () => {
     assert.equal(s.canUndo, false);
   });
 
+  test('a disable inside a batch whose layers an earlier part already disabled is a note, in either order (a module, then one of its layers)', () => {
+    const outer = 'model.2';
+    const { decoded } = build();
+    const inner = resolveTarget(graphOf(decoded).node, outer).find((n) => n.name === CONV)!.name;
+    const alone = build().decoded;
+    applyEdit(alone, { kind: 'disableQuantization', target: outer });
+    for (const edits of [
+      [outer, inner],
+      [inner, outer],
+    ]) {
+      const d = build().decoded;
+      const original = encode(d);
+      const e = applyEdit(d, { kind: 'batch', label: 'keep', edits: edits.map((target) => ({ kind: 'disableQuantization' as const, target })) });
+      assert.ok(encode(d).equals(encode(alone)), `${edits.join(' then ')}: the same model as the module alone`);
+      if (edits[0] === outer) assert.ok(e.notes.some((n) => n.includes(`${inner}: already in higher precision (an earlier part of this edit disabled it)`)), e.notes.join('\n'));
+      e.journal.undo();
+      assert.ok(encode(d).equals(original));
+    }
+    // Alone, a disable with nothing to disable is still refused.
+    assert.throws(() => applyEdit(alone, { kind: 'disableQuantization', target: inner }), (x: Error) => x instanceof EditError && /nothing to disable/.test(x.message));
+  });
+
   test('the parts of a batch (a plan, the layer tree) get the remembered quantizers too: same bytes as the enable alone', () => {
     const alone = build().decoded;
     const s1 = new EditSession(alone);
