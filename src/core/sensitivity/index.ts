@@ -19,7 +19,7 @@ export {
 export { parseYolov9Log, parseYolov9Summary, looksLikeYolov9Log, YOLOV9_BASELINE_NAME } from './yolov9Qat';
 export { parseQdqSensitivity } from './qdqSensitivity';
 export { QDQ_SENSITIVITY_FORMAT, QDQ_SENSITIVITY_VERSION, SENSITIVITY_SCHEMA_V1 } from './schemaV1';
-export { rankLayers, formatDelta, UnknownMetricError, type RankedLayer, type Ranking } from './ranking';
+export { rankLayers, formatDelta, valueDecimals, UnknownMetricError, type RankedLayer, type Ranking } from './ranking';
 export {
   COMPUTE_OP_TYPES,
   ModuleIndex,
@@ -35,11 +35,14 @@ export { buildSensitivityReport, type ReportEntry, type ReportOptions, type Sens
 export { layerQuantState, precisionLabel, quantizedComputeNodes, type LayerPrecision, type LayerQuantState } from './quantState';
 export {
   buildLayerTree,
+  checkKeepCount,
   decorationText,
   describePrediction,
   entryDetails,
+  metricFormat,
   metricLabel,
   metricText,
+  NO_SCALE_REASON,
   predictKeep,
   yamlAnnotations,
   yamlMatchesModel,
@@ -47,6 +50,7 @@ export {
   type LayerRow,
   type LayerTreeModel,
   type LayerTreeOptions,
+  type MetricFormat,
   type YamlAnnotation,
 } from './sensitivityView';
 export { SENSITIVITY_OVERLAY_SOURCE, sensitivityOverlay, type SensitivityOverlay, type SensitivityOverlayNode } from './overlay';

@@ -8,7 +8,7 @@
  * import the protocol); the VS Code side passes the result straight to the overlay service.
  */
 import type { ReportEntry, SensitivityReport } from './sensitivityReport';
-import { metricText } from './sensitivityView';
+import { metricFormat, metricText } from './sensitivityView';
 
 export interface SensitivityOverlayNode {
   readonly key?: string;
@@ -44,11 +44,12 @@ export function sensitivityOverlay(report: SensitivityReport): SensitivityOverla
     return Math.round(Math.min(1, Math.max(0, h)) * 1000) / 1000;
   };
   const total = report.entries.length;
+  const fmt = metricFormat(report);
   const nodes: Record<string, SensitivityOverlayNode> = Object.create(null) as Record<string, SensitivityOverlayNode>;
   const ordered = mapped.map((e, i) => ({ e, i })).sort((a, b) => specificity(a.e) - specificity(b.e) || a.i - b.i);
   for (const { e } of ordered) {
     const heat = heatOf(e.value);
-    const text = metricText(e);
+    const text = metricText(e, fmt);
     const tooltip = `${e.name}: rank ${e.rank}/${total} · ${text} (${e.metric} ${e.value}${report.baseline === null ? '' : `, baseline ${report.baseline}`})`;
     const compute = new Set(e.computeNodes);
     for (const n of e.onnxNodes) {

@@ -71,3 +71,12 @@ export function formatDelta(delta: number | null, digits = 4): string {
   const s = delta.toFixed(digits);
   return s.startsWith('-') ? s : `+${s}`;
 }
+
+/**
+ * Decimals to print the values and deltas of one metric with: as many as the file wrote (at most 6,
+ * at least 1), so `24.2` against a baseline of `21.5` reads `+2.7` and `0.3868` reads `+0.0053`
+ * (what `qdq sensitivity` prints; the views use the same).
+ */
+export function valueDecimals(values: readonly number[]): number {
+  return Math.min(6, Math.max(1, ...values.map((v) => (String(v).split('.')[1] ?? '').length)));
+}

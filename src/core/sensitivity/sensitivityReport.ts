@@ -30,7 +30,7 @@ export interface SensitivityReport {
   readonly file: string;
   readonly format: SensitivityFormat;
   readonly source: SourceInfo;
-  readonly metric: { readonly name: string; readonly direction: Direction; readonly description?: string };
+  readonly metric: { readonly name: string; readonly direction: Direction; readonly description?: string; readonly unit?: string };
   readonly baseline: number | null;
   /** By rank. */
   readonly entries: readonly ReportEntry[];
@@ -69,7 +69,7 @@ export function buildSensitivityReport(result: SensitivityResult, index: ModuleI
   });
   // Layers without a value are not ranked, but an unmatched name is still worth reporting.
   for (const name of ranking.notMeasured) if (!index.resolve(name)) unmapped.push(name);
-  const { name, direction, description } = ranking.metric;
+  const { name, direction, description, unit } = ranking.metric;
   const warnings = [...result.warnings, ...(o.yaml?.warnings ?? [])];
   if (o.yaml) {
     for (const e of entries) if (e.layer && e.yamlLine === undefined) warnings.push(`${o.yaml.file}: no entry for ${e.layer} (the file lists ${o.yaml.layers.length} layers)`);
@@ -78,7 +78,7 @@ export function buildSensitivityReport(result: SensitivityResult, index: ModuleI
     file: result.file,
     format: result.format,
     source: result.source,
-    metric: { name, direction, ...(description !== undefined ? { description } : {}) },
+    metric: { name, direction, ...(description !== undefined ? { description } : {}), ...(unit !== undefined ? { unit } : {}) },
     baseline: ranking.metric.baseline,
     entries,
     unmapped,

@@ -7,7 +7,7 @@
 import type { KeepDecision } from './decision';
 import type { ModelYaml } from './modelYaml';
 import type { ModuleIndex } from './nameMapping';
-import { formatDelta } from './ranking';
+import { formatDelta, valueDecimals } from './ranking';
 import { layerQuantState, precisionLabel, type LayerQuantState } from './quantState';
 import type { ReportEntry, SensitivityReport } from './sensitivityReport';
 
@@ -16,9 +16,26 @@ export function metricLabel(name: string): string {
   return /^ap$/i.test(name) ? 'AP' : name;
 }
 
-/** `ΔAP +0.0041`, or `AP 0.3868` when the baseline is unknown. */
-export function metricText(e: Pick<ReportEntry, 'metric' | 'value' | 'delta'>): string {
-  return e.delta === null ? `${metricLabel(e.metric)} ${e.value}` : `Δ${metricLabel(e.metric)} ${formatDelta(e.delta)}`;
+/** How one report's numbers are printed: the decimals the file wrote its values with, and the declared unit. */
+export interface MetricFormat {
+  readonly decimals: number;
+  readonly unit?: string;
+}
+
+/** The format of a report's metric (the CLI's decimals: `valueDecimals` of the ranked values; its unit). */
+export function metricFormat(report: Pick<SensitivityReport, 'entries' | 'metric'>): MetricFormat {
+  const decimals = valueDecimals(report.entries.map((e) => e.value));
+  return report.metric.unit ? { decimals, unit: report.metric.unit } : { decimals };
+}
+
+/**
+ * `ΔAP +0.0041`, `Δoutput_sqnr_db +2.7 dB`, or `AP 0.3868` when the baseline is unknown: decimals and
+ * unit from `fmt` (`metricFormat(report)`); the unit is left out when it is the label itself (`AP`).
+ */
+export function metricText(e: Pick<ReportEntry, 'metric' | 'value' | 'delta'>, fmt: MetricFormat = { decimals: 4 }): string {
+  const label = metricLabel(e.metric);
+  const unit = fmt.unit && fmt.unit.toLowerCase() !== label.toLowerCase() ? ` ${fmt.unit}` : '';
+  return e.delta === null ? `${label} ${e.value}${unit}` : `Δ${label} ${formatDelta(e.delta, fmt.decimals)}${unit}`;
 }
 
 export interface LayerRow {
@@ -35,8 +52,13 @@ export interface LayerRow {
   readonly computeNodes: readonly string[];
   /** Unmapped rows have no state. */
   readonly state: LayerQuantState | null;
-  /** Checkbox: true = quantized; undefined = no checkbox (unmapped, or no compute node to toggle). */
+  /**
+   * Checkbox: true = quantized; undefined = no checkbox (unmapped, no compute node to toggle, or in
+   * FP16 with no activation scale known to quantize it with: `cannotQuantize` says why).
+   */
   readonly checked: boolean | undefined;
+  /** Why checking this FP16 layer could not quantize it, when that is known in advance. */
+  readonly cannotQuantize?: string;
   readonly label: string;
   readonly description: string;
   readonly tooltip: string;
@@ -55,7 +77,17 @@ export interface LayerTreeModel {
 export interface LayerTreeOptions {
   /** Show only ranks 1..topK (0 or undefined: all). */
   readonly topK?: number;
+  /**
+   * Compute nodes whose activation scale is known (their input quantizer was removed by an edit in
+   * effect, so "enable" can put it back). When given, an FP16 layer none of whose compute nodes is
+   * in it gets no checkbox: quantizing it needs a scale the view cannot ask for.
+   */
+  readonly scaleKnown?: ReadonlySet<string>;
 }
+
+/** Why an FP16 layer cannot be quantized from the view (the tree row's and the refusal's words). */
+export const NO_SCALE_REASON =
+  'no activation scale is known for it: QDQ Studio knows only the scales of quantizers removed in this session. Calibrate it in the QAT run, or give a scale with qdq edit --enable-quant NODE:SCALE.';
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -89,13 +121,40 @@ export function entryDetails(report: SensitivityReport, e: ReportEntry, state: L
   return lines;
 }
 
-function toRow(report: SensitivityReport, e: ReportEntry, quantized: ReadonlySet<string> | undefined): LayerRow {
+function baseRow(report: SensitivityReport, e: ReportEntry, state: LayerQuantState | null) {
+  return {
+    name: e.name,
+    rank: e.rank,
+    total: report.entries.length,
+    metric: e.metric,
+    value: e.value,
+    delta: e.delta,
+    layer: e.layer,
+    nodes: e.onnxNodes.length,
+    computeNodes: e.computeNodes,
+    state,
+    label: e.name,
+  };
+}
+
+function toRow(report: SensitivityReport, e: ReportEntry, quantized: ReadonlySet<string> | undefined, fmt: MetricFormat, scaleKnown?: ReadonlySet<string>): LayerRow {
   const state = entryState(e, quantized);
   const mapped = e.onnxNodes.length > 0;
-  const parts = [`#${e.rank}`, metricText(e)];
+  const parts = [`#${e.rank}`, metricText(e, fmt)];
   if (mapped) parts.push(`${plural(e.onnxNodes.length, 'node')} (${e.computeNodes.length} compute)`);
   else parts.push('not in this model');
   if (state && state.precision !== 'none') parts.push(precisionLabel(state));
+  const blocked = state?.precision === 'fp16' && scaleKnown !== undefined && !e.computeNodes.some((n) => scaleKnown.has(n));
+  if (blocked) {
+    parts.push('no scale to quantize with');
+    return {
+      ...baseRow(report, e, state),
+      checked: undefined,
+      cannotQuantize: `${e.name} cannot be quantized here: ${NO_SCALE_REASON}`,
+      description: parts.join(' · '),
+      tooltip: [...entryDetails(report, e, state), `cannot be quantized here: ${NO_SCALE_REASON}`].join('\n'),
+    };
+  }
   return {
     name: e.name,
     rank: e.rank,
@@ -126,18 +185,19 @@ export function buildLayerTree(report: SensitivityReport, quantized: ReadonlySet
   const rows: LayerRow[] = [];
   const unmapped: LayerRow[] = [];
   let hidden = 0;
+  const fmt = metricFormat(report);
   for (const e of report.entries) {
-    if (!e.onnxNodes.length) unmapped.push(toRow(report, e, quantized));
-    else if (e.rank <= topK) rows.push(toRow(report, e, quantized));
+    if (!e.onnxNodes.length) unmapped.push(toRow(report, e, quantized, fmt));
+    else if (e.rank <= topK) rows.push(toRow(report, e, quantized, fmt, o.scaleKnown));
     else hidden++;
   }
   return { rows, unmapped, hidden, notMeasured: report.notMeasured };
 }
 
 /** `ΔAP +0.0041 · rank 3/42 · FP16`: the after-line text of a YAML layer. */
-export function decorationText(e: ReportEntry, total: number, state: LayerQuantState | null): string {
+export function decorationText(e: ReportEntry, total: number, state: LayerQuantState | null, fmt?: MetricFormat): string {
   const precision = !e.onnxNodes.length ? 'not in model' : state ? precisionLabel(state) : undefined;
-  return [metricText(e), `rank ${e.rank}/${total}`, ...(precision ? [precision] : [])].join(' · ');
+  return [metricText(e, fmt), `rank ${e.rank}/${total}`, ...(precision ? [precision] : [])].join(' · ');
 }
 
 export interface YamlAnnotation {
@@ -169,6 +229,7 @@ export function yamlAnnotations(report: SensitivityReport, yaml: ModelYaml, inde
     list.push(e);
   }
   const out: YamlAnnotation[] = [];
+  const fmt = metricFormat(report);
   for (const y of yaml.layers) {
     const entries = byLayer.get(y.layer);
     if (!entries?.length) continue;
@@ -179,7 +240,7 @@ export function yamlAnnotations(report: SensitivityReport, yaml: ModelYaml, inde
     const shown: ReportEntry = layerMapping && !primary.onnxNodes.length ? { ...primary, onnxNodes: layerMapping.nodes, computeNodes: layerMapping.computeNodes } : primary;
     const hover: string[] = [`${y.layer} (${y.type ?? 'entry'}, line ${y.line})`];
     for (const e of entries) hover.push('', ...entryDetails(report, e, e === primary ? state : entryState(e, quantized)));
-    out.push({ layer: y.layer, line: y.line, text: decorationText(shown, report.entries.length, layerMapping ? state : null), hover, state: layerMapping ? state : null, rank: primary.rank });
+    out.push({ layer: y.layer, line: y.line, text: decorationText(shown, report.entries.length, layerMapping ? state : null, fmt), hover, state: layerMapping ? state : null, rank: primary.rank });
   }
   return out;
 }
@@ -193,23 +254,43 @@ export function yamlMatchesModel(yaml: ModelYaml, index: ModuleIndex): boolean {
 
 export interface KeepPrediction {
   readonly k: number;
-  /** Kept layers whose compute nodes would change (some still have Q/DQ), with how many each. */
+  /** How many layers the decision keeps (k, or fewer when the result ranks fewer). */
+  readonly kept: number;
+  /** Number of ranked entries (what "all" means for k). */
+  readonly ranked?: number;
+  /**
+   * Kept layers whose compute nodes would change, with how many each: compute nodes that still have
+   * Q/DQ and that no earlier kept layer already takes (a node inside `model.22` counts once).
+   */
   readonly toFp16: readonly { readonly name: string; readonly rank: number; readonly computeNodes: number }[];
-  /** Compute nodes that lose their Q/DQ. */
+  /** Compute nodes that lose their Q/DQ, each counted once. */
   readonly computeNodesToFp16: number;
   /** Kept layers already in higher precision (nothing to do). */
   readonly alreadyFp16: readonly string[];
   /** Kept layers without a compute node (Upsample, Concat): nothing to keep. */
   readonly noCompute: readonly string[];
+  /**
+   * Kept layers all of whose quantized compute nodes earlier kept layers already take (a node or
+   * module inside a kept `model.22`): left out of the edit, `by` = `#1 model.22`.
+   */
+  readonly covered: readonly { readonly name: string; readonly rank: number; readonly by: readonly string[] }[];
   readonly unmapped: readonly string[];
   readonly tiedAtCut: readonly string[];
 }
 
-/** What applying a keep-k decision to the model as it is now would change. */
-export function predictKeep(decision: KeepDecision, quantized: ReadonlySet<string>): KeepPrediction {
+/**
+ * What applying a keep-k decision to the model as it is now would change. Layers are taken by
+ * rank; a compute node is counted for the first kept layer that contains it, and a layer left with
+ * nothing of its own is `covered` (not `toFp16`), so the edit has one part per layer that changes
+ * something and the count is the number of compute nodes that lose their Q/DQ.
+ */
+export function predictKeep(decision: KeepDecision, quantized: ReadonlySet<string>, ranked?: number): KeepPrediction {
   const toFp16: { name: string; rank: number; computeNodes: number }[] = [];
   const alreadyFp16: string[] = [];
   const noCompute: string[] = [];
+  const covered: { name: string; rank: number; by: string[] }[] = [];
+  /** Compute node → the kept layer (`#1 model.22`) that takes it. */
+  const takenBy = new Map<string, string>();
   let computeNodesToFp16 = 0;
   for (const l of decision.layers) {
     if (decision.unmapped.includes(l.name)) continue;
@@ -217,24 +298,71 @@ export function predictKeep(decision: KeepDecision, quantized: ReadonlySet<strin
     if (s.precision === 'none') noCompute.push(l.name);
     else if (s.quantized === 0) alreadyFp16.push(l.name);
     else {
-      toFp16.push({ name: l.name, rank: l.rank, computeNodes: s.quantized });
-      computeNodesToFp16 += s.quantized;
+      const mine = l.computeNodes.filter((n) => quantized.has(n) && !takenBy.has(n));
+      if (!mine.length) {
+        const by = [...new Set(l.computeNodes.filter((n) => quantized.has(n)).map((n) => takenBy.get(n)!))];
+        covered.push({ name: l.name, rank: l.rank, by });
+        continue;
+      }
+      for (const n of mine) takenBy.set(n, `#${l.rank} ${l.name}`);
+      toFp16.push({ name: l.name, rank: l.rank, computeNodes: mine.length });
+      computeNodesToFp16 += mine.length;
     }
   }
-  return { k: decision.k, toFp16, computeNodesToFp16, alreadyFp16, noCompute, unmapped: decision.unmapped, tiedAtCut: decision.tiedAtCut };
+  return {
+    k: decision.k,
+    kept: decision.layers.length,
+    ...(ranked !== undefined ? { ranked } : {}),
+    toFp16,
+    computeNodesToFp16,
+    alreadyFp16,
+    noCompute,
+    covered,
+    unmapped: decision.unmapped,
+    tiedAtCut: decision.tiedAtCut,
+  };
+}
+
+/** Why nothing changes, from what the kept layers are (not in the model, already FP16, no compute, covered). */
+function nothingChanges(p: KeepPrediction): string {
+  const n = p.kept;
+  const top = n === 1 ? 'the top layer' : `the top ${n}`;
+  if (n === 0) return 'No layer changes: no layer is kept (k = 0, or the result ranks none).';
+  if (p.unmapped.length === n) return n === 1 ? 'The top layer is not in this model: nothing to edit.' : `None of the top ${n} is in this model: nothing to edit.`;
+  if (p.alreadyFp16.length === n) return 'No layer changes: the kept layers are already in higher precision.';
+  if (p.noCompute.length === n) return `No layer changes: ${top} ${n === 1 ? 'has' : 'have'} no compute node to keep in higher precision.`;
+  const why: string[] = [];
+  if (p.unmapped.length) why.push(`${p.unmapped.length} not in this model`);
+  if (p.alreadyFp16.length) why.push(`${p.alreadyFp16.length} already in higher precision`);
+  if (p.noCompute.length) why.push(`${p.noCompute.length} without a compute node`);
+  if (p.covered.length) why.push(`${p.covered.length} inside another kept layer`);
+  return `No layer changes: of ${top}, ${why.join(', ')}.`;
 }
 
 /** The prediction as lines for a confirmation dialog. */
 export function describePrediction(p: KeepPrediction): string[] {
   const lines: string[] = [];
+  if (p.ranked !== undefined && p.k > p.ranked) lines.push(`k = ${p.k} is more than the ${p.ranked} ranked layers: keeping all ${p.ranked}.`);
   lines.push(
     p.toFp16.length
       ? `${plural(p.toFp16.length, 'layer')} move to FP16 (${plural(p.computeNodesToFp16, 'compute node')} lose their Q/DQ): ${p.toFp16.map((l) => `#${l.rank} ${l.name}`).join(', ')}`
-      : 'No layer changes: the kept layers are already in higher precision.',
+      : nothingChanges(p),
   );
+  for (const c of p.covered) lines.push(`#${c.rank} ${c.name}: covered by ${c.by.join(', ')} (nothing more to change)`);
   if (p.alreadyFp16.length) lines.push(`Already FP16: ${p.alreadyFp16.join(', ')}`);
   if (p.noCompute.length) lines.push(`No compute node to keep: ${p.noCompute.join(', ')}`);
-  if (p.unmapped.length) lines.push(`Not in this model (nothing to edit): ${p.unmapped.join(', ')}`);
+  if (p.unmapped.length) lines.push(`Not in this model (counted in the top ${p.kept}, nothing to edit): ${p.unmapped.join(', ')}`);
   if (p.tiedAtCut.length) lines.push(`Tied with the last kept layer, left quantized: ${p.tiedAtCut.join(', ')}`);
   return lines;
+}
+
+/**
+ * The keep-k input box's check: a whole number from 1 to the number of ranked layers (`undefined`
+ * = fine, else what to say).
+ */
+export function checkKeepCount(text: string, ranked: number): string | undefined {
+  const t = text.trim();
+  if (!/^\d+$/.test(t) || Number(t) < 1) return 'a whole number ≥ 1';
+  if (Number(t) > ranked) return `at most ${ranked}: the result ranks ${ranked} layer${ranked === 1 ? '' : 's'} (${ranked} keeps all of them)`;
+  return undefined;
 }

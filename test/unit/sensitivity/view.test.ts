@@ -129,7 +129,7 @@ test('layer tree: order follows the metric direction, not the file order', () =>
   const all = [...tree.rows, ...tree.unmapped].sort((a, b) => a.rank - b.rank);
   // lower SQNR = more sensitive: 24.2 (model.22), 26.7 (node), 29.4 (model.15), 31.9, 33.1, 35.8
   assert.deepEqual(all.map((r) => r.value), [24.2, 26.7, 29.4, 31.9, 33.1, 35.8]);
-  assert.match(all[0]!.description, /^#1 · Δoutput_sqnr_db \+2\.7000/);
+  assert.match(all[0]!.description, /^#1 · Δoutput_sqnr_db \+2\.7 dB · /);
 });
 
 test('decorationText: the after-line text of a YAML layer', () => {
@@ -199,7 +199,7 @@ test('predictKeep: how many layers and compute nodes move to FP16', () => {
   assert.deepEqual(p.unmapped, ['model.22', 'model.21']);
   const text = describePrediction(p).join('\n');
   assert.match(text, /^2 layers move to FP16 \(\d+ compute nodes lose their Q\/DQ\): #3 model\.0, #4 model\.4/);
-  assert.match(text, /Not in this model \(nothing to edit\): model\.22, model\.21/);
+  assert.match(text, /Not in this model \(counted in the top 5, nothing to edit\): model\.22, model\.21/);
   // Once model.0 is FP16, it is "already" and only model.4 changes.
   const after = predictKeep(decision, new Set([...quantized].filter((n) => !index.resolve('model.0')!.computeNodes.includes(n))));
   assert.deepEqual(after.alreadyFp16, ['model.0']);
@@ -239,7 +239,7 @@ test('sensitivityOverlay: heat by value, badges on compute nodes, most specific 
   );
   const o2 = sensitivityOverlay(buildSensitivityReport(result, index));
   assert.equal(o2.nodes[conv]!.heat, 1, 'lowest SQNR is hottest');
-  assert.equal(o2.nodes[conv]!.badge, '#1 Δs -20.0000');
+  assert.equal(o2.nodes[conv]!.badge, '#1 Δs -20.0');
   const other4 = index.resolve('model.4')!.nodes.find((n) => n !== conv)!;
   assert.equal(o2.nodes[other4]!.heat, Math.round(((40 - 25) / 30) * 1000) / 1000);
   assert.equal(o2.nodes[index.resolve('model.0')!.nodes[0]!]!.heat, 0);
