@@ -19,19 +19,28 @@ export type ToggleOutcome =
   | { readonly kind: 'applied'; readonly result: QuantizationEditResult }
   | { readonly kind: 'refused'; readonly message: string };
 
+/** Shows a message to the user (register.ts also keeps it for the test hook). */
+export type Notify = (kind: 'info' | 'warning' | 'error', message: string) => void;
+
+export const showNotice: Notify = (kind, message) => {
+  const show = kind === 'info' ? vscode.window.showInformationMessage : kind === 'warning' ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
+  void show(message);
+};
+
 /**
  * Quantize (`enable`) or keep in higher precision a layer (`model.N`, a module path or a node name)
  * of the open model, through the editing commands, so the edit is undoable like any other. Shows
- * what happened.
+ * what happened: a refusal as a warning (a click that did nothing must say why where it is seen,
+ * not as an information line that only the notification centre keeps).
  */
-export async function setLayerQuantization(uri: vscode.Uri, target: string, enable: boolean): Promise<ToggleOutcome> {
+export async function setLayerQuantization(uri: vscode.Uri, target: string, enable: boolean, notify: Notify = showNotice): Promise<ToggleOutcome> {
   const command = enable ? ENABLE_QUANTIZATION : DISABLE_QUANTIZATION;
   let result: QuantizationEditResult | undefined;
   try {
     result = await vscode.commands.executeCommand<QuantizationEditResult | undefined>(command, { uri: uri.toString(), target });
   } catch (e) {
     const message = `${target}: ${e instanceof Error ? e.message : String(e)}`;
-    void vscode.window.showErrorMessage(`QDQ Studio: ${message}`);
+    notify('error', `QDQ Studio: ${message}`);
     return { kind: 'refused', message };
   }
   if (!result?.applied) {
@@ -41,10 +50,10 @@ export async function setLayerQuantization(uri: vscode.Uri, target: string, enab
     if (enable && result?.code === 'noActivationScale') {
       message = `${target} cannot be quantized here: QDQ Studio knows no activation scale for its layers without Q/DQ (only for quantizers removed in this session). Calibrate them in the QAT run, or give a scale with qdq edit --enable-quant NODE:SCALE. (${message})`;
     }
-    void vscode.window.showInformationMessage(message);
+    notify('warning', message);
     return { kind: 'refused', message };
   }
   // Applied, but not all of it (re-checking a module some of whose layers never had Q/DQ): say which.
-  if (result.notes?.length && result.message) void vscode.window.showInformationMessage(result.message);
+  if (result.notes?.length && result.message) notify('info', result.message);
   return { kind: 'applied', result };
 }

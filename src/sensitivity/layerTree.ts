@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { LayerRow } from '../core/sensitivity/index';
+import type { LayerRow, SensitivityResult } from '../core/sensitivity/index';
 import { Disposable } from '../util/dispose';
 import type { SensitivitySession, SessionState } from './session';
 
@@ -69,8 +69,7 @@ export class SensitivityTree extends Disposable implements vscode.TreeDataProvid
   refresh(): void {
     const s = this.session.state;
     this.view.message = messageOf(s);
-    const k = this.topK();
-    this.view.description = s.kind === 'ready' ? `${baseName(s.file.uri)} → ${baseName(s.document.uri)}${k ? ` · top ${k}` : ''}` : s.kind === 'empty' ? undefined : baseName(s.file.uri);
+    this.view.description = descriptionOf(s, this.topK());
     this._onDidChangeTreeData.fire(undefined);
   }
 
@@ -84,10 +83,19 @@ export class SensitivityTree extends Disposable implements vscode.TreeDataProvid
         return [{ kind: 'message', text: s.message, icon: 'error', command: { command: 'vscode.open', title: 'Open', arguments: [s.file.uri] } }];
       case 'noModel':
         return [{ kind: 'message', text: `Open the .onnx model ${baseName(s.file.uri)} was measured on to map its ${s.result.layers.length} layers.`, icon: 'info' }];
+      case 'noMatch':
+        return [
+          {
+            kind: 'message',
+            text: `None of the ${s.result.layers.length} names of ${baseName(s.file.uri)}${measuredOn(s.result)} is a node of ${s.candidates.length === 1 ? baseName(s.candidates[0]!.uri) : `the ${s.candidates.length} open models`}. Choose Model to show it anyway…`,
+            icon: 'warning',
+            command: { command: 'qdqStudio.sensitivity.selectModel', title: 'Choose Model' },
+          },
+        ];
       case 'ambiguous':
         return [{ kind: 'message', text: `Choose which of the ${s.candidates.length} open models ${baseName(s.file.uri)} applies to…`, icon: 'question', command: { command: 'qdqStudio.sensitivity.selectModel', title: 'Choose Model' } }];
       case 'ready': {
-        const tree = s.core.buildLayerTree(s.report, s.quantized, { topK: this.topK() });
+        const tree = s.core.buildLayerTree(s.report, s.quantized, { topK: this.topK(), scaleKnown: s.scaleKnown });
         const out: SensitivityElement[] = tree.rows.map((row) => ({ kind: 'layer', row, uri: s.document.uri }));
         if (tree.hidden) out.push({ kind: 'message', text: `${tree.hidden} more below the top ${this.topK()}`, icon: 'filter', command: { command: 'qdqStudio.sensitivity.showAll', title: 'Show All' } });
         if (tree.unmapped.length) out.push({ kind: 'unmapped', rows: tree.unmapped, uri: s.document.uri });
@@ -105,6 +113,7 @@ export class SensitivityTree extends Disposable implements vscode.TreeDataProvid
         item.id = `layer:${element.uri.toString()}:${r.name}`;
         item.description = r.description;
         item.tooltip = r.tooltip;
+        if (r.cannotQuantize) item.iconPath = new vscode.ThemeIcon('circle-slash');
         if (r.checked !== undefined) {
           item.checkboxState = {
             state: r.checked ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked,
@@ -158,12 +167,31 @@ export class SensitivityTree extends Disposable implements vscode.TreeDataProvid
   }
 }
 
+/** ` (measured on yolov9-e-converted.pt)` when the result says which model it was measured on. */
+function measuredOn(result: SensitivityResult): string {
+  return result.source.model ? ` (measured on ${result.source.model})` : '';
+}
+
+/** The view's description: result → model, the model the result was measured on, the top-k filter. */
+export function descriptionOf(s: SessionState, topK: number): string | undefined {
+  if (s.kind === 'empty') return undefined;
+  const file = baseName(s.file.uri);
+  if (s.kind === 'error') return file;
+  const on = s.result.source.model ? ` · measured on ${s.result.source.model}` : '';
+  return s.kind === 'ready' ? `${file} → ${baseName(s.document.uri)}${on}${topK ? ` · top ${topK}` : ''}` : `${file}${on}`;
+}
+
 function messageOf(s: SessionState): string | undefined {
   switch (s.kind) {
     case 'empty':
       return 'No sensitivity results in this workspace. Run yolov9-qat `qat.py sensitive` (it writes summary-sensitive-analysis.json), add a *.qdq-sensitivity.json, or use "QDQ Studio: Open Sensitivity Results…".';
-    case 'ready':
-      return s.report.entries.length ? undefined : `${s.file.uri.path}: no layer was evaluated.`;
+    case 'ready': {
+      if (!s.report.entries.length) return `${s.file.uri.path}: no layer was evaluated.`;
+      const mapped = s.report.entries.filter((e) => e.onnxNodes.length).length;
+      // Bound by the user's choice, though nothing maps: say so rather than show an empty colouring.
+      if (mapped === 0) return `⚠ 0 of ${s.report.entries.length} names of ${baseName(s.file.uri)}${measuredOn(s.result)} map to a node of ${baseName(s.document.uri)}: is it the model this result was measured on?`;
+      return undefined;
+    }
     default:
       return undefined;
   }

@@ -4,7 +4,7 @@ import { displayPath } from '../editor/modelLoader';
 import type { AnalysisService } from '../diagnostics/analysisService';
 import type { OpenDocuments } from '../editor/openDocuments';
 import type { Logger } from '../util/logger';
-import { setLayerQuantization, type ToggleOutcome } from './edits';
+import { setLayerQuantization, showNotice, type Notify, type ToggleOutcome } from './edits';
 import { describeKeepEffect, predictKeepEffect } from './keepEffect';
 import { SensitivityTree, type SensitivityRow } from './layerTree';
 import { SensitivityResults } from './results';
@@ -32,6 +32,13 @@ export interface SensitivityHookState {
   readonly model?: string;
   readonly message?: string;
   readonly rows: SensitivityRow[];
+  /** Every result file known (read or failed), by URI. */
+  readonly known: readonly string[];
+  /** The view's description and message, as the user sees them above the rows. */
+  readonly viewDescription?: string;
+  readonly viewMessage?: string;
+  /** Messages the sensitivity commands showed, oldest first (the last 20). */
+  readonly notices: readonly { readonly kind: 'info' | 'warning' | 'error'; readonly message: string }[];
   readonly yaml: AppliedAnnotations[];
   /** The `sensitivity` graph overlay of the bound model, as the overlay service holds it. */
   readonly overlay?: unknown;
@@ -59,10 +66,16 @@ function baseName(uri: vscode.Uri): string {
  * with checkboxes, YAML decorations/hover/CodeLens, the graph heat overlay and the keep-k action.
  */
 export function registerSensitivity(context: vscode.ExtensionContext, services: SensitivityServices): SensitivitySession {
+  const notices: { kind: 'info' | 'warning' | 'error'; message: string }[] = [];
+  const notify: Notify = (kind, message) => {
+    notices.push({ kind, message });
+    if (notices.length > 20) notices.shift();
+    showNotice(kind, message);
+  };
   const results = new SensitivityResults(services.log);
   const session = new SensitivitySession(results, services.documents, context.workspaceState, services.log);
   const toggleRow = async (uri: vscode.Uri, row: LayerRow, quantize: boolean): Promise<void> => {
-    await setLayerQuantization(uri, row.name, quantize);
+    await setLayerQuantization(uri, row.name, quantize, notify);
   };
   const tree = new SensitivityTree(session, context.workspaceState, toggleRow);
   const yaml = new YamlAnnotator(session);
@@ -165,7 +178,7 @@ export function registerSensitivity(context: vscode.ExtensionContext, services: 
 
   const toggleLayer = async (arg: { uri: string; target: string; quantize: boolean }): Promise<ToggleOutcome | undefined> => {
     if (!arg || typeof arg.target !== 'string') return undefined;
-    return setLayerQuantization(vscode.Uri.parse(arg.uri), arg.target, arg.quantize);
+    return setLayerQuantization(vscode.Uri.parse(arg.uri), arg.target, arg.quantize, notify);
   };
 
   const keepMostSensitive = async (arg?: { k?: number; confirm?: boolean }): Promise<KeepResult | undefined> => {
@@ -178,7 +191,9 @@ export function registerSensitivity(context: vscode.ExtensionContext, services: 
             ? s.message
             : s.kind === 'noModel'
               ? `open the .onnx model ${baseName(s.file.uri)} was measured on`
-              : 'choose the model the result applies to first';
+              : s.kind === 'noMatch'
+                ? `none of the names of ${baseName(s.file.uri)}${s.result.source.model ? ` (measured on ${s.result.source.model})` : ''} is in the open model${s.candidates.length === 1 ? '' : 's'}`
+                : 'choose the model the result applies to first';
       void vscode.window.showWarningMessage(`Keep the most sensitive layers in higher precision: ${why}.`);
       return undefined;
     }
@@ -188,14 +203,15 @@ export function registerSensitivity(context: vscode.ExtensionContext, services: 
       const text = await vscode.window.showInputBox({
         title: 'Keep the k most sensitive layers in higher precision (FP16)',
         prompt: `k, between 1 and ${s.report.entries.length} (ranked by ${s.report.metric.name})`,
-        value: String(def),
-        validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 ? undefined : 'a whole number ≥ 1'),
+        value: String(Math.min(def, Math.max(1, s.report.entries.length))),
+        validateInput: (v) => s.core.checkKeepCount(v, s.report.entries.length),
       });
       if (text === undefined) return undefined;
       k = Number(text.trim());
     }
+    // k beyond the ranking keeps all of it (and the dialog says so).
     const decision = s.core.keepMostSensitive(s.core.rankLayers(s.result, s.report.metric.name), s.index, k);
-    const prediction = s.core.predictKeep(decision, s.quantized);
+    const prediction = s.core.predictKeep(decision, s.quantized, s.report.entries.length);
     const lines = [...s.core.describePrediction(prediction)];
     if (prediction.toFp16.length) {
       try {
@@ -208,7 +224,7 @@ export function registerSensitivity(context: vscode.ExtensionContext, services: 
       const apply = prediction.toFp16.length ? 'Apply' : undefined;
       const copy = 'Copy Node Names';
       const pick = await vscode.window.showInformationMessage(
-        `Keep the ${k} most sensitive layers of ${baseName(s.document.uri)} in FP16 (${s.report.metric.name}, ${baseName(s.file.uri)})`,
+        `Keep the ${k >= s.report.entries.length ? `${s.report.entries.length} (all)` : k} most sensitive layers of ${baseName(s.document.uri)} in FP16 (${s.report.metric.name}, ${baseName(s.file.uri)})`,
         { modal: true, detail: lines.join('\n') },
         ...(apply ? [apply] : []),
         copy,
@@ -226,7 +242,7 @@ export function registerSensitivity(context: vscode.ExtensionContext, services: 
       else problem = out?.message ?? 'the edit was not applied';
     }
     const summary = `Kept ${applied.length} of ${prediction.toFp16.length} layers in FP16 in ${displayPath(s.document.uri)}${problem ? `; ${problem}` : ''}.`;
-    void vscode.window.showInformationMessage(summary);
+    notify(problem ? 'warning' : 'info', summary);
     return { k, prediction, lines, applied, ...(problem ? { problem } : {}) };
   };
 
@@ -248,6 +264,10 @@ export function registerSensitivity(context: vscode.ExtensionContext, services: 
         ...(s.kind === 'ready' ? { model: s.document.uri.toString() } : {}),
         ...(s.kind === 'error' ? { message: s.message } : {}),
         rows: tree.rows(),
+        known: results.all().map((f) => f.uri.toString()),
+        ...(tree.view.description ? { viewDescription: tree.view.description } : {}),
+        ...(tree.view.message ? { viewMessage: tree.view.message } : {}),
+        notices: [...notices],
         yaml: yaml.appliedAnnotations(),
         ...(s.kind === 'ready' && services.overlays ? { overlay: services.overlays.get(s.document.uri.toString(), SOURCE) } : {}),
       };

@@ -12,6 +12,8 @@ export type SessionState =
   | { readonly kind: 'error'; readonly file: ResultFile; readonly message: string }
   | { readonly kind: 'noModel'; readonly file: ResultFile; readonly result: SensitivityResult }
   | { readonly kind: 'ambiguous'; readonly file: ResultFile; readonly result: SensitivityResult; readonly candidates: readonly OnnxDocument[] }
+  /** None of the result's names maps to a node of any open model: not bound until the user picks a model. */
+  | { readonly kind: 'noMatch'; readonly file: ResultFile; readonly result: SensitivityResult; readonly candidates: readonly OnnxDocument[] }
   | {
       readonly kind: 'ready';
       readonly file: ResultFile;
@@ -21,6 +23,8 @@ export type SessionState =
       readonly index: ModuleIndex;
       /** Compute nodes that have Q/DQ in the model as it is now. */
       readonly quantized: ReadonlySet<string>;
+      /** Layers (node names) whose removed quantizers the edits in effect remember: "enable" can put them back. */
+      readonly scaleKnown: ReadonlySet<string>;
       readonly core: SensitivityCore;
     };
 
@@ -31,13 +35,15 @@ const METRIC_KEY = 'qdqStudio.sensitivity.metric';
 interface ModelFacts {
   readonly index: ModuleIndex;
   readonly quantized: ReadonlySet<string>;
+  readonly scaleKnown: ReadonlySet<string>;
 }
 
 /**
  * The current sensitivity session: the active result file (the one the user chose, remembered per
- * workspace; else the newest, once the workspace scan has read them all), the open model it applies
- * to (remembered per result; else the one it is already shown for, while open; else the only open
- * model; else the one where most of the result's names map; else the user picks), the mapped
+ * workspace; else the newest that maps a name in an open model, once the workspace scan has read
+ * them all; else the one shown), the open model it applies to (remembered per result; else the one
+ * it is already shown for, while open; else the open model where most of the result's names map,
+ * never one where none does; else the user picks), the mapped
  * report, and which compute nodes of that model still have Q/DQ: re-derived from the model after
  * every change (`onDidChangeModel`: edit, undo, redo, reload), never from the clicks.
  */
@@ -127,32 +133,55 @@ export class SensitivitySession extends Disposable {
     let f = this.facts.get(document);
     if (!f) {
       const nodes = state.decoded.model.graph.node;
-      f = { index: core.ModuleIndex.fromNodes(nodes), quantized: core.quantizedComputeNodes(nodes) };
+      const scaleKnown = new Set(document.appliedEdits.flatMap((e) => (e.replaced.removed ?? []).map((r) => r.node)));
+      f = { index: core.ModuleIndex.fromNodes(nodes), quantized: core.quantizedComputeNodes(nodes), scaleKnown };
       this.facts.set(document, f);
     }
     return f;
   }
 
-  private activeFile(): ResultFile | undefined {
+  /** How many of the result's names map to a node of `document` (0 when it is not loaded). */
+  private score(result: SensitivityResult, document: OnnxDocument, core: SensitivityCore): number {
+    const f = this.factsOf(document, core);
+    return f ? result.layers.filter((l) => f.index.resolve(l.name, l.kind)).length : 0;
+  }
+
+  /**
+   * The chosen result; else the newest loaded result that maps a name in an open model (a result
+   * measured on another model, arriving while the user works with one that maps, does not take the
+   * view and the graph's colouring away from it); else the one shown, while it is loaded; else the
+   * newest loaded file, else the newest file (to show its error).
+   */
+  private activeFile(models: readonly OnnxDocument[], core: SensitivityCore): ResultFile | undefined {
     const files = this.results.all();
     const chosen = this.activeResultUri();
     const pick = chosen ? files.find((f) => f.uri.toString() === chosen) : undefined;
     if (pick) return pick;
-    // The newest loaded file, else the newest file (to show its error).
-    const newest = (list: ResultFile[]) => list.sort((a, b) => b.mtime - a.mtime || b.readAt - a.readAt)[0];
-    return newest(files.filter((f) => f.state.kind === 'loaded')) ?? newest(files);
+    const byAge = (list: ResultFile[]) => list.sort((a, b) => b.mtime - a.mtime || b.readAt - a.readAt);
+    const loaded = byAge(files.filter((f) => f.state.kind === 'loaded'));
+    if (models.length) {
+      const maps = loaded.find((f) => {
+        const st = f.state;
+        return st.kind === 'loaded' && models.some((d) => this.score(st.result, d, core) > 0);
+      });
+      if (maps) return maps;
+      const shown = this._state.kind === 'ready' ? this._state.file.uri.toString() : undefined;
+      const stay = shown ? loaded.find((f) => f.uri.toString() === shown) : undefined;
+      if (stay) return stay;
+    }
+    return loaded[0] ?? byAge(files)[0];
   }
 
   private async compute(): Promise<void> {
     // Without a chosen result, the newest is shown: wait for the workspace scan to have read them
     // all, or the view shows the first one read and switches a moment later on its own.
     if (!this.activeResultUri()) await this.results.scan();
-    const file = this.activeFile();
-    if (!file) return this.set({ kind: 'empty' });
+    const models = this.documents.all().filter((d) => d.state.kind === 'loaded');
+    const core = this.results.all().length ? await sensitivityCore() : undefined;
+    const file = core && this.activeFile(models, core);
+    if (!file || !core) return this.set({ kind: 'empty' });
     if (file.state.kind === 'error') return this.set({ kind: 'error', file, message: file.state.message });
     const result = file.state.result;
-    const core = await sensitivityCore();
-    const models = this.documents.all().filter((d) => d.state.kind === 'loaded');
     if (!models.length) return this.set({ kind: 'noModel', file, result });
     const remembered = this.memento.get<Record<string, string>>(MODELS_KEY, {})[file.uri.toString()];
     let document = remembered ? models.find((d) => d.uri.toString() === remembered) : undefined;
@@ -160,15 +189,12 @@ export class SensitivitySession extends Disposable {
     // must not take the result (and the graph's sensitivity colouring) away from it.
     const shown = this._state.kind === 'ready' && this._state.file.uri.toString() === file.uri.toString() ? this._state.document : undefined;
     if (!document && shown && models.includes(shown)) document = shown;
-    if (!document && models.length === 1) document = models[0];
     if (!document) {
-      const scored = models
-        .map((d) => {
-          const f = this.factsOf(d, core);
-          return { d, score: f ? result.layers.filter((l) => f.index.resolve(l.name, l.kind)).length : 0 };
-        })
-        .sort((a, b) => b.score - a.score);
-      if (scored[0]!.score > 0 && scored[0]!.score > scored[1]!.score) document = scored[0]!.d;
+      // Not remembered: bind to a model only where some of the result's names map (a result of
+      // another model would show nothing but "Not in this model" and blank the graph's colouring).
+      const scored = models.map((d) => ({ d, score: this.score(result, d, core) })).sort((a, b) => b.score - a.score);
+      if (scored[0]!.score === 0) return this.set({ kind: 'noMatch', file, result, candidates: models });
+      if (models.length === 1 || scored[0]!.score > scored[1]!.score) document = scored[0]!.d;
       else return this.set({ kind: 'ambiguous', file, result, candidates: models });
     }
     const facts = this.factsOf(document, core);
@@ -180,7 +206,7 @@ export class SensitivitySession extends Disposable {
     } catch (e) {
       return this.set({ kind: 'error', file, message: e instanceof Error ? e.message : String(e) });
     }
-    this.set({ kind: 'ready', file, result, document, report, index: facts.index, quantized: facts.quantized, core });
+    this.set({ kind: 'ready', file, result, document, report, index: facts.index, quantized: facts.quantized, scaleKnown: facts.scaleKnown, core });
   }
 
   private set(state: SessionState): void {

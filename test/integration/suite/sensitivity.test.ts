@@ -18,6 +18,10 @@ interface HookState {
   model?: string;
   message?: string;
   rows: Row[];
+  known: string[];
+  viewDescription?: string;
+  viewMessage?: string;
+  notices: { kind: string; message: string }[];
   yaml: { uri: string; items: { line: number; layer: string; text: string }[] }[];
   overlay?: { label: string; legend: { key: string; color: string }[]; nodes: Record<string, { heat?: number; badge?: string; tooltip?: string }> };
 }
@@ -284,6 +288,100 @@ suite('Sensitivity: result files, layer tree, YAML annotations', function () {
     await poll('the model clean again', 10_000, async () => (modelTab()?.isDirty === false ? true : undefined));
   });
 
+  test('keep-k with a kept entry inside another kept entry: the inner one is covered, the batch applies, one undo restores', async () => {
+    await vscode.commands.executeCommand('vscode.openWith', modelUri(), VIEW_TYPE);
+    await waitForOurEditor(modelUri());
+    // A node of the head that has Q/DQ, ranked just after the head itself (as the example result's
+    // /model.22/cv3.0/cv3.0.1/conv/Conv under model.22 on yolov9t-qat).
+    const inner = yoloLike({ ...YOLO_PRESETS.tiny, levels: 3, qdq: 'good' })
+      .manifest()
+      .convs.find((c) => c.node.startsWith('/model.20/') && c.quantized)!.node;
+    const nested = workspaceFile(`${dir}/nested/nested.qdq-sensitivity.json`);
+    await vscode.workspace.fs.writeFile(
+      nested,
+      new TextEncoder().encode(
+        JSON.stringify({
+          format: 'qdq-sensitivity',
+          version: 1,
+          source: { tool: 'test', model: 'yolo-sens.onnx' },
+          metrics: { sqnr: { direction: 'lower-is-more-sensitive', baseline: 21.5, unit: 'dB' } },
+          layers: [
+            { name: 'model.20', values: { sqnr: 24.2 } },
+            { name: inner, kind: 'node', values: { sqnr: 26.7 } },
+            { name: 'model.0', values: { sqnr: 33.1 } },
+          ],
+        }),
+      ),
+    );
+    assert.equal(await vscode.commands.executeCommand<string>('qdqStudio.openSensitivityResults', nested), 'ready');
+    const before = await hook();
+    const headRow = (x: HookState) => x.rows.find((r) => r.label === 'model.20');
+    assert.equal(headRow(before)?.checked, true, JSON.stringify(before.rows));
+    assert.match(headRow(before)!.description!, /^#1 · Δsqnr \+2\.7 dB · /);
+    assert.match(before.viewDescription ?? '', /nested\.qdq-sensitivity\.json → yolo-sens\.onnx · measured on yolo-sens\.onnx/);
+    type Keep = { prediction: { toFp16: { name: string }[]; computeNodesToFp16: number; covered: { name: string; by: string[] }[] }; lines: string[]; applied: string[]; problem?: string };
+    const r = await vscode.commands.executeCommand<Keep>('qdqStudio.sensitivity.keepMostSensitive', { k: 2, confirm: false });
+    assert.deepEqual(r.prediction.toFp16.map((l) => l.name), ['model.20'], r.lines.join('\n'));
+    assert.deepEqual(r.prediction.covered, [{ name: inner, rank: 2, by: ['#1 model.20'] }]);
+    assert.ok(r.lines.includes(`#2 ${inner}: covered by #1 model.20 (nothing more to change)`), r.lines.join('\n'));
+    assert.ok(!r.lines.some((l) => /could not be predicted/.test(l)), r.lines.join('\n'));
+    assert.equal(r.problem, undefined);
+    assert.deepEqual(r.applied, ['model.20']);
+    const after = await waitForState('model.20 in FP16', (x) => headRow(x)?.checked === false && /· FP16/.test(headRow(x)?.description ?? ''));
+    assert.equal(after.rows.find((row) => row.label === inner)?.checked, false);
+    assert.equal(after.rows.find((row) => row.label === 'model.0')?.checked, true, 'k = 2 leaves model.0 quantized');
+    // One decision, one edit: a single undo takes it back.
+    await undoInModel();
+    await waitForState('model.20 quantized again after one undo', (x) => headRow(x)?.checked === true);
+    await poll('the model clean again', 10_000, async () => (modelTab()?.isDirty === false ? true : undefined));
+    await vscode.workspace.fs.delete(nested);
+    assert.equal(await vscode.commands.executeCommand<string>('qdqStudio.openSensitivityResults', resultUri()), 'ready');
+  });
+
+  test('a result for another model neither takes the view from the one shown nor binds with nothing mapped', async () => {
+    await vscode.commands.executeCommand('vscode.openWith', modelUri(), VIEW_TYPE);
+    await waitForOurEditor(modelUri());
+    // No chosen result any more (the chosen file is gone): the view shows the newest result that maps.
+    const gone = workspaceFile(`${dir}/gone/summary-sensitive-analysis.json`);
+    await vscode.workspace.fs.writeFile(gone, await fixture('summary-sensitive-analysis.json'));
+    assert.equal(await vscode.commands.executeCommand<string>('qdqStudio.openSensitivityResults', gone), 'ready');
+    await vscode.workspace.fs.delete(gone);
+    const working = await waitForState('another result once the chosen one is deleted', (x) => x.state === 'ready' && x.result !== gone.toString());
+    assert.equal(working.model, modelUri().toString());
+    // A result measured on another model arrives (newest file): none of its names is in this model.
+    const other = workspaceFile(`${dir}/other/yolov9e.qdq-sensitivity.json`);
+    await vscode.workspace.fs.writeFile(
+      other,
+      new TextEncoder().encode(
+        JSON.stringify({
+          format: 'qdq-sensitivity',
+          version: 1,
+          source: { tool: 'test', model: 'yolov9-e-converted.pt' },
+          metrics: { ap: { direction: 'higher-is-more-sensitive', baseline: 0.5 } },
+          layers: ['model.40', 'model.41', 'model.42'].map((name, i) => ({ name, values: { ap: 0.51 + i / 100 } })),
+        }),
+      ),
+    );
+    // The watcher reads it (the quick pick lists it), then the view must still show the working result.
+    const still = await waitForState('the new result read', (x) => x.known.includes(other.toString()));
+    assert.equal(still.state, 'ready');
+    assert.equal(still.result, working.result, 'the view stays with the result it was showing');
+    assert.ok(still.overlay, 'the graph keeps its sensitivity colouring');
+    // Opened on purpose: not bound to a model where nothing maps; the view says why and what it was measured on.
+    assert.equal(await vscode.commands.executeCommand<string>('qdqStudio.openSensitivityResults', other), 'noMatch');
+    const s = await hook();
+    assert.equal(s.rows.length, 1, JSON.stringify(s.rows));
+    assert.match(s.rows[0]!.label, /^None of the 3 names of yolov9e\.qdq-sensitivity\.json \(measured on yolov9-e-converted\.pt\) is a node of yolo-sens\.onnx\. Choose Model/);
+    assert.match(s.viewDescription ?? '', /measured on yolov9-e-converted\.pt/);
+    assert.equal(s.overlay, undefined);
+    // Bound by the user anyway: a warning with the counts.
+    await vscode.commands.executeCommand('qdqStudio.sensitivity.selectModel', modelUri());
+    const bound = await waitForState('bound by choice', (x) => x.state === 'ready' && x.result === other.toString());
+    assert.match(bound.viewMessage ?? '', /0 of 3 names of yolov9e\.qdq-sensitivity\.json \(measured on yolov9-e-converted\.pt\) map to a node of yolo-sens\.onnx/);
+    await vscode.workspace.fs.delete(other);
+    assert.equal(await vscode.commands.executeCommand<string>('qdqStudio.openSensitivityResults', resultUri()), 'ready');
+  });
+
   // Last: the command opens the other model, which the tests above must not see.
   test('checking a layer that never had Q/DQ says why it cannot be quantized here and what to do', async () => {
     const fp32 = workspaceFile(`${dir}/yolo-sens-fp32.onnx`);
@@ -295,5 +393,16 @@ suite('Sensitivity: result files, layer tree, YAML annotations', function () {
     });
     assert.equal(outcome.kind, 'refused', JSON.stringify(outcome));
     assert.match(outcome.message!, /^model\.0 cannot be quantized here: QDQ Studio knows no activation scale .* qdq edit --enable-quant NODE:SCALE/);
+    // Said as a warning (not an information line that only the notification centre keeps).
+    const shown = (await hook()).notices.at(-1);
+    assert.deepEqual(shown, { kind: 'warning', message: outcome.message });
+    // The row says it before any click: no checkbox, the reason in its description.
+    await vscode.commands.executeCommand('vscode.openWith', fp32, VIEW_TYPE);
+    await waitForOurEditor(fp32);
+    await vscode.commands.executeCommand('qdqStudio.sensitivity.selectModel', fp32);
+    const s = await waitForState('the result on the FP32 model', (x) => x.state === 'ready' && x.model === fp32.toString());
+    const m0 = s.rows.find((r) => r.label === 'model.0')!;
+    assert.equal(m0.checked, undefined, JSON.stringify(m0));
+    assert.match(m0.description!, / · FP16 · no scale to quantize with$/);
   });
 });
