@@ -272,9 +272,9 @@ suite('Engine report', function () {
       // A rebuild: the report shows the build kept in history/ when its files go, then the new
       // one as it writes them, and the build's end shows it again; the model did not change.
       await vscode.commands.executeCommand('qdqStudio.exportToTensorRT', model);
-      await reportOf(current, 'the new build, compared with the previous', (s) => s.rendered?.notice === undefined && s.rendered.compareWith === 'previous qdq' && s.rendered.predictionText !== undefined).catch(
-        withState,
-      );
+      const isNew = (s: EngineState): boolean =>
+        s.rendered?.status === 'ready' && s.rendered.notice === undefined && s.rendered.compareWith === 'previous qdq' && s.rendered.predictionText !== undefined;
+      await reportOf(current, 'the new build, compared with the previous', isNew).catch(withState);
       const rebuilt = await engineStats();
       assert.ok(rebuilt.shows > shown.shows, `the new build was shown (${JSON.stringify({ shown, rebuilt })})`);
       assert.equal(rebuilt.analyses, shown.analyses, `no other analysis of the unchanged model (${JSON.stringify({ shown, rebuilt })})`);
