@@ -112,7 +112,7 @@ describe('editing: disable / enable quantization', () => {
       const original = encode(d);
       const e = applyEdit(d, { kind: 'batch', label: 'keep', edits: edits.map((target) => ({ kind: 'disableQuantization' as const, target })) });
       assert.ok(encode(d).equals(encode(alone)), `${edits.join(' then ')}: the same model as the module alone`);
-      if (edits[0] === outer) assert.ok(e.notes.some((n) => n.includes(`${inner}: already in higher precision (an earlier part of this edit disabled it)`)), e.notes.join('\n'));
+      if (edits[0] === outer) assert.ok((e.notes ?? []).some((n) => n.includes(`${inner}: already in higher precision (an earlier part of this edit disabled it)`)), (e.notes ?? []).join('\n'));
       e.journal.undo();
       assert.ok(encode(d).equals(original));
     }
