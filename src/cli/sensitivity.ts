@@ -17,6 +17,7 @@ import {
   buildSensitivityReport,
   decodeResultBytes,
   formatDelta,
+  valueDecimals,
   isSensitivityError,
   ModuleIndex,
   parseModelYaml,
@@ -114,12 +115,14 @@ export function formatSensitivityReport(r: SensitivityReport, modelFile: string)
   const withYaml = r.entries.some((e) => e.yamlLine !== undefined);
   // One number of decimals for the column (values as the file wrote them: 0.382 next to 0.3868 reads as 0.3820).
   const decimals = Math.min(6, Math.max(0, ...r.entries.map((e) => (String(e.value).split('.')[1] ?? '').length)));
+  // Deltas as the extension's views write them (at least one decimal).
+  const deltaDecimals = valueDecimals(r.entries.map((e) => e.value));
   const head = ['rank', 'name', r.metric.name, 'delta', 'nodes', 'compute', ...(withYaml ? ['line'] : []), 'first compute node'];
   const rows = r.entries.map((e) => [
     String(e.rank),
     e.name,
     e.value.toFixed(decimals),
-    formatDelta(e.delta, Math.max(decimals, 1)),
+    formatDelta(e.delta, deltaDecimals),
     String(e.onnxNodes.length),
     String(e.computeNodes.length),
     ...(withYaml ? [e.yamlLine === undefined ? '' : String(e.yamlLine)] : []),
