@@ -142,6 +142,8 @@ export class EngineReportPanel implements vscode.Disposable {
     ) => Promise<PredictionCheckDto | undefined>,
     /** Where the comparison chosen for each report is remembered (workspace state); in memory without it. */
     private readonly memento?: vscode.Memento,
+    /** Register the test hooks below (the integration tests' extension host only). */
+    testHooks = false,
   ) {
     const saved = memento?.get<Record<string, unknown>>(CHOICES_KEY);
     if (saved && typeof saved === 'object') for (const [k, v] of Object.entries(saved)) if (isChoice(v)) this.choices.set(k, v);
@@ -150,6 +152,9 @@ export class EngineReportPanel implements vscode.Disposable {
       vscode.commands.registerCommand('qdqStudio.compareEngineReport', async (uri?: unknown) =>
         uri instanceof vscode.Uri && uri.scheme === 'file' ? (this.shown ? this.compareWith(await sourceFor(uri.fsPath)) : undefined) : this.pickComparison(),
       ),
+    );
+    if (!testHooks) return;
+    this.disposables.push(
       // Test hooks (integration tests): what the panel did; and holding the next render once it has
       // read everything, until released (or a minute passed), to close the panel meanwhile.
       vscode.commands.registerCommand('qdqStudio.internal.engineReportStats', () => ({ ...this.counts, analyses: this.predictions.computed })),

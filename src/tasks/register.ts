@@ -75,7 +75,7 @@ async function predictFor(
 export function registerTasks(context: vscode.ExtensionContext, services: TaskFeatureServices): void {
   const { log, loader } = services;
   const tools = new Tools(log);
-  const panel = new EngineReportPanel(context.extensionUri, log, predictFor, context.workspaceState);
+  const panel = new EngineReportPanel(context.extensionUri, log, predictFor, context.workspaceState, context.extensionMode === vscode.ExtensionMode.Test);
   context.subscriptions.push(panel);
   // trtexec's warnings and errors, at their lines of the saved console log: set when a report is
   // shown, and when a build ends (a failed one shows no report; a passing one clears the errors).
