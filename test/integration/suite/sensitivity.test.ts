@@ -343,7 +343,17 @@ suite('Sensitivity: result files, layer tree, YAML annotations', function () {
     await waitForOurEditor(modelUri());
     // No chosen result any more (the chosen file is gone): the view shows the newest result that maps.
     const gone = workspaceFile(`${dir}/gone/summary-sensitive-analysis.json`);
-    await vscode.workspace.fs.writeFile(gone, await fixture('summary-sensitive-analysis.json'));
+    // VS Code's file events drop a create and a delete of one file that fall in one batch (as under
+    // a loaded full run): the delete below must come after the extension's watchers saw the create,
+    // which a watcher of the same file here sees in the same dispatch.
+    const watcher = vscode.workspace.createFileSystemWatcher('**/summary-sensitive-analysis.json', false, true, true);
+    const created = new Promise<void>((resolve) => watcher.onDidCreate((u) => u.toString() === gone.toString() && resolve()));
+    try {
+      await vscode.workspace.fs.writeFile(gone, await fixture('summary-sensitive-analysis.json'));
+      await created;
+    } finally {
+      watcher.dispose();
+    }
     assert.equal(await vscode.commands.executeCommand<string>('qdqStudio.openSensitivityResults', gone), 'ready');
     await vscode.workspace.fs.delete(gone);
     const working = await waitForState('another result once the chosen one is deleted', (x) => x.state === 'ready' && x.result !== gone.toString());
