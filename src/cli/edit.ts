@@ -230,9 +230,14 @@ export function cmdEdit(args: string[], io: CliIo): number {
         a = applyOne(r);
       } catch (e) {
         const target = r.kind === 'disableQuantization' ? r.target : undefined;
-        const layers = e instanceof EditError && target !== undefined && !keptTargets.has(target) && kept.size ? layerNames(decoded, target) : [];
-        if (!layers.length || !layers.every((n) => kept.has(n))) throw e;
-        done.push({ label: `Disable quantization of ${target}`, message: `${target}: nothing left to change (an earlier --disable-quant already kept ${layers.length === 1 ? 'it' : `its ${layers.length} layers`} in higher precision).`, nodes: [] });
+        const nothing = e instanceof EditError && target !== undefined && e.message.startsWith(`${target}: nothing to disable`);
+        const layers = nothing && !keptTargets.has(target) && kept.size ? layerNames(decoded, target) : [];
+        // Refused with nothing to disable, and some of its layers kept earlier: the others had no Q/DQ.
+        const earlier = layers.filter((n) => kept.has(n)).length;
+        if (earlier === 0) throw e;
+        const which = layers.length === 1 ? 'it' : earlier === layers.length ? `its ${layers.length} layers` : `${earlier} of its ${layers.length} layers`;
+        const rest = earlier < layers.length ? '; the rest had no Q/DQ' : '';
+        done.push({ label: `Disable quantization of ${target}`, message: `${target}: nothing left to change (an earlier --disable-quant already kept ${which} in higher precision${rest}).`, nodes: [] });
         continue;
       }
       if (r.kind === 'disableQuantization') keptTargets.add(r.target);

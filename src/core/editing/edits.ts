@@ -263,10 +263,20 @@ function disable(ctx: EditContext, target: string, out: Out): void {
     });
   }
   if (removed.length === 0 && layers.length > 0) {
-    // A part of a batch (keep-k, a plan, repeated flags) whose layers an earlier part disabled: done.
+    // A part of a batch (keep-k, a plan, repeated flags) some of whose layers an earlier part
+    // disabled (the others never had Q/DQ, as a YOLO head's last convs): done. It still counts as
+    // a part with no layers of its own (exportPlan reads one `layers` entry per part).
     const earlier = new Set(out.layers.flatMap((l) => (l.kind === 'disableQuantization' ? l.layers : [])));
-    if (layers.every((n) => earlier.has(n))) {
-      out.notes.push(layers.length === 1 ? `${ctx.startLabel(layers[0]!)}: already in higher precision (an earlier part of this edit disabled it)` : `${target}: its ${layers.length} layers are already in higher precision (earlier parts of this edit disabled them)`);
+    const done = layers.filter((n) => earlier.has(n)).length;
+    if (done > 0) {
+      out.notes.push(
+        layers.length === 1
+          ? `${ctx.startLabel(layers[0]!)}: already in higher precision (an earlier part of this edit disabled it)`
+          : done === layers.length
+            ? `${target}: its ${layers.length} layers are already in higher precision (earlier parts of this edit disabled them)`
+            : `${target}: its ${layers.length} layers are already in higher precision (earlier parts of this edit disabled ${done}, the others had no Q/DQ)`,
+      );
+      out.layers.push({ kind: 'disableQuantization', target, layers: [] });
       return;
     }
   }

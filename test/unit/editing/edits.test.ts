@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeModel } from '../../../src/core/analysis/index';
 import { buildGraphIndex } from '../../../src/core/graph/index';
-import { applyEdit, EditError, EditSession, resolveTarget, type EditRequest } from '../../../src/core/editing/index';
+import { applyEdit, EditError, EditSession, exportPlan, resolveTarget, type EditRequest } from '../../../src/core/editing/index';
 import type { DecodedModel } from '../../../src/core/onnx/index';
 import { assertOnnxChecker, assertValid, build, encode, graphOf, havePyOnnx, noPyOnnxReason, redecode } from './kit';
 
@@ -118,6 +118,43 @@ describe('editing: disable / enable quantization', () => {
     }
     // Alone, a disable with nothing to disable is still refused.
     assert.throws(() => applyEdit(alone, { kind: 'disableQuantization', target: inner }), (x: Error) => x instanceof EditError && /nothing to disable/.test(x.message));
+  });
+
+  test('a disable part that is a note still counts as a part: the exported plan keeps the later enable (review)', () => {
+    const other = '/model.4/cv1/conv/Conv';
+    const { decoded } = build();
+    const s = new EditSession(decoded);
+    s.apply({ kind: 'disableQuantization', target: other });
+    const e = s.apply({
+      kind: 'batch',
+      label: 'plan',
+      edits: [
+        { kind: 'disableQuantization', target: 'model.2' },
+        { kind: 'disableQuantization', target: CONV },
+        { kind: 'enableQuantization', target: other },
+      ],
+    });
+    assert.deepEqual(e.layers?.map((l) => [l.kind, l.target]), [
+      ['disableQuantization', 'model.2'],
+      ['disableQuantization', CONV],
+      ['enableQuantization', other],
+    ]);
+    const plan = exportPlan(s.applied, 'm.onnx');
+    assert.ok(!(plan.keepHigherPrecision ?? []).some((k) => k.target === other), JSON.stringify(plan.keepHigherPrecision));
+    assert.equal((plan.keepHigherPrecision ?? []).find((k) => k.target === CONV)?.reason, 'disabled with target model.2', JSON.stringify(plan.keepHigherPrecision));
+  });
+
+  test('a disable part whose quantized layers an earlier part disabled and whose others never had Q/DQ is a note (a YOLO head)', () => {
+    // model.12.cv2.0 holds a quantized conv and /model.12/cv2.0/cv2.0.1/Conv, which never had Q/DQ.
+    const { decoded } = build();
+    const original = encode(decoded);
+    const e = applyEdit(decoded, { kind: 'batch', label: 'keep', edits: [{ kind: 'disableQuantization', target: 'model.12' }, { kind: 'disableQuantization', target: 'model.12.cv2.0' }] });
+    assert.ok((e.notes ?? []).some((n) => /^model\.12\.cv2\.0: its \d+ layers are already in higher precision \(earlier parts of this edit disabled \d+, the others had no Q\/DQ\)$/.test(n)), (e.notes ?? []).join('\n'));
+    const alone = build().decoded;
+    applyEdit(alone, { kind: 'disableQuantization', target: 'model.12' });
+    assert.ok(encode(decoded).equals(encode(alone)));
+    e.journal.undo();
+    assert.ok(encode(decoded).equals(original));
   });
 
   test('the parts of a batch (a plan, the layer tree) get the remembered quantizers too: same bytes as the enable alone', () => {
