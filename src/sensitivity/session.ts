@@ -176,8 +176,9 @@ export class SensitivitySession extends Disposable {
     // Without a chosen result, the newest is shown: wait for the workspace scan to have read them
     // all, or the view shows the first one read and switches a moment later on its own.
     if (!this.activeResultUri()) await this.results.scan();
-    const models = this.documents.all().filter((d) => d.state.kind === 'loaded');
     const core = this.results.all().length ? await sensitivityCore() : undefined;
+    // After the await: a model closed meanwhile is not bound.
+    const models = this.documents.all().filter((d) => d.state.kind === 'loaded');
     const file = core && this.activeFile(models, core);
     if (!file || !core) return this.set({ kind: 'empty' });
     if (file.state.kind === 'error') return this.set({ kind: 'error', file, message: file.state.message });
