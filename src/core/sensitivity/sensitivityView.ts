@@ -156,20 +156,10 @@ function toRow(report: SensitivityReport, e: ReportEntry, quantized: ReadonlySet
     };
   }
   return {
-    name: e.name,
-    rank: e.rank,
-    total: report.entries.length,
-    metric: e.metric,
-    value: e.value,
-    delta: e.delta,
-    layer: e.layer,
-    nodes: e.onnxNodes.length,
-    computeNodes: e.computeNodes,
-    state,
+    ...baseRow(report, e, state),
     // Partly quantized counts as checked: unchecking then moves the whole layer to FP16 (the head of
     // a yolov9-qat export has convs that never carry Q/DQ, and "keep it in FP16" is what users ask of it).
     checked: state && state.precision !== 'none' ? state.precision !== 'fp16' : undefined,
-    label: e.name,
     description: parts.join(' · '),
     tooltip: entryDetails(report, e, state).join('\n'),
   };
