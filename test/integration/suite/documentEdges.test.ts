@@ -2,19 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { onnx } from 'onnx-proto';
-import { EXTENSION_ID, VIEW_TYPE, closeAllEditors, copyToScratch, editState, openReady, poll, requireModel, waitEditState, workbench, workspaceFile } from './support';
+import { EXTENSION_ID, copyToScratch, editState, openReady, poll, requireModel, waitEditState, workbench, workspaceFile, type Notice, type EditOutcome, nodesOf, readsFloatWeight, revertCloseAndClean } from './support';
 
 /** What the documents showed the user (src/editor/notices.ts Notice), seen by the test hook in place of VS Code. */
-interface Notice {
-  kind: 'info' | 'warning';
-  message: string;
-  actions: string[];
-  modal?: boolean;
-}
-interface EditOutcome {
-  applied: boolean;
-  message: string;
-}
 const CONV = '/model.2/cv1/conv/Conv';
 const OTHER_CONV = '/model.1/conv/Conv';
 const REAPPLY = 'Reload and Re-apply Edits';
@@ -110,16 +100,7 @@ function describeText(d: vscode.TextDocument): string {
   return `text document ${d.uri.toString()}: ${d.lineCount} lines, closed ${d.isClosed}, dirty ${d.isDirty}, language ${d.languageId}`;
 }
 
-function nodesOf(file: string): onnx.INodeProto[] {
-  return onnx.ModelProto.decode(fs.readFileSync(file)).graph!.node!;
-}
 
-/** True when `conv` in `file` reads its weight as a float initializer (its quantization disabled). */
-function readsFloatWeight(file: string, conv: string): boolean {
-  const node = nodesOf(file).find((n) => n.name === conv);
-  assert.ok(node, `${conv} is not in ${file}`);
-  return !node.input![1]!.includes('DequantizeLinear');
-}
 
 suite('Document edges: other editors of the file, undo during revert, Save As, renames without an edit log', function () {
   this.timeout(120_000);
@@ -168,17 +149,7 @@ suite('Document edges: other editors of the file, undo during revert, Save As, r
   });
   teardown(async () => {
     memFs.go();
-    // Leave no dirty editor behind (closing would prompt): revert each, then close.
-    for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) {
-      if (!tab.isDirty) continue;
-      if (tab.input instanceof vscode.TabInputCustom) await vscode.commands.executeCommand('vscode.openWith', tab.input.uri, VIEW_TYPE);
-      else if (tab.input instanceof vscode.TabInputText) await vscode.window.showTextDocument(tab.input.uri);
-      else continue;
-      await vscode.commands.executeCommand('workbench.action.files.revert').then(undefined, () => undefined);
-    }
-    await closeAllEditors();
-    await vscode.commands.executeCommand('qdqStudio.internal.answerNotices', undefined);
-    for (const uri of scratch.splice(0)) await vscode.workspace.fs.delete(uri, { recursive: true }).then(undefined, () => undefined);
+    await revertCloseAndClean(scratch);
   });
 
   test('a tab made clean after a re-apply of which nothing applied does not save another editor of the file (the model opened as text and typed into)', async () => {

@@ -5,35 +5,16 @@ import * as vscode from 'vscode';
 import { onnx } from 'onnx-proto';
 import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
 import { makeTempDir, removeTempDirs } from '../../support/tempDir';
-import { EXTENSION_ID, VIEW_TYPE, closeAllEditors, copyToScratch, editState, openReady, poll, requireModel, waitEditState, waitForOurEditor, workbench, workspaceFile } from './support';
+import { EXTENSION_ID, VIEW_TYPE, copyToScratch, editState, openReady, poll, requireModel, waitEditState, waitForOurEditor, workbench, workspaceFile, type Notice, type EditOutcome, nodesOf, readsFloatWeight, revertCloseAndClean } from './support';
 
 /** What the documents showed the user (src/editor/notices.ts Notice), seen by the test hook in place of VS Code. */
-interface Notice {
-  kind: 'info' | 'warning';
-  message: string;
-  actions: string[];
-  modal?: boolean;
-}
-interface EditOutcome {
-  applied: boolean;
-  message: string;
-}
 const CONV = '/model.2/cv1/conv/Conv';
 const OTHER_CONV = '/model.1/conv/Conv';
 const REAPPLY = 'Reload and Re-apply Edits';
 
 const waitState = waitEditState;
 
-function nodesOf(file: string): onnx.INodeProto[] {
-  return onnx.ModelProto.decode(fs.readFileSync(file)).graph!.node!;
-}
 
-/** True when `conv` in `file` reads its weight as a float initializer (its quantization disabled). */
-function readsFloatWeight(file: string, conv: string): boolean {
-  const node = nodesOf(file).find((n) => n.name === conv);
-  assert.ok(node, `${conv} is not in ${file}`);
-  return !node.input![1]!.includes('DequantizeLinear');
-}
 
 suite('Document lifecycle: files changed, renamed, saved elsewhere, reverted', function () {
   this.timeout(120_000);
@@ -86,15 +67,7 @@ suite('Document lifecycle: files changed, renamed, saved elsewhere, reverted', f
     assert.equal(hooked, true, 'the test hook qdqStudio.internal.answerNotices is missing (is the extension host in test mode?)');
   });
   teardown(async () => {
-    // Leave no dirty editor behind (closing would prompt): revert each, then close.
-    for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) {
-      if (!tab.isDirty || !(tab.input instanceof vscode.TabInputCustom)) continue;
-      await vscode.commands.executeCommand('vscode.openWith', tab.input.uri, VIEW_TYPE);
-      await vscode.commands.executeCommand('workbench.action.files.revert').then(undefined, () => undefined);
-    }
-    await closeAllEditors();
-    await vscode.commands.executeCommand('qdqStudio.internal.answerNotices', undefined);
-    for (const uri of scratch.splice(0)) await vscode.workspace.fs.delete(uri, { recursive: true }).then(undefined, () => undefined);
+    await revertCloseAndClean(scratch);
   });
 
   test('a file rewritten in place under unsaved edits: said once; the save offers "Reload and Re-apply Edits", after which the document is dirty and the next save writes the new model plus the edit', async () => {

@@ -2,19 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { onnx } from 'onnx-proto';
-import { EXTENSION_ID, VIEW_TYPE, closeAllEditors, editState, openReady, poll, requireModel, waitEditState, workbench, workspaceFile, type EditState } from './support';
+import { EXTENSION_ID, closeAllEditors, editState, openReady, poll, requireModel, waitEditState, workbench, workspaceFile, type EditState, type Notice, type EditOutcome, revertCloseAndClean } from './support';
 
 /** What the documents showed the user (src/editor/notices.ts Notice), seen by the test hook in place of VS Code. */
-interface Notice {
-  kind: 'info' | 'warning';
-  message: string;
-  actions: string[];
-  modal?: boolean;
-}
-interface EditOutcome {
-  applied: boolean;
-  message: string;
-}
 
 /**
  * The open file descriptors of this process (the extension host, where the tests and the
@@ -94,14 +84,7 @@ suite('Document rename loan: a lent model not taken, a revert while lent, the ta
     assert.equal(hooked, true, 'the test hook qdqStudio.internal.answerNotices is missing (is the extension host in test mode?)');
   });
   teardown(async () => {
-    for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) {
-      if (!tab.isDirty || !(tab.input instanceof vscode.TabInputCustom)) continue;
-      await vscode.commands.executeCommand('vscode.openWith', tab.input.uri, VIEW_TYPE);
-      await vscode.commands.executeCommand('workbench.action.files.revert').then(undefined, () => undefined);
-    }
-    await closeAllEditors();
-    await vscode.commands.executeCommand('qdqStudio.internal.answerNotices', undefined);
-    for (const uri of scratch.splice(0)) await vscode.workspace.fs.delete(uri, { recursive: true }).then(undefined, () => undefined);
+    await revertCloseAndClean(scratch);
   });
 
   test('renamed, but the file at the new name is not the one the model was read from: the editor there reads it, the lent model is closed, and the user is told the edits are lost', async () => {

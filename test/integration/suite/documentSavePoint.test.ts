@@ -2,31 +2,13 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { onnx } from 'onnx-proto';
-import { EXTENSION_ID, VIEW_TYPE, closeAllEditors, copyToScratch, editState, openReady, poll, requireModel, tabOf, waitEditState, workbench, workspaceFile } from './support';
+import { EXTENSION_ID, copyToScratch, editState, openReady, poll, requireModel, tabOf, waitEditState, workbench, workspaceFile, type Notice, type EditOutcome, nodesOf, readsFloatWeight, revertCloseAndClean } from './support';
 
-interface EditOutcome {
-  applied: boolean;
-  message: string;
-}
 /** What the documents showed the user (src/editor/notices.ts Notice), seen by the test hook in place of VS Code. */
-interface Notice {
-  kind: 'info' | 'warning';
-  message: string;
-  actions: string[];
-}
 const CONV = '/model.2/cv1/conv/Conv';
 const OTHER_CONV = '/model.1/conv/Conv';
 
-function nodesOf(file: string): onnx.INodeProto[] {
-  return onnx.ModelProto.decode(fs.readFileSync(file)).graph!.node!;
-}
 
-/** True when `conv` in `file` reads its weight as a float initializer (its quantization disabled). */
-function readsFloatWeight(file: string, conv: string): boolean {
-  const node = nodesOf(file).find((n) => n.name === conv);
-  assert.ok(node, `${conv} is not in ${file}`);
-  return !node.input![1]!.includes('DequantizeLinear');
-}
 
 /**
  * VS Code 1.100 keeps a custom editor's save point as an index into its edit stack: after edit A,
@@ -83,15 +65,7 @@ suite('Document save point: a new edit after undoing past the save', function ()
     await vscode.workspace.getConfiguration('files').update('autoSave', undefined, vscode.ConfigurationTarget.Workspace);
   });
   teardown(async () => {
-    await vscode.commands.executeCommand('qdqStudio.internal.answerNotices', undefined);
-    // Leave no dirty editor behind (closing would prompt): revert each, then close.
-    for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) {
-      if (!tab.isDirty || !(tab.input instanceof vscode.TabInputCustom)) continue;
-      await vscode.commands.executeCommand('vscode.openWith', tab.input.uri, VIEW_TYPE);
-      await vscode.commands.executeCommand('workbench.action.files.revert').then(undefined, () => undefined);
-    }
-    await closeAllEditors();
-    for (const uri of scratch.splice(0)) await vscode.workspace.fs.delete(uri, { recursive: true }).then(undefined, () => undefined);
+    await revertCloseAndClean(scratch);
   });
 
   test('edit, save, Ctrl+Z, another edit: the tab stays dirty, and the save writes the new state (the other edit, not the undone one)', async () => {

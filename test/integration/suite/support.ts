@@ -1,4 +1,5 @@
 // Helpers shared by the integration tests (not a test file itself: bundled into each one).
+import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { onnx } from 'onnx-proto';
@@ -215,4 +216,47 @@ export async function openReady(uri: vscode.Uri): Promise<number> {
   const report = await waitForReport(uri);
   if (report.status !== 'ready') throw new Error(`${uri.path} is not ready: ${JSON.stringify(report)}`);
   return report.nodeCount!;
+}
+
+/** A message the extension showed through `Notices` (test hook `qdqStudio.internal.answerNotices`). */
+export interface Notice {
+  kind: 'info' | 'warning';
+  message: string;
+  actions: string[];
+  modal?: boolean;
+}
+
+/** What the editing commands return. */
+export interface EditOutcome {
+  applied: boolean;
+  message: string;
+}
+
+/** The main graph's nodes of the model in `file`, decoded by the reference codec. */
+export function nodesOf(file: string): onnx.INodeProto[] {
+  return onnx.ModelProto.decode(fs.readFileSync(file)).graph!.node!;
+}
+
+/** True when `conv` in `file` reads its weight as a float initializer (its quantization disabled). */
+export function readsFloatWeight(file: string, conv: string): boolean {
+  const node = nodesOf(file).find((n) => n.name === conv);
+  assert.ok(node, `${conv} is not in ${file}`);
+  return !node.input![1]!.includes('DequantizeLinear');
+}
+
+/**
+ * After a document test: leave no dirty editor behind (closing would prompt), so revert each
+ * (model or text), close every editor, stop answering notices and delete the test's scratch files.
+ */
+export async function revertCloseAndClean(scratch: vscode.Uri[]): Promise<void> {
+  for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) {
+    if (!tab.isDirty) continue;
+    if (tab.input instanceof vscode.TabInputCustom) await vscode.commands.executeCommand('vscode.openWith', tab.input.uri, VIEW_TYPE);
+    else if (tab.input instanceof vscode.TabInputText) await vscode.window.showTextDocument(tab.input.uri);
+    else continue;
+    await vscode.commands.executeCommand('workbench.action.files.revert').then(undefined, () => undefined);
+  }
+  await closeAllEditors();
+  await vscode.commands.executeCommand('qdqStudio.internal.answerNotices', undefined);
+  for (const uri of scratch.splice(0)) await vscode.workspace.fs.delete(uri, { recursive: true }).then(undefined, () => undefined);
 }
