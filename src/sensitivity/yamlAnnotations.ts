@@ -85,7 +85,7 @@ export class YamlAnnotator extends Disposable implements vscode.HoverProvider, v
         const yaml = this.parse(doc, core);
         if (!yaml) continue;
         if (!MODEL_YAML_PATH.test(vscode.workspace.asRelativePath(doc.uri, false)) && !MODEL_YAML_PATH.test(doc.uri.path) && !core.yamlMatchesModel(yaml, s.index)) continue;
-        const ann = core.yamlAnnotations(s.report, yaml, s.index, s.quantized).filter((a) => a.line >= 1 && a.line <= doc.lineCount);
+        const ann = core.yamlAnnotations(s.report, yaml, s.index, s.quantized, s.scaleKnown).filter((a) => a.line >= 1 && a.line <= doc.lineCount);
         this.annotations.set(doc.uri.toString(), ann);
         this.applied.set(doc.uri.toString(), { uri: doc.uri.toString(), items: ann.map((a) => ({ line: a.line, layer: a.layer, text: a.text })) });
       }
@@ -138,6 +138,11 @@ export class YamlAnnotator extends Disposable implements vscode.HoverProvider, v
       if (!a.state || a.state.precision === 'none') continue;
       const quantize = a.state.precision === 'fp16';
       const range = doc.lineAt(a.line - 1).range;
+      if (a.cannotQuantize) {
+        // Said, not offered: a lens with no command is plain text (the layer tree shows no checkbox either).
+        lenses.push(new vscode.CodeLens(range, { title: `$(circle-slash) ${a.layer} is FP16: no scale to quantize with`, tooltip: a.cannotQuantize, command: '' }));
+        continue;
+      }
       lenses.push(
         new vscode.CodeLens(range, {
           title: quantize ? `$(circle-large-outline) ${a.layer} is FP16: quantize it` : `$(pass-filled) ${a.layer} is ${a.state.precision === 'partial' ? 'partly ' : ''}INT8: keep it in FP16`,

@@ -203,6 +203,11 @@ export interface YamlAnnotation {
   readonly state: LayerQuantState | null;
   /** The rank the text shows (the layer's own entry, else its best-ranked sub-entry). */
   readonly rank: number;
+  /**
+   * Set when the layer is FP16 and no compute node of it has a known scale (`scaleKnown` given): why it
+   * cannot be quantized from the view, as the layer tree says it.
+   */
+  readonly cannotQuantize?: string;
 }
 
 /**
@@ -210,7 +215,13 @@ export interface YamlAnnotation {
  * the best-ranked entry inside it (`model.22.cv2.0.0.conv`). The state is the whole layer's, from
  * `index` and `quantized`.
  */
-export function yamlAnnotations(report: SensitivityReport, yaml: ModelYaml, index: ModuleIndex | undefined, quantized: ReadonlySet<string> | undefined): YamlAnnotation[] {
+export function yamlAnnotations(
+  report: SensitivityReport,
+  yaml: ModelYaml,
+  index: ModuleIndex | undefined,
+  quantized: ReadonlySet<string> | undefined,
+  scaleKnown?: ReadonlySet<string>,
+): YamlAnnotation[] {
   const byLayer = new Map<string, ReportEntry[]>();
   for (const e of report.entries) {
     if (!e.layer) continue;
@@ -230,7 +241,16 @@ export function yamlAnnotations(report: SensitivityReport, yaml: ModelYaml, inde
     const shown: ReportEntry = layerMapping && !primary.onnxNodes.length ? { ...primary, onnxNodes: layerMapping.nodes, computeNodes: layerMapping.computeNodes } : primary;
     const hover: string[] = [`${y.layer} (${y.type ?? 'entry'}, line ${y.line})`];
     for (const e of entries) hover.push('', ...entryDetails(report, e, e === primary ? state : entryState(e, quantized)));
-    out.push({ layer: y.layer, line: y.line, text: decorationText(shown, report.entries.length, layerMapping ? state : null, fmt), hover, state: layerMapping ? state : null, rank: primary.rank });
+    const blocked = layerMapping && state?.precision === 'fp16' && scaleKnown !== undefined && !layerMapping.computeNodes.some((n) => scaleKnown.has(n));
+    out.push({
+      layer: y.layer,
+      line: y.line,
+      text: decorationText(shown, report.entries.length, layerMapping ? state : null, fmt),
+      hover: blocked ? [...hover, '', `cannot be quantized here: ${NO_SCALE_REASON}`] : hover,
+      state: layerMapping ? state : null,
+      rank: primary.rank,
+      ...(blocked ? { cannotQuantize: `${y.layer} cannot be quantized here: ${NO_SCALE_REASON}` } : {}),
+    });
   }
   return out;
 }

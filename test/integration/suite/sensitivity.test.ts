@@ -414,5 +414,13 @@ suite('Sensitivity: result files, layer tree, YAML annotations', function () {
     const m0 = s.rows.find((r) => r.label === 'model.0')!;
     assert.equal(m0.checked, undefined, JSON.stringify(m0));
     assert.match(m0.description!, / · FP16 · no scale to quantize with$/);
+    // The model YAML's CodeLens says it too, and offers nothing to click.
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(yamlUri()), { preview: false });
+    const lens0 = await poll("model.0's CodeLens on the FP32 model", 20_000, async () => {
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', yamlUri());
+      return lenses.find((l) => l.range.start.line === 14 && /model\.0/.test(l.command?.title ?? ''));
+    });
+    assert.match(lens0.command!.title, /model\.0 is FP16: no scale to quantize with/);
+    assert.ok(!lens0.command!.command, `model.0's lens runs ${lens0.command!.command}`);
   });
 });

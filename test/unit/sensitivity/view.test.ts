@@ -164,6 +164,19 @@ test('yamlAnnotations: one per ranked layer at its YAML line, with the hover num
   assert.match(hover, /from summary-sensitive-analysis\.json \(yolov9-qat\)/);
   // A layer with no entry (model.10, Upsample) gets no annotation.
   assert.equal(ann.find((a) => a.layer === 'model.10'), undefined);
+  // Without scaleKnown nothing is said about scales; with it, an FP16 layer none of whose compute
+  // nodes has a known scale cannot be quantized (the CodeLens then offers nothing), others can.
+  assert.equal(at('model.4').cannotQuantize, undefined);
+  const m4 = index.resolve('model.4')!.computeNodes;
+  const fp16At4 = new Set([...quantized].filter((n) => !m4.includes(n))); // model.4 in FP16
+  assert.equal(yamlAnnotations(report, yaml, index, fp16At4).find((a) => a.layer === 'model.4')!.state?.precision, 'fp16');
+  const none = yamlAnnotations(report, yaml, index, fp16At4, new Set());
+  const n4 = none.find((a) => a.layer === 'model.4')!;
+  assert.match(n4.cannotQuantize ?? '', /^model\.4 cannot be quantized here: no activation scale is known/);
+  assert.match(n4.hover.join('\n'), /cannot be quantized here/);
+  assert.equal(none.find((a) => a.layer === 'model.0')!.cannotQuantize, undefined, 'model.0 is INT8: nothing to quantize');
+  const known = yamlAnnotations(report, yaml, index, fp16At4, new Set([m4[0]!]));
+  assert.equal(known.find((a) => a.layer === 'model.4')!.cannotQuantize, undefined, 'one compute node with a known scale is enough');
   // 23 YAML layers vs the builder's 21: not the same network by count.
   assert.equal(yamlMatchesModel(yaml, index), false);
   const yaml21 = parseModelYaml(`backbone:\n${Array.from({ length: 10 }, () => '  - [-1, 1, Conv, [8]]').join('\n')}\nhead:\n${Array.from({ length: 11 }, () => '  - [-1, 1, Conv, [8]]').join('\n')}\n`, 'x.yaml');
