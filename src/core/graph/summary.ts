@@ -1,7 +1,7 @@
 /** The model summary behind `qdq info` and the editor's overview panel. */
 import {
   type DecodedModel, type FileReader, type Graph, type Tensor, type TypeProto, type ValueInfo, dataTypeName, externalDataStatus, externalDataValue,
-  tensorByteLength, DataLocation,
+  rawByteLength, tensorByteLength, tensorElementCount, DataLocation,
 } from '../onnx/index';
 import { buildGraphIndex, type GraphIndex } from './graphIndex';
 import type { ModelSummary, TensorSummary } from './summary.types';
@@ -23,6 +23,21 @@ function typeLabel(t: TypeProto | undefined): string {
   if (t.mapType) return 'map';
   if (t.optionalType) return 'optional';
   return '';
+}
+
+/**
+ * A payload's size as stored, without reading it. An external tensor of a fixed-size type counts
+ * what its shape and type need, not its `length` entry: a wrong length (which a read refuses) is
+ * not believed (a 24-byte tensor claiming 99,999,999,999 bytes). Its `length` counts only when
+ * the type has no fixed size (strings) or the shape is unusable.
+ */
+function payloadBytes(t: Tensor): number | undefined {
+  if (t.dataLocation === DataLocation.EXTERNAL) {
+    const count = tensorElementCount(t);
+    const need = count === undefined ? undefined : rawByteLength(t.dataType, count);
+    if (need !== undefined) return need;
+  }
+  return tensorByteLength(t);
 }
 
 /** Count subgraphs (If/Loop/Scan bodies) recursively, and visit every node of every graph. */
@@ -65,7 +80,7 @@ export function summarizeModel(decoded: DecodedModel, index?: GraphIndex, reader
   const external = new Set<string>();
   const countPayload = (t: Tensor | undefined): void => {
     if (!t) return;
-    initializerBytes += tensorByteLength(t) ?? 0;
+    initializerBytes += payloadBytes(t) ?? 0;
     if (t.dataLocation === DataLocation.EXTERNAL) {
       const loc = externalDataValue(t, 'location');
       if (loc) external.add(loc);
@@ -80,7 +95,8 @@ export function summarizeModel(decoded: DecodedModel, index?: GraphIndex, reader
   const idx = g ? (index ?? buildGraphIndex(g)) : undefined;
   // Object.fromEntries defines own properties, so a '__proto__' key is kept as data.
   const metadataProps: Record<string, string> = Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]));
-  const sorted = Object.fromEntries([...opTypeCounts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+  // Ties by op type in code-unit order, the same in every locale.
+  const sorted = Object.fromEntries([...opTypeCounts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
   return {
     file: decoded.file,
     fileSize: decoded.source.size,
