@@ -12,32 +12,18 @@
  * 2 unreadable input or bad usage, one line naming the file.
  */
 import * as fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { analyzeModel, findRule, scaleShareAround } from '../core/analysis/index';
 import { buildGraphIndex, findNodeRef, nodeLabel } from '../core/graph/index';
-import { isOnnxError, openModelFile, saveModelFile, type DecodedModel, type Node } from '../core/onnx/index';
+import { detachedDataFiles, isOnnxError, openModelFile, saveModelFile, type DecodedModel, type Node } from '../core/onnx/index';
 import {
   describeFixAll, EditError, EditSession, exportPlan, fixAll, MAX_PLAN_BYTES, parsePlan, planToRequest, removeAllQdqPairs, resolveTarget, type AppliedEdit, type EditRequest, type FixRef, type ScaleMode,
 } from '../core/editing/index';
 import { cannotReadMessage } from '../core/util/fileErrors';
+import { externalDataProblems } from './dataProblems';
 import type { CliIo } from './qdq';
+import { detachedDataLines, replacedLinkLine } from './saveNotes';
 import { analysisTarget } from './target';
-
-export const EDIT_USAGE =
-  '  qdq edit MODEL -o OUT [--disable-quant NODE|LABEL|PREFIX|MODULE]... [--enable-quant NODE[:SCALE]]...\n' +
-  '           [--unify-scales NODE[:max|min|VALUE]]... [--remove-qdq TENSOR]... [--insert-qdq TENSOR:SCALE]...\n' +
-  '           [--fix RULES|all [--trt 8|10] [--precision int8|fp8] [--strongly-typed] [--refit]]\n' +
-  '           [--float-reference] [--plan PLAN.json] [--export-plan PLAN.json] [--json]\n' +
-  '                                 Edit Q/DQ placement (keep layers in higher precision, re-quantize, unify\n' +
-  '                                 scales around a Concat, remove/insert pairs, apply every quick fix of\n' +
-  '                                 the lint findings of RULES (R22,R26) or all, strip all Q/DQ) and save\n' +
-  '                                 losslessly; --export-plan writes the edits as a plan (docs/plan-format.md)\n' +
-  '                                 with ModelOpt nodes_to_exclude and YOLO module names. Exit 1: refused.';
-
-const SHORT_USAGE = 'usage: qdq edit MODEL -o OUT [--disable-quant T]... [--enable-quant T]... [--unify-scales NODE]... [--fix RULES|all] [--plan P] [--export-plan P] [--json]';
-
-
-class InputError extends Error {}
+import { InputError, parseCommandArgs, usageMessage, UsageError } from './usage';
 
 function splitSuffix(arg: string): [string, string | undefined] {
   // Node names contain '/', '.', ':' rarely; the suffix is after the last ':' only when it looks like one.
@@ -49,7 +35,7 @@ function splitSuffix(arg: string): [string, string | undefined] {
 
 function positive(text: string, what: string): number {
   const v = Number(text);
-  if (!Number.isFinite(v) || v <= 0) throw new InputError(`${what}: "${text}" is not a positive number`);
+  if (!Number.isFinite(v) || v <= 0) throw new UsageError(`${what}: "${text}" is not a positive number`);
   return v;
 }
 
@@ -121,9 +107,9 @@ function layerNames(decoded: DecodedModel, target: string): string[] {
 function fixRulesOf(values: string[] | undefined): string[] | 'all' | undefined {
   if (values === undefined) return undefined;
   const ids = values.flatMap((v) => v.split(',')).map((r) => r.trim()).filter(Boolean);
-  if (ids.length === 0) throw new InputError('--fix needs rule ids (e.g. R22,R26) or all');
+  if (ids.length === 0) throw new UsageError('--fix needs rule ids (e.g. R22,R26) or all');
   if (ids.some((r) => r.toLowerCase() === 'all')) return 'all';
-  for (const r of ids) if (!findRule(r)) throw new InputError(`--fix: unknown rule '${r}' (expected R1..R31 or a long id such as QDQ-CONCAT-SCALE, or all)`);
+  for (const r of ids) if (!findRule(r)) throw new UsageError(`--fix: unknown rule '${r}' (expected R1..R31 or a long id such as QDQ-CONCAT-SCALE, or all)`);
   return ids;
 }
 
@@ -135,38 +121,28 @@ export function cmdEdit(args: string[], io: CliIo): number {
   };
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({
-      args,
-      options: {
-        output: { type: 'string', short: 'o' },
-        json: { type: 'boolean', default: false },
-        plan: { type: 'string' },
-        'export-plan': { type: 'string' },
-        'float-reference': { type: 'boolean', default: false },
-        'disable-quant': { type: 'string', multiple: true },
-        'enable-quant': { type: 'string', multiple: true },
-        'unify-scales': { type: 'string', multiple: true },
-        'remove-qdq': { type: 'string', multiple: true },
-        'insert-qdq': { type: 'string', multiple: true },
-        fix: { type: 'string', multiple: true },
-        trt: { type: 'string', default: '10' },
-        precision: { type: 'string', default: 'int8' },
-        'strongly-typed': { type: 'boolean', default: false },
-        refit: { type: 'boolean', default: false },
-      },
-      allowPositionals: true,
-      strict: true,
+    ({ values, positionals } = parseCommandArgs(args, {
+      output: { type: 'string', short: 'o' },
+      json: { type: 'boolean', default: false },
+      plan: { type: 'string' },
+      'export-plan': { type: 'string' },
+      'float-reference': { type: 'boolean', default: false },
+      'disable-quant': { type: 'string', multiple: true },
+      'enable-quant': { type: 'string', multiple: true },
+      'unify-scales': { type: 'string', multiple: true },
+      'remove-qdq': { type: 'string', multiple: true },
+      'insert-qdq': { type: 'string', multiple: true },
+      fix: { type: 'string', multiple: true },
+      trt: { type: 'string', default: '10' },
+      precision: { type: 'string', default: 'int8' },
+      'strongly-typed': { type: 'boolean', default: false },
+      refit: { type: 'boolean', default: false },
     }));
+    if (positionals.length !== 1) throw new UsageError(positionals.length ? 'takes exactly one MODEL' : 'needs a MODEL');
+    if (!values.output && !values['export-plan']) throw new UsageError('needs -o OUT (or --export-plan PLAN.json)');
   } catch (e) {
-    io.err(`qdq edit: ${(e as Error).message.split(/\.\s|\n/)[0]} (${SHORT_USAGE})`);
-    return 2;
-  }
-  if (positionals.length !== 1) {
-    io.err(`qdq edit: ${positionals.length ? 'takes exactly one MODEL' : 'needs a MODEL'} (${SHORT_USAGE})`);
-    return 2;
-  }
-  if (!values.output && !values['export-plan']) {
-    io.err(`qdq edit: needs -o OUT (or --export-plan PLAN.json) (${SHORT_USAGE})`);
+    if (!(e instanceof UsageError)) throw e;
+    io.err(usageMessage('edit', e.message));
     return 2;
   }
   const modelFile = positionals[0]!;
@@ -192,6 +168,13 @@ export function cmdEdit(args: string[], io: CliIo): number {
       }
     }
     decoded = openModelFile(modelFile);
+    // External data that cannot be read would refuse an edit that reads it for another reason
+    // ("not a readable constant") or let one that needs its values do less: an input error.
+    const dataProblems = externalDataProblems(decoded.model, modelFile);
+    if (dataProblems.length) {
+      for (const p of dataProblems) io.err(`qdq: ${p.message} (nothing written)`);
+      return 2;
+    }
     const original = decoded.model.graph?.node ?? [];
     const session = new EditSession(decoded);
     // Requests made when they apply: a label target is named as it is after the earlier edits.
@@ -207,11 +190,11 @@ export function cmdEdit(args: string[], io: CliIo): number {
     for (const t of values['remove-qdq'] ?? []) after.push({ kind: 'removeQdqOnTensor', tensor: t });
     for (const arg of values['insert-qdq'] ?? []) {
       const [tensor, suffix] = splitSuffix(arg);
-      if (suffix === undefined) throw new InputError(`--insert-qdq ${arg}: give TENSOR:SCALE`);
+      if (suffix === undefined) throw new UsageError(`--insert-qdq ${arg}: give TENSOR:SCALE`);
       after.push({ kind: 'insertQdqPair', tensor, scale: positive(suffix, `--insert-qdq ${arg}`), dtype: 'INT8' });
     }
     const fixRules = fixRulesOf(values.fix);
-    const target = analysisTarget(values, (m) => new InputError(m));
+    const target = analysisTarget(values, (m) => new UsageError(m));
     const done: { label: string; message: string; nodes: string[]; notes?: string[]; fixes?: { applied: readonly FixRef[]; skipped: readonly (FixRef & { reason: string })[]; remaining: number } }[] = [];
     const applyOne = (r: EditRequest): AppliedEdit => {
       const a = session.apply(r);
@@ -280,9 +263,12 @@ export function cmdEdit(args: string[], io: CliIo): number {
     if (values['export-plan']) writeAtomically(values['export-plan'], `${JSON.stringify(plan, null, 2)}\n`);
     let bytesWritten: number | undefined;
     if (values.output) {
+      // As `qdq save`: data files are never copied; say which the edited model cannot read from where it is written.
+      const detached = detachedDataFiles(decoded.model, modelFile, values.output);
       const saved = saveModelFile(decoded, values.output);
       bytesWritten = saved.bytesWritten;
       if (saved.replacedLink !== undefined) io.err(replacedLinkLine('qdq edit', values.output, saved.replacedLink));
+      for (const line of detachedDataLines('qdq edit', values.output, detached)) io.err(line);
     }
     if (values.json) {
       io.out(JSON.stringify({ model: modelFile, output: values.output ?? null, bytesWritten: bytesWritten ?? null, edits: done, plan }, null, 2));
@@ -297,6 +283,10 @@ export function cmdEdit(args: string[], io: CliIo): number {
       io.err(`qdq edit: ${modelFile}: ${e.message} (nothing written)`);
       return 1;
     }
+    if (e instanceof UsageError) {
+      io.err(usageMessage('edit', e.message));
+      return 2;
+    }
     if (e instanceof InputError || isOnnxError(e)) {
       io.err(`qdq: ${(e as Error).message}`);
       return 2;
@@ -305,11 +295,6 @@ export function cmdEdit(args: string[], io: CliIo): number {
   } finally {
     decoded?.source.close?.();
   }
-}
-
-/** The stderr line of a save that replaced a symbolic link (`qdq save`, `qdq edit -o`). */
-export function replacedLinkLine(command: string, output: string, linkTarget: string): string {
-  return `${command}: ${output} was a link to ${linkTarget}; it is now a file of its own (${linkTarget} is unchanged)`;
 }
 
 function writeAtomically(file: string, text: string): void {

@@ -15,7 +15,6 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   buildEngineReport,
   compareEngineReports,
@@ -40,9 +39,7 @@ import { checkPrediction, type PredictionCheck } from '../engineView/engineOverl
 import { sourceFor } from '../engineView/sources';
 import type { CliIo } from './qdq';
 import { analysisTarget } from './target';
-
-export const ENGINE_USAGE =
-  'qdq engine LAYER_JSON [--profile PROFILE_JSON] [--log CONSOLE_LOG] [--compare OTHER_LAYER_JSON [--compare-profile PROFILE_JSON] [--compare-log CONSOLE_LOG]] [--model MODEL [--trt 8|10] [--precision int8|fp8] [--strongly-typed] [--fail-on-mismatch]] [--json]';
+import { isParseArgsError, parseArgsProblem, parseCommandArgs, usageMessage, UsageError } from './usage';
 
 /** `--model`: the analysis's prediction for the model checked against the engine (the JSON's `prediction`). */
 export interface PredictionJson extends PredictionCheck {
@@ -52,8 +49,6 @@ export interface PredictionJson extends PredictionCheck {
 
 /** Inputs larger than this are refused (a layer-info file of a very large engine is tens of MB). */
 export const MAX_INPUT_BYTES = 512 * 2 ** 20;
-
-class UsageError extends Error {}
 
 /** A file that could not be read: missing, a folder or another non-regular file, too large. */
 class InputError extends Error {}
@@ -169,25 +164,20 @@ function predictionFor(report: EngineReport, model: string, flags: { trt?: strin
 
 export async function runEngine(args: string[], io: CliIo): Promise<number> {
   try {
-    const { values, positionals } = parseArgs({
-      args,
-      options: {
-        profile: { type: 'string' },
-        log: { type: 'string' },
-        compare: { type: 'string' },
-        'compare-profile': { type: 'string' },
-        'compare-log': { type: 'string' },
-        model: { type: 'string' },
-        trt: { type: 'string' },
-        precision: { type: 'string' },
-        'strongly-typed': { type: 'boolean' },
-        'fail-on-mismatch': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-      },
-      allowPositionals: true,
-      strict: true,
+    const { values, positionals } = parseCommandArgs(args, {
+      profile: { type: 'string' },
+      log: { type: 'string' },
+      compare: { type: 'string' },
+      'compare-profile': { type: 'string' },
+      'compare-log': { type: 'string' },
+      model: { type: 'string' },
+      trt: { type: 'string' },
+      precision: { type: 'string' },
+      'strongly-typed': { type: 'boolean' },
+      'fail-on-mismatch': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
     });
-    if (positionals.length !== 1) throw new UsageError('qdq engine takes exactly one LAYER_JSON');
+    if (positionals.length !== 1) throw new UsageError(positionals.length ? 'takes exactly one LAYER_JSON' : 'needs a LAYER_JSON');
     if (values.compare === undefined && (values['compare-profile'] !== undefined || values['compare-log'] !== undefined)) {
       throw new UsageError('--compare-profile and --compare-log go with --compare OTHER_LAYER_JSON');
     }
@@ -217,8 +207,8 @@ export async function runEngine(args: string[], io: CliIo): Promise<number> {
     const mismatch = prediction !== undefined && (prediction.disagreements.length > 0 || prediction.compared === 0);
     return values['fail-on-mismatch'] && mismatch ? 1 : 0;
   } catch (e) {
-    if (e instanceof UsageError || (e as NodeJS.ErrnoException)?.code?.startsWith?.('ERR_PARSE_ARGS')) {
-      io.err(`qdq engine: ${(e as Error).message}\nusage: ${ENGINE_USAGE}`);
+    if (e instanceof UsageError || isParseArgsError(e)) {
+      io.err(usageMessage('engine', e instanceof UsageError ? e.message : parseArgsProblem(e as Error)));
       return 2;
     }
     if (e instanceof FileReadError) {

@@ -10,7 +10,6 @@
  * Exit codes: 0 compared; 2 unreadable input, bad usage, or ONNX Runtime missing (one line naming
  * the file, or saying how to install it).
  */
-import { parseArgs } from 'node:util';
 import { isOnnxError, openModelFile, type DecodedModel } from '../core/onnx/index';
 import {
   isNumericInputError,
@@ -26,17 +25,7 @@ import { deriveReference } from '../core/numeric/reference';
 import { OrtNotFoundError, loadOrt, ortRuntime } from '../numeric/ortRuntime';
 import { saveSensitivityResult } from '../numeric/saveResult';
 import type { CliIo } from './qdq';
-
-export const NUMERIC_USAGE =
-  '  qdq numeric QDQ_MODEL [--reference FP32_MODEL] [--inputs DIR | --random N] [--seed S] [--json]\n' +
-  '              [--out RESULT.qdq-sensitivity.json] [--top K] [--memory-mb MB] [--threads N] [--ort DIR]\n' +
-  '                                 Run the Q/DQ model and its FP32 reference (default: the model with its\n' +
-  '                                 Q/DQ pairs removed) in ONNX Runtime on sample inputs (.npy/.jpg/.png in\n' +
-  '                                 DIR, or N seeded random tensors, default 4); per-layer SQNR, cosine,\n' +
-  '                                 max abs error, most sensitive first. ONNX Runtime: onnxruntime-node from\n' +
-  '                                 --ort DIR, $QDQ_ORT_PATH, or node_modules.';
-
-const SHORT_USAGE = 'usage: qdq numeric QDQ_MODEL [--reference FP32_MODEL] [--inputs DIR | --random N] [--json] [--out FILE]';
+import { parseCommandArgs, usageMessage, UsageError } from './usage';
 
 export function numericJson(r: NumericResult): Record<string, unknown> {
   return {
@@ -87,31 +76,25 @@ function positiveInt(v: string | undefined, name: string, dflt: number): number 
   return Number(v);
 }
 
-class UsageError extends Error {}
-
 export async function runNumeric(args: string[], io: CliIo): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({
-      args,
-      options: {
-        reference: { type: 'string', short: 'r' },
-        inputs: { type: 'string' },
-        random: { type: 'string' },
-        seed: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        out: { type: 'string', short: 'o' },
-        top: { type: 'string' },
-        'memory-mb': { type: 'string' },
-        threads: { type: 'string' },
-        ort: { type: 'string' },
-      },
-      allowPositionals: true,
-      strict: true,
+    ({ values, positionals } = parseCommandArgs(args, {
+      reference: { type: 'string', short: 'r' },
+      inputs: { type: 'string' },
+      random: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      out: { type: 'string', short: 'o' },
+      top: { type: 'string' },
+      'memory-mb': { type: 'string' },
+      threads: { type: 'string' },
+      ort: { type: 'string' },
     }));
   } catch (e) {
-    io.err(`qdq numeric: ${(e as Error).message.split(/\.\s|\n/)[0]} (${SHORT_USAGE})`);
+    if (!(e instanceof UsageError)) throw e;
+    io.err(usageMessage('numeric', e.message));
     return 2;
   }
   const opened: DecodedModel[] = [];
@@ -153,7 +136,7 @@ export async function runNumeric(args: string[], io: CliIo): Promise<number> {
     if (values.out && !values.json) io.out(`wrote ${values.out}`);
     return 0;
   } catch (e) {
-    if (e instanceof UsageError) io.err(`qdq numeric: ${e.message} (${SHORT_USAGE})`);
+    if (e instanceof UsageError) io.err(usageMessage('numeric', e.message));
     else if (e instanceof OrtNotFoundError) {
       io.err(`qdq numeric: ${e.message}. Install it with \`npm install onnxruntime-node --onnxruntime-node-install=skip\` (CPU) into a folder and pass --ort FOLDER or set QDQ_ORT_PATH=FOLDER`);
     } else if (isOnnxError(e) || isNumericInputError(e)) io.err(`qdq: ${(e as Error).message}`); // names the file, as every command says it

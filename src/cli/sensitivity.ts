@@ -10,7 +10,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { isOnnxError, openModelFile } from '../core/onnx/index';
 import { cannotReadMessage } from '../core/util/fileErrors';
 import {
@@ -27,13 +26,7 @@ import {
   type SensitivityReport,
 } from '../core/sensitivity/index';
 import type { CliIo } from './qdq';
-
-/** The line for qdq's usage text. */
-export const SENSITIVITY_USAGE =
-  '  qdq sensitivity RESULT --model MODEL [--json] [--metric NAME] [--yaml MODEL_YAML]\n' +
-  '                                 Rank a sensitivity result (yolov9-qat JSON or log, .qdq-sensitivity.json), map it to ONNX nodes';
-
-const SHORT_USAGE = 'usage: qdq sensitivity RESULT --model MODEL [--json] [--metric NAME] [--yaml MODEL_YAML]';
+import { parseCommandArgs, usageMessage, UsageError } from './usage';
 
 /** Result files are small; a log of a long run is a few MB. Anything past this is not one. */
 const MAX_RESULT_BYTES = 256 * 1024 * 1024;
@@ -58,19 +51,13 @@ export function cmdSensitivity(args: string[], io: CliIo): number {
   let values: { json?: boolean; model?: string; metric?: string; yaml?: string };
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({
-      args,
-      options: { json: { type: 'boolean', default: false }, model: { type: 'string', short: 'm' }, metric: { type: 'string' }, yaml: { type: 'string' } },
-      allowPositionals: true,
-      strict: true,
-    }));
+    ({ values, positionals } = parseCommandArgs(args, { json: { type: 'boolean', default: false }, model: { type: 'string', short: 'm' }, metric: { type: 'string' }, yaml: { type: 'string' } }));
+    if (positionals.length !== 1 || !values.model) {
+      throw new UsageError(positionals.length > 1 ? 'takes exactly one RESULT' : !positionals.length ? 'needs a RESULT file' : 'needs --model MODEL');
+    }
   } catch (e) {
-    io.err(`qdq sensitivity: ${(e as Error).message.split(/\.\s|\n/)[0]} (${SHORT_USAGE})`);
-    return 2;
-  }
-  if (positionals.length !== 1 || !values.model) {
-    const why = positionals.length > 1 ? 'takes exactly one RESULT' : !positionals.length ? 'needs a RESULT file' : 'needs --model MODEL';
-    io.err(`qdq sensitivity: ${why} (${SHORT_USAGE})`);
+    if (!(e instanceof UsageError)) throw e;
+    io.err(usageMessage('sensitivity', e.message));
     return 2;
   }
   const resultFile = positionals[0]!;

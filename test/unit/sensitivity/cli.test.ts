@@ -83,11 +83,11 @@ test('exit 2 with one line naming the file: unreadable, malformed, wrong model, 
   assert.equal(onnxErr.code, 2);
   assert.equal(onnxErr.err.trimEnd().split('\n').length, 1);
   assert.ok(onnxErr.err.startsWith(`qdq: ${notOnnx}: not a valid ONNX model`), onnxErr.err);
-  const usage = '(usage: qdq sensitivity RESULT --model MODEL [--json] [--metric NAME] [--yaml MODEL_YAML])';
+  const usage = "(usage: qdq sensitivity RESULT --model MODEL [--json] [--metric NAME] [--yaml MODEL_YAML]; run 'qdq sensitivity --help' for more)";
   assert.equal(run(fx('summary-sensitive-analysis.json')).err, `qdq sensitivity: needs --model MODEL ${usage}\n`);
   assert.equal(run('--model', tinyModel()).err, `qdq sensitivity: needs a RESULT file ${usage}\n`);
   assert.equal(run('a', 'b', '--model', 'm').err, `qdq sensitivity: takes exactly one RESULT ${usage}\n`);
-  assert.equal(run('a', '--model', 'm', '--top', '3').err, `qdq sensitivity: Unknown option '--top' ${usage}\n`);
+  assert.equal(run('a', '--model', 'm', '--top', '3').err, `qdq sensitivity: unknown option '--top' ${usage}\n`);
   assert.equal(run('a', '--model').code, 2);
 });
 

@@ -1,0 +1,66 @@
+/**
+ * The external data a command cannot read, told before it reads any: for `qdq lint` (whose
+ * findings that need those values would otherwise silently go missing) and `qdq edit` (whose edits
+ * would be refused, or applied without the values, for a reason that is not the edit's). Each
+ * problem is one line naming the model and the data file (or the tensor whose entries are wrong);
+ * the commands say them as input errors, exit 2.
+ *
+ * Two sources: the state of each data file (`externalDataStatus`: missing, cut short, a location
+ * refused, …) and, for the tensors in files that are fine, what a read of each tensor would refuse
+ * without touching the disk (a malformed offset or length, no location, a length that is not what
+ * its shape and type need).
+ */
+import {
+  DataLocation, eachTensor, externalDataStatus, externalDataValue, rawByteLength, resolveExternalData, TensorDataError, tensorElementCount, type ModelProto,
+} from '../core/onnx/index';
+
+export interface DataProblem {
+  /** The data file as the model writes it (`""` when a tensor names none). */
+  location: string;
+  /** `missing`, `short`, `refused` (as `qdq info` says them) or `malformed`: a tensor's own entries are wrong. */
+  problem: string;
+  /** The tensor, for a problem of one tensor's entries. */
+  tensor?: string;
+  /** One line naming the model file and the data file or tensor. */
+  message: string;
+}
+
+/** At most this many tensors with malformed entries are listed; one more line gives the count. */
+const MAX_TENSOR_PROBLEMS = 20;
+
+export function externalDataProblems(model: ModelProto, modelFile: string): DataProblem[] {
+  const out: DataProblem[] = [];
+  const badFiles = new Set<string>();
+  for (const s of externalDataStatus(model, modelFile)) {
+    if (!s.problem) continue;
+    badFiles.add(s.location);
+    out.push({ location: s.location, problem: s.problem, message: s.message ?? `${modelFile}: external data file '${s.location}': ${s.problem}` });
+  }
+  let listed = 0;
+  let more = 0;
+  eachTensor(model, (t) => {
+    if (t.dataLocation !== DataLocation.EXTERNAL) return;
+    const location = externalDataValue(t, 'location') ?? '';
+    if (badFiles.has(location)) return; // said once for its file
+    let message: string | undefined;
+    try {
+      const info = resolveExternalData(t, modelFile);
+      const count = tensorElementCount(t);
+      const need = count === undefined ? undefined : rawByteLength(t.dataType, count);
+      if (info.length !== undefined && need !== undefined && info.length !== need) {
+        message = new TensorDataError(modelFile, t.name, `external data length ${info.length} does not match the ${need} bytes its shape and type need`).message;
+      }
+    } catch (e) {
+      if (!(e instanceof TensorDataError)) throw e;
+      message = e.message;
+    }
+    if (message === undefined) return;
+    if (listed >= MAX_TENSOR_PROBLEMS) more++;
+    else {
+      listed++;
+      out.push({ location, problem: 'malformed', tensor: t.name, message });
+    }
+  });
+  if (more) out.push({ location: '', problem: 'malformed', message: `${modelFile}: ${more} more tensors with malformed external data entries are not listed` });
+  return out;
+}
