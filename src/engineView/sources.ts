@@ -115,6 +115,15 @@ export function stampText(stamp: string): string {
   return `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)} ${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}`;
 }
 
+/** When the build of this layer info was written (`2025-05-01 09:30:12`, local time), or undefined when it cannot be read. */
+async function builtText(layerInfo: string): Promise<string | undefined> {
+  try {
+    return stampText(historyStamp((await fsp.stat(layerInfo)).mtime));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The entries of `history/` with a layer info, one per build, newest first. */
 export function historyEntries(names: readonly string[]): Array<HistoryName & { layerInfo: string }> {
   const out: Array<HistoryName & { layerInfo: string }> = [];
@@ -268,11 +277,14 @@ export async function comparableBuilds(layerInfo: string, max = MAX_COMPARABLE):
   for (const h of historyEntries(await readdirOrEmpty(history))) {
     const file = path.join(history, h.layerInfo);
     const when = stampText(h.stamp);
+    // The stamp is when the build was replaced; when it was built is its layer info's time (a
+    // rename into history/ keeps it).
+    const built = await builtText(file);
     if (!previousTaken && h.flavour === flavour) {
       previousTaken = true;
-      add(file, 'previous', `previous ${flavour}`, `before this build, ${when}`);
+      add(file, 'previous', `previous ${flavour}`, built ? `before this build, built ${built}` : `before this build, replaced ${when}`);
     } else {
-      add(file, 'history', `${h.flavour} of ${when}`, 'earlier build');
+      add(file, 'history', `${h.flavour} of ${when}`, built ? `earlier build, built ${built}` : 'earlier build');
     }
   }
 

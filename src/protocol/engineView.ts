@@ -104,6 +104,9 @@ export interface EngineRenderedDto {
   /** The throughput cell as shown, e.g. `1005.92 qps`. */
   throughputText?: string;
   comparisonRows: number;
+  /** Rows of "Top layers by time", and how many of them link to their ONNX nodes. */
+  topRows?: number;
+  topLinks?: number;
   compareWith?: string;
   /** The builds offered for a comparison, as listed (`label — description`). */
   candidates?: string[];

@@ -123,16 +123,25 @@ function reformatSection(r: EngineReportDto): HTMLElement {
   );
 }
 
+/** A layer's name, as a link that reveals its ONNX nodes in the model's graph when it has some. */
+function layerName(name: string, onnxNodes: readonly string[] | undefined): Child {
+  return onnxNodes?.length
+    ? h('a', { attrs: { href: '#', title: `ONNX: ${onnxNodes.join(', ')}` }, on: { click: (e) => (e.preventDefault(), post({ type: 'revealLayer', onnxNodes: [...onnxNodes] })) } }, name)
+    : name;
+}
+
 function topSection(r: EngineReportDto): HTMLElement | null {
   if (!r.topLayers.length) return null;
-  return section('Top layers by time', table(['ms', '%', 'Type', 'Layer'], r.topLayers.map((t) => [num(t.averageMs), t.percentage !== undefined ? num(t.percentage, 3) : '', t.type ?? '', t.name]), 'top'));
+  const nodesOf = new Map(r.layers.map((l) => [l.name, l.onnxNodes]));
+  return section(
+    'Top layers by time',
+    table(['ms', '%', 'Type', 'Layer'], r.topLayers.map((t) => [num(t.averageMs), t.percentage !== undefined ? num(t.percentage, 3) : '', t.type ?? '', layerName(t.name, nodesOf.get(t.name))]), 'top'),
+  );
 }
 
 function layerSection(r: EngineReportDto): HTMLElement {
   const rows = r.layers.map((l) => {
-    const name: Child = l.onnxNodes?.length
-      ? h('a', { attrs: { href: '#', title: `ONNX: ${l.onnxNodes.join(', ')}` }, on: { click: (e) => (e.preventDefault(), post({ type: 'revealLayer', onnxNodes: l.onnxNodes! })) } }, l.name)
-      : l.name;
+    const name = layerName(l.name, l.onnxNodes);
     return [String(l.index), name, l.type ?? '', l.precision ? h('span', { className: `prec prec-${l.precision.toLowerCase()}` }, l.precision) : '', l.inputs, l.outputs, l.tactic ?? '', num(l.averageMs), l.percentage !== undefined ? num(l.percentage, 3) : '', l.reformat ? h('vscode-badge', null, l.reformat) : ''];
   });
   return section(`Layers (${r.layers.length}${r.layers.length < r.layerCount ? ` of ${r.layerCount}` : ''})`, table(['#', 'Name', 'Type', 'Precision', 'Inputs', 'Outputs', 'Tactic', 'ms', '%', 'Reformat'], rows, 'layers'));
@@ -144,7 +153,7 @@ function predictionSection(r: EngineReportDto): HTMLElement | null {
   const line =
     p.compared === 0
       ? `No layer of this engine names a compute node of ${p.model}: nothing to compare (build with TensorRT 10.x and --profilingVerbosity=detailed for layer metadata).`
-      : `${p.agree} of ${p.compared} compute nodes run in the predicted precision (${p.target}); ${p.disagreements.length} differ. Standalone Q/DQ conversions: ${p.predictedReformats} predicted, ${p.actualReformats} in the engine.`;
+      : `${p.agree} of ${p.compared} compute nodes run in the predicted precision (${p.target}); ${p.disagreements.length} ${p.disagreements.length === 1 ? 'differs' : 'differ'}. Standalone Q/DQ conversions: ${p.predictedReformats} predicted, ${p.actualReformats} in the engine.`;
   const body: Child[] = [h('p', { className: 'prediction-summary' }, line)];
   if (p.disagreements.length) {
     body.push(table(['Node', 'Op', 'Predicted', 'Engine', 'Engine layer'], p.disagreements.map((d) => [d.node, d.opType, d.predicted, h('vscode-badge', null, d.actual), d.layer]), 'prediction'));
@@ -180,6 +189,8 @@ function show(msg: EngineShowMessage): void {
     layerRows: root.querySelectorAll('table.layers tbody tr').length,
     reformatRows: root.querySelectorAll('table.reformats tbody tr').length,
     comparisonRows: root.querySelectorAll('table.comparison tbody tr').length,
+    topRows: root.querySelectorAll('table.top tbody tr').length,
+    topLinks: root.querySelectorAll('table.top tbody a').length,
   };
   const qps = root.querySelector('dd[data-fact="Throughput"]')?.textContent;
   if (qps) rendered.throughputText = qps;

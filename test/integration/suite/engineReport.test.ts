@@ -283,6 +283,24 @@ suite('Engine report', function () {
     }
   });
 
+  test('"Top layers by time" links each layer that names ONNX nodes, as the Layers table does', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-top-links-'));
+    scratch.push(dir);
+    const layerInfo = path.join(dir, 'qdq.layer.json');
+    fs.copyFileSync(fixture('trt10-detailed.layerinfo.json'), layerInfo);
+    // A profile of that build (trtexec --exportProfile's shape), so the report has top layers.
+    const names = (JSON.parse(fs.readFileSync(layerInfo, 'utf8')) as { Layers: { Name: string; Metadata?: string }[] }).Layers;
+    const records = names.map((l, i) => ({ name: l.Name, timeMs: 10 * (i + 1), averageMs: 0.01 * (i + 1), medianMs: 0.01 * (i + 1), percentage: (100 * (i + 1)) / 21 }));
+    fs.writeFileSync(path.join(dir, 'qdq.profile.json'), JSON.stringify([{ count: 1000 }, ...records]));
+    await vscode.commands.executeCommand('qdqStudio.openEngineReport', vscode.Uri.file(layerInfo));
+    const s = await reportOf(layerInfo, 'the report with its top layers', (x) => (x.rendered?.topRows ?? 0) > 0);
+    assert.equal(s.rendered?.topRows, names.length);
+    // Every layer whose metadata names ONNX nodes is a link (the last one has none).
+    const withNodes = names.filter((l) => /\[ONNX Layer: /.test(l.Metadata ?? '')).length;
+    assert.ok(withNodes > 0 && withNodes < names.length, `fixture: ${withNodes} of ${names.length} layers name ONNX nodes`);
+    assert.equal(s.rendered?.topLinks, withNodes, JSON.stringify(s.rendered));
+  });
+
   test('a comparison that fails is said once while the report follows its build (each draw of the build said it again)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-failing-compare-'));
     scratch.push(dir);
