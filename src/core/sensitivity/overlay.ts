@@ -4,6 +4,11 @@
  * the entry's numbers, and compute nodes a badge (`#1 ΔAP +0.0053`). A node inside several entries
  * (`model.22` and `model.22.cv2.0.0.conv`) takes the most specific one.
  *
+ * Heat is by rank, not by value: values are rarely spread evenly (a numeric check's SQNRs run from
+ * 4 dB to the 200 dB cap, with a dozen layers at the cap, so a linear scale put 172 of 186 layers
+ * in its top fifth), while ranks spread the colours over the whole ramp whatever the distribution.
+ * Equal values share one heat (the mean of their positions).
+ *
  * The types mirror `GraphOverlayDto` of src/protocol/overlay.ts structurally (the core does not
  * import the protocol); the VS Code side passes the result straight to the overlay service.
  */
@@ -32,17 +37,31 @@ function specificity(e: ReportEntry): number {
   return e.name.split('.').length;
 }
 
+/**
+ * Heat 0..1 by rank: the most sensitive value 1, the least 0, evenly spaced between; equal values
+ * share the mean of their positions; a single value (or all equal) is 1.
+ */
+export function rankHeat(values: readonly number[], higherIsMore: boolean): (v: number) => number {
+  const sorted = [...values].sort((a, b) => (higherIsMore ? b - a : a - b)); // most sensitive first
+  const n = sorted.length;
+  const heat = new Map<number, number>();
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && sorted[j + 1] === sorted[i]) j++;
+    const position = (i + j) / 2; // mean position of the tied run
+    heat.set(sorted[i]!, i === 0 && j === n - 1 ? 1 : Math.round((1 - position / (n - 1)) * 1000) / 1000);
+    i = j + 1;
+  }
+  return (v) => heat.get(v) ?? 0;
+}
+
 export function sensitivityOverlay(report: SensitivityReport): SensitivityOverlay {
   const mapped = report.entries.filter((e) => e.onnxNodes.length > 0);
   const values = mapped.map((e) => e.value);
   const min = Math.min(...values);
   const max = Math.max(...values);
   const higher = report.metric.direction === 'higher-is-more-sensitive';
-  const heatOf = (v: number): number => {
-    if (!(max > min)) return 1;
-    const h = higher ? (v - min) / (max - min) : (max - v) / (max - min);
-    return Math.round(Math.min(1, Math.max(0, h)) * 1000) / 1000;
-  };
+  const heatOf = rankHeat(values, higher);
   const total = report.entries.length;
   const fmt = metricFormat(report);
   const nodes: Record<string, SensitivityOverlayNode> = Object.create(null) as Record<string, SensitivityOverlayNode>;

@@ -220,7 +220,7 @@ test('predictKeep: how many layers and compute nodes move to FP16', () => {
   void report;
 });
 
-test('sensitivityOverlay: heat by value, badges on compute nodes, most specific entry wins', () => {
+test('sensitivityOverlay: heat by rank, badges on compute nodes, most specific entry wins', () => {
   const { report, index } = setup();
   const o = sensitivityOverlay(report);
   assert.equal(o.legend.length, 2);
@@ -234,7 +234,11 @@ test('sensitivityOverlay: heat by value, badges on compute nodes, most specific 
   assert.equal(o.nodes[c19]!.heat, 0);
   assert.equal(o.nodes[c19]!.badge, '#17 ΔAP -0.0001');
   const c0 = index.resolve('model.0')!.computeNodes[0]!;
-  assert.equal(o.nodes[c0]!.heat, Math.round(((0.3829 - 0.3814) / (0.3831 - 0.3814)) * 1000) / 1000);
+  // By rank among the mapped entries (ties share their mean position), not by value.
+  const mappedValues = report.entries.filter((e) => e.onnxNodes.length).map((e) => e.value).sort((a, b) => b - a);
+  const first = mappedValues.indexOf(0.3829);
+  const last = mappedValues.lastIndexOf(0.3829);
+  assert.equal(o.nodes[c0]!.heat, Math.round((1 - (first + last) / 2 / (mappedValues.length - 1)) * 1000) / 1000);
   assert.match(o.nodes[c0]!.tooltip!, /^model\.0: rank 3\/17 · ΔAP \+0\.0014/);
   // Non-compute nodes get heat and tooltip but no badge.
   const other = index.resolve('model.0')!.nodes.find((n) => n !== c0)!;
@@ -254,6 +258,6 @@ test('sensitivityOverlay: heat by value, badges on compute nodes, most specific 
   assert.equal(o2.nodes[conv]!.heat, 1, 'lowest SQNR is hottest');
   assert.equal(o2.nodes[conv]!.badge, '#1 Δs -20.0');
   const other4 = index.resolve('model.4')!.nodes.find((n) => n !== conv)!;
-  assert.equal(o2.nodes[other4]!.heat, Math.round(((40 - 25) / 30) * 1000) / 1000);
+  assert.equal(o2.nodes[other4]!.heat, 0.5, 'the middle of three ranks');
   assert.equal(o2.nodes[index.resolve('model.0')!.nodes[0]!]!.heat, 0);
 });
