@@ -319,9 +319,10 @@ export function formatEngineReport(r: EngineReport): string {
   return lines.join('\n');
 }
 
+const sign = (x: number) => (x > 0 ? `+${num(x)}` : num(x));
+
 function deltaCells(label: string, d: MetricDelta | undefined): string[] | undefined {
   if (!d) return undefined;
-  const sign = (x: number) => (x > 0 ? `+${num(x)}` : num(x));
   const change = d.delta === undefined ? '' : `${sign(d.delta)}${d.deltaPct !== undefined ? ` (${sign(Number(d.deltaPct.toFixed(1)))}%)` : ''}`;
   return [label, d.engine !== undefined ? num(d.engine) : '-', d.baseline !== undefined ? num(d.baseline) : '-', change];
 }
@@ -345,7 +346,32 @@ export function formatComparison(c: EngineComparison): string {
   const read = [base.baselineProfile, base.baselineLog].filter((f): f is string => f !== undefined).map((f) => printable(path.basename(f)));
   const out = [`Comparison: ${printable(path.basename(c.engine))} (engine) vs ${printable(path.basename(c.baseline))} (baseline${read.length ? `, with ${read.join(' and ')}` : ''})`];
   for (const r of rows) out.push(`  ${r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}`.trimEnd());
+  out.push(...formatLayerChanges(c));
   return out.join('\n');
+}
+
+/** The per-layer part of a comparison: nodes whose layer changed precision, then the largest layer time changes. */
+function formatLayerChanges(c: EngineComparison, max = 50): string[] {
+  const out: string[] = [];
+  const p = c.nodePrecision;
+  if (p) {
+    if (p.compared === 0) out.push('  no ONNX node is named by both builds: nothing to compare layer by layer');
+    else if (p.changed.length === 0) out.push(`  no ONNX node changed precision (${p.compared} named by both builds)`);
+    else {
+      out.push(`  ${p.changed.length} of the ${p.compared} ONNX nodes named by both builds changed precision:`);
+      for (const x of p.changed.slice(0, max)) out.push(`    ${printable(x.node)}: ${x.baseline} → ${x.engine} (layer ${printable(x.engineLayer)})`);
+      if (p.changed.length > max) out.push(`    … ${p.changed.length - max} more`);
+    }
+  }
+  const t = c.layerTimes;
+  if (t) {
+    if (t.largest.length === 0) out.push(`  no layer's time changed (${t.matched} layers timed in both builds)`);
+    else {
+      out.push(`  largest layer time changes (of ${t.matched} layers timed in both builds), ms:`);
+      for (const x of t.largest) out.push(`    ${num(x.baselineMs)} → ${num(x.engineMs)} (${sign(x.deltaMs)}${x.deltaPct !== undefined ? `, ${sign(Number(x.deltaPct.toFixed(1)))}%` : ''})  ${printable(x.name)}`);
+    }
+  }
+  return out;
 }
 
 /** The prediction check in words: the count, then each disagreeing node. */

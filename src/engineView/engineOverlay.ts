@@ -7,34 +7,16 @@
  * reformats. Names that are not nodes of the model (weights, TensorRT's own layers) simply match
  * nothing in the graph. Pure: no `vscode`.
  */
-import type { EngineReport, LayerRow } from '../core/engineReport/index';
+import { onnxNodesOfLayer, type EngineReport } from '../core/engineReport/index';
 import { precisionLegend, type GraphOverlayDto, type OverlayNodeDto } from '../protocol/overlay';
+
+export { onnxNodesOfLayer };
 
 export const ENGINE_SOURCE = 'engine';
 
 const LEGEND = precisionLegend();
 
 const KNOWN = new Set<string>(LEGEND.map((l) => l.key));
-
-/**
- * ONNX node names a layer stands for: its `Metadata` nodes when the build recorded them, else the
- * parts of its name (`A + B + PWN(PWN(C), D)` → A, B, C, D). TensorRT's own reformat copies
- * ("Reformatting CopyNode for …") stand for no node, nor does a layer without metadata in a build
- * whose other layers have it (`withMetadata`).
- */
-export function onnxNodesOfLayer(layer: Pick<LayerRow, 'name' | 'onnxNodes'>, withMetadata = false): string[] {
-  if (layer.onnxNodes && layer.onnxNodes.length > 0) return layer.onnxNodes;
-  // In a build that records metadata, a layer without any (a Myelin kernel, a TensorRT copy) is no node.
-  if (withMetadata || /^Reformatting CopyNode\b/.test(layer.name)) return [];
-  const parts: string[] = [];
-  for (const piece of layer.name.split(' + ')) {
-    for (const token of piece.split(/PWN\(|\)|,\s*/)) {
-      const t = token.trim();
-      if (t) parts.push(t);
-    }
-  }
-  return parts;
-}
 
 function ms(x: number): string {
   return x >= 1 ? `${x.toFixed(2)} ms` : `${(x * 1000).toFixed(1)} µs`;

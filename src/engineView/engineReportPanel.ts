@@ -229,7 +229,7 @@ export class EngineReportPanel implements vscode.Disposable {
         try {
           const m = await this.engine();
           const other = await this.load(baseline);
-          comparison = comparisonToDto(m.compareEngineReports(report, other), source.label, baseline.label);
+          comparison = comparisonToDto(m.compareEngineReports(report, other), source.label, baseline.label, report);
           this.compareWarning = undefined;
         } catch (e) {
           const message = (e as Error)?.message ?? String(e);

@@ -3,7 +3,7 @@
  * is unit-tested in plain Node.
  */
 import type { EngineComparison, EngineReport, MetricDelta, TensorSummary, TimingFigures } from '../core/engineReport/index';
-import type { ComparisonRowDto, EngineComparisonDto, EngineReportDto, TimingDto } from '../protocol/engineView';
+import { PRECISION_CHANGES_SHOWN, type ComparisonRowDto, type EngineComparisonDto, type EngineReportDto, type TimingDto } from '../protocol/engineView';
 
 const MAX_LAYERS = 20_000;
 
@@ -91,7 +91,7 @@ export function reportToDto(r: EngineReport, label: string): EngineReportDto {
 }
 
 /** The comparison as rows in the order of the YOLO QAT reports: layers, weights, throughput, latency. */
-export function comparisonToDto(c: EngineComparison, engineLabel: string, baselineLabel: string): EngineComparisonDto {
+export function comparisonToDto(c: EngineComparison, engineLabel: string, baselineLabel: string, engine?: EngineReport): EngineComparisonDto {
   const rows: ComparisonRowDto[] = [];
   const add = (label: string, d: MetricDelta | undefined, better?: 'lower' | 'higher') => {
     if (!d || (d.engine === undefined && d.baseline === undefined)) return;
@@ -107,5 +107,25 @@ export function comparisonToDto(c: EngineComparison, engineLabel: string, baseli
   for (const k of ['mean', 'median', 'p99'] as const) add(`GPU compute ${k} (ms)`, c.gpuComputeMs?.[k], 'lower');
   add('Summed layer time (ms)', c.totalTimeMs, 'lower');
   for (const [k, d] of Object.entries(c.precisionCounts ?? {})) add(`${k} layers`, d);
-  return { engine: engineLabel, baseline: baselineLabel, rows };
+  const dto: EngineComparisonDto = { engine: engineLabel, baseline: baselineLabel, rows };
+  if (c.nodePrecision) {
+    const shown = c.nodePrecision.changed.slice(0, PRECISION_CHANGES_SHOWN);
+    dto.precisionChanges = {
+      compared: c.nodePrecision.compared,
+      changed: shown.map((x) => ({ node: x.node, baseline: x.baseline, engine: x.engine, layer: x.engineLayer, onnxNodes: [x.node] })),
+      more: c.nodePrecision.changed.length - shown.length,
+    };
+  }
+  if (c.layerTimes) {
+    // Linked as the Layers table links: when the engine's layer names its nodes in metadata.
+    const nodesOf = new Map((engine?.layers ?? []).map((l) => [l.name, l.onnxNodes]));
+    dto.layerTimes = {
+      matched: c.layerTimes.matched,
+      largest: c.layerTimes.largest.map((t) => {
+        const onnxNodes = nodesOf.get(t.name);
+        return { ...t, ...(onnxNodes?.length ? { onnxNodes } : {}) };
+      }),
+    };
+  }
+  return dto;
 }

@@ -93,7 +93,14 @@ export interface EngineComparisonDto {
   engine: string;
   baseline: string;
   rows: ComparisonRowDto[];
+  /** ONNX nodes both builds name, and those whose layer runs in another precision (the first `PRECISION_CHANGES_SHOWN`; `more` not listed). */
+  precisionChanges?: { compared: number; changed: { node: string; baseline: string; engine: string; layer: string; onnxNodes: string[] }[]; more: number };
+  /** Layers timed in both builds and the largest changes (ms per run). */
+  layerTimes?: { matched: number; largest: { name: string; baselineMs: number; engineMs: number; deltaMs: number; deltaPct?: number; onnxNodes?: string[] }[] };
 }
+
+/** How many nodes that changed precision the report lists (an INT8 build against an FP16 one changes nearly all). */
+export const PRECISION_CHANGES_SHOWN = 100;
 
 /** What the webview actually drew (read back from its DOM; test hook). */
 export interface EngineRenderedDto {
@@ -104,6 +111,11 @@ export interface EngineRenderedDto {
   /** The throughput cell as shown, e.g. `1005.92 qps`. */
   throughputText?: string;
   comparisonRows: number;
+  /** Rows of the comparison's "Precision changes" and "Layer time changes" tables. */
+  precisionChangeRows?: number;
+  layerTimeRows?: number;
+  /** The comparison's per-layer summary lines as shown. */
+  layerChangeText?: string;
   /** Rows of "Top layers by time", and how many of them link to their ONNX nodes. */
   topRows?: number;
   topLinks?: number;

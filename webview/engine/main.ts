@@ -102,8 +102,58 @@ function comparisonSection(msg: EngineShowMessage): HTMLElement {
     row.push(h('span', { className: 'muted' }, 'No other build beside this one or its model. '), pick);
   }
   const body: Child[] = [h('div', { className: 'row' }, ...row)];
-  if (msg.comparison) body.push(comparisonTable(msg.comparison));
+  if (msg.comparison) body.push(comparisonTable(msg.comparison), ...layerChanges(msg.comparison));
   return section('Comparison', ...body);
+}
+
+/** What changed layer by layer: nodes whose layer runs in another precision, then the layers whose time changed most. */
+function layerChanges(c: EngineComparisonDto): HTMLElement[] {
+  const out: HTMLElement[] = [];
+  const p = c.precisionChanges;
+  if (p) {
+    const n = p.changed.length + p.more;
+    out.push(
+      h(
+        'p',
+        { className: 'layer-change-summary' },
+        n === 0
+          ? `No ONNX node changed precision from ${c.baseline} (${p.compared} nodes named by both builds).`
+          : `${n} of the ${p.compared} ONNX nodes named by both builds run in another precision than in ${c.baseline}${p.more ? ` (the first ${p.changed.length} listed)` : ''}:`,
+      ),
+    );
+    if (p.changed.length) {
+      out.push(table(['Node', c.baseline, c.engine, 'Layer'], p.changed.map((x) => [layerName(x.node, x.onnxNodes), precisionCell(x.baseline), precisionCell(x.engine), x.layer]), 'precision-changes'));
+    }
+  }
+  const t = c.layerTimes;
+  if (t) {
+    out.push(
+      h(
+        'p',
+        { className: 'layer-change-summary' },
+        t.largest.length === 0
+          ? `No layer's time changed (${t.matched} layers timed in both builds).`
+          : `Largest per-layer time changes (of ${t.matched} layers of the same name timed in both builds):`,
+      ),
+    );
+    if (t.largest.length) {
+      out.push(
+        table(
+          ['Layer', `${c.baseline} ms`, `${c.engine} ms`, 'change'],
+          t.largest.map((x) => {
+            const change = `${x.deltaMs > 0 ? '+' : ''}${num(x.deltaMs)}${x.deltaPct !== undefined ? ` (${x.deltaPct > 0 ? '+' : ''}${num(x.deltaPct, 3)}%)` : ''}`;
+            return [layerName(x.name, x.onnxNodes), num(x.baselineMs), num(x.engineMs), h('span', { className: x.deltaMs < 0 ? 'better' : 'worse' }, change)];
+          }),
+          'layer-times',
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+function precisionCell(p: string): HTMLElement {
+  return h('span', { className: `prec prec-${p.toLowerCase()}` }, p);
 }
 
 function comparisonTable(c: EngineComparisonDto): HTMLTableElement {
@@ -190,6 +240,8 @@ function show(msg: EngineShowMessage): void {
     reformatRows: root.querySelectorAll('table.reformats tbody tr').length,
     comparisonRows: root.querySelectorAll('table.comparison tbody tr').length,
     topRows: root.querySelectorAll('table.top tbody tr').length,
+    precisionChangeRows: root.querySelectorAll('table.precision-changes tbody tr').length,
+    layerTimeRows: root.querySelectorAll('table.layer-times tbody tr').length,
     topLinks: root.querySelectorAll('table.top tbody a').length,
   };
   const qps = root.querySelector('dd[data-fact="Throughput"]')?.textContent;
@@ -197,6 +249,8 @@ function show(msg: EngineShowMessage): void {
   if (msg.comparison) rendered.compareWith = msg.comparison.baseline;
   if (msg.notice) rendered.notice = msg.notice;
   rendered.candidates = msg.candidates.map(candidateText);
+  const layerChangeText = [...root.querySelectorAll('p.layer-change-summary')].map((e) => e.textContent).join('\n');
+  if (layerChangeText) rendered.layerChangeText = layerChangeText;
   const prediction = root.querySelector('p.prediction-summary')?.textContent;
   if (prediction) {
     rendered.predictionText = prediction;

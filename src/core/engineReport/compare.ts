@@ -3,9 +3,13 @@
  * PTQ, before vs after an edit): layers, weights MiB, throughput, latency, precision counts and
  * reformat layers, each with the engine's value, the baseline's, the difference and the relative
  * change. A metric appears when either side has it; the differences only when both do.
+ * Then what changed layer by layer: the ONNX nodes whose layer runs in another precision (what an
+ * edit such as "keep in higher precision" did to the engine), and the layers of the same name
+ * whose time changed most (where the build got faster or slower).
  */
 import { tidy } from './json';
-import type { EngineReport, TimingFigures } from './report';
+import { onnxNodesOfLayer, recordsMetadata } from './layerNodes';
+import type { EngineReport, LayerRow, TimingFigures } from './report';
 
 export interface MetricDelta {
   engine?: number;
@@ -32,6 +36,83 @@ export interface EngineComparison {
   /** Summed per-layer time from the profiles. */
   totalTimeMs?: MetricDelta;
   precisionCounts?: Record<string, MetricDelta>;
+  /**
+   * ONNX nodes both builds name (in layer metadata, else in layer names), and those whose layer runs
+   * in another precision, in this engine's layer order. Standalone reformat layers are left out.
+   * Absent when either build names no node.
+   */
+  nodePrecision?: { compared: number; changed: NodePrecisionChange[] };
+  /**
+   * Layers of the same name timed in both builds' profiles: how many, how many are timed in only
+   * one, and the largest changes by |Δ| (at most `LAYER_TIME_CHANGES`). Absent unless both have a profile.
+   */
+  layerTimes?: { matched: number; onlyEngine: number; onlyBaseline: number; largest: LayerTimeChange[] };
+}
+
+/** An ONNX node whose engine layer runs in another precision than in the baseline build. */
+export interface NodePrecisionChange {
+  node: string;
+  baseline: string;
+  engine: string;
+  baselineLayer: string;
+  engineLayer: string;
+}
+
+/** A layer timed in both builds (average per run, ms). */
+export interface LayerTimeChange {
+  name: string;
+  baselineMs: number;
+  engineMs: number;
+  deltaMs: number;
+  deltaPct?: number;
+}
+
+/** How many of the largest per-layer time changes a comparison lists. */
+export const LAYER_TIME_CHANGES = 10;
+
+/** Per ONNX node, the precision and name of the (first) layer that stands for it; reformat layers left out. */
+function nodePrecisions(layers: readonly LayerRow[]): Map<string, { precision: string; layer: string }> {
+  const out = new Map<string, { precision: string; layer: string }>();
+  const withMetadata = recordsMetadata(layers);
+  for (const layer of layers) {
+    if (!layer.precision || layer.reformat) continue;
+    for (const n of onnxNodesOfLayer(layer, withMetadata)) if (!out.has(n)) out.set(n, { precision: layer.precision, layer: layer.name });
+  }
+  return out;
+}
+
+function nodePrecisionChanges(engine: EngineReport, baseline: EngineReport): EngineComparison['nodePrecision'] {
+  const e = nodePrecisions(engine.layers);
+  const b = nodePrecisions(baseline.layers);
+  if (e.size === 0 || b.size === 0) return undefined;
+  let compared = 0;
+  const changed: NodePrecisionChange[] = [];
+  for (const [node, now] of e) {
+    const before = b.get(node);
+    if (!before) continue;
+    compared++;
+    if (before.precision !== now.precision) changed.push({ node, baseline: before.precision, engine: now.precision, baselineLayer: before.layer, engineLayer: now.layer });
+  }
+  return { compared, changed };
+}
+
+function layerTimeChanges(engine: EngineReport, baseline: EngineReport): EngineComparison['layerTimes'] {
+  const timed = (r: EngineReport) => new Map(r.layers.filter((l) => l.averageMs !== undefined).map((l) => [l.name, l.averageMs!]));
+  const e = timed(engine);
+  const b = timed(baseline);
+  if (e.size === 0 || b.size === 0) return undefined;
+  const all: LayerTimeChange[] = [];
+  for (const [name, engineMs] of e) {
+    const baselineMs = b.get(name);
+    if (baselineMs === undefined) continue;
+    const d = metricDelta(engineMs, baselineMs);
+    all.push({ name, baselineMs, engineMs, deltaMs: d.delta!, ...(d.deltaPct !== undefined ? { deltaPct: d.deltaPct } : {}) });
+  }
+  const largest = all
+    .filter((c) => c.deltaMs !== 0)
+    .sort((x, y) => Math.abs(y.deltaMs) - Math.abs(x.deltaMs))
+    .slice(0, LAYER_TIME_CHANGES);
+  return { matched: all.length, onlyEngine: e.size - all.length, onlyBaseline: b.size - all.length, largest };
 }
 
 export function metricDelta(engine: number | undefined, baseline: number | undefined): MetricDelta {
@@ -83,5 +164,9 @@ export function compareEngineReports(engine: EngineReport, baseline: EngineRepor
       [...keys].map((k) => [k, metricDelta(engine.precisionCounts ? (engine.precisionCounts[k] ?? 0) : undefined, baseline.precisionCounts ? (baseline.precisionCounts[k] ?? 0) : undefined)]),
     );
   }
+  const nodePrecision = nodePrecisionChanges(engine, baseline);
+  if (nodePrecision) c.nodePrecision = nodePrecision;
+  const layerTimes = layerTimeChanges(engine, baseline);
+  if (layerTimes) c.layerTimes = layerTimes;
   return c;
 }

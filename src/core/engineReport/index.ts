@@ -44,4 +44,5 @@ export {
   type TopLayer,
   type WeightsSummary,
 } from './report';
-export { compareEngineReports, metricDelta, type EngineComparison, type MetricDelta } from './compare';
+export { compareEngineReports, metricDelta, type EngineComparison, type LayerTimeChange, type MetricDelta, type NodePrecisionChange } from './compare';
+export { onnxNodesOfLayer, recordsMetadata } from './layerNodes';

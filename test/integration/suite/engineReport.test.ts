@@ -301,6 +301,32 @@ suite('Engine report', function () {
     assert.equal(s.rendered?.topLinks, withNodes, JSON.stringify(s.rendered));
   });
 
+  test('a comparison lists the ONNX nodes whose layer changed precision and the layers whose time changed most', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-layer-changes-'));
+    scratch.push(dir);
+    // Before: the recorded build. After: its first conv kept in FP16 and slower (as after "keep in higher precision").
+    const before = path.join(dir, 'before', 'qdq.layer.json');
+    fs.mkdirSync(path.dirname(before));
+    fs.copyFileSync(fixture('trt8-detailed.layerinfo.json'), before);
+    fs.copyFileSync(fixture('trt8-detailed.profile.json'), path.join(dir, 'before', 'qdq.profile.json'));
+    const layers = JSON.parse(fs.readFileSync(before, 'utf8')) as { Layers: { Name: string; Inputs: { 'Format/Datatype': string }[]; Outputs: { 'Format/Datatype': string }[] }[] };
+    const conv = layers.Layers.find((l) => /\bConv_17\b/.test(l.Name))!;
+    for (const t of [...conv.Inputs, ...conv.Outputs]) t['Format/Datatype'] = 'Row major linear FP16 format';
+    const profile = JSON.parse(fs.readFileSync(fixture('trt8-detailed.profile.json'), 'utf8')) as ({ count: number } | { name: string; averageMs: number })[];
+    for (const r of profile) if ('name' in r && r.name === conv.Name) r.averageMs = 0.25;
+    const after = path.join(dir, 'qdq.layer.json');
+    fs.writeFileSync(after, JSON.stringify(layers));
+    fs.writeFileSync(path.join(dir, 'qdq.profile.json'), JSON.stringify(profile));
+    await vscode.commands.executeCommand('qdqStudio.openEngineReport', vscode.Uri.file(after));
+    await reportOf(after, 'the report of the edited build');
+    await vscode.commands.executeCommand('qdqStudio.compareEngineReport', vscode.Uri.file(before));
+    const s = await reportOf(after, 'the comparison with the build before', (x) => (x.rendered?.comparisonRows ?? 0) > 0);
+    assert.equal(s.rendered?.precisionChangeRows, 5, JSON.stringify(s.rendered));
+    assert.match(s.rendered?.layerChangeText ?? '', /^5 of the \d+ ONNX nodes named by both builds run in another precision than in /);
+    assert.equal(s.rendered?.layerTimeRows, 1);
+    assert.match(s.rendered?.layerChangeText ?? '', /Largest per-layer time changes \(of \d+ layers of the same name timed in both builds\)/);
+  });
+
   test('a comparison that fails is said once while the report follows its build (each draw of the build said it again)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-failing-compare-'));
     scratch.push(dir);

@@ -59,6 +59,24 @@ describe('engineReport: qdq engine', () => {
     assert.deepEqual(withComparison.comparison.throughputQps, { engine: 1005.92 });
   });
 
+  test('text comparison: the ONNX nodes whose layer changed precision and the largest layer time changes', async () => {
+    const tmp = makeTempDir('qdq-engine-changes-');
+    const layers = JSON.parse(fs.readFileSync(f('trt8-detailed.layerinfo.json'), 'utf8')) as { Layers: { Name: string; Inputs: { 'Format/Datatype': string }[]; Outputs: { 'Format/Datatype': string }[] }[] };
+    const conv = layers.Layers.find((l) => /\bConv_17\b/.test(l.Name))!;
+    for (const t of [...conv.Inputs, ...conv.Outputs]) t['Format/Datatype'] = 'Row major linear FP16 format';
+    const profile = JSON.parse(fs.readFileSync(f('trt8-detailed.profile.json'), 'utf8')) as ({ count: number } | { name: string; averageMs: number })[];
+    for (const r of profile) if ('name' in r && r.name === conv.Name) r.averageMs = 0.25;
+    fs.writeFileSync(path.join(tmp, 'after.layer.json'), JSON.stringify(layers));
+    fs.writeFileSync(path.join(tmp, 'after.profile.json'), JSON.stringify(profile));
+    const r = await run(path.join(tmp, 'after.layer.json'), '--profile', path.join(tmp, 'after.profile.json'), '--compare', f('trt8-detailed.layerinfo.json'), '--compare-profile', f('trt8-detailed.profile.json'));
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.slice(r.out.indexOf('Comparison:')).split('\n');
+    const at = lines.findIndex((l) => /ONNX nodes named by both builds changed precision/.test(l));
+    assert.match(lines[at]!, /^ {2}5 of the \d+ ONNX nodes named by both builds changed precision:$/);
+    assert.equal(lines[at + 3], `    Conv_17: INT8 → FP16 (layer ${conv.Name})`);
+    assert.ok(lines.includes(`    0.06 → 0.25 (+0.19, +316.7%)  ${conv.Name}`), lines.join('\n'));
+  });
+
   test('text comparison table', async () => {
     const r = await run(f('trt8-detailed.layerinfo.json'), '--compare', f('trt10-detailed.layerinfo.json'));
     assert.equal(r.code, 0, r.err);
@@ -72,6 +90,7 @@ describe('engineReport: qdq engine', () => {
       '  INT8 layers              7            3            +4 (+133.3%)',
       '  FP16 layers              3            2               +1 (+50%)',
       '  FP32 layers              1            1                  0 (0%)',
+      '  no ONNX node is named by both builds: nothing to compare layer by layer',
     ]);
   });
 

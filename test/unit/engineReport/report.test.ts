@@ -201,6 +201,41 @@ describe('engineReport: comparison', () => {
     assert.deepEqual(c.precisionCounts!['INT8'], { engine: 7 });
   });
 
+  test('before vs after an edit: the ONNX nodes whose layer changed precision and the layers whose time changed most', () => {
+    // "After": the first conv kept in FP16 (its layer's tensors Half) and timed slower; the rest as built.
+    const layerJson = JSON.parse(read('trt8-detailed.layerinfo.json')) as { Layers: { Name: string; Inputs: { 'Format/Datatype': string }[]; Outputs: { 'Format/Datatype': string }[] }[] };
+    const conv = layerJson.Layers.find((l) => /\bConv_17\b/.test(l.Name))!;
+    for (const t of [...conv.Inputs, ...conv.Outputs]) t['Format/Datatype'] = 'Row major linear FP16 format';
+    const profileJson = JSON.parse(read('trt8-detailed.profile.json')) as ({ count: number } | { name: string; averageMs: number; timeMs: number })[];
+    for (const r of profileJson) {
+      if ('name' in r && r.name === conv.Name) {
+        r.averageMs = 0.25;
+        r.timeMs = 500;
+      }
+    }
+    const after = buildEngineReport({
+      layerInfo: parseLayerInfo(JSON.stringify(layerJson), 'after.layer.json'),
+      profile: parseProfile(JSON.stringify(profileJson), 'after.profile.json'),
+    });
+    const c = compareEngineReports(after, trt8Report());
+    // Every node both builds name is compared; only the fused conv's (its weight, Q, conv and activation) moved.
+    assert.ok(c.nodePrecision!.compared > 10, JSON.stringify(c.nodePrecision));
+    assert.deepEqual(
+      c.nodePrecision!.changed.map((x) => [x.node, x.baseline, x.engine]),
+      ['model.0.conv.weight', 'QuantizeLinear_15', 'Conv_17', 'Sigmoid_18', 'Mul_19'].map((n) => [n, 'INT8', 'FP16']),
+    );
+    assert.equal(c.nodePrecision!.changed[0]!.engineLayer, conv.Name);
+    // One layer's time changed: 0.06 → 0.25 ms.
+    assert.equal(c.layerTimes!.matched, trt8Report().layers.filter((l) => l.averageMs !== undefined).length);
+    assert.deepEqual(c.layerTimes!.largest, [{ name: conv.Name, baselineMs: 0.06, engineMs: 0.25, deltaMs: 0.19, deltaPct: 316.666666667 }]);
+    assert.equal(c.layerTimes!.onlyEngine, 0);
+    // Without a profile on one side there are no layer times; the same build against itself changes nothing.
+    assert.equal(compareEngineReports(after, buildEngineReport({ layerInfo: info('trt8-detailed.layerinfo.json') })).layerTimes, undefined);
+    const same = compareEngineReports(trt8Report(), trt8Report());
+    assert.deepEqual(same.nodePrecision!.changed, []);
+    assert.deepEqual(same.layerTimes!.largest, []);
+  });
+
   test('two full reports: every figure with its change', () => {
     const base = buildEngineReport({
       layerInfo: info('trt10-detailed.layerinfo.json'),
