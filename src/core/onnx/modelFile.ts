@@ -11,6 +11,9 @@ import { encodeModel } from './encode';
 import { ModelChangedError, ModelFileError } from './errors';
 import { NotAFileError, openRegularFile } from './externalData';
 import { fileErrorReason } from '../util/fileErrors';
+import { dataFileClash, renameProblem, targetKindProblem, tempFileProblem, writeProblem } from './saveTarget';
+
+export { tempFileProblem } from './saveTarget';
 
 /** What an fstat said about the file when it was opened: size and mtime change with any write of the bytes. */
 interface FileStamp {
@@ -173,25 +176,6 @@ function targetBefore(outPath: string): TargetBefore {
   }
 }
 
-/** The folder cannot take the temporary file: EACCES/EPERM (permissions, `chattr +i`) or EROFS. */
-const NOT_WRITABLE: Readonly<Record<string, string>> = {
-  EACCES: 'permission denied, EACCES',
-  EPERM: 'operation not permitted, EPERM',
-  EROFS: 'read-only file system, EROFS',
-};
-
-/**
- * The problem text for a temporary file that could not be created in `dir`: a folder that cannot
- * be written is said in those words (with the system's reason), anything else as the system says it.
- */
-export function tempFileProblem(dir: string, e: unknown): string {
-  const code = (e as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string' && Object.prototype.hasOwnProperty.call(NOT_WRITABLE, code)) {
-    return `cannot save: the folder ${dir} is not writable (${NOT_WRITABLE[code]}; a save writes a temporary file beside the model, then renames it over it)`;
-  }
-  return `cannot save: ${(e as Error).message}`;
-}
-
 /**
  * Why a target without any write bit is refused, in the platform's terms: POSIX modes, or on
  * Windows the Read-only attribute (which Node reports as a mode without write bits).
@@ -201,39 +185,93 @@ export function writeProtected(mode: number, platform: NodeJS.Platform = process
   return `cannot save: it is write-protected (mode ${(mode & 0o7777).toString(8).padStart(4, '0')}; change its mode to save over it)`;
 }
 
+/** The temporary file of each save in progress, and whether `abandonSaves` took it away. */
+const inFlight = new Map<string, { abandoned: boolean }>();
+
+/**
+ * Removes the temporary file of every save in progress, synchronously, and makes each of those
+ * saves fail ("abandoned") instead of renaming, should it ever resume. For a process that is
+ * stopping (the CLI's SIGINT/SIGTERM/SIGHUP handler, an `exit` hook): no hidden temporary file of
+ * the model's size is left beside the target, and the target keeps its old bytes. Returns the
+ * temporary files it removed. Note that a save runs synchronously, so a signal handler runs only
+ * once it has finished (renamed or cleaned up): the handler is what keeps a signal from killing
+ * the process mid-save; this is the cleanup for any save still open when it runs.
+ */
+export function abandonSaves(): string[] {
+  const removed: string[] = [];
+  for (const [tmp, state] of inFlight) {
+    state.abandoned = true;
+    try {
+      fs.unlinkSync(tmp);
+      removed.push(tmp);
+    } catch {
+      /* already gone */
+    }
+  }
+  inFlight.clear();
+  return removed;
+}
+
+/** Creates the temporary file beside the target: `.<name>.<random>.tmp`, or a short name when that one is too long. */
+function createTemp(outPath: string, dir: string): { tmp: string; fd: number } {
+  const random = randomBytes(6).toString('hex');
+  let tmp = path.join(dir, `.${path.basename(outPath)}.${random}.tmp`);
+  for (;;) {
+    try {
+      return { tmp, fd: fs.openSync(tmp, 'wx', 0o644) };
+    } catch (e) {
+      // The temporary name is 19 bytes longer than the target's: a target name near the file
+      // system's limit (255 bytes) still gets saved, under a short temporary name.
+      const short = path.join(dir, `.qdq-save.${random}.tmp`);
+      if ((e as NodeJS.ErrnoException).code !== 'ENAMETOOLONG' || tmp === short) throw new ModelFileError(outPath, tempFileProblem(dir, e));
+      tmp = short;
+    }
+  }
+}
+
 /**
  * Encode `decoded` (copying untouched bytes from its source) to `outPath` atomically: the bytes go
  * to a temporary file beside the target (its folder is created when missing), are flushed, and
  * the temporary file, given the target's owner (when allowed) and mode, is renamed over the target.
- * On any failure the temporary file is removed and the target is untouched. External data files
- * are not touched.
+ * On any failure the temporary file is removed and the target is untouched; `abandonSaves` removes
+ * it too (a process stopping mid-save). External data files are not touched. Messages name the
+ * target, never the temporary file.
  *
- * Refused before anything is written: a target without any write bit (write-protected: its owner
- * changes the mode, or on Windows clears the Read-only attribute, to overwrite it; see
- * `writeProtected`), and a source file rewritten in place since it was opened
+ * Refused before anything is written: a name ending with a separator, or a target that is not a
+ * regular file (a folder, a device such as /dev/null, a named pipe; also through a link), which a
+ * rename would replace; one of the external data files the model's tensors read, or a file the
+ * saved copy would read its own data from (see `dataFileClash`); a target without any write bit
+ * (write-protected: its owner changes the mode, or on Windows clears the Read-only attribute, to
+ * overwrite it; see `writeProtected`); and a source file rewritten in place since it was opened
  * (ModelChangedError; checked on every read and once more before the rename). A target that is
- * a symbolic link is replaced by a regular file (`replacedLink` says where it led); a hard link is
- * split (the other names keep the old bytes): both are inherent in a save by rename.
+ * a symbolic link to a regular file (or a dangling one) is replaced by a regular file
+ * (`replacedLink` says where it led); a hard link is split (the other names keep the old bytes):
+ * both are inherent in a save by rename.
  */
 export function saveModelFile(decoded: DecodedModel, outPath: string): SaveResult {
   const before = targetBefore(outPath);
+  const kind = targetKindProblem(outPath, before.stat, before.link !== undefined, path.basename(decoded.file));
+  if (kind) throw new ModelFileError(outPath, kind);
+  const clash = dataFileClash(decoded.model, decoded.file, outPath);
+  if (clash) throw new ModelFileError(outPath, clash);
   // A link is replaced, not written through: the mode of the file it leads to is not asked.
   if (before.stat && !before.link && (before.stat.mode & 0o222) === 0) throw new ModelFileError(outPath, writeProtected(before.stat.mode));
   decoded.source.checkUnchanged?.();
   const chunks = encodeModel(decoded);
   const dir = path.dirname(path.resolve(outPath));
   makeFolder(outPath, dir);
-  const tmp = path.join(dir, `.${path.basename(outPath)}.${randomBytes(6).toString('hex')}.tmp`);
-  let fd: number;
-  try {
-    fd = fs.openSync(tmp, 'wx', 0o644);
-  } catch (e) {
-    throw new ModelFileError(outPath, tempFileProblem(dir, e));
-  }
+  const { tmp, fd } = createTemp(outPath, dir);
+  const state = { abandoned: false };
+  inFlight.set(tmp, state);
+  const going = () => {
+    if (state.abandoned) throw new ModelFileError(outPath, 'cannot save: the save was abandoned (the process is stopping); nothing was saved');
+  };
   let open = true;
+  let renaming = false;
   let written = 0;
   try {
     for (const c of chunks) {
+      going();
       if (c instanceof Uint8Array) {
         written += writeAll(fd, c);
       } else {
@@ -241,6 +279,7 @@ export function saveModelFile(decoded: DecodedModel, outPath: string): SaveResul
         while (done < c.length) {
           const part = decoded.source.read(c.offset + done, Math.min(c.length - done, 8 << 20));
           if (part.length === 0) throw new ModelFileError(decoded.file, `source ended while copying bytes at ${c.offset + done}`);
+          going();
           written += writeAll(fd, part);
           done += part.length;
         }
@@ -252,9 +291,13 @@ export function saveModelFile(decoded: DecodedModel, outPath: string): SaveResul
     fs.closeSync(fd);
     // A rewrite between the last read and here would otherwise go unnoticed.
     decoded.source.checkUnchanged?.();
+    going();
+    renaming = true;
     fs.renameSync(tmp, outPath);
+    inFlight.delete(tmp);
     return before.link === undefined ? { bytesWritten: written } : { bytesWritten: written, replacedLink: before.link };
   } catch (e) {
+    inFlight.delete(tmp);
     if (open) {
       try {
         fs.closeSync(fd);
@@ -265,10 +308,12 @@ export function saveModelFile(decoded: DecodedModel, outPath: string): SaveResul
     try {
       fs.unlinkSync(tmp);
     } catch {
-      /* ignore */
+      /* ignore: gone already (abandoned) */
     }
+    going();
     if (e instanceof ModelFileError) throw e;
-    throw new ModelFileError(outPath, `cannot save: ${(e as Error).message}`);
+    if ((e as NodeJS.ErrnoException).code === undefined) throw new ModelFileError(outPath, `cannot save: ${String((e as Error).message).split(tmp).join('(its temporary file)')}`);
+    throw new ModelFileError(outPath, renaming ? renameProblem(e) : writeProblem(e));
   }
 }
 

@@ -141,7 +141,10 @@ test('a folder that cannot take the temporary file: "the folder … is not writa
   assert.equal(tempFileProblem('/d', err('EACCES')), `cannot save: the folder /d is not writable (permission denied, EACCES;${why}`);
   assert.equal(tempFileProblem('/d', err('EPERM')), `cannot save: the folder /d is not writable (operation not permitted, EPERM;${why}`);
   assert.equal(tempFileProblem('/d', err('EROFS')), `cannot save: the folder /d is not writable (read-only file system, EROFS;${why}`);
-  assert.equal(tempFileProblem('/d', err('ENOSPC')), "cannot save: ENOSPC: failed, open '/d/.m.onnx.abc.tmp'");
+  // Anything else in words, never with the temporary file's name (it was the raw "ENOSPC: failed, open '/d/.m.onnx.abc.tmp'").
+  assert.equal(tempFileProblem('/d', err('ENOSPC')), 'cannot save: cannot create a file in the folder /d: no space left on the device (ENOSPC)');
+  assert.equal(tempFileProblem('/d', err('ENOENT')), `cannot save: the folder /d takes no new files, or is gone (no such file or folder, ENOENT;${why}`);
+  assert.equal(tempFileProblem('/d', err('ENAMETOOLONG')), 'cannot save: the path of the folder /d is too long for the system (ENAMETOOLONG)');
 });
 
 test('a folder that cannot be written (chattr +i): the save says the folder is not writable, the file is untouched', (t) => {
