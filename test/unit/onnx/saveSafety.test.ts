@@ -325,7 +325,7 @@ function childSave(file: string, gate: string, handler: boolean) {
 
 async function runChild(handler: boolean): Promise<{ dir: string; file: string; code: number | null; signal: NodeJS.Signals | null; out: string; err: string }> {
   const { dir, file } = scratch(handler ? 'qdq-sigterm-handled' : 'qdq-sigterm-bare');
-  const gate = path.join(path.dirname(dir), `${path.basename(dir)}.gate`);
+  const gate = path.join(makeTempDir('qdq-gate'), 'gate'); // its own folder, removed at exit whatever happens
   execFileSync('mkfifo', [gate]);
   const child = childSave(file, gate, handler);
   let out = '';
@@ -353,7 +353,6 @@ async function runChild(handler: boolean): Promise<{ dir: string; file: string; 
     return { dir, file, code, signal, out, err };
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); // a failed assertion must not leave it blocked on the pipe
-    fs.unlinkSync(gate);
   }
 }
 
