@@ -28,13 +28,20 @@ export interface DecodeOptions {
   /** Maximum nesting of messages (subgraphs, types). Default 64. */
   maxDepth?: number;
   /**
-   * Most objects to decode (messages such as nodes, attributes, dimensions; non-empty strings and
-   * lists; see Ctx.charge); more is refused as an absurd repeated count. Default: one per 8 bytes
-   * of the file, and at least 2^20. An object can take 2 bytes on the wire but a hundred or more
-   * decoded, so 10 MB of empty NodeProtos took seconds and gigabytes; real exports use hundreds of
-   * bytes per object, weight-less builder models 20-32.
+   * The object budget: the most decoded objects, weighted, that a file may hold (see Ctx.charge):
+   * a node 8, an attribute 6, another message (dimension, value info, tensor, ...) 4, a non-empty
+   * AttributeProto.strings entry 8; a non-empty string, a non-empty repeated field or a payload span
+   * 1. Default: one per byte of the file, and at least 2^22. Every object takes at least 2 bytes on
+   * the wire, but a message takes 40 to 150 bytes of heap and a few hundred nanoseconds to decode, so
+   * 10 MB of empty messages would take seconds and half a gigabyte. Real models weigh at most about
+   * half a unit per byte: 0.38-0.43 for 60,000 Convs with four attributes and short names (external
+   * weights or none), 0.51 for a chain of 300,000 minimal Relu nodes, 0.82 for such a chain with a
+   * rank-4 value info on every tensor (the densest model we could make), far less for the exports in
+   * the shared corpus (decodeLimits.test.ts).
+   * Over the budget, the decode stops with a ModelTooLargeError saying so: a limit of this decoder,
+   * not proof of a bad file.
    */
-  maxMessages?: number;
+  maxObjectWeight?: number;
   /**
    * Most JavaScript heap in use (the whole process's, as V8 reports it) while decoding; beyond it,
    * once the decode itself has added 64 MiB or more, the decode stops with a ModelTooLargeError
@@ -58,6 +65,26 @@ type R = WireReader;
 
 /** The heap guard fires only once the decode itself has added this much. */
 const HEAP_GROWTH_FLOOR = 64 * 1024 * 1024;
+
+/**
+ * Weights against the object budget (see Ctx.charge), after what each costs to decode: mostly the
+ * garbage collector's work on what it keeps, so about its heap size (a node with its lists ~150
+ * bytes, another message 40-90, a Uint8Array ~200, a list ~50, an interned name nothing new). A
+ * string, a list or a payload span weighs 1.
+ */
+const MESSAGE_WEIGHT = 4;
+const NODE_WEIGHT = 8;
+const ATTRIBUTE_WEIGHT = 6;
+/** A non-empty AttributeProto.strings entry (a Uint8Array of its own). */
+const BYTES_WEIGHT = 8;
+
+/** The object budget's floor, so that small files never meet it. */
+const MIN_OBJECT_WEIGHT = 1 << 22;
+
+/** The default object budget for a file of `size` bytes (see DecodeOptions.maxObjectWeight). */
+function defaultObjectBudget(size: number): number {
+  return Math.max(MIN_OBJECT_WEIGHT, size);
+}
 
 /**
  * Collects the values of one repeated field while its message is decoded, then hands out an array
@@ -108,8 +135,10 @@ class Ctx {
   /** Set once ModelProto.ir_version was read: before that, a failure means "not ONNX at all". */
   sawIrVersion = false;
 
-  /** Objects counted so far (see charge; checked against maxMessages). */
-  private messages = 0;
+  /** Weight of the objects decoded so far (see charge; checked against maxObjectWeight). */
+  private weight = 0;
+  /** Objects decoded so far (for messages). */
+  private objects = 0;
   private readonly collectors: Collector<unknown>[] = [];
   private top = 0;
 
@@ -120,7 +149,7 @@ class Ctx {
 
   constructor(
     readonly r: R,
-    private readonly maxMessages = Infinity,
+    private readonly maxObjectWeight = Infinity,
     private readonly maxHeapBytes = Infinity,
   ) {
     this.heapAtStart = maxHeapBytes === Infinity ? 0 : getHeapStatistics().used_heap_size;
@@ -137,31 +166,44 @@ class Ctx {
   }
 
   /** Enter a length-delimited submessage `field[index]` (index -1: singular); returns its end. */
-  sub(key: number, end: number, field: string, index = -1): number {
+  sub(key: number, end: number, field: string, index = -1, weight = MESSAGE_WEIGHT): number {
     this.field = field;
     expectWire(this.r, key, WireType.LEN, field);
     const stop = this.r.lengthDelimited(end);
-    this.charge();
     this.field = '';
     this.r.enter();
     this.names.push(field);
     this.indices.push(index);
+    this.charge(weight);
     return stop;
   }
 
   /**
-   * Count one more decoded object against `maxMessages`: every submessage, and every value that
-   * becomes an object of its own without being a message (a non-empty string field or repeated
-   * field, an AttributeProto.strings entry, a payload entry that is not contiguous with the
-   * previous one). Equal short names share one string; each occurrence still counts, so the
-   * budget bounds the work per byte, not only the memory. (Vocabularies in STRINGS attributes,
-   * as LabelEncoder or TfIdfVectorizer carry, take 10 or more bytes per entry.)
+   * Count one more decoded object against the budget (`maxObjectWeight`): every submessage (NODE_,
+   * ATTRIBUTE_ or MESSAGE_WEIGHT), and every value that becomes an object of its own without being a
+   * message (a non-empty string field or repeated field, a payload entry that is not contiguous with
+   * the previous one: 1; an AttributeProto.strings entry: BYTES_WEIGHT, or 1 when empty). Equal short
+   * names share one string; each occurrence still counts, so the budget bounds the work per byte,
+   * not only the memory. (Vocabularies in STRINGS attributes, as LabelEncoder or TfIdfVectorizer
+   * carry, take 10 or more bytes per entry.)
    */
-  charge(): void {
-    if (++this.messages > this.maxMessages) {
-      throw this.r.error(`more than ${this.maxMessages} messages, names and lists in a ${this.r.size}-byte file: an absurd repeated count (real models use dozens to thousands of bytes for each)`);
-    }
+  charge(weight = 1): void {
+    this.objects++;
+    if ((this.weight += weight) > this.maxObjectWeight) this.overBudget();
     this.entry();
+  }
+
+  private overBudget(): never {
+    const at = this.r.pos;
+    const where = this.path();
+    throw new ModelTooLargeError(
+      this.r.file,
+      `too large to open here: more objects than QDQ Studio decodes from a file of ${bytesText(this.r.size)}: ` +
+        `the limit is ${this.maxObjectWeight.toLocaleString('en-US')} (one per byte of the file, at least ${MIN_OBJECT_WEIGHT.toLocaleString('en-US')}), ` +
+        `counting a node ${NODE_WEIGHT}, an attribute ${ATTRIBUTE_WEIGHT}, another message (a dimension, a value info, ...) ${MESSAGE_WEIGHT}, an attribute string ${BYTES_WEIGHT}, ` +
+        `and a name, a list or a data span 1; real models stay under half of it. The decode stopped at byte ${at}, in ${where}. ` +
+        `The limit keeps a crafted file from taking time and memory out of proportion to its size; it does not mean the file is malformed`,
+    );
   }
 
   /**
@@ -181,7 +223,7 @@ class Ctx {
       throw new ModelTooLargeError(
         this.r.file,
         `too large to open here: decoding it had added ${mb(used - this.heapAtStart)} to this process's memory, which reached ${mb(used)} of the ${mb(this.maxHeapBytes)} it may use ` +
-          `(at byte ${this.r.pos} of ${this.r.size}, after ${this.messages} messages, names and lists); the decode was stopped before the process ran out of memory`,
+          `(at byte ${this.r.pos} of ${this.r.size}, after ${this.objects} messages, names and lists); the decode was stopped before the process ran out of memory`,
       );
     }
   }
@@ -222,6 +264,12 @@ class Ctx {
     const k = `${message}#${Math.floor(key / 8)}`;
     this.unknown.byMessage[k] = (this.unknown.byMessage[k] ?? 0) + 1;
   }
+}
+
+/** A size for messages: bytes, KB or MB. */
+function bytesText(n: number): string {
+  if (n < 10_000) return `${n} bytes`;
+  return `${n < 1e6 ? `${(n / 1e3).toFixed(0)} KB` : `${(n / 1e6).toFixed(1)} MB`} (${n} bytes)`;
 }
 
 function expectWire(r: R, key: number, wt: number, field: string): void {
@@ -547,7 +595,14 @@ function attribute(c: Ctx, end: number): Attribute {
       case 6: m.g = graph(c, c.sub(key, end, 'g')); break;
       case 7: repeatedFloat(c, key, end, 'floats', floats, m); break;
       case 8: repeatedInt64(c, key, end, 'ints', ints, m); break;
-      case 9: c.field = 'strings'; expectWire(r, key, WireType.LEN, 'strings'); c.charge(); strings.add(r.bytes(end)); break;
+      case 9: {
+        c.field = 'strings';
+        expectWire(r, key, WireType.LEN, 'strings');
+        const b = r.bytes(end);
+        c.charge(b.length ? BYTES_WEIGHT : 1);
+        strings.add(b);
+        break;
+      }
       case 10: tensors.add(decodeTensor(c, c.sub(key, end, 'tensors', tensors.n))); break;
       case 11: graphs.add(graph(c, c.sub(key, end, 'graphs', graphs.n))); break;
       case 13: m.docString = str(c, key, end, 'doc_string'); break;
@@ -586,7 +641,7 @@ function node(c: Ctx, end: number): Node {
       case 2: output.add(str(c, key, end, 'output')); break;
       case 3: m.name = str(c, key, end, 'name'); break;
       case 4: m.opType = str(c, key, end, 'op_type'); break;
-      case 5: attributes.add(attribute(c, c.sub(key, end, 'attribute', attributes.n))); break;
+      case 5: attributes.add(attribute(c, c.sub(key, end, 'attribute', attributes.n, ATTRIBUTE_WEIGHT))); break;
       case 6: m.docString = str(c, key, end, 'doc_string'); break;
       case 7: m.domain = str(c, key, end, 'domain'); break;
       case 8: m.overload = str(c, key, end, 'overload'); break;
@@ -635,7 +690,7 @@ function graph(c: Ctx, end: number): Graph {
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
-      case 1: nodes.add(node(c, c.sub(key, end, 'node', nodes.n))); break;
+      case 1: nodes.add(node(c, c.sub(key, end, 'node', nodes.n, NODE_WEIGHT))); break;
       case 2: m.name = str(c, key, end, 'name'); break;
       case 5: initializer.add(decodeTensor(c, c.sub(key, end, 'initializer', initializer.n))); break;
       case 10: m.docString = str(c, key, end, 'doc_string'); break;
@@ -701,11 +756,11 @@ function functionProto(c: Ctx, end: number): FunctionProto {
       case 4: input.add(str(c, key, end, 'input')); break;
       case 5: output.add(str(c, key, end, 'output')); break;
       case 6: attributeNames.add(str(c, key, end, 'attribute')); break;
-      case 7: nodes.add(node(c, c.sub(key, end, 'node', nodes.n))); break;
+      case 7: nodes.add(node(c, c.sub(key, end, 'node', nodes.n, NODE_WEIGHT))); break;
       case 8: m.docString = str(c, key, end, 'doc_string'); break;
       case 9: opsetImport.add(operatorSetId(c, c.sub(key, end, 'opset_import'))); break;
       case 10: m.domain = str(c, key, end, 'domain'); break;
-      case 11: attributeProto.add(attribute(c, c.sub(key, end, 'attribute_proto', attributeProto.n))); break;
+      case 11: attributeProto.add(attribute(c, c.sub(key, end, 'attribute_proto', attributeProto.n, ATTRIBUTE_WEIGHT))); break;
       case 12: valueInfos.add(valueInfo(c, c.sub(key, end, 'value_info', valueInfos.n))); break;
       case 13: m.overload = str(c, key, end, 'overload'); break;
       case 14: metadataProps.add(stringEntry(c, c.sub(key, end, 'metadata_props'))); break;
@@ -767,7 +822,7 @@ export function decodeModel(source: ByteSource, options: DecodeOptions = {}): De
   const file = options.file ?? source.name;
   if (source.size === 0) throw new OnnxFormatError(file, 0, '', 'the file is empty');
   const r = new WireReader(source, file, options.maxDepth ?? 64);
-  const c = new Ctx(r, options.maxMessages ?? Math.max(1 << 20, Math.floor(source.size / 8)), options.maxHeapBytes ?? 0.85 * getHeapStatistics().heap_size_limit);
+  const c = new Ctx(r, options.maxObjectWeight ?? defaultObjectBudget(source.size), options.maxHeapBytes ?? 0.85 * getHeapStatistics().heap_size_limit);
   let result: { model: ModelProto; sawIrVersion: boolean };
   try {
     result = modelProto(c, source.size);

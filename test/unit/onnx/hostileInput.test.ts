@@ -248,7 +248,7 @@ describe('hostile input: targeted cases', () => {
       const bytes = make();
       const m = measure(() => decodeModel(new MemorySource(bytes, 'big.onnx')));
       t.diagnostic(describeRun(m, bytes.length));
-      if (m.error !== undefined) assert.ok(m.error instanceof OnnxFormatError, String(m.error));
+      if (m.error !== undefined) assert.ok(m.error instanceof OnnxFormatError || m.error instanceof ModelTooLargeError, String(m.error));
       assert.ok(m.ms < TIME_BOUND_MS, `decode took ${m.ms.toFixed(0)} ms`);
       assert.ok(m.retained < 20 * bytes.length, `retained ${(m.retained / bytes.length).toFixed(1)}x the input size`);
       if (m.value) {
@@ -267,7 +267,7 @@ describe('hostile input: targeted cases', () => {
         return { d, idx: d.model.graph ? buildGraphIndex(d.model.graph) : undefined };
       });
       t.diagnostic(describeRun(m, bytes.length));
-      if (m.error !== undefined) assert.ok(m.error instanceof OnnxFormatError, String(m.error));
+      if (m.error !== undefined) assert.ok(m.error instanceof OnnxFormatError || m.error instanceof ModelTooLargeError, String(m.error));
       assert.ok(m.ms < TIME_BOUND_MS, `decode + index took ${m.ms.toFixed(0)} ms`);
       assert.ok(m.retained < 20 * bytes.length, `retained ${(m.retained / bytes.length).toFixed(1)}x the input size`);
     });
@@ -316,19 +316,21 @@ describe('hostile input: targeted cases', () => {
     });
   }
 
-  test('the object budget: a model decodes at exactly its count, one less is a typed error naming the count', () => {
+  test('the object budget: a model decodes at exactly its weight, one less is a ModelTooLargeError saying what the limit is', () => {
     const decodes = (max: number) => {
       try {
-        decodeModel(new MemorySource(tiny, 'tiny.onnx'), { maxMessages: max });
+        decodeModel(new MemorySource(tiny, 'tiny.onnx'), { maxObjectWeight: max });
         return true;
       } catch (e) {
-        assert.ok(e instanceof OnnxFormatError, String(e));
-        assert.match(e.problem, new RegExp(`more than ${max} messages, names and lists in a ${tiny.length}-byte file`));
+        assert.ok(e instanceof ModelTooLargeError, String(e));
+        assert.equal(e.file, 'tiny.onnx');
+        assert.match(e.problem, new RegExp(`^too large to open here: more objects than QDQ Studio decodes from a file of ${Math.round(tiny.length / 1000)} KB \\(${tiny.length} bytes\\): the limit is ${max.toLocaleString('en-US')} `));
+        assert.match(e.problem, /it does not mean the file is malformed/);
         return false;
       }
     };
     let lo = 1;
-    let hi = 1 << 22;
+    let hi = 1 << 24;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (decodes(mid)) hi = mid;
@@ -337,9 +339,12 @@ describe('hostile input: targeted cases', () => {
     assert.ok(decodes(lo) && !decodes(lo - 1));
     // Objects, not only messages: the builder model has thousands of names and lists besides its messages.
     assert.ok(lo > 1000, `${lo} objects`);
-    assert.ok(tiny.length / lo >= 8 * 2, `the default budget (one per 8 bytes) leaves a real model at least 2x room: ${(tiny.length / lo).toFixed(1)} bytes per object`);
-    // A flood over the default budget names it.
-    expectFormatError(repeatedFieldCases.find((c) => c.name === '5 M empty attribute strings')!.make());
+    assert.ok(lo / tiny.length <= 0.5, `the default budget (1 per byte) leaves a real model at least 2x room: ${(lo / tiny.length).toFixed(2)} per byte`);
+    // A flood over the default budget says where it stopped.
+    const flood = messageFloodCases.find((c) => c.name === '5 M empty nodes')!.make();
+    const m = measure(() => decodeModel(new MemorySource(flood, 'flood.onnx')));
+    assert.ok(m.error instanceof ModelTooLargeError, String(m.error));
+    assert.match(m.error.message, /^flood\.onnx: too large to open here: more objects than QDQ Studio decodes from a file of 10\.0 MB \(10000007 bytes\): the limit is 10,000,007 \(one per byte of the file, at least 4,194,304\), counting a node 8, .*The decode stopped at byte \d+, in ModelProto\.graph\.node\[\d+\]\./);
   });
 
   test('a decode that would take more heap than the process may use stops with a ModelFileError, not an out-of-memory crash', () => {
@@ -350,7 +355,7 @@ describe('hostile input: targeted cases', () => {
     const emptyInputs = modelWithNode(repeat([0x0a, 0x00], 5_000_000));
     for (const input of [bytes, small, emptyInputs]) {
       const limit = getHeapStatistics().used_heap_size + 40 * MB;
-      const m = measure(() => decodeModel(new MemorySource(input, 'huge.onnx'), { maxHeapBytes: limit, maxMessages: Infinity }));
+      const m = measure(() => decodeModel(new MemorySource(input, 'huge.onnx'), { maxHeapBytes: limit, maxObjectWeight: Infinity }));
       assert.ok(m.error instanceof ModelTooLargeError && m.error instanceof ModelFileError, String(m.error));
       assert.equal(m.error.file, 'huge.onnx');
       assert.match(m.error.problem, /too large to open here: decoding it had added (\d+) MiB to this process's memory, which reached \d+ MiB of the \d+ MiB it may use \(at byte \d+ of \d+/);

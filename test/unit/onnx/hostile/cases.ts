@@ -77,7 +77,12 @@ export function emptyAttributes(bytes: number): Uint8Array {
 
 /** About `bytes` of empty TensorShapeProto.Dimension messages in one graph input. */
 export function emptyDims(bytes: number): Uint8Array {
-  const shape = bigLen(2, repeat([0x0a, 0x00], Math.floor(bytes / 2)));
+  return dims(bytes, [0x0a, 0x00]);
+}
+
+/** About `bytes` of TensorShapeProto.Dimension entries `entry` (tag, length and content) in one graph input. */
+function dims(bytes: number, entry: readonly number[]): Uint8Array {
+  const shape = bigLen(2, repeat(entry, Math.floor(bytes / entry.length)));
   return modelWith(bigLen(7, bigLen(11, concat([strField(1, 'x'), bigLen(2, bigLen(1, concat([varintField(1, 1), shape])))]))));
 }
 
@@ -226,12 +231,18 @@ export const repeatedFieldCases: TenMbCase[] = [
   { name: '1.6 M reads of distinct undefined names', make: () => distinctReads(1_600_000) },
 ];
 
-/** Millions of tiny messages: over the message budget, a typed error. */
+/**
+ * Millions of tiny messages: past the object budget, a ModelTooLargeError; messages just large
+ * enough to hold a value (4-byte dimensions, as real shapes have) may open instead.
+ */
 export const messageFloodCases: TenMbCase[] = [
   { name: '5 M empty nodes', make: () => emptyNodes(TEN_MB) },
   { name: '5 M empty attributes', make: () => emptyAttributes(TEN_MB) },
   { name: '5 M empty shape dimensions', make: () => emptyDims(TEN_MB) },
   { name: '1 M nodes with one name and one output', make: () => sameNameNodes(1_000_000) },
+  { name: '1.7 M nodes of 6 bytes, one input each', make: () => modelWith(bigLen(7, repeat([0x0a, 0x04, 0x0a, 0x02, 0x61, 0x62], Math.floor(TEN_MB / 6)))) },
+  { name: '2.5 M attributes of 4 bytes (i = 1)', make: () => modelWithNode(repeat([0x2a, 0x02, 0x18, 0x01], Math.floor(TEN_MB / 4))) },
+  { name: '2.5 M shape dimensions of 4 bytes (dim_value 1)', make: () => dims(TEN_MB, [0x0a, 0x02, 0x08, 0x01]) },
 ];
 
 /**
