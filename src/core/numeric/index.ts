@@ -8,10 +8,11 @@ export { NumericCancelledError, NumericInputError, isNumericInputError } from '.
 export { parseNpy, encodeNpy, type NpyArray } from './npy';
 export { ErrorAccumulator, SQNR_CAP_DB, localSqnrDb, sqnrFromNsr, type ErrorFigures } from './metrics';
 export { DEFAULT_LAYER_OPS, floatSourceOf, planLayers, type LayerPlan, type NumericPlan, type TensorPair } from './plan';
-export { addGraphOutputs, inlineExternalData, prepareModelBytes } from './prepare';
-export { listSampleFiles, loadSamples, modelInputs, randomSamples, SAMPLE_EXTENSIONS, type ModelInput, type Sample } from './inputs';
+export { addGraphOutputs, inlineExternalData, pinInputShapes, prepareModelBytes } from './prepare';
+export { describeSamples, listSampleFiles, loadSamples, modelInputs, randomSamples, SAMPLE_EXTENSIONS, type ModelInput, type Sample } from './inputs';
 export { decodeImage, letterbox, type Rgba } from './images';
 export {
+  countQdqNodes,
   runNumericCheck,
   type LayerNumeric,
   type NumericOptions,
@@ -19,5 +20,5 @@ export {
   type NumericResult,
   type OutputNumeric,
 } from './numericCheck';
-export { toSensitivityJson, type SensitivityJsonOptions } from './sensitivityJson';
+export { describeReference, toSensitivityJson, type SensitivityJsonOptions } from './sensitivityJson';
 export type { FetchedTensor, FloatTensor, NumericRuntime, NumericSession, OutputInfo } from './runtime';

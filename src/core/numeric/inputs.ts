@@ -13,8 +13,14 @@ import type { FloatTensor } from './runtime';
 
 export interface ModelInput {
   readonly name: string;
-  /** Concrete dims (symbolic ones resolved, see `modelInputs`). */
+  /** Concrete dims (symbolic ones resolved, see `modelInputs`): what random samples are made with. */
   readonly dims: readonly number[];
+  /**
+   * The shape as the model declares it: a number for a fixed axis, the symbol (`batch`, `height`, or
+   * `?` when unnamed) for an axis the model leaves open. A sample file may give any size there.
+   * Absent: every axis is fixed (`dims`).
+   */
+  readonly declared?: readonly (number | string)[];
 }
 
 export interface Sample {
@@ -30,7 +36,9 @@ const MAX_SAMPLE_BYTES = 512 * 1024 * 1024;
 /**
  * The model's real inputs (initializers excluded) with concrete shapes. A symbolic or missing
  * dimension becomes 1 on axis 0 (batch) and `imageSize` on axes 2 and 3 of a 4-D input (NCHW
- * images); anywhere else it is an error. Only float32 inputs are supported.
+ * images); anywhere else it is an error. `declared` keeps which axes are open: sample files may
+ * set them (a 320×320 `.npy` for a `[batch, 3, height, width]` input). Only float32 inputs are
+ * supported.
  */
 export function modelInputs(graph: Graph, file: string, imageSize = 640): ModelInput[] {
   const inits = new Set(graph.initializer.map((t) => t.name));
@@ -43,17 +51,37 @@ export function modelInputs(graph: Graph, file: string, imageSize = 640): ModelI
     const dimsIn = tt.shape?.dim;
     if (!dimsIn) throw new NumericInputError(file, `input '${v.name}' has no shape`);
     const rank = dimsIn.length;
-    const dims = dimsIn.map((d, axis) => {
+    const declared = dimsIn.map((d): number | string => {
       const v0 = d.dimValue === undefined ? undefined : Number(d.dimValue);
-      if (v0 !== undefined && v0 > 0) return v0;
+      return v0 !== undefined && v0 > 0 ? v0 : d.dimParam || '?';
+    });
+    const dims = declared.map((d, axis) => {
+      if (typeof d === 'number') return d;
       if (axis === 0) return 1;
       if (rank === 4 && axis >= 2) return imageSize;
-      throw new NumericInputError(file, `input '${v.name}' has a symbolic dimension on axis ${axis} ('${d.dimParam ?? '?'}'); give sample files of the right shape`);
+      throw new NumericInputError(file, `input '${v.name}' has a symbolic dimension on axis ${axis} ('${d}'); give sample files of the right shape`);
     });
-    out.push({ name: v.name, dims });
+    out.push({ name: v.name, dims, ...(declared.some((d) => typeof d === 'string') ? { declared } : {}) });
   }
   if (!out.length) throw new NumericInputError(file, 'the model has no inputs');
   return out;
+}
+
+/** `(1, 3, 640, 640)`, or `(batch, 3, height, width)` for open axes. */
+function shapeText(inp: ModelInput): string {
+  return `(${(inp.declared ?? inp.dims).join(', ')})`;
+}
+
+/**
+ * The feed shape of an array of `shape` for `inp`, or undefined when it does not fit: each fixed
+ * axis must match and each open axis be at least 1; a missing leading batch axis (fixed 1, or open)
+ * is taken as 1.
+ */
+function fitShape(shape: readonly number[], inp: ModelInput): number[] | undefined {
+  const declared = inp.declared ?? inp.dims;
+  const full = shape.length === declared.length - 1 && (declared[0] === 1 || typeof declared[0] === 'string') ? [1, ...shape] : [...shape];
+  if (full.length !== declared.length) return undefined;
+  return full.every((d, i) => (typeof declared[i] === 'number' ? d === declared[i] : d >= 1)) ? full : undefined;
 }
 
 /** xorshift32: small, seeded, the same on every platform. */
@@ -115,8 +143,10 @@ function readSampleFile(file: string): Uint8Array {
 }
 
 /**
- * One sample per file, for a single-input model. `.npy`: its shape must equal the input's, or lack
- * only the batch axis of size 1. Images: letterboxed to the input's H×W, RGB, /255, NCHW.
+ * One sample per file, for a single-input model. `.npy`: its shape must fit the input's (fixed axes
+ * equal, open axes any size; the batch axis may be left out), and the sample keeps it. Images:
+ * letterboxed to the input's H×W (`imageSize` of `modelInputs` when those axes are open), RGB, /255,
+ * NCHW.
  */
 export function loadSamples(files: readonly string[], inputs: readonly ModelInput[], modelFile: string): Sample[] {
   if (inputs.length !== 1) {
@@ -127,20 +157,40 @@ export function loadSamples(files: readonly string[], inputs: readonly ModelInpu
     const bytes = readSampleFile(file);
     const ext = path.extname(file).toLowerCase();
     let data: Float32Array;
+    let dims: readonly number[] = inp.dims;
     if (ext === '.npy') {
       const arr = parseNpy(bytes, file);
-      const want = inp.dims;
-      const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
-      if (!same(arr.shape, want) && !(want[0] === 1 && same(arr.shape, want.slice(1)))) {
-        throw new NumericInputError(file, `shape (${arr.shape.join(', ')}) does not fit input '${inp.name}' of shape (${want.join(', ')})`);
-      }
+      const fit = fitShape(arr.shape, inp);
+      if (!fit) throw new NumericInputError(file, `shape (${arr.shape.join(', ')}) does not fit input '${inp.name}' of shape ${shapeText(inp)}`);
+      dims = fit;
       data = arr.data;
     } else {
       if (inp.dims.length !== 4 || inp.dims[1] !== 3) {
-        throw new NumericInputError(file, `images need a 1x3xHxW input; '${inp.name}' is (${inp.dims.join(', ')})`);
+        throw new NumericInputError(file, `images need a 1x3xHxW input; '${inp.name}' is ${shapeText(inp)}`);
       }
       data = loadImageSample(bytes, file, inp.dims[2]!, inp.dims[3]!);
     }
-    return { label: file, feeds: { [inp.name]: { dims: inp.dims, data } } };
+    return { label: file, feeds: { [inp.name]: { dims, data } } };
   });
+}
+
+/**
+ * What the samples were, in a few words, from their labels (`NumericResult.inputs`): `4 random
+ * inputs (seed 1)`, `2 images from /data/val`, `3 .npy files from /data/npy`, `3 sample files (2
+ * images, 1 .npy) from /data`.
+ */
+export function describeSamples(labels: readonly string[]): string {
+  const random = labels.map((l) => /^random #\d+ \(seed (-?\d+)\)$/.exec(l));
+  if (labels.length && random.every((m) => m)) {
+    const seeds = [...new Set(random.map((m) => m![1]))];
+    return `${labels.length} random input${labels.length === 1 ? '' : 's'} (seed ${seeds.join(', ')})`;
+  }
+  const dirs = [...new Set(labels.map((l) => path.dirname(l)))];
+  const from = dirs.length === 1 ? ` from ${dirs[0]}` : '';
+  const npy = labels.filter((l) => path.extname(l).toLowerCase() === '.npy').length;
+  const images = labels.length - npy;
+  const n = labels.length;
+  if (!npy) return `${n} image${n === 1 ? '' : 's'}${from}`;
+  if (!images) return `${n} .npy file${n === 1 ? '' : 's'}${from}`;
+  return `${n} sample files (${images} image${images === 1 ? '' : 's'}, ${npy} .npy)${from}`;
 }

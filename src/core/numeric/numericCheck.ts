@@ -2,19 +2,27 @@
  * The numeric check: run the Q/DQ model and its FP32 reference on the same samples and compare,
  * layer by layer, what each computes.
  *
- * Both models are prepared once (every compared tensor added as a graph output, see prepare.ts) and
- * get one session each. Memory is capped by fetching only a batch of tensors per run: a pass runs
- * both models on every sample, fetching the batch's tensors, feeds them to the accumulators and
- * drops them. The first batch is small; later batches are sized from the bytes measured so far to
- * stay under `memoryBudgetBytes` (both models' fetched tensors for one sample). Each pass costs two
- * inferences per sample, so the budget trades memory for time.
+ * Both models are prepared once (every compared tensor added as a graph output, open input
+ * dimensions pinned to the samples' shape when they all share one; see prepare.ts) and get one
+ * session each. Memory is capped by fetching only a batch of tensors per run: a pass runs both
+ * models on every sample, fetching the batch's tensors, feeds them to the accumulators and drops
+ * them. The batches are planned once, before the first pass, from the shapes ONNX Runtime inferred
+ * for the added outputs, so that both models' fetched tensors for one sample stay under
+ * `memoryBudgetBytes`; a tensor whose size it could not infer is counted as
+ * `UNKNOWN_TENSOR_BYTES`. Each pass costs two inferences per sample, so the budget trades memory
+ * for time.
+ *
+ * Refused up front: a "Q/DQ model" without a single QuantizeLinear/DequantizeLinear (an FP32 model
+ * picked by mistake: it would compare equal to itself). Refused after the run: a reference of which
+ * fewer than half of the compute layers could be compared, or whose graph output has another shape
+ * (not the float twin of the model). Smaller gaps are `warnings` of the result.
  */
-import type { DecodedModel } from '../onnx/index';
+import type { DecodedModel, Graph } from '../onnx/index';
 import { NumericCancelledError, NumericInputError } from './errors';
 import type { Sample } from './inputs';
 import { ErrorAccumulator, localSqnrDb, SQNR_CAP_DB, type ErrorFigures } from './metrics';
 import { DEFAULT_LAYER_OPS, planLayers, type TensorPair } from './plan';
-import { assertFitsInOneMessage, prepareModelBytes } from './prepare';
+import { assertFitsInOneMessage, pinInputShapes, prepareModelBytes } from './prepare';
 import type { FetchedTensor, NumericRuntime, NumericSession } from './runtime';
 
 export interface NumericProgress {
@@ -75,6 +83,11 @@ export interface NumericResult {
   readonly unmatched: readonly string[];
   /** Tensors that could not be compared (shape or type mismatch, not produced): `tensor: why`. */
   readonly problems: readonly string[];
+  /**
+   * What makes the ranking less than complete, one sentence each: layers not compared, graph outputs
+   * not compared, a reference that has Q/DQ nodes itself. Show them as warnings.
+   */
+  readonly warnings: readonly string[];
   readonly passes: number;
   readonly elapsedMs: number;
 }
@@ -125,6 +138,28 @@ function check(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new NumericCancelledError();
 }
 
+const QDQ_OPS = new Set(['QuantizeLinear', 'DequantizeLinear']);
+
+/** QuantizeLinear/DequantizeLinear nodes of a graph (its top level: where exporters put them). */
+export function countQdqNodes(g: Graph): number {
+  let n = 0;
+  for (const node of g.node) if (QDQ_OPS.has(node.opType)) n++;
+  return n;
+}
+
+/** The sample feeds' shape per input when every sample has the same one (what the sessions can be pinned to). */
+function commonShapes(samples: readonly Sample[]): Map<string, readonly number[]> {
+  const shapes = new Map<string, readonly number[]>();
+  for (const [name, t] of Object.entries(samples[0]!.feeds)) {
+    const same = samples.every((s) => {
+      const d = s.feeds[name]?.dims;
+      return d !== undefined && d.length === t.dims.length && d.every((v, i) => v === t.dims[i]);
+    });
+    if (same) shapes.set(name, t.dims);
+  }
+  return shapes;
+}
+
 export async function runNumericCheck(o: NumericOptions): Promise<NumericResult> {
   const t0 = performance.now();
   const qGraph = o.qdq.model.graph;
@@ -132,6 +167,9 @@ export async function runNumericCheck(o: NumericOptions): Promise<NumericResult>
   if (!qGraph) throw new NumericInputError(o.qdq.file, 'the model has no graph');
   if (!rGraph) throw new NumericInputError(o.reference.file, 'the model has no graph');
   if (!o.samples.length) throw new NumericInputError(o.qdq.file, 'no sample inputs');
+  if (countQdqNodes(qGraph) === 0) {
+    throw new NumericInputError(o.qdq.file, 'has no Q/DQ nodes (QuantizeLinear/DequantizeLinear), so there is no quantization to measure: pick it as the reference of its Q/DQ twin');
+  }
   const plan = planLayers(qGraph, rGraph, o.layerOps ?? DEFAULT_LAYER_OPS);
 
   // One accumulator per distinct (qdq, ref) tensor pair.
@@ -150,6 +188,16 @@ export async function runNumericCheck(o: NumericOptions): Promise<NumericResult>
   check(o.signal);
   assertFitsInOneMessage(o.qdq);
   assertFitsInOneMessage(o.reference); // both before either's data is read
+  const shapes = commonShapes(o.samples);
+  const pinned = [...new Set([...pinInputShapes(o.qdq, shapes), ...pinInputShapes(o.reference, shapes)])];
+  // ONNX Runtime's refusal of a pinned model is about a shape: say which one we set.
+  const pinNote = pinned.length
+    ? ` (open input dimensions set to the samples' shape: ${pinned.map((n) => `'${n}' (${shapes.get(n)!.join(', ')})`).join(', ')}; a model exported at a fixed size may not run at another)`
+    : '';
+  const createSession = (bytes: Uint8Array, file: string): Promise<NumericSession> =>
+    o.runtime.createSession(bytes, file).catch((e: unknown) => {
+      throw pinNote ? new Error(`${String((e as Error)?.message ?? e).split('\n')[0]}${pinNote}`) : e;
+    });
   const qBytes = prepareModelBytes(o.qdq, all.map((i) => i.pair.qdq));
   const rBytes = prepareModelBytes(o.reference, all.map((i) => i.pair.ref));
   check(o.signal);
@@ -157,9 +205,9 @@ export async function runNumericCheck(o: NumericOptions): Promise<NumericResult>
   let rs: NumericSession | undefined;
   let passes = 0;
   try {
-    qs = await o.runtime.createSession(qBytes, o.qdq.file);
+    qs = await createSession(qBytes, o.qdq.file);
     check(o.signal);
-    rs = await o.runtime.createSession(rBytes, o.reference.file);
+    rs = await createSession(rBytes, o.reference.file);
     for (const s of [qs, rs]) {
       const model = s === qs ? o.qdq.file : o.reference.file;
       for (const name of s.inputNames) {
@@ -226,6 +274,11 @@ export async function runNumericCheck(o: NumericOptions): Promise<NumericResult>
     const f = fig(item);
     return f ? [{ name, sqnrDb: f.sqnrDb, cosine: f.cosine, maxAbs: f.maxAbs }] : [];
   });
+  const warnings = coverage(o, plan.layers.length + plan.unmatched.length, layers.length, plan.unmatched.length, all, outItems);
+  if (o.referenceKind === 'file') {
+    const qdqInRef = countQdqNodes(rGraph);
+    if (qdqInRef) warnings.push(`the reference ${o.reference.file} has ${qdqInRef} Q/DQ nodes itself: the figures compare two quantized models, not quantization against float`);
+  }
   return {
     model: o.qdq.file,
     reference: o.reference.file,
@@ -236,9 +289,56 @@ export async function runNumericCheck(o: NumericOptions): Promise<NumericResult>
     outputs,
     unmatched: plan.unmatched,
     problems,
+    warnings,
     passes,
     elapsedMs: performance.now() - t0,
   };
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** `322 tensors differ in shape, 2 are not float32` from the items' problems. */
+function problemSummary(items: readonly Item[]): string {
+  const kinds = new Map<string, number>();
+  for (const it of items) {
+    if (!it.problem) continue;
+    const kind = it.problem.startsWith('shape') ? 'differ in shape' : it.problem.startsWith('not float32') ? 'are not float32' : 'were not produced';
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  return [...kinds].map(([kind, n], i) => (i === 0 ? `${plural(n, 'tensor')} ${kind}` : `${n} ${kind}`)).join(', ');
+}
+
+/**
+ * How much of the model the comparison covers. Throws when the reference cannot be the model's
+ * float twin: fewer than half of the compute layers compared, or a graph output of another shape
+ * (the same network on the same input gives the same shapes). Else the gaps, as warnings.
+ */
+function coverage(
+  o: NumericOptions,
+  total: number,
+  compared: number,
+  unmatched: number,
+  all: readonly Item[],
+  outItems: readonly { readonly name: string; readonly item: Item }[],
+): string[] {
+  const what = [
+    ...(unmatched ? [`${unmatched} without a counterpart in the reference`] : []),
+    ...(all.some((i) => i.problem) ? [problemSummary(all)] : []),
+  ].join('; ');
+  const twin = o.referenceKind === 'file' ? `: is ${o.reference.file} the float twin of ${o.qdq.file}?` : '';
+  const badOutput = outItems.find(({ item }) => item.problem?.startsWith('shape'));
+  if (total > 0 && compared * 2 < total) {
+    throw new NumericInputError(o.referenceKind === 'file' ? o.reference.file : o.qdq.file, `only ${compared} of ${total} layers could be compared (${what})${twin}`);
+  }
+  if (badOutput && o.referenceKind === 'file') {
+    throw new NumericInputError(o.reference.file, `graph output '${badOutput.name}' has ${badOutput.item.problem}${twin}`);
+  }
+  const warnings: string[] = [];
+  if (compared < total) warnings.push(`${total - compared} of ${total} layers not compared (${what}); they are missing from the ranking`);
+  const missing = outItems.filter(({ item }) => item.problem);
+  if (missing.length) warnings.push(`graph output${missing.length === 1 ? '' : 's'} ${missing.map(({ name, item }) => `'${name}' (${item.problem})`).join(', ')} not compared`);
+  if (!outItems.length) warnings.push('no graph output of the model has a counterpart in the reference');
+  return warnings;
 }
 
 async function runFetch(s: NumericSession, sample: Sample, fetches: string[], file: string): Promise<Record<string, FetchedTensor>> {

@@ -2,6 +2,7 @@
  * The temporary copy each model runs as: the decoded model (a private decode, never the one an
  * editor holds) with the compared tensors added as graph outputs, external data read inline, and
  * encoded to bytes through the ONNX layer. Nothing is written to disk; ONNX Runtime gets the bytes.
+ * Open input dimensions can be pinned to the samples' shape (`pinInputShapes`).
  *
  * Edits follow the codec's rules (docs/ARCHITECTURE.md, "Codec"): new arrays are assigned, never
  * pushed into decoded ones, and every changed message is marked dirty. Added outputs carry only a
@@ -28,6 +29,62 @@ export function addGraphOutputs(decoded: DecodedModel, tensors: Iterable<string>
     markDirty(g);
   }
   return added.map((v) => v.name);
+}
+
+/**
+ * Give the open (symbolic or missing) dimensions of the graph inputs in `shapes` the samples' sizes,
+ * so ONNX Runtime infers every tensor's shape when the session is created and the fetch batches are
+ * sized from real shapes (a `--dynamic` export otherwise leaves nearly every size unknown). Fixed
+ * dimensions are left as they are: a sample that contradicts one fails in ONNX Runtime, by name.
+ * When an input was pinned, the shapes declared elsewhere are dropped (`forgetDeclaredShapes`).
+ * Returns the names of the inputs changed.
+ */
+export function pinInputShapes(decoded: DecodedModel, shapes: ReadonlyMap<string, readonly number[]>): string[] {
+  const g = decoded.model.graph;
+  if (!g) return [];
+  const pinned: string[] = [];
+  for (const v of g.input) {
+    const want = shapes.get(v.name);
+    const shape = v.type?.tensorType?.shape;
+    if (!want || !shape || shape.dim.length !== want.length) continue;
+    let changed = false;
+    shape.dim.forEach((d, axis) => {
+      const fixed = d.dimValue !== undefined && Number(d.dimValue) > 0;
+      if (fixed) return;
+      d.dimValue = want[axis]!;
+      d.dimParam = undefined;
+      markDirty(d);
+      changed = true;
+    });
+    if (changed) {
+      markDirty(shape);
+      pinned.push(v.name);
+    }
+  }
+  if (pinned.length) forgetDeclaredShapes(decoded);
+  return pinned;
+}
+
+/**
+ * Drop the shapes the graph declares beyond its inputs, so ONNX Runtime infers them from the pinned
+ * inputs: the graph outputs' (it reports a declared output's own shape, `[batch, 84, anchors]` of a
+ * dynamic export, instead of the inferred one) and the `value_info` hints (a static export made
+ * dynamic afterwards keeps `8400` anchors there, which a 320×320 sample contradicts: ONNX Runtime
+ * then refuses the model).
+ */
+function forgetDeclaredShapes(decoded: DecodedModel): void {
+  const g = decoded.model.graph;
+  if (!g) return;
+  for (const o of g.output) {
+    const tt = o.type?.tensorType;
+    if (!tt?.shape) continue;
+    tt.shape = undefined;
+    markDirty(tt);
+  }
+  if (g.valueInfo.length) {
+    g.valueInfo = [];
+    markDirty(g);
+  }
 }
 
 /**

@@ -11,6 +11,7 @@
  * Per-run details that the schema does not name travel under `x-numeric` (readers ignore `x-`).
  */
 import { QDQ_SENSITIVITY_FORMAT, QDQ_SENSITIVITY_VERSION } from '../sensitivity/index';
+import { describeSamples } from './inputs';
 import type { NumericResult } from './numericCheck';
 
 export interface SensitivityJsonOptions {
@@ -21,8 +22,15 @@ export interface SensitivityJsonOptions {
 
 const round = (v: number, digits = 6): number => Number(v.toPrecision(digits));
 
+/** `the derived reference (Q/DQ pairs removed)` or `the reference /m/yolov9t-fp32.onnx`. */
+export function describeReference(r: Pick<NumericResult, 'reference' | 'referenceKind'>): string {
+  return r.referenceKind === 'derived' ? 'the derived reference (Q/DQ pairs removed)' : `the reference ${r.reference}`;
+}
+
 export function toSensitivityJson(r: NumericResult, o: SensitivityJsonOptions = {}): Record<string, unknown> {
   const out0 = r.outputs[0];
+  // Every hover of the sensitivity views shows the metric's description: it says what was run.
+  const run = `; ${describeSamples(r.inputs)} against ${describeReference(r)}`;
   return {
     format: QDQ_SENSITIVITY_FORMAT,
     version: QDQ_SENSITIVITY_VERSION,
@@ -38,16 +46,16 @@ export function toSensitivityJson(r: NumericResult, o: SensitivityJsonOptions = 
         direction: 'lower-is-more-sensitive',
         baseline: round(out0?.sqnrDb ?? 0),
         unit: 'dB',
-        description: 'SQNR of the error this layer adds (its output noise-to-signal minus its float input\'s), Q/DQ model vs FP32 reference, ONNX Runtime CPU',
+        description: `SQNR of the error this layer adds (its output noise-to-signal minus its float input's), Q/DQ model vs FP32 reference, ONNX Runtime CPU${run}`,
       },
       sqnr: {
         direction: 'lower-is-more-sensitive',
         baseline: round(out0?.sqnrDb ?? 0),
         unit: 'dB',
-        description: 'SQNR of the layer output, Q/DQ model vs FP32 reference (includes upstream error)',
+        description: `SQNR of the layer output, Q/DQ model vs FP32 reference (includes upstream error)${run}`,
       },
-      cosine: { direction: 'lower-is-more-sensitive', baseline: round(out0?.cosine ?? 1, 9), description: 'cosine similarity of the layer output with the reference' },
-      maxAbs: { direction: 'higher-is-more-sensitive', baseline: round(out0?.maxAbs ?? 0), description: 'largest absolute difference from the reference' },
+      cosine: { direction: 'lower-is-more-sensitive', baseline: round(out0?.cosine ?? 1, 9), description: `cosine similarity of the layer output with the reference${run}` },
+      maxAbs: { direction: 'higher-is-more-sensitive', baseline: round(out0?.maxAbs ?? 0), description: `largest absolute difference from the reference${run}` },
     },
     layers: r.layers.map((l) => ({
       name: l.node,
@@ -58,10 +66,12 @@ export function toSensitivityJson(r: NumericResult, o: SensitivityJsonOptions = 
       reference: r.reference,
       referenceKind: r.referenceKind,
       runtime: r.runtime,
+      samples: describeSamples(r.inputs),
       inputs: r.inputs,
       outputs: r.outputs,
       unmatched: r.unmatched,
       problems: r.problems,
+      warnings: r.warnings,
     },
   };
 }

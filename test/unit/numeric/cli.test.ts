@@ -33,12 +33,18 @@ test('qdq numeric --json: {inputs, layers:[{node, sqnrDb, cosine, maxAbs}], outp
   const saved = parseSensitivityText(fs.readFileSync(out, 'utf8'), out);
   assert.equal(saved.layers.length, 4);
   assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
-  // Without --reference: the derived reference; a model against itself is exact.
-  const self = await qdq('numeric', fp32, '--random', '1', '--json');
-  assert.equal(self.code, 0, self.err);
-  const sj = JSON.parse(self.out);
-  assert.equal(sj.referenceKind, 'derived');
-  assert.ok(sj.layers.every((l: { sqnrDb: number }) => l.sqnrDb === SQNR_CAP_DB));
+  // Without --reference: the derived reference.
+  const derived = await qdq('numeric', model, '--random', '1', '--json');
+  assert.equal(derived.code, 0, derived.err);
+  const dj = JSON.parse(derived.out);
+  assert.equal(dj.referenceKind, 'derived');
+  assert.ok(dj.layers.every((l: { sqnrDb: number }) => l.sqnrDb < SQNR_CAP_DB));
+  // An FP32 model as the Q/DQ model (it would measure equal to itself, 200 dB): refused, nothing written.
+  const fp32Out = path.join(dir, 'fp32.qdq-sensitivity.json');
+  const self = await qdq('numeric', fp32, '--random', '1', '--out', fp32Out);
+  assert.equal(self.code, 2, self.out);
+  assert.equal(self.err.trim(), `qdq: ${fp32}: has no Q/DQ nodes (QuantizeLinear/DequantizeLinear), so there is no quantization to measure: pick it as the reference of its Q/DQ twin`);
+  assert.equal(fs.existsSync(fp32Out), false);
   const text = await qdq('numeric', model, '--random', '1', '--top', '2');
   assert.equal(text.code, 0, text.err);
   assert.match(text.out, /output output0: SQNR/);

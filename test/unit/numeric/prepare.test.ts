@@ -104,7 +104,8 @@ test('ONNX Runtime runs the prepared copy of the external-data model as it runs 
 });
 
 /** y = x + w, w ([n] floats) stored in a data file `w.bin` that is not there: reading it fails. */
-function addModel(dir: string, name: string, n: number): string {
+/** x + w (w external, n floats); with `qdq`, the sum goes through a QuantizeLinear/DequantizeLinear pair. */
+function addModel(dir: string, name: string, n: number, qdq = false): string {
   const file = path.join(dir, name);
   fs.writeFileSync(
     file,
@@ -115,8 +116,14 @@ function addModel(dir: string, name: string, n: number): string {
         name: 'g',
         input: [vi('x', [n])],
         output: [vi('y', [n])],
-        initializer: [externalTensor('w', [n], [['location', 'w.bin']])],
-        node: [{ opType: 'Add', input: ['x', 'w'], output: ['y'] }],
+        initializer: [externalTensor('w', [n], [['location', 'w.bin']]), ...(qdq ? [{ name: 's', dataType: 1, dims: [], floatData: [0.1] }] : [])],
+        node: qdq
+          ? [
+              { opType: 'Add', input: ['x', 'w'], output: ['sum'] },
+              { opType: 'QuantizeLinear', input: ['sum', 's'], output: ['q'] },
+              { opType: 'DequantizeLinear', input: ['q', 's'], output: ['y'] },
+            ]
+          : [{ opType: 'Add', input: ['x', 'w'], output: ['y'] }],
       },
     }),
   );
@@ -142,7 +149,7 @@ test('a model over 2 GB with its external data is refused by name before any dat
 test('the numeric check measures both models against the cap before reading either one\'s data', async () => {
   const dir = makeTempDir('qdq-numeric-order');
   // The Q/DQ model is small, but its data file is missing: reading it first would fail with a TensorDataError.
-  const qdq = openModelFile(addModel(dir, 'small.onnx', 4));
+  const qdq = openModelFile(addModel(dir, 'small.onnx', 4, true));
   const reference = openModelFile(addModel(dir, 'big.onnx', 600_000_000));
   const unused: NumericRuntime = { description: 'none', createSession: () => Promise.reject(new Error('no session may be created')) };
   try {
