@@ -190,13 +190,14 @@ export async function runNumericCheck(o: NumericOptions): Promise<NumericResult>
   assertFitsInOneMessage(o.reference); // both before either's data is read
   const shapes = commonShapes(o.samples);
   const pinned = [...new Set([...pinInputShapes(o.qdq, shapes), ...pinInputShapes(o.reference, shapes)])];
-  // ONNX Runtime's refusal of a pinned model is about a shape: say which one we set.
+  // When ONNX Runtime refuses a pinned model over a shape, say which shape we set.
   const pinNote = pinned.length
     ? ` (open input dimensions set to the samples' shape: ${pinned.map((n) => `'${n}' (${shapes.get(n)!.join(', ')})`).join(', ')}; a model exported at a fixed size may not run at another)`
     : '';
   const createSession = (bytes: Uint8Array, file: string): Promise<NumericSession> =>
     o.runtime.createSession(bytes, file).catch((e: unknown) => {
-      throw pinNote ? new Error(`${String((e as Error)?.message ?? e).split('\n')[0]}${pinNote}`) : e;
+      const message = String((e as Error)?.message ?? e).split('\n')[0]!;
+      throw pinNote && /shape|dimension/i.test(message) ? new Error(`${message}${pinNote}`) : e;
     });
   const qBytes = prepareModelBytes(o.qdq, all.map((i) => i.pair.qdq));
   const rBytes = prepareModelBytes(o.reference, all.map((i) => i.pair.ref));
