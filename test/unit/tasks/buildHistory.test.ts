@@ -169,7 +169,10 @@ test('comparableBuilds: a QAT build is offered the build before it, then its flo
     ],
   );
   assert.equal(builds[0]!.layerInfo, path.join(qat, 'history', 'qdq.20250501-100000.layer.json'));
-  assert.match(builds[0]!.description, /before this build, 2025-05-01 10:00:00/);
+  // When that build was made (its layer info's time), not when it was replaced (the stamp 10:00:00).
+  fs.utimesSync(builds[0]!.layerInfo, new Date(2025, 4, 1, 9, 45, 7), new Date(2025, 4, 1, 9, 45, 7));
+  const again = await comparableBuilds(path.join(qat, 'qdq.layer.json'));
+  assert.equal(again[0]!.description, 'before this build, built 2025-05-01 09:45:07');
   assert.equal(builds[1]!.log, path.join(models, 'yolov9t-fp32.trtexec', 'ptq.log'));
   assert.equal(builds[4]!.profile, path.join(models, 'yolov9t-qat.engine.profile.json'));
   assert.equal(builds[5]!.log, path.join(qat, 'history', 'qdq.20250501-093000.log'));
@@ -183,7 +186,7 @@ test('comparableBuilds: a QAT build is offered the build before it, then its flo
   const old = await comparableBuilds(path.join(qat, 'history', 'qdq.20250501-093000.layer.json'));
   assert.deepEqual(old.filter((b) => b.kind !== 'twin' && b.kind !== 'loose').map((b) => [b.kind, b.label, b.description]), [
     ['sibling', 'qdq', 'the current build'],
-    ['history', 'qdq of 2025-05-01 10:00:00', 'earlier build'],
+    ['history', 'qdq of 2025-05-01 10:00:00', 'earlier build, built 2025-05-01 09:45:07'],
   ]);
 
   // A layer info saved beside its model (yolov9-qat's naming): the builds of the folder's models.
