@@ -4,8 +4,9 @@
  *
  * Exit codes: 0 success; 1 findings / the checked property failed; 2 unreadable input or bad usage.
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { detachedDataFiles, isOnnxError, openModelFile, saveModelFile } from '../core/onnx/index';
+import { abandonSaves, detachedDataFiles, isOnnxError, openModelFile, saveModelFile } from '../core/onnx/index';
 import { summarizeModel, type ModelSummary } from '../core/graph/index';
 import { formatBytes } from '../protocol/format';
 import { runEngine } from './engine';
@@ -161,7 +162,24 @@ export function main(argv: string[], io: CliIo = stdio): number | Promise<number
   }
 }
 
+/**
+ * Ctrl-C, a CI job's SIGTERM, a closed terminal's SIGHUP: remove the temporary file of any save in
+ * progress (the core's abandonSaves; the target keeps its old bytes) and exit 128 + the signal's
+ * number, as a shell reports a process a signal stopped. A save runs synchronously, so the handler
+ * runs once it has ended; without one, the signal would kill the process in the middle of it,
+ * leaving a hidden temporary file of the model's size beside the target.
+ */
+export function onStopSignals(proc: NodeJS.EventEmitter = process, exit: (code: number) => void = (code) => process.exit(code)): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    proc.on(signal, () => {
+      abandonSaves();
+      exit(128 + os.constants.signals[signal]);
+    });
+  }
+}
+
 if (require.main === module) {
+  onStopSignals();
   // The reader went away (`qdq lint m.onnx | head`): stop quietly, as other command-line tools do,
   // instead of dying on an unhandled EPIPE with a stack trace.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
