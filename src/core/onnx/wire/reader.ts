@@ -155,6 +155,11 @@ export class WireReader {
   private readonly memory: boolean;
   private view: DataView | undefined;
 
+  /**
+   * The source is a whole file read from its start (not a payload or a span of one): a value cut
+   * short at the outermost level then means the file looks truncated, and errors say so.
+   */
+  wholeFile = false;
   /** Supplies the current field path for error messages (built only when an error happens). */
   describePath: (() => string) | undefined;
   /** Reusable window storage for sources that can read into a caller's buffer. */
@@ -206,7 +211,9 @@ export class WireReader {
 
   /** Read one byte; `end` is the limit of the enclosing message. */
   private byte(end: number, path?: string): number {
-    if (this.pos >= end) throw this.error('unexpected end of message while reading a varint', path);
+    if (this.pos >= end) {
+      throw this.error(this.atFileEnd(end) ? `the file ends in the middle of a varint at byte ${end}: it looks truncated` : 'unexpected end of message while reading a varint', path);
+    }
     this.ensure(1);
     const rel = this.pos - this.bufStart;
     if (rel >= this.buf.length) throw this.error('unexpected end of file while reading a varint', path);
@@ -308,10 +315,27 @@ export class WireReader {
   lengthDelimited(end: number, path?: string): number {
     const at = this.pos;
     const len = this.uvarint(end, path);
-    if (len > end - this.pos) {
-      throw this.error(`length ${len} runs past the end of the enclosing message (${end - this.pos} bytes left)`, path, at);
+    const left = end - this.pos;
+    if (len > left) {
+      let problem = `length ${len} runs past the end of the enclosing message (${left} bytes left)`;
+      if (this.atFileEnd(end)) {
+        // A top-level field longer than the rest of the file: most likely a cut download or copy
+        // (protobuf messages stay under 2 GB, so a longer length is garbage, not a cut).
+        problem = len < 2 ** 31
+          ? `length ${len} runs past the end of the file: it looks truncated (the file ends at byte ${end}; this field needs ${len - left} more bytes)`
+          : `length ${len} runs past the end of the file (${left} bytes left)`;
+      }
+      throw this.error(problem, path, at);
     }
     return this.pos + len;
+  }
+
+  /**
+   * Whether `end`, the end of the message being read, is the end of a whole file (`wholeFile`), at
+   * the outermost level.
+   */
+  private atFileEnd(end: number): boolean {
+    return this.wholeFile && this.depth === 0 && end >= this.source.size;
   }
 
   /** Bytes [pos, pos+len) as a view valid until the next read; advances. */
