@@ -3,10 +3,14 @@
  *
  * - `qdqStudio.numericCheck` ("QDQ Studio: Numeric Check (ONNX Runtime)"): asks for the reference
  *   (derived from the model, or an FP32 file) and the samples (seeded random, or a folder), runs the
- *   job in a worker thread (`dist/numericWorker.js`) under `withProgress`; Cancel terminates the
- *   worker. The result is saved atomically beside the model as `<name>.numeric.qdq-sensitivity.json`
- *   (our sensitivity format, so the sensitivity views read it) and the command returns
- *   `{result, saved}` (tests call it with a `NumericCommandArgs` object and no UI).
+ *   job in a worker thread (`dist/numericWorker.js`) under `withProgress`; Cancel asks the worker
+ *   to stop. The job reads the files on disk: when the model (or the reference) is open with unsaved
+ *   changes, a modal asks first: "Save and Check", "Check the Saved File" or Cancel. The result is
+ *   saved atomically beside the model as `<name>.numeric.qdq-sensitivity.json` (our sensitivity
+ *   format, so the sensitivity views read it); the message after the run says which inputs and which
+ *   reference produced the ranking, and is a warning when the result has warnings (layers or outputs
+ *   not compared, a quantized reference). The command returns `{result, saved}` (tests call it with
+ *   a `NumericCommandArgs` object and no UI; `answer` then sees and answers its messages).
  * - `qdqStudio.installOnnxRuntime`: `npm install onnxruntime-node` (CPU, install script skipped)
  *   into the extension's global storage, with progress.
  *
@@ -19,6 +23,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import type { NumericResult } from '../core/numeric/index';
+import { describeReference, describeSamples } from '../core/numeric/describe';
 import type { Logger } from '../util/logger';
 import type { FromWorker, NumericJob, ToWorker } from './protocol';
 
@@ -35,7 +40,25 @@ export interface NumericCommandArgs {
   readonly out?: string | null;
   /** Test hook: called with the worker once started. */
   readonly onWorker?: (w: Worker) => void;
+  /**
+   * Test hook: sees every message the command shows (the unsaved-changes question, the result, an
+   * error) and answers it in place of the user: the action picked, or undefined (dismissed / Cancel).
+   */
+  readonly answer?: NumericNoticeAnswerer;
 }
+
+/** One message of the numeric check command, as its test hook sees it. */
+export interface NumericNotice {
+  readonly kind: 'info' | 'warning' | 'error';
+  readonly message: string;
+  readonly actions: readonly string[];
+  readonly modal?: boolean;
+}
+export type NumericNoticeAnswerer = (notice: NumericNotice) => string | undefined | Thenable<string | undefined>;
+
+/** The unsaved-changes question's actions. */
+export const SAVE_AND_CHECK = 'Save and Check';
+export const CHECK_SAVED_FILE = 'Check the Saved File';
 
 export interface NumericCommandResult {
   readonly result?: NumericResult;
@@ -91,6 +114,54 @@ async function askArgs(uri?: vscode.Uri): Promise<NumericCommandArgs | undefined
   return { model: model.fsPath, reference, inputsDir, random: 4 };
 }
 
+/** Shows a message (a modal when asked), or hands it to the test hook. */
+function show(answer: NumericNoticeAnswerer | undefined, kind: NumericNotice['kind'], message: string, modal: boolean, ...actions: string[]): Thenable<string | undefined> {
+  if (answer) return Promise.resolve(answer({ kind, message, actions, ...(modal ? { modal: true } : {}) }));
+  const fn = kind === 'info' ? vscode.window.showInformationMessage : kind === 'warning' ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
+  return modal ? fn(message, { modal: true }, ...actions) : fn(message, ...actions);
+}
+
+/** Open editor tabs of `file` with unsaved changes (QDQ Studio's model editor, or any other). */
+function dirtyTabs(file: string): vscode.Tab[] {
+  const target = vscode.Uri.file(file).toString();
+  return vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => {
+    if (!t.isDirty) return false;
+    const input = t.input;
+    const uri = input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputText ? input.uri : undefined;
+    return uri?.toString() === target;
+  });
+}
+
+/**
+ * The job reads the files on disk. When the model or the reference has unsaved changes in an
+ * editor, ask: save them and check (the check then measures what the editor shows), check the
+ * saved file anyway, or cancel. Running on the unsaved model is not offered: the result is saved
+ * beside the model and names it, and would describe a model no file holds. False: do not run.
+ */
+async function settleUnsaved(args: NumericCommandArgs): Promise<boolean> {
+  const files = [args.model, ...(args.reference ? [args.reference] : [])].filter((f) => dirtyTabs(f).length);
+  if (!files.length) return true;
+  const names = files.map((f) => path.basename(f)).join(' and ');
+  const choice = await show(
+    args.answer,
+    'warning',
+    `${names} ${files.length === 1 ? 'has' : 'have'} unsaved changes. The numeric check runs ONNX Runtime on the file${files.length === 1 ? '' : 's'} on disk, so it would not measure your changes.`,
+    true,
+    SAVE_AND_CHECK,
+    CHECK_SAVED_FILE,
+  );
+  if (choice === CHECK_SAVED_FILE) return true;
+  if (choice !== SAVE_AND_CHECK) return false;
+  for (const f of files) {
+    const saved = await vscode.workspace.save(vscode.Uri.file(f));
+    if (!saved || dirtyTabs(f).length) {
+      void show(args.answer, 'error', `QDQ Studio numeric check: ${path.basename(f)} was not saved; nothing was checked.`, false);
+      return false;
+    }
+  }
+  return true;
+}
+
 export function defaultResultPath(model: string): string {
   return path.join(path.dirname(model), `${path.basename(model, path.extname(model))}.numeric.qdq-sensitivity.json`);
 }
@@ -98,6 +169,9 @@ export function defaultResultPath(model: string): string {
 async function runNumericCommand(context: vscode.ExtensionContext, log: Logger, arg?: vscode.Uri | NumericCommandArgs): Promise<NumericCommandResult> {
   const args = arg && !(arg instanceof vscode.Uri) && 'model' in arg ? arg : await askArgs(arg instanceof vscode.Uri ? arg : undefined);
   if (!args) return { cancelled: true };
+  if (!(await settleUnsaved(args))) return { cancelled: true };
+  const ui = !(arg && !(arg instanceof vscode.Uri)); // started by the user, not with arguments
+  const tell = ui || args.answer !== undefined;
   const job: NumericJob = {
     model: args.model,
     ...(args.reference ? { reference: args.reference } : {}),
@@ -156,8 +230,7 @@ async function runNumericCommand(context: vscode.ExtensionContext, log: Logger, 
   if (outcome.error?.startsWith('ORT:')) {
     const message = outcome.error.slice(4);
     log.warn(message);
-    void vscode.window
-      .showErrorMessage(`QDQ Studio: ${message}. Install ONNX Runtime (CPU, ~70 MB download) or point the setting qdqStudio.numeric.onnxRuntimePath at an onnxruntime-node install.`, 'Install ONNX Runtime', 'Open Setting')
+    void show(args.answer, 'error', `QDQ Studio: ${message}. Install ONNX Runtime (CPU, ~70 MB download) or point the setting qdqStudio.numeric.onnxRuntimePath at an onnxruntime-node install.`, false, 'Install ONNX Runtime', 'Open Setting')
       .then((choice) => {
         if (choice === 'Install ONNX Runtime') void vscode.commands.executeCommand(INSTALL_ORT_COMMAND);
         else if (choice === 'Open Setting') void vscode.commands.executeCommand('workbench.action.openSettings', 'qdqStudio.numeric.onnxRuntimePath');
@@ -166,19 +239,29 @@ async function runNumericCommand(context: vscode.ExtensionContext, log: Logger, 
   }
   if (outcome.error) {
     log.error(`numeric check of ${args.model}`, outcome.error);
-    void vscode.window.showErrorMessage(`QDQ Studio numeric check: ${outcome.error}`);
+    void show(args.answer, 'error', `QDQ Studio numeric check: ${outcome.error}`, false);
   } else if (outcome.result) {
     const r = outcome.result;
-    const top = r.layers[0];
     log.info(`numeric check of ${args.model}: ${r.layers.length} layers, ${r.passes} passes, ${Math.round(r.elapsedMs)} ms; saved ${outcome.saved ?? 'nowhere'}`);
-    if (!(arg && !(arg instanceof vscode.Uri))) {
-      const msg = `Numeric check: output SQNR ${r.outputs[0]?.sqnrDb.toFixed(1) ?? '?'} dB; most sensitive ${top ? `${top.node} (local SQNR ${top.localSqnrDb.toFixed(1)} dB)` : '–'}.`;
-      void vscode.window.showInformationMessage(msg, ...(outcome.saved ? ['Open Result'] : [])).then((c) => {
+    for (const w of r.warnings) log.warn(`numeric check of ${args.model}: ${w}`);
+    if (tell) {
+      void show(args.answer, r.warnings.length ? 'warning' : 'info', resultMessage(r), false, ...(outcome.saved ? ['Open Result'] : [])).then((c) => {
         if (c && outcome.saved) void vscode.window.showTextDocument(vscode.Uri.file(outcome.saved));
       });
     }
   }
   return outcome;
+}
+
+/**
+ * `Numeric check of m.onnx (4 random inputs (seed 1), against the derived reference (Q/DQ pairs
+ * removed)): output SQNR 16.8 dB; most sensitive /model.18/…/Conv (local SQNR 4.4 dB).`, then the
+ * warnings.
+ */
+export function resultMessage(r: NumericResult): string {
+  const top = r.layers[0];
+  const head = `Numeric check of ${path.basename(r.model)} (${describeSamples(r.inputs)}, against ${describeReference(r)}): output SQNR ${r.outputs[0]?.sqnrDb.toFixed(1) ?? '?'} dB; most sensitive ${top ? `${top.node} (local SQNR ${top.localSqnrDb.toFixed(1)} dB)` : '–'}.`;
+  return r.warnings.length ? `${head} ${r.warnings.map((w) => `⚠ ${w[0]!.toUpperCase()}${w.slice(1)}.`).join(' ')}` : head;
 }
 
 async function installOrt(context: vscode.ExtensionContext, log: Logger): Promise<boolean> {

@@ -9,7 +9,7 @@ export { parseNpy, encodeNpy, type NpyArray } from './npy';
 export { ErrorAccumulator, SQNR_CAP_DB, localSqnrDb, sqnrFromNsr, type ErrorFigures } from './metrics';
 export { DEFAULT_LAYER_OPS, floatSourceOf, planLayers, type LayerPlan, type NumericPlan, type TensorPair } from './plan';
 export { addGraphOutputs, inlineExternalData, pinInputShapes, prepareModelBytes } from './prepare';
-export { describeSamples, listSampleFiles, loadSamples, modelInputs, randomSamples, SAMPLE_EXTENSIONS, type ModelInput, type Sample } from './inputs';
+export { listSampleFiles, loadSamples, modelInputs, randomSamples, SAMPLE_EXTENSIONS, type ModelInput, type Sample } from './inputs';
 export { decodeImage, letterbox, type Rgba } from './images';
 export {
   countQdqNodes,
@@ -20,5 +20,6 @@ export {
   type NumericResult,
   type OutputNumeric,
 } from './numericCheck';
-export { describeReference, toSensitivityJson, type SensitivityJsonOptions } from './sensitivityJson';
+export { toSensitivityJson, type SensitivityJsonOptions } from './sensitivityJson';
+export { describeReference, describeSamples } from './describe';
 export type { FetchedTensor, FloatTensor, NumericRuntime, NumericSession, OutputInfo } from './runtime';

@@ -173,24 +173,3 @@ export function loadSamples(files: readonly string[], inputs: readonly ModelInpu
     return { label: file, feeds: { [inp.name]: { dims, data } } };
   });
 }
-
-/**
- * What the samples were, in a few words, from their labels (`NumericResult.inputs`): `4 random
- * inputs (seed 1)`, `2 images from /data/val`, `3 .npy files from /data/npy`, `3 sample files (2
- * images, 1 .npy) from /data`.
- */
-export function describeSamples(labels: readonly string[]): string {
-  const random = labels.map((l) => /^random #\d+ \(seed (-?\d+)\)$/.exec(l));
-  if (labels.length && random.every((m) => m)) {
-    const seeds = [...new Set(random.map((m) => m![1]))];
-    return `${labels.length} random input${labels.length === 1 ? '' : 's'} (seed ${seeds.join(', ')})`;
-  }
-  const dirs = [...new Set(labels.map((l) => path.dirname(l)))];
-  const from = dirs.length === 1 ? ` from ${dirs[0]}` : '';
-  const npy = labels.filter((l) => path.extname(l).toLowerCase() === '.npy').length;
-  const images = labels.length - npy;
-  const n = labels.length;
-  if (!npy) return `${n} image${n === 1 ? '' : 's'}${from}`;
-  if (!images) return `${n} .npy file${n === 1 ? '' : 's'}${from}`;
-  return `${n} sample files (${images} image${images === 1 ? '' : 's'}, ${npy} .npy)${from}`;
-}

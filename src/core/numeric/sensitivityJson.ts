@@ -11,7 +11,7 @@
  * Per-run details that the schema does not name travel under `x-numeric` (readers ignore `x-`).
  */
 import { QDQ_SENSITIVITY_FORMAT, QDQ_SENSITIVITY_VERSION } from '../sensitivity/index';
-import { describeSamples } from './inputs';
+import { describeReference, describeSamples } from './describe';
 import type { NumericResult } from './numericCheck';
 
 export interface SensitivityJsonOptions {
@@ -21,11 +21,6 @@ export interface SensitivityJsonOptions {
 }
 
 const round = (v: number, digits = 6): number => Number(v.toPrecision(digits));
-
-/** `the derived reference (Q/DQ pairs removed)` or `the reference /m/yolov9t-fp32.onnx`. */
-export function describeReference(r: Pick<NumericResult, 'reference' | 'referenceKind'>): string {
-  return r.referenceKind === 'derived' ? 'the derived reference (Q/DQ pairs removed)' : `the reference ${r.reference}`;
-}
 
 export function toSensitivityJson(r: NumericResult, o: SensitivityJsonOptions = {}): Record<string, unknown> {
   const out0 = r.outputs[0];
