@@ -153,6 +153,18 @@ suite('Numeric check (ONNX Runtime in a worker thread)', () => {
     });
   });
 
+  test('a result with warnings is said as a warning, with the warnings (a quantized model as the reference)', async function () {
+    this.timeout(120_000);
+    const model = await requireModel('models/tiny-qat-good.onnx');
+    const seen: NumericNotice[] = [];
+    const r = await vscode.commands.executeCommand<CommandResult>('qdqStudio.numericCheck', { model: model.fsPath, reference: model.fsPath, random: 1, out: null, answer: (n: NumericNotice) => (seen.push(n), undefined) });
+    assert.ok(r.result, JSON.stringify(r));
+    assert.equal(r.result.warnings.length, 1, JSON.stringify(r.result.warnings));
+    assert.equal(seen.length, 1, JSON.stringify(seen));
+    assert.equal(seen[0]!.kind, 'warning');
+    assert.match(seen[0]!.message, /against the reference .*tiny-qat-good\.onnx\): output SQNR .* ⚠ The reference .* has \d+ Q\/DQ nodes itself/);
+  });
+
   test('an FP32 model as the Q/DQ model: refused with an error message, nothing saved', async function () {
     this.timeout(120_000);
     const model = await requireModel('models/tiny-fp32.onnx');
