@@ -17,39 +17,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { analyzeModel, formatText, toLintJson, toSarif, UnknownRuleError, type AnalysisReport, type Finding, type RuleId } from '../core/analysis/index';
-import { buildGraphIndex, nodeLabel, type GraphIndex } from '../core/graph/index';
-import { openModelFile, type Graph } from '../core/onnx/index';
+import { analyzeModel, formatText, GRAPH_CHECK, GRAPH_CHECK_TEXT, graphFindings, isGraphCheck, toLintJson, toSarif, UnknownRuleError, type AnalysisReport, type Finding } from '../core/analysis/index';
+import { buildGraphIndex } from '../core/graph/index';
+import { openModelFile } from '../core/onnx/index';
 import { externalDataProblems, type DataProblem } from './dataProblems';
 import type { CliIo } from './qdq';
 import { analysisTarget } from './target';
 import { InputError, parseCommandArgs, UsageError, VERSION } from './usage';
-
-/** The graph check: its short and long ids (as a rule's), reported for every graph problem. */
-export const GRAPH_CHECK = { id: 'G1', name: 'QDQ-GRAPH-INVALID' } as const;
-
-const GRAPH_CHECK_TEXT = {
-  title: 'The graph must be a valid ONNX graph',
-  full: 'A cycle, a node input that no node, initializer or graph input defines, a node name, tensor producer or initializer defined twice, or a graph output no node produces. TensorRT\'s ONNX parser refuses such a graph before it builds anything.',
-  help: 'Fix the export (or the edit) that made the graph; `qdq info` lists every problem.',
-};
-
-/** Graph problems as findings of the graph check, severity error, in the index's order. */
-export function graphFindings(graph: Graph, index: GraphIndex): Finding[] {
-  return index.problems.map((p) => ({
-    ruleId: GRAPH_CHECK.id as RuleId, // not one of the R rules; the JSON and SARIF shapes are the same
-    rule: GRAPH_CHECK.name,
-    severity: 'error' as const,
-    message: p.message,
-    nodes: p.nodes.map((i) => nodeLabel(graph.node[i]!, i)),
-    data: { kind: p.kind, ...(p.tensor !== undefined ? { tensor: p.tensor } : {}) },
-  }));
-}
-
-function isGraphCheck(key: string): boolean {
-  const k = key.trim().toUpperCase();
-  return k === GRAPH_CHECK.id || k === GRAPH_CHECK.name;
-}
 
 /** The report with `extra` findings first (they are errors: the report's order is errors first). */
 function withFindings(r: AnalysisReport, extra: Finding[]): AnalysisReport {
@@ -71,7 +45,7 @@ interface SarifLog {
  * results point at a descriptor of it after the rules; data problems make the run unsuccessful,
  * each said in a toolExecutionNotification.
  */
-function completeSarif(log: SarifLog, dataProblems: readonly DataProblem[]): SarifLog {
+function completeSarif(log: SarifLog, dataProblems: readonly DataProblem[], docBase: string | undefined): SarifLog {
   const run = log.runs[0]!;
   if (run.results.some((x) => x.ruleId === GRAPH_CHECK.id)) {
     const index = run.tool.driver.rules.length;
@@ -82,6 +56,7 @@ function completeSarif(log: SarifLog, dataProblems: readonly DataProblem[]): Sar
       fullDescription: { text: GRAPH_CHECK_TEXT.full },
       help: { text: `${GRAPH_CHECK_TEXT.help} (${GRAPH_CHECK.name})`, markdown: `**${GRAPH_CHECK.id} ${GRAPH_CHECK.name}** — ${GRAPH_CHECK_TEXT.help}` },
       defaultConfiguration: { level: 'error' },
+      ...(docBase !== undefined ? { helpUri: `${docBase}${GRAPH_CHECK.id}.md` } : {}),
       properties: { longId: GRAPH_CHECK.name, versions: 'all', tags: ['tensorrt', 'onnx'] },
     } as { id: string });
     for (const x of run.results) if (x.ruleId === GRAPH_CHECK.id) x.ruleIndex = index;
@@ -144,7 +119,8 @@ export function cmdLint(args: string[], io: CliIo): number {
       const json = toLintJson(file, report);
       io.out(JSON.stringify(dataProblems.length ? { ...json, externalDataProblems: dataProblems } : json, null, 2));
     } else if (format === 'sarif') {
-      io.out(JSON.stringify(completeSarif(toSarif(file, report, { version: VERSION, rulesBase: rulesDocBase() }) as SarifLog, dataProblems), null, 2));
+      const docBase = rulesDocBase();
+      io.out(JSON.stringify(completeSarif(toSarif(file, report, { version: VERSION, rulesBase: docBase }) as SarifLog, dataProblems, docBase), null, 2));
     } else io.out(formatText(file, report));
     if (dataProblems.length) {
       for (const p of dataProblems) io.err(`qdq: ${p.message}`);

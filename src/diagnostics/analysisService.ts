@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { AnalysisReport, Target } from '../core/analysis/index';
+import type { AnalysisReport, Finding, Target } from '../core/analysis/index';
 import type { OnnxDocument } from '../editor/onnxDocument';
 import type { OpenDocuments } from '../editor/openDocuments';
 import { markStep } from '../editor/openTimeline';
@@ -10,7 +10,13 @@ import type { Logger } from '../util/logger';
 export type AnalysisState =
   | { readonly kind: 'pending' }
   | { readonly kind: 'disabled' }
-  | { readonly kind: 'analysed'; readonly report: AnalysisReport; readonly target: Target }
+  | {
+      readonly kind: 'analysed';
+      readonly report: AnalysisReport;
+      readonly target: Target;
+      /** The graph check G1's findings (a cycle, a dangling input, a name defined twice), as `qdq lint` reports them. */
+      readonly structure: readonly Finding[];
+    }
   /** The model did not load (the load error is the finding) or the analysis itself failed. */
   | { readonly kind: 'failed'; readonly message: string; readonly loadError: boolean };
 
@@ -145,7 +151,9 @@ export class AnalysisService extends Disposable {
       this.log.info(
         `Analysed ${document.uri.toString(true)} for TensorRT ${target.trt}.x ${target.precision}: ${report.findings.length} findings in ${(performance.now() - t0).toFixed(0)} ms`,
       );
-      this.set(document, { kind: 'analysed', report, target });
+      const graph = state.decoded.model.graph;
+      const structure = graph ? analysis.graphFindings(graph, index) : [];
+      this.set(document, { kind: 'analysed', report, target, structure });
     } catch (e) {
       if (!current()) return;
       const message = `Analysis of ${document.uri.toString(true)} failed: ${e instanceof Error ? e.message : String(e)}`;

@@ -59,7 +59,8 @@ export function mismatchMessage(d: { node: string; opType: string; predicted: st
  * information. Where the model's Q/DQ build disagrees with the prediction (engineCheck.ts), one
  * warning per node, code `engine-mismatch`. A model that fails to load gets one error diagnostic
  * saying why; an external data file that is missing, cut short or outside the model's folder, one
- * warning (code `external-data`) naming it. Cleared when the model's last editor closes, refreshed
+ * warning (code `external-data`) naming it; a graph TensorRT's parser refuses (a cycle, a dangling
+ * input, a name defined twice), one error per problem (code G1, as `qdq lint` says it). Cleared when the model's last editor closes, refreshed
  * whenever the analysis reruns or the build is checked again.
  *
  * A `.onnx` file has no text positions, so every diagnostic sits at 0:0. VS Code does not tell a
@@ -110,9 +111,11 @@ export class ProblemsReporter extends Disposable {
       d.code = 'external-data';
       return d;
     });
+    // The graph check G1 (what TensorRT's parser refuses: a cycle, a dangling input, a name defined
+    // twice), as `qdq lint` reports it; the model summary lists the same problems.
     this.collection.set(document.uri, [
       ...data,
-      ...state.report.findings.map((f) => {
+      ...[...state.structure, ...state.report.findings].map((f) => {
         const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), problemMessage(f), SEVERITY[f.severity]);
         d.source = DIAGNOSTIC_SOURCE;
         // The code (R16) goes to the finding's first node in the graph; the rule page is the related information.

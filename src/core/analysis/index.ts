@@ -13,3 +13,4 @@ export { joinAnd, listNames, type Rule } from './rule';
 export { toLintJson, type LintJson } from './output/json';
 export { toSarif } from './output/sarif';
 export { formatText } from './output/text';
+export { GRAPH_CHECK, GRAPH_CHECK_TEXT, graphFindings, isGraphCheck } from './graphCheck';

@@ -216,6 +216,28 @@ suite('Problems panel and Findings view (TensorRT Q/DQ analysis)', function () {
     await waitForDiagnostics(uri, 'the findings beside the warning', (x) => x.length === findings.length + 1);
   });
 
+  test('a graph TensorRT\'s parser refuses (a dangling input) is a G1 error in the Problems panel, linking to the node, as qdq lint says it', async () => {
+    const good = await requireModel('models/tiny-qat-good.onnx');
+    const d = decodeModel(new MemorySource(await vscode.workspace.fs.readFile(good), good.fsPath), { file: good.fsPath });
+    const node = d.model.graph!.node.find((n) => n.opType === 'Conv' && n.name)!;
+    node.input = ['nowhere', ...node.input.slice(1)];
+    markDirty(node);
+    const uri = workspaceFile('models/scratch-dangling.onnx');
+    scratch.push(uri);
+    await vscode.workspace.fs.writeFile(uri, encodeModelToBytes(d));
+    await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
+    await waitForOurEditor(uri);
+    const diags = await waitForDiagnostics(uri, 'the G1 error', (x) => x.some((y) => ruleOf(y) === 'G1'));
+    const g1 = diags.filter((x) => ruleOf(x) === 'G1');
+    assert.equal(g1.length, 1, JSON.stringify(g1.map((x) => x.message)));
+    assert.equal(g1[0]!.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(g1[0]!.message, /nowhere/);
+    const code = g1[0]!.code as { value: string; target: vscode.Uri };
+    assert.equal(code.target.scheme, 'command', 'the code link reveals the node');
+    assert.ok(decodeURIComponent(code.target.query).includes(node.name), code.target.query);
+    assert.ok(g1[0]!.relatedInformation?.[0]?.location.uri.path.endsWith('/docs/rules/G1.md'));
+  });
+
   test('saving over a linked model file (a Hugging Face cache snapshot) brings up the warning for its data link, which now leads out', async function () {
     if (process.platform === 'win32') return this.skip(); // symbolic links need extra rights there
     const good = await requireModel('models/tiny-qat-good.onnx');

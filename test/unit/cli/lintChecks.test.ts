@@ -218,7 +218,13 @@ test('graph problems are G1 findings of severity error: exit 1 in every format; 
   assert.match(text.out, /^error {3}G1 QDQ-GRAPH-INVALID: node 'dangle' reads 'nowhere'/m);
   assert.match(text.out, /^3 errors, /m);
 
-  const sarif = await qdq('lint', model, '--format', 'sarif');
+  const base = 'https://example.invalid/rules/';
+  const saved = process.env.QDQ_RULES_DOC_BASE;
+  process.env.QDQ_RULES_DOC_BASE = base;
+  const sarif = await qdq('lint', model, '--format', 'sarif').finally(() => {
+    if (saved === undefined) delete process.env.QDQ_RULES_DOC_BASE;
+    else process.env.QDQ_RULES_DOC_BASE = saved;
+  });
   assert.equal(sarif.code, 1);
   const run = JSON.parse(sarif.out).runs[0];
   const results = run.results.filter((x: { ruleId: string }) => x.ruleId === 'G1');
@@ -229,6 +235,9 @@ test('graph problems are G1 findings of severity error: exit 1 in every format; 
     assert.equal(rule.id, 'G1', 'ruleIndex points at its descriptor');
     assert.equal(rule.properties.longId, 'QDQ-GRAPH-INVALID');
     assert.equal(rule.defaultConfiguration.level, 'error');
+    // Its help page, beside the rules' (docs/rules/G1.md, shipped with them).
+    assert.ok(fs.existsSync(path.join(__dirname, '..', '..', '..', 'docs', 'rules', 'G1.md')));
+    assert.equal(rule.helpUri, `${base}G1.md`);
   }
   assert.equal(run.invocations[0].executionSuccessful, true);
 
