@@ -170,7 +170,8 @@ function outside(dir: string, target: string): boolean {
 /**
  * Why an external data `location` may not be used, or undefined when it may: absolute (POSIX, UNC,
  * rooted `\w.bin`), naming a drive (`C:\w.bin`, drive-relative `C:w.bin`), climbing out of the
- * model's folder (`..`), or holding a NUL byte. Lexical: touches no disk.
+ * model's folder (`..`), naming a folder (`w.data/`, `w.data/.`: Node would resolve it to the file
+ * `w.data`, which onnx and onnxruntime cannot open), or holding a NUL byte. Lexical: touches no disk.
  */
 export function refusedLocation(location: string, modelFile: string): string | undefined {
   if (location.includes('\0')) return 'external data location contains a NUL byte';
@@ -180,6 +181,8 @@ export function refusedLocation(location: string, modelFile: string): string | u
   }
   const baseDir = path.dirname(path.resolve(modelFile));
   if (climbsOut(location) || outside(baseDir, path.resolve(baseDir, location))) return `external data location '${location}' escapes the model's folder`;
+  const last = location.split(/[\\/]/).pop();
+  if (last === '' || last === '.' || last === '..') return `external data location '${location}' names a folder, not a file`;
   return undefined;
 }
 

@@ -8,11 +8,17 @@
 import * as path from 'node:path';
 import { TensorDataError } from './errors';
 import { externalDataValue, type FileReader, locateDataFile, nodeFileReader, refusedLocation, resolveExternalData } from './externalData';
-import { DataLocation, type Graph, type ModelProto, type Node, type SparseTensor, type Tensor } from './model';
-import { tensorByteLength } from './tensorData';
+import { DataLocation, type ModelProto } from './model';
+import { eachTensor, tensorByteLength } from './tensorData';
+
+export { eachTensor };
 
 export interface ExternalDataFileStatus {
-  /** `location` as written in the model (the first spelling met, when tensors spell one file differently). */
+  /**
+   * `location` as written in the model (the first spelling met, when tensors spell one file
+   * differently); '' for the tensors stored externally that have none (or an empty one), listed
+   * last as one `refused` entry.
+   */
   location: string;
   /** Absolute path it resolves to (before links); null when the location is refused. */
   path: string | null;
@@ -30,42 +36,12 @@ export interface ExternalDataFileStatus {
   fileBytes: number | null;
   /**
    * null when fine (or not looked at); `missing` (not there, or not a file); `short` (smaller than
-   * bytesNeeded); `refused`: a location outside the model's folder, or a symbolic link leading out.
+   * bytesNeeded); `refused`: a location outside the model's folder, a symbolic link leading out, or
+   * a location that names no file (a folder such as `w.data/`, or none at all).
    */
   problem: 'missing' | 'short' | 'refused' | null;
   /** The problem in words, naming the model file; null when fine. */
   message: string | null;
-}
-
-/** Every tensor of the model: graph initializers (sparse ones' values and indices too) and attribute tensors, in every graph, function and training graph. */
-export function eachTensor(model: ModelProto, visit: (t: Tensor) => void): void {
-  const sparse = (s: SparseTensor | undefined) => {
-    if (s?.values) visit(s.values);
-    if (s?.indices) visit(s.indices);
-  };
-  const nodes = (list: readonly Node[]) => {
-    for (const n of list) {
-      for (const a of n.attribute) {
-        if (a.t) visit(a.t);
-        a.tensors.forEach(visit);
-        sparse(a.sparseTensor);
-        a.sparseTensors.forEach(sparse);
-        if (a.g) graph(a.g);
-        a.graphs.forEach(graph);
-      }
-    }
-  };
-  const graph = (g: Graph) => {
-    g.initializer.forEach(visit);
-    g.sparseInitializer.forEach(sparse);
-    nodes(g.node);
-  };
-  if (model.graph) graph(model.graph);
-  for (const f of model.functions) nodes(f.node);
-  for (const t of model.trainingInfo) {
-    if (t.initialization) graph(t.initialization);
-    if (t.algorithm) graph(t.algorithm);
-  }
 }
 
 interface Located {
@@ -80,10 +56,16 @@ function locate(model: ModelProto, modelFile: string, reader: FileReader | null,
   const files = new Map<string, Located>();
   const bySpelling = new Map<string, Located>();
   const dir = path.dirname(path.resolve(modelFile));
+  /** Tensors stored externally without a location (or with an empty one): no file to look at, a problem at once. */
+  let unlocated: ExternalDataFileStatus | undefined;
   eachTensor(model, (t) => {
     if (t.dataLocation !== DataLocation.EXTERNAL) return;
     const location = externalDataValue(t, 'location');
-    if (!location) return; // the tensor's own problem, reported when it is read
+    if (!location) {
+      unlocated ??= { location: '', path: null, tensors: 0, bytesNeeded: 0, checked: reader !== null, fileBytes: null, problem: 'refused', message: null };
+      unlocated.tensors++;
+      return;
+    }
     let f = bySpelling.get(location);
     if (!f) {
       const refused = refusedLocation(location, modelFile);
@@ -110,6 +92,11 @@ function locate(model: ModelProto, modelFile: string, reader: FileReader | null,
     }
   });
   const out = [...files.values()];
+  if (unlocated) {
+    const n = unlocated.tensors;
+    unlocated.message = `${modelFile}: ${n === 1 ? '1 tensor is' : `${n} tensors are`} stored externally without a data file to read from (external_data has no 'location', or an empty one); ${n === 1 ? 'it cannot' : 'they cannot'} be read`;
+    out.push({ status: unlocated });
+  }
   if (reader === null) return out;
   for (const f of out) {
     const s = f.status;

@@ -7,8 +7,58 @@ import { dataTypeInfo, DataType, rawByteLength } from './dataTypes';
 import type { DecodedModel } from './decode';
 import { OnnxFormatError, TensorDataError } from './errors';
 import { externalDataValue, type FileReader, nodeFileReader, readExternalBytes } from './externalData';
-import { type DataRef, DataLocation, type Int64, type Tensor } from './model';
+import { type Attribute, type DataRef, DataLocation, type Graph, type Int64, type ModelProto, type Node, type SparseTensor, type Tensor } from './model';
 import { WireReader, WireType } from './wire/reader';
+
+/**
+ * Every tensor of the model: graph initializers (sparse ones' values and indices too) and attribute
+ * tensors, in every graph, function and training graph. An attribute's tensor comes with its
+ * attribute and node (which name it when the tensor itself has no name, as a Constant's value).
+ */
+export function eachTensor(model: ModelProto, visit: (t: Tensor, attribute?: Attribute, node?: Node) => void): void {
+  const sparse = (s: SparseTensor | undefined, a?: Attribute, n?: Node) => {
+    if (s?.values) visit(s.values, a, n);
+    if (s?.indices) visit(s.indices, a, n);
+  };
+  const nodes = (list: readonly Node[]) => {
+    for (const n of list) {
+      for (const a of n.attribute) {
+        if (a.t) visit(a.t, a, n);
+        for (const t of a.tensors) visit(t, a, n);
+        sparse(a.sparseTensor, a, n);
+        for (const s of a.sparseTensors) sparse(s, a, n);
+        if (a.g) graph(a.g);
+        a.graphs.forEach(graph);
+      }
+    }
+  };
+  const graph = (g: Graph) => {
+    for (const t of g.initializer) visit(t);
+    for (const s of g.sparseInitializer) sparse(s);
+    nodes(g.node);
+  };
+  if (model.graph) graph(model.graph);
+  for (const f of model.functions) nodes(f.node);
+  for (const t of model.trainingInfo) {
+    if (t.initialization) graph(t.initialization);
+    if (t.algorithm) graph(t.algorithm);
+  }
+}
+
+/**
+ * Where an unnamed tensor is, for messages: the node attribute that holds it (a Constant's `value`:
+ * "Constant node '/model.0/Constant' attribute 'value'"; a node without a name is told by its first
+ * output). Undefined when the tensor is not an attribute's (an unnamed initializer).
+ */
+export function tensorOwner(model: ModelProto, target: Tensor): string | undefined {
+  let owner: string | undefined;
+  eachTensor(model, (t, a, n) => {
+    if (owner !== undefined || t !== target || !a || !n) return;
+    const node = n.name ? `'${n.name}'` : n.output[0] ? `(output '${n.output[0]}')` : '(no name)';
+    owner = `${n.opType || 'unknown'} node ${node} attribute '${a.name}'`;
+  });
+  return owner;
+}
 
 /** Number of elements from dims, or undefined when a dim is negative or not a safe number. */
 export function tensorElementCount(t: Tensor): number | undefined {
@@ -39,12 +89,12 @@ export function tensorByteLength(t: Tensor): number | undefined {
 }
 
 /** Read the value bytes of a DataRef: for a single packed entry, its value; otherwise all entries parsed. */
-function refEntries(decoded: DecodedModel, ref: DataRef): { wireType: number; value: Uint8Array }[] {
+function refEntries(decoded: DecodedModel, ref: DataRef, name: string): { wireType: number; value: Uint8Array }[] {
   if (ref.kind === 'inline') return [{ wireType: WireType.LEN, value: ref.bytes }];
   const out: { wireType: number; value: Uint8Array }[] = [];
   for (const span of ref.fieldSpans) {
     const bytes = decoded.source.read(span.start, span.end - span.start);
-    if (bytes.length !== span.end - span.start) throw new TensorDataError(decoded.file, '', 'the model file changed or is shorter than when it was opened');
+    if (bytes.length !== span.end - span.start) throw new TensorDataError(decoded.file, name, 'the model file changed or is shorter than when it was opened');
     const r = new WireReader(new MemorySource(bytes, decoded.file), decoded.file);
     while (r.pos < bytes.length) {
       const key = r.tag(bytes.length, '');
@@ -82,7 +132,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
  */
 function varints(decoded: DecodedModel, ref: DataRef, name: string): Int64[] {
   const out: Int64[] = [];
-  for (const e of refEntries(decoded, ref)) {
+  for (const e of refEntries(decoded, ref, name)) {
     const r = new WireReader(new MemorySource(e.value), decoded.file);
     try {
       while (r.pos < e.value.length) out.push(r.int64(e.value.length, ''));
@@ -95,15 +145,36 @@ function varints(decoded: DecodedModel, ref: DataRef, name: string): Int64[] {
 }
 
 /**
+ * A TensorDataError about a tensor without a name (a Constant's value), said as the node attribute
+ * that holds it: "cannot read the tensor of Constant node '/model.0/Constant' attribute 'value'".
+ */
+function withOwner(decoded: DecodedModel, t: Tensor, e: unknown): unknown {
+  if (!(e instanceof TensorDataError) || e.tensorName !== '' || t.name !== '') return e;
+  const owner = tensorOwner(decoded.model, t);
+  if (owner !== undefined) e.message = `${e.file}: cannot read the tensor of ${owner}: ${e.problem}`;
+  return e;
+}
+
+/**
  * The tensor's payload in raw_data layout (little-endian, 4-bit types packed two per byte),
- * whichever field or file holds it. Throws TensorDataError naming the file on any problem, or ModelChangedError when the model file was rewritten in place since it was opened.
+ * whichever field or file holds it. Throws TensorDataError naming the file and the tensor (or, for
+ * a tensor without a name, the node attribute holding it) on any problem, or ModelChangedError when
+ * the model file was rewritten in place since it was opened.
  */
 export function readTensorBytes(decoded: DecodedModel, t: Tensor, reader: FileReader = nodeFileReader): Uint8Array {
+  try {
+    return bytesOf(decoded, t, reader);
+  } catch (e) {
+    throw withOwner(decoded, t, e);
+  }
+}
+
+function bytesOf(decoded: DecodedModel, t: Tensor, reader: FileReader): Uint8Array {
   const count = tensorElementCount(t);
   const expected = count === undefined ? undefined : rawByteLength(t.dataType, count);
   if (t.dataLocation === DataLocation.EXTERNAL) return readExternalBytes(t, decoded.file, expected, reader);
   if (t.rawData) {
-    const bytes = concat(refEntries(decoded, t.rawData).map((e) => e.value));
+    const bytes = concat(refEntries(decoded, t.rawData, t.name).map((e) => e.value));
     if (expected !== undefined && bytes.length !== expected) {
       throw new TensorDataError(decoded.file, t.name, `raw_data has ${bytes.length} bytes, its shape and type need ${expected}`);
     }
@@ -112,7 +183,7 @@ export function readTensorBytes(decoded: DecodedModel, t: Tensor, reader: FileRe
   const info = dataTypeInfo(t.dataType);
   if (count === undefined || !info) throw new TensorDataError(decoded.file, t.name, 'unknown shape or data type');
   if (t.floatData || t.doubleData) {
-    const bytes = concat(refEntries(decoded, (t.floatData ?? t.doubleData)!).map((e) => e.value));
+    const bytes = concat(refEntries(decoded, (t.floatData ?? t.doubleData)!, t.name).map((e) => e.value));
     return bytes;
   }
   const ints = t.int32Data ? varints(decoded, t.int32Data, t.name) : t.int64Data ? varints(decoded, t.int64Data, t.name) : t.uint64Data ? varints(decoded, t.uint64Data, t.name) : undefined;
@@ -186,8 +257,16 @@ function fp8ToFloat(b: number, code: number): number {
  * Decoded element values. Standard numeric types map to their typed array; FLOAT16, BFLOAT16, the
  * FP8 types and FLOAT4E2M1 are converted to Float32Array; INT4/UINT4 are unpacked to Int8/Uint8.
  */
-export function readTensorValues(decoded: DecodedModel, t: Tensor, reader?: FileReader): TensorValues {
-  const bytes = readTensorBytes(decoded, t, reader);
+export function readTensorValues(decoded: DecodedModel, t: Tensor, reader: FileReader = nodeFileReader): TensorValues {
+  try {
+    return valuesOf(decoded, t, reader);
+  } catch (e) {
+    throw withOwner(decoded, t, e);
+  }
+}
+
+function valuesOf(decoded: DecodedModel, t: Tensor, reader: FileReader): TensorValues {
+  const bytes = bytesOf(decoded, t, reader);
   const count = tensorElementCount(t) ?? 0;
   const need = rawByteLength(t.dataType, count);
   if (need !== undefined && bytes.length < need) {

@@ -705,3 +705,56 @@ test('saving over a linked model file (a cache snapshot) is told that its data l
   assert.equal(externalDataStatus(saved.model, model)[0]!.problem, 'refused');
   saved.source.close?.();
 });
+
+test('a tensor without a name (a Constant\'s value) is named by the node attribute holding it when it cannot be read', () => {
+  const dir = tmpDir();
+  const value = (name: string) => ({ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: externalTensor(name, [4], [['location', 'd.data']]) });
+  const file = modelWithExternal(dir, [], {
+    graph: {
+      name: 'g',
+      output: [vi('k', [4])],
+      node: [
+        { name: '/model.0/Constant', opType: 'Constant', output: ['c'], attribute: [value('')] },
+        { opType: 'Constant', output: ['k'], attribute: [value('')] },
+        { name: 'named', opType: 'Constant', output: ['n'], attribute: [value('kept')] },
+      ],
+    },
+  });
+  const d = openModelFile(file);
+  const [a, b, c] = d.model.graph!.node.map((n) => n.attribute[0]!.t!);
+  const missing = `external data file 'd.data' (${path.join(dir, 'd.data')}) does not exist or cannot be read`;
+  for (const read of [readTensorBytes, readTensorValues]) {
+    assert.throws(() => read(d, a!), (e: unknown) => e instanceof TensorDataError && e.tensorName === '' &&
+      e.message === `${file}: cannot read the tensor of Constant node '/model.0/Constant' attribute 'value': ${missing}`);
+    assert.throws(() => read(d, b!), (e: unknown) => e instanceof TensorDataError && e.message === `${file}: cannot read the tensor of Constant node (output 'k') attribute 'value': ${missing}`);
+    // A tensor with a name keeps it.
+    assert.throws(() => read(d, c!), (e: unknown) => e instanceof TensorDataError && e.message === `${file}: cannot read tensor 'kept': ${missing}`);
+  }
+  d.source.close?.();
+});
+
+test('external data status: tensors stored externally without a location are listed as a problem, and a location naming a folder is refused', () => {
+  const dir = tmpDir();
+  const file = modelWithExternal(dir, [
+    [['location', 'w.data']],
+    [['location', '']], // empty
+    [['offset', '0'], ['length', '16']], // none at all
+    [['location', 'w.data/']], // a folder: Node would read the file w.data, onnx cannot
+    [['location', 'w.data/.']],
+  ]);
+  fs.writeFileSync(path.join(dir, 'w.data'), Buffer.alloc(16));
+  const st = statusOf(file);
+  assert.deepEqual(st.map((f) => [f.location, f.tensors, f.problem]), [['w.data', 1, null], ['w.data/', 1, 'refused'], ['w.data/.', 1, 'refused'], ['', 2, 'refused']]);
+  assert.equal(st[1]!.message, `${file}: external data location 'w.data/' names a folder, not a file`);
+  assert.equal(st[3]!.message, `${file}: 2 tensors are stored externally without a data file to read from (external_data has no 'location', or an empty one); they cannot be read`);
+  assert.equal(st[3]!.path, null);
+  // Reading says the same, tensor by tensor.
+  const d = openModelFile(file);
+  const init = d.model.graph!.initializer;
+  assert.deepEqual(nums(readTensorValues(d, init[0]!)), [0, 0, 0, 0]);
+  assert.throws(() => readTensorValues(d, init[1]!), /cannot read tensor 't1': external_data has no 'location'/);
+  assert.throws(() => readTensorValues(d, init[2]!), /cannot read tensor 't2': external_data has no 'location'/);
+  assert.throws(() => readTensorValues(d, init[3]!), /cannot read tensor 't3': external data location 'w\.data\/' names a folder, not a file/);
+  assert.throws(() => readTensorValues(d, init[4]!), /cannot read tensor 't4': external data location 'w\.data\/\.' names a folder, not a file/);
+  d.source.close?.();
+});
