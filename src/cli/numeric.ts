@@ -5,7 +5,7 @@
  * final outputs. Without --reference the reference is the Q/DQ model with every Q/DQ pair removed.
  * A product surface: the JSON shape is `{model, reference, referenceKind, runtime, inputs,
  * layers:[{node, opType, rank, sqnrDb, localSqnrDb, inputSqnrDb, cosine, maxAbs}],
- * outputs:[{name, sqnrDb, cosine, maxAbs}], unmatched, problems, passes, elapsedMs}`; extend, never rename.
+ * outputs:[{name, sqnrDb, cosine, maxAbs}], unmatched, problems, warnings, passes, elapsedMs}`; extend, never rename.
  *
  * Exit codes: 0 compared; 2 unreadable input, bad usage, or ONNX Runtime missing (one line naming
  * the file, or saying how to install it).
@@ -47,6 +47,7 @@ export function numericJson(r: NumericResult): Record<string, unknown> {
     outputs: r.outputs,
     unmatched: r.unmatched,
     problems: r.problems,
+    warnings: r.warnings,
     passes: r.passes,
     elapsedMs: Math.round(r.elapsedMs),
   };
@@ -65,8 +66,11 @@ export function formatNumeric(r: NumericResult, top: number): string {
     lines.push(`  ${String(l.rank).padStart(4)} ${f1(l.localSqnrDb)}${f1(l.sqnrDb)}${f1(l.inputSqnrDb)}  ${l.cosine.toFixed(5)}  ${l.maxAbs.toPrecision(4).padStart(10)}  ${l.node}`);
   }
   if (r.layers.length > top) lines.push(`  … ${r.layers.length - top} more (--top N, or --json)`);
+  for (const w of r.warnings) lines.push(`  warning: ${w}`);
   for (const u of r.unmatched.slice(0, 10)) lines.push(`  unmatched: ${u}`);
+  if (r.unmatched.length > 10) lines.push(`  … ${r.unmatched.length - 10} more unmatched (--json lists them all)`);
   for (const p of r.problems.slice(0, 10)) lines.push(`  not compared: ${p}`);
+  if (r.problems.length > 10) lines.push(`  … ${r.problems.length - 10} more not compared (--json lists them all)`);
   return lines.join('\n');
 }
 

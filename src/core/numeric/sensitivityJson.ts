@@ -6,8 +6,8 @@
  * - `localSqnr` (dB, lower-is-more-sensitive): SQNR of the error the layer adds itself;
  * - `sqnr` (dB, lower-is-more-sensitive): SQNR of the layer's output (cumulative);
  * - `cosine` (lower-is-more-sensitive), `maxAbs` (higher-is-more-sensitive).
- * Baselines are the final output's figures (the first graph output), so `delta = value − baseline`
- * compares a layer with the whole model's error. Layers are ONNX node names (`kind: "node"`).
+ * No baselines: there is no configuration a layer's figure is the change from (the output's SQNR is
+ * not one: 'local SQNR 4.4 dB' minus it said nothing), so the views show the values. Layers are ONNX node names (`kind: "node"`).
  * Per-run details that the schema does not name travel under `x-numeric` (readers ignore `x-`).
  */
 import { QDQ_SENSITIVITY_FORMAT, QDQ_SENSITIVITY_VERSION } from '../sensitivity/index';
@@ -23,7 +23,6 @@ export interface SensitivityJsonOptions {
 const round = (v: number, digits = 6): number => Number(v.toPrecision(digits));
 
 export function toSensitivityJson(r: NumericResult, o: SensitivityJsonOptions = {}): Record<string, unknown> {
-  const out0 = r.outputs[0];
   // Every hover of the sensitivity views shows the metric's description: it says what was run.
   const run = `; ${describeSamples(r.inputs)} against ${describeReference(r)}`;
   return {
@@ -39,18 +38,16 @@ export function toSensitivityJson(r: NumericResult, o: SensitivityJsonOptions = 
     metrics: {
       localSqnr: {
         direction: 'lower-is-more-sensitive',
-        baseline: round(out0?.sqnrDb ?? 0),
         unit: 'dB',
         description: `SQNR of the error this layer adds (its output noise-to-signal minus its float input's), Q/DQ model vs FP32 reference, ONNX Runtime CPU${run}`,
       },
       sqnr: {
         direction: 'lower-is-more-sensitive',
-        baseline: round(out0?.sqnrDb ?? 0),
         unit: 'dB',
         description: `SQNR of the layer output, Q/DQ model vs FP32 reference (includes upstream error)${run}`,
       },
-      cosine: { direction: 'lower-is-more-sensitive', baseline: round(out0?.cosine ?? 1, 9), description: `cosine similarity of the layer output with the reference${run}` },
-      maxAbs: { direction: 'higher-is-more-sensitive', baseline: round(out0?.maxAbs ?? 0), description: `largest absolute difference from the reference${run}` },
+      cosine: { direction: 'lower-is-more-sensitive', description: `cosine similarity of the layer output with the reference${run}` },
+      maxAbs: { direction: 'higher-is-more-sensitive', description: `largest absolute difference from the reference${run}` },
     },
     layers: r.layers.map((l) => ({
       name: l.node,

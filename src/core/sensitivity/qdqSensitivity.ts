@@ -78,13 +78,13 @@ export function qdqSensitivityFromJson(parsed: ParsedJson, file: string): Sensit
 
   const v = value as {
     source: SourceInfo & Record<string, unknown>;
-    metrics: Record<string, { direction: Direction; baseline: number; description?: string; unit?: string }>;
+    metrics: Record<string, { direction: Direction; baseline?: number; description?: string; unit?: string }>;
     layers: { name: string; kind?: 'module' | 'node'; values: Record<string, number> }[];
   };
   const metrics: MetricInfo[] = Object.entries(v.metrics).map(([name, m]) => ({
     name,
     direction: m.direction,
-    baseline: m.baseline,
+    baseline: m.baseline ?? null,
     ...(m.description !== undefined ? { description: m.description } : {}),
     ...(m.unit !== undefined ? { unit: m.unit } : {}),
   }));

@@ -58,7 +58,7 @@ export const SENSITIVITY_SCHEMA_V1 = {
   $defs: {
     metric: {
       type: 'object',
-      required: ['direction', 'baseline'],
+      required: ['direction'],
       properties: {
         direction: {
           enum: ['higher-is-more-sensitive', 'lower-is-more-sensitive'],
@@ -68,7 +68,7 @@ export const SENSITIVITY_SCHEMA_V1 = {
         },
         baseline: {
           type: 'number',
-          description: 'The value for the reference configuration (e.g. AP of the fully quantized model); delta = value - baseline.',
+          description: 'The value for the reference configuration (e.g. AP of the fully quantized model); delta = value - baseline. Leave it out when there is none: views then show the values.',
         },
         description: { type: 'string' },
         unit: { type: 'string', description: 'e.g. "AP", "dB".' },

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { qdq } from '../../support/qdqCli';
-import { encodeNpy, SQNR_CAP_DB } from '../../../src/core/numeric/index';
+import { formatNumeric, numericJson } from '../../../src/cli/numeric';
+import { encodeNpy, SQNR_CAP_DB, type NumericResult } from '../../../src/core/numeric/index';
 import { parseSensitivityText } from '../../../src/core/sensitivity/index';
 import { makeTempDir } from '../../support/tempDir';
 import { chain, runtimeOrSkip } from './support';
@@ -91,4 +92,28 @@ test('qdq numeric usage and unreadable models exit 2 with one line', async () =>
   const r = await qdq('numeric', notOnnx);
   assert.equal(r.code, 2);
   assert.ok(r.err.includes(notOnnx));
+});
+
+test('qdq numeric text: the warnings, and how many unmatched or not-compared entries the cut lists leave out; --json has warnings', () => {
+  const r: NumericResult = {
+    model: 'm.onnx',
+    reference: 'ref.onnx',
+    referenceKind: 'file',
+    runtime: 'onnxruntime-node 1.x (cpu)',
+    inputs: ['random #0 (seed 1)'],
+    layers: [],
+    outputs: [],
+    unmatched: Array.from({ length: 13 }, (_, i) => `/n${i}/Conv`),
+    problems: Array.from({ length: 12 }, (_, i) => `t${i}: shape [1, 8] vs [1, 16]`),
+    warnings: ['3 of 16 layers could not be compared'],
+    passes: 1,
+    elapsedMs: 5,
+  };
+  const lines = formatNumeric(r, 20).split('\n');
+  assert.ok(lines.includes('  warning: 3 of 16 layers could not be compared'), lines.join('\n'));
+  assert.equal(lines.filter((l) => l.startsWith('  unmatched: ')).length, 10);
+  assert.ok(lines.includes('  … 3 more unmatched (--json lists them all)'));
+  assert.equal(lines.filter((l) => l.startsWith('  not compared: ')).length, 10);
+  assert.ok(lines.includes('  … 2 more not compared (--json lists them all)'));
+  assert.deepEqual(numericJson(r).warnings, ['3 of 16 layers could not be compared']);
 });

@@ -13,7 +13,8 @@ import {
   describeSamples, encodeNpy, listSampleFiles, loadSamples, modelInputs, NumericInputError, randomSamples, runNumericCheck, toSensitivityJson,
 } from '../../../src/core/numeric/index';
 import { deriveReference } from '../../../src/core/numeric/reference';
-import { parseSensitivityText } from '../../../src/core/sensitivity/index';
+import { buildSensitivityReport, metricFormat, metricText, parseSensitivityText } from '../../../src/core/sensitivity/index';
+import { ModuleIndex } from '../../../src/core/sensitivity/nameMapping';
 import { ModelBuilder } from '../../support/modelBuilder';
 import { makeTempDir } from '../../support/tempDir';
 import { chain, decodeBytes, runtimeOrSkip } from './support';
@@ -173,6 +174,11 @@ test('the saved result says which inputs and which reference produced the rankin
   const r = await runNumericCheck({ qdq, reference: ref, referenceKind: 'derived', samples: randomSamples(modelInputs(qdq.model.graph!, 'q'), 2, 9), runtime });
   const parsed = parseSensitivityText(JSON.stringify(toSensitivityJson(r)), 'qdq.numeric.qdq-sensitivity.json');
   for (const m of parsed.metrics) assert.match(m.description ?? '', /; 2 random inputs \(seed 9\) against the derived reference \(Q\/DQ pairs removed\)$/, m.name);
+  // No baseline: a layer's SQNR is not a change from the output's; the views show the value.
+  for (const m of parsed.metrics) assert.equal(m.baseline, null, m.name);
+  const report = buildSensitivityReport(parsed, ModuleIndex.fromNodes(qdq.model.graph!.node));
+  const top = report.entries[0]!;
+  assert.equal(metricText(top, metricFormat(report)), `localSqnr ${top.value} dB`);
   const fp32 = decodeBytes(chain('none').toBytes(), '/models/fp32.onnx');
   const r2 = await runNumericCheck({ qdq: decodeBytes(bytes, 'qdq.onnx'), reference: fp32, referenceKind: 'file', samples: randomSamples(modelInputs(qdq.model.graph!, 'q'), 1), runtime });
   const p2 = parseSensitivityText(JSON.stringify(toSensitivityJson(r2)), 'x.qdq-sensitivity.json');

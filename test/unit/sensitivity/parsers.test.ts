@@ -164,7 +164,7 @@ test('qdq-sensitivity: malformed files, exact messages with line, column and JSO
     [j(minimal({ version: '1' })), `${f}:3:14: $.version: expected 1, got the string "1"`],
     [j(minimal({ format: 'other' })), `${f}:2:13: $.format: expected "qdq-sensitivity", got the string "other"`],
     [j({ ...minimal(), version: undefined }), `${f}:1:1: $: missing "version"`],
-    [j(minimal({ metrics: { ap: { direction: 'higher-is-more-sensitive' } } })), `${f}:8:11: $.metrics.ap: missing "baseline" (the value for the reference configuration, e.g. the fully quantized model; delta = value - baseline)`],
+    [j(minimal({ metrics: { ap: { baseline: 0.5 } } })), `${f}:8:11: $.metrics.ap: missing "direction" ("higher-is-more-sensitive" or "lower-is-more-sensitive")`],
     [j(minimal({ metrics: { ap: { direction: 'up', baseline: 0.5 } } })), `${f}:9:20: $.metrics.ap.direction: expected one of "higher-is-more-sensitive", "lower-is-more-sensitive", got the string "up"`],
     [j(minimal({ metrics: { ap: { direction: 'higher-is-more-sensitive', baseline: 'NaN' } } })), `${f}:10:19: $.metrics.ap.baseline: expected a finite number, got the string "NaN"; leave the metric out for a layer that was not measured`],
     [j(minimal({ metrics: {} })), `${f}:7:14: $.metrics: must not be empty`],

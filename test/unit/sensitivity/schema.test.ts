@@ -22,9 +22,14 @@ test('the published file, compiled on its own, accepts the example and rejects w
   assert.ok(validate(JSON.parse(text)), JSON.stringify(validate.errors));
   assert.doesNotThrow(() => parseQdqSensitivity(text, example));
   const bad = JSON.parse(text);
-  delete bad.metrics.ap.baseline;
+  delete bad.metrics.ap.direction;
   assert.equal(validate(bad), false);
-  assert.throws(() => parseQdqSensitivity(JSON.stringify(bad), 'bad.json'), /missing "baseline"/);
+  assert.throws(() => parseQdqSensitivity(JSON.stringify(bad), 'bad.json'), /missing "direction"/);
+  // A metric without a baseline is valid for both, and read as baseline unknown (views show values).
+  const noBaseline = JSON.parse(text);
+  delete noBaseline.metrics.ap.baseline;
+  assert.ok(validate(noBaseline), JSON.stringify(validate.errors));
+  assert.equal(parseQdqSensitivity(JSON.stringify(noBaseline), 'nb.json').metrics.find((m) => m.name === 'ap')!.baseline, null);
 });
 
 test('the format page documents every property the schema has', () => {
