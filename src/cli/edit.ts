@@ -22,6 +22,7 @@ import { cannotReadMessage } from '../core/util/fileErrors';
 import { externalDataProblems } from './dataProblems';
 import type { CliIo } from './qdq';
 import { detachedDataLines, replacedLinkLine } from './saveNotes';
+import { whileSaving } from './stopSignals';
 import { analysisTarget } from './target';
 import { InputError, parseCommandArgs, usageMessage, UsageError } from './usage';
 
@@ -113,7 +114,7 @@ function fixRulesOf(values: string[] | undefined): string[] | 'all' | undefined 
   return ids;
 }
 
-export function cmdEdit(args: string[], io: CliIo): number {
+export async function cmdEdit(args: string[], io: CliIo): Promise<number> {
   let values: {
     output?: string; json?: boolean; plan?: string; 'export-plan'?: string; 'float-reference'?: boolean;
     'disable-quant'?: string[]; 'enable-quant'?: string[]; 'unify-scales'?: string[]; 'remove-qdq'?: string[]; 'insert-qdq'?: string[];
@@ -265,7 +266,8 @@ export function cmdEdit(args: string[], io: CliIo): number {
     if (values.output) {
       // As `qdq save`: data files are never copied; say which the edited model cannot read from where it is written.
       const detached = detachedDataFiles(decoded.model, modelFile, values.output);
-      const saved = saveModelFile(decoded, values.output);
+      const out = values.output;
+      const saved = await whileSaving(() => saveModelFile(decoded!, out));
       bytesWritten = saved.bytesWritten;
       if (saved.replacedLink !== undefined) io.err(replacedLinkLine('qdq edit', values.output, saved.replacedLink));
       for (const line of detachedDataLines('qdq edit', values.output, detached)) io.err(line);

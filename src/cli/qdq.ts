@@ -4,12 +4,12 @@
  *
  * Exit codes: 0 success; 1 findings / the checked property failed; 2 unreadable input or bad usage.
  */
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { abandonSaves, detachedDataFiles, isOnnxError, openModelFile, saveModelFile } from '../core/onnx/index';
+import { detachedDataFiles, isOnnxError, openModelFile, saveModelFile } from '../core/onnx/index';
 import { summarizeModel, type ModelSummary } from '../core/graph/index';
 import { formatBytes } from '../protocol/format';
 import { runEngine } from './engine';
+import { whileSaving } from './stopSignals';
 import { cmdSensitivity } from './sensitivity';
 import { runNumeric } from './numeric';
 import { cmdEdit } from './edit';
@@ -68,7 +68,7 @@ function cmdInfo(args: string[], io: CliIo): number {
   }
 }
 
-function cmdSave(args: string[], io: CliIo): number {
+async function cmdSave(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, { output: { type: 'string', short: 'o' } });
   if (positionals.length !== 1) throw new UsageError(positionals.length ? 'takes exactly one MODEL' : 'needs a MODEL');
   if (!values.output) throw new UsageError('needs -o OUT');
@@ -82,7 +82,7 @@ function cmdSave(args: string[], io: CliIo): number {
     // Data files are never copied: say which ones the saved model cannot use from where it is
     // written (looked at before the save; saving over a linked model file replaces the link).
     const detached = detachedDataFiles(decoded.model, file, values.output);
-    const { bytesWritten, replacedLink } = saveModelFile(decoded, values.output);
+    const { bytesWritten, replacedLink } = await whileSaving(() => saveModelFile(decoded, values.output!));
     io.out(`wrote ${values.output} (${bytesWritten} bytes)`);
     if (replacedLink !== undefined) io.err(replacedLinkLine('qdq save', values.output, replacedLink));
     for (const line of detachedDataLines('qdq save', values.output, detached)) io.err(line);
@@ -143,13 +143,13 @@ export function main(argv: string[], io: CliIo = stdio): number | Promise<number
       case 'info':
         return cmdInfo(rest, io);
       case 'save':
-        return cmdSave(rest, io);
+        return cmdSave(rest, io).catch((e: unknown) => failure(e, io, command));
       case 'lint':
         return cmdLint(rest, io);
       case 'sensitivity':
         return cmdSensitivity(rest, io);
       case 'edit':
-        return cmdEdit(rest, io);
+        return cmdEdit(rest, io).catch((e: unknown) => failure(e, io, command));
       case 'engine':
         return runEngine(rest, io).catch((e: unknown) => failure(e, io, command));
       case 'numeric':
@@ -162,24 +162,7 @@ export function main(argv: string[], io: CliIo = stdio): number | Promise<number
   }
 }
 
-/**
- * Ctrl-C, a CI job's SIGTERM, a closed terminal's SIGHUP: remove the temporary file of any save in
- * progress (the core's abandonSaves; the target keeps its old bytes) and exit 128 + the signal's
- * number, as a shell reports a process a signal stopped. A save runs synchronously, so the handler
- * runs once it has ended; without one, the signal would kill the process in the middle of it,
- * leaving a hidden temporary file of the model's size beside the target.
- */
-export function onStopSignals(proc: NodeJS.EventEmitter = process, exit: (code: number) => void = (code) => process.exit(code)): void {
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    proc.on(signal, () => {
-      abandonSaves();
-      exit(128 + os.constants.signals[signal]);
-    });
-  }
-}
-
 if (require.main === module) {
-  onStopSignals();
   // The reader went away (`qdq lint m.onnx | head`): stop quietly, as other command-line tools do,
   // instead of dying on an unhandled EPIPE with a stack trace.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
