@@ -64,3 +64,29 @@ export function externalDataProblems(model: ModelProto, modelFile: string): Data
   if (more) out.push({ location: '', problem: 'malformed', message: `${modelFile}: ${more} more tensors with malformed external data entries are not listed` });
   return out;
 }
+
+/**
+ * The tensors whose values a read would refuse (their data file has a problem, or their own entries
+ * are malformed), by the name a graph reads them under: the tensor's name, or for a Constant's
+ * `value` the node's output.
+ */
+export function unreadableTensors(model: ModelProto, modelFile: string): Set<string> {
+  const badFiles = new Set(externalDataStatus(model, modelFile).filter((s) => s.problem).map((s) => s.location));
+  const out = new Set<string>();
+  eachTensor(model, (t, _attribute, node) => {
+    if (t.dataLocation !== DataLocation.EXTERNAL) return;
+    const name = t.name || (node?.opType === 'Constant' ? node.output[0] : undefined);
+    if (name === undefined) return;
+    if (badFiles.has(externalDataValue(t, 'location') ?? '')) {
+      out.add(name);
+      return;
+    }
+    try {
+      resolveExternalData(t, modelFile);
+    } catch (e) {
+      if (!(e instanceof TensorDataError)) throw e;
+      out.add(name);
+    }
+  });
+  return out;
+}

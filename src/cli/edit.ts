@@ -19,7 +19,7 @@ import {
   describeFixAll, EditError, EditSession, exportPlan, fixAll, MAX_PLAN_BYTES, parsePlan, planToRequest, removeAllQdqPairs, resolveTarget, type AppliedEdit, type EditRequest, type FixRef, type ScaleMode,
 } from '../core/editing/index';
 import { cannotReadMessage } from '../core/util/fileErrors';
-import { externalDataProblems } from './dataProblems';
+import { externalDataProblems, unreadableTensors } from './dataProblems';
 import type { CliIo } from './qdq';
 import { detachedDataLines, replacedLinkLine } from './saveNotes';
 import { whileSaving } from './stopSignals';
@@ -170,11 +170,17 @@ export async function cmdEdit(args: string[], io: CliIo): Promise<number> {
     }
     decoded = openModelFile(modelFile);
     // External data that cannot be read would refuse an edit that reads it for another reason
-    // ("not a readable constant") or let one that needs its values do less: an input error.
+    // ("not a readable constant") or let one that needs its values do less: an input error when
+    // the edits read values there, a warning when they cannot (the weights of a Q/DQ placement edit
+    // on a checkout without its data file: a plan can still be made, the .onnx still written).
     const dataProblems = externalDataProblems(decoded.model, modelFile);
     if (dataProblems.length) {
-      for (const p of dataProblems) io.err(`qdq: ${p.message} (nothing written)`);
-      return 2;
+      const needed = readsUnreadable(decoded, modelFile, Boolean(values.fix?.length || values['float-reference']));
+      if (needed) {
+        for (const p of dataProblems) io.err(`qdq: ${p.message}; ${needed} (nothing written)`);
+        return 2;
+      }
+      for (const p of dataProblems) io.err(`qdq edit: warning: ${p.message}`);
     }
     const original = decoded.model.graph?.node ?? [];
     const session = new EditSession(decoded);
@@ -297,6 +303,22 @@ export async function cmdEdit(args: string[], io: CliIo): Promise<number> {
   } finally {
     decoded?.source.close?.();
   }
+}
+
+/**
+ * Why the requested edits cannot be made without the unreadable external data, or undefined when
+ * they do not read it: fixes and the float reference read any value (weights included); placement
+ * edits read the scales and zero points of Q/DQ nodes.
+ */
+function readsUnreadable(decoded: DecodedModel, modelFile: string, readsAnyValue: boolean): string | undefined {
+  if (readsAnyValue) return '--fix and --float-reference read tensor values';
+  const unreadable = unreadableTensors(decoded.model, modelFile);
+  const params = new Set<string>();
+  for (const n of decoded.model.graph?.node ?? []) {
+    if (n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear') for (const t of n.input.slice(1)) if (t) params.add(t);
+  }
+  const hit = [...params].filter((t) => unreadable.has(t));
+  return hit.length ? `the edits read Q/DQ scales or zero points stored there (${hit.slice(0, 3).join(', ')}${hit.length > 3 ? `, and ${hit.length - 3} more` : ''})` : undefined;
 }
 
 function writeAtomically(file: string, text: string): void {

@@ -171,6 +171,41 @@ test('qdq edit on a model whose external data cannot be read: exit 2 naming the 
   assert.match(r.out, /^Applied 1 fix as one edit \(R1\)\.$/m);
 });
 
+test('qdq edit with only the weights unreadable: a Q/DQ placement edit goes on with a warning (a plan from a checkout without its data file); fixes are refused', async () => {
+  const dir = makeTempDir('qdq-edit-weights');
+  const model = path.join(dir, 'm.onnx');
+  // x → Q → DQ → Conv(W stored in w.data, which is not there) → y; scale and zero point inline.
+  fs.writeFileSync(model, encodeModelProto({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'g',
+      input: [vi('x', [1, 1, 4, 4])],
+      output: [vi('y', [1, 1, 4, 4])],
+      initializer: [
+        { name: 's', dataType: onnx.TensorProto.DataType.FLOAT, dims: [], floatData: [0.05] },
+        { name: 'zp', dataType: INT8, dims: [], int32Data: [0] },
+        externalTensor('W', [1, 1, 1, 1], [['location', 'w.data'], ['offset', '0'], ['length', '4']]),
+      ],
+      node: [
+        { name: 'q', opType: 'QuantizeLinear', input: ['x', 's', 'zp'], output: ['xq'] },
+        { name: 'dq', opType: 'DequantizeLinear', input: ['xq', 's', 'zp'], output: ['xd'] },
+        { name: 'conv', opType: 'Conv', input: ['xd', 'W'], output: ['y'] },
+      ],
+    },
+  }));
+  const out = path.join(dir, 'out.onnx');
+  const plan = path.join(dir, 'plan.json');
+  const r = await qdq('edit', model, '-o', out, '--disable-quant', 'conv', '--export-plan', plan);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /^qdq edit: warning: .*'w\.data'/m);
+  assert.ok(fs.existsSync(out) && fs.existsSync(plan));
+  const fix = await qdq('edit', model, '-o', path.join(dir, 'fixed.onnx'), '--fix', 'all');
+  assert.equal(fix.code, 2, fix.err);
+  assert.match(fix.err, /'w\.data'.*--fix and --float-reference read tensor values \(nothing written\)$/m);
+  assert.equal(fs.existsSync(path.join(dir, 'fixed.onnx')), false);
+});
+
 /** Duplicate node names, an input nothing defines, and a cycle: what TensorRT's parser refuses. */
 function brokenGraph(dir: string): string {
   const file = path.join(dir, 'broken.onnx');
