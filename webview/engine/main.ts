@@ -116,7 +116,9 @@ function layerChanges(c: EngineComparisonDto): HTMLElement[] {
       h(
         'p',
         { className: 'layer-change-summary' },
-        n === 0
+        p.compared === 0
+          ? 'No ONNX node is named by both builds: nothing to compare layer by layer.'
+          : n === 0
           ? `No ONNX node changed precision from ${c.baseline} (${p.compared} nodes named by both builds).`
           : `${n} of the ${p.compared} ONNX nodes named by both builds run in another precision than in ${c.baseline}${p.more ? ` (the first ${p.changed.length} listed)` : ''}:`,
       ),

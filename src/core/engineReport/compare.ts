@@ -70,13 +70,22 @@ export interface LayerTimeChange {
 /** How many of the largest per-layer time changes a comparison lists. */
 export const LAYER_TIME_CHANGES = 10;
 
+/**
+ * A part of an 8.x layer name that names a weight or bias (`model.0.conv.weight`: PyTorch's
+ * initializer names, which TensorRT joins into the layer name), not a node.
+ */
+const WEIGHT_NAME = /\.(?:weight|bias)$/;
+
 /** Per ONNX node, the precision and name of the (first) layer that stands for it; reformat layers left out. */
 function nodePrecisions(layers: readonly LayerRow[]): Map<string, { precision: string; layer: string }> {
   const out = new Map<string, { precision: string; layer: string }>();
   const withMetadata = recordsMetadata(layers);
   for (const layer of layers) {
     if (!layer.precision || layer.reformat) continue;
-    for (const n of onnxNodesOfLayer(layer, withMetadata)) if (!out.has(n)) out.set(n, { precision: layer.precision, layer: layer.name });
+    for (const n of onnxNodesOfLayer(layer, withMetadata)) {
+      if (!withMetadata && WEIGHT_NAME.test(n)) continue;
+      if (!out.has(n)) out.set(n, { precision: layer.precision, layer: layer.name });
+    }
   }
   return out;
 }

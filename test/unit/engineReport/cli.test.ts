@@ -72,8 +72,8 @@ describe('engineReport: qdq engine', () => {
     assert.equal(r.code, 0, r.err);
     const lines = r.out.slice(r.out.indexOf('Comparison:')).split('\n');
     const at = lines.findIndex((l) => /ONNX nodes named by both builds changed precision/.test(l));
-    assert.match(lines[at]!, /^ {2}5 of the \d+ ONNX nodes named by both builds changed precision:$/);
-    assert.equal(lines[at + 3], `    Conv_17: INT8 → FP16 (layer ${conv.Name})`);
+    assert.match(lines[at]!, /^ {2}4 of the \d+ ONNX nodes named by both builds changed precision:$/);
+    assert.equal(lines[at + 2], `    Conv_17: INT8 → FP16 (layer ${conv.Name})`);
     assert.ok(lines.includes(`    0.06 → 0.25 (+0.19, +316.7%)  ${conv.Name}`), lines.join('\n'));
   });
 
