@@ -11,7 +11,7 @@
  * its shape and type need).
  */
 import {
-  DataLocation, eachTensor, externalDataStatus, externalDataValue, rawByteLength, resolveExternalData, TensorDataError, tensorElementCount, type ModelProto,
+  DataLocation, eachTensor, externalDataStatus, externalDataValue, rawByteLength, resolveExternalData, TensorDataError, tensorElementCount, tensorOwner, type ModelProto,
 } from '../core/onnx/index';
 
 export interface DataProblem {
@@ -42,23 +42,25 @@ export function externalDataProblems(model: ModelProto, modelFile: string): Data
     if (t.dataLocation !== DataLocation.EXTERNAL) return;
     const location = externalDataValue(t, 'location') ?? '';
     if (badFiles.has(location)) return; // said once for its file
+    // A tensor without a name (a Constant's value) is named by the node attribute holding it.
+    const owner = t.name === '' ? tensorOwner(model, t) : undefined;
     let message: string | undefined;
     try {
       const info = resolveExternalData(t, modelFile);
       const count = tensorElementCount(t);
       const need = count === undefined ? undefined : rawByteLength(t.dataType, count);
       if (info.length !== undefined && need !== undefined && info.length !== need) {
-        message = new TensorDataError(modelFile, t.name, `external data length ${info.length} does not match the ${need} bytes its shape and type need`).message;
+        message = new TensorDataError(modelFile, t.name, `external data length ${info.length} does not match the ${need} bytes its shape and type need`, owner).message;
       }
     } catch (e) {
       if (!(e instanceof TensorDataError)) throw e;
-      message = e.message;
+      message = new TensorDataError(e.file, e.tensorName, e.problem, e.owner ?? owner).message;
     }
     if (message === undefined) return;
     if (listed >= MAX_TENSOR_PROBLEMS) more++;
     else {
       listed++;
-      out.push({ location, problem: 'malformed', tensor: t.name, message });
+      out.push({ location, problem: 'malformed', tensor: t.name || owner || '', message });
     }
   });
   if (more) out.push({ location: '', problem: 'malformed', message: `${modelFile}: ${more} more tensors with malformed external data entries are not listed` });

@@ -21,8 +21,10 @@ export class TensorDataError extends Error {
     readonly file: string,
     readonly tensorName: string,
     readonly problem: string,
+    /** For a tensor without a name: what holds it (`Constant node '/model.0/Constant' attribute 'value'`). */
+    readonly owner?: string,
   ) {
-    super(`${file}: cannot read tensor '${tensorName}': ${problem}`);
+    super(`${file}: cannot read ${tensorName === '' && owner !== undefined ? `the tensor of ${owner}` : `tensor '${tensorName}'`}: ${problem}`);
   }
 }
 

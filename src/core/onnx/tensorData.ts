@@ -151,8 +151,7 @@ function varints(decoded: DecodedModel, ref: DataRef, name: string): Int64[] {
 function withOwner(decoded: DecodedModel, t: Tensor, e: unknown): unknown {
   if (!(e instanceof TensorDataError) || e.tensorName !== '' || t.name !== '') return e;
   const owner = tensorOwner(decoded.model, t);
-  if (owner !== undefined) e.message = `${e.file}: cannot read the tensor of ${owner}: ${e.problem}`;
-  return e;
+  return owner === undefined ? e : new TensorDataError(e.file, '', e.problem, owner);
 }
 
 /**

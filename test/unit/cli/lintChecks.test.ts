@@ -308,3 +308,29 @@ test('--trt takes the version users type: 8.6, 8.6.1, 10.3 (and still 8, 8.x, 10
     assert.match(r.err, /^qdq lint: --trt must be 8 or 10/);
   }
 });
+
+test('lint: a Constant\'s unnamed tensor with a malformed external entry is named by its node attribute, not as tensor \'\'', async () => {
+  const dir = makeTempDir('qdq-lint-constant');
+  const model = path.join(dir, 'm.onnx');
+  fs.writeFileSync(path.join(dir, 'd.data'), dataBytes());
+  fs.writeFileSync(model, encodeModelProto({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'g',
+      input: [vi('x', [1, 4])],
+      output: [vi('y', [1, 4])],
+      node: [
+        { name: 'k', opType: 'Constant', output: ['c'], attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: externalTensor('', [], [['location', 'd.data'], ['offset', 'abc'], ['length', '4']]) }] },
+        { name: 'add', opType: 'Add', input: ['x', 'c'], output: ['y'] },
+      ],
+    },
+  }));
+  const r = await qdq('lint', model, '--format', 'json');
+  assert.equal(r.code, 2, r.err);
+  const j = JSON.parse(r.out) as LintJson;
+  assert.equal(j.externalDataProblems?.length, 1, JSON.stringify(j.externalDataProblems));
+  assert.equal(j.externalDataProblems![0]!.tensor, "Constant node 'k' attribute 'value'");
+  assert.match(j.externalDataProblems![0]!.message, /cannot read the tensor of Constant node 'k' attribute 'value': .*offset 'abc'/);
+  assert.doesNotMatch(r.err, /tensor ''/);
+});
