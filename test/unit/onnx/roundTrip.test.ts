@@ -113,14 +113,14 @@ test('saving over the file the model was opened from works (the open source stay
   d2.source.close?.();
 });
 
-test('qdq save round-trips a model and qdq info --json reports it', () => {
+test('qdq save round-trips a model and qdq info --json reports it', async () => {
   const dir = makeTempDir('qdq-cli-');
   const file = path.join(dir, 'small.onnx');
   fs.writeFileSync(file, encodeModelProto(smallQdqModel()));
   const out: string[] = [];
   const err: string[] = [];
   const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
-  assert.equal(qdq(['save', file, '-o', path.join(dir, 'copy.onnx')], io), 0);
+  assert.equal(await qdq(['save', file, '-o', path.join(dir, 'copy.onnx')], io), 0);
   assert.ok(fs.readFileSync(path.join(dir, 'copy.onnx')).equals(fs.readFileSync(file)));
   assert.equal(qdq(['info', file, '--json'], io), 0);
   const info = pickInfo(JSON.parse(out[out.length - 1]!));
@@ -149,7 +149,7 @@ test('qdq save round-trips a model and qdq info --json reports it', () => {
   assert.match(err[1]!, /missing\.onnx: cannot read: no such file \(ENOENT\)$/);
   assert.equal(qdq(['info'], io), 2);
   assert.equal(qdq(['frobnicate'], io), 2);
-  assert.equal(qdq(['save', file], io), 2);
+  assert.equal(await qdq(['save', file], io), 2);
 });
 
 test('qdq info --json on a builder YOLO-like model: every key matches the build manifest and onnx-proto', () => {
