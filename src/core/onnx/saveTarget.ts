@@ -54,19 +54,34 @@ interface Identity {
   readonly ino?: number;
 }
 
-function identity(p: string): Identity {
-  const abs = path.resolve(p);
-  let name = abs;
-  try {
-    name = path.join(fs.realpathSync(path.dirname(abs)), path.basename(abs));
-  } catch {
-    /* the folder is not there: nothing to resolve */
-  }
-  try {
-    const st = fs.statSync(abs);
-    return { name, real: fs.realpathSync(abs), dev: st.dev, ino: st.ino };
-  } catch {
-    return { name };
+/**
+ * Identities of paths, with each folder's links resolved once (a model with one data file per
+ * tensor has thousands of locations in a few folders). `withFile` also stats the file (its device
+ * and inode): needed only when the other side of the comparison exists.
+ */
+class Identities {
+  private readonly folders = new Map<string, string>();
+
+  of(p: string, withFile: boolean): Identity {
+    const abs = path.resolve(p);
+    const dir = path.dirname(abs);
+    let realDir = this.folders.get(dir);
+    if (realDir === undefined) {
+      try {
+        realDir = fs.realpathSync(dir);
+      } catch {
+        realDir = dir; // the folder is not there: nothing to resolve
+      }
+      this.folders.set(dir, realDir);
+    }
+    const name = path.join(realDir, path.basename(abs));
+    if (!withFile) return { name };
+    try {
+      const st = fs.statSync(abs);
+      return { name, real: fs.realpathSync(abs), dev: st.dev, ino: st.ino };
+    } catch {
+      return { name };
+    }
   }
 }
 
@@ -98,15 +113,19 @@ export function dataFileClash(model: ModelProto, modelFile: string, outPath: str
     else byLocation.set(location, [t.name]);
   });
   if (byLocation.size === 0) return undefined;
-  const out = identity(outPath);
+  const ids = new Identities();
+  const out = ids.of(outPath, true);
+  // A target that does not exist can only be a location by name; one that does, also by the file.
+  const withFile = out.real !== undefined;
   const readers = (names: string[]) => `tensor '${names[0]}'${names.length > 1 ? ` and ${names.length - 1} other${names.length > 2 ? 's' : ''}` : ''}`;
   for (const [location, names] of byLocation) {
-    if (same(out, identity(path.resolve(modelDir, location)))) {
+    if (same(out, ids.of(path.resolve(modelDir, location), withFile))) {
       return `cannot save: it is an external data file of ${modelFile} (${readers(names)} ${names.length > 1 ? 'read' : 'reads'} it, location '${location}'); saving over it would destroy those weights: choose another name`;
     }
   }
+  if (outDir === modelDir) return undefined; // the same locations as above
   for (const [location, names] of byLocation) {
-    if (same(out, identity(path.resolve(outDir, location)))) {
+    if (same(out, ids.of(path.resolve(outDir, location), withFile))) {
       return `cannot save: the saved model would read its own bytes as external data (${readers(names)} ${names.length > 1 ? 'are' : 'is'} stored in '${location}', which from there is this file): choose another name`;
     }
   }
