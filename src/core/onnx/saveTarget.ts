@@ -11,6 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileErrorReason } from '../util/fileErrors';
 import { externalDataValue } from './externalData';
 import { eachTensor } from './externalDataStatus';
 import { DataLocation, type ModelProto } from './model';
@@ -132,31 +133,8 @@ export function dataFileClash(model: ModelProto, modelFile: string, outPath: str
   return undefined;
 }
 
-const WORDS: Readonly<Record<string, string>> = {
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  EFBIG: 'the file is too large for its file system',
-  EIO: 'input/output error',
-  EROFS: 'read-only file system',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EBUSY: 'it is in use (a mount point, or locked)',
-  EISDIR: 'it is a folder',
-  ENOTDIR: 'a folder on its path is a file',
-  ENOENT: 'no such file or folder',
-  ELOOP: 'too many symbolic links',
-  EXDEV: 'it is on another file system',
-  EMFILE: 'too many open files',
-  ENFILE: 'too many open files in the system',
-  ETXTBSY: 'it is a running program',
-};
-
-/** `no space left on the device (ENOSPC)`: the system's reason in words and its code, no paths. */
-export function errnoWords(e: unknown): string {
-  const code = (e as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string' && code) return Object.prototype.hasOwnProperty.call(WORDS, code) ? `${WORDS[code]} (${code})` : code;
-  return e instanceof Error ? e.message : String(e);
-}
+/** `no space left on the device (ENOSPC)`: the system's reason in words and its code, no paths (one table with reads). */
+export const errnoWords = fileErrorReason;
 
 export function errnoCode(e: unknown): string | undefined {
   const code = (e as { code?: unknown } | undefined)?.code;

@@ -7,15 +7,24 @@
 const WORDS: Readonly<Record<string, string>> = {
   ENOENT: 'no such file',
   EACCES: 'permission denied',
-  EPERM: 'permission denied',
+  EPERM: 'operation not permitted',
   EISDIR: 'it is a folder',
   ENOTDIR: 'a folder on its path is a file',
   ELOOP: 'too many symbolic links',
   EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
   EIO: 'input/output error',
+  // What a write meets besides.
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'the file is too large for its file system',
+  EROFS: 'read-only file system',
+  EBUSY: 'it is in use (a mount point, or locked)',
+  EXDEV: 'it is on another file system',
+  ETXTBSY: 'it is a running program',
 };
 
-/** Why a read failed: `no such file (ENOENT)`; an unknown code as it is, else the error's message. */
+/** Why a read or write failed: `no such file (ENOENT)`; an unknown code as it is, else the error's message. */
 export function fileErrorReason(e: unknown): string {
   const code = (e as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string' && code) return Object.prototype.hasOwnProperty.call(WORDS, code) ? `${WORDS[code]} (${code})` : code;
