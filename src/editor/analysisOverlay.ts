@@ -36,10 +36,14 @@ export function analysisOverlay(report: AnalysisReport): GraphOverlayDto {
   // residual join it —, so the others are fused into the root, never the other way round.
   const rootOf = new Map<string, string>();
   const layerNames = new Set(report.layers.map((l) => l.node));
+  const seen = new Set<string>();
   for (const layer of report.layers) {
     const e = entry(layer.node);
     e.key = layer.precision;
-    const root = rootOf.get(layer.node);
+    seen.add(layer.node);
+    // A group longer than its layers list (fusedWithMore) names its root first: a node past the
+    // listed ones is not the root's, but fused into that root, seen before it.
+    const root = rootOf.get(layer.node) ?? (layer.fusedWithMore !== undefined && seen.has(layer.fusedWith[0] ?? '') ? layer.fusedWith[0] : undefined);
     if (root !== undefined) {
       e.lines.push(`Predicted ${layer.precision}, fused into ${root}`);
       continue;
@@ -49,8 +53,10 @@ export function analysisOverlay(report: AnalysisReport): GraphOverlayDto {
       e.lines.push(`Predicted ${layer.precision}`);
       continue;
     }
+    const total = fused.length + (layer.fusedWithMore ?? 0);
     // One bullet per node (a no-break space after it: a wrapped line never strands the bullet).
-    e.lines.push(`Predicted ${layer.precision}, ${fused.length} node${fused.length === 1 ? '' : 's'} fused into it:`, ...fused.map((f) => `•\u00a0${f}`));
+    e.lines.push(`Predicted ${layer.precision}, ${total} node${total === 1 ? '' : 's'} fused into it:`, ...fused.map((f) => `•\u00a0${f}`));
+    if (layer.fusedWithMore) e.lines.push(`•\u00a0… and ${layer.fusedWithMore} more`);
     for (const f of fused) {
       if (layerNames.has(f)) {
         if (!rootOf.has(f)) rootOf.set(f, layer.node);

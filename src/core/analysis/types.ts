@@ -78,8 +78,14 @@ export interface LayerPrediction {
   node: string;
   opType: string;
   precision: Precision;
-  /** Other nodes of the fusion group this node joins (empty when it runs as its own layer). */
+  /**
+   * Other nodes of the fusion group this node joins (empty when it runs as its own layer). In a group
+   * of more than `MAX_FUSED_LISTED` (100) others, the root lists the first 100 and every other member
+   * only the root.
+   */
   fusedWith: string[];
+  /** How many more nodes the group has than `fusedWith` lists (only for groups over the bound). */
+  fusedWithMore?: number;
 }
 
 /** A standalone conversion layer TensorRT is predicted to add (a `Reformat` with origin QDQ). */

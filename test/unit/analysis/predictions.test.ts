@@ -6,7 +6,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { describe, test } from 'node:test';
-import { analyze, yolo } from './kit';
+import { MAX_FUSED_LISTED } from '../../../src/core/analysis/predict';
+import { toLintJson } from '../../../src/core/analysis/index';
+import { analysisOverlay } from '../../../src/editor/analysisOverlay';
+import { analyze, ModelBuilder, yolo, type TensorRef } from './kit';
 import { mobilenetV2 } from './mobilenet';
 import { sharedTrtexecFiles } from '../../support/fixtures';
 
@@ -112,5 +115,33 @@ describe('MobileNetV2 QAT patterns vs the TREx engine dumps', () => {
     t.diagnostic(`engine: ${engine.qdq} QDQ + ${engine.reformat} REFORMAT Reformat layers; predicted ${r.reformats.length} Q/DQ conversions`);
     assert.deepEqual(engine, { qdq: 2, reformat: 1 });
     assert.equal(r.reformats.length, engine.qdq);
+  });
+});
+
+describe('a fusion group of thousands (a float chain of pointwise ops)', () => {
+  test('the root lists MAX_FUSED_LISTED others, every other layer only the root, each how many more (linear, not n²); the overlay fuses them all into the root', () => {
+    const b = new ModelBuilder();
+    let t = b.input('x', 'FLOAT', [1, 4]);
+    const n = 350;
+    for (let i = 0; i < n; i++) [t] = b.node('Relu', [t], [{ dtype: 'FLOAT', shape: [1, 4] }], { scope: `/r${i}`, name: `r${i}` }) as [TensorRef];
+    b.output(t, 'y');
+    const r = analyze(b);
+    assert.equal(r.layers.length, n);
+    // One group: without the bound each of its n layers listed the n − 1 others (n² names).
+    for (const l of r.layers) {
+      assert.ok(l.fusedWith.length <= MAX_FUSED_LISTED, `${l.node}: ${l.fusedWith.length}`);
+      assert.ok(!l.fusedWith.includes(l.node));
+      assert.equal(l.fusedWith.length + (l.fusedWithMore ?? 0), n - 1, l.node);
+    }
+    assert.equal(r.layers[0]!.node, 'r0');
+    assert.equal(r.layers[0]!.fusedWith.length, MAX_FUSED_LISTED);
+    for (const l of r.layers.slice(1)) assert.deepEqual(l.fusedWith, ['r0'], `${l.node} names only the root`);
+    const json = toLintJson('m.onnx', r) as { layers: { fusedWithMore?: number }[] };
+    assert.equal(json.layers[0]!.fusedWithMore, n - 1 - MAX_FUSED_LISTED);
+    // The graph's tooltips: the root says how many fused into it, every other node that it fused into the root.
+    const o = analysisOverlay(r);
+    assert.match(o.nodes['r0']!.tooltip ?? '', new RegExp(`^Predicted FP16, ${n - 1} nodes fused into it:`));
+    assert.match(o.nodes['r0']!.tooltip ?? '', new RegExp(`… and ${n - 1 - MAX_FUSED_LISTED} more`));
+    for (const name of ['r1', 'r100', 'r101', `r${n - 1}`]) assert.equal(o.nodes[name]!.tooltip, 'Predicted FP16, fused into r0', name);
   });
 });

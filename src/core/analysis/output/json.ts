@@ -21,7 +21,7 @@ export function toLintJson(model: string, r: AnalysisReport): LintJson {
     model,
     target: { trt: r.target.trt === 8 ? '8.x' : '10.x', precision: r.target.precision, stronglyTyped: r.target.stronglyTyped === true, refit: r.target.refit === true },
     findings: r.findings.map((f) => ({ ruleId: f.ruleId, rule: f.rule, severity: f.severity, message: f.message, nodes: f.nodes, data: f.fix ? { ...f.data, fix: f.fix } : f.data })),
-    layers: r.layers.map((l) => ({ node: l.node, opType: l.opType, precision: l.precision, fusedWith: l.fusedWith })),
+    layers: r.layers.map((l) => ({ node: l.node, opType: l.opType, precision: l.precision, fusedWith: l.fusedWith, ...(l.fusedWithMore !== undefined ? { fusedWithMore: l.fusedWithMore } : {}) })),
     reformats: r.reformats.map((x) => ({ between: x.between, reason: x.reason, ruleId: x.ruleId })),
     summary: { int8Layers: r.summary.int8Layers, fp16Layers: r.summary.fp16Layers, reformats: r.summary.reformats, errors: r.summary.errors, warnings: r.summary.warnings },
   };
