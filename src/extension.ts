@@ -17,6 +17,8 @@ import { stopAllProcesses } from './tasks/processRunner';
 import { registerTasks } from './tasks/register';
 import { Logger } from './util/logger';
 import { registerNumericCommands } from './numeric/numericCommand';
+import { ContextKeys } from './contextKeys';
+import { TargetStatusBar } from './statusBar';
 
 /**
  * Builds the services and registers each feature. Kept cheap (target < 100 ms): nothing is decoded
@@ -38,12 +40,20 @@ export function activate(context: vscode.ExtensionContext): void {
   let stats: ActivationStats = { activationMs: -1 };
   OnnxEditorProvider.register(context, { extensionUri: context.extensionUri, log, loader, registry, documents, graph });
   registerGraphCommands(context, { log, registry, overlays });
-  registerSensitivity(context, { documents, log, overlays, analysis });
+  const sensitivity = registerSensitivity(context, { documents, log, overlays, analysis });
   registerModelCommands(context, { log, loader, registry });
   registerNumericCommands(context, log);
   registerEditCommands(context, { documents, log, loader, analysis });
   registerTestHooks(context, { registry, documents, overlays, activationStats: () => stats });
   registerTasks(context, { log, loader, overlays });
+  // What menus, the palette and the views' welcome content follow; the target while a model is in front.
+  const contextKeys = new ContextKeys({ documents, sensitivity });
+  const statusBar = new TargetStatusBar();
+  context.subscriptions.push(
+    contextKeys,
+    statusBar,
+    vscode.commands.registerCommand('qdqStudio.internal.uiState', () => ({ contextKeys: contextKeys.snapshot(), statusBar: statusBar.state() })),
+  );
 
   stats = { activationMs: performance.now() - moduleStart };
 }

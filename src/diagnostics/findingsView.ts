@@ -130,7 +130,8 @@ export class FindingsView extends Disposable implements vscode.TreeDataProvider<
       } else if (s?.kind === 'failed') errors++;
     }
     this.view.badge = errors + warnings > 0 ? { value: errors + warnings, tooltip: `${plural(errors, 'error')}, ${plural(warnings, 'warning')} in open models` } : undefined;
-    this.view.message = this.documents.all().length === 0 ? 'Open an .onnx model to see how TensorRT will build it.' : undefined;
+    // No `view.message`: with no model open, the view's welcome content (package.json
+    // viewsWelcome) says what to do, with buttons, and VS Code shows it only while there is none.
   }
 
   getChildren(element?: FindingsElement): FindingsElement[] {

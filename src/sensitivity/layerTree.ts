@@ -184,7 +184,9 @@ export function descriptionOf(s: SessionState, topK: number): string | undefined
 function messageOf(s: SessionState): string | undefined {
   switch (s.kind) {
     case 'empty':
-      return 'No sensitivity results in this workspace. Run yolov9-qat `qat.py sensitive` (it writes summary-sensitive-analysis.json), add a *.qdq-sensitivity.json, or use "QDQ Studio: Open Sensitivity Results…".';
+      // The view's welcome content (package.json viewsWelcome) says what to do, with buttons; VS Code
+      // shows it only while the view has no message.
+      return undefined;
     case 'ready': {
       if (!s.report.entries.length) return `${s.file.uri.path}: no layer was evaluated.`;
       const mapped = s.report.entries.filter((e) => e.onnxNodes.length).length;

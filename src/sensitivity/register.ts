@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { KeepPrediction, LayerRow, SensitivityOverlay } from '../core/sensitivity/index';
+import { sessionHasResult } from '../contextKeys';
 import { displayPath } from '../editor/modelLoader';
 import type { AnalysisService } from '../diagnostics/analysisService';
 import type { OpenDocuments } from '../editor/openDocuments';
@@ -152,8 +153,28 @@ export function registerSensitivity(context: vscode.ExtensionContext, services: 
     if (model) await session.setModelFor(s.file.uri, model);
   };
 
+  /**
+   * Says why a command that works on a result cannot (no result read, or the file does not parse),
+   * with a button that opens one: from the palette or a key binding these commands would otherwise
+   * do nothing visible. Returns whether it said so.
+   */
+  const saidNoResult = (title: string, s: SessionState): boolean => {
+    if (sessionHasResult(s)) return false;
+    const why =
+      s.kind === 'error'
+        ? `${baseName(s.file.uri)} could not be read (${s.message})`
+        : "no sensitivity result is open. yolov9-qat's qat.py sensitive writes one (summary-sensitive-analysis.json), so does a numeric check (a .qdq-sensitivity.json)";
+    const message = `${title}: ${why}.`;
+    notices.push({ kind: 'info', message });
+    if (notices.length > 20) notices.shift();
+    const open = 'Open Sensitivity Results…';
+    void vscode.window.showInformationMessage(message, open).then((c) => c === open && vscode.commands.executeCommand('qdqStudio.openSensitivityResults'));
+    return true;
+  };
+
   const filterTopK = async (k?: number): Promise<void> => {
     if (typeof k !== 'number') {
+      if (saidNoResult('Show Top k Sensitive Layers', await session.settled())) return;
       const text = await vscode.window.showInputBox({
         title: 'Show the top k layers',
         prompt: 'How many of the most sensitive layers to list (0 = all)',
@@ -168,7 +189,7 @@ export function registerSensitivity(context: vscode.ExtensionContext, services: 
 
   const selectMetric = async (): Promise<void> => {
     const s = await session.settled();
-    if (s.kind === 'empty' || s.kind === 'error') return;
+    if (saidNoResult('Rank Sensitivity by Metric', s) || s.kind === 'empty' || s.kind === 'error') return;
     const pick = await vscode.window.showQuickPick(
       s.result.metrics.map((m) => ({ label: m.name, description: `${m.direction === 'higher-is-more-sensitive' ? 'higher' : 'lower'} is more sensitive · baseline ${m.baseline ?? 'unknown'}`, detail: m.description })),
       { title: 'Rank layers by' },
@@ -250,7 +271,11 @@ export function registerSensitivity(context: vscode.ExtensionContext, services: 
     vscode.commands.registerCommand('qdqStudio.openSensitivityResults', openResults),
     vscode.commands.registerCommand('qdqStudio.sensitivity.selectModel', selectModel),
     vscode.commands.registerCommand('qdqStudio.sensitivity.filterTopK', filterTopK),
-    vscode.commands.registerCommand('qdqStudio.sensitivity.showAll', () => tree.setTopK(0)),
+    // The filter is cleared either way (it is kept for the next result); with no result, say so.
+    vscode.commands.registerCommand('qdqStudio.sensitivity.showAll', async () => {
+      await tree.setTopK(0);
+      saidNoResult('Show All Sensitive Layers', await session.settled());
+    }),
     vscode.commands.registerCommand('qdqStudio.sensitivity.selectMetric', selectMetric),
     vscode.commands.registerCommand('qdqStudio.sensitivity.toggleLayer', toggleLayer),
     vscode.commands.registerCommand('qdqStudio.sensitivity.keepMostSensitive', keepMostSensitive),
