@@ -22,7 +22,7 @@ import {
 import type { EngineReportPanel } from '../engineView/engineReportPanel';
 import type { QdqTaskProvider } from '../tasks/taskProvider';
 import { modelFacts } from '../tasks/taskProvider';
-import { showToolProblem, type Tools } from '../tasks/tools';
+import type { Tools } from '../tasks/tools';
 import { STOPPED_BY_USER } from '../tasks/processPseudoterminal';
 import { pickOne } from './pickOne';
 import type { ModelLoader } from '../editor/modelLoader';
@@ -207,12 +207,21 @@ function activeResource(): vscode.Uri | undefined {
 
 export function registerTaskCommands(context: vscode.ExtensionContext, s: TaskCommandServices): void {
   const folderOf = (uri: vscode.Uri) => vscode.workspace.getWorkspaceFolder(uri);
+  // Every failure or warning the commands show is in the log too (the notification goes away).
+  const fail = (message: string, ...actions: string[]): Thenable<string | undefined> => {
+    s.log.error(message);
+    return vscode.window.showErrorMessage(message, ...actions);
+  };
+  const warn = (message: string, ...actions: string[]): Thenable<string | undefined> => {
+    s.log.warn(message);
+    return vscode.window.showWarningMessage(message, ...actions);
+  };
 
   async function checkTools(kinds: Array<'python' | 'checkout' | 'trtexec'>, resource?: vscode.Uri): Promise<boolean> {
     for (const kind of kinds) {
       const r = kind === 'python' ? await s.tools.python(resource) : kind === 'checkout' ? await s.tools.checkout() : await s.tools.trtexec();
       if (!r.ok) {
-        void showToolProblem(r);
+        void s.tools.showProblem(r);
         return false;
       }
     }
@@ -227,23 +236,23 @@ export function registerTaskCommands(context: vscode.ExtensionContext, s: TaskCo
   async function runDefinition(def: QdqTaskDefinition, folder: vscode.WorkspaceFolder | undefined): Promise<number | undefined | null> {
     const r = await s.provider.taskFor(def, folder);
     if ('task' in r) return runTask(r.task);
-    if (r.tool) void showToolProblem({ ...r.tool, message: r.problem });
-    else void vscode.window.showErrorMessage(r.problem);
+    if (r.tool) void s.tools.showProblem({ ...r.tool, message: r.problem });
+    else void fail(r.problem);
     return null;
   }
 
   async function afterQuantize(def: QdqTaskDefinition, code: number | undefined): Promise<void> {
     const out = quantizeOutputs(def.project!, def.name!);
     if (code === undefined) {
-      void vscode.window.showWarningMessage('Quantize YOLOv9 was stopped before it finished.');
+      void warn('Quantize YOLOv9 was stopped before it finished.');
       return;
     }
     if (code !== 0) {
-      void vscode.window.showErrorMessage(`Quantize YOLOv9 failed (exit code ${code}); see the task terminal.`);
+      void fail(`Quantize YOLOv9 failed (exit code ${code}); see the task terminal.`);
       return;
     }
     if (!(await exists(out.report))) {
-      void vscode.window.showWarningMessage(`Quantize YOLOv9 ended, but ${out.report} was not written.`);
+      void warn(`Quantize YOLOv9 ended, but ${out.report} was not written.`);
       return;
     }
     let summary = '';
@@ -268,12 +277,12 @@ export function registerTaskCommands(context: vscode.ExtensionContext, s: TaskCo
     const code = await runDefinition(def, folderOf(pt));
     if (code === null) return undefined;
     if (code === undefined) {
-      void vscode.window.showWarningMessage(`Export of ${path.basename(pt.fsPath)} was stopped before it finished.`);
+      void warn(`Export of ${path.basename(pt.fsPath)} was stopped before it finished.`);
       return undefined;
     }
     const onnx = exportedOnnxPath(pt.fsPath);
     if (code !== 0 || !(await exists(onnx))) {
-      void vscode.window.showErrorMessage(`Export of ${path.basename(pt.fsPath)} did not write ${onnx}; see the task terminal.`);
+      void fail(`Export of ${path.basename(pt.fsPath)} did not write ${onnx}; see the task terminal.`);
       return undefined;
     }
     if (!quiet) {
@@ -290,7 +299,7 @@ export function registerTaskCommands(context: vscode.ExtensionContext, s: TaskCo
       if (!trusted()) return;
       const pt = arg instanceof vscode.Uri ? arg : activeResource();
       if (!pt || !pt.fsPath.endsWith('.pt')) {
-        void vscode.window.showErrorMessage('Quantize YOLOv9 works on a .pt weights file: right-click one in the Explorer.');
+        void fail('Quantize YOLOv9 works on a .pt weights file: right-click one in the Explorer.');
         return;
       }
       if (!(await checkTools(['python', 'checkout'], pt))) return;
@@ -329,7 +338,7 @@ export function registerTaskCommands(context: vscode.ExtensionContext, s: TaskCo
         target = picked[0];
       }
       if (target.scheme !== 'file') {
-        void vscode.window.showErrorMessage('Export to TensorRT needs a file on disk (where trtexec runs).');
+        void fail('Export to TensorRT needs a file on disk (where trtexec runs).');
         return;
       }
       if (!(await checkTools(target.fsPath.endsWith('.pt') ? ['python', 'checkout', 'trtexec'] : ['trtexec'], target))) return;
@@ -343,7 +352,7 @@ export function registerTaskCommands(context: vscode.ExtensionContext, s: TaskCo
       try {
         facts = await modelFacts(s.loader, model);
       } catch (e) {
-        void vscode.window.showErrorMessage((e as Error).message);
+        void fail((e as Error).message);
         return;
       }
       let chosen = isFlavourList(flavours) ? flavours : undefined;

@@ -5,6 +5,7 @@ import type { OpenDocuments } from '../editor/openDocuments';
 import { markStep } from '../editor/openTimeline';
 import { Disposable } from '../util/dispose';
 import type { Logger } from '../util/logger';
+import { SettingWarnings, type SettingProblem } from '../util/settingsUi';
 
 /** What the analysis of one document currently is. */
 export type AnalysisState =
@@ -22,14 +23,37 @@ export type AnalysisState =
 
 export const ANALYSIS_SECTION = 'qdqStudio.analysis';
 
-/** The TensorRT target from the `qdqStudio.analysis.*` settings (resource-scoped: per folder). */
-export function targetFromSettings(scope?: vscode.Uri): Target {
+/**
+ * The TensorRT target from the `qdqStudio.analysis.*` settings (resource-scoped: per folder). A
+ * value it cannot use (`tensorrtVersion: "9"`, `precision: "int4"`, a flag that is not true or
+ * false) gives way to the default, and is added to `problems` when given (AnalysisService says
+ * each one once: `SettingWarnings`).
+ */
+export function targetFromSettings(scope?: vscode.Uri, problems?: SettingProblem[]): Target {
   const c = vscode.workspace.getConfiguration(ANALYSIS_SECTION, scope);
-  const trt = String(c.get('tensorrtVersion', '10')).replace(/\.x$/, '') === '8' ? 8 : 10;
-  const precision = c.get<string>('precision', 'int8') === 'fp8' ? 'fp8' : 'int8';
+  return readTarget((key) => c.get(key), problems);
+}
+
+/** `targetFromSettings` over a settings reader (`key` without the section): the checks themselves. */
+export function readTarget(get: (key: string) => unknown, problems: SettingProblem[] = []): Target {
+  const bad = (key: string, value: unknown, expected: string, usedInstead: string) =>
+    problems.push({ setting: `${ANALYSIS_SECTION}.${key}`, value, expected, usedInstead });
+  const version = get('tensorrtVersion');
+  const v = version === undefined ? '10' : String(version).replace(/\.x$/, '');
+  if (v !== '8' && v !== '10') bad('tensorrtVersion', version, '"10" or "8"', 'TensorRT 10');
+  const trt = v === '8' ? 8 : 10;
+  const p = get('precision');
+  if (p !== undefined && p !== 'int8' && p !== 'fp8') bad('precision', p, '"int8" or "fp8"', 'INT8');
+  const precision = p === 'fp8' ? 'fp8' : 'int8';
+  const flag = (key: string): boolean => {
+    const x = get(key);
+    if (x === undefined || typeof x === 'boolean') return x === true;
+    bad(key, x, 'true or false', 'false');
+    return false;
+  };
   // FP8 Q/DQ on 10.x is built --stronglyTyped (weakly typed FP8 builds fail or fall back), so it is predicted so.
-  const stronglyTyped = c.get<boolean>('stronglyTyped', false) || (precision === 'fp8' && trt === 10);
-  return { trt, precision, stronglyTyped, refit: c.get<boolean>('refit', false) };
+  const stronglyTyped = flag('stronglyTyped') || (precision === 'fp8' && trt === 10);
+  return { trt, precision, stronglyTyped, refit: flag('refit') };
 }
 
 /**
@@ -45,6 +69,8 @@ export class AnalysisService extends Disposable {
   private readonly states = new Map<OnnxDocument, AnalysisState>();
   private readonly generations = new Map<OnnxDocument, number>();
   private core: Promise<typeof import('../core/analysis/index.js')> | undefined;
+  /** Bad `qdqStudio.analysis.*` values, said once each. */
+  private readonly settingWarnings: SettingWarnings;
 
   private readonly _onDidChange = this._register(new vscode.EventEmitter<OnnxDocument>());
   /** The analysis state of a document changed (including to `disabled`, or on close). */
@@ -55,6 +81,7 @@ export class AnalysisService extends Disposable {
     private readonly log: Logger,
   ) {
     super();
+    this.settingWarnings = new SettingWarnings(log);
     this._register(documents.onDidOpen((d) => this.track(d)));
     this._register(
       documents.onDidClose((d) => {
@@ -120,7 +147,9 @@ export class AnalysisService extends Disposable {
     const current = (): boolean => !document.isDisposed && this.generations.get(document) === generation;
     if (!current()) return;
     const config = vscode.workspace.getConfiguration(ANALYSIS_SECTION, document.uri);
-    if (!config.get<boolean>('enabled', true)) {
+    const enabled = config.get<unknown>('enabled', true);
+    if (typeof enabled !== 'boolean') this.settingWarnings.report([{ setting: `${ANALYSIS_SECTION}.enabled`, value: enabled, expected: 'true or false', usedInstead: 'true' }]);
+    if (enabled === false) {
       this.set(document, { kind: 'disabled' });
       return;
     }
@@ -136,10 +165,13 @@ export class AnalysisService extends Disposable {
     }
     const index = state.index; // built with the summary; absent exactly when there is no graph
     if (!index) {
+      this.log.warn(`${state.decoded.file}: the model has no graph; nothing to analyse`);
       this.set(document, { kind: 'failed', message: `${state.decoded.file}: the model has no graph`, loadError: true });
       return;
     }
-    const target = targetFromSettings(document.uri);
+    const problems: SettingProblem[] = [];
+    const target = targetFromSettings(document.uri, problems);
+    this.settingWarnings.report(problems);
     markStep(document, 'analysisStarted');
     try {
       this.core ??= import('../core/analysis/index.js');
@@ -148,7 +180,7 @@ export class AnalysisService extends Disposable {
       const t0 = performance.now();
       const report = analysis.analyzeModel(state.decoded, index, target);
       if (!current()) return;
-      this.log.info(
+      this.log.debug(
         `Analysed ${document.uri.toString(true)} for TensorRT ${target.trt}.x ${target.precision}: ${report.findings.length} findings in ${(performance.now() - t0).toFixed(0)} ms`,
       );
       const graph = state.decoded.model.graph;

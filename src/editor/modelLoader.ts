@@ -100,11 +100,15 @@ export class ModelLoader {
       }
       const derived = indexAndSummary(graph, decoded, uri);
       const loadMs = performance.now() - t0;
-      this.log.info(`Opened ${file} in ${loadMs.toFixed(1)} ms (${derived.summary.nodeCount} nodes)`);
+      this.log.debug(`Opened ${file} in ${loadMs.toFixed(1)} ms (${derived.summary.nodeCount} nodes)`);
       return { kind: 'loaded', decoded, ...derived, loadMs };
     } catch (e) {
       closeQuietly(decoded);
-      return { kind: 'error', error: this.describe(e, file, onnx) };
+      const error = this.describe(e, file, onnx);
+      // Every failed read (an editor, a reload, a task looking at the model), with the file: the
+      // message names it, else the file is put first.
+      this.log.warn(`Cannot read the model: ${error.message.includes(error.file) ? error.message : `${error.file}: ${error.message}`}`);
+      return { kind: 'error', error };
     }
   }
 

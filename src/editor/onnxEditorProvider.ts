@@ -94,7 +94,9 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
     void document.whenLoaded().then(() => {
       if (document.isDisposed) return;
       markStep(document, 'loaded');
-      log.info(`Loaded ${uri.toString(true)} ${(performance.now() - t0).toFixed(1)} ms after openCustomDocument`);
+      // A file that could not be read was logged (warn, with the reason) by the loader.
+      if (document.state.kind === 'loaded') log.debug(`Loaded ${uri.toString(true)} ${(performance.now() - t0).toFixed(1)} ms after openCustomDocument`);
+      else log.debug(`Opening ${uri.toString(true)} ended without a model ${(performance.now() - t0).toFixed(1)} ms after openCustomDocument`);
       documents.add(document);
     });
     const subscriptions = [
@@ -115,7 +117,7 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
     markStep(document, 'resolved');
     const entry = registry.add(document, panel);
     void entry.whenReady(60_000).then(
-      () => log.info(`Webview of ${document.uri.toString(true)} ready ${(performance.now() - resolvedAt).toFixed(0)} ms after resolve`),
+      () => log.debug(`Webview of ${document.uri.toString(true)} ready ${(performance.now() - resolvedAt).toFixed(0)} ms after resolve`),
       () => undefined,
     );
     panel.webview.options = webviewOptions(extensionUri);

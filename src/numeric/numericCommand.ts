@@ -24,7 +24,10 @@ import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import type { NumericResult } from '../core/numeric/index';
 import { describeReference, describeSamples } from '../core/numeric/describe';
+import { findOnPath } from '../core/tasks/index';
 import type { Logger } from '../util/logger';
+import { openSettings } from '../util/settingsUi';
+import { findOrt, ortPackageDir } from './ortRuntime';
 import type { FromWorker, NumericJob, ToWorker } from './protocol';
 
 export const NUMERIC_COMMAND = 'qdqStudio.numericCheck';
@@ -66,6 +69,25 @@ export interface NumericCommandResult {
   readonly cancelled?: boolean;
   readonly error?: string;
 }
+
+/**
+ * Test hooks, set through `qdqStudio.internal.numericHooks` in the integration tests' extension
+ * host only: they reach the runs started from the UI (a URI or nothing as the argument) too.
+ */
+export interface NumericTestHooks {
+  /** Sees and answers the messages (of runs without their own `answer`, and of the installer). */
+  readonly answer?: NumericNoticeAnswerer;
+  /** Where normal resolution of onnxruntime-node starts (default: this bundle): a place without it makes it missing. */
+  readonly ortResolveFrom?: string;
+  /** Answers "Pick Folder…" in place of the folder dialog. */
+  readonly pickFolder?: () => string | undefined;
+}
+
+/** The ONNX Runtime message's actions. */
+export const INSTALL_ORT = 'Install ONNX Runtime';
+export const PICK_ORT_FOLDER = 'Pick Folder…';
+export const OPEN_ORT_SETTING = 'Open Settings';
+const ORT_SETTING = 'qdqStudio.numeric.onnxRuntimePath';
 
 function ortFolders(context: vscode.ExtensionContext): string[] {
   const setting = vscode.workspace.getConfiguration('qdqStudio.numeric').get<string>('onnxRuntimePath')?.trim();
@@ -166,12 +188,73 @@ export function defaultResultPath(model: string): string {
   return path.join(path.dirname(model), `${path.basename(model, path.extname(model))}.numeric.qdq-sensitivity.json`);
 }
 
-async function runNumericCommand(context: vscode.ExtensionContext, log: Logger, arg?: vscode.Uri | NumericCommandArgs): Promise<NumericCommandResult> {
-  const args = arg && !(arg instanceof vscode.Uri) && 'model' in arg ? arg : await askArgs(arg instanceof vscode.Uri ? arg : undefined);
+/**
+ * ONNX Runtime is needed: offers to install it, to pick the folder of an onnxruntime-node install
+ * (stored in qdqStudio.numeric.onnxRuntimePath), or to open that setting. True when it is found
+ * after an install or a pick (the caller goes on with what the user asked for).
+ */
+async function offerOrt(context: vscode.ExtensionContext, log: Logger, hooks: NumericTestHooks, answer: NumericNoticeAnswerer | undefined, problem: string): Promise<boolean> {
+  log.warn(problem);
+  const choice = await show(
+    answer,
+    'error',
+    `QDQ Studio: ${problem}. Install ONNX Runtime (CPU, ~70 MB download, needs npm), or pick the folder of an onnxruntime-node install (setting ${ORT_SETTING}).`,
+    false,
+    INSTALL_ORT,
+    PICK_ORT_FOLDER,
+    OPEN_ORT_SETTING,
+  );
+  if (choice === OPEN_ORT_SETTING) {
+    await openSettings(ORT_SETTING, log);
+    return false;
+  }
+  if (choice === INSTALL_ORT) {
+    if (!(await installOrt(context, log, hooks, answer))) return false;
+  } else if (choice === PICK_ORT_FOLDER) {
+    const picked = hooks.pickFolder
+      ? hooks.pickFolder()
+      : (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Use this onnxruntime-node', title: 'The onnxruntime-node package folder, or a folder with node_modules/onnxruntime-node' }))?.[0]?.fsPath;
+    if (!picked) return false;
+    if (!ortPackageDir(picked)) {
+      const message = `QDQ Studio: ${picked} holds no onnxruntime-node (neither its package.json nor node_modules/onnxruntime-node); ${ORT_SETTING} is unchanged.`;
+      log.warn(message);
+      void show(answer, 'error', message, false);
+      return false;
+    }
+    await vscode.workspace.getConfiguration().update(ORT_SETTING, picked, vscode.ConfigurationTarget.Global);
+    log.info(`${ORT_SETTING} set to ${picked}`);
+  } else {
+    return false;
+  }
+  try {
+    const found = findOrt(ortFolders(context), hooks.ortResolveFrom);
+    log.info(`ONNX Runtime found in ${found}`);
+    return true;
+  } catch (e) {
+    const message = `QDQ Studio: ONNX Runtime is still not found: ${e instanceof Error ? e.message : String(e)}`;
+    log.warn(message);
+    void show(answer, 'error', message, false);
+    return false;
+  }
+}
+
+async function runNumericCommand(context: vscode.ExtensionContext, log: Logger, hooks: NumericTestHooks, arg?: vscode.Uri | NumericCommandArgs): Promise<NumericCommandResult> {
+  const given = arg && !(arg instanceof vscode.Uri) && 'model' in arg ? arg : undefined;
+  const hookAnswer = given?.answer ?? hooks.answer;
+  // ONNX Runtime first (found, not loaded: the job loads it in its thread), before any question:
+  // when it is missing, the answers would be for nothing. After an install or a pick, go on.
+  try {
+    findOrt(ortFolders(context), hooks.ortResolveFrom);
+  } catch (e) {
+    const problem = e instanceof Error ? e.message : String(e);
+    if (!(await offerOrt(context, log, hooks, hookAnswer, problem))) return { error: problem };
+  }
+  const args = given ?? (await askArgs(arg instanceof vscode.Uri ? arg : undefined));
   if (!args) return { cancelled: true };
-  if (!(await settleUnsaved(args))) return { cancelled: true };
-  const ui = !(arg && !(arg instanceof vscode.Uri)); // started by the user, not with arguments
-  const tell = ui || args.answer !== undefined;
+  if (!(await settleUnsaved({ ...args, ...(hookAnswer ? { answer: hookAnswer } : {}) }))) return { cancelled: true };
+  const ui = !given; // started by the user, not with arguments
+  const answer = given ? args.answer : hooks.answer;
+  const tell = ui || answer !== undefined;
   const job: NumericJob = {
     model: args.model,
     ...(args.reference ? { reference: args.reference } : {}),
@@ -228,24 +311,21 @@ async function runNumericCommand(context: vscode.ExtensionContext, log: Logger, 
       }),
   );
   if (outcome.error?.startsWith('ORT:')) {
+    // Found but not loadable (a broken install, a binary for another platform): the same offer,
+    // and the same run again once it is sorted out.
     const message = outcome.error.slice(4);
-    log.warn(message);
-    void show(args.answer, 'error', `QDQ Studio: ${message}. Install ONNX Runtime (CPU, ~70 MB download) or point the setting qdqStudio.numeric.onnxRuntimePath at an onnxruntime-node install.`, false, 'Install ONNX Runtime', 'Open Setting')
-      .then((choice) => {
-        if (choice === 'Install ONNX Runtime') void vscode.commands.executeCommand(INSTALL_ORT_COMMAND);
-        else if (choice === 'Open Setting') void vscode.commands.executeCommand('workbench.action.openSettings', 'qdqStudio.numeric.onnxRuntimePath');
-      });
+    if (await offerOrt(context, log, hooks, answer, message)) return runNumericCommand(context, log, hooks, args);
     return { error: message };
   }
   if (outcome.error) {
     log.error(`numeric check of ${args.model}`, outcome.error);
-    void show(args.answer, 'error', `QDQ Studio numeric check: ${outcome.error}`, false);
+    void show(answer, 'error', `QDQ Studio numeric check: ${outcome.error}`, false);
   } else if (outcome.result) {
     const r = outcome.result;
     log.info(`numeric check of ${args.model}: ${r.layers.length} layers, ${r.passes} passes, ${Math.round(r.elapsedMs)} ms; saved ${outcome.saved ?? 'nowhere'}`);
     for (const w of r.warnings) log.warn(`numeric check of ${args.model}: ${w}`);
     if (tell) {
-      void show(args.answer, r.warnings.length ? 'warning' : 'info', resultMessage(r), false, ...(outcome.saved ? ['Open Result'] : [])).then((c) => {
+      void show(answer, r.warnings.length ? 'warning' : 'info', resultMessage(r), false, ...(outcome.saved ? ['Open Result'] : [])).then((c) => {
         if (c && outcome.saved) void vscode.window.showTextDocument(vscode.Uri.file(outcome.saved));
       });
     }
@@ -264,15 +344,29 @@ export function resultMessage(r: NumericResult): string {
   return r.warnings.length ? `${head} ${r.warnings.map((w) => `⚠ ${w[0]!.toUpperCase()}${w.slice(1)}.`).join(' ')}` : head;
 }
 
-async function installOrt(context: vscode.ExtensionContext, log: Logger): Promise<boolean> {
+/**
+ * `npm install onnxruntime-node` into the extension's global storage. VS Code ships no npm: when
+ * the extension host's PATH has none, says so (install Node.js with npm, or point the setting at
+ * an install) and runs nothing. True when it installed.
+ */
+async function installOrt(context: vscode.ExtensionContext, log: Logger, hooks: NumericTestHooks, answer = hooks.answer): Promise<boolean> {
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const lookup = { pathEnv: process.env.PATH, pathExt: process.env.PATHEXT, pathStyle: process.platform === 'win32' ? ('win32' as const) : ('posix' as const), exists: isExecutable };
+  if (!(await findOnPath(process.platform === 'win32' ? 'npm' : npm, lookup))) {
+    const message = `QDQ Studio: cannot install ONNX Runtime: npm is not on the PATH of VS Code's extension host (VS Code ships no npm). Install Node.js with npm where VS Code's extension host runs, then restart VS Code; or run \`npm install onnxruntime-node\` in a folder yourself and set ${ORT_SETTING} to that folder.`;
+    log.error(message);
+    const choice = await show(answer, 'error', message, false, OPEN_ORT_SETTING);
+    if (choice === OPEN_ORT_SETTING) await openSettings(ORT_SETTING, log);
+    return false;
+  }
   const dir = path.join(context.globalStorageUri.fsPath, 'onnxruntime');
   fs.mkdirSync(dir, { recursive: true });
   if (!fs.existsSync(path.join(dir, 'package.json'))) fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"qdq-studio-onnxruntime","private":true}\n');
+  log.info(`Installing ONNX Runtime: ${npm} install onnxruntime-node (in ${dir})`);
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Installing ONNX Runtime (onnxruntime-node, CPU)', cancellable: true },
     (progress, token) =>
       new Promise<boolean>((resolve) => {
-        const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
         const child = spawn(npm, ['install', 'onnxruntime-node', '--no-audit', '--no-fund', '--onnxruntime-node-install=skip'], {
           cwd: dir,
           env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
@@ -287,21 +381,54 @@ async function installOrt(context: vscode.ExtensionContext, log: Logger): Promis
         child.stdout.on('data', onData);
         child.stderr.on('data', onData);
         child.on('error', (e) => {
-          void vscode.window.showErrorMessage(`QDQ Studio: cannot run npm to install ONNX Runtime (${e.message}). Install Node.js/npm, or run \`npm install onnxruntime-node\` in a folder and set qdqStudio.numeric.onnxRuntimePath to it.`);
+          const message = `QDQ Studio: cannot run npm to install ONNX Runtime (${e.message}). Install Node.js/npm, or run \`npm install onnxruntime-node\` in a folder and set ${ORT_SETTING} to it.`;
+          log.error(message);
+          void show(answer, 'error', message, false);
           resolve(false);
         });
         child.on('close', (code) => {
-          if (code === 0) void vscode.window.showInformationMessage(`ONNX Runtime installed in ${dir}.`);
-          else if (!token.isCancellationRequested) void vscode.window.showErrorMessage(`QDQ Studio: npm install onnxruntime-node failed (exit ${code}); see the QDQ Studio output.`);
+          if (code === 0) {
+            log.info(`ONNX Runtime installed in ${dir}`);
+            void show(answer, 'info', `ONNX Runtime installed in ${dir}.`, false);
+          } else if (token.isCancellationRequested) {
+            log.warn('Installing ONNX Runtime was cancelled');
+          } else {
+            const message = `QDQ Studio: npm install onnxruntime-node failed (exit ${code}); see the QDQ Studio output.`;
+            log.error(message);
+            void show(answer, 'error', message, false);
+          }
           resolve(code === 0);
         });
       }),
   );
 }
 
+async function isExecutable(p: string): Promise<boolean> {
+  try {
+    const st = await fs.promises.stat(p);
+    if (!st.isFile()) return false;
+    if (process.platform !== 'win32') await fs.promises.access(p, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function registerNumericCommands(context: vscode.ExtensionContext, log: Logger): void {
+  let hooks: NumericTestHooks = {};
   context.subscriptions.push(
-    vscode.commands.registerCommand(NUMERIC_COMMAND, (arg?: vscode.Uri | NumericCommandArgs) => runNumericCommand(context, log, arg)),
-    vscode.commands.registerCommand(INSTALL_ORT_COMMAND, () => installOrt(context, log)),
+    vscode.commands.registerCommand(NUMERIC_COMMAND, (arg?: vscode.Uri | NumericCommandArgs) => runNumericCommand(context, log, hooks, arg)),
+    vscode.commands.registerCommand(INSTALL_ORT_COMMAND, () => installOrt(context, log, hooks)),
   );
+  // Only in the extension host of the integration tests (hooks hold functions, which only code in
+  // the same extension host can pass): numericHooks(hooks | undefined).
+  if (context.extensionMode === vscode.ExtensionMode.Test) {
+    context.subscriptions.push(
+      vscode.commands.registerCommand('qdqStudio.internal.numericHooks', (h: unknown) => {
+        if (h !== undefined && (typeof h !== 'object' || h === null)) return false;
+        hooks = (h as NumericTestHooks | undefined) ?? {};
+        return true;
+      }),
+    );
+  }
 }

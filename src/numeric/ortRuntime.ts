@@ -102,6 +102,28 @@ export function loadOrt(folders: readonly (string | undefined)[], resolveFrom: s
   throw new OrtNotFoundError(tried, lastError || `not installed (looked in ${tried.join(', ')})`);
 }
 
+/**
+ * Where `loadOrt` would load onnxruntime-node from, found without loading it (no native code runs):
+ * the package folder, or an `OrtNotFoundError` saying where it looked. What the Numeric Check
+ * command asks before its questions; the job's `loadOrt` still reports a package that is there but
+ * does not load.
+ */
+export function findOrt(folders: readonly (string | undefined)[], resolveFrom: string = __filename): string {
+  const tried: string[] = [];
+  for (const f of folders) {
+    if (!f) continue;
+    const pkg = ortPackageDir(f);
+    if (pkg) return pkg;
+    tried.push(f);
+  }
+  tried.push('node_modules resolution');
+  try {
+    return path.dirname(createRequire(resolveFrom).resolve('onnxruntime-node/package.json'));
+  } catch {
+    throw new OrtNotFoundError(tried, `not installed (looked in ${tried.join(', ')})`);
+  }
+}
+
 export interface OrtRuntimeOptions {
   /** Intra-op threads (default: ONNX Runtime's own choice). */
   readonly threads?: number;

@@ -40,7 +40,9 @@ export abstract class ProcessPseudoterminal implements vscode.Pseudoterminal {
     // A step that throws (before its process starts, or in what it does with the result) still
     // ends its terminal, with the reason shown, instead of leaving the task running forever.
     this.run().catch((e: unknown) => {
-      this.write(`\n${e instanceof Error ? e.message : String(e)}\n`);
+      const message = e instanceof Error ? e.message : String(e);
+      this.write(`\n${message}\n`);
+      this.runFailed(message);
       this.finish(1);
     });
   }
@@ -65,6 +67,9 @@ export abstract class ProcessPseudoterminal implements vscode.Pseudoterminal {
       this.running?.interrupt();
     }
   }
+
+  /** The step threw (shown in its terminal, which then closes with 1): subclasses log it. */
+  protected runFailed(_message: string): void {}
 
   /** Runs the step: starts the process (setting `running`), shows its output, ends with `finish`. */
   protected abstract run(): Promise<void>;

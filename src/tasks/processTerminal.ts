@@ -10,6 +10,7 @@
 import { OutputLines, TracebackWatcher, displayCommandLine, type CommandLine } from '../core/tasks/index';
 import { ProcessPseudoterminal, endedWith } from './processPseudoterminal';
 import { startProcess } from './processRunner';
+import type { Logger } from '../util/logger';
 
 /** Splits text after each line end: `\n`, or a `\r` that is not the first half of `\r\n`. */
 const AFTER_LINE_END = /(?<=\n|\r(?!\n))/;
@@ -24,7 +25,14 @@ export class ProcessTerminal extends ProcessPseudoterminal {
   /** Whether the cursor is at the start of an empty row (the last text written ended with `\n`). */
   private atRowStart = true;
 
-  constructor(private readonly commandLine: CommandLine) {
+  /**
+   * `log`: where the step's start (its command line, as the terminal shows it) and end (how it
+   * ended) go, named by `label` (the task's).
+   */
+  constructor(
+    private readonly commandLine: CommandLine,
+    private readonly logTo?: { readonly log: Logger; readonly label: string },
+  ) {
     super();
   }
 
@@ -57,9 +65,15 @@ export class ProcessTerminal extends ProcessPseudoterminal {
     this.write(`${this.atRowStart ? '' : '\n'}${notes.map(dim).join('\n')}\n`);
   }
 
+  protected override runFailed(message: string): void {
+    this.logTo?.log.error(`Task ${this.logTo.label} failed: ${message}`);
+  }
+
   protected async run(): Promise<void> {
     const cl = this.commandLine;
-    this.write(`> ${cl.cwd ? `cd ${displayCommandLine({ command: cl.cwd, args: [] })} && ` : ''}${displayCommandLine(cl)}\n\n`);
+    const shown = `${cl.cwd ? `cd ${displayCommandLine({ command: cl.cwd, args: [] })} && ` : ''}${displayCommandLine(cl)}`;
+    this.write(`> ${shown}\n\n`);
+    this.logTo?.log.info(`Task ${this.logTo.label} started: ${shown}`);
     this.running = startProcess(cl, { onOutput: (text, stream) => this.output(text, stream) });
     const result = await this.running.done;
     for (const stream of ['stdout', 'stderr'] as const) {
@@ -68,6 +82,7 @@ export class ProcessTerminal extends ProcessPseudoterminal {
     }
     if (result.startError) this.write(`\n${result.startError}\n`);
     this.write(`\n${cl.command} exited with ${endedWith(result)}\n`);
+    this.logTo?.log.info(`Task ${this.logTo.label} ended: ${cl.command} exited with ${endedWith(result)}${this.stopped ? ' (stopped)' : ''}${result.startError ? `: ${result.startError}` : ''}`);
     this.finish(result.code ?? 1);
   }
 }

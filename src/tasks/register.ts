@@ -15,7 +15,7 @@ import type { EngineReport, LogDiagnostic } from '../core/engineReport/index';
 import type { PredictionCheckDto } from '../protocol/engineView';
 import type { Logger } from '../util/logger';
 import { QdqTaskProvider } from './taskProvider';
-import { Tools } from './tools';
+import { Tools, type ToolNoticeAnswerer } from './tools';
 import type { TrtexecBuildResult } from './trtexecTerminal';
 
 export interface TaskFeatureServices {
@@ -118,16 +118,16 @@ export function registerTasks(context: vscode.ExtensionContext, services: TaskFe
     // The kept builds the history deleted to make room: what their logs said goes with them.
     for (const file of r.removed) logDiagnostics.delete(vscode.Uri.file(file));
     if (r.stopped) {
-      void vscode.window.showWarningMessage(`trtexec (${r.label}) was stopped before it finished.`);
+      const message = `trtexec (${r.label}) was stopped before it finished.`;
+      log.warn(message);
+      void vscode.window.showWarningMessage(message);
       return;
     }
     if (!r.hasLayerInfo) {
-      void vscode.window
-        .showErrorMessage(
-          `trtexec (${r.label}) ${r.exitCode === 0 ? 'wrote no layer info' : `failed${r.exitCode !== undefined ? ` with exit code ${r.exitCode}` : ''}`}${r.log.diagnostics.find((d) => d.severity === 'error') ? `: ${r.log.diagnostics.find((d) => d.severity === 'error')!.message}` : ''}.`,
-          'Open Log',
-        )
-        .then((choice) => (choice ? vscode.window.showTextDocument(vscode.Uri.file(r.plan.outputs.log)) : undefined));
+      const firstError = r.log.diagnostics.find((d) => d.severity === 'error');
+      const message = `trtexec (${r.label}) ${r.exitCode === 0 ? 'wrote no layer info' : `failed${r.exitCode !== undefined ? ` with exit code ${r.exitCode}` : ''}`}${firstError ? `: ${firstError.message}` : ''}.`;
+      log.error(`${message} Log: ${r.plan.outputs.log}`);
+      void vscode.window.showErrorMessage(message, 'Open Log').then((choice) => (choice ? vscode.window.showTextDocument(vscode.Uri.file(r.plan.outputs.log)) : undefined));
       return;
     }
     if (vscode.workspace.getConfiguration('qdqStudio').get<boolean>('trtexec.openReport', true)) {
@@ -143,4 +143,19 @@ export function registerTasks(context: vscode.ExtensionContext, services: TaskFe
   update();
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(update), { dispose: () => registration?.dispose() });
   registerTaskCommands(context, { log, tools, loader, provider, panel });
+  // Only in the extension host of the integration tests (an answerer is a function, which only
+  // code in the same extension host can pass). The log is every feature's; its hook sits here
+  // with the tools' because the tasks are where most of what it records comes from.
+  if (context.extensionMode === vscode.ExtensionMode.Test) {
+    context.subscriptions.push(
+      // answerToolProblems(answerer | undefined): answers "trtexec not found"-like errors in place of the user.
+      vscode.commands.registerCommand('qdqStudio.internal.answerToolProblems', (answerer: unknown) => {
+        if (answerer !== undefined && typeof answerer !== 'function') return false;
+        tools.answerer = answerer as ToolNoticeAnswerer | undefined;
+        return true;
+      }),
+      // logLines(): the latest lines of the QDQ Studio log, every level (debug included), oldest first.
+      vscode.commands.registerCommand('qdqStudio.internal.logLines', () => log.recent()),
+    );
+  }
 }

@@ -31,7 +31,7 @@ import { targetFromSettings } from '../diagnostics/analysisService';
 import type { ModelLoader } from '../editor/modelLoader';
 import type { Logger } from '../util/logger';
 import { FactsCache } from './factsCache';
-import { showToolProblem, type Tools } from './tools';
+import type { Tools } from './tools';
 import type { TrtexecBuiltHandler } from './trtexecTerminal';
 
 export interface TaskServices {
@@ -177,7 +177,7 @@ export class QdqTaskProvider implements vscode.TaskProvider {
         return await this.trtexecTerminal(def, folder);
       } catch (e) {
         const tool = e instanceof TaskSetupProblem ? e.tool : undefined;
-        return messageTerminal((e as Error).message, tool);
+        return messageTerminal(this.services, (e as Error).message, tool);
       }
     });
   }
@@ -186,7 +186,7 @@ export class QdqTaskProvider implements vscode.TaskProvider {
     const definition = original?.definition ?? (typeof rawDef === 'object' && rawDef !== null ? (rawDef as vscode.TaskDefinition) : { type: TASK_TYPE });
     // With the task's matchers, as a runnable one has: without any, VS Code first asks which to scan the output with.
     const matchers = problemMatchersFor((definition as { task?: unknown }).task === 'trtexec' ? 'trtexec' : 'quantize');
-    return new vscode.Task(definition, folder ?? vscode.TaskScope.Workspace, original?.name ?? 'qdq', 'QDQ Studio', new vscode.CustomExecution(async () => messageTerminal(message, tool)), matchers);
+    return new vscode.Task(definition, folder ?? vscode.TaskScope.Workspace, original?.name ?? 'qdq', 'QDQ Studio', new vscode.CustomExecution(async () => messageTerminal(this.services, message, tool)), matchers);
   }
 
   /** The execution of a parsed definition; throws TaskSetupProblem / TaskOptionError. */
@@ -224,7 +224,7 @@ export class QdqTaskProvider implements vscode.TaskProvider {
     const commandLine = cl;
     return new vscode.CustomExecution(async () => {
       const { ProcessTerminal } = await import('./processTerminal.js');
-      return new ProcessTerminal(commandLine);
+      return new ProcessTerminal(commandLine, { log: this.services.log, label: taskLabel(def) });
     });
   }
 
@@ -236,7 +236,7 @@ export class QdqTaskProvider implements vscode.TaskProvider {
   private async terminalFor(plan: TrtexecPlan, def: QdqTaskDefinition, folder: vscode.WorkspaceFolder | undefined): Promise<vscode.Pseudoterminal> {
     const label = `${plan.outputs.engine.endsWith('.engine') ? path.basename(plan.outputs.engine, '.engine') : def.flavour ?? 'qdq'}: ${path.basename(resolvePath(def.model!, folder))}`;
     const { TrtexecTerminal } = await import('./trtexecTerminal.js');
-    return new TrtexecTerminal(plan, label, this.services.onTrtexecBuilt);
+    return new TrtexecTerminal(plan, label, this.services.onTrtexecBuilt, this.services.log);
   }
 
   async trtexecPlan(def: QdqTaskDefinition, folder: vscode.WorkspaceFolder | undefined): Promise<TrtexecPlan> {
@@ -280,8 +280,8 @@ export class QdqTaskProvider implements vscode.TaskProvider {
   }
 }
 
-/** A pseudoterminal that shows a problem (with its actionable notification) and ends. */
-function messageTerminal(message: string, tool?: ToolProblem): vscode.Pseudoterminal {
+/** A pseudoterminal that shows a problem (with its actionable notification, logged) and ends. */
+function messageTerminal(services: TaskServices, message: string, tool?: ToolProblem): vscode.Pseudoterminal {
   const write = new vscode.EventEmitter<string>();
   const close = new vscode.EventEmitter<number>();
   return {
@@ -289,8 +289,11 @@ function messageTerminal(message: string, tool?: ToolProblem): vscode.Pseudoterm
     onDidClose: close.event,
     open() {
       write.fire(`QDQ Studio: ${message}\r\n`);
-      if (tool) void showToolProblem({ ...tool, message });
-      else void vscode.window.showErrorMessage(message);
+      if (tool) void services.tools.showProblem({ ...tool, message });
+      else {
+        services.log.error(message);
+        void vscode.window.showErrorMessage(message);
+      }
       close.fire(1);
     },
     close() {},

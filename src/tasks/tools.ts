@@ -19,6 +19,7 @@ import {
   type TrtVersion,
 } from '../core/tasks/index';
 import type { Logger } from '../util/logger';
+import { openSettings, SettingWarnings } from '../util/settingsUi';
 import { startProcess } from './processRunner';
 
 const PYTHON_EXTENSION_ID = 'ms-python.python';
@@ -65,7 +66,18 @@ async function pythonFromExtension(resource: vscode.Uri | undefined, log: Logger
 export class Tools {
   private versionCache = new Map<string, Promise<TrtVersion | undefined>>();
 
-  constructor(private readonly log: Logger) {}
+  private readonly settingWarnings: SettingWarnings;
+  /** Test hook (`qdqStudio.internal.answerToolProblems`): answers tool problems in place of the user. */
+  answerer: ToolNoticeAnswerer | undefined;
+
+  constructor(private readonly log: Logger) {
+    this.settingWarnings = new SettingWarnings(log);
+  }
+
+  /** `showToolProblem` with this feature's log (and the tests' answerer, when set). */
+  showProblem(problem: ToolProblem): Promise<void> {
+    return showToolProblem(problem, this.log, this.answerer);
+  }
 
   async python(resource?: vscode.Uri): Promise<ToolResolution> {
     return resolvePython(config().get<string>('python.path'), await pythonFromExtension(resource, this.log), lookupEnv(true));
@@ -87,7 +99,11 @@ export class Tools {
 
   defaultTrtexecArgs(): string[] {
     const v = config().get<unknown>('trtexec.defaultArgs');
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+    const args = Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+    if (v !== undefined && (!Array.isArray(v) || args.length !== v.length)) {
+      this.settingWarnings.report([{ setting: 'qdqStudio.trtexec.defaultArgs', value: v, expected: 'a list of strings', usedInstead: args.length ? JSON.stringify(args) : 'no arguments' }]);
+    }
+    return args;
   }
 
   /**
@@ -128,16 +144,28 @@ export async function detectVersion(trtexec: string, log: Logger): Promise<TrtVe
 
 const FILE_FILTERS: Readonly<Record<ToolKind, Record<string, string[]> | undefined>> = { python: undefined, trtexec: undefined, checkout: undefined };
 
+/** A tool problem's notification as the integration tests' answerer sees it (`answerToolProblems`). */
+export interface ToolNotice {
+  readonly message: string;
+  readonly actions: readonly string[];
+}
+/** Answers in place of the user: the action picked, or undefined (dismissed). */
+export type ToolNoticeAnswerer = (notice: ToolNotice) => string | undefined | Thenable<string | undefined>;
+
+export const OPEN_TOOL_SETTINGS = 'Open Settings';
+
 /**
- * Shows a missing tool as an error with the two ways out: open the setting, or pick the file (or
- * folder) and store it in the user's (machine) settings.
+ * Shows a missing tool as an error with the two ways out: open the setting (on the Settings
+ * editor's Remote tab in a remote window: the tool settings are machine settings), or pick the file
+ * (or folder) and store it in the user's (machine) settings. The problem is logged (warn) first.
  */
-export async function showToolProblem(problem: ToolProblem): Promise<void> {
-  const open = 'Open Settings';
+export async function showToolProblem(problem: ToolProblem, log: Logger, answer?: ToolNoticeAnswerer): Promise<void> {
+  log.warn(problem.message);
+  const open = OPEN_TOOL_SETTINGS;
   const pick = problem.kind === 'checkout' ? 'Pick Folder…' : 'Pick File…';
-  const choice = await vscode.window.showErrorMessage(problem.message, open, pick);
+  const choice = answer ? await answer({ message: problem.message, actions: [open, pick] }) : await vscode.window.showErrorMessage(problem.message, open, pick);
   if (choice === open) {
-    await vscode.commands.executeCommand('workbench.action.openSettings', problem.setting);
+    await openSettings(problem.setting, log);
   } else if (choice === pick) {
     const picked = await vscode.window.showOpenDialog({
       canSelectFiles: problem.kind !== 'checkout',
@@ -148,6 +176,7 @@ export async function showToolProblem(problem: ToolProblem): Promise<void> {
     });
     if (picked?.[0]) {
       await vscode.workspace.getConfiguration().update(problem.setting, picked[0].fsPath, vscode.ConfigurationTarget.Global);
+      log.info(`${problem.setting} set to ${picked[0].fsPath}`);
     }
   }
 }

@@ -10,6 +10,7 @@ import { displayCommandLine, type TrtexecPlan } from '../core/tasks/index';
 import { keepPreviousBuild } from '../engineView/sources';
 import { ProcessPseudoterminal, endedWith } from './processPseudoterminal';
 import { startProcess } from './processRunner';
+import type { Logger } from '../util/logger';
 
 export interface TrtexecBuildResult {
   plan: TrtexecPlan;
@@ -38,15 +39,22 @@ export class TrtexecTerminal extends ProcessPseudoterminal {
     private readonly plan: TrtexecPlan,
     private readonly label: string,
     private readonly onBuilt: TrtexecBuiltHandler,
+    /** Where the build's start (the command line, as shown) and end (exit code, layer info) go. */
+    private readonly log?: Logger,
   ) {
     super();
     this.parser = new TrtexecLogParser(plan.outputs.log);
+  }
+
+  protected override runFailed(message: string): void {
+    this.log?.error(`Task trtexec (${this.label}) failed: ${message}`);
   }
 
   protected async run(): Promise<void> {
     const { plan } = this;
     for (const note of plan.notes) this.write(`note: ${note}\n`);
     this.write(`> ${displayCommandLine(plan.commandLine)}\n\n`);
+    this.log?.info(`Task trtexec (${this.label}) started: ${displayCommandLine(plan.commandLine)}`);
     try {
       await fsp.mkdir(plan.outputs.dir, { recursive: true });
       // The previous build of this flavour moves to history/ (the report compares with it); stale
@@ -58,6 +66,7 @@ export class TrtexecTerminal extends ProcessPseudoterminal {
       this.logFile.on('error', () => (this.logFile = undefined));
     } catch (e) {
       this.write(`cannot prepare ${plan.outputs.dir}: ${(e as Error).message}\n`);
+      this.log?.error(`Task trtexec (${this.label}): cannot prepare ${plan.outputs.dir}: ${(e as Error).message}`);
       this.finish(1);
       return;
     }
@@ -79,6 +88,9 @@ export class TrtexecTerminal extends ProcessPseudoterminal {
       /* not written */
     }
     this.write(`\ntrtexec exited with ${endedWith(result)}${hasLayerInfo ? `; layer info: ${plan.outputs.layerInfo}` : ''}\n`);
+    this.log?.info(
+      `Task trtexec (${this.label}) ended: trtexec exited with ${endedWith(result)}${this.stopped ? ' (stopped)' : ''}${result.startError ? `: ${result.startError}` : ''}; ${hasLayerInfo ? `layer info: ${plan.outputs.layerInfo}` : 'no layer info'}; log: ${plan.outputs.log}`,
+    );
     try {
       await this.onBuilt({ plan, label: this.label, exitCode: result.code, stopped: this.stopped, log: this.parser.result(), hasLayerInfo, removed: this.removed });
     } finally {
