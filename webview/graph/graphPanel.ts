@@ -18,11 +18,12 @@ import { editorFont, measureFontMetrics } from './fontMetrics';
 import { Overview } from './overview';
 import { edgePropertiesView, nodePropertiesView } from './properties';
 import { graphKeyAction } from './keys';
+import { graphBodyLayout } from './paneLayout';
 import { applyMark, badgeMarkerUrl, computeMarks, markData, markLegendRows, markPalette, markStale, OUTLINE_COLOR, type LegendRow, type MarkPalette, type Marks } from './marks';
 import { mixRgb, resolveColor, themeKind, watchTheme } from './theme';
 import { carryHit, searchCountText } from './searchState';
 import { CATEGORY_LEGEND, DEFAULT_COLOR_SOURCE, OP_TYPE_SOURCE, edgeId, effectiveColorSource, heatEnds, legendRowsFor, nodeId, nodeKey, opCategory, splitForFirstPaint, toElements, viewIndexOf, viewRect, type ViewIndex, type ElementSet, type Viewport, type ColoringLegendRow } from './viewModel';
-import { centreClearOfLegend, clearOfGrownLegend, firstViewport, fitViewport, inside, nodeBox, nodesMeeting, settleViewport, shownRect, type LegendBox, type Rect } from './viewportPlan';
+import { centreClearOfLegend, clearOfGrownLegend, firstViewport, fitViewport, inside, nodeBox, nodesMeeting, resizedViewport, settleViewport, shownRect, type CornerBox, type LegendBox, type Rect } from './viewportPlan';
 
 export interface GraphHostApi {
   requestGraph(ref: GraphRefDto, mode: ViewModeDto, font: { charWidth: number; lineHeight: number }): Promise<GraphViewMessage>;
@@ -61,6 +62,8 @@ const BODY_BOX = { includeLabels: false, includeOverlays: false, includeUnderlay
 
 /** The legend's section id in the view state's collapsed list. */
 const LEGEND_SECTION = 'graph-legend';
+/** The properties pane's id in the view state's collapsed list (the toolbar's Properties button). */
+const PROPS_SECTION = 'graph-props';
 
 type Status = 'loading' | 'ready' | 'error';
 
@@ -84,6 +87,10 @@ export class GraphPanel {
   private readonly colorSelect: HTMLSelectElement;
   private readonly crumbsBox: HTMLElement;
   private readonly overview: Overview;
+  private readonly body: HTMLElement;
+  private readonly propsToggle: HTMLElement;
+  /** The canvas's size the viewport was last placed for (a resize keeps its centre: onCanvasResize). */
+  private canvasSeen: { width: number; height: number } | undefined;
 
   private cy: cytoscape.Core | undefined;
   private view: GraphViewDto | undefined;
@@ -228,8 +235,11 @@ export class GraphPanel {
       },
       { capture: true },
     );
-    this.propsBox = h('aside', { className: 'graph-props', attrs: { 'aria-label': 'Properties', tabindex: -1 }, data: { testid: 'properties' } });
+    this.propsBox = h('aside', { className: 'graph-props', attrs: { id: 'graph-props', 'aria-label': 'Properties', tabindex: -1 }, data: { testid: 'properties' } });
     this.showPropsHint();
+    this.propsToggle = h('vscode-button', { attrs: { secondary: true, 'aria-controls': 'graph-props' }, data: { testid: 'props-toggle' } }, 'Properties');
+    this.propsToggle.addEventListener('click', () => this.setPropsCollapsed(!this.store.isCollapsed(PROPS_SECTION)));
+    this.body = h('div', { className: 'graph-body' }, this.canvasWrap, this.propsBox);
 
     this.element = h(
       'div',
@@ -243,10 +253,16 @@ export class GraphPanel {
         h('span', { className: 'graph-search-box' }, this.searchInput, prev, next, this.searchCount),
         fit,
         zoomSel,
+        this.propsToggle,
       ),
-      h('div', { className: 'graph-body' }, this.canvasWrap, this.propsBox),
+      this.body,
     );
     this.updateModeButton();
+    this.applyBodyLayout();
+    // The pane beside or below the canvas, or hidden, by the body's size (paneLayout.ts); the canvas
+    // keeps its centre through any resize (split editor, window, pane moved).
+    new ResizeObserver(() => this.applyBodyLayout()).observe(this.body);
+    new ResizeObserver(() => this.onCanvasResize()).observe(this.cyContainer);
     this.renderCrumbs();
     watchTheme(() => this.applyTheme());
   }
@@ -255,6 +271,77 @@ export class GraphPanel {
     const b = h('vscode-button', { attrs: { secondary: true, title, 'aria-label': title } }, label);
     b.addEventListener('click', onClick);
     return b;
+  }
+
+  // ---- pane layout and resizing ----------------------------------------------------------------
+
+  /** Places the properties pane (beside, below or hidden) and sizes it, and sets the compact legend, from the body's size (paneLayout.ts). */
+  private applyBodyLayout(): void {
+    const collapsed = this.store.isCollapsed(PROPS_SECTION);
+    this.propsToggle.setAttribute('aria-expanded', String(!collapsed));
+    this.propsToggle.title = collapsed ? 'Show the properties pane' : 'Hide the properties pane';
+    const width = this.body.clientWidth;
+    const height = this.body.clientHeight;
+    // Not laid out yet (not attached, or another tab): only what does not depend on the size.
+    const l = graphBodyLayout(width, height, collapsed);
+    if (width <= 0 || height <= 0) {
+      if (collapsed) this.body.dataset.props = 'hidden';
+      else if (this.body.dataset.props === 'hidden') delete this.body.dataset.props;
+      return;
+    }
+    this.body.dataset.props = l.props;
+    this.body.style.setProperty('--qdq-props-size', `${l.propsSize}px`);
+    this.canvasWrap.classList.toggle('compact', l.compactLegend);
+  }
+
+  private setPropsCollapsed(collapsed: boolean): void {
+    this.store.setCollapsed(PROPS_SECTION, collapsed);
+    this.applyBodyLayout();
+    // Now rather than in the ResizeObserver's callback, so the view is settled when this returns.
+    this.onCanvasResize();
+  }
+
+  /**
+   * The canvas changed size: cytoscape keeps the pan (its top-left corner), so a node centred in a
+   * wide canvas fell off a narrow one. The model point at the old centre stays at the centre, and a
+   * selection on screen stays on screen (viewportPlan.ts's resizedViewport).
+   */
+  private onCanvasResize(): void {
+    // The pane and the compact legend first (the body's observer may not have run yet), so the
+    // view is placed for the legend as it will be drawn.
+    this.applyBodyLayout();
+    const { width, height } = this.canvasSize();
+    if (width <= 0 || height <= 0) return; // hidden (another tab): keep the size last seen
+    const before = this.canvasSeen;
+    this.canvasSeen = { width, height };
+    const cy = this.cy;
+    const layout = this.layout;
+    if (!cy || !layout || !before || (before.width === width && before.height === height)) return;
+    const sel = cy.$(':selected')[0];
+    const legend = this.legendExtent();
+    const next = resizedViewport({
+      layout,
+      viewport: { zoom: cy.zoom(), pan: cy.pan() },
+      before,
+      after: { width, height },
+      ...(sel ? { selection: sel.boundingBox(BODY_BOX) } : {}),
+      ...(legend ? { legend } : {}),
+    });
+    cy.resize();
+    cy.viewport({ zoom: next.zoom, pan: { x: next.pan.x, y: next.pan.y } });
+    // The view is placed for the legend as it is now (compact or not): keepClearOfLegend moves it
+    // only when the legend later grows over more nodes.
+    this.legendSeen = legend;
+    this.overview.update();
+    this.updateLegendHook();
+  }
+
+  /** The overview's box on the canvas (its left and top edges), when it is shown. */
+  private overviewExtent(): CornerBox | undefined {
+    const canvas = this.cyContainer.getBoundingClientRect();
+    const r = this.overview.element.getBoundingClientRect();
+    if (r.width <= 0 || r.height <= 0) return undefined;
+    return { left: r.left - canvas.left, top: r.top - canvas.top };
   }
 
   /** Applies the host's remembered state (reopened editor) when the page has none of its own. */
@@ -348,10 +435,17 @@ export class GraphPanel {
 
     // The first view, from the layout alone: only what it shows (and a margin) goes to cytoscape
     // before the first paint; the rest streams in afterwards (see scheduleSlice()).
+    this.applyBodyLayout();
+    // The overview's size for this graph, before the first view leaves room for it.
+    const neutral = resolveColor('descriptionForeground', 'rgb(150, 150, 150)');
+    const colors = this.coloring.colors;
+    this.overview.setGraph(layout, (i) => colors[i] ?? neutral, neutral);
     const width = this.cyContainer.clientWidth;
     const height = this.cyContainer.clientHeight;
+    this.canvasSeen = width > 0 && height > 0 ? { width, height } : this.canvasSeen;
     const saved = this.store.current.graph;
     const legend = this.legendExtent();
+    const overview = this.overviewExtent();
     this.legendSeen = legend;
     let candidate: Viewport;
     let restored = false;
@@ -359,7 +453,7 @@ export class GraphPanel {
     else if (!this.restoredViewport && saved?.zoom !== undefined && saved.pan) {
       candidate = { zoom: saved.zoom, pan: saved.pan };
       restored = true;
-    } else candidate = firstViewport(layout, width, height, legend, 24, MIN_ZOOM, MAX_ZOOM);
+    } else candidate = firstViewport(layout, width, height, legend, 24, MIN_ZOOM, MAX_ZOOM, overview);
     // A kept or remembered viewport may not fit the new layout (an edit re-laid it out): centre the
     // selection when it is off screen, fit when nothing would show (viewportPlan.ts).
     const selection = this.pendingReveal === undefined && saved?.selected ? this.selectionBox(saved.selected) : undefined;
@@ -370,7 +464,7 @@ export class GraphPanel {
       viewport: candidate,
       restored,
       ...(selection ? { selection } : {}),
-      fit: () => fitViewport(layout, width, height, legend, 24, MIN_ZOOM, MAX_ZOOM),
+      fit: () => fitViewport(layout, width, height, legend, 24, MIN_ZOOM, MAX_ZOOM, overview),
     });
     const viewport = settled.viewport;
     this.keepViewport = undefined;
@@ -972,7 +1066,8 @@ export class GraphPanel {
     const { colors } = this.coloring;
     this.badgedNodes = this.marks.nodes.size + this.marks.edges.size;
     if (!fresh) this.renderLegend(); // a fresh drawing rendered it before its first view
-    if (this.layout) this.overview.setGraph(this.layout, (i) => colors[i] ?? neutral, neutral);
+    // A fresh drawing drew its overview before its first view too (which leaves room for it).
+    if (this.layout && !fresh) this.overview.setGraph(this.layout, (i) => colors[i] ?? neutral, neutral);
   }
 
   /**
@@ -1047,10 +1142,17 @@ export class GraphPanel {
     if (!cy || !layout || !legend) return;
     const { width, height } = this.canvasSize();
     if (width <= 0 || height <= 0) return;
+    // The canvas changed size too (the legend turns compact in a narrow canvas): the resize places
+    // the view for the new size and legend, this observer may simply have been called first.
+    const seen = this.canvasSeen;
+    if (seen && (seen.width !== width || seen.height !== height)) {
+      this.onCanvasResize();
+      return;
+    }
     const before = this.legendSeen;
     this.legendSeen = legend;
     const v: Viewport = { zoom: cy.zoom(), pan: cy.pan() };
-    const next = clearOfGrownLegend(layout, v, width, height, before, legend, () => fitViewport(layout, width, height, legend, 24, MIN_ZOOM, MAX_ZOOM));
+    const next = clearOfGrownLegend(layout, v, width, height, before, legend, () => fitViewport(layout, width, height, legend, 24, MIN_ZOOM, MAX_ZOOM, this.overviewExtent()));
     if (next !== v) cy.viewport({ zoom: next.zoom, pan: { x: next.pan.x, y: next.pan.y } });
     this.updateLegendHook();
   }
@@ -1312,7 +1414,8 @@ export class GraphPanel {
     const cy = this.cy;
     const layout = this.layout;
     if (!cy || !layout) return;
-    const v = fitViewport(layout, cy.width(), cy.height(), this.legendExtent(), 24, MIN_ZOOM, MAX_ZOOM);
+    const { width, height } = this.canvasSize();
+    const v = fitViewport(layout, width, height, this.legendExtent(), 24, MIN_ZOOM, MAX_ZOOM, this.overviewExtent());
     cy.viewport({ zoom: v.zoom, pan: { x: v.pan.x, y: v.pan.y } });
   }
 

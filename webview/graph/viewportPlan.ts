@@ -18,6 +18,12 @@
  * - Stepping to a search hit centred it on the whole canvas, so in a small editor or beside a tall
  *   legend the hit landed under the legend: {@link centreClearOfLegend} centres it beside or below
  *   the legend instead.
+ * - The overview sits over the canvas's bottom-right corner and covered the right-hand column of a
+ *   fitted graph: the first view and Fit leave room for it too (left of or above it).
+ * - Resizing the editor (Split Editor Right, a smaller window) kept the pan, so the top-left corner
+ *   stayed put and a node centred in the wide canvas ended up off the narrow one — a blank canvas.
+ *   {@link resizedViewport} keeps the model point at the centre where it was, and a selection that
+ *   was on screen stays on screen.
  */
 import type { GraphLayoutDto } from '../../src/protocol/graphView';
 import { FIT_MAX_ZOOM, initialViewport, type Viewport } from './viewModel';
@@ -42,6 +48,12 @@ export interface Area {
 export interface LegendBox {
   readonly right: number;
   readonly bottom: number;
+}
+
+/** The overview's box on the canvas, anchored at its bottom-right corner: its left and top edges (px from the canvas's top-left corner). */
+export interface CornerBox {
+  readonly left: number;
+  readonly top: number;
 }
 
 /** The model rectangle a viewport shows in a `width` × `height` canvas. */
@@ -117,19 +129,57 @@ export function fitIn(bounds: Rect, area: Area, padding = 24, minZoom = 0.005, m
 const LEGEND_GAP = 8;
 
 /**
- * `place(area)` for the whole canvas, unless that puts nodes under the legend: then for the area right
- * of the legend or the one below it, whichever gives the larger zoom (the full canvas when neither is
- * at least a third of it).
+ * `place(area)` for the whole canvas, unless that puts nodes under the legend (top-left) or the
+ * overview (bottom-right): then for the area right of or below the legend, left of or above the
+ * overview, or both, each at least a third of the canvas both ways: of the places that clear both
+ * boxes the one with the largest zoom; when none does, as before the overview was counted: the area
+ * right of the legend or the one below it, whichever gives the larger zoom (the full canvas when
+ * neither is at least a third of it).
  */
-function besideLegend(layout: GraphLayoutDto, width: number, height: number, legend: LegendBox | undefined, place: (area: Area) => Viewport): Viewport {
+function besideLegend(
+  layout: GraphLayoutDto,
+  width: number,
+  height: number,
+  legend: LegendBox | undefined,
+  place: (area: Area) => Viewport,
+  overview?: CornerBox,
+): Viewport {
   const full = place({ x: 0, y: 0, width, height });
-  if (!legend || legend.right <= 0 || legend.bottom <= 0 || nodesMeeting(layout, shownRect(full, legend.right, legend.bottom)) === 0) return full;
-  const right = legend.right + LEGEND_GAP;
-  const below = legend.bottom + LEGEND_GAP;
+  const hasLegend = legend !== undefined && legend.right > 0 && legend.bottom > 0;
+  const hasOverview = overview !== undefined && overview.left < width && overview.top < height;
+  const underLegend = (v: Viewport): number => (hasLegend ? nodesMeeting(layout, shownRect(v, legend.right, legend.bottom)) : 0);
+  const underOverview = (v: Viewport): number => {
+    if (!hasOverview) return 0;
+    const r = shownRect(v, width, height);
+    return nodesMeeting(layout, { x1: (overview.left - v.pan.x) / v.zoom, y1: (overview.top - v.pan.y) / v.zoom, x2: r.x2, y2: r.y2 });
+  };
+  const legendClear = underLegend(full) === 0;
+  if (legendClear && underOverview(full) === 0) return full;
+  const right = hasLegend ? legend.right + LEGEND_GAP : 0;
+  const below = hasLegend ? legend.bottom + LEGEND_GAP : 0;
+  const left = hasOverview ? overview.left - LEGEND_GAP : width;
+  const above = hasOverview ? overview.top - LEGEND_GAP : height;
+  const big = (a: Area): boolean => a.width >= width / 3 && a.height >= height / 3;
+  // Places clear of both boxes: every combination of the four moves.
+  let best: Viewport | undefined;
+  for (const x1 of hasLegend ? [0, right] : [0]) {
+    for (const x2 of hasOverview ? [width, left] : [width]) {
+      for (const y1 of hasLegend ? [0, below] : [0]) {
+        for (const y2 of hasOverview ? [height, above] : [height]) {
+          const area: Area = { x: x1, y: y1, width: x2 - x1, height: y2 - y1 };
+          if ((x1 === 0 && x2 === width && y1 === 0 && y2 === height) || !big(area)) continue;
+          const v = place(area);
+          if (underLegend(v) === 0 && underOverview(v) === 0 && (!best || v.zoom > best.zoom)) best = v;
+        }
+      }
+    }
+  }
+  if (best) return best;
+  if (legendClear) return full;
+  // None clears both: clear the legend (right of it or below it, the larger zoom).
   const candidates: Area[] = [];
   if (width - right >= width / 3) candidates.push({ x: right, y: 0, width: width - right, height });
   if (height - below >= height / 3) candidates.push({ x: 0, y: below, width, height: height - below });
-  let best: Viewport | undefined;
   for (const area of candidates) {
     const v = place(area);
     if (!best || v.zoom > best.zoom) best = v;
@@ -137,19 +187,63 @@ function besideLegend(layout: GraphLayoutDto, width: number, height: number, leg
   return best ?? full;
 }
 
-/** The first view of a drawing (viewModel's initialViewport: fit, or the top of a tall graph), beside the legend. */
-export function firstViewport(layout: GraphLayoutDto, width: number, height: number, legend?: LegendBox, padding = 24, minZoom = 0.005, maxZoom = 4): Viewport {
-  return besideLegend(layout, width, height, legend, (a) => {
-    const v = initialViewport(layout, a.width, a.height, padding, minZoom, maxZoom);
-    return { zoom: v.zoom, pan: { x: v.pan.x + a.x, y: v.pan.y + a.y } };
-  });
+/** The first view of a drawing (viewModel's initialViewport: fit, or the top of a tall graph), beside the legend and the overview. */
+export function firstViewport(layout: GraphLayoutDto, width: number, height: number, legend?: LegendBox, padding = 24, minZoom = 0.005, maxZoom = 4, overview?: CornerBox): Viewport {
+  return besideLegend(
+    layout,
+    width,
+    height,
+    legend,
+    (a) => {
+      const v = initialViewport(layout, a.width, a.height, padding, minZoom, maxZoom);
+      return { zoom: v.zoom, pan: { x: v.pan.x + a.x, y: v.pan.y + a.y } };
+    },
+    overview,
+  );
 }
 
-/** The whole graph fitted (at most at FIT_MAX_ZOOM), beside the legend. */
-export function fitViewport(layout: GraphLayoutDto, width: number, height: number, legend?: LegendBox, padding = 24, minZoom = 0.005, maxZoom = 4): Viewport {
+/** The whole graph fitted (at most at FIT_MAX_ZOOM), beside the legend and the overview. */
+export function fitViewport(layout: GraphLayoutDto, width: number, height: number, legend?: LegendBox, padding = 24, minZoom = 0.005, maxZoom = 4, overview?: CornerBox): Viewport {
   const bounds = layoutBounds(layout);
   if (!bounds || width <= 0 || height <= 0) return { zoom: 1, pan: { x: width / 2, y: height / 2 } };
-  return besideLegend(layout, width, height, legend, (a) => fitIn(bounds, a, padding, minZoom, maxZoom));
+  return besideLegend(layout, width, height, legend, (a) => fitIn(bounds, a, padding, minZoom, maxZoom), overview);
+}
+
+export interface ResizeInput {
+  readonly layout: GraphLayoutDto;
+  /** The viewport as it was in the canvas before the resize. */
+  readonly viewport: Viewport;
+  readonly before: { readonly width: number; readonly height: number };
+  readonly after: { readonly width: number; readonly height: number };
+  /** The selection's box (model coordinates), when there is one. */
+  readonly selection?: Rect;
+  /** The legend's box in the resized canvas. */
+  readonly legend?: LegendBox;
+}
+
+/**
+ * The viewport after the canvas changed size (split editor, window resize, properties pane shown,
+ * hidden or moved below): the same zoom, with the model point that was at the centre of the old
+ * canvas at the centre of the new one (cytoscape keeps the pan, i.e. the top-left corner, and a node
+ * centred in a wide canvas fell off a narrow one). A selection that was on screen and would not be
+ * wholly on screen now, or would be under the legend (which turns compact in a narrow canvas), is
+ * centred instead, clear of the legend (centreClearOfLegend); so is one when the new view would
+ * show no node at all.
+ */
+export function resizedViewport(input: ResizeInput): Viewport {
+  const { layout, viewport: v, before, after, selection, legend } = input;
+  if (before.width <= 0 || before.height <= 0 || after.width <= 0 || after.height <= 0) return v;
+  const cx = (before.width / 2 - v.pan.x) / v.zoom;
+  const cy = (before.height / 2 - v.pan.y) / v.zoom;
+  const kept: Viewport = { zoom: v.zoom, pan: { x: after.width / 2 - cx * v.zoom, y: after.height / 2 - cy * v.zoom } };
+  if (!selection) return kept;
+  const wasShown = meets(selection, shownRect(v, before.width, before.height));
+  const underLegend = legend !== undefined && legend.right > 0 && legend.bottom > 0 && meets(selection, shownRect(kept, legend.right + LEGEND_GAP, legend.bottom + LEGEND_GAP));
+  const isShown = inside(selection, shownRect(kept, after.width, after.height)) && !underLegend;
+  if ((wasShown && !isShown) || (!isShown && !showsAnyNode(layout, kept, after.width, after.height))) {
+    return { zoom: v.zoom, pan: centreClearOfLegend(selection, v.zoom, after.width, after.height, legend) };
+  }
+  return kept;
 }
 
 export interface SettleInput {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GraphLayoutDto } from '../../../src/protocol/graphView';
 import { FIT_MAX_ZOOM, initialViewport, type Viewport } from '../../../webview/graph/viewModel';
-import { centreClearOfLegend, clearOfGrownLegend, clearOfLegend, firstViewport, fitViewport, layoutBounds, nodeBox, nodesMeeting, settleViewport, shownRect, showsAnyNode, type Rect } from '../../../webview/graph/viewportPlan';
+import { centreClearOfLegend, clearOfGrownLegend, clearOfLegend, firstViewport, fitViewport, layoutBounds, nodeBox, nodesMeeting, resizedViewport, settleViewport, shownRect, showsAnyNode, type Rect } from '../../../webview/graph/viewportPlan';
 
 /** `n` boxes of 120 × 40 in a column (x 0), `gap` apart vertically, from y 0; optional bend points. */
 function column(n: number, gap = 100, points: number[] = []): GraphLayoutDto {
@@ -306,5 +306,127 @@ describe('centring a search hit beside the legend', () => {
     const legend = { right: 260, bottom: 300 };
     const pan = centreClearOfLegend(edge, 1, W, H, legend);
     assert.deepEqual(pan, { x: W / 2 - 1000, y: H / 2 - 1000 });
+  });
+});
+
+describe('resizing the canvas (split editor, smaller window, properties pane moved)', () => {
+  const tall = column(400); // x 0, y 0 … 39,900
+  const inside = (r: Rect, v: Viewport, w: number, h: number): boolean => {
+    const s = shownRect(v, w, h);
+    return r.x1 >= s.x1 && r.x2 <= s.x2 && r.y1 >= s.y1 && r.y2 <= s.y2;
+  };
+  const centre = (v: Viewport, w: number, h: number): { x: number; y: number } => {
+    const s = shownRect(v, w, h);
+    return { x: (s.x1 + s.x2) / 2, y: (s.y1 + s.y2) / 2 };
+  };
+
+  it('the audit: a node centred in a 1,100 px canvas, the editor split to 210 px: keeping the pan shows nothing; the centre is kept', () => {
+    const sel = nodeBox(tall, 200); // (0, 20,000)
+    const v: Viewport = { zoom: 0.9, pan: { x: 550, y: 400 - 20_000 * 0.9 } };
+    const before = { width: 1100, height: 800 };
+    const after = { width: 210, height: 800 };
+    assert.ok(inside(sel, v, before.width, before.height));
+    assert.equal(showsAnyNode(tall, v, after.width, after.height), false, 'the defect: the old pan in the narrow canvas shows no node');
+    const next = resizedViewport({ layout: tall, viewport: v, before, after });
+    assert.equal(next.zoom, v.zoom);
+    const c = centre(next, after.width, after.height);
+    assert.ok(Math.abs(c.x - 0) < 1e-9 && Math.abs(c.y - 20_000) < 1e-9, `the same model point is at the centre: ${JSON.stringify(c)}`);
+    assert.ok(inside(sel, next, after.width, after.height), 'and the selected node is on screen');
+    assert.ok(showsAnyNode(tall, next, after.width, after.height));
+  });
+
+  it('a selection on screen that the kept centre would cut off is centred (beside the legend); one off screen before does not pull the view', () => {
+    const sel = nodeBox(tall, 100); // (0, 10,000), 120 × 40
+    // The node near the left edge of a wide canvas, the centre elsewhere in the row (x 400).
+    const v: Viewport = { zoom: 1, pan: { x: 500 - 400, y: 400 - 10_000 } };
+    const before = { width: 1000, height: 800 };
+    const after = { width: 400, height: 800 };
+    assert.ok(inside(sel, v, before.width, before.height));
+    const kept = resizedViewport({ layout: tall, viewport: v, before, after: { width: 1000, height: 600 } });
+    assert.ok(Math.abs(centre(kept, 1000, 600).x - 400) < 1e-9, 'no selection: the centre is kept');
+    assert.ok(!inside(sel, resizedViewport({ layout: tall, viewport: v, before, after }), after.width, after.height), 'keeping the centre alone would cut the selection off');
+    const next = resizedViewport({ layout: tall, viewport: v, before, after, selection: sel, legend: { right: 120, bottom: 100 } });
+    assert.ok(inside(sel, next, after.width, after.height), 'the selection stays on screen');
+    assert.equal(next.zoom, 1);
+    // A selection the user had panned away from: the centre is kept, not the selection.
+    const far = nodeBox(tall, 300);
+    const away = resizedViewport({ layout: tall, viewport: v, before, after: { width: 900, height: 800 }, selection: far });
+    assert.ok(Math.abs(centre(away, 900, 800).y - 10_000) < 1e-9);
+  });
+
+  it('a selection the compact legend would cover at the kept centre is centred clear of it, on screen', () => {
+    const sel = nodeBox(tall, 100); // (0, 10,000)
+    const v: Viewport = { zoom: 1, pan: { x: 546, y: 339 - 10_000 } }; // centred in 1,092 × 678
+    const after = { width: 552, height: 317 };
+    const legend = { right: 544, bottom: 150 }; // a strip across the top
+    const kept = resizedViewport({ layout: tall, viewport: v, before: { width: 1092, height: 678 }, after });
+    const k = shownRect(kept, legend.right, legend.bottom);
+    assert.ok(sel.y1 < k.y2 && sel.x1 < k.x2, 'the case: at the kept centre the strip covers the selection');
+    const next = resizedViewport({ layout: tall, viewport: v, before: { width: 1092, height: 678 }, after, selection: sel, legend });
+    const s = { x1: sel.x1 * next.zoom + next.pan.x, y1: sel.y1 * next.zoom + next.pan.y, x2: sel.x2 * next.zoom + next.pan.x, y2: sel.y2 * next.zoom + next.pan.y };
+    assert.ok(s.y1 > legend.bottom, `below the legend: ${JSON.stringify(s)}`);
+    assert.ok(s.x1 >= 0 && s.y1 >= 0 && s.x2 <= after.width && s.y2 <= after.height, `on screen: ${JSON.stringify(s)}`);
+  });
+
+  it('a hidden canvas (another tab: size 0) leaves the viewport alone', () => {
+    const v: Viewport = { zoom: 1, pan: { x: 10, y: 20 } };
+    assert.equal(resizedViewport({ layout: tall, viewport: v, before: { width: 800, height: 600 }, after: { width: 0, height: 0 } }), v);
+    assert.equal(resizedViewport({ layout: tall, viewport: v, before: { width: 0, height: 0 }, after: { width: 800, height: 600 } }), v);
+  });
+});
+
+describe('fit and first view leave room for the overview (bottom-right)', () => {
+  // A wide graph: 9 columns of 120 × 40 boxes, two rows; fitted by width its right column reaches
+  // the canvas's right edge, where the overview sits.
+  const xs = Array.from({ length: 18 }, (_, k) => (k % 9) * 300);
+  const ys = Array.from({ length: 18 }, (_, k) => (k < 9 ? 0 : 300));
+  const wide: GraphLayoutDto = { width: 2520, height: 340, x: xs, y: ys, w: xs.map(() => 120), h: xs.map(() => 40), pointStart: [0], points: [] };
+  const overview = { left: W - 188, top: H - 188 }; // a 180 × 180 overview, 8 px from the corner
+  const underOverview = (v: Viewport): number => {
+    const s = shownRect(v, W, H);
+    return nodesMeeting(wide, { x1: (overview.left - v.pan.x) / v.zoom, y1: (overview.top - v.pan.y) / v.zoom, x2: s.x2, y2: s.y2 });
+  };
+
+  it('fitted as before, the right-hand column of nodes is under the overview; with it counted, none is and the whole graph is in view', () => {
+    // 1440 px window, 800 px tall canvas: the graph fitted by width with a 24 px padding.
+    const plain = fitViewport(wide, W, H);
+    const tallerOverview = { left: W - 188, top: 200 };
+    const under = (v: Viewport): number => {
+      const s = shownRect(v, W, H);
+      return nodesMeeting(wide, { x1: (tallerOverview.left - v.pan.x) / v.zoom, y1: (tallerOverview.top - v.pan.y) / v.zoom, x2: s.x2, y2: s.y2 });
+    };
+    assert.ok(under(plain) > 0, 'the defect: the right column is under the overview');
+    const v = fitViewport(wide, W, H, undefined, 24, 0.005, 4, tallerOverview);
+    assert.equal(under(v), 0);
+    assert.ok(inView(layoutBounds(wide)!, v), 'the whole graph still in view');
+    assert.ok(Math.abs(v.zoom - (tallerOverview.left - 8 - 48) / 2520) < 1e-9, `fitted left of it (zoom ${v.zoom}, was ${plain.zoom})`);
+  });
+
+  it('an overview that covers nothing changes nothing; nor does a legend-and-overview pair clear of the graph', () => {
+    const plain = fitViewport(wide, W, H);
+    assert.equal(underOverview(plain), 0, 'vertically centred, the short graph passes above a 180 px overview');
+    assert.deepEqual(fitViewport(wide, W, H, undefined, 24, 0.005, 4, overview), plain);
+    assert.deepEqual(firstViewport(wide, W, H, { right: 100, bottom: 100 }, 24, 0.005, 4, overview), firstViewport(wide, W, H, { right: 100, bottom: 100 }));
+  });
+
+  it('a legend top-left and an overview bottom-right that both cover nodes: the view clears both', () => {
+    // A 5 × 5 grid 300 apart: fitted by height it spans x 100–900 of the 1,000 px canvas.
+    const gx = Array.from({ length: 25 }, (_, k) => (k % 5) * 300);
+    const gy = Array.from({ length: 25 }, (_, k) => Math.floor(k / 5) * 300);
+    const grid: GraphLayoutDto = { width: 1320, height: 1240, x: gx, y: gy, w: gx.map(() => 120), h: gx.map(() => 40), pointStart: [0], points: [] };
+    const legend = { right: 260, bottom: 330 };
+    const ov = { left: W - 188, top: H - 188 };
+    const underLegend = (v: Viewport): number => nodesMeeting(grid, shownRect(v, legend.right, legend.bottom));
+    const underOv = (v: Viewport): number => {
+      const s = shownRect(v, W, H);
+      return nodesMeeting(grid, { x1: (ov.left - v.pan.x) / v.zoom, y1: (ov.top - v.pan.y) / v.zoom, x2: s.x2, y2: s.y2 });
+    };
+    const plain = fitViewport(grid, W, H);
+    assert.ok(underLegend(plain) > 0 && underOv(plain) > 0, 'the case: fitted on the whole canvas, nodes are under both');
+    assert.ok(underOv(fitViewport(grid, W, H, legend)) > 0, 'clear of the legend alone, a node is still under the overview');
+    const v = fitViewport(grid, W, H, legend, 24, 0.005, 4, ov);
+    assert.equal(underLegend(v), 0);
+    assert.equal(underOv(v), 0);
+    assert.ok(inView(layoutBounds(grid)!, v), 'the whole graph in view');
   });
 });
