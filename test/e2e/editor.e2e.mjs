@@ -482,6 +482,124 @@ export const cases = [
     },
   },
   {
+    name: 'the graph of models/tiny-qat-good.onnx in a narrow editor: the properties pane goes below and can be hidden (remembered), the legend is compact, a resize keeps the selection centred; Home/End/Space select from the keyboard and a live region says what',
+    timeoutMs: 120_000,
+    async run(ctx) {
+      const { page } = ctx;
+      const { frame } = await openGoodModel(ctx, 'models/tiny-qat-good.onnx');
+      const geo = graphGeometry(frame);
+      const body = frame.locator('.graph-body');
+      const props = frame.locator('[data-testid="properties"]');
+      const toggle = frame.locator('[data-testid="props-toggle"]');
+      const title = frame.locator('[data-testid="props-title"]');
+      const live = frame.locator('[data-testid="graph-announce"]');
+      const rect = async (loc) => {
+        const b = await loc.boundingBox();
+        return b && { x1: b.x, y1: b.y, x2: b.x + b.width, y2: b.y + b.height };
+      };
+      const size = page.viewportSize();
+      try {
+        // Wide (1440 px window): the pane beside the canvas, at most 340 px. Hide it: the canvas takes the width.
+        assert.equal(await body.getAttribute('data-props'), 'side');
+        assert.ok((await props.boundingBox()).width <= 341, 'the pane is at most 340 px wide');
+        await toggle.click();
+        await frame.locator('[data-testid="props-toggle"][aria-expanded="false"]').waitFor({ timeout: 5_000 });
+        assert.equal(await props.isHidden(), true, 'the Properties button hides the pane');
+        const wide = await pollFor(() => geo.canvasSize(), (s) => s.width > 900);
+        // A node selected and centred (search), then the window narrowed to 900 × 600.
+        const search = frame.locator('[data-testid="graph-search"]');
+        await search.fill('/model.1/conv/Conv');
+        await search.press('Enter');
+        await frame.locator('[data-testid="search-count"]').filter({ hasText: /^1 of \d+/ }).waitFor({ timeout: 10_000 });
+        const before = await pollFor(() => geo.selectionBox(), (b) => b !== undefined && Math.abs((b.x1 + b.x2) / 2 - wide.width / 2) < 3);
+        assert.ok(before, 'the hit is centred in the wide canvas');
+        await page.setViewportSize({ width: 900, height: 600 });
+        const narrow = await pollFor(() => geo.canvasSize(), (s) => s.width < wide.width - 200);
+        // On screen and clear of the legend (compact now: a strip across the top), centred across the width.
+        const placed = async (b) => {
+          if (!b) return false;
+          const l = await geo.legendRect();
+          return b.x1 >= 0 && b.y1 >= 0 && b.x2 <= narrow.width && b.y2 <= narrow.height && !overlaps(b, l) && Math.abs((b.x1 + b.x2) / 2 - narrow.width / 2) < 3;
+        };
+        const after = await pollFor(async () => {
+          const b = await geo.selectionBox();
+          return (await placed(b)) ? b : { miss: b };
+        }, (b) => !b.miss);
+        ctx.note(`canvas ${Math.round(wide.width)} → ${Math.round(narrow.width)}×${Math.round(narrow.height)} px; selection ${JSON.stringify(before)} → ${JSON.stringify(after)}; legend ${JSON.stringify(await geo.legendRect())}`);
+        await ctx.shot('tiny-qat-good-narrow-hidden-props');
+        assert.ok(!after.miss, `after the resize the selection ${JSON.stringify(after.miss)} is on the ${Math.round(narrow.width)}×${Math.round(narrow.height)} canvas, clear of the legend, centred across (the pan was kept: it sat at x ${Math.round((before.x1 + before.x2) / 2)})`);
+
+        // Shown again in the narrow editor: below the canvas, which keeps the whole width; the legend is compact.
+        await toggle.click();
+        await frame.locator('[data-testid="props-toggle"][aria-expanded="true"]').waitFor({ timeout: 5_000 });
+        assert.equal(await body.getAttribute('data-props'), 'below');
+        const canvasRect = await rect(geo.canvas);
+        const propsRect = await rect(props);
+        assert.ok(propsRect.y1 >= canvasRect.y2 - 1, `the pane ${JSON.stringify(propsRect)} is below the canvas ${JSON.stringify(canvasRect)}`);
+        assert.ok(canvasRect.x2 - canvasRect.x1 >= narrow.width - 1, 'the canvas keeps the whole width');
+        assert.ok(await frame.locator('.graph-canvas-wrap.compact').count(), 'the legend is compact');
+        const legend = await geo.legendRect();
+        const canvasNow = await geo.canvasSize();
+        assert.ok(legend.y2 - legend.y1 < canvasNow.height / 2, `the compact legend ${JSON.stringify(legend)} takes less than half the canvas height ${canvasNow.height}`);
+        assert.ok(await pollFor(() => geo.selectionBox(), (b) => b && b.y1 >= 0 && b.y2 <= canvasNow.height && b.x1 >= 0 && b.x2 <= canvasNow.width), 'the selection is still on screen');
+        await ctx.shot('tiny-qat-good-narrow');
+
+        // Keyboard: Escape clears; Home selects the graph input, End the output, Space (nothing selected) the first node.
+        await geo.canvas.focus();
+        await page.keyboard.press('Escape');
+        await frame.locator('.props-hint').waitFor({ timeout: 5_000 });
+        await page.keyboard.press('Home');
+        await title.filter({ hasText: /^Graph input$/ }).waitFor({ timeout: 5_000 });
+        await live.filter({ hasText: /^Graph input / }).waitFor({ timeout: 5_000 });
+        ctx.note(`Home says: "${await live.innerText()}"`);
+        await page.keyboard.press('End');
+        await title.filter({ hasText: /^Graph output$/ }).waitFor({ timeout: 5_000 });
+        await live.filter({ hasText: /^Graph output / }).waitFor({ timeout: 5_000 });
+        await page.keyboard.press('Escape');
+        await live.filter({ hasText: 'Selection cleared' }).waitFor({ timeout: 5_000 });
+        await page.keyboard.press('Space');
+        await title.filter({ hasText: /^Graph input$/ }).waitFor({ timeout: 5_000 });
+        // A burst of moves says one sentence: the last node's (op type and name, as the pane shows them).
+        for (let k = 0; k < 3; k++) await page.keyboard.press('ArrowDown');
+        const op = (await title.innerText()).trim();
+        const name = (await props.locator('.prop-row').first().locator('.prop-value').innerText()).trim();
+        const said = await pollFor(() => live.innerText(), (t) => t.startsWith(`${op} ${name}, `));
+        ctx.note(`after 3 × ArrowDown the live region says: "${said}"`);
+        assert.ok(said.startsWith(`${op} ${name}, `) && /\d+ inputs?, \d+ outputs?/.test(said), `the live region says "${said}" for ${op} ${name}`);
+        assert.equal(await live.getAttribute('aria-live'), 'polite');
+        const label = await geo.canvas.getAttribute('aria-label');
+        assert.match(label, /Home selects the first node/);
+        assert.match(label, /End the last/);
+
+        // The hidden pane is remembered when VS Code re-creates the page.
+        await toggle.click();
+        await frame.locator('[data-testid="props-toggle"][aria-expanded="false"]').waitFor({ timeout: 5_000 });
+        await runCommand(page, 'View: Keep Editor');
+        await openFromExplorer(page, 'models/tiny-fp32.onnx');
+        await waitForWebview(page);
+        await page.locator('.tabs-container .tab').filter({ hasText: 'tiny-qat-good.onnx' }).click();
+        const back = await waitForWebview(page);
+        await back.frame.locator('#app[data-qdq-state="ready"]').waitFor({ state: 'attached', timeout: 20_000 });
+        await back.frame.locator('[data-testid="props-toggle"][aria-expanded="false"]').waitFor({ timeout: 10_000 });
+        assert.equal(await back.frame.locator('[data-testid="properties"]').isHidden(), true, 'still hidden after hide/show');
+        await back.frame.locator('[data-testid="props-toggle"]').click();
+        await back.frame.locator('[data-testid="props-toggle"][aria-expanded="true"]').waitFor({ timeout: 5_000 });
+
+        // High contrast: the legend's swatches get a contrast border (the info ring was dark on black).
+        const outline = await back.frame.locator('[data-testid="legend"] .legend-swatch').first().evaluate((el) => {
+          document.body.classList.add('vscode-high-contrast');
+          const cs = getComputedStyle(el);
+          const o = `${cs.outlineStyle} ${cs.outlineWidth}`;
+          document.body.classList.remove('vscode-high-contrast');
+          return o;
+        });
+        assert.match(outline, /^solid [1-9]/, `a swatch's outline in high contrast: ${outline}`);
+      } finally {
+        await page.setViewportSize(size);
+      }
+    },
+  },
+  {
     name: 'opening models/tiny-fp32.onnx from the explorer shows its node count',
     async run(ctx) {
       await openGoodModel(ctx, 'models/tiny-fp32.onnx');

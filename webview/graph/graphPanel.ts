@@ -17,7 +17,8 @@ import { flushElementCalcs, sortForNextFrame, withoutFrame } from './cyRender';
 import { editorFont, measureFontMetrics } from './fontMetrics';
 import { Overview } from './overview';
 import { edgePropertiesView, nodePropertiesView } from './properties';
-import { graphKeyAction } from './keys';
+import { graphKeyAction, keyboardTarget } from './keys';
+import { describeNode, LastOfBurst } from './announce';
 import { graphBodyLayout } from './paneLayout';
 import { applyMark, badgeMarkerUrl, computeMarks, markData, markLegendRows, markPalette, markStale, OUTLINE_COLOR, type LegendRow, type MarkPalette, type Marks } from './marks';
 import { mixRgb, resolveColor, themeKind, watchTheme } from './theme';
@@ -65,6 +66,11 @@ const LEGEND_SECTION = 'graph-legend';
 /** The properties pane's id in the view state's collapsed list (the toolbar's Properties button). */
 const PROPS_SECTION = 'graph-props';
 
+const CANVAS_LABEL =
+  'Model graph. Home selects the first node (a graph input), End the last; Enter or Space with nothing selected selects the first node. ' +
+  'With a selection, Up and Down move to the producer and consumer, Left and Right to siblings, Enter opens a subgraph, Escape clears; ' +
+  'without one, arrow keys pan. + and - zoom; 0 fits; Z zooms to the selection; Alt+Q folds or unfolds Q/DQ; Ctrl+F finds.';
+
 type Status = 'loading' | 'ready' | 'error';
 
 interface Crumb {
@@ -89,6 +95,9 @@ export class GraphPanel {
   private readonly overview: Overview;
   private readonly body: HTMLElement;
   private readonly propsToggle: HTMLElement;
+  /** Says the keyboard's selection to screen readers (aria-live), the last of a burst only. */
+  private readonly liveRegion: HTMLElement;
+  private readonly announcer: LastOfBurst;
   /** The canvas's size the viewport was last placed for (a resize keeps its centre: onCanvasResize). */
   private canvasSeen: { width: number; height: number } | undefined;
 
@@ -192,7 +201,7 @@ export class GraphPanel {
       attrs: {
         tabindex: 0,
         role: 'application',
-        'aria-label': 'Model graph. Arrow keys pan; with a selection, Up and Down move to the producer and consumer, Left and Right to siblings; + and - zoom; 0 fits; Ctrl+F finds.',
+        'aria-label': CANVAS_LABEL,
       },
       data: { testid: 'graph-canvas' },
     });
@@ -239,6 +248,8 @@ export class GraphPanel {
     this.showPropsHint();
     this.propsToggle = h('vscode-button', { attrs: { secondary: true, 'aria-controls': 'graph-props' }, data: { testid: 'props-toggle' } }, 'Properties');
     this.propsToggle.addEventListener('click', () => this.setPropsCollapsed(!this.store.isCollapsed(PROPS_SECTION)));
+    this.liveRegion = h('div', { className: 'visually-hidden', attrs: { 'aria-live': 'polite', 'aria-atomic': 'true' }, data: { testid: 'graph-announce' } });
+    this.announcer = new LastOfBurst((text) => this.say(text));
     this.body = h('div', { className: 'graph-body' }, this.canvasWrap, this.propsBox);
 
     this.element = h(
@@ -256,6 +267,7 @@ export class GraphPanel {
         this.propsToggle,
       ),
       this.body,
+      this.liveRegion,
     );
     this.updateModeButton();
     this.applyBodyLayout();
@@ -342,6 +354,26 @@ export class GraphPanel {
     const r = this.overview.element.getBoundingClientRect();
     if (r.width <= 0 || r.height <= 0) return undefined;
     return { left: r.left - canvas.left, top: r.top - canvas.top };
+  }
+
+  /** Puts `text` into the live region (emptied first, so the same sentence is said again). */
+  private say(text: string): void {
+    this.liveRegion.textContent = '';
+    requestAnimationFrame(() => (this.liveRegion.textContent = text));
+  }
+
+  /** The sentence for the selected node (announce.ts): what the colouring and the findings say of it. */
+  private selectionSentence(): string {
+    const view = this.view;
+    const sel = this.cy?.$(':selected')[0];
+    if (!view || !sel) return 'No selection';
+    const i = sel.data('i') as number;
+    if (!sel.isNode()) return `Tensor ${view.tensors[view.edges[i]!.tensor]?.name ?? ''}`;
+    const source = this.effectiveSource();
+    const key = source === OP_TYPE_SOURCE ? undefined : this.overlays[source]?.nodes[nodeKey(view, view.nodes[i]!)]?.key;
+    const colour = key !== undefined ? (this.overlays[source]?.legend.find((l) => l.key === key)?.label ?? key) : undefined;
+    const severity = this.marks.nodes.get(i)?.sev;
+    return describeNode(view, i, { ...(colour !== undefined ? { colour } : {}), ...(severity ? { severity } : {}) });
   }
 
   /** Applies the host's remembered state (reopened editor) when the page has none of its own. */
@@ -1663,6 +1695,12 @@ export class GraphPanel {
       cy.$(':selected').unselect();
       next.select();
       this.centreOn(next, cy.zoom());
+      this.announcer.push(() => this.selectionSentence());
+    };
+    // Home and End (and Enter or Space with nothing selected): the first or last node (keys.ts).
+    const moveTo = (which: 'first' | 'last'): void => {
+      const i = this.view ? keyboardTarget(this.view.nodes, which) : undefined;
+      if (i !== undefined) move(cy.getElementById(nodeId(i)));
     };
     switch (action) {
       case 'up':
@@ -1696,10 +1734,21 @@ export class GraphPanel {
         this.zoomToSelection();
         break;
       case 'clear':
+        if (sel) this.announcer.push('Selection cleared');
         cy.$(':selected').unselect();
         break;
       case 'open':
-        if (sel?.isNode()) this.openFirstSubgraph(sel.data('i') as number);
+        if (!sel) moveTo('first');
+        else if (sel.isNode()) this.openFirstSubgraph(sel.data('i') as number);
+        break;
+      case 'select':
+        // Nothing selected: the first node; else the selection is said again.
+        if (!sel) moveTo('first');
+        else this.announcer.push(() => this.selectionSentence());
+        break;
+      case 'first':
+      case 'last':
+        moveTo(action);
         break;
       case 'toggleMode':
         this.toggleMode();

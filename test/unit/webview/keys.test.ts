@@ -1,7 +1,7 @@
 /** The graph canvas's keyboard decision (webview/graph/keys.ts): modified keys belong to VS Code. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { graphKeyAction, isTextField, type KeyLike } from '../../../webview/graph/keys';
+import { graphKeyAction, isTextField, keyboardTarget, type KeyLike, type NavNode } from '../../../webview/graph/keys';
 
 const key = (k: string, mods: Partial<KeyLike> = {}): KeyLike => ({ key: k, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...mods });
 
@@ -58,5 +58,32 @@ describe('graph keyboard shortcuts', () => {
     assert.equal(graphKeyAction(key('z', { isComposing: true })), undefined);
     assert.equal(isTextField(null), false);
     assert.equal(isTextField({ tagName: 'SELECT' }), true);
+  });
+});
+
+describe('reaching the graph from the keyboard (Home, End, Enter, Space)', () => {
+  it('Home, End and Space are ours, unmodified only (Ctrl+Home, Shift+Space stay with VS Code / the page)', () => {
+    assert.equal(graphKeyAction(key('Home')), 'first');
+    assert.equal(graphKeyAction(key('End')), 'last');
+    assert.equal(graphKeyAction(key(' ')), 'select');
+    assert.equal(graphKeyAction(key('Enter')), 'open');
+    assert.equal(graphKeyAction(key('Home', { ctrlKey: true })), undefined);
+    assert.equal(graphKeyAction(key('End', { metaKey: true })), undefined);
+    assert.equal(graphKeyAction(key(' ', { altKey: true })), undefined);
+    assert.equal(graphKeyAction(key('Home', { target: { tagName: 'INPUT' } })), undefined, 'Home in the search box moves its caret');
+  });
+
+  it('Home: the first graph input (not an enclosing graph tensor), else the first operator; End: the last output, else the last operator', () => {
+    const main: NavNode[] = [{ kind: 'input' }, { kind: 'input' }, {}, {}, {}, { kind: 'output' }, { kind: 'output' }];
+    assert.equal(keyboardTarget(main, 'first'), 0);
+    assert.equal(keyboardTarget(main, 'last'), 6);
+    // A subgraph: tensors of the enclosing graph come first as inputs marked outer.
+    const body: NavNode[] = [{ kind: 'input', outer: true }, { kind: 'input' }, {}, { kind: 'output' }];
+    assert.equal(keyboardTarget(body, 'first'), 1);
+    const noIo: NavNode[] = [{ kind: 'input', outer: true }, {}, {}, { kind: 'input', outer: true }];
+    assert.equal(keyboardTarget(noIo, 'first'), 1);
+    assert.equal(keyboardTarget(noIo, 'last'), 2);
+    assert.equal(keyboardTarget([], 'first'), undefined);
+    assert.equal(keyboardTarget([{ kind: 'input', outer: true }], 'last'), 0);
   });
 });
