@@ -228,7 +228,7 @@ export class GraphHost implements vscode.Disposable {
       const sizes = gv.viewNodeSizes(view, font ? metrics(font) : {});
       const layout = gv.layoutToJson(gv.layoutViewGraph(view, { sizes }), sizes);
       const layoutMs = performance.now() - t1;
-      this.services.log.info(
+      this.services.log.debug(
         `Graph view of ${document.uri.toString(true)} (${mode}): ${view.nodes.length} nodes, ${view.edges.length} edges; build ${buildMs.toFixed(1)} ms, layout ${layoutMs.toFixed(1)} ms`,
       );
       return { type: 'graphView', view, layout, timing: { buildMs, layoutMs } };
