@@ -1,5 +1,5 @@
 /**
- * "Quantize YOLOv9" (explorer context menu on a `.pt`), "Export to TensorRT" (command palette, on
+ * "Quantize YOLOv9" (explorer context menu on a `.pt`, or the palette, which asks for it), "Export to TensorRT" (command palette, on
  * the active `.onnx` or a QAT `.pt`) and "Open Engine Report…". Each asks only for what matters,
  * remembers the answers per workspace (workspaceState), checks the tools first (a missing one is
  * an actionable message, nothing starts), and runs the steps as `qdq` tasks.
@@ -297,9 +297,15 @@ export function registerTaskCommands(context: vscode.ExtensionContext, s: TaskCo
     // The Explorer passes (uri, selectedUris[]); tests and other callers may pass choices.
     vscode.commands.registerCommand('qdqStudio.quantizeYolov9', async (arg?: unknown, given?: unknown) => {
       if (!trusted()) return;
-      const pt = arg instanceof vscode.Uri ? arg : activeResource();
-      if (!pt || !pt.fsPath.endsWith('.pt')) {
-        void fail('Quantize YOLOv9 works on a .pt weights file: right-click one in the Explorer.');
+      let pt = arg instanceof vscode.Uri ? arg : activeResource();
+      if (!pt || !pt.fsPath.toLowerCase().endsWith('.pt')) {
+        // From the command palette (a .pt is never the active editor): ask for the weights.
+        const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'PyTorch weights': ['pt'] }, openLabel: 'Quantize', title: 'Quantize YOLOv9: the .pt weights' });
+        if (!picked?.[0]) return;
+        pt = picked[0];
+      }
+      if (pt.scheme !== 'file') {
+        void fail('Quantize YOLOv9 needs a .pt file on disk, where Python runs.');
         return;
       }
       if (!(await checkTools(['python', 'checkout'], pt))) return;

@@ -108,4 +108,26 @@ export const cases = [
       }
     },
   },
+  {
+    name: 'Quantize YOLOv9 from the command palette asks for the .pt weights (it said "right-click one in the Explorer"), then goes on to check its tools',
+    async run({ page, workspace, shot }) {
+      await waitForWorkbench(page);
+      await closeAllEditors(page);
+      const weights = path.join(workspace, 'e2e-weights', 'yolov9-e2e.pt');
+      fs.mkdirSync(path.dirname(weights), { recursive: true });
+      fs.writeFileSync(weights, 'not really torch weights');
+      try {
+        await runWhenListed(page, 'QDQ Studio: Quantize YOLOv9');
+        await answerFileDialog(page, weights);
+        // Past the picker: the tool check for this .pt (no yolov9-qat checkout in the e2e workspace).
+        const toast = page.locator('.notifications-toasts .notification-list-item-message').filter({ hasText: /yolov9-qat checkout|qat\.py|python/i });
+        await toast.first().waitFor({ state: 'visible', timeout: 30_000 });
+        await shot('quantize-from-palette');
+        assert.equal(await page.locator('.notifications-toasts .notification-list-item-message').filter({ hasText: /right-click one in the Explorer/ }).count(), 0);
+      } finally {
+        await closeAllEditors(page).catch(() => {});
+        fs.rmSync(path.dirname(weights), { recursive: true, force: true });
+      }
+    },
+  },
 ];
