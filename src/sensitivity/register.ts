@@ -5,6 +5,7 @@ import { displayPath } from '../editor/modelLoader';
 import type { AnalysisService } from '../diagnostics/analysisService';
 import type { OpenDocuments } from '../editor/openDocuments';
 import type { Logger } from '../util/logger';
+import { SettingWarnings, wholeNumberSetting, type SettingProblem } from '../util/settingsUi';
 import { setLayerQuantization, showNotice, type Notify, type ToggleOutcome } from './edits';
 import { describeKeepEffect, predictKeepEffect } from './keepEffect';
 import { SensitivityTree, type SensitivityRow } from './layerTree';
@@ -73,6 +74,7 @@ export function registerSensitivity(context: vscode.ExtensionContext, services: 
     if (notices.length > 20) notices.shift();
     showNotice(kind, message);
   };
+  const settingWarnings = new SettingWarnings(services.log);
   const results = new SensitivityResults(services.log);
   const session = new SensitivitySession(results, services.documents, context.workspaceState, services.log);
   const toggleRow = async (uri: vscode.Uri, row: LayerRow, quantize: boolean): Promise<void> => {
@@ -220,7 +222,10 @@ export function registerSensitivity(context: vscode.ExtensionContext, services: 
     }
     let k = arg?.k;
     if (typeof k !== 'number') {
-      const def = vscode.workspace.getConfiguration(CONFIG_SECTION, s.document.uri).get<number>('keepCount', 3);
+      // A setting that is no whole number of at least 1 is said once (it filled the box with 0, which the box then refused).
+      const problems: SettingProblem[] = [];
+      const def = wholeNumberSetting(`${CONFIG_SECTION}.keepCount`, vscode.workspace.getConfiguration(CONFIG_SECTION, s.document.uri).get<unknown>('keepCount'), 1, 3, problems);
+      settingWarnings.report(problems);
       const text = await vscode.window.showInputBox({
         title: 'Keep the k most sensitive layers in higher precision (FP16)',
         prompt: `k, between 1 and ${s.report.entries.length} (ranked by ${s.report.metric.name})`,

@@ -393,6 +393,28 @@ suite('Sensitivity: result files, layer tree, YAML annotations', function () {
   });
 
   // Last: the command opens the other model, which the tests above must not see.
+  test('a keepCount setting that is no whole number of at least 1 is said (once, naming it) and the box starts at the default', async () => {
+    await waitForState('the result', (x) => x.state === 'ready');
+    const config = vscode.workspace.getConfiguration('qdqStudio.sensitivity');
+    await config.update('keepCount', 0, vscode.ConfigurationTarget.Global);
+    try {
+      // Not awaited: the command waits in its input box for k.
+      const running = vscode.commands.executeCommand('qdqStudio.sensitivity.keepMostSensitive', { confirm: false });
+      let done = 'pending';
+      void Promise.resolve(running).then((v) => (done = JSON.stringify(v ?? null)));
+      const said = await poll('the keepCount warning in the log', 10_000, async () => {
+        if (done !== 'pending') throw new Error(`the command ended first: ${done}; log: ${JSON.stringify(((await vscode.commands.executeCommand<unknown[]>('qdqStudio.internal.logLines')) ?? []).slice(-5))}`);
+        const lines = (await vscode.commands.executeCommand<{ level: string; message: string }[]>('qdqStudio.internal.logLines')) ?? [];
+        return lines.find((l) => l.level === 'warn' && /the setting qdqStudio\.sensitivity\.keepCount is 0, which is not a whole number of at least 1; using 3 instead/.test(l.message));
+      });
+      assert.ok(said);
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+      assert.equal(await running, undefined, 'cancelled in the box');
+    } finally {
+      await config.update('keepCount', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   test('checking a layer that never had Q/DQ says why it cannot be quantized here and what to do', async () => {
     const fp32 = workspaceFile(`${dir}/yolo-sens-fp32.onnx`);
     await vscode.workspace.fs.writeFile(fp32, yoloLike({ ...YOLO_PRESETS.tiny, levels: 3, qdq: 'none' }).toBytes());
