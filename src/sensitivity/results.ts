@@ -61,8 +61,10 @@ export class SensitivityResults extends Disposable {
     }
     // A run writes its result into folders it has just made (`runs/qat_sentive/<name>/`); a recursive
     // watcher can miss a file created right after its folder, so a new folder is searched too.
-    const folders = this._register(vscode.workspace.createFileSystemWatcher('**/*', false, true, true));
+    // A deleted folder is reported alone, not the result files inside it: those go with it.
+    const folders = this._register(vscode.workspace.createFileSystemWatcher('**/*', false, true, false));
     this._register(folders.onDidCreate((uri) => !/\.[^/]*$/.test(uri.path.slice(uri.path.lastIndexOf('/') + 1)) && this.rescan(uri)));
+    this._register(folders.onDidDelete((uri) => this.forgetUnder(uri)));
     this._register({ dispose: () => this.rescanTimer !== undefined && clearTimeout(this.rescanTimer) });
   }
 
@@ -163,6 +165,12 @@ export class SensitivityResults extends Disposable {
     this.report(entry);
     this._onDidChange.fire();
     return entry;
+  }
+
+  /** Forgets every known result file inside the folder `uri` (which was deleted). */
+  private forgetUnder(uri: vscode.Uri): void {
+    const prefix = `${uri.toString()}/`;
+    for (const key of [...this.files.keys()]) if (key.startsWith(prefix)) this.forget(vscode.Uri.parse(key));
   }
 
   forget(uri: vscode.Uri): void {

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
@@ -392,7 +393,27 @@ suite('Sensitivity: result files, layer tree, YAML annotations', function () {
     assert.equal(await vscode.commands.executeCommand<string>('qdqStudio.openSensitivityResults', resultUri()), 'ready');
   });
 
-  // Last: the command opens the other model, which the tests above must not see.
+  test('a result file goes when its folder is deleted (the watchers report only the folder)', async () => {
+    const folder = workspaceFile(`${dir}/run-to-delete`);
+    const file = workspaceFile(`${dir}/run-to-delete/exp/yolov9x.qdq-sensitivity.json`);
+    await vscode.workspace.fs.writeFile(
+      file,
+      new TextEncoder().encode(
+        JSON.stringify({
+          format: 'qdq-sensitivity',
+          version: 1,
+          source: { tool: 'test', model: 'yolov9-x.pt' },
+          metrics: { ap: { direction: 'higher-is-more-sensitive', baseline: 0.5 } },
+          layers: ['model.50', 'model.51'].map((name, i) => ({ name, values: { ap: 0.51 + i / 100 } })),
+        }),
+      ),
+    );
+    await waitForState('the result in the new folder read', (x) => x.known.includes(file.toString()));
+    fs.rmSync(folder.fsPath, { recursive: true, force: true });
+    const after = await waitForState('the result forgotten with its folder', (x) => !x.known.includes(file.toString()));
+    assert.equal(after.state, 'ready', 'the view keeps the result it shows');
+  });
+
   test('a keepCount setting that is no whole number of at least 1 is said (once, naming it) and the box starts at the default', async () => {
     await waitForState('the result', (x) => x.state === 'ready');
     const config = vscode.workspace.getConfiguration('qdqStudio.sensitivity');
@@ -415,6 +436,7 @@ suite('Sensitivity: result files, layer tree, YAML annotations', function () {
     }
   });
 
+  // Last: the command opens the other model, which the tests above must not see.
   test('checking a layer that never had Q/DQ says why it cannot be quantized here and what to do', async () => {
     const fp32 = workspaceFile(`${dir}/yolo-sens-fp32.onnx`);
     await vscode.workspace.fs.writeFile(fp32, yoloLike({ ...YOLO_PRESETS.tiny, levels: 3, qdq: 'none' }).toBytes());
