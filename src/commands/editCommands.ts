@@ -78,6 +78,12 @@ async function documentFor(services: EditCommandServices, uri: string | vscode.U
   return document;
 }
 
+/** The model a command without a model argument edits: the one in front, else the only model open (a text editor or a view in front). */
+function modelToEdit(services: EditCommandServices): string | undefined {
+  const open = services.documents.all();
+  return activeModelUri()?.toString() ?? (open.length === 1 ? open[0]!.uri.toString() : undefined);
+}
+
 /** Runs `make` against the document named by the argument (or the active editor, asking for the rest). */
 async function run(
   services: EditCommandServices,
@@ -85,9 +91,10 @@ async function run(
   request: () => Promise<EditRequest | undefined> | EditRequest | undefined,
   interactive: boolean,
 ): Promise<EditOutcome> {
-  const target = uri ?? activeModelUri()?.toString();
+  const target = uri ?? modelToEdit(services);
   if (!target) {
-    const outcome = refused('Open an ONNX model in QDQ Studio first.');
+    const open = services.documents.all().length;
+    const outcome = refused(open > 1 ? `${open} models are open: bring the one to edit to the front.` : 'Open an ONNX model in QDQ Studio first.');
     if (interactive) void vscode.window.showWarningMessage(outcome.message);
     return outcome;
   }
@@ -230,7 +237,7 @@ export function registerEditCommands(context: vscode.ExtensionContext, services:
       let choices: FixAllChoice[] | undefined;
       let summary = '';
       const outcome = await run(services, typeof args.uri === 'string' ? args.uri : undefined, async () => {
-        const uri = typeof args.uri === 'string' ? args.uri : activeModelUri()?.toString();
+        const uri = typeof args.uri === 'string' ? args.uri : modelToEdit(services);
         const document = uri ? await documentFor(services, uri) : undefined;
         if (!document) return undefined;
         const settled = await services.analysis.whenSettled(document);
@@ -281,7 +288,7 @@ export function registerEditCommands(context: vscode.ExtensionContext, services:
     }),
     vscode.commands.registerCommand('qdqStudio.exportPlan', async (arg?: unknown) => {
       const args = isObject(arg) ? (arg as { uri?: string; target?: string }) : {};
-      const uri = args.uri ?? activeModelUri()?.toString();
+      const uri = args.uri ?? modelToEdit(services);
       if (!uri) return undefined;
       const document = await documentFor(services, uri);
       if (!document) return undefined;

@@ -55,6 +55,29 @@ suite('Editing: undoable Q/DQ edits, save, backup', function () {
     for (const uri of scratch.splice(0)) await vscode.workspace.fs.delete(uri).then(undefined, () => undefined);
   });
 
+  test('an edit command with no model named edits the only open model when a text editor is in front; with two open it says to bring one forward', async () => {
+    const uri = await scratchCopy('tiny-qat-good.onnx', 'scratch-editing-front.onnx');
+    await open(uri);
+    // A text editor in front (the model's tab is not the active one).
+    // A text file, not an untitled one (closing that would ask to save).
+    const notes = workspaceFile('models/scratch-editing-notes.txt');
+    scratch.push(notes);
+    await vscode.workspace.fs.writeFile(notes, new TextEncoder().encode('notes'));
+    await vscode.window.showTextDocument(notes, { preview: false });
+    const outcome = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.disableQuantization', { target: CONV });
+    assert.equal(outcome.applied, true, outcome.message);
+    await waitDirty(uri, true, 'the model edited');
+    await open(uri); // to the front, so that revert reverts it
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await waitDirty(uri, false, 'the model reverted');
+    const other = await scratchCopy('tiny-qat-good.onnx', 'scratch-editing-front-2.onnx');
+    await open(other);
+    await vscode.window.showTextDocument(notes, { preview: false });
+    const two = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.disableQuantization', { target: CONV });
+    assert.equal(two.applied, false);
+    assert.equal(two.message, '2 models are open: bring the one to edit to the front.');
+  });
+
   test('disableQuantization → dirty → undo → clean → redo → save → the saved file has the edit', async () => {
     const uri = await scratchCopy('tiny-qat-good.onnx', 'scratch-editing.onnx');
     const original = fs.readFileSync(uri.fsPath);
