@@ -21,7 +21,15 @@ export class Overview {
   private oy = 0;
   private scheduled = false;
 
-  constructor(private readonly host: OverviewHost, private width = 180, private height = 180) {
+  private width: number;
+  private height: number;
+
+  /** `maxWidth` × `maxHeight`: the box every graph's overview is fitted into (kept: each graph is fitted anew). */
+  constructor(private readonly host: OverviewHost, private readonly maxWidth = 180, private readonly maxHeight = 180) {
+    const width = maxWidth;
+    const height = maxHeight;
+    this.width = width;
+    this.height = height;
     const c = document.createElement('canvas');
     c.className = 'graph-overview';
     c.width = width;
@@ -52,10 +60,7 @@ export class Overview {
     this.layout = layout;
     const w = Math.max(1, layout.width);
     const hgt = Math.max(1, layout.height);
-    // Tall detector graphs: keep the aspect, fit the longer side.
-    const aspect = w / hgt;
-    const cw = aspect >= 1 ? this.width : Math.max(40, Math.round(this.height * aspect));
-    const ch = aspect >= 1 ? Math.max(40, Math.round(this.width / aspect)) : this.height;
+    const [cw, ch] = overviewSize(w, hgt, this.maxWidth, this.maxHeight);
     this.element.width = cw;
     this.element.height = ch;
     this.width = cw;
@@ -103,4 +108,16 @@ export class Overview {
     const y = this.oy + e.y1 * this.scale;
     g.strokeRect(x, y, Math.max(2, (e.x2 - e.x1) * this.scale), Math.max(2, (e.y2 - e.y1) * this.scale));
   }
+}
+
+/**
+ * The overview canvas for a graph of `w` × `h`: its aspect kept, the longer side fitted into the
+ * `maxWidth` × `maxHeight` box, the shorter at least 40 px. From the box every time: fitted from the
+ * previous graph's canvas, a wide graph after a tall one came out 40 px wide.
+ */
+export function overviewSize(w: number, h: number, maxWidth: number, maxHeight: number): [number, number] {
+  const gw = Math.max(1, w);
+  const gh = Math.max(1, h);
+  const scale = Math.min(maxWidth / gw, maxHeight / gh);
+  return [Math.max(40, Math.round(gw * scale)), Math.max(40, Math.round(gh * scale))];
 }
