@@ -11,7 +11,7 @@
  * its shape and type need).
  */
 import {
-  DataLocation, eachTensor, externalDataStatus, externalDataValue, rawByteLength, resolveExternalData, TensorDataError, tensorElementCount, tensorOwner, type ModelProto,
+  DataLocation, eachTensor, externalDataStatus, externalDataValue, rawByteLength, resolveExternalData, TensorDataError, tensorElementCount, attributeOwner, type ModelProto,
 } from '../core/onnx/index';
 
 export interface DataProblem {
@@ -38,12 +38,12 @@ export function externalDataProblems(model: ModelProto, modelFile: string): Data
   }
   let listed = 0;
   let more = 0;
-  eachTensor(model, (t) => {
+  eachTensor(model, (t, attribute, node) => {
     if (t.dataLocation !== DataLocation.EXTERNAL) return;
     const location = externalDataValue(t, 'location') ?? '';
     if (badFiles.has(location)) return; // said once for its file
     // A tensor without a name (a Constant's value) is named by the node attribute holding it.
-    const owner = t.name === '' ? tensorOwner(model, t) : undefined;
+    const owner = t.name === '' && attribute && node ? attributeOwner(node, attribute) : undefined;
     let message: string | undefined;
     try {
       const info = resolveExternalData(t, modelFile);

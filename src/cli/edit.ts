@@ -19,7 +19,7 @@ import {
   describeFixAll, EditError, EditSession, exportPlan, fixAll, MAX_PLAN_BYTES, parsePlan, planToRequest, removeAllQdqPairs, resolveTarget, type AppliedEdit, type EditRequest, type FixRef, type ScaleMode,
 } from '../core/editing/index';
 import { cannotReadMessage } from '../core/util/fileErrors';
-import { externalDataProblems, unreadableTensors } from './dataProblems';
+import { externalDataProblems, unreadableTensors, type DataProblem } from './dataProblems';
 import type { CliIo } from './qdq';
 import { detachedDataLines, replacedLinkLine } from './saveNotes';
 import { whileSaving } from './stopSignals';
@@ -148,6 +148,7 @@ export async function cmdEdit(args: string[], io: CliIo): Promise<number> {
   }
   const modelFile = positionals[0]!;
   let decoded: DecodedModel | undefined;
+  let dataProblems: DataProblem[] = [];
   try {
     let planRequest: EditRequest | undefined;
     if (values.plan) {
@@ -173,7 +174,7 @@ export async function cmdEdit(args: string[], io: CliIo): Promise<number> {
     // ("not a readable constant") or let one that needs its values do less: an input error when
     // the edits read values there, a warning when they cannot (the weights of a Q/DQ placement edit
     // on a checkout without its data file: a plan can still be made, the .onnx still written).
-    const dataProblems = externalDataProblems(decoded.model, modelFile);
+    dataProblems = externalDataProblems(decoded.model, modelFile);
     if (dataProblems.length) {
       const needed = readsUnreadable(decoded, modelFile, Boolean(values.fix?.length || values['float-reference']));
       if (needed) {
@@ -287,6 +288,11 @@ export async function cmdEdit(args: string[], io: CliIo): Promise<number> {
     }
     return 0;
   } catch (e) {
+    // An edit that needed a value stored in the unreadable external data: an input error, as above.
+    if (e instanceof EditError && e.tensor !== undefined && dataProblems.length && decoded && unreadableTensors(decoded.model, modelFile).has(e.tensor)) {
+      for (const p of dataProblems) io.err(`qdq: ${p.message}; the edits read '${e.tensor}' stored there (nothing written)`);
+      return 2;
+    }
     if (e instanceof EditError) {
       io.err(`qdq edit: ${modelFile}: ${e.message} (nothing written)`);
       return 1;

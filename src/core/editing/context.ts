@@ -26,11 +26,14 @@ export type EditErrorCode = 'noActivationScale';
 export class EditError extends Error {
   /** Set for refusals a caller may act on (the message stays the words for the user). */
   readonly code?: EditErrorCode;
+  /** The tensor whose values the edit needed and could not read (a caller can tell unreadable external data). */
+  readonly tensor?: string;
 
-  constructor(message: string, code?: EditErrorCode) {
+  constructor(message: string, code?: EditErrorCode, tensor?: string) {
     super(message);
     this.name = 'EditError';
     if (code) this.code = code;
+    if (tensor !== undefined) this.tensor = tensor;
   }
 }
 
@@ -333,7 +336,7 @@ export class EditContext {
 
   requireConst(name: string, what: string): ConstValue {
     const v = this.constValue(name);
-    if (!v) throw new EditError(`cannot read the ${what} "${name}" (not a readable constant)`);
+    if (!v) throw new EditError(`cannot read the ${what} "${name}" (not a readable constant)`, undefined, name);
     return v;
   }
 

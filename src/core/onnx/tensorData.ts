@@ -54,10 +54,15 @@ export function tensorOwner(model: ModelProto, target: Tensor): string | undefin
   let owner: string | undefined;
   eachTensor(model, (t, a, n) => {
     if (owner !== undefined || t !== target || !a || !n) return;
-    const node = n.name ? `'${n.name}'` : n.output[0] ? `(output '${n.output[0]}')` : '(no name)';
-    owner = `${n.opType || 'unknown'} node ${node} attribute '${a.name}'`;
+    owner = attributeOwner(n, a);
   });
   return owner;
+}
+
+/** "Constant node '/model.0/Constant' attribute 'value'": an attribute's tensor, said for messages. */
+export function attributeOwner(n: Node, a: Attribute): string {
+  const node = n.name ? `'${n.name}'` : n.output[0] ? `(output '${n.output[0]}')` : '(no name)';
+  return `${n.opType || 'unknown'} node ${node} attribute '${a.name}'`;
 }
 
 /** Number of elements from dims, or undefined when a dim is negative or not a safe number. */

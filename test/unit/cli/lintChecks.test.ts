@@ -200,6 +200,11 @@ test('qdq edit with only the weights unreadable: a Q/DQ placement edit goes on w
   assert.equal(r.code, 0, r.err);
   assert.match(r.err, /^qdq edit: warning: .*'w\.data'/m);
   assert.ok(fs.existsSync(out) && fs.existsSync(plan));
+  // Quantizing the conv reads its weight (per-channel ranges), which is in the missing file: an input error too.
+  const enable = await qdq('edit', model, '-o', path.join(dir, 'enabled.onnx'), '--disable-quant', 'conv', '--enable-quant', 'conv:0.1');
+  assert.equal(enable.code, 2, enable.err);
+  assert.match(enable.err, /'w\.data'.*the edits read 'W' stored there \(nothing written\)$/m);
+  assert.equal(fs.existsSync(path.join(dir, 'enabled.onnx')), false);
   const fix = await qdq('edit', model, '-o', path.join(dir, 'fixed.onnx'), '--fix', 'all');
   assert.equal(fix.code, 2, fix.err);
   assert.match(fix.err, /'w\.data'.*--fix and --float-reference read tensor values \(nothing written\)$/m);
