@@ -160,10 +160,16 @@ function dirtyTabs(file: string): vscode.Tab[] {
  * saved file anyway, or cancel. Running on the unsaved model is not offered: the result is saved
  * beside the model and names it, and would describe a model no file holds. False: do not run.
  */
-async function settleUnsaved(args: NumericCommandArgs): Promise<boolean> {
+async function settleUnsaved(args: NumericCommandArgs, ask: boolean, log: Logger): Promise<boolean> {
   const files = [args.model, ...(args.reference ? [args.reference] : [])].filter((f) => dirtyTabs(f).length);
   if (!files.length) return true;
   const names = files.map((f) => path.basename(f)).join(' and ');
+  if (!ask) {
+    // Called with arguments and nobody to answer (another command, a script): no modal that would
+    // wait for ever; the saved file is checked, and the log says so.
+    log.warn(`numeric check called with arguments: ${names} ${files.length === 1 ? 'has' : 'have'} unsaved changes; the file${files.length === 1 ? '' : 's'} on disk ${files.length === 1 ? 'is' : 'are'} checked`);
+    return true;
+  }
   const choice = await show(
     args.answer,
     'warning',
@@ -251,9 +257,24 @@ async function runNumericCommand(context: vscode.ExtensionContext, log: Logger, 
   }
   const args = given ?? (await askArgs(arg instanceof vscode.Uri ? arg : undefined));
   if (!args) return { cancelled: true };
-  if (!(await settleUnsaved({ ...args, ...(hookAnswer ? { answer: hookAnswer } : {}) }))) return { cancelled: true };
   const ui = !given; // started by the user, not with arguments
-  const answer = given ? args.answer : hooks.answer;
+  if (!(await settleUnsaved({ ...args, ...(hookAnswer ? { answer: hookAnswer } : {}) }, ui || hookAnswer !== undefined, log))) return { cancelled: true };
+  return runJob(context, log, hooks, args, ui, given ? args.answer : hooks.answer);
+}
+
+/**
+ * The check itself, after the questions: the worker, then what the user is told (`ui`: started by
+ * the user; `answer`: a test's answerer). Run again, with the same arguments and without asking
+ * anything again, when ONNX Runtime turned out not loadable and the user sorted it out.
+ */
+async function runJob(
+  context: vscode.ExtensionContext,
+  log: Logger,
+  hooks: NumericTestHooks,
+  args: NumericCommandArgs,
+  ui: boolean,
+  answer: NumericNoticeAnswerer | undefined,
+): Promise<NumericCommandResult> {
   const tell = ui || answer !== undefined;
   const job: NumericJob = {
     model: args.model,
@@ -314,7 +335,7 @@ async function runNumericCommand(context: vscode.ExtensionContext, log: Logger, 
     // Found but not loadable (a broken install, a binary for another platform): the same offer,
     // and the same run again once it is sorted out.
     const message = outcome.error.slice(4);
-    if (await offerOrt(context, log, hooks, answer, message)) return runNumericCommand(context, log, hooks, args);
+    if (await offerOrt(context, log, hooks, answer, message)) return runJob(context, log, hooks, args, ui, answer);
     return { error: message };
   }
   if (outcome.error) {

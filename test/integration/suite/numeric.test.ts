@@ -135,6 +135,18 @@ suite('Numeric check (ONNX Runtime in a worker thread)', () => {
       assert.equal(done.kind, r.result.warnings.length ? 'warning' : 'info');
     });
 
+    test('called with arguments and nobody to answer, it asks nothing (no modal to wait on): the saved file is checked and the log says so', async function () {
+      this.timeout(120_000);
+      const uri = await dirtyCopy('scratch-numeric-noanswer.onnx');
+      const r = await vscode.commands.executeCommand<CommandResult>('qdqStudio.numericCheck', { model: uri.fsPath, random: 1, out: null });
+      assert.ok(r.result, JSON.stringify(r));
+      const conv = r.result.layers.find((l) => l.node === CONV);
+      assert.ok(conv && conv.localSqnrDb < 100, `the saved file still quantizes ${CONV}: ${JSON.stringify(conv)}`);
+      const lines = (await vscode.commands.executeCommand<{ level: string; message: string }[]>('qdqStudio.internal.logLines')) ?? [];
+      assert.ok(lines.some((l) => l.level === 'warn' && /scratch-numeric-noanswer\.onnx has unsaved changes; the file on disk is checked/.test(l.message)), JSON.stringify(lines.slice(-5)));
+      await waitEditState(uri, true, 'still dirty');
+    });
+
     test('"Check the Saved File" checks the file on disk and leaves the edit unsaved', async function () {
       this.timeout(120_000);
       const uri = await dirtyCopy('scratch-numeric-ondisk.onnx');
