@@ -398,6 +398,7 @@ export function registerTaskCommands(context: vscode.ExtensionContext, s: TaskCo
       if (!shown) return undefined;
       return {
         label: shown.source.label,
+        title: s.panel.title,
         layerInfo: shown.source.layerInfo,
         profile: shown.source.profile,
         log: shown.source.log,

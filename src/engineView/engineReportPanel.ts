@@ -93,6 +93,17 @@ function isChoice(v: unknown): v is ComparisonChoice {
 }
 
 /** The model a build came from: its `.trtexec/` folder's, or one beside a layer info named after it. */
+/**
+ * What the panel's title names: the build, and its model when known — the same whether the report
+ * was opened by a build task (whose label names the model) or by a command (whose label is the
+ * build's file name: it said "qdq" for the report a task called "qdq: yolov9t-qat.onnx").
+ */
+export function reportTitle(label: string, model: string | undefined): string {
+  if (!model) return label;
+  const name = path.basename(model);
+  return label.includes(name) ? label : `${label}: ${name}`;
+}
+
 export function modelOfBuild(layerInfo: string): string | undefined {
   return modelOfEngineOutput(layerInfo, (p) => existsSync(p));
 }
@@ -164,6 +175,11 @@ export class EngineReportPanel implements vscode.Disposable {
         return { reached: hold.reached.opened, release: () => hold.release.open() };
       }),
     );
+  }
+
+  /** The panel's title (test hook). */
+  get title(): string | undefined {
+    return this.panel?.title;
   }
 
   get current(): EngineShown | undefined {
@@ -270,7 +286,7 @@ export class EngineReportPanel implements vscode.Disposable {
         ...(notice ? { notice } : {}),
       };
       const shown: EngineShown = { source, report, ...(comparison && baseline ? { compareWith: baseline } : {}), ...(model ? { model } : {}), ...(notice ? { notice } : {}) };
-      panel.title = `Engine report: ${source.label}`;
+      panel.title = `Engine report: ${reportTitle(source.label, model)}`;
       this.candidates = found;
       this.shown = shown;
       this.shownFiles = { key, size: layerStat?.size ?? -1, mtimeMs: layerStat?.mtimeMs ?? -1, message };

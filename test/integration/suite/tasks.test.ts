@@ -161,6 +161,11 @@ suite('Tasks', () => {
     assert.equal(state.rendered?.layerRows, 12, 'layer rows the webview drew');
     assert.equal(state.rendered?.reformatRows, 6, 'reformat rows the webview drew');
     assert.equal(state.rendered?.throughputText, '1005.92 qps');
+    // The same build opened by command has the same title (it said "Engine report: qdq").
+    assert.equal((state as { title?: string }).title, 'Engine report: qdq: tiny-qat-good.onnx');
+    await vscode.commands.executeCommand('qdqStudio.openEngineReport', vscode.Uri.file(path.join(outDir, 'qdq.layer.json')));
+    const byCommand = await engineState();
+    assert.equal((byCommand as { title?: string } | undefined)?.title, 'Engine report: qdq: tiny-qat-good.onnx');
     // The build's actual precisions are laid over the model's graph (the 'engine' overlay).
     const overlay = await vscode.commands.executeCommand<{ nodes: Record<string, { key?: string; badge?: string }> } | undefined>(
       'qdqStudio.internal.getOverlay',
