@@ -14,16 +14,18 @@ import { h, replaceChildren } from '../dom';
 import type { ViewStateStore } from '../state';
 import { shareStyleKeyScratch } from './cyMemory';
 import { flushElementCalcs, sortForNextFrame, withoutFrame } from './cyRender';
-import { editorFont, measureFontMetrics } from './fontMetrics';
+import { measureFontMetrics } from './fontMetrics';
 import { Overview } from './overview';
 import { edgePropertiesView, nodePropertiesView } from './properties';
 import { graphKeyAction, keyboardTarget } from './keys';
 import { describeNode, LastOfBurst } from './announce';
 import { graphBodyLayout } from './paneLayout';
-import { applyMark, badgeMarkerUrl, computeMarks, markData, markLegendRows, markPalette, markStale, OUTLINE_COLOR, type LegendRow, type MarkPalette, type Marks } from './marks';
-import { mixRgb, resolveColor, themeKind, watchTheme } from './theme';
+import { applyMark, computeMarks, markData, markLegendRows, markPalette, markStale, type LegendRow, type MarkPalette, type Marks } from './marks';
+import { canvasColors, graphStylesheet } from './stylesheet';
+import { computeColoring, type Coloring } from './coloring';
+import { resolveColor, themeKind, watchTheme } from './theme';
 import { carryHit, searchCountText } from './searchState';
-import { CATEGORY_LEGEND, DEFAULT_COLOR_SOURCE, OP_TYPE_SOURCE, edgeId, effectiveColorSource, heatEnds, legendRowsFor, nodeId, nodeKey, opCategory, splitForFirstPaint, toElements, viewIndexOf, viewRect, type ViewIndex, type ElementSet, type Viewport, type ColoringLegendRow } from './viewModel';
+import { DEFAULT_COLOR_SOURCE, OP_TYPE_SOURCE, edgeId, effectiveColorSource, nodeId, nodeKey, splitForFirstPaint, toElements, viewIndexOf, viewRect, type ViewIndex, type ElementSet, type Viewport } from './viewModel';
 import { centreClearOfLegend, clearOfGrownLegend, firstViewport, fitViewport, inside, nodeBox, nodesMeeting, resizedViewport, settleViewport, shownRect, type CornerBox, type LegendBox, type Rect } from './viewportPlan';
 
 export interface GraphHostApi {
@@ -47,16 +49,6 @@ const STREAM_SLICE_MS = 20;
 /** Nodes (or restyled elements) in a slice's first chunk, before their cost is measured; the most in one chunk. */
 const FIRST_CHUNK = 8;
 const MAX_CHUNK = 512;
-
-interface Coloring {
-  /** Per view node: its colour (border, overview, legend) and its fill (that colour mixed into the editor background, opaque). */
-  colors: string[];
-  fills: string[];
-  legendRows: ColoringLegendRow<string>[];
-}
-
-/** How much of a node's colour its fill takes (the rest is the editor background). */
-const FILL_MIX = 0.28;
 
 /** An element's own box: without its label, marks (halo, outline) and the overlay cytoscape draws on tap. */
 const BODY_BOX = { includeLabels: false, includeOverlays: false, includeUnderlays: false, includeOutlines: false } as cytoscape.BoundingBoxOptions;
@@ -537,7 +529,7 @@ export class GraphPanel {
       elements: defs,
       // Our preset positions, our viewport (cytoscape's default with a container is a fitted grid).
       layout: { name: 'preset', fit: false },
-      style: this.styles(),
+      style: graphStylesheet(),
       zoom: viewport.zoom,
       pan: { x: viewport.pan.x, y: viewport.pan.y },
       minZoom: MIN_ZOOM,
@@ -842,149 +834,9 @@ export class GraphPanel {
     this.receivedAt = at;
   }
 
-  /** Theme colours of the canvas that are not per element (re-resolved on theme changes). */
-  private canvasColors(): { fg: string; bg: string; q: string; focus: string; badge: string } {
-    const fg = resolveColor('editor.foreground', 'rgb(204, 204, 204)');
-    const bg = resolveColor('editor.background', 'rgb(30, 30, 30)');
-    return {
-      fg,
-      bg,
-      q: resolveColor('charts.purple', 'rgb(177, 128, 215)'),
-      focus: resolveColor(OUTLINE_COLOR, 'rgb(0, 127, 212)'),
-      // Badges (no severity): a diamond in the editor's foreground colour, a shape no fill or halo has.
-      badge: fg,
-    };
-  }
-
-  /**
-   * Which visual channel shows what, so none hides or tints another: the colouring is the node's
-   * border and its opaque fill (the colour mixed into the background: a translucent fill let a halo
-   * underneath tint it, a green INT8 conv under a blue halo looked teal); findings are halos
-   * (underlay) in their own hues (marks.ts); other badges a corner diamond (edges: a mid diamond);
-   * folded weight Q/DQ the purple outline; the selection a solid outline in the focus colour and
-   * search hits a dashed one (a fill tint, the find-match orange, made a searched INT8 node look FP16).
-   */
-  private styles(): cytoscape.StylesheetJson {
-    const { size, family } = editorFont();
-    const { fg, bg, q, focus, badge } = this.canvasColors();
-    const edge = mixRgb(fg, bg, 0.45);
-    const hc = themeKind().startsWith('high-contrast');
-    return [
-      {
-        selector: 'node',
-        style: {
-          shape: 'round-rectangle',
-          width: 'data(w)',
-          height: 'data(h)',
-          label: 'data(label)',
-          'text-wrap': 'wrap',
-          'text-valign': 'center',
-          'text-halign': 'center',
-          'font-size': size,
-          'font-family': family,
-          color: fg,
-          'background-color': 'data(fill)',
-          'background-opacity': 1,
-          'border-width': hc ? 2 : 1.5,
-          'border-color': 'data(bg)',
-          'min-zoomed-font-size': 7,
-        },
-      },
-      { selector: 'node.input, node.output', style: { shape: 'round-tag', 'border-style': 'dashed' } as cytoscape.Css.Node },
-      { selector: 'node.sub', style: { 'border-style': 'double', 'border-width': 4 } },
-      { selector: 'node.wq', style: { 'outline-width': 2, 'outline-color': q, 'outline-offset': 2 } as cytoscape.Css.Node },
-      {
-        // Opaque, so the halo shows the legend's colour exactly; wider than the outlines inside it
-        // (weights 2–4 px out, selection and hits 2–5), thinner for info, the least urgent.
-        selector: 'node[sev]',
-        style: {
-          'underlay-color': 'data(sevColor)',
-          'underlay-opacity': 1,
-          'underlay-padding': 8,
-          'underlay-shape': 'round-rectangle',
-        } as cytoscape.Css.Node,
-      },
-      { selector: 'node[sev = "info"]', style: { 'underlay-padding': 6 } as cytoscape.Css.Node },
-      {
-        selector: 'node[?badge]',
-        style: {
-          'background-image': badgeMarkerUrl(badge, bg),
-          'background-fit': 'none',
-          'background-width': 16,
-          'background-height': 16,
-          'background-position-x': '100%',
-          'background-position-y': '0%',
-          'background-offset-x': 8,
-          'background-offset-y': -8,
-          'background-clip': 'none',
-          'background-image-containment': 'over',
-          'background-image-opacity': 1,
-          'bounds-expansion': 9,
-        } as cytoscape.Css.Node,
-      },
-      {
-        selector: 'edge',
-        style: {
-          width: 1.2,
-          'line-color': edge,
-          'target-arrow-color': edge,
-          'target-arrow-shape': 'triangle',
-          'arrow-scale': 0.8,
-          'curve-style': 'straight',
-        },
-      },
-      {
-        selector: 'edge.bent',
-        style: {
-          'curve-style': 'segments',
-          'edge-distances': 'node-position',
-          // Data mappers, not functions: a function-valued property is re-evaluated and re-parsed
-          // per element on every style pass.
-          'segment-distances': 'data(sd)',
-          'segment-weights': 'data(sw)',
-        } as cytoscape.Css.Edge,
-      },
-      {
-        selector: 'edge.q',
-        style: {
-          width: 2.2,
-          'line-color': q,
-          'target-arrow-color': q,
-          label: 'data(label)',
-          'font-size': size,
-          'font-family': family,
-          color: fg,
-          'text-background-color': bg,
-          'text-background-opacity': 0.9,
-          'text-background-padding': '2px',
-          'text-border-color': q,
-          'text-border-width': 1,
-          'text-border-opacity': 1,
-          'min-zoomed-font-size': 9,
-        } as cytoscape.Css.Edge,
-      },
-      {
-        selector: 'edge[sev]',
-        style: { 'underlay-color': 'data(sevColor)', 'underlay-opacity': 1, 'underlay-padding': 4 } as cytoscape.Css.Edge,
-      },
-      {
-        selector: 'edge[?badge]',
-        style: { 'mid-target-arrow-shape': 'diamond', 'mid-target-arrow-color': badge, 'mid-target-arrow-fill': 'filled' } as cytoscape.Css.Edge,
-      },
-      { selector: 'node.hit', style: { 'outline-width': 3, 'outline-color': focus, 'outline-offset': 2, 'outline-style': 'dashed', 'outline-opacity': 1 } as cytoscape.Css.Node },
-      { selector: 'edge.hit', style: { 'line-outline-width': 2, 'line-outline-color': focus } as cytoscape.Css.Edge },
-      {
-        selector: 'node:selected',
-        // cytoscape's default ':selected' fills the node with its own blue: keep our fill.
-        style: { 'background-color': 'data(fill)', 'outline-width': 3, 'outline-color': focus, 'outline-offset': 2, 'outline-style': 'solid', 'outline-opacity': 1 } as cytoscape.Css.Node,
-      },
-      { selector: 'edge:selected', style: { width: 4, 'line-color': focus, 'target-arrow-color': focus } },
-    ] as cytoscape.StylesheetJson;
-  }
-
   private applyTheme(): void {
     if (!this.cy) return;
-    this.cy.style(this.styles());
+    this.cy.style(graphStylesheet());
     this.applyColors();
   }
 
@@ -1019,56 +871,9 @@ export class GraphPanel {
     this.applyColors();
   }
 
-  /** Node colours by the current source, their opaque fills, and the legend rows. */
+  /** Node colours by the current source, their opaque fills, and the legend rows (coloring.ts). */
   private computeColoring(): Coloring {
-    const view = this.view!;
-    const source = this.effectiveSource();
-    const neutral = resolveColor('descriptionForeground', 'rgb(150, 150, 150)');
-    const colors: string[] = new Array<string>(view.nodes.length).fill(neutral);
-    const legendRows: ColoringLegendRow<string>[] = [];
-    if (source === OP_TYPE_SOURCE) {
-      const byCat = new Map(CATEGORY_LEGEND.map((c) => [c.key, resolveColor(c.color, neutral)]));
-      const used = new Set<string>();
-      view.nodes.forEach((v, i) => {
-        const cat = opCategory(v.op !== undefined ? view.ops[v.op] : undefined);
-        used.add(cat);
-        colors[i] = byCat.get(cat) ?? neutral;
-      });
-      for (const c of CATEGORY_LEGEND) if (used.has(c.key)) legendRows.push({ label: c.label, color: byCat.get(c.key)! });
-    } else {
-      const overlay = this.overlays[source]!;
-      const byKey = new Map(overlay.legend.map((l) => [l.key, resolveColor(l.color, neutral)]));
-      const ends = heatEnds(overlay.legend);
-      const lo = resolveColor(ends.low.color, neutral);
-      const hi = resolveColor(ends.high.color, neutral);
-      const drawn = new Set<string>();
-      let heat = false;
-      for (const [name, entry] of Object.entries(overlay.nodes)) {
-        const t = this.index!.targets(name);
-        if (!t) continue;
-        const color = entry.key !== undefined ? byKey.get(entry.key) : entry.heat !== undefined ? mixRgb(lo, hi, entry.heat) : undefined;
-        if (!color) continue;
-        // A folded Q/DQ's colour does not repaint the node carrying its badge.
-        if (t.edges.length > 0 || t.nodes.length === 0) continue;
-        for (const n of t.nodes) colors[n] = color;
-        if (entry.key !== undefined) drawn.add(entry.key);
-        else heat = true;
-      }
-      // Only the colours some node is drawn in (a heat ramp: its gradient, between its two ends).
-      legendRows.push(...legendRowsFor(overlay.legend, drawn, heat, (c) => resolveColor(c, neutral)));
-      legendRows.push({ label: 'Not a layer / not listed', color: neutral });
-    }
-    // Opaque fills: a halo (underlay) under a translucent fill showed through and tinted it. High
-    // contrast themes draw outlines only: the fill is the background.
-    const bg = resolveColor('editor.background', 'rgb(30, 30, 30)');
-    const hc = themeKind().startsWith('high-contrast');
-    const fillOf = new Map<string, string>();
-    const fills = colors.map((c) => {
-      let f = fillOf.get(c);
-      if (f === undefined) fillOf.set(c, (f = hc ? bg : mixRgb(bg, c, FILL_MIX)));
-      return f;
-    });
-    return { colors, fills, legendRows };
+    return computeColoring(this.view!, this.index!, this.overlays, this.effectiveSource());
   }
 
   /** Findings and other badges from every source (marks.ts), with this theme's halo colours. */
@@ -1110,7 +915,7 @@ export class GraphPanel {
    */
   private renderLegend(): void {
     const source = this.effectiveSource();
-    const { q, badge } = this.canvasColors();
+    const { q, badge } = canvasColors();
     const rows: (LegendRow | { ramp: { low: { label: string; color: string }; high: { label: string; color: string } } })[] = [
       ...this.coloring.legendRows.map((r) => ('ramp' in r ? r : { ...r, swatch: 'fill' as const })),
       ...markLegendRows(this.marks, this.markColors, badge, { color: q, count: this.qdqBadges }),
