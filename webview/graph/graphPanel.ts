@@ -13,16 +13,16 @@ import type { NodePropertiesDto, PropertiesMessage } from '../../src/protocol/pr
 import { h, replaceChildren } from '../dom';
 import type { ViewStateStore } from '../state';
 import { shareStyleKeyScratch } from './cyMemory';
-import { flushElementCalcs, sortForNextFrame, withoutFrame } from './cyRender';
 import { measureFontMetrics } from './fontMetrics';
 import { Overview } from './overview';
 import { edgePropertiesView, nodePropertiesView } from './properties';
 import { graphKeyAction, keyboardTarget } from './keys';
 import { describeNode, LastOfBurst } from './announce';
 import { graphBodyLayout } from './paneLayout';
-import { applyMark, computeMarks, markData, markLegendRows, markPalette, markStale, type LegendRow, type MarkPalette, type Marks } from './marks';
+import { computeMarks, markData, markLegendRows, markPalette, type LegendRow, type MarkPalette, type Marks } from './marks';
 import { canvasColors, graphStylesheet } from './stylesheet';
 import { computeColoring, type Coloring } from './coloring';
+import { GraphStream } from './streaming';
 import { resolveColor, themeKind, watchTheme } from './theme';
 import { carryHit, searchCountText } from './searchState';
 import { DEFAULT_COLOR_SOURCE, OP_TYPE_SOURCE, edgeId, effectiveColorSource, nodeId, nodeKey, splitForFirstPaint, toElements, viewIndexOf, viewRect, type ViewIndex, type ElementSet, type Viewport } from './viewModel';
@@ -41,15 +41,6 @@ const MIN_ZOOM = 0.005;
 const MAX_ZOOM = 4;
 /** Past this many nodes only what the first view shows is drawn before the first paint. */
 const STREAM_ABOVE_NODES = 300;
-/**
- * Main-thread time per background slice after the first paint (adding the rest, recolouring), the
- * style and geometry of what it touched included (flushElementCalcs): well under a 50 ms long task.
- */
-const STREAM_SLICE_MS = 20;
-/** Nodes (or restyled elements) in a slice's first chunk, before their cost is measured; the most in one chunk. */
-const FIRST_CHUNK = 8;
-const MAX_CHUNK = 512;
-
 /** An element's own box: without its label, marks (halo, outline) and the overlay cytoscape draws on tap. */
 const BODY_BOX = { includeLabels: false, includeOverlays: false, includeUnderlays: false, includeOutlines: false } as cytoscape.BoundingBoxOptions;
 
@@ -127,29 +118,16 @@ export class GraphPanel {
   private marks: Marks = { nodes: new Map(), edges: new Map(), severities: [], badgeSources: [] };
   /** Finding halo colours for the current theme (marks.ts). */
   private markColors: MarkPalette = markPalette('dark');
-  /** Which view nodes / edges are in cytoscape already. */
-  private nodeIn = new Uint8Array(0);
-  private edgeIn = new Uint8Array(0);
-  /** Nodes still to stream in, nearest first, and how far streaming got. */
-  private rest: number[] = [];
-  private restCursor = 0;
-  /** Per node, its edges not yet in cytoscape (built on the first streamed slice). */
-  private incident: number[][] | undefined;
-  /** While streaming: when the drawing's graph message arrived (for data-qdq-complete-ms). */
-  private streamT0: number | undefined;
-  /** While the view stays inside this model rectangle, streamed elements are off screen (see slice()). */
-  private quietRect: { x1: number; y1: number; x2: number; y2: number } | undefined;
-  /** Elements in cytoscape whose colour or mark data is stale (node i, edge e as ~e), visible first. */
-  private restyle: number[] = [];
-  private restyleCursor = 0;
-  /** Measured ms per streamed node (its edges included) and per restyled element. */
-  private addCost: number | undefined;
-  private restyleCost: number | undefined;
-  /** The size of the last chunk of each kind. */
-  private addChunk = FIRST_CHUNK;
-  private restyleChunk = FIRST_CHUNK;
-  private slicePending = false;
   private viewportTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Adds what the first paint left out and restyles stale elements in background slices (streaming.ts). */
+  private readonly stream = new GraphStream({
+    cy: () => this.cy,
+    view: () => this.view,
+    nodeDef: (i) => this.nodeDef(i),
+    edgeDef: (e) => this.edgeDef(e),
+    styling: () => ({ coloring: this.coloring, marks: this.marks, palette: this.markColors }),
+    completed: (t0) => this.completed(t0),
+  });
   private readonly propCache = new Map<string, Promise<NodePropertiesDto>>();
 
   constructor(
@@ -442,7 +420,6 @@ export class GraphPanel {
     const t0 = this.receivedAt ?? performance.now();
     this.receivedAt = undefined;
     const drawing = ++this.drawing;
-    this.touched = undefined; // elements of the drawing being replaced
     this.view = view;
     this.layout = layout;
     this.index = viewIndexOf(view); // the one the properties panel asks too
@@ -458,7 +435,7 @@ export class GraphPanel {
     this.renderLegend();
 
     // The first view, from the layout alone: only what it shows (and a margin) goes to cytoscape
-    // before the first paint; the rest streams in afterwards (see scheduleSlice()).
+    // before the first paint; the rest streams in afterwards (streaming.ts).
     this.applyBodyLayout();
     // The overview's size for this graph, before the first view leaves room for it.
     const neutral = resolveColor('descriptionForeground', 'rgb(150, 150, 150)');
@@ -500,26 +477,7 @@ export class GraphPanel {
     }
     // The first paint holds everything meeting the view and half a screen around it; a little of
     // that margin is left for labels, arrows and marks drawn outside their element's box.
-    this.quietRect = split ? viewRect(viewport, width, height, 0.4) : undefined;
-    this.nodeIn = new Uint8Array(n);
-    this.edgeIn = new Uint8Array(elements.edges.length);
-    const defs: cytoscape.ElementDefinition[] = [];
-    for (let i = 0; i < n; i++) {
-      if (split && split.firstNodes[i] !== 1) continue;
-      this.nodeIn[i] = 1;
-      defs.push(this.nodeDef(i));
-    }
-    for (let e = 0; e < elements.edges.length; e++) {
-      if (split && split.firstEdges[e] !== 1) continue;
-      this.edgeIn[e] = 1;
-      defs.push(this.edgeDef(e));
-    }
-    this.rest = split?.rest ?? [];
-    this.restCursor = 0;
-    this.incident = undefined;
-    this.restyle = [];
-    this.restyleCursor = 0;
-    this.streamT0 = undefined;
+    const defs = this.stream.begin(n, elements.edges.length, split, split ? viewRect(viewport, width, height, 0.4) : undefined);
     delete this.root.dataset.qdqCompleteMs;
 
     this.cy?.destroy();
@@ -556,10 +514,7 @@ export class GraphPanel {
         this.root.dataset.qdqZoom = String(cy.zoom());
         this.updateLegendHook();
         this.setStatus('ready');
-        if (this.restCursor < this.rest.length) {
-          this.streamT0 = t0;
-          this.scheduleSlice();
-        } else this.completed(t0);
+        this.stream.firstPainted(t0);
       });
     });
     cy.on('select', 'node, edge', (ev) => this.onSelect(ev.target as cytoscape.SingularElementArgument));
@@ -615,213 +570,10 @@ export class GraphPanel {
     for (const [k, v] of Object.entries(markData(mark, this.markColors))) if (v !== undefined) data[k] = v;
   }
 
-  /**
-   * Background work after the first paint, in slices of about 20 ms (pan and zoom stay live):
-   * first the elements whose colour or mark changed (visible ones first), then the nodes not drawn
-   * for the first paint, nearest first (an edge goes in with the later of its ends). Each chunk's style and geometry are computed in the slice (flushElementCalcs), not
-   * left to cytoscape's next frame, and the chunk size follows the measured cost per element.
-   * After a slice that changed what is on screen, the next one waits for a frame; after one that
-   * did not (`quiet`), it is a plain task (input and any frame due run in between).
-   */
-  private scheduleSlice(quiet = false): void {
-    if (this.slicePending) return;
-    this.slicePending = true;
-    const run = (): void => {
-      this.slicePending = false;
-      this.slice();
-    };
-    if (quiet) this.nextTask(run);
-    else requestAnimationFrame(() => setTimeout(run, 0));
-  }
-
-  /** A new task soon (a MessageChannel message: chained timeouts are clamped to 4 ms). */
-  private nextTask(run: () => void): void {
-    if (!this.taskChannel) {
-      const channel = new MessageChannel();
-      channel.port1.onmessage = () => this.taskQueue.shift()?.();
-      this.taskChannel = channel;
-    }
-    this.taskQueue.push(run);
-    this.taskChannel.port2.postMessage(undefined);
-  }
-
-  private taskChannel: MessageChannel | undefined;
-  private readonly taskQueue: (() => void)[] = [];
-
-  /** One slice of the current drawing's background work (what it works on is reset with each drawing). */
-  private slice(): void {
-    const cy = this.cy;
-    if (!cy) return;
-    // The rest is added only once the first paint is out (streamT0 set).
-    const adding = (): boolean => this.streamT0 !== undefined && this.restCursor < this.rest.length;
-    const start = performance.now();
-    // At most twice the last chunk of its kind: the cost per element varies several times over.
-    const chunk = (cost: number | undefined, last: number): number => {
-      if (cost === undefined) return FIRST_CHUNK;
-      return Math.min(MAX_CHUNK, 2 * last, Math.floor((STREAM_SLICE_MS - (performance.now() - start)) / cost));
-    };
-    // Rises at once, falls slowly: one cheap chunk must not make the next one too big.
-    const measure = (cost: number | undefined, ms: number, count: number): number => {
-      const sample = ms / Math.max(1, count);
-      return cost === undefined || sample > cost ? sample : 0.7 * cost + 0.3 * sample;
-    };
-    let quiet = true;
-    for (let first = true; ; first = false) {
-      const restyling = this.restyleCursor < this.restyle.length;
-      if (!restyling && !adding()) break;
-      const count = Math.max(first ? 1 : 0, restyling ? chunk(this.restyleCost, this.restyleChunk) : chunk(this.addCost, this.addChunk));
-      if (count < 1) break;
-      const t = performance.now();
-      let done = 0;
-      if (restyling) {
-        done = this.restyleSome(count);
-        this.settleTouched(cy);
-        quiet = false;
-      } else {
-        // Off screen while the view stays where the first paint put it: no frame for it (a frame
-        // re-sorts and re-culls every element, 10–40 ms at 4,000 elements; one per slice doubled
-        // the time to complete). A pan or zoom requests its own frame, which draws them all.
-        const add = (): void => {
-          done = this.addRest(count);
-          this.settleTouched(cy);
-        };
-        if (this.offScreen(cy)) withoutFrame(cy, add);
-        else {
-          add();
-          quiet = false;
-        }
-      }
-      const ms = performance.now() - t;
-      if (restyling) {
-        this.restyleCost = measure(this.restyleCost, ms, done);
-        this.restyleChunk = Math.max(FIRST_CHUNK, done);
-      } else {
-        this.addCost = measure(this.addCost, ms, done);
-        this.addChunk = Math.max(FIRST_CHUNK, done);
-      }
-      if (performance.now() - start >= STREAM_SLICE_MS) break;
-    }
-    if (this.streamT0 !== undefined && this.restCursor >= this.rest.length) {
-      const t0 = this.streamT0;
-      this.streamT0 = undefined;
-      this.completed(t0);
-      // Streamed without frames: the z-order sort the next frame needs, in a task of its own.
-      if (quiet) this.nextTask(() => this.cy === cy && sortForNextFrame(cy));
-    }
-    if (this.restyleCursor < this.restyle.length || adding()) this.scheduleSlice(quiet);
-  }
-
-  /** Whether elements outside the first paint are outside the view (it is still inside quietRect). */
-  private offScreen(cy: cytoscape.Core): boolean {
-    const r = this.quietRect;
-    if (!r) return false;
-    const e = cy.extent();
-    return e.x1 >= r.x1 && e.x2 <= r.x2 && e.y1 >= r.y1 && e.y2 <= r.y2;
-  }
-
-  /** Adds up to `count` of the remaining nodes (all when Infinity) and the edges they complete; returns how many nodes. */
-  private addRest(count: number): number {
-    const cy = this.cy;
-    const view = this.view;
-    if (!cy || !view) return 0;
-    if (!this.incident) {
-      const incident: number[][] = Array.from({ length: view.nodes.length }, () => []);
-      view.edges.forEach((edge, e) => {
-        if (this.edgeIn[e] === 1) return;
-        incident[edge.s]!.push(e);
-        if (edge.t !== edge.s) incident[edge.t]!.push(e);
-      });
-      this.incident = incident;
-    }
-    const end = Math.min(this.rest.length, this.restCursor + count);
-    const defs: cytoscape.ElementDefinition[] = [];
-    for (let k = this.restCursor; k < end; k++) {
-      const i = this.rest[k]!;
-      this.nodeIn[i] = 1;
-      defs.push(this.nodeDef(i));
-    }
-    for (let k = this.restCursor; k < end; k++) {
-      for (const e of this.incident[this.rest[k]!]!) {
-        const edge = view.edges[e]!;
-        if (this.edgeIn[e] === 1 || this.nodeIn[edge.s] !== 1 || this.nodeIn[edge.t] !== 1) continue;
-        this.edgeIn[e] = 1;
-        defs.push(this.edgeDef(e));
-      }
-    }
-    const added = end - this.restCursor;
-    this.restCursor = end;
-    if (defs.length) this.touched = cy.add(defs);
-    return added;
-  }
-
-  /** What the last addRest / restyleSome put into or changed in cytoscape. */
-  private touched: cytoscape.CollectionReturnValue | undefined;
-
-  /**
-   * Computes now what cytoscape would compute for the last touched elements in its next frame:
-   * their style and geometry (flushElementCalcs) and their bounding boxes (every frame culls every
-   * element by its cached box; ~3,000 cold boxes made the first frame after streaming 60 ms).
-   */
-  private settleTouched(cy: cytoscape.Core): void {
-    flushElementCalcs(cy);
-    this.touched?.forEach((ele) => {
-      ele.boundingBox();
-    });
-    this.touched = undefined;
-  }
-
-  /** Adds whatever has not streamed in yet and brings stale colours up to date, now (before anything that needs every element). */
-  private ensureAll(): void {
-    if (this.restyleCursor < this.restyle.length) this.restyleSome(Infinity);
-    if (this.restCursor < this.rest.length) {
-      this.addRest(Infinity);
-      this.completed(undefined);
-    }
-    this.touched = undefined; // the next frame computes them; nothing to keep a reference for
-  }
-
-  /**
-   * Sets the colour and mark data of up to `count` queued elements (all when Infinity) from
-   * `this.coloring`/`this.marks` as they are now; returns how many were taken from the queue.
-   */
-  private restyleSome(count: number): number {
-    const cy = this.cy;
-    if (!cy) return 0;
-    const end = Math.min(this.restyle.length, this.restyleCursor + count);
-    const { colors, fills } = this.coloring;
-    const marks = this.marks;
-    const palette = this.markColors;
-    const touched = cy.collection();
-    cy.batch(() => {
-      for (let k = this.restyleCursor; k < end; k++) {
-        const x = this.restyle[k]!;
-        const i = x >= 0 ? x : ~x;
-        const ele = cy.getElementById(x >= 0 ? nodeId(i) : edgeId(i));
-        if (ele.empty()) continue;
-        touched.merge(ele);
-        const mark = (x >= 0 ? marks.nodes : marks.edges).get(i);
-        if (x >= 0 && (ele.data('bg') !== colors[i] || ele.data('fill') !== fills[i])) ele.data({ bg: colors[i], fill: fills[i] });
-        // data({...}) restyles the element; removeData would not (a removed finding kept its halo).
-        if (markStale(ele, mark, palette)) applyMark(ele, mark, palette);
-      }
-    });
-    this.touched = touched;
-    const done = end - this.restyleCursor;
-    this.restyleCursor = end;
-    if (end >= this.restyle.length) {
-      this.restyle = [];
-      this.restyleCursor = 0;
-    }
-    return done;
-  }
-
+  /** Every node is in cytoscape (streaming.ts; `t0` undefined when it was finished at once). */
   private completed(t0: number | undefined): void {
-    if (t0 === undefined) this.streamT0 = undefined;
     if (t0 !== undefined) this.root.dataset.qdqCompleteMs = String(Math.round(performance.now() - t0));
     // Streaming is over: drop what only it needed.
-    this.rest = [];
-    this.restCursor = 0;
-    this.incident = undefined;
     this.elements = undefined;
     if (this.searchInput.value) this.runSearch(this.searchInput.value, false, true);
   }
@@ -898,7 +650,7 @@ export class GraphPanel {
     if (!fresh) {
       this.coloring = this.computeColoring();
       this.marks = this.computeMarks();
-      this.queueRestyle(cy);
+      this.stream.queueRestyle(cy);
     }
     const { colors } = this.coloring;
     this.badgedNodes = this.marks.nodes.size + this.marks.edges.size;
@@ -1038,33 +790,6 @@ export class GraphPanel {
     const r = this.legendBox.getBoundingClientRect();
     if (r.width <= 0 || r.height <= 0) return undefined;
     return { right: r.right - canvas.left, bottom: r.bottom - canvas.top };
-  }
-
-  /** Queues the elements in cytoscape whose colour or mark data differs from the current values, visible ones first. */
-  private queueRestyle(cy: cytoscape.Core): void {
-    const { colors, fills } = this.coloring;
-    const marks = this.marks;
-    const palette = this.markColors;
-    const e = cy.extent();
-    const seen = new Set(this.restyle.slice(this.restyleCursor));
-    const visible: number[] = [];
-    const hidden: number[] = [];
-    const put = (x: number, pos: cytoscape.Position): void => {
-      if (seen.has(x)) return;
-      (pos.x >= e.x1 && pos.x <= e.x2 && pos.y >= e.y1 && pos.y <= e.y2 ? visible : hidden).push(x);
-    };
-    cy.nodes().forEach((node) => {
-      const i = node.data('i') as number;
-      if (node.data('bg') !== colors[i] || node.data('fill') !== fills[i] || markStale(node, marks.nodes.get(i), palette)) put(i, node.position());
-    });
-    cy.edges().forEach((edge) => {
-      const i = edge.data('i') as number;
-      if (markStale(edge, marks.edges.get(i), palette)) put(~i, edge.source().position());
-    });
-    if (visible.length === 0 && hidden.length === 0) return;
-    this.restyle = [...visible, ...this.restyle.slice(this.restyleCursor), ...hidden];
-    this.restyleCursor = 0;
-    this.scheduleSlice();
   }
 
   private overlayNotes(name: string): { source: string; entry: OverlayNodeDto }[] {
@@ -1259,7 +984,7 @@ export class GraphPanel {
   zoomToSelection(): void {
     const cy = this.cy;
     if (!cy) return;
-    this.ensureAll();
+    this.stream.ensureAll();
     const sel = cy.$(':selected');
     if (sel.length === 0) return;
     cy.animate({ fit: { eles: sel.closedNeighborhood(), padding: 60 } } as cytoscape.AnimationOptions, { duration: 150 });
@@ -1384,8 +1109,8 @@ export class GraphPanel {
     const pick = (): cytoscape.CollectionReturnValue =>
       t.edges.length && (key.startsWith('e:') || t.nodes.length === 0) ? cy.getElementById(edgeId(t.edges[0]!)) : cy.getElementById(nodeId(t.nodes[0] ?? -1));
     let ele = pick();
-    if (ele.empty() && this.restCursor < this.rest.length) {
-      this.ensureAll(); // not streamed in yet
+    if (ele.empty() && this.stream.incomplete) {
+      this.stream.ensureAll(); // not streamed in yet
       ele = pick();
     }
     if (ele.empty()) return false;
@@ -1471,7 +1196,7 @@ export class GraphPanel {
   private stepHit(delta: number): void {
     const cy = this.cy;
     if (!cy || this.hits.length === 0) return;
-    this.ensureAll();
+    this.stream.ensureAll();
     // From none current: Enter goes to the first hit, Shift+Enter to the last.
     this.hitCursor = this.hitCursor < 0 ? (delta > 0 ? 0 : this.hits.length - 1) : (this.hitCursor + delta + this.hits.length) % this.hits.length;
     const hit = this.hits[this.hitCursor]!;
@@ -1492,7 +1217,7 @@ export class GraphPanel {
     // Only unmodified keys (and Alt+Q): Ctrl+Z, Ctrl+Shift+Z, Ctrl+0/-/= belong to VS Code (keys.ts).
     const action = graphKeyAction(ev);
     if (!action) return;
-    this.ensureAll(); // neighbours of the selection must be there
+    this.stream.ensureAll(); // neighbours of the selection must be there
     const step = 80;
     const sel = cy.$(':selected')[0];
     const move = (next: cytoscape.SingularElementArgument | cytoscape.CollectionReturnValue | undefined): void => {
@@ -1594,7 +1319,7 @@ export class GraphPanel {
   }
 
   report(tab: 'graph' | 'summary'): GraphReportDto {
-    this.ensureAll(); // the figures are about the whole drawing
+    this.stream.ensureAll(); // the figures are about the whole drawing
     const cy = this.cy;
     const view = this.view;
     const sel = cy?.$(':selected')[0];
