@@ -19,10 +19,12 @@ import { edgePropertiesView, nodePropertiesView } from './properties';
 import { graphKeyAction, keyboardTarget } from './keys';
 import { describeNode, LastOfBurst } from './announce';
 import { graphBodyLayout } from './paneLayout';
-import { computeMarks, markData, markLegendRows, markPalette, type LegendRow, type MarkPalette, type Marks } from './marks';
+import { computeMarks, markData, markLegendRows, markPalette, type MarkPalette, type Marks } from './marks';
 import { canvasColors, graphStylesheet } from './stylesheet';
 import { computeColoring, type Coloring } from './coloring';
 import { GraphStream } from './streaming';
+import { GraphLegend, type LegendItem } from './legend';
+import { GraphToolbar } from './toolbar';
 import { resolveColor, themeKind, watchTheme } from './theme';
 import { carryHit, searchCountText } from './searchState';
 import { DEFAULT_COLOR_SOURCE, OP_TYPE_SOURCE, edgeId, effectiveColorSource, nodeId, nodeKey, splitForFirstPaint, toElements, viewIndexOf, viewRect, type ViewIndex, type ElementSet, type Viewport } from './viewModel';
@@ -66,18 +68,13 @@ export class GraphPanel {
   private readonly canvasWrap: HTMLElement;
   private readonly cyContainer: HTMLElement;
   private readonly statusBox: HTMLElement;
-  private readonly legendBox: HTMLElement;
+  private readonly legend = new GraphLegend();
+  private readonly toolbar: GraphToolbar;
   /** The legend's size the view was last placed for (the first view, or keepClearOfLegend). */
   private legendSeen: LegendBox | undefined;
   private readonly propsBox: HTMLElement;
-  private readonly searchInput: HTMLInputElement;
-  private readonly searchCount: HTMLElement;
-  private readonly modeButton: HTMLElement;
-  private readonly colorSelect: HTMLSelectElement;
-  private readonly crumbsBox: HTMLElement;
   private readonly overview: Overview;
   private readonly body: HTMLElement;
-  private readonly propsToggle: HTMLElement;
   /** Says the keyboard's selection to screen readers (aria-live), the last of a burst only. */
   private readonly liveRegion: HTMLElement;
   private readonly announcer: LastOfBurst;
@@ -139,32 +136,19 @@ export class GraphPanel {
     this.mode = saved.mode ?? 'folded';
     this.colorSource = saved.colorSource ?? DEFAULT_COLOR_SOURCE;
 
-    this.modeButton = h('vscode-button', { attrs: { secondary: true, title: 'Show Q/DQ pairs folded into edge badges, or every node (Alt+Q)' }, data: { testid: 'mode-toggle' } });
-    this.modeButton.addEventListener('click', () => this.toggleMode());
-    this.colorSelect = h('select', { className: 'graph-select', attrs: { 'aria-label': 'Colour nodes by', title: 'Colour nodes by' }, data: { testid: 'color-source' } });
-    this.colorSelect.addEventListener('change', () => this.setColorSource(this.colorSelect.value));
-    this.searchInput = h('input', {
-      className: 'graph-search',
-      attrs: { type: 'search', placeholder: 'Find node, op type or tensor', 'aria-label': 'Find node, op type or tensor (Enter: next, Shift+Enter: previous)', spellcheck: 'false' },
-      data: { testid: 'graph-search' },
-    });
-    this.searchInput.addEventListener('input', () => this.runSearch(this.searchInput.value, false));
-    this.searchInput.addEventListener('keydown', (ev) => {
-      if (ev.key === 'Enter' || ev.key === 'F3') {
-        ev.preventDefault();
-        this.stepHit(ev.shiftKey ? -1 : 1);
-      } else if (ev.key === 'Escape') {
-        this.searchInput.value = '';
+    this.toolbar = new GraphToolbar({
+      toggleMode: () => this.toggleMode(),
+      setColorSource: (id) => this.setColorSource(id),
+      search: (query) => this.runSearch(query, false),
+      stepHit: (delta) => this.stepHit(delta),
+      leaveSearch: () => {
         this.runSearch('', false);
         this.cyContainer.focus();
-      }
+      },
+      fit: () => this.fit(),
+      zoomToSelection: () => this.zoomToSelection(),
+      toggleProps: () => this.setPropsCollapsed(!this.store.isCollapsed(PROPS_SECTION)),
     });
-    this.searchCount = h('span', { className: 'graph-search-count', attrs: { 'aria-live': 'polite' }, data: { testid: 'search-count' } });
-    const prev = this.toolButton('↑', 'Previous match (Shift+Enter)', () => this.stepHit(-1));
-    const next = this.toolButton('↓', 'Next match (Enter)', () => this.stepHit(1));
-    const fit = this.toolButton('Fit', 'Fit the graph to the window (0)', () => this.fit());
-    const zoomSel = this.toolButton('Zoom to selection', 'Zoom to the selected node (Z)', () => this.zoomToSelection());
-    this.crumbsBox = h('nav', { className: 'graph-crumbs', attrs: { 'aria-label': 'Graph' } });
 
     this.cyContainer = h('div', {
       className: 'graph-canvas',
@@ -178,9 +162,8 @@ export class GraphPanel {
     this.cyContainer.addEventListener('keydown', (ev) => this.onKey(ev));
 
     this.statusBox = h('div', { className: 'graph-status', attrs: { role: 'status' } });
-    this.legendBox = h('div', { className: 'graph-legend', data: { testid: 'legend' }, attrs: { 'aria-label': 'Legend' } });
     // Whatever changes the legend's size (the colouring's rows and title, a mark added, expanding it).
-    new ResizeObserver(() => this.keepClearOfLegend()).observe(this.legendBox);
+    new ResizeObserver(() => this.keepClearOfLegend()).observe(this.legend.element);
     this.overview = new Overview({
       extent: () => {
         const e = this.cy?.extent();
@@ -193,7 +176,7 @@ export class GraphPanel {
         cy.pan({ x: cy.width() / 2 - x * z, y: cy.height() / 2 - y * z });
       },
     });
-    this.canvasWrap = h('div', { className: 'graph-canvas-wrap' }, this.cyContainer, this.legendBox, this.overview.element, this.statusBox);
+    this.canvasWrap = h('div', { className: 'graph-canvas-wrap' }, this.cyContainer, this.legend.element, this.overview.element, this.statusBox);
     // A click in the graph gives it the keyboard. cytoscape's mousedown handler prevents the default
     // (which would focus this div) and blurs whatever has the focus, so the keys did nothing until
     // Tab. Taken here, one level up, after cytoscape's handler on the canvas has run.
@@ -216,29 +199,11 @@ export class GraphPanel {
     );
     this.propsBox = h('aside', { className: 'graph-props', attrs: { id: 'graph-props', 'aria-label': 'Properties', tabindex: -1 }, data: { testid: 'properties' } });
     this.showPropsHint();
-    this.propsToggle = h('vscode-button', { attrs: { secondary: true, 'aria-controls': 'graph-props' }, data: { testid: 'props-toggle' } }, 'Properties');
-    this.propsToggle.addEventListener('click', () => this.setPropsCollapsed(!this.store.isCollapsed(PROPS_SECTION)));
     this.liveRegion = h('div', { className: 'visually-hidden', attrs: { 'aria-live': 'polite', 'aria-atomic': 'true' }, data: { testid: 'graph-announce' } });
     this.announcer = new LastOfBurst((text) => this.say(text));
     this.body = h('div', { className: 'graph-body' }, this.canvasWrap, this.propsBox);
 
-    this.element = h(
-      'div',
-      { className: 'graph-tab' },
-      h(
-        'div',
-        { className: 'graph-toolbar', attrs: { role: 'toolbar', 'aria-label': 'Graph' } },
-        this.crumbsBox,
-        this.modeButton,
-        h('label', { className: 'graph-label' }, 'Colour', this.colorSelect),
-        h('span', { className: 'graph-search-box' }, this.searchInput, prev, next, this.searchCount),
-        fit,
-        zoomSel,
-        this.propsToggle,
-      ),
-      this.body,
-      this.liveRegion,
-    );
+    this.element = h('div', { className: 'graph-tab' }, this.toolbar.element, this.body, this.liveRegion);
     this.updateModeButton();
     this.applyBodyLayout();
     // The pane beside or below the canvas, or hidden, by the body's size (paneLayout.ts); the canvas
@@ -249,19 +214,12 @@ export class GraphPanel {
     watchTheme(() => this.applyTheme());
   }
 
-  private toolButton(label: string, title: string, onClick: () => void): HTMLElement {
-    const b = h('vscode-button', { attrs: { secondary: true, title, 'aria-label': title } }, label);
-    b.addEventListener('click', onClick);
-    return b;
-  }
-
   // ---- pane layout and resizing ----------------------------------------------------------------
 
   /** Places the properties pane (beside, below or hidden) and sizes it, and sets the compact legend, from the body's size (paneLayout.ts). */
   private applyBodyLayout(): void {
     const collapsed = this.store.isCollapsed(PROPS_SECTION);
-    this.propsToggle.setAttribute('aria-expanded', String(!collapsed));
-    this.propsToggle.title = collapsed ? 'Show the properties pane' : 'Hide the properties pane';
+    this.toolbar.setPropsCollapsed(collapsed);
     const width = this.body.clientWidth;
     const height = this.body.clientHeight;
     // Not laid out yet (not attached, or another tab): only what does not depend on the size.
@@ -544,7 +502,7 @@ export class GraphPanel {
     this.applyColors(true);
     this.updateColorSelect();
     this.restoreSelection();
-    if (this.searchInput.value) this.runSearch(this.searchInput.value, false, true);
+    if (this.toolbar.searchInput.value) this.runSearch(this.toolbar.searchInput.value, false, true);
     this.renderCrumbs();
   }
 
@@ -575,7 +533,7 @@ export class GraphPanel {
     if (t0 !== undefined) this.root.dataset.qdqCompleteMs = String(Math.round(performance.now() - t0));
     // Streaming is over: drop what only it needed.
     this.elements = undefined;
-    if (this.searchInput.value) this.runSearch(this.searchInput.value, false, true);
+    if (this.toolbar.searchInput.value) this.runSearch(this.toolbar.searchInput.value, false, true);
   }
 
   /** When the last `graphView` message arrived (first paint is measured from there). */
@@ -613,8 +571,7 @@ export class GraphPanel {
 
   private updateColorSelect(): void {
     const current = this.effectiveSource();
-    replaceChildren(this.colorSelect, ...this.colorSources().map((s) => h('option', { attrs: { value: s.id, selected: s.id === current } }, s.label)));
-    this.colorSelect.value = current;
+    this.toolbar.setColorSources(this.colorSources(), current);
   }
 
   private setColorSource(id: string): void {
@@ -668,46 +625,13 @@ export class GraphPanel {
   private renderLegend(): void {
     const source = this.effectiveSource();
     const { q, badge } = canvasColors();
-    const rows: (LegendRow | { ramp: { low: { label: string; color: string }; high: { label: string; color: string } } })[] = [
+    const rows: LegendItem[] = [
       ...this.coloring.legendRows.map((r) => ('ramp' in r ? r : { ...r, swatch: 'fill' as const })),
       ...markLegendRows(this.marks, this.markColors, badge, { color: q, count: this.qdqBadges }),
     ];
     const collapsed = this.store.isCollapsed(LEGEND_SECTION);
     const title = source === OP_TYPE_SOURCE ? 'Op type' : (this.overlays[source]?.label ?? source);
-    const toggle = h(
-      'button',
-      {
-        className: 'legend-toggle',
-        attrs: { type: 'button', 'aria-expanded': String(!collapsed), title: collapsed ? 'Show the legend' : 'Hide the legend' },
-        data: { testid: 'legend-toggle' },
-        on: { click: () => this.setLegendCollapsed(!this.store.isCollapsed(LEGEND_SECTION)) },
-      },
-      h('span', { className: 'legend-chevron', attrs: { 'aria-hidden': 'true' } }, collapsed ? '▸' : '▾'),
-      h('span', { className: 'legend-title' }, title),
-    );
-    const body = h(
-      'div',
-      { className: 'legend-rows', attrs: { hidden: collapsed } },
-      ...rows.map((r) => {
-        if ('ramp' in r) {
-          // The gradient runs as mixRgb mixes the node colours (sRGB, linear in t), low end on top.
-          const bar = h('span', { className: 'legend-ramp-bar', attrs: { 'aria-hidden': 'true' }, data: { testid: 'legend-ramp-bar' } });
-          bar.style.backgroundImage = `linear-gradient(to bottom, ${r.ramp.low.color}, ${r.ramp.high.color})`;
-          return h(
-            'div',
-            { className: 'legend-row legend-ramp' },
-            bar,
-            h('span', { className: 'legend-ramp-ends' }, h('span', { className: 'legend-label' }, r.ramp.low.label), h('span', { className: 'legend-label' }, r.ramp.high.label)),
-          );
-        }
-        const sw = h('span', { className: `legend-swatch swatch-${r.swatch}`, attrs: { 'aria-hidden': 'true' } });
-        if (r.swatch === 'fill' || r.swatch === 'badge') sw.style.backgroundColor = r.color;
-        else sw.style.borderColor = r.color;
-        return h('div', { className: 'legend-row' }, sw, h('span', { className: 'legend-label' }, r.label));
-      }),
-    );
-    this.legendBox.classList.toggle('collapsed', collapsed);
-    replaceChildren(this.legendBox, toggle, body);
+    this.legend.render(title, rows, collapsed, () => this.setLegendCollapsed(!this.store.isCollapsed(LEGEND_SECTION)));
   }
 
   private setLegendCollapsed(collapsed: boolean): void {
@@ -715,7 +639,7 @@ export class GraphPanel {
     this.renderLegend();
     // Now rather than in the ResizeObserver's callback, so the view and the test hook are settled when this returns.
     this.keepClearOfLegend();
-    this.legendBox.querySelector<HTMLElement>('.legend-toggle')?.focus();
+    this.legend.focusToggle();
   }
 
   /**
@@ -786,10 +710,7 @@ export class GraphPanel {
 
   /** The legend's right and bottom edges on the canvas (px), when it is shown; for the first view and Fit. */
   private legendExtent(): LegendBox | undefined {
-    const canvas = this.cyContainer.getBoundingClientRect();
-    const r = this.legendBox.getBoundingClientRect();
-    if (r.width <= 0 || r.height <= 0) return undefined;
-    return { right: r.right - canvas.left, bottom: r.bottom - canvas.top };
+    return this.legend.extent(this.cyContainer);
   }
 
   private overlayNotes(name: string): { source: string; entry: OverlayNodeDto }[] {
@@ -921,21 +842,11 @@ export class GraphPanel {
   }
 
   private updateModeButton(): void {
-    this.modeButton.textContent = this.mode === 'folded' ? 'Q/DQ folded' : 'Q/DQ raw';
-    this.modeButton.setAttribute('aria-pressed', String(this.mode === 'folded'));
+    this.toolbar.setMode(this.mode);
   }
 
   private renderCrumbs(): void {
-    replaceChildren(
-      this.crumbsBox,
-      ...this.crumbs.flatMap((c, k) => {
-        const last = k === this.crumbs.length - 1;
-        const el = last
-          ? h('span', { className: 'crumb current', attrs: { 'aria-current': 'page' }, data: { testid: 'graph-title' } }, c.title)
-          : h('button', { className: 'link crumb', attrs: { type: 'button' }, on: { click: () => this.goTo(k) } }, c.title);
-        return k === 0 ? [el] : [h('span', { className: 'crumb-sep', attrs: { 'aria-hidden': 'true' } }, '›'), el];
-      }),
-    );
+    this.toolbar.setCrumbs(this.crumbs.map((c) => c.title), (k) => this.goTo(k));
   }
 
   private goTo(k: number): void {
@@ -1148,11 +1059,11 @@ export class GraphPanel {
 
   find(text?: string): void {
     if (text !== undefined) {
-      this.searchInput.value = text;
+      this.toolbar.searchInput.value = text;
       this.runSearch(text, true);
     }
-    this.searchInput.focus();
-    this.searchInput.select();
+    this.toolbar.searchInput.focus();
+    this.toolbar.searchInput.select();
   }
 
   /**
@@ -1189,8 +1100,7 @@ export class GraphPanel {
   }
 
   private updateSearchCount(query: string): void {
-    this.searchCount.textContent = searchCountText(query, this.hits.length, this.hitCursor, this.hitsChanged);
-    this.searchCount.title = this.hitsChanged ? 'The graph changed and the current result is gone; Enter goes to the first' : '';
+    this.toolbar.setSearchCount(searchCountText(query, this.hits.length, this.hitCursor, this.hitsChanged), this.hitsChanged ? 'The graph changed and the current result is gone; Enter goes to the first' : '');
   }
 
   private stepHit(delta: number): void {
@@ -1206,7 +1116,7 @@ export class GraphPanel {
     cy.$(':selected').unselect();
     ele.select();
     this.centreOn(ele, Math.max(cy.zoom(), 0.6));
-    this.updateSearchCount(this.searchInput.value);
+    this.updateSearchCount(this.toolbar.searchInput.value);
   }
 
   // ---- keyboard ------------------------------------------------------------------------------
@@ -1341,10 +1251,10 @@ export class GraphPanel {
       ...(this.firstPaintMs !== undefined ? { firstPaintMs: Math.round(this.firstPaintMs) } : {}),
       ...(selected !== undefined ? { selected, selectedKind: sel!.isNode() ? ('node' as const) : ('edge' as const) } : {}),
       colorSource: this.effectiveSource(),
-      legend: [...this.legendBox.querySelectorAll('.legend-label')].map((e) => e.textContent ?? ''),
+      legend: this.legend.labels(),
       overlaySources: Object.keys(this.overlays),
       badgedNodes: this.badgedNodes,
-      ...(this.searchInput.value ? { search: { query: this.searchInput.value, hits: this.hits.length, current: this.hitCursor + 1 } } : {}),
+      ...(this.toolbar.searchInput.value ? { search: { query: this.toolbar.searchInput.value, hits: this.hits.length, current: this.hitCursor + 1 } } : {}),
       ...(this.propsTitle !== undefined
         ? {
             properties: {
