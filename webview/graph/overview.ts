@@ -4,6 +4,7 @@
  * (cytoscape-navigator re-renders the whole graph to an image on every change and is unmaintained).
  */
 import type { GraphLayoutDto } from '../../src/protocol/graphView';
+import { overviewSize } from './overviewSize';
 
 export interface OverviewHost {
   /** Current viewport in model coordinates. */
@@ -108,16 +109,4 @@ export class Overview {
     const y = this.oy + e.y1 * this.scale;
     g.strokeRect(x, y, Math.max(2, (e.x2 - e.x1) * this.scale), Math.max(2, (e.y2 - e.y1) * this.scale));
   }
-}
-
-/**
- * The overview canvas for a graph of `w` × `h`: its aspect kept, the longer side fitted into the
- * `maxWidth` × `maxHeight` box, the shorter at least 40 px. From the box every time: fitted from the
- * previous graph's canvas, a wide graph after a tall one came out 40 px wide.
- */
-export function overviewSize(w: number, h: number, maxWidth: number, maxHeight: number): [number, number] {
-  const gw = Math.max(1, w);
-  const gh = Math.max(1, h);
-  const scale = Math.min(maxWidth / gw, maxHeight / gh);
-  return [Math.max(40, Math.round(gw * scale)), Math.max(40, Math.round(gh * scale))];
 }

@@ -1,7 +1,7 @@
 /** The overview's canvas size per graph (webview/graph/overview.ts overviewSize). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { overviewSize } from '../../../webview/graph/overview';
+import { overviewSize } from '../../../webview/graph/overviewSize';
 
 test('each graph is fitted into the box, aspect kept, the shorter side at least 40 px', () => {
   assert.deepEqual(overviewSize(400, 1800, 180, 180), [40, 180]); // a tall detector
