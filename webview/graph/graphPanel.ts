@@ -16,8 +16,7 @@ import { shareStyleKeyScratch } from './cyMemory';
 import { measureFontMetrics } from './fontMetrics';
 import { Overview } from './overview';
 import { edgePropertiesView, nodePropertiesView } from './properties';
-import { graphKeyAction, keyboardTarget } from './keys';
-import { describeNode, LastOfBurst } from './announce';
+import { Announcer, onGraphKey, selectionSentence } from './keyboard';
 import { graphBodyLayout } from './paneLayout';
 import { computeMarks, markData, markLegendRows, markPalette, type MarkPalette, type Marks } from './marks';
 import { canvasColors, graphStylesheet } from './stylesheet';
@@ -25,10 +24,11 @@ import { computeColoring, type Coloring } from './coloring';
 import { GraphStream } from './streaming';
 import { GraphLegend, type LegendItem } from './legend';
 import { GraphToolbar } from './toolbar';
+import { CanvasViewport, MAX_ZOOM, MIN_ZOOM } from './canvasViewport';
 import { resolveColor, themeKind, watchTheme } from './theme';
 import { carryHit, searchCountText } from './searchState';
 import { DEFAULT_COLOR_SOURCE, OP_TYPE_SOURCE, edgeId, effectiveColorSource, nodeId, nodeKey, splitForFirstPaint, toElements, viewIndexOf, viewRect, type ViewIndex, type ElementSet, type Viewport } from './viewModel';
-import { centreClearOfLegend, clearOfGrownLegend, firstViewport, fitViewport, inside, nodeBox, nodesMeeting, resizedViewport, settleViewport, shownRect, type CornerBox, type LegendBox, type Rect } from './viewportPlan';
+import { firstViewport, fitViewport, nodeBox, nodesMeeting, settleViewport, shownRect, type Rect } from './viewportPlan';
 
 export interface GraphHostApi {
   requestGraph(ref: GraphRefDto, mode: ViewModeDto, font: { charWidth: number; lineHeight: number }): Promise<GraphViewMessage>;
@@ -39,13 +39,8 @@ export interface GraphHostApi {
 }
 
 const MAIN: GraphRefDto = { path: [] };
-const MIN_ZOOM = 0.005;
-const MAX_ZOOM = 4;
 /** Past this many nodes only what the first view shows is drawn before the first paint. */
 const STREAM_ABOVE_NODES = 300;
-/** An element's own box: without its label, marks (halo, outline) and the overlay cytoscape draws on tap. */
-const BODY_BOX = { includeLabels: false, includeOverlays: false, includeUnderlays: false, includeOutlines: false } as cytoscape.BoundingBoxOptions;
-
 /** The legend's section id in the view state's collapsed list. */
 const LEGEND_SECTION = 'graph-legend';
 /** The properties pane's id in the view state's collapsed list (the toolbar's Properties button). */
@@ -70,16 +65,13 @@ export class GraphPanel {
   private readonly statusBox: HTMLElement;
   private readonly legend = new GraphLegend();
   private readonly toolbar: GraphToolbar;
-  /** The legend's size the view was last placed for (the first view, or keepClearOfLegend). */
-  private legendSeen: LegendBox | undefined;
   private readonly propsBox: HTMLElement;
   private readonly overview: Overview;
   private readonly body: HTMLElement;
   /** Says the keyboard's selection to screen readers (aria-live), the last of a burst only. */
-  private readonly liveRegion: HTMLElement;
-  private readonly announcer: LastOfBurst;
-  /** The canvas's size the viewport was last placed for (a resize keeps its centre: onCanvasResize). */
-  private canvasSeen: { width: number; height: number } | undefined;
+  private readonly announcer = new Announcer();
+  /** Fit, centring, the view kept clear of the legend and through resizes (canvasViewport.ts). */
+  private readonly viewport: CanvasViewport;
 
   private cy: cytoscape.Core | undefined;
   private view: GraphViewDto | undefined;
@@ -145,7 +137,7 @@ export class GraphPanel {
         this.runSearch('', false);
         this.cyContainer.focus();
       },
-      fit: () => this.fit(),
+      fit: () => this.viewport.fit(),
       zoomToSelection: () => this.zoomToSelection(),
       toggleProps: () => this.setPropsCollapsed(!this.store.isCollapsed(PROPS_SECTION)),
     });
@@ -159,11 +151,24 @@ export class GraphPanel {
       },
       data: { testid: 'graph-canvas' },
     });
-    this.cyContainer.addEventListener('keydown', (ev) => this.onKey(ev));
+    this.cyContainer.addEventListener('keydown', (ev) =>
+      onGraphKey(ev, {
+        cy: () => this.cy,
+        view: () => this.view,
+        ensureAll: () => this.stream.ensureAll(),
+        centreOn: (ele, zoom) => this.viewport.centreOn(ele, zoom),
+        fit: () => this.viewport.fit(),
+        zoomToSelection: () => this.zoomToSelection(),
+        openFirstSubgraph: (i) => this.openFirstSubgraph(i),
+        toggleMode: () => this.toggleMode(),
+        announce: (text) => this.announcer.push(text),
+        selectionSentence: () => this.selectionSentence(),
+      }),
+    );
 
     this.statusBox = h('div', { className: 'graph-status', attrs: { role: 'status' } });
     // Whatever changes the legend's size (the colouring's rows and title, a mark added, expanding it).
-    new ResizeObserver(() => this.keepClearOfLegend()).observe(this.legend.element);
+    new ResizeObserver(() => this.viewport.keepClearOfLegend()).observe(this.legend.element);
     this.overview = new Overview({
       extent: () => {
         const e = this.cy?.extent();
@@ -175,6 +180,11 @@ export class GraphPanel {
         const z = cy.zoom();
         cy.pan({ x: cy.width() / 2 - x * z, y: cy.height() / 2 - y * z });
       },
+    });
+    this.viewport = new CanvasViewport(this.cyContainer, this.legend, this.overview, this.root, {
+      cy: () => this.cy,
+      layout: () => this.layout,
+      layoutBody: () => this.applyBodyLayout(),
     });
     this.canvasWrap = h('div', { className: 'graph-canvas-wrap' }, this.cyContainer, this.legend.element, this.overview.element, this.statusBox);
     // A click in the graph gives it the keyboard. cytoscape's mousedown handler prevents the default
@@ -199,17 +209,15 @@ export class GraphPanel {
     );
     this.propsBox = h('aside', { className: 'graph-props', attrs: { id: 'graph-props', 'aria-label': 'Properties', tabindex: -1 }, data: { testid: 'properties' } });
     this.showPropsHint();
-    this.liveRegion = h('div', { className: 'visually-hidden', attrs: { 'aria-live': 'polite', 'aria-atomic': 'true' }, data: { testid: 'graph-announce' } });
-    this.announcer = new LastOfBurst((text) => this.say(text));
     this.body = h('div', { className: 'graph-body' }, this.canvasWrap, this.propsBox);
 
-    this.element = h('div', { className: 'graph-tab' }, this.toolbar.element, this.body, this.liveRegion);
+    this.element = h('div', { className: 'graph-tab' }, this.toolbar.element, this.body, this.announcer.element);
     this.updateModeButton();
     this.applyBodyLayout();
     // The pane beside or below the canvas, or hidden, by the body's size (paneLayout.ts); the canvas
     // keeps its centre through any resize (split editor, window, pane moved).
     new ResizeObserver(() => this.applyBodyLayout()).observe(this.body);
-    new ResizeObserver(() => this.onCanvasResize()).observe(this.cyContainer);
+    new ResizeObserver(() => this.viewport.onCanvasResize()).observe(this.cyContainer);
     this.renderCrumbs();
     watchTheme(() => this.applyTheme());
   }
@@ -238,70 +246,12 @@ export class GraphPanel {
     this.store.setCollapsed(PROPS_SECTION, collapsed);
     this.applyBodyLayout();
     // Now rather than in the ResizeObserver's callback, so the view is settled when this returns.
-    this.onCanvasResize();
+    this.viewport.onCanvasResize();
   }
 
-  /**
-   * The canvas changed size: cytoscape keeps the pan (its top-left corner), so a node centred in a
-   * wide canvas fell off a narrow one. The model point at the old centre stays at the centre, and a
-   * selection on screen stays on screen (viewportPlan.ts's resizedViewport).
-   */
-  private onCanvasResize(): void {
-    // The pane and the compact legend first (the body's observer may not have run yet), so the
-    // view is placed for the legend as it will be drawn.
-    this.applyBodyLayout();
-    const { width, height } = this.canvasSize();
-    if (width <= 0 || height <= 0) return; // hidden (another tab): keep the size last seen
-    const before = this.canvasSeen;
-    this.canvasSeen = { width, height };
-    const cy = this.cy;
-    const layout = this.layout;
-    if (!cy || !layout || !before || (before.width === width && before.height === height)) return;
-    const sel = cy.$(':selected')[0];
-    const legend = this.legendExtent();
-    const next = resizedViewport({
-      layout,
-      viewport: { zoom: cy.zoom(), pan: cy.pan() },
-      before,
-      after: { width, height },
-      ...(sel ? { selection: sel.boundingBox(BODY_BOX) } : {}),
-      ...(legend ? { legend } : {}),
-    });
-    cy.resize();
-    cy.viewport({ zoom: next.zoom, pan: { x: next.pan.x, y: next.pan.y } });
-    // The view is placed for the legend as it is now (compact or not): keepClearOfLegend moves it
-    // only when the legend later grows over more nodes.
-    this.legendSeen = legend;
-    this.overview.update();
-    this.updateLegendHook();
-  }
-
-  /** The overview's box on the canvas (its left and top edges), when it is shown. */
-  private overviewExtent(): CornerBox | undefined {
-    const canvas = this.cyContainer.getBoundingClientRect();
-    const r = this.overview.element.getBoundingClientRect();
-    if (r.width <= 0 || r.height <= 0) return undefined;
-    return { left: r.left - canvas.left, top: r.top - canvas.top };
-  }
-
-  /** Puts `text` into the live region (emptied first, so the same sentence is said again). */
-  private say(text: string): void {
-    this.liveRegion.textContent = '';
-    requestAnimationFrame(() => (this.liveRegion.textContent = text));
-  }
-
-  /** The sentence for the selected node (announce.ts): what the colouring and the findings say of it. */
+  /** The sentence for the selected node (keyboard.ts, announce.ts). */
   private selectionSentence(): string {
-    const view = this.view;
-    const sel = this.cy?.$(':selected')[0];
-    if (!view || !sel) return 'No selection';
-    const i = sel.data('i') as number;
-    if (!sel.isNode()) return `Tensor ${view.tensors[view.edges[i]!.tensor]?.name ?? ''}`;
-    const source = this.effectiveSource();
-    const key = source === OP_TYPE_SOURCE ? undefined : this.overlays[source]?.nodes[nodeKey(view, view.nodes[i]!)]?.key;
-    const colour = key !== undefined ? (this.overlays[source]?.legend.find((l) => l.key === key)?.label ?? key) : undefined;
-    const severity = this.marks.nodes.get(i)?.sev;
-    return describeNode(view, i, { ...(colour !== undefined ? { colour } : {}), ...(severity ? { severity } : {}) });
+    return selectionSentence(this.view, this.cy?.$(':selected')[0], this.overlays, this.effectiveSource(), this.marks);
   }
 
   /** Applies the host's remembered state (reopened editor) when the page has none of its own. */
@@ -401,11 +351,10 @@ export class GraphPanel {
     this.overview.setGraph(layout, (i) => colors[i] ?? neutral, neutral);
     const width = this.cyContainer.clientWidth;
     const height = this.cyContainer.clientHeight;
-    this.canvasSeen = width > 0 && height > 0 ? { width, height } : this.canvasSeen;
     const saved = this.store.current.graph;
-    const legend = this.legendExtent();
-    const overview = this.overviewExtent();
-    this.legendSeen = legend;
+    const legend = this.viewport.legendExtent();
+    const overview = this.viewport.overviewExtent();
+    this.viewport.placed(width, height, legend);
     let candidate: Viewport;
     let restored = false;
     if (this.keepViewport) candidate = this.keepViewport;
@@ -470,7 +419,7 @@ export class GraphPanel {
         this.root.dataset.qdqNodes = String(n);
         this.root.dataset.qdqQdqBadges = String(this.qdqBadges);
         this.root.dataset.qdqZoom = String(cy.zoom());
-        this.updateLegendHook();
+        this.viewport.updateLegendHook();
         this.setStatus('ready');
         this.stream.firstPainted(t0);
       });
@@ -486,7 +435,7 @@ export class GraphPanel {
       this.viewportTimer = setTimeout(() => {
         this.store.updateGraph({ zoom: cy.zoom(), pan: cy.pan() });
         this.root.dataset.qdqZoom = String(cy.zoom()); // test hook (e2e: keys that must not zoom)
-        this.updateLegendHook();
+        this.viewport.updateLegendHook();
       }, 300);
     });
     cy.on('mouseover', 'node', (ev) => {
@@ -638,79 +587,8 @@ export class GraphPanel {
     this.store.setCollapsed(LEGEND_SECTION, collapsed);
     this.renderLegend();
     // Now rather than in the ResizeObserver's callback, so the view and the test hook are settled when this returns.
-    this.keepClearOfLegend();
+    this.viewport.keepClearOfLegend();
     this.legend.focusToggle();
-  }
-
-  /**
-   * Moves the view off the nodes the legend grew over since the view was placed for it (expanded
-   * over nodes beside its header, re-coloured with more rows or a longer title): viewportPlan.ts's
-   * clearOfGrownLegend, which leaves alone nodes it already covered and a legend that shrank or
-   * grew over empty canvas. A hidden legend (another tab) keeps the size last seen.
-   */
-  private keepClearOfLegend(): void {
-    const cy = this.cy;
-    const layout = this.layout;
-    const legend = this.legendExtent();
-    if (!cy || !layout || !legend) return;
-    const { width, height } = this.canvasSize();
-    if (width <= 0 || height <= 0) return;
-    // The canvas changed size too (the legend turns compact in a narrow canvas): the resize places
-    // the view for the new size and legend, this observer may simply have been called first.
-    const seen = this.canvasSeen;
-    if (seen && (seen.width !== width || seen.height !== height)) {
-      this.onCanvasResize();
-      return;
-    }
-    const before = this.legendSeen;
-    this.legendSeen = legend;
-    const v: Viewport = { zoom: cy.zoom(), pan: cy.pan() };
-    const next = clearOfGrownLegend(layout, v, width, height, before, legend, () => fitViewport(layout, width, height, legend, 24, MIN_ZOOM, MAX_ZOOM, this.overviewExtent()));
-    if (next !== v) cy.viewport({ zoom: next.zoom, pan: { x: next.pan.x, y: next.pan.y } });
-    this.updateLegendHook();
-  }
-
-  /** Centres `ele` at `zoom`, beside or below the legend when it would cover it there (viewportPlan.ts). */
-  private centreOn(ele: cytoscape.SingularElementArgument | cytoscape.CollectionReturnValue, zoom: number): void {
-    const cy = this.cy;
-    if (!cy) return;
-    const z = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, zoom));
-    const { width, height } = this.canvasSize();
-    const pan = centreClearOfLegend(ele.boundingBox(), z, width, height, this.legendExtent());
-    cy.viewport({ zoom: z, pan });
-    this.updateLegendHook();
-  }
-
-  /** The canvas's size now (cy.width() and cy.height() lag a resize of the editor until cytoscape's debounced resize handler runs). */
-  private canvasSize(): { width: number; height: number } {
-    return { width: this.cyContainer.clientWidth, height: this.cyContainer.clientHeight };
-  }
-
-  /** How many nodes the legend's box covers now (test hook `data-qdq-under-legend`, and the report). */
-  private nodesUnderLegend(): number | undefined {
-    const cy = this.cy;
-    const layout = this.layout;
-    const legend = this.legendExtent();
-    if (!cy || !layout) return undefined;
-    return legend ? nodesMeeting(layout, shownRect({ zoom: cy.zoom(), pan: cy.pan() }, legend.right, legend.bottom)) : 0;
-  }
-
-  /** Test hooks: `data-qdq-under-legend`, and `data-qdq-selection-box` (the selection's own box on the canvas, BODY_BOX, px: `x1,y1,x2,y2`). */
-  private updateLegendHook(): void {
-    const n = this.nodesUnderLegend();
-    if (n === undefined) delete this.root.dataset.qdqUnderLegend;
-    else this.root.dataset.qdqUnderLegend = String(n);
-    const sel = this.cy?.$(':selected')[0];
-    if (!sel) delete this.root.dataset.qdqSelectionBox;
-    else {
-      const b = sel.renderedBoundingBox(BODY_BOX);
-      this.root.dataset.qdqSelectionBox = [b.x1, b.y1, b.x2, b.y2].map((x) => Math.round(x)).join(',');
-    }
-  }
-
-  /** The legend's right and bottom edges on the canvas (px), when it is shown; for the first view and Fit. */
-  private legendExtent(): LegendBox | undefined {
-    return this.legend.extent(this.cyContainer);
   }
 
   private overlayNotes(name: string): { source: string; entry: OverlayNodeDto }[] {
@@ -882,16 +760,6 @@ export class GraphPanel {
     void this.load();
   }
 
-  /** The whole graph in view (at most at FIT_MAX_ZOOM), beside the legend when it would cover nodes. */
-  fit(): void {
-    const cy = this.cy;
-    const layout = this.layout;
-    if (!cy || !layout) return;
-    const { width, height } = this.canvasSize();
-    const v = fitViewport(layout, width, height, this.legendExtent(), 24, MIN_ZOOM, MAX_ZOOM, this.overviewExtent());
-    cy.viewport({ zoom: v.zoom, pan: { x: v.pan.x, y: v.pan.y } });
-  }
-
   zoomToSelection(): void {
     const cy = this.cy;
     if (!cy) return;
@@ -1027,7 +895,7 @@ export class GraphPanel {
     if (ele.empty()) return false;
     cy.$(':selected').unselect();
     ele.select();
-    if (center) this.centreOn(ele, Math.max(cy.zoom(), 0.9));
+    if (center) this.viewport.centreOn(ele, Math.max(cy.zoom(), 0.9));
     return true;
   }
 
@@ -1115,87 +983,11 @@ export class GraphPanel {
     const ele = cy.getElementById(hit.kind === 'node' ? nodeId(hit.index) : edgeId(hit.index));
     cy.$(':selected').unselect();
     ele.select();
-    this.centreOn(ele, Math.max(cy.zoom(), 0.6));
+    this.viewport.centreOn(ele, Math.max(cy.zoom(), 0.6));
     this.updateSearchCount(this.toolbar.searchInput.value);
   }
 
   // ---- keyboard ------------------------------------------------------------------------------
-
-  private onKey(ev: KeyboardEvent): void {
-    const cy = this.cy;
-    if (!cy) return;
-    // Only unmodified keys (and Alt+Q): Ctrl+Z, Ctrl+Shift+Z, Ctrl+0/-/= belong to VS Code (keys.ts).
-    const action = graphKeyAction(ev);
-    if (!action) return;
-    this.stream.ensureAll(); // neighbours of the selection must be there
-    const step = 80;
-    const sel = cy.$(':selected')[0];
-    const move = (next: cytoscape.SingularElementArgument | cytoscape.CollectionReturnValue | undefined): void => {
-      if (!next || next.empty()) return;
-      cy.$(':selected').unselect();
-      next.select();
-      this.centreOn(next, cy.zoom());
-      this.announcer.push(() => this.selectionSentence());
-    };
-    // Home and End (and Enter or Space with nothing selected): the first or last node (keys.ts).
-    const moveTo = (which: 'first' | 'last'): void => {
-      const i = this.view ? keyboardTarget(this.view.nodes, which) : undefined;
-      if (i !== undefined) move(cy.getElementById(nodeId(i)));
-    };
-    switch (action) {
-      case 'up':
-        if (sel?.isNode()) move(sel.incomers('node').first());
-        else cy.panBy({ x: 0, y: step });
-        break;
-      case 'down':
-        if (sel?.isNode()) move(sel.outgoers('node').first());
-        else cy.panBy({ x: 0, y: -step });
-        break;
-      case 'left':
-      case 'right': {
-        if (sel?.isNode()) {
-          const node = sel as cytoscape.NodeSingular;
-          const siblings = node.incomers('node').outgoers('node').union(node).nodes().toArray().sort((a, b) => a.position('x') - b.position('x'));
-          const k = siblings.findIndex((s) => s.same(node)) + (action === 'left' ? -1 : 1);
-          move(k >= 0 && k < siblings.length ? siblings[k] : undefined);
-        } else cy.panBy({ x: action === 'left' ? step : -step, y: 0 });
-        break;
-      }
-      case 'zoomIn':
-        cy.zoom({ level: cy.zoom() * 1.25, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
-        break;
-      case 'zoomOut':
-        cy.zoom({ level: cy.zoom() / 1.25, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
-        break;
-      case 'fit':
-        this.fit();
-        break;
-      case 'zoomToSelection':
-        this.zoomToSelection();
-        break;
-      case 'clear':
-        if (sel) this.announcer.push('Selection cleared');
-        cy.$(':selected').unselect();
-        break;
-      case 'open':
-        if (!sel) moveTo('first');
-        else if (sel.isNode()) this.openFirstSubgraph(sel.data('i') as number);
-        break;
-      case 'select':
-        // Nothing selected: the first node; else the selection is said again.
-        if (!sel) moveTo('first');
-        else this.announcer.push(() => this.selectionSentence());
-        break;
-      case 'first':
-      case 'last':
-        moveTo(action);
-        break;
-      case 'toggleMode':
-        this.toggleMode();
-        break;
-    }
-    ev.preventDefault();
-  }
 
   /** Runs a command from the host (palette, tests). */
   command(command: GraphCommand, text?: string): void {
@@ -1204,7 +996,7 @@ export class GraphPanel {
         this.toggleMode();
         break;
       case 'fit':
-        this.fit();
+        this.viewport.fit();
         break;
       case 'zoomToSelection':
         this.zoomToSelection();
@@ -1221,11 +1013,6 @@ export class GraphPanel {
   resized(): void {
     this.cy?.resize();
     this.overview.update();
-  }
-
-  /** Whether an element's box (without labels and marks) lies wholly inside the viewport. */
-  private onScreen(cy: cytoscape.Core, ele: cytoscape.SingularElementArgument): boolean {
-    return inside(ele.boundingBox(BODY_BOX), cy.extent());
   }
 
   report(tab: 'graph' | 'summary'): GraphReportDto {
@@ -1269,8 +1056,8 @@ export class GraphPanel {
         : {}),
       ...(cy ? { zoom: cy.zoom() } : {}),
       ...(cy && this.layout ? { visibleNodes: nodesMeeting(this.layout, shownRect({ zoom: cy.zoom(), pan: cy.pan() }, cy.width(), cy.height())) } : {}),
-      ...(cy && sel ? { selectionOnScreen: this.onScreen(cy, sel) } : {}),
-      ...(this.nodesUnderLegend() !== undefined ? { nodesUnderLegend: this.nodesUnderLegend()! } : {}),
+      ...(cy && sel ? { selectionOnScreen: this.viewport.onScreen(cy, sel) } : {}),
+      ...(this.viewport.nodesUnderLegend() !== undefined ? { nodesUnderLegend: this.viewport.nodesUnderLegend()! } : {}),
       ...(this.error && this.status === 'error' ? { error: this.error } : {}),
     };
   }
