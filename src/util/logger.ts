@@ -6,6 +6,8 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export interface LogLine {
   readonly level: LogLevel;
   readonly message: string;
+  /** 1, 2, 3… in the order logged: "lines after this one" holds once the oldest are dropped. */
+  readonly seq: number;
 }
 
 /** How many of the latest lines `recent()` keeps, whatever the channel's level shows. */
@@ -27,8 +29,10 @@ export class Logger implements vscode.Disposable {
     return this.channel;
   }
 
+  private logged = 0;
+
   private keep(level: LogLevel, message: string): void {
-    this.lines.push({ level, message });
+    this.lines.push({ level, message, seq: ++this.logged });
     if (this.lines.length > KEPT_LINES) this.lines.splice(0, this.lines.length - KEPT_LINES);
   }
 

@@ -16,6 +16,7 @@ import { EXTENSION_ID, VIEW_TYPE, closeAllEditors, note, poll, requireModel, wor
 interface LogLine {
   level: 'debug' | 'info' | 'warn' | 'error';
   message: string;
+  seq: number;
 }
 interface Notice {
   kind?: string;
@@ -30,9 +31,9 @@ interface CommandResult {
 
 const logLines = async (): Promise<LogLine[]> => (await vscode.commands.executeCommand<LogLine[]>('qdqStudio.internal.logLines')) ?? [];
 
-/** Lines logged after `mark` (the count of lines before an action). */
+/** Lines logged after `mark` (the sequence number of the last line before an action; the log keeps only its latest 500 lines, so not an index). */
 async function linesSince(mark: number): Promise<LogLine[]> {
-  return (await logLines()).slice(mark);
+  return (await logLines()).filter((l) => l.seq > mark);
 }
 
 /** Waits for a line logged after `mark` that `accept` takes. */
@@ -48,7 +49,7 @@ async function waitForLine(what: string, mark: number, accept: (l: LogLine) => b
   }
 }
 
-const mark = async (): Promise<number> => (await logLines()).length;
+const mark = async (): Promise<number> => (await logLines()).at(-1)?.seq ?? 0;
 
 function standin(name: string): string {
   const ext = vscode.extensions.getExtension(EXTENSION_ID);
