@@ -92,7 +92,6 @@ function isChoice(v: unknown): v is ComparisonChoice {
   return c.kind === 'none' || c.kind === 'previous' || (c.kind === 'file' && typeof c.path === 'string');
 }
 
-/** The model a build came from: its `.trtexec/` folder's, or one beside a layer info named after it. */
 /**
  * What the panel's title names: the build, and its model when known — the same whether the report
  * was opened by a build task (whose label names the model) or by a command (whose label is the
@@ -104,6 +103,7 @@ export function reportTitle(label: string, model: string | undefined): string {
   return label.includes(name) ? label : `${label}: ${name}`;
 }
 
+/** The model a build came from: its `.trtexec/` folder's, or one beside a layer info named after it. */
 export function modelOfBuild(layerInfo: string): string | undefined {
   return modelOfEngineOutput(layerInfo, (p) => existsSync(p));
 }
