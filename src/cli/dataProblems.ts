@@ -28,8 +28,21 @@ export interface DataProblem {
 /** At most this many tensors with malformed entries are listed; one more line gives the count. */
 const MAX_TENSOR_PROBLEMS = 20;
 
-export function externalDataProblems(model: ModelProto, modelFile: string): DataProblem[] {
+/** What `externalDataCheck` finds: the problems to say, and the tensors a read would refuse. */
+export interface ExternalDataCheck {
+  problems: DataProblem[];
+  /**
+   * The tensors whose values a read would refuse (their data file has a problem, or their own
+   * entries are malformed), by the name a graph reads them under: the tensor's name, or for a
+   * Constant's `value` the node's output.
+   */
+  unreadable: Set<string>;
+}
+
+/** One pass over the data files and the externally stored tensors. */
+export function externalDataCheck(model: ModelProto, modelFile: string): ExternalDataCheck {
   const out: DataProblem[] = [];
+  const unreadable = new Set<string>();
   const badFiles = new Set<string>();
   for (const s of externalDataStatus(model, modelFile)) {
     if (!s.problem) continue;
@@ -40,8 +53,12 @@ export function externalDataProblems(model: ModelProto, modelFile: string): Data
   let more = 0;
   eachTensor(model, (t, attribute, node) => {
     if (t.dataLocation !== DataLocation.EXTERNAL) return;
+    const readAs = t.name || (node?.opType === 'Constant' ? node.output[0] : undefined);
     const location = externalDataValue(t, 'location') ?? '';
-    if (badFiles.has(location)) return; // said once for its file
+    if (badFiles.has(location)) {
+      if (readAs !== undefined) unreadable.add(readAs);
+      return; // said once for its file
+    }
     // A tensor without a name (a Constant's value) is named by the node attribute holding it.
     const owner = t.name === '' && attribute && node ? attributeOwner(node, attribute) : undefined;
     let message: string | undefined;
@@ -57,6 +74,7 @@ export function externalDataProblems(model: ModelProto, modelFile: string): Data
       message = new TensorDataError(e.file, e.tensorName, e.problem, e.owner ?? owner).message;
     }
     if (message === undefined) return;
+    if (readAs !== undefined) unreadable.add(readAs);
     if (listed >= MAX_TENSOR_PROBLEMS) more++;
     else {
       listed++;
@@ -64,31 +82,9 @@ export function externalDataProblems(model: ModelProto, modelFile: string): Data
     }
   });
   if (more) out.push({ location: '', problem: 'malformed', message: `${modelFile}: ${more} more tensors with malformed external data entries are not listed` });
-  return out;
+  return { problems: out, unreadable };
 }
 
-/**
- * The tensors whose values a read would refuse (their data file has a problem, or their own entries
- * are malformed), by the name a graph reads them under: the tensor's name, or for a Constant's
- * `value` the node's output.
- */
-export function unreadableTensors(model: ModelProto, modelFile: string): Set<string> {
-  const badFiles = new Set(externalDataStatus(model, modelFile).filter((s) => s.problem).map((s) => s.location));
-  const out = new Set<string>();
-  eachTensor(model, (t, _attribute, node) => {
-    if (t.dataLocation !== DataLocation.EXTERNAL) return;
-    const name = t.name || (node?.opType === 'Constant' ? node.output[0] : undefined);
-    if (name === undefined) return;
-    if (badFiles.has(externalDataValue(t, 'location') ?? '')) {
-      out.add(name);
-      return;
-    }
-    try {
-      resolveExternalData(t, modelFile);
-    } catch (e) {
-      if (!(e instanceof TensorDataError)) throw e;
-      out.add(name);
-    }
-  });
-  return out;
+export function externalDataProblems(model: ModelProto, modelFile: string): DataProblem[] {
+  return externalDataCheck(model, modelFile).problems;
 }

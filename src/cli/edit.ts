@@ -19,7 +19,7 @@ import {
   describeFixAll, EditError, EditSession, exportPlan, fixAll, MAX_PLAN_BYTES, parsePlan, planToRequest, removeAllQdqPairs, resolveTarget, type AppliedEdit, type EditRequest, type FixRef, type ScaleMode,
 } from '../core/editing/index';
 import { cannotReadMessage } from '../core/util/fileErrors';
-import { externalDataProblems, unreadableTensors, type DataProblem } from './dataProblems';
+import { externalDataCheck, type DataProblem } from './dataProblems';
 import type { CliIo } from './qdq';
 import { detachedDataLines, replacedLinkLine } from './saveNotes';
 import { whileSaving } from './stopSignals';
@@ -149,6 +149,7 @@ export async function cmdEdit(args: string[], io: CliIo): Promise<number> {
   const modelFile = positionals[0]!;
   let decoded: DecodedModel | undefined;
   let dataProblems: DataProblem[] = [];
+  let unreadable = new Set<string>();
   try {
     let planRequest: EditRequest | undefined;
     if (values.plan) {
@@ -174,9 +175,9 @@ export async function cmdEdit(args: string[], io: CliIo): Promise<number> {
     // ("not a readable constant") or let one that needs its values do less: an input error when
     // the edits read values there, a warning when they cannot (the weights of a Q/DQ placement edit
     // on a checkout without its data file: a plan can still be made, the .onnx still written).
-    dataProblems = externalDataProblems(decoded.model, modelFile);
+    ({ problems: dataProblems, unreadable } = externalDataCheck(decoded.model, modelFile));
     if (dataProblems.length) {
-      const needed = readsUnreadable(decoded, modelFile, Boolean(values.fix?.length || values['float-reference']));
+      const needed = readsUnreadable(decoded, unreadable, Boolean(values.fix?.length || values['float-reference']));
       if (needed) {
         for (const p of dataProblems) io.err(`qdq: ${p.message}; ${needed} (nothing written)`);
         return 2;
@@ -289,7 +290,7 @@ export async function cmdEdit(args: string[], io: CliIo): Promise<number> {
     return 0;
   } catch (e) {
     // An edit that needed a value stored in the unreadable external data: an input error, as above.
-    if (e instanceof EditError && e.tensor !== undefined && dataProblems.length && decoded && unreadableTensors(decoded.model, modelFile).has(e.tensor)) {
+    if (e instanceof EditError && e.tensor !== undefined && unreadable.has(e.tensor)) {
       for (const p of dataProblems) io.err(`qdq: ${p.message}; the edits read '${e.tensor}' stored there (nothing written)`);
       return 2;
     }
@@ -316,9 +317,8 @@ export async function cmdEdit(args: string[], io: CliIo): Promise<number> {
  * they do not read it: fixes and the float reference read any value (weights included); placement
  * edits read the scales and zero points of Q/DQ nodes.
  */
-function readsUnreadable(decoded: DecodedModel, modelFile: string, readsAnyValue: boolean): string | undefined {
+function readsUnreadable(decoded: DecodedModel, unreadable: ReadonlySet<string>, readsAnyValue: boolean): string | undefined {
   if (readsAnyValue) return '--fix and --float-reference read tensor values';
-  const unreadable = unreadableTensors(decoded.model, modelFile);
   const params = new Set<string>();
   for (const n of decoded.model.graph?.node ?? []) {
     if (n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear') for (const t of n.input.slice(1)) if (t) params.add(t);
