@@ -343,13 +343,13 @@ async function main() {
       // a file that holds its weights) does not apply; both shares are printed below the table.
       const peakTarget = r.dataBytes ? 'n/a (external)' : `< ${TARGETS.peakPercent}% ${mark(pct < TARGETS.peakPercent)}`;
       return [
-        r.label, r.dataBytes ? `${mb(x.bytes)} + ${mb(r.dataBytes)}` : mb(x.bytes), x.nodes, x.readBytes === undefined ? '—' : mb(x.readBytes),
+        r.label, r.dataBytes ? `${mb(x.bytes)} + ${mb(r.dataBytes)}` : mb(x.bytes), x.structureBytes === undefined ? '—' : mb(x.structureBytes), x.nodes, x.readBytes === undefined ? '—' : mb(x.readBytes),
         ms(x.cold.decodeMs + x.cold.indexMs), ms(x.median.decodeMs), ms(x.median.indexMs), ms(x.median.totalMs), target,
         mb(x.memory.peakExtra), peakRange(x), `${pct.toFixed(1)}%`, peakTarget, mb(retained), `${((100 * retained) / x.bytes).toFixed(1)}%`,
-        mb(x.memory.heapDelta), x.saveMs === undefined ? '' : ms(x.saveMs),
+        x.structureBytes ? `${(retained / x.structureBytes).toFixed(2)}x` : '—', mb(x.memory.heapDelta), x.saveMs === undefined ? '' : ms(x.saveMs),
       ];
     }),
-    ['model', 'MB (+ external data)', 'nodes', 'read MB', 'cold ms', 'decode ms', 'index ms', 'decode+index ms', 'target', 'peak extra MB', 'range %', '% of file', 'target', 'retained MB', '% of file', 'heap +MB', 'save ms'],
+    ['model', 'MB (+ external data)', 'structure MB', 'nodes', 'read MB', 'cold ms', 'decode ms', 'index ms', 'decode+index ms', 'target', 'peak extra MB', 'range %', '% of file', 'target', 'retained MB', '% of file', 'retained / structure', 'heap +MB', 'save ms'],
   );
   const actMedian = act.activationMs ? median(act.activationMs) : undefined;
   const foundation = table(
@@ -366,6 +366,7 @@ async function main() {
   console.log('and index alive (their own size; RSS can miss it when V8 reuses resident pages); heap + = heapUsed growth, garbage included.\n');
   console.log(modelTable);
   console.log('read MB = bytes the process read during the cold decode + index (/proc/self/io rchar): the structure, never the payloads.');
+  console.log('structure MB = the file minus its tensor payload entries (raw_data, float_data, ...): what decoding turns into objects; retained / structure = memory per byte of it.');
   for (const r of measured.filter((m) => m.dataBytes)) {
     const x = r.result;
     console.log(
