@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Target } from './core/analysis/index';
+import { type Target, targetLabel } from './core/analysis/index';
 import { ANALYSIS_SECTION, targetFromSettings } from './diagnostics/analysisService';
 import { activeModelUri } from './editor/onnxEditorProvider';
 import { Disposable } from './util/dispose';
@@ -16,7 +16,7 @@ export interface TargetStatus {
 
 /** The item's text and tooltip for a target (`enabled`: `qdqStudio.analysis.enabled`). */
 export function describeTarget(target: Target, enabled: boolean): { text: string; tooltip: string; label: string } {
-  const name = `TRT ${target.trt} · ${target.precision.toUpperCase()}`;
+  const name = targetLabel(target, 'short');
   const build = target.stronglyTyped ? 'strongly typed builds (--stronglyTyped)' : `--${target.precision} --fp16 builds`;
   const tooltip = enabled
     ? `QDQ Studio predicts how TensorRT ${target.trt}.x builds this model with ${target.precision.toUpperCase()} Q/DQ: ${build}${target.refit ? ', refittable engine' : ''}. Click to change the target.`
@@ -24,7 +24,7 @@ export function describeTarget(target: Target, enabled: boolean): { text: string
   return {
     text: `$(chip) ${enabled ? name : `${name} (analysis off)`}`,
     tooltip,
-    label: enabled ? `QDQ Studio analysis target: TensorRT ${target.trt}, ${target.precision.toUpperCase()}` : 'QDQ Studio analysis is off',
+    label: enabled ? `QDQ Studio analysis target: ${targetLabel(target)}` : 'QDQ Studio analysis is off',
   };
 }
 

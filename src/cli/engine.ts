@@ -34,7 +34,7 @@ import {
 import { cannotReadMessage } from '../core/util/fileErrors';
 import { isOnnxError, openModelFile } from '../core/onnx/index';
 import { buildGraphIndex } from '../core/graph/index';
-import { analyzeModel, type Target } from '../core/analysis/index';
+import { analyzeModel, type Target, targetLabel } from '../core/analysis/index';
 import { checkPrediction, type PredictionCheck } from '../engineView/engineOverlay';
 import { sourceFor } from '../engineView/sources';
 import type { CliIo } from './qdq';
@@ -376,7 +376,7 @@ function formatLayerChanges(c: EngineComparison, max = 50): string[] {
 
 /** The prediction check in words: the count, then each disagreeing node. */
 export function formatPrediction(p: PredictionJson, max = 50): string {
-  const target = `TensorRT ${p.target.trt} ${p.target.precision.toUpperCase()}${p.target.stronglyTyped ? ' strongly typed' : ''}`;
+  const target = targetLabel({ ...p.target, trt: p.target.trt === '8.x' ? 8 : 10 });
   const lines = [`Prediction vs engine (${printable(path.basename(p.model))}, ${target}):`];
   if (p.compared === 0) lines.push('  no compute node of the model is named in the engine (a names-only layer info, an 8.x engine of an export with other names, or another model)');
   else lines.push(`  ${p.agree} of ${p.compared} compute nodes as predicted${p.disagreements.length ? `, ${p.disagreements.length} differ:` : ''}`);

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { AnalysisReport, Finding, Target } from '../core/analysis/index';
+import { type AnalysisReport, type Finding, type Target, targetLabel } from '../core/analysis/index';
 import type { OnnxDocument } from '../editor/onnxDocument';
 import type { OpenDocuments } from '../editor/openDocuments';
 import { markStep } from '../editor/openTimeline';
@@ -181,7 +181,7 @@ export class AnalysisService extends Disposable {
       const report = analysis.analyzeModel(state.decoded, index, target);
       if (!current()) return;
       this.log.debug(
-        `Analysed ${document.uri.toString(true)} for TensorRT ${target.trt}.x ${target.precision}: ${report.findings.length} findings in ${(performance.now() - t0).toFixed(0)} ms`,
+        `Analysed ${document.uri.toString(true)} for ${targetLabel(target)}: ${report.findings.length} findings in ${(performance.now() - t0).toFixed(0)} ms`,
       );
       const graph = state.decoded.model.graph;
       const structure = graph ? analysis.graphFindings(graph, index) : [];

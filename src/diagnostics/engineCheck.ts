@@ -14,7 +14,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { AnalysisReport, Target } from '../core/analysis/index';
+import { type AnalysisReport, type Target, targetLabel } from '../core/analysis/index';
 import type { EngineReport, LayerInfo, PerfSource } from '../core/engineReport/index';
 import { trtexecOutputs } from '../core/tasks/index';
 import type { OnnxDocument } from '../editor/onnxDocument';
@@ -251,7 +251,7 @@ export class EngineCheckService extends Disposable {
     const check = checkPrediction(build.report, predicted);
     const layerLines = new Map<string, number>();
     for (const d of check.disagreements.slice(0, MAX_MISMATCH_DIAGNOSTICS)) if (!layerLines.has(d.layer)) layerLines.set(d.layer, lineOf(build.text, d.layer));
-    this.checks.set(document, { layerInfo, target: `TensorRT ${target.trt}.x ${target.precision.toUpperCase()}${target.stronglyTyped ? ' strongly typed' : ''}`, check, layerLines });
+    this.checks.set(document, { layerInfo, target: targetLabel(target), check, layerLines });
     this._onDidChange.fire(document);
   }
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Finding } from '../core/analysis/index';
+import { type Finding, targetLabel } from '../core/analysis/index';
 import type { OnnxDocument } from '../editor/onnxDocument';
 import { activeModelUri } from '../editor/onnxEditorProvider';
 import type { OpenDocuments } from '../editor/openDocuments';
@@ -63,7 +63,7 @@ export function modelDescription(state: AnalysisState | undefined): string {
         s.fp32Layers && `${s.fp32Layers} FP32`,
       ].filter(Boolean);
       return [
-        `TensorRT ${state.target.trt}.x ${state.target.precision.toUpperCase()}`,
+        targetLabel(state.target),
         `${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}`,
         layers.length ? `${layers.join(' / ')} layers` : 'no compute layers',
         plural(s.reformats, 'reformat'),

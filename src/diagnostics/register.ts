@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { targetLabel } from '../core/analysis/index';
 import type { OpenDocuments } from '../editor/openDocuments';
 import { OnnxEditorProvider } from '../editor/onnxEditorProvider';
 import type { Logger } from '../util/logger';
@@ -25,7 +26,7 @@ async function selectTarget(): Promise<void> {
     { label: 'TensorRT 10.x, FP8', trt: '10', precision: 'fp8', description: 'FP8 Q/DQ (Hopper and newer)' },
     { label: 'TensorRT 8.x, INT8', trt: '8', precision: 'int8', description: '--int8 --fp16 builds' },
   ].map((p) => ({ ...p, picked: String(current.trt) === p.trt && current.precision === p.precision })) as TargetPick[];
-  const pick = await vscode.window.showQuickPick(picks, { title: 'TensorRT target for the Q/DQ analysis', placeHolder: `now: TensorRT ${current.trt}.x ${current.precision.toUpperCase()}` });
+  const pick = await vscode.window.showQuickPick(picks, { title: 'TensorRT target for the Q/DQ analysis', placeHolder: `now: ${targetLabel(current)}` });
   if (!pick) return;
   const config = vscode.workspace.getConfiguration(ANALYSIS_SECTION);
   const where = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { registerTaskCommands } from '../commands/taskCommands';
+import { targetLabel } from '../core/analysis/index';
 import { modelOfEngineOutput, TASK_TYPE } from '../core/tasks/index';
 import { engineAnalysisTarget } from '../diagnostics/engineCheck';
 import type { ModelLoader } from '../editor/modelLoader';
@@ -68,8 +69,7 @@ async function predictFor(
   const key = JSON.stringify([model, stat.size, stat.mtime, ours, target]);
   const predicted = cache ? await cache.get(key, analyse) : await analyse();
   if (!predicted) return undefined;
-  const { trt, precision } = target;
-  return { target: `TensorRT ${trt}.x ${precision.toUpperCase()}`, model: model.slice(Math.max(model.lastIndexOf('/'), model.lastIndexOf('\\')) + 1), ...checkPrediction(report, predicted) };
+  return { target: targetLabel(target), model: model.slice(Math.max(model.lastIndexOf('/'), model.lastIndexOf('\\')) + 1), ...checkPrediction(report, predicted) };
 }
 
 export function registerTasks(context: vscode.ExtensionContext, services: TaskFeatureServices): void {

@@ -1,7 +1,7 @@
 /** Public surface of the TensorRT Q/DQ analysis (pure: no vscode, no processes). */
 export { analyzeModel, resolveTarget, selectRules, UnknownRuleError, type AnalyzeOptions } from './engine';
 export type { AnalysisReport, AnalysisSummary, Finding, FindingData, LayerPrediction, Precision, ReformatPrediction, RuleId, RuleMeta, Severity, Target, VersionScope } from './types';
-export { DEFAULT_TARGET } from './types';
+export { DEFAULT_TARGET, targetLabel } from './types';
 export type { Fix, FixEdit, InsertPairEdit, MovePairEdit, RemovePairEdit, RewireInputEdit, SetAttributeEdit, UnifyScalesEdit, ZeroPointEdit } from './fix';
 export { RULES, findRule, ruleNumber } from './rules/index';
 export {

@@ -32,6 +32,17 @@ export interface Target {
 
 export const DEFAULT_TARGET: Target = { trt: 10, precision: 'int8', stronglyTyped: false, refit: false };
 
+/**
+ * The target in words, the same wherever it is shown: `short` for tight places (the status bar:
+ * "TRT 10 · INT8"), `long` for labels and messages ("TensorRT 10.x INT8, strongly typed").
+ */
+export function targetLabel(t: Pick<Target, 'trt' | 'precision' | 'stronglyTyped'>, form: 'short' | 'long' = 'long'): string {
+  const precision = t.precision.toUpperCase();
+  return form === 'short'
+    ? `TRT ${t.trt} · ${precision}${t.stronglyTyped ? ' · typed' : ''}`
+    : `TensorRT ${t.trt}.x ${precision}${t.stronglyTyped ? ', strongly typed' : ''}`;
+}
+
 /** Metadata of one rule: what the rule pages (docs/rules/Rn.md) and SARIF descriptors are made from. */
 export interface RuleMeta {
   readonly id: RuleId;

@@ -140,7 +140,7 @@ test('external data that cannot be read: exit 2 in every format, each problem on
 
     const text = await qdq('lint', model);
     assert.equal(text.code, 2, c.name);
-    assert.match(text.out, /TensorRT 10\.x, INT8/);
+    assert.match(text.out, /TensorRT 10\.x INT8/);
     assert.equal(text.err, json.err, c.name);
 
     const sarif = await qdq('lint', model, '--format', 'sarif');

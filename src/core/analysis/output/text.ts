@@ -1,5 +1,5 @@
 /** Human-readable `qdq lint` output: findings grouped by severity, then the predicted engine in brief. */
-import type { AnalysisReport, Finding } from '../types';
+import { type AnalysisReport, type Finding, targetLabel } from '../types';
 
 const MARK: Record<Finding['severity'], string> = { error: 'error  ', warning: 'warning', info: 'info   ' };
 
@@ -13,7 +13,7 @@ export interface TextOptions {
 export function formatText(model: string, r: AnalysisReport, o: TextOptions = {}): string {
   const lines: string[] = [];
   const s = r.summary;
-  lines.push(`${model}: TensorRT ${r.target.trt}.x, ${r.target.precision.toUpperCase()}${r.target.stronglyTyped ? ', strongly typed' : ''}`);
+  lines.push(`${model}: ${targetLabel(r.target)}`);
   lines.push(`  ${r.stats.nodes} nodes, ${r.stats.quantizeLinear} QuantizeLinear / ${r.stats.dequantizeLinear} DequantizeLinear, ${r.stats.quantizedWeightedOps} of ${r.stats.weightedOps} weighted ops quantized`);
   const precisions = [['INT8', s.int8Layers], ['FP8', s.fp8Layers], ['INT4', s.int4Layers], ['FP16', s.fp16Layers], ['FP32', s.fp32Layers]].filter(([, n]) => n).map(([p, n]) => `${n} ${p}`);
   lines.push(`  predicted: ${precisions.join(', ') || 'no compute layers'}; ${s.reformats} standalone conversion layer${s.reformats === 1 ? '' : 's'}`);
