@@ -34,16 +34,16 @@ export function analysisOverlay(report: AnalysisReport): GraphOverlayDto {
   // `fusedWith` names the others (its Q/DQ nodes included). The group's first node in topological
   // order (the order of `layers`) is its root — the Conv, Gemm or Add whose epilogue, Q/DQ and
   // residual join it —, so the others are fused into the root, never the other way round.
+  // A group over the analysis's listing bound (`fusedWithMore`) says its root itself: the root lists
+  // the first 100 others, every other member only the root. Its root can come later in the order
+  // (a pointwise chain merged into another one's group), so there the lists decide, not the order.
   const rootOf = new Map<string, string>();
   const layerNames = new Set(report.layers.map((l) => l.node));
-  const seen = new Set<string>();
   for (const layer of report.layers) {
     const e = entry(layer.node);
     e.key = layer.precision;
-    seen.add(layer.node);
-    // A group longer than its layers list (fusedWithMore) names its root first: a node past the
-    // listed ones is not the root's, but fused into that root, seen before it.
-    const root = rootOf.get(layer.node) ?? (layer.fusedWithMore !== undefined && seen.has(layer.fusedWith[0] ?? '') ? layer.fusedWith[0] : undefined);
+    const bounded = layer.fusedWithMore !== undefined;
+    const root = bounded ? (layer.fusedWith.length === 1 ? layer.fusedWith[0] : undefined) : rootOf.get(layer.node);
     if (root !== undefined) {
       e.lines.push(`Predicted ${layer.precision}, fused into ${root}`);
       continue;
@@ -59,7 +59,7 @@ export function analysisOverlay(report: AnalysisReport): GraphOverlayDto {
     if (layer.fusedWithMore) e.lines.push(`•\u00a0… and ${layer.fusedWithMore} more`);
     for (const f of fused) {
       if (layerNames.has(f)) {
-        if (!rootOf.has(f)) rootOf.set(f, layer.node);
+        if (!bounded && !rootOf.has(f)) rootOf.set(f, layer.node);
         continue;
       }
       // A Q/DQ node, no layer of its own; a DQ read by two layers (a residual's skip) joins both.

@@ -1,0 +1,82 @@
+/**
+ * The analysis overlay's tooltips for fusion groups over the listing bound (MAX_FUSED_LISTED): the
+ * root lists the first 100 others, every other member only the root (`fusedWithMore`). The
+ * tooltips must say who is fused into whom from that, not from the layer order, and give every
+ * listed Q/DQ node its colour.
+ */
+import * as assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { MAX_FUSED_LISTED } from '../../../src/core/analysis/predict';
+import { analysisOverlay } from '../../../src/editor/analysisOverlay';
+import { analyze, ModelBuilder, qdq, type TensorRef } from '../analysis/kit';
+
+/** `n` float Relus in a chain from a new input; returns the chain's output and its node names. */
+function reluChain(b: ModelBuilder, prefix: string, n: number): { out: TensorRef; names: string[] } {
+  let t = b.input(`${prefix}_in`, 'FLOAT', [1, 4]);
+  const names: string[] = [];
+  for (let i = 0; i < n; i++) {
+    [t] = b.node('Relu', [t], [{ dtype: 'FLOAT', shape: [1, 4] }], { scope: `/${prefix}${i}`, name: `${prefix}${i}` }) as [TensorRef];
+    names.push(`${prefix}${i}`);
+  }
+  return { out: t, names };
+}
+
+const tooltip = (o: ReturnType<typeof analysisOverlay>, name: string): string => o.nodes[name]?.tooltip ?? '';
+
+describe('analysis overlay: fusion groups over the listing bound', () => {
+  test('a group whose root comes later in the layer order: every member says it is fused into the root, the root that they are fused into it', () => {
+    // Two float chains joined by a Max: the second chain's group takes the first (and the Max), so
+    // its root b0 comes after a0 … a59 in the layer order.
+    const b = new ModelBuilder();
+    const a = reluChain(b, 'a', 60);
+    const c = reluChain(b, 'b', 60);
+    const [y] = b.node('Max', [a.out, c.out], [{ dtype: 'FLOAT', shape: [1, 4] }], { scope: '/max', name: 'max' });
+    b.output(y!, 'y');
+    const r = analyze(b);
+    const members = [...a.names, ...c.names, 'max'];
+    const root = r.layers.find((l) => l.fusedWithMore !== undefined && l.fusedWith.length > 1)!;
+    assert.equal(root.node, 'b0', 'the analysis names the group after b0');
+    assert.ok(r.layers.findIndex((l) => l.node === 'a0') < r.layers.findIndex((l) => l.node === 'b0'), 'a0 comes before the root b0');
+    const o = analysisOverlay(r);
+    assert.match(tooltip(o, 'b0'), new RegExp(`^Predicted FP16, ${members.length - 1} nodes fused into it:`));
+    assert.match(tooltip(o, 'b0'), new RegExp(`… and ${members.length - 1 - MAX_FUSED_LISTED} more`));
+    for (const m of members.filter((x) => x !== 'b0')) assert.equal(tooltip(o, m), 'Predicted FP16, fused into b0', m);
+  });
+
+  test('a quantized Sum of 101 inputs: the root lists 100 of its 102 others; each listed Q/DQ is coloured and says it is fused into the Sum, none says it is a root', () => {
+    const b = new ModelBuilder();
+    const ins: TensorRef[] = [];
+    for (let i = 0; i < 101; i++) ins.push(qdq(b, b.input(`x${i}`, 'FLOAT', [1, 4]), { scope: `/in${i}`, scale: 0.05 }).out);
+    const [s] = b.node('Sum', ins, [{ dtype: 'FLOAT', shape: [1, 4] }], { scope: '/sum', name: 'sum' });
+    const out = qdq(b, s!, { scope: '/out', scale: 0.1 });
+    b.node('Relu', [out.out], [{ dtype: 'FLOAT', shape: [1, 4] }], { scope: '/post', name: 'post' });
+    b.output(b.tensor('post_output_0'), 'y');
+    const r = analyze(b);
+    const sum = r.layers.find((l) => l.node === 'sum')!;
+    assert.equal(sum.precision, 'INT8');
+    assert.equal(sum.fusedWith.length, MAX_FUSED_LISTED);
+    assert.equal(sum.fusedWithMore, 2);
+    const o = analysisOverlay(r);
+    assert.match(tooltip(o, 'sum'), /^Predicted INT8, 102 nodes fused into it:/);
+    assert.match(tooltip(o, 'sum'), /… and 2 more$/);
+    for (const f of sum.fusedWith) {
+      assert.equal(o.nodes[f]?.key, 'INT8', `${f} is coloured as its layer`);
+      assert.equal(tooltip(o, f), 'Fused into sum (INT8)', f);
+    }
+  });
+
+  test(
+    'a quantized Sum of 101 inputs: the Q/DQ nodes past the 100 listed are coloured too',
+    { todo: 'needs the analysis to list every Q/DQ of a bounded group at its root (predict.ts); the report names neither /in100 DQ nor the output Q' },
+    () => {
+      const b = new ModelBuilder();
+      const ins: TensorRef[] = [];
+      for (let i = 0; i < 101; i++) ins.push(qdq(b, b.input(`x${i}`, 'FLOAT', [1, 4]), { scope: `/in${i}`, scale: 0.05 }).out);
+      const [s] = b.node('Sum', ins, [{ dtype: 'FLOAT', shape: [1, 4] }], { scope: '/sum', name: 'sum' });
+      const out = qdq(b, s!, { scope: '/out', scale: 0.1 });
+      b.output(out.out, 'y');
+      const o = analysisOverlay(analyze(b));
+      for (const name of ['/in100/DequantizeLinear', out.q]) assert.equal(o.nodes[name]?.key, 'INT8', name);
+    },
+  );
+});
