@@ -21,6 +21,7 @@ import { REPO_ROOT, formatCounts, makeTempDir, prepareWorkspace, runInherit, wri
 import { setupTestEnv } from '../../scripts/setup-test-env.mjs';
 import { cases as editorCases } from './editor.e2e.mjs';
 import { cases as engineReportCases } from './engineReport.e2e.mjs';
+import { cases as graphToolbarCases } from './graphToolbar.e2e.mjs';
 import { cases as problemsCases } from './problems.e2e.mjs';
 import { installPackaged, startWorkbench } from './session.mjs';
 
@@ -31,7 +32,7 @@ const ARTIFACTS = path.join(REPO_ROOT, 'test-results', LAYER);
 const VSIX = path.join(REPO_ROOT, 'dist-vsix', 'qdq-studio.vsix');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const log = (msg) => console.log(`[${LAYER}] ${msg}`);
-const cases = [...editorCases, ...problemsCases, ...engineReportCases];
+const cases = [...editorCases, ...graphToolbarCases, ...problemsCases, ...engineReportCases];
 
 function withTimeout(promise, ms, what) {
   let timer;

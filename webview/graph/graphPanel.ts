@@ -729,8 +729,18 @@ export class GraphPanel {
 
   private goTo(k: number): void {
     this.crumbs = this.crumbs.slice(0, k + 1);
+    this.navigate();
+  }
+
+  /**
+   * Draws the graph of the last crumb, from its initial view. The keyboard focus goes to the canvas:
+   * a crumb or a properties pane button that was used is drawn anew, and the focus went with it (to
+   * the page body, where no key reached the graph or the toolbar).
+   */
+  private navigate(): void {
     this.store.updateGraph({ selected: undefined, zoom: undefined, pan: undefined });
     this.keepViewport = undefined;
+    if (document.activeElement !== this.cyContainer) this.cyContainer.focus({ preventScroll: true });
     void this.load();
   }
 
@@ -742,9 +752,7 @@ export class GraphPanel {
     const step: SubgraphStepDto = index === undefined ? { node: v.node, attr } : { node: v.node, attr, index };
     const ref: GraphRefDto = { ...(current.function ? { function: current.function } : {}), path: [...current.path, step] };
     this.crumbs.push({ ref, title: `${nodeKey(view, v)} / ${attr}${index !== undefined ? `[${index}]` : ''}` });
-    this.store.updateGraph({ selected: undefined, zoom: undefined, pan: undefined });
-    this.keepViewport = undefined;
-    void this.load();
+    this.navigate();
   }
 
   private openFirstSubgraph(viewNode: number): void {
@@ -755,9 +763,7 @@ export class GraphPanel {
 
   private openFunction(domain: string, name: string): void {
     this.crumbs = [this.crumbs[0]!, { ref: { function: { domain, name }, path: [] }, title: `function ${name}` }];
-    this.store.updateGraph({ selected: undefined, zoom: undefined, pan: undefined });
-    this.keepViewport = undefined;
-    void this.load();
+    this.navigate();
   }
 
   zoomToSelection(): void {

@@ -3,9 +3,17 @@
  * the "Colour" source, the search box with its previous/next buttons and counter, Fit, Zoom to
  * selection and the Properties pane button. It only draws and forwards clicks and keys to the panel,
  * which owns the state (mode, colour source, hits, crumbs).
+ *
+ * It stays one row in a usual editor and two in a narrow one (a 900 × 600 window: ~550 px; it
+ * wrapped to four, leaving the canvas ~100 px): the controls come in three groups that wrap as
+ * wholes — crumbs (they shrink, each with an ellipsis and its full title), the view's Q/DQ and
+ * Colour (the select at most 14em), then find and the view actions —, and the step, Fit, Zoom to
+ * selection and Properties buttons are icons, as in VS Code's editor toolbars, each with its name
+ * (`aria-label`) and tooltip. Every control stays in the Tab order.
  */
 import type { ViewModeDto } from '../../src/protocol/graphView';
 import { h, replaceChildren } from '../dom';
+import { toolbarIcon, type ToolbarIcon } from './toolbarIcons';
 
 /** What the toolbar's controls ask the panel to do. */
 export interface ToolbarActions {
@@ -52,23 +60,21 @@ export class GraphToolbar {
       }
     });
     this.searchCount = h('span', { className: 'graph-search-count', attrs: { 'aria-live': 'polite' }, data: { testid: 'search-count' } });
-    const prev = toolButton('↑', 'Previous match (Shift+Enter)', () => actions.stepHit(-1));
-    const next = toolButton('↓', 'Next match (Enter)', () => actions.stepHit(1));
-    const fit = toolButton('Fit', 'Fit the graph to the window (0)', () => actions.fit());
-    const zoomSel = toolButton('Zoom to selection', 'Zoom to the selected node (Z)', () => actions.zoomToSelection());
+    const prev = toolButton('up', 'Previous match (Shift+Enter)', () => actions.stepHit(-1));
+    const next = toolButton('down', 'Next match (Enter)', () => actions.stepHit(1));
+    const fit = toolButton('fit', 'Fit the graph to the window (0)', () => actions.fit());
+    const zoomSel = toolButton('zoomToSelection', 'Zoom to the selected node (Z)', () => actions.zoomToSelection());
     this.crumbsBox = h('nav', { className: 'graph-crumbs', attrs: { 'aria-label': 'Graph' } });
-    this.propsToggle = h('vscode-button', { attrs: { secondary: true, 'aria-controls': 'graph-props' }, data: { testid: 'props-toggle' } }, 'Properties');
-    this.propsToggle.addEventListener('click', () => actions.toggleProps());
+    this.propsToggle = toolButton('properties', 'Properties', () => actions.toggleProps());
+    this.propsToggle.setAttribute('aria-controls', 'graph-props');
+    this.propsToggle.dataset.testid = 'props-toggle';
     this.element = h(
       'div',
       { className: 'graph-toolbar', attrs: { role: 'toolbar', 'aria-label': 'Graph' } },
       this.crumbsBox,
-      this.modeButton,
-      h('label', { className: 'graph-label' }, 'Colour', this.colorSelect),
-      h('span', { className: 'graph-search-box' }, this.searchInput, prev, next, this.searchCount),
-      fit,
-      zoomSel,
-      this.propsToggle,
+      h('span', { className: 'graph-toolbar-group graph-view-options' }, this.modeButton, h('label', { className: 'graph-label' }, 'Colour', this.colorSelect)),
+      h('span', { className: 'graph-toolbar-group graph-search-box' }, this.searchInput, prev, next, this.searchCount),
+      h('span', { className: 'graph-toolbar-group graph-view-actions' }, fit, zoomSel, this.propsToggle),
     );
   }
 
@@ -91,8 +97,8 @@ export class GraphToolbar {
       ...titles.flatMap((title, k) => {
         const last = k === titles.length - 1;
         const el = last
-          ? h('span', { className: 'crumb current', attrs: { 'aria-current': 'page' }, data: { testid: 'graph-title' } }, title)
-          : h('button', { className: 'link crumb', attrs: { type: 'button' }, on: { click: () => goTo(k) } }, title);
+          ? h('span', { className: 'crumb current', attrs: { 'aria-current': 'page', title }, data: { testid: 'graph-title' } }, title)
+          : h('button', { className: 'link crumb', attrs: { type: 'button', title }, on: { click: () => goTo(k) } }, title);
         return k === 0 ? [el] : [h('span', { className: 'crumb-sep', attrs: { 'aria-hidden': 'true' } }, '›'), el];
       }),
     );
@@ -111,8 +117,9 @@ export class GraphToolbar {
   }
 }
 
-function toolButton(label: string, title: string, onClick: () => void): HTMLElement {
-  const b = h('vscode-button', { attrs: { secondary: true, title, 'aria-label': title } }, label);
+/** An icon button named (and titled) `title`. */
+function toolButton(icon: ToolbarIcon, title: string, onClick: () => void): HTMLElement {
+  const b = h('vscode-button', { className: 'graph-icon-button', attrs: { secondary: true, 'icon-only': true, title, 'aria-label': title } }, toolbarIcon(icon));
   b.addEventListener('click', onClick);
   return b;
 }
