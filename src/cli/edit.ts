@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import { analyzeModel, findRule, scaleShareAround } from '../core/analysis/index';
 import { buildGraphIndex, findNodeRef, nodeLabel } from '../core/graph/index';
-import { detachedDataFiles, isOnnxError, openModelFile, saveModelFile, type DecodedModel, type Node } from '../core/onnx/index';
+import { detachedDataFiles, isOnnxError, openModelFile, saveModelFile, saveTextFile, type DecodedModel, type Node } from '../core/onnx/index';
 import {
   describeFixAll, EditError, EditSession, exportPlan, fixAll, MAX_PLAN_BYTES, parsePlan, planToRequest, removeAllQdqPairs, resolveTarget, type AppliedEdit, type EditRequest, type FixRef, type ScaleMode,
 } from '../core/editing/index';
@@ -269,7 +269,9 @@ export async function cmdEdit(args: string[], io: CliIo): Promise<number> {
       done.push({ label: 'Remove all Q/DQ (float reference)', message: `Removed ${r.pairs.length} Q/DQ pairs, dequantized ${r.dequantizedWeights.length} stored weights${r.kept.length ? `; kept ${r.kept.length}: ${r.kept.map((k) => `${k.node} (${k.reason})`).join(', ')}` : ''}.`, nodes: r.removedNodes });
     }
     const plan = exportPlan(session.applied, modelFile);
-    if (values['export-plan']) writeAtomically(values['export-plan'], `${JSON.stringify(plan, null, 2)}\n`);
+    const planFile = values['export-plan'];
+    // Saved as a model is (refusals, temporary file, whileSaving): a signal leaves no temporary file.
+    if (planFile) await whileSaving(() => saveTextFile(planFile, `${JSON.stringify(plan, null, 2)}\n`, 'plan.json'));
     let bytesWritten: number | undefined;
     if (values.output) {
       // As `qdq save`: data files are never copied; say which the edited model cannot read from where it is written.
@@ -325,19 +327,4 @@ function readsUnreadable(decoded: DecodedModel, unreadable: ReadonlySet<string>,
   }
   const hit = [...params].filter((t) => unreadable.has(t));
   return hit.length ? `the edits read Q/DQ scales or zero points stored there (${hit.slice(0, 3).join(', ')}${hit.length > 3 ? `, and ${hit.length - 3} more` : ''})` : undefined;
-}
-
-function writeAtomically(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      /* not created */
-    }
-    throw new InputError(`${file}: cannot write plan: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
 }

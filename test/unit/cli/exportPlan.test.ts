@@ -1,0 +1,72 @@
+/**
+ * `qdq edit --export-plan PLAN.json` saves the plan as a model is saved (core saveTextFile, inside
+ * whileSaving): its temporary file is in the registry of saves in progress, so the stop-signal
+ * handler's abandonSaves() removes it; the refusals of a model's target apply (a named pipe, a folder).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { main as qdq } from '../../../src/cli/qdq';
+import { abandonSaves } from '../../../src/core/onnx/index';
+import { makeTempDir } from '../../support/tempDir';
+import { FIXTURE } from '../onnx/saveScratch';
+
+async function edit(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await qdq(['edit', FIXTURE, '--disable-quant', '/model.1/conv/Conv', ...args], { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
+  return { code, out, err };
+}
+
+test('the plan\'s temporary file is a save in progress: abandonSaves() (what a stop signal runs) removes it, and the plan is not written', async (t) => {
+  const dir = makeTempDir('qdq-export-plan-abandon');
+  const plan = path.join(dir, 'plan.json');
+  // The process stopping while the plan is written: abandonSaves() from inside the write.
+  const fsModule = createRequire(__filename)('node:fs') as typeof fs;
+  const writeSync = fsModule.writeSync;
+  let seen: string[] = [];
+  let removed: string[] | undefined;
+  t.mock.method(fsModule, 'writeSync', (...args: Parameters<typeof fs.writeSync>) => {
+    if (removed === undefined) {
+      seen = fs.readdirSync(dir);
+      removed = abandonSaves();
+    }
+    return (writeSync as (...a: unknown[]) => number)(...args);
+  });
+  const r = await edit('--export-plan', plan);
+  t.mock.restoreAll();
+  assert.equal(seen.length, 1, `the plan's temporary file existed during the write: ${seen.join(', ')}`);
+  assert.match(seen[0]!, /^\.plan\.json\.[0-9a-f]{12}\.tmp$/);
+  assert.deepEqual(removed, [path.join(dir, seen[0]!)], 'abandonSaves removed it');
+  assert.deepEqual(fs.readdirSync(dir), [], 'no temporary file, no half plan');
+  assert.equal(r.code, 2, r.err);
+  assert.equal(r.err, `qdq: ${plan}: cannot save: the save was abandoned (the process is stopping); nothing was saved\n`);
+});
+
+test('--export-plan writes the plan whole, into a new folder if need be, and leaves nothing else', async () => {
+  const dir = makeTempDir('qdq-export-plan');
+  const plan = path.join(dir, 'new', 'plan.json');
+  const r = await edit('--export-plan', plan);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /wrote plan .*plan\.json \(1 layers kept in higher precision\)/);
+  assert.deepEqual(fs.readdirSync(path.dirname(plan)), ['plan.json']);
+  assert.ok(Array.isArray(JSON.parse(fs.readFileSync(plan, 'utf8')).keepHigherPrecision));
+  assert.deepEqual(abandonSaves(), [], 'nothing left in progress');
+});
+
+test('--export-plan onto a named pipe or a folder is refused as a model\'s save is (it replaced the pipe with a file)', async () => {
+  const dir = makeTempDir('qdq-export-plan-target');
+  const pipe = path.join(dir, 'pipe');
+  execFileSync('mkfifo', [pipe]);
+  const r = await edit('--export-plan', pipe);
+  assert.equal(r.code, 2);
+  assert.equal(r.err, `qdq: ${pipe}: cannot save: it is not a regular file (a named pipe (FIFO)); a save would replace it with one\n`);
+  assert.ok(fs.statSync(pipe).isFIFO(), 'still the pipe');
+  const folder = await edit('--export-plan', dir);
+  assert.equal(folder.code, 2);
+  assert.equal(folder.err, `qdq: ${dir}: cannot save: it is a folder; name a file to save to, e.g. ${dir}/plan.json\n`);
+  assert.deepEqual(fs.readdirSync(dir), ['pipe']);
+});
