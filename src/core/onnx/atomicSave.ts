@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ModelFileError } from './errors';
 import { fileErrorReason } from '../util/fileErrors';
-import { renameProblem, targetKindProblem, tempFileProblem, writeProblem } from './saveTarget';
+import { errnoCode, fileKind, renameProblem, targetKindProblem, tempFileProblem, writeProblem } from './saveTarget';
 
 /** What a save did: the bytes written, and the old target of a symbolic link it replaced. */
 export interface SaveResult {
@@ -176,18 +176,54 @@ export function saveTextFile(outPath: string, text: string, exampleName: string)
   return writeAtomically(outPath, before, (put) => put(Buffer.from(text, 'utf8')));
 }
 
-/** Creates the target's folder (and its parents) when it is missing: Save As may name a new one. */
+/**
+ * Creates the target's folder (and its parents) when it is missing: Save As may name a new one.
+ * One level at a time from the nearest folder that is there, not with mkdir's recursive mode: on
+ * Node 20 that spins forever where mkdir says ENOENT under a folder that exists (`/proc/new/m.onnx`).
+ * Something on the path that is not a folder (a file, a device, a link to nothing) is named.
+ */
 function makeFolder(outPath: string, dir: string): void {
-  try {
-    fs.statSync(dir);
-    return; // there (a file in the way fails at the temporary file's open)
-  } catch {
-    /* missing: create it */
+  const cannot = (problem: string) => new ModelFileError(outPath, `cannot save: ${problem}`);
+  const missing: string[] = [];
+  for (let at = dir; ; ) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(at);
+    } catch (e) {
+      const code = errnoCode(e);
+      // ENOTDIR: something further up is not a folder; the walk up finds it.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw cannot(`cannot create the folder ${dir}: ${fileErrorReason(e)}`);
+      const up = path.dirname(at);
+      if (up === at) throw cannot(`the folder ${dir} cannot be created: ${at} does not exist`);
+      missing.push(at);
+      at = up;
+      continue;
+    }
+    if (!st.isDirectory()) throw cannot(`${at === dir ? '' : `cannot create the folder ${dir}: `}${at} is ${st.isFile() ? 'a file' : fileKind(st)}, not a folder (ENOTDIR)`);
+    break;
   }
+  for (const folder of missing.reverse()) {
+    try {
+      fs.mkdirSync(folder);
+    } catch (e) {
+      const code = errnoCode(e);
+      if (code === 'EEXIST') {
+        const link = linkTarget(folder);
+        if (link !== undefined) throw cannot(`the folder ${folder} is a symbolic link to ${link}, which does not exist`);
+        if (fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory()) continue; // made meanwhile
+      }
+      const why = code === 'ENOENT' ? `the folder ${path.dirname(folder)} takes no new folders, or is gone (ENOENT)` : fileErrorReason(e);
+      throw cannot(`cannot create the folder ${folder}: ${why}`);
+    }
+  }
+}
+
+/** Where the symbolic link at `p` leads (resolved against its folder), or undefined when `p` is no link. */
+function linkTarget(p: string): string | undefined {
   try {
-    fs.mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw new ModelFileError(outPath, `cannot save: cannot create the folder ${dir}: ${fileErrorReason(e)}`);
+    return path.resolve(path.dirname(p), fs.readlinkSync(p));
+  } catch {
+    return undefined;
   }
 }
 

@@ -11,6 +11,7 @@ const WORDS: Readonly<Record<string, string>> = {
   EISDIR: 'it is a folder',
   ENOTDIR: 'a folder on its path is a file',
   ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'a name on its path is too long',
   EMFILE: 'too many open files',
   ENFILE: 'too many open files in the system',
   EIO: 'input/output error',
