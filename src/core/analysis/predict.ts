@@ -48,8 +48,8 @@ export interface WeightedInfo {
 
 /**
  * At most this many other nodes of a fusion group are listed in a layer's `fusedWith`; in a longer
- * group the root lists this many and every other member only the root, each saying how many more
- * (`fusedWithMore`). Without a bound, a float chain of n pointwise ops (one group) listed n − 1
+ * group the root lists every Q/DQ the group absorbs and this many of its other layers, and every
+ * other member only the root, each saying how many more (`fusedWithMore`). Without a bound, a float chain of n pointwise ops (one group) listed n − 1
  * names for each of its n layers: 20k Relus took 3.8 GB, 200k ran out of memory.
  */
 export const MAX_FUSED_LISTED = 100;
@@ -271,32 +271,42 @@ export function predict(ctx: AnalysisContext, qdq: ReadonlyMap<number, QdqInfo>,
     return out;
   };
   const layers: LayerPrediction[] = [];
-  const memberNames = new Map<number, string[]>();
+  // Per group: its names (absorbed input Q/DQ, members, fused output Qs) and how many lead and trail.
+  const memberNames = new Map<number, { names: string[]; inQdq: number; outQ: number }>();
   for (const i of order) {
     if (!isLayer(i)) continue;
     const g = groups[groupOf[i]!];
     let fusedWith: string[] = [];
     if (g) {
-      let names = memberNames.get(g.id);
-      if (!names) {
+      let group = memberNames.get(g.id);
+      if (!group) {
         const qd = absorbed(g);
         const inQ = qd.filter((q) => !g.fusedQs.includes(q));
-        names = [...inQ, ...g.members, ...g.fusedQs].map((m) => ctx.name(m));
-        memberNames.set(g.id, names);
+        group = { names: [...inQ, ...g.members, ...g.fusedQs].map((m) => ctx.name(m)), inQdq: inQ.length, outQ: g.fusedQs.length };
+        memberNames.set(g.id, group);
       }
+      const { names, inQdq, outQ } = group;
       if (names.length > 1) {
         const self = ctx.name(i);
         if (names.length - 1 <= MAX_FUSED_LISTED) fusedWith = names.filter((x) => x !== self);
         else {
-          // A group of thousands (a float chain of pointwise ops): its root lists the first others,
-          // every other member only the root (it fuses into it), each with how many more, so the
-          // layers stay linear in the model.
+          // A group of thousands (a float chain of pointwise ops, a Concat of hundreds of inputs):
+          // its root lists every Q/DQ it absorbs (each Q/DQ is listed by the groups that read it, so
+          // linear in the model) and up to MAX_FUSED_LISTED of its other layers; every other member
+          // lists only the root (it fuses into it); each says how many more, so the layers stay
+          // linear in the model.
           const root = ctx.name(g.root);
           if (root !== self) fusedWith.push(root);
           else {
-            for (const x of names) {
-              if (fusedWith.length >= MAX_FUSED_LISTED) break;
-              if (x !== self) fusedWith.push(x);
+            let others = 0;
+            for (let k = 0; k < names.length; k++) {
+              const x = names[k]!;
+              if (x === self) continue;
+              if (k < inQdq || k >= names.length - outQ) fusedWith.push(x);
+              else if (others < MAX_FUSED_LISTED) {
+                fusedWith.push(x);
+                others++;
+              }
             }
           }
           layers.push({ node: self, opType: nodes[i]!.opType, precision: precision[i] ?? floatPrecision, fusedWith, fusedWithMore: names.length - 1 - fusedWith.length });

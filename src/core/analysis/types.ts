@@ -91,8 +91,8 @@ export interface LayerPrediction {
   precision: Precision;
   /**
    * Other nodes of the fusion group this node joins (empty when it runs as its own layer). In a group
-   * of more than `MAX_FUSED_LISTED` (100) others, the root lists the first 100 and every other member
-   * only the root.
+   * of more than `MAX_FUSED_LISTED` (100) others, the root lists every Q/DQ the group absorbs and the
+   * first 100 of its other nodes, and every other member only the root.
    */
   fusedWith: string[];
   /** How many more nodes the group has than `fusedWith` lists (only for groups over the bound). */

@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import { MAX_FUSED_LISTED } from '../../../src/core/analysis/predict';
 import { toLintJson } from '../../../src/core/analysis/index';
 import { analysisOverlay } from '../../../src/editor/analysisOverlay';
-import { analyze, ModelBuilder, yolo, type TensorRef } from './kit';
+import { analyze, ModelBuilder, qdq, yolo, type TensorRef } from './kit';
 import { mobilenetV2 } from './mobilenet';
 import { sharedTrtexecFiles } from '../../support/fixtures';
 
@@ -143,5 +143,24 @@ describe('a fusion group of thousands (a float chain of pointwise ops)', () => {
     assert.match(o.nodes['r0']!.tooltip ?? '', new RegExp(`^Predicted FP16, ${n - 1} nodes fused into it:`));
     assert.match(o.nodes['r0']!.tooltip ?? '', new RegExp(`… and ${n - 1 - MAX_FUSED_LISTED} more`));
     for (const name of ['r1', 'r100', 'r101', `r${n - 1}`]) assert.equal(o.nodes[name]!.tooltip, 'Predicted FP16, fused into r0', name);
+  });
+
+  test('over the bound, the root still lists every Q/DQ it absorbs (the graph colours them by it), and the other layers up to the bound', () => {
+    const b = new ModelBuilder();
+    const ins: TensorRef[] = [];
+    const k = 150;
+    for (let i = 0; i < k; i++) ins.push(qdq(b, b.input(`x${i}`, 'FLOAT', [1, 4]), { scope: `/in${i}`, scale: 0.05 }).out);
+    const [s] = b.node('Sum', ins, [{ dtype: 'FLOAT', shape: [1, 4] }], { scope: '/sum', name: 'sum' });
+    const out = qdq(b, s!, { scope: '/out', scale: 0.1 });
+    b.output(out.out, 'y');
+    const r = analyze(b);
+    const sum = r.layers.find((l) => l.node === 'sum')!;
+    assert.ok(sum.fusedWith.length > MAX_FUSED_LISTED, `${sum.fusedWith.length} listed`);
+    for (let i = 0; i < k; i++) assert.ok(sum.fusedWith.includes(`/in${i}/DequantizeLinear`), `/in${i}/DequantizeLinear`);
+    assert.ok(sum.fusedWith.includes(out.q), 'the output Q');
+    assert.equal(new Set(sum.fusedWith).size, sum.fusedWith.length, 'no name twice');
+    assert.equal(sum.fusedWithMore, 0);
+    const o = analysisOverlay(r);
+    for (const name of ['/in0/DequantizeLinear', '/in149/DequantizeLinear', out.q]) assert.equal(o.nodes[name]?.key, 'INT8', name);
   });
 });
