@@ -136,6 +136,11 @@ export const cases = [
           assert.ok(title, `${what} has a tooltip`);
         }
 
+        // The Colour select, cut short, names the whole colouring in its tooltip.
+        const colour = frame.locator('[data-testid="color-source"]');
+        const chosen = await colour.evaluate((el) => el.selectedOptions[0]?.textContent ?? '');
+        assert.equal(await colour.getAttribute('title'), `Colour nodes by: ${chosen}`);
+
         // Keyboard: from the search box, Tab reaches Fit, Zoom to selection and Properties; Enter works them.
         const search = frame.locator('[data-testid="graph-search"]');
         await search.fill('/model.1/conv/Conv');

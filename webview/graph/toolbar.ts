@@ -43,7 +43,10 @@ export class GraphToolbar {
     this.modeButton = h('vscode-button', { attrs: { secondary: true, title: 'Show Q/DQ pairs folded into edge badges, or every node (Alt+Q)' }, data: { testid: 'mode-toggle' } });
     this.modeButton.addEventListener('click', () => actions.toggleMode());
     this.colorSelect = h('select', { className: 'graph-select', attrs: { 'aria-label': 'Colour nodes by', title: 'Colour nodes by' }, data: { testid: 'color-source' } });
-    this.colorSelect.addEventListener('change', () => actions.setColorSource(this.colorSelect.value));
+    this.colorSelect.addEventListener('change', () => {
+      this.titleColorSelect();
+      actions.setColorSource(this.colorSelect.value);
+    });
     this.searchInput = h('input', {
       className: 'graph-search',
       attrs: { type: 'search', placeholder: 'Find node, op type or tensor', 'aria-label': 'Find node, op type or tensor (Enter: next, Shift+Enter: previous)', spellcheck: 'false' },
@@ -88,6 +91,13 @@ export class GraphToolbar {
   setColorSources(sources: readonly { id: string; label: string }[], current: string): void {
     replaceChildren(this.colorSelect, ...sources.map((s) => h('option', { attrs: { value: s.id, selected: s.id === current } }, s.label)));
     this.colorSelect.value = current;
+    this.titleColorSelect();
+  }
+
+  /** The select's tooltip gives the whole name of the colouring (a narrow select cuts it short). */
+  private titleColorSelect(): void {
+    const label = this.colorSelect.selectedOptions[0]?.textContent;
+    this.colorSelect.title = label ? `Colour nodes by: ${label}` : 'Colour nodes by';
   }
 
   /** The breadcrumbs: every title but the last is a button that goes back to it (`goTo(k)`). */
