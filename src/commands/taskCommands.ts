@@ -52,12 +52,6 @@ export interface QuantizeChoices {
 const QUANTIZE_STATE = 'qdqStudio.quantize.choices';
 const DEFAULTS: QuantizeChoices = { data: '', noLastLayer: false, batchSize: 10, iters: 200, device: 'cuda:0' };
 
-function trusted(): boolean {
-  const problem = taskTrustProblem(vscode.workspace.isTrusted);
-  if (problem) void vscode.window.showWarningMessage(problem, 'Manage Workspace Trust').then((c) => c && vscode.commands.executeCommand('workbench.trust.manage'));
-  return !problem;
-}
-
 /**
  * Runs a task and resolves with its exit code, or undefined when it ended without one: stopped
  * (Terminate Task, the terminal closed) before its program ended. VS Code's terminal task system
@@ -216,6 +210,29 @@ export function registerTaskCommands(context: vscode.ExtensionContext, s: TaskCo
     s.log.warn(message);
     return vscode.window.showWarningMessage(message, ...actions);
   };
+  /**
+   * The workspace trust the commands go by: VS Code's, or in the integration tests' extension host
+   * the one `qdqStudio.internal.workspaceTrust` set (their code-server always trusts the workspace).
+   */
+  let trustForTests: boolean | undefined;
+  /** False, with a warning (logged too) offering Manage Workspace Trust, when tasks may not run. */
+  function trusted(): boolean {
+    const problem = taskTrustProblem(trustForTests ?? vscode.workspace.isTrusted);
+    if (!problem) return true;
+    s.log.warn(problem);
+    void vscode.window.showWarningMessage(problem, 'Manage Workspace Trust').then((c) => c && vscode.commands.executeCommand('workbench.trust.manage'));
+    return false;
+  }
+  if (context.extensionMode === vscode.ExtensionMode.Test) {
+    context.subscriptions.push(
+      // workspaceTrust(trusted | undefined): the trust the task commands see (undefined: VS Code's again).
+      vscode.commands.registerCommand('qdqStudio.internal.workspaceTrust', (given: unknown) => {
+        if (given !== undefined && typeof given !== 'boolean') return false;
+        trustForTests = given;
+        return true;
+      }),
+    );
+  }
 
   async function checkTools(kinds: Array<'python' | 'checkout' | 'trtexec'>, resource?: vscode.Uri): Promise<boolean> {
     for (const kind of kinds) {

@@ -103,6 +103,27 @@ suite('Tool errors, the log and settings', function () {
     }
   });
 
+  test('in an untrusted workspace, Export to TensorRT and Quantize YOLOv9 start nothing, and the warning they show is logged at warn', async () => {
+    // The harness's code-server always trusts the workspace: the hook sets the trust the commands see.
+    const model = await requireModel('models/tiny-qat-good.onnx');
+    assert.equal(await vscode.commands.executeCommand<boolean>('qdqStudio.internal.workspaceTrust', false), true, 'the test hook qdqStudio.internal.workspaceTrust is missing');
+    try {
+      for (const command of ['qdqStudio.exportToTensorRT', 'qdqStudio.quantizeYolov9']) {
+        const before = await mark();
+        await vscode.commands.executeCommand(command, model);
+        const lines = await linesSince(before);
+        const warned = lines.filter((l) => l.message.includes('only in a trusted workspace'));
+        assert.equal(warned.length, 1, `${command}: the trust warning is not logged once; logged: ${JSON.stringify(lines)}`);
+        assert.equal(warned[0]!.level, 'warn', command);
+        assert.match(warned[0]!.message, /Manage Workspace Trust/);
+        assert.deepEqual(vscode.tasks.taskExecutions, [], `${command}: a task started`);
+      }
+    } finally {
+      await vscode.commands.executeCommand('qdqStudio.internal.workspaceTrust', undefined);
+      await vscode.commands.executeCommand('notifications.clearAll').then(undefined, () => undefined);
+    }
+  });
+
   test('a model that cannot be read is logged at warn with the file and why; Opened / Loaded / Webview ready are debug lines', async () => {
     const bad = await requireModel('models/not-onnx.onnx');
     const good = await requireModel('models/tiny-qat-good.onnx');
