@@ -18,6 +18,8 @@ export const RESULT_GLOBS = ['**/summary-sensitive-analysis.json', '**/*.qdq-sen
 const EXCLUDE = '{**/node_modules/**,**/.git/**}';
 /** Result files are small; a long run's console log is a few MB. */
 const MAX_BYTES = 64 * 1024 * 1024;
+/** How long after a read a file is looked at again (see `verifySoon`): well past a batch of file events. */
+const VERIFY_DELAY_MS = 2000;
 
 export type ResultFileState =
   | { readonly kind: 'loaded'; readonly result: SensitivityResult }
@@ -66,6 +68,34 @@ export class SensitivityResults extends Disposable {
     this._register(folders.onDidCreate((uri) => !/\.[^/]*$/.test(uri.path.slice(uri.path.lastIndexOf('/') + 1)) && this.rescan(uri)));
     this._register(folders.onDidDelete((uri) => this.forgetUnder(uri)));
     this._register({ dispose: () => this.rescanTimer !== undefined && clearTimeout(this.rescanTimer) });
+    this._register({ dispose: () => this.verifyTimers.forEach((t) => clearTimeout(t)) });
+  }
+
+  /** The look due at each file read (see `verifySoon`), by URI. */
+  private readonly verifyTimers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  /**
+   * VS Code's file events drop a create and a delete of one file that fall in one batch: a file
+   * read in between (opened by command, found by a scan) would stay known, and shown, with no
+   * delete event to come. So a moment after a read that found the file, past any batch it could
+   * share, it is looked at once more (one stat); gone, it is forgotten as its delete event would.
+   */
+  private verifySoon(uri: vscode.Uri, generation: number): void {
+    const key = uri.toString();
+    clearTimeout(this.verifyTimers.get(key));
+    const timer = setTimeout(() => {
+      this.verifyTimers.delete(key);
+      vscode.workspace.fs.stat(uri).then(
+        () => undefined,
+        (e: unknown) => {
+          // Read or forgotten again since: that one is looked at on its own.
+          if (this.isDisposed || this.generations.get(key) !== generation || !(e instanceof vscode.FileSystemError) || e.code !== 'FileNotFound') return;
+          this.log.info(`Sensitivity result ${displayPath(uri)} is gone (no delete event came)`);
+          this.forget(uri);
+        },
+      );
+    }, VERIFY_DELAY_MS);
+    this.verifyTimers.set(key, timer);
   }
 
   private rescanTimer: ReturnType<typeof setTimeout> | undefined;
@@ -141,8 +171,10 @@ export class SensitivityResults extends Disposable {
     const file = displayPath(uri);
     let state: ResultFileState;
     let mtime = 0;
+    let existed = false;
     try {
       const stat = await vscode.workspace.fs.stat(uri);
+      existed = true;
       mtime = stat.mtime;
       // A named pipe or a device would leave the read pending until a writer came.
       if (!(stat.type & vscode.FileType.File)) throw new Error(`${file}: not a regular file`);
@@ -162,6 +194,7 @@ export class SensitivityResults extends Disposable {
     if (this.isDisposed || this.generations.get(key) !== generation) return this.files.get(key) ?? { uri, readAt: Date.now(), mtime, origin, state };
     const entry: ResultFile = { uri, readAt: Date.now(), mtime, origin, state };
     this.files.set(key, entry);
+    if (existed) this.verifySoon(uri, generation);
     this.report(entry);
     this._onDidChange.fire();
     return entry;
