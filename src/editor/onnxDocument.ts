@@ -80,6 +80,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
    */
   static open(uri: vscode.Uri, backupId: string | undefined, services: DocumentServices, carried?: CarriedEdits): OnnxDocument {
     const document = new OnnxDocument(uri, { kind: 'loading' }, services);
+    document.tabMarked = backupId !== undefined; // VS Code shows a document opened from a backup dirty
     const generation = ++document.loadGeneration; // now: a revert before the load starts overtakes it
     document.pendingLoad = () => void document.firstLoad(generation, backupId, carried);
     if (carried?.kind === 'model') document.pendingLoan = carried.loan;
@@ -193,7 +194,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     for (const applied of lent.session.applied) this.announce(applied);
     // VS Code's stack starts here, its save point at no edits: unless the file is that state, the
     // tab must stay dirty until a save or revert, whatever undo and redo do (see applyToSession).
-    if (lent.savedAt !== 0) this._onDidChange.fire({ document: this });
+    if (lent.savedAt !== 0) this.markTab();
     this.services.log.info(`${displayPath(this.uri)}: took over the model and ${lent.session.applied.length} edits in effect of the renamed file (its unsaved edits cannot be written as an edit log)`);
     this._onDidChangeModel.fire();
     return true;
@@ -422,10 +423,26 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     const applied = session.apply(request);
     if (this.savedAt !== undefined && this.savedAt > before) {
       this.savedAt = undefined;
-      this._onDidChange.fire({ document: this });
+      this.markTab();
     }
     return applied;
   }
+
+  /**
+   * VS Code shows the tab dirty until a save or revert whatever undo and redo do (a content change:
+   * an event without undo/redo; see `applyToSession`).
+   */
+  private markTab(): void {
+    this.tabMarked = true;
+    this._onDidChange.fire({ document: this });
+  }
+
+  /**
+   * VS Code keeps the tab dirty until a save or revert whatever its undo stack says: a content
+   * change was fired (`markTab`), or the document was opened from a hot-exit backup. Its Save As
+   * does not clear that (it only moves its save point), so after one the tab is made clean here.
+   */
+  private tabMarked = false;
 
   /** Tells VS Code about an applied edit (its undo stack, the dirty marker), with undo/redo closures. */
   private announce(applied: AppliedEdit): void {
@@ -519,7 +536,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     }
     // VS Code keeps the edits from before the reload on its stack, and its save point may be the index
     // these land at (edit, save, Ctrl+Z, re-apply): the tab stays dirty until a save or revert.
-    if (why === 'reapply' && problems.length < requests.length) this._onDidChange.fire({ document: this });
+    if (why === 'reapply' && problems.length < requests.length) this.markTab();
     await this.modelChanged();
     this.services.log.info(`${displayPath(this.uri)}: re-applied ${requests.length - problems.length} of ${requests.length} unsaved edits`);
     this.offers.reportDropped(why, requests.length, problems);
@@ -574,6 +591,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     const changed = this.changedOnDisk || (await this.changedSinceStamp()) === true;
     if (!changed && !this.isDirty) {
       this.services.log.info(`${displayPath(this.uri)}: nothing to save`);
+      this.tabMarked = false; // VS Code's save clears its mark
       return;
     }
     if (changed) {
@@ -583,6 +601,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
       if (answer !== overwrite) throw new Error(`Not saved: ${displayPath(this.uri)} changed on disk (revert to load it, or save again to overwrite)`);
     }
     await this.saveAs(this.uri, cancellation); // the offer to copy data files runs on, unawaited
+    this.tabMarked = false; // VS Code's save clears its mark
   }
 
   /** True when the model's file was rewritten in place since it was read (its unedited bytes are gone). */
@@ -651,18 +670,24 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
       // The save replaced a linked model file, and some data files are no longer usable from it:
       // the summary and the Problems panel say so now, not at the next open.
       if (detached.length > 0) await this.modelChanged();
-    } else if (this.isDirty) {
-      // VS Code now shows this document clean (its editor moves to the copy); its edits went to the
-      // copy, so it goes back to its file as it is on disk, as a text editor does. Else another
-      // editor of it would look saved and write the edits into this file at its next save. When
-      // the file is as we read or saved it, the history goes back to that point in memory, with no
-      // second decode of the model while VS Code opens (and decodes) the copy; else it is read again.
-      if (await this.rewindToSavePoint(true)) {
-        this.services.log.info(`${displayPath(this.uri)}: its edits were saved to ${displayPath(target)}; it is back to its file's state`);
-      } else {
-        this.services.log.info(`${displayPath(this.uri)}: its edits were saved to ${displayPath(target)}; reading it again from disk`);
-        await this.reload();
+    } else {
+      if (this.isDirty) {
+        // VS Code now shows this document clean (its editor moves to the copy); its edits went to the
+        // copy, so it goes back to its file as it is on disk, as a text editor does. Else another
+        // editor of it would look saved and write the edits into this file at its next save. When
+        // the file is as we read or saved it, the history goes back to that point in memory, with no
+        // second decode of the model while VS Code opens (and decodes) the copy; else it is read again.
+        if (await this.rewindToSavePoint(true)) {
+          this.services.log.info(`${displayPath(this.uri)}: its edits were saved to ${displayPath(target)}; it is back to its file's state`);
+        } else {
+          this.services.log.info(`${displayPath(this.uri)}: its edits were saved to ${displayPath(target)}; reading it again from disk`);
+          await this.reload();
+        }
       }
+      // VS Code's Save As moved its save point but kept its mark (`tabMarked`): another editor of
+      // this file would stay dirty over a file that holds what it shows. A save that writes nothing
+      // clears it (not awaited: VS Code finishes the Save As meanwhile).
+      if (this.tabMarked) void this.offers.markTabClean();
     }
     const dataFiles = offerDataFiles(detached, target, prompt, this.services);
     this.services.log.info(`Saved ${displayPath(this.uri)} to ${displayPath(target)}`);
@@ -683,6 +708,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
    */
   async revert(_cancellation: vscode.CancellationToken): Promise<void> {
     const previous = this.reverting;
+    this.tabMarked = false; // VS Code's revert clears its mark
     const run = (async () => {
       if (previous) await previous; // one revert at a time
       if (await this.rewindToSavePoint()) return;
