@@ -1,5 +1,5 @@
 /**
- * The objects `decode.ts` builds: one class per message, implementing the interfaces of model.ts.
+ * The objects the decoder (`decode.ts` and its `decode*.ts` modules) builds: one class per message, implementing the interfaces of model.ts.
  *
  * They exist to keep a decoded model small and quick to build (a 50,000-node model is half a
  * million messages and arrays):

@@ -139,7 +139,7 @@ function sameChars(s: string, buf: Uint8Array, at: number, len: number): boolean
 export class WireReader {
   /**
    * One idle instance of each per-decode class lives as long as the process (this one, and the
-   * `shapeAnchor` of StringTable and of decode.ts's Ctx and Collector). V8 gives class instances
+   * `shapeAnchor` of StringTable and of decodeContext.ts's Ctx and Collector). V8 gives class instances
    * their shape through a chain of hidden-class transitions that the heap holds weakly: once all
    * readers of a decode were garbage, a full GC dropped the chain and, with it, all optimized code
    * that referred to it, so the next decode after any full GC ran mostly unoptimized (a 28 MB

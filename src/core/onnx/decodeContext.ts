@@ -1,0 +1,221 @@
+/**
+ * The decoder's state (`Ctx`): the wire reader, the field path for messages, unknown-field counts,
+ * the reusable collectors of repeated fields, and the limits that stop a decode before it takes
+ * time or memory out of proportion to the file (the object budget and the heap guard; see
+ * DecodeOptions in decode.ts). The interning of short names is the wire reader's (wire/reader.ts).
+ */
+import { getHeapStatistics } from 'node:v8';
+import { ModelTooLargeError } from './errors';
+import { EMPTY } from './decodedMessages';
+import type { UnknownFieldStats } from './model';
+import { WireReader, WireType } from './wire/reader';
+import { expectWire } from './decodeFields';
+
+/** The heap guard fires only once the decode itself has added this much. */
+const HEAP_GROWTH_FLOOR = 64 * 1024 * 1024;
+
+/**
+ * Weights against the object budget (see Ctx.charge), after what each costs to decode: mostly the
+ * garbage collector's work on what it keeps, so about its heap size (a node with its lists ~150
+ * bytes, another message 40-90, a Uint8Array ~200, a list ~50, an interned name nothing new). A
+ * string, a list or a payload span weighs 1.
+ */
+const MESSAGE_WEIGHT = 4;
+export const NODE_WEIGHT = 8;
+export const ATTRIBUTE_WEIGHT = 6;
+/** A non-empty AttributeProto.strings entry (a Uint8Array of its own). */
+export const BYTES_WEIGHT = 8;
+
+/** The object budget's floor, so that small files never meet it. */
+const MIN_OBJECT_WEIGHT = 1 << 22;
+
+/** The default object budget for a file of `size` bytes (see DecodeOptions.maxObjectWeight). */
+export function defaultObjectBudget(size: number): number {
+  return Math.max(MIN_OBJECT_WEIGHT, size);
+}
+
+/**
+ * Collects the values of one repeated field while its message is decoded, then hands out an array
+ * of exactly that length (or the shared EMPTY). Collectors are reused from message to message, so a
+ * repeated field costs one exact-size array instead of a grown one and its garbage.
+ */
+export class Collector<T> {
+  /** Keeps this class's shape alive between decodes (see WireReader.shapeAnchor). */
+  static readonly shapeAnchor = new Collector<unknown>(undefined);
+  items: T[] = [];
+  n = 0;
+
+  /** The decode whose budget a handed-out array is charged to. */
+  constructor(private readonly owner: Ctx | undefined) {}
+
+  add(v: T): void {
+    this.items[this.n++] = v;
+    this.owner?.entry();
+  }
+
+  take(): T[] {
+    const n = this.n;
+    if (n === 0) return EMPTY;
+    this.owner?.charge();
+    this.n = 0;
+    if (n < 1024) return this.items.slice(0, n);
+    // A big list (graph nodes, a hostile repeated field): hand over the array itself, trimmed.
+    const out = this.items;
+    out.length = n;
+    this.items = [];
+    return out;
+  }
+}
+
+/**
+ * Decoding state: the reader, unknown-field counts, the current field path kept as a stack of
+ * (field name, index) pairs so that no path string is built unless an error needs one, and a stack
+ * of collectors for repeated fields.
+ */
+export class Ctx {
+  /** Keeps this class's shape alive between decodes (see WireReader.shapeAnchor). */
+  static readonly shapeAnchor: Ctx = new Ctx(WireReader.shapeAnchor);
+  readonly unknown: UnknownFieldStats = { count: 0, byMessage: {} };
+  private readonly names: string[] = [];
+  private readonly indices: number[] = [];
+  /** The scalar field being read (for error messages). */
+  field = '';
+  /** Set once ModelProto.ir_version was read: before that, a failure means "not ONNX at all". */
+  sawIrVersion = false;
+
+  /** Weight of the objects decoded so far (see charge; checked against maxObjectWeight). */
+  private weight = 0;
+  /** Objects decoded so far (for messages). */
+  private objects = 0;
+  private readonly collectors: Collector<unknown>[] = [];
+  private top = 0;
+
+  /** Objects and repeated-field entries so far (only for the heap check). */
+  private entries = 0;
+  /** The heap in use when the decode started. */
+  private readonly heapAtStart: number;
+
+  constructor(
+    readonly r: WireReader,
+    private readonly maxObjectWeight = Infinity,
+    private readonly maxHeapBytes = Infinity,
+  ) {
+    this.heapAtStart = maxHeapBytes === Infinity ? 0 : getHeapStatistics().used_heap_size;
+    r.describePath = () => this.path();
+  }
+
+  path(): string {
+    let out = 'ModelProto';
+    for (let i = 0; i < this.names.length; i++) {
+      out += `.${this.names[i]}`;
+      if (this.indices[i]! >= 0) out += `[${this.indices[i]}]`;
+    }
+    return this.field ? `${out}.${this.field}` : out;
+  }
+
+  /** Enter a length-delimited submessage `field[index]` (index -1: singular); returns its end. */
+  sub(key: number, end: number, field: string, index = -1, weight = MESSAGE_WEIGHT): number {
+    this.field = field;
+    expectWire(this.r, key, WireType.LEN, field);
+    const stop = this.r.lengthDelimited(end);
+    this.field = '';
+    this.r.enter();
+    this.names.push(field);
+    this.indices.push(index);
+    this.charge(weight);
+    return stop;
+  }
+
+  /**
+   * Count one more decoded object against the budget (`maxObjectWeight`): every submessage (NODE_,
+   * ATTRIBUTE_ or MESSAGE_WEIGHT), and every value that becomes an object of its own without being a
+   * message (a non-empty string field or repeated field, a payload entry that is not contiguous with
+   * the previous one: 1; an AttributeProto.strings entry: BYTES_WEIGHT, or 1 when empty). Equal short
+   * names share one string; each occurrence still counts, so the budget bounds the work per byte,
+   * not only the memory. (Vocabularies in STRINGS attributes, as LabelEncoder or TfIdfVectorizer
+   * carry, take 10 or more bytes per entry.)
+   */
+  charge(weight = 1): void {
+    this.objects++;
+    if ((this.weight += weight) > this.maxObjectWeight) this.overBudget();
+    this.entry();
+  }
+
+  private overBudget(): never {
+    const at = this.r.pos;
+    const where = this.path();
+    throw new ModelTooLargeError(
+      this.r.file,
+      `too large to open here: more objects than QDQ Studio decodes from a file of ${bytesText(this.r.size)}: ` +
+        `the limit is ${this.maxObjectWeight.toLocaleString('en-US')} (one per byte of the file, at least ${MIN_OBJECT_WEIGHT.toLocaleString('en-US')}), ` +
+        `counting a node ${NODE_WEIGHT}, an attribute ${ATTRIBUTE_WEIGHT}, another message (a dimension, a value info, ...) ${MESSAGE_WEIGHT}, an attribute string ${BYTES_WEIGHT}, ` +
+        `and a name, a list or a data span 1; real models stay under half of it. The decode stopped at byte ${at}, in ${where}. ` +
+        `The limit keeps a crafted file from taking time and memory out of proportion to its size; it does not mean the file is malformed`,
+    );
+  }
+
+  /**
+   * Count one entry of a repeated field (packed lists and empty names can come by the million), or
+   * one object (from `charge`): every 65,536 of them, the heap is checked.
+   */
+  entry(): void {
+    if ((++this.entries & 0xffff) === 0) this.checkHeap();
+  }
+
+  private checkHeap(): void {
+    const used = getHeapStatistics().used_heap_size;
+    // Over the limit, and by the decode's own doing: memory other code held before it started is
+    // not the model's fault.
+    if (used > this.maxHeapBytes && used - this.heapAtStart > HEAP_GROWTH_FLOOR) {
+      const mb = (n: number) => `${Math.round(n / 1048576)} MiB`;
+      throw new ModelTooLargeError(
+        this.r.file,
+        `too large to open here: decoding it had added ${mb(used - this.heapAtStart)} to this process's memory, which reached ${mb(used)} of the ${mb(this.maxHeapBytes)} it may use ` +
+          `(at byte ${this.r.pos} of ${this.r.size}, after ${this.objects} messages, names and lists); the decode was stopped before the process ran out of memory`,
+      );
+    }
+  }
+
+  leave(): void {
+    this.r.leave();
+    this.names.pop();
+    this.indices.pop();
+    this.field = '';
+  }
+
+  /** A collector for one repeated field of the message being decoded; give it back with `release`. */
+  list<T>(): Collector<T> {
+    const c = (this.collectors[this.top++] ??= new Collector<unknown>(this)) as Collector<T>;
+    c.n = 0;
+    return c;
+  }
+
+  /** Release the `count` collectors taken last. */
+  release(count: number): void {
+    this.top -= count;
+  }
+
+  /**
+   * After a failure: drop what was decoded so far. (A thrown error's stack trace keeps the receivers
+   * of its frames, this context and the reader among them, until the trace is formatted.)
+   */
+  drop(): void {
+    this.collectors.length = 0;
+    this.r.dropStrings();
+  }
+
+  unknownField(r: WireReader, message: string, key: number, end: number): void {
+    this.field = `#${Math.floor(key / 8)}`;
+    r.skip(key & 7, end);
+    this.field = '';
+    this.unknown.count++;
+    const k = `${message}#${Math.floor(key / 8)}`;
+    this.unknown.byMessage[k] = (this.unknown.byMessage[k] ?? 0) + 1;
+  }
+}
+
+/** A size for messages: bytes, KB or MB. */
+function bytesText(n: number): string {
+  if (n < 10_000) return `${n} bytes`;
+  return `${n < 1e6 ? `${(n / 1e3).toFixed(0)} KB` : `${(n / 1e6).toFixed(1)} MB`} (${n} bytes)`;
+}

@@ -1,0 +1,152 @@
+/**
+ * GraphProto, NodeProto, AttributeProto (whose subgraphs recurse into GraphProto) and
+ * TensorAnnotation.
+ */
+import { DAttribute, DGraph, DNode, DTensorAnnotation } from './decodedMessages';
+import type { Attribute, Graph, Int64, Node, SparseTensor, StringStringEntry, Tensor, TensorAnnotation, TypeProto, ValueInfo } from './model';
+import { ATTRIBUTE_WEIGHT, BYTES_WEIGHT, type Ctx, NODE_WEIGHT } from './decodeContext';
+import { expectWire, i32, i64, repeatedFloat, repeatedInt64, str, stringEntry } from './decodeFields';
+import { decodeTensor, sparseTensor, typeProto, valueInfo } from './decodeTensors';
+import { WireType } from './wire/reader';
+
+export function attribute(c: Ctx, end: number): Attribute {
+  const r = c.r;
+  const m: Attribute = new DAttribute(r.pos, end);
+  const floats = c.list<number>();
+  const ints = c.list<Int64>();
+  const strings = c.list<Uint8Array>();
+  const tensors = c.list<Tensor>();
+  const graphs = c.list<Graph>();
+  const sparseTensors = c.list<SparseTensor>();
+  const typeProtos = c.list<TypeProto>();
+  while (r.pos < end) {
+    const key = r.tag(end);
+    switch (key >>> 3) {
+      case 1: m.name = str(c, key, end, 'name'); break;
+      case 2: c.field = 'f'; expectWire(r, key, WireType.I32, 'f'); m.f = r.float32(end); break;
+      case 3: m.i = i64(c, key, end, 'i'); break;
+      case 4: c.field = 's'; expectWire(r, key, WireType.LEN, 's'); m.s = r.bytes(end); break;
+      case 5: m.t = decodeTensor(c, c.sub(key, end, 't')); break;
+      case 6: m.g = graph(c, c.sub(key, end, 'g')); break;
+      case 7: repeatedFloat(c, key, end, 'floats', floats, m); break;
+      case 8: repeatedInt64(c, key, end, 'ints', ints, m); break;
+      case 9: {
+        c.field = 'strings';
+        expectWire(r, key, WireType.LEN, 'strings');
+        const b = r.bytes(end);
+        c.charge(b.length ? BYTES_WEIGHT : 1);
+        strings.add(b);
+        break;
+      }
+      case 10: tensors.add(decodeTensor(c, c.sub(key, end, 'tensors', tensors.n))); break;
+      case 11: graphs.add(graph(c, c.sub(key, end, 'graphs', graphs.n))); break;
+      case 13: m.docString = str(c, key, end, 'doc_string'); break;
+      case 14: m.tp = typeProto(c, c.sub(key, end, 'tp')); break;
+      case 15: typeProtos.add(typeProto(c, c.sub(key, end, 'type_protos'))); break;
+      case 20: m.type = i32(c, key, end, 'type'); break;
+      case 21: m.refAttrName = str(c, key, end, 'ref_attr_name'); break;
+      case 22: m.sparseTensor = sparseTensor(c, c.sub(key, end, 'sparse_tensor')); break;
+      case 23: sparseTensors.add(sparseTensor(c, c.sub(key, end, 'sparse_tensors'))); break;
+      default: c.unknownField(r, 'AttributeProto', key, end);
+    }
+  }
+  if (floats.n) m.floats = floats.take();
+  if (ints.n) m.ints = ints.take();
+  if (strings.n) m.strings = strings.take();
+  if (tensors.n) m.tensors = tensors.take();
+  if (graphs.n) m.graphs = graphs.take();
+  if (sparseTensors.n) m.sparseTensors = sparseTensors.take();
+  if (typeProtos.n) m.typeProtos = typeProtos.take();
+  c.release(7);
+  c.leave();
+  return m;
+}
+
+export function node(c: Ctx, end: number): Node {
+  const r = c.r;
+  const m: Node = new DNode(r.pos, end);
+  const input = c.list<string>();
+  const output = c.list<string>();
+  const attributes = c.list<Attribute>();
+  const metadataProps = c.list<StringStringEntry>();
+  while (r.pos < end) {
+    const key = r.tag(end);
+    switch (key >>> 3) {
+      case 1: input.add(str(c, key, end, 'input')); break;
+      case 2: output.add(str(c, key, end, 'output')); break;
+      case 3: m.name = str(c, key, end, 'name'); break;
+      case 4: m.opType = str(c, key, end, 'op_type'); break;
+      case 5: attributes.add(attribute(c, c.sub(key, end, 'attribute', attributes.n, ATTRIBUTE_WEIGHT))); break;
+      case 6: m.docString = str(c, key, end, 'doc_string'); break;
+      case 7: m.domain = str(c, key, end, 'domain'); break;
+      case 8: m.overload = str(c, key, end, 'overload'); break;
+      case 9: metadataProps.add(stringEntry(c, c.sub(key, end, 'metadata_props'))); break;
+      default: c.unknownField(r, 'NodeProto', key, end);
+    }
+  }
+  m.input = input.take();
+  m.output = output.take();
+  m.attribute = attributes.take();
+  if (metadataProps.n) m.metadataProps = metadataProps.take();
+  c.release(4);
+  c.leave();
+  return m;
+}
+
+function tensorAnnotation(c: Ctx, end: number): TensorAnnotation {
+  const r = c.r;
+  const m = new DTensorAnnotation(r.pos, end);
+  const names = c.list<StringStringEntry>();
+  while (r.pos < end) {
+    const key = r.tag(end);
+    switch (key >>> 3) {
+      case 1: m.tensorName = str(c, key, end, 'tensor_name'); break;
+      case 2: names.add(stringEntry(c, c.sub(key, end, 'quant_parameter_tensor_names'))); break;
+      default: c.unknownField(r, 'TensorAnnotation', key, end);
+    }
+  }
+  m.quantParameterTensorNames = names.take();
+  c.release(1);
+  c.leave();
+  return m;
+}
+
+export function graph(c: Ctx, end: number): Graph {
+  const r = c.r;
+  const m: Graph = new DGraph(r.pos, end);
+  const nodes = c.list<Node>();
+  const initializer = c.list<Tensor>();
+  const sparseInitializer = c.list<SparseTensor>();
+  const input = c.list<ValueInfo>();
+  const output = c.list<ValueInfo>();
+  const valueInfos = c.list<ValueInfo>();
+  const annotations = c.list<TensorAnnotation>();
+  const metadataProps = c.list<StringStringEntry>();
+  while (r.pos < end) {
+    const key = r.tag(end);
+    switch (key >>> 3) {
+      case 1: nodes.add(node(c, c.sub(key, end, 'node', nodes.n, NODE_WEIGHT))); break;
+      case 2: m.name = str(c, key, end, 'name'); break;
+      case 5: initializer.add(decodeTensor(c, c.sub(key, end, 'initializer', initializer.n))); break;
+      case 10: m.docString = str(c, key, end, 'doc_string'); break;
+      case 11: input.add(valueInfo(c, c.sub(key, end, 'input', input.n))); break;
+      case 12: output.add(valueInfo(c, c.sub(key, end, 'output', output.n))); break;
+      case 13: valueInfos.add(valueInfo(c, c.sub(key, end, 'value_info', valueInfos.n))); break;
+      case 14: annotations.add(tensorAnnotation(c, c.sub(key, end, 'quantization_annotation'))); break;
+      case 15: sparseInitializer.add(sparseTensor(c, c.sub(key, end, 'sparse_initializer', sparseInitializer.n))); break;
+      case 16: metadataProps.add(stringEntry(c, c.sub(key, end, 'metadata_props'))); break;
+      default: c.unknownField(r, 'GraphProto', key, end);
+    }
+  }
+  m.node = nodes.take();
+  m.initializer = initializer.take();
+  m.sparseInitializer = sparseInitializer.take();
+  m.input = input.take();
+  m.output = output.take();
+  m.valueInfo = valueInfos.take();
+  m.quantizationAnnotation = annotations.take();
+  m.metadataProps = metadataProps.take();
+  c.release(8);
+  c.leave();
+  return m;
+}
