@@ -31,21 +31,18 @@ export function analysisOverlay(report: AnalysisReport): GraphOverlayDto {
     return e;
   };
   // A fusion group is one engine layer: every compute node of it is a layer prediction whose
-  // `fusedWith` names the others (its Q/DQ nodes included). The group's first node in topological
-  // order (the order of `layers`) is its root — the Conv, Gemm or Add whose epilogue, Q/DQ and
-  // residual join it —, so the others are fused into the root, never the other way round.
-  // A group over the analysis's listing bound (`fusedWithMore`) says its root itself: the root lists
-  // the first 100 others, every other member only the root. Its root can come later in the order
-  // (a pointwise chain merged into another one's group), so there the lists decide, not the order.
-  const rootOf = new Map<string, string>();
+  // `fusedWith` names the others (its Q/DQ nodes included), and every one but the group's root —
+  // the Conv, Gemm or Add whose epilogue, Q/DQ and residual join it, the node TensorRT names the
+  // layer after — names the root in `fusedInto`. So the others are fused into the root, never the
+  // other way round, whatever the layer order (a merged float chain's root can come later).
+  // A group over the analysis's listing bound (`fusedWithMore`) lists the first 100 others at the
+  // root only, every other member only the root.
   const layerNames = new Set(report.layers.map((l) => l.node));
   for (const layer of report.layers) {
     const e = entry(layer.node);
     e.key = layer.precision;
-    const bounded = layer.fusedWithMore !== undefined;
-    const root = bounded ? (layer.fusedWith.length === 1 ? layer.fusedWith[0] : undefined) : rootOf.get(layer.node);
-    if (root !== undefined) {
-      e.lines.push(`Predicted ${layer.precision}, fused into ${root}`);
+    if (layer.fusedInto !== undefined) {
+      e.lines.push(`Predicted ${layer.precision}, fused into ${layer.fusedInto}`);
       continue;
     }
     const fused = layer.fusedWith.filter((f) => f !== layer.node);
@@ -58,10 +55,7 @@ export function analysisOverlay(report: AnalysisReport): GraphOverlayDto {
     e.lines.push(`Predicted ${layer.precision}, ${total} node${total === 1 ? '' : 's'} fused into it:`, ...fused.map((f) => `•\u00a0${f}`));
     if (layer.fusedWithMore) e.lines.push(`•\u00a0… and ${layer.fusedWithMore} more`);
     for (const f of fused) {
-      if (layerNames.has(f)) {
-        if (!bounded && !rootOf.has(f)) rootOf.set(f, layer.node);
-        continue;
-      }
+      if (layerNames.has(f)) continue;
       // A Q/DQ node, no layer of its own; a DQ read by two layers (a residual's skip) joins both.
       const fe = entry(f);
       fe.key ??= layer.precision;

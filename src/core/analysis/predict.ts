@@ -288,6 +288,8 @@ export function predict(ctx: AnalysisContext, qdq: ReadonlyMap<number, QdqInfo>,
       const { names, inQdq, outQ } = group;
       if (names.length > 1) {
         const self = ctx.name(i);
+        const root = ctx.name(g.root);
+        let more: number | undefined;
         if (names.length - 1 <= MAX_FUSED_LISTED) fusedWith = names.filter((x) => x !== self);
         else {
           // A group of thousands (a float chain of pointwise ops, a Concat of hundreds of inputs):
@@ -295,8 +297,7 @@ export function predict(ctx: AnalysisContext, qdq: ReadonlyMap<number, QdqInfo>,
           // linear in the model) and up to MAX_FUSED_LISTED of its other layers; every other member
           // lists only the root (it fuses into it); each says how many more, so the layers stay
           // linear in the model.
-          const root = ctx.name(g.root);
-          if (root !== self) fusedWith.push(root);
+          if (g.root !== i) fusedWith.push(root);
           else {
             let others = 0;
             for (let k = 0; k < names.length; k++) {
@@ -309,9 +310,20 @@ export function predict(ctx: AnalysisContext, qdq: ReadonlyMap<number, QdqInfo>,
               }
             }
           }
-          layers.push({ node: self, opType: nodes[i]!.opType, precision: precision[i] ?? floatPrecision, fusedWith, fusedWithMore: names.length - 1 - fusedWith.length });
-          continue;
+          more = names.length - 1 - fusedWith.length;
         }
+        // Every member but the root names it (`fusedInto`), in a group of any size: the root can
+        // come after other members in this order (merged float pointwise chains), so the order
+        // does not tell who is fused into whom.
+        layers.push({
+          node: self,
+          opType: nodes[i]!.opType,
+          precision: precision[i] ?? floatPrecision,
+          fusedWith,
+          ...(more !== undefined ? { fusedWithMore: more } : {}),
+          ...(g.root !== i ? { fusedInto: root } : {}),
+        });
+        continue;
       }
     }
     layers.push({ node: ctx.name(i), opType: nodes[i]!.opType, precision: precision[i] ?? floatPrecision, fusedWith });

@@ -97,6 +97,12 @@ export interface LayerPrediction {
   fusedWith: string[];
   /** How many more nodes the group has than `fusedWith` lists (only for groups over the bound). */
   fusedWithMore?: number;
+  /**
+   * The group's root, on every other member (absent on the root and on a node running alone): the
+   * node TensorRT names the layer after (the Conv, Gemm or eltwise op; in merged float pointwise
+   * chains the first chain's first node, which can come after other members in `layers`).
+   */
+  fusedInto?: string;
 }
 
 /** A standalone conversion layer TensorRT is predicted to add (a `Reformat` with origin QDQ). */

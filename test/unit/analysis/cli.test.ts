@@ -44,7 +44,9 @@ describe('qdq lint --format json', () => {
     }
     assert.ok(j.layers.length > 100);
     for (const l of j.layers) {
-      assert.deepEqual(Object.keys(l), ['node', 'opType', 'precision', 'fusedWith']);
+      // fusedInto (the group's root) only on a member that is not the root; fusedWithMore only over the listing bound.
+      assert.deepEqual(Object.keys(l).filter((k) => k !== 'fusedInto' && k !== 'fusedWithMore'), ['node', 'opType', 'precision', 'fusedWith']);
+      if ('fusedInto' in l) assert.ok(l.fusedWith.includes(l.fusedInto), `${l.node}: fused into ${l.fusedInto}`);
       assert.ok(['INT8', 'FP8', 'INT4', 'FP16', 'FP32'].includes(l.precision));
     }
     for (const x of j.reformats) {

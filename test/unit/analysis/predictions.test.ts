@@ -57,6 +57,42 @@ describe('YOLO-like builder models', () => {
     assert.deepEqual(order, [...order].sort((a, b) => a - b));
   });
 
+  test('every member of a fusion group but its root names the root (fusedInto), the node the layer is named after; the JSON carries it', () => {
+    const r = analyze(yolo('naive'));
+    const byName = new Map(r.layers.map((l) => [l.node, l]));
+    const fusedInto = r.layers.filter((l) => l.fusedInto !== undefined);
+    assert.ok(fusedInto.length > 0);
+    for (const l of r.layers) {
+      if (l.fusedInto === undefined) continue;
+      const root = byName.get(l.fusedInto);
+      assert.ok(root, `${l.node}: its root ${l.fusedInto} is a layer`);
+      assert.equal(root.fusedInto, undefined, `${l.fusedInto} is a root`);
+      assert.ok(l.fusedWith.includes(root.node) && root.fusedWith.includes(l.node), `${l.node} and ${root.node} are one group`);
+    }
+    // A layer fused with others is a root or names one; one running alone names none.
+    for (const l of r.layers) if (l.fusedWith.length === 0) assert.equal(l.fusedInto, undefined, l.node);
+    // A residual Add is fused into its conv.
+    const add = r.layers.find((l) => l.opType === 'Add' && l.fusedWith.some((n) => n.endsWith('/Conv')))!;
+    assert.equal(byName.get(add.fusedInto!)?.opType, 'Conv');
+    const json = toLintJson('m.onnx', r);
+    assert.deepEqual(json.layers.map((l) => l.fusedInto), r.layers.map((l) => l.fusedInto));
+    assert.ok(json.layers.every((l) => l.fusedInto !== undefined || !('fusedInto' in l)), 'absent, not undefined, on roots and lone layers');
+  });
+
+  test('two float chains joined by a Max are one group, named after its root b0 (the first node of the second chain), which comes later in the order', () => {
+    const b = new ModelBuilder();
+    const chain = (p: string): TensorRef => {
+      let t = b.input(`${p}_in`, 'FLOAT', [1, 4]);
+      for (let i = 0; i < 3; i++) [t] = b.node('Relu', [t], [{ dtype: 'FLOAT', shape: [1, 4] }], { scope: `/${p}${i}`, name: `${p}${i}` }) as [TensorRef];
+      return t;
+    };
+    const [y] = b.node('Max', [chain('a'), chain('b')], [{ dtype: 'FLOAT', shape: [1, 4] }], { scope: '/max', name: 'max' });
+    b.output(y!, 'y');
+    const r = analyze(b);
+    assert.deepEqual(r.layers.map((l) => l.node), ['a0', 'a1', 'a2', 'b0', 'b1', 'b2', 'max']);
+    assert.deepEqual(r.layers.map((l) => l.fusedInto), ['b0', 'b0', 'b0', undefined, 'b0', 'b0', 'b0']);
+  });
+
   test('a float model: all layers FP16, no findings', () => {
     const r = analyze(yolo('none'));
     assert.deepEqual(r.findings, []);
@@ -136,6 +172,8 @@ describe('a fusion group of thousands (a float chain of pointwise ops)', () => {
     assert.equal(r.layers[0]!.node, 'r0');
     assert.equal(r.layers[0]!.fusedWith.length, MAX_FUSED_LISTED);
     for (const l of r.layers.slice(1)) assert.deepEqual(l.fusedWith, ['r0'], `${l.node} names only the root`);
+    assert.equal(r.layers[0]!.fusedInto, undefined);
+    for (const l of r.layers.slice(1)) assert.equal(l.fusedInto, 'r0', l.node);
     const json = toLintJson('m.onnx', r) as { layers: { fusedWithMore?: number }[] };
     assert.equal(json.layers[0]!.fusedWithMore, n - 1 - MAX_FUSED_LISTED);
     // The graph's tooltips: the root says how many fused into it, every other node that it fused into the root.

@@ -1,14 +1,14 @@
 /**
- * The analysis overlay's tooltips for fusion groups over the listing bound (MAX_FUSED_LISTED): the
- * root lists the first 100 others, every other member only the root (`fusedWithMore`). The
- * tooltips must say who is fused into whom from that, not from the layer order, and give every
- * listed Q/DQ node its colour.
+ * The analysis overlay's tooltips for fusion groups: who is fused into whom follows the analysis's
+ * root (`fusedInto`, the node TensorRT names the layer after), not the layer order, for groups of
+ * any size; over the listing bound (MAX_FUSED_LISTED) the root lists the first 100 others, every
+ * other member only the root (`fusedWithMore`), and every listed Q/DQ node gets its colour.
  */
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MAX_FUSED_LISTED } from '../../../src/core/analysis/predict';
 import { analysisOverlay } from '../../../src/editor/analysisOverlay';
-import { analyze, ModelBuilder, qdq, type TensorRef } from '../analysis/kit';
+import { analyze, ModelBuilder, qconv, qdq, start, type TensorRef } from '../analysis/kit';
 
 /** `n` float Relus in a chain from a new input; returns the chain's output and its node names. */
 function reluChain(b: ModelBuilder, prefix: string, n: number): { out: TensorRef; names: string[] } {
@@ -22,6 +22,45 @@ function reluChain(b: ModelBuilder, prefix: string, n: number): { out: TensorRef
 }
 
 const tooltip = (o: ReturnType<typeof analysisOverlay>, name: string): string => o.nodes[name]?.tooltip ?? '';
+
+describe('analysis overlay: fusion groups within the listing bound', () => {
+  test('a group whose root comes later in the layer order: the tooltips name the root the analysis names the layer after', () => {
+    // Two float chains of 3 joined by a Max: one group of 7 (every member lists the 6 others), whose
+    // root is b0, after a0 … a2 in the layer order.
+    const b = new ModelBuilder();
+    const a = reluChain(b, 'a', 3);
+    const c = reluChain(b, 'b', 3);
+    const [y] = b.node('Max', [a.out, c.out], [{ dtype: 'FLOAT', shape: [1, 4] }], { scope: '/max', name: 'max' });
+    b.output(y!, 'y');
+    const r = analyze(b);
+    const members = [...a.names, ...c.names, 'max'];
+    assert.ok(r.layers.findIndex((l) => l.node === 'a0') < r.layers.findIndex((l) => l.node === 'b0'), 'a0 comes before the root b0');
+    for (const m of members.filter((x) => x !== 'b0')) assert.equal(r.layers.find((l) => l.node === m)!.fusedInto, 'b0', `the analysis fuses ${m} into b0`);
+    const o = analysisOverlay(r);
+    const [head, ...bullets] = tooltip(o, 'b0').split('\n');
+    assert.equal(head, 'Predicted FP16, 6 nodes fused into it:');
+    assert.deepEqual(bullets.sort(), members.filter((x) => x !== 'b0').map((m) => `•\u00a0${m}`).sort());
+    for (const m of members.filter((x) => x !== 'b0')) assert.equal(tooltip(o, m), 'Predicted FP16, fused into b0', m);
+  });
+
+  test('a quantized conv group: the Conv is the root; its SiLU says fused into it, its Q/DQ nodes are coloured by it', () => {
+    const { b, x } = start();
+    const c = qconv(b, x, '/c0');
+    const out = qdq(b, c.out, { scope: '/out', scale: 0.1 });
+    b.output(out.out, 'y');
+    const r = analyze(b);
+    const root = r.layers.find((l) => l.node === c.conv)!;
+    assert.equal(root.precision, 'INT8');
+    assert.equal(root.fusedInto, undefined, 'the root is fused into nothing');
+    const epilogue = r.layers.filter((l) => l.node !== c.conv);
+    assert.deepEqual(epilogue.map((l) => l.opType), ['Sigmoid', 'Mul']);
+    for (const l of epilogue) assert.equal(l.fusedInto, c.conv, l.node);
+    const o = analysisOverlay(r);
+    assert.match(tooltip(o, c.conv), /^Predicted INT8, 6 nodes fused into it:/);
+    for (const l of epilogue) assert.equal(tooltip(o, l.node), `Predicted INT8, fused into ${c.conv}`, l.node);
+    for (const q of [c.input.dq, out.q]) assert.equal(tooltip(o, q), `Fused into ${c.conv} (INT8)`, q);
+  });
+});
 
 describe('analysis overlay: fusion groups over the listing bound', () => {
   test('a group whose root comes later in the layer order: every member says it is fused into the root, the root that they are fused into it', () => {
