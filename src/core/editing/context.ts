@@ -1,19 +1,20 @@
 /**
  * One edit in progress on the main graph of a decoded model: the journal that records what it
- * replaces, lazily built producer/reader maps over the current arrays, constant lookup (initializers
- * and Constant nodes, as torch exports scales), unique names, and the structural primitives every
- * edit is made of (rewire an input, insert nodes, drop unread Q/DQ and constants, add
- * initializers). `commit()` validates: an edit that would leave the graph with a problem it did not
- * have (a tensor read before or without a producer, two producers of one name, a graph output
- * nobody produces) is undone and refused with an `EditError` naming the problem.
+ * replaces, producer/reader maps over the current arrays (kept between edits: maps.ts), constant
+ * lookup (initializers and Constant nodes, as torch exports scales), unique names, and the
+ * structural primitives every edit is made of (rewire an input, insert nodes, drop unread Q/DQ and
+ * constants, add initializers). `commit()` validates: an edit that would leave the graph with a
+ * problem it did not have (a tensor read before or without a producer, two producers of one name, a
+ * graph output nobody produces) is undone and refused with an `EditError` naming the problem.
  */
 import {
   AttributeType, DataLocation, DataType, dataTypeName, readTensorValues, type Attribute, type DecodedModel, type Graph,
-  type Node, type Tensor,
+  type MessageBase, type Node, type Tensor, type ValueInfo,
 } from '../onnx/index';
 import { Journal } from './journal';
 import { findNodeRef, labelRef, nodeLabel } from '../graph/index';
-import { InitializerList, NodeList } from './graphLists';
+import { InitializerList, NodeList, Positions } from './graphLists';
+import { followJournal, GraphMaps, keepMaps, subgraphFreeReads, takeMaps } from './maps';
 
 /**
  * Why an edit was refused, for callers that act on the reason rather than show the message:
@@ -46,48 +47,35 @@ export interface ConstValue {
   readonly dims: number[];
 }
 
-/**
- * A reader of a tensor: node and input slot (slot -1: read from inside one of its subgraphs), kept
- * by node (not index), so the maps survive nodes being inserted or removed around it.
- */
-interface NodeReader {
-  readonly node: Node;
-  readonly slot: number;
-}
-
-/**
- * Producer and reader maps over the current node list. The primitives below keep them up to date
- * (a rewire moves one reader, a removal drops the removed nodes' entries): an edit made of many
- * small ones (a plan, Fix All: hundreds of pairs removed from a 50,000-node graph) does not rebuild
- * them over the whole graph after each part. Positions are a separate map, rebuilt on demand after
- * the node list changes (a cheap pass: no strings).
- */
-interface Maps {
-  readonly producer: Map<string, Node>;
-  readonly readers: Map<string, NodeReader[]>;
-  /** Named nodes by name; undefined when a name repeats (a graph problem: lookups then scan the list). */
-  readonly byName: Map<string, Node> | undefined;
-}
-
-function addReader(readers: Map<string, NodeReader[]>, t: string, r: NodeReader): void {
-  const list = readers.get(t);
-  if (list) list.push(r);
-  else readers.set(t, [r]);
-}
-
-/** Drops the readers of `t` that `gone` picks (the entry goes with its last reader). */
-function dropReaders(readers: Map<string, NodeReader[]>, t: string, gone: (r: NodeReader) => boolean): void {
-  const list = readers.get(t);
-  if (!list) return;
-  const kept = list.filter((r) => !gone(r));
-  if (kept.length) readers.set(t, kept);
-  else readers.delete(t);
-}
-
 export class EditContext {
-  readonly journal = new Journal();
+  /** Owned by the graph: kept maps of other graphs stay good (maps.ts). */
+  readonly journal: Journal;
   readonly graph: Graph;
-  private maps: Maps | undefined;
+  /**
+   * Producer and reader maps over the current node list, taken from those kept for the graph or
+   * built on first use. The primitives below keep them up to date (a rewire moves one reader, a
+   * removal drops the removed nodes' entries): an edit made of many small ones (a plan, Fix All:
+   * hundreds of pairs removed from a 50,000-node graph) does not rebuild them after each part, and
+   * a single edit does not build them at all when the last one kept them.
+   */
+  private maps: GraphMaps | undefined;
+  /**
+   * The state the maps described when this edit took or built them, before any change (maps.ts):
+   * set while they have logged every change of the edit, so its journal can take them back.
+   */
+  private mapsFrom: object | undefined;
+  /** Tensors an inserted, removed, replaced or rewired node reads or writes, and initializers added or dropped: what `commit()` checks. */
+  private readonly touched = new Set<string>();
+  /**
+   * Changes made outside the primitives: `invalidate()` was called, or the journal holds more
+   * (message, field) pairs than the primitives set (`primitiveFields`). Then `commit()` checks the
+   * whole graph and the maps are not kept.
+   */
+  private outside = false;
+  private primitiveFields = 0;
+  private readonly primitiveSet = new Map<MessageBase, Set<string>>();
+  /** Undone (refused or rolled back): nothing more to undo. */
+  private closed = false;
   /**
    * The node and initializer lists as the primitives change them (graphLists.ts), written to the
    * graph through the journal by `flush()`: when `nodes` is read, before validation, and before
@@ -98,28 +86,42 @@ export class EditContext {
   private inits: InitializerList;
   /** Names of value infos whose tensors this edit removed (filtered out by `flush()`). */
   private goneValueInfo: Set<string> | undefined;
-  /** A primitive gave a node a name another node has: name lookups scan the list. */
-  private namesRepeat = false;
   /**
    * Changes when a compute node is inserted, removed or replaced, or the maps are reset: indexes of
    * compute nodes built for this edit (targets.ts `resolveLayers`) are then stale. The primitives
    * below never do that in the edits this layer makes (they insert and remove Q/DQ and constants).
    */
   private computeGeneration = 0;
+  /**
+   * Names `fresh` handed out, and names that were in use at its first call and are not any more:
+   * it never hands out a name in use when it was first called.
+   */
+  private reserved: Set<string> | undefined;
+  /** Every name in use, when the maps cannot say it (a name or a tensor repeats): as at the first `fresh`. */
   private names: Set<string> | undefined;
+  /** Names of the graph's inputs, outputs and sparse initializers (no edit changes those lists), built on first use. */
+  private listed: Set<string> | undefined;
   private readonly constCache = new Map<string, ConstValue | null>();
   /** The node list when the edit began (edits replace the array, never mutate it): where labels are resolved. */
   readonly startNodes: readonly Node[];
-  /** Positions in `startNodes`, built on first use. */
-  private startPositions: Map<Node, number> | undefined;
+  /** Positions in `startNodes`. */
+  private readonly startPositions: Positions;
 
   constructor(readonly decoded: DecodedModel) {
     const g = decoded.model.graph;
     if (!g) throw new EditError(`${decoded.file}: the model has no graph to edit`);
     this.graph = g;
+    this.journal = new Journal(g);
     this.startNodes = g.node;
-    this.list = new NodeList(g.node);
+    this.startPositions = new Positions(g.node);
+    this.list = new NodeList(g.node, this.startPositions);
     this.inits = new InitializerList(g.initializer);
+    const kept = takeMaps(g);
+    if (kept) {
+      this.maps = kept.maps;
+      this.mapsFrom = kept.state;
+      kept.maps.record();
+    }
   }
 
   /** ai.onnx opset of the model (0 when none is imported). */
@@ -130,30 +132,40 @@ export class EditContext {
 
   // ---- maps -----------------------------------------------------------------------------------
 
-  private get m(): Maps {
+  private get m(): GraphMaps {
     if (this.maps) return this.maps;
-    const producer = new Map<string, Node>();
-    const readers = new Map<string, NodeReader[]>();
-    let byName: Map<string, Node> | undefined = new Map<string, Node>();
-    for (const n of this.nodes) {
-      this.addReads(readers, n);
-      for (const o of n.output) if (o && !producer.has(o)) producer.set(o, n);
-      if (n.name && byName) {
-        if (byName.has(n.name)) byName = undefined;
-        else byName.set(n.name, n);
+    const maps = GraphMaps.of(this.nodes);
+    // Built before any change: the log then holds every change of the edit (the journal follows it).
+    if (this.journal.size === 0) {
+      this.mapsFrom = {};
+      maps.record();
+    }
+    this.maps = maps;
+    return maps;
+  }
+
+  /** `journal.set` for the primitives, remembering which fields they set (see `commit`). */
+  private set<T extends MessageBase, K extends keyof T & string>(target: T, key: K, value: T[K]): void {
+    let keys = this.primitiveSet.get(target);
+    if (!keys) this.primitiveSet.set(target, (keys = new Set()));
+    if (!keys.has(key)) {
+      keys.add(key);
+      this.primitiveFields++;
+    }
+    this.journal.set(target, key, value);
+  }
+
+  /** Everything `n` reads and writes is touched (and, once `fresh` was called, its names stay taken). */
+  private touch(n: Node, leaving: boolean): void {
+    const reserved = leaving ? this.reserved : undefined;
+    if (reserved && n.name) reserved.add(n.name);
+    for (const ts of [n.input, n.output, subgraphFreeReads(n)]) {
+      for (const t of ts) {
+        if (!t) continue;
+        this.touched.add(t);
+        reserved?.add(t);
       }
     }
-    this.maps = { producer, readers, byName };
-    return this.maps;
-  }
-
-  private addReads(readers: Map<string, NodeReader[]>, n: Node): void {
-    n.input.forEach((t, slot) => t && addReader(readers, t, { node: n, slot }));
-    for (const t of subgraphFreeReads(n)) addReader(readers, t, { node: n, slot: -1 });
-  }
-
-  private dropReads(readers: Map<string, NodeReader[]>, n: Node): void {
-    for (const t of new Set([...n.input, ...subgraphFreeReads(n)])) if (t) dropReaders(readers, t, (r) => r.node === n);
   }
 
   /**
@@ -163,28 +175,35 @@ export class EditContext {
   flush(): void {
     const g = this.graph;
     const nodes = this.list.materialize();
-    if (nodes) this.journal.set(g, 'node', nodes);
+    if (nodes) this.set(g, 'node', nodes);
     const inits = this.inits.materialize();
-    if (inits) this.journal.set(g, 'initializer', inits);
+    if (inits) this.set(g, 'initializer', inits);
     const gone = this.goneValueInfo;
     if (gone) {
       this.goneValueInfo = undefined;
-      if (g.valueInfo.some((v) => gone.has(v.name))) this.journal.set(g, 'valueInfo', g.valueInfo.filter((v) => !gone.has(v.name)));
+      if (g.valueInfo.some((v) => gone.has(v.name))) this.set(g, 'valueInfo', g.valueInfo.filter((v) => !gone.has(v.name)));
     }
   }
 
   /** Call after changing node lists or inputs outside the primitives below. */
   invalidate(): void {
+    this.outside = true;
     this.flush();
     this.reset();
+  }
+
+  /** Whether every change of this edit went through the primitives (see `outside`). */
+  private get byPrimitives(): boolean {
+    return !this.outside && this.journal.size === this.primitiveFields;
   }
 
   /** Forget every derived map (the graph's lists are the truth again). */
   private reset(): void {
     this.maps = undefined;
+    this.mapsFrom = undefined;
     this.computeGeneration++;
-    this.namesRepeat = false;
     this.goneValueInfo = undefined;
+    this.names = undefined;
     this.list = new NodeList(this.graph.node);
     this.inits = new InitializerList(this.graph.initializer);
   }
@@ -202,9 +221,9 @@ export class EditContext {
 
   /** Every node of the current list named `name`, in node order (from the name map while names are unique). */
   nodesNamed(name: string): readonly Node[] {
-    const byName = this.m.byName;
-    if (byName && !this.namesRepeat) {
-      const n = byName.get(name);
+    const maps = this.m;
+    if (!maps.namesRepeat) {
+      const n = maps.byName.get(name);
       return n ? [n] : [];
     }
     return this.nodes.filter((n) => n.name === name);
@@ -241,12 +260,12 @@ export class EditContext {
   /** The node of that name, or the unnamed node a label (`Concat#57`, graph/nodeRefs.ts) named when this edit began. */
   nodeByName(name: string): Node | undefined {
     if (!name) return undefined; // every unnamed node has the empty name
-    const byName = this.m.byName;
-    const named = byName && !this.namesRepeat ? byName.get(name) : this.nodes.find((n) => n.name === name);
+    const maps = this.m;
+    const named = !maps.namesRepeat ? maps.byName.get(name) : this.nodes.find((n) => n.name === name);
     if (named) return named;
     // Not a name in the graph now: a label, resolved where the edit began (the map rules out a name
     // there that is still in the graph; a removed one is not found either way).
-    const ref = (byName ? labelRef(this.startNodes, name) : findNodeRef(this.startNodes, name)).node;
+    const ref = (!maps.namesRepeat ? labelRef(this.startNodes, name) : findNodeRef(this.startNodes, name)).node;
     return ref && !ref.name && this.list.has(ref) ? ref : undefined;
   }
 
@@ -276,11 +295,7 @@ export class EditContext {
    */
   startLabel(node: Node): string {
     if (node.name) return node.name;
-    if (!this.startPositions) {
-      this.startPositions = new Map();
-      this.startNodes.forEach((n, i) => this.startPositions!.set(n, i));
-    }
-    const i = this.startPositions.get(node);
+    const i = this.startPositions.of(node);
     if (i !== undefined) return nodeLabel(node, i);
     const now = this.list.indexOf(node);
     return now === undefined ? node.opType : nodeLabel(node, now);
@@ -342,25 +357,55 @@ export class EditContext {
 
   // ---- names ----------------------------------------------------------------------------------
 
-  /** A node or tensor name not used anywhere in the graph yet (`base`, else `base_1`, `base_2`, ...). */
-  fresh(base: string): string {
-    if (!this.names) {
-      this.flush();
-      const s = new Set<string>();
+  private get listedNames(): Set<string> {
+    if (!this.listed) {
       const g = this.graph;
-      for (const n of g.node) {
-        if (n.name) s.add(n.name);
-        for (const o of n.output) s.add(o);
-        for (const i of n.input) s.add(i);
-      }
-      for (const t of g.initializer) s.add(t.name);
-      for (const v of [...g.input, ...g.output, ...g.valueInfo]) s.add(v.name);
+      const s = new Set<string>();
+      for (const v of g.input) s.add(v.name);
+      for (const v of g.output) s.add(v.name);
       for (const sp of g.sparseInitializer) if (sp.values) s.add(sp.values.name);
-      this.names = s;
+      this.listed = s;
+    }
+    return this.listed;
+  }
+
+  /**
+   * A node or tensor name not used anywhere in the graph yet (`base`, else `base_1`, `base_2`, ...):
+   * not the name of a node, a tensor a node reads or writes, an initializer, a graph input or output
+   * or a value info, nor one handed out earlier in this edit or in use at the first call.
+   */
+  fresh(base: string): string {
+    const reserved = (this.reserved ??= new Set());
+    const maps = this.m;
+    let inUse: (name: string) => boolean;
+    if (maps.exact && !maps.namesRepeat) {
+      const listed = this.listedNames;
+      const described = valueInfoNames(this.graph.valueInfo);
+      inUse = (name) =>
+        reserved.has(name) || maps.byName.has(name) || maps.producer.has(name) || maps.readers.has(name) ||
+        this.inits.get(name) !== undefined || listed.has(name) || described.has(name);
+    } else {
+      // The maps miss a repeated name's other nodes: every name in use, as it is now.
+      if (!this.names) {
+        this.flush();
+        const s = new Set<string>();
+        const g = this.graph;
+        for (const n of g.node) {
+          if (n.name) s.add(n.name);
+          for (const o of n.output) s.add(o);
+          for (const i of n.input) s.add(i);
+        }
+        for (const t of g.initializer) s.add(t.name);
+        for (const v of [...g.input, ...g.output, ...g.valueInfo]) s.add(v.name);
+        for (const sp of g.sparseInitializer) if (sp.values) s.add(sp.values.name);
+        this.names = s;
+      }
+      const names = this.names;
+      inUse = (name) => reserved.has(name) || names.has(name);
     }
     let name = base;
-    for (let k = 1; this.names.has(name); k++) name = `${base}_${k}`;
-    this.names.add(name);
+    for (let k = 1; inUse(name); k++) name = `${base}_${k}`;
+    reserved.add(name);
     return name;
   }
 
@@ -372,53 +417,54 @@ export class EditContext {
     if (old === tensor) return;
     const input = node.input.slice();
     input[slot] = tensor;
-    const maps = this.maps;
-    if (maps) {
-      if (old) dropReaders(maps.readers, old, (r) => r.node === node && r.slot === slot);
-      if (tensor) addReader(maps.readers, tensor, { node, slot });
+    this.m.moveReader(node, slot, old ?? '', tensor);
+    for (const t of [old, tensor]) {
+      if (!t) continue;
+      this.touched.add(t);
+      this.reserved?.add(t);
     }
-    this.journal.set(node, 'input', input);
+    this.set(node, 'input', input);
   }
 
   /** Insert `nodes` (in order) just before `before`, a node of the graph. */
   insertNodes(nodes: Node[], before: Node): void {
     if (!this.list.has(before)) throw new EditError(`internal: node ${before.name} is not in the graph`);
+    const maps = this.m;
     this.list.insertBefore(nodes, before);
     if (nodes.some((n) => COMPUTE_OPS.has(n.opType))) this.computeGeneration++;
-    const maps = this.maps;
-    if (!maps) return;
     for (const n of nodes) {
-      this.addReads(maps.readers, n);
-      if (n.name && maps.byName) {
-        if (!maps.byName.has(n.name)) maps.byName.set(n.name, n);
-        else this.namesRepeat = true;
-      }
-      // A name produced twice is refused by commit(); until then the existing producer is kept.
-      for (const o of n.output) if (o && !maps.producer.has(o)) maps.producer.set(o, n);
+      // A tensor produced twice is refused by commit(); until then the existing producer is kept.
+      maps.addNode(n);
+      this.touch(n, false);
     }
   }
 
   /** Replace `node` by `replacement` at the same position. */
   replaceNode(node: Node, replacement: Node): void {
     this.indexOf(node); // refuses a node that is not in the graph
+    const maps = this.m;
     this.list.replace(node, replacement);
     if (COMPUTE_OPS.has(node.opType) || COMPUTE_OPS.has(replacement.opType)) this.computeGeneration++;
-    const maps = this.maps;
-    if (!maps) return;
-    this.dropReads(maps.readers, node);
-    for (const o of node.output) if (o && maps.producer.get(o) === node) maps.producer.delete(o);
-    if (maps.byName?.get(node.name) === node) maps.byName.delete(node.name);
-    if (replacement.name && maps.byName) {
-      if (!maps.byName.has(replacement.name)) maps.byName.set(replacement.name, replacement);
-      else this.namesRepeat = true;
-    }
-    this.addReads(maps.readers, replacement);
-    for (const o of replacement.output) if (o && !maps.producer.has(o)) maps.producer.set(o, replacement);
+    maps.removeNode(node);
+    maps.addNode(replacement);
+    this.touch(node, true);
+    this.touch(replacement, false);
+  }
+
+  /** Set the attributes of `node` (a graph attribute may change what its subgraphs read). */
+  setAttributes(node: Node, attribute: Attribute[]): void {
+    const maps = this.m;
+    maps.removeNode(node);
+    this.touch(node, false);
+    this.set(node, 'attribute', attribute);
+    maps.addNode(node);
+    this.touch(node, false);
   }
 
   addInitializers(tensors: Tensor[]): void {
     if (tensors.length === 0) return;
     this.inits.add(tensors);
+    for (const t of tensors) this.touched.add(t.name);
   }
 
   /**
@@ -470,39 +516,95 @@ export class EditContext {
         for (const o of n.output) gone.add(o);
       }
       for (const n of removed) {
-        this.dropReads(maps.readers, n);
-        for (const o of n.output) if (o && maps.producer.get(o) === n) maps.producer.delete(o);
-        if (maps.byName?.get(n.name) === n) maps.byName.delete(n.name);
+        maps.removeNode(n);
+        this.touch(n, true);
       }
     }
-    if (inits.length) this.inits.drop(inits);
+    if (inits.length) {
+      this.inits.drop(inits);
+      for (const t of inits) {
+        this.touched.add(t);
+        this.reserved?.add(t);
+      }
+    }
     return { nodes: [...removed], initializers: inits };
   }
 
   /**
-   * Validate; on a new problem undo everything and throw. The problems the graph had before are
-   * only looked for when it has some now (the journal takes the graph back there and forth), so a
-   * valid model is checked once per edit.
+   * Validate; on a new problem undo everything and throw. When every change went through the
+   * primitives and no tensor has two producers, only the tensors the edit touched are checked,
+   * through the maps: a problem anywhere else is one the graph had before. The whole graph's
+   * problems, before and after, are compared only when there is one (the journal takes the graph
+   * back there and forth). Then the maps are kept for the next edit (maps.ts).
    */
   commit(): void {
     this.flush();
-    const after = graphProblems(this.graph);
-    if (after.size === 0) return;
-    this.journal.undo();
-    const before = graphProblems(this.graph);
-    this.journal.redo();
-    const fresh = [...after].filter(([k]) => !before.has(k));
-    if (fresh.length) {
-      this.journal.undo();
-      this.reset();
-      const shown = fresh.slice(0, 3).map(([, msg]) => msg).join('; ');
-      throw new EditError(`refused: the edit would leave the graph invalid: ${shown}${fresh.length > 3 ? ` (and ${fresh.length - 3} more)` : ''}`);
+    const maps = this.byPrimitives ? this.m : undefined;
+    if (!maps?.exact || this.problemOn(this.touched, maps)) {
+      const keyOf = identityKeys();
+      const after = graphProblems(this.graph, keyOf);
+      if (after.size) {
+        this.journal.undo();
+        const before = graphProblems(this.graph, keyOf);
+        this.journal.redo();
+        const fresh = [...after].filter(([k]) => !before.has(k));
+        if (fresh.length) {
+          this.rollback();
+          const shown = fresh.slice(0, 3).map(([, msg]) => msg).join('; ');
+          throw new EditError(`refused: the edit would leave the graph invalid: ${shown}${fresh.length > 3 ? ` (and ${fresh.length - 3} more)` : ''}`);
+        }
+      }
     }
+    this.maps = undefined;
+    if (!maps) return;
+    const to = {};
+    keepMaps(this.graph, maps, to);
+    const log = maps.takeLog();
+    if (log && this.mapsFrom) followJournal(this.graph, this.journal, log, this.mapsFrom, to);
   }
 
-  /** Undo whatever was done so far (an edit that failed half way); changes not yet written are dropped. */
+  /**
+   * Whether the graph has one of `graphProblems`' problems on one of `tensors`: a reader with no
+   * graph input, initializer or earlier producer of it, a producer of an initializer's name, a graph
+   * output nobody produces. Through the maps, whose producers are unique (`exact`).
+   */
+  private problemOn(tensors: Iterable<string>, maps: GraphMaps): boolean {
+    const g = this.graph;
+    const listed = new Set(g.input.map((i) => i.name));
+    const stored = new Set<string>();
+    for (const sp of g.sparseInitializer) if (sp.values) stored.add(sp.values.name);
+    const outputs = new Set(g.output.map((o) => o.name));
+    for (const t of tensors) {
+      if (!t || listed.has(t)) continue;
+      const p = maps.producer.get(t);
+      if (this.inits.get(t) || stored.has(t)) {
+        if (p) return true;
+        continue;
+      }
+      const readers = maps.readers.get(t) ?? [];
+      if (!p) {
+        if (readers.length || outputs.has(t)) return true;
+        continue;
+      }
+      const at = this.list.indexOf(p);
+      if (at === undefined) return true;
+      for (const r of readers) if (!((this.list.indexOf(r.node) ?? -1) > at)) return true;
+    }
+    return false;
+  }
+
+  /** Undo whatever was done so far (an edit that failed half way or was refused); changes not yet written are dropped. */
   rollback(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.journal.undo();
+    const maps = this.maps;
+    const log = maps?.takeLog();
+    if (maps && log && this.mapsFrom && this.byPrimitives) {
+      // Back where they were taken: kept for the next edit.
+      maps.replay(log, true);
+      keepMaps(this.graph, maps, this.mapsFrom);
+    }
     this.reset();
   }
 }
@@ -565,31 +667,12 @@ export function newTensor(name: string, dataType: number, dims: number[], values
 
 // ---- validation -----------------------------------------------------------------------------
 
-const EMPTY_READS: string[] = [];
-
-/** Tensors a node's subgraphs read from the enclosing scope (not defined inside them). */
-export function subgraphFreeReads(node: Node): string[] {
-  let out: string[] | undefined;
-  if (!node.attribute.some((a) => a.g !== undefined || a.graphs.length > 0)) return EMPTY_READS;
-  for (const a of node.attribute) {
-    const graphs = a.g ? [a.g, ...a.graphs] : a.graphs;
-    for (const sg of graphs) {
-      const defined = new Set<string>();
-      for (const i of sg.input) defined.add(i.name);
-      for (const t of sg.initializer) defined.add(t.name);
-      const visit = (n: Node): void => {
-        for (const t of n.input) if (t && !defined.has(t)) (out ??= []).push(t);
-        for (const t of subgraphFreeReads(n)) if (!defined.has(t)) (out ??= []).push(t);
-        for (const o of n.output) defined.add(o);
-      };
-      sg.node.forEach(visit);
-    }
-  }
-  return out ?? [];
-}
-
-/** Structural problems of the main graph, keyed so that the same problem before and after an edit compares equal. */
-export function graphProblems(g: Graph): Map<string, string> {
+/**
+ * Structural problems of the main graph, keyed so that the same problem before and after an edit
+ * compares equal. A node is keyed by its label, or by `nodeKey` (`identityKeys`: an unnamed node
+ * keeps its key when an edit moves its index).
+ */
+export function graphProblems(g: Graph, nodeKey: (n: Node, label: string) => string = (_n, label) => label): Map<string, string> {
   const problems = new Map<string, string>();
   const defined = new Set<string>();
   for (const i of g.input) defined.add(i.name);
@@ -599,7 +682,7 @@ export function graphProblems(g: Graph): Map<string, string> {
     const check = (t: string): void => {
       if (t && !defined.has(t)) {
         const label = n.name || `${n.opType}#${idx}`;
-        problems.set(`use:${t}:${label}`, `${label} reads "${t}" before (or without) anything producing it`);
+        problems.set(`use:${t}:${nodeKey(n, label)}`, `${label} reads "${t}" before (or without) anything producing it`);
       }
     };
     for (const t of n.input) check(t);
@@ -612,4 +695,23 @@ export function graphProblems(g: Graph): Map<string, string> {
   });
   for (const o of g.output) if (!defined.has(o.name)) problems.set(`out:${o.name}`, `graph output "${o.name}" is produced by nothing`);
   return problems;
+}
+
+/** Keys for `graphProblems` that tell nodes apart by identity (one function per comparison). */
+function identityKeys(): (n: Node) => string {
+  const ids = new Map<Node, number>();
+  return (n) => {
+    let id = ids.get(n);
+    if (id === undefined) ids.set(n, (id = ids.size));
+    return `@${id}`;
+  };
+}
+
+const valueInfoNameSets = new WeakMap<readonly ValueInfo[], Set<string>>();
+
+/** The names of a value-info list, kept per list (lists are replaced, never changed). */
+function valueInfoNames(list: readonly ValueInfo[]): Set<string> {
+  let names = valueInfoNameSets.get(list);
+  if (!names) valueInfoNameSets.set(list, (names = new Set(list.map((v) => v.name))));
+  return names;
 }

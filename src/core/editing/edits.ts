@@ -135,7 +135,6 @@ export function applyEdit(decoded: DecodedModel, request: EditRequest): AppliedE
     if (typeof request !== 'object' || request === null || typeof (request as { kind?: unknown }).kind !== 'string') throw new EditError('malformed edit request: an object with a "kind" is expected');
     run(ctx, request, out);
     ctx.commit();
-    ctx.invalidate();
     ctx.journal.seal();
   } catch (e) {
     ctx.rollback();
@@ -646,7 +645,7 @@ function setAttribute(ctx: EditContext, nodeName: string, name: string, value: n
     const at = existing ? n.attribute.indexOf(existing) : attrs.length;
     attrs.splice(at, 0, intAttribute(name, value));
   }
-  ctx.journal.set(n, 'attribute', attrs);
+  ctx.setAttributes(n, attrs);
   out.nodes.push(n);
   out.messages.push(`${nodeName}.${name} = ${value ?? '(removed)'}.`);
   out.inverses.push(() => ({ kind: 'setAttribute', node: ctx.label(n), name, value: previous }));

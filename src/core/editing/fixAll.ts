@@ -19,7 +19,8 @@
 import { findRule, ruleNumber, type AnalysisReport, type Finding, type Fix, type FixEdit, type RuleId } from '../analysis/index';
 import { labelRef, nodeLabel } from '../graph/index';
 import type { DecodedModel, Node } from '../onnx/index';
-import { EditError, subgraphFreeReads } from './context';
+import { EditError } from './context';
+import { subgraphFreeReads } from './maps';
 import { applyEdit, type EditRequest } from './edits';
 import type { Journal } from './journal';
 

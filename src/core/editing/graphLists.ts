@@ -15,10 +15,39 @@
  */
 import type { Node, Tensor } from '../onnx/index';
 
+/**
+ * Where each node of a list that is never changed stands. The first few lookups scan the list (a
+ * single edit asks for a handful of positions in a 50,000-node list); later ones use a map built then.
+ */
+export class Positions {
+  private map: Map<Node, number> | undefined;
+  private scans = 0;
+
+  constructor(private readonly list: readonly Node[]) {}
+
+  of(node: Node): number | undefined {
+    if (!this.map) {
+      if (this.scans++ < Positions.SCANS) {
+        const i = this.list.indexOf(node);
+        return i < 0 ? undefined : i;
+      }
+      const map = new Map<Node, number>();
+      this.list.forEach((n, i) => map.has(n) || map.set(n, i));
+      this.map = map;
+    }
+    return this.map.get(node);
+  }
+
+  /** Lookups by scan before the map is built (a scan of 50,000 nodes takes ~12 µs, the map ~10 ms). */
+  static readonly SCANS = 64;
+}
+
 export class NodeList {
   private base: readonly Node[];
-  /** Slot of each node standing at a base slot (a replacement stands at the slot of the node it replaced). */
-  private slotMap: Map<Node, number> | undefined;
+  /** Base slot of each node of `base` (which never changes). */
+  private positions: Positions;
+  /** Slot of each replacement standing at a base slot. */
+  private readonly moved = new Map<Node, number>();
   /** Nodes inserted before the node of each base slot, in order. */
   private readonly groups = new Map<number, Node[]>();
   /** The base slot whose group holds each inserted node. */
@@ -30,8 +59,9 @@ export class NodeList {
   /** Fenwick tree over the slots' weights (present or not, plus inserted before); absent while nothing changed. */
   private tree: Int32Array | undefined;
 
-  constructor(base: readonly Node[]) {
+  constructor(base: readonly Node[], positions = new Positions(base)) {
     this.base = base;
+    this.positions = positions;
   }
 
   /** Whether the list differs from the one last written. */
@@ -39,12 +69,11 @@ export class NodeList {
     return this.tree !== undefined || this.replaced.size > 0;
   }
 
-  private get slots(): Map<Node, number> {
-    if (this.slotMap) return this.slotMap;
-    const slots = new Map<Node, number>();
-    this.base.forEach((n, i) => slots.set(n, i));
-    this.slotMap = slots;
-    return slots;
+  /** The base slot `node` stands at now (undefined: removed, replaced, inserted, or never there). */
+  private slotOf(node: Node): number | undefined {
+    const slot = this.moved.get(node) ?? this.positions.of(node);
+    if (slot === undefined || this.gone?.[slot]) return undefined;
+    return (this.replaced.get(slot) ?? this.base[slot]) === node ? slot : undefined;
   }
 
   /** Sum of the weights of the slots before `slot`: the index of the first node of that slot's group. */
@@ -69,22 +98,23 @@ export class NodeList {
   }
 
   has(node: Node): boolean {
-    return this.slots.has(node) || this.groupOf.has(node);
+    return this.groupOf.has(node) || this.slotOf(node) !== undefined;
   }
 
   /** Index of `node` in the current list, or undefined when it is not in it. */
   indexOf(node: Node): number | undefined {
-    const slot = this.slots.get(node);
-    if (slot !== undefined) return this.before(slot) + (this.groups.get(slot)?.length ?? 0);
     const g = this.groupOf.get(node);
-    if (g === undefined) return undefined;
+    if (g === undefined) {
+      const slot = this.slotOf(node);
+      return slot === undefined ? undefined : this.before(slot) + (this.groups.get(slot)?.length ?? 0);
+    }
     return this.before(g) + this.groups.get(g)!.indexOf(node);
   }
 
   /** Insert `nodes` (in order) just before `anchor`, a node of the current list. */
   insertBefore(nodes: readonly Node[], anchor: Node): void {
     if (nodes.length === 0) return;
-    let slot = this.slots.get(anchor);
+    let slot = this.groupOf.has(anchor) ? undefined : this.slotOf(anchor);
     if (slot !== undefined) {
       const group = this.groups.get(slot);
       if (group) group.push(...nodes);
@@ -101,9 +131,8 @@ export class NodeList {
 
   /** Remove `node` from the current list (nothing when it is not in it). */
   remove(node: Node): void {
-    const slot = this.slots.get(node);
+    const slot = this.groupOf.has(node) ? undefined : this.slotOf(node);
     if (slot !== undefined) {
-      this.slots.delete(node);
       (this.gone ??= new Uint8Array(this.base.length))[slot] = 1;
       this.weigh(slot, -1);
       return;
@@ -118,10 +147,9 @@ export class NodeList {
 
   /** Put `replacement` where `node` is. */
   replace(node: Node, replacement: Node): void {
-    const slot = this.slots.get(node);
+    const slot = this.groupOf.has(node) ? undefined : this.slotOf(node);
     if (slot !== undefined) {
-      this.slots.delete(node);
-      this.slots.set(replacement, slot);
+      this.moved.set(replacement, slot);
       this.replaced.set(slot, replacement);
       return;
     }
@@ -144,7 +172,8 @@ export class NodeList {
       if (!gone?.[i]) out.push(this.replaced.get(i) ?? this.base[i]!);
     }
     this.base = out;
-    this.slotMap = undefined;
+    this.positions = new Positions(out);
+    this.moved.clear();
     this.groups.clear();
     this.groupOf.clear();
     this.gone = undefined;

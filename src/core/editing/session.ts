@@ -20,6 +20,7 @@ import type { Journal } from './journal';
 import type { DecodedModel, Node } from '../onnx/index';
 import { EditError } from './context';
 import { applyEdit, type AppliedEdit, type EditRequest, type RemovedQuant } from './edits';
+import { keptMaps } from './maps';
 import { resolveTargetIn, TargetIndex, type TargetLookup } from './targets';
 
 export class EditSession {
@@ -117,8 +118,15 @@ export class EditSession {
     let byName: Map<string, Node[]> | undefined;
     let index: TargetIndex | undefined;
     let position: Map<Node, number> | undefined;
+    // The name map the last edit kept, while names are unique (else every node of a name is wanted).
+    const kept = this.decoded.model.graph ? keptMaps(this.decoded.model.graph) : undefined;
+    const unique = kept && !kept.namesRepeat ? kept.byName : undefined;
     const lookup: TargetLookup = {
       named: (name) => {
+        if (unique) {
+          const n = unique.get(name);
+          return n ? [n] : [];
+        }
         if (!byName) {
           byName = new Map();
           for (const n of now) {
