@@ -214,7 +214,7 @@ export function registerTaskCommands(context: vscode.ExtensionContext, s: TaskCo
    * The workspace trust the commands go by: VS Code's, or in the integration tests' extension host
    * the one `qdqStudio.internal.workspaceTrust` set (their code-server always trusts the workspace).
    */
-  let trustForTests: boolean | undefined;
+  let trustForTests: false | undefined;
   /** False, with a warning (logged too) offering Manage Workspace Trust, when tasks may not run. */
   function trusted(): boolean {
     const problem = taskTrustProblem(trustForTests ?? vscode.workspace.isTrusted);
@@ -225,9 +225,10 @@ export function registerTaskCommands(context: vscode.ExtensionContext, s: TaskCo
   }
   if (context.extensionMode === vscode.ExtensionMode.Test) {
     context.subscriptions.push(
-      // workspaceTrust(trusted | undefined): the trust the task commands see (undefined: VS Code's again).
+      // workspaceTrust(false | undefined): act as in Restricted Mode (undefined: VS Code's trust again).
+      // It can only take trust away, never grant it.
       vscode.commands.registerCommand('qdqStudio.internal.workspaceTrust', (given: unknown) => {
-        if (given !== undefined && typeof given !== 'boolean') return false;
+        if (given !== undefined && given !== false) return false;
         trustForTests = given;
         return true;
       }),
