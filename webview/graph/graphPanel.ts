@@ -8,14 +8,14 @@
 import cytoscape from 'cytoscape';
 import type { GraphLayoutDto, GraphRefDto, GraphViewDto, GraphViewMessage, SubgraphStepDto, ViewModeDto } from '../../src/protocol/graphView';
 import type { GraphCommand, GraphReportDto, GraphUiStateDto } from '../../src/protocol/messages';
-import type { GraphOverlayDto, OverlayNodeDto } from '../../src/protocol/overlay';
-import type { NodePropertiesDto, PropertiesMessage } from '../../src/protocol/properties';
-import { h, replaceChildren } from '../dom';
+import type { GraphOverlayDto } from '../../src/protocol/overlay';
+import type { PropertiesMessage } from '../../src/protocol/properties';
+import { h } from '../dom';
 import type { ViewStateStore } from '../state';
 import { shareStyleKeyScratch } from './cyMemory';
 import { measureFontMetrics } from './fontMetrics';
 import { Overview } from './overview';
-import { edgePropertiesView, nodePropertiesView } from './properties';
+import { overlayNotes, PropertiesPane } from './propertiesPane';
 import { Announcer, onGraphKey, selectionSentence } from './keyboard';
 import { graphBodyLayout } from './paneLayout';
 import { computeMarks, markData, markLegendRows, markPalette, type MarkPalette, type Marks } from './marks';
@@ -65,7 +65,8 @@ export class GraphPanel {
   private readonly statusBox: HTMLElement;
   private readonly legend = new GraphLegend();
   private readonly toolbar: GraphToolbar;
-  private readonly propsBox: HTMLElement;
+  /** The selected node's or edge's properties (propertiesPane.ts). */
+  private readonly props: PropertiesPane;
   private readonly overview: Overview;
   private readonly body: HTMLElement;
   /** Says the keyboard's selection to screen readers (aria-live), the last of a burst only. */
@@ -96,7 +97,6 @@ export class GraphPanel {
   private pendingReveal: string | undefined;
   private generation = 0;
   private badgedNodes = 0;
-  private propsTitle: string | undefined;
   private restoredViewport = false;
   /** The viewport to keep for the next drawing (a refresh after an edit). */
   private keepViewport: Viewport | undefined;
@@ -117,7 +117,6 @@ export class GraphPanel {
     styling: () => ({ coloring: this.coloring, marks: this.marks, palette: this.markColors }),
     completed: (t0) => this.completed(t0),
   });
-  private readonly propCache = new Map<string, Promise<NodePropertiesDto>>();
 
   constructor(
     private readonly root: HTMLElement,
@@ -207,9 +206,14 @@ export class GraphPanel {
       },
       { capture: true },
     );
-    this.propsBox = h('aside', { className: 'graph-props', attrs: { id: 'graph-props', 'aria-label': 'Properties', tabindex: -1 }, data: { testid: 'properties' } });
-    this.showPropsHint();
-    this.body = h('div', { className: 'graph-body' }, this.canvasWrap, this.propsBox);
+    this.props = new PropertiesPane({
+      shown: () => this.crumbs[this.crumbs.length - 1]!.ref,
+      requestProperties: (ref, node) => host.requestProperties(ref, node),
+      openSubgraph: (n, attr, index) => this.openSubgraph(n, attr, index),
+      openFunction: (domain, name) => this.openFunction(domain, name),
+      reveal: (name) => this.reveal(name),
+    });
+    this.body = h('div', { className: 'graph-body' }, this.canvasWrap, this.props.element);
 
     this.element = h('div', { className: 'graph-tab' }, this.toolbar.element, this.body, this.announcer.element);
     this.updateModeButton();
@@ -331,7 +335,7 @@ export class GraphPanel {
     this.view = view;
     this.layout = layout;
     this.index = viewIndexOf(view); // the one the properties panel asks too
-    this.propCache.clear();
+    this.props.clearCache();
     const elements = toElements(view, layout);
     this.elements = elements;
     this.qdqBadges = elements.qdqBadges;
@@ -591,22 +595,13 @@ export class GraphPanel {
     this.legend.focusToggle();
   }
 
-  private overlayNotes(name: string): { source: string; entry: OverlayNodeDto }[] {
-    const notes: { source: string; entry: OverlayNodeDto }[] = [];
-    for (const [source, o] of Object.entries(this.overlays)) {
-      const entry = o.nodes[name];
-      if (entry) notes.push({ source: o.label || source, entry });
-    }
-    return notes;
-  }
-
   private tooltip(i: number): string {
     const view = this.view;
     if (!view) return '';
     const v = view.nodes[i]!;
     const key = nodeKey(view, v);
     const lines = [v.op !== undefined ? `${view.ops[v.op]} ${key}` : key];
-    for (const n of this.overlayNotes(key)) if (n.entry.tooltip) lines.push(n.entry.tooltip);
+    for (const n of overlayNotes(this.overlays, key)) if (n.entry.tooltip) lines.push(n.entry.tooltip);
     return lines.join('\n');
   }
 
@@ -797,7 +792,7 @@ export class GraphPanel {
     this.selectedKey = undefined;
     this.store.updateGraph({ selected: undefined });
     this.postState();
-    this.showPropsHint();
+    this.props.showHint();
   }
 
   private postState(): void {
@@ -805,44 +800,14 @@ export class GraphPanel {
     this.host.postState({ mode: this.mode, ...(selected ? { selected } : {}) });
   }
 
-  private showPropsHint(): void {
-    this.propsTitle = undefined;
-    replaceChildren(this.propsBox, h('p', { className: 'muted props-hint' }, 'Select a node or a quantized edge to see its properties.'));
-  }
-
-  private loadProps = (node: number): Promise<NodePropertiesDto> => {
-    const ref = this.crumbs[this.crumbs.length - 1]!.ref;
-    const key = `${JSON.stringify(ref)}#${node}`;
-    let p = this.propCache.get(key);
-    if (!p) {
-      p = this.host.requestProperties(ref, node).then((m) => {
-        if (!m.properties) throw new Error(m.error ?? 'no properties');
-        return m.properties;
-      });
-      this.propCache.set(key, p);
-      p.catch(() => this.propCache.delete(key));
-    }
-    return p;
-  };
-
+  /** The selection's properties in the pane (propertiesPane.ts). */
   private refreshProps(): void {
     const cy = this.cy;
     const view = this.view;
     if (!cy || !view) return;
     const sel = cy.$(':selected')[0];
     if (!sel) return;
-    const actions = {
-      load: this.loadProps,
-      openSubgraph: (n: number, attr: string, index: number | undefined) => this.openSubgraph(n, attr, index),
-      openFunction: (domain: string, name: string) => this.openFunction(domain, name),
-      reveal: (name: string) => this.reveal(name),
-    };
-    const i = sel.data('i') as number;
-    const content = sel.isNode()
-      ? nodePropertiesView(view, i, this.overlayNotes(nodeKey(view, view.nodes[i]!)), actions)
-      : edgePropertiesView(view, i, actions);
-    replaceChildren(this.propsBox, content);
-    this.propsTitle = content.querySelector('[data-testid="props-title"]')?.textContent ?? undefined;
+    this.props.show(view, sel.data('i') as number, sel.isNode(), this.overlays);
   }
 
   private restoreSelection(): void {
@@ -854,11 +819,11 @@ export class GraphPanel {
     }
     const key = this.store.current.graph?.selected;
     if (!key) {
-      this.showPropsHint();
+      this.props.showHint();
       return;
     }
     const found = this.selectByKey(key, false);
-    if (!found) this.showPropsHint();
+    if (!found) this.props.showHint();
   }
 
   /**
@@ -1031,8 +996,7 @@ export class GraphPanel {
       const i = sel.data('i') as number;
       selected = sel.isNode() ? nodeKey(view, view.nodes[i]!) : view.tensors[view.edges[i]!.tensor]?.name;
     }
-    const props = this.propsBox;
-    const scaleCount = props.querySelector('[data-testid="qdq-scale-count"]')?.textContent;
+    const properties = this.props.report();
     return {
       state: this.status,
       tab,
@@ -1048,18 +1012,7 @@ export class GraphPanel {
       overlaySources: Object.keys(this.overlays),
       badgedNodes: this.badgedNodes,
       ...(this.toolbar.searchInput.value ? { search: { query: this.toolbar.searchInput.value, hits: this.hits.length, current: this.hitCursor + 1 } } : {}),
-      ...(this.propsTitle !== undefined
-        ? {
-            properties: {
-              title: this.propsTitle,
-              ...(scaleCount ? { scaleValues: Number(scaleCount) } : {}),
-              ...(props.querySelector('[data-testid="qdq-scale-min"]') ? { scaleMin: props.querySelector('[data-testid="qdq-scale-min"]')!.textContent ?? '' } : {}),
-              ...(props.querySelector('[data-testid="qdq-scale-max"]') ? { scaleMax: props.querySelector('[data-testid="qdq-scale-max"]')!.textContent ?? '' } : {}),
-              weights: props.querySelectorAll('.prop-weight').length,
-              stats: props.querySelectorAll('[data-testid="weight-stats"]').length,
-            },
-          }
-        : {}),
+      ...(properties ? { properties } : {}),
       ...(cy ? { zoom: cy.zoom() } : {}),
       ...(cy && this.layout ? { visibleNodes: nodesMeeting(this.layout, shownRect({ zoom: cy.zoom(), pan: cy.pan() }, cy.width(), cy.height())) } : {}),
       ...(cy && sel ? { selectionOnScreen: this.viewport.onScreen(cy, sel) } : {}),
