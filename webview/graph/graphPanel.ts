@@ -26,7 +26,7 @@ import { GraphLegend, type LegendItem } from './legend';
 import { GraphToolbar } from './toolbar';
 import { CanvasViewport, MAX_ZOOM, MIN_ZOOM } from './canvasViewport';
 import { resolveColor, themeKind, watchTheme } from './theme';
-import { carryHit, searchCountText } from './searchState';
+import { GraphSearch } from './graphSearch';
 import { DEFAULT_COLOR_SOURCE, OP_TYPE_SOURCE, edgeId, effectiveColorSource, nodeId, nodeKey, splitForFirstPaint, toElements, viewIndexOf, viewRect, type ViewIndex, type ElementSet, type Viewport } from './viewModel';
 import { firstViewport, fitViewport, nodeBox, nodesMeeting, settleViewport, shownRect, type Rect } from './viewportPlan';
 
@@ -65,6 +65,8 @@ export class GraphPanel {
   private readonly statusBox: HTMLElement;
   private readonly legend = new GraphLegend();
   private readonly toolbar: GraphToolbar;
+  /** The toolbar's search: hits marked, stepped through, kept across redraws (graphSearch.ts). */
+  private readonly search: GraphSearch;
   /** The selected node's or edge's properties (propertiesPane.ts). */
   private readonly props: PropertiesPane;
   private readonly overview: Overview;
@@ -88,12 +90,6 @@ export class GraphPanel {
   private colorSource: string;
   private overlays: Record<string, GraphOverlayDto> = {};
   private crumbs: Crumb[] = [{ ref: MAIN, title: 'Main graph' }];
-  private hits: { kind: 'node' | 'edge'; index: number }[] = [];
-  private hitCursor = -1;
-  /** The current hit's key (`n:<node key>` / `e:<tensor>`), followed across redraws (searchState.ts). */
-  private hitKey: string | undefined;
-  /** The current hit was lost in a redraw (the counter says the results changed). */
-  private hitsChanged = false;
   private pendingReveal: string | undefined;
   private generation = 0;
   private badgedNodes = 0;
@@ -130,15 +126,23 @@ export class GraphPanel {
     this.toolbar = new GraphToolbar({
       toggleMode: () => this.toggleMode(),
       setColorSource: (id) => this.setColorSource(id),
-      search: (query) => this.runSearch(query, false),
-      stepHit: (delta) => this.stepHit(delta),
+      search: (query) => this.search.run(query, false),
+      stepHit: (delta) => this.search.step(delta),
       leaveSearch: () => {
-        this.runSearch('', false);
+        this.search.run('', false);
         this.cyContainer.focus();
       },
       fit: () => this.viewport.fit(),
       zoomToSelection: () => this.zoomToSelection(),
       toggleProps: () => this.setPropsCollapsed(!this.store.isCollapsed(PROPS_SECTION)),
+    });
+    this.search = new GraphSearch(this.toolbar, {
+      cy: () => this.cy,
+      view: () => this.view,
+      index: () => this.index,
+      selectedKey: () => this.selectedKey,
+      ensureAll: () => this.stream.ensureAll(),
+      centreOn: (ele, zoom) => this.viewport.centreOn(ele, zoom),
     });
 
     this.cyContainer = h('div', {
@@ -455,7 +459,7 @@ export class GraphPanel {
     this.applyColors(true);
     this.updateColorSelect();
     this.restoreSelection();
-    if (this.toolbar.searchInput.value) this.runSearch(this.toolbar.searchInput.value, false, true);
+    this.search.rerun();
     this.renderCrumbs();
   }
 
@@ -486,7 +490,7 @@ export class GraphPanel {
     if (t0 !== undefined) this.root.dataset.qdqCompleteMs = String(Math.round(performance.now() - t0));
     // Streaming is over: drop what only it needed.
     this.elements = undefined;
-    if (this.toolbar.searchInput.value) this.runSearch(this.toolbar.searchInput.value, false, true);
+    this.search.rerun();
   }
 
   /** When the last `graphView` message arrived (first paint is measured from there). */
@@ -897,65 +901,7 @@ export class GraphPanel {
   // ---- search --------------------------------------------------------------------------------
 
   find(text?: string): void {
-    if (text !== undefined) {
-      this.toolbar.searchInput.value = text;
-      this.runSearch(text, true);
-    }
-    this.toolbar.searchInput.focus();
-    this.toolbar.searchInput.select();
-  }
-
-  /**
-   * Runs the search on the current drawing and marks its hits. `redraw`: the same query on a new
-   * drawing (or the rest of one streamed in), so the hit that was current stays current when it is
-   * still a hit (searchState.ts); typing starts with none current.
-   */
-  private runSearch(query: string, jump: boolean, redraw = false): void {
-    const cy = this.cy;
-    const index = this.index;
-    if (!cy || !index) return;
-    cy.batch(() => cy.$('.hit').removeClass('hit'));
-    this.hits = index.search(query);
-    if (redraw) {
-      const carried = carryHit(this.hitKey, this.hits.map((hit) => this.hitKeyOf(hit)), this.selectedKey);
-      this.hitCursor = carried.cursor;
-      this.hitsChanged = carried.changed;
-    } else {
-      this.hitCursor = -1;
-      this.hitsChanged = false;
-    }
-    this.hitKey = this.hitCursor >= 0 ? this.hitKeyOf(this.hits[this.hitCursor]!) : undefined;
-    cy.batch(() => {
-      for (const hit of this.hits.slice(0, 5000)) cy.getElementById(hit.kind === 'node' ? nodeId(hit.index) : edgeId(hit.index)).addClass('hit');
-    });
-    this.updateSearchCount(query);
-    if (jump && this.hits.length) this.stepHit(1);
-  }
-
-  /** A hit's key, in the selection's format (`n:<node key>` / `e:<tensor>`). */
-  private hitKeyOf(hit: { kind: 'node' | 'edge'; index: number }): string {
-    const view = this.view!;
-    return hit.kind === 'node' ? `n:${nodeKey(view, view.nodes[hit.index]!)}` : `e:${view.tensors[view.edges[hit.index]!.tensor]?.name ?? ''}`;
-  }
-
-  private updateSearchCount(query: string): void {
-    this.toolbar.setSearchCount(searchCountText(query, this.hits.length, this.hitCursor, this.hitsChanged), this.hitsChanged ? 'The graph changed and the current result is gone; Enter goes to the first' : '');
-  }
-
-  private stepHit(delta: number): void {
-    const cy = this.cy;
-    if (!cy || this.hits.length === 0) return;
-    this.stream.ensureAll();
-    // From none current: Enter goes to the first hit, Shift+Enter to the last.
-    this.hitCursor = this.hitCursor < 0 ? (delta > 0 ? 0 : this.hits.length - 1) : (this.hitCursor + delta + this.hits.length) % this.hits.length;
-    const hit = this.hits[this.hitCursor]!;
-    this.hitKey = this.hitKeyOf(hit);
-    this.hitsChanged = false;
-    const ele = cy.getElementById(hit.kind === 'node' ? nodeId(hit.index) : edgeId(hit.index));
-    cy.$(':selected').unselect();
-    ele.select();
-    this.viewport.centreOn(ele, Math.max(cy.zoom(), 0.6));
-    this.updateSearchCount(this.toolbar.searchInput.value);
+    this.search.find(text);
   }
 
   // ---- keyboard ------------------------------------------------------------------------------
@@ -997,6 +943,7 @@ export class GraphPanel {
       selected = sel.isNode() ? nodeKey(view, view.nodes[i]!) : view.tensors[view.edges[i]!.tensor]?.name;
     }
     const properties = this.props.report();
+    const search = this.search.report();
     return {
       state: this.status,
       tab,
@@ -1011,7 +958,7 @@ export class GraphPanel {
       legend: this.legend.labels(),
       overlaySources: Object.keys(this.overlays),
       badgedNodes: this.badgedNodes,
-      ...(this.toolbar.searchInput.value ? { search: { query: this.toolbar.searchInput.value, hits: this.hits.length, current: this.hitCursor + 1 } } : {}),
+      ...(search ? { search } : {}),
       ...(properties ? { properties } : {}),
       ...(cy ? { zoom: cy.zoom() } : {}),
       ...(cy && this.layout ? { visibleNodes: nodesMeeting(this.layout, shownRect({ zoom: cy.zoom(), pan: cy.pan() }, cy.width(), cy.height())) } : {}),
