@@ -27,6 +27,7 @@ import { GraphToolbar } from './toolbar';
 import { CanvasViewport, MAX_ZOOM, MIN_ZOOM } from './canvasViewport';
 import { resolveColor, themeKind, watchTheme } from './theme';
 import { GraphSearch } from './graphSearch';
+import { GraphContextMenu } from './contextMenu';
 import { DEFAULT_COLOR_SOURCE, OP_TYPE_SOURCE, edgeId, effectiveColorSource, nodeId, nodeKey, splitForFirstPaint, toElements, viewIndexOf, viewRect, type ViewIndex, type ElementSet, type Viewport } from './viewModel';
 import { firstViewport, fitViewport, nodeBox, nodesMeeting, settleViewport, shownRect, type Rect } from './viewportPlan';
 
@@ -75,6 +76,8 @@ export class GraphPanel {
   private readonly announcer = new Announcer();
   /** Fit, centring, the view kept clear of the legend and through resizes (canvasViewport.ts). */
   private readonly viewport: CanvasViewport;
+  /** VS Code's context menu on the canvas: what it offers for the node or edge (contextMenu.ts). */
+  private readonly contextMenu: GraphContextMenu;
 
   private cy: cytoscape.Core | undefined;
   private view: GraphViewDto | undefined;
@@ -84,8 +87,6 @@ export class GraphPanel {
   private status: Status = 'loading';
   private error: string | undefined;
   private firstPaintMs: number | undefined;
-  /** The edge under the last right mouse-down, for the context menu that follows it. */
-  private cxtEdge: { i: number; at: number } | undefined;
   private mode: ViewModeDto;
   private colorSource: string;
   private overlays: Record<string, GraphOverlayDto> = {};
@@ -196,20 +197,13 @@ export class GraphPanel {
     this.canvasWrap.addEventListener('mousedown', (ev) => {
       if (this.cyContainer.contains(ev.target as Node) && document.activeElement !== this.cyContainer) this.cyContainer.focus({ preventScroll: true });
     });
-    // cytoscape calls preventDefault() on every contextmenu in its container, and VS Code's webview
-    // host then shows no menu. So the event is taken before cytoscape sees it (capture phase, one
-    // level up) and a copy is dispatched from here, where VS Code reads data-vscode-context.
-    this.canvasWrap.addEventListener(
-      'contextmenu',
-      (ev) => {
-        if (ev.target === this.canvasWrap || !this.cyContainer.contains(ev.target as Node)) return;
-        ev.stopPropagation();
-        ev.preventDefault();
-        this.onContextMenu(ev);
-        this.canvasWrap.dispatchEvent(new MouseEvent('contextmenu', { bubbles: true, cancelable: true, clientX: ev.clientX, clientY: ev.clientY, screenX: ev.screenX, screenY: ev.screenY, button: ev.button }));
-      },
-      { capture: true },
-    );
+    this.contextMenu = new GraphContextMenu(this.canvasWrap, this.cyContainer, {
+      cy: () => this.cy,
+      view: () => this.view,
+      layout: () => this.layout,
+      overlays: () => this.overlays,
+      shown: () => this.crumbs[this.crumbs.length - 1]?.ref,
+    });
     this.props = new PropertiesPane({
       shown: () => this.crumbs[this.crumbs.length - 1]!.ref,
       requestProperties: (ref, node) => host.requestProperties(ref, node),
@@ -451,10 +445,7 @@ export class GraphPanel {
       this.cyContainer.title = this.tooltip(i);
     });
     cy.on('mouseout', 'node', () => (this.cyContainer.title = ''));
-    // Right mouse down on an edge (cytoscape hit-tests edges; the DOM contextmenu that follows does not).
-    cy.on('cxttapstart', 'edge', (ev) => {
-      this.cxtEdge = { i: (ev.target as cytoscape.EdgeSingular).data('i') as number, at: performance.now() };
-    });
+    this.contextMenu.attach(cy);
 
     this.applyColors(true);
     this.updateColorSelect();
@@ -609,101 +600,9 @@ export class GraphPanel {
     return lines.join('\n');
   }
 
-  // ---- context menu (VS Code's webview/context menu, see package.json) ---------------------------
-
-  private documentUri: string | undefined;
-
-  /** The model's URI, for the context menu's commands. */
+  /** The model's URI, for the context menu's commands (contextMenu.ts). */
   setDocumentUri(uri: string): void {
-    this.documentUri = uri;
-  }
-
-  /** The view node whose box contains the client point, topmost (last drawn) first. */
-  private nodeAt(clientX: number, clientY: number): number | undefined {
-    const cy = this.cy;
-    const layout = this.layout;
-    if (!cy || !layout) return undefined;
-    const r = this.cyContainer.getBoundingClientRect();
-    const z = cy.zoom();
-    const pan = cy.pan();
-    const x = (clientX - r.left - pan.x) / z;
-    const y = (clientY - r.top - pan.y) / z;
-    for (let i = layout.x.length - 1; i >= 0; i--) {
-      if (Math.abs(x - layout.x[i]!) <= layout.w[i]! / 2 && Math.abs(y - layout.y[i]!) <= layout.h[i]! / 2) return i;
-    }
-    return undefined;
-  }
-
-  /**
-   * Sets `data-vscode-context` for the node under the pointer (or, from the keyboard, the selected
-   * node) so VS Code's menu offers what applies to it: keep in higher precision or quantize, copy
-   * the name, show the findings. The right-clicked node becomes the selection.
-   */
-  private onContextMenu(ev: MouseEvent): void {
-    const view = this.view;
-    const cy = this.cy;
-    let i: number | undefined;
-    if (view && cy) {
-      if (ev.button === 2) i = this.nodeAt(ev.clientX, ev.clientY);
-      else {
-        const sel = cy.$('node:selected')[0];
-        if (sel) i = sel.data('i') as number;
-      }
-    }
-    const shown = this.crumbs[this.crumbs.length - 1]?.ref;
-    // Edits name main-graph nodes: the menus offer them only there (package.json `when`).
-    const context: Record<string, unknown> = { preventDefaultContextMenuItems: true, qdqMainGraph: !shown || (shown.path.length === 0 && !shown.function) };
-    if (view && cy && i !== undefined) {
-      const v = view.nodes[i]!;
-      const key = nodeKey(view, v);
-      context.webviewSection = v.op === undefined ? 'graphTensor' : 'graphNode';
-      context.qdqNode = key;
-      context.qdqQuantized = this.isQuantized(i);
-      if (v.op !== undefined) context.qdqOpType = view.ops[v.op];
-      if (this.documentUri) context.qdqUri = this.documentUri;
-      const ele = cy.getElementById(nodeId(i));
-      if (ele.nonempty() && !ele.selected()) {
-        cy.$(':selected').unselect();
-        ele.select();
-      }
-    } else if (view && cy && ev.button === 2 && this.cxtEdge && performance.now() - this.cxtEdge.at < 1500) {
-      // An edge: its tensor, and the first Q/DQ pair folded on it (a badge) that can be removed.
-      const e = view.edges[this.cxtEdge.i];
-      context.webviewSection = 'graphEdge';
-      if (this.documentUri) context.qdqUri = this.documentUri;
-      if (e) {
-        context.qdqTensor = view.tensors[e.tensor]?.name;
-        const badge = (e.badges ?? []).map((k) => view.badges[k]).find((b) => b?.qName !== undefined);
-        if (badge) {
-          context.qdqQuantize = badge.qName;
-          context.qdqDequantize = badge.dqName;
-        }
-        context.qdqHasPair = badge !== undefined;
-      }
-    } else {
-      context.webviewSection = 'graphCanvas';
-      if (this.documentUri) context.qdqUri = this.documentUri;
-    }
-    this.cxtEdge = undefined;
-    this.canvasWrap.dataset.vscodeContext = JSON.stringify(context);
-  }
-
-  /**
-   * A node counts as quantized when the analysis predicts it in a quantized precision (fused
-   * activations included), or its weights or any of its inputs carry a Q/DQ badge.
-   */
-  private isQuantized(i: number): boolean {
-    const view = this.view!;
-    const v = view.nodes[i]!;
-    const predicted = this.overlays.analysis?.nodes[nodeKey(view, v)]?.key;
-    if (predicted !== undefined) return /^(INT8|FP8|INT4)$/.test(predicted);
-    if (v.weightBadges?.length) return true;
-    if (v.op !== undefined && /^(QuantizeLinear|DequantizeLinear)$/.test(view.ops[v.op] ?? '')) return true;
-    const dq = (s: number): boolean => {
-      const op = view.nodes[s]!.op;
-      return op !== undefined && view.ops[op] === 'DequantizeLinear';
-    };
-    return view.edges.some((e) => e.t === i && ((e.badges?.length ?? 0) > 0 || dq(e.s)));
+    this.contextMenu.setDocumentUri(uri);
   }
 
   // ---- mode and navigation ---------------------------------------------------------------------

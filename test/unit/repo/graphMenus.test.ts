@@ -2,7 +2,7 @@
  * The graph's webview menus (package.json `menus.webview/context`): every item that edits the model
  * or reads the analysis is offered in the main graph only. Edits name main-graph nodes (an unnamed
  * node's `Op#index` label indexes the main graph's node list), and the webview sets
- * `qdqMainGraph` false while it shows a subgraph or function body (webview/graph/graphPanel.ts).
+ * `qdqMainGraph` false while it shows a subgraph or function body (webview/graph/contextMenu.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,6 +27,6 @@ test('the node and edge menus offer edits and findings only while the main graph
 });
 
 test('the webview sets qdqMainGraph in the context it gives VS Code', () => {
-  const panel = fs.readFileSync(path.join(root, 'webview', 'graph', 'graphPanel.ts'), 'utf8');
-  assert.match(panel, /qdqMainGraph:\s*!shown \|\| \(shown\.path\.length === 0 && !shown\.function\)/);
+  const menu = fs.readFileSync(path.join(root, 'webview', 'graph', 'contextMenu.ts'), 'utf8');
+  assert.match(menu, /qdqMainGraph:\s*!shown \|\| \(shown\.path\.length === 0 && !shown\.function\)/);
 });
