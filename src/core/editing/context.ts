@@ -380,10 +380,12 @@ export class EditContext {
     let inUse: (name: string) => boolean;
     if (maps.exact && !maps.namesRepeat) {
       const listed = this.listedNames;
+      // Value infos of tensors this edit removed go at the next flush: their names are free.
       const described = valueInfoNames(this.graph.valueInfo);
+      const gone = this.goneValueInfo;
       inUse = (name) =>
         reserved.has(name) || maps.byName.has(name) || maps.producer.has(name) || maps.readers.has(name) ||
-        this.inits.get(name) !== undefined || listed.has(name) || described.has(name);
+        this.inits.get(name) !== undefined || listed.has(name) || (described.has(name) && !gone?.has(name));
     } else {
       // The maps miss a repeated name's other nodes: every name in use, as it is now.
       if (!this.names) {

@@ -222,3 +222,18 @@ describe('editing: validation of what an edit touched', () => {
     assert.ok(encode(d).equals(bytes));
   });
 });
+
+describe('editing: names for new nodes', () => {
+  test('a batch that disables a layer and quantizes it again reuses the names the disable freed, value infos included', () => {
+    const { decoded } = build({ valueInfo: true });
+    const dqOut = `${DQ}_output_0`;
+    assert.ok(graphOf(decoded).valueInfo.some((v) => v.name === dqOut), 'the model describes the DQ output');
+    const a = applyEdit(decoded, {
+      kind: 'batch', label: 'again', edits: [{ kind: 'disableQuantization', target: CONV }, { kind: 'enableQuantization', target: CONV, activationScale: 0.05 }],
+    });
+    assert.match(a.message, /Enabled quantization of/);
+    const conv = graphOf(decoded).node.find((n) => n.name === CONV)!;
+    assert.equal(conv.input[0], dqOut);
+    assert.ok(graphOf(decoded).node.some((n) => n.name === Q));
+  });
+});
