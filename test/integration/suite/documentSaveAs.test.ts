@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { EXTENSION_ID, VIEW_TYPE, editState, openReady, poll, readsFloatWeight, requireModel, revertCloseAndClean, sleep, waitEditState, waitForOurEditor, workbench, workspaceFile, type EditOutcome } from './support';
+import { EXTENSION_ID, VIEW_TYPE, editState, note, openReady, poll, readsFloatWeight, requireModel, revertCloseAndClean, sleep, waitEditState, waitForOurEditor, workbench, workspaceFile, type EditOutcome } from './support';
 
 const CONV = '/model.2/cv1/conv/Conv';
 const OTHER_CONV = '/model.1/conv/Conv';
@@ -14,21 +14,47 @@ function tabsOf(uri: vscode.Uri): vscode.Tab[] {
 /**
  * VS Code's own Save As (File > Save As…) of the active editor, answered in its file dialog: the
  * simple dialog of a remote window, a quick pick listing the folder. `target` is an existing file
- * of that folder whose name sorts first ("..", then it): picking it puts its path in the box, and
- * the question whether to overwrite it is answered yes.
+ * of that folder whose name sorts last: picking it (the dialog saves to the picked item or, none
+ * picked, to the path in its box, which the pick fills in) and saying yes to overwriting it. Not
+ * through "..", the first item: picking that puts the parent folder in the box, and the dialog
+ * goes up there, depending on timing. Should the pick not be taken, nothing is saved: the dialog
+ * is cancelled and opened again.
  */
-async function saveAsInDialog(target: vscode.Uri): Promise<void> {
-  const before = fs.statSync(target.fsPath).mtimeMs;
-  const saving = vscode.commands.executeCommand('workbench.action.files.saveAs');
-  await sleep(1500); // the dialog lists the folder
-  await vscode.commands.executeCommand('quickInput.first');
-  await vscode.commands.executeCommand('quickInput.next');
-  await sleep(300);
-  await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-  await sleep(800); // "… already exists. Overwrite?"
-  await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-  await poll('the Save As to write the target', 20_000, async () => (fs.statSync(target.fsPath).mtimeMs !== before ? true : undefined));
-  await saving;
+async function saveAsInDialog(target: vscode.Uri, source: vscode.Uri): Promise<void> {
+  const mtime = (uri: vscode.Uri): number => fs.statSync(uri.fsPath).mtimeMs;
+  const before = mtime(target);
+  const sourceBefore = mtime(source);
+  for (let attempt = 1; ; attempt++) {
+    const saving = Promise.resolve(vscode.commands.executeCommand('workbench.action.files.saveAs'));
+    await sleep(2500); // the dialog lists the folder
+    await vscode.commands.executeCommand('quickInput.last');
+    await sleep(300);
+    // Enter until the file is written: the dialog holds an Enter while it is busy (it looks the
+    // target up), then asks whether to overwrite it.
+    const written = await poll('the Save As to write the target', 8_000, async () => {
+      if (mtime(target) !== before) return true;
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      await sleep(500);
+      return undefined;
+    }).then(
+      () => true,
+      () => false,
+    );
+    if (written) {
+      await saving;
+      return;
+    }
+    assert.equal(mtime(source), sourceBefore, 'the dialog saved the source over itself');
+    const above = vscode.Uri.joinPath(source, '..', '..', source.path.slice(source.path.lastIndexOf('/') + 1));
+    assert.ok(!fs.existsSync(above.fsPath), `the dialog saved to ${above.fsPath}`);
+    for (let i = 0; i < 3; i++) {
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+      await sleep(300);
+    }
+    await Promise.race([saving.catch(() => undefined), sleep(5000)]);
+    note(`Save As: try ${attempt} did not pick ${target.path.slice(target.path.lastIndexOf('/') + 1)} in the dialog`);
+    assert.ok(attempt < 4, 'the Save As dialog never saved to the target');
+  }
 }
 
 /**
@@ -48,12 +74,12 @@ suite('Document Save As through VS Code: the source and the copy', function () {
     await vscode.workspace.save(uri).then(undefined, () => undefined);
   }
 
-  /** A folder with the model `source.onnx` and an older file `a-copy.onnx` that sorts before it; the source open in two groups (unless `oneGroup`), the first active. */
+  /** A folder with the model `source.onnx` and an older file `z-copy.onnx` that sorts after it; the source open in two groups (unless `oneGroup`), the first active. */
   async function sourceInTwoGroups(name: string, oneGroup = false): Promise<{ uri: vscode.Uri; copy: vscode.Uri; original: number }> {
     const folder = workspaceFile(`models/${name}`);
     scratch.push(folder);
     const uri = vscode.Uri.joinPath(folder, 'source.onnx');
-    const copy = vscode.Uri.joinPath(folder, 'a-copy.onnx');
+    const copy = vscode.Uri.joinPath(folder, 'z-copy.onnx');
     await vscode.workspace.fs.copy(await requireModel('models/tiny-qat-good.onnx'), uri, { overwrite: true });
     await vscode.workspace.fs.writeFile(copy, new TextEncoder().encode('to be overwritten'));
     const original = await openReady(uri);
@@ -103,7 +129,7 @@ suite('Document Save As through VS Code: the source and the copy', function () {
     await waitEditState(uri, false, 'Ctrl+Z: back at the save point, clean', (s) => s.edits.length === 1);
     const bytes = fs.readFileSync(uri.fsPath);
 
-    await saveAsInDialog(copy);
+    await saveAsInDialog(copy, uri);
     assert.ok(readsFloatWeight(copy.fsPath, CONV) && !readsFloatWeight(copy.fsPath, OTHER_CONV), 'the copy is not the saved state');
     await checkAfter(uri, copy, bytes);
   });
@@ -121,7 +147,7 @@ suite('Document Save As through VS Code: the source and the copy', function () {
       await waitEditState(uri, true, 'edit B: dirty', (s) => s.edits.length === 1);
       const bytes = fs.readFileSync(uri.fsPath);
 
-      await saveAsInDialog(copy);
+      await saveAsInDialog(copy, uri);
       assert.ok(readsFloatWeight(copy.fsPath, OTHER_CONV) && !readsFloatWeight(copy.fsPath, CONV), 'the copy is not the state with B');
       if (oneGroup) {
         await waitForOurEditor(copy);
