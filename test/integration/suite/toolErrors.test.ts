@@ -190,7 +190,7 @@ suite('Tool errors, the log and settings', function () {
       assert.equal(version[0]!.level, 'warn');
       assert.match(version[0]!.message, /"9".*TensorRT 10/);
       const analysedWith = (await linesSince(before)).find((l) => l.message.startsWith(`Analysed ${model.toString(true)}`));
-      assert.match(analysedWith!.message, /TensorRT 10\.x int8/);
+      assert.match(analysedWith!.message, /TensorRT 10\.x INT8/);
       // Another bad value: said; the first is not said again though the analysis reads it again.
       const second = await mark();
       await section.update('precision', 'int4', vscode.ConfigurationTarget.Workspace);
