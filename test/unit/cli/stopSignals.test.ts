@@ -11,14 +11,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { buildSync } from 'esbuild';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { whileSaving } from '../../../src/cli/stopSignals';
 import { makeTempDir } from '../../support/tempDir';
-import { EDIT, files, original, scratch } from '../onnx/saveScratch';
+import { EDIT, FIXTURE, files, original, scratch } from '../onnx/saveScratch';
 
 const src = (p: string) => JSON.stringify(path.resolve(__dirname, '../../../src', p));
 
@@ -63,37 +63,66 @@ function child(file: string, gate: string, busy = false) {
   return spawn(process.execPath, [bundled(script)], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-async function run(signal: NodeJS.Signals, busy: boolean) {
-  const { dir, file } = scratch('qdq-stop-signal');
-  const gate = path.join(makeTempDir('qdq-gate'), 'gate');
-  execFileSync('mkfifo', [gate]);
-  const c = child(file, gate, busy);
+/**
+ * Waits for `mark` on the child's stdout, sends `signal`, then (when `gate` is given) lets the
+ * blocked save go on by writing to the gate; returns how the child ended.
+ */
+async function signalWhen(c: ChildProcess, mark: string, signal: NodeJS.Signals, gate: string | undefined, check: () => void = () => {}) {
   let out = '';
   let err = '';
-  c.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  c.stderr!.on('data', (b: Buffer) => (err += b.toString()));
   const ended = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => c.on('exit', (code, sig) => resolve([code, sig])));
   try {
-    const mark = busy ? 'busy\n' : 'saving\n';
     await new Promise<void>((resolve, reject) => {
-      c.stdout.on('data', (b: Buffer) => {
+      c.stdout!.on('data', (b: Buffer) => {
         out += b.toString();
         if (out.includes(mark)) resolve();
       });
       c.on('exit', () => reject(new Error(`the child ended before '${mark.trim()}': ${err}`)));
     });
-    if (!busy) assert.equal(files(dir).filter((f) => f.endsWith('.tmp')).length, 1, 'a save in progress');
+    check();
     c.kill(signal);
-    if (!busy) {
-      // Let the save go on: the signal is handled once it returns.
-      const w = fs.openSync(gate, 'w');
-      fs.writeSync(w, 'x');
-      fs.closeSync(w);
-    }
+    if (gate) await letGo(gate, c);
     const [code, sig] = await ended;
-    return { dir, file, code, sig, out, err };
+    return { code, sig, out, err };
   } finally {
     if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   }
+}
+
+/**
+ * Lets the save blocked on `gate` go on (the signal is handled once it returns): opens the pipe to
+ * write once the child has it open to read, or gives up when the child is gone (a signal that
+ * killed it must fail the test, not hang it on a pipe nobody reads).
+ */
+async function letGo(gate: string, c: ChildProcess): Promise<void> {
+  for (;;) {
+    try {
+      const w = fs.openSync(gate, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+      fs.writeSync(w, 'x');
+      fs.closeSync(w);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENXIO') throw e; // ENXIO: no reader yet
+    }
+    if (c.exitCode !== null || c.signalCode !== null) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function fifo(): string {
+  const gate = path.join(makeTempDir('qdq-gate'), 'gate');
+  execFileSync('mkfifo', [gate]);
+  return gate;
+}
+
+async function run(signal: NodeJS.Signals, busy: boolean) {
+  const { dir, file } = scratch('qdq-stop-signal');
+  const gate = fifo();
+  const r = await signalWhen(child(file, gate, busy), busy ? 'busy\n' : 'saving\n', signal, busy ? undefined : gate, () => {
+    if (!busy) assert.equal(files(dir).filter((f) => f.endsWith('.tmp')).length, 1, 'a save in progress');
+  });
+  return { dir, file, ...r };
 }
 
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
@@ -126,4 +155,39 @@ test('whileSaving removes its handlers after the save, also when it fails', asyn
   );
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) assert.equal(proc.listenerCount(s), 0, s);
   assert.deepEqual(exits, []);
+});
+
+test('SIGTERM while qdq edit --export-plan writes the plan: the plan is written whole, no temporary file remains, exit 143', async () => {
+  const dir = makeTempDir('qdq-plan-signal');
+  const plan = path.join(dir, 'plan.json');
+  const gate = fifo();
+  // qdq edit as shipped (bundled), its first write into the plan's temporary file blocking on the gate.
+  const script = `
+    const fs = require('node:fs');
+    const { main } = require(${src('cli/qdq.ts')});
+    const writeSync = fs.writeSync;
+    let first = true;
+    fs.writeSync = (...args) => {
+      if (first && fs.readdirSync(${JSON.stringify(dir)}).some((f) => f.endsWith('.tmp'))) {
+        first = false;
+        process.stdout.write('saving\\n');
+        const g = fs.openSync(${JSON.stringify(gate)}, 'r');
+        fs.readSync(g, Buffer.alloc(1), 0, 1, null);
+        fs.closeSync(g);
+      }
+      return writeSync(...args);
+    };
+    const io = { out: (s) => process.stdout.write(s + '\\n'), err: (s) => process.stderr.write(s + '\\n') };
+    Promise.resolve(main(['edit', ${JSON.stringify(FIXTURE)}, '--disable-quant', ${JSON.stringify(EDIT.target)}, '--export-plan', ${JSON.stringify(plan)}], io))
+      .then((code) => process.stdout.write('done ' + code + '\\n'));
+  `;
+  const c = spawn(process.execPath, [bundled(script)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = await signalWhen(c, 'saving\n', 'SIGTERM', gate, () => {
+    assert.equal(files(dir).filter((f) => f.endsWith('.tmp')).length, 1, 'the plan is being written');
+  });
+  assert.equal(r.sig, null, `killed by ${r.sig}: the handler did not run (${r.err})`);
+  assert.equal(r.code, 143, `${r.err} / ${r.out}`);
+  assert.ok(!r.out.includes('done'), 'stopped right after the plan was written');
+  assert.deepEqual(files(dir), ['plan.json'], 'no temporary file');
+  assert.ok(Array.isArray(JSON.parse(fs.readFileSync(plan, 'utf8')).keepHigherPrecision), 'the plan was written whole');
 });
