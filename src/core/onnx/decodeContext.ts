@@ -7,7 +7,7 @@
 import { getHeapStatistics } from 'node:v8';
 import { ModelTooLargeError } from './errors';
 import { EMPTY } from './decodedMessages';
-import type { UnknownFieldStats } from './model';
+import type { Int64, UnknownFieldStats } from './model';
 import { WireReader, WireType } from './wire/reader';
 import { expectWire } from './decodeFields';
 
@@ -25,6 +25,15 @@ export const NODE_WEIGHT = 8;
 export const ATTRIBUTE_WEIGHT = 6;
 /** A non-empty AttributeProto.strings entry (a Uint8Array of its own). */
 export const BYTES_WEIGHT = 8;
+
+/**
+ * Lists of small integers that repeat by the thousand (an attribute's `ints` such as [1, 1] or
+ * [3, 3], a tensor's `dims` such as [16] or [32, 32, 3, 3]) are shared while decoding: up to this many
+ * values, each in 0..SHARED_INT_MAX, and up to SHARED_LISTS distinct lists per decode.
+ */
+const SHARED_INTS_LENGTH = 4;
+const SHARED_INT_MAX = 1023;
+const SHARED_LISTS = 4096;
 
 /** The object budget's floor, so that small files never meet it. */
 const MIN_OBJECT_WEIGHT = 1 << 22;
@@ -94,6 +103,8 @@ export class Ctx {
   private entries = 0;
   /** The heap in use when the decode started. */
   private readonly heapAtStart: number;
+  /** The shared small integer lists of this decode (see takeInts), by their values packed in one number. */
+  private readonly sharedInts = new Map<number, Int64[]>();
 
   constructor(
     readonly r: WireReader,
@@ -188,6 +199,35 @@ export class Ctx {
     const c = (this.collectors[this.top++] ??= new Collector<unknown>(this)) as Collector<T>;
     c.n = 0;
     return c;
+  }
+
+  /**
+   * Hand out a repeated int64 field like `list.take()`, except that a short list of small integers
+   * (see SHARED_INTS_LENGTH) is one frozen array shared by every message of this decode with the same
+   * values: a 50,000-node model repeats a few dozen such lists ~30,000 times. Edits assign a new array
+   * (as for the shared EMPTY); a push or an element write into a shared one throws.
+   */
+  takeInts(list: Collector<Int64>): Int64[] {
+    const n = list.n;
+    if (n === 0 || n > SHARED_INTS_LENGTH) return list.take();
+    const items = list.items;
+    // n, then each value in 10 bits: lists of different lengths fall in disjoint ranges.
+    let key = n;
+    for (let i = 0; i < n; i++) {
+      const v = items[i]!;
+      if (typeof v !== 'number' || !(v >= 0 && v <= SHARED_INT_MAX) || Math.floor(v) !== v) return list.take();
+      key = key * (SHARED_INT_MAX + 1) + v;
+    }
+    const shared = this.sharedInts.get(key);
+    if (shared) {
+      list.n = 0;
+      this.charge();
+      return shared;
+    }
+    if (this.sharedInts.size >= SHARED_LISTS) return list.take();
+    const made = Object.freeze(list.take()) as Int64[];
+    this.sharedInts.set(key, made);
+    return made;
   }
 
   /** Release the `count` collectors taken last. */

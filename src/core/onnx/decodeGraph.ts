@@ -51,7 +51,7 @@ export function attribute(c: Ctx, end: number): Attribute {
     }
   }
   if (floats.n) m.floats = floats.take();
-  if (ints.n) m.ints = ints.take();
+  if (ints.n) m.ints = c.takeInts(ints);
   if (strings.n) m.strings = strings.take();
   if (tensors.n) m.tensors = tensors.take();
   if (graphs.n) m.graphs = graphs.take();

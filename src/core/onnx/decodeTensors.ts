@@ -54,7 +54,7 @@ export function decodeTensor(c: Ctx, end: number): Tensor {
       default: c.unknownField(r, 'TensorProto', key, end);
     }
   }
-  m.dims = dims.take();
+  m.dims = c.takeInts(dims);
   if (externalData.n) m.externalData = externalData.take();
   if (metadataProps.n) m.metadataProps = metadataProps.take();
   c.release(3);
@@ -75,7 +75,7 @@ export function sparseTensor(c: Ctx, end: number): SparseTensor {
       default: c.unknownField(r, 'SparseTensorProto', key, end);
     }
   }
-  m.dims = dims.take();
+  m.dims = c.takeInts(dims);
   c.release(1);
   c.leave();
   return m;

@@ -7,7 +7,8 @@
  *   the prototype that makes a Span when asked (the encoder asks once or twice per message);
  * - repeated fields that were absent share one frozen empty array (`EMPTY`): to change a repeated
  *   field, assign a new array (and `markDirty`), never push into the decoded one;
- * - present repeated fields are arrays of exactly their length;
+ * - present repeated fields are arrays of exactly their length; short lists of small integers (an
+ *   attribute's `ints`, a tensor's `dims`) are frozen arrays shared within a decode (Ctx.takeInts);
  * - a payload reference (`SourceData`) keeps its usual single field span as two numbers.
  * Fields a message may or may not have (`Attribute.i`, `Tensor.rawData`, ...) are added only when
  * present. Fields that are usually at their default (a node's `docString`, `domain`, `overload`,

@@ -10,8 +10,10 @@
  * they are `DataRef`s pointing into the source, read only when asked for (see tensorData.ts).
  *
  * Decoded messages are class instances (decodedMessages.ts) that implement these interfaces. A
- * repeated field that was absent in the file is one shared, frozen empty array: to change a
- * repeated field, assign a new array (then `markDirty`), never push into the decoded one.
+ * repeated field that was absent in the file is one shared, frozen empty array, and a short list of
+ * small integers (an attribute's `ints` such as [3, 3], a tensor's `dims` such as [16]) is one
+ * frozen array shared by every message with the same values: to change a repeated field, assign a
+ * new array (then `markDirty`), never push into or write to the decoded one.
  */
 
 /** int64 values: a number when it is a safe integer, else a bigint (so re-encoding is exact). */

@@ -1,0 +1,71 @@
+/**
+ * The compact forms of decodedMessages.ts keep what the model.ts interfaces promise:
+ * - short lists of small integers (an attribute's `ints`, a tensor's `dims`) are shared between the
+ *   messages of one decode (Ctx.takeInts): an edit assigns a new array and changes only its own
+ *   message; writing into a shared list throws instead of changing every message that holds it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeModel, encodeModelToBytes, markDirty, MemorySource } from '../../../src/core/onnx/index';
+import { encodeModelProto, onnx } from './protoHelpers';
+
+const A = onnx.AttributeProto.AttributeType;
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const nums = (v: ArrayLike<number | bigint>): number[] => Array.from(v, Number);
+
+function twoConvs(): Uint8Array {
+  const conv = (name: string, input: string, output: string): onnx.INodeProto => ({
+    name, opType: 'Conv', input: [input, `${name}_w`], output: [output],
+    attribute: [
+      { name: 'kernel_shape', type: A.INTS, ints: [3, 3] },
+      { name: 'pads', type: A.INTS, ints: [1, 1, 1, 1] },
+      { name: 'big', type: A.INTS, ints: [1, 2048] },
+      { name: 'negative', type: A.INTS, ints: [-1, 1] },
+      { name: 'long', type: A.INTS, ints: [1, 1, 1, 1, 1] },
+    ],
+  });
+  const weight = (name: string): onnx.ITensorProto => ({ name, dims: [2, 2, 3, 3], dataType: FLOAT, rawData: new Uint8Array(2 * 2 * 9 * 4) });
+  return encodeModelProto({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'g',
+      node: [conv('a', 'x', 'y'), conv('b', 'y', 'z')],
+      initializer: [weight('a_w'), weight('b_w')],
+    },
+  });
+}
+
+test('equal short lists of small integers are one frozen array; longer, larger or negative ones are not shared', () => {
+  const d = decodeModel(new MemorySource(twoConvs(), 'two-convs.onnx'));
+  const [a, b] = d.model.graph!.node;
+  for (let k = 0; k < 5; k++) assert.deepEqual(nums(a!.attribute[k]!.ints), nums(b!.attribute[k]!.ints));
+  assert.equal(a!.attribute[0]!.ints, b!.attribute[0]!.ints); // [3, 3]
+  assert.equal(a!.attribute[1]!.ints, b!.attribute[1]!.ints); // [1, 1, 1, 1]
+  assert.ok(Object.isFrozen(a!.attribute[0]!.ints));
+  for (const k of [2, 3, 4]) assert.notEqual(a!.attribute[k]!.ints, b!.attribute[k]!.ints, a!.attribute[k]!.name);
+  const [wa, wb] = d.model.graph!.initializer;
+  assert.equal(wa!.dims, wb!.dims);
+  assert.deepEqual(nums(wa!.dims), [2, 2, 3, 3]);
+});
+
+test('editing a node whose ints are shared does not change another node', () => {
+  const d = decodeModel(new MemorySource(twoConvs(), 'two-convs.onnx'));
+  const [a, b] = d.model.graph!.node;
+  const shared = b!.attribute[0]!.ints;
+  assert.throws(() => (shared as number[]).push(5), TypeError);
+  assert.equal(Reflect.set(shared, 0, 5), false); // (a plain write throws in strict code)
+  assert.throws(() => (shared as number[]).sort(), TypeError);
+  a!.attribute[0]!.ints = [5, 5];
+  markDirty(a!.attribute[0]!);
+  d.model.graph!.initializer[0]!.dims = [2, 2, 5, 5];
+  markDirty(d.model.graph!.initializer[0]!);
+  const again = decodeModel(new MemorySource(encodeModelToBytes(d), 'edited.onnx'));
+  const [a2, b2] = again.model.graph!.node;
+  assert.deepEqual(nums(a2!.attribute[0]!.ints), [5, 5]);
+  assert.deepEqual(nums(b2!.attribute[0]!.ints), [3, 3]);
+  assert.deepEqual(nums(b!.attribute[0]!.ints), [3, 3]);
+  assert.deepEqual(nums(again.model.graph!.initializer[0]!.dims), [2, 2, 5, 5]);
+  assert.deepEqual(nums(again.model.graph!.initializer[1]!.dims), [2, 2, 3, 3]);
+});
+
