@@ -436,6 +436,17 @@ protoDefaults(DAttribute, {
 protoDefaults(DNode, { domain: '', overload: '', docString: '', metadataProps: EMPTY });
 
 /**
+ * An attribute has five own fields (`$start`, `$end`, `name`, `type` and its value), a packed list
+ * six (`$packed` too). V8 sizes a class's instances after the first few it builds ("slack
+ * tracking"), so in a model whose first attributes were scalars (a Constant's `value`, an `axis`),
+ * every list attribute got its sixth field in a property array of its own (40 bytes; 14,750 of them
+ * in the 50,000-node bench model). This one, built first and kept, sizes every attribute for six.
+ */
+export const attributeShape = new DAttribute(-1, -1);
+attributeShape.$packed = [];
+attributeShape.ints = [];
+
+/**
  * A payload field in the source (a `DataRef` of kind 'source'): usually one entry, kept as two
  * numbers; entries that are not contiguous (a repeated field split by other fields) go in `more`.
  */
