@@ -2,12 +2,13 @@
  * The compact forms of decodedMessages.ts keep what the model.ts interfaces promise:
  * - short lists of small integers (an attribute's `ints`, a tensor's `dims`) are shared between the
  *   messages of one decode (Ctx.takeInts): an edit assigns a new array and changes only its own
- *   message; writing into a shared list throws instead of changing every message that holds it.
+ *   message; writing into a shared list throws instead of changing every message that holds it;
+ * - a payload reference keeps `byteLength` and `packed` in one number.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeModel, encodeModelToBytes, markDirty, MemorySource } from '../../../src/core/onnx/index';
-import { encodeModelProto, onnx } from './protoHelpers';
+import { decodeModel, encodeModelToBytes, markDirty, MemorySource, readTensorValues } from '../../../src/core/onnx/index';
+import { bytesField, concatBytes, encodeModelProto, fixed32Field, onnx, varintField } from './protoHelpers';
 
 const A = onnx.AttributeProto.AttributeType;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
@@ -69,3 +70,28 @@ test('editing a node whose ints are shared does not change another node', () => 
   assert.deepEqual(nums(again.model.graph!.initializer[1]!.dims), [2, 2, 3, 3]);
 });
 
+test('payload references: byteLength and packed of unpacked, packed and mixed float_data', () => {
+  const f32 = (v: number): number => new Uint32Array(new Float32Array([v]).buffer)[0]!;
+  const packed = (values: number[]): Uint8Array => bytesField(4, new Uint8Array(new Float32Array(values).buffer));
+  const tensor = (name: string, n: number, ...data: Uint8Array[]): Uint8Array =>
+    bytesField(5, concatBytes(varintField(1, n), bytesField(8, new TextEncoder().encode(name)), varintField(2, FLOAT), ...data));
+  const bytes = concatBytes(
+    varintField(1, 8),
+    bytesField(7, concatBytes(
+      tensor('unpacked', 2, fixed32Field(4, f32(1)), fixed32Field(4, f32(2))),
+      tensor('packed', 3, packed([1, 2, 3])),
+      tensor('mixed', 3, packed([1, 2]), varintField(14, 0), fixed32Field(4, f32(3))),
+    )),
+  );
+  const d = decodeModel(new MemorySource(bytes, 'payloads.onnx'));
+  const refs = d.model.graph!.initializer.map((t) => t.floatData!);
+  assert.deepEqual(refs.map((r) => (r.kind === 'source' ? [r.byteLength, r.packed] : r.kind)), [[8, false], [12, true], [12, false]]);
+  assert.deepEqual(d.model.graph!.initializer.map((t) => Array.from(readTensorValues(d, t) as Float32Array)), [[1, 2], [1, 2, 3], [1, 2, 3]]);
+  const ref = refs[1]!;
+  assert.ok(ref.kind === 'source');
+  ref.packed = false;
+  assert.deepEqual([ref.byteLength, ref.packed], [12, false]);
+  ref.byteLength = 16;
+  ref.packed = true;
+  assert.deepEqual([ref.byteLength, ref.packed], [16, true]);
+});
