@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import { analyzeModel, findRule, scaleShareAround } from '../core/analysis/index';
 import { buildGraphIndex, findNodeRef, nodeLabel } from '../core/graph/index';
-import { detachedDataFiles, isOnnxError, openModelFile, saveModelFile, saveTextFile, type DecodedModel, type Node } from '../core/onnx/index';
+import { dataFileClash, detachedDataFiles, isOnnxError, ModelFileError, openModelFile, sameFile, saveModelFile, saveTextFile, type DecodedModel, type Node } from '../core/onnx/index';
 import {
   describeFixAll, EditError, EditSession, exportPlan, fixAll, MAX_PLAN_BYTES, parsePlan, planToRequest, removeAllQdqPairs, resolveTarget, type AppliedEdit, type EditRequest, type FixRef, type ScaleMode,
 } from '../core/editing/index';
@@ -141,6 +141,9 @@ export async function cmdEdit(args: string[], io: CliIo): Promise<number> {
     }));
     if (positionals.length !== 1) throw new UsageError(positionals.length ? 'takes exactly one MODEL' : 'needs a MODEL');
     if (!values.output && !values['export-plan']) throw new UsageError('needs -o OUT (or --export-plan PLAN.json)');
+    const planTarget = values['export-plan'];
+    if (planTarget && positionals.length === 1 && sameFile(planTarget, positionals[0]!)) throw new UsageError(`--export-plan ${planTarget} is the model it edits: the plan would replace it`);
+    if (planTarget && values.output && sameFile(planTarget, values.output)) throw new UsageError(`--export-plan and -o name the same file (${planTarget}): one would replace the other`);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.err(usageMessage('edit', e.message));
@@ -270,8 +273,9 @@ export async function cmdEdit(args: string[], io: CliIo): Promise<number> {
     }
     const plan = exportPlan(session.applied, modelFile);
     const planFile = values['export-plan'];
-    // Saved as a model is (refusals, temporary file, whileSaving): a signal leaves no temporary file.
-    if (planFile) await whileSaving(() => saveTextFile(planFile, `${JSON.stringify(plan, null, 2)}\n`, 'plan.json'));
+    // Not over a data file the model reads (its weights would be gone), checked before anything is written.
+    const planClash = planFile ? dataFileClash(decoded.model, modelFile, planFile) : undefined;
+    if (planClash) throw new ModelFileError(planFile!, planClash);
     let bytesWritten: number | undefined;
     if (values.output) {
       // As `qdq save`: data files are never copied; say which the edited model cannot read from where it is written.
@@ -282,6 +286,9 @@ export async function cmdEdit(args: string[], io: CliIo): Promise<number> {
       if (saved.replacedLink !== undefined) io.err(replacedLinkLine('qdq edit', values.output, saved.replacedLink));
       for (const line of detachedDataLines('qdq edit', values.output, detached)) io.err(line);
     }
+    // After the model (a refused -o leaves no plan behind); saved as a model is (refusals, temporary
+    // file, whileSaving): a signal leaves no temporary file.
+    if (planFile) await whileSaving(() => saveTextFile(planFile, `${JSON.stringify(plan, null, 2)}\n`, 'plan.json'));
     if (values.json) {
       io.out(JSON.stringify({ model: modelFile, output: values.output ?? null, bytesWritten: bytesWritten ?? null, edits: done, plan }, null, 2));
     } else {

@@ -6,6 +6,7 @@ export * from './dataTypes';
 export { decodeModel, type DecodedModel, type DecodeOptions } from './decode';
 export { encodeModel, encodeModelToBytes, type Chunk } from './encode';
 export { abandonSaves, FileSource, openModelFile, saveModelFile, saveTextFile, type SaveResult } from './modelFile';
+export { dataFileClash, sameFile } from './saveTarget';
 export { attributeOwner, readTensorBytes, tensorByteLength, tensorElementCount, tensorOwner, readTensorValues, type TensorValues } from './tensorData';
 export { externalDataValue, resolveExternalData, refusedLocation, type ExternalDataInfo, type FileReader, nodeFileReader } from './externalData';
 export { detachedDataFiles, eachTensor, externalDataStatus, type DetachedDataFile, type ExternalDataFileStatus } from './externalDataStatus';

@@ -92,6 +92,12 @@ function same(a: Identity, b: Identity): boolean {
   return a.ino !== undefined && a.ino !== 0 && a.ino === b.ino && a.dev === b.dev;
 }
 
+/** Whether two paths name the same file: links resolved, and device and inode when both exist. */
+export function sameFile(a: string, b: string): boolean {
+  const ids = new Identities();
+  return same(ids.of(a, true), ids.of(b, true));
+}
+
 /**
  * Whether saving `model` (read from `modelFile`) as `outPath` would write over one of the external
  * data files its tensors read (their locations resolved against the model's folder, as a read does;

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { main as qdq } from '../../../src/cli/qdq';
 import { abandonSaves } from '../../../src/core/onnx/index';
+import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
 import { makeTempDir } from '../../support/tempDir';
 import { FIXTURE } from '../onnx/saveScratch';
 
@@ -69,4 +70,36 @@ test('--export-plan onto a named pipe or a folder is refused as a model\'s save 
   assert.equal(folder.code, 2);
   assert.equal(folder.err, `qdq: ${dir}: cannot save: it is a folder; name a file to save to, e.g. ${dir}/plan.json\n`);
   assert.deepEqual(fs.readdirSync(dir), ['pipe']);
+});
+
+test('--export-plan naming the model it edits, the -o file or one of its external data files is refused before anything is written (it wrote the plan over the model)', async () => {
+  const dir = makeTempDir('qdq-export-plan-clash');
+  const src = path.join(dir, 'm.onnx');
+  yoloLike({ ...YOLO_PRESETS.tiny, qdq: 'good' }).writeFile(src, { external: { location: 'm.data' } });
+  const files = () => Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f)).length]));
+  const before = files();
+  const run = async (...args: string[]) => {
+    let err = '';
+    const code = await qdq(['edit', src, '--disable-quant', 'model.2', ...args], { out: () => {}, err: (t) => (err += `${t}\n`) });
+    return { code, err };
+  };
+  const onModel = await run('--export-plan', path.join(dir, '.', 'm.onnx'), '-o', path.join(dir, 'out.onnx'));
+  assert.equal(onModel.code, 2);
+  assert.match(onModel.err, /^qdq edit: --export-plan .*m\.onnx is the model it edits: the plan would replace it \(usage: /);
+  const onOutput = await run('--export-plan', path.join(dir, 'out.onnx'), '-o', path.join(dir, 'out.onnx'));
+  assert.equal(onOutput.code, 2);
+  assert.match(onOutput.err, /^qdq edit: --export-plan and -o name the same file \(.*out\.onnx\): one would replace the other/);
+  const onData = await run('--export-plan', path.join(dir, 'm.data'), '-o', path.join(dir, 'out.onnx'));
+  assert.equal(onData.code, 2);
+  assert.match(onData.err, new RegExp(`^qdq: ${path.join(dir, 'm.data')}: cannot save: it is an external data file of .*m\\.onnx .*location 'm\\.data'\\); saving over it would destroy those weights`));
+  assert.deepEqual(files(), before, 'nothing written: the model and its data as they were, no out.onnx');
+});
+
+test('a refused -o leaves no plan behind (the plan is written after the model)', async () => {
+  const dir = makeTempDir('qdq-export-plan-order');
+  const plan = path.join(dir, 'plan.json');
+  const r = await edit('--export-plan', plan, '-o', dir);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /cannot save: it is a folder/);
+  assert.deepEqual(fs.readdirSync(dir), [], 'no plan for a model that was not written');
 });
