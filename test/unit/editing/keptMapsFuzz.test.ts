@@ -3,7 +3,8 @@
  * (src/core/editing/maps.ts). Two sessions over two decodes of one model take the same random
  * steps: edits of every kind the session supports (disable/enable a layer or module, unify scales,
  * remove/insert/move a Q/DQ pair, rewire an input, set a zero point or an attribute, a fix of the
- * analysis, batches of them, Fix All), undo, redo, save, back to the save point, the backup log.
+ * analysis, batches of them, Fix All), undo, redo, save, back to the save point, the backup log,
+ * and a node renamed outside the edits (another journal, which the kept maps must notice).
  * Session A keeps its maps as the product does. Session B gets maps built from its graph before
  * every step, marked so that its edit does not trust them for names or validation (`rebuildMaps`):
  * it looks names up by scanning, and validates the whole graph, as edits did before the maps were
@@ -96,6 +97,7 @@ type Step =
   | Edit
   | { op: 'batch'; parts: Edit[] }
   | { op: 'liveFix'; pick: number }
+  | { op: 'rename'; pick: number }
   | { op: 'fixAll' | 'undo' | 'redo' | 'save' | 'toSaved' | 'backupLog' };
 
 /** Mostly the first few of a list, so that steps meet on the same nodes. */
@@ -122,6 +124,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 30, arbitrary: fc.constantFrom('undo' as const, 'redo' as const).map((op) => ({ op })) },
   { weight: 5, arbitrary: fc.constantFrom('save' as const, 'toSaved' as const, 'backupLog' as const).map((op) => ({ op })) },
   { weight: 1, arbitrary: fc.constant({ op: 'fixAll' as const }) },
+  // A change made outside the edits (another journal): the kept maps must not be trusted after it.
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('rename' as const), pick }) },
 );
 
 const at = <T>(list: readonly T[], i: number): T | undefined => (list.length ? list[i % list.length] : undefined);
@@ -212,6 +216,13 @@ function outcome(f: () => AppliedEdit | string | undefined): string {
 function take(side: Side, step: Step, request: EditRequest | undefined, savedAt: number): string {
   const { d, s } = side;
   switch (step.op) {
+    case 'rename': {
+      const nodes = graphOf(d).node.filter((n) => n.opType !== 'Constant');
+      const n = at(nodes, step.pick)!;
+      const name = `${n.name || n.opType}/renamed`;
+      new Journal().set(n, 'name', name);
+      return `renamed ${name}`;
+    }
     case 'undo':
       return outcome(() => s.undo());
     case 'redo':
@@ -338,7 +349,7 @@ function runSequence(v: Variant, steps: readonly Step[]): void {
       const fixes = analyse(a.d).findings.flatMap((f) => (f.fix ? [f.fix] : []));
       const fix = at(fixes, st.pick);
       request = fix ? { kind: 'applyFix', fix } : { kind: 'disableQuantization', target: 'nothing' };
-    } else if (!['undo', 'redo', 'save', 'toSaved', 'backupLog', 'fixAll'].includes(st.op)) request = requestOf(st as Edit, ga, v);
+    } else if (!['undo', 'redo', 'save', 'toSaved', 'backupLog', 'fixAll', 'rename'].includes(st.op)) request = requestOf(st as Edit, ga, v);
     rebuildMaps(graphOf(b.d));
     const outA = take(a, st, request, savedAt);
     const outB = take(b, st, request, savedAt);
@@ -366,6 +377,7 @@ function runSequence(v: Variant, steps: readonly Step[]): void {
   });
   while (a.s.undo());
   while (b.s.undo());
+  if (steps.some((st) => st.op === 'rename')) return; // not the session's to undo
   assert.ok(encode(a.d).equals(Buffer.from(v.bytes)), `${v.name}: undoing everything gives the original bytes`);
   assert.ok(encode(b.d).equals(Buffer.from(v.bytes)), `${v.name}: undoing everything gives the original bytes (B)`);
 }
