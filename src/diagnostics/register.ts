@@ -22,9 +22,9 @@ interface TargetPick extends vscode.QuickPickItem {
 async function selectTarget(): Promise<void> {
   const current = targetFromSettings();
   const picks: TargetPick[] = [
-    { label: 'TensorRT 10.x, INT8', trt: '10', precision: 'int8', description: 'explicit quantization; --int8 --fp16 builds (or --stronglyTyped: qdqStudio.analysis.stronglyTyped)' },
-    { label: 'TensorRT 10.x, FP8', trt: '10', precision: 'fp8', description: 'FP8 Q/DQ (Hopper and newer)' },
-    { label: 'TensorRT 8.x, INT8', trt: '8', precision: 'int8', description: '--int8 --fp16 builds' },
+    { label: targetLabel({ trt: 10, precision: 'int8', stronglyTyped: false }), trt: '10', precision: 'int8', description: 'explicit quantization; --int8 --fp16 builds (or --stronglyTyped: qdqStudio.analysis.stronglyTyped)' },
+    { label: targetLabel({ trt: 10, precision: 'fp8', stronglyTyped: false }), trt: '10', precision: 'fp8', description: 'FP8 Q/DQ (Hopper and newer)' },
+    { label: targetLabel({ trt: 8, precision: 'int8', stronglyTyped: false }), trt: '8', precision: 'int8', description: '--int8 --fp16 builds' },
   ].map((p) => ({ ...p, picked: String(current.trt) === p.trt && current.precision === p.precision })) as TargetPick[];
   const pick = await vscode.window.showQuickPick(picks, { title: 'TensorRT target for the Q/DQ analysis', placeHolder: `now: ${targetLabel(current)}` });
   if (!pick) return;

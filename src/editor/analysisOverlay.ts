@@ -3,7 +3,7 @@
  * in (from `analyzeModel`), fusion groups in the tooltip, standalone Q/DQ conversions marked, and
  * every finding as a badge on its nodes. Pure (no `vscode`): unit-tested in test/unit/graphView.
  */
-import type { AnalysisReport, Severity } from '../core/analysis/index';
+import { type AnalysisReport, type Severity, targetLabel } from '../core/analysis/index';
 import { precisionLegend, type GraphOverlayDto, type OverlayNodeDto } from '../protocol/overlay';
 
 export const ANALYSIS_SOURCE = 'analysis';
@@ -15,6 +15,8 @@ const severityMark: Record<Severity, string> = { error: '✖', warning: '⚠', i
 
 /** At most this many nodes of one finding get its badge. */
 const NODES_PER_FINDING = 8;
+/** At most this many fused nodes are bulleted in a root's tooltip (the rest: "… and N more"). */
+const TOOLTIP_BULLETS = 100;
 
 interface Entry {
   key?: string;
@@ -35,8 +37,8 @@ export function analysisOverlay(report: AnalysisReport): GraphOverlayDto {
   // the Conv, Gemm or Add whose epilogue, Q/DQ and residual join it, the node TensorRT names the
   // layer after — names the root in `fusedInto`. So the others are fused into the root, never the
   // other way round, whatever the layer order (a merged float chain's root can come later).
-  // A group over the analysis's listing bound (`fusedWithMore`) lists the first 100 others at the
-  // root only, every other member only the root.
+  // A group over the analysis's listing bound (`fusedWithMore`) lists its others at the root only
+  // (every Q/DQ it absorbs and 100 other nodes), every other member only the root.
   const layerNames = new Set(report.layers.map((l) => l.node));
   for (const layer of report.layers) {
     const e = entry(layer.node);
@@ -51,9 +53,11 @@ export function analysisOverlay(report: AnalysisReport): GraphOverlayDto {
       continue;
     }
     const total = fused.length + (layer.fusedWithMore ?? 0);
-    // One bullet per node (a no-break space after it: a wrapped line never strands the bullet).
-    e.lines.push(`Predicted ${layer.precision}, ${total} node${total === 1 ? '' : 's'} fused into it:`, ...fused.map((f) => `•\u00a0${f}`));
-    if (layer.fusedWithMore) e.lines.push(`•\u00a0… and ${layer.fusedWithMore} more`);
+    // One bullet per node (a no-break space after it: a wrapped line never strands the bullet), at
+    // most TOOLTIP_BULLETS: a root over the bound lists every Q/DQ it absorbs (a Sum of 2,000 inputs).
+    const shown = fused.slice(0, TOOLTIP_BULLETS);
+    e.lines.push(`Predicted ${layer.precision}, ${total} node${total === 1 ? '' : 's'} fused into it:`, ...shown.map((f) => `•\u00a0${f}`));
+    if (total > shown.length) e.lines.push(`•\u00a0… and ${total - shown.length} more`);
     for (const f of fused) {
       if (layerNames.has(f)) continue;
       // A Q/DQ node, no layer of its own; a DQ read by two layers (a residual's skip) joins both.
@@ -88,7 +92,7 @@ export function analysisOverlay(report: AnalysisReport): GraphOverlayDto {
   const t = report.target;
   const used = new Set([...entries.values()].map((e) => e.key));
   return {
-    label: `Predicted precision (TensorRT ${t.trt}, ${t.precision.toUpperCase()})`,
+    label: `Predicted precision (${targetLabel(t)})`,
     legend: LEGEND.filter((l) => used.has(l.key) || l.key === 'INT8' || l.key === 'FP16'),
     nodes,
   };

@@ -320,7 +320,7 @@ export function predict(ctx: AnalysisContext, qdq: ReadonlyMap<number, QdqInfo>,
           opType: nodes[i]!.opType,
           precision: precision[i] ?? floatPrecision,
           fusedWith,
-          ...(more !== undefined ? { fusedWithMore: more } : {}),
+          ...(more ? { fusedWithMore: more } : {}),
           ...(g.root !== i ? { fusedInto: root } : {}),
         });
         continue;

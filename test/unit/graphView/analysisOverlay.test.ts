@@ -1,8 +1,9 @@
 /**
  * The analysis overlay's tooltips for fusion groups: who is fused into whom follows the analysis's
  * root (`fusedInto`, the node TensorRT names the layer after), not the layer order, for groups of
- * any size; over the listing bound (MAX_FUSED_LISTED) the root lists the first 100 others, every
- * other member only the root (`fusedWithMore`), and every listed Q/DQ node gets its colour.
+ * any size; over the listing bound (MAX_FUSED_LISTED) the root lists every Q/DQ it absorbs and 100
+ * other nodes, every other member only the root (`fusedWithMore`), and every listed Q/DQ node gets
+ * its colour; a root's tooltip bullets at most 100 of them.
  */
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -94,7 +95,7 @@ describe('analysis overlay: fusion groups over the listing bound', () => {
     const sum = r.layers.find((l) => l.node === 'sum')!;
     assert.equal(sum.precision, 'INT8');
     assert.equal(sum.fusedWith.length, 102);
-    assert.equal(sum.fusedWithMore, 0);
+    assert.equal(sum.fusedWithMore, undefined, 'every other node named: no fusedWithMore');
     const o = analysisOverlay(r);
     assert.match(tooltip(o, 'sum'), /^Predicted INT8, 102 nodes fused into it:/);
     for (const f of sum.fusedWith) {
@@ -112,5 +113,27 @@ describe('analysis overlay: fusion groups over the listing bound', () => {
     b.output(out.out, 'y');
     const o = analysisOverlay(analyze(b));
     for (const name of ['/in100/DequantizeLinear', out.q]) assert.equal(o.nodes[name]?.key, 'INT8', name);
+  });
+});
+
+describe('analysis overlay: a root that absorbs thousands of Q/DQ', () => {
+  test('a Sum of 2,000 quantized inputs: the tooltip bullets 100 and says how many more; all 2,001 Q/DQ are coloured', () => {
+    const b = new ModelBuilder();
+    const ins: TensorRef[] = [];
+    const k = 2000;
+    for (let i = 0; i < k; i++) ins.push(qdq(b, b.input(`x${i}`, 'FLOAT', [1, 4]), { scope: `/in${i}`, scale: 0.05 }).out);
+    const [s] = b.node('Sum', ins, [{ dtype: 'FLOAT', shape: [1, 4] }], { scope: '/sum', name: 'sum' });
+    const out = qdq(b, s!, { scope: '/out', scale: 0.1 });
+    b.output(out.out, 'y');
+    const r = analyze(b);
+    const sum = r.layers.find((l) => l.node === 'sum')!;
+    assert.equal(sum.fusedWith.length, k + 1, 'the analysis names every Q/DQ the Sum absorbs');
+    assert.equal(sum.fusedWithMore, undefined, 'none left unnamed: no fusedWithMore');
+    const o = analysisOverlay(r);
+    const lines = tooltip(o, 'sum').split('\n');
+    assert.equal(lines[0], `Predicted INT8, ${k + 1} nodes fused into it:`);
+    assert.equal(lines.length, 1 + 100 + 1, 'a header, 100 bullets and the rest counted');
+    assert.equal(lines.at(-1), `•\u00a0… and ${k + 1 - 100} more`);
+    for (const name of ['/in0/DequantizeLinear', `/in${k - 1}/DequantizeLinear`, out.q]) assert.equal(o.nodes[name]?.key, 'INT8', name);
   });
 });
