@@ -23,6 +23,7 @@ const WORDS: Readonly<Record<string, string>> = {
   EBUSY: 'it is in use (a mount point, or locked)',
   EXDEV: 'it is on another file system',
   ETXTBSY: 'it is a running program',
+  EEXIST: 'something else is already there',
 };
 
 /** Why a read or write failed: `no such file (ENOENT)`; an unknown code as it is, else the error's message. */

@@ -75,6 +75,7 @@ test('a folder name too long for the file system: in words', () => {
   const target = path.join(folder, 'm.onnx');
   assert.deepEqual(saveMessages(file, [target]), [`${target}: cannot save: cannot create the folder ${folder}: a name on its path is too long (ENAMETOOLONG)`]);
   assert.equal(fileErrorReason(Object.assign(new Error('x'), { code: 'ENAMETOOLONG' })), 'a name on its path is too long (ENAMETOOLONG)');
+  assert.equal(fileErrorReason(Object.assign(new Error('x'), { code: 'EEXIST' })), 'something else is already there (EEXIST)', 'a folder made meanwhile by something else: said in words');
 });
 
 test('a new folder under one that takes none (/proc/new/m.onnx): said in words at once (mkdir -p spun there forever)', (t) => {
