@@ -587,7 +587,16 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
    * the edits. With nothing unsaved and the file as we read it, nothing is written.
    */
   async save(cancellation: vscode.CancellationToken): Promise<void> {
+    const markingClean = this.offers.markingClean; // asked for by markTabClean, before any edit since
     await this.whenLoaded(); // the stamp and the backup's edits first
+    if (markingClean) {
+      // Only to make VS Code show the tab clean: never writes or asks. An edit that came meanwhile
+      // is not written unasked: the save fails and the tab stays dirty with it.
+      if (this.isDirty) throw new Error(`Not saved: ${displayPath(this.uri)} was edited while its tab was being marked clean (save again to write the edits)`);
+      this.services.log.info(`${displayPath(this.uri)}: nothing to save (the tab is marked clean)`);
+      this.tabMarked = false; // VS Code's save clears its mark
+      return;
+    }
     const changed = this.changedOnDisk || (await this.changedSinceStamp()) === true;
     if (!changed && !this.isDirty) {
       this.services.log.info(`${displayPath(this.uri)}: nothing to save`);

@@ -58,6 +58,16 @@ export class RecoveryOffers extends Disposable {
   private unwritableLogSaid: string | undefined;
   /** Waits for the other editors of the file to close before `markTabClean` saves (see there). */
   private cleanWhenAlone: vscode.Disposable | undefined;
+  /** `markTabClean`'s saves in progress (see `markingClean`). */
+  private cleanSaves = 0;
+
+  /**
+   * True while a save asked by `markTabClean` runs: the document's save then writes nothing and
+   * asks nothing (VS Code calls it a round trip later; an edit or a change on disk may come first).
+   */
+  get markingClean(): boolean {
+    return this.cleanSaves > 0;
+  }
 
   /**
    * A save to `target` cannot be done because the file was rewritten in place: offers to reload
@@ -180,7 +190,8 @@ export class RecoveryOffers extends Disposable {
 
   /**
    * Makes VS Code show the tab clean when the document has nothing unsaved (a hot-exit backup or a
-   * re-apply of which nothing applied): a save, which writes nothing then (see `OnnxDocument.save`).
+   * re-apply of which nothing applied, a Save As): a save that writes nothing (`markingClean`; an
+   * edit that came meanwhile makes it fail, the tab dirty with it: see `OnnxDocument.save`).
    * VS Code's `workspace.save(uri)` saves every editor of the file, though, forced, clean or not:
    * the file opened as text beside (its typing, or its text of the binary) would be written over
    * the model. So while another editor of the file is open the tab stays marked (saving it writes
@@ -201,10 +212,13 @@ export class RecoveryOffers extends Disposable {
       this.cleanWhenAlone = this._register(waiting);
       return;
     }
+    this.cleanSaves++;
     try {
       await vscode.workspace.save(uri);
     } catch (e) {
       this.log.warn(`${displayPath(uri)}: could not mark the tab clean: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.cleanSaves--;
     }
   }
 }

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { onnx } from 'onnx-proto';
-import { EXTENSION_ID, copyToScratch, editState, openReady, poll, requireModel, waitEditState, workbench, workspaceFile, type Notice, type EditOutcome, nodesOf, readsFloatWeight, revertCloseAndClean } from './support';
+import { EXTENSION_ID, copyToScratch, editState, openReady, poll, requireModel, tabOf, waitEditState, workbench, workspaceFile, type Notice, type EditOutcome, nodesOf, readsFloatWeight, revertCloseAndClean } from './support';
 
 /** What the documents showed the user (src/editor/notices.ts Notice), seen by the test hook in place of VS Code. */
 const CONV = '/model.2/cv1/conv/Conv';
@@ -256,6 +256,55 @@ suite('Document edges: other editors of the file, undo during revert, Save As, r
     assert.ok(!weightOf(OTHER_CONV).includes('DequantizeLinear'), 'the new edit is not in the file');
     assert.ok(weightOf(CONV).includes('DequantizeLinear'), 'the edit saved to the copy was written into the source too');
   });
+
+  for (const meanwhile of ['edit', 'file replaced'] as const) {
+    test(`the save that makes the tab clean after a Save As writes nothing and asks nothing: ${meanwhile === 'edit' ? 'an edit that comes before it is not written (the tab stays dirty with it)' : 'the file replaced on disk before it brings no "Overwrite?" question'}`, async () => {
+      const uri = await copyToScratch('tiny-qat-good.onnx', `scratch-edges-clean-save-${meanwhile === 'edit' ? 'edit' : 'disk'}.onnx`, scratch);
+      const copy = workspaceFile('models/scratch-edges-clean-save-copy.onnx');
+      scratch.push(copy);
+      const original = await openReady(uri);
+      // Edit A, save, Ctrl+Z, edit B: VS Code keeps the tab dirty by a content change, which the
+      // Save As clears with a save that writes nothing; VS Code asks for it a round trip later.
+      await disable(uri, CONV);
+      await waitEditState(uri, true, 'dirty after edit A');
+      await save(uri);
+      await waitEditState(uri, false, 'clean after the save');
+      await workbench('undo');
+      await waitEditState(uri, true, 'Ctrl+Z of the saved edit A: dirty', (s) => s.edits.length === 0 && s.nodeCount === original);
+      await disable(uri, OTHER_CONV);
+      await waitEditState(uri, true, 'edit B: dirty', (s) => s.edits.length === 1);
+      const bytes = fs.readFileSync(uri.fsPath);
+      const fp32 = await requireModel('models/tiny-fp32.onnx');
+      const logLines = async (): Promise<{ message: string }[]> => (await vscode.commands.executeCommand<{ message: string }[]>('qdqStudio.internal.logLines')) ?? [];
+
+      // The document's Save As (what VS Code calls once its dialog has a target), then at once, in
+      // this turn of the extension host (before VS Code's call of that save can arrive):
+      const done = await vscode.commands.executeCommand<boolean>('qdqStudio.internal.saveAs', uri.toString(), copy.fsPath, async () => undefined);
+      assert.equal(done, true, 'the test hook qdqStudio.internal.saveAs did not save');
+      if (meanwhile === 'edit') {
+        await disable(uri, OTHER_CONV);
+        await poll('the save that marks the tab clean', 20_000, async () =>
+          !fs.readFileSync(uri.fsPath).equals(bytes) || (await logLines()).some((l) => /could not mark the tab clean/.test(l.message)) ? true : undefined,
+        );
+        assert.ok(fs.readFileSync(uri.fsPath).equals(bytes), 'the edit that came meanwhile was written into the file unasked');
+        await waitEditState(uri, true, 'the edit kept unsaved, the tab dirty', (s) => s.edits.length === 1);
+      } else {
+        const replacement = `${uri.fsPath}.new`;
+        fs.copyFileSync(fp32.fsPath, replacement);
+        fs.renameSync(replacement, uri.fsPath);
+        await poll('the tab clean and the document read again from the new file', 20_000, async () => {
+          const asked = seen.find((n) => /Overwrite/.test(n.message));
+          if (asked) throw new Error(`asked: ${asked.message}`);
+          const s = await editState(uri);
+          return s && !s.isDirty && !tabOf(uri)?.isDirty && s.nodeCount === nodesOf(fp32.fsPath).length ? true : undefined;
+        }).catch((e: Error) => {
+          const asked = seen.find((n) => /Overwrite/.test(n.message));
+          throw new Error(asked ? `the save that marks the tab clean asked: ${asked.message}` : e.message);
+        });
+        assert.ok(fs.readFileSync(uri.fsPath).equals(fs.readFileSync(fp32.fsPath)), 'the new file was written over');
+      }
+    });
+  }
 
   test('a dirty model whose edit log cannot be written, renamed: the editor at the new name keeps the edits (carried in memory), dirty, and saves them there', async () => {
     // The recipe of the lifecycle suite's unwritable log: an unnamed model, a saved disable undone
