@@ -609,7 +609,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
       const answer = await this.notices.show('warning', `${displayPath(this.uri)} changed on disk since it was opened. Overwrite it with your edits?`, { modal: true }, overwrite);
       if (answer !== overwrite) throw new Error(`Not saved: ${displayPath(this.uri)} changed on disk (revert to load it, or save again to overwrite)`);
     }
-    await this.saveAs(this.uri, cancellation); // the offer to copy data files runs on, unawaited
+    await this.write(this.uri, cancellation); // the offer to copy data files runs on, unawaited
     this.tabMarked = false; // VS Code's save clears its mark
   }
 
@@ -634,6 +634,17 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
    * `prompt` (VS Code's warning), with an offer to copy them.
    */
   async saveAs(target: vscode.Uri, cancellation: vscode.CancellationToken, prompt: WarningPrompt = showWarning): Promise<SaveOutcome> {
+    const outcome = await this.write(target, cancellation, prompt);
+    // VS Code's Save As, to this file or another, moves its save point but keeps its mark
+    // (`tabMarked`): the tab, or another editor of this file, would stay dirty over a file that
+    // holds what it shows. A save that writes nothing clears it (not awaited: VS Code finishes the
+    // Save As meanwhile).
+    if (this.tabMarked) void this.offers.markTabClean();
+    return outcome;
+  }
+
+  /** The write of `save` and `saveAs` (see there). */
+  private async write(target: vscode.Uri, cancellation: vscode.CancellationToken, prompt: WarningPrompt = showWarning): Promise<SaveOutcome> {
     await this.whenLoaded(); // decoded and the backup's edits replayed
     const state = this._state;
     if (cancellation.isCancellationRequested) return nothingOffered;
@@ -679,24 +690,18 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
       // The save replaced a linked model file, and some data files are no longer usable from it:
       // the summary and the Problems panel say so now, not at the next open.
       if (detached.length > 0) await this.modelChanged();
-    } else {
-      if (this.isDirty) {
-        // VS Code now shows this document clean (its editor moves to the copy); its edits went to the
-        // copy, so it goes back to its file as it is on disk, as a text editor does. Else another
-        // editor of it would look saved and write the edits into this file at its next save. When
-        // the file is as we read or saved it, the history goes back to that point in memory, with no
-        // second decode of the model while VS Code opens (and decodes) the copy; else it is read again.
-        if (await this.rewindToSavePoint(true)) {
-          this.services.log.info(`${displayPath(this.uri)}: its edits were saved to ${displayPath(target)}; it is back to its file's state`);
-        } else {
-          this.services.log.info(`${displayPath(this.uri)}: its edits were saved to ${displayPath(target)}; reading it again from disk`);
-          await this.reload();
-        }
+    } else if (this.isDirty) {
+      // VS Code now shows this document clean (its editor moves to the copy); its edits went to the
+      // copy, so it goes back to its file as it is on disk, as a text editor does. Else another
+      // editor of it would look saved and write the edits into this file at its next save. When
+      // the file is as we read or saved it, the history goes back to that point in memory, with no
+      // second decode of the model while VS Code opens (and decodes) the copy; else it is read again.
+      if (await this.rewindToSavePoint(true)) {
+        this.services.log.info(`${displayPath(this.uri)}: its edits were saved to ${displayPath(target)}; it is back to its file's state`);
+      } else {
+        this.services.log.info(`${displayPath(this.uri)}: its edits were saved to ${displayPath(target)}; reading it again from disk`);
+        await this.reload();
       }
-      // VS Code's Save As moved its save point but kept its mark (`tabMarked`): another editor of
-      // this file would stay dirty over a file that holds what it shows. A save that writes nothing
-      // clears it (not awaited: VS Code finishes the Save As meanwhile).
-      if (this.tabMarked) void this.offers.markTabClean();
     }
     const dataFiles = offerDataFiles(detached, target, prompt, this.services);
     this.services.log.info(`Saved ${displayPath(this.uri)} to ${displayPath(target)}`);

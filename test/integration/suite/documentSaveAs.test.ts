@@ -102,6 +102,18 @@ suite('Document Save As through VS Code: the source and the copy', function () {
     return { uri, copy, original };
   }
 
+  /** Edit A, save, Ctrl+Z, edit B: VS Code keeps the tab dirty by a content change (until a save or revert). */
+  async function markedByContentChange(uri: vscode.Uri, original: number): Promise<void> {
+    await disable(uri, CONV);
+    await waitEditState(uri, true, 'dirty after edit A');
+    await save(uri);
+    await waitEditState(uri, false, 'clean after the save');
+    await workbench('undo');
+    await waitEditState(uri, true, 'Ctrl+Z of the saved edit A: dirty', (s) => s.edits.length === 0 && s.nodeCount === original);
+    await disable(uri, OTHER_CONV);
+    await waitEditState(uri, true, 'edit B: dirty', (s) => s.edits.length === 1);
+  }
+
   /** After the Save As: the copy open and clean with `edits`, the source's remaining tab and document clean, its file as `bytes`. */
   async function checkAfter(uri: vscode.Uri, copy: vscode.Uri, bytes: Buffer): Promise<void> {
     await waitForOurEditor(copy);
@@ -148,14 +160,7 @@ suite('Document Save As through VS Code: the source and the copy', function () {
   for (const oneGroup of [false, true]) {
     test(`after edit, save, Ctrl+Z, another edit (the tab kept dirty by a content change): ${oneGroup ? 'with the source in one editor, the copy opens clean and the source is closed dirty-free' : 'the source left open is clean after the Save As'}, its file unchanged`, async () => {
       const { uri, copy, original } = await sourceInTwoGroups(`scratch-saveas-marked${oneGroup ? '-one' : ''}`, oneGroup);
-      await disable(uri, CONV);
-      await waitEditState(uri, true, 'dirty after edit A');
-      await save(uri);
-      await waitEditState(uri, false, 'clean after the save');
-      await workbench('undo');
-      await waitEditState(uri, true, 'Ctrl+Z of the saved edit A: dirty', (s) => s.edits.length === 0 && s.nodeCount === original);
-      await disable(uri, OTHER_CONV);
-      await waitEditState(uri, true, 'edit B: dirty', (s) => s.edits.length === 1);
+      await markedByContentChange(uri, original);
       const bytes = fs.readFileSync(uri.fsPath);
 
       await saveAsInDialog(copy, uri);
@@ -172,4 +177,13 @@ suite('Document Save As through VS Code: the source and the copy', function () {
       assert.ok(readsFloatWeight(uri.fsPath, CONV), 'the source file lost edit A');
     });
   }
+
+  test('Save As onto the file itself after edit, save, Ctrl+Z, another edit (the tab kept dirty by a content change): the tab is clean after it, the file holds the new edit', async () => {
+    const { uri, original } = await sourceInTwoGroups('scratch-saveas-onto-itself', true);
+    await markedByContentChange(uri, original);
+
+    await saveAsInDialog(uri, uri);
+    assert.ok(readsFloatWeight(uri.fsPath, OTHER_CONV) && !readsFloatWeight(uri.fsPath, CONV), 'the file is not the state with B');
+    await waitEditState(uri, false, 'the tab and the document clean after the Save As onto the file', (s) => s.edits.length === 1);
+  });
 });
