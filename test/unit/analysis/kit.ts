@@ -157,3 +157,16 @@ export function start(o: { opset?: number; c?: number; extraOpsets?: { domain: s
 export function yolo(qdqMode: 'good' | 'naive' | 'none', extra: Parameters<typeof yoloLike>[0] = {}): ModelBuilder {
   return yoloLike({ ...YOLO_PRESETS.tiny, qdq: qdqMode, ...extra });
 }
+
+/**
+ * A Sum of `k` quantized inputs (`/in<i>` Q/DQ pairs, scale 0.05) quantized after it (`/out`,
+ * scale 0.1): one fusion group of k + 2 nodes, for the listing bound of large groups. The Sum's
+ * output Q/DQ is returned; the caller adds a graph output (or more nodes) after it.
+ */
+export function quantizedSum(k: number): { b: ModelBuilder; out: QdqNames } {
+  const b = new ModelBuilder();
+  const ins: TensorRef[] = [];
+  for (let i = 0; i < k; i++) ins.push(qdq(b, b.input(`x${i}`, 'FLOAT', [1, 4]), { scope: `/in${i}`, scale: 0.05 }).out);
+  const [s] = b.node('Sum', ins, [{ dtype: 'FLOAT', shape: [1, 4] }], { scope: '/sum', name: 'sum' });
+  return { b, out: qdq(b, s!, { scope: '/out', scale: 0.1 }) };
+}

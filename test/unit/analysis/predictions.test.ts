@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import { MAX_FUSED_LISTED } from '../../../src/core/analysis/predict';
 import { toLintJson } from '../../../src/core/analysis/index';
 import { analysisOverlay } from '../../../src/editor/analysisOverlay';
-import { analyze, ModelBuilder, qdq, yolo, type TensorRef } from './kit';
+import { analyze, ModelBuilder, quantizedSum, yolo, type TensorRef } from './kit';
 import { mobilenetV2 } from './mobilenet';
 import { sharedTrtexecFiles } from '../../support/fixtures';
 
@@ -184,12 +184,8 @@ describe('a fusion group of thousands (a float chain of pointwise ops)', () => {
   });
 
   test('over the bound, the root still lists every Q/DQ it absorbs (the graph colours them by it), and the other layers up to the bound', () => {
-    const b = new ModelBuilder();
-    const ins: TensorRef[] = [];
     const k = 150;
-    for (let i = 0; i < k; i++) ins.push(qdq(b, b.input(`x${i}`, 'FLOAT', [1, 4]), { scope: `/in${i}`, scale: 0.05 }).out);
-    const [s] = b.node('Sum', ins, [{ dtype: 'FLOAT', shape: [1, 4] }], { scope: '/sum', name: 'sum' });
-    const out = qdq(b, s!, { scope: '/out', scale: 0.1 });
+    const { b, out } = quantizedSum(k);
     b.output(out.out, 'y');
     const r = analyze(b);
     const sum = r.layers.find((l) => l.node === 'sum')!;

@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MAX_FUSED_LISTED } from '../../../src/core/analysis/predict';
 import { analysisOverlay } from '../../../src/editor/analysisOverlay';
-import { analyze, ModelBuilder, qconv, qdq, start, type TensorRef } from '../analysis/kit';
+import { analyze, ModelBuilder, qconv, qdq, quantizedSum, start, type TensorRef } from '../analysis/kit';
 
 /** `n` float Relus in a chain from a new input; returns the chain's output and its node names. */
 function reluChain(b: ModelBuilder, prefix: string, n: number): { out: TensorRef; names: string[] } {
@@ -84,11 +84,7 @@ describe('analysis overlay: fusion groups over the listing bound', () => {
   });
 
   test('a quantized Sum of 101 inputs: the root lists all 102 others (every Q/DQ it absorbs); each is coloured and says it is fused into the Sum, none says it is a root', () => {
-    const b = new ModelBuilder();
-    const ins: TensorRef[] = [];
-    for (let i = 0; i < 101; i++) ins.push(qdq(b, b.input(`x${i}`, 'FLOAT', [1, 4]), { scope: `/in${i}`, scale: 0.05 }).out);
-    const [s] = b.node('Sum', ins, [{ dtype: 'FLOAT', shape: [1, 4] }], { scope: '/sum', name: 'sum' });
-    const out = qdq(b, s!, { scope: '/out', scale: 0.1 });
+    const { b, out } = quantizedSum(101);
     b.node('Relu', [out.out], [{ dtype: 'FLOAT', shape: [1, 4] }], { scope: '/post', name: 'post' });
     b.output(b.tensor('post_output_0'), 'y');
     const r = analyze(b);
@@ -105,11 +101,7 @@ describe('analysis overlay: fusion groups over the listing bound', () => {
   });
 
   test('a quantized Sum of 101 inputs: the Q/DQ nodes past the first 100 are coloured too', () => {
-    const b = new ModelBuilder();
-    const ins: TensorRef[] = [];
-    for (let i = 0; i < 101; i++) ins.push(qdq(b, b.input(`x${i}`, 'FLOAT', [1, 4]), { scope: `/in${i}`, scale: 0.05 }).out);
-    const [s] = b.node('Sum', ins, [{ dtype: 'FLOAT', shape: [1, 4] }], { scope: '/sum', name: 'sum' });
-    const out = qdq(b, s!, { scope: '/out', scale: 0.1 });
+    const { b, out } = quantizedSum(101);
     b.output(out.out, 'y');
     const o = analysisOverlay(analyze(b));
     for (const name of ['/in100/DequantizeLinear', out.q]) assert.equal(o.nodes[name]?.key, 'INT8', name);
@@ -118,12 +110,8 @@ describe('analysis overlay: fusion groups over the listing bound', () => {
 
 describe('analysis overlay: a root that absorbs thousands of Q/DQ', () => {
   test('a Sum of 2,000 quantized inputs: the tooltip bullets 100 and says how many more; all 2,001 Q/DQ are coloured', () => {
-    const b = new ModelBuilder();
-    const ins: TensorRef[] = [];
     const k = 2000;
-    for (let i = 0; i < k; i++) ins.push(qdq(b, b.input(`x${i}`, 'FLOAT', [1, 4]), { scope: `/in${i}`, scale: 0.05 }).out);
-    const [s] = b.node('Sum', ins, [{ dtype: 'FLOAT', shape: [1, 4] }], { scope: '/sum', name: 'sum' });
-    const out = qdq(b, s!, { scope: '/out', scale: 0.1 });
+    const { b, out } = quantizedSum(k);
     b.output(out.out, 'y');
     const r = analyze(b);
     const sum = r.layers.find((l) => l.node === 'sum')!;
