@@ -133,11 +133,12 @@ for (let i = 0; i <= runs; i++) {
 }
 void index;
 
+const bytes = fs.statSync(file).size;
 const result = {
   file,
-  bytes: fs.statSync(file).size,
+  bytes,
   /** The file's bytes that are not tensor payloads (see payloadBytesInFile). */
-  structureBytes: fs.statSync(file).size - payloadBytes,
+  structureBytes: bytes - payloadBytes,
   nodes,
   problems,
   runs,

@@ -142,7 +142,7 @@ export async function cmdEdit(args: string[], io: CliIo): Promise<number> {
     if (positionals.length !== 1) throw new UsageError(positionals.length ? 'takes exactly one MODEL' : 'needs a MODEL');
     if (!values.output && !values['export-plan']) throw new UsageError('needs -o OUT (or --export-plan PLAN.json)');
     const planTarget = values['export-plan'];
-    if (planTarget && positionals.length === 1 && sameFile(planTarget, positionals[0]!)) throw new UsageError(`--export-plan ${planTarget} is the model it edits: the plan would replace it`);
+    if (planTarget && sameFile(planTarget, positionals[0]!)) throw new UsageError(`--export-plan ${planTarget} is the model it edits: the plan would replace it`);
     if (planTarget && values.output && sameFile(planTarget, values.output)) throw new UsageError(`--export-plan and -o name the same file (${planTarget}): one would replace the other`);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;

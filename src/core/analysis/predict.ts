@@ -49,8 +49,9 @@ export interface WeightedInfo {
 /**
  * At most this many other nodes of a fusion group are listed in a layer's `fusedWith`; in a longer
  * group the root lists every Q/DQ the group absorbs and this many of its other layers, and every
- * other member only the root, each saying how many more (`fusedWithMore`). Without a bound, a float chain of n pointwise ops (one group) listed n − 1
- * names for each of its n layers: 20k Relus took 3.8 GB, 200k ran out of memory.
+ * other member only the root, each saying how many more (`fusedWithMore`). Without a bound, a
+ * float chain of n pointwise ops (one group) listed n − 1 names for each of its n layers: 20k Relus
+ * took 3.8 GB, 200k ran out of memory.
  */
 export const MAX_FUSED_LISTED = 100;
 
@@ -299,16 +300,8 @@ export function predict(ctx: AnalysisContext, qdq: ReadonlyMap<number, QdqInfo>,
           // linear in the model.
           if (g.root !== i) fusedWith.push(root);
           else {
-            let others = 0;
-            for (let k = 0; k < names.length; k++) {
-              const x = names[k]!;
-              if (x === self) continue;
-              if (k < inQdq || k >= names.length - outQ) fusedWith.push(x);
-              else if (others < MAX_FUSED_LISTED) {
-                fusedWith.push(x);
-                others++;
-              }
-            }
+            const others = names.slice(inQdq, names.length - outQ).filter((x) => x !== self);
+            fusedWith = [...names.slice(0, inQdq), ...others.slice(0, MAX_FUSED_LISTED), ...names.slice(names.length - outQ)];
           }
           more = names.length - 1 - fusedWith.length;
         }
