@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
-import { EXTENSION_ID, VIEW_TYPE, closeAllEditors, poll, waitForOurEditor, waitForReport, workspaceFile } from './support';
+import { EXTENSION_ID, VIEW_TYPE, closeAllEditors, poll, sleep, waitForOurEditor, waitForReport, workspaceFile } from './support';
 
 interface Row {
   kind: string;
@@ -346,13 +346,17 @@ suite('Sensitivity: result files, layer tree, YAML annotations', function () {
     // No chosen result any more (the chosen file is gone): the view shows the newest result that maps.
     const gone = workspaceFile(`${dir}/gone/summary-sensitive-analysis.json`);
     // VS Code's file events drop a create and a delete of one file that fall in one batch (as under
-    // a loaded full run): the delete below must come after the extension's watchers saw the create,
-    // which a watcher of the same file here sees in the same dispatch.
+    // a loaded full run): the delete below should come after the extension's watchers saw the create,
+    // which a watcher of the same file here sees in the same dispatch. A recursive watcher can miss a
+    // file created right after its folder, so the folder is made first, and the wait is bounded (it
+    // hung the test until mocha's timeout in a clean-clone run): should the pair still be dropped,
+    // the extension looks at a file it read again 2 s later and forgets it when gone.
+    await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(gone, '..'));
     const watcher = vscode.workspace.createFileSystemWatcher('**/summary-sensitive-analysis.json', false, true, true);
     const created = new Promise<void>((resolve) => watcher.onDidCreate((u) => u.toString() === gone.toString() && resolve()));
     try {
       await vscode.workspace.fs.writeFile(gone, await fixture('summary-sensitive-analysis.json'));
-      await created;
+      await Promise.race([created, sleep(5000)]);
     } finally {
       watcher.dispose();
     }
