@@ -11,7 +11,9 @@
 //    scripts/bench/generate.ts, so the models are rebuilt only when those change.
 // 2. Each model (plus ../shared/fixtures/onnx/*.onnx when present) is measured in a FRESH child
 //    process (scripts/bench/measure.ts): cold and median openModelFile (FileSource positional
-//    reads) and buildGraphIndex times, peak extra RSS and heap growth; save time for the 250 MB one.
+//    reads) and buildGraphIndex times, peak extra RSS and heap growth; save time for the 250 MB one;
+//    once more with V8's young generation held at 1 MB (--max-semi-space-size=1), to tell the
+//    model's own peak from the nursery the collector grows while the model is built.
 // 2c. Hostile input (scripts/bench/hostile.ts, `--skip-hostile`): the unit tests' 10 MB worst cases,
 //    each opened in a fresh process, against the one-second bound of issue 3.
 // 3. Foundation: `npm run package` (.vsix size) and the extension's activation time in a real
@@ -104,8 +106,8 @@ function sharedModels() {
 
 // ---- 2. measurements ---------------------------------------------------------------------------
 
-async function measure(file, { save = false, runs = RUNS } = {}) {
-  const args = ['--expose-gc', '--import', 'tsx', 'scripts/bench/measure.ts', file, '--runs', String(runs)];
+async function measure(file, { save = false, runs = RUNS, nodeFlags = [] } = {}) {
+  const args = ['--expose-gc', ...nodeFlags, '--import', 'tsx', 'scripts/bench/measure.ts', file, '--runs', String(runs)];
   if (save) args.push('--save');
   const res = await run(process.execPath, args, { capture: true });
   const line = res.out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
@@ -135,7 +137,9 @@ function printModelRow(row) {
   log(
     `${row.label}: ${mb(r.bytes)} MB${data}, ${r.nodes} nodes${read} | cold decode ${ms(r.cold.decodeMs)} ms + index ${ms(r.cold.indexMs)} ms | ` +
       `median (${r.runs} runs) decode ${ms(r.median.decodeMs)} ms + index ${ms(r.median.indexMs)} ms = ${ms(r.median.totalMs)} ms | ` +
-      `peak extra RSS ${mb(r.memory.peakExtra)} MB (${pct.toFixed(1)}% of file; median of ${r.memory.peakRuns?.length ?? 1} processes: ${(r.memory.peakRuns ?? [r.memory.peakExtra]).map(mb).join(', ')} MB), heap +${mb(r.memory.heapDelta)} MB` +
+      `peak extra RSS ${mb(r.memory.peakExtra)} MB (${pct.toFixed(1)}% of file; median of ${r.memory.peakRuns?.length ?? 1} processes: ${(r.memory.peakRuns ?? [r.memory.peakExtra]).map(mb).join(', ')} MB)` +
+      (r.memory.peakSmallYoung === undefined ? '' : `, with a 1 MB young generation ${mb(r.memory.peakSmallYoung)} MB (${((100 * r.memory.peakSmallYoung) / r.bytes).toFixed(1)}%)`) +
+      `, heap +${mb(r.memory.heapDelta)} MB` +
       (r.saveMs !== undefined ? ` | save ${ms(r.saveMs)} ms` : ''),
   );
 }
@@ -248,6 +252,11 @@ async function main() {
       }
       row.result.memory.peakRuns = peaks;
       row.result.memory.peakExtra = median(peaks);
+      // The same cold decode + index with V8's young generation held at 1 MB (semi-space; the
+      // default grows to 16 MB while half a million objects survive their first collections): what
+      // is left is the model's own peak, apart from how far the runtime's collector grew its nursery.
+      const small = await measure(row.path, { runs: 0, nodeFlags: ['--max-semi-space-size=1'] });
+      if (!small.error) row.result.memory.peakSmallYoung = small.memory.peakExtra;
     }
     printModelRow(row);
   }
@@ -345,11 +354,12 @@ async function main() {
       return [
         r.label, r.dataBytes ? `${mb(x.bytes)} + ${mb(r.dataBytes)}` : mb(x.bytes), x.structureBytes === undefined ? '—' : mb(x.structureBytes), x.nodes, x.readBytes === undefined ? '—' : mb(x.readBytes),
         ms(x.cold.decodeMs + x.cold.indexMs), ms(x.median.decodeMs), ms(x.median.indexMs), ms(x.median.totalMs), target,
-        mb(x.memory.peakExtra), peakRange(x), `${pct.toFixed(1)}%`, peakTarget, mb(retained), `${((100 * retained) / x.bytes).toFixed(1)}%`,
+        mb(x.memory.peakExtra), peakRange(x), `${pct.toFixed(1)}%`, peakTarget,
+        x.memory.peakSmallYoung === undefined ? '—' : `${((100 * x.memory.peakSmallYoung) / x.bytes).toFixed(1)}%`, mb(retained), `${((100 * retained) / x.bytes).toFixed(1)}%`,
         x.structureBytes ? `${(retained / x.structureBytes).toFixed(2)}x` : '—', mb(x.memory.heapDelta), x.saveMs === undefined ? '' : ms(x.saveMs),
       ];
     }),
-    ['model', 'MB (+ external data)', 'structure MB', 'nodes', 'read MB', 'cold ms', 'decode ms', 'index ms', 'decode+index ms', 'target', 'peak extra MB', 'range %', '% of file', 'target', 'retained MB', '% of file', 'retained / structure', 'heap +MB', 'save ms'],
+    ['model', 'MB (+ external data)', 'structure MB', 'nodes', 'read MB', 'cold ms', 'decode ms', 'index ms', 'decode+index ms', 'target', 'peak extra MB', 'range %', '% of file', 'target', '1 MB young gen: % of file', 'retained MB', '% of file', 'retained / structure', 'heap +MB', 'save ms'],
   );
   const actMedian = act.activationMs ? median(act.activationMs) : undefined;
   const foundation = table(
@@ -367,6 +377,8 @@ async function main() {
   console.log(modelTable);
   console.log('read MB = bytes the process read during the cold decode + index (/proc/self/io rchar): the structure, never the payloads.');
   console.log('structure MB = the file minus its tensor payload entries (raw_data, float_data, ...): what decoding turns into objects; retained / structure = memory per byte of it.');
+  console.log('1 MB young gen = the peak extra of one more cold process run with node --max-semi-space-size=1: the same work with V8\'s nursery kept small, so the difference');
+  console.log('to "% of file" is how far the collector grew the nursery (up to 2 x 16 MB) while the model\'s objects survived their first collections, not the model\'s data.');
   for (const r of measured.filter((m) => m.dataBytes)) {
     const x = r.result;
     console.log(
