@@ -276,10 +276,15 @@ async function main() {
   // Batches (--batch): every quantized layer kept in higher precision as one batch of per-layer
   // disables, then quantized again as one batch of enables, on the 6k-node graphs and the 50k one
   // (3,679 layers: about a minute each before edits kept their lists aside; see "Editing").
+  // Unify (--unify, the 50k one): scales around the middle Concat as one edit, and its undo.
   if (!flag('--skip-edit')) {
     for (const row of rows.filter((r) => /yolo-(6k|50k)/.test(path.basename(r.path)) && (!ONLY || r.label.includes(ONLY)))) {
       const small = /yolo-6k/.test(path.basename(row.path));
-      const res = await run(process.execPath, ['--import', 'tsx', 'scripts/bench/edit.ts', row.path, '--runs', String(RUNS), '--batch', ...(row.save || !small ? [] : ['--save'])], { capture: true });
+      const res = await run(
+        process.execPath,
+        ['--import', 'tsx', 'scripts/bench/edit.ts', row.path, '--runs', String(RUNS), '--batch', ...(row.save || !small ? [] : ['--save']), ...(small ? [] : ['--unify'])],
+        { capture: true },
+      );
       const line = res.out.split('\n').find((l) => l.startsWith('BENCH_EDIT '));
       if (res.code !== 0 || !line) log(`edit ${row.label}: edit.ts exited with ${res.code}`);
       else {
@@ -288,6 +293,8 @@ async function main() {
         log(`edit ${row.label}: disable ${r.target}: apply ${f(r.apply)}, encode ${f(r.encode)} (${r.chunks} chunks), undo ${f(r.undo)}${r.save ? `, save ${f(r.save)}` : ''}`);
         if (r.batchError) log(`edit ${row.label}: batch of ${r.batchLayers} layers refused: ${r.batchError}`);
         else if (r.batchLayers !== undefined) log(`edit ${row.label}: batch of ${r.batchLayers} layers: disable ${f(r.batchDisable)}, enable ${f(r.batchEnable)}`);
+        if (r.unifyError) log(`edit ${row.label}: unify scales around ${r.unifyTarget} refused: ${r.unifyError}`);
+        else if (r.unifyTarget !== undefined) log(`edit ${row.label}: unify scales around ${r.unifyTarget} (${r.unifyQuantizers} quantizers): apply ${f(r.unifyApply)}, undo ${f(r.unifyUndo)}`);
       }
     }
   }

@@ -1,7 +1,7 @@
 /**
  * Editing timing for one model in a fresh process (run by scripts/bench.mjs, "edit" section):
  *
- *   node --import tsx scripts/bench/edit.ts <model.onnx> [--runs 5] [--save] [--batch]
+ *   node --import tsx scripts/bench/edit.ts <model.onnx> [--runs 5] [--save] [--batch] [--unify]
  *
  * Opens the model (not timed), then per run: disable quantization of one conv in the middle of the
  * graph (applyEdit: validation included), encode (the chunk plan: clean messages are source ranges),
@@ -10,31 +10,48 @@
  * disables (what "keep the k most sensitive layers" or a plan applies), then all of them quantized
  * again as one batch of per-layer enables with what the disables removed (the disable's inverse, as
  * an undo replayed from a backup log is), then both undone; the layer count is printed with them.
+ * With --unify, after those, per run (runs + 1, the first cold): "unify scales around" the Concat in
+ * the middle of the graph (the middle one of the Concats, in node order) as one edit, and its undo
+ * (keys `unifyApply`, `unifyUndo`; `unifyTarget` the Concat, `unifyQuantizers` how many quantizers
+ * it changes). The bench models' Concats already share one scale, so the edit gives them an explicit
+ * one (mode "value": twice the largest scale of the set, read from the analysis before timing);
+ * the set, the validation and the kept maps are those of a "max" unify.
  * Prints `BENCH_EDIT <json>` with cold and median figures.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { scaleShareAround } from '../../src/core/analysis/index';
 import { applyEdit, type EditRequest } from '../../src/core/editing/index';
+import { buildGraphIndex } from '../../src/core/graph/index';
 import { encodeModel, openModelFile, saveModelFile } from '../../src/core/onnx/index';
 import { median } from './stats';
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--'));
 if (!file) {
-  console.error('usage: edit.ts <model.onnx> [--runs N] [--save]');
+  console.error('usage: edit.ts <model.onnx> [--runs N] [--save] [--batch] [--unify]');
   process.exit(2);
 }
 const runsAt = args.indexOf('--runs');
 const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 5;
 const save = args.includes('--save');
 const batch = args.includes('--batch');
+const unify = args.includes('--unify');
 
 const decoded = openModelFile(file);
 const convs = decoded.model.graph!.node.filter((n) => n.opType === 'Conv');
 const target = convs[convs.length >> 1]!.name;
-const times = { apply: [] as number[], encode: [] as number[], undo: [] as number[], save: [] as number[], batchDisable: [] as number[], batchEnable: [] as number[] };
+const times = {
+  apply: [] as number[], encode: [] as number[], undo: [] as number[], save: [] as number[], batchDisable: [] as number[], batchEnable: [] as number[],
+  unifyApply: [] as number[], unifyUndo: [] as number[],
+};
 let batchError: string | undefined;
+let unifyError: string | undefined;
+const concats = decoded.model.graph!.node.map((n, i) => ({ n, i })).filter(({ n }) => n.opType === 'Concat');
+const unifyAt = concats[concats.length >> 1];
+const unifyTarget = unifyAt ? unifyAt.n.name || `Concat#${unifyAt.i}` : undefined;
+let unifyQuantizers: number | undefined;
 const dqOutputs = new Set(decoded.model.graph!.node.filter((n) => n.opType === 'DequantizeLinear').map((n) => n.output[0]));
 const layers = decoded.model.graph!.node
   .map((n, i) => ({ n, i }))
@@ -74,6 +91,25 @@ try {
     // A model whose layers cannot all be disabled (a DQ with no Q before it): the single figures still count.
     batchError = e instanceof Error ? e.message : String(e);
   }
+  if (unify) {
+    try {
+      if (!unifyAt || !unifyTarget) throw new Error('the model has no Concat');
+      const set = scaleShareAround(decoded, buildGraphIndex(decoded.model.graph!), unifyAt.i);
+      if (set.notCommuting) throw new Error(set.notCommuting);
+      unifyQuantizers = set.qdq.length;
+      const scale = 2 * Math.max(...set.scales);
+      for (let i = 0; i <= runs; i++) {
+        let t0 = performance.now();
+        const u = applyEdit(decoded, { kind: 'unifyConcat', node: unifyTarget, mode: 'value', scale });
+        times.unifyApply.push(performance.now() - t0);
+        t0 = performance.now();
+        u.journal.undo();
+        times.unifyUndo.push(performance.now() - t0);
+      }
+    } catch (e) {
+      unifyError = e instanceof Error ? e.message : String(e);
+    }
+  }
 } finally {
   decoded.source.close?.();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -86,4 +122,5 @@ for (const [k, v] of Object.entries(times)) if (v.length) out[k] = { coldMs: v[0
 for (const k of ['batchDisable', 'batchEnable'] as const) if (times[k].length) out[k] = { coldMs: times[k][0], medianMs: median(times[k]) };
 if (batch) out.batchLayers = layers.length;
 if (batchError) out.batchError = batchError;
+if (unify) Object.assign(out, { unifyTarget, unifyQuantizers }, unifyError ? { unifyError } : {});
 console.log(`BENCH_EDIT ${JSON.stringify(out)}`);
