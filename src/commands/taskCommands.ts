@@ -219,8 +219,7 @@ export function registerTaskCommands(context: vscode.ExtensionContext, s: TaskCo
   function trusted(): boolean {
     const problem = taskTrustProblem(trustForTests ?? vscode.workspace.isTrusted);
     if (!problem) return true;
-    s.log.warn(problem);
-    void vscode.window.showWarningMessage(problem, 'Manage Workspace Trust').then((c) => c && vscode.commands.executeCommand('workbench.trust.manage'));
+    void warn(problem, 'Manage Workspace Trust').then((c) => c && vscode.commands.executeCommand('workbench.trust.manage'));
     return false;
   }
   if (context.extensionMode === vscode.ExtensionMode.Test) {

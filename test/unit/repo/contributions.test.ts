@@ -120,7 +120,10 @@ test('nothing is hidden or disabled by isWorkspaceTrusted; the task commands ref
   for (const id of ['qdqStudio.exportToTensorRT', 'qdqStudio.quantizeYolov9']) {
     assert.match(tasks, new RegExp(`registerCommand\\('${id.replace(/\./g, '\\.')}',[^\\n]*\\n\\s*if \\(!trusted\\(\\)\\) return;`), `${id} does not check trust first`);
   }
-  assert.match(tasks, /function trusted\(\)[\s\S]*?showWarningMessage\([\s\S]*?'Manage Workspace Trust'[\s\S]*?workbench\.trust\.manage/);
+  const trusted = /function trusted\(\)[\s\S]*?\n {2}\}\n/.exec(tasks)?.[0] ?? '';
+  assert.match(trusted, /\bwarn\(problem, 'Manage Workspace Trust'\)[\s\S]*?workbench\.trust\.manage/, 'trusted() warns with Manage Workspace Trust');
+  // …through the helper that logs what it shows (the Output channel keeps the refusal).
+  assert.match(tasks, /const warn = \(message: string, \.\.\.actions: string\[\]\)[^{]*\{\s*s\.log\.warn\(message\);\s*return vscode\.window\.showWarningMessage\(message, \.\.\.actions\);/);
 });
 
 test('context keys used in when clauses are the ones the code sets', () => {
