@@ -3,6 +3,7 @@ import type { SensitivityResult } from '../core/sensitivity/index';
 import { displayPath } from '../editor/modelLoader';
 import { Disposable } from '../util/dispose';
 import type { Logger } from '../util/logger';
+import { type ReadStamp, changedSince, contentHash, readStamp } from './readStamp';
 
 export type SensitivityCore = typeof import('../core/sensitivity/index.js');
 
@@ -58,7 +59,7 @@ export class SensitivityResults extends Disposable {
     for (const glob of RESULT_GLOBS) {
       const watcher = this._register(vscode.workspace.createFileSystemWatcher(glob));
       this._register(watcher.onDidCreate((uri) => void this.read(uri, 'found')));
-      this._register(watcher.onDidChange((uri) => void this.read(uri, this.files.get(uri.toString())?.origin ?? 'found')));
+      this._register(watcher.onDidChange((uri) => this.reread(uri)));
       this._register(watcher.onDidDelete((uri) => this.forget(uri)));
     }
     // A run writes its result into folders it has just made (`runs/qat_sentive/<name>/`); a recursive
@@ -74,28 +75,48 @@ export class SensitivityResults extends Disposable {
   /** The look due at each file read (see `verifySoon`), by URI. */
   private readonly verifyTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
+  /** Reads a known file again, as its change event does. */
+  private reread(uri: vscode.Uri): void {
+    void this.read(uri, this.files.get(uri.toString())?.origin ?? 'found');
+  }
+
   /**
    * VS Code's file events drop a create and a delete of one file that fall in one batch: a file
    * read in between (opened by command, found by a scan) would stay known, and shown, with no
-   * delete event to come. So a moment after a read that found the file, past any batch it could
-   * share, it is looked at once more (one stat); gone, it is forgotten as its delete event would.
+   * delete event to come, or keep its old contents when it was replaced (deleted and written
+   * again, or rewritten with its change event lost). So a moment after a read that found the file,
+   * past any batch it could share, it is looked at once more (one stat): gone, it is forgotten as
+   * its delete event would; changed (mtime, size or creation time not those of the read), it is read
+   * again as its change event would. When the stat cannot tell (`statCanTell`: an mtime within a
+   * tick of the read or ahead of our clock), the bytes are read and their hash compared.
    */
-  private verifySoon(uri: vscode.Uri, generation: number): void {
+  private verifySoon(uri: vscode.Uri, generation: number, seen: ReadStamp): void {
     const key = uri.toString();
     clearTimeout(this.verifyTimers.get(key));
     const timer = setTimeout(() => {
       this.verifyTimers.delete(key);
-      vscode.workspace.fs.stat(uri).then(
-        () => undefined,
-        (e: unknown) => {
-          // Read or forgotten again since: that one is looked at on its own.
-          if (this.isDisposed || this.generations.get(key) !== generation || !(e instanceof vscode.FileSystemError) || e.code !== 'FileNotFound') return;
-          this.log.info(`Sensitivity result ${displayPath(uri)} is gone (no delete event came)`);
-          this.forget(uri);
-        },
-      );
+      void this.verify(uri, generation, seen);
     }, VERIFY_DELAY_MS);
     this.verifyTimers.set(key, timer);
+  }
+
+  private async verify(uri: vscode.Uri, generation: number, seen: ReadStamp): Promise<void> {
+    const key = uri.toString();
+    // Read or forgotten again since: that one is looked at on its own.
+    const current = () => !this.isDisposed && this.generations.get(key) === generation;
+    let changed: boolean | undefined;
+    try {
+      changed = changedSince(seen, await vscode.workspace.fs.stat(uri));
+      if (changed === undefined && current()) changed = contentHash(await vscode.workspace.fs.readFile(uri)) !== seen.hash;
+    } catch (e) {
+      if (!current() || !(e instanceof vscode.FileSystemError) || e.code !== 'FileNotFound') return;
+      this.log.info(`Sensitivity result ${displayPath(uri)} is gone (no delete event came)`);
+      this.forget(uri);
+      return;
+    }
+    if (!changed || !current()) return;
+    this.log.info(`Sensitivity result ${displayPath(uri)} changed (no change event came): reading it again`);
+    this.reread(uri);
   }
 
   private rescanTimer: ReturnType<typeof setTimeout> | undefined;
@@ -171,15 +192,17 @@ export class SensitivityResults extends Disposable {
     const file = displayPath(uri);
     let state: ResultFileState;
     let mtime = 0;
-    let existed = false;
+    let seen: ReadStamp | undefined;
     try {
+      const statAt = Date.now();
       const stat = await vscode.workspace.fs.stat(uri);
-      existed = true;
+      seen = readStamp(stat, statAt);
       mtime = stat.mtime;
       // A named pipe or a device would leave the read pending until a writer came.
       if (!(stat.type & vscode.FileType.File)) throw new Error(`${file}: not a regular file`);
       if (stat.size > MAX_BYTES) throw new Error(`${file}: too large for a sensitivity result (${stat.size} bytes)`);
       const bytes = await vscode.workspace.fs.readFile(uri);
+      seen = readStamp(stat, statAt, bytes);
       const core = await sensitivityCore();
       try {
         state = { kind: 'loaded', result: core.parseSensitivityText(core.decodeResultBytes(bytes), file) };
@@ -194,7 +217,7 @@ export class SensitivityResults extends Disposable {
     if (this.isDisposed || this.generations.get(key) !== generation) return this.files.get(key) ?? { uri, readAt: Date.now(), mtime, origin, state };
     const entry: ResultFile = { uri, readAt: Date.now(), mtime, origin, state };
     this.files.set(key, entry);
-    if (existed) this.verifySoon(uri, generation);
+    if (seen) this.verifySoon(uri, generation, seen);
     this.report(entry);
     this._onDidChange.fire();
     return entry;

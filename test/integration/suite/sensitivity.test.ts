@@ -439,6 +439,52 @@ suite('Sensitivity: result files, layer tree, YAML annotations', function () {
     assert.equal(await vscode.commands.executeCommand<string>('qdqStudio.openSensitivityResults', resultUri()), 'ready');
   });
 
+  test('a chosen result replaced with no change event to come (deleted and written again, or rewritten within its mtime) is read again', async () => {
+    // As above: a file outside the workspace gets no file events, as one whose events were dropped.
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'qdq-sens-replaced-'));
+    const file = vscode.Uri.file(path.join(folder, 'summary-sensitive-analysis.json'));
+    const text = new TextDecoder().decode(await fixture('summary-sensitive-analysis.json'));
+    const open = () => vscode.commands.executeCommand<string>('qdqStudio.openSensitivityResults', file);
+    const model0 = (x: HookState) => x.rows.find((r) => r.label === 'model.0')?.description ?? '';
+    try {
+      fs.writeFileSync(file.fsPath, text);
+      assert.equal(await open(), 'ready');
+      assert.match(model0(await hook()), /^#3 · ΔAP \+0\.0014 · /);
+      // Deleted and written again with another AP for model.0 (and another size): the stat tells.
+      fs.rmSync(file.fsPath);
+      fs.writeFileSync(file.fsPath, text.replace('0.3829,', '0.3869, '));
+      await waitForState('the replaced result read again', (x) => x.result === file.toString() && /ΔAP \+0\.0054 · /.test(model0(x)));
+
+      // Rewritten in place, same size, with the mtime it was read with, ahead of the clock (a file
+      // copied from a machine whose clock is ahead): only the content can tell.
+      const ahead = new Date(Date.now() + 3_600_000);
+      fs.writeFileSync(file.fsPath, text);
+      fs.utimesSync(file.fsPath, ahead, ahead);
+      assert.equal(await open(), 'ready');
+      assert.match(model0(await hook()), /ΔAP \+0\.0014 · /);
+      const before = fs.statSync(file.fsPath);
+      fs.writeFileSync(file.fsPath, text.replace('0.3829', '0.3849'));
+      fs.utimesSync(file.fsPath, ahead, ahead);
+      const after = fs.statSync(file.fsPath);
+      assert.deepEqual([after.size, after.mtimeMs, after.ino], [before.size, before.mtimeMs, before.ino], 'the stat shows no change');
+      await waitForState('the rewritten result read again', (x) => x.result === file.toString() && /ΔAP \+0\.0034 · /.test(model0(x)));
+
+      // Replaced by a malformed one: the same path as a change event (the error state, a diagnostic at its line).
+      assert.equal(await open(), 'ready');
+      fs.writeFileSync(file.fsPath, '[\n  [0.3815, "PTQ"],\n  [NaN, "model.0"]\n]\n');
+      const broken = await waitForState('the malformed result read again', (x) => x.state === 'error' && x.result === file.toString());
+      assert.match(broken.message ?? '', /summary-sensitive-analysis\.json:3:4: /);
+      const diags = await poll('a diagnostic on the malformed result', 10_000, async () => {
+        const d = vscode.languages.getDiagnostics(file);
+        return d.length ? d : undefined;
+      });
+      assert.equal(diags[0]!.range.start.line, 2);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+    assert.equal(await vscode.commands.executeCommand<string>('qdqStudio.openSensitivityResults', resultUri()), 'ready');
+  });
+
   test('a keepCount setting that is no whole number of at least 1 is said (once, naming it) and the box starts at the default', async () => {
     await waitForState('the result', (x) => x.state === 'ready');
     const config = vscode.workspace.getConfiguration('qdqStudio.sensitivity');
