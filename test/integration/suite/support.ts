@@ -260,3 +260,65 @@ export async function revertCloseAndClean(scratch: vscode.Uri[]): Promise<void> 
   await vscode.commands.executeCommand('qdqStudio.internal.answerNotices', undefined);
   for (const uri of scratch.splice(0)) await vscode.workspace.fs.delete(uri, { recursive: true }).then(undefined, () => undefined);
 }
+
+/** The QDQ Studio tabs of `uri`, in every group. */
+export function tabsOf(uri: vscode.Uri): vscode.Tab[] {
+  return vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputCustom && t.input.uri.toString() === uri.toString());
+}
+
+/**
+ * VS Code's own Save As (File > Save As…) of the active editor, answered in its file dialog: the
+ * simple dialog of a remote window, a quick pick listing the folder, its box holding the source's
+ * path. `target` is the source itself (Enter takes the box), or an existing file of that folder
+ * whose name sorts last: picking it (the dialog saves to the picked item or, none picked, to the
+ * path in its box, which the pick fills in). Not through "..", the first item: picking that puts
+ * the parent folder in the box, and the dialog goes up there, depending on timing. Then yes to
+ * overwriting it. On a loaded machine the dialog may not have listed the folder yet when the last
+ * item is picked: the box still holds the source, so the source is write-protected meanwhile and
+ * QDQ Studio refuses that save (it never writes over a write-protected file); the Save As then
+ * ends without writing, and the dialog is opened again, with more time to list the folder.
+ */
+export async function saveAsInDialog(target: vscode.Uri, source: vscode.Uri): Promise<void> {
+  const mtime = (uri: vscode.Uri): number => fs.statSync(uri.fsPath).mtimeMs;
+  const before = mtime(target);
+  const sourceBefore = mtime(source);
+  const onto = target.toString() === source.toString();
+  const mode = fs.statSync(source.fsPath).mode & 0o7777;
+  if (!onto) fs.chmodSync(source.fsPath, 0o444);
+  try {
+    for (let attempt = 1; ; attempt++) {
+      let ended = false;
+      const saving = Promise.resolve(vscode.commands.executeCommand('workbench.action.files.saveAs')).finally(() => (ended = true));
+      await sleep(1500 * attempt); // the dialog lists the folder
+      if (!onto) await vscode.commands.executeCommand('quickInput.last');
+      await sleep(300);
+      // Enter until the file is written: the dialog holds an Enter while it is busy (it looks the
+      // target up), then asks whether to overwrite it. A Save As that ended without writing the
+      // target (the source refused, or the dialog went away) is tried again.
+      const written = await poll('the Save As to write the target', 8_000, async () => {
+        if (mtime(target) !== before) return true;
+        if (ended) return false;
+        await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+        await sleep(500);
+        return undefined;
+      }).catch(() => false);
+      if (written) {
+        await saving;
+        return;
+      }
+      if (!onto) assert.equal(mtime(source), sourceBefore, 'the dialog saved the source over itself');
+      const above = vscode.Uri.joinPath(source, '..', '..', source.path.slice(source.path.lastIndexOf('/') + 1));
+      assert.ok(!fs.existsSync(above.fsPath), `the dialog saved to ${above.fsPath}`);
+      for (let i = 0; i < 3 && !ended; i++) {
+        await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+        await sleep(300);
+      }
+      await Promise.race([saving.catch(() => undefined), sleep(5000)]);
+      await vscode.commands.executeCommand('notifications.clearAll'); // a refused save's error
+      note(`Save As: try ${attempt} did not save to ${target.path.slice(target.path.lastIndexOf('/') + 1)} through the dialog`);
+      assert.ok(attempt < 4, 'the Save As dialog never saved to the target');
+    }
+  } finally {
+    if (!onto) fs.chmodSync(source.fsPath, mode);
+  }
+}
