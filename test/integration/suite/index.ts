@@ -5,10 +5,14 @@
 // Besides mocha's spec reporter on the extension host console, every result is appended as one
 // JSON line to $QDQ_TEST_RESULTS when that is set: the runner tails that file, so failures show
 // up in the terminal that started the tests rather than only in the extension host log.
+//
+// A test may restart the window (windowRestart.ts: hot exit): the suite then runs again in the new
+// extension host, without the tests that reported a result before the restart.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Mocha from 'mocha';
-import { emitResult } from './support';
+import { emitResult, note } from './support';
+import { testsDoneBeforeRestart } from './windowRestart';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({
@@ -26,6 +30,19 @@ export function run(): Promise<void> {
     .sort();
   for (const f of files) mocha.addFile(path.join(__dirname, f));
   emitResult({ event: 'start', files });
+  const done = testsDoneBeforeRestart();
+  if (done.size > 0) {
+    // Loaded here (CommonJS, as run() would), so the suites can be pruned before they run.
+    const loading = mocha as unknown as { loadFiles(): void; lazyLoadFiles(lazy: boolean): void };
+    loading.loadFiles();
+    loading.lazyLoadFiles(true);
+    const leaveOut = (suite: Mocha.Suite): void => {
+      suite.tests = suite.tests.filter((t) => !done.has(t.fullTitle()));
+      suite.suites.forEach(leaveOut);
+    };
+    leaveOut(mocha.suite);
+    note(`the window restarted: running the tests after the ${done.size} that reported before it`);
+  }
 
   return new Promise<void>((resolve, reject) => {
     try {

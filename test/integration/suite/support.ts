@@ -19,10 +19,17 @@ export interface WebviewQuery {
   report: WebviewReport;
 }
 
+/**
+ * Set (to the restart's name) in an extension host that a window restart is ending (windowRestart.ts):
+ * what it would still report is dropped (in the environment: index.ts and each test file are
+ * bundles of their own).
+ */
+export const RESTARTING_ENV = 'QDQ_TEST_RESTARTING';
+
 /** Appends one JSON line to $QDQ_TEST_RESULTS (read live by the code-server runner). */
 export function emitResult(event: Record<string, unknown>): void {
   const file = process.env.QDQ_TEST_RESULTS;
-  if (!file) return;
+  if (!file || process.env[RESTARTING_ENV] !== undefined) return;
   try {
     fs.appendFileSync(file, `${JSON.stringify({ ...event, t: Date.now() })}\n`);
   } catch {
