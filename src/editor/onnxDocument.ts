@@ -587,7 +587,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
    * the edits. With nothing unsaved and the file as we read it, nothing is written.
    */
   async save(cancellation: vscode.CancellationToken): Promise<void> {
-    const markingClean = this.offers.markingClean; // asked for by markTabClean, before any edit since
+    const markingClean = this.offers.takeCleanSave(); // asked for by markTabClean, before any edit since
     await this.whenLoaded(); // the stamp and the backup's edits first
     if (markingClean) {
       // Only to make VS Code show the tab clean: never writes or asks. An edit that came meanwhile

@@ -58,15 +58,33 @@ export class RecoveryOffers extends Disposable {
   private unwritableLogSaid: string | undefined;
   /** Waits for the other editors of the file to close before `markTabClean` saves (see there). */
   private cleanWhenAlone: vscode.Disposable | undefined;
-  /** `markTabClean`'s saves in progress (see `markingClean`). */
+  /** `markTabClean`'s saves in progress (see `takeCleanSave`). */
   private cleanSaves = 0;
+  /** How many of those VS Code has not called the document's save for yet (one call each). */
+  private cleanSavesUncalled = 0;
+  /** Saves asked for by someone else (Ctrl+S, auto save) while one of those ran. */
+  private savesAskedMeanwhile = 0;
 
   /**
-   * True while a save asked by `markTabClean` runs: the document's save then writes nothing and
-   * asks nothing (VS Code calls it a round trip later; an edit or a change on disk may come first).
+   * Called by the document's save as it starts: true for the save `markTabClean` asked for, which
+   * then writes nothing and asks nothing (VS Code calls it a round trip later; an edit or a change
+   * on disk may come first). Each of those is one call of the document's save, the first while it
+   * runs. A further call meanwhile is a save someone asked for (Ctrl+S, auto save), and false: VS
+   * Code does not join two saves of one document, it cancels the earlier call and takes the later
+   * one's outcome (its save point, the tab clean), so the later call saves as any save does and
+   * writes the edits, whichever of the two it is (code-server 4.100's
+   * `MainThreadCustomEditorModel.saveCustomEditor`).
    */
-  get markingClean(): boolean {
-    return this.cleanSaves > 0;
+  takeCleanSave(): boolean {
+    if (this.cleanSavesUncalled > 0) {
+      this.cleanSavesUncalled--;
+      return true;
+    }
+    if (this.cleanSaves > 0) {
+      this.savesAskedMeanwhile++;
+      this.log.info(`${displayPath(this.document.uri)}: a save asked for while its tab was being marked clean: it saves as usual`);
+    }
+    return false;
   }
 
   /**
@@ -190,8 +208,9 @@ export class RecoveryOffers extends Disposable {
 
   /**
    * Makes VS Code show the tab clean when the document has nothing unsaved (a hot-exit backup or a
-   * re-apply of which nothing applied, a Save As): a save that writes nothing (`markingClean`; an
-   * edit that came meanwhile makes it fail, the tab dirty with it: see `OnnxDocument.save`).
+   * re-apply of which nothing applied, a Save As): a save that writes nothing (`takeCleanSave`; an
+   * edit that came meanwhile makes it fail, the tab dirty with it: see `OnnxDocument.save`; a save
+   * the user asks for meanwhile writes the edits).
    * VS Code's `workspace.save(uri)` saves every editor of the file, though, forced, clean or not:
    * the file opened as text beside (its typing, or its text of the binary) would be written over
    * the model. So while another editor of the file is open the tab stays marked (saving it writes
@@ -213,12 +232,19 @@ export class RecoveryOffers extends Disposable {
       return;
     }
     this.cleanSaves++;
+    this.cleanSavesUncalled++;
+    const asked = this.savesAskedMeanwhile;
     try {
       await vscode.workspace.save(uri);
     } catch (e) {
-      this.log.warn(`${displayPath(uri)}: could not mark the tab clean: ${e instanceof Error ? e.message : String(e)}`);
+      // VS Code cancels this save when another one (Ctrl+S) comes before it ends: that one saved.
+      if (this.savesAskedMeanwhile !== asked) this.log.info(`${displayPath(uri)}: the save that marks the tab clean gave way to a save asked for meanwhile`);
+      else this.log.warn(`${displayPath(uri)}: could not mark the tab clean: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
-      this.cleanSaves--;
+      if (--this.cleanSaves === 0) {
+        this.cleanSavesUncalled = 0; // a clean-up save VS Code never called save for (the editor closed)
+        this.savesAskedMeanwhile = 0;
+      }
     }
   }
 }
