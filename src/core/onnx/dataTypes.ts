@@ -1,5 +1,6 @@
 /**
- * ONNX TensorProto.DataType table, including the FP8, 4-bit and 2-bit types added after ONNX 1.10.
+ * ONNX TensorProto.DataType table, including the FP8, 4-bit, 2-bit and 6-bit types added after
+ * ONNX 1.10 (up to FLOAT6E2M3 / FLOAT6E3M2 of onnx 1.23, IR 14).
  * Unknown codes (types newer than this table) are reported as `UNKNOWN(<code>)` and pass through.
  */
 import type { TypeProto } from './model';
@@ -7,7 +8,11 @@ import type { TypeProto } from './model';
 export interface DataTypeInfo {
   readonly code: number;
   readonly name: string;
-  /** Storage bits per element in raw_data (4 for INT4/UINT4/FLOAT4E2M1, packed two per byte). */
+  /**
+   * Storage bits per element in raw_data: 4 for INT4/UINT4/FLOAT4E2M1 (two per byte, the first in
+   * the low bits), 2 for INT2/UINT2 (four per byte), 6 for FLOAT6E2M3/FLOAT6E3M2 (four in three
+   * bytes, an LSB-first bit stream).
+   */
   readonly bits: number;
   readonly isFloat: boolean;
 }
@@ -40,6 +45,8 @@ const table: DataTypeInfo[] = [
   { code: 24, name: 'FLOAT8E8M0', bits: 8, isFloat: true },
   { code: 25, name: 'UINT2', bits: 2, isFloat: false },
   { code: 26, name: 'INT2', bits: 2, isFloat: false },
+  { code: 27, name: 'FLOAT6E2M3', bits: 6, isFloat: true },
+  { code: 28, name: 'FLOAT6E3M2', bits: 6, isFloat: true },
 ];
 
 const byCode = new Map(table.map((t) => [t.code, t]));
@@ -49,7 +56,7 @@ export const DataType = Object.fromEntries(table.map((t) => [t.name, t.code])) a
   | 'UNDEFINED' | 'FLOAT' | 'UINT8' | 'INT8' | 'UINT16' | 'INT16' | 'INT32' | 'INT64' | 'STRING' | 'BOOL'
   | 'FLOAT16' | 'DOUBLE' | 'UINT32' | 'UINT64' | 'COMPLEX64' | 'COMPLEX128' | 'BFLOAT16'
   | 'FLOAT8E4M3FN' | 'FLOAT8E4M3FNUZ' | 'FLOAT8E5M2' | 'FLOAT8E5M2FNUZ' | 'UINT4' | 'INT4'
-  | 'FLOAT4E2M1' | 'FLOAT8E8M0' | 'UINT2' | 'INT2',
+  | 'FLOAT4E2M1' | 'FLOAT8E8M0' | 'UINT2' | 'INT2' | 'FLOAT6E2M3' | 'FLOAT6E3M2',
   number
 >;
 

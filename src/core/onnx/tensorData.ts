@@ -190,20 +190,41 @@ function bytesOf(decoded: DecodedModel, t: Tensor, reader: FileReader): Uint8Arr
     const bytes = concat(refEntries(decoded, (t.floatData ?? t.doubleData)!, t.name).map((e) => e.value));
     return bytes;
   }
+  if (t.stringData) throw new TensorDataError(decoded.file, t.name, `a ${info.name} tensor with string_data: its elements are strings, which have no raw byte layout`);
   const ints = t.int32Data ? varints(decoded, t.int32Data, t.name) : t.int64Data ? varints(decoded, t.int64Data, t.name) : t.uint64Data ? varints(decoded, t.uint64Data, t.name) : undefined;
   if (!ints) {
     if (count === 0) return new Uint8Array(0);
     throw new TensorDataError(decoded.file, t.name, 'the tensor has no data');
   }
-  return packInts(ints, t.dataType, decoded.file, t.name);
+  return packInts(ints, t.dataType, count, decoded.file, t.name);
 }
 
-/** int32_data/int64_data/uint64_data values -> raw layout of `dataType`. */
-function packInts(values: Int64[], dataType: number, file: string, name: string): Uint8Array {
+/**
+ * int32_data/int64_data/uint64_data values -> raw layout of `dataType`. As onnx.proto says: a type of
+ * 8 bits or more has one element per entry; a 4-bit type two per entry (the entry is the packed
+ * byte: first element in the low nibble) and a 2-bit type four (the packed byte, first element in
+ * bits 0-1), so those entries are the raw bytes themselves; FLOAT6E2M3/FLOAT6E3M2 one element per
+ * entry (bits 0-5), packed here into raw_data's bit stream, four elements in three bytes.
+ */
+function packInts(values: Int64[], dataType: number, count: number, file: string, name: string): Uint8Array {
   const info = dataTypeInfo(dataType)!;
-  if (info.bits === 4) {
-    const out = new Uint8Array(Math.ceil(values.length / 2));
-    values.forEach((v, i) => (out[i >> 1]! |= (Number(v) & 0xf) << ((i & 1) * 4)));
+  if (info.bits === 4 || info.bits === 2) {
+    const perEntry = 8 / info.bits;
+    const need = Math.ceil(count / perEntry);
+    if (values.length !== need) {
+      throw new TensorDataError(file, name, `int32_data has ${values.length} entries; ${count} ${info.name} elements packed ${perEntry} per entry need ${need}`);
+    }
+    return Uint8Array.from(values, (v) => Number(v) & 0xff);
+  }
+  if (info.bits === 6) {
+    if (values.length !== count) throw new TensorDataError(file, name, `int32_data has ${values.length} entries; ${count} ${info.name} elements need one each`);
+    const out = new Uint8Array(Math.ceil((count * 6) / 8));
+    values.forEach((v, i) => {
+      const bit = i * 6;
+      const x = Number(v) & 0x3f;
+      out[bit >> 3]! |= (x << (bit & 7)) & 0xff;
+      if ((bit & 7) > 2) out[(bit >> 3) + 1]! |= x >> (8 - (bit & 7));
+    });
     return out;
   }
   const bytes = new Uint8Array(values.length * (info.bits / 8));
@@ -257,9 +278,18 @@ function fp8ToFloat(b: number, code: number): number {
   return s * 2 ** (e - bias) * (1 + m / (1 << mBits));
 }
 
+/** A sign bit, `e` exponent bits and `m` mantissa bits with `bias`, no infinities or NaN (the FLOAT6 types). */
+function smallFloat(x: number, e: number, m: number, bias: number): number {
+  const s = x >> (e + m) ? -1 : 1;
+  const ex = (x >> m) & ((1 << e) - 1);
+  const man = x & ((1 << m) - 1);
+  return ex === 0 ? s * 2 ** (1 - bias) * (man / (1 << m)) : s * 2 ** (ex - bias) * (1 + man / (1 << m));
+}
+
 /**
  * Decoded element values. Standard numeric types map to their typed array; FLOAT16, BFLOAT16, the
- * FP8 types and FLOAT4E2M1 are converted to Float32Array; INT4/UINT4 are unpacked to Int8/Uint8.
+ * FP8 types, FLOAT4E2M1 and the FLOAT6 types are converted to Float32Array; INT4/UINT4 and
+ * INT2/UINT2 are unpacked to Int8/Uint8.
  */
 export function readTensorValues(decoded: DecodedModel, t: Tensor, reader: FileReader = nodeFileReader): TensorValues {
   try {
@@ -321,6 +351,33 @@ function valuesOf(decoded: DecodedModel, t: Tensor, reader: FileReader): TensorV
           out[i] = s * (e === 0 ? m * 0.5 : 2 ** (e - 1) * (1 + m / 2));
         } else out[i] = signed && nib & 8 ? nib - 16 : nib;
       }
+      return out;
+    }
+    case DataType.INT2:
+    case DataType.UINT2: {
+      const signed = t.dataType === DataType.INT2;
+      const out = signed ? new Int8Array(count) : new Uint8Array(count);
+      for (let i = 0; i < count; i++) {
+        const v = (bytes[i >> 2]! >> ((i & 3) * 2)) & 3;
+        out[i] = signed && v & 2 ? v - 4 : v;
+      }
+      return out;
+    }
+    case DataType.FLOAT6E2M3:
+    case DataType.FLOAT6E3M2: {
+      const e2m3 = t.dataType === DataType.FLOAT6E2M3;
+      const out = new Float32Array(count);
+      for (let i = 0; i < count; i++) {
+        const bit = i * 6;
+        const x = ((bytes[bit >> 3]! | ((bytes[(bit >> 3) + 1] ?? 0) << 8)) >> (bit & 7)) & 0x3f;
+        out[i] = e2m3 ? smallFloat(x, 2, 3, 1) : smallFloat(x, 3, 2, 3);
+      }
+      return out;
+    }
+    case DataType.FLOAT8E8M0: {
+      // An exponent alone: 2^(e - 127); 0xFF is NaN.
+      const out = new Float32Array(count);
+      for (let i = 0; i < count; i++) out[i] = bytes[i] === 0xff ? NaN : 2 ** (bytes[i]! - 127);
       return out;
     }
     default:
