@@ -15,6 +15,7 @@ import { runNumeric } from './numeric';
 import { cmdEdit } from './edit';
 import { cmdLint } from './lint';
 import { detachedDataLines, replacedLinkLine } from './saveNotes';
+import { terminalSafe } from './terminalText';
 import { commandHelp, InputError, isCommand, isParseArgsError, parseArgsProblem, parseCommandArgs, USAGE, usageMessage, UsageError, VERSION, wantsHelp } from './usage';
 
 export interface CliIo {
@@ -111,9 +112,11 @@ function failure(e: unknown, io: CliIo, command?: string): number {
 
 /**
  * Runs one command. Synchronous commands return the exit code; the ones that read files
- * asynchronously (`engine`, `numeric`) return a promise of it, which never rejects.
+ * asynchronously (`engine`, `numeric`) return a promise of it, which never rejects. Everything it
+ * prints is made inert for a terminal first (`terminalSafe`: the model names what is printed).
  */
-export function main(argv: string[], io: CliIo = stdio): number | Promise<number> {
+export function main(argv: string[], given: CliIo = stdio): number | Promise<number> {
+  const io: CliIo = { out: (t) => given.out(terminalSafe(t)), err: (t) => given.err(terminalSafe(t)) };
   const [command, ...rest] = argv;
   try {
     if (isCommand(command) && wantsHelp(rest)) {
