@@ -6,7 +6,7 @@
  * tensor readers and cached; an unreadable payload is remembered, never thrown.
  */
 import { nodeLabel, type GraphIndex } from '../graph/index';
-import { type ByteSource, type DecodedModel, type Graph, type Node, type Tensor, AttributeType, DataType, readTensorValues, tensorElementCount } from '../onnx/index';
+import { type ByteSource, type DecodedModel, type Graph, type Node, type Tensor, type ValueInfo, AttributeType, DataType, readTensorValues, tensorElementCount } from '../onnx/index';
 import { SHAPE_READERS } from './ops';
 import type { Target } from './types';
 
@@ -35,112 +35,55 @@ function numbers(dims: readonly (number | bigint)[]): number[] {
   return out;
 }
 
-export class AnalysisContext {
-  readonly graph: Graph;
-  readonly nodes: readonly Node[];
-  /** ai.onnx opset version (0 when the model imports none). */
-  readonly opset: number;
-  readonly graphOutputs: ReadonlySet<string>;
-  readonly graphInputs: ReadonlySet<string>;
-  /** Position of each node in the topological order. */
-  readonly topoPos: Int32Array;
-  private readonly labels: string[];
+/** Bits of `nodeFlags`. */
+export const STATIC = 1;
+export const ROOTED = 2;
+
+/**
+ * What node `n`'s outputs are, from what its inputs are (`ctx`): static (`isStatic`: constants,
+ * Shape/Size and what is computed only from those) and constant-rooted (`isConstantRooted`: a
+ * weight), as bits. The analysis context asks it of every node in topological order; the editing
+ * layer's local context (localAnalysis.ts) of the nodes it reaches, producers first.
+ */
+export function nodeFlags(n: Node, ctx: { isStatic(tensor: string): boolean; isConstantRooted(tensor: string): boolean }): number {
+  if (n.opType === 'Constant') return STATIC | ROOTED;
+  if (SHAPE_READERS.has(n.opType)) return STATIC;
+  let all = n.input.length > 0;
+  let rooted = n.input.length > 0 && WEIGHT_PATH.has(n.opType);
+  for (let k = 0; k < n.input.length; k++) {
+    const x = n.input[k]!;
+    const st = ctx.isStatic(x);
+    if (!st) all = false;
+    if (rooted && (k === 0 ? !ctx.isConstantRooted(x) : !st)) rooted = false;
+    if (!all && !rooted) break;
+  }
+  // QuantizeLinear of a weight is static too (build-time quantization). Control flow is not.
+  if (all && n.attribute.some((a) => a.type === AttributeType.GRAPH || a.type === AttributeType.GRAPHS)) all = false;
+  return (all ? STATIC : 0) | (rooted ? ROOTED : 0);
+}
+
+/**
+ * Constants and their values, shapes and element types, given who produces a tensor and the graph's
+ * initializers and value infos: shared by the analysis context and the editing layer's local one.
+ */
+export abstract class TensorLookups {
+  abstract readonly nodes: readonly Node[];
   private readonly constCache = new Map<string, ConstTensor | null>();
   private readonly valueCache = new Map<string, NumberArray | null>();
   private readonly valueErrors = new Map<string, string>();
-  /** Tensor → Shape/Size nodes reading it. */
-  private readonly shapeReaders = new Map<string, number[]>();
-  /** Tensor → producing node (first producer), built in one pass. */
-  private readonly producers = new Map<string, number>();
-  /** Initializers that are not graph inputs (real constants). */
-  private readonly constInits = new Set<string>();
-  private readonly rootedOut: Uint8Array;
-  /** Tensor → reading nodes (each once, graph order), without Shape/Size readers; built in one pass. */
-  private readonly consumerLists = new Map<string, number[]>();
-  private readonly staticOut: Uint8Array;
   /** The model with its source wrapped in a block cache: the many small constant reads share reads. */
   private readonly cachedDecoded: DecodedModel;
 
-  constructor(
-    readonly decoded: DecodedModel,
-    readonly index: GraphIndex,
-    readonly target: Target,
-  ) {
-    this.graph = index.graph;
-    this.nodes = this.graph.node;
-    const op = decoded.model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
-    this.opset = op ? Number(op.version) : 0;
-    this.graphOutputs = new Set(this.graph.output.map((o) => o.name));
-    this.graphInputs = new Set(index.inputs.map((i) => i.name));
-    this.topoPos = new Int32Array(this.nodes.length);
-    index.topoOrder.forEach((n, i) => (this.topoPos[n] = i));
-    this.labels = this.nodes.map(nodeLabel);
+  constructor(readonly decoded: DecodedModel) {
     this.cachedDecoded = { ...decoded, source: new BlockCacheSource(decoded.source) };
-    for (const [name] of index.initializers) if (!this.graphInputs.has(name)) this.constInits.add(name);
-    this.nodes.forEach((n, i) => {
-      for (const o of n.output) if (o && !this.producers.has(o)) this.producers.set(o, i);
-      if (SHAPE_READERS.has(n.opType)) {
-        for (const x of n.input) if (x) this.shapeReaders.set(x, [...(this.shapeReaders.get(x) ?? []), i]);
-        return;
-      }
-      for (const x of n.input) this.addConsumer(x, i);
-      // A node whose subgraph (If/Loop/Scan body) reads a tensor consumes it too.
-      if (index.implicitInputs.size) index.implicitInputs.get(i)?.forEach((x) => this.addConsumer(x, i));
-    });
-    // Static (shape/constant) and constant-rooted (weight) nodes, in one topological pass.
-    this.staticOut = new Uint8Array(this.nodes.length);
-    this.rootedOut = new Uint8Array(this.nodes.length);
-    for (const i of index.topoOrder) {
-      const n = this.nodes[i]!;
-      if (n.opType === 'Constant' || SHAPE_READERS.has(n.opType)) {
-        this.staticOut[i] = 1;
-        if (n.opType === 'Constant') this.rootedOut[i] = 1;
-        continue;
-      }
-      let all = n.input.length > 0;
-      let rooted = n.input.length > 0 && WEIGHT_PATH.has(n.opType);
-      for (let k = 0; k < n.input.length; k++) {
-        const x = n.input[k]!;
-        const st = this.isStatic(x);
-        if (!st) all = false;
-        if (rooted && (k === 0 ? !this.isConstantRooted(x) : !st)) rooted = false;
-        if (!all && !rooted) break;
-      }
-      // QuantizeLinear of a weight is static too (build-time quantization). Control flow is not.
-      if (all && n.attribute.some((a) => a.type === AttributeType.GRAPH || a.type === AttributeType.GRAPHS)) all = false;
-      this.staticOut[i] = all ? 1 : 0;
-      this.rootedOut[i] = rooted ? 1 : 0;
-    }
   }
 
-  /** Record node `i` as a reader of `x` (each node once: nodes are added in graph order). */
-  private addConsumer(x: string, i: number): void {
-    if (!x) return;
-    const list = this.consumerLists.get(x);
-    if (!list) this.consumerLists.set(x, [i]);
-    else if (list[list.length - 1] !== i) list.push(i);
-  }
-
-  /** The node's name, or `<OpType>#<index>` for an unnamed node. */
-  name(i: number): string {
-    return this.labels[i]!;
-  }
-
-  producer(tensor: string): number | undefined {
-    return this.producers.get(tensor);
-  }
-
-  /** Nodes reading `tensor`, each once, without Shape/Size (they read no values). */
-  consumers(tensor: string): readonly number[] {
-    return this.consumerLists.get(tensor) ?? NONE;
-  }
-
-  /** Every reader, shape readers included (each once). */
-  allConsumers(tensor: string): readonly number[] {
-    const shape = this.shapeReaders.get(tensor);
-    if (!shape) return this.consumers(tensor);
-    return [...this.consumers(tensor), ...shape].sort((a, b) => a - b);
-  }
+  /** The node producing `tensor` (the first one). */
+  abstract producer(tensor: string): number | undefined;
+  /** The initializer (or sparse initializer's values) named `tensor`, as the graph index maps it. */
+  protected abstract initializerOf(tensor: string): Tensor | undefined;
+  /** The value info named `tensor` (graph inputs, outputs, value_info; the first of a name). */
+  protected abstract valueInfoOf(tensor: string): ValueInfo | undefined;
 
   /** Resolve a build-time constant: initializer, `Constant` output, or either through Identity/Cast. */
   constant(tensor: string): ConstTensor | undefined {
@@ -155,7 +98,7 @@ export class AnalysisContext {
   private resolveConstant(tensor: string, depth: number): ConstTensor | undefined {
     const p = this.producer(tensor);
     if (p === undefined) {
-      const init = this.index.initializers.get(tensor);
+      const init = this.initializerOf(tensor);
       if (!init) return undefined;
       return { source: 'initializer', dims: numbers(init.dims), dataType: init.dataType, tensor: init };
     }
@@ -218,37 +161,11 @@ export class AnalysisContext {
     return c.tensor ? tensorElementCount(c.tensor) : undefined;
   }
 
-  /**
-   * True when `tensor` is computed from constants only through ops that keep it a weight:
-   * initializer/Constant, then Identity, Cast, QuantizeLinear/DequantizeLinear, Transpose,
-   * Reshape, (Un)Squeeze, Flatten. This is what "rooted at a constant" means for weights (R6, R18).
-   */
-  isConstantRooted(tensor: string): boolean {
-    if (!tensor) return false;
-    const p = this.producers.get(tensor);
-    return p === undefined ? this.constInits.has(tensor) : this.rootedOut[p] === 1;
-  }
-
-  /**
-   * True for tensors TensorRT computes at build time or as shape tensors: constants, Shape/Size
-   * outputs and anything computed only from those (the `chunk` arithmetic of yolov9 exports).
-   * Nodes whose outputs are all static are not engine layers.
-   */
-  isStatic(tensor: string): boolean {
-    if (!tensor) return true;
-    const p = this.producers.get(tensor);
-    return p === undefined ? this.constInits.has(tensor) : this.staticOut[p] === 1;
-  }
-
-  isStaticNode(i: number): boolean {
-    return this.staticOut[i] === 1;
-  }
-
   /** Static shape of a tensor when known (initializer/Constant dims, value_info with all dims fixed). */
   shapeOf(tensor: string): number[] | undefined {
     const c = this.constant(tensor);
     if (c) return c.dims;
-    const vi = this.index.valueInfo.get(tensor);
+    const vi = this.valueInfoOf(tensor);
     const dims = vi?.type?.tensorType?.shape?.dim;
     if (!dims) return undefined;
     const out: number[] = [];
@@ -277,7 +194,128 @@ export class AnalysisContext {
   elemTypeOf(tensor: string): number | undefined {
     const c = this.constant(tensor);
     if (c) return c.castTo ?? c.dataType;
-    return this.index.valueInfo.get(tensor)?.type?.tensorType?.elemType || undefined;
+    return this.valueInfoOf(tensor)?.type?.tensorType?.elemType || undefined;
+  }
+}
+
+export class AnalysisContext extends TensorLookups {
+  readonly graph: Graph;
+  readonly nodes: readonly Node[];
+  /** ai.onnx opset version (0 when the model imports none). */
+  readonly opset: number;
+  readonly graphOutputs: ReadonlySet<string>;
+  readonly graphInputs: ReadonlySet<string>;
+  /** Position of each node in the topological order. */
+  readonly topoPos: Int32Array;
+  private readonly labels: string[];
+  /** Tensor → Shape/Size nodes reading it. */
+  private readonly shapeReaders = new Map<string, number[]>();
+  /** Tensor → producing node (first producer), built in one pass. */
+  private readonly producers = new Map<string, number>();
+  /** Initializers that are not graph inputs (real constants). */
+  private readonly constInits = new Set<string>();
+  private readonly rootedOut: Uint8Array;
+  /** Tensor → reading nodes (each once, graph order), without Shape/Size readers; built in one pass. */
+  private readonly consumerLists = new Map<string, number[]>();
+  private readonly staticOut: Uint8Array;
+
+  constructor(
+    decoded: DecodedModel,
+    readonly index: GraphIndex,
+    readonly target: Target,
+  ) {
+    super(decoded);
+    this.graph = index.graph;
+    this.nodes = this.graph.node;
+    const op = decoded.model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
+    this.opset = op ? Number(op.version) : 0;
+    this.graphOutputs = new Set(this.graph.output.map((o) => o.name));
+    this.graphInputs = new Set(index.inputs.map((i) => i.name));
+    this.topoPos = new Int32Array(this.nodes.length);
+    index.topoOrder.forEach((n, i) => (this.topoPos[n] = i));
+    this.labels = this.nodes.map(nodeLabel);
+    for (const [name] of index.initializers) if (!this.graphInputs.has(name)) this.constInits.add(name);
+    this.nodes.forEach((n, i) => {
+      for (const o of n.output) if (o && !this.producers.has(o)) this.producers.set(o, i);
+      if (SHAPE_READERS.has(n.opType)) {
+        for (const x of n.input) if (x) this.shapeReaders.set(x, [...(this.shapeReaders.get(x) ?? []), i]);
+        return;
+      }
+      for (const x of n.input) this.addConsumer(x, i);
+      // A node whose subgraph (If/Loop/Scan body) reads a tensor consumes it too.
+      if (index.implicitInputs.size) index.implicitInputs.get(i)?.forEach((x) => this.addConsumer(x, i));
+    });
+    // Static (shape/constant) and constant-rooted (weight) nodes, in one topological pass.
+    this.staticOut = new Uint8Array(this.nodes.length);
+    this.rootedOut = new Uint8Array(this.nodes.length);
+    for (const i of index.topoOrder) {
+      const f = nodeFlags(this.nodes[i]!, this);
+      if (f & STATIC) this.staticOut[i] = 1;
+      if (f & ROOTED) this.rootedOut[i] = 1;
+    }
+  }
+
+  /** Record node `i` as a reader of `x` (each node once: nodes are added in graph order). */
+  private addConsumer(x: string, i: number): void {
+    if (!x) return;
+    const list = this.consumerLists.get(x);
+    if (!list) this.consumerLists.set(x, [i]);
+    else if (list[list.length - 1] !== i) list.push(i);
+  }
+
+  /** The node's name, or `<OpType>#<index>` for an unnamed node. */
+  name(i: number): string {
+    return this.labels[i]!;
+  }
+
+  producer(tensor: string): number | undefined {
+    return this.producers.get(tensor);
+  }
+
+  protected initializerOf(tensor: string): Tensor | undefined {
+    return this.index.initializers.get(tensor);
+  }
+
+  protected valueInfoOf(tensor: string): ValueInfo | undefined {
+    return this.index.valueInfo.get(tensor);
+  }
+
+  /** Nodes reading `tensor`, each once, without Shape/Size (they read no values). */
+  consumers(tensor: string): readonly number[] {
+    return this.consumerLists.get(tensor) ?? NONE;
+  }
+
+  /** Every reader, shape readers included (each once). */
+  allConsumers(tensor: string): readonly number[] {
+    const shape = this.shapeReaders.get(tensor);
+    if (!shape) return this.consumers(tensor);
+    return [...this.consumers(tensor), ...shape].sort((a, b) => a - b);
+  }
+
+  /**
+   * True when `tensor` is computed from constants only through ops that keep it a weight:
+   * initializer/Constant, then Identity, Cast, QuantizeLinear/DequantizeLinear, Transpose,
+   * Reshape, (Un)Squeeze, Flatten. This is what "rooted at a constant" means for weights (R6, R18).
+   */
+  isConstantRooted(tensor: string): boolean {
+    if (!tensor) return false;
+    const p = this.producers.get(tensor);
+    return p === undefined ? this.constInits.has(tensor) : this.rootedOut[p] === 1;
+  }
+
+  /**
+   * True for tensors TensorRT computes at build time or as shape tensors: constants, Shape/Size
+   * outputs and anything computed only from those (the `chunk` arithmetic of yolov9 exports).
+   * Nodes whose outputs are all static are not engine layers.
+   */
+  isStatic(tensor: string): boolean {
+    if (!tensor) return true;
+    const p = this.producers.get(tensor);
+    return p === undefined ? this.constInits.has(tensor) : this.staticOut[p] === 1;
+  }
+
+  isStaticNode(i: number): boolean {
+    return this.staticOut[i] === 1;
   }
 }
 

@@ -5,10 +5,11 @@ export { DEFAULT_TARGET, targetLabel } from './types';
 export type { Fix, FixEdit, InsertPairEdit, MovePairEdit, RemovePairEdit, RewireInputEdit, SetAttributeEdit, UnifyScalesEdit, ZeroPointEdit } from './fix';
 export { RULES, findRule, ruleNumber } from './rules/index';
 export {
-  contextLinks, interfaceName, interfaceNames, interfaceOf, pinnedChoice, scaleShareAround, SHAPE_ONLY_OPS, type InterfaceLinks, type InterfaceTensor,
+  contextLinks, interfaceName, interfaceNames, interfaceOf, pinnedChoice, scaleShareAround, scaleShareAroundLocal, SHAPE_ONLY_OPS, type InterfaceLinks, type InterfaceTensor,
   type PinnedChoice, type PinnedQuantizer, type ScaleShareAround,
   type ScaleShareSet,
 } from './scaleShare';
+export type { LocalGraph } from './localAnalysis';
 export { joinAnd, listNames, type Rule } from './rule';
 export { toLintJson, type LintJson } from './output/json';
 export { toSarif } from './output/sarif';

@@ -12,9 +12,25 @@
  * destinations (Q / consuming layer / graph output) with the commuting ops crossed. That is where
  * a DQ(s1) and a Q(s2) meet, however many commuting nodes apart they are.
  */
+import type { Node } from '../onnx/index';
 import type { AnalysisContext } from './context';
 import { commutes, dataInputs, readsAsData } from './ops';
 import type { QdqInfo } from './qdq';
+
+/**
+ * What the walks read of a graph: the analysis context (the whole graph, indexed up front) or the
+ * editing layer's local one (localAnalysis.ts: the few nodes an edit walks, looked up on demand).
+ */
+export interface WalkContext {
+  readonly nodes: readonly Node[];
+  readonly graphInputs: ReadonlySet<string>;
+  readonly graphOutputs: ReadonlySet<string>;
+  producer(tensor: string): number | undefined;
+  /** Nodes reading `tensor`, each once, in graph order, without Shape/Size. */
+  consumers(tensor: string): readonly number[];
+  isStatic(tensor: string): boolean;
+  isStaticNode(i: number): boolean;
+}
 
 export interface ForwardInfo {
   /** Activation DQ node indices reaching the tensor. */
@@ -61,88 +77,29 @@ function addDistinct(list: number[], v: number): void {
   if (!list.includes(v)) list.push(v);
 }
 
-export class Propagation {
-  private readonly fwd = new Map<string, ForwardInfo>();
+/**
+ * The walks over commuting ops (backward, origins, destinations), given which nodes commute, which
+ * Q/DQ are dead and the activation Q/DQ: `Propagation` knows them for every node, the editing
+ * layer's local propagation (localAnalysis.ts) finds them for the nodes the walks reach.
+ */
+export abstract class PropagationWalks {
   private readonly bwd = new Map<string, BackwardInfo>();
   private readonly originCache = new Map<string, Origin[]>();
   private readonly destCache = new Map<string, Destination[]>();
-  /** Commuting, non-static nodes (they may run on quantized data). */
-  readonly commuting: Uint8Array;
-  /** Q/DQ nodes whose output nobody reads (transitively for a Q): TensorRT drops them. */
-  readonly dead: Uint8Array;
-  /** Activation Q/DQ by node index (weights and other nodes: undefined). */
-  private readonly act: (QdqInfo | undefined)[];
 
-  constructor(
-    private readonly ctx: AnalysisContext,
-    qdq: ReadonlyMap<number, QdqInfo>,
-  ) {
-    const n = ctx.nodes.length;
-    this.commuting = new Uint8Array(n);
-    for (let i = 0; i < n; i++) if (!ctx.isStaticNode(i) && commutes(ctx.nodes[i]!)) this.commuting[i] = 1;
-    this.act = new Array<QdqInfo | undefined>(n);
-    for (const [i, q] of qdq) if (!q.isWeight) this.act[i] = q;
-    this.dead = new Uint8Array(n);
-    for (const [i, q] of qdq) {
-      if (q.kind === 'DQ' && ctx.consumers(q.output).length === 0 && !ctx.graphOutputs.has(q.output)) this.dead[i] = 1;
-    }
-    for (const [i, q] of qdq) {
-      if (q.kind === 'Q' && !ctx.graphOutputs.has(q.output) && ctx.consumers(q.output).every((c) => this.dead[c] === 1)) this.dead[i] = 1;
-    }
-    this.computeForward();
-  }
+  constructor(protected readonly ctx: WalkContext) {}
 
+  /** Node i commutes with Q/DQ and is not static (it may run on quantized data). */
+  abstract isCommuting(i: number): boolean;
+  /** Node i is a Q/DQ whose output nobody reads (transitively for a Q): TensorRT drops it. */
+  abstract isDead(i: number): boolean;
   /** Activation Q/DQ at node i, or undefined (weights and other nodes). */
-  activationQdq(i: number): QdqInfo | undefined {
-    return this.act[i];
-  }
+  abstract activationQdq(i: number): QdqInfo | undefined;
 
   /** A live activation Q reading `tensor` as its data input. */
   private liveQ(c: number, tensor: string): QdqInfo | undefined {
     const q = this.activationQdq(c);
     return q && q.kind === 'Q' && q.input === tensor ? q : undefined;
-  }
-
-  private computeForward(): void {
-    const { ctx } = this;
-    for (const i of ctx.index.topoOrder) {
-      const dq = this.activationQdq(i);
-      const n = ctx.nodes[i]!;
-      if (dq && dq.kind === 'DQ') {
-        this.fwd.set(dq.output, { dqs: [i], scales: dq.tensorScale === undefined ? [] : [dq.tensorScale], complete: true });
-        continue;
-      }
-      if (!this.commuting[i]) continue;
-      let any = false;
-      let complete = true;
-      const dqs: number[] = [];
-      const scales: number[] = [];
-      for (const k of dataInputs(n)) {
-        const x = n.input[k];
-        if (!x || ctx.isStatic(x)) continue;
-        const f = this.fwd.get(x);
-        if (!f) {
-          complete = false;
-          continue;
-        }
-        any = true;
-        if (!f.complete) complete = false;
-        for (const d of f.dqs) addDistinct(dqs, d);
-        for (const s of f.scales) addDistinct(scales, s);
-      }
-      if (!any) continue;
-      const info = { dqs, scales, complete };
-      for (const o of n.output) if (o) this.fwd.set(o, info);
-    }
-  }
-
-  forward(tensor: string): ForwardInfo | undefined {
-    return this.fwd.get(tensor);
-  }
-
-  /** The tensor is available quantized: every data path back ends at an activation DQ. */
-  isQuantized(tensor: string): boolean {
-    return this.fwd.get(tensor)?.complete === true;
   }
 
   backward(tensor: string): BackwardInfo {
@@ -153,7 +110,7 @@ export class Propagation {
     const cons = ctx.consumers(tensor);
     const toOutput = ctx.graphOutputs.has(tensor);
     // Common case: one reader that is a commuting op with one output: the same answer as its output.
-    if (cons.length === 1 && !toOutput && !this.dead[cons[0]!] && this.commuting[cons[0]!]) {
+    if (cons.length === 1 && !toOutput && !this.isDead(cons[0]!) && this.isCommuting(cons[0]!)) {
       const n = ctx.nodes[cons[0]!]!;
       if (n.output.length === 1 && n.output[0] && readsAsData(n, tensor)) {
         const same = this.backward(n.output[0]);
@@ -166,7 +123,7 @@ export class Propagation {
     let floats: number[] | undefined;
     let out = toOutput;
     for (const c of cons) {
-      if (this.dead[c]) continue;
+      if (this.isDead(c)) continue;
       const q = this.liveQ(c, tensor);
       const n = ctx.nodes[c]!;
       if (q) {
@@ -174,7 +131,7 @@ export class Propagation {
         if (q.tensorScale !== undefined) addDistinct((scales ??= []), q.tensorScale);
         continue;
       }
-      if (this.commuting[c] && readsAsData(n, tensor)) {
+      if (this.isCommuting(c) && readsAsData(n, tensor)) {
         for (const o of n.output) {
           if (!o) continue;
           const b = this.backward(o);
@@ -219,7 +176,7 @@ export class Propagation {
         out.push({ kind: 'dq', node: p, tensor: t, via });
         return;
       }
-      if (this.commuting[p]) {
+      if (this.isCommuting(p)) {
         const n = ctx.nodes[p]!;
         for (const k of dataInputs(n)) {
           const x = n.input[k];
@@ -246,10 +203,10 @@ export class Propagation {
       seen.add(t);
       if (ctx.graphOutputs.has(t)) out.push({ kind: 'output', tensor: t, via });
       for (const c of ctx.consumers(t)) {
-        if (this.dead[c]) continue;
+        if (this.isDead(c)) continue;
         const n = ctx.nodes[c]!;
         if (this.liveQ(c, t)) out.push({ kind: 'q', node: c, tensor: t, via });
-        else if (this.commuting[c] && readsAsData(n, t)) {
+        else if (this.isCommuting(c) && readsAsData(n, t)) {
           for (const o of n.output) if (o) walk(o, [...via, c]);
         } else out.push({ kind: 'layer', node: c, tensor: t, via });
       }
@@ -257,5 +214,91 @@ export class Propagation {
     walk(tensor, []);
     this.destCache.set(tensor, out);
     return out;
+  }
+}
+
+/** Q/DQ propagation over the whole graph: the walks, and the forward map of every tensor. */
+export class Propagation extends PropagationWalks {
+  private readonly fwd = new Map<string, ForwardInfo>();
+  /** Commuting, non-static nodes (they may run on quantized data). */
+  readonly commuting: Uint8Array;
+  /** Q/DQ nodes whose output nobody reads (transitively for a Q): TensorRT drops them. */
+  readonly dead: Uint8Array;
+  /** Activation Q/DQ by node index (weights and other nodes: undefined). */
+  private readonly act: (QdqInfo | undefined)[];
+
+  constructor(
+    private readonly analysis: AnalysisContext,
+    qdq: ReadonlyMap<number, QdqInfo>,
+  ) {
+    super(analysis);
+    const ctx = analysis;
+    const n = ctx.nodes.length;
+    this.commuting = new Uint8Array(n);
+    for (let i = 0; i < n; i++) if (!ctx.isStaticNode(i) && commutes(ctx.nodes[i]!)) this.commuting[i] = 1;
+    this.act = new Array<QdqInfo | undefined>(n);
+    for (const [i, q] of qdq) if (!q.isWeight) this.act[i] = q;
+    this.dead = new Uint8Array(n);
+    for (const [i, q] of qdq) {
+      if (q.kind === 'DQ' && ctx.consumers(q.output).length === 0 && !ctx.graphOutputs.has(q.output)) this.dead[i] = 1;
+    }
+    for (const [i, q] of qdq) {
+      if (q.kind === 'Q' && !ctx.graphOutputs.has(q.output) && ctx.consumers(q.output).every((c) => this.dead[c] === 1)) this.dead[i] = 1;
+    }
+    this.computeForward();
+  }
+
+  isCommuting(i: number): boolean {
+    return this.commuting[i] === 1;
+  }
+
+  isDead(i: number): boolean {
+    return this.dead[i] === 1;
+  }
+
+  activationQdq(i: number): QdqInfo | undefined {
+    return this.act[i];
+  }
+
+  private computeForward(): void {
+    const ctx = this.analysis;
+    for (const i of ctx.index.topoOrder) {
+      const dq = this.activationQdq(i);
+      const n = ctx.nodes[i]!;
+      if (dq && dq.kind === 'DQ') {
+        this.fwd.set(dq.output, { dqs: [i], scales: dq.tensorScale === undefined ? [] : [dq.tensorScale], complete: true });
+        continue;
+      }
+      if (!this.commuting[i]) continue;
+      let any = false;
+      let complete = true;
+      const dqs: number[] = [];
+      const scales: number[] = [];
+      for (const k of dataInputs(n)) {
+        const x = n.input[k];
+        if (!x || ctx.isStatic(x)) continue;
+        const f = this.fwd.get(x);
+        if (!f) {
+          complete = false;
+          continue;
+        }
+        any = true;
+        if (!f.complete) complete = false;
+        for (const d of f.dqs) addDistinct(dqs, d);
+        for (const s of f.scales) addDistinct(scales, s);
+      }
+      if (!any) continue;
+      const info = { dqs, scales, complete };
+      for (const o of n.output) if (o) this.fwd.set(o, info);
+    }
+  }
+
+  forward(tensor: string): ForwardInfo | undefined {
+    return this.fwd.get(tensor);
+  }
+
+  /** The tensor is available quantized: every data path back ends at an activation DQ. */
+  isQuantized(tensor: string): boolean {
+    return this.fwd.get(tensor)?.complete === true;
   }
 }

@@ -37,7 +37,8 @@
 import type { GraphIndex } from '../graph/index';
 import type { DecodedModel, Node } from '../onnx/index';
 import { AnalysisContext } from './context';
-import { Propagation } from './propagation';
+import { LocalAnalysis, NotLocal, type LocalGraph } from './localAnalysis';
+import { Propagation, type PropagationWalks, type WalkContext } from './propagation';
 import { fmtScale, type QdqInfo, resolveQdq } from './qdq';
 import { joinAnd } from './rule';
 import { DEFAULT_TARGET } from './types';
@@ -169,10 +170,10 @@ export function interfaceOf(links: InterfaceLinks, node: Node): InterfaceTensor 
   return undefined;
 }
 
-const contextLinksCache = new WeakMap<AnalysisContext, InterfaceLinks>();
+const contextLinksCache = new WeakMap<WalkContext, InterfaceLinks>();
 
 /** The analysis context's `InterfaceLinks` (one per context, so its answers are remembered across rules). */
-export function contextLinks(ctx: AnalysisContext): InterfaceLinks {
+export function contextLinks(ctx: WalkContext): InterfaceLinks {
   let links = contextLinksCache.get(ctx);
   if (!links) {
     links = {
@@ -277,8 +278,16 @@ export interface ScaleShareSet {
   readonly pinned: readonly PinnedQuantizer[];
 }
 
+/** What the scale-sharing walk reads of an analysis context (the whole graph's, or the editing layer's local one). */
+export interface ShareContext extends WalkContext {
+  /** Position of each node in the topological order. */
+  readonly topoPos: ArrayLike<number>;
+  /** The node's name, or `<OpType>#<index>`. */
+  name(i: number): string;
+}
+
 /** The activation DQs reaching node `i`'s data inputs and the Qs reached from its outputs, through commuting ops. */
-export function quantizersAt(ctx: AnalysisContext, prop: Propagation, i: number): number[] {
+export function quantizersAt(ctx: WalkContext, prop: PropagationWalks, i: number): number[] {
   const out: number[] = [];
   for (const o of ctx.nodes[i]!.output) {
     if (!o) continue;
@@ -289,7 +298,7 @@ export function quantizersAt(ctx: AnalysisContext, prop: Propagation, i: number)
 }
 
 /** The closure described above, from `seeds` (activation Q/DQ node indices). */
-export function scaleShareSet(ctx: AnalysisContext, qdq: ReadonlyMap<number, QdqInfo>, prop: Propagation, seeds: Iterable<number>): ScaleShareSet {
+export function scaleShareSet(ctx: ShareContext, qdq: { get(i: number): QdqInfo | undefined }, prop: PropagationWalks, seeds: Iterable<number>): ScaleShareSet {
   const members = new Set<number>();
   const concats = new Set<number>();
   const queue: number[] = [];
@@ -354,8 +363,28 @@ export interface ScaleShareAround extends ScaleShareSet {
 export function scaleShareAround(decoded: DecodedModel, index: GraphIndex, node: number): ScaleShareAround {
   const ctx = new AnalysisContext(decoded, index, DEFAULT_TARGET);
   const qdq = resolveQdq(ctx);
-  const prop = new Propagation(ctx, qdq);
-  if (!prop.commuting[node]) {
+  return scaleShareIn(ctx, qdq, new Propagation(ctx, qdq), node);
+}
+
+/**
+ * The same set from the editing layer's producer and reader maps (`LocalGraph`), resolving only the
+ * nodes the walks reach: for a graph whose node list is in topological order, where it is the set
+ * `scaleShareAround` gives (test/unit/editing/localScaleShareFuzz.test.ts compares the two).
+ * Undefined when the walk meets what the local analysis cannot answer for (a cycle).
+ */
+export function scaleShareAroundLocal(graph: LocalGraph, node: number): ScaleShareAround | undefined {
+  const local = new LocalAnalysis(graph);
+  try {
+    return scaleShareIn(local.ctx, local.qdq, local.prop, node);
+  } catch (e) {
+    if (e instanceof NotLocal) return undefined;
+    throw e;
+  }
+}
+
+/** The scale-sharing set around node `node`, given an analysis (the whole graph's or a local one). */
+export function scaleShareIn(ctx: ShareContext, qdq: { get(i: number): QdqInfo | undefined }, prop: PropagationWalks, node: number): ScaleShareAround {
+  if (!prop.isCommuting(node)) {
     const n = ctx.nodes[node]!;
     const why = ctx.isStaticNode(node) ? 'shape arithmetic, not an engine layer' : `a ${n.opType}${n.opType === 'Resize' || n.opType === 'Upsample' || n.opType === 'Pad' ? ' in a mode that does not commute with Q/DQ' : ''}`;
     return { qdq: [], concats: [], scales: [], outputScales: [], pinned: [], notCommuting: `${ctx.name(node)} is ${why}` };

@@ -12,6 +12,7 @@ import {
   type MessageBase, type Node, type Tensor, type ValueInfo,
 } from '../onnx/index';
 import { Journal } from './journal';
+import type { LocalGraph } from '../analysis/index';
 import { findNodeRef, labelRef, nodeLabel } from '../graph/index';
 import { InitializerList, NodeList, Positions } from './graphLists';
 import { followJournal, GraphMaps, keepMaps, subgraphFreeReads, takeMaps } from './maps';
@@ -236,6 +237,25 @@ export class EditContext {
 
   producerOf(tensor: string): Node | undefined {
     return this.m.producer.get(tensor);
+  }
+
+  /**
+   * The graph as the analysis' local walks read it (analysis/localAnalysis.ts), over the maps: only
+   * when they can give the whole-graph analysis' answers (the node list in topological order, one
+   * producer per tensor, one initializer per name, no subgraphs; and nothing this edit changed so
+   * far out of order), else undefined.
+   */
+  localGraph(): LocalGraph | undefined {
+    const maps = this.m;
+    if (this.outside || !maps.exact || !maps.sorted || maps.subgraphs || this.inits.repeats || this.problemOn(this.touched, maps)) return undefined;
+    return {
+      decoded: this.decoded,
+      nodes: this.nodes,
+      producer: (t) => maps.producer.get(t),
+      readers: (t) => (maps.readers.get(t) ?? []).map((r) => r.node),
+      indexOf: (n) => this.indexOf(n),
+      initializer: (t) => this.inits.get(t),
+    };
   }
 
   /** The readers of `tensor`, in node order. */
@@ -543,6 +563,8 @@ export class EditContext {
     this.flush();
     const maps = this.byPrimitives ? this.m : undefined;
     if (!maps?.exact || this.problemOn(this.touched, maps)) {
+      // A tensor it touched is out of order, or read with no producer: the order is not known any more.
+      if (maps) maps.sorted = false;
       const keyOf = identityKeys();
       const after = graphProblems(this.graph, keyOf);
       if (after.size) {

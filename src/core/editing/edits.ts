@@ -5,7 +5,7 @@
  * quantizers' parameters, the old scales, ...) and the inverse request built from them. The analysis
  * layer's fix edits (src/core/analysis/fix.ts) are requests as they are.
  */
-import { interfaceName, interfaceNames, interfaceOf, joinAnd, listNames, pinnedChoice, scaleShareAround, type Fix, type FixEdit, type InterfaceLinks, type PinnedQuantizer } from '../analysis/index';
+import { interfaceName, interfaceNames, interfaceOf, joinAnd, listNames, pinnedChoice, scaleShareAround, scaleShareAroundLocal, type Fix, type FixEdit, type InterfaceLinks, type PinnedQuantizer } from '../analysis/index';
 import { buildGraphIndex } from '../graph/index';
 import type { DecodedModel, Node } from '../onnx/index';
 import { AttributeType } from '../onnx/index';
@@ -514,9 +514,12 @@ function setScales(ctx: EditContext, scales: { node: string; scale: number }[], 
  */
 export function quantizersAround(ctx: EditContext, nodeName: string): { nodes: Node[]; others: string[] } {
   const node = ctx.requireNode(nodeName);
+  // From the maps kept between edits, walking only the nodes the set reaches; the whole-graph
+  // analysis when the local one cannot answer for this graph (localAnalysis.ts).
+  const local = ctx.localGraph();
   const list = ctx.nodes; // written to the graph, which the analysis reads
   const at = list.indexOf(node);
-  const set = scaleShareAround(ctx.decoded, buildGraphIndex(ctx.graph), at);
+  const set = (local && scaleShareAroundLocal(local, at)) ?? scaleShareAround(ctx.decoded, buildGraphIndex(ctx.graph), at);
   if (set.notCommuting) throw new EditError(`${set.notCommuting}: scales are unified across Concat and other ops that commute with Q/DQ (MaxPool, nearest Resize, Reshape, Slice, Transpose, …; rule R14)`);
   const nodes = set.qdq.map((i) => list[i]!);
   const others = set.concats.filter((c) => c !== at).map((c) => ctx.label(list[c]!));

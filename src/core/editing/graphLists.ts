@@ -193,6 +193,8 @@ export class InitializerList {
   private added: Tensor[] = [];
   private readonly addedByName = new Map<string, Tensor[]>();
   private readonly droppedAdded = new Set<Tensor>();
+  /** Two tensors had one name (in the list when its lookup was built, or added since). Stays set. */
+  private repeated = false;
 
   constructor(base: readonly Tensor[]) {
     this.base = base;
@@ -203,11 +205,23 @@ export class InitializerList {
   }
 
   private get byName(): Map<string, Tensor> {
-    if (this.index) return this.index;
+    return this.index ?? this.buildIndex();
+  }
+
+  private buildIndex(): Map<string, Tensor> {
     const index = new Map<string, Tensor>();
-    for (const t of this.base) if (!index.has(t.name)) index.set(t.name, t);
+    for (const t of this.base) {
+      if (!index.has(t.name)) index.set(t.name, t);
+      else this.repeated = true;
+    }
     this.index = index;
     return index;
+  }
+
+  /** Whether two tensors of the list have had one name (then `get` gives the first of them). */
+  get repeats(): boolean {
+    if (!this.index) this.buildIndex();
+    return this.repeated;
   }
 
   /** The first tensor named `name` in the current list. */
@@ -223,6 +237,7 @@ export class InitializerList {
       if (same) same.push(t);
       else this.addedByName.set(t.name, [t]);
       if (!index.has(t.name)) index.set(t.name, t);
+      else this.repeated = true;
     }
   }
 

@@ -40,12 +40,28 @@ export class GraphMaps {
    * first, edits validate the whole graph and the maps are not kept. Stays set.
    */
   exact = true;
+  /**
+   * True while the node list is known to be in topological order: every node after the producers of
+   * what it reads (so no cycle either). Found when the maps are built; an edit keeps it (its commit
+   * checks the order of every tensor it touched), one whose commit found a problem on a tensor it
+   * touched clears it. What the editing layer's local analysis needs (analysis/localAnalysis.ts). Once
+   * cleared, stays cleared.
+   */
+  sorted = true;
+  /** A node with a graph attribute (If/Loop/Scan body) was seen: the local analysis is not used. Stays set. */
+  subgraphs = false;
   /** The changes since `record()`. */
   private log: Change[] | undefined;
 
   static of(nodes: readonly Node[]): GraphMaps {
     const maps = new GraphMaps();
-    for (const n of nodes) maps.addNode(n);
+    /** Tensors read before any node produced them (initializers, graph inputs, or out of order). */
+    const readFirst = new Set<string>();
+    for (const n of nodes) {
+      if (maps.sorted) for (const t of n.input) if (t && !maps.producer.has(t)) readFirst.add(t);
+      maps.addNode(n);
+      if (maps.sorted) for (const o of n.output) if (o && readFirst.has(o)) maps.sorted = false;
+    }
     return maps;
   }
 
@@ -61,6 +77,7 @@ export class GraphMaps {
   }
 
   addNode(n: Node): void {
+    if (!this.subgraphs && n.attribute.some((a) => a.g !== undefined || a.graphs.length > 0)) this.subgraphs = true;
     for (let slot = 0; slot < n.input.length; slot++) {
       const t = n.input[slot]!;
       if (t) this.addReader(t, { node: n, slot });

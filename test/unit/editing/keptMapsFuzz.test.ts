@@ -271,6 +271,8 @@ function keptMapsDiffer(g: Graph): string | undefined {
     return n === undefined ? 'none' : i >= 0 ? nodeLabel(n, i) : `${n.name || n.opType} (not in the graph)`;
   };
   if (!kept.exact || !fresh.exact) return `kept maps exact: ${kept.exact}, the graph's: ${fresh.exact}`;
+  // The local analysis trusts this flag (analysis/localAnalysis.ts): it may stay cleared, never be wrongly set.
+  if (kept.sorted && !fresh.sorted) return 'the kept maps say the node list is in topological order; it is not';
   const producers = sameEntries(kept.producer, fresh.producer, (x, y) => x === y);
   if (producers !== undefined) return `producer of "${producers}": kept ${who(kept.producer.get(producers))}, now ${who(fresh.producer.get(producers))}`;
   const readers = sameEntries(kept.readers, fresh.readers, sameReaders);
