@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TensorDataError } from './errors';
 import { DataLocation, type Tensor } from './model';
+import { isWellFormed } from './wire/writer';
 
 export interface ExternalDataInfo {
   /** `location` as written in the model (relative path). */
@@ -167,14 +168,21 @@ function outside(dir: string, target: string): boolean {
   return rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
 }
 
+/** A string read from invalid UTF-8 (see decodeUtf8) with each escaped byte shown as `\xNN`. */
+function showBytes(s: string): string {
+  return s.replace(/[\uDC80-\uDCFF]/g, (c) => `\\x${(c.charCodeAt(0) - 0xdc00).toString(16)}`);
+}
+
 /**
  * Why an external data `location` may not be used, or undefined when it may: absolute (POSIX, UNC,
  * rooted `\w.bin`), naming a drive (`C:\w.bin`, drive-relative `C:w.bin`), climbing out of the
  * model's folder (`..`), naming a folder (`w.data/`, `w.data/.`: Node would resolve it to the file
- * `w.data`, which onnx and onnxruntime cannot open), or holding a NUL byte. Lexical: touches no disk.
+ * `w.data`, which onnx and onnxruntime cannot open), or holding a NUL byte or bytes that are not valid
+ * UTF-8 (a path string cannot name that file: Node would write U+FFFD instead). Lexical: touches no disk.
  */
 export function refusedLocation(location: string, modelFile: string): string | undefined {
   if (location.includes('\0')) return 'external data location contains a NUL byte';
+  if (!isWellFormed(location)) return `external data location '${showBytes(location)}' is not valid UTF-8; it is refused (as a path it would name another file)`;
   if (/^[a-zA-Z]:/.test(location)) return `external data location '${location}' names a drive; only paths inside the model's folder are allowed`;
   if (path.isAbsolute(location) || path.win32.isAbsolute(location)) {
     return `external data location '${location}' is an absolute path; only paths inside the model's folder are allowed`;

@@ -15,6 +15,7 @@ import { fileErrorReason } from '../util/fileErrors';
 import { externalDataValue } from './externalData';
 import { eachTensor } from './externalDataStatus';
 import { DataLocation, type ModelProto } from './model';
+import { isWellFormed } from './wire/writer';
 
 /** The kind of a file that is not a regular file, in words: `a character device`. */
 export function fileKind(st: fs.Stats): string {
@@ -114,7 +115,8 @@ export function dataFileClash(model: ModelProto, modelFile: string, outPath: str
   eachTensor(model, (t) => {
     if (t.dataLocation !== DataLocation.EXTERNAL) return;
     const location = externalDataValue(t, 'location');
-    if (!location || location.includes('\0')) return; // the tensor's own problem, reported when it is read
+    // The tensor's own problem, reported when it is read; a location that is not UTF-8 names no file a path string can reach.
+    if (!location || location.includes('\0') || !isWellFormed(location)) return;
     const names = byLocation.get(location);
     if (names) names.push(t.name);
     else byLocation.set(location, [t.name]);

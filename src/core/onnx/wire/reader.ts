@@ -29,6 +29,64 @@ const NO_BYTES: Uint8Array = Object.freeze(new Uint8Array(0)) as Uint8Array;
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
+/**
+ * A string field's bytes as a string, losslessly. ONNX is proto2: its string fields are not checked
+ * for UTF-8 (onnx and onnxruntime take any bytes), so two names that differ only in invalid bytes are
+ * two names, and a message re-encoded after an edit must give back the bytes it was read from. Valid
+ * UTF-8 decodes as usual; a byte of an invalid sequence becomes the lone surrogate U+DC00 + byte, as
+ * Python's `surrogateescape` does (PEP 383), and WireWriter.string writes it back as that byte.
+ */
+export function decodeUtf8(bytes: Uint8Array): string {
+  const s = utf8.decode(bytes);
+  // U+FFFD in the result: an invalid sequence replaced, or the bytes hold U+FFFD itself (EF BF BD).
+  return s.indexOf('\uFFFD') < 0 ? s : decodeEscaped(bytes);
+}
+
+const isCont = (b: number): boolean => (b & 0xc0) === 0x80;
+
+/** UTF-8 with `surrogateescape` (valid sequences by the Unicode rules: no overlongs, surrogates or code points past U+10FFFF). */
+function decodeEscaped(b: Uint8Array): string {
+  const n = b.length;
+  const codes: number[] = [];
+  let out = '';
+  let i = 0;
+  while (i < n) {
+    const c = b[i]!;
+    let cp = -1;
+    let len = 1;
+    if (c < 0x80) cp = c;
+    else if (c >= 0xc2 && c <= 0xdf) {
+      if (i + 1 < n && isCont(b[i + 1]!)) {
+        cp = ((c & 0x1f) << 6) | (b[i + 1]! & 0x3f);
+        len = 2;
+      }
+    } else if (c >= 0xe0 && c <= 0xef) {
+      const b1 = i + 1 < n ? b[i + 1]! : 0;
+      if (b1 >= (c === 0xe0 ? 0xa0 : 0x80) && b1 <= (c === 0xed ? 0x9f : 0xbf) && i + 2 < n && isCont(b[i + 2]!)) {
+        cp = ((c & 0x0f) << 12) | ((b1 & 0x3f) << 6) | (b[i + 2]! & 0x3f);
+        len = 3;
+      }
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      const b1 = i + 1 < n ? b[i + 1]! : 0;
+      if (b1 >= (c === 0xf0 ? 0x90 : 0x80) && b1 <= (c === 0xf4 ? 0x8f : 0xbf) && i + 3 < n && isCont(b[i + 2]!) && isCont(b[i + 3]!)) {
+        cp = ((c & 0x07) << 18) | ((b1 & 0x3f) << 12) | ((b[i + 2]! & 0x3f) << 6) | (b[i + 3]! & 0x3f);
+        len = 4;
+      }
+    }
+    // Each byte of an invalid sequence on its own: the bytes after a bad lead are continuation bytes,
+    // which are invalid by themselves, so this escapes the same bytes as Python's maximal subparts.
+    if (cp < 0) codes.push(0xdc00 + c);
+    else if (cp > 0xffff) codes.push(0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + ((cp - 0x10000) & 0x3ff));
+    else codes.push(cp);
+    i += len;
+    if (codes.length >= 4096) {
+      out += String.fromCharCode.apply(null, codes);
+      codes.length = 0;
+    }
+  }
+  return out + String.fromCharCode.apply(null, codes);
+}
+
 /** ASCII strings up to this many bytes (names, op types, domains) are interned; longer ones are not. */
 const INTERN_MAX_BYTES = 256;
 /** Interning is an optimisation only: give up on a string after this many probes... */
@@ -347,7 +405,10 @@ export class WireReader {
     return this.buf.subarray(rel, rel + len);
   }
 
-  /** A string field (wire type already checked by the caller). Short ASCII strings are interned. */
+  /**
+   * A string field (wire type already checked by the caller). Short ASCII strings are interned; bytes
+   * that are not valid UTF-8 are kept as escapes (decodeUtf8).
+   */
   string(end: number, path?: string): string {
     const stop = this.lengthDelimited(end, path);
     const len = stop - this.pos;
@@ -373,7 +434,7 @@ export class WireReader {
         for (let i = rel; i < rel + len; i++) high |= buf[i]!;
         if (high < 0x80) return latin1(buf, rel, len);
       }
-      return utf8.decode(buf.subarray(rel, rel + len));
+      return decodeUtf8(buf.subarray(rel, rel + len));
     }
     const bytes = buf.subarray(rel, rel + len);
     if (len < 512) {
@@ -386,7 +447,7 @@ export class WireReader {
       }
       if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
     }
-    return utf8.decode(bytes);
+    return decodeUtf8(bytes);
   }
 
   /** Forget the strings made so far (after a failure, so an error's stack trace does not keep them). */

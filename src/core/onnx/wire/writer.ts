@@ -9,6 +9,56 @@ export type Chunk = Uint8Array | { readonly offset: number; readonly length: num
 
 const encoder = new TextEncoder();
 
+const nativeWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether `s` has no lone surrogate: every string made from valid UTF-8 (see decodeUtf8 in reader.ts). */
+export function isWellFormed(s: string): boolean {
+  return nativeWellFormed ? nativeWellFormed.call(s) : !LONE_SURROGATE.test(s);
+}
+
+/**
+ * The UTF-8 bytes of a string field. A string read from bytes that were not valid UTF-8 holds each
+ * invalid byte b as the lone surrogate U+DC00 + b (`surrogateescape`, see decodeUtf8): that byte is
+ * written back, so a decoded string encodes to the bytes it was read from. Every other string encodes
+ * exactly as TextEncoder does (another lone surrogate as U+FFFD).
+ */
+export function encodeUtf8(s: string): Uint8Array {
+  return isWellFormed(s) ? encoder.encode(s) : encodeEscaped(s);
+}
+
+function encodeEscaped(s: string): Uint8Array {
+  const out = new Uint8Array(s.length * 3);
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+        out[n++] = 0xf0 | (c >> 18);
+        out[n++] = 0x80 | ((c >> 12) & 0x3f);
+        out[n++] = 0x80 | ((c >> 6) & 0x3f);
+        out[n++] = 0x80 | (c & 0x3f);
+        continue;
+      }
+    }
+    if (c >= 0xdc80 && c <= 0xdcff) out[n++] = c - 0xdc00; // an escaped byte
+    else if (c < 0x80) out[n++] = c;
+    else if (c < 0x800) {
+      out[n++] = 0xc0 | (c >> 6);
+      out[n++] = 0x80 | (c & 0x3f);
+    } else {
+      if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd; // any other lone surrogate, as TextEncoder writes it
+      out[n++] = 0xe0 | (c >> 12);
+      out[n++] = 0x80 | ((c >> 6) & 0x3f);
+      out[n++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return out.subarray(0, n);
+}
+
 export class WireWriter {
   readonly chunks: Chunk[] = [];
   private buf = new Uint8Array(256);
@@ -91,10 +141,11 @@ export class WireWriter {
     this.raw(bytes);
   }
 
+  /** A string field (length + UTF-8; escaped invalid bytes written back as they were read: encodeUtf8). */
   string(s: string): void {
     for (let i = 0; i < s.length; i++) {
       if (s.charCodeAt(i) >= 0x80) {
-        this.lenBytes(encoder.encode(s));
+        this.lenBytes(encodeUtf8(s));
         return;
       }
     }
