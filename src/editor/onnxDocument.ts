@@ -5,8 +5,8 @@ import { Disposable } from '../util/dispose';
 import type { Logger } from '../util/logger';
 import { readBackup, writeBackup } from './backup';
 import { nothingOffered, offerDataFiles, showWarning, type SaveOutcome, type WarningPrompt } from './dataFileOffer';
-import { statOf, type DiskStamp } from './diskStamp';
-import { watchFile } from './fileWatch';
+import type { DiskStamp } from './diskStamp';
+import { FileOnDisk } from './fileOnDisk';
 import { lendModel, type CarriedEdits, type LentModel, type ModelLoan } from './modelLoan';
 import { closeQuietly, displayPath, indexAndSummary, type LoadResult, type ModelLoader } from './modelLoader';
 import { Notices } from './notices';
@@ -30,9 +30,6 @@ export type DocumentChange = vscode.CustomDocumentEditEvent<OnnxDocument> | vsco
 
 /** How long a new document waits for an editor to resolve before it loads anyway. */
 const LOAD_FALLBACK_MS = 1000;
-
-/** Delay between a change on disk and the reload, so a burst of writes reloads once. */
-const reloadDelayMs = 250;
 
 export interface DocumentServices {
   readonly loader: ModelLoader;
@@ -123,7 +120,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
    * see RenamedEdits: applied as VS Code edits, so the tab is dirty; or, when they could not be
    * written as a log, the renamed document's model and history, taken over with no decode). A `revert`/retry reload may
    * overtake it (the reload's result wins and the backup's edits are dropped, as a revert drops
-   * edits); changes on disk wait for it (see watchForChanges). Settles `whenLoaded()` in every case.
+   * edits); changes on disk wait for it (see FileOnDisk). Settles `whenLoaded()` in every case.
    */
   private async firstLoad(generation: number, backupId: string | undefined, carried: CarriedEdits | undefined): Promise<void> {
     // Overtaken (closed, or reverted before it started): whoever overtook it settles.
@@ -141,14 +138,14 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
         if (!current()) return;
         // Not taken (the renamed document changed since, or this is another file): read the file.
       }
-      const stamp = this.currentStamp(); // the file as it is before the read (a write during it then shows)
+      const stamp = this.disk.current(); // the file as it is before the read (a write during it then shows)
       const result = await this.loadOnce();
       if (!current()) {
         if (result.kind === 'loaded') closeQuietly(result.decoded); // closed, or a reload overtook it
         return;
       }
       this._state = result;
-      this.stamp = await stamp;
+      this.disk.stamp = await stamp;
       if (!current()) return;
       if (backupId === undefined) {
         if (carried?.kind === 'log' && carried.edits.length > 0) await this.reapply(carried.edits, 'rename');
@@ -189,7 +186,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     this._state = { kind: 'loaded', decoded, loadMs: lent.state.loadMs, ...indexAndSummary(graph, decoded, this.uri) };
     this.session = lent.session;
     this.savedAt = lent.savedAt;
-    this.stamp = await this.currentStamp();
+    this.disk.stamp = await this.disk.current();
     if (!current()) return true; // dispose closed it
     for (const applied of lent.session.applied) this.announce(applied);
     // VS Code's stack starts here, its save point at no edits: unless the file is that state, the
@@ -233,7 +230,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
         if (this.loan?.loan !== l || state.kind !== 'loaded' || state.decoded !== decoded || session?.isDirty !== true) return undefined;
         return { state, session, savedAt: this.savedAt };
       },
-      stamp: () => this.stamp,
+      stamp: () => this.disk.stamp,
       end: (l) => {
         if (this.loan?.loan !== l) return false;
         this.loan = undefined;
@@ -307,12 +304,6 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
   /** Bumped when the history starts again (revert, reload): older undo/redo closures do nothing. */
   private historyGeneration = 0;
   private editing: Promise<[EditingModule, GraphModule]> | undefined;
-  /** The file as we last read or wrote it. */
-  private stamp: DiskStamp | undefined;
-  /** The file changed on disk (not by us) while there were unsaved edits. */
-  private changedOnDisk = false;
-  /** The watcher has said the file was rewritten in place under unsaved edits (once per reading of the file). */
-  private rewrittenSaid = false;
   /**
    * How many edits of the history are in the file on disk (`session.applied.length` at the last
    * save; 0 for the file as read), or undefined when that state left the history (an edit after
@@ -345,17 +336,19 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     this.notices = services.notices ?? new Notices();
     const hooks: ReapplyHooks = {
       backupLog: () => this.session?.backupLog() ?? [],
-      stamp: () => this.currentStamp(),
+      stamp: () => this.disk.current(),
       load: () => this.loadOnce(),
       reapply: (edits) => this.reapply(edits, 'reapply'),
     };
     this.offers = this._register(new RecoveryOffers(this, hooks, this.notices, services.log));
-    this.watchForChanges();
+    this.disk = this._register(new FileOnDisk(this, { firstLoading: () => this.firstLoading, offer: (message) => void this.offers.offer(message) }, services.log));
   }
 
   private readonly notices: Notices;
   /** The offers and notices about unsaved edits at risk, and the tab made clean (recoveryOffers.ts). */
   private readonly offers: RecoveryOffers;
+  /** The file's stamp, changes to it by others, and the watch on it (fileOnDisk.ts). */
+  private readonly disk: FileOnDisk;
 
   /** The decoded model and its summary, the load error, or `loading` (first load still running). */
   get state(): DocumentState {
@@ -560,7 +553,7 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
   /** Reads and decodes the file again; the newest call wins when calls overlap. The edit history starts again. */
   async reload(preloaded?: { result: LoadResult; stamp: Promise<DiskStamp | undefined> }): Promise<LoadResult> {
     const generation = ++this.loadGeneration;
-    const stamp = preloaded?.stamp ?? this.currentStamp();
+    const stamp = preloaded?.stamp ?? this.disk.current();
     const result = preloaded?.result ?? (await this.loadOnce());
     if (this.isDisposed || generation !== this.loadGeneration) {
       if (result.kind === 'loaded') closeQuietly(result.decoded);
@@ -571,9 +564,9 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     this.historyGeneration++;
     this.session = undefined;
     this.savedAt = 0;
-    this.changedOnDisk = false;
-    this.rewrittenSaid = false;
-    this.stamp = await stamp;
+    this.disk.changedOnDisk = false;
+    this.disk.rewrittenSaid = false;
+    this.disk.stamp = await stamp;
     if (previous.kind === 'loaded') closeQuietly(previous.decoded);
     this.settle(); // a reload during the first load ends that wait too
     this._onDidChangeModel.fire();
@@ -597,33 +590,20 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
       this.tabMarked = false; // VS Code's save clears its mark
       return;
     }
-    const changed = this.changedOnDisk || (await this.changedSinceStamp()) === true;
+    const changed = this.disk.changedOnDisk || (await this.disk.changedSinceStamp()) === true;
     if (!changed && !this.isDirty) {
       this.services.log.info(`${displayPath(this.uri)}: nothing to save`);
       this.tabMarked = false; // VS Code's save clears its mark
       return;
     }
     if (changed) {
-      if (await this.rewrittenInPlace()) throw this.offers.rewritten(this.uri);
+      if (await this.disk.rewrittenInPlace()) throw this.offers.rewritten(this.uri);
       const overwrite = 'Overwrite';
       const answer = await this.notices.show('warning', `${displayPath(this.uri)} changed on disk since it was opened. Overwrite it with your edits?`, { modal: true }, overwrite);
       if (answer !== overwrite) throw new Error(`Not saved: ${displayPath(this.uri)} changed on disk (revert to load it, or save again to overwrite)`);
     }
     await this.write(this.uri, cancellation); // the offer to copy data files runs on, unawaited
     this.tabMarked = false; // VS Code's save clears its mark
-  }
-
-  /** True when the model's file was rewritten in place since it was read (its unedited bytes are gone). */
-  private async rewrittenInPlace(): Promise<boolean> {
-    const state = this._state;
-    if (state.kind !== 'loaded') return false;
-    const onnx = await import('../core/onnx/index.js');
-    try {
-      state.decoded.source.checkUnchanged?.();
-      return false;
-    } catch (e) {
-      return e instanceof onnx.ModelChangedError;
-    }
   }
 
   /**
@@ -685,8 +665,8 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     if (target.toString() === this.uri.toString()) {
       this.session?.markSaved();
       this.savedAt = this.session?.applied.length ?? 0;
-      this.changedOnDisk = false;
-      await this.readStamp();
+      this.disk.changedOnDisk = false;
+      await this.disk.read();
       // The save replaced a linked model file, and some data files are no longer usable from it:
       // the summary and the Problems panel say so now, not at the next open.
       if (detached.length > 0) await this.modelChanged();
@@ -753,8 +733,8 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
   private async rewindToSavePoint(startAgain = false): Promise<boolean> {
     const session = this.session;
     const savedAt = this.savedAt;
-    if (this.firstLoading || !session || this._state.kind !== 'loaded' || savedAt === undefined || this.changedOnDisk) return false;
-    if ((await this.changedSinceStamp()) !== false || this.session !== session || this.isDisposed) return false;
+    if (this.firstLoading || !session || this._state.kind !== 'loaded' || savedAt === undefined || this.disk.changedOnDisk) return false;
+    if ((await this.disk.changedSinceStamp()) !== false || this.session !== session || this.isDisposed) return false;
     while (session.applied.length > savedAt && session.undo());
     while (session.applied.length < savedAt && session.redo());
     if (session.isDirty) return false; // not where the file is: read it again
@@ -793,59 +773,5 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     this._onDidDispose.fire();
     this._onDidDispose.dispose();
     super.dispose();
-  }
-
-  private currentStamp(): Promise<DiskStamp | undefined> {
-    return statOf(this.uri);
-  }
-
-  private async readStamp(): Promise<void> {
-    this.stamp = await this.currentStamp();
-  }
-
-  /** True when the file differs from what we last read or wrote; undefined when either side is unknown. */
-  private async changedSinceStamp(): Promise<boolean | undefined> {
-    const now = await this.currentStamp();
-    if (this.stamp === undefined || now === undefined) return undefined;
-    return now.mtime !== this.stamp.mtime || now.size !== this.stamp.size;
-  }
-
-  /** Reloads when the file changes on disk (not by our own save) and there are no unsaved edits. */
-  private watchForChanges(): void {
-    const watch = watchFile(this.uri, reloadDelayMs, this.services.log, () => {
-      if (this.isDisposed) return;
-      if (this.firstLoading) {
-        // No stamp or history yet: look again once the first load (and its backup replay) is done.
-        void this.whenLoaded().then(() => {
-          if (!this.isDisposed) watch?.schedule();
-        });
-        return;
-      }
-      void this.changedSinceStamp().then((changedByOthers) => {
-        if (this.isDisposed || changedByOthers === false) return; // our own save, or nothing new
-        if (this.isDirty) {
-          this.changedOnDisk = true;
-          void this.rewrittenInPlace().then((inPlace) => {
-            if (this.isDisposed) return;
-            if (!inPlace) {
-              this.services.log.info(`${displayPath(this.uri)} changed on disk; keeping the unsaved edits (saving will ask before overwriting)`);
-              return;
-            }
-            // Saving cannot work any more: say so now, once, rather than at the save.
-            this.services.log.warn(`${displayPath(this.uri)} was rewritten in place on disk under unsaved edits`);
-            if (this.rewrittenSaid) return;
-            this.rewrittenSaid = true;
-            void this.offers.offer(
-              `${displayPath(this.uri)} was rewritten on disk while it has unsaved edits, so they can no longer be saved over it. Reload the file and re-apply your edits to it?`,
-            );
-          });
-          return;
-        }
-        this.services.log.info(`${displayPath(this.uri)} changed on disk; reloading`);
-        void this.reload();
-      });
-    });
-    // Disposed with the document: the watcher stops, and so does a pending look.
-    if (watch) this._register(watch);
   }
 }
