@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { dataTypeName, rawByteLength } from '../../../src/core/onnx/dataTypes';
 import { type DecodedModel, DataType, decodeModel, MemorySource, readTensorBytes, readTensorValues, TensorDataError } from '../../../src/core/onnx/index';
 import { encodeModelProto, onnx } from './protoHelpers';
 
@@ -106,8 +107,7 @@ test('a STRING tensor says its elements are strings rather than "no data"', () =
   assert.throws(() => readTensorBytes(d, tensor(d, 'labels')), /'labels'.*string_data: its elements are strings/);
 });
 
-test('the FLOAT6 types have names and sizes (IR 14): 4 elements in 3 bytes', async () => {
-  const { dataTypeName, rawByteLength } = await import('../../../src/core/onnx/dataTypes');
+test('the FLOAT6 types have names and sizes (IR 14): 4 elements in 3 bytes', () => {
   assert.equal(dataTypeName(27), 'FLOAT6E2M3');
   assert.equal(dataTypeName(28), 'FLOAT6E3M2');
   assert.equal(rawByteLength(27, 4), 3);
