@@ -26,7 +26,7 @@ import {
   TEN_MB, deepGroups, deepMapType, deepSequenceType, deepSubgraphs, graphProblemCases, messageFloodCases, modelWithNode, modelWithTensor, randomBytes,
   randomModel, repeat, repeatedFieldCases,
 } from './hostile/cases';
-import { MB, describe as describeRun, measure } from './hostile/measure';
+import { MB, type Measured, describe as describeRun, measure } from './hostile/measure';
 import { graphModel, richModel, wideModel } from './hostile/models';
 import { checkBytes, checkViaFile, cleanupTempDir, decodeOutcome, tempDir } from './hostile/oracle';
 import { concat, lenField, lengthPrefixes, modelWith, replaceVarint, strField, tag, topLevelFieldEnd, varint, varintField } from './hostile/wire';
@@ -36,8 +36,15 @@ const SCALE = process.env.FC_RUNS ? Number(process.env.FC_RUNS) / 1000 : 1;
 const runs = (n: number): number => Math.max(1, Math.round(n * SCALE));
 const fcOptions = (n: number) => ({ numRuns: runs(n), seed: SEED, endOnFailure: true });
 
-/** Generous bounds for a loaded 2-core CI machine; the measured figures are printed. */
-const TIME_BOUND_MS = 5000;
+/**
+ * A guard against hangs and blow-ups (a loop on a crafted length, work quadratic in a count), not a
+ * speed figure: `npm run bench` measures the issue's one-second target on these inputs. Bounded in
+ * CPU time, which other processes on a loaded machine do not stretch (wall time did: 5.3 s for the
+ * 2.5 M string_data entries with the load average at 6-15 on 2 cores), at five times that target.
+ */
+const CPU_BOUND_MS = 5000;
+const bounded = (m: Measured<unknown>): boolean => m.cpuMs < CPU_BOUND_MS;
+const took = (m: Measured<unknown>): string => `took ${m.cpuMs.toFixed(0)} ms of CPU (${m.ms.toFixed(0)} ms wall)`;
 
 after(cleanupTempDir);
 
@@ -249,7 +256,7 @@ describe('hostile input: targeted cases', () => {
       const m = measure(() => decodeModel(new MemorySource(bytes, 'big.onnx')));
       t.diagnostic(describeRun(m, bytes.length));
       if (m.error !== undefined) assert.ok(m.error instanceof OnnxFormatError || m.error instanceof ModelTooLargeError, String(m.error));
-      assert.ok(m.ms < TIME_BOUND_MS, `decode took ${m.ms.toFixed(0)} ms`);
+      assert.ok(bounded(m), took(m));
       assert.ok(m.retained < 20 * bytes.length, `retained ${(m.retained / bytes.length).toFixed(1)}x the input size`);
       if (m.value) {
         const s = measure(() => summarizeModel(m.value!));
@@ -268,7 +275,7 @@ describe('hostile input: targeted cases', () => {
       });
       t.diagnostic(describeRun(m, bytes.length));
       if (m.error !== undefined) assert.ok(m.error instanceof OnnxFormatError || m.error instanceof ModelTooLargeError, String(m.error));
-      assert.ok(m.ms < TIME_BOUND_MS, `decode + index took ${m.ms.toFixed(0)} ms`);
+      assert.ok(bounded(m), took(m));
       assert.ok(m.retained < 20 * bytes.length, `retained ${(m.retained / bytes.length).toFixed(1)}x the input size`);
     });
   }
@@ -281,12 +288,12 @@ describe('hostile input: targeted cases', () => {
       const m = measure(() => decodeModel(new MemorySource(bytes, 'random.onnx')));
       t.diagnostic(`${name}: ${describeRun(m, bytes.length)}`);
       if (m.error !== undefined) assert.ok(m.error instanceof OnnxFormatError, String(m.error));
-      assert.ok(m.ms < TIME_BOUND_MS);
+      assert.ok(bounded(m), took(m));
       fs.writeFileSync(file, bytes);
       const f = measure(() => openModelFile(file));
       t.diagnostic(`${name} via FileSource: ${describeRun(f, bytes.length)}`);
       if (f.error !== undefined) assert.ok(f.error instanceof OnnxFormatError, String(f.error));
-      assert.ok(f.ms < TIME_BOUND_MS);
+      assert.ok(bounded(f), took(f));
     }
     // Many random 10 MB-ish inputs with different seeds behind the header: all typed, all quick.
     for (let seed = 1; seed <= 8; seed++) {
@@ -307,7 +314,7 @@ describe('hostile input: targeted cases', () => {
       const m = measure(() => decodeModel(new MemorySource(bytes, 'deep.onnx')));
       assert.ok(m.error instanceof OnnxFormatError, `expected a format error, got ${String(m.error)}`);
       assert.match(m.error.problem, /nested/);
-      assert.ok(m.ms < TIME_BOUND_MS);
+      assert.ok(bounded(m), took(m));
       // Also from a file, and moderately deep (within the limit) still decodes.
       const file = path.join(tempDir(), 'deep.onnx');
       fs.writeFileSync(file, bytes);
@@ -504,7 +511,7 @@ describe('hostile input: targeted cases', () => {
     assert.equal(m.error, undefined);
     assert.equal(m.value!.problems.length, 10_001, "10,000 listed, then one entry counting the rest");
     assert.match(m.value!.problems.at(-1)!.message, new RegExp(`${n - 10_000} more .dangling-input. problems are not listed \\(${n} in all\\)`));
-    assert.ok(m.ms < TIME_BOUND_MS, `took ${m.ms.toFixed(0)} ms`);
+    assert.ok(bounded(m), took(m));
   });
 
   for (const { name, make, problem: kind } of graphProblemCases) {
@@ -519,7 +526,7 @@ describe('hostile input: targeted cases', () => {
       assert.equal(m.error, undefined);
       const problems = m.value!.idx.problems;
       assert.ok(problems.length > 0 && problems[0]!.kind === kind, problems[0]?.message);
-      assert.ok(m.ms < TIME_BOUND_MS, `took ${m.ms.toFixed(0)} ms`);
+      assert.ok(bounded(m), took(m));
       // Proportional to the file, not to a length in it: every node and every distinct tensor name
       // costs a few hundred bytes decoded and indexed (measured: up to ~57x for 8-byte nodes).
       assert.ok(m.retained < 64 * bytes.length, `retained ${(m.retained / bytes.length).toFixed(1)}x the input size with ${problems.length} problems listed`);
