@@ -26,7 +26,7 @@ import { WireReader } from './wire/reader';
 export interface DecodeOptions {
   /** Name used in messages (defaults to the source's name). */
   file?: string;
-  /** Maximum nesting of messages (subgraphs, types). Default 64. */
+  /** Maximum nesting of messages (subgraphs, types). Default 100, protobuf's default recursion limit (MAX_DEPTH). */
   maxDepth?: number;
   /**
    * The object budget: the most decoded objects, weighted, that a file may hold (see Ctx.charge):
@@ -169,7 +169,7 @@ export function decodeModel(source: ByteSource, options: DecodeOptions = {}): De
   if (source.size === 0) throw new OnnxFormatError(file, 0, '', 'the file is empty');
   const other = notOnnx(source.read(0, Math.min(source.size, 512)));
   if (other) throw new OnnxFormatError(file, 0, '', other);
-  const r = new WireReader(source, file, options.maxDepth ?? 64);
+  const r = new WireReader(source, file, options.maxDepth);
   r.wholeFile = true;
   const c = new Ctx(r, options.maxObjectWeight ?? defaultObjectBudget(source.size), options.maxHeapBytes ?? 0.85 * getHeapStatistics().heap_size_limit);
   let result: { model: ModelProto; sawIrVersion: boolean };

@@ -3,7 +3,7 @@
  * offset, the field path (e.g. `ModelProto.graph.node[12].attribute[0]`) and what was expected.
  */
 export class OnnxFormatError extends Error {
-  override readonly name = 'OnnxFormatError';
+  override readonly name: string = 'OnnxFormatError';
   constructor(
     readonly file: string,
     readonly offset: number,
@@ -11,6 +11,19 @@ export class OnnxFormatError extends Error {
     readonly problem: string,
   ) {
     super(`${file}: not a valid ONNX model: ${problem} (at byte ${offset}${fieldPath ? `, in ${fieldPath}` : ''})`);
+  }
+}
+
+/**
+ * A model beyond a limit of this decoder (messages nested deeper than protobuf's default recursion
+ * limit), not a malformed one: an OnnxFormatError (file, offset, field path) whose message says so
+ * instead of calling the model invalid.
+ */
+export class DecoderLimitError extends OnnxFormatError {
+  override readonly name = 'DecoderLimitError';
+  constructor(file: string, offset: number, fieldPath: string, problem: string) {
+    super(file, offset, fieldPath, problem);
+    this.message = `${file}: cannot be read: ${problem} (at byte ${offset}${fieldPath ? `, in ${fieldPath}` : ''})`;
   }
 }
 

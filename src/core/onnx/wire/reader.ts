@@ -8,7 +8,7 @@
  */
 import type { ByteSource } from '../byteSource';
 import { MemorySource } from '../byteSource';
-import { OnnxFormatError } from '../errors';
+import { DecoderLimitError, OnnxFormatError } from '../errors';
 import type { Int64, Span } from '../model';
 
 export const enum WireType {
@@ -19,6 +19,13 @@ export const enum WireType {
   EGROUP = 4,
   I32 = 5,
 }
+
+/**
+ * How deep messages (and proto2 groups) may nest: protobuf's default recursion limit, so that every
+ * model protobuf reads (onnx, onnxruntime) is read here too. Decoding and encoding recurse once per
+ * level, a few frames each: far from the JS stack's limit.
+ */
+export const MAX_DEPTH = 100;
 
 const WINDOW = 64 * 1024;
 const SMALL_WINDOW = 4 * 1024;
@@ -228,7 +235,7 @@ export class WireReader {
   constructor(
     readonly source: ByteSource,
     readonly file: string,
-    readonly maxDepth = 64,
+    readonly maxDepth = MAX_DEPTH,
   ) {
     if (source instanceof MemorySource) {
       this.buf = source.bytes;
@@ -503,7 +510,8 @@ export class WireReader {
       const key = this.tag(end, path);
       const wt = key & 7;
       if (wt === WireType.SGROUP) {
-        if (++nesting > this.maxDepth) throw this.error('groups nested too deeply', path);
+        // Groups count towards the nesting limit as messages do in protobuf.
+        if (++nesting + this.depth > this.maxDepth) throw this.tooDeep(path);
       } else if (wt === WireType.EGROUP) nesting--;
       else this.skip(wt, end, path);
     }
@@ -511,7 +519,12 @@ export class WireReader {
 
   /** Enter a nested message (depth guard). */
   enter(path?: string): void {
-    if (++this.depth > this.maxDepth) throw this.error(`messages nested deeper than ${this.maxDepth} levels`, path);
+    if (++this.depth > this.maxDepth) throw this.tooDeep(path);
+  }
+
+  private tooDeep(path?: string): DecoderLimitError {
+    const limit = this.maxDepth === MAX_DEPTH ? "the limit of this decoder (protobuf's default)" : 'the limit set for this decode';
+    return new DecoderLimitError(this.file, this.pos, path ?? this.describePath?.() ?? '', `nested deeper than ${this.maxDepth} messages, ${limit}`);
   }
 
   leave(): void {
