@@ -45,15 +45,24 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
     // there): answerNotices(answerer | undefined) sees and answers the documents' messages and
     // questions in place of the notifications and dialogs (undefined: show them again).
     if (context.extensionMode === vscode.ExtensionMode.Test) {
+      const backups = new Map<string, string>();
+      provider.backupsWritten = backups;
       context.subscriptions.push(
         vscode.commands.registerCommand('qdqStudio.internal.answerNotices', (answerer: unknown) => {
           if (answerer !== undefined && typeof answerer !== 'function') return false;
           notices.answerWith(answerer as NoticeAnswerer | undefined);
           return true;
         }),
+        // lastBackup(uri): the id (a file URI) of the last hot-exit backup written for that
+        // document in this extension host, once VS Code has asked for one; a window restart
+        // before then would restore the tab dirty with nothing to restore from.
+        vscode.commands.registerCommand('qdqStudio.internal.lastBackup', (uri: unknown) => (typeof uri === 'string' ? backups.get(uri) : undefined)),
       );
     }
   }
+
+  /** Test mode only: the id of the last backup written, per document URI (`qdqStudio.internal.lastBackup`). */
+  private backupsWritten: Map<string, string> | undefined;
 
   private readonly _onDidChangeCustomDocument = new vscode.EventEmitter<DocumentChange>();
   // Edits and content changes both: VS Code tells them apart by their undo/redo.
@@ -151,8 +160,10 @@ export class OnnxEditorProvider implements vscode.CustomEditorProvider<OnnxDocum
     return document.revert(cancellation);
   }
 
-  backupCustomDocument(document: OnnxDocument, context: vscode.CustomDocumentBackupContext, cancellation: vscode.CancellationToken): Thenable<vscode.CustomDocumentBackup> {
-    return document.backup(context.destination, cancellation);
+  async backupCustomDocument(document: OnnxDocument, context: vscode.CustomDocumentBackupContext, cancellation: vscode.CancellationToken): Promise<vscode.CustomDocumentBackup> {
+    const backup = await document.backup(context.destination, cancellation);
+    this.backupsWritten?.set(document.uri.toString(), backup.id);
+    return backup;
   }
 }
 

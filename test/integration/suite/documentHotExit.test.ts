@@ -60,6 +60,15 @@ suite('Hot exit: a model restored from its backup after a window restart', funct
     for (const target of targets) await disable(uri, target);
     const state = await waitEditState(uri, true, 'dirty with the edits before the restart', (s) => s.edits.length === targets.length);
     assert.ok(state.backupLog.length > 0, 'the edits cannot be written as an edit log: a backup would not keep them');
+    // VS Code backs a dirty editor up a second or more after its last change. A restart before
+    // that (the browser does not hold the reload for it without a user's gesture) would show the
+    // tab dirty with no backup to restore: wait for the backup with these edits.
+    await poll('VS Code to back the edits up', 30_000, async () => {
+      const id = await vscode.commands.executeCommand<string | undefined>('qdqStudio.internal.lastBackup', uri.toString());
+      if (id === undefined) return undefined;
+      const backup = JSON.parse(fs.readFileSync(vscode.Uri.parse(id).fsPath, 'utf8')) as { edits: unknown[] };
+      return JSON.stringify(backup.edits) === JSON.stringify(state.backupLog) ? true : undefined;
+    });
     return { uri: uri.toString(), scratch: scratchPaths.map((u) => u.toString()), original, targets, state };
   }
 

@@ -59,8 +59,11 @@ export function testsDoneBeforeRestart(): Set<string> {
   return done;
 }
 
-/** VS Code backs a dirty editor up a second after its last change; a reload before that may be held (the workbench vetoes unloading over a backup not written). */
-const BACKUP_DELAY_MS = 2_000;
+/**
+ * Before the reload: VS Code records a backup's id when the extension's backup call returns, a
+ * round trip after the extension wrote it (which is what a test can wait for).
+ */
+const SETTLE_MS = 1_000;
 
 /** How long a window restart may take to start (the reload can be held while VS Code backs up dirty editors). */
 const RESTART_START_MS = 10_000;
@@ -69,9 +72,10 @@ const RESTART_START_MS = 10_000;
  * Runs `before`, then restarts the window; the test runs again from its start after the restart,
  * and there this returns what `before` returned (plain JSON) without running it again. `key` names
  * the restart (unique per test). VS Code reloads the workbench as a user's Developer: Reload Window
- * does: with hot exit on, dirty editors are backed up first and restored from their backups after.
- * A reload that does not happen (VS Code held it, for example over a backup not written yet) is
- * asked again; one that never happens fails the test.
+ * does: with hot exit on, dirty editors are restored from their backups after. `before` waits for
+ * the backups it needs: the workbench's veto of an unload over a backup not written yet needs the
+ * browser's prompt, which the automated browser does not show without a user's gesture. A reload
+ * that does not happen is asked again; one that never happens fails the test.
  */
 export async function acrossRestart<T>(key: string, before: () => Promise<T>): Promise<T> {
   const results = resultsFile();
@@ -85,7 +89,7 @@ export async function acrossRestart<T>(key: string, before: () => Promise<T>): P
   }
   const data = await before();
   fs.writeFileSync(markerFile(results), JSON.stringify({ key, data, resumed: false } satisfies RestartMarker));
-  await sleep(BACKUP_DELAY_MS);
+  await sleep(SETTLE_MS);
   for (let attempt = 1; attempt <= 3; attempt++) {
     note(`restarting the window ("${key}", try ${attempt})`);
     // This extension host ends with the reload, its calls to VS Code cancelled meanwhile: what it
