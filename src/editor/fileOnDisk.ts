@@ -36,8 +36,22 @@ export interface WatchHooks {
  * can no longer be saved over it). Disposed with its document: the watch stops.
  */
 export class FileOnDisk extends Disposable {
+  private _stamp: DiskStamp | undefined;
+  /** Bumped when the stamp is set and when one of our writes starts (see `changedSinceStamp`). */
+  private epoch = 0;
+  /** Our own writes of the file running, until their stamp is read (see `whileWriting`). */
+  private writing: Promise<void> | undefined;
+
   /** The file as we last read or wrote it. */
-  stamp: DiskStamp | undefined;
+  get stamp(): DiskStamp | undefined {
+    return this._stamp;
+  }
+
+  set stamp(stamp: DiskStamp | undefined) {
+    this._stamp = stamp;
+    this.epoch++;
+  }
+
   /** The file changed on disk (not by us) while there were unsaved edits. */
   changedOnDisk = false;
   /** The watcher has said the file was rewritten in place under unsaved edits (once per reading of the file). */
@@ -62,11 +76,39 @@ export class FileOnDisk extends Disposable {
     this.stamp = await this.current();
   }
 
-  /** True when the file differs from what we last read or wrote; undefined when either side is unknown. */
+  /**
+   * Runs `write`, our own write of the file up to the read of its new stamp. A look at the file
+   * meanwhile would take that write for someone else's (the file new, the stamp still the old one):
+   * `changedSinceStamp` waits for it.
+   */
+  async whileWriting<T>(write: () => Promise<T>): Promise<T> {
+    this.epoch++;
+    const run = write();
+    const running = Promise.all([this.writing, run.then(undefined, () => undefined)]).then(() => undefined);
+    this.writing = running;
+    try {
+      return await run;
+    } finally {
+      if (this.writing === running) this.writing = undefined;
+    }
+  }
+
+  /**
+   * True when the file differs from what we last read or wrote; undefined when either side is
+   * unknown. Waits for our own write running (`whileWriting`), and looks again when one started, or
+   * the stamp was set, while it looked: the size and mtime it got may be of that write, and the
+   * stamp from before it (a save would then ask before overwriting our own save, a watch reload
+   * the document and drop its history).
+   */
   async changedSinceStamp(): Promise<boolean | undefined> {
-    const now = await this.current();
-    if (this.stamp === undefined || now === undefined) return undefined;
-    return now.mtime !== this.stamp.mtime || now.size !== this.stamp.size;
+    for (;;) {
+      await this.writing;
+      const epoch = this.epoch;
+      const now = await this.current();
+      if (epoch !== this.epoch) continue;
+      if (this.stamp === undefined || now === undefined) return undefined;
+      return now.mtime !== this.stamp.mtime || now.size !== this.stamp.size;
+    }
   }
 
   /** True when the model's file was rewritten in place since it was read (its unedited bytes are gone). */

@@ -623,8 +623,13 @@ export class OnnxDocument extends Disposable implements vscode.CustomDocument {
     return outcome;
   }
 
-  /** The write of `save` and `saveAs` (see there). */
-  private async write(target: vscode.Uri, cancellation: vscode.CancellationToken, prompt: WarningPrompt = showWarning): Promise<SaveOutcome> {
+  /** The write of `save` and `saveAs` (see there); to this file, the watch's looks wait for it (`FileOnDisk.whileWriting`). */
+  private write(target: vscode.Uri, cancellation: vscode.CancellationToken, prompt: WarningPrompt = showWarning): Promise<SaveOutcome> {
+    const write = (): Promise<SaveOutcome> => this.writeTo(target, cancellation, prompt);
+    return target.toString() === this.uri.toString() ? this.disk.whileWriting(write) : write();
+  }
+
+  private async writeTo(target: vscode.Uri, cancellation: vscode.CancellationToken, prompt: WarningPrompt): Promise<SaveOutcome> {
     await this.whenLoaded(); // decoded and the backup's edits replayed
     const state = this._state;
     if (cancellation.isCancellationRequested) return nothingOffered;
