@@ -13,7 +13,7 @@
 // the workbench calls window.codeAutomationExit(code) when the suite's run() settles.
 //
 // Environment:
-//   QDQ_TEST_TIMEOUT_MS      overall limit (default 600000)
+//   QDQ_TEST_TIMEOUT_MS      overall limit (default 1200000: the suite restarts the window three times)
 //   QDQ_TEST_GREP            only tests whose full title matches
 //   QDQ_SKIP_BUILD=1         do not run `npm run build` first
 //   QDQ_SHARED_FIXTURES      folder of the shared ONNX corpus (default ../shared/fixtures/onnx)
@@ -43,7 +43,7 @@ import { setupTestEnv } from '../../../scripts/setup-test-env.mjs';
 import { SUITE_ENTRY, buildSuite } from './buildSuite.mjs';
 
 const LAYER = 'integration';
-const TIMEOUT_MS = Number(process.env.QDQ_TEST_TIMEOUT_MS) || 600_000;
+const TIMEOUT_MS = Number(process.env.QDQ_TEST_TIMEOUT_MS) || 1_200_000;
 const ARTIFACTS = path.join(REPO_ROOT, 'test-results', LAYER);
 const SHARED_MODELS = ['yolov9t-qat.onnx'];
 
