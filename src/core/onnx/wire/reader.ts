@@ -231,6 +231,8 @@ export class WireReader {
   private store: Uint8Array | undefined;
   private lastFillEnd = -1;
   private strings: StringTable | undefined;
+  /** The key `tag` read last: skip() of a group checks its end-group tag against that field. */
+  private lastKey = 0;
 
   constructor(
     readonly source: ByteSource,
@@ -324,6 +326,7 @@ export class WireReader {
     const start = this.pos;
     const key = this.uvarint(end, path);
     if (key < 8 || key > 4294967295) throw this.error(`invalid field number ${Math.floor(key / 8)}`, path, start);
+    this.lastKey = key;
     return key;
   }
 
@@ -477,7 +480,7 @@ export class WireReader {
     return { start, end: stop };
   }
 
-  /** Skip any field value of the given wire type (used for unknown fields). */
+  /** Skip any field value of the given wire type, right after `tag` read its key (used for unknown fields). */
   skip(wireType: number, end: number, path?: string): void {
     switch (wireType) {
       case WireType.VARINT:
@@ -495,25 +498,32 @@ export class WireReader {
         this.pos += 4;
         return;
       case WireType.SGROUP:
-        this.skipGroup(end, path);
+        this.skipGroup(Math.floor(this.lastKey / 8), end, path);
         return;
       default:
         throw this.error(`invalid wire type ${wireType}`, path);
     }
   }
 
-  private skipGroup(end: number, path?: string): void {
-    // Deprecated proto2 groups: skip nested fields until the matching end-group tag.
-    let nesting = 1;
-    while (nesting > 0) {
+  private skipGroup(field: number, end: number, path?: string): void {
+    // Deprecated proto2 groups: skip nested fields until the end-group tag of the same field, as
+    // protobuf requires (another field's end-group tag: the wire format is corrupt).
+    const open = [field];
+    while (open.length > 0) {
       if (this.pos >= end) throw this.error('unterminated group', path);
+      const at = this.pos;
       const key = this.tag(end, path);
       const wt = key & 7;
       if (wt === WireType.SGROUP) {
+        open.push(Math.floor(key / 8));
         // Groups count towards the nesting limit as messages do in protobuf.
-        if (++nesting + this.depth > this.maxDepth) throw this.tooDeep(path);
-      } else if (wt === WireType.EGROUP) nesting--;
-      else this.skip(wt, end, path);
+        if (open.length + this.depth > this.maxDepth) throw this.tooDeep(path);
+      } else if (wt === WireType.EGROUP) {
+        const started = open.pop()!;
+        if (Math.floor(key / 8) !== started) {
+          throw this.error(`the group of field ${started} is ended by the end-group tag of field ${Math.floor(key / 8)} (corrupt wire format)`, path, at);
+        }
+      } else this.skip(wt, end, path);
     }
   }
 
