@@ -60,6 +60,12 @@ export interface DecodedModel {
   /** File name for messages and for resolving external data. */
   file: string;
   unknownFields: UnknownFieldStats;
+  /**
+   * Singular message fields that occurred more than once in their message and were merged, as
+   * protobuf reads them (count of later occurrences, by "field (message kind)"); see addOccurrence
+   * in decodedMessages.ts. Absent for a model not decoded by decodeModel.
+   */
+  mergedFields?: UnknownFieldStats;
 }
 
 function trainingInfo(c: Ctx, end: number): TrainingInfo {
@@ -70,8 +76,8 @@ function trainingInfo(c: Ctx, end: number): TrainingInfo {
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
-      case 1: m.initialization = graph(c, c.sub(key, end, 'initialization')); break;
-      case 2: m.algorithm = graph(c, c.sub(key, end, 'algorithm')); break;
+      case 1: m.initialization = graph(c, c.sub(key, end, 'initialization'), m.initialization); break;
+      case 2: m.algorithm = graph(c, c.sub(key, end, 'algorithm'), m.algorithm); break;
       case 3: initializationBinding.add(stringEntry(c, c.sub(key, end, 'initialization_binding'))); break;
       case 4: updateBinding.add(stringEntry(c, c.sub(key, end, 'update_binding'))); break;
       default: c.unknownField(r, 'TrainingInfoProto', key, end);
@@ -143,7 +149,7 @@ function modelProto(c: Ctx, end: number): { model: ModelProto; sawIrVersion: boo
       case 4: m.domain = str(c, key, end, 'domain'); break;
       case 5: m.modelVersion = i64(c, key, end, 'model_version'); break;
       case 6: m.docString = str(c, key, end, 'doc_string'); break;
-      case 7: m.graph = graph(c, c.sub(key, end, 'graph')); break;
+      case 7: m.graph = graph(c, c.sub(key, end, 'graph'), m.graph); break;
       case 8: opsetImport.add(operatorSetId(c, c.sub(key, end, 'opset_import', opsetImport.n))); break;
       case 14: metadataProps.add(stringEntry(c, c.sub(key, end, 'metadata_props'))); break;
       case 20: trainingInfos.add(trainingInfo(c, c.sub(key, end, 'training_info', trainingInfos.n))); break;
@@ -191,5 +197,5 @@ export function decodeModel(source: ByteSource, options: DecodeOptions = {}): De
   if (!result.model.graph && result.model.functions.length === 0) {
     throw new OnnxFormatError(file, 0, 'ModelProto', 'the model has neither a graph nor functions');
   }
-  return { model: result.model, source, file, unknownFields: c.unknown };
+  return { model: result.model, source, file, unknownFields: c.unknown, mergedFields: c.merged };
 }

@@ -6,7 +6,7 @@
  */
 import { getHeapStatistics } from 'node:v8';
 import { ModelTooLargeError } from './errors';
-import { EMPTY } from './decodedMessages';
+import { addOccurrence, EMPTY } from './decodedMessages';
 import type { Int64, UnknownFieldStats } from './model';
 import { WireReader, WireType } from './wire/reader';
 import { expectWire } from './decodeFields';
@@ -77,6 +77,20 @@ export class Collector<T> {
 }
 
 /**
+ * A repeated field of a message that may receive merged occurrences (see addOccurrence): the values
+ * decoded before (`prev`, EMPTY for a new message) followed by this occurrence's (`next`). `prev` is
+ * extended in place (it is this message's own array, unless frozen: EMPTY or a shared short list), so
+ * that a field split into a hundred thousand occurrences costs linear time, not quadratic.
+ */
+export function appended<T>(prev: T[], next: T[]): T[] {
+  if (prev.length === 0) return next;
+  if (next.length === 0) return prev;
+  const out = Object.isFrozen(prev) ? prev.slice() : prev;
+  for (let i = 0; i < next.length; i++) out.push(next[i]!);
+  return out;
+}
+
+/**
  * Decoding state: the reader, unknown-field counts, the current field path kept as a stack of
  * (field name, index) pairs so that no path string is built unless an error needs one, and a stack
  * of collectors for repeated fields.
@@ -85,6 +99,8 @@ export class Ctx {
   /** Keeps this class's shape alive between decodes (see WireReader.shapeAnchor). */
   static readonly shapeAnchor: Ctx = new Ctx(WireReader.shapeAnchor);
   readonly unknown: UnknownFieldStats = { count: 0, byMessage: {} };
+  /** Later occurrences of singular message fields, merged into the first (see `merging`). */
+  readonly merged: UnknownFieldStats = { count: 0, byMessage: {} };
   private readonly names: string[] = [];
   private readonly indices: number[] = [];
   /** The scalar field being read (for error messages). */
@@ -242,6 +258,18 @@ export class Ctx {
   drop(): void {
     this.collectors.length = 0;
     this.r.dropStrings();
+  }
+
+  /**
+   * `into`, a `kind` message already decoded for a singular field, receives another occurrence of
+   * that field (the submessage just entered, which ends at `end`): counted by field name and kind
+   * ("t (TensorProto)"), and its content span recorded (addOccurrence).
+   */
+  merging(into: object, kind: string, end: number): void {
+    addOccurrence(into, this.r.pos, end);
+    this.merged.count++;
+    const k = `${this.names[this.names.length - 1] ?? ''} (${kind})`;
+    this.merged.byMessage[k] = (this.merged.byMessage[k] ?? 0) + 1;
   }
 
   unknownField(r: WireReader, message: string, key: number, end: number): void {

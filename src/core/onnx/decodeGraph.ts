@@ -1,10 +1,12 @@
 /**
  * GraphProto, NodeProto, AttributeProto (whose subgraphs recurse into GraphProto) and
- * TensorAnnotation.
+ * TensorAnnotation. A singular message field that occurs again (a graph, an attribute's t, g, tp or
+ * sparse_tensor) is merged into the message of its first occurrence, as protobuf reads it (see
+ * addOccurrence in decodedMessages.ts).
  */
 import { DAttribute, DGraph, DNode, DTensorAnnotation } from './decodedMessages';
 import type { Attribute, Graph, Int64, Node, SparseTensor, StringStringEntry, Tensor, TensorAnnotation, TypeProto, ValueInfo } from './model';
-import { ATTRIBUTE_WEIGHT, BYTES_WEIGHT, type Ctx, NODE_WEIGHT } from './decodeContext';
+import { appended, ATTRIBUTE_WEIGHT, BYTES_WEIGHT, type Ctx, NODE_WEIGHT } from './decodeContext';
 import { expectWire, i32, i64, repeatedFloat, repeatedInt64, str, stringEntry } from './decodeFields';
 import { decodeTensor, sparseTensor, typeProto, valueInfo } from './decodeTensors';
 import { WireType } from './wire/reader';
@@ -26,8 +28,8 @@ export function attribute(c: Ctx, end: number): Attribute {
       case 2: c.field = 'f'; expectWire(r, key, WireType.I32, 'f'); m.f = r.float32(end); break;
       case 3: m.i = i64(c, key, end, 'i'); break;
       case 4: c.field = 's'; expectWire(r, key, WireType.LEN, 's'); m.s = r.bytes(end); break;
-      case 5: m.t = decodeTensor(c, c.sub(key, end, 't')); break;
-      case 6: m.g = graph(c, c.sub(key, end, 'g')); break;
+      case 5: m.t = decodeTensor(c, c.sub(key, end, 't'), m.t); break;
+      case 6: m.g = graph(c, c.sub(key, end, 'g'), m.g); break;
       case 7: repeatedFloat(c, key, end, 'floats', floats, m); break;
       case 8: repeatedInt64(c, key, end, 'ints', ints, m); break;
       case 9: {
@@ -41,11 +43,11 @@ export function attribute(c: Ctx, end: number): Attribute {
       case 10: tensors.add(decodeTensor(c, c.sub(key, end, 'tensors', tensors.n))); break;
       case 11: graphs.add(graph(c, c.sub(key, end, 'graphs', graphs.n))); break;
       case 13: m.docString = str(c, key, end, 'doc_string'); break;
-      case 14: m.tp = typeProto(c, c.sub(key, end, 'tp')); break;
+      case 14: m.tp = typeProto(c, c.sub(key, end, 'tp'), m.tp); break;
       case 15: typeProtos.add(typeProto(c, c.sub(key, end, 'type_protos'))); break;
       case 20: m.type = i32(c, key, end, 'type'); break;
       case 21: m.refAttrName = str(c, key, end, 'ref_attr_name'); break;
-      case 22: m.sparseTensor = sparseTensor(c, c.sub(key, end, 'sparse_tensor')); break;
+      case 22: m.sparseTensor = sparseTensor(c, c.sub(key, end, 'sparse_tensor'), m.sparseTensor); break;
       case 23: sparseTensors.add(sparseTensor(c, c.sub(key, end, 'sparse_tensors'))); break;
       default: c.unknownField(r, 'AttributeProto', key, end);
     }
@@ -111,9 +113,13 @@ function tensorAnnotation(c: Ctx, end: number): TensorAnnotation {
   return m;
 }
 
-export function graph(c: Ctx, end: number): Graph {
+export function graph(c: Ctx, end: number, into?: Graph): Graph {
   const r = c.r;
-  const m: Graph = new DGraph(r.pos, end);
+  let m: Graph;
+  if (into) {
+    c.merging(into, 'GraphProto', end);
+    m = into;
+  } else m = new DGraph(r.pos, end);
   const nodes = c.list<Node>();
   const initializer = c.list<Tensor>();
   const sparseInitializer = c.list<SparseTensor>();
@@ -138,14 +144,14 @@ export function graph(c: Ctx, end: number): Graph {
       default: c.unknownField(r, 'GraphProto', key, end);
     }
   }
-  m.node = nodes.take();
-  m.initializer = initializer.take();
-  m.sparseInitializer = sparseInitializer.take();
-  m.input = input.take();
-  m.output = output.take();
-  m.valueInfo = valueInfos.take();
-  m.quantizationAnnotation = annotations.take();
-  m.metadataProps = metadataProps.take();
+  m.node = appended(m.node, nodes.take());
+  m.initializer = appended(m.initializer, initializer.take());
+  m.sparseInitializer = appended(m.sparseInitializer, sparseInitializer.take());
+  m.input = appended(m.input, input.take());
+  m.output = appended(m.output, output.take());
+  m.valueInfo = appended(m.valueInfo, valueInfos.take());
+  m.quantizationAnnotation = appended(m.quantizationAnnotation, annotations.take());
+  m.metadataProps = appended(m.metadataProps, metadataProps.take());
   c.release(8);
   c.leave();
   return m;

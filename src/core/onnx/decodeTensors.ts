@@ -1,16 +1,25 @@
 /**
  * Tensors and types: TensorProto (payloads as DataRefs, never read here), SparseTensorProto,
  * TensorShapeProto, TypeProto (tensor, sequence, map, optional, sparse tensor) and ValueInfoProto.
+ *
+ * A decoder given `into` decodes a further occurrence of a singular message field into the message
+ * of the earlier one, as protobuf merges them (see addOccurrence in decodedMessages.ts): scalars
+ * are overwritten when present, repeated fields appended, submessages merged in turn; a member of
+ * a oneof (TypeProto's value, a dimension's value) replaces the other members.
  */
 import { DDimension, DElemType, DMapType, DSparseTensor, DTensor, DTensorSegment, DTensorShape, DTensorType, DTypeProto, DValueInfo } from './decodedMessages';
 import type { Dimension, Int64, SparseTensor, StringStringEntry, Tensor, TensorShape, TypeProto, ValueInfo } from './model';
-import type { Ctx } from './decodeContext';
+import { appended, type Ctx } from './decodeContext';
 import { dataRef, expectWire, i32, i64, repeatedInt64, str, stringEntry } from './decodeFields';
 import { WireType } from './wire/reader';
 
-export function decodeTensor(c: Ctx, end: number): Tensor {
+export function decodeTensor(c: Ctx, end: number, into?: Tensor): Tensor {
   const r = c.r;
-  const m: Tensor = new DTensor(r.pos, end);
+  let m: Tensor;
+  if (into) {
+    c.merging(into, 'TensorProto', end);
+    m = into;
+  } else m = new DTensor(r.pos, end);
   const dims = c.list<Int64>();
   const externalData = c.list<StringStringEntry>();
   const metadataProps = c.list<StringStringEntry>();
@@ -22,7 +31,9 @@ export function decodeTensor(c: Ctx, end: number): Tensor {
       case 2: m.dataType = i32(c, key, end, 'data_type'); break;
       case 3: {
         const stop = c.sub(key, end, 'segment');
-        const seg = new DTensorSegment(r.pos, stop);
+        const prev = m.segment;
+        if (prev) c.merging(prev, 'TensorProto.Segment', stop);
+        const seg = prev ?? new DTensorSegment(r.pos, stop);
         while (r.pos < stop) {
           const k = r.tag(stop);
           if (k >>> 3 === 1) seg.begin = i64(c, k, stop, 'begin');
@@ -54,47 +65,65 @@ export function decodeTensor(c: Ctx, end: number): Tensor {
       default: c.unknownField(r, 'TensorProto', key, end);
     }
   }
-  m.dims = c.takeInts(dims);
-  if (externalData.n) m.externalData = externalData.take();
-  if (metadataProps.n) m.metadataProps = metadataProps.take();
+  m.dims = appended(m.dims, c.takeInts(dims));
+  if (externalData.n) m.externalData = appended(m.externalData, externalData.take());
+  if (metadataProps.n) m.metadataProps = appended(m.metadataProps, metadataProps.take());
   c.release(3);
   c.leave();
   return m;
 }
 
-export function sparseTensor(c: Ctx, end: number): SparseTensor {
+export function sparseTensor(c: Ctx, end: number, into?: SparseTensor): SparseTensor {
   const r = c.r;
-  const m: SparseTensor = new DSparseTensor(r.pos, end);
+  let m: SparseTensor;
+  if (into) {
+    c.merging(into, 'SparseTensorProto', end);
+    m = into;
+  } else m = new DSparseTensor(r.pos, end);
   const dims = c.list<Int64>();
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
-      case 1: m.values = decodeTensor(c, c.sub(key, end, 'values')); break;
-      case 2: m.indices = decodeTensor(c, c.sub(key, end, 'indices')); break;
+      case 1: m.values = decodeTensor(c, c.sub(key, end, 'values'), m.values); break;
+      case 2: m.indices = decodeTensor(c, c.sub(key, end, 'indices'), m.indices); break;
       case 3: repeatedInt64(c, key, end, 'dims', dims, m); break;
       default: c.unknownField(r, 'SparseTensorProto', key, end);
     }
   }
-  m.dims = c.takeInts(dims);
+  m.dims = appended(m.dims, c.takeInts(dims));
   c.release(1);
   c.leave();
   return m;
 }
 
-function tensorShape(c: Ctx, end: number): TensorShape {
+function tensorShape(c: Ctx, end: number, into?: TensorShape): TensorShape {
   const r = c.r;
-  const m = new DTensorShape(r.pos, end);
+  let m: TensorShape;
+  if (into) {
+    c.merging(into, 'TensorShapeProto', end);
+    m = into;
+  } else m = new DTensorShape(r.pos, end);
   const dims = c.list<Dimension>();
   while (r.pos < end) {
     const key = r.tag(end);
     if (key >>> 3 === 1) {
       const stop = c.sub(key, end, 'dim', dims.n);
       const d: Dimension = new DDimension(r.pos, stop);
+      // dim_value and dim_param are a oneof: the last one present is the value.
+      let which = 0;
       while (r.pos < stop) {
         const k = r.tag(stop);
         switch (k >>> 3) {
-          case 1: d.dimValue = i64(c, k, stop, 'dim_value'); break;
-          case 2: d.dimParam = str(c, k, stop, 'dim_param'); break;
+          case 1:
+            if (which === 2) delete d.dimParam;
+            which = 1;
+            d.dimValue = i64(c, k, stop, 'dim_value');
+            break;
+          case 2:
+            if (which === 1) delete d.dimValue;
+            which = 2;
+            d.dimParam = str(c, k, stop, 'dim_param');
+            break;
           case 3: d.denotation = str(c, k, stop, 'denotation'); break;
           default: c.unknownField(r, 'TensorShapeProto.Dimension', k, stop);
         }
@@ -103,21 +132,29 @@ function tensorShape(c: Ctx, end: number): TensorShape {
       dims.add(d);
     } else c.unknownField(r, 'TensorShapeProto', key, end);
   }
-  m.dim = dims.take();
+  m.dim = appended(m.dim, dims.take());
   c.release(1);
   c.leave();
   return m;
 }
 
+type TensorTypeLike = NonNullable<TypeProto['tensorType']>;
+type ElemTypeLike = NonNullable<TypeProto['sequenceType']>;
+type MapTypeLike = NonNullable<TypeProto['mapType']>;
+
 /** TypeProto.Tensor and TypeProto.SparseTensor share a layout. */
-function tensorTypeOf(c: Ctx, end: number, message: string): DTensorType {
+function tensorTypeOf(c: Ctx, end: number, message: string, into?: TensorTypeLike): TensorTypeLike {
   const r = c.r;
-  const m = new DTensorType(r.pos, end);
+  let m: TensorTypeLike;
+  if (into) {
+    c.merging(into, message, end);
+    m = into;
+  } else m = new DTensorType(r.pos, end);
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
       case 1: m.elemType = i32(c, key, end, 'elem_type'); break;
-      case 2: m.shape = tensorShape(c, c.sub(key, end, 'shape')); break;
+      case 2: m.shape = tensorShape(c, c.sub(key, end, 'shape'), m.shape); break;
       default: c.unknownField(r, message, key, end);
     }
   }
@@ -126,42 +163,78 @@ function tensorTypeOf(c: Ctx, end: number, message: string): DTensorType {
 }
 
 /** TypeProto.Sequence / Optional: one field, elem_type (TypeProto). */
-function elemTypeOf(c: Ctx, end: number, message: string): DElemType {
+function elemTypeOf(c: Ctx, end: number, message: string, into?: ElemTypeLike): ElemTypeLike {
   const r = c.r;
-  const m = new DElemType(r.pos, end);
+  let m: ElemTypeLike;
+  if (into) {
+    c.merging(into, message, end);
+    m = into;
+  } else m = new DElemType(r.pos, end);
   while (r.pos < end) {
     const key = r.tag(end);
-    if (key >>> 3 === 1) m.elemType = typeProto(c, c.sub(key, end, 'elem_type'));
+    if (key >>> 3 === 1) m.elemType = typeProto(c, c.sub(key, end, 'elem_type'), m.elemType);
     else c.unknownField(r, message, key, end);
   }
   c.leave();
   return m;
 }
 
-export function typeProto(c: Ctx, end: number): TypeProto {
+function mapTypeOf(c: Ctx, end: number, into?: MapTypeLike): MapTypeLike {
   const r = c.r;
-  const m: TypeProto = new DTypeProto(r.pos, end);
+  let m: MapTypeLike;
+  if (into) {
+    c.merging(into, 'TypeProto.Map', end);
+    m = into;
+  } else m = new DMapType(r.pos, end);
+  while (r.pos < end) {
+    const k = r.tag(end);
+    if (k >>> 3 === 1) m.keyType = i32(c, k, end, 'key_type');
+    else if (k >>> 3 === 2) m.valueType = typeProto(c, c.sub(k, end, 'value_type'), m.valueType);
+    else c.unknownField(r, 'TypeProto.Map', k, end);
+  }
+  c.leave();
+  return m;
+}
+
+/** The field number of the member of TypeProto's `value` oneof that `m` holds (0: none). */
+function typeValueOf(m: TypeProto): number {
+  return m.tensorType ? 1 : m.sequenceType ? 4 : m.mapType ? 5 : m.sparseTensorType ? 8 : m.optionalType ? 9 : 0;
+}
+
+/** Another member of the `value` oneof arrives: protobuf clears the one held. */
+function clearTypeValue(m: TypeProto): void {
+  delete m.tensorType;
+  delete m.sequenceType;
+  delete m.mapType;
+  delete m.sparseTensorType;
+  delete m.optionalType;
+}
+
+export function typeProto(c: Ctx, end: number, into?: TypeProto): TypeProto {
+  const r = c.r;
+  let m: TypeProto;
+  // The member of the `value` oneof held so far (its field number).
+  let which = 0;
+  if (into) {
+    c.merging(into, 'TypeProto', end);
+    m = into;
+    which = typeValueOf(m);
+  } else m = new DTypeProto(r.pos, end);
   while (r.pos < end) {
     const key = r.tag(end);
-    switch (key >>> 3) {
-      case 1: m.tensorType = tensorTypeOf(c, c.sub(key, end, 'tensor_type'), 'TypeProto.Tensor'); break;
-      case 4: m.sequenceType = elemTypeOf(c, c.sub(key, end, 'sequence_type'), 'TypeProto.Sequence'); break;
-      case 5: {
-        const stop = c.sub(key, end, 'map_type');
-        const mt = new DMapType(r.pos, stop);
-        while (r.pos < stop) {
-          const k = r.tag(stop);
-          if (k >>> 3 === 1) mt.keyType = i32(c, k, stop, 'key_type');
-          else if (k >>> 3 === 2) mt.valueType = typeProto(c, c.sub(k, stop, 'value_type'));
-          else c.unknownField(r, 'TypeProto.Map', k, stop);
-        }
-        c.leave();
-        m.mapType = mt;
-        break;
-      }
+    const no = key >>> 3;
+    // The oneof's members: 1, 4, 5, 8, 9, and 7 (opaque_type, which we do not decode: kept verbatim).
+    if (no !== which && (no === 1 || no === 4 || no === 5 || no === 8 || no === 9 || no === 7)) {
+      if (which !== 0) clearTypeValue(m);
+      which = no;
+    }
+    switch (no) {
+      case 1: m.tensorType = tensorTypeOf(c, c.sub(key, end, 'tensor_type'), 'TypeProto.Tensor', m.tensorType); break;
+      case 4: m.sequenceType = elemTypeOf(c, c.sub(key, end, 'sequence_type'), 'TypeProto.Sequence', m.sequenceType); break;
+      case 5: m.mapType = mapTypeOf(c, c.sub(key, end, 'map_type'), m.mapType); break;
       case 6: m.denotation = str(c, key, end, 'denotation'); break;
-      case 8: m.sparseTensorType = tensorTypeOf(c, c.sub(key, end, 'sparse_tensor_type'), 'TypeProto.SparseTensor'); break;
-      case 9: m.optionalType = elemTypeOf(c, c.sub(key, end, 'optional_type'), 'TypeProto.Optional'); break;
+      case 8: m.sparseTensorType = tensorTypeOf(c, c.sub(key, end, 'sparse_tensor_type'), 'TypeProto.SparseTensor', m.sparseTensorType); break;
+      case 9: m.optionalType = elemTypeOf(c, c.sub(key, end, 'optional_type'), 'TypeProto.Optional', m.optionalType); break;
       default: c.unknownField(r, 'TypeProto', key, end);
     }
   }
@@ -177,7 +250,7 @@ export function valueInfo(c: Ctx, end: number): ValueInfo {
     const key = r.tag(end);
     switch (key >>> 3) {
       case 1: m.name = str(c, key, end, 'name'); break;
-      case 2: m.type = typeProto(c, c.sub(key, end, 'type')); break;
+      case 2: m.type = typeProto(c, c.sub(key, end, 'type'), m.type); break;
       case 3: m.docString = str(c, key, end, 'doc_string'); break;
       case 4: metadataProps.add(stringEntry(c, c.sub(key, end, 'metadata_props'))); break;
       default: c.unknownField(r, 'ValueInfoProto', key, end);

@@ -394,14 +394,53 @@ export class DModelProto implements ModelProto {
   }
 }
 
+/** A decoded message's own span fields, and the further occurrences merged into it (see addOccurrence). */
+interface Occurrences {
+  $start: number;
+  $end: number;
+  $more?: Span[];
+}
+
+/**
+ * A singular message field that occurs more than once in its parent (`graph` twice in a ModelProto,
+ * an attribute's `t` split in two) is one message to protobuf: the occurrences are merged (later
+ * scalars win, repeated fields concatenate, submessages merge recursively), which is what onnx,
+ * onnxruntime and TensorRT's parser read. The decoder decodes each later occurrence into the
+ * message of the first and records the content span of each later one here, in order (`$more`,
+ * absent for the usual single occurrence). `$span` stays the first one's.
+ */
+export function addOccurrence(m: object, start: number, end: number): void {
+  const o = m as Occurrences;
+  if (o.$more) o.$more.push({ start, end });
+  else o.$more = [{ start, end }];
+}
+
+/**
+ * Every content span of a decoded message, in file order: one, or more when occurrences were merged
+ * (addOccurrence); undefined for a message made by an edit (or whose span an edit removed).
+ */
+export function occurrenceSpans(m: { $span?: Span }): Span[] | undefined {
+  const first = m.$span;
+  if (!first) return undefined;
+  const more = (m as Partial<Occurrences>).$more;
+  return more ? [first, ...more] : [first];
+}
+
+/** The content spans of the occurrences merged into `m` after its first (undefined: none). */
+export function laterOccurrences(m: object): Span[] | undefined {
+  return (m as Partial<Occurrences>).$more;
+}
+
 /** `$span` of a decoded message, from its `$start` and `$end` (-1 when it has none). */
 const spanAccessor: PropertyDescriptor = {
-  get(this: { $start: number; $end: number }): Span | undefined {
+  get(this: Occurrences): Span | undefined {
     return this.$start < 0 ? undefined : { start: this.$start, end: this.$end };
   },
-  set(this: { $start: number; $end: number }, span: Span | undefined): void {
+  set(this: Occurrences, span: Span | undefined): void {
     this.$start = span ? span.start : -1;
     this.$end = span ? span.end : -1;
+    // A new span (or none) replaces what the message was read from: merged occurrences included.
+    if (this.$more) this.$more = undefined;
   },
   configurable: true,
 };

@@ -6,6 +6,10 @@
  * is re-scanned, each known field is written from the typed value at the place it first appeared,
  * unknown fields are copied verbatim, and known fields that were absent are appended in field-number
  * order. Payload DataRefs that still point into the source are copied verbatim as whole entries.
+ * A singular message field that occurred more than once (merged on decode: addOccurrence in
+ * decodedMessages.ts) is written, when clean, as its occurrences verbatim, one after the other at the
+ * place of the first; when dirty, once, from its fields (its entries re-scanned across all the
+ * occurrences), which protobuf reads as the same merged message.
  * Limitation (documented in docs/ARCHITECTURE.md): inside a dirty message, a repeated field whose
  * entries were interleaved with other fields is written as one run, and non-canonical varints
  * (padded with 0x80 bytes) of that message's own scalars are normalised. Whether repeated numbers
@@ -17,6 +21,7 @@ import type {
   Attribute, DataRef, Dimension, FunctionProto, Graph, Int64, MessageBase, ModelProto, Node, OperatorSetId,
   SparseTensor, StringStringEntry, Tensor, TensorAnnotation, TensorShape, TrainingInfo, TypeProto, ValueInfo,
 } from './model';
+import { laterOccurrences, occurrenceSpans } from './decodedMessages';
 import { scanEntries } from './wire/reader';
 import { type Chunk, WireWriter } from './wire/writer';
 
@@ -50,20 +55,24 @@ class Enc {
 
   body<T extends MessageBase>(codec: Codec<T>, m: T): WireWriter {
     const w = new WireWriter();
-    const span = m.$span;
-    if (span && this.isClean(codec, m)) {
-      w.copy(span.start, span.end - span.start);
+    const spans = occurrenceSpans(m);
+    if (spans && this.isClean(codec, m)) {
+      // Merged occurrences (only below the model, which `sub` writes apart): their contents in a row
+      // are one message with the same merged content.
+      for (const span of spans) w.copy(span.start, span.end - span.start);
       return w;
     }
-    if (span) {
+    if (spans) {
       const done = new Set<number>();
-      for (const entry of scanEntries(this.source, span, this.file)) {
-        if (codec.fields.includes(entry.field)) {
-          if (!done.has(entry.field)) {
-            done.add(entry.field);
-            codec.emit(entry.field, w, m, true, this);
-          }
-        } else w.copy(entry.start, entry.end - entry.start);
+      for (const span of spans) {
+        for (const entry of scanEntries(this.source, span, this.file)) {
+          if (codec.fields.includes(entry.field)) {
+            if (!done.has(entry.field)) {
+              done.add(entry.field);
+              codec.emit(entry.field, w, m, true, this);
+            }
+          } else w.copy(entry.start, entry.end - entry.start);
+        }
       }
       for (const f of codec.fields) if (!done.has(f)) codec.emit(f, w, m, false, this);
     } else {
@@ -74,6 +83,17 @@ class Enc {
 
   sub<T extends MessageBase>(w: WireWriter, no: number, codec: Codec<T>, m: T | undefined): void {
     if (!m) return;
+    const more = laterOccurrences(m);
+    const first = more && m.$span;
+    if (first && this.isClean(codec, m)) {
+      // A clean merged message: each occurrence as it was.
+      for (const span of [first, ...more]) {
+        w.tag(no, 2);
+        w.uvarint(span.end - span.start);
+        w.copy(span.start, span.end - span.start);
+      }
+      return;
+    }
     const b = this.body(codec, m);
     w.tag(no, 2);
     w.uvarint(b.size);
