@@ -263,13 +263,15 @@ export class Ctx {
   /**
    * `into`, a `kind` message already decoded for a singular field, receives another occurrence of
    * that field (the submessage just entered, which ends at `end`): counted by field name and kind
-   * ("t (TensorProto)"), and its content span recorded (addOccurrence).
+   * ("t (TensorProto)"), and its content span recorded (addOccurrence). Returns `into`, the message
+   * to decode into.
    */
-  merging(into: object, kind: string, end: number): void {
+  merging<T extends object>(into: T, kind: string, end: number): T {
     addOccurrence(into, this.r.pos, end);
     this.merged.count++;
     const k = `${this.names[this.names.length - 1] ?? ''} (${kind})`;
     this.merged.byMessage[k] = (this.merged.byMessage[k] ?? 0) + 1;
+    return into;
   }
 
   unknownField(r: WireReader, message: string, key: number, end: number): void {

@@ -115,11 +115,7 @@ function tensorAnnotation(c: Ctx, end: number): TensorAnnotation {
 
 export function graph(c: Ctx, end: number, into?: Graph): Graph {
   const r = c.r;
-  let m: Graph;
-  if (into) {
-    c.merging(into, 'GraphProto', end);
-    m = into;
-  } else m = new DGraph(r.pos, end);
+  const m: Graph = into ? c.merging(into, 'GraphProto', end) : new DGraph(r.pos, end);
   const nodes = c.list<Node>();
   const initializer = c.list<Tensor>();
   const sparseInitializer = c.list<SparseTensor>();

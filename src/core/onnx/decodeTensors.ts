@@ -15,11 +15,7 @@ import { WireType } from './wire/reader';
 
 export function decodeTensor(c: Ctx, end: number, into?: Tensor): Tensor {
   const r = c.r;
-  let m: Tensor;
-  if (into) {
-    c.merging(into, 'TensorProto', end);
-    m = into;
-  } else m = new DTensor(r.pos, end);
+  const m: Tensor = into ? c.merging(into, 'TensorProto', end) : new DTensor(r.pos, end);
   const dims = c.list<Int64>();
   const externalData = c.list<StringStringEntry>();
   const metadataProps = c.list<StringStringEntry>();
@@ -75,11 +71,7 @@ export function decodeTensor(c: Ctx, end: number, into?: Tensor): Tensor {
 
 export function sparseTensor(c: Ctx, end: number, into?: SparseTensor): SparseTensor {
   const r = c.r;
-  let m: SparseTensor;
-  if (into) {
-    c.merging(into, 'SparseTensorProto', end);
-    m = into;
-  } else m = new DSparseTensor(r.pos, end);
+  const m: SparseTensor = into ? c.merging(into, 'SparseTensorProto', end) : new DSparseTensor(r.pos, end);
   const dims = c.list<Int64>();
   while (r.pos < end) {
     const key = r.tag(end);
@@ -98,11 +90,7 @@ export function sparseTensor(c: Ctx, end: number, into?: SparseTensor): SparseTe
 
 function tensorShape(c: Ctx, end: number, into?: TensorShape): TensorShape {
   const r = c.r;
-  let m: TensorShape;
-  if (into) {
-    c.merging(into, 'TensorShapeProto', end);
-    m = into;
-  } else m = new DTensorShape(r.pos, end);
+  const m: TensorShape = into ? c.merging(into, 'TensorShapeProto', end) : new DTensorShape(r.pos, end);
   const dims = c.list<Dimension>();
   while (r.pos < end) {
     const key = r.tag(end);
@@ -145,11 +133,7 @@ type MapTypeLike = NonNullable<TypeProto['mapType']>;
 /** TypeProto.Tensor and TypeProto.SparseTensor share a layout. */
 function tensorTypeOf(c: Ctx, end: number, message: string, into?: TensorTypeLike): TensorTypeLike {
   const r = c.r;
-  let m: TensorTypeLike;
-  if (into) {
-    c.merging(into, message, end);
-    m = into;
-  } else m = new DTensorType(r.pos, end);
+  const m: TensorTypeLike = into ? c.merging(into, message, end) : new DTensorType(r.pos, end);
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
@@ -165,11 +149,7 @@ function tensorTypeOf(c: Ctx, end: number, message: string, into?: TensorTypeLik
 /** TypeProto.Sequence / Optional: one field, elem_type (TypeProto). */
 function elemTypeOf(c: Ctx, end: number, message: string, into?: ElemTypeLike): ElemTypeLike {
   const r = c.r;
-  let m: ElemTypeLike;
-  if (into) {
-    c.merging(into, message, end);
-    m = into;
-  } else m = new DElemType(r.pos, end);
+  const m: ElemTypeLike = into ? c.merging(into, message, end) : new DElemType(r.pos, end);
   while (r.pos < end) {
     const key = r.tag(end);
     if (key >>> 3 === 1) m.elemType = typeProto(c, c.sub(key, end, 'elem_type'), m.elemType);
@@ -181,11 +161,7 @@ function elemTypeOf(c: Ctx, end: number, message: string, into?: ElemTypeLike): 
 
 function mapTypeOf(c: Ctx, end: number, into?: MapTypeLike): MapTypeLike {
   const r = c.r;
-  let m: MapTypeLike;
-  if (into) {
-    c.merging(into, 'TypeProto.Map', end);
-    m = into;
-  } else m = new DMapType(r.pos, end);
+  const m: MapTypeLike = into ? c.merging(into, 'TypeProto.Map', end) : new DMapType(r.pos, end);
   while (r.pos < end) {
     const k = r.tag(end);
     if (k >>> 3 === 1) m.keyType = i32(c, k, end, 'key_type');
