@@ -110,9 +110,14 @@ suite('Document watch and our own save: a look at the file in flight while we wr
 
   suiteSetup(async () => {
     await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
+    // code-server saves after a delay by default: the edit would be saved before the test's own save.
+    await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Workspace);
     registration = vscode.workspace.registerFileSystemProvider(SCHEME, memFs, { isCaseSensitive: true });
   });
-  suiteTeardown(() => registration?.dispose());
+  suiteTeardown(async () => {
+    await vscode.workspace.getConfiguration('files').update('autoSave', undefined, vscode.ConfigurationTarget.Workspace);
+    registration?.dispose();
+  });
   teardown(async () => {
     memFs.releaseAll();
     await revertCloseAndClean([]);
