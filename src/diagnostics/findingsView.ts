@@ -105,11 +105,20 @@ export class FindingsView extends Disposable implements vscode.TreeDataProvider<
     // The model in front comes first: with several models open, its findings are the ones at hand
     // (and a fix applied from the top group is applied to the model the user is looking at).
     this.activeModel = activeModelUri()?.toString();
-    const follow = () => {
+    const look = () => {
       const active = activeModelUri()?.toString();
       if (active === undefined || active === this.activeModel) return; // another kind of tab: keep the order
       this.activeModel = active;
       this.refresh();
+    };
+    // The active tab may settle after the event that announced the change (seen once with focus
+    // moving between groups, and no later event set the order right): look again a moment later.
+    let again: ReturnType<typeof setTimeout> | undefined;
+    this._register({ dispose: () => clearTimeout(again) });
+    const follow = () => {
+      look();
+      clearTimeout(again);
+      again = setTimeout(look, 150);
     };
     // A tab change within a group, or focus moving to another group (models side by side).
     this._register(vscode.window.tabGroups.onDidChangeTabs(follow));
