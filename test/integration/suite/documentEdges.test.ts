@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { onnx } from 'onnx-proto';
 import { EXTENSION_ID, copyToScratch, editState, openReady, poll, requireModel, tabOf, waitEditState, workbench, workspaceFile, type Notice, type EditOutcome, nodesOf, readsFloatWeight, revertCloseAndClean } from './support';
+import { MemoryFs } from './memoryFs';
 
 /** What the documents showed the user (src/editor/notices.ts Notice), seen by the test hook in place of VS Code. */
 const CONV = '/model.2/cv1/conv/Conv';
@@ -10,104 +11,16 @@ const OTHER_CONV = '/model.1/conv/Conv';
 const REAPPLY = 'Reload and Re-apply Edits';
 const SCHEME = 'qdq-edges';
 
-/**
- * An in-memory file system (a non-`file:` scheme, as a remote or virtual workspace has) whose
- * `stat` the test can hold, and which counts the reads of each file: what a document does between
- * two messages of VS Code, and how often it decodes a file, become observable.
- */
-class HeldFs implements vscode.FileSystemProvider {
-  private readonly files = new Map<string, { data: Uint8Array; mtime: number }>();
-  private readonly reads = new Map<string, number>();
-  private held: Promise<void> | undefined;
-  private release: (() => void) | undefined;
-  private clock = Date.now();
-  private readonly changes = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
-  readonly onDidChangeFile = this.changes.event;
-
-  put(path: string, data: Uint8Array): vscode.Uri {
-    this.files.set(path, { data, mtime: ++this.clock });
-    return vscode.Uri.from({ scheme: SCHEME, path });
-  }
-
-  readsOf(uri: vscode.Uri): number {
-    return this.reads.get(uri.path) ?? 0;
-  }
-
-  /** From now on `stat` waits until `go()`. */
-  hold(): void {
-    this.held = new Promise((resolve) => (this.release = resolve));
-  }
-
-  go(): void {
-    this.release?.();
-    this.held = undefined;
-  }
-
-  watch(): vscode.Disposable {
-    return new vscode.Disposable(() => undefined);
-  }
-
-  async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
-    if (this.held) await this.held;
-    const file = this.files.get(uri.path);
-    if (file) return { type: vscode.FileType.File, ctime: 0, mtime: file.mtime, size: file.data.length };
-    const prefix = uri.path.endsWith('/') ? uri.path : `${uri.path}/`;
-    if ([...this.files.keys()].some((p) => p.startsWith(prefix))) return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0 };
-    throw vscode.FileSystemError.FileNotFound(uri);
-  }
-
-  readDirectory(uri: vscode.Uri): [string, vscode.FileType][] {
-    const prefix = uri.path.endsWith('/') ? uri.path : `${uri.path}/`;
-    const names = new Map<string, vscode.FileType>();
-    for (const p of this.files.keys()) {
-      if (!p.startsWith(prefix)) continue;
-      const rest = p.slice(prefix.length);
-      const slash = rest.indexOf('/');
-      names.set(slash < 0 ? rest : rest.slice(0, slash), slash < 0 ? vscode.FileType.File : vscode.FileType.Directory);
-    }
-    return [...names];
-  }
-
-  createDirectory(): void {}
-
-  readFile(uri: vscode.Uri): Uint8Array {
-    const file = this.files.get(uri.path);
-    if (!file) throw vscode.FileSystemError.FileNotFound(uri);
-    this.reads.set(uri.path, (this.reads.get(uri.path) ?? 0) + 1);
-    return file.data;
-  }
-
-  writeFile(uri: vscode.Uri, content: Uint8Array): void {
-    const existed = this.files.has(uri.path);
-    this.files.set(uri.path, { data: content, mtime: ++this.clock });
-    this.changes.fire([{ type: existed ? vscode.FileChangeType.Changed : vscode.FileChangeType.Created, uri }]);
-  }
-
-  delete(uri: vscode.Uri): void {
-    this.files.delete(uri.path);
-    this.changes.fire([{ type: vscode.FileChangeType.Deleted, uri }]);
-  }
-
-  rename(oldUri: vscode.Uri, newUri: vscode.Uri): void {
-    const file = this.files.get(oldUri.path);
-    if (!file) throw vscode.FileSystemError.FileNotFound(oldUri);
-    this.files.delete(oldUri.path);
-    this.files.set(newUri.path, file);
-  }
-}
-
 function describeText(d: vscode.TextDocument): string {
   return `text document ${d.uri.toString()}: ${d.lineCount} lines, closed ${d.isClosed}, dirty ${d.isDirty}, language ${d.languageId}`;
 }
-
-
 
 suite('Document edges: other editors of the file, undo during revert, Save As, renames without an edit log', function () {
   this.timeout(120_000);
   const scratch: vscode.Uri[] = [];
   const seen: Notice[] = [];
   let answer: (n: Notice) => string | undefined | Promise<string | undefined> = () => undefined;
-  const memFs = new HeldFs();
+  const memFs = new MemoryFs(SCHEME);
   let registration: vscode.Disposable | undefined;
 
   async function disable(uri: vscode.Uri, target: string): Promise<void> {
@@ -148,7 +61,7 @@ suite('Document edges: other editors of the file, undo during revert, Save As, r
     assert.equal(hooked, true, 'the test hook qdqStudio.internal.answerNotices is missing (is the extension host in test mode?)');
   });
   teardown(async () => {
-    memFs.go();
+    memFs.releaseAll();
     await revertCloseAndClean(scratch);
   });
 
@@ -219,7 +132,7 @@ suite('Document edges: other editors of the file, undo during revert, Save As, r
     const undone = vscode.commands.executeCommand('undo');
     // Give the undo time to reach the document (it changes the history there at once, unless it waits).
     await poll('the undo to reach the document', 1500, async () => ((await editState(uri))?.edits.length !== 2 ? true : undefined)).catch(() => undefined);
-    memFs.go();
+    memFs.releaseAll();
     await undone;
     await waitEditState(uri, true, 'Ctrl+Z after the revert to undo the saved edit', (s) => s.nodeCount === original && s.edits.length === 0);
     await workbench('redo');
