@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { EXTENSION_ID, copyToScratch, openReady, readsFloatWeight, revertCloseAndClean, tabOf, waitEditState, workbench, workspaceFile, type EditOutcome } from './support';
+import { EXTENSION_ID, copyToScratch, openReady, readsFloatWeight, revertCloseAndClean, tabOf, waitEditState, workspaceFile, disable, savesByHand, markedByContentChange } from './support';
 
 const CONV = '/model.2/cv1/conv/Conv';
 const OTHER_CONV = '/model.1/conv/Conv';
@@ -16,19 +16,11 @@ suite('Document clean-up save after a Save As: a Ctrl+S during it', function () 
   this.timeout(120_000);
   const scratch: vscode.Uri[] = [];
 
-  async function disable(uri: vscode.Uri, target: string, what: string): Promise<void> {
-    const outcome = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.disableQuantization', { uri: uri.toString(), target });
-    assert.equal(outcome.applied, true, `${what}: ${outcome.message}`);
-  }
-
   const logLines = async (): Promise<string[]> => ((await vscode.commands.executeCommand<{ message: string }[]>('qdqStudio.internal.logLines')) ?? []).map((l) => l.message);
 
+  savesByHand(); // code-server saves dirty editors a second after each change: these tests save by hand
   suiteSetup(async () => {
     await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
-    await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Workspace);
-  });
-  suiteTeardown(async () => {
-    await vscode.workspace.getConfiguration('files').update('autoSave', undefined, vscode.ConfigurationTarget.Workspace);
   });
   teardown(async () => {
     await revertCloseAndClean(scratch);
@@ -55,14 +47,7 @@ suite('Document clean-up save after a Save As: a Ctrl+S during it', function () 
         const original = await openReady(uri);
         // Edit A, save, Ctrl+Z, edit B: VS Code keeps the tab dirty by a content change, which the
         // Save As clears with a save that writes nothing.
-        await disable(uri, CONV, 'edit A');
-        await waitEditState(uri, true, 'dirty after edit A');
-        await vscode.workspace.save(uri);
-        await waitEditState(uri, false, 'clean after the save');
-        await workbench('undo');
-        await waitEditState(uri, true, 'Ctrl+Z of the saved edit A: dirty', (s) => s.edits.length === 0 && s.nodeCount === original);
-        await disable(uri, OTHER_CONV, 'edit B');
-        await waitEditState(uri, true, 'edit B: dirty', (s) => s.edits.length === 1);
+        await markedByContentChange(uri, original, CONV, OTHER_CONV);
         const active = vscode.window.tabGroups.activeTabGroup.activeTab;
         assert.ok(active && active === tabOf(uri), 'the model is not the active editor (Ctrl+S saves the active one)');
         const before = (await logLines()).length;

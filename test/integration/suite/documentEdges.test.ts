@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { onnx } from 'onnx-proto';
-import { EXTENSION_ID, copyToScratch, editState, openReady, poll, requireModel, tabOf, waitEditState, workbench, workspaceFile, type Notice, type EditOutcome, nodesOf, readsFloatWeight, revertCloseAndClean } from './support';
+import { EXTENSION_ID, copyToScratch, editState, openReady, poll, requireModel, tabOf, waitEditState, workbench, workspaceFile, type Notice, type EditOutcome, nodesOf, readsFloatWeight, revertCloseAndClean, disable, save, savesByHand, markedByContentChange } from './support';
 import { MemoryFs } from './memoryFs';
 
 /** What the documents showed the user (src/editor/notices.ts Notice), seen by the test hook in place of VS Code. */
@@ -23,16 +23,7 @@ suite('Document edges: other editors of the file, undo during revert, Save As, r
   const memFs = new MemoryFs(SCHEME);
   let registration: vscode.Disposable | undefined;
 
-  async function disable(uri: vscode.Uri, target: string): Promise<void> {
-    const outcome = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.disableQuantization', { uri: uri.toString(), target });
-    assert.equal(outcome.applied, true, outcome.message);
-  }
-
   /** VS Code's save of the editors of `uri` (a failed save resolves too: VS Code shows the failure). */
-  async function save(uri: vscode.Uri): Promise<void> {
-    await vscode.workspace.save(uri).then(undefined, () => undefined);
-  }
-
   async function waitNotice(pattern: RegExp, what: string): Promise<Notice> {
     try {
       return await poll(what, 20_000, async () => seen.find((n) => pattern.test(n.message)));
@@ -41,13 +32,12 @@ suite('Document edges: other editors of the file, undo during revert, Save As, r
     }
   }
 
+  savesByHand(); // code-server saves dirty editors a second after each change: these tests save by hand
   suiteSetup(async () => {
     await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
-    await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Workspace);
     registration = vscode.workspace.registerFileSystemProvider(SCHEME, memFs, { isCaseSensitive: true });
   });
   suiteTeardown(async () => {
-    await vscode.workspace.getConfiguration('files').update('autoSave', undefined, vscode.ConfigurationTarget.Workspace);
     await vscode.workspace.getConfiguration('editor').update('unusualLineTerminators', undefined, vscode.ConfigurationTarget.Workspace);
     registration?.dispose();
   });
@@ -178,14 +168,7 @@ suite('Document edges: other editors of the file, undo during revert, Save As, r
       const original = await openReady(uri);
       // Edit A, save, Ctrl+Z, edit B: VS Code keeps the tab dirty by a content change, which the
       // Save As clears with a save that writes nothing; VS Code asks for it a round trip later.
-      await disable(uri, CONV);
-      await waitEditState(uri, true, 'dirty after edit A');
-      await save(uri);
-      await waitEditState(uri, false, 'clean after the save');
-      await workbench('undo');
-      await waitEditState(uri, true, 'Ctrl+Z of the saved edit A: dirty', (s) => s.edits.length === 0 && s.nodeCount === original);
-      await disable(uri, OTHER_CONV);
-      await waitEditState(uri, true, 'edit B: dirty', (s) => s.edits.length === 1);
+      await markedByContentChange(uri, original, CONV, OTHER_CONV);
       const bytes = fs.readFileSync(uri.fsPath);
       const fp32 = await requireModel('models/tiny-fp32.onnx');
       const logLines = async (): Promise<{ message: string }[]> => (await vscode.commands.executeCommand<{ message: string }[]>('qdqStudio.internal.logLines')) ?? [];

@@ -1,25 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import {
-  EXTENSION_ID,
-  VIEW_TYPE,
-  editState,
-  nodesOf,
-  openReady,
-  poll,
-  readsFloatWeight,
-  requireModel,
-  revertCloseAndClean,
-  saveAsInDialog,
-  tabsOf,
-  waitEditState,
-  waitForOurEditor,
-  waitForReport,
-  workspaceFile,
-  type EditOutcome,
-  type EditState,
-} from './support';
+import { EXTENSION_ID, VIEW_TYPE, editState, nodesOf, openReady, poll, readsFloatWeight, requireModel, revertCloseAndClean, saveAsInDialog, tabsOf, waitEditState, waitForOurEditor, waitForReport, workspaceFile, type EditState, disable, savesByHand } from './support';
 import { acrossRestart } from './windowRestart';
 
 const CONV = '/model.2/cv1/conv/Conv';
@@ -47,11 +29,6 @@ interface BeforeRestart {
 suite('Hot exit: a model restored from its backup after a window restart', function () {
   this.timeout(180_000);
   const scratch: vscode.Uri[] = [];
-
-  async function disable(uri: vscode.Uri, target: string): Promise<void> {
-    const outcome = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.disableQuantization', { uri: uri.toString(), target });
-    assert.equal(outcome.applied, true, outcome.message);
-  }
 
   /** Edits `uri` (open: disables the quantization of `targets`) and says what the window leaves unsaved. */
   async function editUnsaved(uri: vscode.Uri, targets: string[], scratchPaths: vscode.Uri[]): Promise<BeforeRestart> {
@@ -86,15 +63,13 @@ suite('Hot exit: a model restored from its backup after a window restart', funct
     return uri;
   }
 
+  savesByHand(); // code-server saves dirty editors a second after each change: these tests save by hand
   suiteSetup(async () => {
     await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
-    // code-server saves dirty editors a second after each change: nothing would be left unsaved.
-    await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Workspace);
     // The harness turns hot exit off (test/vscode-host/host.mjs); an application setting: user settings only.
     await vscode.workspace.getConfiguration('files').update('hotExit', 'onExit', vscode.ConfigurationTarget.Global);
   });
   suiteTeardown(async () => {
-    await vscode.workspace.getConfiguration('files').update('autoSave', undefined, vscode.ConfigurationTarget.Workspace);
     await vscode.workspace.getConfiguration('files').update('hotExit', 'off', vscode.ConfigurationTarget.Global);
   });
   teardown(async () => {

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { onnx } from 'onnx-proto';
 import { YOLO_PRESETS, yoloLike } from '../../support/modelBuilder';
 import { makeTempDir, removeTempDirs } from '../../support/tempDir';
-import { EXTENSION_ID, VIEW_TYPE, copyToScratch, editState, openReady, poll, requireModel, waitEditState, waitForOurEditor, workbench, workspaceFile, type Notice, type EditOutcome, nodesOf, readsFloatWeight, revertCloseAndClean } from './support';
+import { EXTENSION_ID, VIEW_TYPE, copyToScratch, editState, openReady, poll, requireModel, waitEditState, waitForOurEditor, workbench, workspaceFile, type Notice, type EditOutcome, nodesOf, readsFloatWeight, revertCloseAndClean, disable, save, savesByHand } from './support';
 
 /** What the documents showed the user (src/editor/notices.ts Notice), seen by the test hook in place of VS Code. */
 const CONV = '/model.2/cv1/conv/Conv';
@@ -25,16 +25,7 @@ suite('Document lifecycle: files changed, renamed, saved elsewhere, reverted', f
   const scratchCopy = (model: string, name: string): Promise<vscode.Uri> => copyToScratch(model, name, scratch);
   const open = openReady;
 
-  async function disable(uri: vscode.Uri, target: string): Promise<void> {
-    const outcome = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.disableQuantization', { uri: uri.toString(), target });
-    assert.equal(outcome.applied, true, outcome.message);
-  }
-
   /** VS Code's save of the editor of `uri` (a failed save resolves too: VS Code shows the failure). */
-  async function save(uri: vscode.Uri): Promise<void> {
-    await vscode.workspace.save(uri).then(undefined, () => undefined);
-  }
-
   function noticesLike(pattern: RegExp): Notice[] {
     return seen.filter((n) => pattern.test(n.message));
   }
@@ -47,14 +38,12 @@ suite('Document lifecycle: files changed, renamed, saved elsewhere, reverted', f
     }
   }
 
+  savesByHand(); // code-server saves dirty editors a second after each change: these tests save by hand
   suiteSetup(async () => {
     // The notice hook is registered at activation (it is no palette command that would activate us).
     await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
-    // code-server saves dirty editors a second after each change: these tests save by hand.
-    await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Workspace);
   });
   suiteTeardown(async () => {
-    await vscode.workspace.getConfiguration('files').update('autoSave', undefined, vscode.ConfigurationTarget.Workspace);
     removeTempDirs();
   });
   setup(async () => {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { EXTENSION_ID, editState, openReady, poll, requireModel, revertCloseAndClean, sleep, waitEditState, type EditOutcome } from './support';
+import { EXTENSION_ID, editState, openReady, poll, requireModel, revertCloseAndClean, sleep, waitEditState, type EditOutcome, savesByHand } from './support';
 import { MemoryFs } from './memoryFs';
 
 const CONV = '/model.2/cv1/conv/Conv';
@@ -12,14 +12,12 @@ suite('Document watch and our own save: a look at the file in flight while we wr
   const memFs = new MemoryFs(SCHEME);
   let registration: vscode.Disposable | undefined;
 
+  savesByHand(); // code-server saves dirty editors a second after each change: these tests save by hand
   suiteSetup(async () => {
     await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
-    // code-server saves after a delay by default: the edit would be saved before the test's own save.
-    await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Workspace);
     registration = vscode.workspace.registerFileSystemProvider(SCHEME, memFs, { isCaseSensitive: true });
   });
   suiteTeardown(async () => {
-    await vscode.workspace.getConfiguration('files').update('autoSave', undefined, vscode.ConfigurationTarget.Workspace);
     registration?.dispose();
   });
   teardown(async () => {

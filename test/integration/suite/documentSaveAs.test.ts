@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { EXTENSION_ID, VIEW_TYPE, editState, openReady, poll, readsFloatWeight, requireModel, revertCloseAndClean, saveAsInDialog, tabsOf, waitEditState, waitForOurEditor, workbench, workspaceFile, type EditOutcome } from './support';
+import { EXTENSION_ID, VIEW_TYPE, editState, openReady, poll, readsFloatWeight, requireModel, revertCloseAndClean, saveAsInDialog, tabsOf, waitEditState, waitForOurEditor, workbench, workspaceFile, disable, save, savesByHand, markedByContentChange } from './support';
 
 const CONV = '/model.2/cv1/conv/Conv';
 const OTHER_CONV = '/model.1/conv/Conv';
@@ -13,15 +13,6 @@ const OTHER_CONV = '/model.1/conv/Conv';
 suite('Document Save As through VS Code: the source and the copy', function () {
   this.timeout(120_000);
   const scratch: vscode.Uri[] = [];
-
-  async function disable(uri: vscode.Uri, target: string): Promise<void> {
-    const outcome = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.disableQuantization', { uri: uri.toString(), target });
-    assert.equal(outcome.applied, true, outcome.message);
-  }
-
-  async function save(uri: vscode.Uri): Promise<void> {
-    await vscode.workspace.save(uri).then(undefined, () => undefined);
-  }
 
   /** A folder with the model `source.onnx` and an older file `z-copy.onnx` that sorts after it; the source open in two groups (unless `oneGroup`), the first active. */
   async function sourceInTwoGroups(name: string, oneGroup = false): Promise<{ uri: vscode.Uri; copy: vscode.Uri; original: number }> {
@@ -40,17 +31,6 @@ suite('Document Save As through VS Code: the source and the copy', function () {
     return { uri, copy, original };
   }
 
-  /** Edit A, save, Ctrl+Z, edit B: VS Code keeps the tab dirty by a content change (until a save or revert). */
-  async function markedByContentChange(uri: vscode.Uri, original: number): Promise<void> {
-    await disable(uri, CONV);
-    await waitEditState(uri, true, 'dirty after edit A');
-    await save(uri);
-    await waitEditState(uri, false, 'clean after the save');
-    await workbench('undo');
-    await waitEditState(uri, true, 'Ctrl+Z of the saved edit A: dirty', (s) => s.edits.length === 0 && s.nodeCount === original);
-    await disable(uri, OTHER_CONV);
-    await waitEditState(uri, true, 'edit B: dirty', (s) => s.edits.length === 1);
-  }
 
   /** After the Save As: the copy open and clean with `edits`, the source's remaining tab and document clean, its file as `bytes`. */
   async function checkAfter(uri: vscode.Uri, copy: vscode.Uri, bytes: Buffer): Promise<void> {
@@ -66,12 +46,9 @@ suite('Document Save As through VS Code: the source and the copy', function () {
     assert.deepEqual(fs.readFileSync(uri.fsPath), bytes, 'the source file changed');
   }
 
+  savesByHand(); // code-server saves dirty editors a second after each change: these tests save by hand
   suiteSetup(async () => {
     await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
-    await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Workspace);
-  });
-  suiteTeardown(async () => {
-    await vscode.workspace.getConfiguration('files').update('autoSave', undefined, vscode.ConfigurationTarget.Workspace);
   });
   teardown(async () => {
     await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
@@ -98,7 +75,7 @@ suite('Document Save As through VS Code: the source and the copy', function () {
   for (const oneGroup of [false, true]) {
     test(`after edit, save, Ctrl+Z, another edit (the tab kept dirty by a content change): ${oneGroup ? 'with the source in one editor, the copy opens clean and the source is closed dirty-free' : 'the source left open is clean after the Save As'}, its file unchanged`, async () => {
       const { uri, copy, original } = await sourceInTwoGroups(`scratch-saveas-marked${oneGroup ? '-one' : ''}`, oneGroup);
-      await markedByContentChange(uri, original);
+      await markedByContentChange(uri, original, CONV, OTHER_CONV);
       const bytes = fs.readFileSync(uri.fsPath);
 
       await saveAsInDialog(copy, uri);
@@ -118,7 +95,7 @@ suite('Document Save As through VS Code: the source and the copy', function () {
 
   test('Save As onto the file itself after edit, save, Ctrl+Z, another edit (the tab kept dirty by a content change): the tab is clean after it, the file holds the new edit', async () => {
     const { uri, original } = await sourceInTwoGroups('scratch-saveas-onto-itself', true);
-    await markedByContentChange(uri, original);
+    await markedByContentChange(uri, original, CONV, OTHER_CONV);
 
     await saveAsInDialog(uri, uri);
     assert.ok(readsFloatWeight(uri.fsPath, OTHER_CONV) && !readsFloatWeight(uri.fsPath, CONV), 'the file is not the state with B');

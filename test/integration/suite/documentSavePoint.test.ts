@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { onnx } from 'onnx-proto';
-import { EXTENSION_ID, copyToScratch, editState, openReady, poll, requireModel, tabOf, waitEditState, workbench, workspaceFile, type Notice, type EditOutcome, nodesOf, readsFloatWeight, revertCloseAndClean } from './support';
+import { EXTENSION_ID, copyToScratch, editState, openReady, poll, requireModel, tabOf, waitEditState, workbench, workspaceFile, type Notice, type EditOutcome, nodesOf, readsFloatWeight, revertCloseAndClean, disable, save, savesByHand, editSaveUndo } from './support';
 
 /** What the documents showed the user (src/editor/notices.ts Notice), seen by the test hook in place of VS Code. */
 const CONV = '/model.2/cv1/conv/Conv';
@@ -19,16 +19,6 @@ const OTHER_CONV = '/model.1/conv/Conv';
 suite('Document save point: a new edit after undoing past the save', function () {
   this.timeout(120_000);
   const scratch: vscode.Uri[] = [];
-
-  async function disable(uri: vscode.Uri, target: string): Promise<void> {
-    const outcome = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.disableQuantization', { uri: uri.toString(), target });
-    assert.equal(outcome.applied, true, outcome.message);
-  }
-
-  /** VS Code's save of the editor of `uri` (a failed save resolves too: VS Code shows the failure). */
-  async function save(uri: vscode.Uri): Promise<void> {
-    await vscode.workspace.save(uri).then(undefined, () => undefined);
-  }
 
   /**
    * Edit A (disable CONV), save, Ctrl+Z, edit B (disable OTHER_CONV), then Ctrl+Z and Ctrl+Y of B:
@@ -56,13 +46,9 @@ suite('Document save point: a new edit after undoing past the save', function ()
     return { saved, withB: withB.nodeCount! };
   }
 
+  savesByHand(); // code-server saves dirty editors a second after each change: these tests save by hand
   suiteSetup(async () => {
     await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
-    // code-server saves dirty editors a second after each change: these tests save by hand.
-    await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Workspace);
-  });
-  suiteTeardown(async () => {
-    await vscode.workspace.getConfiguration('files').update('autoSave', undefined, vscode.ConfigurationTarget.Workspace);
   });
   teardown(async () => {
     await revertCloseAndClean(scratch);
@@ -143,12 +129,7 @@ suite('Document save point: a new edit after undoing past the save', function ()
     });
     assert.equal(hooked, true, 'the test hook qdqStudio.internal.answerNotices is missing (is the extension host in test mode?)');
     const original = await openReady(uri);
-    await disable(uri, CONV);
-    await waitEditState(uri, true, 'dirty after edit A');
-    await save(uri);
-    await waitEditState(uri, false, 'clean after the save');
-    await workbench('undo');
-    await waitEditState(uri, true, 'Ctrl+Z of the saved edit A: dirty', (s) => s.edits.length === 0 && s.nodeCount === original);
+    await editSaveUndo(uri, original, CONV);
 
     const past = new Date(Date.now() - 120_000);
     fs.utimesSync(kept.fsPath, past, past);

@@ -239,6 +239,47 @@ export interface EditOutcome {
   message: string;
 }
 
+/** Disables quantization of `target` in the model `uri` (QDQ Studio's command), which must apply (`what` prefixes the failure). */
+export async function disable(uri: vscode.Uri, target: string, what?: string): Promise<void> {
+  const outcome = await vscode.commands.executeCommand<EditOutcome>('qdqStudio.disableQuantization', { uri: uri.toString(), target });
+  assert.equal(outcome.applied, true, what ? `${what}: ${outcome.message}` : outcome.message);
+}
+
+/** VS Code's save of `uri`; a failed save is the test's to see (the editor stays dirty), not thrown here. */
+export async function save(uri: vscode.Uri): Promise<void> {
+  await vscode.workspace.save(uri).then(undefined, () => undefined);
+}
+
+/** Edit A (disable `a`), save, Ctrl+Z of it: the document dirty with no edits and `original` nodes, the file holding A. */
+export async function editSaveUndo(uri: vscode.Uri, original: number, a: string): Promise<void> {
+  await disable(uri, a, 'edit A');
+  await waitEditState(uri, true, 'dirty after edit A');
+  await save(uri);
+  await waitEditState(uri, false, 'clean after the save');
+  await workbench('undo');
+  await waitEditState(uri, true, 'Ctrl+Z of the saved edit A: dirty', (s) => s.edits.length === 0 && s.nodeCount === original);
+}
+
+/** Edit A, save, Ctrl+Z, edit B (disable `b`): VS Code keeps the tab dirty by a content change (until a save or revert). */
+export async function markedByContentChange(uri: vscode.Uri, original: number, a: string, b: string): Promise<void> {
+  await editSaveUndo(uri, original, a);
+  await disable(uri, b, 'edit B');
+  await waitEditState(uri, true, 'edit B: dirty', (s) => s.edits.length === 1);
+}
+
+/**
+ * In the suite that calls it: code-server's autoSave (after a delay, its default) off while the
+ * suite runs, so that an edit stays unsaved until the test saves it.
+ */
+export function savesByHand(): void {
+  suiteSetup(async () => {
+    await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Workspace);
+  });
+  suiteTeardown(async () => {
+    await vscode.workspace.getConfiguration('files').update('autoSave', undefined, vscode.ConfigurationTarget.Workspace);
+  });
+}
+
 /** The main graph's nodes of the model in `file`, decoded by the reference codec. */
 export function nodesOf(file: string): onnx.INodeProto[] {
   return onnx.ModelProto.decode(fs.readFileSync(file)).graph!.node!;
