@@ -191,13 +191,11 @@ export class SensitivityResults extends Disposable {
     this.generations.set(key, generation);
     const file = displayPath(uri);
     let state: ResultFileState;
-    let mtime = 0;
     let seen: ReadStamp | undefined;
     try {
       const statAt = Date.now();
       const stat = await vscode.workspace.fs.stat(uri);
       seen = readStamp(stat, statAt);
-      mtime = stat.mtime;
       // A named pipe or a device would leave the read pending until a writer came.
       if (!(stat.type & vscode.FileType.File)) throw new Error(`${file}: not a regular file`);
       if (stat.size > MAX_BYTES) throw new Error(`${file}: too large for a sensitivity result (${stat.size} bytes)`);
@@ -214,6 +212,7 @@ export class SensitivityResults extends Disposable {
       const message = e instanceof vscode.FileSystemError ? `${file}: cannot read: ${e.message}` : e instanceof Error ? (e.message.startsWith(file) ? e.message : `${file}: ${e.message}`) : `${file}: ${String(e)}`;
       state = { kind: 'error', message };
     }
+    const mtime = seen?.mtime ?? 0;
     if (this.isDisposed || this.generations.get(key) !== generation) return this.files.get(key) ?? { uri, readAt: Date.now(), mtime, origin, state };
     const entry: ResultFile = { uri, readAt: Date.now(), mtime, origin, state };
     this.files.set(key, entry);
