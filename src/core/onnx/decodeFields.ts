@@ -42,6 +42,9 @@ function notePacked(m: MessageBase, key: number): void {
   else if (!m.$packed.includes(no)) m.$packed = [...m.$packed, no];
 }
 
+/** A packed list of this many bytes or more is counted first and its array made at its size (Collector.reserve). */
+const RESERVE_BYTES = 4096;
+
 /** Repeated int64, accepting both packed and unpacked encodings. */
 export function repeatedInt64(c: Ctx, key: number, end: number, field: string, out: Collector<Int64>, m: MessageBase): void {
   const r = c.r;
@@ -52,6 +55,7 @@ export function repeatedInt64(c: Ctx, key: number, end: number, field: string, o
   } else if (wt === WireType.LEN) {
     notePacked(m, key);
     const stop = r.lengthDelimited(end);
+    if (stop - r.pos >= RESERVE_BYTES) out.reserve(r.varintsIn(stop));
     while (r.pos < stop) out.add(r.int64(stop));
   } else throw r.error(`field '${field}' has wire type ${wt}, expected 0 or 2`);
 }
@@ -67,6 +71,7 @@ export function repeatedFloat(c: Ctx, key: number, end: number, field: string, o
     notePacked(m, key);
     const stop = r.lengthDelimited(end);
     if ((stop - r.pos) % 4 !== 0) throw r.error(`packed '${field}' length is not a multiple of 4`);
+    if (stop - r.pos >= RESERVE_BYTES) out.reserve((stop - r.pos) / 4);
     while (r.pos < stop) out.add(r.float32(stop));
   } else throw r.error(`field '${field}' has wire type ${wt}, expected 5 or 2`);
 }

@@ -276,6 +276,22 @@ export class WireReader {
     this.view = undefined;
   }
 
+  /**
+   * How many varints end in [pos, stop) (its bytes below 0x80), without moving the cursor: a packed
+   * list's length before it is read. Loads the range into the window, as the list's reading would.
+   */
+  varintsIn(stop: number): number {
+    const len = stop - this.pos;
+    if (len <= 0) return 0;
+    this.ensure(len);
+    const rel = this.pos - this.bufStart;
+    const buf = this.buf;
+    const last = Math.min(rel + len, buf.length);
+    let n = 0;
+    for (let i = rel; i < last; i++) if (buf[i]! < 0x80) n++;
+    return n;
+  }
+
   /** Read one byte; `end` is the limit of the enclosing message. */
   private byte(end: number, path?: string): number {
     if (this.pos >= end) {

@@ -1,0 +1,110 @@
+/**
+ * Long packed lists (TensorProto.dims, AttributeProto.ints and floats) are counted from their bytes
+ * and their arrays made at their size before they are read (Collector.reserve, WireReader.varintsIn).
+ * These check that the values are still exactly protobuf's: packed runs longer than the reader's
+ * window, mixed with unpacked entries and with other packed runs of the same field (which protobuf
+ * concatenates), 64-bit and negative values, from memory and from a file; and that a packed run cut
+ * short is still a typed error.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { FileSource, MemorySource, OnnxFormatError, type Int64, decodeModel, encodeModelToBytes } from '../../../src/core/onnx/index';
+import { modelWithNode, modelWithTensor } from './hostile/cases';
+import { cleanupTempDir, tempDir } from './hostile/oracle';
+import { concat, lenField, strField, tag, varint, varintField } from './hostile/wire';
+
+test.after(cleanupTempDir);
+
+/** A packed field of int64 values (two's complement varints, as protobuf writes them). */
+function packedInts(field: number, values: readonly bigint[]): Uint8Array {
+  return lenField(field, concat(values.map((v) => varint(BigInt.asUintN(64, v)))));
+}
+
+/** As the decoder hands an int64 out: a number when it is exactly one, else a bigint. */
+function asInt64(v: bigint): Int64 {
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/** Deterministic int64 values of every varint length: small, 32-bit, past 2^53, negative. */
+function values(n: number, seed: number): bigint[] {
+  let x = seed >>> 0 || 1;
+  const out: bigint[] = [];
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    const kind = x % 5;
+    out.push(kind === 0 ? BigInt(x % 100) : kind === 1 ? BigInt(x) * 4099n : kind === 2 ? (BigInt(x) << 31n) | 7n : kind === 3 ? -BigInt(x % 1000) - 1n : BigInt(x & 0x7f));
+  }
+  return out;
+}
+
+/** Decodes `bytes` from memory and from a file (the reader's window is 64 KiB there); both must agree. */
+function decodeBoth(bytes: Uint8Array): ReturnType<typeof decodeModel> {
+  const fromMemory = decodeModel(new MemorySource(bytes, 'lists.onnx'));
+  const file = path.join(tempDir(), `lists-${bytes.length}.onnx`);
+  fs.writeFileSync(file, bytes);
+  const source = new FileSource(file);
+  try {
+    const fromFile = decodeModel(source);
+    assert.deepEqual(fromFile.model.graph, fromMemory.model.graph, 'a file decodes as its bytes in memory do');
+  } finally {
+    source.close();
+  }
+  assert.deepEqual(encodeModelToBytes(fromMemory), bytes, 'written back byte for byte');
+  return fromMemory;
+}
+
+test('dims: unpacked entries, a packed run longer than the window, unpacked again, a second packed run', () => {
+  const a = values(3, 1);
+  const run1 = values(40_000, 2); // ~150 KB: past the 64 KiB window
+  const b = values(2, 3);
+  const run2 = values(5_000, 4);
+  const bytes = modelWithTensor(
+    concat([
+      ...a.map((v) => varintField(1, BigInt.asUintN(64, v))),
+      packedInts(1, run1),
+      ...b.map((v) => varintField(1, BigInt.asUintN(64, v))),
+      packedInts(1, run2),
+      varintField(2, 1),
+    ]),
+  );
+  const dims = decodeBoth(bytes).model.graph!.initializer[0]!.dims;
+  const expected = [...a, ...run1, ...b, ...run2].map(asInt64);
+  assert.equal(dims.length, expected.length);
+  assert.deepEqual(dims, expected);
+  assert.ok(dims.some((d) => typeof d === 'bigint') && dims.some((d) => typeof d === 'number' && d < 0), 'both 64-bit and negative values were in the lists');
+});
+
+test('attribute ints and floats: long packed runs read to the same values', () => {
+  const ints = values(30_000, 5);
+  const floats = Float32Array.from({ length: 20_000 }, (_, i) => Math.fround(Math.sin(i) * 1e3));
+  const floatBytes = new Uint8Array(floats.buffer);
+  const bytes = modelWithNode(
+    concat([
+      lenField(5, concat([strField(1, 'ints'), varintField(20, 7), varintField(8, 11n), packedInts(8, ints)])),
+      lenField(5, concat([strField(1, 'floats'), varintField(20, 6), lenField(7, floatBytes), tag(7, 5), [0, 0, 0x80, 0x3f]])),
+    ]),
+  );
+  const [ia, fa] = decodeBoth(bytes).model.graph!.node[0]!.attribute;
+  assert.deepEqual(ia!.ints, [11, ...ints.map(asInt64)]);
+  assert.deepEqual(fa!.floats, [...floats, 1]);
+});
+
+test('a packed run whose last varint is cut off by its length is a typed error at that varint', () => {
+  const run = concat([...values(5_000, 6).map((v) => varint(BigInt.asUintN(64, v))), [0x80, 0x80]]);
+  const bytes = modelWithTensor(lenField(1, run));
+  const listEnd = bytes.length;
+  assert.throws(
+    () => decodeModel(new MemorySource(bytes, 'cut.onnx')),
+    (e: unknown) => {
+      assert.ok(e instanceof OnnxFormatError, String(e));
+      assert.equal(e.offset, listEnd, 'the varint runs to the end of the list');
+      assert.match(e.message, /dims/);
+      return true;
+    },
+  );
+});
