@@ -51,6 +51,11 @@ export function formatSummary(s: ModelSummary): string {
   lines.push(`  op types (${ops.length}): ${ops.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (s.functionCount || s.subgraphCount) lines.push(`  ${s.functionCount} functions, ${s.subgraphCount} subgraphs`);
   if (s.unknownFieldCount) lines.push(`  ${s.unknownFieldCount} fields unknown to this version (kept on save)`);
+  if (s.mergedFieldCount) {
+    const which = Object.entries(s.mergedFields).map(([k, v]) => `${k} ${v}`).join(', ');
+    const n = s.mergedFieldCount;
+    lines.push(`  ${n} later occurrence${n === 1 ? '' : 's'} of single fields, merged into the first as protobuf reads them (kept on save unless edited): ${which}`);
+  }
   for (const p of s.problems) lines.push(`  problem (${p.kind}): ${p.message}`);
   return lines.join('\n');
 }

@@ -51,5 +51,6 @@ export interface ModelSummaryDto {
   functionCount: number;
   subgraphCount: number;
   unknownFieldCount: number;
+  mergedFieldCount: number;
   problems: { kind: string; message: string }[];
 }

@@ -111,6 +111,13 @@ function modelSection(s: ModelSummaryDto, store: ViewStateStore): HTMLElement {
       ['Subgraphs', h('span', { className: 'num' }, formatCount(s.subgraphCount))],
       s.externalData.length > 0 ? ['External data', externalDataList(s.externalData)] : null,
       ['Unknown fields', unknown, 'Fields this version of the codec does not know; they are written back unchanged'],
+      s.mergedFieldCount > 0
+        ? [
+            'Merged fields',
+            h('span', { data: { testid: 'merged-fields' } }, h('span', { className: 'num' }, formatCount(s.mergedFieldCount)), h('span', { className: 'muted' }, ' (written back as they were unless edited)')),
+            'Single fields that occur more than once in their message (a graph or a tensor split in two): read merged, as protobuf, onnxruntime and TensorRT read them',
+          ]
+        : null,
     ]),
   );
 }

@@ -121,6 +121,8 @@ export function summarizeModel(decoded: DecodedModel, index?: GraphIndex, reader
     functionCount: model.functions.length,
     subgraphCount,
     unknownFieldCount: decoded.unknownFields.count,
+    mergedFieldCount: decoded.mergedFields?.count ?? 0,
+    mergedFields: { ...decoded.mergedFields?.byMessage },
     problems: (idx?.problems ?? []).map((p) => ({ kind: p.kind, message: p.message })),
   };
 }

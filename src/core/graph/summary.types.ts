@@ -47,6 +47,13 @@ export interface ModelSummary {
   subgraphCount: number;
   /** Fields the codec does not know (kept verbatim on save). */
   unknownFieldCount: number;
+  /**
+   * Later occurrences of singular message fields (a graph, a tensor, a type split in two), merged
+   * into the first as protobuf reads them; written back as they were unless the message is edited.
+   */
+  mergedFieldCount: number;
+  /** The same, by "field (message kind)", e.g. `graph (GraphProto)`. */
+  mergedFields: Record<string, number>;
   /** Graph-level problems found while indexing (cycles, dangling references, duplicate names). */
   problems: { kind: string; message: string }[];
 }

@@ -73,3 +73,31 @@ test('inputs[].dtype: sequence, map and optional inputs say their kind; a tensor
   }));
   assert.deepEqual((await info(file)).inputs.map((i) => [i.name, i.dtype]), [['x', 'FLOAT'], ['seq', 'sequence'], ['map', 'map'], ['opt', 'optional'], ['untyped', '']]);
 });
+
+test('a graph split in two ModelProto.graph fields: info counts both parts and says the fields were merged', async () => {
+  const dir = makeTempDir('qdq-info-merged');
+  const file = path.join(dir, 'm.onnx');
+  const relu = (name: string, input: string, output: string) => ({ name, opType: 'Relu', input: [input], output: [output] });
+  const first = encodeModelProto({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: { name: 'g', input: [vi('x', [1])], node: [relu('r1', 'x', 'y')] },
+  });
+  // A second `graph` field (field 7): protobuf merges it into the first (repeated fields concatenate).
+  const second = encodeModelProto({ graph: { node: [relu('r2', 'y', 'z')], output: [vi('z', [1])] } });
+  fs.writeFileSync(file, Buffer.concat([first, second]));
+  const r = await qdq('info', file, '--json');
+  assert.equal(r.code, 0, r.err);
+  const json = JSON.parse(r.out);
+  assert.equal(json.nodeCount, 2);
+  assert.equal(json.mergedFieldCount, 1);
+  assert.deepEqual(json.mergedFields, { 'graph (GraphProto)': 1 });
+  const text = await qdq('info', file);
+  assert.equal(text.code, 0, text.err);
+  assert.match(text.out, /^ {2}1 later occurrence of single fields, merged into the first as protobuf reads them \(kept on save unless edited\): graph \(GraphProto\) 1$/m);
+  // A model without such fields says nothing of it.
+  fs.writeFileSync(file, first);
+  const plain = await qdq('info', file);
+  assert.doesNotMatch(plain.out, /occurrence/);
+  assert.equal(JSON.parse((await qdq('info', file, '--json')).out).mergedFieldCount, 0);
+});
