@@ -487,7 +487,9 @@ attributeShape.ints = [];
 
 /**
  * A payload field in the source (a `DataRef` of kind 'source'): usually one entry, kept as two
- * numbers; entries that are not contiguous (a repeated field split by other fields) go in `more`.
+ * numbers; entries that are not contiguous (a repeated field split by other fields) go in `more`,
+ * as start, end pairs of plain numbers (a crafted file can split a field into millions of entries:
+ * one Span object each was most of the decode's time there, in the garbage collector).
  * `byteLength` and `packed` are one number (`$bytes`: the length when packed, -1 - the length when
  * not), so a reference is three fields (26,000 of them in the 50,000-node bench model).
  */
@@ -495,7 +497,8 @@ export class SourceData {
   declare $bytes: number;
   declare $start: number;
   declare $end: number;
-  declare more?: Span[];
+  /** Start and end of each entry after the first, in file order (contiguous entries merged). */
+  declare more?: number[];
   constructor(byteLength: number, packed: boolean, start: number, end: number) {
     this.$bytes = packed ? byteLength : -1 - byteLength;
     this.$start = start;
@@ -526,8 +529,10 @@ export class SourceData {
 
   /** Spans of the whole field entries (tag, length and value), contiguous entries merged. A new array each time. */
   get fieldSpans(): Span[] {
-    const first = { start: this.$start, end: this.$end };
-    return this.more ? [first, ...this.more] : [first];
+    const spans: Span[] = [{ start: this.$start, end: this.$end }];
+    const more = this.more;
+    if (more) for (let i = 0; i < more.length; i += 2) spans.push({ start: more[i]!, end: more[i + 1]! });
+    return spans;
   }
 
   /**
@@ -539,19 +544,18 @@ export class SourceData {
     this.$bytes = bytes >= 0 && packed ? bytes + valueBytes : -1 - (this.byteLength + valueBytes);
     const more = this.more;
     if (more) {
-      const last = more[more.length - 1]!;
-      if (last.end === start) {
-        more[more.length - 1] = { start: last.start, end };
+      if (more[more.length - 1] === start) {
+        more[more.length - 1] = end;
         return false;
       }
-      more.push({ start, end });
+      more.push(start, end);
       return true;
     }
     if (this.$end === start) {
       this.$end = end;
       return false;
     }
-    this.more = [{ start, end }];
+    this.more = [start, end];
     return true;
   }
 }

@@ -95,3 +95,29 @@ test('payload references: byteLength and packed of unpacked, packed and mixed fl
   ref.packed = true;
   assert.deepEqual([ref.byteLength, ref.packed], [16, true]);
 });
+
+test('payload references: a field split by other fields keeps each run of contiguous entries as one span, in file order', () => {
+  const f32 = (v: number): number => new Uint32Array(new Float32Array([v]).buffer)[0]!;
+  const packed = (values: number[]): Uint8Array => bytesField(4, new Uint8Array(new Float32Array(values).buffer));
+  // float_data (4) in three runs, split by dims (1) entries: [1, 2] [3] [4, 5 packed, then 6 unpacked].
+  const runs = [
+    concatBytes(fixed32Field(4, f32(1)), fixed32Field(4, f32(2))),
+    fixed32Field(4, f32(3)),
+    concatBytes(packed([4, 5]), fixed32Field(4, f32(6))),
+  ];
+  const body = concatBytes(bytesField(8, new TextEncoder().encode('split')), varintField(2, FLOAT), runs[0]!, varintField(1, 2), runs[1]!, varintField(1, 3), runs[2]!);
+  const bytes = concatBytes(varintField(1, 8), bytesField(7, bytesField(5, body)));
+  const d = decodeModel(new MemorySource(bytes, 'split.onnx'));
+  const t = d.model.graph!.initializer[0]!;
+  const ref = t.floatData!;
+  assert.ok(ref.kind === 'source');
+  assert.deepEqual([ref.byteLength, ref.packed], [24, false]);
+  const spans = ref.fieldSpans;
+  assert.deepEqual(spans.map((s) => Array.from(bytes.subarray(s.start, s.end))), runs.map((r) => Array.from(r)));
+  assert.notEqual(ref.fieldSpans, spans); // a new array each time: changing it changes nothing
+  spans.pop();
+  assert.equal(ref.fieldSpans.length, 3);
+  assert.deepEqual(nums(t.dims), [2, 3]);
+  assert.deepEqual(Array.from(readTensorValues(d, t) as Float32Array), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(Array.from(encodeModelToBytes(d)), Array.from(bytes));
+});
