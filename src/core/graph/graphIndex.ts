@@ -131,8 +131,12 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
 
   // Tensor ids: outputs first (in node order), then names only read: initializers, graph inputs,
   // outer-scope names (and dangling references, a listed problem, which may grow the table).
-  const ids = new NameIds({ expected: Math.min(outputCount + inputCount, outputCount + initializers.size + graph.input.length + outerScope.size) });
-  const producer = new Int32Array(outputCount + inputCount).fill(-1);
+  const ids = new NameIds({
+    expected: Math.min(outputCount + inputCount, outputCount + initializers.size + graph.input.length + outerScope.size),
+    most: outputCount + inputCount,
+  });
+  /** Per id of a name some node writes (the first ids), the first node that writes it. */
+  const producer = new Int32Array(outputCount).fill(-1);
   const nodeNames = new NameIds({ expected: n });
   /** Per node-name id, the first node with that name. */
   const firstNamed = new Int32Array(n);
@@ -160,18 +164,24 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
     }
   }
 
+  /** Ids below this are names some node writes: ids added later have no producer. */
+  const written = ids.size;
+  const producerOf = (id: number): number => (id < written ? producer[id]! : -1);
+
   // Reads: the id of every input occurrence (-1 for ''), consumer counts, dependents and in-degrees.
   const readIds = new Int32Array(inputCount);
-  const consumerCount = new Int32Array(outputCount + inputCount);
+  /** Per id, its number of reads; made into the consumer lists' offsets below (no copy of it). */
+  const consumerStart = new Int32Array(outputCount + inputCount + 1);
   /** Ids in the order they were first read (the iteration order of `consumers`). */
-  const readOrder = new Int32Array(outputCount + inputCount);
+  const readOrder = new Int32Array(inputCount);
   let readNames = 0;
   /** Whether any name is defined other than by a node. */
   const elsewhere = initializers.size + graphInputs.size + outerScope.size > 0;
   /** Per id, for names nobody produces: 0 not yet checked, 1 defined elsewhere, 2 dangling. */
   const definedState = new Uint8Array(outputCount + inputCount);
   const indegree = new Int32Array(n);
-  const dependentCount = new Int32Array(n + 1);
+  /** Per node, the number of reads of what it writes; made into the offsets of `dependents` below. */
+  const dependentStart = new Int32Array(n + 1);
   let k = 0;
   for (let i = 0; i < n; i++) {
     const ins = reads(i);
@@ -184,11 +194,11 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
       }
       const id = ids.add(inp);
       readIds[k++] = id;
-      if (consumerCount[id]!++ === 0) readOrder[readNames++] = id;
-      const p = producer[id]!;
+      if (consumerStart[id]!++ === 0) readOrder[readNames++] = id;
+      const p = producerOf(id);
       if (p >= 0) {
         indegree[i]!++;
-        dependentCount[p]!++;
+        dependentStart[p]!++;
         continue;
       }
       let state = definedState[id]!;
@@ -201,29 +211,30 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   }
   for (const o of graph.output) {
     const id = ids.get(o.name);
-    const defined = (id >= 0 && producer[id]! >= 0) || initializers.has(o.name) || graphInputs.has(o.name) || outerScope.has(o.name);
+    const defined = (id >= 0 && producerOf(id) >= 0) || initializers.has(o.name) || graphInputs.has(o.name) || outerScope.has(o.name);
     if (!defined && problems.count('missing-graph-output')) problems.add('missing-graph-output', `graph output '${o.name}' is not produced by any node`, [], o.name);
   }
 
-  // Consumer lists and dependents as CSR (offsets into one flat list), both in node order.
+  // Consumer lists and dependents as CSR (offsets into one flat list), both in node order. The
+  // counts become running totals (where each list ends), then the lists are filled from their ends
+  // with the nodes in reverse order, leaving each offset at where its list starts.
   const idCount = ids.size;
-  const consumerStart = new Int32Array(idCount + 1);
-  for (let id = 0; id < idCount; id++) consumerStart[id + 1] = consumerStart[id]! + consumerCount[id]!;
-  const consumerList = new Int32Array(consumerStart[idCount]!);
-  const dependentStart = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) dependentStart[i + 1] = dependentStart[i]! + dependentCount[i]!;
-  const dependents = new Int32Array(dependentStart[n]!);
-  const consumerFill = consumerStart.slice(0, idCount);
-  const dependentFill = dependentStart.slice(0, n);
-  k = 0;
-  for (let i = 0; i < n; i++) {
+  let total = 0;
+  for (let id = 0; id < idCount; id++) consumerStart[id] = total += consumerStart[id]!;
+  consumerStart[idCount] = total;
+  const consumerList = new Int32Array(total);
+  total = 0;
+  for (let i = 0; i < n; i++) dependentStart[i] = total += dependentStart[i]!;
+  dependentStart[n] = total;
+  const dependents = new Int32Array(total);
+  for (let i = n - 1; i >= 0; i--) {
     const count = nodes[i]!.input.length + (implicitOf(i)?.length ?? 0);
     for (let j = 0; j < count; j++) {
-      const id = readIds[k++]!;
+      const id = readIds[--k]!;
       if (id < 0) continue;
-      consumerList[consumerFill[id]!++] = i;
-      const p = producer[id]!;
-      if (p >= 0) dependents[dependentFill[p]!++] = i;
+      consumerList[--consumerStart[id]!] = i;
+      const p = producerOf(id);
+      if (p >= 0) dependents[--dependentStart[p]!] = i;
     }
   }
 
@@ -256,14 +267,16 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   }
 
   let producedCount = 0;
-  for (let id = 0; id < idCount; id++) if (producer[id]! >= 0) producedCount++;
+  for (let id = 0; id < written; id++) if (producer[id]! >= 0) producedCount++;
   const producedIds = new Int32Array(producedCount);
   producedCount = 0;
-  for (let id = 0; id < idCount; id++) if (producer[id]! >= 0) producedIds[producedCount++] = id;
+  for (let id = 0; id < written; id++) if (producer[id]! >= 0) producedIds[producedCount++] = id;
+  /** An array cut to `length`: itself when that is its length (a crafted graph's lists can be millions long). */
+  const cut = (a: Int32Array, length: number): Int32Array => (a.length === length ? a : a.slice(0, length));
   return {
     graph,
-    producer: new ProducerView(ids, producedIds, producer.slice(0, idCount)),
-    consumers: new ConsumerView(ids, readOrder.slice(0, readNames), consumerStart, consumerList),
+    producer: new ProducerView(ids, producedIds, cut(producer, written)),
+    consumers: new ConsumerView(ids, cut(readOrder, readNames), cut(consumerStart, idCount + 1), consumerList),
     implicitInputs,
     initializers,
     inputs,
@@ -396,13 +409,14 @@ class ProducerView extends IdMapView<number> {
     super(ids, present);
   }
 
+  /** Tensor ids past the end of `producer` (names only read) have no producer. */
   protected at(id: number): number | undefined {
-    const p = this.producer[id]!;
+    const p = id < this.producer.length ? this.producer[id]! : -1;
     return p >= 0 ? p : undefined;
   }
 
   protected exists(id: number): boolean {
-    return this.producer[id]! >= 0;
+    return id < this.producer.length && this.producer[id]! >= 0;
   }
 }
 

@@ -6,7 +6,9 @@
  * grows by doubling, leaving its old tables as garbage. So past TABLE_FROM names, or from the start
  * when the caller says how many names to expect (the graph index does), names go in open addressing
  * over an Int32Array with a seeded FNV-1a hash (about twice as fast at that size, sized once, and
- * its memory holds no pointers but the names). Should
+ * its memory holds no pointers but the names). Past `expected` the table doubles, or quadruples
+ * while it stays within the size for `most` names (a crafted graph's 1.6 million names nobody
+ * defines were rehashed about twice in all when doubling from 16 slots, a quarter of its indexing). Should
  * probing ever get long there (names crafted to collide), it goes back to a Map for good: slower,
  * never quadratic.
  */
@@ -27,18 +29,21 @@ export class NameIds {
   private gaveUp = false;
   private readonly tableFrom: number;
   private readonly seed: number;
+  /** The table's size for `most` names (0: not given); growing quadruples up to it. */
+  private readonly mostSlots: number;
 
   /**
    * `expected`: about how many names will be added; when given, start in the table, sized for that
-   * many (it still grows past them), so no Map is built and grown. `tableFrom` and `seed` are for tests.
+   * many (it still grows past them), so no Map is built and grown. `most`: at most how many names
+   * can be added (the graph index counts name occurrences), so growing may take bigger steps.
+   * `tableFrom` and `seed` are for tests.
    */
-  constructor(options: { expected?: number; tableFrom?: number; seed?: number } = {}) {
+  constructor(options: { expected?: number; most?: number; tableFrom?: number; seed?: number } = {}) {
     this.tableFrom = options.tableFrom ?? TABLE_FROM;
     this.seed = options.seed ?? (Math.random() * 0x100000000) | 0;
+    this.mostSlots = options.most === undefined ? 0 : slotsFor(options.most);
     if (options.expected !== undefined) {
-      let slots = 16;
-      while (slots < options.expected * 2) slots *= 2;
-      this.slots = new Int32Array(slots);
+      this.slots = new Int32Array(slotsFor(options.expected));
       this.hashes = new Int32Array(Math.max(8, options.expected));
       this.map = undefined;
     }
@@ -51,6 +56,11 @@ export class NameIds {
 
   get size(): number {
     return this.names.length;
+  }
+
+  /** Slots of the table (0 while in a Map); for tests. */
+  get slotCount(): number {
+    return this.slots.length;
   }
 
   /** Seeded FNV-1a over the UTF-16 code units. */
@@ -126,7 +136,8 @@ export class NameIds {
   }
 
   private grow(): void {
-    const slots = new Int32Array(this.slots.length * 2);
+    const size = this.slots.length * 4 <= this.mostSlots ? this.slots.length * 4 : this.slots.length * 2;
+    const slots = new Int32Array(size);
     const mask = slots.length - 1;
     for (let id = 0; id < this.names.length; id++) {
       let i = this.hashes[id]! & mask;
@@ -148,4 +159,11 @@ export class NameIds {
     this.slots = new Int32Array(0);
     this.hashes = new Int32Array(0);
   }
+}
+
+/** Slots of a table for `count` names: a power of two, at least 16, at most half full. */
+function slotsFor(count: number): number {
+  let slots = 16;
+  while (slots < count * 2) slots *= 2;
+  return slots;
 }

@@ -318,6 +318,70 @@ function interleave<T>(xs: readonly T[]): T[] {
   return [...xs.filter((_, i) => i % 2 === 1), ...xs.filter((_, i) => i % 2 === 0)];
 }
 
+describe('buildGraphIndex against a plain reference on random graphs', () => {
+  /** Small deterministic PRNG (mulberry32). */
+  const rng = (seed: number) => (): number => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+
+  /**
+   * Producers (first writer), consumer lists (node order, a node twice when it reads twice, names in
+   * first-read order) and dangling reads, computed with plain Maps.
+   */
+  function reference(g: Graph): { producer: [string, number][]; consumers: [string, number[]][]; dangling: [string, number][] } {
+    const producer = new Map<string, number>();
+    g.node.forEach((n, i) => n.output.forEach((o) => o && !producer.has(o) && producer.set(o, i)));
+    const consumers = new Map<string, number[]>();
+    const defined = new Set([...g.initializer.map((t) => t.name), ...g.input.map((v) => v.name)]);
+    const dangling: [string, number][] = [];
+    g.node.forEach((n, i) =>
+      n.input.forEach((x) => {
+        if (!x) return;
+        consumers.set(x, [...(consumers.get(x) ?? []), i]);
+        if (!producer.has(x) && !defined.has(x)) dangling.push([x, i]);
+      }),
+    );
+    return { producer: [...producer], consumers: [...consumers], dangling };
+  }
+
+  for (let seed = 1; seed <= 40; seed++) {
+    test(`seed ${seed}: producer, consumers, dangling reads and order agree with the reference`, () => {
+      const r = rng(seed);
+      const pool = Array.from({ length: 5 + Math.floor(r() * 60) }, (_, i) => `t${i}`);
+      const pick = (): string => (r() < 0.1 ? '' : pool[Math.floor(r() * pool.length)]!);
+      const some = (max: number): string[] => Array.from({ length: Math.floor(r() * (max + 1)) }, pick);
+      const g = decodeGraph({
+        input: some(4).filter(Boolean).map((name) => ({ name })),
+        initializer: some(4).filter(Boolean).map((name) => ({ name, dims: [1], dataType: 1, floatData: [1] })),
+        node: Array.from({ length: 1 + Math.floor(r() * 80) }, () => ({ opType: 'Op', input: some(4), output: some(2) })),
+      });
+      const idx = buildGraphIndex(g);
+      const ref = reference(g);
+      assert.deepEqual([...idx.producer], ref.producer);
+      assert.deepEqual([...idx.consumers].map(([k, v]) => [k, [...v]]), ref.consumers);
+      assert.equal(idx.producer.size, ref.producer.length);
+      assert.equal(idx.consumers.size, ref.consumers.length);
+      const producer = new Map(ref.producer);
+      const consumers = new Map(ref.consumers);
+      for (const name of [...pool, '', 'never']) {
+        assert.equal(idx.producer.get(name), producer.get(name), name);
+        assert.equal(idx.producer.has(name), producer.has(name), name);
+        assert.deepEqual(idx.consumers.get(name), consumers.get(name), name);
+        assert.equal(idx.consumers.has(name), consumers.has(name), name);
+      }
+      const dangling = idx.problems.filter((p) => p.kind === 'dangling-input').map((p) => [p.tensor, p.nodes[0]]);
+      assert.deepEqual(dangling, ref.dangling);
+      if (!idx.problems.some((p) => p.kind === 'cycle')) {
+        assertValidOrder(g, idx);
+        assert.deepEqual(idx.topoOrder, smallestTopoOrder(g, idx));
+      }
+    });
+  }
+});
+
 describe('buildGraphIndex on real models', () => {
   const local = fs.existsSync(localOnnxFixtures) ? fs.readdirSync(localOnnxFixtures).filter((f) => f.endsWith('.onnx')).sort() : [];
   for (const f of local) test(`builder fixture ${f}`, () => checkRealModel(path.join(localOnnxFixtures, f)));

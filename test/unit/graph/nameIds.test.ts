@@ -62,3 +62,25 @@ test('sized up front (expected): in the table from the first name, ids the same 
   assert.ok(!ids.inTable);
   checkAll(ids, colliding);
 });
+
+test('told the most names it can get (most), the table quadruples up to their size, then doubles; ids the same', () => {
+  const names = Array.from({ length: 3000 }, (_, i) => `n${i}`);
+  const growth = (options: { expected: number; most?: number }, count: number): number[] => {
+    const ids = new NameIds(options);
+    const sizes = [ids.slotCount];
+    for (const [i, n] of names.slice(0, count).entries()) {
+      assert.equal(ids.add(n), i);
+      if (ids.slotCount !== sizes[sizes.length - 1]) sizes.push(ids.slotCount);
+    }
+    assert.ok(ids.inTable);
+    checkAll(ids, names.slice(0, count));
+    return sizes;
+  };
+  assert.deepEqual(growth({ expected: 0 }, 3000), [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192]);
+  // 3000 names fit 8192 slots: 16 * 4^5 = 16384 would be more, so the last step doubles.
+  assert.deepEqual(growth({ expected: 0, most: 3000 }, 3000), [16, 64, 256, 1024, 4096, 8192]);
+  assert.deepEqual(growth({ expected: 0, most: 3000 }, 100), [16, 64, 256]);
+  // Past `most` (a wrong count) it still grows, by doubling.
+  assert.deepEqual(growth({ expected: 0, most: 100 }, 3000), [16, 64, 256, 512, 1024, 2048, 4096, 8192]);
+  assert.deepEqual(growth({ expected: 1000, most: 3000 }, 3000), [2048, 8192]);
+});
