@@ -33,6 +33,8 @@ const TWO32 = 4294967296;
 
 /** The value of every empty bytes field (frozen: it has no elements to change). */
 const NO_BYTES: Uint8Array = Object.freeze(new Uint8Array(0)) as Uint8Array;
+/** Bytes fields up to this long are copied byte by byte (see WireReader.bytes). */
+const SHORT_COPY = 64;
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
@@ -485,7 +487,18 @@ export class WireReader {
   bytes(end: number, path?: string): Uint8Array {
     const stop = this.lengthDelimited(end, path);
     if (stop === this.pos) return NO_BYTES;
-    return new Uint8Array(this.bytesView(stop - this.pos, path)); // a copy, even when the view is a Node Buffer
+    const len = stop - this.pos;
+    this.ensure(len);
+    const rel = this.pos - this.bufStart;
+    const buf = this.buf;
+    if (rel + len > buf.length) throw this.error('unexpected end of file', path);
+    this.pos = stop;
+    // A copy, even when the buffer is a Node Buffer. Short values (a STRINGS attribute can hold
+    // millions) are copied by hand: a view to copy from would be a second typed array each.
+    const out = new Uint8Array(len);
+    if (len <= SHORT_COPY) for (let i = 0; i < len; i++) out[i] = buf[rel + i]!;
+    else out.set(buf.subarray(rel, rel + len));
+    return out;
   }
 
   /** Skip a length-delimited payload without reading it; returns its value span. */
