@@ -92,6 +92,7 @@ export class NameIds {
     const slots = this.slots;
     const mask = slots.length - 1;
     const names = this.names;
+    const hashes = this.hashes;
     let i = h & mask;
     for (let probe = 0; probe < MAX_PROBES; probe++) {
       const e = slots[i]!;
@@ -108,7 +109,8 @@ export class NameIds {
         if (names.length * 2 > slots.length) this.grow();
         return id;
       }
-      if (names[e - 1] === name) return e - 1;
+      // Equal hashes first: a different name of the same length would be compared by its characters.
+      if (hashes[e - 1] === h && names[e - 1] === name) return e - 1;
       i = (i + 1) & mask;
     }
     this.toMap();
