@@ -147,8 +147,15 @@ export async function waitForGraph(uri: vscode.Uri, what: string, accept: (r: Gr
   }
 }
 
-/** Polls the webview's own report for `uri` until it leaves `loading`. */
-export async function waitForReport(uri: vscode.Uri, timeoutMs = 30_000): Promise<WebviewReport> {
+/**
+ * Polls the webview's own report for `uri` until it leaves `loading`. The default wait is past 30 s
+ * on purpose: VS Code's webview service worker fails a resource request that its outer frame never
+ * answers after 30 s (`resolveTimeout` in webview/browser/pre/service-worker.js), and the webview
+ * then loads. That happened once in a full run ("ready 30239 ms after resolve", the wait ending at
+ * 30,000), as it does in other projects' smoke tests (posit-dev/positron#4448). A webview that never
+ * loads still fails here.
+ */
+export async function waitForReport(uri: vscode.Uri, timeoutMs = 45_000): Promise<WebviewReport> {
   let last: WebviewQuery | undefined;
   try {
     return await poll(`the webview of ${uri.path} to finish loading`, timeoutMs, async () => {
