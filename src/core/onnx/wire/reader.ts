@@ -424,13 +424,13 @@ export class WireReader {
     return this.wholeFile && this.depth === 0 && end >= this.source.size;
   }
 
-  /** Bytes [pos, pos+len) as a view valid until the next read; advances. */
-  bytesView(len: number, path?: string): Uint8Array {
+  /** Makes bytes [pos, pos+len) available and steps over them; returns where they start in `buf`. */
+  private take(len: number, path?: string): number {
     this.ensure(len);
     const rel = this.pos - this.bufStart;
     if (rel + len > this.buf.length) throw this.error('unexpected end of file', path);
     this.pos += len;
-    return this.buf.subarray(rel, rel + len);
+    return rel;
   }
 
   /**
@@ -441,11 +441,8 @@ export class WireReader {
     const stop = this.lengthDelimited(end, path);
     const len = stop - this.pos;
     if (len === 0) return '';
-    this.ensure(len);
-    const rel = this.pos - this.bufStart;
+    const rel = this.take(len, path);
     const buf = this.buf;
-    if (rel + len > buf.length) throw this.error('unexpected end of file', path);
-    this.pos = stop;
     if (len <= INTERN_MAX_BYTES) {
       const table = (this.strings ??= new StringTable());
       let high = 0;
@@ -488,11 +485,8 @@ export class WireReader {
     const stop = this.lengthDelimited(end, path);
     if (stop === this.pos) return NO_BYTES;
     const len = stop - this.pos;
-    this.ensure(len);
-    const rel = this.pos - this.bufStart;
+    const rel = this.take(len, path);
     const buf = this.buf;
-    if (rel + len > buf.length) throw this.error('unexpected end of file', path);
-    this.pos = stop;
     // A copy, even when the buffer is a Node Buffer. Short values (a STRINGS attribute can hold
     // millions) are copied by hand: a view to copy from would be a second typed array each.
     const out = new Uint8Array(len);
