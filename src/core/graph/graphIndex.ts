@@ -62,6 +62,8 @@ export const MAX_LISTED_PROBLEMS = 10_000;
 
 /** Problems listed per kind up to MAX_LISTED_PROBLEMS, the rest counted. */
 class Problems {
+  /** Keeps this class's shape alive between indexings (see WireReader.shapeAnchor in the ONNX layer). */
+  static readonly shapeAnchor = new Problems();
   readonly list: GraphProblem[] = [];
   /** Counts by kind, in the order kinds were first seen. */
   private readonly counts = new Map<GraphProblemKind, number>();

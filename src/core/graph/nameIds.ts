@@ -19,6 +19,8 @@ const TABLE_FROM = 1 << 17;
 const MAX_PROBES = 64;
 
 export class NameIds {
+  /** Keeps this class's shape alive between indexings (see WireReader.shapeAnchor in the ONNX layer). */
+  static readonly shapeAnchor = new NameIds({ expected: 0 });
   /** Name of each id. */
   readonly names: string[] = [];
   private hashes = new Int32Array(0);
