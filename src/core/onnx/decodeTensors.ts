@@ -10,7 +10,7 @@
 import { DDimension, DElemType, DMapType, DSparseTensor, DTensor, DTensorSegment, DTensorShape, DTensorType, DTypeProto, DValueInfo } from './decodedMessages';
 import type { Dimension, Int64, SparseTensor, StringStringEntry, Tensor, TensorShape, TypeProto, ValueInfo } from './model';
 import { appended, type Ctx } from './decodeContext';
-import { dataRef, expectWire, i32, i64, repeatedInt64, str, stringEntry } from './decodeFields';
+import { dataRef, expectWire, i32, i64, MAX_RANK, repeatedInt64, str, stringEntry, tooManyValues } from './decodeFields';
 import { WireType } from './wire/reader';
 
 export function decodeTensor(c: Ctx, end: number, into?: Tensor): Tensor {
@@ -23,7 +23,7 @@ export function decodeTensor(c: Ctx, end: number, into?: Tensor): Tensor {
     const tagStart = r.pos;
     const key = r.tag(end);
     switch (key >>> 3) {
-      case 1: repeatedInt64(c, key, end, 'dims', dims, m); break;
+      case 1: repeatedInt64(c, key, end, 'dims', dims, m, MAX_RANK - m.dims.length); break;
       case 2: m.dataType = i32(c, key, end, 'data_type'); break;
       case 3: {
         const stop = c.sub(key, end, 'segment');
@@ -78,7 +78,7 @@ export function sparseTensor(c: Ctx, end: number, into?: SparseTensor): SparseTe
     switch (key >>> 3) {
       case 1: m.values = decodeTensor(c, c.sub(key, end, 'values'), m.values); break;
       case 2: m.indices = decodeTensor(c, c.sub(key, end, 'indices'), m.indices); break;
-      case 3: repeatedInt64(c, key, end, 'dims', dims, m); break;
+      case 3: repeatedInt64(c, key, end, 'dims', dims, m, MAX_RANK - m.dims.length); break;
       default: c.unknownField(r, 'SparseTensorProto', key, end);
     }
   }
@@ -95,6 +95,7 @@ function tensorShape(c: Ctx, end: number, into?: TensorShape): TensorShape {
   while (r.pos < end) {
     const key = r.tag(end);
     if (key >>> 3 === 1) {
+      if (dims.n + m.dim.length >= MAX_RANK) throw tooManyValues(c, r.pos, 'dim');
       const stop = c.sub(key, end, 'dim', dims.n);
       const d: Dimension = new DDimension(r.pos, stop);
       // dim_value and dim_param are a oneof: the last one present is the value.

@@ -1,5 +1,5 @@
 /**
- * Long packed lists (TensorProto.dims, AttributeProto.ints and floats) are counted from their bytes
+ * Long packed lists (AttributeProto.ints and floats; TensorProto.dims up to MAX_RANK) are counted from their bytes
  * and their arrays made at their size before they are read (Collector.reserve, WireReader.varintsIn).
  * These check that the values are still exactly protobuf's: packed runs longer than the reader's
  * window, mixed with unpacked entries and with other packed runs of the same field (which protobuf
@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { FileSource, MemorySource, OnnxFormatError, type Int64, decodeModel, encodeModelToBytes } from '../../../src/core/onnx/index';
+import { FileSource, MAX_RANK, MemorySource, OnnxFormatError, type Int64, decodeModel, encodeModelToBytes } from '../../../src/core/onnx/index';
 import { modelWithNode, modelWithTensor } from './hostile/cases';
 import { cleanupTempDir, tempDir } from './hostile/oracle';
 import { concat, lenField, strField, tag, varint, varintField } from './hostile/wire';
@@ -58,11 +58,36 @@ function decodeBoth(bytes: Uint8Array): ReturnType<typeof decodeModel> {
   return fromMemory;
 }
 
-test('dims: unpacked entries, a packed run longer than the window, unpacked again, a second packed run', () => {
+test('attribute ints: unpacked entries, a packed run longer than the window, unpacked again, a second packed run', () => {
   const a = values(3, 1);
   const run1 = values(40_000, 2); // ~150 KB: past the 64 KiB window
   const b = values(2, 3);
   const run2 = values(5_000, 4);
+  const bytes = modelWithNode(
+    lenField(
+      5,
+      concat([
+        strField(1, 'a'),
+        varintField(20, 7),
+        ...a.map((v) => varintField(8, BigInt.asUintN(64, v))),
+        packedInts(8, run1),
+        ...b.map((v) => varintField(8, BigInt.asUintN(64, v))),
+        packedInts(8, run2),
+      ]),
+    ),
+  );
+  const ints = decodeBoth(bytes).model.graph!.node[0]!.attribute[0]!.ints;
+  const expected = [...a, ...run1, ...b, ...run2].map(asInt64);
+  assert.equal(ints.length, expected.length);
+  assert.deepEqual(ints, expected);
+  assert.ok(ints.some((d) => typeof d === 'bigint') && ints.some((d) => typeof d === 'number' && d < 0), 'both 64-bit and negative values were in the lists');
+});
+
+test('dims: unpacked entries and packed runs up to MAX_RANK values in all, 64-bit and negative', () => {
+  const a = values(3, 1);
+  const run1 = values(1_000, 2);
+  const b = values(2, 3);
+  const run2 = values(MAX_RANK - 1_005, 4);
   const bytes = modelWithTensor(
     concat([
       ...a.map((v) => varintField(1, BigInt.asUintN(64, v))),
@@ -73,10 +98,8 @@ test('dims: unpacked entries, a packed run longer than the window, unpacked agai
     ]),
   );
   const dims = decodeBoth(bytes).model.graph!.initializer[0]!.dims;
-  const expected = [...a, ...run1, ...b, ...run2].map(asInt64);
-  assert.equal(dims.length, expected.length);
-  assert.deepEqual(dims, expected);
-  assert.ok(dims.some((d) => typeof d === 'bigint') && dims.some((d) => typeof d === 'number' && d < 0), 'both 64-bit and negative values were in the lists');
+  assert.deepEqual(dims, [...a, ...run1, ...b, ...run2].map(asInt64));
+  assert.equal(dims.length, MAX_RANK);
 });
 
 test('attribute ints and floats: long packed runs read to the same values', () => {
@@ -96,14 +119,14 @@ test('attribute ints and floats: long packed runs read to the same values', () =
 
 test('a packed run whose last varint is cut off by its length is a typed error at that varint', () => {
   const run = concat([...values(5_000, 6).map((v) => varint(BigInt.asUintN(64, v))), [0x80, 0x80]]);
-  const bytes = modelWithTensor(lenField(1, run));
+  const bytes = modelWithNode(lenField(5, concat([strField(1, 'a'), varintField(20, 7), lenField(8, run)])));
   const listEnd = bytes.length;
   assert.throws(
     () => decodeModel(new MemorySource(bytes, 'cut.onnx')),
     (e: unknown) => {
       assert.ok(e instanceof OnnxFormatError, String(e));
       assert.equal(e.offset, listEnd, 'the varint runs to the end of the list');
-      assert.match(e.message, /dims/);
+      assert.match(e.fieldPath, /attribute\[0\]\.ints$/);
       return true;
     },
   );

@@ -70,6 +70,25 @@ export function interleavedStringData(bytes: number): Uint8Array {
   return modelWithTensor(concat([varintField(2, 8), repeat([0x32, 0x00, 0x08, 0x01], Math.floor(bytes / 4))]));
 }
 
+/**
+ * About `bytes` of empty TensorProto.string_data entries, each followed by a data_type entry (which
+ * protobuf allows to repeat: the last one counts): as interleavedStringData, with no dims, which
+ * MAX_RANK stops early.
+ */
+export function stringDataBetweenDataTypes(bytes: number): Uint8Array {
+  return modelWithTensor(repeat([0x32, 0x00, 0x10, 0x08], Math.floor(bytes / 4)));
+}
+
+/**
+ * About `bytes` of graph.value_info entries, each `x` of rank 4 (dim_value 1): shapes as real models
+ * declare them, by the hundred thousand (29 bytes each).
+ */
+export function rankFourValueInfos(bytes: number): Uint8Array {
+  const shape = lenField(2, repeat([0x0a, 0x02, 0x08, 0x01], 4));
+  const entry = lenField(13, concat([strField(1, 'x'), lenField(2, lenField(1, concat([varintField(1, 1), shape])))]));
+  return modelWith(bigLen(7, repeat(entry, Math.floor(bytes / entry.length))));
+}
+
 /** About `bytes` of empty AttributeProto messages in one node (2 bytes each). */
 export function emptyAttributes(bytes: number): Uint8Array {
   return modelWithNode(repeat([0x2a, 0x00], Math.floor(bytes / 2)));
@@ -228,6 +247,7 @@ export const repeatedFieldCases: TenMbCase[] = [
   { name: '5 M empty attribute strings', make: () => attributeStrings(TEN_MB, [0x4a, 0x00]) },
   { name: '3.3 M one-byte attribute strings', make: () => attributeStrings(TEN_MB, [0x4a, 0x01, 0x61]) },
   { name: '2.5 M string_data entries between dims entries', make: () => interleavedStringData(TEN_MB) },
+  { name: '2.5 M string_data entries between data_type entries', make: () => stringDataBetweenDataTypes(TEN_MB) },
   { name: '1.6 M reads of distinct undefined names', make: () => distinctReads(1_600_000) },
 ];
 
@@ -243,6 +263,7 @@ export const messageFloodCases: TenMbCase[] = [
   { name: '1.7 M nodes of 6 bytes, one input each', make: () => modelWith(bigLen(7, repeat([0x0a, 0x04, 0x0a, 0x02, 0x61, 0x62], Math.floor(TEN_MB / 6)))) },
   { name: '2.5 M attributes of 4 bytes (i = 1)', make: () => modelWithNode(repeat([0x2a, 0x02, 0x18, 0x01], Math.floor(TEN_MB / 4))) },
   { name: '2.5 M shape dimensions of 4 bytes (dim_value 1)', make: () => dims(TEN_MB, [0x0a, 0x02, 0x08, 0x01]) },
+  { name: '345 k value_info entries of rank 4', make: () => rankFourValueInfos(TEN_MB) },
 ];
 
 /**
