@@ -171,6 +171,19 @@ function modelProto(c: Ctx, end: number): { model: ModelProto; sawIrVersion: boo
  * errors here: the graph index lists them.
  */
 export function decodeModel(source: ByteSource, options: DecodeOptions = {}): DecodedModel {
+  const checked = source as Partial<CheckedAround>;
+  return checked.checkedAround ? checked.checkedAround(() => decodeChecked(source, options)) : decodeChecked(source, options);
+}
+
+/**
+ * A source that checks whether its bytes changed once around a whole decode rather than on every
+ * read (FileSource: see FileSource.checkedAround).
+ */
+export interface CheckedAround {
+  checkedAround<T>(run: () => T): T;
+}
+
+function decodeChecked(source: ByteSource, options: DecodeOptions): DecodedModel {
   const file = options.file ?? source.name;
   if (source.size === 0) throw new OnnxFormatError(file, 0, '', 'the file is empty');
   const other = notOnnx(source.read(0, Math.min(source.size, 512)));

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ByteSource } from './byteSource';
-import { type DecodedModel, type DecodeOptions, decodeModel } from './decode';
+import { type CheckedAround, type DecodedModel, type DecodeOptions, decodeModel } from './decode';
 import { encodeModel } from './encode';
 import { ModelChangedError, ModelFileError } from './errors';
 import { NotAFileError, openRegularFile } from './externalData';
@@ -44,12 +44,16 @@ export function stampChanged(was: FileStamp, now: FileStamp): boolean {
  * was, but a file rewritten in place (same inode) is not the file that was decoded any more.
  * Every read call first checks one fstat against the one taken at open and throws
  * ModelChangedError when the file was rewritten, so neither a save nor a tensor read mixes the
- * new bytes into the old structure.
+ * new bytes into the old structure. A decode instead checks once before its first read and once
+ * after its last (checkedAround): a decode makes thousands of reads, and an fstat is a system call
+ * and a BigIntStats of ~1.5 KB of garbage each.
  */
-export class FileSource implements ByteSource {
+export class FileSource implements ByteSource, CheckedAround {
   readonly size: number;
   private fd: number | undefined;
   private readonly stamp: FileStamp;
+  /** Inside checkedAround: reads skip their fstat. */
+  private deferred = false;
 
   /** `name`: the file's path, for messages; set it again when the file is renamed (the descriptor follows). */
   constructor(public name: string) {
@@ -82,8 +86,37 @@ export class FileSource implements ByteSource {
     if (stampChanged(this.stamp, stampOf(now))) throw new ModelChangedError(this.name);
   }
 
-  read(offset: number, length: number): Uint8Array {
+  /**
+   * Runs `run` (a decode) with one check before it and one after it, instead of one on every read:
+   * a rewrite in place that any of its reads could have seen has moved the stamp by the check after
+   * the last read, so the decode's result is refused as a per-read check would have refused it.
+   * When `run` fails, the check comes first: a failure caused by bytes that changed underneath (a
+   * file cut short, a structure half old and half new) is reported as the ModelChangedError it is.
+   */
+  checkedAround<T>(run: () => T): T {
     this.checkUnchanged();
+    this.deferred = true;
+    let out: T;
+    try {
+      out = run();
+    } catch (e) {
+      this.deferred = false;
+      this.checkUnchanged();
+      throw e;
+    }
+    this.deferred = false;
+    this.checkUnchanged();
+    return out;
+  }
+
+  /** The per-read check (none inside checkedAround, which checks around the whole decode). */
+  private checkRead(): void {
+    if (this.deferred) this.openFd();
+    else this.checkUnchanged();
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    this.checkRead();
     const start = Math.max(0, Math.min(offset, this.size));
     const len = Math.max(0, Math.min(length, this.size - start));
     const buf = Buffer.allocUnsafe(len);
@@ -97,7 +130,7 @@ export class FileSource implements ByteSource {
   }
 
   readInto(offset: number, target: Uint8Array, length: number): number {
-    this.checkUnchanged();
+    this.checkRead();
     const start = Math.max(0, Math.min(offset, this.size));
     const len = Math.max(0, Math.min(length, this.size - start, target.length));
     let done = 0;
