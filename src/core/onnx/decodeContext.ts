@@ -193,7 +193,7 @@ export class Ctx {
     throw new ModelTooLargeError(
       this.r.file,
       `too large to open here: more objects than QDQ Studio decodes from a file of ${bytesText(this.r.size)}: ` +
-        `the limit is ${this.maxObjectWeight.toLocaleString('en-US')} (one per byte of the file, at least ${MIN_OBJECT_WEIGHT.toLocaleString('en-US')}), ` +
+        `the limit is ${grouped(this.maxObjectWeight)} (one per byte of the file, at least ${grouped(MIN_OBJECT_WEIGHT)}), ` +
         `counting a node ${NODE_WEIGHT}, an attribute ${ATTRIBUTE_WEIGHT}, another message (a dimension, a value info, ...) ${MESSAGE_WEIGHT}, an attribute string ${BYTES_WEIGHT}, ` +
         `and a name, a list or a data span 1; real models stay under half of it. The decode stopped at byte ${at}, in ${where}. ` +
         `The limit keeps a crafted file from taking time and memory out of proportion to its size; it does not mean the file is malformed`,
@@ -227,7 +227,7 @@ export class Ctx {
       throw new ModelTooLargeError(
         this.r.file,
         extra > 0
-          ? `too large to open here: a list of ${count.toLocaleString('en-US')} values would have brought what decoding it adds to this process's memory to ${mb(used - this.heapAtStart)}, ` +
+          ? `too large to open here: a list of ${grouped(count)} values would have brought what decoding it adds to this process's memory to ${mb(used - this.heapAtStart)}, ` +
               `and the memory in use to ${mb(used)} of the ${mb(this.maxHeapBytes)} it may use ${stopped} before the list was made`
           : `too large to open here: decoding it had added ${mb(used - this.heapAtStart)} to this process's memory, which reached ${mb(used)} of the ${mb(this.maxHeapBytes)} it may use ` +
               `${stopped} before the process ran out of memory`,
@@ -314,6 +314,19 @@ export class Ctx {
     const k = `${message}#${Math.floor(key / 8)}`;
     this.unknown.byMessage[k] = (this.unknown.byMessage[k] ?? 0) + 1;
   }
+}
+
+/**
+ * `n` as `toLocaleString('en-US')` writes it (10,000,007). Integers are grouped here: the first
+ * toLocaleString in a process loads ICU's number formatting, ~50 ms, which a refused decode would
+ * add to the time it takes to refuse.
+ */
+export function grouped(n: number): string {
+  if (!Number.isSafeInteger(n) || Object.is(n, -0)) return n.toLocaleString('en-US');
+  const digits = String(Math.abs(n));
+  let out = digits.slice(0, ((digits.length - 1) % 3) + 1);
+  for (let i = out.length; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`;
+  return n < 0 ? `-${out}` : out;
 }
 
 /** A size for messages: bytes, KB or MB. */
