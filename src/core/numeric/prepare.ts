@@ -10,7 +10,7 @@
  */
 import {
   DataLocation, eachTensor, encodeModelToBytes, markDirty, readTensorBytes, tensorByteLength,
-  type DecodedModel, type FileReader, type ValueInfo,
+  type DecodedModel, type Dimension, type FileReader, type ValueInfo,
 } from '../onnx/index';
 import { NumericInputError } from './errors';
 
@@ -48,15 +48,15 @@ export function pinInputShapes(decoded: DecodedModel, shapes: ReadonlyMap<string
     const shape = v.type?.tensorType?.shape;
     if (!want || !shape || shape.dim.length !== want.length) continue;
     let changed = false;
-    shape.dim.forEach((d, axis) => {
+    // New Dimension messages, not the decoded ones changed: those may be shared (see model.ts).
+    const dims = shape.dim.map((d, axis): Dimension => {
       const fixed = d.dimValue !== undefined && Number(d.dimValue) > 0;
-      if (fixed) return;
-      d.dimValue = want[axis]!;
-      d.dimParam = undefined;
-      markDirty(d);
+      if (fixed) return d;
       changed = true;
+      return { dimValue: want[axis]!, denotation: d.denotation };
     });
     if (changed) {
+      shape.dim = dims;
       markDirty(shape);
       pinned.push(v.name);
     }

@@ -88,6 +88,43 @@ export function sparseTensor(c: Ctx, end: number, into?: SparseTensor): SparseTe
   return m;
 }
 
+/** Dimensions shared within a decode, per decode: by dim_value + 1 (0: the empty dimension). */
+const sharedDims = new WeakMap<Ctx, Map<number, Dimension>>();
+/** At most this many distinct shared dimensions per decode (values past it get their own). */
+const SHARED_DIMS = 4096;
+
+/**
+ * A frozen Dimension shared by every dimension of the decode whose content is exactly the same
+ * bytes: none (an unknown dimension), or a dim_value below 2^21 in its shortest varint (`08 vv`).
+ * Other content (a dim_param, a denotation, a longer or padded varint, an unknown field) gets a
+ * message of its own. Reads the content (the reader at its start, `stop` its end) as the general
+ * path would, so malformed bytes fail the same way; undefined when it is not shareable, the
+ * reader then somewhere inside it.
+ */
+function sharedDimension(c: Ctx, stop: number): Dimension | undefined {
+  const r = c.r;
+  const start = r.pos;
+  const len = stop - start;
+  let value = -1;
+  if (len > 0) {
+    if (r.tag(stop) !== 0x08) return undefined;
+    c.field = 'dim_value';
+    const v = r.int64(stop);
+    // Shortest encoding only: equal values then mean equal bytes.
+    if (typeof v !== 'number' || v < 0 || v >= 1 << 21 || r.pos !== start + len || len !== 1 + (v < 0x80 ? 1 : v < 0x4000 ? 2 : 3)) return undefined;
+    value = v;
+  }
+  let byValue = sharedDims.get(c);
+  if (!byValue) sharedDims.set(c, (byValue = new Map()));
+  const known = byValue.get(value + 1);
+  if (known) return known;
+  if (byValue.size >= SHARED_DIMS) return undefined;
+  const d: Dimension = new DDimension(start, start + len);
+  if (value >= 0) d.dimValue = value;
+  byValue.set(value + 1, Object.freeze(d));
+  return d;
+}
+
 function tensorShape(c: Ctx, end: number, into?: TensorShape): TensorShape {
   const r = c.r;
   const m: TensorShape = into ? c.merging(into, 'TensorShapeProto', end) : new DTensorShape(r.pos, end);
@@ -97,7 +134,18 @@ function tensorShape(c: Ctx, end: number, into?: TensorShape): TensorShape {
     if (key >>> 3 === 1) {
       if (dims.n + m.dim.length >= MAX_RANK) throw tooManyValues(c, r.pos, 'dim');
       const stop = c.sub(key, end, 'dim', dims.n);
-      const d: Dimension = new DDimension(r.pos, stop);
+      const start = r.pos;
+      // The usual dimension, a small dim_value alone or nothing at all, is one shared message.
+      if (stop - start <= 4) {
+        const shared = sharedDimension(c, stop);
+        if (shared) {
+          c.leave();
+          dims.add(shared);
+          continue;
+        }
+        r.pos = start;
+      }
+      const d: Dimension = new DDimension(start, stop);
       // dim_value and dim_param are a oneof: the last one present is the value.
       let which = 0;
       while (r.pos < stop) {

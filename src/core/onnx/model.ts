@@ -13,7 +13,11 @@
  * repeated field that was absent in the file is one shared, frozen empty array, and a short list of
  * small integers (an attribute's `ints` such as [3, 3], a tensor's `dims` such as [16]) is one
  * frozen array shared by every message with the same values: to change a repeated field, assign a
- * new array (then `markDirty`), never push into or write to the decoded one.
+ * new array (then `markDirty`), never push into or write to the decoded one. Likewise a shape
+ * dimension that is a small dim_value alone (or empty) is one frozen `Dimension` shared by every
+ * shape of the decode with the same bytes: to change a shape, assign `shape.dim` a new array with
+ * new Dimension objects where they change (then `markDirty(shape)`); a shared one refuses writes.
+ * A tensor's `dims` and a shape's `dim` hold at most MAX_RANK entries (decodeFields.ts).
  */
 
 /** int64 values: a number when it is a safe integer, else a bigint (so re-encoding is exact). */

@@ -48,12 +48,8 @@ function dynamicCopy(bytes: Uint8Array, name: string): Uint8Array {
   const d = decodeBytes(bytes, name);
   const shape = d.model.graph!.input[0]!.type!.tensorType!.shape!;
   const names = ['batch', undefined, 'height', 'width'];
-  shape.dim.forEach((dim, i) => {
-    if (!names[i]) return;
-    dim.dimValue = undefined;
-    dim.dimParam = names[i];
-    markDirty(dim);
-  });
+  // New dimensions: decoded ones may be shared, frozen messages (see model.ts).
+  shape.dim = shape.dim.map((dim, i) => (names[i] ? { dimParam: names[i], denotation: '' } : dim));
   markDirty(shape);
   return encodeModelToBytes(d);
 }

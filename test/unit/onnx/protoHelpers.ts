@@ -23,9 +23,18 @@ export function markAllDirty(m: MessageBase): void {
   markDirty(m);
   for (const [key, value] of Object.entries(m)) {
     if (key.startsWith('$') || value === null || typeof value !== 'object') continue;
-    for (const v of Array.isArray(value) ? value : [value]) {
+    const list: unknown[] = Array.isArray(value) ? value : [value];
+    for (let i = 0; i < list.length; i++) {
+      let v = list[i];
       // Decoded messages keep their span as `$start`/`$end` (decodedMessages.ts); so does a payload reference, which is no message.
-      if (v !== null && typeof v === 'object' && '$start' in v && !(v instanceof SourceData)) markAllDirty(v as MessageBase);
+      if (v === null || typeof v !== 'object' || !('$start' in v) || v instanceof SourceData) continue;
+      // A shared, frozen message (a dimension): edited as an edit would, through a copy of its own.
+      if (Object.isFrozen(v)) {
+        v = Object.assign(Object.create(Object.getPrototypeOf(v) as object) as object, v);
+        if (Array.isArray(value)) value[i] = v;
+        else (m as unknown as Record<string, unknown>)[key] = v;
+      }
+      markAllDirty(v as MessageBase);
     }
   }
 }
