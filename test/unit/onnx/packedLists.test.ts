@@ -7,12 +7,10 @@
  * short is still a typed error.
  */
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { test } from 'node:test';
-import { FileSource, MAX_RANK, MemorySource, OnnxFormatError, type Int64, decodeModel, encodeModelToBytes } from '../../../src/core/onnx/index';
+import { MAX_RANK, MemorySource, OnnxFormatError, type Int64, decodeModel } from '../../../src/core/onnx/index';
 import { modelWithNode, modelWithTensor } from './hostile/cases';
-import { cleanupTempDir, tempDir } from './hostile/oracle';
+import { cleanupTempDir, decodedBothWays } from './hostile/oracle';
 import { concat, lenField, strField, tag, varint, varintField } from './hostile/wire';
 
 test.after(cleanupTempDir);
@@ -42,22 +40,6 @@ function values(n: number, seed: number): bigint[] {
   return out;
 }
 
-/** Decodes `bytes` from memory and from a file (the reader's window is 64 KiB there); both must agree. */
-function decodeBoth(bytes: Uint8Array): ReturnType<typeof decodeModel> {
-  const fromMemory = decodeModel(new MemorySource(bytes, 'lists.onnx'));
-  const file = path.join(tempDir(), `lists-${bytes.length}.onnx`);
-  fs.writeFileSync(file, bytes);
-  const source = new FileSource(file);
-  try {
-    const fromFile = decodeModel(source);
-    assert.deepEqual(fromFile.model.graph, fromMemory.model.graph, 'a file decodes as its bytes in memory do');
-  } finally {
-    source.close();
-  }
-  assert.deepEqual(encodeModelToBytes(fromMemory), bytes, 'written back byte for byte');
-  return fromMemory;
-}
-
 test('attribute ints: unpacked entries, a packed run longer than the window, unpacked again, a second packed run', () => {
   const a = values(3, 1);
   const run1 = values(40_000, 2); // ~150 KB: past the 64 KiB window
@@ -76,7 +58,7 @@ test('attribute ints: unpacked entries, a packed run longer than the window, unp
       ]),
     ),
   );
-  const ints = decodeBoth(bytes).model.graph!.node[0]!.attribute[0]!.ints;
+  const ints = decodedBothWays(bytes).model.graph!.node[0]!.attribute[0]!.ints;
   const expected = [...a, ...run1, ...b, ...run2].map(asInt64);
   assert.equal(ints.length, expected.length);
   assert.deepEqual(ints, expected);
@@ -97,7 +79,7 @@ test('dims: unpacked entries and packed runs up to MAX_RANK values in all, 64-bi
       varintField(2, 1),
     ]),
   );
-  const dims = decodeBoth(bytes).model.graph!.initializer[0]!.dims;
+  const dims = decodedBothWays(bytes).model.graph!.initializer[0]!.dims;
   assert.deepEqual(dims, [...a, ...run1, ...b, ...run2].map(asInt64));
   assert.equal(dims.length, MAX_RANK);
 });
@@ -112,7 +94,7 @@ test('attribute ints and floats: long packed runs read to the same values', () =
       lenField(5, concat([strField(1, 'floats'), varintField(20, 6), lenField(7, floatBytes), tag(7, 5), [0, 0, 0x80, 0x3f]])),
     ]),
   );
-  const [ia, fa] = decodeBoth(bytes).model.graph!.node[0]!.attribute;
+  const [ia, fa] = decodedBothWays(bytes).model.graph!.node[0]!.attribute;
   assert.deepEqual(ia!.ints, [11, ...ints.map(asInt64)]);
   assert.deepEqual(fa!.floats, [...floats, 1]);
 });

@@ -178,12 +178,13 @@ export function cleanupTempDir(): void {
 }
 
 /**
- * The same bytes through a FileSource (positional reads, 64 KB window): same outcome as from
- * memory — the same error at the same offset, or a model equal to the in-memory decode, spans
- * included.
+ * `bytes` decoded from memory and through a FileSource (positional reads, 64 KiB window), as file
+ * `name` in the temporary folder: the two must agree (the same error message at the same offset
+ * and field path, or equal models, spans included). `withFileDecode` runs on the file's decode
+ * before its source is closed. Returns the outcome from memory (its source stays readable).
  */
-export function checkViaFile(bytes: Uint8Array): void {
-  const file = path.join(tempDir(), `case-${counter++}.onnx`);
+export function decodeBothWays(bytes: Uint8Array, name = `case-${counter++}.onnx`, withFileDecode?: (d: DecodedModel) => void): Outcome {
+  const file = path.join(tempDir(), name);
   fs.writeFileSync(file, bytes);
   try {
     const mem = decodeOutcome(new MemorySource(bytes, file), file);
@@ -194,16 +195,31 @@ export function checkViaFile(bytes: Uint8Array): void {
       if (!disk.ok && !mem.ok) {
         assert.equal(disk.error.message, mem.error.message);
         assert.equal(disk.error.offset, mem.error.offset);
+        assert.equal(disk.error.fieldPath, mem.error.fieldPath);
       } else if (disk.ok && mem.ok) {
         assert.deepStrictEqual(stripSource(disk.decoded), stripSource(mem.decoded));
-        checkDecoded(disk.decoded, file);
+        withFileDecode?.(disk.decoded);
       }
+      return mem;
     } finally {
       src.close();
     }
   } finally {
     fs.rmSync(file, { force: true });
   }
+}
+
+/** The hostile-input property through a file too: decodes as from memory, and a model passes checkDecoded. */
+export function checkViaFile(bytes: Uint8Array): void {
+  decodeBothWays(bytes, undefined, (d) => checkDecoded(d, d.file));
+}
+
+/** The model `bytes` decode to (from memory and from a file, which agree), written back byte for byte. */
+export function decodedBothWays(bytes: Uint8Array, name?: string): DecodedModel {
+  const out = decodeBothWays(bytes, name);
+  assert.ok(out.ok, out.ok ? '' : out.error.message);
+  assert.deepEqual(encodeModelToBytes(out.decoded), bytes, 'written back byte for byte');
+  return out.decoded;
 }
 
 function stripSource(d: DecodedModel): unknown {
