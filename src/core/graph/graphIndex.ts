@@ -137,11 +137,14 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
     expected: Math.min(outputCount + inputCount, outputCount + initializers.size + graph.input.length + outerScope.size),
     most: outputCount + inputCount,
   });
+  /** The id of each output of each node, in node order (-1 for ''), for `recent` below. */
+  const outIds = new Int32Array(outputCount);
   /** Per id of a name some node writes (the first ids), the first node that writes it. */
   const producer = new Int32Array(outputCount).fill(-1);
   const nodeNames = new NameIds({ expected: n });
   /** Per node-name id, the first node with that name. */
   const firstNamed = new Int32Array(n);
+  let q = 0;
   for (let i = 0; i < n; i++) {
     const node = nodes[i]!;
     if (node.name) {
@@ -156,8 +159,11 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
     const outs = node.output;
     for (let o = 0; o < outs.length; o++) {
       const out = outs[o]!;
-      if (out === '') continue;
-      const id = ids.add(out);
+      if (out === '') {
+        outIds[q++] = -1;
+        continue;
+      }
+      const id = (outIds[q++] = ids.add(out));
       const prev = producer[id]!;
       if (prev < 0) producer[id] = i;
       else if (problems.count('duplicate-tensor-producer')) {
@@ -184,7 +190,17 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   const indegree = new Int32Array(n);
   /** Per node, the number of reads of what it writes; made into the offsets of `dependents` below. */
   const dependentStart = new Int32Array(n + 1);
+  /**
+   * Names met lately, by a key of a few of their characters (quickKey): in slot `key & mask`, the
+   * key and id + 1 (0 for none). Filled as the reads go through the nodes, with what each node
+   * read and wrote: most reads are of a name written or read a few nodes before, mostly the very
+   * same string, then not hashed again. The key is compared first: another name in the slot is
+   * then mostly told apart without reading it (a cache miss where millions of names are read).
+   */
+  const recent = new Int32Array(2 * RECENT_SLOTS);
+  const names = ids.names;
   let k = 0;
+  q = 0;
   for (let i = 0; i < n; i++) {
     const ins = reads(i);
     const explicit = nodes[i]!.input.length;
@@ -194,7 +210,16 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
         readIds[k++] = -1;
         continue;
       }
-      const id = ids.add(inp);
+      const key = quickKey(inp);
+      const slot = (key & (RECENT_SLOTS - 1)) << 1;
+      const seen = recent[slot + 1]! - 1;
+      let id: number;
+      if (seen >= 0 && recent[slot] === key && names[seen] === inp) id = seen;
+      else {
+        id = ids.add(inp);
+        recent[slot] = key;
+        recent[slot + 1] = id + 1;
+      }
       readIds[k++] = id;
       if (consumerStart[id]!++ === 0) readOrder[readNames++] = id;
       const p = producerOf(id);
@@ -209,6 +234,15 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
         const where = j < explicit ? '' : ' in a subgraph';
         problems.add('dangling-input', `${label(graph, i)} reads '${inp}'${where}, which no node, initializer or graph input defines`, [i], inp);
       }
+    }
+    const outs = nodes[i]!.output;
+    for (let o = 0; o < outs.length; o++) {
+      const id = outIds[q++]!;
+      if (id < 0) continue;
+      const key = quickKey(outs[o]!);
+      const slot = (key & (RECENT_SLOTS - 1)) << 1;
+      recent[slot] = key;
+      recent[slot + 1] = id + 1;
     }
   }
   for (const o of graph.output) {
@@ -286,6 +320,24 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
     topoOrder: order,
     problems: problems.finish(),
   };
+}
+
+/** Slots of buildGraphIndex's cache of recent names (a power of two). */
+const RECENT_SLOTS = 1 << 12;
+
+/**
+ * A key of `name` (not empty) from its length and six of its characters: cheap next to hashing
+ * every character. Names that share a cache slot only displace each other.
+ */
+function quickKey(name: string): number {
+  const n = name.length;
+  let h = Math.imul(n ^ name.charCodeAt(n - 1), 0x01000193);
+  h = Math.imul(h ^ name.charCodeAt(n >> 1), 0x01000193);
+  h = Math.imul(h ^ name.charCodeAt(n >> 2), 0x01000193);
+  h = Math.imul(h ^ name.charCodeAt((n * 3) >> 2), 0x01000193);
+  h = Math.imul(h ^ name.charCodeAt((n * 7) >> 3), 0x01000193);
+  h = Math.imul(h ^ name.charCodeAt(n >> 3), 0x01000193);
+  return h ^ (h >>> 16);
 }
 
 /**

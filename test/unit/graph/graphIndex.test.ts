@@ -380,6 +380,28 @@ describe('buildGraphIndex against a plain reference on random graphs', () => {
       }
     });
   }
+
+  test('names of one length that differ in one character each keep their own producer and consumers', () => {
+    // The index looks a read up first in a small cache keyed by a few characters: these names
+    // share keys, and each read must still find its own name.
+    const base = 'abcdefghijklmnopqrstuvwxyz0123456789ABCD';
+    const names = [base, ...Array.from(base, (_, at) => `${base.slice(0, at)}_${base.slice(at + 1)}`)];
+    const r = rng(7);
+    const pick = (): string => names[Math.floor(r() * names.length)]!;
+    const g = decodeGraph({
+      initializer: [{ name: names[3]!, dims: [1], dataType: 1, floatData: [1] }],
+      node: [
+        ...names.slice(0, 20).map((name) => ({ opType: 'Op', input: [pick(), pick()], output: [name] })),
+        ...Array.from({ length: 200 }, (_, i) => ({ opType: 'Op', input: [pick(), pick(), pick()], output: i % 9 ? [] : [pick()] })),
+      ],
+    });
+    const idx = buildGraphIndex(g);
+    const ref = reference(g);
+    assert.deepEqual([...idx.producer], ref.producer);
+    assert.deepEqual([...idx.consumers].map(([k, v]) => [k, [...v]]), ref.consumers);
+    assert.deepEqual(idx.problems.filter((p) => p.kind === 'dangling-input').map((p) => [p.tensor, p.nodes[0]]), ref.dangling);
+    for (const name of names) assert.deepEqual(idx.consumers.get(name), new Map(ref.consumers).get(name), name);
+  });
 });
 
 describe('buildGraphIndex on real models', () => {
