@@ -447,14 +447,25 @@ export class WireReader {
       const table = (this.strings ??= new StringTable());
       let high = 0;
       if (table.on) {
-        // FNV-1a over the bytes, and whether they are all ASCII, in one pass.
-        let hash = 0x811c9dc5 | 0;
-        for (let i = rel; i < rel + len; i++) {
+        // The hash (FNV-1a in two lanes, even and odd bytes, so that the multiplications of one
+        // lane do not wait for the other's), and whether the bytes are all ASCII, in one pass.
+        let h0 = 0x811c9dc5 | 0;
+        let h1 = len;
+        const pairs = rel + (len & ~1);
+        let i = rel;
+        for (; i < pairs; i += 2) {
+          const b0 = buf[i]!;
+          const b1 = buf[i + 1]!;
+          high |= b0 | b1;
+          h0 = Math.imul(h0 ^ b0, 0x01000193);
+          h1 = Math.imul(h1 ^ b1, 0x01000193);
+        }
+        if (i < rel + len) {
           const b = buf[i]!;
           high |= b;
-          hash = Math.imul(hash ^ b, 0x01000193);
+          h0 = Math.imul(h0 ^ b, 0x01000193);
         }
-        if (high < 0x80) return table.get(buf, rel, len, hash);
+        if (high < 0x80) return table.get(buf, rel, len, Math.imul(h0 ^ (h1 >>> 15), 0x01000193) ^ h1);
       } else {
         for (let i = rel; i < rel + len; i++) high |= buf[i]!;
         if (high < 0x80) return latin1(buf, rel, len);
