@@ -8,7 +8,8 @@
  * defines is a dangling read of that node.
  *
  * Inside, every tensor name a node reads or writes gets an integer id (NameIds, sized up front: one
- * hash lookup per name occurrence), and producers, consumer
+ * hash lookup per name written, and per name read unless a small cache of the names met lately
+ * has it), and producers, consumer
  * lists (CSR: offsets + one flat list), dependents and in-degrees are typed arrays. `producer` and
  * `consumers` are read-only Map views over those arrays; a consumer list is made when first asked
  * for.
