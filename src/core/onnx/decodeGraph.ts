@@ -6,21 +6,28 @@
  */
 import { DAttribute, DGraph, DNode, DTensorAnnotation } from './decodedMessages';
 import type { Attribute, Graph, Int64, Node, SparseTensor, StringStringEntry, Tensor, TensorAnnotation, TypeProto, ValueInfo } from './model';
-import { appended, ATTRIBUTE_WEIGHT, BYTES_WEIGHT, type Ctx, NODE_WEIGHT } from './decodeContext';
+import { appended, ATTRIBUTE_WEIGHT, BYTES_WEIGHT, type Collector, type Ctx, NODE_WEIGHT } from './decodeContext';
 import { expectWire, i32, i64, repeatedFloat, repeatedInt64, str, stringEntry } from './decodeFields';
 import { decodeTensor, sparseTensor, typeProto, valueInfo } from './decodeTensors';
 import { WireType } from './wire/reader';
 
+/**
+ * The collectors of a message's repeated fields that usually stay empty are taken from the context
+ * when their field first occurs (`?? c.list()`), not for every message: an attribute holds one value
+ * field of its nine, and a file can hold millions of attributes. Collectors are a stack; one taken in
+ * the middle of a message sits above those the nested messages before it took and gave back.
+ */
 export function attribute(c: Ctx, end: number): Attribute {
   const r = c.r;
   const m: Attribute = new DAttribute(r.pos, end);
-  const floats = c.list<number>();
-  const ints = c.list<Int64>();
-  const strings = c.list<Uint8Array>();
-  const tensors = c.list<Tensor>();
-  const graphs = c.list<Graph>();
-  const sparseTensors = c.list<SparseTensor>();
-  const typeProtos = c.list<TypeProto>();
+  let taken = 0;
+  let floats: Collector<number> | undefined;
+  let ints: Collector<Int64> | undefined;
+  let strings: Collector<Uint8Array> | undefined;
+  let tensors: Collector<Tensor> | undefined;
+  let graphs: Collector<Graph> | undefined;
+  let sparseTensors: Collector<SparseTensor> | undefined;
+  let typeProtos: Collector<TypeProto> | undefined;
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
@@ -30,36 +37,78 @@ export function attribute(c: Ctx, end: number): Attribute {
       case 4: c.field = 's'; expectWire(r, key, WireType.LEN, 's'); m.s = r.bytes(end); break;
       case 5: m.t = decodeTensor(c, c.sub(key, end, 't'), m.t); break;
       case 6: m.g = graph(c, c.sub(key, end, 'g'), m.g); break;
-      case 7: repeatedFloat(c, key, end, 'floats', floats, m); break;
-      case 8: repeatedInt64(c, key, end, 'ints', ints, m); break;
+      case 7:
+        if (!floats) {
+          floats = c.list<number>();
+          taken++;
+        }
+        repeatedFloat(c, key, end, 'floats', floats, m);
+        break;
+      case 8:
+        if (!ints) {
+          ints = c.list<Int64>();
+          taken++;
+        }
+        repeatedInt64(c, key, end, 'ints', ints, m);
+        break;
       case 9: {
         c.field = 'strings';
         expectWire(r, key, WireType.LEN, 'strings');
         const b = r.bytes(end);
         c.charge(b.length ? BYTES_WEIGHT : 1);
+        if (!strings) {
+          strings = c.list<Uint8Array>();
+          taken++;
+        }
         strings.add(b);
         break;
       }
-      case 10: tensors.add(decodeTensor(c, c.sub(key, end, 'tensors', tensors.n))); break;
-      case 11: graphs.add(graph(c, c.sub(key, end, 'graphs', graphs.n))); break;
+      case 10:
+        if (!tensors) {
+          tensors = c.list<Tensor>();
+          taken++;
+        }
+        tensors.add(decodeTensor(c, c.sub(key, end, 'tensors', tensors.n)));
+        break;
+      case 11:
+        if (!graphs) {
+          graphs = c.list<Graph>();
+          taken++;
+        }
+        graphs.add(graph(c, c.sub(key, end, 'graphs', graphs.n)));
+        break;
       case 13: m.docString = str(c, key, end, 'doc_string'); break;
       case 14: m.tp = typeProto(c, c.sub(key, end, 'tp'), m.tp); break;
-      case 15: typeProtos.add(typeProto(c, c.sub(key, end, 'type_protos'))); break;
+      case 15:
+        if (!typeProtos) {
+          typeProtos = c.list<TypeProto>();
+          taken++;
+        }
+        typeProtos.add(typeProto(c, c.sub(key, end, 'type_protos')));
+        break;
       case 20: m.type = i32(c, key, end, 'type'); break;
       case 21: m.refAttrName = str(c, key, end, 'ref_attr_name'); break;
       case 22: m.sparseTensor = sparseTensor(c, c.sub(key, end, 'sparse_tensor'), m.sparseTensor); break;
-      case 23: sparseTensors.add(sparseTensor(c, c.sub(key, end, 'sparse_tensors'))); break;
+      case 23:
+        if (!sparseTensors) {
+          sparseTensors = c.list<SparseTensor>();
+          taken++;
+        }
+        sparseTensors.add(sparseTensor(c, c.sub(key, end, 'sparse_tensors')));
+        break;
       default: c.unknownField(r, 'AttributeProto', key, end);
     }
   }
-  if (floats.n) m.floats = floats.take();
-  if (ints.n) m.ints = c.takeInts(ints);
-  if (strings.n) m.strings = strings.take();
-  if (tensors.n) m.tensors = tensors.take();
-  if (graphs.n) m.graphs = graphs.take();
-  if (sparseTensors.n) m.sparseTensors = sparseTensors.take();
-  if (typeProtos.n) m.typeProtos = typeProtos.take();
-  c.release(7);
+  if (taken > 0) {
+    if (floats?.n) m.floats = floats.take();
+    if (ints?.n) m.ints = c.takeInts(ints);
+    if (strings?.n) m.strings = strings.take();
+    if (tensors?.n) m.tensors = tensors.take();
+    if (graphs?.n) m.graphs = graphs.take();
+    if (sparseTensors?.n) m.sparseTensors = sparseTensors.take();
+    if (typeProtos?.n) m.typeProtos = typeProtos.take();
+    c.release(taken);
+  }
   c.leave();
   return m;
 }
@@ -67,30 +116,61 @@ export function attribute(c: Ctx, end: number): Attribute {
 export function node(c: Ctx, end: number): Node {
   const r = c.r;
   const m: Node = new DNode(r.pos, end);
-  const input = c.list<string>();
-  const output = c.list<string>();
-  const attributes = c.list<Attribute>();
-  const metadataProps = c.list<StringStringEntry>();
+  let taken = 0;
+  let input: Collector<string> | undefined;
+  let output: Collector<string> | undefined;
+  let attributes: Collector<Attribute> | undefined;
+  let metadataProps: Collector<StringStringEntry> | undefined;
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
-      case 1: input.add(str(c, key, end, 'input')); break;
-      case 2: output.add(str(c, key, end, 'output')); break;
+      case 1: {
+        const s = str(c, key, end, 'input');
+        if (!input) {
+          input = c.list<string>();
+          taken++;
+        }
+        input.add(s);
+        break;
+      }
+      case 2: {
+        const s = str(c, key, end, 'output');
+        if (!output) {
+          output = c.list<string>();
+          taken++;
+        }
+        output.add(s);
+        break;
+      }
       case 3: m.name = str(c, key, end, 'name'); break;
       case 4: m.opType = str(c, key, end, 'op_type'); break;
-      case 5: attributes.add(attribute(c, c.sub(key, end, 'attribute', attributes.n, ATTRIBUTE_WEIGHT))); break;
+      case 5:
+        if (!attributes) {
+          attributes = c.list<Attribute>();
+          taken++;
+        }
+        attributes.add(attribute(c, c.sub(key, end, 'attribute', attributes.n, ATTRIBUTE_WEIGHT)));
+        break;
       case 6: m.docString = str(c, key, end, 'doc_string'); break;
       case 7: m.domain = str(c, key, end, 'domain'); break;
       case 8: m.overload = str(c, key, end, 'overload'); break;
-      case 9: metadataProps.add(stringEntry(c, c.sub(key, end, 'metadata_props'))); break;
+      case 9:
+        if (!metadataProps) {
+          metadataProps = c.list<StringStringEntry>();
+          taken++;
+        }
+        metadataProps.add(stringEntry(c, c.sub(key, end, 'metadata_props')));
+        break;
       default: c.unknownField(r, 'NodeProto', key, end);
     }
   }
-  m.input = input.take();
-  m.output = output.take();
-  m.attribute = attributes.take();
-  if (metadataProps.n) m.metadataProps = metadataProps.take();
-  c.release(4);
+  if (taken > 0) {
+    if (input) m.input = input.take();
+    if (output) m.output = output.take();
+    if (attributes) m.attribute = attributes.take();
+    if (metadataProps?.n) m.metadataProps = metadataProps.take();
+    c.release(taken);
+  }
   c.leave();
   return m;
 }
