@@ -197,9 +197,14 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
    * read and wrote: most reads are of a name written or read a few nodes before, mostly the very
    * same string, then not hashed again. The key is compared first: another name in the slot is
    * then mostly told apart without reading it (a cache miss where millions of names are read).
+   * Where it has fewer than one read in eight (a crafted graph's distinct names), reads skip it
+   * for a while (`skip`), then try it again.
    */
   const recent = new Int32Array(2 * RECENT_SLOTS);
   const names = ids.names;
+  let tried = 0;
+  let found = 0;
+  let skip = 0;
   let k = 0;
   q = 0;
   for (let i = 0; i < n; i++) {
@@ -211,15 +216,26 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
         readIds[k++] = -1;
         continue;
       }
-      const key = quickKey(inp);
-      const slot = (key & (RECENT_SLOTS - 1)) << 1;
-      const seen = recent[slot + 1]! - 1;
       let id: number;
-      if (seen >= 0 && recent[slot] === key && names[seen] === inp) id = seen;
-      else {
+      if (skip > 0) {
+        skip--;
         id = ids.add(inp);
-        recent[slot] = key;
-        recent[slot + 1] = id + 1;
+      } else {
+        const key = quickKey(inp);
+        const slot = (key & (RECENT_SLOTS - 1)) << 1;
+        const seen = recent[slot + 1]! - 1;
+        if (seen >= 0 && recent[slot] === key && names[seen] === inp) {
+          id = seen;
+          found++;
+        } else {
+          id = ids.add(inp);
+          recent[slot] = key;
+          recent[slot + 1] = id + 1;
+        }
+        if (++tried === RECENT_SLOTS) {
+          if (found * 8 < tried) skip = RECENT_SKIP;
+          tried = found = 0;
+        }
       }
       readIds[k++] = id;
       if (consumerStart[id]!++ === 0) readOrder[readNames++] = id;
@@ -325,6 +341,8 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
 
 /** Slots of buildGraphIndex's cache of recent names (a power of two). */
 const RECENT_SLOTS = 1 << 12;
+/** Reads that skip the cache after RECENT_SLOTS reads of which it had fewer than one in eight. */
+const RECENT_SKIP = 1 << 16;
 
 /**
  * A key of `name` (not empty) from its length and six of its characters: cheap next to hashing

@@ -402,6 +402,28 @@ describe('buildGraphIndex against a plain reference on random graphs', () => {
     assert.deepEqual(idx.problems.filter((p) => p.kind === 'dangling-input').map((p) => [p.tensor, p.nodes[0]]), ref.dangling);
     for (const name of names) assert.deepEqual(idx.consumers.get(name), new Map(ref.consumers).get(name), name);
   });
+
+  test('after thousands of reads of distinct names (the cache of recent names then skipped), reads still find their names', () => {
+    const r = rng(11);
+    const undefinedNames = Array.from({ length: 6000 }, (_, i) => `u${i}`);
+    const g = decodeGraph({
+      initializer: [{ name: 'w', dims: [1], dataType: 1, floatData: [1] }],
+      node: [
+        { opType: 'Op', input: ['w'], output: ['p0'] },
+        { opType: 'Op', input: undefinedNames, output: ['p1'] },
+        ...Array.from({ length: 300 }, (_, i) => ({
+          opType: 'Op',
+          input: [`p${i % 3}`, undefinedNames[Math.floor(r() * 6000)]!, `u${i % 7}`, 'w', i % 5 ? `p${i + 1}` : ''],
+          output: [`p${i + 2}`],
+        })),
+      ],
+    });
+    const idx = buildGraphIndex(g);
+    const ref = reference(g);
+    assert.deepEqual([...idx.producer], ref.producer);
+    assert.deepEqual([...idx.consumers].map(([k, v]) => [k, [...v]]), ref.consumers);
+    assert.deepEqual(idx.problems.filter((p) => p.kind === 'dangling-input').map((p) => [p.tensor, p.nodes[0]]), ref.dangling);
+  });
 });
 
 describe('buildGraphIndex on real models', () => {
