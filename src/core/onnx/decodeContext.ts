@@ -283,6 +283,16 @@ export class Ctx {
     this.top -= count;
   }
 
+  /** How many collectors are in use: those a message takes lie above the depth at its start. */
+  get depth(): number {
+    return this.top;
+  }
+
+  /** Give back the collectors taken since the depth was `depth`. */
+  releaseTo(depth: number): void {
+    this.top = depth;
+  }
+
   /**
    * After a failure: drop what was decoded so far. (A thrown error's stack trace keeps the receivers
    * of its frames, this context and the reader among them, until the trace is formatted.)

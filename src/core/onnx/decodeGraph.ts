@@ -20,7 +20,7 @@ import { WireType } from './wire/reader';
 export function attribute(c: Ctx, end: number): Attribute {
   const r = c.r;
   const m: Attribute = new DAttribute(r.pos, end);
-  let taken = 0;
+  const depth = c.depth;
   let floats: Collector<number> | undefined;
   let ints: Collector<Int64> | undefined;
   let strings: Collector<Uint8Array> | undefined;
@@ -38,68 +38,40 @@ export function attribute(c: Ctx, end: number): Attribute {
       case 5: m.t = decodeTensor(c, c.sub(key, end, 't'), m.t); break;
       case 6: m.g = graph(c, c.sub(key, end, 'g'), m.g); break;
       case 7:
-        if (!floats) {
-          floats = c.list<number>();
-          taken++;
-        }
-        repeatedFloat(c, key, end, 'floats', floats, m);
+        repeatedFloat(c, key, end, 'floats', (floats ??= c.list<number>()), m);
         break;
       case 8:
-        if (!ints) {
-          ints = c.list<Int64>();
-          taken++;
-        }
-        repeatedInt64(c, key, end, 'ints', ints, m);
+        repeatedInt64(c, key, end, 'ints', (ints ??= c.list<Int64>()), m);
         break;
       case 9: {
         c.field = 'strings';
         expectWire(r, key, WireType.LEN, 'strings');
         const b = r.bytes(end);
         c.charge(b.length ? BYTES_WEIGHT : 1);
-        if (!strings) {
-          strings = c.list<Uint8Array>();
-          taken++;
-        }
-        strings.add(b);
+        (strings ??= c.list<Uint8Array>()).add(b);
         break;
       }
       case 10:
-        if (!tensors) {
-          tensors = c.list<Tensor>();
-          taken++;
-        }
-        tensors.add(decodeTensor(c, c.sub(key, end, 'tensors', tensors.n)));
+        (tensors ??= c.list<Tensor>()).add(decodeTensor(c, c.sub(key, end, 'tensors', tensors.n)));
         break;
       case 11:
-        if (!graphs) {
-          graphs = c.list<Graph>();
-          taken++;
-        }
-        graphs.add(graph(c, c.sub(key, end, 'graphs', graphs.n)));
+        (graphs ??= c.list<Graph>()).add(graph(c, c.sub(key, end, 'graphs', graphs.n)));
         break;
       case 13: m.docString = str(c, key, end, 'doc_string'); break;
       case 14: m.tp = typeProto(c, c.sub(key, end, 'tp'), m.tp); break;
       case 15:
-        if (!typeProtos) {
-          typeProtos = c.list<TypeProto>();
-          taken++;
-        }
-        typeProtos.add(typeProto(c, c.sub(key, end, 'type_protos')));
+        (typeProtos ??= c.list<TypeProto>()).add(typeProto(c, c.sub(key, end, 'type_protos')));
         break;
       case 20: m.type = i32(c, key, end, 'type'); break;
       case 21: m.refAttrName = str(c, key, end, 'ref_attr_name'); break;
       case 22: m.sparseTensor = sparseTensor(c, c.sub(key, end, 'sparse_tensor'), m.sparseTensor); break;
       case 23:
-        if (!sparseTensors) {
-          sparseTensors = c.list<SparseTensor>();
-          taken++;
-        }
-        sparseTensors.add(sparseTensor(c, c.sub(key, end, 'sparse_tensors')));
+        (sparseTensors ??= c.list<SparseTensor>()).add(sparseTensor(c, c.sub(key, end, 'sparse_tensors')));
         break;
       default: c.unknownField(r, 'AttributeProto', key, end);
     }
   }
-  if (taken > 0) {
+  if (c.depth > depth) {
     if (floats?.n) m.floats = floats.take();
     if (ints?.n) m.ints = c.takeInts(ints);
     if (strings?.n) m.strings = strings.take();
@@ -107,7 +79,7 @@ export function attribute(c: Ctx, end: number): Attribute {
     if (graphs?.n) m.graphs = graphs.take();
     if (sparseTensors?.n) m.sparseTensors = sparseTensors.take();
     if (typeProtos?.n) m.typeProtos = typeProtos.take();
-    c.release(taken);
+    c.releaseTo(depth);
   }
   c.leave();
   return m;
@@ -116,7 +88,7 @@ export function attribute(c: Ctx, end: number): Attribute {
 export function node(c: Ctx, end: number): Node {
   const r = c.r;
   const m: Node = new DNode(r.pos, end);
-  let taken = 0;
+  const depth = c.depth;
   let input: Collector<string> | undefined;
   let output: Collector<string> | undefined;
   let attributes: Collector<Attribute> | undefined;
@@ -124,52 +96,28 @@ export function node(c: Ctx, end: number): Node {
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
-      case 1: {
-        const s = str(c, key, end, 'input');
-        if (!input) {
-          input = c.list<string>();
-          taken++;
-        }
-        input.add(s);
-        break;
-      }
-      case 2: {
-        const s = str(c, key, end, 'output');
-        if (!output) {
-          output = c.list<string>();
-          taken++;
-        }
-        output.add(s);
-        break;
-      }
+      case 1: (input ??= c.list<string>()).add(str(c, key, end, 'input')); break;
+      case 2: (output ??= c.list<string>()).add(str(c, key, end, 'output')); break;
       case 3: m.name = str(c, key, end, 'name'); break;
       case 4: m.opType = str(c, key, end, 'op_type'); break;
       case 5:
-        if (!attributes) {
-          attributes = c.list<Attribute>();
-          taken++;
-        }
-        attributes.add(attribute(c, c.sub(key, end, 'attribute', attributes.n, ATTRIBUTE_WEIGHT)));
+        (attributes ??= c.list<Attribute>()).add(attribute(c, c.sub(key, end, 'attribute', attributes.n, ATTRIBUTE_WEIGHT)));
         break;
       case 6: m.docString = str(c, key, end, 'doc_string'); break;
       case 7: m.domain = str(c, key, end, 'domain'); break;
       case 8: m.overload = str(c, key, end, 'overload'); break;
       case 9:
-        if (!metadataProps) {
-          metadataProps = c.list<StringStringEntry>();
-          taken++;
-        }
-        metadataProps.add(stringEntry(c, c.sub(key, end, 'metadata_props')));
+        (metadataProps ??= c.list<StringStringEntry>()).add(stringEntry(c, c.sub(key, end, 'metadata_props')));
         break;
       default: c.unknownField(r, 'NodeProto', key, end);
     }
   }
-  if (taken > 0) {
+  if (c.depth > depth) {
     if (input) m.input = input.take();
     if (output) m.output = output.take();
     if (attributes) m.attribute = attributes.take();
     if (metadataProps?.n) m.metadataProps = metadataProps.take();
-    c.release(taken);
+    c.releaseTo(depth);
   }
   c.leave();
   return m;
