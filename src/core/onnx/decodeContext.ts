@@ -5,9 +5,9 @@
  * DecodeOptions in decode.ts). The interning of short names is the wire reader's (wire/reader.ts).
  */
 import { getHeapStatistics } from 'node:v8';
-import { ModelTooLargeError } from './errors';
+import { DecoderLimitError, ModelTooLargeError } from './errors';
 import { addOccurrence, EMPTY } from './decodedMessages';
-import type { Int64, UnknownFieldStats } from './model';
+import type { Dimension, Int64, UnknownFieldStats } from './model';
 import { WireReader, WireType } from './wire/reader';
 import { expectWire } from './decodeFields';
 
@@ -34,6 +34,14 @@ export const BYTES_WEIGHT = 8;
 const SHARED_INTS_LENGTH = 4;
 const SHARED_INT_MAX = 1023;
 const SHARED_LISTS = 4096;
+
+/**
+ * The most dimensions a tensor (`dims`) or a shape (`dim`) may have here. ONNX sets no limit, but no
+ * framework makes tensors of such rank (NumPy allows 64, 32 before 2.0; TensorRT 8). Past it the decode
+ * stops at once (Ctx.rankError), so that a crafted shape of millions of entries costs nothing (it
+ * would otherwise be millions of numbers or Dimension messages, and a summary printing them).
+ */
+export const MAX_RANK = 1024;
 
 /** The object budget's floor, so that small files never meet it. */
 const MIN_OBJECT_WEIGHT = 1 << 22;
@@ -140,6 +148,8 @@ export class Ctx {
   private readonly heapAtStart: number;
   /** The shared small integer lists of this decode (see takeInts), by their values packed in one number. */
   private readonly sharedInts = new Map<number, Int64[]>();
+  /** The shared shape dimensions of this decode (see sharedDimension in decodeTensors.ts), by dim_value + 1 (0: the empty one). */
+  readonly sharedDims = new Map<number, Dimension>();
 
   constructor(
     readonly r: WireReader,
@@ -197,6 +207,18 @@ export class Ctx {
         `counting a node ${NODE_WEIGHT}, an attribute ${ATTRIBUTE_WEIGHT}, another message (a dimension, a value info, ...) ${MESSAGE_WEIGHT}, an attribute string ${BYTES_WEIGHT}, ` +
         `and a name, a list or a data span 1; real models stay under half of it. The decode stopped at byte ${at}, in ${where}. ` +
         `The limit keeps a crafted file from taking time and memory out of proportion to its size; it does not mean the file is malformed`,
+    );
+  }
+
+  /** A DecoderLimitError: `field` has more than MAX_RANK entries (the entry whose value starts at `at` is one too many). */
+  rankError(at: number, field: string): DecoderLimitError {
+    this.field = field;
+    const max = grouped(MAX_RANK);
+    return new DecoderLimitError(
+      this.r.file,
+      at,
+      this.path(),
+      `'${field}' has more than ${max} entries: QDQ Studio reads tensors and shapes of rank up to ${max} (no framework makes higher ranks: NumPy allows 64, TensorRT 8)`,
     );
   }
 

@@ -3,7 +3,6 @@
  * (StringStringEntryProto, OperatorSetIdProto): the building blocks of the message decoders.
  */
 import { DOperatorSetId, DStringStringEntry, SourceData } from './decodedMessages';
-import { DecoderLimitError } from './errors';
 import type { DataRef, Int64, MessageBase, OperatorSetId, StringStringEntry } from './model';
 import type { Collector, Ctx } from './decodeContext';
 import { type WireReader, WireType } from './wire/reader';
@@ -48,7 +47,7 @@ const RESERVE_BYTES = 4096;
 
 /**
  * Repeated int64, accepting both packed and unpacked encodings. `room` (for a tensor's `dims`): how
- * many more values the field may have under MAX_RANK; more is a DecoderLimitError at the entry that
+ * many more values the field may have under MAX_RANK; more is a DecoderLimitError (Ctx.rankError) at the entry that
  * goes past it, and a packed run whose length alone proves it (over 10 bytes per value still
  * allowed) is refused before any of its values is read.
  */
@@ -58,36 +57,19 @@ export function repeatedInt64(c: Ctx, key: number, end: number, field: string, o
   c.field = field;
   const at = r.pos;
   if (wt === WireType.VARINT) {
-    if (out.n >= room) throw tooManyValues(c, at, field);
+    if (out.n >= room) throw c.rankError(at, field);
     out.add(r.int64(end));
   } else if (wt === WireType.LEN) {
     notePacked(m, key);
     const stop = r.lengthDelimited(end);
-    if (room !== Infinity && (stop - r.pos > 10 * (room - out.n) || out.n + r.varintsIn(stop) > room)) throw tooManyValues(c, at, field);
-    if (stop - r.pos >= RESERVE_BYTES) out.reserve(r.varintsIn(stop));
+    const bytes = stop - r.pos;
+    // At most 10 bytes per value: a run longer than that for its room is refused unread.
+    if (bytes > 10 * (room - out.n)) throw c.rankError(at, field);
+    const count = room !== Infinity || bytes >= RESERVE_BYTES ? r.varintsIn(stop) : 0;
+    if (out.n + count > room) throw c.rankError(at, field);
+    if (bytes >= RESERVE_BYTES) out.reserve(count);
     while (r.pos < stop) out.add(r.int64(stop));
   } else throw r.error(`field '${field}' has wire type ${wt}, expected 0 or 2`);
-}
-
-/**
- * The most dimensions a tensor (`dims`) or a shape (`dim`) may have here. ONNX sets no limit, but no
- * framework makes tensors of such rank (NumPy allows 64, 32 before 2.0; TensorRT 8). Past it the decode
- * stops at once, so that a crafted shape of millions of entries costs nothing (it would otherwise
- * be millions of numbers or Dimension messages, and a summary printing them).
- */
-export const MAX_RANK = 1024;
-
-/** A DecoderLimitError: `field` has more than MAX_RANK entries (the entry whose value starts at `at` is one too many). */
-export function tooManyValues(c: Ctx, at: number, field: string): DecoderLimitError {
-  const max = MAX_RANK;
-  c.field = field;
-  return new DecoderLimitError(
-    c.r.file,
-    at,
-    c.path(),
-    `'${field}' has more than ${max.toLocaleString('en-US')} entries: QDQ Studio reads tensors and shapes of rank up to ${max.toLocaleString('en-US')} ` +
-      `(no framework makes higher ranks: NumPy allows 64, TensorRT 8)`,
-  );
 }
 
 /** Repeated float (fixed32), packed or unpacked. */

@@ -9,8 +9,8 @@
  */
 import { DDimension, DElemType, DMapType, DSparseTensor, DTensor, DTensorSegment, DTensorShape, DTensorType, DTypeProto, DValueInfo } from './decodedMessages';
 import type { Dimension, Int64, SparseTensor, StringStringEntry, Tensor, TensorShape, TypeProto, ValueInfo } from './model';
-import { appended, type Ctx } from './decodeContext';
-import { dataRef, expectWire, i32, i64, MAX_RANK, repeatedInt64, str, stringEntry, tooManyValues } from './decodeFields';
+import { appended, type Ctx, MAX_RANK } from './decodeContext';
+import { dataRef, expectWire, i32, i64, repeatedInt64, str, stringEntry } from './decodeFields';
 import { WireType } from './wire/reader';
 
 export function decodeTensor(c: Ctx, end: number, into?: Tensor): Tensor {
@@ -88,13 +88,11 @@ export function sparseTensor(c: Ctx, end: number, into?: SparseTensor): SparseTe
   return m;
 }
 
-/** Dimensions shared within a decode, per decode: by dim_value + 1 (0: the empty dimension). */
-const sharedDims = new WeakMap<Ctx, Map<number, Dimension>>();
 /** At most this many distinct shared dimensions per decode (values past it get their own). */
 const SHARED_DIMS = 4096;
 
 /**
- * A frozen Dimension shared by every dimension of the decode whose content is exactly the same
+ * A frozen Dimension shared by every dimension of the decode (Ctx.sharedDims) whose content is exactly the same
  * bytes: none (an unknown dimension), or a dim_value below 2^21 in its shortest varint (`08 vv`).
  * Other content (a dim_param, a denotation, a longer or padded varint, an unknown field) gets a
  * message of its own. Reads the content (the reader at its start, `stop` its end) as the general
@@ -114,8 +112,7 @@ function sharedDimension(c: Ctx, stop: number): Dimension | undefined {
     if (typeof v !== 'number' || v < 0 || v >= 1 << 21 || r.pos !== start + len || len !== 1 + (v < 0x80 ? 1 : v < 0x4000 ? 2 : 3)) return undefined;
     value = v;
   }
-  let byValue = sharedDims.get(c);
-  if (!byValue) sharedDims.set(c, (byValue = new Map()));
+  const byValue = c.sharedDims;
   const known = byValue.get(value + 1);
   if (known) return known;
   if (byValue.size >= SHARED_DIMS) return undefined;
@@ -132,7 +129,7 @@ function tensorShape(c: Ctx, end: number, into?: TensorShape): TensorShape {
   while (r.pos < end) {
     const key = r.tag(end);
     if (key >>> 3 === 1) {
-      if (dims.n + m.dim.length >= MAX_RANK) throw tooManyValues(c, r.pos, 'dim');
+      if (dims.n + m.dim.length >= MAX_RANK) throw c.rankError(r.pos, 'dim');
       const stop = c.sub(key, end, 'dim', dims.n);
       const start = r.pos;
       // The usual dimension, a small dim_value alone or nothing at all, is one shared message.

@@ -4,7 +4,7 @@ export * from './errors';
 export * from './byteSource';
 export * from './dataTypes';
 export { decodeModel, type DecodedModel, type DecodeOptions } from './decode';
-export { MAX_RANK } from './decodeFields';
+export { MAX_RANK } from './decodeContext';
 export { encodeModel, encodeModelToBytes, type Chunk } from './encode';
 export { abandonSaves, FileSource, openModelFile, saveModelFile, saveTextFile, type SaveResult } from './modelFile';
 export { dataFileClash, sameFile } from './saveTarget';

@@ -17,7 +17,7 @@
  * dimension that is a small dim_value alone (or empty) is one frozen `Dimension` shared by every
  * shape of the decode with the same bytes: to change a shape, assign `shape.dim` a new array with
  * new Dimension objects where they change (then `markDirty(shape)`); a shared one refuses writes.
- * A tensor's `dims` and a shape's `dim` hold at most MAX_RANK entries (decodeFields.ts).
+ * A tensor's `dims` and a shape's `dim` hold at most MAX_RANK entries (decodeContext.ts).
  */
 
 /** int64 values: a number when it is a safe integer, else a bigint (so re-encoding is exact). */
