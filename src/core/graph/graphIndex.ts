@@ -177,17 +177,13 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   const written = ids.size;
   const producerOf = (id: number): number => (id < written ? producer[id]! : -1);
 
-  // Reads: the id of every input occurrence (-1 for ''), consumer counts, dependents and in-degrees.
+  // Reads: the id of every input occurrence (-1 for ''), dependents and in-degrees. A name no node
+  // writes gets its id when first read if it is defined elsewhere (an initializer, a graph input, an
+  // outer scope); a name nothing defines (a dangling read, a listed problem) is given one after all
+  // reads, when it is known how many there are (see `dangling` below).
   const readIds = new Int32Array(inputCount);
-  /** Per id, its number of reads; made into the consumer lists' offsets below (no copy of it). */
-  const consumerStart = new Int32Array(outputCount + inputCount + 1);
-  /** Ids in the order they were first read (the iteration order of `consumers`). */
-  const readOrder = new Int32Array(inputCount);
-  let readNames = 0;
   /** Whether any name is defined other than by a node. */
   const elsewhere = initializers.size + graphInputs.size + outerScope.size > 0;
-  /** Per id, for names nobody produces: 0 not yet checked, 1 defined elsewhere, 2 dangling. */
-  const definedState = new Uint8Array(outputCount + inputCount);
   const indegree = new Int32Array(n);
   /** Per node, the number of reads of what it writes; made into the offsets of `dependents` below. */
   const dependentStart = new Int32Array(n + 1);
@@ -205,6 +201,12 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   let tried = 0;
   let found = 0;
   let skip = 0;
+  /**
+   * The hashes of the reads of names nothing defines, in read order (their place in `readIds`
+   * holds DANGLING until they get their ids). Grown by copying, up to the reads there are.
+   */
+  let dangling = new Int32Array(0);
+  let danglingCount = 0;
   let k = 0;
   q = 0;
   for (let i = 0; i < n; i++) {
@@ -216,40 +218,49 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
         readIds[k++] = -1;
         continue;
       }
-      let id: number;
-      if (skip > 0) {
-        skip--;
-        id = ids.add(inp);
-      } else {
-        const key = quickKey(inp);
+      let id = -1;
+      let key = 0;
+      if (skip > 0) skip--;
+      else {
+        key = quickKey(inp);
         const slot = (key & (RECENT_SLOTS - 1)) << 1;
         const seen = recent[slot + 1]! - 1;
         if (seen >= 0 && recent[slot] === key && names[seen] === inp) {
           id = seen;
           found++;
-        } else {
-          id = ids.add(inp);
-          recent[slot] = key;
-          recent[slot + 1] = id + 1;
         }
         if (++tried === RECENT_SLOTS) {
           if (found * 8 < tried) skip = RECENT_SKIP;
           tried = found = 0;
         }
       }
+      if (id < 0) {
+        const hash = ids.hash(inp);
+        id = ids.find(inp, hash);
+        if (id < 0) {
+          if (elsewhere && (initializers.has(inp) || graphInputs.has(inp) || outerScope.has(inp))) id = ids.insert(inp, hash);
+          else {
+            if (danglingCount === dangling.length) dangling = grown(dangling, danglingCount + inputCount - k);
+            dangling[danglingCount++] = hash;
+            readIds[k++] = DANGLING;
+            if (problems.count('dangling-input')) {
+              const where = j < explicit ? '' : ' in a subgraph';
+              problems.add('dangling-input', `${label(graph, i)} reads '${inp}'${where}, which no node, initializer or graph input defines`, [i], inp);
+            }
+            continue;
+          }
+        }
+        if (key !== 0) {
+          const slot = (key & (RECENT_SLOTS - 1)) << 1;
+          recent[slot] = key;
+          recent[slot + 1] = id + 1;
+        }
+      }
       readIds[k++] = id;
-      if (consumerStart[id]!++ === 0) readOrder[readNames++] = id;
       const p = producerOf(id);
       if (p >= 0) {
         indegree[i]!++;
         dependentStart[p]!++;
-        continue;
-      }
-      let state = definedState[id]!;
-      if (state === 0) state = definedState[id] = elsewhere && (initializers.has(inp) || graphInputs.has(inp) || outerScope.has(inp)) ? 1 : 2;
-      if (state === 2 && problems.count('dangling-input')) {
-        const where = j < explicit ? '' : ' in a subgraph';
-        problems.add('dangling-input', `${label(graph, i)} reads '${inp}'${where}, which no node, initializer or graph input defines`, [i], inp);
       }
     }
     const outs = nodes[i]!.output;
@@ -261,6 +272,35 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
       recent[slot] = key;
       recent[slot + 1] = id + 1;
     }
+  }
+  if (danglingCount > 0) {
+    // Ids for the names nothing defines, in read order, each hashed once (above). The table is sized
+    // for all of them at once: a crafted graph's 1.6 million distinct ones made it grow step by step,
+    // placing every name again each time, and the list of names be copied as often.
+    // Their slots are read ahead, PREFETCH at a time (NameIds.prefetch).
+    ids.reserve(danglingCount);
+    let d = 0;
+    let ahead = 0;
+    k = 0;
+    for (let i = 0; d < danglingCount; i++) {
+      const ins = reads(i);
+      for (let j = 0; j < ins.length; j++, k++) {
+        if (readIds[k] !== DANGLING) continue;
+        if (d === ahead) ahead = ids.prefetch(dangling, d, Math.min(danglingCount, d + PREFETCH));
+        readIds[k] = ids.insert(ins[j]!, dangling[d++]!);
+      }
+    }
+    ids.fit();
+  }
+
+  // Consumer counts per id, and the ids in the order they were first read (the iteration order of
+  // `consumers`).
+  const consumerStart = new Int32Array(ids.size + 1);
+  const readOrder = new Int32Array(Math.min(inputCount, ids.size));
+  let readNames = 0;
+  for (k = 0; k < inputCount; k++) {
+    const id = readIds[k]!;
+    if (id >= 0 && consumerStart[id]!++ === 0) readOrder[readNames++] = id;
   }
   for (const o of graph.output) {
     const id = ids.get(o.name);
@@ -337,6 +377,19 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
     topoOrder: order,
     problems: problems.finish(),
   };
+}
+
+/** Names nothing defines whose table slots are read ahead at a time (NameIds.prefetch). */
+const PREFETCH = 32;
+
+/** In buildGraphIndex's `readIds`, a read of a name nothing defines, until it gets its id. */
+const DANGLING = -2;
+
+/** `a` (full) copied into one four times longer, or `most` long when that is less (`most` > `a.length`). */
+function grown(a: Int32Array<ArrayBuffer>, most: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(Math.min(Math.max(16, a.length * 4), most));
+  b.set(a);
+  return b;
 }
 
 /** Slots of buildGraphIndex's cache of recent names (a power of two). */

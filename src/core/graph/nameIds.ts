@@ -10,7 +10,9 @@
  * while it stays within the size for `most` names (a crafted graph's 1.6 million names nobody
  * defines were rehashed about twice in all when doubling from 16 slots, a quarter of its indexing). Should
  * probing ever get long there (names crafted to collide), it goes back to a Map for good: slower,
- * never quadratic.
+ * never quadratic. A caller that learns it is about to add many names (the graph index's names
+ * nobody defines, added after its reads) can `reserve` room for them: the table is then sized
+ * once and the names go into an array made at that size, not one grown (and copied) step by step.
  */
 
 /** Names kept in a Map before moving to the table (by default). */
@@ -21,8 +23,14 @@ const MAX_PROBES = 64;
 export class NameIds {
   /** Keeps this class's shape alive between indexings (see WireReader.shapeAnchor in the ONNX layer). */
   static readonly shapeAnchor = new NameIds({ expected: 0 });
-  /** Name of each id. */
-  readonly names: string[] = [];
+  /**
+   * Name of each id (`size` of them). Read it after adding: `reserve` replaces it with a longer
+   * array whose unused tail is cut off again by `fit`.
+   */
+  names: string[] = [];
+  private count = 0;
+  /** What `prefetch` read, folded (never used otherwise). */
+  private prefetched = 0;
   private hashes = new Int32Array(0);
   /** id + 1, or 0 when empty. */
   private slots = new Int32Array(0);
@@ -57,7 +65,7 @@ export class NameIds {
   }
 
   get size(): number {
-    return this.names.length;
+    return this.count;
   }
 
   /** Slots of the table (0 while in a Map); for tests. */
@@ -74,11 +82,16 @@ export class NameIds {
 
   /** The id of `name`, or -1. */
   get(name: string): number {
+    return this.map ? (this.map.get(name) ?? -1) : this.find(name, this.hash(name));
+  }
+
+  /** The id of `name` whose `hash` is given, or -1. */
+  find(name: string, hash: number): number {
     if (this.map) return this.map.get(name) ?? -1;
     const slots = this.slots;
     const mask = slots.length - 1;
     const names = this.names;
-    let i = this.hash(name) & mask;
+    let i = hash & mask;
     for (let probe = 0; probe < MAX_PROBES; probe++) {
       const e = slots[i]!;
       if (e === 0 || names[e - 1] === name) return e - 1;
@@ -89,41 +102,91 @@ export class NameIds {
 
   /** The id of `name`, adding it when new. */
   add(name: string): number {
+    return this.map ? this.addToMap(name) : this.insert(name, this.hash(name));
+  }
+
+  /** The id of `name` whose `hash` is given, adding it when new. */
+  insert(name: string, hash: number): number {
     if (this.map) return this.addToMap(name);
-    const h = this.hash(name);
     const slots = this.slots;
     const mask = slots.length - 1;
     const names = this.names;
     const hashes = this.hashes;
-    let i = h & mask;
+    let i = hash & mask;
     for (let probe = 0; probe < MAX_PROBES; probe++) {
       const e = slots[i]!;
       if (e === 0) {
-        const id = names.length;
-        names.push(name);
+        const id = this.push(name);
         if (id === this.hashes.length) {
           const grown = new Int32Array(id * 2);
           grown.set(this.hashes);
           this.hashes = grown;
         }
-        this.hashes[id] = h;
+        this.hashes[id] = hash;
         slots[i] = id + 1;
-        if (names.length * 2 > slots.length) this.grow();
+        if (this.count * 2 > slots.length) this.grow();
         return id;
       }
       // Equal hashes first: a different name of the same length would be compared by its characters.
-      if (hashes[e - 1] === h && names[e - 1] === name) return e - 1;
+      if (hashes[e - 1] === hash && names[e - 1] === name) return e - 1;
       i = (i + 1) & mask;
     }
     this.toMap();
     return this.addToMap(name);
   }
 
+  /**
+   * Room for `more` names past `size`: the table (unless in a Map) and the list of names are made
+   * big enough now, so adding that many grows nothing. Call `fit` when done.
+   */
+  reserve(more: number): void {
+    const want = this.count + more;
+    if (want > this.names.length) {
+      const names = new Array<string>(want);
+      for (let id = 0; id < this.count; id++) names[id] = this.names[id]!;
+      this.names = names;
+    }
+    if (this.map) return;
+    if (want > this.hashes.length) {
+      const grown = new Int32Array(want);
+      grown.set(this.hashes.subarray(0, this.count));
+      this.hashes = grown;
+    }
+    if (slotsFor(want) > this.slots.length) this.grow(slotsFor(want));
+  }
+
+  /**
+   * Read the slots where the names of hashes[from..to) start their probes, and return `to`: called
+   * before inserting those names one by one, when they are new and many (a table of megabytes, each
+   * slot read a cache miss). These reads do not wait for each other (an insert waits for its own
+   * before the next one starts), so the misses overlap, and the inserts find the slots in the cache.
+   */
+  prefetch(hashes: Int32Array, from: number, to: number): number {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let x = 0;
+    for (let p = from; p < to; p++) x ^= slots[hashes[p]! & mask]!;
+    this.prefetched ^= x; // kept, so that the reads are not left out as unused
+    return to;
+  }
+
+  /** Cut the list of names to `size` after a `reserve`. */
+  fit(): void {
+    if (this.names.length > this.count) this.names.length = this.count;
+  }
+
+  /** Put `name` in the list of names (in the room `reserve` made when there is some); its id. */
+  private push(name: string): number {
+    const id = this.count++;
+    if (id < this.names.length) this.names[id] = name;
+    else this.names.push(name);
+    return id;
+  }
+
   private addToMap(name: string): number {
     let id = this.map!.get(name);
     if (id === undefined) {
-      id = this.names.length;
-      this.names.push(name);
+      id = this.push(name);
       this.map!.set(name, id);
       if (id + 1 === this.tableFrom && !this.gaveUp) this.toTable();
     }
@@ -131,7 +194,7 @@ export class NameIds {
   }
 
   private toTable(): void {
-    const count = this.names.length;
+    const count = this.count;
     this.hashes = new Int32Array(count * 2);
     for (let id = 0; id < count; id++) this.hashes[id] = this.hash(this.names[id]!);
     this.slots = new Int32Array(count * 2);
@@ -139,11 +202,11 @@ export class NameIds {
     this.grow();
   }
 
-  private grow(): void {
-    const size = this.slots.length * 4 <= this.mostSlots ? this.slots.length * 4 : this.slots.length * 2;
+  /** A bigger table (`size` slots, or the next step up), every name placed again. */
+  private grow(size = this.slots.length * 4 <= this.mostSlots ? this.slots.length * 4 : this.slots.length * 2): void {
     const slots = new Int32Array(size);
     const mask = slots.length - 1;
-    for (let id = 0; id < this.names.length; id++) {
+    for (let id = 0; id < this.count; id++) {
       let i = this.hashes[id]! & mask;
       let probe = 0;
       while (slots[i] !== 0) {
@@ -157,7 +220,7 @@ export class NameIds {
 
   private toMap(): void {
     const map = new Map<string, number>();
-    this.names.forEach((name, id) => map.set(name, id));
+    for (let id = 0; id < this.count; id++) map.set(this.names[id]!, id);
     this.map = map;
     this.gaveUp = true;
     this.slots = new Int32Array(0);

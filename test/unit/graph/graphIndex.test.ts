@@ -424,6 +424,40 @@ describe('buildGraphIndex against a plain reference on random graphs', () => {
     assert.deepEqual([...idx.consumers].map(([k, v]) => [k, [...v]]), ref.consumers);
     assert.deepEqual(idx.problems.filter((p) => p.kind === 'dangling-input').map((p) => [p.tensor, p.nodes[0]]), ref.dangling);
   });
+
+  test('names nothing defines, read many times among defined ones, get their ids after the reads and keep their consumers', () => {
+    // Dangling reads get their ids only after all reads (then in one go): repeats across nodes and
+    // within a node must meet the same id, in between reads of produced names, initializers and
+    // graph inputs first read after them; consumers keep the first-read order of all names.
+    const r = rng(23);
+    const undefinedNames = Array.from({ length: 1500 }, (_, i) => `x${(i * 7919) % 1500}`);
+    const g = decodeGraph({
+      input: [{ name: 'in' }],
+      initializer: Array.from({ length: 50 }, (_, i) => ({ name: `w${i}`, dims: [1], dataType: 1, floatData: [1] })),
+      node: Array.from({ length: 400 }, (_, i) => ({
+        opType: 'Op',
+        input: [
+          undefinedNames[Math.floor(r() * 1500)]!,
+          i > 0 ? `p${Math.floor(r() * i)}` : 'in',
+          `w${Math.floor(r() * 50)}`,
+          ...undefinedNames.slice((i * 13) % 1500, ((i * 13) % 1500) + 12),
+          i % 3 ? 'in' : '',
+          undefinedNames[i % 40]!,
+        ],
+        output: [`p${i}`],
+      })),
+    });
+    const idx = buildGraphIndex(g);
+    const ref = reference(g);
+    assert.ok(ref.dangling.length > 5000, 'thousands of dangling reads');
+    assert.deepEqual([...idx.producer], ref.producer);
+    assert.deepEqual([...idx.consumers].map(([k, v]) => [k, [...v]]), ref.consumers);
+    assert.equal(idx.consumers.size, ref.consumers.length);
+    const consumers = new Map(ref.consumers);
+    for (const name of [...undefinedNames, 'in', 'w3', 'p7', 'never']) assert.deepEqual(idx.consumers.get(name), consumers.get(name), name);
+    assert.deepEqual(idx.problems.filter((p) => p.kind === 'dangling-input').map((p) => [p.tensor, p.nodes[0]]), ref.dangling);
+    assertValidOrder(g, idx);
+  });
 });
 
 describe('buildGraphIndex on real models', () => {

@@ -84,3 +84,44 @@ test('told the most names it can get (most), the table quadruples up to their si
   assert.deepEqual(growth({ expected: 0, most: 100 }, 3000), [16, 64, 256, 512, 1024, 2048, 4096, 8192]);
   assert.deepEqual(growth({ expected: 1000, most: 3000 }, 3000), [2048, 8192]);
 });
+
+test('reserve, then insert with the hashes given: the same ids as add, no growing, and fit cuts the list of names', () => {
+  const names = Array.from({ length: 3000 }, (_, i) => `n${i % 2500}`); // 500 repeats
+  const distinct = [...new Set(names)];
+  const plain = new NameIds({ expected: 0 });
+  const want = names.map((n) => plain.add(n));
+  for (const before of [0, 7, 300]) {
+    const ids = new NameIds({ expected: 0, seed: 99 });
+    for (const n of distinct.slice(0, before)) ids.add(n);
+    const slots = ids.slotCount;
+    ids.reserve(names.length);
+    assert.ok(ids.slotCount > slots && ids.slotCount >= 2 * (before + names.length), `before ${before}: sized once`);
+    const sized = ids.slotCount;
+    const hashes = Int32Array.from(names, (n) => ids.hash(n));
+    for (let p = 0; p < names.length; p += 32) {
+      assert.equal(ids.prefetch(hashes, p, Math.min(names.length, p + 32)), Math.min(names.length, p + 32));
+      for (let q = p; q < Math.min(names.length, p + 32); q++) {
+        assert.equal(ids.find(names[q]!, hashes[q]!), want[q]! < ids.size ? want[q] : -1, names[q]);
+        assert.equal(ids.insert(names[q]!, hashes[q]!), want[q], names[q]);
+      }
+    }
+    assert.equal(ids.slotCount, sized, 'no growing after reserve');
+    ids.fit();
+    checkAll(ids, distinct);
+  }
+});
+
+test('reserve in a Map (names crafted to collide) keeps the ids', () => {
+  const seed = 4242;
+  const probe = new NameIds({ seed });
+  const colliding: string[] = [];
+  for (let i = 0; colliding.length < 100; i++) if ((probe.hash(`c${i}`) & 255) === 9) colliding.push(`c${i}`);
+  const ids = new NameIds({ expected: 100, seed });
+  for (const n of colliding) ids.add(n);
+  assert.ok(!ids.inTable);
+  ids.reserve(50);
+  const more = Array.from({ length: 50 }, (_, i) => `m${i}`);
+  for (const n of more) ids.insert(n, ids.hash(n));
+  ids.fit();
+  checkAll(ids, [...colliding, ...more]);
+});
