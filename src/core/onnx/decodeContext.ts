@@ -8,6 +8,7 @@ import { getHeapStatistics } from 'node:v8';
 import { DecoderLimitError, ModelTooLargeError } from './errors';
 import { addOccurrence, EMPTY } from './decodedMessages';
 import type { Dimension, Int64, UnknownFieldStats } from './model';
+import type { AttributeTable } from './attributeTable';
 import { WireReader, WireType } from './wire/reader';
 import { expectWire } from './decodeFields';
 
@@ -150,6 +151,8 @@ export class Ctx {
   private readonly sharedInts = new Map<number, Int64[]>();
   /** The shared shape dimensions of this decode (see sharedDimension in decodeTensors.ts), by dim_value + 1 (0: the empty one). */
   readonly sharedDims = new Map<number, Dimension>();
+  /** The shared attributes of this decode (attributeTable.ts), made at the first node attribute. */
+  sharedAttributes: AttributeTable | undefined = undefined;
 
   constructor(
     readonly r: WireReader,
@@ -195,6 +198,11 @@ export class Ctx {
     this.objects++;
     if ((this.weight += weight) > this.maxObjectWeight) this.overBudget();
     this.entry();
+  }
+
+  /** The weight charged so far (a shared attribute charges again what its decode charged). */
+  get charged(): number {
+    return this.weight;
   }
 
   private overBudget(): never {
@@ -321,6 +329,7 @@ export class Ctx {
    */
   drop(): void {
     this.collectors.length = 0;
+    this.sharedAttributes = undefined;
     this.r.dropStrings();
   }
 

@@ -10,6 +10,7 @@ import { appended, ATTRIBUTE_WEIGHT, BYTES_WEIGHT, type Collector, type Ctx, NOD
 import { expectWire, i32, i64, repeatedFloat, repeatedInt64, str, stringEntry } from './decodeFields';
 import { decodeTensor, sparseTensor, typeProto, valueInfo } from './decodeTensors';
 import { WireType } from './wire/reader';
+import { AttributeTable, LIST_SEED, mix, plainAttribute, SHARED_ATTRIBUTE_BYTES } from './attributeTable';
 
 /**
  * The collectors of a message's repeated fields that usually stay empty are taken from the context
@@ -85,6 +86,36 @@ export function attribute(c: Ctx, end: number): Attribute {
   return m;
 }
 
+/**
+ * A node's attribute (content [r.pos, end)): the decode's shared attribute with the same bytes when
+ * there is one, else decoded, and made a shared one when it may be (attributeTable.ts). Sets
+ * `c.sharedAttributes.last` to the shared attribute's id, or -1.
+ */
+function nodeAttribute(c: Ctx, end: number): Attribute {
+  const r = c.r;
+  const start = r.pos;
+  const table = (c.sharedAttributes ??= new AttributeTable(r.source));
+  if (end - start > SHARED_ATTRIBUTE_BYTES) {
+    const m = attribute(c, end);
+    table.last = -1; // after the decode: the nodes of a nested graph set it too
+    return m;
+  }
+  const id = table.find(start, end);
+  if (id >= 0) {
+    // The same bytes decode to the same value: not read again, but charged again.
+    const m = table.take(c, id);
+    r.pos = end;
+    c.leave();
+    return m;
+  }
+  const unknown = c.unknown.count;
+  const weight = c.charged;
+  const m = attribute(c, end);
+  if (plainAttribute(m) && c.unknown.count === unknown) table.add(m, c.charged - weight);
+  else table.last = -1;
+  return m;
+}
+
 export function node(c: Ctx, end: number): Node {
   const r = c.r;
   const m: Node = new DNode(r.pos, end);
@@ -93,6 +124,9 @@ export function node(c: Ctx, end: number): Node {
   let output: Collector<string> | undefined;
   let attributes: Collector<Attribute> | undefined;
   let metadataProps: Collector<StringStringEntry> | undefined;
+  // The hash of the attributes' shared ids (attributeTable.ts), while every attribute is a shared one.
+  let shared = true;
+  let listHash = LIST_SEED;
   while (r.pos < end) {
     const key = r.tag(end);
     switch (key >>> 3) {
@@ -100,9 +134,13 @@ export function node(c: Ctx, end: number): Node {
       case 2: (output ??= c.list<string>()).add(str(c, key, end, 'output')); break;
       case 3: m.name = str(c, key, end, 'name'); break;
       case 4: m.opType = str(c, key, end, 'op_type'); break;
-      case 5:
-        (attributes ??= c.list<Attribute>()).add(attribute(c, c.sub(key, end, 'attribute', attributes.n, ATTRIBUTE_WEIGHT)));
+      case 5: {
+        (attributes ??= c.list<Attribute>()).add(nodeAttribute(c, c.sub(key, end, 'attribute', attributes.n, ATTRIBUTE_WEIGHT)));
+        const id = c.sharedAttributes!.last;
+        if (id < 0) shared = false;
+        else listHash = mix(listHash, id);
         break;
+      }
       case 6: m.docString = str(c, key, end, 'doc_string'); break;
       case 7: m.domain = str(c, key, end, 'domain'); break;
       case 8: m.overload = str(c, key, end, 'overload'); break;
@@ -115,7 +153,7 @@ export function node(c: Ctx, end: number): Node {
   if (c.depth > depth) {
     if (input) m.input = input.take();
     if (output) m.output = output.take();
-    if (attributes) m.attribute = attributes.take();
+    if (attributes) m.attribute = shared ? c.sharedAttributes!.list(c, attributes, listHash) : attributes.take();
     if (metadataProps?.n) m.metadataProps = metadataProps.take();
     c.releaseTo(depth);
   }

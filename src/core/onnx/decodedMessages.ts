@@ -9,6 +9,8 @@
  *   field, assign a new array (and `markDirty`), never push into the decoded one;
  * - present repeated fields are arrays of exactly their length; short lists of small integers (an
  *   attribute's `ints`, a tensor's `dims`) are frozen arrays shared within a decode (Ctx.takeInts);
+ * - small attributes with the same bytes are one frozen message, and equal lists of them one frozen
+ *   node `attribute` array, within a decode (attributeTable.ts);
  * - a payload reference (`SourceData`) keeps its usual single field span as two numbers.
  * Fields a message may or may not have (`Attribute.i`, `Tensor.rawData`, ...) are added only when
  * present. Fields that are usually at their default (a node's `docString`, `domain`, `overload`,

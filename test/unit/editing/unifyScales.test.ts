@@ -137,7 +137,8 @@ describe('unify scales where the upsample quantizer is shared with the bottom-up
     // A Resize that does not commute (linear) is refused, naming why.
     const linear = shared();
     const resize = graphOf(linear).node.find((n) => n.name === '/model.6/Resize')!;
-    resize.attribute.find((x) => x.name === 'mode')!.s = new TextEncoder().encode('linear');
+    // A new attribute in a new list, as an edit makes it (decoded attributes may be shared, frozen).
+    resize.attribute = resize.attribute.map((x) => (x.name === 'mode' ? Object.assign(Object.create(Object.getPrototypeOf(x) as object) as typeof x, x, { s: new TextEncoder().encode('linear') }) : x));
     assert.throws(() => applyEdit(linear, { kind: 'unifyConcat', node: '/model.6/Resize' }), /\/model\.6\/Resize is a Resize in a mode that does not commute with Q\/DQ/);
   });
 });

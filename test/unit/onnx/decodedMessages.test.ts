@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeModel, encodeModelToBytes, markDirty, MemorySource, readTensorValues } from '../../../src/core/onnx/index';
+import { type Attribute, decodeModel, encodeModelToBytes, markDirty, MemorySource, readTensorValues } from '../../../src/core/onnx/index';
 import { bytesField, concatBytes, encodeModelProto, fixed32Field, onnx, varintField } from './protoHelpers';
 
 const A = onnx.AttributeProto.AttributeType;
@@ -15,14 +15,16 @@ const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const nums = (v: ArrayLike<number | bigint>): number[] => Array.from(v, Number);
 
 function twoConvs(): Uint8Array {
-  const conv = (name: string, input: string, output: string): onnx.INodeProto => ({
+  // Node b's attributes have a doc string, so that they are other bytes than a's: equal attributes
+  // are one shared message (attributeTable.ts), and these tests are about their lists.
+  const conv = (name: string, input: string, output: string, docString = ''): onnx.INodeProto => ({
     name, opType: 'Conv', input: [input, `${name}_w`], output: [output],
     attribute: [
-      { name: 'kernel_shape', type: A.INTS, ints: [3, 3] },
-      { name: 'pads', type: A.INTS, ints: [1, 1, 1, 1] },
-      { name: 'big', type: A.INTS, ints: [1, 2048] },
-      { name: 'negative', type: A.INTS, ints: [-1, 1] },
-      { name: 'long', type: A.INTS, ints: [1, 1, 1, 1, 1] },
+      { name: 'kernel_shape', type: A.INTS, ints: [3, 3], docString },
+      { name: 'pads', type: A.INTS, ints: [1, 1, 1, 1], docString },
+      { name: 'big', type: A.INTS, ints: [1, 2048], docString },
+      { name: 'negative', type: A.INTS, ints: [-1, 1], docString },
+      { name: 'long', type: A.INTS, ints: [1, 1, 1, 1, 1], docString },
     ],
   });
   const weight = (name: string): onnx.ITensorProto => ({ name, dims: [2, 2, 3, 3], dataType: FLOAT, rawData: new Uint8Array(2 * 2 * 9 * 4) });
@@ -31,7 +33,7 @@ function twoConvs(): Uint8Array {
     opsetImport: [{ domain: '', version: 17 }],
     graph: {
       name: 'g',
-      node: [conv('a', 'x', 'y'), conv('b', 'y', 'z')],
+      node: [conv('a', 'x', 'y'), conv('b', 'y', 'z', 'b')],
       initializer: [weight('a_w'), weight('b_w')],
     },
   });
@@ -57,8 +59,10 @@ test('editing a node whose ints are shared does not change another node', () => 
   assert.throws(() => (shared as number[]).push(5), TypeError);
   assert.equal(Reflect.set(shared, 0, 5), false); // (a plain write throws in strict code)
   assert.throws(() => (shared as number[]).sort(), TypeError);
-  a!.attribute[0]!.ints = [5, 5];
-  markDirty(a!.attribute[0]!);
+  // As an edit changes an attribute: a new one in a new list (a decoded one is frozen: attributeTable.ts).
+  const edited = Object.assign(Object.create(Object.getPrototypeOf(a!.attribute[0]!) as object) as Attribute, a!.attribute[0]!, { ints: [5, 5] });
+  markDirty(edited);
+  a!.attribute = a!.attribute.map((x, i) => (i === 0 ? edited : x));
   d.model.graph!.initializer[0]!.dims = [2, 2, 5, 5];
   markDirty(d.model.graph!.initializer[0]!);
   const again = decodeModel(new MemorySource(encodeModelToBytes(d), 'edited.onnx'));

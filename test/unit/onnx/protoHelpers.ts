@@ -23,15 +23,20 @@ export function markAllDirty(m: MessageBase): void {
   markDirty(m);
   for (const [key, value] of Object.entries(m)) {
     if (key.startsWith('$') || value === null || typeof value !== 'object') continue;
-    const list: unknown[] = Array.isArray(value) ? value : [value];
+    let list: unknown[] = Array.isArray(value) ? value : [value];
+    // A shared, frozen list (a node's attributes): replaced by a copy of its own, as an edit would.
+    if (Array.isArray(value) && Object.isFrozen(value) && value.length > 0) {
+      list = [...(value as unknown[])];
+      (m as unknown as Record<string, unknown>)[key] = list;
+    }
     for (let i = 0; i < list.length; i++) {
       let v = list[i];
       // Decoded messages keep their span as `$start`/`$end` (decodedMessages.ts); so does a payload reference, which is no message.
       if (v === null || typeof v !== 'object' || !('$start' in v) || v instanceof SourceData) continue;
-      // A shared, frozen message (a dimension): edited as an edit would, through a copy of its own.
+      // A shared, frozen message (a dimension, an attribute): edited as an edit would, through a copy of its own.
       if (Object.isFrozen(v)) {
         v = Object.assign(Object.create(Object.getPrototypeOf(v) as object) as object, v);
-        if (Array.isArray(value)) value[i] = v;
+        if (Array.isArray(value)) list[i] = v;
         else (m as unknown as Record<string, unknown>)[key] = v;
       }
       markAllDirty(v as MessageBase);

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import { makeTempDir } from '../../support/tempDir';
 import * as path from 'node:path';
 import {
-  type ByteSource, type DecodedModel, decodeModel, encodeModelToBytes, markDirty, MemorySource, ModelFileError,
+  type Attribute, type ByteSource, type DecodedModel, decodeModel, encodeModelToBytes, markDirty, MemorySource, ModelFileError,
   openModelFile, saveModelFile,
 } from '../../../src/core/onnx/index';
 import { main as qdq } from '../../../src/cli/qdq';
@@ -54,8 +54,9 @@ test('an edit changes only the edited node; every other message is copied verbat
   const d = decodeModel(new MemorySource(bytes, 'small.onnx'));
   const g = d.model.graph!;
   const conv = g.node.find((n) => n.opType === 'Conv')!;
-  conv.attribute.find((a) => a.name === 'pads')!.ints = [0, 0, 0, 0];
-  markDirty(conv.attribute.find((a) => a.name === 'pads')!);
+  // As an edit changes an attribute: a new one in a new list (decoded ones may be shared: attributeTable.ts).
+  conv.attribute = conv.attribute.map((a) => (a.name === 'pads' ? Object.assign(Object.create(Object.getPrototypeOf(a) as object) as Attribute, a, { ints: [0, 0, 0, 0], $dirty: true }) : a));
+  markDirty(conv);
   const out = encodeModelToBytes(d);
   const d2 = decodeModel(new MemorySource(out, 'edited.onnx'));
   const slice = (x: DecodedModel, s: { start: number; end: number }) => Buffer.from(x.source.read(s.start, s.end - s.start));

@@ -49,6 +49,16 @@ function* graphsOf(g: Graph, outer: ReadonlySet<string>): Generator<[Graph, Read
   }
 }
 
+/**
+ * A message or list the decode shares (frozen: equal shape dimensions, attributes, a node's attribute
+ * list) as a copy of its own, which can be marked dirty, as an edit would replace it; anything else as it is.
+ */
+function own(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null || !Object.isFrozen(v)) return v;
+  if (Array.isArray(v)) return v.some((e) => own(e) !== e) ? v.map(own) : v;
+  return '$span' in v ? Object.assign(Object.create(Object.getPrototypeOf(v) as object) as object, v) : v;
+}
+
 /** Mark every decoded message dirty so the encoder re-serialises all of it from the typed values. */
 function markAllDirty(x: unknown, seen = new Set<object>()): void {
   if (typeof x !== 'object' || x === null || x instanceof Uint8Array || seen.has(x)) return;
@@ -60,7 +70,12 @@ function markAllDirty(x: unknown, seen = new Set<object>()): void {
   const o = x as Record<string, unknown>;
   if ((o as { kind?: unknown }).kind === 'source' && 'fieldSpans' in o) return; // a DataRef
   if ('$span' in o) o.$dirty = true;
-  for (const [k, v] of Object.entries(o)) if (k !== '$span') markAllDirty(v, seen);
+  for (const [k, v] of Object.entries(o)) {
+    if (k === '$span') continue;
+    const w = own(v);
+    if (w !== v) o[k] = w;
+    markAllDirty(w, seen);
+  }
 }
 
 /**
