@@ -21,6 +21,15 @@ export function str(c: Ctx, key: number, end: number, field: string): string {
   return s;
 }
 
+/** A string field that may start `whole` (see WireReader.stringFrom): then a slice of it. */
+export function strFrom(c: Ctx, key: number, end: number, field: string, whole: string): string {
+  c.field = field;
+  expectWire(c.r, key, WireType.LEN, field);
+  const s = c.r.stringFrom(whole, end);
+  if (s !== '') c.charge();
+  return s;
+}
+
 export function i64(c: Ctx, key: number, end: number, field: string): Int64 {
   c.field = field;
   expectWire(c.r, key, WireType.VARINT, field);

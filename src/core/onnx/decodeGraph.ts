@@ -7,7 +7,7 @@
 import { DAttribute, DGraph, DNode, DTensorAnnotation } from './decodedMessages';
 import type { Attribute, Graph, Int64, Node, SparseTensor, StringStringEntry, Tensor, TensorAnnotation, TypeProto, ValueInfo } from './model';
 import { appended, ATTRIBUTE_WEIGHT, BYTES_WEIGHT, type Collector, type Ctx, NODE_WEIGHT } from './decodeContext';
-import { expectWire, i32, i64, repeatedFloat, repeatedInt64, str, stringEntry } from './decodeFields';
+import { expectWire, i32, i64, repeatedFloat, repeatedInt64, str, strFrom, stringEntry } from './decodeFields';
 import { decodeTensor, sparseTensor, typeProto, valueInfo } from './decodeTensors';
 import { WireType } from './wire/reader';
 import { AttributeTable, LIST_SEED, mix, plainAttribute, SHARED_ATTRIBUTE_BYTES } from './attributeTable';
@@ -132,7 +132,8 @@ export function node(c: Ctx, end: number): Node {
     switch (key >>> 3) {
       case 1: (input ??= c.list<string>()).add(str(c, key, end, 'input')); break;
       case 2: (output ??= c.list<string>()).add(str(c, key, end, 'output')); break;
-      case 3: m.name = str(c, key, end, 'name'); break;
+      // A node's name is mostly the start of its first output's (torch.onnx): then a slice of it.
+      case 3: m.name = output ? strFrom(c, key, end, 'name', output.items[0]!) : str(c, key, end, 'name'); break;
       case 4: m.opType = str(c, key, end, 'op_type'); break;
       case 5: {
         (attributes ??= c.list<Attribute>()).add(nodeAttribute(c, c.sub(key, end, 'attribute', attributes.n, ATTRIBUTE_WEIGHT)));

@@ -107,6 +107,12 @@ const INTERN_MAX_COLLISIONS = 4096;
 /** ...or when fewer than 1 in 8 of the strings in a window of this many were found (all distinct). */
 const INTERN_WINDOW = 1 << 16;
 
+/**
+ * V8 makes a substring of at least this many characters a slice (a reference into its parent) rather
+ * than a copy; shorter ones would be copied anyway (`WireReader.stringFrom`).
+ */
+const SLICE_MIN_CHARS = 13;
+
 /** Plain arrays of each length up to INTERN_MAX_BYTES, reused to make strings (faster than a subarray). */
 const charCodes: number[][] = [];
 
@@ -441,7 +447,32 @@ export class WireReader {
     const stop = this.lengthDelimited(end, path);
     const len = stop - this.pos;
     if (len === 0) return '';
+    return this.stringAt(this.take(len, path), len);
+  }
+
+  /**
+   * A string field that is often the start of `whole`, a string already made (a node's name and its
+   * first output: torch.onnx names them `/model.0/conv/Conv` and `/model.0/conv/Conv_output_0`).
+   * When its bytes are ASCII and the first characters of `whole`, it is `whole.slice`: V8 makes a
+   * slice of 13 characters or more a reference into `whole` (32 bytes) rather than a copy (16 bytes
+   * plus one per character), and no interning is tried for it. Otherwise the same as `string`.
+   */
+  stringFrom(whole: string, end: number, path?: string): string {
+    const stop = this.lengthDelimited(end, path);
+    const len = stop - this.pos;
+    if (len === 0) return '';
     const rel = this.take(len, path);
+    if (len >= SLICE_MIN_CHARS && len <= whole.length) {
+      const buf = this.buf;
+      let i = 0;
+      while (i < len && buf[rel + i] === whole.charCodeAt(i) && buf[rel + i]! < 0x80) i++;
+      if (i === len) return whole.slice(0, len);
+    }
+    return this.stringAt(rel, len);
+  }
+
+  /** The string of the `len` (> 0) bytes at `rel` in `buf`. */
+  private stringAt(rel: number, len: number): string {
     const buf = this.buf;
     if (len <= INTERN_MAX_BYTES) {
       const table = (this.strings ??= new StringTable());
