@@ -206,6 +206,8 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
    * holds DANGLING until they get their ids). Grown by copying, up to the reads there are.
    */
   let dangling = new Int32Array(0);
+  /** Per id, 1 for a name nothing defines that got its id while reading (the cache in use). */
+  const undefinedId = new Uint8Array(outputCount + inputCount);
   let danglingCount = 0;
   let k = 0;
   q = 0;
@@ -239,7 +241,11 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
         id = ids.find(inp, hash);
         if (id < 0) {
           if (elsewhere && (initializers.has(inp) || graphInputs.has(inp) || outerScope.has(inp))) id = ids.insert(inp, hash);
-          else {
+          else if (key !== 0) {
+            // The cache is in use (reads repeat names): an id now, so that the cache has it.
+            id = ids.insert(inp, hash);
+            undefinedId[id] = 1;
+          } else {
             if (danglingCount === dangling.length) dangling = grown(dangling, danglingCount + inputCount - k);
             dangling[danglingCount++] = hash;
             readIds[k++] = DANGLING;
@@ -261,6 +267,9 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
       if (p >= 0) {
         indegree[i]!++;
         dependentStart[p]!++;
+      } else if (undefinedId[id] === 1 && problems.count('dangling-input')) {
+        const where = j < explicit ? '' : ' in a subgraph';
+        problems.add('dangling-input', `${label(graph, i)} reads '${inp}'${where}, which no node, initializer or graph input defines`, [i], inp);
       }
     }
     const outs = nodes[i]!.output;
