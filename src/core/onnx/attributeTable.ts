@@ -20,12 +20,12 @@
  * frozen and refuse writes; its `s` and `strings` entries are byte arrays, which cannot be frozen:
  * never write into them either.
  *
- * The bytes are compared here, not decoded: from the source's own bytes (a MemorySource) or from a
- * window of this table's (other sources), so that the wire reader's window is left alone.
+ * The bytes are compared, not decoded, where the wire reader has them (`WireReader.peek`): nothing
+ * is read from the source twice.
  */
-import { type ByteSource, MemorySource } from './byteSource';
 import type { Collector, Ctx } from './decodeContext';
 import type { Attribute } from './model';
+import type { WireReader } from './wire/reader';
 
 /** Longer attributes are never shared (nor hashed). */
 export const SHARED_ATTRIBUTE_BYTES = 64;
@@ -36,14 +36,6 @@ const SHARED_ATTRIBUTE_LISTS = 4096;
 const SHARED_LIST_LENGTH = 16;
 /** Hash slots (a power of two, twice SHARED_ATTRIBUTES: probes stay short). */
 const SLOTS = 2 * SHARED_ATTRIBUTES;
-/**
- * The window read from a source that is not in memory: the full one when the attribute lies a little
- * past the last window (nodes follow each other: ~200 reads for the 50k-node model's 12 MB of
- * nodes), else a small one (after a jump over payloads).
- */
-const WINDOW = 64 * 1024;
-const SMALL_WINDOW = 4 * 1024;
-
 /** The start of a node's attribute-list hash (see `mix`). */
 export const LIST_SEED = 0x811c9dc5 | 0;
 
@@ -60,7 +52,7 @@ export function plainAttribute(a: Attribute): boolean {
 
 export class AttributeTable {
   /** Keeps this class's shape alive between decodes (see WireReader.shapeAnchor). */
-  static readonly shapeAnchor = new AttributeTable(new MemorySource(new Uint8Array(0), ''));
+  static readonly shapeAnchor = new AttributeTable();
   /** Entry index + 1 per slot (0: empty), open addressing. */
   private readonly slots = new Int32Array(SLOTS);
   private readonly hashes = new Int32Array(SHARED_ATTRIBUTES);
@@ -77,44 +69,16 @@ export class AttributeTable {
   private pendingSlot = -1;
   private pendingStart = -1;
 
-  private buf: Uint8Array;
-  private bufStart = 0;
-  private readonly memory: boolean;
-  private store: Uint8Array | undefined;
-
-  constructor(private readonly source: ByteSource) {
-    this.memory = source instanceof MemorySource;
-    this.buf = source instanceof MemorySource ? source.bytes : new Uint8Array(0);
-  }
-
-  /** Where bytes [start, end) of the source are in `buf` (-1: the source does not have them all). */
-  private at(start: number, end: number): number {
-    if (this.memory) return end <= this.buf.length ? start : -1;
-    const rel = start - this.bufStart;
-    if (rel >= 0 && end - this.bufStart <= this.buf.length) return rel;
-    const ahead = start - (this.bufStart + this.buf.length);
-    const want = Math.max(end - start, ahead >= 0 && ahead < WINDOW ? WINDOW : SMALL_WINDOW);
-    const src = this.source;
-    if (src.readInto) {
-      this.store ??= new Uint8Array(WINDOW);
-      if (want > this.store.length) this.store = new Uint8Array(want);
-      this.buf = this.store.subarray(0, src.readInto(start, this.store, want));
-    } else {
-      this.buf = src.read(start, want).slice();
-    }
-    this.bufStart = start;
-    return end - start <= this.buf.length ? 0 : -1;
-  }
-
   /**
    * The id of the shared attribute whose bytes are the source's [start, end), or -1 (then `add` may
    * make the attribute decoded from them a shared one).
    */
-  find(start: number, end: number): number {
+  find(r: WireReader, end: number): number {
     this.pendingSlot = -1;
-    const at = this.at(start, end);
+    const start = r.pos;
+    const at = r.peek(end);
     if (at < 0) return -1;
-    const buf = this.buf;
+    const buf = r.window;
     const len = end - start;
     let h = Math.imul(0x811c9dc5 ^ len, 0x01000193);
     for (let i = at; i < at + len; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
@@ -153,7 +117,7 @@ export class AttributeTable {
    * last `find` looked up, becomes a shared attribute, frozen with its lists, when the table has room;
    * `weight`: what its decode charged the budget. Sets `last`.
    */
-  add(a: Attribute, weight: number): void {
+  add(r: WireReader, a: Attribute, weight: number): void {
     const slot = this.pendingSlot;
     this.pendingSlot = -1;
     const start = (a as { $start?: number }).$start;
@@ -162,13 +126,15 @@ export class AttributeTable {
       this.last = -1;
       return;
     }
-    const at = this.at(start, end);
-    if (at < 0) {
+    // Its bytes are still in the reader's window unless the window moved on inside the attribute
+    // (then it is not shared: rare, and sharing only saves memory).
+    const at = start - r.windowStart;
+    if (at < 0 || end - r.windowStart > r.window.length) {
       this.last = -1;
       return;
     }
     const id = this.attributes.length;
-    this.bytes.push(this.buf.slice(at, at + end - start));
+    this.bytes.push(r.window.slice(at, at + end - start));
     this.hashes[id] = this.pendingHash;
     this.slots[slot] = id + 1;
     Object.freeze(a.floats);

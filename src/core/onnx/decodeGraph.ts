@@ -94,13 +94,13 @@ export function attribute(c: Ctx, end: number): Attribute {
 function nodeAttribute(c: Ctx, end: number): Attribute {
   const r = c.r;
   const start = r.pos;
-  const table = (c.sharedAttributes ??= new AttributeTable(r.source));
+  const table = (c.sharedAttributes ??= new AttributeTable());
   if (end - start > SHARED_ATTRIBUTE_BYTES) {
     const m = attribute(c, end);
     table.last = -1; // after the decode: the nodes of a nested graph set it too
     return m;
   }
-  const id = table.find(start, end);
+  const id = table.find(r, end);
   if (id >= 0) {
     // The same bytes decode to the same value: not read again, but charged again.
     const m = table.take(c, id);
@@ -111,7 +111,7 @@ function nodeAttribute(c: Ctx, end: number): Attribute {
   const unknown = c.unknown.count;
   const weight = c.charged;
   const m = attribute(c, end);
-  if (plainAttribute(m) && c.unknown.count === unknown) table.add(m, c.charged - weight);
+  if (plainAttribute(m) && c.unknown.count === unknown) table.add(r, m, c.charged - weight);
   else table.last = -1;
   return m;
 }

@@ -285,6 +285,28 @@ export class WireReader {
   }
 
   /**
+   * Where bytes [pos, stop) are in `window`, loaded as reading them would load them, without moving
+   * the cursor; -1 when the source ends before `stop`. For looking at a small message's bytes before
+   * decoding it (the shared attributes, attributeTable.ts), so nothing reads them from the source twice.
+   */
+  peek(stop: number): number {
+    const len = stop - this.pos;
+    this.ensure(len);
+    const rel = this.pos - this.bufStart;
+    return rel + len <= this.buf.length ? rel : -1;
+  }
+
+  /** The bytes in the window (`peek` positions point into it); they stay valid until the next read. */
+  get window(): Uint8Array {
+    return this.buf;
+  }
+
+  /** Where in the source the window starts. */
+  get windowStart(): number {
+    return this.bufStart;
+  }
+
+  /**
    * How many varints end in [pos, stop) (its bytes below 0x80), without moving the cursor: a packed
    * list's length before it is read. Loads the range into the window, as the list's reading would.
    */
