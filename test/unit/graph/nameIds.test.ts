@@ -16,6 +16,17 @@ function checkAll(ids: NameIds, names: string[]): void {
   assert.equal(ids.get('never added'), -1);
 }
 
+
+/** 100 names whose hashes (with `seed`) share one of 256 buckets, added to a NameIds: it gave up its table for a Map. */
+function collidingInMap(seed: number, bucket: number): { ids: NameIds; colliding: string[] } {
+  const probe = new NameIds({ seed });
+  const colliding: string[] = [];
+  for (let i = 0; colliding.length < 100; i++) if ((probe.hash(`c${i}`) & 255) === bucket) colliding.push(`c${i}`);
+  const ids = new NameIds({ expected: 100, seed });
+  for (const n of colliding) ids.add(n);
+  assert.ok(!ids.inTable);
+  return { ids, colliding };
+}
 test('ids are dense, in insertion order, and survive the move to the table', () => {
   const ids = new NameIds({ tableFrom: 256 });
   const names = Array.from({ length: 5000 }, (_, i) => `/model.${i % 37}/conv_${i}/output_0`);
@@ -53,13 +64,7 @@ test('sized up front (expected): in the table from the first name, ids the same 
     checkAll(ids, names);
   }
   // Crafted collisions still fall back to a Map.
-  const seed = 777;
-  const probe = new NameIds({ seed });
-  const colliding: string[] = [];
-  for (let i = 0; colliding.length < 100; i++) if ((probe.hash(`c${i}`) & 255) === 3) colliding.push(`c${i}`);
-  const ids = new NameIds({ expected: 100, seed });
-  for (const n of colliding) ids.add(n);
-  assert.ok(!ids.inTable);
+  const { ids, colliding } = collidingInMap(777, 3);
   checkAll(ids, colliding);
 });
 
@@ -112,13 +117,7 @@ test('reserve, then insert with the hashes given: the same ids as add, no growin
 });
 
 test('reserve in a Map (names crafted to collide) keeps the ids', () => {
-  const seed = 4242;
-  const probe = new NameIds({ seed });
-  const colliding: string[] = [];
-  for (let i = 0; colliding.length < 100; i++) if ((probe.hash(`c${i}`) & 255) === 9) colliding.push(`c${i}`);
-  const ids = new NameIds({ expected: 100, seed });
-  for (const n of colliding) ids.add(n);
-  assert.ok(!ids.inTable);
+  const { ids, colliding } = collidingInMap(4242, 9);
   ids.reserve(50);
   const more = Array.from({ length: 50 }, (_, i) => `m${i}`);
   for (const n of more) ids.insert(n, ids.hash(n));

@@ -28,7 +28,7 @@ import {
 } from './hostile/cases';
 import { MB, type Measured, describe as describeRun, measure } from './hostile/measure';
 import { graphModel, richModel, wideModel } from './hostile/models';
-import { checkBytes, checkViaFile, cleanupTempDir, decodeOutcome, tempDir } from './hostile/oracle';
+import { checkBytes, checkViaFile, cleanupTempDir, decodeOutcome, leastPassing, tempDir } from './hostile/oracle';
 import { concat, lenField, lengthPrefixes, modelWith, replaceVarint, strField, tag, topLevelFieldEnd, varint, varintField } from './hostile/wire';
 
 const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;
@@ -336,13 +336,7 @@ describe('hostile input: targeted cases', () => {
         return false;
       }
     };
-    let lo = 1;
-    let hi = 1 << 24;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (decodes(mid)) hi = mid;
-      else lo = mid + 1;
-    }
+    const lo = leastPassing(decodes, 1 << 24);
     assert.ok(decodes(lo) && !decodes(lo - 1));
     // Objects, not only messages: the builder model has thousands of names and lists besides its messages.
     assert.ok(lo > 1000, `${lo} objects`);

@@ -13,7 +13,7 @@ import {
   type Attribute, type DecodedModel, type Node, MemorySource, ModelTooLargeError, decodeModel, encodeModelToBytes, markDirty,
 } from '../../../src/core/onnx/index';
 import { applyEdit } from '../../../src/core/editing/index';
-import { cleanupTempDir, decodeBothWays, decodedBothWays } from './hostile/oracle';
+import { cleanupTempDir, decodeBothWays, decodedBothWays, leastPassing } from './hostile/oracle';
 import { markAllDirty } from './protoHelpers';
 import { concat, lenField, modelWith, strField, tag, varint, varintField } from './hostile/wire';
 
@@ -156,14 +156,7 @@ test('the object budget counts a shared attribute as if it had been decoded agai
         return false;
       }
     };
-    let lo = 1;
-    let hi = 1 << 20;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (decodes(mid)) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
+    return leastPassing(decodes, 1 << 20);
   };
   // 300 nodes with the same attributes, and 300 whose attributes all differ (values of the same sizes:
   // 2-byte varints), so that nothing is shared there.

@@ -240,3 +240,14 @@ export function decodedBothWays(bytes: Uint8Array, name?: string): DecodedModel 
 function stripSource(d: DecodedModel): unknown {
   return { model: d.model, file: d.file, unknownFields: d.unknownFields };
 }
+
+/** The smallest n in [1, hi] for which `ok(n)` holds, `ok` being monotone (false up to it, true from it on). */
+export function leastPassing(ok: (n: number) => boolean, hi: number): number {
+  let lo = 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ok(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
