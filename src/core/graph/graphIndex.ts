@@ -249,10 +249,7 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
             if (danglingCount === dangling.length) dangling = grown(dangling, danglingCount + inputCount - k);
             dangling[danglingCount++] = hash;
             readIds[k++] = DANGLING;
-            if (problems.count('dangling-input')) {
-              const where = j < explicit ? '' : ' in a subgraph';
-              problems.add('dangling-input', `${label(graph, i)} reads '${inp}'${where}, which no node, initializer or graph input defines`, [i], inp);
-            }
+            if (problems.count('dangling-input')) listDangling(problems, graph, i, inp, j >= explicit);
             continue;
           }
         }
@@ -268,8 +265,7 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
         indegree[i]!++;
         dependentStart[p]!++;
       } else if (undefinedId[id] === 1 && problems.count('dangling-input')) {
-        const where = j < explicit ? '' : ' in a subgraph';
-        problems.add('dangling-input', `${label(graph, i)} reads '${inp}'${where}, which no node, initializer or graph input defines`, [i], inp);
+        listDangling(problems, graph, i, inp, j >= explicit);
       }
     }
     const outs = nodes[i]!.output;
@@ -386,6 +382,12 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
     topoOrder: order,
     problems: problems.finish(),
   };
+}
+
+/** List node `i`'s read of `name`, which nothing defines (through a subgraph of the node: `implicit`). */
+function listDangling(problems: Problems, graph: Graph, i: number, name: string, implicit: boolean): void {
+  const where = implicit ? ' in a subgraph' : '';
+  problems.add('dangling-input', `${label(graph, i)} reads '${name}'${where}, which no node, initializer or graph input defines`, [i], name);
 }
 
 /** Names nothing defines whose table slots are read ahead at a time (NameIds.prefetch). */
