@@ -22,14 +22,23 @@
 //    code-server, cold and warm opens of the 250 MB 6k-node model, the 3.9 GB external-data one and
 //    yolov9t-qat (when present).
 // Then one table with medians and the targets next to them.
+//
+// The drivers of sections 2, 2b, 2c and the editing rows (scripts/bench/{measure,lint,hostile,edit,
+// fixAll}.ts) run bundled as the product's Node code is (scripts/nodeBundle.mjs, the options of
+// dist/extension.js and dist/cli.js), into .cache/bench/drivers/, then with plain `node`. Run through
+// `--import tsx` instead, each module is loaded on its own and every imported function is read
+// through an export getter: the decoder's hot loops ran up to 2.5x slower that way (hostile case
+// "2.5 M string_data entries between data_type entries": ~1,150 ms under tsx, ~450 ms bundled).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
 import { layoutSection } from './bench/layoutSection.mjs';
 import { openReadySection } from './bench/openReady.mjs';
 import { webviewSection } from './bench/webviewSection.mjs';
+import { nodeBundle } from './nodeBundle.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE_ROOT = path.join(REPO_ROOT, '.cache', 'bench');
@@ -61,6 +70,21 @@ function run(cmd, args, { capture = false, env } = {}) {
 }
 
 // ---- 1. models ---------------------------------------------------------------------------------
+
+const DRIVERS = ['measure', 'lint', 'hostile', 'edit', 'fixAll'];
+const DRIVER_DIR = path.join(CACHE_ROOT, 'drivers');
+let driversBuilt;
+
+/** The bundled bench driver `name` (one of DRIVERS), built once per bench run (see the top). */
+async function driver(name) {
+  driversBuilt ??= esbuild.build({
+    ...nodeBundle,
+    entryPoints: DRIVERS.map((d) => path.join(REPO_ROOT, 'scripts', 'bench', `${d}.ts`)),
+    outdir: DRIVER_DIR,
+  });
+  await driversBuilt;
+  return path.join(DRIVER_DIR, `${name}.js`);
+}
 
 function builderKey() {
   const h = createHash('sha256').update(MODELS_VERSION);
@@ -107,7 +131,7 @@ function sharedModels() {
 // ---- 2. measurements ---------------------------------------------------------------------------
 
 async function measure(file, { save = false, runs = RUNS, nodeFlags = [] } = {}) {
-  const args = ['--expose-gc', ...nodeFlags, '--import', 'tsx', 'scripts/bench/measure.ts', file, '--runs', String(runs)];
+  const args = ['--expose-gc', ...nodeFlags, await driver('measure'), file, '--runs', String(runs)];
   if (save) args.push('--save');
   const res = await run(process.execPath, args, { capture: true });
   const line = res.out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
@@ -152,7 +176,7 @@ async function lintSection(rows) {
   const out = [];
   for (const row of rows) {
     if (ONLY && !row.label.includes(ONLY)) continue;
-    const res = await run(process.execPath, ['--import', 'tsx', 'scripts/bench/lint.ts', row.path, '--runs', String(RUNS)], { capture: true });
+    const res = await run(process.execPath, [await driver('lint'), row.path, '--runs', String(RUNS)], { capture: true });
     const line = res.out.split('\n').find((l) => l.startsWith('BENCH_LINT '));
     if (res.code !== 0 || !line) {
       log(`lint ${row.label}: lint.ts exited with ${res.code}`);
@@ -174,12 +198,12 @@ const HOSTILE_MS = 1000;
 async function hostileSection() {
   const dir = fs.mkdtempSync(path.join((await import('node:os')).tmpdir(), 'qdq-bench-hostile-'));
   try {
-    const made = await run(process.execPath, ['--import', 'tsx', 'scripts/bench/hostile.ts', '--write', dir]);
+    const made = await run(process.execPath, [await driver('hostile'), '--write', dir]);
     if (made.code !== 0) return `not measured: hostile.ts --write exited with ${made.code}`;
     const out = [];
     for (const c of JSON.parse(fs.readFileSync(path.join(dir, 'cases.json'), 'utf8'))) {
       if (ONLY && !c.name.includes(ONLY)) continue;
-      const res = await run(process.execPath, ['--expose-gc', '--import', 'tsx', 'scripts/bench/hostile.ts', path.join(dir, c.file), '--runs', '3'], { capture: true });
+      const res = await run(process.execPath, ['--expose-gc', await driver('hostile'), path.join(dir, c.file), '--runs', '3'], { capture: true });
       const line = res.out.split('\n').find((l) => l.startsWith('BENCH_HOSTILE '));
       if (res.code !== 0 || !line) {
         log(`hostile ${c.name}: exited with ${res.code} (a crash, not a typed error)`);
@@ -282,7 +306,7 @@ async function main() {
       const small = /yolo-6k/.test(path.basename(row.path));
       const res = await run(
         process.execPath,
-        ['--import', 'tsx', 'scripts/bench/edit.ts', row.path, '--runs', String(RUNS), '--batch', ...(row.save || !small ? [] : ['--save']), ...(small ? [] : ['--unify'])],
+        [await driver('edit'), row.path, '--runs', String(RUNS), '--batch', ...(row.save || !small ? [] : ['--save']), ...(small ? [] : ['--unify'])],
         { capture: true },
       );
       const line = res.out.split('\n').find((l) => l.startsWith('BENCH_EDIT '));
@@ -303,7 +327,7 @@ async function main() {
   // 50k-node one (hundreds and thousands of fixes): search, apply of the batch, undo.
   if (!flag('--skip-fixall')) {
     for (const row of rows.filter((r) => /yolo-(6k-small|50k)/.test(path.basename(r.path)) && (!ONLY || r.label.includes(ONLY)))) {
-      const res = await run(process.execPath, ['--import', 'tsx', 'scripts/bench/fixAll.ts', row.path], { capture: true });
+      const res = await run(process.execPath, [await driver('fixAll'), row.path], { capture: true });
       const line = res.out.split('\n').find((l) => l.startsWith('BENCH_FIXALL '));
       if (res.code !== 0 || !line) log(`fix all ${row.label}: fixAll.ts exited with ${res.code}`);
       else {

@@ -3,6 +3,7 @@
 // the `qdq` CLI (Node), and the webview (browser). Output goes to dist/, the only code the VSIX ships.
 import * as esbuild from 'esbuild';
 import { chmodSync, mkdirSync } from 'node:fs';
+import { nodeBundle } from './nodeBundle.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -20,30 +21,24 @@ const common = {
 const builds = [
   {
     ...common,
+    ...nodeBundle,
     entryPoints: { extension: 'src/extension.ts' },
     outdir: 'dist',
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
     external: ['vscode'],
   },
   {
     ...common,
+    ...nodeBundle,
     entryPoints: { cli: 'src/cli/qdq.ts' },
     outdir: 'dist',
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
   },
   {
     // The numeric check's worker thread (src/numeric/worker.ts); onnxruntime-node is loaded at run time, never bundled.
     ...common,
+    ...nodeBundle,
     entryPoints: { numericWorker: 'src/numeric/worker.ts' },
     outdir: 'dist',
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
   },
   {
     ...common,
