@@ -22,7 +22,8 @@
  * shared attributes in the same order share one frozen `attribute` array (attributeTable.ts): to
  * change an attribute, assign `node.attribute` a new array with a new Attribute where it changes
  * (then `markDirty(node)`; the edit layer's `setAttributes` does), never write into a decoded
- * attribute, its lists, its `s` or `strings` bytes, or a node's attribute array.
+ * attribute, its lists, its `s` or `strings` bytes, or a node's attribute array. (Bytes of up to 64
+ * are views into a chunk shared with other such values: WireReader.bytes.)
  * A tensor's `dims` and a shape's `dim` hold at most MAX_RANK entries (decodeContext.ts).
  */
 

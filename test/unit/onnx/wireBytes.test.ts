@@ -1,7 +1,8 @@
 /**
- * Bytes fields (AttributeProto.s and .strings): each value is a copy of its bytes, a plain
- * Uint8Array of its own, whatever its length (short ones are copied byte by byte, longer ones in one
- * call: WireReader.bytes), from memory and from a file whose reader sees a 64 KiB window at a time.
+ * Bytes fields (AttributeProto.s and .strings): each value holds a copy of its bytes, never a view
+ * into the source's, whatever its length, from memory and from a file whose reader sees a 64 KiB
+ * window at a time. A value of up to 64 bytes is a view into a chunk that later short values share
+ * (WireReader.bytes); a longer one is a Uint8Array with a buffer of its own.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -32,26 +33,49 @@ test('attribute s and strings of 0 to 70,000 bytes read as copies of their bytes
   const file = path.join(tempDir(), 'bytes.onnx');
   fs.writeFileSync(file, bytes);
   const source = new FileSource(file);
-  const check = (d: DecodedModel): void => {
+  const check = (d: DecodedModel, sourceBytes?: Uint8Array): void => {
     const node = d.model.graph!.node[0]!;
     const got = [...node.attribute.slice(0, values.length).map((a) => a.s!), ...node.attribute[values.length]!.strings];
     assert.equal(got.length, 2 * values.length);
+    const short = got.filter((b) => b.length > 0 && b.length <= 64);
+    assert.equal(short.length, 2 * 5);
     got.forEach((b, i) => {
       const want = values[i % values.length]!;
       assert.equal(Object.getPrototypeOf(b), Uint8Array.prototype, `value ${i}`);
       assert.deepEqual(Array.from(b), Array.from(want), `value ${i} (${want.length} bytes)`);
-      if (b.length) assert.equal(b.byteLength, b.buffer.byteLength, `value ${i} is not a view into the file's bytes`);
+      if (b.length > 64) assert.equal(b.byteLength, b.buffer.byteLength, `value ${i} has a buffer of its own`);
+      else if (b.length) assert.equal(b.buffer, short[0]!.buffer, `value ${i} shares the chunk of short values`);
+      if (sourceBytes) assert.notEqual(b.buffer, sourceBytes.buffer, `value ${i} is not a view into the source's bytes`);
     });
-    // Each value is its own copy: changing one changes no other and not the source.
-    const [first, again] = [got[1]!, got[values.length + 1]!];
-    first[0] = first[0]! ^ 0xff;
-    assert.equal(again[0], values[1]![0]);
     assert.deepEqual(encodeModelToBytes(d), bytes, 'written back byte for byte');
+    if (sourceBytes) {
+      // Copies: clearing the source's bytes changes no value.
+      sourceBytes.fill(0);
+      got.forEach((b, i) => assert.deepEqual(Array.from(b), Array.from(values[i % values.length]!), `value ${i} after the source changed`));
+    }
   };
   try {
-    check(decodeModel(new MemorySource(bytes.slice(), 'bytes.onnx')));
+    const memory = bytes.slice();
+    check(decodeModel(new MemorySource(memory, 'bytes.onnx')), memory);
     check(decodeModel(source));
   } finally {
     source.close();
   }
+});
+
+test('a million short attribute strings fill chunk after chunk, each value its own bytes', () => {
+  // 1,000,000 values of 1 to 64 bytes (~32 MB) cross thousands of chunk boundaries.
+  const values = Array.from({ length: 1_000_000 }, (_, i) => pattern(1 + (i % 64), i));
+  const bytes = modelWithNode(lenField(5, concat([strField(1, 'many'), varintField(20, 8), ...values.map((v) => lenField(9, v))])));
+  const d = decodeModel(new MemorySource(bytes, 'many.onnx'), { maxObjectWeight: 1e8 });
+  const got = d.model.graph!.node[0]!.attribute[0]!.strings;
+  assert.equal(got.length, values.length);
+  const buffers = new Set<ArrayBufferLike>();
+  got.forEach((b, i) => {
+    const want = values[i]!;
+    if (b.length !== want.length || b.some((x, k) => x !== want[k])) assert.fail(`value ${i}: ${Array.from(b)} instead of ${Array.from(want)}`);
+    buffers.add(b.buffer);
+  });
+  assert.ok(buffers.size > 1000 && buffers.size < got.length / 100, `${buffers.size} buffers for ${got.length} values`);
+  assert.deepEqual(encodeModelToBytes(d), bytes, 'written back byte for byte');
 });
