@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildGraphIndex, summarizeModel } from '../../../src/core/graph/index';
-import { type DecodedModel, decodeModel, encodeModelToBytes, markDirty, MemorySource, readTensorValues } from '../../../src/core/onnx/index';
+import { type Attribute, type DecodedModel, type Tensor, decodeModel, encodeModelToBytes, markDirty, MemorySource, readTensorValues } from '../../../src/core/onnx/index';
 import { makeTempDir } from '../../support/tempDir';
 import { bytesField, concatBytes, markAllDirty, onnx, varintField } from './protoHelpers';
 
@@ -241,10 +241,17 @@ describe('singular message fields that occur more than once are merged, as proto
         markDirty(i);
       }),
       // The split tensor itself edited (so written once from its fields).
+      // The attribute is a small one, shared and frozen (attributeTable.ts): edited as an edit would,
+      // through copies of its own of the attribute and its tensor.
       tensorEdit: edited(tensor, (d) => {
-        const t = d.model.graph!.node[0]!.attribute[0]!.t!;
+        const n = d.model.graph!.node[0]!;
+        const a = n.attribute[0]!;
+        assert.ok(Object.isFrozen(a));
+        const t = Object.assign(Object.create(Object.getPrototypeOf(a.t) as object) as Tensor, a.t);
+        n.attribute = [Object.assign(Object.create(Object.getPrototypeOf(a) as object) as Attribute, a, { t }), ...n.attribute.slice(1)];
         t.docString = 'edited';
         markDirty(t);
+        markDirty(n);
       }),
       tensorAllDirty: edited(tensor, (d) => markAllDirty(d.model)),
       typeNodeEdit: edited(type, (d) => {

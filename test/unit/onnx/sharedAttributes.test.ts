@@ -1,19 +1,24 @@
 /**
  * Node attributes whose content is exactly the same bytes are one frozen Attribute per decode, and
  * nodes whose attributes are the same shared ones in the same order share one frozen `attribute`
- * array (attributeTable.ts): a 50,000-node model repeats ~20 attributes 26,000 times. Attributes
- * with nested messages (tensors, graphs), unknown fields or over 64 bytes keep their own message;
+ * array (attributeTable.ts): a 50,000-node model repeats ~20 attributes 26,000 times, and a small
+ * Constant `value` tensor 5,500 times. Attributes with nested messages (graphs; tensors stored
+ * externally or with segment, metadata or unknown fields), unknown fields or over 64 bytes keep their own message;
  * past 4,096 distinct ones nothing new is shared. Saving stays byte for byte; an edit through the edit
  * API changes only its node; a shared attribute refuses writes; the object budget counts every
  * occurrence as if it had been decoded.
  */
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
-  type Attribute, type DecodedModel, type Node, MemorySource, ModelTooLargeError, decodeModel, encodeModelToBytes, markDirty,
+  type Attribute, type DecodedModel, type Node, MemorySource, ModelTooLargeError, decodeModel, encodeModelToBytes, markDirty, openModelFile,
+  readTensorValues,
 } from '../../../src/core/onnx/index';
 import { applyEdit } from '../../../src/core/editing/index';
-import { cleanupTempDir, decodeBothWays, decodedBothWays, leastPassing } from './hostile/oracle';
+import { inlineExternalData } from '../../../src/core/numeric/index';
+import { cleanupTempDir, decodeBothWays, decodedBothWays, leastPassing, tempDir } from './hostile/oracle';
 import { markAllDirty } from './protoHelpers';
 import { concat, lenField, modelWith, strField, tag, varint, varintField } from './hostile/wire';
 
@@ -98,35 +103,97 @@ test('equal attributes are one frozen message, equal attribute lists one frozen 
   check(again, true);
 });
 
-test('attributes with tensors, graphs or unknown fields, and attributes over 64 bytes, are never shared', () => {
-  const tensor = attr(strField(1, 'value'), lenField(5, concat([varintField(1, 1), varintField(2, 1), lenField(9, [0, 0, 128, 63])])), varintField(20, 4));
+/** A Constant's `value` attribute (content): a FLOAT tensor of dims [1] holding 1.0 as raw_data, plus `extra` tensor fields. */
+const tensorAttr = (...extra: Uint8Array[]): Uint8Array =>
+  attr(strField(1, 'value'), lenField(5, concat([varintField(1, 1), varintField(2, 1), lenField(9, [0, 0, 128, 63]), ...extra])), varintField(20, 4));
+/** The same tensor stored in the external data file `w.bin` (bytes 0..4). */
+const externalEntry = (key: string, value: string): Uint8Array => lenField(13, concat([strField(1, key), strField(2, value)]));
+const externalTensorAttr = attr(
+  strField(1, 'value'),
+  lenField(5, concat([varintField(1, 1), varintField(2, 1), externalEntry('location', 'w.bin'), externalEntry('length', '4'), varintField(14, 1)])),
+  varintField(20, 4),
+);
+
+test('attributes with graphs, external or unplain tensors, or unknown fields, and attributes over 64 bytes, are never shared', () => {
+  const withSegment = tensorAttr(lenField(3, concat([varintField(1, 0), varintField(2, 1)])));
+  const unknownInTensor = tensorAttr(varintField(99, 7));
   const graph = attr(strField(1, 'body'), lenField(6, strField(2, 'b')), varintField(20, 5));
   const unknown = attr(strField(1, 'axis'), varintField(3, 2), varintField(20, INT), varintField(99, 7));
   const at64 = intAttr('n'.repeat(57), 1);
   const at65 = intAttr('n'.repeat(58), 1);
   assert.equal(at64.length, 64);
   assert.equal(at65.length, 65);
+  assert.ok(externalTensorAttr.length <= 64 && withSegment.length <= 64 && unknownInTensor.length <= 64);
   const bytes = model([
-    node('a', 'Constant', [], ['ta'], tensor),
-    node('b', 'Constant', [], ['tb'], tensor),
+    node('a', 'Constant', [], ['ta'], externalTensorAttr),
+    node('b', 'Constant', [], ['tb'], externalTensorAttr),
+    node('a2', 'Constant', [], ['ta2'], withSegment),
+    node('b2', 'Constant', [], ['tb2'], withSegment),
+    node('a3', 'Constant', [], ['ta3'], unknownInTensor),
+    node('b3', 'Constant', [], ['tb3'], unknownInTensor),
     node('c', 'Loop', [], ['la'], graph, unknown, at64, at65),
     node('d', 'Loop', [], ['lb'], graph, unknown, at64, at65),
   ]);
   const d = decodedBothWays(bytes, 'unshared.onnx');
   const n = byName(d);
-  const [a, b, c, e] = ['a', 'b', 'c', 'd'].map((x) => n.get(x)!) as [Node, Node, Node, Node];
-  assert.equal(a.attribute[0]!.t!.dataType, 1);
-  assert.notEqual(a.attribute[0], b.attribute[0], 'a tensor attribute');
+  const [a, b, a2, b2, a3, b3, c, e] = ['a', 'b', 'a2', 'b2', 'a3', 'b3', 'c', 'd'].map((x) => n.get(x)!) as [Node, Node, Node, Node, Node, Node, Node, Node];
+  assert.equal(a.attribute[0]!.t!.dataLocation, 1);
+  assert.notEqual(a.attribute[0], b.attribute[0], 'a tensor in an external data file');
+  assert.notEqual(a2.attribute[0], b2.attribute[0], 'a tensor with a segment');
+  assert.notEqual(a3.attribute[0], b3.attribute[0], 'a tensor with an unknown field');
   assert.equal(c.attribute[0]!.g!.name, 'b');
   assert.notEqual(c.attribute[0], e.attribute[0], 'a graph attribute');
   assert.equal(c.attribute[1]!.i, 2);
   assert.notEqual(c.attribute[1], e.attribute[1], 'an attribute with an unknown field');
   assert.equal(c.attribute[2], e.attribute[2], '64 bytes: shared');
   assert.notEqual(c.attribute[3], e.attribute[3], '65 bytes: not shared');
-  for (const x of [a.attribute[0], b.attribute[0], ...c.attribute.filter((_, i) => i !== 2), ...e.attribute.filter((_, i) => i !== 2)]) assert.ok(!Object.isFrozen(x));
+  const unshared = [a, b, a2, b2, a3, b3].map((x) => x.attribute[0]!);
+  for (const x of [...unshared, ...c.attribute.filter((_, i) => i !== 2), ...e.attribute.filter((_, i) => i !== 2)]) assert.ok(!Object.isFrozen(x));
+  for (const x of unshared) assert.ok(!Object.isFrozen(x.t));
   assert.notEqual(c.attribute, e.attribute, 'a list with an unshared attribute is its own');
   assert.ok(!Object.isFrozen(c.attribute));
-  assert.equal(d.unknownFields.count, 2);
+  assert.equal(d.unknownFields.count, 4);
+});
+
+test('a small plain tensor attribute (a Constant value) is one frozen attribute; its values read the same; external ones still inline', () => {
+  const value = tensorAttr();
+  const bytes = model([
+    node('a', 'Constant', [], ['ta'], value),
+    node('b', 'Constant', [], ['tb'], value),
+    node('c', 'Constant', [], ['tc'], externalTensorAttr),
+    node('m', 'Mul', ['ta', 'tb'], ['y']),
+    node('s', 'Add', ['y', 'tc'], ['out']),
+  ], ['out']);
+  const d = decodedBothWays(bytes, 'constants.onnx');
+  const [a, b, c] = d.model.graph!.node as [Node, Node, Node];
+  const shared = a.attribute[0]!;
+  assert.equal(b.attribute[0], shared, 'one message');
+  assert.equal(b.attribute, a.attribute, 'one list');
+  const t = shared.t!;
+  // The attribute is frozen (its tensor is not: see attributeTable.ts; nothing writes into it).
+  assert.ok(Object.isFrozen(shared));
+  assert.throws(() => {
+    'use strict';
+    (shared as { t?: unknown }).t = undefined;
+  }, TypeError);
+  assert.deepEqual(t.dims.map(Number), [1]);
+  assert.deepEqual(Array.from(readTensorValues(d, t) as Float32Array), [1]);
+  assert.notEqual(c.attribute[0], shared);
+  // The numeric check's inlining replaces external tensors in place: they are never shared ones.
+  const file = path.join(tempDir(), 'constants-external.onnx');
+  fs.writeFileSync(file, bytes);
+  fs.writeFileSync(path.join(tempDir(), 'w.bin'), new Uint8Array(new Float32Array([2]).buffer));
+  const opened = openModelFile(file);
+  try {
+    assert.equal(inlineExternalData(opened), 1);
+    const [oa, ob, oc] = opened.model.graph!.node as [Node, Node, Node];
+    assert.equal(oa.attribute[0], ob.attribute[0]);
+    assert.deepEqual(Array.from(readTensorValues(opened, oc.attribute[0]!.t!) as Float32Array), [2]);
+    const again = decodeModel(new MemorySource(encodeModelToBytes(opened), 'inlined.onnx'));
+    assert.deepEqual(again.model.graph!.node.map((x) => Array.from(readTensorValues(again, x.attribute[0]?.t ?? t) as Float32Array)).slice(0, 3), [[1], [1], [2]]);
+  } finally {
+    opened.source.close?.();
+  }
 });
 
 test('past 4,096 distinct attributes a decode stops sharing new ones; every value is still right', () => {
