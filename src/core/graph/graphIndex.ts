@@ -222,10 +222,11 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
       }
       let id = -1;
       let key = 0;
+      let slot = 0;
       if (skip > 0) skip--;
       else {
         key = quickKey(inp);
-        const slot = (key & (RECENT_SLOTS - 1)) << 1;
+        slot = (key & (RECENT_SLOTS - 1)) << 1;
         const seen = recent[slot + 1]! - 1;
         if (seen >= 0 && recent[slot] === key && names[seen] === inp) {
           id = seen;
@@ -254,7 +255,6 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
           }
         }
         if (key !== 0) {
-          const slot = (key & (RECENT_SLOTS - 1)) << 1;
           recent[slot] = key;
           recent[slot + 1] = id + 1;
         }
