@@ -180,7 +180,8 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   // Reads: the id of every input occurrence (-1 for ''), dependents and in-degrees. A name no node
   // writes gets its id when first read if it is defined elsewhere (an initializer, a graph input, an
   // outer scope); a name nothing defines (a dangling read, a listed problem) is given one after all
-  // reads, when it is known how many there are (see `dangling` below).
+  // reads, when it is known how many there are (see `dangling` below), or when the cache of recent
+  // names finds it read again.
   const readIds = new Int32Array(inputCount);
   /** Whether any name is defined other than by a node. */
   const elsewhere = initializers.size + graphInputs.size + outerScope.size > 0;
@@ -189,9 +190,14 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   const dependentStart = new Int32Array(n + 1);
   /**
    * Names met lately, by a key of a few of their characters (quickKey): in slot `key & mask`, the
-   * key and id + 1 (0 for none). Filled as the reads go through the nodes, with what each node
-   * read and wrote: most reads are of a name written or read a few nodes before, mostly the very
-   * same string, then not hashed again. The key is compared first: another name in the slot is
+   * key and id + 1 (0 for none), or, for a name nothing defines read once so far, -(its place in
+   * `dangling` + 1), the name itself in `pendingNames`. Filled as the reads go through the nodes,
+   * with what each node read and wrote: most reads are of a name written or read a few nodes
+   * before, mostly the very same string, then not hashed again. A name nothing defines gets its
+   * id when read again (then the cache has it, for a graph that reads it a million times); one
+   * read once waits with the others for the end of the reads (a crafted graph's million distinct
+   * ones, given ids as they came, made the table grow step by step to megabytes while reading,
+   * and every later lookup a cache miss in it). The key is compared first: another name in the slot is
    * then mostly told apart without reading it (a cache miss where millions of names are read).
    * Where it has fewer than one read in eight (a crafted graph's distinct names), reads skip it
    * for a while (`skip`), then try it again.
@@ -206,7 +212,9 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
    * holds DANGLING until they get their ids). Grown by copying, up to the reads there are.
    */
   let dangling = new Int32Array(0);
-  /** Per id, 1 for a name nothing defines that got its id while reading (the cache in use). */
+  /** Per slot of `recent`, the name of a read waiting in `dangling` (see `recent`). */
+  const pendingNames = new Array<string>(RECENT_SLOTS).fill('');
+  /** Per id, 1 for a name nothing defines that got its id while reading (read again). */
   const undefinedId = new Uint8Array(outputCount + inputCount);
   let danglingCount = 0;
   let k = 0;
@@ -227,9 +235,17 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
       else {
         key = quickKey(inp);
         slot = (key & (RECENT_SLOTS - 1)) << 1;
-        const seen = recent[slot + 1]! - 1;
-        if (seen >= 0 && recent[slot] === key && names[seen] === inp) {
-          id = seen;
+        const e = recent[slot + 1]!;
+        if (e > 0) {
+          if (recent[slot] === key && names[e - 1] === inp) {
+            id = e - 1;
+            found++;
+          }
+        } else if (e < 0 && recent[slot] === key && pendingNames[slot >> 1] === inp) {
+          // Read again: an id now (its first read gets it too, later), kept in the cache.
+          id = ids.insert(inp, dangling[-e - 1]!);
+          undefinedId[id] = 1;
+          recent[slot + 1] = id + 1;
           found++;
         }
         if (++tried === RECENT_SLOTS) {
@@ -242,11 +258,12 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
         id = ids.find(inp, hash);
         if (id < 0) {
           if (elsewhere && (initializers.has(inp) || graphInputs.has(inp) || outerScope.has(inp))) id = ids.insert(inp, hash);
-          else if (key !== 0) {
-            // The cache is in use (reads repeat names): an id now, so that the cache has it.
-            id = ids.insert(inp, hash);
-            undefinedId[id] = 1;
-          } else {
+          else {
+            if (key !== 0) {
+              recent[slot] = key;
+              recent[slot + 1] = -(danglingCount + 1);
+              pendingNames[slot >> 1] = inp;
+            }
             if (danglingCount === dangling.length) dangling = grown(dangling, danglingCount + inputCount - k);
             dangling[danglingCount++] = hash;
             readIds[k++] = DANGLING;
