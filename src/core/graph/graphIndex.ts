@@ -197,10 +197,10 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
    * id when read again (then the cache has it, for a graph that reads it a million times); one
    * read once waits with the others for the end of the reads (a crafted graph's million distinct
    * ones, given ids as they came, made the table grow step by step to megabytes while reading,
-   * and every later lookup a cache miss in it). The key is compared first: another name in the slot is
-   * then mostly told apart without reading it (a cache miss where millions of names are read).
-   * Where it has fewer than one read in eight (a crafted graph's distinct names), reads skip it
-   * for a while (`skip`), then try it again.
+   * and every later lookup a cache miss in it). The key is compared first: another name in the
+   * slot is then mostly told apart without reading it (a cache miss where millions of names are
+   * read). Where it has fewer than one read in eight (a crafted graph's distinct names), reads
+   * skip it for a while (`skip`), then try it again.
    */
   const recent = new Int32Array(2 * RECENT_SLOTS);
   const names = ids.names;
