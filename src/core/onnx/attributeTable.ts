@@ -11,10 +11,10 @@
  *   type_protos, sparse_tensors) other than a plain tensor `t` (a Constant's small `value`: not
  *   external, no segment or metadata; 5,500 of the 50,000-node model's Constant nodes, ~540 of the
  *   ~940 in a YOLOv9 QAT export, repeat one of a few hundred), and without unknown fields; up to
- *   SHARED_ATTRIBUTES distinct ones per
- *   decode (later distinct ones keep a message of their own). Their `$start`/`$end` are those of the
- *   first occurrence, whose bytes are equal by construction: a re-encode copies them for every
- *   occurrence, and `$packed` (how the lists were written) is the same for all.
+ *   SHARED_ATTRIBUTES distinct ones per decode (later distinct ones keep a message of their own).
+ *   Their `$start`/`$end` are those of the first occurrence, whose bytes are equal by construction:
+ *   a re-encode copies them for every occurrence, and `$packed` (how the lists were written) is the
+ *   same for all.
  * - A node whose attributes are all shared, in the same order as an earlier node's, gets that node's
  *   `attribute` array (frozen), up to SHARED_ATTRIBUTE_LISTS distinct lists.
  *

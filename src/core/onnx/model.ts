@@ -18,14 +18,13 @@
  * shape of the decode with the same bytes: to change a shape, assign `shape.dim` a new array with
  * new Dimension objects where they change (then `markDirty(shape)`); a shared one refuses writes.
  * Likewise a node attribute of at most 64 bytes with no graph, type or unknown field, and no tensor
- * but a plain one (not external: a Constant's small `value`), is one
- * frozen `Attribute` shared by every node of the decode with the same bytes, and nodes with the same
- * shared attributes in the same order share one frozen `attribute` array (attributeTable.ts): to
- * change an attribute, assign `node.attribute` a new array with a new Attribute where it changes
- * (then `markDirty(node)`; the edit layer's `setAttributes` does), never write into a decoded
- * attribute, its lists, its `s` or `strings` bytes, its tensor `t` (not frozen), or a node's
- * attribute array. (Bytes of up to 64
- * are views into a chunk shared with other such values: WireReader.bytes.)
+ * but a plain one (not external: a Constant's small `value`), is one frozen `Attribute` shared by
+ * every node of the decode with the same bytes, and nodes with the same shared attributes in the
+ * same order share one frozen `attribute` array (attributeTable.ts): to change an attribute, assign
+ * `node.attribute` a new array with a new Attribute where it changes (then `markDirty(node)`; the
+ * edit layer's `setAttributes` does), never write into a decoded attribute, its lists, its `s` or
+ * `strings` bytes, its tensor `t` (not frozen), or a node's attribute array. (Bytes of up to 64 are
+ * views into a chunk shared with other such values: WireReader.bytes.)
  * A tensor's `dims` and a shape's `dim` hold at most MAX_RANK entries (decodeContext.ts).
  */
 
