@@ -9,10 +9,10 @@
  *
  * Inside, every tensor name a node reads or writes gets an integer id (NameIds, sized up front: one
  * hash lookup per name written, and per name read unless a small cache of the names met lately
- * has it), and producers, consumer
- * lists (CSR: offsets + one flat list), dependents and in-degrees are typed arrays. `producer` and
- * `consumers` are read-only Map views over those arrays; a consumer list is made when first asked
- * for.
+ * has it), and producers, consumer lists (CSR: offsets + one flat list), dependents and in-degrees
+ * are typed arrays. `producer` and `consumers` are read-only Map views over those arrays; a
+ * consumer list is made when first asked for. A name nothing defines, read once, gets its id only
+ * when `consumers` needs it: asked about a name without an id, counted or listed.
  */
 import type { Graph, Node, Tensor, ValueInfo } from '../onnx/index';
 import { NameIds } from './nameIds';
@@ -179,9 +179,9 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
 
   // Reads: the id of every input occurrence (-1 for ''), dependents and in-degrees. A name no node
   // writes gets its id when first read if it is defined elsewhere (an initializer, a graph input, an
-  // outer scope); a name nothing defines (a dangling read, a listed problem) is given one after all
-  // reads, when it is known how many there are (see `dangling` below), or when the cache of recent
-  // names finds it read again.
+  // outer scope); a name nothing defines (a dangling read, a listed problem) gets one when the cache
+  // of recent names finds it read again, else when the consumers view needs it (see `unresolved`
+  // below).
   const readIds = new Int32Array(inputCount);
   /** Whether any name is defined other than by a node. */
   const elsewhere = initializers.size + graphInputs.size + outerScope.size > 0;
@@ -217,6 +217,8 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   /** Per id, 1 for a name nothing defines that got its id while reading (read again). */
   const undefinedId = new Uint8Array(outputCount + inputCount);
   let danglingCount = 0;
+  /** Names nothing defines that got their ids while reading (read again through the cache). */
+  let readAgain = 0;
   let k = 0;
   q = 0;
   for (let i = 0; i < n; i++) {
@@ -245,6 +247,7 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
           // Read again: an id now (its first read gets it too, later), kept in the cache.
           id = ids.insert(inp, dangling[-e - 1]!);
           undefinedId[id] = 1;
+          readAgain++;
           recent[slot + 1] = id + 1;
           found++;
         }
@@ -295,63 +298,75 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
       recent[slot + 1] = id + 1;
     }
   }
-  if (danglingCount > 0) {
-    // Ids for the names nothing defines, in read order, each hashed once (above). The table is sized
-    // for all of them at once: a crafted graph's 1.6 million distinct ones made it grow step by step,
-    // placing every name again each time, and the list of names be copied as often.
-    // Their slots are read ahead, PREFETCH at a time (NameIds.prefetch).
-    ids.reserve(danglingCount);
+  // Reads of names nothing defines still waiting (DANGLING): one of a name that got its id when
+  // read again takes that id; the others keep waiting, their hashes moved to the first `unresolved`
+  // places of `dangling` (still in read order). They get ids only when the consumers view is asked
+  // about a name it does not know, or listed whole (ConsumerView.settle): nothing else reads them,
+  // and a crafted graph's 1.6 million distinct ones cost a 16 MB table, 20 MB of lists and ~300 ms.
+  let unresolved = danglingCount;
+  if (danglingCount > 0 && readAgain > 0) {
+    unresolved = 0;
     let d = 0;
-    let ahead = 0;
     k = 0;
     for (let i = 0; d < danglingCount; i++) {
       const ins = reads(i);
       for (let j = 0; j < ins.length; j++, k++) {
         if (readIds[k] !== DANGLING) continue;
-        if (d === ahead) ahead = ids.prefetch(dangling, d, Math.min(danglingCount, d + PREFETCH));
-        readIds[k] = ids.insert(ins[j]!, dangling[d++]!);
+        const hash = dangling[d++]!;
+        const id = ids.find(ins[j]!, hash);
+        if (id >= 0) readIds[k] = id;
+        else dangling[unresolved++] = hash;
       }
     }
-    ids.fit();
   }
 
-  // Consumer counts per id, and the ids in the order they were first read (the iteration order of
-  // `consumers`).
-  const consumerStart = new Int32Array(ids.size + 1);
-  const readOrder = new Int32Array(Math.min(inputCount, ids.size));
-  let readNames = 0;
-  for (k = 0; k < inputCount; k++) {
-    const id = readIds[k]!;
-    if (id >= 0 && consumerStart[id]!++ === 0) readOrder[readNames++] = id;
-  }
   for (const o of graph.output) {
     const id = ids.get(o.name);
     const defined = (id >= 0 && producerOf(id) >= 0) || initializers.has(o.name) || graphInputs.has(o.name) || outerScope.has(o.name);
     if (!defined && problems.count('missing-graph-output')) problems.add('missing-graph-output', `graph output '${o.name}' is not produced by any node`, [], o.name);
   }
 
-  // Consumer lists and dependents as CSR (offsets into one flat list), both in node order. The
-  // counts become running totals (where each list ends), then the lists are filled from their ends
-  // with the nodes in reverse order, leaving each offset at where its list starts.
-  const idCount = ids.size;
+  /** How many names node `i` reads (its inputs, then what its subgraphs read from outside). */
+  const readCount = (i: number): number => nodes[i]!.input.length + (implicitOf(i)?.length ?? 0);
+  const consumerTables = consumerLists(ids.size, readIds, n, readCount);
+
+  // Dependents as CSR (offsets into one flat list), in node order: the counts become running totals
+  // (where each list ends), then the lists are filled from their ends with the nodes in reverse order,
+  // leaving each offset at where its list starts.
   let total = 0;
-  for (let id = 0; id < idCount; id++) consumerStart[id] = total += consumerStart[id]!;
-  consumerStart[idCount] = total;
-  const consumerList = new Int32Array(total);
-  total = 0;
   for (let i = 0; i < n; i++) dependentStart[i] = total += dependentStart[i]!;
   dependentStart[n] = total;
   const dependents = new Int32Array(total);
+  k = inputCount;
   for (let i = n - 1; i >= 0; i--) {
-    const count = nodes[i]!.input.length + (implicitOf(i)?.length ?? 0);
-    for (let j = 0; j < count; j++) {
+    for (let j = readCount(i); j > 0; j--) {
       const id = readIds[--k]!;
       if (id < 0) continue;
-      consumerList[--consumerStart[id]!] = i;
       const p = producerOf(id);
       if (p >= 0) dependents[--dependentStart[p]!] = i;
     }
   }
+
+  /** Ids for the names of the reads still waiting, in read order, then the consumer lists again. */
+  const settle = (): ConsumerTables => {
+    // The table is sized for all of them at once: a crafted graph's 1.6 million distinct ones made
+    // it grow step by step, placing every name again each time, and the list of names be copied as
+    // often. Their slots are read ahead, PREFETCH at a time (NameIds.prefetch).
+    ids.reserve(unresolved);
+    let d = 0;
+    let ahead = 0;
+    let at = 0;
+    for (let i = 0; d < unresolved; i++) {
+      const ins = reads(i);
+      for (let j = 0; j < ins.length; j++, at++) {
+        if (readIds[at] !== DANGLING) continue;
+        if (d === ahead) ahead = ids.prefetch(dangling, d, Math.min(unresolved, d + PREFETCH));
+        readIds[at] = ids.insert(ins[j]!, dangling[d++]!);
+      }
+    }
+    ids.fit();
+    return consumerLists(ids.size, readIds, n, readCount);
+  };
 
   // Kahn's algorithm, always taking the smallest ready node, keeps the original order where the
   // graph allows it. Nodes ready from the start are already sorted: they are taken from a list, and
@@ -391,7 +406,7 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   return {
     graph,
     producer: new ProducerView(ids, producedIds, cut(producer, written)),
-    consumers: new ConsumerView(ids, cut(readOrder, readNames), cut(consumerStart, idCount + 1), consumerList),
+    consumers: new ConsumerView(ids, consumerTables, unresolved > 0 ? settle : undefined),
     implicitInputs,
     initializers,
     inputs,
@@ -399,6 +414,44 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
     topoOrder: order,
     problems: problems.finish(),
   };
+}
+
+/** Consumer lists as CSR (offsets into one flat list), and the ids read, in the order first read. */
+interface ConsumerTables {
+  /** Per id, where its list starts in `list` (and, at id + 1, where it ends). */
+  start: Int32Array;
+  list: Int32Array;
+  /** The ids that have readers, in the order they were first read (the view's iteration order). */
+  present: Int32Array;
+}
+
+/**
+ * The consumer lists of `idCount` ids from the id of every read in read order (`readIds`, negative
+ * for none: '' or a read still waiting for its id), node `i` making `readCount(i)` of them. The
+ * counts become running totals (where each list ends), then the lists are filled from their ends
+ * with the nodes in reverse order, leaving each offset at where its list starts.
+ */
+function consumerLists(idCount: number, readIds: Int32Array, n: number, readCount: (i: number) => number): ConsumerTables {
+  const reads = readIds.length;
+  const start = new Int32Array(idCount + 1);
+  const order = new Int32Array(Math.min(reads, idCount));
+  let named = 0;
+  for (let k = 0; k < reads; k++) {
+    const id = readIds[k]!;
+    if (id >= 0 && start[id]!++ === 0) order[named++] = id;
+  }
+  let total = 0;
+  for (let id = 0; id < idCount; id++) start[id] = total += start[id]!;
+  start[idCount] = total;
+  const list = new Int32Array(total);
+  let k = reads;
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = readCount(i); j > 0; j--) {
+      const id = readIds[--k]!;
+      if (id >= 0) list[--start[id]!] = i;
+    }
+  }
+  return { start, list, present: named === order.length ? order : order.slice(0, named) };
 }
 
 /** List node `i`'s read of `name`, which nothing defines (through a subgraph of the node: `implicit`). */
@@ -510,42 +563,58 @@ function label(graph: Graph, i: number): string {
 
 /** A read-only Map over tensor ids: `keys` are the ids present, in iteration order. */
 abstract class IdMapView<V> implements ReadonlyMap<string, V> {
-  protected readonly names: readonly string[];
   constructor(
     protected readonly ids: NameIds,
-    protected readonly present: Int32Array,
-  ) {
-    this.names = ids.names;
-  }
+    protected present: Int32Array,
+  ) {}
 
   /** The value of tensor `id`, or undefined when the map has no entry for it. */
   protected abstract at(id: number): V | undefined;
   /** Whether the map has an entry for tensor `id`. */
   protected abstract exists(id: number): boolean;
+  /**
+   * Make the entries still left out (names given ids on demand); true when there were any. Called
+   * before a name without an id is looked up, and before the map is counted or listed.
+   */
+  protected settle(): boolean {
+    return false;
+  }
+
+  /** The id of `name`, after settling when it has none yet (-1 when it has none then either). */
+  private idOf(name: string): number {
+    const id = this.ids.get(name);
+    return id < 0 && this.settle() ? this.ids.get(name) : id;
+  }
 
   get size(): number {
+    this.settle();
     return this.present.length;
   }
 
   get(name: string): V | undefined {
-    const id = this.ids.get(name);
+    const id = this.idOf(name);
     return id < 0 ? undefined : this.at(id);
   }
 
   has(name: string): boolean {
-    const id = this.ids.get(name);
+    const id = this.idOf(name);
     return id >= 0 && this.exists(id);
   }
 
   *entries(): MapIterator<[string, V]> {
-    for (const id of this.present) yield [this.names[id]!, this.at(id)!];
+    this.settle();
+    const names = this.ids.names;
+    for (const id of this.present) yield [names[id]!, this.at(id)!];
   }
 
   *keys(): MapIterator<string> {
-    for (const id of this.present) yield this.names[id]!;
+    this.settle();
+    const names = this.ids.names;
+    for (const id of this.present) yield names[id]!;
   }
 
   *values(): MapIterator<V> {
+    this.settle();
     for (const id of this.present) yield this.at(id)!;
   }
 
@@ -554,7 +623,9 @@ abstract class IdMapView<V> implements ReadonlyMap<string, V> {
   }
 
   forEach(callback: (value: V, key: string, map: ReadonlyMap<string, V>) => void, thisArg?: unknown): void {
-    for (const id of this.present) callback.call(thisArg, this.at(id)!, this.names[id]!, this);
+    this.settle();
+    const names = this.ids.names;
+    for (const id of this.present) callback.call(thisArg, this.at(id)!, names[id]!, this);
   }
 }
 
@@ -578,20 +649,41 @@ class ConsumerView extends IdMapView<readonly number[]> {
   /** Lists already handed out (frozen), so repeated gets return the same array. */
   private made: (readonly number[] | undefined)[] | undefined;
 
-  constructor(ids: NameIds, present: Int32Array, private readonly start: Int32Array, private readonly list: Int32Array) {
-    super(ids, present);
+  /**
+   * `pending`, when some reads of names nothing defines are still waiting for their ids (see
+   * buildGraphIndex), gives them their ids and returns the lists with them; called once, when needed.
+   */
+  constructor(
+    ids: NameIds,
+    private tables: ConsumerTables,
+    private pending: (() => ConsumerTables) | undefined,
+  ) {
+    super(ids, tables.present);
+  }
+
+  protected override settle(): boolean {
+    const pending = this.pending;
+    if (!pending) return false;
+    this.pending = undefined;
+    // Lists already made stay right: the ids they belong to keep their readers.
+    this.tables = pending();
+    this.present = this.tables.present;
+    if (this.made) this.made.length = this.tables.start.length - 1;
+    return true;
   }
 
   protected at(id: number): readonly number[] | undefined {
-    const from = this.start[id]!;
-    const to = this.start[id + 1]!;
+    const start = this.tables.start;
+    const from = start[id]!;
+    const to = start[id + 1]!;
     if (from === to) return undefined;
-    const made = (this.made ??= new Array<readonly number[] | undefined>(this.start.length - 1));
-    return (made[id] ??= Object.freeze(Array.from(this.list.subarray(from, to))));
+    const made = (this.made ??= new Array<readonly number[] | undefined>(start.length - 1));
+    return (made[id] ??= Object.freeze(Array.from(this.tables.list.subarray(from, to))));
   }
 
   protected exists(id: number): boolean {
-    return this.start[id + 1]! > this.start[id]!;
+    const start = this.tables.start;
+    return start[id + 1]! > start[id]!;
   }
 }
 

@@ -347,6 +347,29 @@ describe('buildGraphIndex against a plain reference on random graphs', () => {
     return { producer: [...producer], consumers: [...consumers], dangling };
   }
 
+  /**
+   * The consumers view of fresh indexes of `g` agrees with the reference whichever way it is first
+   * used: reads of names nothing defines get their ids only when the view is asked about a name it
+   * has no id for, counted or listed. Lists handed out before that stay the same arrays after.
+   */
+  function assertConsumersOnFirstUse(g: Graph, ref: ReturnType<typeof reference>, names: readonly string[]): void {
+    const expected = new Map(ref.consumers);
+    const defined = names.filter((name) => expected.has(name) && !ref.dangling.some(([x]) => x === name));
+    const byGet = buildGraphIndex(g).consumers;
+    const early = defined.map((name) => byGet.get(name));
+    for (const name of names) assert.deepEqual(byGet.get(name), expected.get(name), `get ${name}`);
+    defined.forEach((name, i) => assert.equal(byGet.get(name), early[i], `same list for ${name}`));
+    assert.deepEqual([...byGet].map(([k, v]) => [k, [...v]]), ref.consumers);
+    const byHas = buildGraphIndex(g).consumers;
+    for (const name of names) assert.equal(byHas.has(name), expected.has(name), `has ${name}`);
+    assert.equal(buildGraphIndex(g).consumers.size, ref.consumers.length);
+    assert.deepEqual([...buildGraphIndex(g).consumers.keys()], ref.consumers.map(([k]) => k));
+    assert.deepEqual([...buildGraphIndex(g).consumers.values()].map((v) => [...v]), ref.consumers.map(([, v]) => v));
+    const byForEach: [string, number[]][] = [];
+    buildGraphIndex(g).consumers.forEach((v, k) => byForEach.push([k, [...v]]));
+    assert.deepEqual(byForEach, ref.consumers);
+  }
+
   for (let seed = 1; seed <= 40; seed++) {
     test(`seed ${seed}: producer, consumers, dangling reads and order agree with the reference`, () => {
       const r = rng(seed);
@@ -374,6 +397,7 @@ describe('buildGraphIndex against a plain reference on random graphs', () => {
       }
       const dangling = idx.problems.filter((p) => p.kind === 'dangling-input').map((p) => [p.tensor, p.nodes[0]]);
       assert.deepEqual(dangling, ref.dangling);
+      assertConsumersOnFirstUse(g, ref, [...pool, '', 'never']);
       if (!idx.problems.some((p) => p.kind === 'cycle')) {
         assertValidOrder(g, idx);
         assert.deepEqual(idx.topoOrder, smallestTopoOrder(g, idx));
@@ -423,6 +447,7 @@ describe('buildGraphIndex against a plain reference on random graphs', () => {
     assert.deepEqual([...idx.producer], ref.producer);
     assert.deepEqual([...idx.consumers].map(([k, v]) => [k, [...v]]), ref.consumers);
     assert.deepEqual(idx.problems.filter((p) => p.kind === 'dangling-input').map((p) => [p.tensor, p.nodes[0]]), ref.dangling);
+    assertConsumersOnFirstUse(g, ref, ['p0', 'p1', 'w', 'u3', 'u5000', 'p7', 'never']);
   });
 
   test('names nothing defines, read many times among defined ones, get their ids after the reads and keep their consumers', () => {
@@ -457,6 +482,7 @@ describe('buildGraphIndex against a plain reference on random graphs', () => {
     for (const name of [...undefinedNames, 'in', 'w3', 'p7', 'never']) assert.deepEqual(idx.consumers.get(name), consumers.get(name), name);
     assert.deepEqual(idx.problems.filter((p) => p.kind === 'dangling-input').map((p) => [p.tensor, p.nodes[0]]), ref.dangling);
     assertValidOrder(g, idx);
+    assertConsumersOnFirstUse(g, ref, ['in', 'w3', 'p7', ...undefinedNames.slice(0, 300), 'never']);
   });
 });
 
