@@ -179,6 +179,7 @@ describe('buildGraphIndex on subgraphs', () => {
     const then = attr(1, 'then_branch');
     assert.deepEqual(buildGraphIndex(then, outer).problems, []);
     const alone = buildGraphIndex(then);
+    assert.deepEqual(alone.consumers.get('x'), [1], 'read by the nested If, nothing defines it here');
     assert.deepEqual(alone.problems.map((p) => [p.kind, p.tensor, p.nodes]), [
       ['dangling-input', 'h', [0]],
       ['dangling-input', 'k', [0]],
@@ -219,6 +220,8 @@ describe('buildGraphIndex on subgraphs', () => {
     assert.deepEqual(main.consumers.get('h'), [1]);
     assert.deepEqual(main.consumers.get('x'), [0, 1, 2]);
     assert.deepEqual(main.consumers.get('cond'), [1, 2], "'if' reads cond through its input, listed once");
+    assert.deepEqual(main.consumers.get('nowhere'), [1], 'a name nothing defines, read through a subgraph');
+    assert.deepEqual([...main.consumers.keys()], ['x', 'cond', 'h', 'k', 'nowhere']);
     assert.deepEqual(main.problems.map((p) => [p.kind, p.tensor, p.nodes, p.message]), [
       ['dangling-input', 'nowhere', [1], "node 'if' reads 'nowhere' in a subgraph, which no node, initializer or graph input defines"],
     ]);
