@@ -11,8 +11,10 @@
  * hash lookup per name written, and per name read unless a small cache of the names met lately
  * has it), and producers, consumer lists (CSR: offsets + one flat list), dependents and in-degrees
  * are typed arrays. `producer` and `consumers` are read-only Map views over those arrays; a
- * consumer list is made when first asked for. A name nothing defines, read once, gets its id only
- * when `consumers` needs it: asked about a name without an id, counted or listed.
+ * consumer list is made when first asked for. A name nothing defines that the cache of recent
+ * names (below) did not meet twice gets its id only when `consumers` needs it: asked about a name
+ * without an id, counted or listed. The index reads the graph as it is when built: an edit (which
+ * gives a node new lists) is followed by a new index.
  */
 import type { Graph, Node, Tensor, ValueInfo } from '../onnx/index';
 import { NameIds } from './nameIds';
@@ -195,8 +197,8 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
    * with what each node read and wrote: most reads are of a name written or read a few nodes
    * before, mostly the very same string, then not hashed again. A name nothing defines gets its
    * id when read again (then the cache has it, for a graph that reads it a million times); one
-   * read once waits with the others for the end of the reads (a crafted graph's million distinct
-   * ones, given ids as they came, made the table grow step by step to megabytes while reading,
+   * read once waits with the others (see `unresolved`; a crafted graph's million distinct ones,
+   * given ids as they came, made the table grow step by step to megabytes while reading,
    * and every later lookup a cache miss in it). The key is compared first: another name in the
    * slot is then mostly told apart without reading it (a cache miss where millions of names are
    * read). Where it has fewer than one read in eight (a crafted graph's distinct names), reads
@@ -329,6 +331,12 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   /** How many names node `i` reads (its inputs, then what its subgraphs read from outside). */
   const readCount = (i: number): number => nodes[i]!.input.length + (implicitOf(i)?.length ?? 0);
   const consumerTables = consumerLists(ids.size, readIds, n, readCount);
+  /**
+   * What each node read, kept for the reads still waiting: the lists themselves, so that `settle`
+   * finds the same names even if a node is given new lists after this (as edits do).
+   */
+  const readLists = unresolved > 0 ? Array.from({ length: n }, (_, i) => reads(i)) : [];
+  if (unresolved > 0 && unresolved * 2 < dangling.length) dangling = dangling.slice(0, unresolved);
 
   // Dependents as CSR (offsets into one flat list), in node order: the counts become running totals
   // (where each list ends), then the lists are filled from their ends with the nodes in reverse order,
@@ -357,7 +365,7 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
     let ahead = 0;
     let at = 0;
     for (let i = 0; d < unresolved; i++) {
-      const ins = reads(i);
+      const ins = readLists[i]!;
       for (let j = 0; j < ins.length; j++, at++) {
         if (readIds[at] !== DANGLING) continue;
         if (d === ahead) ahead = ids.prefetch(dangling, d, Math.min(unresolved, d + PREFETCH));
@@ -365,7 +373,7 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
       }
     }
     ids.fit();
-    return consumerLists(ids.size, readIds, n, readCount);
+    return consumerLists(ids.size, readIds, n, (i) => readLists[i]!.length);
   };
 
   // Kahn's algorithm, always taking the smallest ready node, keeps the original order where the
@@ -580,10 +588,10 @@ abstract class IdMapView<V> implements ReadonlyMap<string, V> {
     return false;
   }
 
-  /** The id of `name`, after settling when it has none yet (-1 when it has none then either). */
+  /** The id of `name`, after settling when it has none yet (-1 when it has none then either; '' never has one). */
   private idOf(name: string): number {
     const id = this.ids.get(name);
-    return id < 0 && this.settle() ? this.ids.get(name) : id;
+    return id < 0 && name !== '' && this.settle() ? this.ids.get(name) : id;
   }
 
   get size(): number {
@@ -668,7 +676,6 @@ class ConsumerView extends IdMapView<readonly number[]> {
     // Lists already made stay right: the ids they belong to keep their readers.
     this.tables = pending();
     this.present = this.tables.present;
-    if (this.made) this.made.length = this.tables.start.length - 1;
     return true;
   }
 

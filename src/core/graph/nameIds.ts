@@ -11,7 +11,7 @@
  * defines were rehashed about twice in all when doubling from 16 slots, a quarter of its indexing). Should
  * probing ever get long there (names crafted to collide), it goes back to a Map for good: slower,
  * never quadratic. A caller that learns it is about to add many names (the graph index's names
- * nobody defines, added after its reads) can `reserve` room for them: the table is then sized
+ * nobody defines, added after its reads when asked for) can `reserve` room for them: the table is then sized
  * once and the names go into an array made at that size, not one grown (and copied) step by step.
  */
 

@@ -453,7 +453,25 @@ describe('buildGraphIndex against a plain reference on random graphs', () => {
     assertConsumersOnFirstUse(g, ref, ['p0', 'p1', 'w', 'u3', 'u5000', 'p7', 'never']);
   });
 
-  test('names nothing defines, read many times among defined ones, get their ids after the reads and keep their consumers', () => {
+  test('an index describes the graph as it was built, also for reads that get their ids later, when a node is given new lists after it (as edits do)', () => {
+    for (const edit of ['drop the dangling read', 'add a read before it'] as const) {
+      const g = decodeGraph({
+        input: [{ name: 'a' }],
+        node: [
+          { name: 'n0', opType: 'Op', input: ['a'], output: ['b'] },
+          { name: 'n1', opType: 'Op', input: ['b', 'dang'], output: ['c'] },
+        ],
+        output: [{ name: 'c' }],
+      });
+      const idx = buildGraphIndex(g);
+      if (edit === 'drop the dangling read') g.node[1]!.input = ['b'];
+      else g.node[0]!.input = ['a', 'x'];
+      assert.equal(idx.consumers.size, 3, edit);
+      assert.deepEqual([...idx.consumers].map(([k, v]) => [k, [...v]]), [['a', [0]], ['b', [1]], ['dang', [1]]], edit);
+    }
+  });
+
+  test('names nothing defines, read many times among defined ones, get their ids after the reads (or when asked for) and keep their consumers', () => {
     // Dangling reads get their ids only after all reads (then in one go): repeats across nodes and
     // within a node must meet the same id, in between reads of produced names, initializers and
     // graph inputs first read after them; consumers keep the first-read order of all names.
