@@ -11,8 +11,9 @@
  * defines were rehashed about twice in all when doubling from 16 slots, a quarter of its indexing). Should
  * probing ever get long there (names crafted to collide), it goes back to a Map for good: slower,
  * never quadratic. A caller that learns it is about to add many names (the graph index's names
- * nobody defines, added after its reads when asked for) can `reserve` room for them: the table is then sized
- * once and the names go into an array made at that size, not one grown (and copied) step by step.
+ * nobody defines, added after its reads when asked for) can `reserve` room for them: the table is
+ * then sized once and the names go into an array made at that size, not one grown (and copied)
+ * step by step.
  */
 
 /** Names kept in a Map before moving to the table (by default). */
