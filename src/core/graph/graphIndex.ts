@@ -300,6 +300,13 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
       recent[slot + 1] = id + 1;
     }
   }
+
+  /**
+   * What each node read, while reads wait: the lists themselves, so that `settle` finds the same
+   * names even if a node is given new lists after this (as edits do). Made once: `reads` joins a
+   * node's inputs and its subgraphs' reads anew each time.
+   */
+  const readLists = danglingCount > 0 ? Array.from({ length: n }, (_, i) => reads(i)) : [];
   // Reads of names nothing defines still waiting (DANGLING): one of a name that got its id when
   // read again takes that id; the others keep waiting, their hashes moved to the first `unresolved`
   // places of `dangling` (still in read order). They get ids only when the consumers view is asked
@@ -311,7 +318,7 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
     let d = 0;
     k = 0;
     for (let i = 0; d < danglingCount; i++) {
-      const ins = reads(i);
+      const ins = readLists[i]!;
       for (let j = 0; j < ins.length; j++, k++) {
         if (readIds[k] !== DANGLING) continue;
         const hash = dangling[d++]!;
@@ -331,11 +338,6 @@ export function buildGraphIndex(graph: Graph, outerScope: ReadonlySet<string> = 
   /** How many names node `i` reads (its inputs, then what its subgraphs read from outside). */
   const readCount = (i: number): number => nodes[i]!.input.length + (implicitOf(i)?.length ?? 0);
   const consumerTables = consumerLists(ids.size, readIds, n, readCount);
-  /**
-   * What each node read, kept for the reads still waiting: the lists themselves, so that `settle`
-   * finds the same names even if a node is given new lists after this (as edits do).
-   */
-  const readLists = unresolved > 0 ? Array.from({ length: n }, (_, i) => reads(i)) : [];
   if (unresolved > 0 && unresolved * 2 < dangling.length) dangling = dangling.slice(0, unresolved);
 
   // Dependents as CSR (offsets into one flat list), in node order: the counts become running totals
